@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs whatever shomei needs and is missing: Debian packages (SoftHSM2, OpenSC, poppler-utils,
+# qpdf, PostgreSQL for the production-mode tests, Chromium for the UI tests, a Japanese font for seals)
+# and the npm packages. Safe to run again: it does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests="${1:-}"
+packages=(softhsm2 opensc poppler-utils qpdf openssl fonts-ipaexfont-mincho)
+if [ "$want_tests" = "--for-tests" ]; then
+  packages+=(postgresql chromium ghostscript)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "shomei setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages: install when node_modules is missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "shomei setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# Native addons built from source on this machine (no prebuilt binaries are downloaded).
+for addon in pkcs11js better-sqlite3; do
+  node -e "require('$addon')" 2>/dev/null || npm rebuild "$addon" --loglevel=error
+done

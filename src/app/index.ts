@@ -1,0 +1,3 @@
+export { allMigrations } from './migrations.ts';
+export { dataPaths } from './paths.ts';
+export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';

@@ -1,0 +1,6 @@
+/** Every module's migrations, in the order the modules stack up (DESIGN.md). */
+import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
+
+export function allMigrations(dialect: DialectName): NamedMigrations[] {
+  return [foundationMigrations(dialect)];
+}

@@ -1,0 +1,153 @@
+/**
+ * The composition root: opens configuration, database and HSM in one place so that the CLI and the
+ * server assemble the same parts. `initialise` is idempotent and is what `shomei init` runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { ShomeiConfig } from '../config/index.ts';
+import {
+  acquireLibrary,
+  CryptoModule,
+  findTokenSlot,
+  generatePin,
+  initialiseToken,
+  prepareManagedSoftHsm,
+  readPinFile,
+  releaseLibrary,
+  writePinFile,
+} from '../crypto/index.ts';
+import { shomeiError } from '../errors/index.ts';
+import { createLogger, type Logger } from '../log/index.ts';
+import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
+import { allMigrations } from './migrations.ts';
+import { dataPaths } from './paths.ts';
+
+export interface Shomei {
+  readonly config: ShomeiConfig;
+  readonly database: Database;
+  readonly crypto: CryptoModule;
+  readonly keys: KeyRegistry;
+  readonly logger: Logger;
+  readonly installationId: string;
+  close(): Promise<void>;
+}
+
+export interface InitialiseResult {
+  readonly createdToken: boolean;
+  readonly appliedMigrations: string[];
+  readonly installationId: string;
+}
+
+/** SoftHSM2 reads SOFTHSM2_CONF when the library initialises: set it before any PKCS#11 call. */
+function pointSoftHsmAtHome(config: ShomeiConfig): void {
+  if (config.pkcs11.managedSoftHsm) process.env.SOFTHSM2_CONF = prepareManagedSoftHsm(config.home);
+}
+
+export async function initialise(config: ShomeiConfig, logger?: Logger): Promise<InitialiseResult> {
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  mkdirSync(dataPaths(config.home).secrets, { recursive: true, mode: 0o700 });
+  pointSoftHsmAtHome(config);
+
+  let createdToken = false;
+  const pkcs11 = acquireLibrary(config.pkcs11.modulePath);
+  try {
+    if (findTokenSlot(pkcs11, config.pkcs11.tokenLabel) === undefined) {
+      if (existsSync(config.pkcs11.pinFile)) {
+        throw shomeiError(
+          'SHOMEI_INIT_INCONSISTENT',
+          'PIN ファイルがあるのにトークンがありません。データディレクトリが壊れているか、別の HSM を指しています。',
+          'A PIN file exists but the token does not: the data directory is damaged or points at another HSM.',
+          { status: 500, details: { pinFile: config.pkcs11.pinFile } },
+        );
+      }
+      const pins = { soPin: generatePin(), userPin: generatePin() };
+      initialiseToken(pkcs11, config.pkcs11.tokenLabel, pins);
+      writePinFile(config.pkcs11.pinFile, pins);
+      createdToken = true;
+      logger?.info({ tokenLabel: config.pkcs11.tokenLabel }, 'token initialised');
+    }
+  } finally {
+    releaseLibrary(config.pkcs11.modulePath);
+  }
+
+  const database = openDatabase(config.databaseUrl);
+  try {
+    const appliedMigrations = await applyMigrations(database.db, allMigrations(database.dialect));
+    const existing = await database.db.selectFrom('installation').selectAll().executeTakeFirst();
+    let installationId = existing?.installation_id;
+    if (existing === undefined) {
+      installationId = randomUUID();
+      await database.db
+        .insertInto('installation')
+        .values({
+          id: 'this',
+          environment: config.environment,
+          token_label: config.pkcs11.tokenLabel,
+          installation_id: installationId,
+          created_at: new Date().toISOString(),
+        })
+        .execute();
+    } else if (existing.environment !== config.environment) {
+      throw environmentMismatch(existing.environment, config.environment);
+    }
+    return { createdToken, appliedMigrations, installationId: installationId! };
+  } finally {
+    await database.close();
+  }
+}
+
+function environmentMismatch(recorded: string, configured: string): Error {
+  return shomeiError(
+    'SHOMEI_ENVIRONMENT_MISMATCH',
+    `このデータベースは ${recorded} 環境用に作られました。${configured} 環境では使えません。`,
+    `This database was made for the ${recorded} environment and cannot be used as ${configured}.`,
+    { status: 500, details: { recorded, configured } },
+  );
+}
+
+/** Opens an initialised installation. */
+export async function openShomei(config: ShomeiConfig, logger?: Logger): Promise<Shomei> {
+  pointSoftHsmAtHome(config);
+  const log = logger ?? createLogger({ level: config.logLevel });
+  const pins = readPinFile(config.pkcs11.pinFile);
+  const database = openDatabase(config.databaseUrl);
+  let crypto: CryptoModule | undefined;
+  try {
+    await applyMigrations(database.db, allMigrations(database.dialect));
+    const installation = await database.db.selectFrom('installation').selectAll().executeTakeFirst();
+    if (installation === undefined) {
+      throw shomeiError(
+        'SHOMEI_NOT_INITIALISED',
+        'データディレクトリが初期化されていません (shomei init を実行してください)。',
+        'The data directory is not initialised (run shomei init).',
+        { status: 500 },
+      );
+    }
+    if (installation.environment !== config.environment) {
+      throw environmentMismatch(installation.environment, config.environment);
+    }
+    crypto = CryptoModule.open({
+      modulePath: config.pkcs11.modulePath,
+      tokenLabel: config.pkcs11.tokenLabel,
+      userPin: pins.userPin,
+      sessions: config.pkcs11.sessions,
+    });
+    const opened = crypto;
+    return {
+      config,
+      database,
+      crypto: opened,
+      keys: new KeyRegistry(database.db),
+      logger: log,
+      installationId: installation.installation_id,
+      async close() {
+        opened.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    crypto?.close();
+    await database.close();
+    throw error;
+  }
+}

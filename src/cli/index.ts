@@ -1,0 +1,31 @@
+/** The `shomei` command. Each subcommand lives in commands/; every command has --help. */
+import { Command, CommanderError } from 'commander';
+import { registerKeyCommands } from './commands/keys.ts';
+import { registerLifecycleCommands } from './commands/lifecycle.ts';
+import { printError } from './output.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('shomei')
+    .description('署名 shomei — e-contract and remote signature service / 電子契約・リモート署名サービス')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerLifecycleCommands(program);
+  registerKeyCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 unusable input or usage). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    printError(error);
+    return 1;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Configuration from `SHOMEI_…` environment variables, validated once at start-up. A bad value stops
+ * start-up with an error that names the setting and the reason (SHOMEI_CONFIG_INVALID).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { shomeiError } from '../errors/index.ts';
+
+export const ENVIRONMENTS = ['production', 'staging', 'development'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Where SoftHSM2 is installed by Debian's package; any other module is chosen by SHOMEI_PKCS11_MODULE. */
+export const SOFTHSM2_MODULE_CANDIDATES = [
+  '/usr/lib/softhsm/libsofthsm2.so',
+  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/local/lib/softhsm/libsofthsm2.so',
+];
+
+export interface ShomeiConfig {
+  readonly environment: Environment;
+  /** The data directory: database (SQLite), SoftHSM2 token files, secrets, blobs. */
+  readonly home: string;
+  /** `sqlite:<path>` or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly pkcs11: {
+    readonly modulePath: string;
+    /** True when shomei manages a SoftHSM2 token directory under `home` itself. */
+    readonly managedSoftHsm: boolean;
+    readonly tokenLabel: string;
+    /** File holding the token PINs (JSON, mode 0600). */
+    readonly pinFile: string;
+    /** Sessions kept open for concurrent signing; default: one per core, at least two. */
+    readonly sessions: number;
+  };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: string;
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  SHOMEI_ENV: z.enum(ENVIRONMENTS).default('development'),
+  SHOMEI_HOME: z.string().min(1).default('./data'),
+  SHOMEI_DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://user@host/db')
+    .optional(),
+  SHOMEI_PKCS11_MODULE: z.string().min(1).optional(),
+  SHOMEI_PKCS11_TOKEN_LABEL: z.string().min(1).max(32).default('shomei'),
+  SHOMEI_PKCS11_PIN_FILE: z.string().min(1).optional(),
+  SHOMEI_PKCS11_SESSIONS: z.coerce.number().int().min(1).max(256).optional(),
+  SHOMEI_HOST: z.string().min(1).default('127.0.0.1'),
+  SHOMEI_PORT: port.default(8080),
+  SHOMEI_PUBLIC_URL: z.string().url().optional(),
+  SHOMEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export function findSoftHsmModule(): string | undefined {
+  return SOFTHSM2_MODULE_CANDIDATES.find((candidate) => existsSync(candidate));
+}
+
+/** Reads and validates the configuration; throws SHOMEI_CONFIG_INVALID naming the first bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const setting = String(issue.path[0] ?? 'configuration');
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 ${setting} が不正です: ${issue.message}`,
+      `Setting ${setting} is invalid: ${issue.message}`,
+      { details: { setting }, status: 500 },
+    );
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.SHOMEI_HOME);
+  const explicitModule = e.SHOMEI_PKCS11_MODULE;
+  const modulePath = explicitModule ?? findSoftHsmModule();
+  if (modulePath === undefined) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_PKCS11_MODULE が未設定で、SoftHSM2 (libsofthsm2.so) も見つかりません。',
+      'Setting SHOMEI_PKCS11_MODULE is not set and SoftHSM2 (libsofthsm2.so) was not found.',
+      { details: { setting: 'SHOMEI_PKCS11_MODULE' }, status: 500 },
+    );
+  }
+  if (explicitModule !== undefined && !existsSync(explicitModule)) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 SHOMEI_PKCS11_MODULE のファイルがありません: ${explicitModule}`,
+      `Setting SHOMEI_PKCS11_MODULE names a file that does not exist: ${explicitModule}`,
+      { details: { setting: 'SHOMEI_PKCS11_MODULE' }, status: 500 },
+    );
+  }
+  if (e.SHOMEI_ENV === 'production' && (e.SHOMEI_DATABASE_URL ?? 'sqlite:').startsWith('sqlite:')) {
+    // Several instances and the audit chain's concurrency guarantees need PostgreSQL in production.
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_DATABASE_URL: 本番環境 (SHOMEI_ENV=production) では PostgreSQL が必要です。',
+      'Setting SHOMEI_DATABASE_URL: production (SHOMEI_ENV=production) requires PostgreSQL.',
+      { details: { setting: 'SHOMEI_DATABASE_URL' }, status: 500 },
+    );
+  }
+  const publicUrl = e.SHOMEI_PUBLIC_URL ?? `http://${e.SHOMEI_HOST}:${e.SHOMEI_PORT}`;
+  return {
+    environment: e.SHOMEI_ENV,
+    home,
+    databaseUrl: e.SHOMEI_DATABASE_URL ?? `sqlite:${path.join(home, 'shomei.db')}`,
+    pkcs11: {
+      modulePath,
+      managedSoftHsm: modulePath.includes('softhsm') && explicitModule === undefined,
+      tokenLabel: e.SHOMEI_PKCS11_TOKEN_LABEL,
+      pinFile: e.SHOMEI_PKCS11_PIN_FILE ?? path.join(home, 'secrets', 'token-pins.json'),
+      sessions: e.SHOMEI_PKCS11_SESSIONS ?? 4,
+    },
+    http: { host: e.SHOMEI_HOST, port: e.SHOMEI_PORT, publicUrl: publicUrl.replace(/\/$/, '') },
+    logLevel: e.SHOMEI_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,596 @@
+/**
+ * CryptoModule: every private-key operation of shomei goes through here, to a PKCS#11 token
+ * (SoftHSM2 in development, a network HSM in production). Keys are addressed by their CKA_ID in hex.
+ */
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import type * as pkcs11types from 'pkcs11js';
+import { shomeiError } from '../errors/index.ts';
+import {
+  DIGEST_LENGTH,
+  type DigestAlgorithm,
+  defaultScheme,
+  isRsa,
+  type KeyAlgorithm,
+  type SignatureScheme,
+} from './algorithms.ts';
+import { keyNotFound, toCryptoError } from './errors.ts';
+import { secretKeyTemplate, signingPrivateKeyTemplate, signingPublicKeyTemplate } from './key-templates.ts';
+import { acquireLibrary, type Handle, type Pkcs11, pkcs11js as p, releaseLibrary } from './library.ts';
+import {
+  algorithmOfPublicKey,
+  curveFromParams,
+  digestInfo,
+  ecdsaRawToDer,
+  ecPublicKey,
+  rsaPublicKey,
+  spkiDer,
+} from './public-key.ts';
+import { SessionPool } from './session-pool.ts';
+import { findTokenSlot } from './token.ts';
+
+export type KeyKind = 'signing' | 'wrapping' | 'data-encryption';
+
+export interface KeyAttributes {
+  readonly sensitive: boolean;
+  readonly extractable: boolean;
+  readonly sign: boolean;
+  readonly decrypt: boolean;
+  readonly encrypt: boolean;
+  readonly wrap: boolean;
+  readonly unwrap: boolean;
+  readonly derive: boolean;
+}
+
+export interface KeyInfo {
+  /** CKA_ID in lower-case hex. */
+  readonly id: string;
+  readonly label: string;
+  readonly kind: KeyKind;
+  readonly algorithm: KeyAlgorithm | 'AES-256';
+  /** SubjectPublicKeyInfo (DER) of a signing key. */
+  readonly publicKey?: Buffer;
+  readonly attributes: KeyAttributes;
+}
+
+export interface SignDigestOptions {
+  readonly digestAlgorithm: DigestAlgorithm;
+  /** Defaults to PKCS#1 v1.5 for RSA keys and ECDSA for EC keys. */
+  readonly scheme?: SignatureScheme;
+}
+
+export interface CryptoModuleOptions {
+  readonly modulePath: string;
+  readonly tokenLabel: string;
+  readonly userPin: string;
+  readonly sessions: number;
+}
+
+interface CachedKey {
+  readonly privateHandle: Handle;
+  readonly algorithm: KeyAlgorithm;
+}
+
+const PSS_PARAMS: Record<DigestAlgorithm, { hashAlg: number; mgf: number; saltLen: number }> = {
+  'SHA-256': { hashAlg: p.CKM_SHA256, mgf: p.CKG_MGF1_SHA256, saltLen: 32 },
+  'SHA-384': { hashAlg: p.CKM_SHA384, mgf: p.CKG_MGF1_SHA384, saltLen: 48 },
+  'SHA-512': { hashAlg: p.CKM_SHA512, mgf: p.CKG_MGF1_SHA512, saltLen: 64 },
+};
+
+const GCM_IV_BYTES = 12;
+const GCM_TAG_BYTES = 16;
+
+export class CryptoModule {
+  private readonly signingKeys = new Map<string, CachedKey>();
+  private closed = false;
+
+  private constructor(
+    private readonly pkcs11: Pkcs11,
+    private readonly pool: SessionPool,
+    private readonly modulePath: string,
+  ) {}
+
+  /** Opens the token with the given label and logs in with the user PIN. */
+  static open(options: CryptoModuleOptions): CryptoModule {
+    const pkcs11 = acquireLibrary(options.modulePath);
+    try {
+      const slot = findTokenSlot(pkcs11, options.tokenLabel);
+      if (slot === undefined) {
+        throw shomeiError(
+          'SHOMEI_HSM_TOKEN_NOT_FOUND',
+          `ラベル "${options.tokenLabel}" のトークンが見つかりません (shomei init を実行してください)。`,
+          `No token labelled "${options.tokenLabel}" was found (run shomei init).`,
+          { status: 503, details: { tokenLabel: options.tokenLabel } },
+        );
+      }
+      const pool = new SessionPool(pkcs11, slot, options.userPin, Math.max(1, options.sessions));
+      return new CryptoModule(pkcs11, pool, options.modulePath);
+    } catch (error) {
+      releaseLibrary(options.modulePath);
+      throw error;
+    }
+  }
+
+  get sessionCount(): number {
+    return this.pool.size;
+  }
+
+  async generateSigningKey(algorithm: KeyAlgorithm, label: string): Promise<KeyInfo> {
+    const id = randomBytes(16);
+    const mechanism = { mechanism: isRsa(algorithm) ? p.CKM_RSA_PKCS_KEY_PAIR_GEN : p.CKM_EC_KEY_PAIR_GEN };
+    await this.pool.use(async (session) => {
+      try {
+        await this.pkcs11.C_GenerateKeyPairAsync(
+          session,
+          mechanism,
+          signingPublicKeyTemplate(id, label, algorithm),
+          signingPrivateKeyTemplate(id, label),
+        );
+      } catch (error) {
+        throw toCryptoError(error, 'C_GenerateKeyPair');
+      }
+    });
+    return this.getKey(id.toString('hex'));
+  }
+
+  /**
+   * Signs a digest computed outside the module. RSA PKCS#1 v1.5 wraps it in a DigestInfo first
+   * (CKM_RSA_PKCS); RSA-PSS uses CKM_RSA_PKCS_PSS; ECDSA returns a DER Ecdsa-Sig-Value.
+   */
+  async signDigest(keyId: string, digest: Uint8Array, options: SignDigestOptions): Promise<Buffer> {
+    const bytes = Buffer.from(digest);
+    if (bytes.length !== DIGEST_LENGTH[options.digestAlgorithm]) {
+      throw shomeiError(
+        'SHOMEI_DIGEST_LENGTH_INVALID',
+        `ハッシュ値の長さ (${bytes.length} バイト) が ${options.digestAlgorithm} と一致しません。`,
+        `The digest length (${bytes.length} bytes) does not match ${options.digestAlgorithm}.`,
+        { details: { length: bytes.length, digestAlgorithm: options.digestAlgorithm } },
+      );
+    }
+    const key = await this.signingKey(keyId);
+    const scheme = options.scheme ?? defaultScheme(key.algorithm);
+    if (isRsa(key.algorithm) === (scheme === 'ECDSA')) {
+      throw shomeiError(
+        'SHOMEI_SIGNATURE_SCHEME_MISMATCH',
+        `鍵 (${key.algorithm}) では署名方式 ${scheme} を使えません。`,
+        `Signature scheme ${scheme} cannot be used with a ${key.algorithm} key.`,
+        { details: { keyId, scheme, algorithm: key.algorithm } },
+      );
+    }
+    let mechanism: pkcs11types.Mechanism;
+    let input: Buffer = bytes;
+    if (scheme === 'RSASSA-PKCS1-v1_5') {
+      mechanism = { mechanism: p.CKM_RSA_PKCS };
+      input = digestInfo(options.digestAlgorithm, bytes);
+    } else if (scheme === 'RSASSA-PSS') {
+      mechanism = {
+        mechanism: p.CKM_RSA_PKCS_PSS,
+        parameter: { type: p.CK_PARAMS_RSA_PSS, ...PSS_PARAMS[options.digestAlgorithm] },
+      };
+    } else {
+      mechanism = { mechanism: p.CKM_ECDSA };
+    }
+    const raw = await this.pool.use(async (session) => {
+      try {
+        this.pkcs11.C_SignInit(session, mechanism, key.privateHandle);
+        return await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024));
+      } catch (error) {
+        throw toCryptoError(error, 'C_Sign');
+      }
+    });
+    return scheme === 'ECDSA' ? ecdsaRawToDer(raw) : raw;
+  }
+
+  /** Generates (or, from key-ceremony components, installs) an AES-256 key for wrapping or data encryption. */
+  async createSecretKey(
+    purpose: 'wrapping' | 'data-encryption',
+    label: string,
+    value?: Buffer,
+  ): Promise<KeyInfo> {
+    if (value !== undefined && value.length !== 32) {
+      throw shomeiError(
+        'SHOMEI_KEY_LENGTH_INVALID',
+        'AES 鍵は 32 バイト (AES-256) でなければなりません。',
+        'The AES key must be 32 bytes (AES-256).',
+      );
+    }
+    const id = randomBytes(16);
+    await this.pool.use(async (session) => {
+      try {
+        const template = secretKeyTemplate(id, label, purpose, value);
+        if (value === undefined) {
+          await this.pkcs11.C_GenerateKeyAsync(session, { mechanism: p.CKM_AES_KEY_GEN }, template);
+        } else {
+          this.pkcs11.C_CreateObject(session, template);
+        }
+      } catch (error) {
+        throw toCryptoError(error, value === undefined ? 'C_GenerateKey' : 'C_CreateObject');
+      }
+    });
+    return this.getKey(id.toString('hex'));
+  }
+
+  /**
+   * Imports a private key that a trusted CA delivered wrapped (AES key wrap with padding, RFC 5649)
+   * under a wrapping key in this token. The expected public key comes with it (from the certificate);
+   * a key whose public key is already present is refused, and the unwrapped key must prove that it
+   * matches the public key before it is kept.
+   */
+  async importWrappedSigningKey(params: {
+    readonly wrappingKeyId: string;
+    readonly wrappedKey: Uint8Array;
+    readonly publicKey: Uint8Array;
+    readonly label: string;
+  }): Promise<KeyInfo> {
+    const spki = Buffer.from(params.publicKey);
+    const algorithm = publicKeyAlgorithm(spki);
+    const existing = await this.findByPublicKey(spki);
+    if (existing !== undefined) {
+      throw shomeiError(
+        'SHOMEI_KEY_ALREADY_PRESENT',
+        `同じ公開鍵を持つ鍵が既にあります (${existing.id})。同じ鍵は二度インポートできません。`,
+        `A key with the same public key is already present (${existing.id}); a key cannot be imported twice.`,
+        { status: 409, details: { existingKeyId: existing.id } },
+      );
+    }
+    const wrappingHandle = await this.findObject(params.wrappingKeyId, p.CKO_SECRET_KEY);
+    if (wrappingHandle === undefined) throw keyNotFound(params.wrappingKeyId);
+    const id = randomBytes(16);
+    const privateTemplate = [
+      ...signingPrivateKeyTemplate(id, params.label),
+      { type: p.CKA_KEY_TYPE, value: isRsa(algorithm) ? p.CKK_RSA : p.CKK_EC },
+    ];
+    const privateHandle = await this.pool.use((session) => {
+      try {
+        return this.pkcs11.C_UnwrapKey(
+          session,
+          { mechanism: p.CKM_AES_KEY_WRAP_PAD },
+          wrappingHandle,
+          Buffer.from(params.wrappedKey),
+          privateTemplate,
+        );
+      } catch (error) {
+        throw toCryptoError(error, 'C_UnwrapKey');
+      }
+    });
+    this.signingKeys.set(id.toString('hex'), { privateHandle, algorithm });
+    try {
+      await this.proveKeyMatches(id.toString('hex'), spki);
+      await this.pool.use((session) => {
+        this.pkcs11.C_CreateObject(session, publicKeyObjectTemplate(id, params.label, spki, algorithm));
+      });
+    } catch (error) {
+      await this.destroyKey(id.toString('hex'));
+      throw error;
+    }
+    return this.getKey(id.toString('hex'));
+  }
+
+  /** Encrypts a small secret (a per-document key) with an AES-256 data-encryption key in the token (AES-GCM). */
+  async encryptWithKey(keyId: string, plaintext: Uint8Array): Promise<Buffer> {
+    const handle = await this.findObject(keyId, p.CKO_SECRET_KEY);
+    if (handle === undefined) throw keyNotFound(keyId);
+    const iv = randomBytes(GCM_IV_BYTES);
+    const out = await this.pool.use(async (session) => {
+      try {
+        this.pkcs11.C_EncryptInit(session, gcm(iv), handle);
+        return await this.pkcs11.C_EncryptAsync(
+          session,
+          Buffer.from(plaintext),
+          Buffer.alloc(plaintext.length + GCM_TAG_BYTES + 32),
+        );
+      } catch (error) {
+        throw toCryptoError(error, 'C_Encrypt');
+      }
+    });
+    return Buffer.concat([iv, out]);
+  }
+
+  /** Decrypts what encryptWithKey produced. Any key that is not a data-encryption key is refused by the token. */
+  async decryptWithKey(keyId: string, sealed: Uint8Array): Promise<Buffer> {
+    const handle =
+      (await this.findObject(keyId, p.CKO_SECRET_KEY)) ?? (await this.findObject(keyId, p.CKO_PRIVATE_KEY));
+    if (handle === undefined) throw keyNotFound(keyId);
+    const data = Buffer.from(sealed);
+    if (data.length < GCM_IV_BYTES + GCM_TAG_BYTES) {
+      throw shomeiError(
+        'SHOMEI_DATA_KEY_INVALID',
+        '暗号化データが短すぎます。',
+        'The encrypted data is too short.',
+      );
+    }
+    const iv = data.subarray(0, GCM_IV_BYTES);
+    return this.pool.use(async (session) => {
+      try {
+        this.pkcs11.C_DecryptInit(session, gcm(iv), handle);
+        return await this.pkcs11.C_DecryptAsync(
+          session,
+          data.subarray(GCM_IV_BYTES),
+          Buffer.alloc(data.length),
+        );
+      } catch (error) {
+        throw toCryptoError(error, 'C_Decrypt');
+      }
+    });
+  }
+
+  /**
+   * Wraps a key for backup under a wrapping key. Signing keys are never extractable, so the token
+   * refuses them (SHOMEI_KEY_NOT_EXTRACTABLE): their backup is the HSM's own encrypted token backup.
+   */
+  async wrapKey(keyId: string, wrappingKeyId: string): Promise<Buffer> {
+    const target =
+      (await this.findObject(keyId, p.CKO_PRIVATE_KEY)) ?? (await this.findObject(keyId, p.CKO_SECRET_KEY));
+    if (target === undefined) throw keyNotFound(keyId);
+    const wrapping = await this.findObject(wrappingKeyId, p.CKO_SECRET_KEY);
+    if (wrapping === undefined) throw keyNotFound(wrappingKeyId);
+    return this.pool.use((session) => {
+      try {
+        return this.pkcs11.C_WrapKey(
+          session,
+          { mechanism: p.CKM_AES_KEY_WRAP_PAD },
+          wrapping,
+          target,
+          Buffer.alloc(8192),
+        );
+      } catch (error) {
+        throw toCryptoError(error, 'C_WrapKey');
+      }
+    });
+  }
+
+  /** Destroys every object (private, public, secret) with this id. Returns how many were destroyed. */
+  async destroyKey(keyId: string): Promise<number> {
+    this.signingKeys.delete(keyId);
+    const handles = await this.findAll([{ type: p.CKA_ID, value: idBuffer(keyId) }]);
+    if (handles.length === 0) throw keyNotFound(keyId);
+    await this.pool.use((session) => {
+      for (const handle of handles) {
+        try {
+          this.pkcs11.C_DestroyObject(session, handle);
+        } catch (error) {
+          throw toCryptoError(error, 'C_DestroyObject');
+        }
+      }
+    });
+    return handles.length;
+  }
+
+  async listKeys(): Promise<KeyInfo[]> {
+    const handles = await this.findAll([]);
+    const ids = new Set<string>();
+    await this.pool.use((session) => {
+      for (const handle of handles) {
+        const [attr] = this.pkcs11.C_GetAttributeValue(session, handle, [{ type: p.CKA_ID }]);
+        if (attr?.value instanceof Buffer && attr.value.length > 0) ids.add(attr.value.toString('hex'));
+      }
+    });
+    const keys: KeyInfo[] = [];
+    for (const id of ids) keys.push(await this.getKey(id));
+    return keys.sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));
+  }
+
+  async hasKey(keyId: string): Promise<boolean> {
+    return (await this.findAll([{ type: p.CKA_ID, value: idBuffer(keyId) }])).length > 0;
+  }
+
+  async getKey(keyId: string): Promise<KeyInfo> {
+    const privateHandle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
+    const secretHandle =
+      privateHandle === undefined ? await this.findObject(keyId, p.CKO_SECRET_KEY) : undefined;
+    const handle = privateHandle ?? secretHandle;
+    if (handle === undefined) throw keyNotFound(keyId);
+    return this.pool.use((session) => {
+      // An attribute that does not apply to this object class (CKA_ENCRYPT on a private key) reads as false.
+      const bool = (type: number): boolean => {
+        try {
+          const [attr] = this.pkcs11.C_GetAttributeValue(session, handle, [{ type }]);
+          return attr?.value instanceof Buffer ? attr.value[0] === 1 : false;
+        } catch {
+          return false;
+        }
+      };
+      const [labelAttr] = this.pkcs11.C_GetAttributeValue(session, handle, [{ type: p.CKA_LABEL }]);
+      const label = labelAttr?.value instanceof Buffer ? labelAttr.value.toString('utf8') : '';
+      const attributes: KeyAttributes = {
+        sensitive: bool(p.CKA_SENSITIVE),
+        extractable: bool(p.CKA_EXTRACTABLE),
+        sign: bool(p.CKA_SIGN),
+        decrypt: bool(p.CKA_DECRYPT),
+        encrypt: bool(p.CKA_ENCRYPT),
+        wrap: bool(p.CKA_WRAP),
+        unwrap: bool(p.CKA_UNWRAP),
+        derive: bool(p.CKA_DERIVE),
+      };
+      if (secretHandle !== undefined) {
+        return {
+          id: keyId,
+          label,
+          kind: attributes.unwrap ? 'wrapping' : 'data-encryption',
+          algorithm: 'AES-256',
+          attributes,
+        };
+      }
+      const { algorithm, publicKey } = this.readPublicKey(session, keyId, handle);
+      return { id: keyId, label, kind: 'signing', algorithm, publicKey, attributes };
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.close();
+    releaseLibrary(this.modulePath);
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  private async signingKey(keyId: string): Promise<CachedKey> {
+    const cached = this.signingKeys.get(keyId);
+    if (cached !== undefined) return cached;
+    const handle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
+    if (handle === undefined) throw keyNotFound(keyId);
+    const info = await this.getKey(keyId);
+    if (info.kind !== 'signing' || !info.attributes.sign) {
+      throw shomeiError(
+        'SHOMEI_KEY_USAGE_NOT_PERMITTED',
+        `鍵 ${keyId} は署名に使えません。`,
+        `Key ${keyId} is not a signing key.`,
+        { status: 403, details: { keyId } },
+      );
+    }
+    const entry = { privateHandle: handle, algorithm: info.algorithm as KeyAlgorithm };
+    this.signingKeys.set(keyId, entry);
+    return entry;
+  }
+
+  private readPublicKey(
+    session: Handle,
+    keyId: string,
+    privateHandle: Handle,
+  ): { algorithm: KeyAlgorithm; publicKey: Buffer } {
+    const [typeAttr] = this.pkcs11.C_GetAttributeValue(session, privateHandle, [{ type: p.CKA_KEY_TYPE }]);
+    const keyType = typeAttr?.value instanceof Buffer ? typeAttr.value.readUInt32LE(0) : -1;
+    if (keyType === p.CKK_RSA) {
+      const [modulus, exponent] = this.pkcs11.C_GetAttributeValue(session, privateHandle, [
+        { type: p.CKA_MODULUS },
+        { type: p.CKA_PUBLIC_EXPONENT },
+      ]);
+      const spki = spkiDer(rsaPublicKey(modulus!.value as Buffer, exponent!.value as Buffer));
+      return { algorithm: publicKeyAlgorithm(spki), publicKey: spki };
+    }
+    // EC private keys do not carry the public point: read it from the matching public-key object.
+    const publicHandle = this.findSync(session, [
+      { type: p.CKA_ID, value: idBuffer(keyId) },
+      { type: p.CKA_CLASS, value: p.CKO_PUBLIC_KEY },
+    ])[0];
+    if (publicHandle === undefined) throw keyNotFound(`${keyId} (public key)`);
+    const [params, point] = this.pkcs11.C_GetAttributeValue(session, publicHandle, [
+      { type: p.CKA_EC_PARAMS },
+      { type: p.CKA_EC_POINT },
+    ]);
+    const curve = curveFromParams(params!.value as Buffer);
+    if (curve === undefined) throw unsupportedKey();
+    return { algorithm: curve, publicKey: spkiDer(ecPublicKey(curve, point!.value as Buffer)) };
+  }
+
+  private async proveKeyMatches(keyId: string, spki: Buffer): Promise<void> {
+    const challenge = randomBytes(32);
+    const digest = createHash('sha256').update(challenge).digest();
+    const signature = await this.signDigest(keyId, digest, { digestAlgorithm: 'SHA-256' });
+    const ok = verify('sha256', challenge, { key: spki, format: 'der', type: 'spki' }, signature);
+    if (!ok) {
+      throw shomeiError(
+        'SHOMEI_KEY_MISMATCH',
+        'インポートした秘密鍵が証明書の公開鍵と一致しません。',
+        'The imported private key does not match the public key of its certificate.',
+        { status: 400 },
+      );
+    }
+  }
+
+  private async findByPublicKey(spki: Buffer): Promise<KeyInfo | undefined> {
+    for (const key of await this.listKeys()) {
+      if (key.publicKey?.equals(spki)) return key;
+    }
+    return undefined;
+  }
+
+  private async findObject(keyId: string, objectClass: number): Promise<Handle | undefined> {
+    if (!/^[0-9a-f]{2,128}$/.test(keyId)) return undefined;
+    const handles = await this.findAll([
+      { type: p.CKA_ID, value: idBuffer(keyId) },
+      { type: p.CKA_CLASS, value: objectClass },
+    ]);
+    return handles[0];
+  }
+
+  private findAll(template: pkcs11types.Template): Promise<Handle[]> {
+    return this.pool.use((session) => this.findSync(session, template));
+  }
+
+  private findSync(session: Handle, template: pkcs11types.Template): Handle[] {
+    try {
+      this.pkcs11.C_FindObjectsInit(session, template);
+      try {
+        const found: Handle[] = [];
+        for (;;) {
+          const batch = this.pkcs11.C_FindObjects(session, 64);
+          found.push(...batch);
+          if (batch.length < 64) return found;
+        }
+      } finally {
+        this.pkcs11.C_FindObjectsFinal(session);
+      }
+    } catch (error) {
+      throw toCryptoError(error, 'C_FindObjects');
+    }
+  }
+}
+
+function idBuffer(keyId: string): Buffer {
+  return Buffer.from(keyId, 'hex');
+}
+
+function gcm(iv: Buffer): pkcs11types.Mechanism {
+  return {
+    mechanism: p.CKM_AES_GCM,
+    parameter: {
+      type: p.CK_PARAMS_AES_GCM,
+      iv,
+      ivBits: iv.length * 8,
+      tagBits: GCM_TAG_BYTES * 8,
+    } as pkcs11types.AesGCM,
+  };
+}
+
+function unsupportedKey(): Error {
+  return shomeiError(
+    'SHOMEI_KEY_ALGORITHM_UNSUPPORTED',
+    '対応していない鍵アルゴリズムです (RSA 2048/3072/4096, ECDSA P-256/P-384 に対応)。',
+    'Unsupported key algorithm (RSA 2048/3072/4096 and ECDSA P-256/P-384 are supported).',
+  );
+}
+
+function publicKeyAlgorithm(spki: Buffer): KeyAlgorithm {
+  let algorithm: KeyAlgorithm | undefined;
+  try {
+    algorithm = algorithmOfPublicKey(spki);
+  } catch {
+    algorithm = undefined;
+  }
+  if (algorithm === undefined) throw unsupportedKey();
+  return algorithm;
+}
+
+function publicKeyObjectTemplate(
+  id: Buffer,
+  label: string,
+  spki: Buffer,
+  algorithm: KeyAlgorithm,
+): pkcs11types.Template {
+  const jwk = createPublicKeyJwk(spki);
+  const base = signingPublicKeyTemplate(id, label, algorithm).filter(
+    (a) => a.type !== p.CKA_MODULUS_BITS && a.type !== p.CKA_PUBLIC_EXPONENT,
+  );
+  const keyType = { type: p.CKA_KEY_TYPE, value: isRsa(algorithm) ? p.CKK_RSA : p.CKK_EC };
+  if (isRsa(algorithm)) {
+    return [
+      ...base,
+      keyType,
+      { type: p.CKA_MODULUS, value: Buffer.from(jwk.n!, 'base64url') },
+      { type: p.CKA_PUBLIC_EXPONENT, value: Buffer.from(jwk.e!, 'base64url') },
+    ];
+  }
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(jwk.x!, 'base64url'),
+    Buffer.from(jwk.y!, 'base64url'),
+  ]);
+  const octet = Buffer.concat([Buffer.from([0x04, point.length]), point]);
+  return [...base, keyType, { type: p.CKA_EC_POINT, value: octet }];
+}
+
+function createPublicKeyJwk(spki: Buffer): { n?: string; e?: string; x?: string; y?: string } {
+  // KeyObject.export({format:'jwk'}) gives the public components without hand-written ASN.1.
+  return createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+}

@@ -1,0 +1,31 @@
+export {
+  DIGEST_ALGORITHMS,
+  DIGEST_LENGTH,
+  DIGEST_OID,
+  type DigestAlgorithm,
+  defaultScheme,
+  isRsa,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  nodeDigestName,
+  type SignatureScheme,
+} from './algorithms.ts';
+export {
+  CryptoModule,
+  type CryptoModuleOptions,
+  type KeyAttributes,
+  type KeyInfo,
+  type KeyKind,
+  type SignDigestOptions,
+} from './crypto-module.ts';
+export { acquireLibrary, releaseLibrary } from './library.ts';
+export { algorithmOfPublicKey, digestInfo, ecdsaRawToDer } from './public-key.ts';
+export {
+  findTokenSlot,
+  generatePin,
+  initialiseToken,
+  prepareManagedSoftHsm,
+  readPinFile,
+  type TokenPins,
+  writePinFile,
+} from './token.ts';

@@ -1,0 +1,64 @@
+/**
+ * Loading a PKCS#11 module. A module may be initialised only once per process, so libraries are
+ * shared by path and finalised when the last user closes.
+ */
+import type { Handle as Pkcs11Handle, PKCS11 } from 'pkcs11js';
+// pkcs11js is CommonJS: its constants are reachable only through the default export under ESM.
+import pkcs11js from 'pkcs11js';
+import { shomeiError } from '../errors/index.ts';
+import { toCryptoError } from './errors.ts';
+
+export type Pkcs11 = PKCS11;
+export type Handle = Pkcs11Handle;
+export { pkcs11js };
+
+interface LoadedLibrary {
+  readonly pkcs11: Pkcs11;
+  users: number;
+}
+
+const loaded = new Map<string, LoadedLibrary>();
+
+export function acquireLibrary(modulePath: string): Pkcs11 {
+  const existing = loaded.get(modulePath);
+  if (existing !== undefined) {
+    existing.users += 1;
+    return existing.pkcs11;
+  }
+  const pkcs11 = new pkcs11js.PKCS11();
+  try {
+    pkcs11.load(modulePath);
+  } catch (error) {
+    throw shomeiError(
+      'SHOMEI_HSM_UNAVAILABLE',
+      `PKCS#11 モジュールを読み込めません: ${modulePath}`,
+      `Cannot load the PKCS#11 module: ${modulePath}`,
+      { status: 503, details: { modulePath }, cause: error },
+    );
+  }
+  try {
+    pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  } catch (error) {
+    throw toCryptoError(error, 'C_Initialize');
+  }
+  loaded.set(modulePath, { pkcs11, users: 1 });
+  return pkcs11;
+}
+
+export function releaseLibrary(modulePath: string): void {
+  const entry = loaded.get(modulePath);
+  if (entry === undefined) return;
+  entry.users -= 1;
+  if (entry.users > 0) return;
+  loaded.delete(modulePath);
+  try {
+    entry.pkcs11.C_Finalize();
+  } finally {
+    entry.pkcs11.close();
+  }
+}
+
+/** Token labels are blank-padded to 32 bytes by PKCS#11. */
+export function trimPadded(value: string): string {
+  return value.replace(/[\s\0]+$/, '');
+}

@@ -1,0 +1,108 @@
+/** Building a SubjectPublicKeyInfo from PKCS#11 public-key attributes, and encoding signature values. */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { ECDSASigValue } from '@peculiar/asn1-ecc';
+import { DigestInfo } from '@peculiar/asn1-rsa';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
+import { DIGEST_OID, type DigestAlgorithm, type KeyAlgorithm } from './algorithms.ts';
+
+export const CURVES = {
+  'EC-P256': { oid: '1.2.840.10045.3.1.7', jwk: 'P-256', size: 32 },
+  'EC-P384': { oid: '1.3.132.0.34', jwk: 'P-384', size: 48 },
+} as const;
+
+export function ecParamsFor(algorithm: 'EC-P256' | 'EC-P384'): Buffer {
+  return Buffer.from(new asn1js.ObjectIdentifier({ value: CURVES[algorithm].oid }).toBER());
+}
+
+export function curveFromParams(params: Buffer): 'EC-P256' | 'EC-P384' | undefined {
+  const parsed = asn1js.fromBER(new Uint8Array(params));
+  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.ObjectIdentifier)) return undefined;
+  const oid = parsed.result.valueBlock.toString();
+  if (oid === CURVES['EC-P256'].oid) return 'EC-P256';
+  if (oid === CURVES['EC-P384'].oid) return 'EC-P384';
+  return undefined;
+}
+
+export function rsaPublicKey(modulus: Buffer, exponent: Buffer): KeyObject {
+  return createPublicKey({
+    key: {
+      kty: 'RSA',
+      n: stripLeadingZeros(modulus).toString('base64url'),
+      e: exponent.toString('base64url'),
+    },
+    format: 'jwk',
+  });
+}
+
+/** CKA_EC_POINT is a DER OCTET STRING holding the uncompressed point 04||X||Y. */
+export function ecPublicKey(algorithm: 'EC-P256' | 'EC-P384', ecPoint: Buffer): KeyObject {
+  let point = ecPoint;
+  const parsed = asn1js.fromBER(new Uint8Array(ecPoint));
+  if (parsed.offset !== -1 && parsed.result instanceof asn1js.OctetString) {
+    point = Buffer.from(parsed.result.valueBlock.valueHexView);
+  }
+  const size = CURVES[algorithm].size;
+  if (point.length !== 1 + 2 * size || point[0] !== 4) throw new Error('unsupported EC point encoding');
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: CURVES[algorithm].jwk,
+      x: point.subarray(1, 1 + size).toString('base64url'),
+      y: point.subarray(1 + size).toString('base64url'),
+    },
+    format: 'jwk',
+  });
+}
+
+export function spkiDer(key: KeyObject): Buffer {
+  return key.export({ type: 'spki', format: 'der' });
+}
+
+/** The algorithm of a public key given as SPKI DER, when shomei supports it. */
+export function algorithmOfPublicKey(spki: Buffer): KeyAlgorithm | undefined {
+  const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = details?.modulusLength;
+    if (bits === 2048 || bits === 3072 || bits === 4096) return `RSA-${bits}`;
+    return undefined;
+  }
+  if (key.asymmetricKeyType === 'ec') {
+    if (details?.namedCurve === 'prime256v1') return 'EC-P256';
+    if (details?.namedCurve === 'secp384r1') return 'EC-P384';
+  }
+  return undefined;
+}
+
+export function digestInfo(algorithm: DigestAlgorithm, digest: Buffer): Buffer {
+  const info = new DigestInfo({
+    digestAlgorithm: new AlgorithmIdentifier({ algorithm: DIGEST_OID[algorithm], parameters: null }),
+    digest: new OctetString(new Uint8Array(digest)),
+  });
+  return Buffer.from(AsnConvert.serialize(info));
+}
+
+/** PKCS#11 returns ECDSA signatures as r||s; CMS and X.509 want DER Ecdsa-Sig-Value. */
+export function ecdsaRawToDer(raw: Buffer): Buffer {
+  const half = raw.length / 2;
+  const value = new ECDSASigValue({
+    r: toAsnInteger(raw.subarray(0, half)),
+    s: toAsnInteger(raw.subarray(half)),
+  });
+  return Buffer.from(AsnConvert.serialize(value));
+}
+
+function toAsnInteger(bytes: Buffer): ArrayBuffer {
+  const trimmed = stripLeadingZeros(bytes);
+  const needsPad = (trimmed[0] ?? 0) & 0x80;
+  const out = needsPad ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+  return new Uint8Array(out).buffer;
+}
+
+function stripLeadingZeros(bytes: Buffer): Buffer {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i += 1;
+  return bytes.subarray(i);
+}

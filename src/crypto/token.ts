@@ -1,0 +1,120 @@
+/**
+ * Finding and initialising the token that holds shomei's keys, and the PIN file that unlocks it.
+ * PINs are generated from a CSPRNG, kept only in a 0600 file (or a file the operator provides), and
+ * never logged.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { shomeiError } from '../errors/index.ts';
+import { toCryptoError } from './errors.ts';
+import { type Handle, type Pkcs11, pkcs11js, trimPadded } from './library.ts';
+
+export interface TokenPins {
+  readonly soPin: string;
+  readonly userPin: string;
+}
+
+export function generatePin(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function readPinFile(pinFile: string): TokenPins {
+  if (!existsSync(pinFile)) {
+    throw shomeiError(
+      'SHOMEI_HSM_PIN_FILE_MISSING',
+      `トークン PIN ファイルがありません: ${pinFile} (shomei init を実行してください)`,
+      `The token PIN file is missing: ${pinFile} (run shomei init)`,
+      { status: 500, details: { pinFile } },
+    );
+  }
+  const mode = statSync(pinFile).mode & 0o077;
+  if (mode !== 0) {
+    throw shomeiError(
+      'SHOMEI_HSM_PIN_FILE_UNSAFE',
+      `トークン PIN ファイルを所有者以外が読めます (chmod 600 が必要): ${pinFile}`,
+      `The token PIN file is readable by others (needs chmod 600): ${pinFile}`,
+      { status: 500, details: { pinFile } },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(pinFile, 'utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const pins = parsed as Partial<TokenPins> | undefined;
+  if (typeof pins?.userPin !== 'string' || pins.userPin.length < 4) {
+    throw shomeiError(
+      'SHOMEI_HSM_PIN_FILE_INVALID',
+      `トークン PIN ファイルの形式が不正です: ${pinFile}`,
+      `The token PIN file is malformed: ${pinFile}`,
+      { status: 500, details: { pinFile } },
+    );
+  }
+  return { soPin: typeof pins.soPin === 'string' ? pins.soPin : '', userPin: pins.userPin };
+}
+
+export function writePinFile(pinFile: string, pins: TokenPins): void {
+  mkdirSync(path.dirname(pinFile), { recursive: true, mode: 0o700 });
+  writeFileSync(pinFile, `${JSON.stringify(pins)}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(pinFile, 0o600);
+}
+
+export function findTokenSlot(pkcs11: Pkcs11, label: string): Handle | undefined {
+  for (const slot of pkcs11.C_GetSlotList(true)) {
+    const info = pkcs11.C_GetTokenInfo(slot);
+    if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0 && trimPadded(info.label) === label) return slot;
+  }
+  return undefined;
+}
+
+/**
+ * Initialises a fresh token with the given label and PINs (SO and user). Uses the first slot whose
+ * token is not initialised yet, as SoftHSM2 always offers one.
+ */
+export function initialiseToken(pkcs11: Pkcs11, label: string, pins: TokenPins): Handle {
+  const free = pkcs11
+    .C_GetSlotList(true)
+    .find((slot) => (pkcs11.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
+  if (free === undefined) {
+    throw shomeiError(
+      'SHOMEI_HSM_NO_FREE_SLOT',
+      '初期化できる空きスロットが暗号モジュールにありません。',
+      'The cryptographic module has no free slot to initialise.',
+      { status: 500 },
+    );
+  }
+  try {
+    pkcs11.C_InitToken(free, pins.soPin, label.padEnd(32, ' '));
+    // SoftHSM2 renumbers slots after initialisation: look the token up again by label.
+    const slot = findTokenSlot(pkcs11, label);
+    if (slot === undefined) throw new Error('CKR_TOKEN_NOT_RECOGNIZED: token vanished after C_InitToken');
+    const session = pkcs11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+    try {
+      pkcs11.C_Login(session, pkcs11js.CKU_SO, pins.soPin);
+      pkcs11.C_InitPIN(session, pins.userPin);
+      pkcs11.C_Logout(session);
+    } finally {
+      pkcs11.C_CloseSession(session);
+    }
+    return slot;
+  } catch (error) {
+    throw toCryptoError(error, 'C_InitToken');
+  }
+}
+
+/** Writes the SoftHSM2 configuration that keeps the token files inside the data directory. */
+export function prepareManagedSoftHsm(home: string): string {
+  const tokenDir = path.join(home, 'tokens');
+  mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
+  const confPath = path.join(home, 'softhsm2.conf');
+  if (!existsSync(confPath)) {
+    writeFileSync(
+      confPath,
+      `# Written by shomei: SoftHSM2 token store for this data directory.\ndirectories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+      { mode: 0o600 },
+    );
+  }
+  return confPath;
+}

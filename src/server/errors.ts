@@ -1,0 +1,36 @@
+/** The one place where errors become HTTP responses. */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { describeError, isShomeiError } from '../errors/index.ts';
+
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (isShomeiError(error)) {
+    request.log.info({ code: error.code, details: error.details }, 'request refused');
+    void reply.status(error.status).send({ error: { code: error.code, message: error.messages } });
+    return;
+  }
+  const fastifyError = error as FastifyError;
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    // Fastify's own refusals: body too large, malformed JSON, unsupported media type.
+    const code =
+      fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'SHOMEI_INPUT_TOO_LARGE' : 'SHOMEI_BAD_REQUEST';
+    void reply.status(fastifyError.statusCode).send({
+      error: {
+        code,
+        message: {
+          ja:
+            code === 'SHOMEI_INPUT_TOO_LARGE'
+              ? '送信されたデータが大きすぎます。'
+              : 'リクエストの形式が正しくありません。',
+          en:
+            code === 'SHOMEI_INPUT_TOO_LARGE'
+              ? 'The request body is too large.'
+              : 'The request is malformed.',
+        },
+      },
+    });
+    return;
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  const described = describeError(error);
+  void reply.status(described.status).send({ error: { code: described.code, message: described.message } });
+}

@@ -1,0 +1,2 @@
+export { handleError } from './errors.ts';
+export { buildServer, type ServerOptions } from './server.ts';

@@ -1,0 +1,39 @@
+/** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Shomei } from '../app/index.ts';
+import { handleError } from './errors.ts';
+
+export interface ServerOptions {
+  /** Largest request body accepted anywhere (bytes); routes that take documents may set their own. */
+  readonly bodyLimit?: number;
+}
+
+export async function buildServer(shomei: Shomei, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: shomei.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: false,
+    trustProxy: false,
+  });
+  app.setErrorHandler(handleError);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks: Record<string, 'ok' | 'failed'> = {};
+    try {
+      await shomei.database.db.selectFrom('installation').select('id').executeTakeFirst();
+      checks.database = 'ok';
+    } catch {
+      checks.database = 'failed';
+    }
+    try {
+      await shomei.crypto.listKeys();
+      checks.hsm = 'ok';
+    } catch {
+      checks.hsm = 'failed';
+    }
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+  return app;
+}
