@@ -2,7 +2,7 @@
  * Loading a PKCS#11 module. A module may be initialised only once per process, so libraries are
  * shared by path and finalised when the last user closes.
  */
-import type { Handle as Pkcs11Handle, PKCS11 } from 'pkcs11js';
+import type { PKCS11, Handle as Pkcs11Handle } from 'pkcs11js';
 // pkcs11js is CommonJS: its constants are reachable only through the default export under ESM.
 import pkcs11js from 'pkcs11js';
 import { shomeiError } from '../errors/index.ts';

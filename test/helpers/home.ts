@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Shomei, initialise, openShomei } from '../../src/app/index.ts';
-import { type ShomeiConfig, loadConfig } from '../../src/config/index.ts';
+import { initialise, openShomei, type Shomei } from '../../src/app/index.ts';
+import { loadConfig, type ShomeiConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 
 export interface TestHome {

@@ -8,7 +8,9 @@ import pg from 'pg';
 export function postgresUrl(): string {
   const url = process.env.SHOMEI_TEST_POSTGRES_URL;
   if (url === undefined || url === '') {
-    throw new Error('SHOMEI_TEST_POSTGRES_URL is not set: run the tests through `npm test`, which starts PostgreSQL');
+    throw new Error(
+      'SHOMEI_TEST_POSTGRES_URL is not set: run the tests through `npm test`, which starts PostgreSQL',
+    );
   }
   return url;
 }
