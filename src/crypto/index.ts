@@ -18,6 +18,7 @@ export {
   type KeyKind,
   type SignDigestOptions,
 } from './crypto-module.ts';
+export { type DigestSigner, digestSignerFor } from './digest-signer.ts';
 export { acquireLibrary, releaseLibrary } from './library.ts';
 export { algorithmOfPublicKey, digestInfo, ecdsaRawToDer } from './public-key.ts';
 export {
