@@ -1,0 +1,20 @@
+/**
+ * PDF reading and incremental writing for signatures. Other modules import only from here.
+ *
+ * - `openPdf` reads the last revision lazily (xref tables, xref streams, object streams, hybrids).
+ * - `appendRevision` writes an incremental update without touching earlier bytes.
+ * - `prepareSignatureRevision` / `digestByteRange` / `embedSignatureContents` are the PAdES mechanics.
+ * - `appendDocumentSecurityStore` / `extractDss` handle /DSS; `listSignatures` / `revisions` feed validation.
+ */
+
+export { appendDocumentSecurityStore, extractDss } from './dss.ts';
+export { appendRevision, type IncrementalUpdate } from './incremental-writer.ts';
+export * from './objects.ts';
+export { DEFAULT_PDF_LIMITS, openPdf, type PdfReader, revisions } from './reader.ts';
+export {
+  digestByteRange,
+  embedSignatureContents,
+  listSignatures,
+  prepareSignatureRevision,
+} from './signature.ts';
+export type * from './types.ts';
