@@ -40,6 +40,18 @@ export interface ShomeiConfig {
     readonly publicUrl: string;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Remote signature service (CSC API v2, Signature Activation Module). */
+  readonly rssp: {
+    /** Lifetime of a SAD in seconds (credentials/authorize `expiresIn`). */
+    readonly sadLifetimeSeconds: number;
+    /** Wrong PIN/OTP attempts before a credential locks. */
+    readonly maxFailedAttempts: number;
+    /** Most signatures one authorisation may cover (credentials/info `multisign`). */
+    readonly multisign: number;
+    readonly accessTokenSeconds: number;
+    /** Tenants allowed SCAL1 credentials (key authorisation level 1, JT2A 3.4); nobody by default. */
+    readonly scal1Tenants: readonly string[];
+  };
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -59,6 +71,14 @@ const schema = z.object({
   SHOMEI_PORT: port.default(8080),
   SHOMEI_PUBLIC_URL: z.string().url().optional(),
   SHOMEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHOMEI_RSSP_SAD_LIFETIME_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  SHOMEI_RSSP_MAX_FAILED_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  SHOMEI_RSSP_MULTISIGN: z.coerce.number().int().min(1).max(1000).default(1000),
+  SHOMEI_RSSP_ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+  SHOMEI_RSSP_SCAL1_TENANTS: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]*(,[A-Za-z0-9_.:-]+)*$/, 'must be a comma-separated list of tenant ids')
+    .default(''),
 });
 
 export function findSoftHsmModule(): string | undefined {
@@ -121,5 +141,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
     },
     http: { host: e.SHOMEI_HOST, port: e.SHOMEI_PORT, publicUrl: publicUrl.replace(/\/$/, '') },
     logLevel: e.SHOMEI_LOG_LEVEL,
+    rssp: {
+      sadLifetimeSeconds: e.SHOMEI_RSSP_SAD_LIFETIME_SECONDS,
+      maxFailedAttempts: e.SHOMEI_RSSP_MAX_FAILED_ATTEMPTS,
+      multisign: e.SHOMEI_RSSP_MULTISIGN,
+      accessTokenSeconds: e.SHOMEI_RSSP_ACCESS_TOKEN_SECONDS,
+      scal1Tenants: e.SHOMEI_RSSP_SCAL1_TENANTS.split(',').filter((t) => t !== ''),
+    },
   };
 }
