@@ -1,6 +1,7 @@
 /** Every module's migrations, in the order the modules stack up (DESIGN.md). */
+import { auditMigrations } from '../audit/index.ts';
 import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
 
 export function allMigrations(dialect: DialectName): NamedMigrations[] {
-  return [foundationMigrations(dialect)];
+  return [foundationMigrations(dialect), auditMigrations(dialect)];
 }

@@ -4,6 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import {
+  type AuditServices,
+  type CheckpointTimestamper,
+  ensureCheckpointKey,
+  openAuditServices,
+} from '../audit/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
 import {
   acquireLibrary,
@@ -29,6 +35,8 @@ export interface Shomei {
   readonly keys: KeyRegistry;
   readonly logger: Logger;
   readonly installationId: string;
+  /** Audit trail (hash chain), checkpoints, verification. */
+  readonly audit: AuditServices;
   close(): Promise<void>;
 }
 
@@ -90,9 +98,26 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
     } else if (existing.environment !== config.environment) {
       throw environmentMismatch(existing.environment, config.environment);
     }
+    await generateInstallationKeys(config, database);
     return { createdToken, appliedMigrations, installationId: installationId! };
   } finally {
     await database.close();
+  }
+}
+
+/** Keys every installation needs from the start, generated inside the HSM (idempotent). */
+async function generateInstallationKeys(config: ShomeiConfig, database: Database): Promise<void> {
+  const pins = readPinFile(config.pkcs11.pinFile);
+  const crypto = CryptoModule.open({
+    modulePath: config.pkcs11.modulePath,
+    tokenLabel: config.pkcs11.tokenLabel,
+    userPin: pins.userPin,
+    sessions: 1,
+  });
+  try {
+    await ensureCheckpointKey(crypto, new KeyRegistry(database.db));
+  } finally {
+    crypto.close();
   }
 }
 
@@ -106,7 +131,16 @@ function environmentMismatch(recorded: string, configured: string): Error {
 }
 
 /** Opens an initialised installation. */
-export async function openShomei(config: ShomeiConfig, logger?: Logger): Promise<Shomei> {
+export interface OpenShomeiOptions {
+  /** RFC 3161 timestamps for audit checkpoints (the embedded or a remote TSA). */
+  readonly auditTimestamper?: CheckpointTimestamper;
+}
+
+export async function openShomei(
+  config: ShomeiConfig,
+  logger?: Logger,
+  options: OpenShomeiOptions = {},
+): Promise<Shomei> {
   pointSoftHsmAtHome(config);
   const log = logger ?? createLogger({ level: config.logLevel });
   const pins = readPinFile(config.pkcs11.pinFile);
@@ -133,14 +167,30 @@ export async function openShomei(config: ShomeiConfig, logger?: Logger): Promise
       sessions: config.pkcs11.sessions,
     });
     const opened = crypto;
+    const keys = new KeyRegistry(database.db);
+    const audit = await openAuditServices({
+      database,
+      crypto: opened,
+      keys,
+      installationId: installation.installation_id,
+      settings: config.audit,
+      timestamper: options.auditTimestamper,
+      logger: log,
+    });
     return {
       config,
       database,
       crypto: opened,
-      keys: new KeyRegistry(database.db),
+      keys,
       logger: log,
       installationId: installation.installation_id,
+      audit,
       async close() {
+        try {
+          await audit.shutdown();
+        } catch (error) {
+          log.error({ err: error }, 'audit shutdown checkpoint failed');
+        }
         opened.close();
         await database.close();
       },

@@ -37,3 +37,21 @@ export interface AuditEventInput {
 export interface AuditTrail {
   append(event: AuditEventInput): Promise<void>;
 }
+
+/** An event as it stands in the chain, after validation, with its place and hashes. */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly eventId: string;
+  /** ISO-8601 UTC with milliseconds, taken while the chain head was held. */
+  readonly time: string;
+  readonly type: string;
+  readonly actor: { readonly kind: AuditActorKind; readonly id: string; readonly tenantId: string | null };
+  readonly subject: AuditSubject | null;
+  readonly outcome: AuditOutcome;
+  readonly source: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Hex SHA-256 of the previous record (64 zeros for the first record ever). */
+  readonly prevHash: string;
+  /** Hex SHA-256 of this record's canonical JSON including prevHash. */
+  readonly hash: string;
+}

@@ -40,6 +40,26 @@ export interface ShomeiConfig {
     readonly publicUrl: string;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Audit trail and alerts (JT2A 7.1.4). */
+  readonly audit: {
+    /** Seconds between signed checkpoints of the audit chain (0: only at shutdown). */
+    readonly checkpointIntervalSeconds: number;
+    /** Usual working hours for privileged actions, minutes after local midnight [start, end). */
+    readonly businessHours: { readonly startMinute: number; readonly endMinute: number };
+    /** IANA time zone the working hours are in. */
+    readonly timeZone: string;
+    /** Non-human speed: `events` of one type by one actor within `seconds`. */
+    readonly rateLimit: { readonly events: number; readonly seconds: number };
+  };
+  /** Privileged roles, dual control and maintenance terminals (JT2A 7.1.1, criterion 2.3.3). */
+  readonly admin: {
+    /** Hours a dual-control request waits for a second person's approval. */
+    readonly approvalHours: number;
+    /** Days a training record stays current for granting a privileged role (0: not required). */
+    readonly trainingValidityDays: number;
+    /** Development only: addresses allowed to reach /api/admin without a client certificate. */
+    readonly allowedIps: readonly string[];
+  };
   /** Remote signature service (CSC API v2, Signature Activation Module). */
   readonly rssp: {
     /** Lifetime of a SAD in seconds (credentials/authorize `expiresIn`). */
@@ -71,6 +91,26 @@ const schema = z.object({
   SHOMEI_PORT: port.default(8080),
   SHOMEI_PUBLIC_URL: z.string().url().optional(),
   SHOMEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHOMEI_AUDIT_CHECKPOINT_INTERVAL: z.coerce.number().int().min(0).max(86400).default(3600),
+  SHOMEI_ALERT_BUSINESS_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM, e.g. 08:00-20:00')
+    .default('08:00-20:00'),
+  SHOMEI_ALERT_TIMEZONE: z
+    .string()
+    .refine((zone) => isTimeZone(zone), 'must be an IANA time zone such as Asia/Tokyo')
+    .default('Asia/Tokyo'),
+  SHOMEI_ALERT_RATE: z
+    .string()
+    .regex(/^\d{1,6}\/\d{1,6}$/, 'must be EVENTS/SECONDS, e.g. 30/10')
+    .refine((v) => v.split('/').every((n) => Number(n) > 0), 'both numbers must be positive')
+    .default('30/10'),
+  SHOMEI_ADMIN_APPROVAL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS: z.coerce.number().int().min(0).max(3650).default(365),
+  SHOMEI_ADMIN_ALLOWED_IPS: z
+    .string()
+    .regex(/^[0-9A-Fa-f:.]+(,[0-9A-Fa-f:.]+)*$|^$/, 'must be a comma-separated list of IP addresses')
+    .default('127.0.0.1,::1'),
   SHOMEI_RSSP_SAD_LIFETIME_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   SHOMEI_RSSP_MAX_FAILED_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   SHOMEI_RSSP_MULTISIGN: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -80,6 +120,23 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_.:-]*(,[A-Za-z0-9_.:-]+)*$/, 'must be a comma-separated list of tenant ids')
     .default(''),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseHours(range: string): { startMinute: number; endMinute: number } {
+  const [start, end] = range.split('-').map((t) => {
+    const [h, m] = t.split(':').map(Number);
+    return h! * 60 + m!;
+  });
+  return { startMinute: start!, endMinute: end! };
+}
 
 export function findSoftHsmModule(): string | undefined {
   return SOFTHSM2_MODULE_CANDIDATES.find((candidate) => existsSync(candidate));
@@ -141,6 +198,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
     },
     http: { host: e.SHOMEI_HOST, port: e.SHOMEI_PORT, publicUrl: publicUrl.replace(/\/$/, '') },
     logLevel: e.SHOMEI_LOG_LEVEL,
+    audit: {
+      checkpointIntervalSeconds: e.SHOMEI_AUDIT_CHECKPOINT_INTERVAL,
+      businessHours: parseHours(e.SHOMEI_ALERT_BUSINESS_HOURS),
+      timeZone: e.SHOMEI_ALERT_TIMEZONE,
+      rateLimit: {
+        events: Number(e.SHOMEI_ALERT_RATE.split('/')[0]),
+        seconds: Number(e.SHOMEI_ALERT_RATE.split('/')[1]),
+      },
+    },
+    admin: {
+      approvalHours: e.SHOMEI_ADMIN_APPROVAL_HOURS,
+      trainingValidityDays: e.SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS,
+      allowedIps: e.SHOMEI_ADMIN_ALLOWED_IPS.split(',').filter((ip) => ip !== ''),
+    },
     rssp: {
       sadLifetimeSeconds: e.SHOMEI_RSSP_SAD_LIFETIME_SECONDS,
       maxFailedAttempts: e.SHOMEI_RSSP_MAX_FAILED_ATTEMPTS,
