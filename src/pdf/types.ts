@@ -29,6 +29,8 @@ export interface PdfRevision {
   readonly index: number;
   /** Byte offset just after this revision's `%%EOF` (and its end-of-line). */
   readonly endOffset: number;
+  /** Byte offset just after the `%%EOF` marker (before its end-of-line). */
+  readonly eofOffset: number;
   /** Offset of this revision's cross-reference section (the `startxref` value). */
   readonly xrefOffset: number;
   readonly xrefKind: 'table' | 'stream';
