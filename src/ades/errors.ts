@@ -75,3 +75,13 @@ export function signatureLevelInvalid(level: string): ShomeiError {
     { status: 400, details: { level } },
   );
 }
+
+/** A caller asked for a level without giving the service it needs (TSA, revocation source). */
+export function adesServiceMissing(name: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_ADES_SERVICE_MISSING',
+    `この署名レベルには ${name} が必要ですが、設定されていません。`,
+    `This signature level needs ${name}, which is not configured.`,
+    { status: 500, details: { service: name } },
+  );
+}

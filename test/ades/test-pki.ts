@@ -25,7 +25,6 @@ import {
   SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
   TBSCertificate,
-  Time,
   Validity,
   Version,
 } from '@peculiar/asn1-x509';
@@ -71,12 +70,12 @@ async function issue(
   serial[0] = serial[0]! & 0x7f;
   const tbs = new TBSCertificate({
     version: Version.v3,
-    serialNumber: serial,
+    serialNumber: new Uint8Array(serial).buffer,
     signature: signingAlgorithm(issuer.signer),
     issuer: buildName([{ type: 'CN', value: issuer.name }]),
     validity: new Validity({
-      notBefore: new Time(new Date(now - 3600_000)),
-      notAfter: new Time(new Date(now + 365 * 86400_000)),
+      notBefore: new Date(now - 3600_000),
+      notAfter: new Date(now + 365 * 86400_000),
     }),
     subject: buildName([{ type: 'CN', value: subjectCn }]),
     subjectPublicKeyInfo: AsnConvert.parse(subjectKey.publicKey, SubjectPublicKeyInfo),
@@ -86,7 +85,7 @@ async function issue(
   const certificate = new Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm: signed.signatureAlgorithm,
-    signatureValue: signed.signature,
+    signatureValue: new Uint8Array(signed.signature).buffer,
   });
   return Buffer.from(AsnConvert.serialize(certificate));
 }

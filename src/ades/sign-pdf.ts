@@ -1,0 +1,105 @@
+/** One call for a PAdES signature at any baseline level, built from the staged functions. */
+import { rename, rm } from 'node:fs/promises';
+import type { DigestAlgorithm, DigestSigner, SignatureScheme } from '../crypto/index.ts';
+import type { SignatureAppearance } from '../pdf/index.ts';
+import { adesMalformed, adesServiceMissing } from './errors.ts';
+import { temporaryPathFor } from './files.ts';
+import { levelAtLeast, type SignatureLevel } from './levels.ts';
+import { completePdfSignature, preparePdfSignature } from './pades.ts';
+import { addDocumentTimestamp, addValidationData } from './pades-long-term.ts';
+import type { CommitmentType } from './signed-attributes.ts';
+import type { TimestampAuthority } from './timestamp.ts';
+import type { RevocationSource } from './validation-data.ts';
+
+export interface SignPdfOptions {
+  readonly input: string | Uint8Array;
+  readonly output: string;
+  readonly signer: DigestSigner;
+  /** DER: the signer certificate first, then its issuers. */
+  readonly certificateChain: readonly Uint8Array[];
+  readonly level: SignatureLevel;
+  readonly appearance?: SignatureAppearance;
+  /** Zero-based page index of a visible signature. */
+  readonly page?: number;
+  readonly rect?: readonly [number, number, number, number];
+  readonly reason?: string;
+  readonly location?: string;
+  readonly signerName?: string;
+  readonly fieldName?: string;
+  /** Certification signature with these DocMDP permissions (first signature of an envelope). */
+  readonly docMdp?: 1 | 2 | 3;
+  readonly commitmentType?: CommitmentType;
+  readonly digestAlgorithm?: DigestAlgorithm;
+  readonly signatureScheme?: SignatureScheme;
+  readonly tsa?: TimestampAuthority;
+  readonly revocationSource?: RevocationSource;
+}
+
+export interface SignPdfResult {
+  readonly output: string;
+  readonly level: SignatureLevel;
+  readonly fieldName: string;
+  /** The CMS placed in /Contents. */
+  readonly cms: Buffer;
+}
+
+export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
+  const [signerCertificate, ...chain] = options.certificateChain;
+  if (signerCertificate === undefined) throw adesMalformed('certificate chain', 'empty');
+  if (levelAtLeast(options.level, 'B-T') && options.tsa === undefined) throw adesServiceMissing('TSA');
+  if (levelAtLeast(options.level, 'B-LT') && options.revocationSource === undefined) {
+    throw adesServiceMissing('revocation source');
+  }
+  const temporaries: string[] = [];
+  const stage = (): string => {
+    const path = temporaryPathFor(options.output);
+    temporaries.push(path);
+    return path;
+  };
+  try {
+    const prepared = await preparePdfSignature({
+      input: options.input,
+      preparedPath: stage(),
+      signerCertificate,
+      certificateChain: chain,
+      level: options.level,
+      ...(options.digestAlgorithm ? { digestAlgorithm: options.digestAlgorithm } : {}),
+      ...(options.signatureScheme ? { signatureScheme: options.signatureScheme } : {}),
+      ...(options.fieldName ? { fieldName: options.fieldName } : {}),
+      ...(options.page === undefined ? {} : { pageIndex: options.page }),
+      ...(options.rect ? { rect: options.rect } : {}),
+      ...(options.appearance ? { appearance: options.appearance } : {}),
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      ...(options.location === undefined ? {} : { location: options.location }),
+      ...(options.signerName === undefined ? {} : { signerName: options.signerName }),
+      ...(options.docMdp === undefined ? {} : { docMdp: options.docMdp }),
+      ...(options.commitmentType ? { commitmentType: options.commitmentType } : {}),
+    });
+    const signatureValue = await options.signer.signDigest(
+      prepared.digestToSign,
+      prepared.digestAlgorithm,
+      prepared.signatureScheme,
+    );
+    let current = stage();
+    const { cms } = await completePdfSignature({
+      state: prepared.state,
+      signatureValue,
+      output: current,
+      ...(levelAtLeast(options.level, 'B-T') ? { tsa: options.tsa! } : {}),
+    });
+    if (levelAtLeast(options.level, 'B-LT')) {
+      const next = stage();
+      await addValidationData({ input: current, output: next, revocationSource: options.revocationSource! });
+      current = next;
+    }
+    if (levelAtLeast(options.level, 'B-LTA')) {
+      const next = stage();
+      await addDocumentTimestamp({ input: current, output: next, tsa: options.tsa! });
+      current = next;
+    }
+    await rename(current, options.output);
+    return { output: options.output, level: options.level, fieldName: prepared.state.fieldName, cms };
+  } finally {
+    await Promise.all(temporaries.map((t) => rm(t, { force: true })));
+  }
+}
