@@ -1,7 +1,8 @@
 /** Every module's migrations, in the order the modules stack up (DESIGN.md). */
 import { auditMigrations } from '../audit/index.ts';
+import { caMigrations } from '../ca/index.ts';
 import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
 
 export function allMigrations(dialect: DialectName): NamedMigrations[] {
-  return [foundationMigrations(dialect), auditMigrations(dialect)];
+  return [foundationMigrations(dialect), auditMigrations(dialect), caMigrations(dialect)];
 }

@@ -1,0 +1,440 @@
+/**
+ * The embedded CA: issues end-entity certificates from checked CSRs, revokes them, publishes CRLs
+ * and answers OCSP. Keys stay in the HSM; every issuance compares the certificate's public key
+ * with the key before the certificate is stored.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { AuditActor, AuditTrail } from '../audit/events.ts';
+import {
+  algorithmOfPublicKey,
+  type CryptoModule,
+  type DigestSigner,
+  digestSignerFor,
+  type KeyAlgorithm,
+} from '../crypto/index.ts';
+import {
+  buildCsr,
+  buildName,
+  certificateFacts,
+  csrPublicKey,
+  csrSignatureValid,
+  issuedBy,
+  nameAttributes,
+  type ParsedCertificate,
+  parseCertificate,
+  parseCsr,
+  publicKeySha256,
+} from '../pki/index.ts';
+import type { Database, FoundationTables, KeyRegistry } from '../store/index.ts';
+import { DEVELOPMENT_CA_SUBJECTS, ensureAuthority, generateRecordedKey } from './authority-setup.ts';
+import { randomSerial, signCertificate } from './certificate-builder.ts';
+import { buildCrl } from './crl.ts';
+import { caErrors } from './errors.ts';
+import { respondToOcsp } from './ocsp-responder.ts';
+import { authorityUrls, endEntityExtensions, PROFILE_VALIDITY_DAYS } from './profiles.ts';
+import type { CaAuthorityTable, CaCertificateTable, CaTables } from './tables.ts';
+import {
+  type AuthorityName,
+  type CaSettings,
+  type CertificateFilter,
+  type IssuedCertificate,
+  type IssueRequest,
+  REVOCATION_REASONS,
+  type RevocationReason,
+} from './types.ts';
+
+const DAY = 86_400_000;
+const MAX_VALIDITY_DAYS = 3653;
+
+export interface CaDependencies {
+  readonly database: Database;
+  readonly crypto: CryptoModule;
+  readonly keys: KeyRegistry;
+  readonly settings: CaSettings;
+  readonly audit?: AuditTrail;
+}
+
+interface LoadedAuthority {
+  readonly name: AuthorityName;
+  readonly certificate: ParsedCertificate;
+  readonly signer: DigestSigner;
+  readonly ocsp?: { readonly certificate: ParsedCertificate; readonly signer: DigestSigner };
+}
+
+/** A signed certificate not yet stored, with the row that will store it. */
+export interface PreparedCertificate {
+  readonly row: CaCertificateTable;
+}
+
+export function toIssuedCertificate(row: CaCertificateTable): IssuedCertificate {
+  return {
+    serialNumber: row.serial_number,
+    issuer: row.issuer as IssuedCertificate['issuer'],
+    profile: row.profile as IssuedCertificate['profile'],
+    subject: row.subject,
+    der: Buffer.from(row.certificate),
+    notBefore: new Date(row.not_before),
+    notAfter: new Date(row.not_after),
+    ...(row.key_id === null ? {} : { keyId: row.key_id }),
+    status: row.status,
+    ...(row.revoked_at === null ? {} : { revokedAt: new Date(row.revoked_at) }),
+    ...(row.revocation_reason === null
+      ? {}
+      : { revocationReason: row.revocation_reason as RevocationReason }),
+    ...(row.application_id === null ? {} : { applicationId: row.application_id }),
+    issuedAt: new Date(row.issued_at),
+  };
+}
+
+export class CertificateAuthority {
+  readonly db: Kysely<FoundationTables & CaTables>;
+  private readonly authorities = new Map<AuthorityName, LoadedAuthority>();
+  private readonly crlCache = new Map<AuthorityName, { der: Buffer; stamp: string; producedAt: number }>();
+
+  constructor(private readonly deps: CaDependencies) {
+    this.db = deps.database.db.withTables<CaTables>();
+  }
+
+  get settings(): CaSettings {
+    return this.deps.settings;
+  }
+
+  /** First run: root, issuing CA and OCSP responder (idempotent). Returns true when anything was created. */
+  async setup(): Promise<boolean> {
+    const context = {
+      db: this.db,
+      crypto: this.deps.crypto,
+      keys: this.deps.keys,
+      publicUrl: this.settings.publicUrl,
+    };
+    const ctx = this.deps.audit === undefined ? context : { ...context, audit: this.deps.audit };
+    let created = await ensureAuthority(ctx, 'root', this.settings.rootAlgorithm);
+    created = (await ensureAuthority(ctx, 'issuing', this.settings.issuingAlgorithm)) || created;
+    const issuing = await this.authorityRow('issuing');
+    if (issuing.ocsp_key_id === null) {
+      const signer = await generateRecordedKey(
+        this.deps,
+        this.settings.ocspAlgorithm,
+        'shomei-dev-ocsp',
+        'ca-ocsp',
+      );
+      const issued = await this.issue({
+        csr: await buildCsr(signer, DEVELOPMENT_CA_SUBJECTS.ocsp),
+        profile: 'ocsp-responder',
+        actor: { kind: 'process', id: 'shomei-init' },
+      });
+      await this.db
+        .updateTable('ca_authorities')
+        .set({ ocsp_key_id: signer.keyId, ocsp_certificate: issued.der })
+        .where('name', '=', 'issuing')
+        .execute();
+      this.authorities.delete('issuing');
+      created = true;
+    }
+    return created;
+  }
+
+  async isSetUp(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('ca_authorities')
+      .select('name')
+      .where('name', '=', 'issuing')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The CA certificate of one tier, DER. */
+  async certificate(name: AuthorityName): Promise<Buffer> {
+    return (await this.authority(name)).certificate.der;
+  }
+
+  /** Issuing CA then root, DER: what a relying party needs above an end-entity certificate. */
+  async chain(): Promise<Buffer[]> {
+    return [await this.certificate('issuing'), await this.certificate('root')];
+  }
+
+  /** Checks the CSR and the key, signs, compares, stores. */
+  async issue(request: IssueRequest): Promise<IssuedCertificate> {
+    const prepared = await this.prepare(request);
+    await this.store(prepared);
+    await this.audit(request.actor, 'certificate.issue', prepared.row.serial_number, 'success', {
+      profile: request.profile,
+      subject: prepared.row.subject,
+      keyId: prepared.row.key_id,
+      applicationId: prepared.row.application_id,
+    });
+    return toIssuedCertificate(prepared.row);
+  }
+
+  /**
+   * Everything of issuance except storing: CSR signature, key ownership (one of our HSM keys, or the
+   * key of the approved application `approvedPublicKeySha256`), signing and the key comparison.
+   */
+  async prepare(request: IssueRequest, approvedPublicKeySha256?: string): Promise<PreparedCertificate> {
+    const csr = parseCsr(request.csr);
+    if (!csrSignatureValid(csr)) throw caErrors.csrSignatureInvalid();
+    const spki = csrPublicKey(csr);
+    let keyAlgorithm: KeyAlgorithm | undefined;
+    try {
+      keyAlgorithm = algorithmOfPublicKey(spki);
+    } catch {
+      keyAlgorithm = undefined;
+    }
+    if (keyAlgorithm === undefined) throw caErrors.keyAlgorithm();
+    const fingerprint = publicKeySha256(spki);
+    const keyId = await this.ourKeyFor(spki, fingerprint);
+    if (keyId === undefined && approvedPublicKeySha256 !== fingerprint) throw caErrors.keyUnknown();
+
+    const issuer = await this.authority('issuing');
+    const subjectAttributes = request.subject ?? nameAttributes(csr.csr.certificationRequestInfo.subject);
+    if (subjectAttributes.length === 0) throw caErrors.invalidInput('subject', 'empty');
+    const days = request.validityDays ?? PROFILE_VALIDITY_DAYS[request.profile];
+    if (!Number.isInteger(days) || days < 1 || days > MAX_VALIDITY_DAYS) {
+      throw caErrors.invalidInput('validityDays', `1..${MAX_VALIDITY_DAYS}`);
+    }
+    const now = new Date();
+    const issuerEnd = certificateFacts(issuer.certificate).notAfter;
+    const notAfter = new Date(Math.min(now.getTime() + days * DAY, issuerEnd.getTime()));
+    const der = await signCertificate(
+      {
+        serialNumber: randomSerial(),
+        subject: buildName(subjectAttributes),
+        issuer: issuer.certificate.certificate.tbsCertificate.subject,
+        notBefore: now,
+        notAfter,
+        publicKey: spki,
+        extensions: endEntityExtensions({
+          profile: request.profile,
+          publicKey: spki,
+          keyAlgorithm,
+          issuerPublicKey: issuer.signer.publicKey,
+          urls: authorityUrls(this.settings.publicUrl, 'issuing'),
+          policyOid: this.settings.policyOid,
+          ...(request.altNames === undefined ? {} : { altNames: request.altNames }),
+        }),
+      },
+      issuer.signer,
+    );
+    const parsed = parseCertificate(der);
+    const facts = certificateFacts(parsed);
+    // The certificate must certify exactly the key that asked for it, and verify under the CA key.
+    if (!facts.publicKey.equals(spki)) throw caErrors.keyMismatch({ stage: 'issued-certificate' });
+    if (!issuedBy(parsed, issuer.certificate)) throw caErrors.keyMismatch({ stage: 'ca-signature' });
+    return {
+      row: {
+        serial_number: facts.serialNumber,
+        issuer: 'issuing',
+        profile: request.profile,
+        subject: facts.subject,
+        certificate: der,
+        public_key_sha256: fingerprint,
+        key_id: keyId ?? null,
+        not_before: facts.notBefore.toISOString(),
+        not_after: facts.notAfter.toISOString(),
+        status: 'valid',
+        revoked_at: null,
+        revocation_reason: null,
+        application_id: request.applicationId ?? null,
+        issued_at: now.toISOString(),
+      },
+    };
+  }
+
+  async store(prepared: PreparedCertificate, trx?: Transaction<FoundationTables & CaTables>): Promise<void> {
+    await (trx ?? this.db).insertInto('ca_certificates').values(prepared.row).execute();
+  }
+
+  async revoke(
+    serialNumber: string,
+    reason: RevocationReason,
+    actor?: AuditActor,
+  ): Promise<IssuedCertificate> {
+    const serial = normaliseSerial(serialNumber);
+    if (!(REVOCATION_REASONS as readonly string[]).includes(reason)) {
+      throw caErrors.invalidInput('reason', `one of ${REVOCATION_REASONS.join(', ')}`);
+    }
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    const result = await this.db
+      .updateTable('ca_certificates')
+      .set({ status: 'revoked', revoked_at: now, revocation_reason: reason })
+      .where('serial_number', '=', serial)
+      .where('status', '=', 'valid')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) {
+      const existing = await this.get(serial);
+      await this.audit(actor, 'certificate.revoke', serial, 'failure', { reason });
+      throw existing === undefined ? caErrors.notFound(serial) : caErrors.alreadyRevoked(serial);
+    }
+    this.crlCache.clear();
+    await this.audit(actor, 'certificate.revoke', serial, 'success', { reason });
+    return (await this.get(serial))!;
+  }
+
+  async get(serialNumber: string): Promise<IssuedCertificate | undefined> {
+    const serial = normaliseSerial(serialNumber);
+    const row = await this.db
+      .selectFrom('ca_certificates')
+      .selectAll()
+      .where('serial_number', '=', serial)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toIssuedCertificate(row);
+  }
+
+  async list(filter: CertificateFilter = {}): Promise<IssuedCertificate[]> {
+    let query = this.db.selectFrom('ca_certificates').selectAll();
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.profile !== undefined) query = query.where('profile', '=', filter.profile);
+    if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+    const rows = await query
+      .orderBy('issued_at', 'desc')
+      .orderBy('serial_number')
+      .limit(Math.min(filter.limit ?? 1000, 10_000))
+      .execute();
+    return rows.map(toIssuedCertificate);
+  }
+
+  /** The current CRL of one authority (DER), re-signed when revocations changed or half its life passed. */
+  async crl(name: AuthorityName): Promise<Buffer> {
+    const authority = await this.authority(name);
+    const revoked = await this.db
+      .selectFrom('ca_certificates')
+      .select(['serial_number', 'revoked_at', 'revocation_reason'])
+      .where('issuer', '=', name)
+      .where('status', '=', 'revoked')
+      .orderBy('serial_number')
+      .execute();
+    const stamp = revoked.map((r) => `${r.serial_number}@${r.revoked_at}`).join(',');
+    const cached = this.crlCache.get(name);
+    const halfLife = (this.settings.crlValidityHours * 3_600_000) / 2;
+    if (cached !== undefined && cached.stamp === stamp && Date.now() - cached.producedAt < halfLife)
+      return cached.der;
+    const updated = await this.db
+      .updateTable('ca_authorities')
+      .set((eb) => ({ crl_number: eb('crl_number', '+', 1) }))
+      .where('name', '=', name)
+      .returning('crl_number')
+      .executeTakeFirstOrThrow();
+    const thisUpdate = new Date();
+    const der = await buildCrl({
+      issuer: authority.certificate.certificate.tbsCertificate.subject,
+      signer: authority.signer,
+      crlNumber: Number(updated.crl_number),
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + this.settings.crlValidityHours * 3_600_000),
+      revoked: revoked.map((r) => ({
+        serialNumber: r.serial_number,
+        revokedAt: new Date(r.revoked_at ?? thisUpdate.toISOString()),
+        reason: (r.revocation_reason ?? 'unspecified') as RevocationReason,
+      })),
+    });
+    this.crlCache.set(name, { der, stamp, producedAt: thisUpdate.getTime() });
+    return der;
+  }
+
+  /** Answers an OCSP request (DER) with an OCSP response (DER); malformed input gets malformedRequest. */
+  async respondOcsp(requestDer: Uint8Array): Promise<Buffer> {
+    const issuing = await this.authority('issuing');
+    if (issuing.ocsp === undefined) throw caErrors.notSetUp();
+    return respondToOcsp(requestDer, {
+      issuer: issuing.certificate,
+      responderCertificate: issuing.ocsp.certificate,
+      responderSigner: issuing.ocsp.signer,
+      validityMinutes: this.settings.ocspValidityMinutes,
+      lookup: async (serial) => {
+        const row = await this.db
+          .selectFrom('ca_certificates')
+          .select(['status', 'revoked_at', 'revocation_reason'])
+          .where('serial_number', '=', serial)
+          .where('issuer', '=', 'issuing')
+          .executeTakeFirst();
+        if (row === undefined) return undefined;
+        if (row.status === 'valid') return { status: 'good' };
+        return {
+          status: 'revoked',
+          revokedAt: new Date(row.revoked_at ?? Date.now()),
+          reason: (row.revocation_reason ?? 'unspecified') as RevocationReason,
+        };
+      },
+    });
+  }
+
+  /** Records a certificate issued elsewhere for one of our keys (external CA path). */
+  async recordImported(row: CaCertificateTable): Promise<IssuedCertificate> {
+    await this.db.insertInto('ca_certificates').values(row).execute();
+    return toIssuedCertificate(row);
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  /** The HSM key with this public key, when we hold it and it is recorded as active. */
+  async ourKeyFor(spki: Buffer, fingerprint: string = publicKeySha256(spki)): Promise<string | undefined> {
+    const record = await this.db
+      .selectFrom('key_records')
+      .select('key_id')
+      .where('public_key_sha256', '=', fingerprint)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (record === undefined) return undefined;
+    if (!(await this.deps.crypto.hasKey(record.key_id))) return undefined;
+    const key = await this.deps.crypto.getKey(record.key_id);
+    if (key.publicKey === undefined || !key.publicKey.equals(spki)) {
+      throw caErrors.keyMismatch({ stage: 'hsm-key', keyId: record.key_id });
+    }
+    return record.key_id;
+  }
+
+  private async authorityRow(name: AuthorityName): Promise<CaAuthorityTable> {
+    const row = await this.db
+      .selectFrom('ca_authorities')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (row === undefined) throw caErrors.notSetUp();
+    return row;
+  }
+
+  private async authority(name: AuthorityName): Promise<LoadedAuthority> {
+    const cached = this.authorities.get(name);
+    if (cached !== undefined) return cached;
+    const row = await this.authorityRow(name);
+    const loaded: LoadedAuthority = {
+      name,
+      certificate: parseCertificate(Buffer.from(row.certificate)),
+      signer: await digestSignerFor(this.deps.crypto, row.key_id),
+      ...(row.ocsp_key_id === null || row.ocsp_certificate === null
+        ? {}
+        : {
+            ocsp: {
+              certificate: parseCertificate(Buffer.from(row.ocsp_certificate)),
+              signer: await digestSignerFor(this.deps.crypto, row.ocsp_key_id),
+            },
+          }),
+    };
+    this.authorities.set(name, loaded);
+    return loaded;
+  }
+
+  private async audit(
+    actor: AuditActor | undefined,
+    type: string,
+    serial: string,
+    outcome: 'success' | 'failure',
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.deps.audit?.append({
+      type,
+      actor: actor ?? { kind: 'process', id: 'ca' },
+      subject: { kind: 'certificate', id: serial },
+      outcome,
+      details,
+    });
+  }
+}
+
+/** Serial numbers are compared as lower-case hex without leading zero octets or separators. */
+export function normaliseSerial(serial: string): string {
+  const hex = serial.replace(/[:\s]/g, '').toLowerCase().replace(/^0x/, '');
+  if (!/^[0-9a-f]{1,40}$/.test(hex)) throw caErrors.invalidInput('serialNumber', 'hex, at most 20 octets');
+  const even = hex.length % 2 === 0 ? hex : `0${hex}`;
+  return even.replace(/^(00)+(?=..)/, '');
+}

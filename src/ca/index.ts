@@ -1,0 +1,42 @@
+/**
+ * The embedded development CA (root + issuing CA with keys in the HSM), certificate profiles, the
+ * RA approval queue, CRL and OCSP publication, and the adapter for an outside CA.
+ */
+export {
+  DEVELOPMENT_CA_SUBJECTS,
+  generateRecordedKey,
+} from './authority-setup.ts';
+export {
+  type CaDependencies,
+  CertificateAuthority,
+  normaliseSerial,
+  type PreparedCertificate,
+} from './certificate-authority.ts';
+export { caErrors } from './errors.ts';
+export { ExternalCa, type ExternalCaDependencies, type ImportedKey } from './external-ca.ts';
+export { caMigrations } from './migrations.ts';
+export { PROFILE_VALIDITY_DAYS } from './profiles.ts';
+export { RegistrationAuthority } from './registration-authority.ts';
+export { type CaRoutesOptions, caRoutes } from './routes.ts';
+export { DEVELOPMENT_POLICY_OID, type LoadedCaSettings, loadCaSettings } from './settings.ts';
+export type { CaTables } from './tables.ts';
+export {
+  type ApplicationParty,
+  type ApplicationStatus,
+  type AuthorityName,
+  type CaSettings,
+  CERTIFICATE_PROFILES,
+  type CertificateFilter,
+  type CertificateProfile,
+  type CertificateStatus,
+  type Delegation,
+  IDENTITY_CHECK_METHODS,
+  type IdentityCheckMethod,
+  type IssuedCertificate,
+  type IssueRequest,
+  REVOCATION_REASONS,
+  type RevocationReason,
+  type SignerApplication,
+  type SignerApplicationInput,
+  type SubjectAltNames,
+} from './types.ts';

@@ -1,0 +1,152 @@
+/**
+ * RFC 6960 OCSP responder for the issuing CA, answering with a delegated responder certificate
+ * (EKU OCSPSigning, id-pkix-ocsp-nocheck) whose key is in the HSM. Malformed requests get an
+ * unsigned malformedRequest response, as the protocol requires, never an exception.
+ */
+import { createHash } from 'node:crypto';
+import {
+  BasicOCSPResponse,
+  type CertID,
+  CertStatus,
+  OCSPRequest,
+  OCSPResponse,
+  OCSPResponseStatus,
+  ResponderID,
+  ResponseBytes,
+  ResponseData,
+  RevokedInfo,
+  SingleResponse,
+} from '@peculiar/asn1-ocsp';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { Certificate, CRLReason, Extension } from '@peculiar/asn1-x509';
+import type { DigestSigner } from '../crypto/index.ts';
+import {
+  decodeAs,
+  digestAlgorithmFromOid,
+  encode,
+  keyIdentifier,
+  nameDer,
+  OID,
+  type ParsedCertificate,
+  PKI_LIMITS,
+  serialHex,
+  signTbs,
+} from '../pki/index.ts';
+import { wholeSeconds } from './certificate-builder.ts';
+import { crlReasonCode } from './crl.ts';
+import type { RevocationReason } from './types.ts';
+
+/** Most single requests answered in one OCSP request (keeps one request's signing work bounded). */
+export const MAX_OCSP_REQUESTS = 20;
+
+export type CertificateStatusLookup = (
+  serialHex: string,
+) => Promise<
+  { status: 'good' } | { status: 'revoked'; revokedAt: Date; reason: RevocationReason } | undefined
+>;
+
+export interface OcspResponderContext {
+  readonly issuer: ParsedCertificate;
+  readonly responderCertificate: ParsedCertificate;
+  readonly responderSigner: DigestSigner;
+  readonly lookup: CertificateStatusLookup;
+  readonly validityMinutes: number;
+  readonly now?: Date;
+}
+
+export function ocspError(status: OCSPResponseStatus): Buffer {
+  return encode(new OCSPResponse({ responseStatus: status }));
+}
+
+function hashWith(oid: string, data: Uint8Array): Buffer | undefined {
+  if (oid === OID.sha1) return createHash('sha1').update(data).digest();
+  const digest = digestAlgorithmFromOid(oid);
+  if (digest === undefined) return undefined;
+  return createHash(digest.replace('-', '').toLowerCase()).update(data).digest();
+}
+
+function subjectPublicKeyBits(cert: ParsedCertificate): Uint8Array {
+  return new Uint8Array(cert.certificate.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey);
+}
+
+/** True when the CertID names a certificate issued by `issuer` (name and key hashes match). */
+function issuedByUs(certId: CertID, issuer: ParsedCertificate): boolean {
+  const oid = certId.hashAlgorithm.algorithm;
+  const nameHash = hashWith(oid, nameDer(issuer.certificate.tbsCertificate.subject));
+  const keyHash = hashWith(oid, subjectPublicKeyBits(issuer));
+  if (nameHash === undefined || keyHash === undefined) return false;
+  return (
+    nameHash.equals(Buffer.from(certId.issuerNameHash.buffer)) &&
+    keyHash.equals(Buffer.from(certId.issuerKeyHash.buffer))
+  );
+}
+
+export async function respondToOcsp(requestDer: Uint8Array, context: OcspResponderContext): Promise<Buffer> {
+  if (requestDer.byteLength === 0 || requestDer.byteLength > PKI_LIMITS.ocspRequest) {
+    return ocspError(OCSPResponseStatus.malformedRequest);
+  }
+  let request: OCSPRequest;
+  try {
+    request = decodeAs(requestDer, OCSPRequest, 'OCSP request');
+  } catch {
+    return ocspError(OCSPResponseStatus.malformedRequest);
+  }
+  const list = request.tbsRequest.requestList;
+  if (list.length === 0 || list.length > MAX_OCSP_REQUESTS)
+    return ocspError(OCSPResponseStatus.malformedRequest);
+  const now = wholeSeconds(context.now ?? new Date());
+  const nextUpdate = new Date(now.getTime() + context.validityMinutes * 60_000);
+  const responses: SingleResponse[] = [];
+  for (const single of list) {
+    const certId = single.reqCert;
+    let certStatus = new CertStatus({ unknown: null });
+    if (issuedByUs(certId, context.issuer)) {
+      const found = await context.lookup(serialHex(certId.serialNumber));
+      if (found?.status === 'good') certStatus = new CertStatus({ good: null });
+      if (found?.status === 'revoked') {
+        certStatus = new CertStatus({
+          revoked: new RevokedInfo({
+            revocationTime: wholeSeconds(found.revokedAt),
+            // Unlike a CRL entry, OCSP has no other way to say "why": include it unless unspecified.
+            ...(found.reason === 'unspecified'
+              ? {}
+              : { revocationReason: new CRLReason(crlReasonCode(found.reason)) }),
+          }),
+        });
+      }
+    }
+    responses.push(new SingleResponse({ certID: certId, certStatus, thisUpdate: now, nextUpdate }));
+  }
+  const nonce = request.tbsRequest.requestExtensions?.find((e) => e.extnID === OID.ocspNonce);
+  const responseData = new ResponseData({
+    responderID: new ResponderID({
+      byKey: new OctetString(keyIdentifier(context.responderSigner.publicKey)),
+    }),
+    producedAt: now,
+    responses,
+    // RFC 8954: a nonce of 1 to 32 octets is echoed; anything else is ignored.
+    ...(nonce !== undefined && nonce.extnValue.byteLength <= 34
+      ? {
+          responseExtensions: [
+            new Extension({ extnID: OID.ocspNonce, critical: false, extnValue: nonce.extnValue }),
+          ],
+        }
+      : {}),
+  });
+  const signed = await signTbs(responseData, context.responderSigner, {});
+  const basic = new BasicOCSPResponse({
+    tbsResponseData: responseData,
+    signatureAlgorithm: signed.signatureAlgorithm,
+    signature: new Uint8Array(signed.signature).buffer,
+    certs: [AsnConvert.parse(context.responderCertificate.der, Certificate)],
+  });
+  return encode(
+    new OCSPResponse({
+      responseStatus: OCSPResponseStatus.successful,
+      responseBytes: new ResponseBytes({
+        responseType: OID.ocspBasic,
+        response: new OctetString(encode(basic)),
+      }),
+    }),
+  );
+}

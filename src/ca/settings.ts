@@ -1,0 +1,93 @@
+/**
+ * CA settings from `SHOMEI_CA_…` environment variables (validated like src/config). The trusted
+ * outside CAs come from a PEM file: SHOMEI_CA_TRUSTED_CAS, or <home>/trust/external-cas.pem.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ShomeiConfig } from '../config/index.ts';
+import { KEY_ALGORITHMS } from '../crypto/index.ts';
+import { shomeiError } from '../errors/index.ts';
+import { type ParsedCertificate, parseCertificates } from '../pki/index.ts';
+import type { CaSettings } from './types.ts';
+
+/**
+ * Policy OID of everything the development CA issues: a UUID-based OID (ITU-T X.667, arc 2.25),
+ * so no registration is needed and it cannot be mistaken for a production policy.
+ */
+export const DEVELOPMENT_POLICY_OID = '2.25.318329862033578541364059434349421251828';
+
+const oid = z.string().regex(/^[0-2](\.(0|[1-9][0-9]*)){1,30}$/, 'must be a dotted OID');
+
+const schema = z.object({
+  SHOMEI_CA_POLICY_OID: oid.default(DEVELOPMENT_POLICY_OID),
+  SHOMEI_CA_ROOT_ALGORITHM: z.enum(KEY_ALGORITHMS).default('EC-P384'),
+  SHOMEI_CA_ISSUING_ALGORITHM: z.enum(KEY_ALGORITHMS).default('EC-P256'),
+  SHOMEI_CA_OCSP_ALGORITHM: z.enum(KEY_ALGORITHMS).default('EC-P256'),
+  SHOMEI_CA_CRL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
+  SHOMEI_CA_OCSP_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 7)
+    .default(60),
+  SHOMEI_CA_TRUSTED_CAS: z.string().min(1).optional(),
+});
+
+export interface LoadedCaSettings {
+  readonly settings: CaSettings;
+  readonly trustedCas: readonly ParsedCertificate[];
+}
+
+export function loadCaSettings(config: ShomeiConfig, env: NodeJS.ProcessEnv = process.env): LoadedCaSettings {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const setting = String(issue.path[0] ?? 'configuration');
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 ${setting} が不正です: ${issue.message}`,
+      `Setting ${setting} is invalid: ${issue.message}`,
+      { status: 500, details: { setting } },
+    );
+  }
+  const e = parsed.data;
+  const trustFile = e.SHOMEI_CA_TRUSTED_CAS ?? path.join(config.home, 'trust', 'external-cas.pem');
+  let trustedCas: ParsedCertificate[] = [];
+  if (existsSync(trustFile)) {
+    try {
+      trustedCas = parseCertificates(readFileSync(trustFile));
+    } catch (error) {
+      throw shomeiError(
+        'SHOMEI_CONFIG_INVALID',
+        `設定 SHOMEI_CA_TRUSTED_CAS のファイルを読めません: ${trustFile}`,
+        `Setting SHOMEI_CA_TRUSTED_CAS names a file that is not a PEM certificate bundle: ${trustFile}`,
+        { status: 500, details: { setting: 'SHOMEI_CA_TRUSTED_CAS' }, cause: error },
+      );
+    }
+  } else if (e.SHOMEI_CA_TRUSTED_CAS !== undefined) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 SHOMEI_CA_TRUSTED_CAS のファイルがありません: ${trustFile}`,
+      `Setting SHOMEI_CA_TRUSTED_CAS names a file that does not exist: ${trustFile}`,
+      { status: 500, details: { setting: 'SHOMEI_CA_TRUSTED_CAS' } },
+    );
+  }
+  return {
+    settings: {
+      rootAlgorithm: e.SHOMEI_CA_ROOT_ALGORITHM,
+      issuingAlgorithm: e.SHOMEI_CA_ISSUING_ALGORITHM,
+      ocspAlgorithm: e.SHOMEI_CA_OCSP_ALGORITHM,
+      publicUrl: config.http.publicUrl,
+      policyOid: e.SHOMEI_CA_POLICY_OID,
+      crlValidityHours: e.SHOMEI_CA_CRL_HOURS,
+      ocspValidityMinutes: e.SHOMEI_CA_OCSP_MINUTES,
+    },
+    trustedCas,
+  };
+}

@@ -1,0 +1,63 @@
+/** Tables of the CA module (migrations 0100+). Times are ISO-8601 UTC text. */
+
+export interface CaAuthorityTable {
+  /** 'root' | 'issuing' */
+  name: string;
+  key_id: string;
+  certificate: Uint8Array;
+  serial_number: string;
+  subject: string;
+  /** Last CRL number used; incremented atomically for each new CRL. */
+  crl_number: number;
+  /** The delegated OCSP responder for certificates this authority issued (null for the root). */
+  ocsp_key_id: string | null;
+  ocsp_certificate: Uint8Array | null;
+  created_at: string;
+}
+
+export interface CaCertificateTable {
+  serial_number: string;
+  issuer: string;
+  profile: string;
+  subject: string;
+  certificate: Uint8Array;
+  public_key_sha256: string;
+  key_id: string | null;
+  not_before: string;
+  not_after: string;
+  status: 'valid' | 'revoked';
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  application_id: string | null;
+  issued_at: string;
+}
+
+export interface CaApplicationTable {
+  id: string;
+  status: 'pending' | 'approved' | 'rejected';
+  profile: string;
+  /** JSON: NameAttribute[] */
+  subject: string;
+  /** JSON: SubjectAltNames */
+  alt_names: string;
+  /** JSON: ApplicationParty */
+  applicant: string;
+  identity_check_method: string;
+  identity_check_reference: string;
+  /** JSON: Delegation, or null */
+  delegation: string | null;
+  csr: Uint8Array;
+  public_key_sha256: string;
+  submitted_at: string;
+  submitted_by: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+  certificate_serial: string | null;
+}
+
+export type CaTables = {
+  ca_authorities: CaAuthorityTable;
+  ca_certificates: CaCertificateTable;
+  ca_applications: CaApplicationTable;
+};
