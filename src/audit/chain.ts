@@ -87,10 +87,14 @@ export function checkLink(
   previous: { seq: number; hash: string },
 ): ChainBreak | undefined {
   if (record.seq !== previous.seq + 1) {
+    // A gap names the first missing record; a repeat or step back names the record out of place.
+    const gap = record.seq > previous.seq + 1;
     return {
-      seq: record.seq,
-      reason: record.seq <= previous.seq ? 'sequence-order' : 'sequence-gap',
-      message: `expected sequence ${previous.seq + 1}, found ${record.seq}`,
+      seq: gap ? previous.seq + 1 : record.seq,
+      reason: gap ? 'sequence-gap' : 'sequence-order',
+      message: gap
+        ? `record ${previous.seq + 1} is missing (the next present is ${record.seq})`
+        : `record ${record.seq} is out of order after ${previous.seq}`,
     };
   }
   if (hashRecord(record) !== record.hash) {
