@@ -41,6 +41,9 @@ const hexValue = (c: number): number => {
   return -1;
 };
 
+/** Far above the 127-byte implementation limit of §C.1; anything longer is hostile. */
+const MAX_NAME_BYTES = 4096;
+
 /** Resolves /Length when it is an indirect reference; supplied by the document. */
 export type LengthResolver = (ref: PdfRef) => PdfObject | undefined;
 
@@ -221,7 +224,7 @@ export class PdfParser {
         bytes.push(c);
         this.position++;
       }
-      if (bytes.length > this.limits.maxTokenBytes) throw pdfMalformed('name too long', { offset: start });
+      if (bytes.length > MAX_NAME_BYTES) throw pdfMalformed('name too long', { offset: start });
     }
     return new PdfName(Buffer.from(bytes).toString('latin1'));
   }

@@ -103,6 +103,8 @@ interface PageNode {
 
 const INHERITABLE_PAGE_KEYS = ['MediaBox', 'CropBox', 'Rotate', 'Resources'];
 const OBJECT_STREAM_CACHE = 8;
+/** Longest string token: far above any /Contents hole or DSS entry kept in a string. */
+const MAX_STRING_BYTES = 16 * 1024 * 1024;
 
 class PdfDocumentReader implements PdfReader {
   readonly size: number;
@@ -128,7 +130,7 @@ class PdfDocumentReader implements PdfReader {
     this.parserLimits = {
       maxDepth: limits.maxDepth,
       maxStreamBytes: limits.maxStreamBytes,
-      maxTokenBytes: limits.maxStreamBytes,
+      maxTokenBytes: MAX_STRING_BYTES,
     };
     const header = source.slice(0, 1024).toString('latin1');
     if (!header.includes('%PDF-')) throw pdfMalformed('no %PDF header');

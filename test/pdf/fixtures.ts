@@ -168,3 +168,68 @@ export function qpdfCheck(file: string): { ok: boolean; output: string } {
   const result = run('qpdf', ['--check', file]);
   return { ok: result.status === 0, output: result.stdout + result.stderr };
 }
+
+/** A self-signed software key playing an outside signer (the HSM signer is another module's job). */
+export function makeSoftwareSigner(work: WorkDir): { key: string; certificate: string } {
+  const key = work.file('signer-key.pem');
+  const certificate = work.file('signer-cert.pem');
+  const result = run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=Shomei PDF Test Signer',
+    '-keyout',
+    key,
+    '-out',
+    certificate,
+    '-days',
+    '2',
+  ]);
+  if (result.status !== 0) throw new Error(`openssl req failed: ${result.stderr}`);
+  return { key, certificate };
+}
+
+/** `openssl cms -sign` over the bytes covered by a ByteRange: a detached CMS without signed attributes. */
+export function opensslCmsSign(
+  work: WorkDir,
+  signer: { key: string; certificate: string },
+  file: string,
+  byteRange: readonly number[],
+): Buffer {
+  const bytes = readFileSync(file);
+  const [a, b, c, d] = byteRange as [number, number, number, number];
+  const data = work.file('covered.bin');
+  writeFileSync(data, Buffer.concat([bytes.subarray(a, a + b), bytes.subarray(c, c + d)]));
+  const der = work.file('signature.der');
+  const result = run('openssl', [
+    'cms',
+    '-sign',
+    '-binary',
+    '-outform',
+    'DER',
+    '-noattr',
+    '-md',
+    'sha256',
+    '-in',
+    data,
+    '-signer',
+    signer.certificate,
+    '-inkey',
+    signer.key,
+    '-out',
+    der,
+  ]);
+  if (result.status !== 0) throw new Error(`openssl cms failed: ${result.stderr}`);
+  return readFileSync(der);
+}
+
+/** The `pdfsig` report for a file (without network revocation checks). */
+export function pdfsig(file: string): string {
+  const result = run('pdfsig', ['-nocert', file]);
+  return result.stdout + result.stderr;
+}
