@@ -13,21 +13,21 @@ function seal(input: Partial<SealAppearanceInput> & { name: string }, label: str
 }
 
 /** The seal's square on the page, in points. */
-function sealSquare(a: SealAppearance) {
+function sealSquare(a: SealAppearance, place: Placement = at) {
   const { cx, cy, r } = a.layout.seal;
   return {
-    x1: at.x + cx - r,
-    y1: at.y + cy - r,
-    x2: at.x + cx + r,
-    y2: at.y + cy + r,
-    cx: at.x + cx,
-    cy: at.y + cy,
+    x1: place.x + cx - r,
+    y1: place.y + cy - r,
+    x2: place.x + cx + r,
+    y2: place.y + cy + r,
+    cx: place.x + cx,
+    cy: place.y + cy,
     r,
   };
 }
 
-function sealText(a: SealAppearance, page: Rendered): string {
-  const s = sealSquare(a);
+function sealText(a: SealAppearance, page: Rendered, place: Placement = at): string {
+  const s = sealSquare(a, place);
   return page
     .textIn(s.x1, s.y1, 2 * s.r, 2 * s.r)
     .replace(/\s+/g, ' ')
@@ -98,6 +98,28 @@ describe('seal appearance rendered by poppler', () => {
     const left = page.raster.redPixels(s.cx - s.r * 0.6, s.cy - s.r * 0.6, s.cx - 2, s.cy + s.r * 0.6);
     assert.ok(right > 60 && left > 60, `two columns (left ${left}, right ${right})`);
     assert.equal(appearance.layout.nameDirection, 'vertical');
+  });
+
+  it('keeps long names inside the inner ring: the gap between the rings stays clear', () => {
+    for (const [name, label] of [
+      ['左衛門三郎', 'long-vertical'],
+      ['左衛門三郎 太郎', 'long-columns'],
+      ['Christopher Montgomery', 'long-latin'],
+    ] as const) {
+      const appearance = buildSealAppearance({ name, signingTime, width: 300, height: 140 });
+      const place = { pageWidth: 340, pageHeight: 170, x: 20, y: 15 };
+      const page = render(appearance, place, label);
+      const { cx, cy, r } = appearance.layout.seal;
+      const [px, py] = [20 + cx, 15 + cy];
+      for (let degrees = 0; degrees < 360; degrees += 5) {
+        const a = (degrees * Math.PI) / 180;
+        const [gx, gy] = [px + Math.cos(a) * r * 0.885, py + Math.sin(a) * r * 0.885];
+        assert.ok(!page.raster.isRed(gx, gy), `${label}: ink between the rings at ${degrees}°`);
+        const [ox, oy] = [px + Math.cos(a) * r * 0.96, py + Math.sin(a) * r * 0.96];
+        assert.ok(page.raster.isRed(ox, oy), `${label}: outer ring broken at ${degrees}°`);
+      }
+      assert.equal(sealText(appearance, page, place), name);
+    }
   });
 
   it('writes Latin names horizontally and extracts them', () => {
