@@ -1,8 +1,14 @@
 /** Every module's migrations, in the order the modules stack up (DESIGN.md). */
 import { auditMigrations } from '../audit/index.ts';
 import { caMigrations } from '../ca/index.ts';
+import { rsspMigrations } from '../rssp/index.ts';
 import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
 
 export function allMigrations(dialect: DialectName): NamedMigrations[] {
-  return [foundationMigrations(dialect), auditMigrations(dialect), caMigrations(dialect)];
+  return [
+    foundationMigrations(dialect),
+    auditMigrations(dialect),
+    caMigrations(dialect),
+    rsspMigrations(dialect),
+  ];
 }

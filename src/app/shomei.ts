@@ -24,6 +24,11 @@ import {
 } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
+import {
+  createRemoteSignatureService,
+  DEFAULT_RSSP_SETTINGS,
+  type RemoteSignatureService,
+} from '../rssp/index.ts';
 import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
@@ -37,6 +42,8 @@ export interface Shomei {
   readonly installationId: string;
   /** Audit trail (hash chain), checkpoints, verification. */
   readonly audit: AuditServices;
+  /** Remote signature service: CSC API v2, Signature Activation Module, signing credentials. */
+  readonly rssp: RemoteSignatureService;
   close(): Promise<void>;
 }
 
@@ -177,6 +184,13 @@ export async function openShomei(
       timestamper: options.auditTimestamper,
       logger: log,
     });
+    const rssp = createRemoteSignatureService({
+      database,
+      crypto: opened,
+      keys,
+      audit: audit.trail,
+      settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
+    });
     return {
       config,
       database,
@@ -185,6 +199,7 @@ export async function openShomei(
       logger: log,
       installationId: installation.installation_id,
       audit,
+      rssp,
       async close() {
         try {
           await audit.shutdown();

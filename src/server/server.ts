@@ -1,6 +1,7 @@
 /** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Shomei } from '../app/index.ts';
+import { registerRsspRoutes } from '../rssp/index.ts';
 import { handleError } from './errors.ts';
 
 export interface ServerOptions {
@@ -35,5 +36,7 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     const ready = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
   });
+  // Remote signature service: /csc/v2/, /oauth2/, /api/credentials.
+  await registerRsspRoutes(app, shomei.rssp);
   return app;
 }

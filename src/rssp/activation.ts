@@ -1,0 +1,479 @@
+/**
+ * The Signature Activation Module (JT2A II-3 SAP/SAD, CSC §5.4). credentials/authorize checks the
+ * credential's PIN and one-time code and issues a SAD: 256 random bits, stored only as a hash, bound
+ * to the credential, the user and client system, the exact digests, a signature count and an expiry.
+ * signHash consumes it with conditional updates inside one transaction, so two racing requests can
+ * never both spend the same authorisation.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { AuditTrail } from '../audit/events.ts';
+import type { CredentialService } from './credentials.ts';
+import { CSC, CscError } from './errors.ts';
+import type { OneTimeCodeFactor } from './otp.ts';
+import type { Clock } from './ports.ts';
+import type { RsspPrincipal } from './principal.ts';
+import { randomSecret, secretHash, verifyPin } from './secrets.ts';
+import type { RsspSettings } from './settings.ts';
+import type { CredentialTable, RsspTables } from './tables.ts';
+
+export interface AuthenticationDatum {
+  readonly id: string;
+  readonly value?: string;
+}
+
+export interface AuthorizeCredentialRequest {
+  readonly credentialId: string;
+  readonly numSignatures: number;
+  /** Decoded digests (SCAL2: required). */
+  readonly hashes?: readonly Buffer[];
+  readonly hashAlgorithmOid?: string;
+  readonly authData: readonly AuthenticationDatum[];
+  readonly source?: string;
+}
+
+export interface SignatureActivationData {
+  readonly sad: string;
+  readonly expiresIn: number;
+}
+
+export interface ConsumedAuthorization {
+  readonly authMethod: string;
+  readonly sadHash: string;
+}
+
+export interface SadGrant {
+  readonly credentialId: string;
+  readonly userId: string;
+  readonly clientId: string | null;
+  readonly numSignatures: number;
+  readonly hashes?: readonly Buffer[];
+  readonly hashAlgorithmOid?: string;
+  readonly authMethod: string;
+  readonly lifetimeSeconds: number;
+}
+
+/** Whether the caller may use this credential at all (owner; client system allowed). */
+export function entitled(
+  principal: RsspPrincipal,
+  credential: CredentialTable,
+  userId: string | null,
+): boolean {
+  const user = principal.userId ?? userId;
+  if (user === null || credential.user_id !== user) return false;
+  if (principal.scope === 'credential' && principal.credentialId !== credential.credential_id) return false;
+  if (credential.allowed_clients !== null && principal.clientId !== null) {
+    const allowed = JSON.parse(credential.allowed_clients) as string[];
+    if (!allowed.includes(principal.clientId)) return false;
+  }
+  if (principal.clientId === null && credential.allowed_clients !== null) {
+    // A credential limited to named client systems is not usable with a bare auth/login token.
+    return false;
+  }
+  return true;
+}
+
+export class SignatureActivationModule {
+  constructor(
+    private readonly db: Kysely<RsspTables>,
+    private readonly credentials: CredentialService,
+    private readonly otp: OneTimeCodeFactor,
+    private readonly audit: AuditTrail,
+    private readonly clock: Clock,
+    private readonly settings: RsspSettings,
+  ) {}
+
+  /** credentials/authorize: PIN + one-time code → SAD (explicit mode). */
+  async authorizeCredential(
+    principal: RsspPrincipal,
+    userId: string | null,
+    request: AuthorizeCredentialRequest,
+  ): Promise<SignatureActivationData> {
+    const credential = await this.usableCredential(principal, userId, request.credentialId);
+    if (credential.auth_mode !== 'explicit') throw CSC.invalidParameter('credentialID');
+    this.checkBudget(credential, request.numSignatures, request.hashes, request.hashAlgorithmOid);
+    const user = credential.user_id;
+    const audited = {
+      credentialId: credential.credential_id,
+      certificateSerial: credential.cert_serial,
+      numSignatures: request.numSignatures,
+      hashes: request.hashes?.map((h) => h.toString('hex')) ?? [],
+      hashAlgorithmOID: request.hashAlgorithmOid ?? null,
+      clientId: principal.clientId,
+      serviceAuthentication: principal.authMethod,
+    };
+    const factors = await this.verifyFactors(credential, request.authData);
+    if (!factors.ok) {
+      const nowLocked = await this.credentials.registerFailedAttempt(credential.credential_id);
+      await this.audit.append({
+        type: 'sad.issue',
+        actor: { kind: 'user', id: user },
+        subject: { kind: 'credential', id: credential.credential_id },
+        outcome: 'failure',
+        ...(request.source === undefined ? {} : { source: request.source }),
+        details: {
+          ...audited,
+          reason: factors.reason,
+          locked: nowLocked,
+          authenticationMethod: factors.method,
+        },
+      });
+      throw CSC.invalidAuthenticationData();
+    }
+    await this.credentials.resetFailedAttempts(credential.credential_id);
+    const sad = randomSecret();
+    await this.storeSad(sadHashOf(sad), {
+      credentialId: credential.credential_id,
+      userId: user,
+      clientId: principal.clientId,
+      numSignatures: request.numSignatures,
+      ...(request.hashes === undefined ? {} : { hashes: request.hashes }),
+      ...(request.hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid: request.hashAlgorithmOid }),
+      authMethod: factors.method,
+      lifetimeSeconds: this.settings.sadLifetimeSeconds,
+    });
+    await this.audit.append({
+      type: 'sad.issue',
+      actor: { kind: 'user', id: user },
+      subject: { kind: 'credential', id: credential.credential_id },
+      outcome: 'success',
+      ...(request.source === undefined ? {} : { source: request.source }),
+      details: {
+        ...audited,
+        authenticationMethod: factors.method,
+        expiresIn: this.settings.sadLifetimeSeconds,
+      },
+    });
+    return { sad, expiresIn: this.settings.sadLifetimeSeconds };
+  }
+
+  /**
+   * Checks PIN and one-time code for the OAuth authorization page (oauth2code credentials), with the
+   * same lockout; returns the authentication method on success.
+   */
+  async verifyActivationFactors(
+    credential: CredentialTable,
+    authData: readonly AuthenticationDatum[],
+  ): Promise<string> {
+    if (credential.locked_at !== null) throw CSC.credentialLocked();
+    const factors = await this.verifyFactors(credential, authData);
+    if (!factors.ok) {
+      await this.credentials.registerFailedAttempt(credential.credential_id);
+      throw CSC.invalidAuthenticationData();
+    }
+    await this.credentials.resetFailedAttempts(credential.credential_id);
+    return factors.method;
+  }
+
+  /** credentials/extendTransaction (JT2A appendix 1 method 2): the next hashes under the remaining budget. */
+  async extendTransaction(
+    principal: RsspPrincipal,
+    userId: string | null,
+    request: {
+      credentialId: string;
+      sad: string;
+      hashes?: readonly Buffer[];
+      hashAlgorithmOid?: string;
+      source?: string;
+    },
+  ): Promise<SignatureActivationData> {
+    const credential = await this.usableCredential(principal, userId, request.credentialId);
+    if (credential.scal === '2' && request.hashes === undefined) throw CSC.missingArray('hashes');
+    if (request.hashes !== undefined && request.hashAlgorithmOid === undefined)
+      throw CSC.missingString('hashAlgorithmOID');
+    const oldHash = sadHashOf(request.sad);
+    const now = this.clock.now();
+    const newSad = randomSecret();
+    const newHash = sadHashOf(newSad);
+    const count = request.hashes?.length ?? 0;
+    const expiresIn = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        const old = await trx
+          .updateTable('rssp_sads')
+          .set({ status: 'replaced' })
+          .where('sad_hash', '=', oldHash)
+          .where('credential_id', '=', credential.credential_id)
+          .where('user_id', '=', credential.user_id)
+          .where('status', '=', 'active')
+          .where('remaining', '>=', Math.max(1, count))
+          .where('expires_at', '>', now.toISOString())
+          .returning([
+            'remaining',
+            'num_signatures',
+            'transaction_expires_at',
+            'auth_method',
+            'client_id',
+            'hash_algorithm_oid',
+          ])
+          .executeTakeFirst();
+        if (old === undefined || old.client_id !== principal.clientId) {
+          throw await this.diagnoseSad(trx, oldHash, credential.credential_id, now);
+        }
+        if (
+          old.hash_algorithm_oid !== null &&
+          request.hashAlgorithmOid !== undefined &&
+          old.hash_algorithm_oid !== request.hashAlgorithmOid
+        ) {
+          throw CSC.invalidParameter('hashAlgorithmOID');
+        }
+        const transactionEnd = new Date(old.transaction_expires_at);
+        const expiry = new Date(
+          Math.min(now.getTime() + this.settings.sadLifetimeSeconds * 1000, transactionEnd.getTime()),
+        );
+        await insertSad(trx, newHash, {
+          credentialId: credential.credential_id,
+          userId: credential.user_id,
+          clientId: principal.clientId,
+          numSignatures: old.num_signatures,
+          remaining: old.remaining,
+          hashes: request.hashes,
+          hashAlgorithmOid: request.hashAlgorithmOid ?? old.hash_algorithm_oid ?? undefined,
+          authMethod: old.auth_method,
+          expiresAt: expiry,
+          transactionExpiresAt: transactionEnd,
+          now,
+        });
+        return Math.max(1, Math.floor((expiry.getTime() - now.getTime()) / 1000));
+      })
+      .catch(async (error: unknown) => {
+        await this.audit.append({
+          type: 'sad.extend',
+          actor: { kind: 'user', id: credential.user_id },
+          subject: { kind: 'credential', id: credential.credential_id },
+          outcome: 'failure',
+          details: {
+            clientId: principal.clientId,
+            reason: error instanceof CscError ? error.description : 'error',
+          },
+        });
+        throw error;
+      });
+    await this.audit.append({
+      type: 'sad.extend',
+      actor: { kind: 'user', id: credential.user_id },
+      subject: { kind: 'credential', id: credential.credential_id },
+      outcome: 'success',
+      ...(request.source === undefined ? {} : { source: request.source }),
+      details: {
+        credentialId: credential.credential_id,
+        certificateSerial: credential.cert_serial,
+        hashes: request.hashes?.map((h) => h.toString('hex')) ?? [],
+        clientId: principal.clientId,
+      },
+    });
+    return { sad: newSad, expiresIn };
+  }
+
+  /** Stores an authorisation issued elsewhere in this module (a credential-scope OAuth token acts as SAD). */
+  async storeSad(sadHash: string, grant: SadGrant): Promise<void> {
+    const now = this.clock.now();
+    const expiry = new Date(now.getTime() + grant.lifetimeSeconds * 1000);
+    await this.db.transaction().execute((trx) =>
+      insertSad(trx, sadHash, {
+        ...grant,
+        remaining: grant.numSignatures,
+        expiresAt: expiry,
+        transactionExpiresAt: new Date(now.getTime() + this.settings.transactionSeconds * 1000),
+        now,
+      }),
+    );
+  }
+
+  /**
+   * Spends `digests.length` signatures of the SAD atomically: the SAD row by a conditional decrement,
+   * each digest by a conditional mark. Any refusal rolls the whole reservation back.
+   */
+  async consume(
+    principal: RsspPrincipal,
+    credential: CredentialTable,
+    sadHash: string,
+    digests: readonly Buffer[],
+    digestOid: string,
+  ): Promise<ConsumedAuthorization> {
+    const now = this.clock.now();
+    const k = digests.length;
+    return this.db.transaction().execute(async (trx) => {
+      let update = trx
+        .updateTable('rssp_sads')
+        .set((eb) => ({ remaining: eb('remaining', '-', k) }))
+        .where('sad_hash', '=', sadHash)
+        .where('credential_id', '=', credential.credential_id)
+        .where('user_id', '=', credential.user_id)
+        .where('status', '=', 'active')
+        .where('remaining', '>=', k)
+        .where('expires_at', '>', now.toISOString());
+      update =
+        principal.clientId === null
+          ? update.where('client_id', 'is', null)
+          : update.where('client_id', '=', principal.clientId);
+      const row = await update
+        .returning(['hash_bound', 'hash_algorithm_oid', 'auth_method'])
+        .executeTakeFirst();
+      if (row === undefined) throw await this.diagnoseSad(trx, sadHash, credential.credential_id, now, k);
+      if (row.hash_algorithm_oid !== null && row.hash_algorithm_oid !== digestOid) {
+        throw CSC.invalidParameter('hashAlgorithmOID');
+      }
+      if (row.hash_bound === 1) {
+        const marked = await trx
+          .updateTable('rssp_sad_hashes')
+          .set({ consumed_at: now.toISOString() })
+          .where('sad_hash', '=', sadHash)
+          .where('consumed_at', 'is', null)
+          .where(
+            'digest',
+            'in',
+            digests.map((d) => d.toString('hex')),
+          )
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) !== k) throw CSC.hashNotAuthorized();
+      } else if (credential.scal === '2') {
+        // A SCAL2 credential never signs under an authorisation that is not bound to hashes.
+        throw CSC.hashNotAuthorized();
+      }
+      return { authMethod: row.auth_method, sadHash };
+    });
+  }
+
+  /** Gives signatures back when the HSM failed after the reservation (nothing half-spent). */
+  async release(sadHash: string, digests: readonly Buffer[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('rssp_sads')
+        .set((eb) => ({ remaining: eb('remaining', '+', digests.length) }))
+        .where('sad_hash', '=', sadHash)
+        .execute();
+      await trx
+        .updateTable('rssp_sad_hashes')
+        .set({ consumed_at: null })
+        .where('sad_hash', '=', sadHash)
+        .where(
+          'digest',
+          'in',
+          digests.map((d) => d.toString('hex')),
+        )
+        .execute();
+    });
+  }
+
+  /** The credential, if it exists, is the caller's, and can take an authorisation now. */
+  async usableCredential(
+    principal: RsspPrincipal,
+    userId: string | null,
+    credentialId: string,
+  ): Promise<CredentialTable> {
+    const credential = await this.credentials.get(credentialId);
+    if (credential === undefined || !entitled(principal, credential, userId))
+      throw CSC.invalidParameter('credentialID');
+    if (credential.status !== 'active' || credential.key_id === null) throw CSC.credentialDisabled();
+    if (credential.locked_at !== null) throw CSC.credentialLocked();
+    return credential;
+  }
+
+  private checkBudget(
+    credential: CredentialTable,
+    numSignatures: number,
+    hashes: readonly Buffer[] | undefined,
+    hashAlgorithmOid: string | undefined,
+  ): void {
+    if (numSignatures < 1) throw CSC.numSignaturesTooLow();
+    if (numSignatures > credential.multisign) throw CSC.numSignaturesTooHigh();
+    if (credential.scal === '2' && hashes === undefined) throw CSC.missingArray('hashes');
+    if (hashes !== undefined && hashAlgorithmOid === undefined) throw CSC.missingString('hashAlgorithmOID');
+    if (hashes !== undefined && hashes.length > numSignatures) throw CSC.invalidParameter('hashes');
+  }
+
+  /** PIN AND OTP (the credential's auth.expression); both are always checked so neither leaks alone. */
+  private async verifyFactors(
+    credential: CredentialTable,
+    authData: readonly AuthenticationDatum[],
+  ): Promise<{ ok: true; method: string } | { ok: false; method: string; reason: string }> {
+    const method = credential.otp_method === 'email' ? 'pin+email-otp' : 'pin+totp';
+    const pins = authData.filter((d) => d.id === 'PIN');
+    const otps = authData.filter((d) => d.id === 'OTP');
+    if (pins.length !== 1 || otps.length !== 1 || authData.length !== 2) {
+      return { ok: false, method, reason: 'authData-incomplete' };
+    }
+    const pin = pins[0]!.value ?? '';
+    const code = otps[0]!.value ?? '';
+    if (credential.pin_hash === null || credential.otp_method === null) {
+      return { ok: false, method, reason: 'factors-not-enrolled' };
+    }
+    const pinOk = pin.length <= 64 && (await verifyPin(credential.pin_hash, pin));
+    const otpOk =
+      credential.otp_method === 'totp'
+        ? await this.otp.verifyTotp(credential, code)
+        : await this.otp.verifyEmailCode(credential, code);
+    if (pinOk && otpOk) return { ok: true, method };
+    return { ok: false, method, reason: !pinOk && !otpOk ? 'pin-and-otp' : !pinOk ? 'pin' : 'otp' };
+  }
+
+  /** Why a SAD could not be used, in the specification's words. */
+  private async diagnoseSad(
+    trx: Transaction<RsspTables>,
+    sadHash: string,
+    credentialId: string,
+    now: Date,
+    wanted = 1,
+  ): Promise<CscError> {
+    const row = await trx
+      .selectFrom('rssp_sads')
+      .select(['credential_id', 'status', 'remaining', 'expires_at'])
+      .where('sad_hash', '=', sadHash)
+      .executeTakeFirst();
+    if (row === undefined || row.credential_id !== credentialId || row.status !== 'active') {
+      return CSC.invalidParameter('SAD');
+    }
+    if (row.expires_at <= now.toISOString()) return CSC.sadExpired();
+    if (row.remaining <= 0) return CSC.invalidParameter('SAD');
+    if (row.remaining < wanted) return CSC.numSignaturesTooHigh();
+    // Bound to another user or client system.
+    return CSC.invalidParameter('SAD');
+  }
+}
+
+export function sadHashOf(sad: string): string {
+  return secretHash(`sad:${sad}`);
+}
+
+async function insertSad(
+  trx: Transaction<RsspTables>,
+  sadHash: string,
+  sad: {
+    credentialId: string;
+    userId: string;
+    clientId: string | null;
+    numSignatures: number;
+    remaining: number;
+    hashes?: readonly Buffer[] | undefined;
+    hashAlgorithmOid?: string | undefined;
+    authMethod: string;
+    expiresAt: Date;
+    transactionExpiresAt: Date;
+    now: Date;
+  },
+): Promise<void> {
+  await trx
+    .insertInto('rssp_sads')
+    .values({
+      sad_hash: sadHash,
+      credential_id: sad.credentialId,
+      user_id: sad.userId,
+      client_id: sad.clientId,
+      num_signatures: sad.numSignatures,
+      remaining: sad.remaining,
+      hash_algorithm_oid: sad.hashAlgorithmOid ?? null,
+      hash_bound: sad.hashes === undefined ? 0 : 1,
+      status: 'active',
+      auth_method: sad.authMethod,
+      expires_at: sad.expiresAt.toISOString(),
+      transaction_expires_at: sad.transactionExpiresAt.toISOString(),
+      created_at: sad.now.toISOString(),
+    })
+    .execute();
+  if (sad.hashes !== undefined && sad.hashes.length > 0) {
+    await trx
+      .insertInto('rssp_sad_hashes')
+      .values(sad.hashes.map((h) => ({ sad_hash: sadHash, digest: h.toString('hex'), consumed_at: null })))
+      .execute();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * rssp: the remote signature service — CSC API v2 routes, the Signature Activation Module (SAD bound
+ * to credential, hashes, count and expiry; PIN + one-time code; JT2A level 2), signing credentials
+ * with keys in the HSM, and the OAuth 2.0 authorization server for registered client systems.
+ */
+export {
+  type AuthenticationDatum,
+  type SignatureActivationData,
+  SignatureActivationModule,
+} from './activation.ts';
+export { CSC_OID, pssParamsFor } from './algorithms.ts';
+export { type ClientSystem, ClientSystemRegistry, type NewClientSystem } from './clients.ts';
+export {
+  type CreatedCredential,
+  type Credential,
+  CredentialService,
+  type NewCredential,
+} from './credentials.ts';
+export { CSC, CscError, type CscErrorCode, isCscError } from './errors.ts';
+export { rsspMigrations } from './migrations.ts';
+export { AuthorizationServer } from './oauth.ts';
+export type {
+  AuthenticatedUser,
+  CertificateIssuance,
+  CertificateIssuer,
+  CertificateRequest,
+  CertificateStatus,
+  CertificateStatusSource,
+  Clock,
+  OneTimeCodeSender,
+  RevocationReason,
+  TimestampAuthority,
+  UserAuthenticator,
+} from './ports.ts';
+export type { RsspPrincipal } from './principal.ts';
+export { NONCE_HEADER, TIMESTAMP_HEADER } from './routes/credentials-api.ts';
+export { CSC_SPEC_VERSION } from './routes/csc.ts';
+export { registerRsspRoutes } from './routes/plugin.ts';
+export {
+  createRemoteSignatureService,
+  type RemoteSignatureService,
+  type RemoteSignatureServiceParts,
+} from './service.ts';
+export { DEFAULT_RSSP_SETTINGS, type RsspSettings } from './settings.ts';
+export type { RsspTables } from './tables.ts';

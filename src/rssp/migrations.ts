@@ -1,0 +1,141 @@
+/** Migrations of the remote signature service; they run on SQLite and PostgreSQL alike. */
+import type { Kysely } from 'kysely';
+import { binaryType, type DialectName, type NamedMigrations } from '../store/index.ts';
+
+export const rsspMigrations = (dialect: DialectName): NamedMigrations => ({
+  '0600_rssp_credentials_and_sad': {
+    async up(db: Kysely<unknown>) {
+      const bin = binaryType(dialect);
+      await db.schema
+        .createTable('rssp_credentials')
+        .addColumn('credential_id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'text')
+        .addColumn('description', 'text')
+        .addColumn('key_id', 'text')
+        .addColumn('key_algorithm', 'text', (c) => c.notNull())
+        .addColumn('public_key', bin, (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('scal', 'text', (c) => c.notNull())
+        .addColumn('auth_mode', 'text', (c) => c.notNull())
+        .addColumn('multisign', 'integer', (c) => c.notNull())
+        .addColumn('allowed_clients', 'text')
+        .addColumn('certificate', bin)
+        .addColumn('certificate_chain', 'text')
+        .addColumn('cert_serial', 'text')
+        .addColumn('cert_issuer_dn', 'text')
+        .addColumn('cert_subject_dn', 'text')
+        .addColumn('cert_not_before', 'text')
+        .addColumn('cert_not_after', 'text')
+        .addColumn('certificate_request_id', 'text')
+        .addColumn('pin_hash', 'text')
+        .addColumn('otp_method', 'text')
+        .addColumn('totp_seed_sealed', bin)
+        .addColumn('last_totp_step', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('email', 'text')
+        .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('locked_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rssp_credentials_user').on('rssp_credentials').column('user_id').execute();
+
+      await db.schema
+        .createTable('rssp_sads')
+        .addColumn('sad_hash', 'text', (c) => c.primaryKey())
+        .addColumn('credential_id', 'text', (c) => c.notNull().references('rssp_credentials.credential_id'))
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('num_signatures', 'integer', (c) => c.notNull())
+        .addColumn('remaining', 'integer', (c) => c.notNull())
+        .addColumn('hash_algorithm_oid', 'text')
+        .addColumn('hash_bound', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('auth_method', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('transaction_expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('rssp_sad_hashes')
+        .addColumn('sad_hash', 'text', (c) =>
+          c.notNull().references('rssp_sads.sad_hash').onDelete('cascade'),
+        )
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('consumed_at', 'text')
+        .addPrimaryKeyConstraint('rssp_sad_hashes_pk', ['sad_hash', 'digest'])
+        .execute();
+
+      await db.schema
+        .createTable('rssp_otp_challenges')
+        .addColumn('challenge_id', 'text', (c) => c.primaryKey())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('consumed_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('rssp_otp_challenges_credential')
+        .on('rssp_otp_challenges')
+        .column('credential_id')
+        .execute();
+
+      await db.schema
+        .createTable('rssp_client_systems')
+        .addColumn('client_id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('redirect_uris', 'text', (c) => c.notNull())
+        .addColumn('tls_certificate_sha256', 'text')
+        .addColumn('tenant_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('rssp_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('tenant_id', 'text')
+        .addColumn('credential_id', 'text')
+        .addColumn('grant_id', 'text', (c) => c.notNull())
+        .addColumn('auth_method', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rssp_tokens_grant').on('rssp_tokens').column('grant_id').execute();
+
+      await db.schema
+        .createTable('rssp_authorization_codes')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'text')
+        .addColumn('redirect_uri', 'text', (c) => c.notNull())
+        .addColumn('code_challenge', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('credential_id', 'text')
+        .addColumn('num_signatures', 'integer')
+        .addColumn('hash_algorithm_oid', 'text')
+        .addColumn('hashes', 'text')
+        .addColumn('authorization_details', 'text')
+        .addColumn('auth_method', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('consumed_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('rssp_request_nonces')
+        .addColumn('nonce', 'text', (c) => c.primaryKey())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+});

@@ -1,0 +1,486 @@
+/**
+ * The OAuth 2.0 authorization server of the CSC API (csc-api-v2 §4.4–4.7, RFC 6749, RFC 7636):
+ * authorization code with PKCE S256 (required), client credentials and refresh tokens for registered
+ * client systems. A `credential` scope token is bound like a SAD (credential, hashes, count, expiry)
+ * and the user proves PIN and one-time code on the authorization page (JT2A level 2).
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuditTrail } from '../audit/events.ts';
+import type { SignatureActivationModule } from './activation.ts';
+import { digestAlgorithmOf } from './algorithms.ts';
+import type { ClientSystem, ClientSystemRegistry } from './clients.ts';
+import type { CredentialService } from './credentials.ts';
+import { CscError } from './errors.ts';
+import { decodeHashes } from './hashes.ts';
+import type { Clock, UserAuthenticator } from './ports.ts';
+import { randomSecret, secretHash } from './secrets.ts';
+import type { RsspSettings } from './settings.ts';
+import type { RsspTables, TokenScope } from './tables.ts';
+import type { AccessTokenService } from './tokens.ts';
+
+export interface AuthorizationRequest {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly scope: TokenScope;
+  readonly codeChallenge: string;
+  readonly state?: string;
+  readonly credentialId?: string;
+  readonly numSignatures?: number;
+  readonly hashes?: readonly Buffer[];
+  readonly hashAlgorithmOid?: string;
+  readonly authorizationDetails?: string;
+  readonly description?: string;
+}
+
+/** An error to send back to the client's redirect URI (only once the redirect URI is known to be registered). */
+export class AuthorizationRedirectError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(description);
+  }
+
+  location(): string {
+    const url = new URL(this.redirectUri);
+    url.searchParams.set('error', this.error);
+    url.searchParams.set('error_description', this.description);
+    if (this.state !== undefined) url.searchParams.set('state', this.state);
+    return url.toString();
+  }
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+  credentialID?: string;
+  authorization_details?: unknown;
+}
+
+const oauthError = (
+  error: 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope',
+  description: string,
+) => new CscError(error, description, 400);
+
+export class AuthorizationServer {
+  constructor(
+    private readonly db: Kysely<RsspTables>,
+    private readonly clients: ClientSystemRegistry,
+    private readonly tokens: AccessTokenService,
+    private readonly credentials: CredentialService,
+    private readonly activation: SignatureActivationModule,
+    private readonly users: UserAuthenticator | undefined,
+    private readonly audit: AuditTrail,
+    private readonly clock: Clock,
+    private readonly settings: RsspSettings,
+  ) {}
+
+  /**
+   * Checks an authorize request. Problems with client_id or redirect_uri are answered directly (never
+   * redirected to an unregistered URI); every other problem is redirected to the client.
+   */
+  async validate(
+    params: Readonly<Record<string, string | undefined>>,
+  ): Promise<{ request: AuthorizationRequest; client: ClientSystem }> {
+    const clientId = params.client_id;
+    if (clientId === undefined)
+      throw oauthError('invalid_request', 'Missing (or invalid type) string parameter client_id');
+    const client = await this.clients.get(clientId);
+    if (client === undefined) throw oauthError('invalid_request', 'Invalid parameter client_id');
+    const redirectUri = params.redirect_uri;
+    if (redirectUri === undefined || !this.clients.redirectAllowed(client, redirectUri)) {
+      throw oauthError('invalid_request', 'Invalid parameter redirect_uri');
+    }
+    const state = params.state;
+    const fail = (error: string, description: string) =>
+      new AuthorizationRedirectError(error, description, redirectUri, state);
+    if (params.response_type !== 'code')
+      throw fail('unsupported_response_type', 'Invalid parameter response_type');
+    const challenge = params.code_challenge;
+    if (challenge === undefined || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) {
+      throw fail('invalid_request', 'Missing (or invalid type) string parameter code_challenge');
+    }
+    // plain PKCE would let anyone who sees the authorization request redeem the code (RFC 7636 §7.2).
+    if (params.code_challenge_method !== 'S256')
+      throw fail('invalid_request', 'Invalid parameter code_challenge_method');
+    let scope: TokenScope = 'service';
+    if (params.scope !== undefined && params.scope !== 'service' && params.scope !== 'credential') {
+      throw fail('invalid_scope', 'Invalid parameter scope');
+    }
+    let credentialId = params.credentialID;
+    let hashAlgorithmOid = params.hashAlgorithmOID;
+    let hashes: Buffer[] | undefined;
+    let numSignatures: number | undefined;
+    if (params.authorization_details !== undefined) {
+      const details = parseAuthorizationDetails(params.authorization_details);
+      if (details === undefined) throw fail('invalid_request', 'Invalid parameter authorization_details');
+      scope = 'credential';
+      credentialId = details.credentialID;
+      hashAlgorithmOid = details.hashAlgorithmOID;
+      const digest = digestAlgorithmOf(hashAlgorithmOid);
+      if (digest === undefined) throw fail('invalid_request', 'Invalid parameter hashAlgorithmOID');
+      try {
+        hashes = decodeHashes(
+          details.documentDigests.map((d) => d.hash),
+          digest,
+        );
+      } catch (error) {
+        throw fail(
+          'invalid_request',
+          error instanceof CscError ? error.description : 'Invalid parameter authorization_details',
+        );
+      }
+      numSignatures = hashes.length;
+    } else if (params.scope === 'credential') {
+      scope = 'credential';
+      if (credentialId === undefined)
+        throw fail('invalid_request', 'Missing (or invalid type) string parameter credentialID');
+      const n = Number(params.numSignatures);
+      if (params.numSignatures === undefined || !/^[0-9]{1,6}$/.test(params.numSignatures) || n < 1) {
+        throw fail('invalid_request', 'Missing (or invalid type) integer parameter numSignatures');
+      }
+      numSignatures = n;
+      if (params.hashes !== undefined) {
+        const digest = hashAlgorithmOid === undefined ? undefined : digestAlgorithmOf(hashAlgorithmOid);
+        if (digest === undefined) throw fail('invalid_request', 'Invalid parameter hashAlgorithmOID');
+        try {
+          hashes = decodeHashes(params.hashes.split(','), digest, 'base64url');
+        } catch (error) {
+          throw fail(
+            'invalid_request',
+            error instanceof CscError ? error.description : 'Invalid parameter hashes',
+          );
+        }
+      }
+    }
+    if (scope === 'credential') {
+      const credential = credentialId === undefined ? undefined : await this.credentials.get(credentialId);
+      if (credential === undefined || credential.auth_mode !== 'oauth2code')
+        throw fail('invalid_request', 'Invalid parameter credentialID');
+      if (credential.scal === '2' && hashes === undefined)
+        throw fail('invalid_request', 'Missing (or invalid type) string parameter hashes');
+      if ((numSignatures ?? 1) > credential.multisign)
+        throw fail('invalid_request', 'Numbers of signatures is too high');
+      if (hashes !== undefined && hashes.length > (numSignatures ?? 0))
+        throw fail('invalid_request', 'Invalid parameter hashes');
+    }
+    return {
+      client,
+      request: {
+        clientId,
+        redirectUri,
+        scope,
+        codeChallenge: challenge,
+        ...(state === undefined ? {} : { state }),
+        ...(credentialId === undefined || scope !== 'credential' ? {} : { credentialId }),
+        ...(numSignatures === undefined ? {} : { numSignatures }),
+        ...(hashes === undefined ? {} : { hashes }),
+        ...(hashAlgorithmOid === undefined || scope !== 'credential' ? {} : { hashAlgorithmOid }),
+        ...(params.authorization_details === undefined
+          ? {}
+          : { authorizationDetails: params.authorization_details }),
+        ...(params.description === undefined ? {} : { description: params.description.slice(0, 500) }),
+      },
+    };
+  }
+
+  /**
+   * The user has logged in on the authorization page (and, for a credential, given PIN and one-time
+   * code): issue a single-use code and return the redirect location.
+   */
+  async approve(
+    request: AuthorizationRequest,
+    login: { username: string; password: string; pin?: string; otp?: string },
+    source?: string,
+  ): Promise<string> {
+    const fail = (error: string, description: string) =>
+      new AuthorizationRedirectError(error, description, request.redirectUri, request.state);
+    const user =
+      this.users === undefined ? undefined : await this.users.verifyPassword(login.username, login.password);
+    if (user === undefined) {
+      await this.audit.append({
+        type: 'oauth2.authorize',
+        actor: { kind: 'anonymous', id: 'unknown' },
+        outcome: 'failure',
+        ...(source === undefined ? {} : { source }),
+        details: { clientId: request.clientId, scope: request.scope, reason: 'login-failed' },
+      });
+      throw fail('access_denied', 'The user could not be authenticated');
+    }
+    let authMethod = 'password';
+    if (request.scope === 'credential') {
+      const credential = await this.credentials.get(request.credentialId ?? '');
+      if (credential === undefined || credential.user_id !== user.userId || credential.status !== 'active') {
+        throw fail('access_denied', 'Invalid parameter credentialID');
+      }
+      try {
+        authMethod = `password+${await this.activation.verifyActivationFactors(credential, [
+          { id: 'PIN', value: login.pin ?? '' },
+          { id: 'OTP', value: login.otp ?? '' },
+        ])}`;
+      } catch (error) {
+        await this.audit.append({
+          type: 'oauth2.authorize',
+          actor: { kind: 'user', id: user.userId },
+          subject: { kind: 'credential', id: credential.credential_id },
+          outcome: 'failure',
+          ...(source === undefined ? {} : { source }),
+          details: {
+            clientId: request.clientId,
+            scope: 'credential',
+            reason: error instanceof CscError ? error.description : 'error',
+          },
+        });
+        throw fail(
+          'access_denied',
+          error instanceof CscError ? error.description : 'The authentication data is invalid',
+        );
+      }
+    }
+    const code = randomSecret();
+    const now = this.clock.now();
+    await this.db
+      .insertInto('rssp_authorization_codes')
+      .values({
+        code_hash: secretHash(`code:${code}`),
+        client_id: request.clientId,
+        user_id: user.userId,
+        tenant_id: user.tenantId ?? null,
+        redirect_uri: request.redirectUri,
+        code_challenge: request.codeChallenge,
+        scope: request.scope,
+        credential_id: request.credentialId ?? null,
+        num_signatures: request.numSignatures ?? null,
+        hash_algorithm_oid: request.hashAlgorithmOid ?? null,
+        hashes:
+          request.hashes === undefined ? null : JSON.stringify(request.hashes.map((h) => h.toString('hex'))),
+        authorization_details: request.authorizationDetails ?? null,
+        auth_method: authMethod,
+        expires_at: new Date(now.getTime() + this.settings.authorizationCodeSeconds * 1000).toISOString(),
+        consumed_at: null,
+        created_at: now.toISOString(),
+      })
+      .execute();
+    await this.audit.append({
+      type: 'oauth2.authorize',
+      actor: { kind: 'user', id: user.userId },
+      ...(request.credentialId === undefined
+        ? {}
+        : { subject: { kind: 'credential', id: request.credentialId } }),
+      outcome: 'success',
+      ...(source === undefined ? {} : { source }),
+      details: {
+        clientId: request.clientId,
+        scope: request.scope,
+        authenticationMethod: authMethod,
+        hashes: request.hashes?.map((h) => h.toString('hex')) ?? [],
+      },
+    });
+    const url = new URL(request.redirectUri);
+    url.searchParams.set('code', code);
+    if (request.state !== undefined) url.searchParams.set('state', request.state);
+    return url.toString();
+  }
+
+  /** oauth2/token. `client` is already authenticated by the route. */
+  async token(
+    client: ClientSystem,
+    params: Readonly<Record<string, string | undefined>>,
+  ): Promise<TokenResponse> {
+    switch (params.grant_type) {
+      case 'authorization_code':
+        return this.exchangeCode(client, params);
+      case 'client_credentials': {
+        const access = await this.tokens.issue(
+          'access',
+          {
+            scope: 'service',
+            userId: null,
+            tenantId: client.tenant_id,
+            clientId: client.client_id,
+            credentialId: null,
+            authMethod: 'oauth2client',
+          },
+          this.settings.accessTokenSeconds,
+        );
+        return {
+          access_token: access.token,
+          token_type: 'Bearer',
+          expires_in: access.expiresIn,
+          scope: 'service',
+        };
+      }
+      case 'refresh_token': {
+        const refresh =
+          params.refresh_token === undefined
+            ? undefined
+            : await this.tokens.refreshGrant(params.refresh_token);
+        if (refresh === undefined || refresh.client_id !== client.client_id || refresh.scope !== 'service') {
+          throw oauthError('invalid_grant', 'Invalid refresh_token');
+        }
+        const access = await this.tokens.issue(
+          'access',
+          {
+            scope: 'service',
+            userId: refresh.user_id,
+            tenantId: refresh.tenant_id,
+            clientId: refresh.client_id,
+            credentialId: null,
+            authMethod: refresh.auth_method,
+            grantId: refresh.grant_id,
+          },
+          this.settings.accessTokenSeconds,
+        );
+        return {
+          access_token: access.token,
+          token_type: 'Bearer',
+          expires_in: access.expiresIn,
+          scope: 'service',
+        };
+      }
+      case undefined:
+        throw oauthError('invalid_request', 'Missing (or invalid type) string parameter grant_type');
+      default:
+        throw oauthError('unsupported_grant_type', 'Invalid parameter grant_type');
+    }
+  }
+
+  private async exchangeCode(
+    client: ClientSystem,
+    params: Readonly<Record<string, string | undefined>>,
+  ): Promise<TokenResponse> {
+    const code = params.code;
+    if (code === undefined || code.length > 512)
+      throw oauthError('invalid_request', 'Missing (or invalid type) string parameter code');
+    const verifier = params.code_verifier;
+    if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
+      throw oauthError('invalid_request', 'Missing (or invalid type) string parameter code_verifier');
+    }
+    const now = this.clock.now().toISOString();
+    // Consumed in the same statement that finds it: a code can be redeemed once (RFC 6749 §4.1.2).
+    const row = await this.db
+      .updateTable('rssp_authorization_codes')
+      .set({ consumed_at: now })
+      .where('code_hash', '=', secretHash(`code:${code}`))
+      .where('consumed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined || row.expires_at <= now || row.client_id !== client.client_id) {
+      throw oauthError('invalid_grant', 'Authorization code is invalid or expired');
+    }
+    if (params.redirect_uri !== row.redirect_uri)
+      throw oauthError('invalid_grant', 'redirect_uri parameter does not match');
+    const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
+    if (computed !== row.code_challenge) throw oauthError('invalid_grant', 'Invalid parameter code_verifier');
+    if (row.scope === 'service') {
+      const access = await this.tokens.issue(
+        'access',
+        {
+          scope: 'service',
+          userId: row.user_id,
+          tenantId: row.tenant_id,
+          clientId: client.client_id,
+          credentialId: null,
+          authMethod: 'oauth2code',
+        },
+        this.settings.accessTokenSeconds,
+      );
+      const refresh = await this.tokens.issue(
+        'refresh',
+        {
+          scope: 'service',
+          userId: row.user_id,
+          tenantId: row.tenant_id,
+          clientId: client.client_id,
+          credentialId: null,
+          authMethod: 'oauth2code',
+          grantId: access.grantId,
+        },
+        this.settings.refreshTokenSeconds,
+      );
+      return {
+        access_token: access.token,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        refresh_token: refresh.token,
+        scope: 'service',
+      };
+    }
+    const access = await this.tokens.issue(
+      'access',
+      {
+        scope: 'credential',
+        userId: row.user_id,
+        tenantId: row.tenant_id,
+        clientId: client.client_id,
+        credentialId: row.credential_id,
+        authMethod: 'oauth2code',
+      },
+      this.settings.credentialTokenSeconds,
+    );
+    const hashes =
+      row.hashes === null
+        ? undefined
+        : (JSON.parse(row.hashes) as string[]).map((h) => Buffer.from(h, 'hex'));
+    await this.activation.storeSad(access.tokenHash, {
+      credentialId: row.credential_id!,
+      userId: row.user_id,
+      clientId: client.client_id,
+      numSignatures: row.num_signatures ?? 1,
+      ...(hashes === undefined ? {} : { hashes }),
+      ...(row.hash_algorithm_oid === null ? {} : { hashAlgorithmOid: row.hash_algorithm_oid }),
+      authMethod: row.auth_method,
+      lifetimeSeconds: this.settings.credentialTokenSeconds,
+    });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: 'credential',
+      credentialID: row.credential_id!,
+      ...(row.authorization_details === null
+        ? {}
+        : { authorization_details: JSON.parse(row.authorization_details) }),
+    };
+  }
+}
+
+interface CredentialAuthorizationDetails {
+  credentialID: string;
+  hashAlgorithmOID: string;
+  documentDigests: { hash: string; label?: string }[];
+}
+
+/** RAR `authorization_details` of type `credential` (csc-api-v2 §5.5); one entry. */
+function parseAuthorizationDetails(raw: string): CredentialAuthorizationDetails | undefined {
+  if (raw.length > 64 * 1024) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length !== 1) return undefined;
+  const entry = value[0] as Record<string, unknown>;
+  if (entry === null || typeof entry !== 'object' || entry.type !== 'credential') return undefined;
+  if (typeof entry.credentialID !== 'string' || typeof entry.hashAlgorithmOID !== 'string') return undefined;
+  if (!Array.isArray(entry.documentDigests) || entry.documentDigests.length === 0) return undefined;
+  const digests = entry.documentDigests as unknown[];
+  if (
+    !digests.every(
+      (d) => typeof d === 'object' && d !== null && typeof (d as { hash?: unknown }).hash === 'string',
+    )
+  )
+    return undefined;
+  return {
+    credentialID: entry.credentialID,
+    hashAlgorithmOID: entry.hashAlgorithmOID,
+    documentDigests: digests as { hash: string }[],
+  };
+}

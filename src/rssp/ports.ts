@@ -1,0 +1,64 @@
+/**
+ * What the remote signature service needs from modules written beside it (identity, ca, tsa, ades,
+ * mail). Narrow on purpose: the composition root adapts the real implementations to these.
+ */
+
+/** A user as the RSSP sees one after authentication. */
+export interface AuthenticatedUser {
+  readonly userId: string;
+  readonly tenantId?: string;
+}
+
+/** Checks a user's login password (identity module). Returns undefined for any failure. */
+export interface UserAuthenticator {
+  verifyPassword(username: string, password: string): Promise<AuthenticatedUser | undefined>;
+}
+
+export interface CertificateRequest {
+  readonly credentialId: string;
+  readonly userId: string;
+  readonly tenantId?: string;
+  /** PKCS#10 CertificationRequest (DER), signed with the HSM key (proof of possession). */
+  readonly csr: Buffer;
+}
+
+export type CertificateIssuance =
+  | { readonly status: 'issued'; readonly certificate: Buffer; readonly chain: readonly Buffer[] }
+  /** The RA has to approve first; the certificate arrives later through CredentialService.installCertificate. */
+  | { readonly status: 'pending'; readonly requestId: string };
+
+export type RevocationReason = 'keyCompromise' | 'cessationOfOperation' | 'superseded' | 'unspecified';
+
+/** The CA (embedded or external) as the RSSP uses it. */
+export interface CertificateIssuer {
+  requestCertificate(request: CertificateRequest): Promise<CertificateIssuance>;
+  revokeCertificate(certificate: Buffer, reason: RevocationReason): Promise<void>;
+}
+
+export type CertificateStatus = 'good' | 'revoked' | 'suspended' | 'unknown';
+
+/** Revocation status at signing time (CA database, OCSP or CRL). */
+export interface CertificateStatusSource {
+  statusOf(certificate: Buffer, issuerChain: readonly Buffer[]): Promise<CertificateStatus>;
+}
+
+/** Sends a one-time code out of band (mail module). The code never reaches logs. */
+export interface OneTimeCodeSender {
+  sendCode(message: {
+    to: string;
+    credentialId: string;
+    code: string;
+    expiresInSeconds: number;
+  }): Promise<void>;
+}
+
+/** RFC 3161 time-stamping (tsa module) for signatures/timestamp. */
+export interface TimestampAuthority {
+  timestamp(request: { hash: Buffer; hashAlgorithmOid: string; nonce?: bigint }): Promise<Buffer>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

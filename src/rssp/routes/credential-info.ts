@@ -1,0 +1,102 @@
+/** The CredentialInfo object of credentials/info and credentials/list (csc-api-v2 §4.9). */
+import type { KeyAlgorithm } from '../../crypto/index.ts';
+import { curveOid, keyLengthBits, signAlgorithmsFor } from '../algorithms.ts';
+import { generalizedTime } from '../certificates.ts';
+import type { CertificateStatus } from '../ports.ts';
+import type { CredentialTable } from '../tables.ts';
+
+export interface CredentialInfoOptions {
+  readonly certificates: 'none' | 'single' | 'chain';
+  readonly certInfo: boolean;
+  readonly authInfo: boolean;
+  readonly lang: 'ja-JP' | 'en-US';
+  readonly now: Date;
+  readonly certificateStatus: CertificateStatus | undefined;
+}
+
+export function credentialInfo(
+  credential: CredentialTable,
+  options: CredentialInfoOptions,
+): Record<string, unknown> {
+  const key = credential.key_algorithm as KeyAlgorithm;
+  const usable =
+    credential.status === 'active' && credential.key_id !== null && credential.locked_at === null;
+  const info: Record<string, unknown> = {};
+  if (credential.description !== null) info.description = credential.description;
+  const curve = curveOid(key);
+  info.key = {
+    status: usable ? 'enabled' : 'disabled',
+    algo: signAlgorithmsFor(key),
+    len: keyLengthBits(key),
+    ...(curve === undefined ? {} : { curve }),
+  };
+  if (credential.certificate !== null) {
+    const cert: Record<string, unknown> = { status: certificateStatus(credential, options) };
+    if (options.certificates !== 'none') {
+      const chain = JSON.parse(credential.certificate_chain ?? '[]') as string[];
+      const own = Buffer.from(credential.certificate).toString('base64');
+      cert.certificates = options.certificates === 'chain' ? [own, ...chain] : [own];
+    }
+    if (options.certInfo) {
+      cert.issuerDN = credential.cert_issuer_dn;
+      cert.serialNumber = credential.cert_serial;
+      cert.subjectDN = credential.cert_subject_dn;
+      cert.validFrom = generalizedTime(new Date(credential.cert_not_before!));
+      cert.validTo = generalizedTime(new Date(credential.cert_not_after!));
+    }
+    info.cert = cert;
+  }
+  if (options.authInfo) info.auth = authObject(credential, options.lang);
+  info.SCAL = credential.scal;
+  info.multisign = credential.multisign;
+  info.lang = options.lang;
+  return info;
+}
+
+function certificateStatus(credential: CredentialTable, options: CredentialInfoOptions): string {
+  if (
+    credential.status === 'revoked' ||
+    credential.status === 'ended' ||
+    options.certificateStatus === 'revoked'
+  ) {
+    return 'revoked';
+  }
+  if (options.certificateStatus === 'suspended') return 'suspended';
+  const now = options.now.toISOString();
+  if (credential.cert_not_after !== null && now > credential.cert_not_after) return 'expired';
+  return 'valid';
+}
+
+/** The 2.0 `auth` object: PIN AND OTP as Password objects (TOTP) or a challenge (mailed code). */
+function authObject(credential: CredentialTable, lang: 'ja-JP' | 'en-US'): Record<string, unknown> {
+  if (credential.auth_mode === 'oauth2code') return { mode: 'oauth2code' };
+  const en = lang === 'en-US';
+  const pin = {
+    type: 'Password',
+    id: 'PIN',
+    format: 'N',
+    label: 'PIN',
+    description: en ? 'The PIN of the signing credential' : '署名用クレデンシャルの PIN',
+  };
+  const otp =
+    credential.otp_method === 'email'
+      ? {
+          type: 'ChallengeResponse',
+          id: 'OTP',
+          format: 'N',
+          generator: 'otp',
+          label: 'OTP',
+          description: en
+            ? 'The one-time code sent by e-mail (credentials/getChallenge)'
+            : 'メールで届くワンタイムコード',
+        }
+      : {
+          type: 'Password',
+          id: 'OTP',
+          format: 'N',
+          generator: 'totp',
+          label: 'OTP',
+          description: en ? 'The one-time code of the authenticator app' : '認証アプリのワンタイムコード',
+        };
+  return { mode: 'explicit', expression: 'PIN AND OTP', objects: [pin, otp] };
+}

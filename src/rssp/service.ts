@@ -1,0 +1,115 @@
+/** Builds the remote signature service from its parts; the composition root (src/app) calls this once. */
+import type { Kysely } from 'kysely';
+import type { AuditTrail } from '../audit/events.ts';
+import type { CryptoModule } from '../crypto/index.ts';
+import type { Database, KeyRegistry } from '../store/index.ts';
+import { SignatureActivationModule } from './activation.ts';
+import { ClientSystemRegistry } from './clients.ts';
+import { CredentialService } from './credentials.ts';
+import { AuthorizationServer } from './oauth.ts';
+import { OneTimeCodeFactor } from './otp.ts';
+import {
+  type CertificateIssuer,
+  type CertificateStatusSource,
+  type Clock,
+  type OneTimeCodeSender,
+  systemClock,
+  type TimestampAuthority,
+  type UserAuthenticator,
+} from './ports.ts';
+import type { RsspSettings } from './settings.ts';
+import { HashSigningService } from './signing.ts';
+import type { RsspTables } from './tables.ts';
+import { AccessTokenService } from './tokens.ts';
+
+export interface RemoteSignatureServiceParts {
+  readonly database: Database;
+  readonly crypto: CryptoModule;
+  readonly keys: KeyRegistry;
+  readonly audit: AuditTrail;
+  readonly settings: RsspSettings;
+  readonly clock?: Clock;
+  readonly users?: UserAuthenticator;
+  readonly issuer?: CertificateIssuer;
+  readonly certificateStatus?: CertificateStatusSource;
+  readonly codeSender?: OneTimeCodeSender;
+  readonly timestamps?: TimestampAuthority;
+}
+
+export interface RemoteSignatureService {
+  readonly settings: RsspSettings;
+  readonly clock: Clock;
+  readonly credentials: CredentialService;
+  readonly activation: SignatureActivationModule;
+  readonly signing: HashSigningService;
+  readonly tokens: AccessTokenService;
+  readonly clients: ClientSystemRegistry;
+  readonly authorizationServer: AuthorizationServer;
+  readonly otp: OneTimeCodeFactor;
+  readonly users: UserAuthenticator | undefined;
+  readonly timestamps: TimestampAuthority | undefined;
+  readonly audit: AuditTrail;
+  /** For replay protection of credential management requests. */
+  readonly db: Kysely<RsspTables>;
+}
+
+export function createRemoteSignatureService(parts: RemoteSignatureServiceParts): RemoteSignatureService {
+  const db = parts.database.db.withTables<RsspTables>();
+  const clock = parts.clock ?? systemClock;
+  const otp = new OneTimeCodeFactor(
+    db,
+    parts.crypto,
+    parts.keys,
+    clock,
+    parts.settings.serviceName,
+    parts.codeSender,
+    parts.settings.emailCodeSeconds,
+  );
+  const credentials = new CredentialService(
+    db,
+    parts.crypto,
+    parts.keys,
+    parts.audit,
+    clock,
+    parts.settings,
+    otp,
+    parts.issuer,
+  );
+  const activation = new SignatureActivationModule(db, credentials, otp, parts.audit, clock, parts.settings);
+  const signing = new HashSigningService(
+    parts.crypto,
+    credentials,
+    activation,
+    parts.certificateStatus,
+    parts.audit,
+    clock,
+  );
+  const tokens = new AccessTokenService(db, clock);
+  const clients = new ClientSystemRegistry(db, parts.audit, clock);
+  const authorizationServer = new AuthorizationServer(
+    db,
+    clients,
+    tokens,
+    credentials,
+    activation,
+    parts.users,
+    parts.audit,
+    clock,
+    parts.settings,
+  );
+  return {
+    settings: parts.settings,
+    clock,
+    credentials,
+    activation,
+    signing,
+    tokens,
+    clients,
+    authorizationServer,
+    otp,
+    users: parts.users,
+    timestamps: parts.timestamps,
+    audit: parts.audit,
+    db,
+  };
+}

@@ -1,0 +1,32 @@
+/** Settings of the remote signature service (from SHOMEI_RSSP_… via src/config). */
+export interface RsspSettings {
+  readonly sadLifetimeSeconds: number;
+  readonly maxFailedAttempts: number;
+  readonly multisign: number;
+  readonly accessTokenSeconds: number;
+  readonly scal1Tenants: readonly string[];
+  /** Lifetime of a credential-scope OAuth token (it acts as a SAD). */
+  readonly credentialTokenSeconds: number;
+  readonly refreshTokenSeconds: number;
+  readonly authorizationCodeSeconds: number;
+  readonly emailCodeSeconds: number;
+  /** Longest a transaction continued with extendTransaction may run (JT2A appendix 1 method 2). */
+  readonly transactionSeconds: number;
+  /** Service name and base URL for info. */
+  readonly serviceName: string;
+  readonly publicUrl: string;
+}
+
+export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
+  sadLifetimeSeconds: 300,
+  maxFailedAttempts: 5,
+  multisign: 1000,
+  accessTokenSeconds: 3600,
+  scal1Tenants: [],
+  credentialTokenSeconds: 300,
+  refreshTokenSeconds: 30 * 24 * 3600,
+  authorizationCodeSeconds: 60,
+  emailCodeSeconds: 300,
+  transactionSeconds: 1800,
+  serviceName: 'shomei remote signature service',
+};

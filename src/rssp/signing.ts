@@ -1,0 +1,167 @@
+/**
+ * signatures/signHash: before every signature the credential must be active, its certificate inside
+ * its validity and not revoked (asked of the CA), the caller entitled to it, and a SAD (or
+ * credential-scope token) must cover exactly these digests. Every attempt is audited.
+ */
+import type { AuditTrail } from '../audit/events.ts';
+import type { CryptoModule, KeyAlgorithm } from '../crypto/index.ts';
+import { entitled, type SignatureActivationModule, sadHashOf } from './activation.ts';
+import { resolveSignAlgorithm } from './algorithms.ts';
+import type { CredentialService } from './credentials.ts';
+import { CSC, CscError, invalidRequest } from './errors.ts';
+import { decodeHashes } from './hashes.ts';
+import type { CertificateStatusSource, Clock } from './ports.ts';
+import type { RsspPrincipal } from './principal.ts';
+import type { CredentialTable } from './tables.ts';
+
+export interface SignHashRequest {
+  readonly credentialId: string;
+  readonly sad?: string;
+  readonly hashes: readonly string[];
+  readonly hashAlgorithmOid?: string;
+  readonly signAlgo: string;
+  readonly signAlgoParams?: string;
+  readonly userId?: string;
+  readonly source?: string;
+}
+
+export class HashSigningService {
+  constructor(
+    private readonly crypto: CryptoModule,
+    private readonly credentials: CredentialService,
+    private readonly activation: SignatureActivationModule,
+    private readonly statusSource: CertificateStatusSource | undefined,
+    private readonly audit: AuditTrail,
+    private readonly clock: Clock,
+  ) {}
+
+  async signHash(principal: RsspPrincipal, request: SignHashRequest): Promise<Buffer[]> {
+    const credential = await this.credentials.get(request.credentialId);
+    const userId = principal.userId ?? request.userId ?? null;
+    const refuse = async (error: CscError, extra: Record<string, unknown> = {}): Promise<never> => {
+      await this.audit.append({
+        type: 'signature.create',
+        actor: actorOf(principal, userId),
+        subject: { kind: 'credential', id: request.credentialId.slice(0, 100) },
+        outcome: 'failure',
+        ...(request.source === undefined ? {} : { source: request.source }),
+        details: {
+          reason: error.description,
+          clientId: principal.clientId,
+          serviceAuthentication: principal.authMethod,
+          certificateSerial: credential?.cert_serial ?? null,
+          hashCount: request.hashes.length,
+          ...extra,
+        },
+      });
+      throw error;
+    };
+    if (credential === undefined || !entitled(principal, credential, userId)) {
+      return refuse(CSC.invalidParameter('credentialID'));
+    }
+    const key = credential.key_algorithm as KeyAlgorithm;
+    let algorithm: ReturnType<typeof resolveSignAlgorithm>;
+    let digests: Buffer[];
+    try {
+      algorithm = resolveSignAlgorithm(
+        key,
+        request.signAlgo,
+        request.hashAlgorithmOid,
+        request.signAlgoParams,
+      );
+      digests = decodeHashes(request.hashes, algorithm.digest);
+    } catch (error) {
+      if (error instanceof CscError) return refuse(error);
+      throw error;
+    }
+    const hashesHex = digests.map((d) => d.toString('hex'));
+    const problem = await this.signingProblem(credential);
+    if (problem !== undefined) return refuse(problem, { hashes: hashesHex });
+
+    let sadHash: string;
+    if (request.sad !== undefined) {
+      if (request.sad.length === 0 || request.sad.length > 512)
+        return refuse(CSC.invalidParameter('SAD'), { hashes: hashesHex });
+      sadHash = sadHashOf(request.sad);
+    } else if (principal.scope === 'credential') {
+      sadHash = principal.tokenHash;
+    } else {
+      return refuse(CSC.missingString('SAD'), { hashes: hashesHex });
+    }
+    let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
+    try {
+      consumed = await this.activation.consume(principal, credential, sadHash, digests, algorithm.digestOid);
+    } catch (error) {
+      if (error instanceof CscError) return refuse(error, { hashes: hashesHex });
+      throw error;
+    }
+    let signatures: Buffer[];
+    try {
+      signatures = await Promise.all(
+        digests.map((digest) =>
+          this.crypto.signDigest(credential.key_id!, digest, {
+            digestAlgorithm: algorithm.digest,
+            scheme: algorithm.scheme,
+          }),
+        ),
+      );
+    } catch (error) {
+      await this.activation.release(sadHash, digests);
+      await refuse(new CscError('server_error', 'The signature could not be created', 500), {
+        hashes: hashesHex,
+      }).catch(() => undefined);
+      throw error;
+    }
+    await this.audit.append({
+      type: 'signature.create',
+      actor: actorOf(principal, userId),
+      subject: { kind: 'credential', id: credential.credential_id },
+      outcome: 'success',
+      ...(request.source === undefined ? {} : { source: request.source }),
+      details: {
+        credentialId: credential.credential_id,
+        certificateSerial: credential.cert_serial,
+        hashes: hashesHex,
+        hashAlgorithmOID: algorithm.digestOid,
+        signAlgo: request.signAlgo,
+        clientId: principal.clientId,
+        userId: credential.user_id,
+        serviceAuthentication: principal.authMethod,
+        authenticationMethod: consumed.authMethod,
+      },
+    });
+    return signatures;
+  }
+
+  /** Key active, certificate within validity and not revoked (REQUIREMENTS 2.2.3 (1) ア/イ). */
+  async signingProblem(credential: CredentialTable): Promise<CscError | undefined> {
+    if (credential.status !== 'active' || credential.key_id === null || credential.certificate === null) {
+      return CSC.credentialDisabled();
+    }
+    const now = this.clock.now().toISOString();
+    if (credential.cert_not_before === null || credential.cert_not_after === null)
+      return CSC.credentialDisabled();
+    if (now < credential.cert_not_before || now > credential.cert_not_after) return CSC.certificateExpired();
+    if (this.statusSource !== undefined) {
+      const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
+        Buffer.from(c, 'base64'),
+      );
+      const status = await this.statusSource.statusOf(Buffer.from(credential.certificate), chain);
+      if (status === 'revoked') return invalidRequest('Signing certificate is revoked');
+      if (status === 'suspended') return invalidRequest('Signing certificate is suspended');
+      if (status !== 'good') return invalidRequest('Signing certificate status is unknown');
+    }
+    return undefined;
+  }
+}
+
+function actorOf(principal: RsspPrincipal, userId: string | null) {
+  if (userId !== null) {
+    return {
+      kind: 'user' as const,
+      id: userId,
+      ...(principal.tenantId === null ? {} : { tenantId: principal.tenantId }),
+    };
+  }
+  return { kind: 'client-system' as const, id: principal.clientId ?? 'unknown' };
+}
