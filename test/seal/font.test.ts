@@ -119,12 +119,12 @@ describe('seal font embedding', () => {
     const refs: PdfRef[] = [];
     const walk = (value: PdfObject | undefined): void => {
       if (value instanceof PdfRef) refs.push(value);
-      else if (value instanceof PdfArray) value.items.forEach(walk);
-      else if (value instanceof PdfDict) [...value.entries.values()].forEach(walk);
+      else if (value instanceof PdfArray) for (const item of value.items) walk(item);
+      else if (value instanceof PdfDict) for (const item of value.entries.values()) walk(item);
       else if (value instanceof PdfStream) walk(value.dict);
     };
     walk(a.xobject);
-    a.objects.forEach((o) => walk(o.value));
+    for (const o of a.objects) walk(o.value);
     for (const ref of refs) assert.ok(resolve(a, ref) !== undefined, `dangling ${ref.key}`);
     assert.equal(new Set(a.objects.map((o) => o.ref.key)).size, a.objects.length);
   });

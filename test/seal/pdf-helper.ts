@@ -27,8 +27,8 @@ export interface Placement {
   readonly y: number;
 }
 
-export function pageWithAppearance(appearance: SignatureAppearance, at: Placement): Buffer {
-  const objects = [...(appearance.objects ?? [])];
+export function pageWithAppearance(appearance: SignatureAppearance | undefined, at: Placement): Buffer {
+  const objects = [...(appearance?.objects ?? [])];
   let next = Math.max(0, ...objects.map((o) => o.ref.objectNumber));
   const ref = () => new PdfRef(++next);
   const xobjectRef = ref();
@@ -36,9 +36,9 @@ export function pageWithAppearance(appearance: SignatureAppearance, at: Placemen
   const pageRef = ref();
   const pagesRef = ref();
   const catalogRef = ref();
-  const content = Buffer.from(`q 1 0 0 1 ${at.x} ${at.y} cm /Seal Do Q\n`, 'latin1');
+  const content = Buffer.from(appearance ? `q 1 0 0 1 ${at.x} ${at.y} cm /Seal Do Q\n` : '', 'latin1');
+  if (appearance) objects.push({ ref: xobjectRef, value: appearance.xobject });
   objects.push(
-    { ref: xobjectRef, value: appearance.xobject },
     { ref: contentRef, value: new PdfStream(pdfDict({}), new Uint8Array(content)) },
     {
       ref: pageRef,
@@ -46,7 +46,7 @@ export function pageWithAppearance(appearance: SignatureAppearance, at: Placemen
         Type: pdfName('Page'),
         Parent: pagesRef,
         MediaBox: pdfRect(0, 0, at.pageWidth, at.pageHeight),
-        Resources: pdfDict({ XObject: pdfDict({ Seal: xobjectRef }) }),
+        Resources: appearance ? pdfDict({ XObject: pdfDict({ Seal: xobjectRef }) }) : pdfDict({}),
         Contents: contentRef,
       }),
     },
@@ -121,9 +121,14 @@ export interface Rendered {
 
 /** Writes the page under artifacts/seal (gitignored, kept for people to look at) and rasterises it at 72 dpi. */
 export function render(appearance: SignatureAppearance, at: Placement, label: string): Rendered {
+  return renderPdf(pageWithAppearance(appearance, at), at, label);
+}
+
+/** As `render`, for a PDF made elsewhere (`at.pageHeight` is used for text cropping). */
+export function renderPdf(bytes: Uint8Array, at: Pick<Placement, 'pageHeight'>, label: string): Rendered {
   mkdirSync(ARTIFACTS, { recursive: true });
   const pdf = path.join(ARTIFACTS, `${label}.pdf`);
-  writeFileSync(pdf, pageWithAppearance(appearance, at));
+  writeFileSync(pdf, bytes);
   const png = path.join(ARTIFACTS, label);
   const ppm = run('pdftoppm', ['-r', '72', '-png', '-singlefile', pdf, png]);
   if (ppm.status !== 0) throw new Error(`pdftoppm failed: ${ppm.stderr}`);
