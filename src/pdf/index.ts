@@ -7,11 +7,13 @@
  * - `appendDocumentSecurityStore` / `extractDss` handle /DSS; `listSignatures` / `revisions` feed validation.
  */
 
-export { appendDocumentSecurityStore, extractDss } from './dss.ts';
+export type { ByteSource } from './byte-source.ts';
+export { appendDocumentSecurityStore, extractDss, vriKey } from './dss.ts';
 export { appendRevision, type IncrementalUpdate } from './incremental-writer.ts';
 export * from './objects.ts';
-export { DEFAULT_PDF_LIMITS, openPdf, type PdfReader, revisions } from './reader.ts';
+export { DEFAULT_PDF_LIMITS, type OpenPdfOptions, openPdf, type PdfReader, revisions } from './reader.ts';
 export {
+  type DigestAlgorithm,
   digestByteRange,
   embedSignatureContents,
   listSignatures,

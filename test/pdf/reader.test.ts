@@ -125,6 +125,15 @@ describe('reading the document structure', () => {
     }
   });
 
+  test('a linearized file is one revision (its first-page section merges into the main one)', async () => {
+    const base = fixture('lin-base.pdf', classicPdf(5));
+    const linearized = work.file('linearized.pdf');
+    assert.equal(run('qpdf', ['--linearize', base, linearized]).status, 0);
+    const list = await revisions(linearized);
+    assert.equal(list.length, 1);
+    assert.equal(list[0]!.endOffset, readFileSync(linearized).length);
+  });
+
   test('an out-of-range page index is a typed error', async () => {
     const reader = await openPdf(classicPdf(2));
     try {

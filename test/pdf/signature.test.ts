@@ -43,8 +43,11 @@ function sources(): { name: string; file: string }[] {
   writeFileSync(hybrid, hybridPdf());
   const objstm = work.file('objstm.pdf');
   objectStreamPdf(classic, objstm);
+  const linearized = work.file('linearized.pdf');
+  assert.equal(run('qpdf', ['--linearize', classic, linearized]).status, 0);
   return [
     { name: 'classic xref table with form fields', file: classic },
+    { name: 'qpdf --linearize', file: linearized },
     { name: 'hybrid reference file', file: hybrid },
     { name: 'xref stream + object streams', file: objstm },
     { name: 'ghostscript pdfwrite', file: ghostscriptPdf(work, 2) },
