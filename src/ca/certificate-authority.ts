@@ -358,6 +358,18 @@ export class CertificateAuthority {
     });
   }
 
+  /** Status of a certificate (DER) as this CA's database knows it (rssp's CertificateStatusSource). */
+  async statusOf(certificate: Uint8Array): Promise<'good' | 'revoked' | 'unknown'> {
+    const facts = certificateFacts(parseCertificate(certificate));
+    const row = await this.db
+      .selectFrom('ca_certificates')
+      .select(['status', 'certificate'])
+      .where('serial_number', '=', facts.serialNumber)
+      .executeTakeFirst();
+    if (row === undefined || !Buffer.from(row.certificate).equals(Buffer.from(certificate))) return 'unknown';
+    return row.status === 'valid' ? 'good' : 'revoked';
+  }
+
   /** Records a certificate issued elsewhere for one of our keys (external CA path). */
   async recordImported(row: CaCertificateTable): Promise<IssuedCertificate> {
     await this.db.insertInto('ca_certificates').values(row).execute();

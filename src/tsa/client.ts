@@ -1,0 +1,144 @@
+/**
+ * RFC 3161 client for any TSA URL (HTTP or HTTPS, optional basic auth), with a timeout and a reply
+ * size limit. Every reply is checked (token-check.ts) before it is returned.
+ */
+import { randomBytes } from 'node:crypto';
+import { OctetString } from '@peculiar/asn1-schema';
+import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
+import { DIGEST_LENGTH, type DigestAlgorithm } from '../crypto/index.ts';
+import { digestAlgorithmIdentifier, encode, PKI_LIMITS } from '../pki/index.ts';
+import { tsaErrors } from './errors.ts';
+import { checkTimestampReply } from './token-check.ts';
+import type { TimestampRequestOptions, TimestampSource, TimestampToken, TsaClientOptions } from './types.ts';
+
+/** A DER TimeStampReq, and the nonce it carries. */
+export function buildTimestampQuery(
+  digest: Uint8Array,
+  digestAlgorithm: DigestAlgorithm,
+  options: TimestampRequestOptions = {},
+): { query: Buffer; nonce?: Uint8Array } {
+  if (digest.byteLength !== DIGEST_LENGTH[digestAlgorithm]) {
+    throw tsaErrors.malformed('the digest length does not match its algorithm');
+  }
+  let nonce: Uint8Array | undefined;
+  if (options.nonce === undefined || options.nonce === true) {
+    const bytes = randomBytes(8);
+    bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+    nonce = new Uint8Array(bytes);
+  } else if (options.nonce !== false) {
+    nonce = options.nonce;
+  }
+  const query = new TimeStampReq({
+    version: 1,
+    messageImprint: new MessageImprint({
+      hashAlgorithm: digestAlgorithmIdentifier(digestAlgorithm),
+      hashedMessage: new OctetString(digest),
+    }),
+    ...(options.policy === undefined ? {} : { reqPolicy: options.policy }),
+    ...(nonce === undefined ? {} : { nonce: nonce.slice().buffer }),
+    certReq: options.certReq ?? true,
+  });
+  return { query: encode(query), ...(nonce === undefined ? {} : { nonce }) };
+}
+
+async function readLimited(response: Response, limit: number): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > limit) throw tsaErrors.tooLarge(limit);
+  if (response.body === null) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tsaErrors.tooLarge(limit);
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}
+
+export class TsaClient implements TimestampSource {
+  private readonly url: URL;
+
+  constructor(private readonly options: TsaClientOptions) {
+    try {
+      this.url = new URL(options.url);
+    } catch {
+      throw tsaErrors.unreachable('invalid URL');
+    }
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:')
+      throw tsaErrors.unreachable('http or https only');
+    if (this.url.username !== '' || this.url.password !== '') {
+      // Credentials belong in the options, where they are kept out of logs and error details.
+      throw tsaErrors.unreachable('credentials in the URL are not accepted; use username/password');
+    }
+  }
+
+  async timestamp(
+    digest: Uint8Array,
+    digestAlgorithm: DigestAlgorithm = 'SHA-256',
+    options: TimestampRequestOptions = {},
+  ): Promise<Buffer> {
+    return (await this.timestampWithDetails(digest, digestAlgorithm, options)).token;
+  }
+
+  async timestampWithDetails(
+    digest: Uint8Array,
+    digestAlgorithm: DigestAlgorithm = 'SHA-256',
+    options: TimestampRequestOptions = {},
+  ): Promise<TimestampToken> {
+    const policy = options.policy ?? this.options.policy;
+    const { query, nonce } = buildTimestampQuery(digest, digestAlgorithm, {
+      ...options,
+      ...(policy === undefined ? {} : { policy }),
+    });
+    const reply = await this.post(query);
+    return checkTimestampReply(reply, {
+      digest,
+      digestAlgorithm,
+      ...(nonce === undefined ? {} : { nonce }),
+      ...(policy === undefined ? {} : { policy }),
+      ...(this.options.toleranceMillis === undefined
+        ? {}
+        : { toleranceMillis: this.options.toleranceMillis }),
+      ...(this.options.trustAnchors === undefined ? {} : { trustAnchors: this.options.trustAnchors }),
+      ...(this.options.certificates === undefined ? {} : { certificates: this.options.certificates }),
+    });
+  }
+
+  /** Sends a DER query, returns the DER reply (HTTP errors and oversized replies are refused). */
+  async post(query: Uint8Array): Promise<Buffer> {
+    const headers: Record<string, string> = { 'content-type': 'application/timestamp-query' };
+    if (this.options.username !== undefined) {
+      const credentials = `${this.options.username}:${this.options.password ?? ''}`;
+      headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+    }
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers,
+        body: query,
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.options.timeoutMillis ?? 10_000),
+      });
+    } catch (error) {
+      const reason = (error as Error)?.name === 'TimeoutError' ? 'timeout' : 'connection failed';
+      throw tsaErrors.unreachable(`${this.url.origin}: ${reason}`);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw tsaErrors.unreachable(`${this.url.origin}: HTTP ${response.status}`);
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.toLowerCase().startsWith('application/timestamp-reply')) {
+      await response.body?.cancel();
+      throw tsaErrors.malformed(`content type ${type.slice(0, 60) || '(none)'}`);
+    }
+    return readLimited(response, this.options.maxReplyBytes ?? PKI_LIMITS.timestampReply);
+  }
+}

@@ -1,0 +1,108 @@
+/** Errors of the TSA server and client. */
+import { type ShomeiError, shomeiError } from '../errors/index.ts';
+
+export function tsaError(
+  code: string,
+  ja: string,
+  en: string,
+  status = 502,
+  details: Record<string, unknown> = {},
+): ShomeiError {
+  return shomeiError(code, ja, en, { status, details });
+}
+
+export const tsaErrors = {
+  rejected: (status: number, failInfo: readonly string[], text: string | undefined): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_REJECTED',
+      `TSA がタイムスタンプを拒否しました (status ${status}${failInfo.length > 0 ? `, ${failInfo.join(',')}` : ''})。`,
+      `The TSA refused the timestamp (status ${status}${failInfo.length > 0 ? `, ${failInfo.join(',')}` : ''}).`,
+      502,
+      { status, failInfo, ...(text === undefined ? {} : { statusText: text.slice(0, 200) }) },
+    ),
+  malformed: (reason: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_REPLY_MALFORMED',
+      `TSA の応答の形式が正しくありません (${reason})。`,
+      `The TSA reply is malformed (${reason}).`,
+      502,
+      { reason },
+    ),
+  imprintMismatch: (): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_IMPRINT_MISMATCH',
+      'タイムスタンプのハッシュ値が要求と一致しません。',
+      'The timestamp message imprint does not match the request.',
+    ),
+  nonceMismatch: (): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_NONCE_MISMATCH',
+      'タイムスタンプの nonce が要求と一致しません。',
+      'The timestamp nonce does not match the request.',
+    ),
+  policyMismatch: (policy: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_POLICY_MISMATCH',
+      `タイムスタンプのポリシー (${policy}) が要求と一致しません。`,
+      `The timestamp policy (${policy}) does not match the request.`,
+      502,
+      { policy },
+    ),
+  timeOutOfTolerance: (genTime: Date): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_TIME_OUT_OF_TOLERANCE',
+      `タイムスタンプの時刻 (${genTime.toISOString()}) が許容範囲外です。`,
+      `The timestamp time (${genTime.toISOString()}) is outside the tolerance.`,
+      502,
+      { genTime: genTime.toISOString() },
+    ),
+  certificateInvalid: (reason: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_CERTIFICATE_INVALID',
+      `TSA 証明書が不適切です (${reason})。`,
+      `The TSA certificate is not acceptable (${reason}).`,
+      502,
+      { reason },
+    ),
+  signatureInvalid: (reason: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_SIGNATURE_INVALID',
+      `タイムスタンプの署名が正しくありません (${reason})。`,
+      `The timestamp signature is not valid (${reason}).`,
+      502,
+      { reason },
+    ),
+  untrusted: (reason: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_UNTRUSTED',
+      `TSA 証明書が信頼できる認証局につながりません (${reason})。`,
+      `The TSA certificate does not chain to a trusted CA (${reason}).`,
+      502,
+      { reason },
+    ),
+  unreachable: (reason: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_UNREACHABLE',
+      `TSA に接続できません (${reason})。`,
+      `The TSA cannot be reached (${reason}).`,
+      502,
+      {
+        reason,
+      },
+    ),
+  tooLarge: (limit: number): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_REPLY_TOO_LARGE',
+      `TSA の応答が大きすぎます (上限 ${limit} バイト)。`,
+      `The TSA reply is too large (limit ${limit} bytes).`,
+      502,
+      { limit },
+    ),
+  notSetUp: (): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_NOT_SET_UP',
+      '組み込み TSA が初期化されていません (shomei init を実行してください)。',
+      'The embedded TSA is not set up (run shomei init).',
+      503,
+    ),
+};
