@@ -206,8 +206,10 @@ export function buildSealAppearance(
     { text: lang === 'ja' ? `署名日時 ${time}` : `Signed ${time}`, field: 'label' },
   ];
   const lines = entries.map((e) => font.horizontal(e.text, e.field));
-  const markGlyphs = mark ? font.horizontal(` ${mark}`, 'label') : [];
-  const lineWidths = lines.map((l, i) => width(l) + (i === 0 ? width(markGlyphs) + 0.6 : 0));
+  const markGlyphs = mark ? font.horizontal(mark, 'label') : [];
+  // The mark sits 0.4 em after the heading in a box with 0.15 em padding on each side.
+  const markEm = mark ? 0.4 + width(markGlyphs) + 0.3 : 0;
+  const lineWidths = lines.map((l, i) => width(l) + (i === 0 ? markEm : 0));
   const block = layoutBlock(lineWidths, box.text, seal.r * 0.32);
   content.save().fillColor(TEXT_GREY);
   content.text(
@@ -229,7 +231,7 @@ export function buildSealAppearance(
       .strokeColor(SEAL_RED)
       .lineWidth(Math.max(0.5, s * 0.08));
     content.rect(x, y - 0.25 * s, markWidth + 0.3 * s, 1.15 * s).stroke();
-    content.text('F1', s, [{ cids: markGlyphs.map((g) => subsetter.cid(g)), x: x, y }], {
+    content.text('F1', s, [{ cids: markGlyphs.map((g) => subsetter.cid(g)), x: x + 0.15 * s, y }], {
       strokeWidth: s * 0.03,
     });
     content.restore();
