@@ -4,10 +4,10 @@
  * /VRI. Appending de-duplicates by content so repeated LTV updates do not grow the file needlessly.
  */
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { pdfFieldInvalid, pdfMalformed } from './errors.ts';
 import { RevisionBuilder, serializeRevision, writeWithRevision } from './incremental-writer.ts';
 import {
+  flateStream,
   PdfArray,
   PdfDict,
   type PdfObject,
@@ -66,9 +66,7 @@ export async function appendDocumentSecurityStore(
       const key = contentKey(bytes);
       let ref = known.get(key);
       if (!ref) {
-        ref = builder.add(
-          new PdfStream(pdfDict({ Filter: pdfName('FlateDecode') }), new Uint8Array(deflateSync(bytes))),
-        );
+        ref = builder.add(flateStream(new PdfDict(), bytes));
         known.set(key, ref);
       }
       const list = arrays.get(category)!;

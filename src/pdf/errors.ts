@@ -73,3 +73,12 @@ export function pdfPageOutOfRange(pageIndex: number, pageCount: number): ShomeiE
     { status: 422, details: { pageIndex, pageCount } },
   );
 }
+
+export function pdfUnreadable(reason: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_PDF_UNREADABLE',
+    `PDFファイルを読み込めません（${reason}）。`,
+    `The PDF file cannot be read (${reason}).`,
+    { status: 422, details: { reason } },
+  );
+}

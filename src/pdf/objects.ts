@@ -1,3 +1,5 @@
+import { deflateSync } from 'node:zlib';
+
 /**
  * The PDF object model (ISO 32000-1 §7.3) shared by the reader, the incremental writer, the signature
  * code in `src/ades` and the seal appearance drawing. Objects are plain immutable-ish values; a
@@ -149,6 +151,14 @@ export class PdfStream {
     readonly dict: PdfDict,
     readonly data: Uint8Array,
   ) {}
+}
+
+/** A stream whose data is compressed with FlateDecode (appearance content, DSS entries). */
+export function flateStream(dict: PdfDict, data: Uint8Array): PdfStream {
+  return new PdfStream(
+    dict.clone().set('Filter', new PdfName('FlateDecode')),
+    new Uint8Array(deflateSync(data)),
+  );
 }
 
 export type PdfObject =

@@ -54,6 +54,25 @@ export interface ParserLimits {
   readonly maxTokenBytes: number;
 }
 
+/** A growing byte buffer: strings may be megabytes long (a /Contents hole), so not a number[]. */
+class ByteBuilder {
+  private buffer = Buffer.allocUnsafe(64);
+  length = 0;
+
+  push(byte: number): void {
+    if (this.length === this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
+      this.buffer.copy(bigger, 0, 0, this.length);
+      this.buffer = bigger;
+    }
+    this.buffer[this.length++] = byte;
+  }
+
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buffer.subarray(0, this.length));
+  }
+}
+
 /** A keyword or other bare token (obj, endobj, R, stream, xref, trailer…). */
 export class Keyword {
   constructor(readonly value: string) {}
@@ -232,7 +251,7 @@ export class PdfParser {
   private parseLiteralString(): PdfString {
     const start = this.position;
     this.position++;
-    const out: number[] = [];
+    const out = new ByteBuilder();
     let nesting = 1;
     for (;;) {
       const c = this.peek();
@@ -265,7 +284,7 @@ export class PdfParser {
         out.push(c);
       } else if (c === 0x29) {
         nesting--;
-        if (nesting === 0) return new PdfString(new Uint8Array(out), 'literal');
+        if (nesting === 0) return new PdfString(out.bytes(), 'literal');
         out.push(c);
       } else out.push(c);
     }
@@ -274,7 +293,8 @@ export class PdfParser {
   private parseHexString(): PdfString {
     const start = this.position;
     this.position++;
-    const digits: number[] = [];
+    const out = new ByteBuilder();
+    let high = -1;
     for (;;) {
       const c = this.peek();
       if (c === -1) throw pdfMalformed('unterminated hex string', { offset: start });
@@ -283,14 +303,15 @@ export class PdfParser {
       if (isWhite(c)) continue;
       const v = hexValue(c);
       if (v < 0) throw pdfMalformed('bad hex string', { offset: start });
-      digits.push(v);
-      if (digits.length > this.limits.maxTokenBytes * 2)
-        throw pdfMalformed('string too long', { offset: start });
+      if (high < 0) high = v;
+      else {
+        out.push(high * 16 + v);
+        high = -1;
+      }
+      if (out.length > this.limits.maxTokenBytes) throw pdfMalformed('string too long', { offset: start });
     }
-    if (digits.length % 2 === 1) digits.push(0);
-    const bytes = new Uint8Array(digits.length / 2);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = digits[2 * i]! * 16 + digits[2 * i + 1]!;
-    return new PdfString(bytes, 'hex');
+    if (high >= 0) out.push(high * 16);
+    return new PdfString(out.bytes(), 'hex');
   }
 
   private parseDict(depth: number): PdfDict {

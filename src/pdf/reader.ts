@@ -3,8 +3,16 @@
  * objects lazily, so only the objects a caller touches are read (a 100 MB file costs a few blocks).
  */
 import { statSync } from 'node:fs';
+import { isShomeiError } from '../errors/index.ts';
 import { type ByteSource, FileByteSource, MemoryByteSource } from './byte-source.ts';
-import { pdfEncrypted, pdfLimitExceeded, pdfMalformed, pdfPageOutOfRange, pdfTooLarge } from './errors.ts';
+import {
+  pdfEncrypted,
+  pdfLimitExceeded,
+  pdfMalformed,
+  pdfPageOutOfRange,
+  pdfTooLarge,
+  pdfUnreadable,
+} from './errors.ts';
 import { decodeStream } from './filters.ts';
 import { PdfArray, PdfDict, PdfNumber, type PdfObject, PdfRef, PdfStream, PdfString } from './objects.ts';
 import { type ParserLimits, PdfParser } from './parser.ts';
@@ -57,9 +65,24 @@ export interface OpenPdfOptions {
 }
 
 export function openSource(source: PdfSource, limits: PdfReadLimits): ByteSource {
-  const size = typeof source === 'string' ? statSync(source).size : source.length;
+  if (typeof source !== 'string') {
+    if (source.length > limits.maxFileBytes) throw pdfTooLarge(source.length, limits.maxFileBytes);
+    return new MemoryByteSource(source);
+  }
+  let size: number;
+  try {
+    const stat = statSync(source);
+    if (!stat.isFile()) throw pdfUnreadable('not a regular file');
+    size = stat.size;
+  } catch (error) {
+    throw isShomeiError(error) ? error : pdfUnreadable((error as NodeJS.ErrnoException).code ?? 'I/O error');
+  }
   if (size > limits.maxFileBytes) throw pdfTooLarge(size, limits.maxFileBytes);
-  return typeof source === 'string' ? new FileByteSource(source) : new MemoryByteSource(source);
+  try {
+    return new FileByteSource(source);
+  } catch (error) {
+    throw pdfUnreadable((error as NodeJS.ErrnoException).code ?? 'I/O error');
+  }
 }
 
 /** Opens a PDF for reading; the caller closes it. Throws the typed SHOMEI_PDF_… errors. */

@@ -282,6 +282,11 @@ describe('refusing hostile and broken input with typed errors', () => {
     await rejects(file, 'SHOMEI_PDF_TOO_LARGE', { maxFileBytes: 500 });
   });
 
+  test('a missing file or a directory is SHOMEI_PDF_UNREADABLE', async () => {
+    await rejects(work.file('does-not-exist.pdf'), 'SHOMEI_PDF_UNREADABLE');
+    await rejects(work.dir, 'SHOMEI_PDF_UNREADABLE');
+  });
+
   test('a stream object is read lazily: content streams are never loaded to count pages', async () => {
     const reader = await openPdf(classicPdf(2), { limits: { maxStreamBytes: 1 } });
     try {
