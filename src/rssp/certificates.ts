@@ -1,17 +1,18 @@
 /**
- * The credential's certificate: a PKCS#10 request signed inside the HSM, and the facts
+ * The credential's certificate: a PKCS#10 request signed inside the HSM (via src/pki), and the facts
  * credentials/info reports (issuer, subject, serial, validity) read from the issued certificate.
  */
-import { createHash, X509Certificate as NodeCertificate } from 'node:crypto';
-import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Name as AsnName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { Name, X509Certificate } from '@peculiar/x509';
-import { type CryptoModule, type DigestAlgorithm, isRsa, type KeyAlgorithm } from '../crypto/index.ts';
+import type { DigestSigner } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import { CSC_OID } from './algorithms.ts';
-
-const MAX_CERTIFICATE_BYTES = 64 * 1024;
+import {
+  buildCsr,
+  certificatePublicKey,
+  NAME_ATTRIBUTES,
+  type NameAttribute,
+  type NameAttributeType,
+  parseCertificate,
+  certificateFacts as pkiFacts,
+} from '../pki/index.ts';
 
 export interface CertificateFacts {
   readonly serialHex: string;
@@ -22,68 +23,64 @@ export interface CertificateFacts {
   readonly publicKey: Buffer;
 }
 
-function csrSignature(key: KeyAlgorithm): { digest: DigestAlgorithm; algorithm: AlgorithmIdentifier } {
-  if (isRsa(key)) {
-    return {
-      digest: 'SHA-256',
-      algorithm: new AlgorithmIdentifier({ algorithm: CSC_OID.sha256WithRSA, parameters: null }),
-    };
-  }
-  if (key === 'EC-P384')
-    return { digest: 'SHA-384', algorithm: new AlgorithmIdentifier({ algorithm: CSC_OID.ecdsaWithSha384 }) };
-  return { digest: 'SHA-256', algorithm: new AlgorithmIdentifier({ algorithm: CSC_OID.ecdsaWithSha256 }) };
-}
-
-/** Builds and signs (in the HSM) a PKCS#10 request for the key; returns its DER. */
-export async function buildCertificateRequest(
-  crypto: CryptoModule,
-  keyId: string,
-  keyAlgorithm: KeyAlgorithm,
-  spki: Buffer,
-  subject: string,
-): Promise<Buffer> {
-  const info = new CertificationRequestInfo({
-    subject: AsnConvert.parse(new Name(subject).toArrayBuffer(), AsnName),
-    subjectPKInfo: AsnConvert.parse(spki, SubjectPublicKeyInfo),
-  });
-  const tbs = Buffer.from(AsnConvert.serialize(info));
-  const { digest, algorithm } = csrSignature(keyAlgorithm);
-  const hashed = createHash(digest.replace('-', '').toLowerCase()).update(tbs).digest();
-  const signature = await crypto.signDigest(keyId, hashed, { digestAlgorithm: digest });
-  const request = new CertificationRequest({
-    certificationRequestInfo: info,
-    signatureAlgorithm: algorithm,
-    signature: new Uint8Array(signature).buffer,
-  });
-  return Buffer.from(AsnConvert.serialize(request));
-}
-
-function unusableCertificate(reason: string, cause?: unknown): Error {
+function invalidSubject(reason: string): Error {
   return shomeiError(
-    'SHOMEI_RSSP_CERTIFICATE_INVALID',
-    `証明書を使用できません: ${reason}`,
-    `The certificate cannot be used: ${reason}`,
-    { status: 400, details: { reason }, cause },
+    'SHOMEI_RSSP_SUBJECT_INVALID',
+    `証明書の主体名が不正です: ${reason}`,
+    `The certificate subject is invalid: ${reason}`,
+    {
+      status: 400,
+      details: { reason },
+    },
   );
 }
 
-export function certificateFacts(der: Buffer): CertificateFacts {
-  if (der.length === 0 || der.length > MAX_CERTIFICATE_BYTES) throw unusableCertificate('size');
-  let node: NodeCertificate;
-  let peculiar: X509Certificate;
-  try {
-    node = new NodeCertificate(der);
-    peculiar = new X509Certificate(der);
-  } catch (error) {
-    throw unusableCertificate('not an X.509 certificate', error);
+/**
+ * "CN=山田 太郎, O=Example, C=JP" → name attributes. Deliberately simple: no escaped separators, only
+ * the attribute types src/pki knows.
+ */
+export function parseSubject(subject: string): NameAttribute[] {
+  if (subject.length === 0 || subject.length > 512 || subject.includes('\\') || subject.includes('+')) {
+    throw invalidSubject('use "TYPE=value, TYPE=value" without escapes');
   }
+  return subject.split(',').map((part) => {
+    const eq = part.indexOf('=');
+    const type = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (eq <= 0 || value === '' || !Object.hasOwn(NAME_ATTRIBUTES, type))
+      throw invalidSubject(`attribute "${part.trim()}"`);
+    return { type: type as NameAttributeType, value };
+  });
+}
+
+/** Builds and signs (in the HSM) a PKCS#10 request for the credential's key; returns its DER. */
+export function buildCertificateRequest(signer: DigestSigner, subject: string): Promise<Buffer> {
+  return buildCsr(signer, parseSubject(subject));
+}
+
+export function certificateFacts(der: Buffer): CertificateFacts {
+  let parsed: ReturnType<typeof parseCertificate>;
+  try {
+    parsed = parseCertificate(der);
+  } catch (error) {
+    throw shomeiError(
+      'SHOMEI_RSSP_CERTIFICATE_INVALID',
+      '証明書を使用できません。',
+      'The certificate cannot be used.',
+      {
+        status: 400,
+        cause: error,
+      },
+    );
+  }
+  const facts = pkiFacts(parsed);
   return {
-    serialHex: node.serialNumber.toLowerCase(),
-    issuerDn: peculiar.issuer,
-    subjectDn: peculiar.subject,
-    notBefore: peculiar.notBefore,
-    notAfter: peculiar.notAfter,
-    publicKey: node.publicKey.export({ type: 'spki', format: 'der' }),
+    serialHex: facts.serialNumber,
+    issuerDn: facts.issuer,
+    subjectDn: facts.subject,
+    notBefore: facts.notBefore,
+    notAfter: facts.notAfter,
+    publicKey: certificatePublicKey(parsed),
   };
 }
 

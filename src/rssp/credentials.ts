@@ -6,10 +6,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { AuditTrail } from '../audit/events.ts';
-import type { CryptoModule, KeyAlgorithm } from '../crypto/index.ts';
+import { type CryptoModule, digestSignerFor, type KeyAlgorithm } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { KeyRegistry } from '../store/index.ts';
-import { assertCertifiesKey, buildCertificateRequest, certificateFacts } from './certificates.ts';
+import {
+  assertCertifiesKey,
+  buildCertificateRequest,
+  certificateFacts,
+  parseSubject,
+} from './certificates.ts';
 import { credentialNotFound, credentialState } from './errors.ts';
 import type { OneTimeCodeFactor } from './otp.ts';
 import type { CertificateIssuer, Clock, RevocationReason } from './ports.ts';
@@ -117,6 +122,7 @@ export class CredentialService {
         { status: 400 },
       );
     }
+    parseSubject(input.subject);
     const credentialId = randomId('cred-');
     const key = await this.crypto.generateSigningKey(input.algorithm, `rssp:${credentialId}`);
     const now = this.clock.now().toISOString();
@@ -173,13 +179,7 @@ export class CredentialService {
       algorithm: input.algorithm,
       scal,
     });
-    const csr = await buildCertificateRequest(
-      this.crypto,
-      key.id,
-      input.algorithm,
-      key.publicKey!,
-      input.subject,
-    );
+    const csr = await buildCertificateRequest(await digestSignerFor(this.crypto, key.id), input.subject);
     if (this.issuer !== undefined) {
       const issuance = await this.issuer.requestCertificate({
         credentialId,
