@@ -110,3 +110,6 @@ export type AccountClosedHook = (closure: AccountClosure) => Promise<void>;
 
 /** The time source; tests inject one to move through idle and absolute timeouts without sleeping. */
 export type Clock = () => Date;
+
+/** The privilege check used until the admin module provides role grants: nobody holds a privilege. */
+export const denyAllPrivileges: PrivilegeCheck = async () => false;

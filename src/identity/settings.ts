@@ -1,4 +1,6 @@
 /** The identity module's tunable settings; `src/config` reads them from SHOMEI_… variables. */
+import type { ShomeiConfig } from '../config/index.ts';
+import type { OidcSettings } from './federation.ts';
 
 export interface IdentitySettings {
   /** A session ends after this long without a request (default 30 minutes). */
@@ -44,3 +46,33 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   publicUrl: 'http://localhost:8080',
   serviceName: 'shomei',
 };
+
+/** The identity settings an installation's configuration asks for. */
+export function identitySettingsFrom(config: ShomeiConfig): IdentitySettings {
+  const c = config.identity;
+  return {
+    ...DEFAULT_IDENTITY_SETTINGS,
+    sessionIdleTimeoutMs: c.sessionIdleMinutes * MINUTE,
+    sessionAbsoluteLifetimeMs: c.sessionAbsoluteHours * HOUR,
+    lockoutThreshold: c.lockoutThreshold,
+    lockoutDurationMs: c.lockoutMinutes * MINUTE,
+    sourceFailureLimit: c.sourceFailureLimit,
+    activationTokenLifetimeMs: c.activationHours * HOUR,
+    dormantAfterMs: c.dormantDays * DAY,
+    secureCookies: config.environment !== 'development',
+    publicUrl: config.http.publicUrl,
+  };
+}
+
+/** The OIDC relying-party settings, when federated login is configured. */
+export function oidcSettingsFrom(config: ShomeiConfig): OidcSettings | undefined {
+  if (config.oidc === undefined) return undefined;
+  return {
+    issuer: config.oidc.issuer,
+    clientId: config.oidc.clientId,
+    clientSecret: config.oidc.clientSecret,
+    redirectUri: `${config.http.publicUrl}/api/auth/oidc/callback`,
+    multiFactorAcrValues: config.oidc.multiFactorAcrValues,
+    allowInsecureIssuer: config.environment === 'development',
+  };
+}

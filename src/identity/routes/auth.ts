@@ -1,0 +1,277 @@
+/** `/api/auth/…`: login steps, logout, sessions, activation, password, TOTP, passkeys, OIDC. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { secondFactorFailed } from '../errors.ts';
+import type { Identity } from '../identity.ts';
+import { clearSessionCookie, requirePrincipal } from '../request-authentication.ts';
+import { contextOf, IDENTITY_BODY_LIMIT, issueCookie, parseInput, sessionAt } from './common.ts';
+
+const email = z.string().trim().min(3).max(254).email();
+const password = z.string().min(1).max(1024);
+const loginSchema = z.object({ email, password }).strict();
+const codeSchema = z.object({ code: z.string().trim().min(1).max(64) }).strict();
+const activateSchema = z.object({ token: z.string().min(1).max(200), password }).strict();
+const passwordChangeSchema = z.object({ currentPassword: password, newPassword: password }).strict();
+const passkeyResponseSchema = z.object({ response: z.unknown() }).strict();
+const passkeyRegistrationSchema = z
+  .object({ response: z.unknown(), name: z.string().trim().min(1).max(64).optional() })
+  .strict();
+const idParam = z.object({ id: z.string().min(1).max(1400) });
+
+const OIDC_COOKIE = 'shomei_oidc';
+
+export async function authRoutes(app: FastifyInstance, identity: Identity): Promise<void> {
+  const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
+
+  app.post('/api/auth/login', opts, async (request, reply) => {
+    const body = parseInput(loginSchema, request.body);
+    const outcome = await identity.authenticator.login(
+      body.email,
+      body.password,
+      contextOf(request),
+      request.identitySession?.record.id,
+    );
+    const csrfToken = issueCookie(identity, reply, outcome.secret);
+    return { next: outcome.next, secondFactors: outcome.secondFactors, csrfToken };
+  });
+
+  app.post('/api/auth/login/totp', opts, async (request, reply) => {
+    const session = sessionAt(request, ['second-factor']);
+    const body = parseInput(codeSchema, request.body);
+    const done = await identity.authenticator.completeSecondFactor(
+      session.record,
+      { method: 'totp', code: body.code },
+      contextOf(request),
+    );
+    return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
+  });
+
+  app.post('/api/auth/login/recovery-code', opts, async (request, reply) => {
+    const session = sessionAt(request, ['second-factor']);
+    const body = parseInput(codeSchema, request.body);
+    const done = await identity.authenticator.completeSecondFactor(
+      session.record,
+      { method: 'recovery-code', code: body.code },
+      contextOf(request),
+    );
+    const remaining = await identity.recoveryCodes.remaining(session.record.userId);
+    return {
+      next: 'done',
+      methods: done.methods,
+      remainingRecoveryCodes: remaining,
+      csrfToken: issueCookie(identity, reply, done.secret),
+    };
+  });
+
+  app.post('/api/auth/login/passkey/options', opts, async (request) => {
+    const session = sessionAt(request, ['second-factor']);
+    return identity.passkeys.authenticationOptions(session.record.userId, session.record.id);
+  });
+
+  app.post('/api/auth/login/passkey', { bodyLimit: 64 * 1024 }, async (request, reply) => {
+    const session = sessionAt(request, ['second-factor']);
+    const body = parseInput(passkeyResponseSchema, request.body);
+    const done = await identity.authenticator.completeSecondFactor(
+      session.record,
+      { method: 'passkey', response: body.response },
+      contextOf(request),
+    );
+    return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
+  });
+
+  app.post('/api/auth/logout', opts, async (request, reply) => {
+    const session = request.identitySession;
+    if (session !== undefined) await identity.logout(session.record, contextOf(request));
+    clearSessionCookie(reply, identity.sessionCookie);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/auth/session', async (request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    const session = request.identitySession;
+    if (session === undefined) return { authenticated: false };
+    const user = await identity.getUser(session.record.userId);
+    return {
+      authenticated: request.principal !== undefined,
+      stage: session.record.stage,
+      assurance: session.record.assurance,
+      methods: session.record.methods,
+      federation: session.record.federation,
+      expiresAt: session.record.expiresAt,
+      csrfToken: session.csrfToken,
+      user:
+        user === undefined
+          ? null
+          : { id: user.id, tenantId: user.tenantId, email: user.email, displayName: user.displayName },
+    };
+  });
+
+  app.get('/api/auth/sessions', async (request) => {
+    const principal = requirePrincipal(request);
+    const sessions = await identity.listSessions(principal.userId);
+    return {
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        current: s.id === principal.sessionRef,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        expiresAt: s.expiresAt,
+        source: s.source,
+        userAgent: s.userAgent,
+        assurance: s.assurance,
+        methods: s.methods,
+      })),
+    };
+  });
+
+  app.delete('/api/auth/sessions/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { id } = parseInput(idParam, request.params);
+    await identity.revokeSession(id, principal, 'revoked-by-user');
+    if (id === principal.sessionRef) clearSessionCookie(reply, identity.sessionCookie);
+    return reply.status(204).send();
+  });
+
+  app.post('/api/auth/activate', opts, async (request) => {
+    const body = parseInput(activateSchema, request.body);
+    const user = await identity.activate(body.token, body.password, contextOf(request));
+    return { userId: user.id, status: user.status, next: 'login' };
+  });
+
+  app.post('/api/auth/password', opts, async (request) => {
+    const principal = requirePrincipal(request);
+    const body = parseInput(passwordChangeSchema, request.body);
+    await identity.changePassword(principal, body.currentPassword, body.newPassword, contextOf(request));
+    return { changed: true };
+  });
+
+  // ---- TOTP enrolment ----
+
+  app.post('/api/auth/totp/enrol', opts, async (request, reply) => {
+    const session = sessionAt(request, ['enrolment', 'authenticated']);
+    const user = await identity.getUser(session.record.userId);
+    const enrolment = await identity.totp.begin(session.record.userId, user?.email ?? session.record.userId);
+    void reply.header('cache-control', 'no-store');
+    return enrolment;
+  });
+
+  app.post('/api/auth/totp/confirm', opts, async (request, reply) => {
+    const session = sessionAt(request, ['enrolment', 'authenticated']);
+    const body = parseInput(codeSchema, request.body);
+    const ok = await identity.totp.confirm(session.record.userId, body.code);
+    await identity.recordEnrolment(session.record, 'totp', ok ? 'success' : 'failure', contextOf(request));
+    if (!ok) throw secondFactorFailed();
+    const recoveryCodes = await identity.recoveryCodes.regenerate(session.record.userId);
+    await identity.recordEnrolment(session.record, 'recovery-codes', 'success', contextOf(request), {
+      count: recoveryCodes.length,
+    });
+    const secret = await identity.authenticator.afterEnrolment(session.record, 'totp');
+    return { recoveryCodes, csrfToken: issueCookie(identity, reply, secret) };
+  });
+
+  app.delete('/api/auth/totp', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    await identity.totp.remove(principal.userId);
+    const session = sessionAt(request, ['authenticated']);
+    await identity.recordEnrolment(session.record, 'totp', 'success', contextOf(request), {
+      action: 'remove',
+    });
+    return reply.status(204).send();
+  });
+
+  app.post('/api/auth/recovery-codes', opts, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const session = sessionAt(request, ['authenticated']);
+    const recoveryCodes = await identity.recoveryCodes.regenerate(principal.userId);
+    await identity.recordEnrolment(session.record, 'recovery-codes', 'success', contextOf(request), {
+      count: recoveryCodes.length,
+    });
+    void reply.header('cache-control', 'no-store');
+    return { recoveryCodes };
+  });
+
+  // ---- passkey registration ----
+
+  app.post('/api/auth/passkeys/options', opts, async (request) => {
+    const session = sessionAt(request, ['enrolment', 'authenticated']);
+    const user = await identity.getUser(session.record.userId);
+    if (user === undefined) throw secondFactorFailed();
+    return identity.passkeys.registrationOptions(user, session.record.id);
+  });
+
+  app.post('/api/auth/passkeys', { bodyLimit: 64 * 1024 }, async (request, reply) => {
+    const session = sessionAt(request, ['enrolment', 'authenticated']);
+    const body = parseInput(passkeyRegistrationSchema, request.body);
+    const passkey = await identity.passkeys.register(
+      session.record.userId,
+      session.record.id,
+      body.response,
+      body.name ?? 'passkey',
+    );
+    await identity.recordEnrolment(
+      session.record,
+      'passkey',
+      passkey === null ? 'failure' : 'success',
+      contextOf(request),
+      passkey === null ? {} : { passkeyId: passkey.id },
+    );
+    if (passkey === null) throw secondFactorFailed();
+    const secret = await identity.authenticator.afterEnrolment(session.record, 'passkey');
+    return reply.status(201).send({ passkey, csrfToken: issueCookie(identity, reply, secret) });
+  });
+
+  app.get('/api/auth/passkeys', async (request) => {
+    const principal = requirePrincipal(request);
+    return { passkeys: await identity.passkeys.list(principal.userId) };
+  });
+
+  app.delete('/api/auth/passkeys/:id', async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const { id } = parseInput(idParam, request.params);
+    const removed = await identity.passkeys.remove(principal.userId, id);
+    const session = sessionAt(request, ['authenticated']);
+    await identity.recordEnrolment(
+      session.record,
+      'passkey',
+      removed ? 'success' : 'failure',
+      contextOf(request),
+      {
+        action: 'remove',
+        passkeyId: id,
+      },
+    );
+    return reply.status(removed ? 204 : 404).send();
+  });
+
+  // ---- OpenID Connect ----
+
+  app.get('/api/auth/oidc/start', async (_request, reply) => {
+    const federation = identity.federation;
+    if (federation === undefined) return reply.status(404).send();
+    const { handle, authorizationUrl } = await federation.begin();
+    void reply.setCookie(OIDC_COOKIE, handle, {
+      httpOnly: true,
+      secure: identity.sessionCookie.secure,
+      sameSite: 'lax',
+      path: '/api/auth/oidc',
+      maxAge: 600,
+    });
+    return reply.redirect(authorizationUrl, 302);
+  });
+
+  app.get('/api/auth/oidc/callback', async (request, reply) => {
+    const federation = identity.federation;
+    if (federation === undefined) return reply.status(404).send();
+    const handle = request.cookies[OIDC_COOKIE];
+    void reply.clearCookie(OIDC_COOKIE, { path: '/api/auth/oidc' });
+    const callbackUrl = new URL(request.url, identity.settings.publicUrl);
+    const outcome = await federation.finish(
+      handle,
+      callbackUrl,
+      contextOf(request),
+      request.identitySession?.record.id,
+    );
+    issueCookie(identity, reply, outcome.secret);
+    return reply.redirect(`${identity.settings.publicUrl}/?login=${outcome.next}`, 302);
+  });
+}
