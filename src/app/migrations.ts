@@ -3,12 +3,14 @@ import { auditMigrations } from '../audit/index.ts';
 import { caMigrations } from '../ca/index.ts';
 import { rsspMigrations } from '../rssp/index.ts';
 import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
+import { tsaMigrations } from '../tsa/index.ts';
 
 export function allMigrations(dialect: DialectName): NamedMigrations[] {
   return [
     foundationMigrations(dialect),
     auditMigrations(dialect),
     caMigrations(dialect),
+    tsaMigrations(dialect),
     rsspMigrations(dialect),
   ];
 }

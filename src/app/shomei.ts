@@ -10,6 +10,7 @@ import {
   ensureCheckpointKey,
   openAuditServices,
 } from '../audit/index.ts';
+import { CertificateAuthority, ExternalCa, loadCaSettings, RegistrationAuthority } from '../ca/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
 import {
   acquireLibrary,
@@ -30,6 +31,7 @@ import {
   type RemoteSignatureService,
 } from '../rssp/index.ts';
 import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
+import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
 
@@ -44,6 +46,14 @@ export interface Shomei {
   readonly audit: AuditServices;
   /** Remote signature service: CSC API v2, Signature Activation Module, signing credentials. */
   readonly rssp: RemoteSignatureService;
+  /** Embedded development CA (root + issuing, CRL, OCSP). */
+  readonly ca: CertificateAuthority;
+  /** RA approval queue for signer and e-seal certificates. */
+  readonly ra: RegistrationAuthority;
+  /** CSR hand-off, certificate and wrapped-key import for an outside CA. */
+  readonly externalCa: ExternalCa;
+  /** Embedded RFC 3161 TSA (in-process; also served at POST /tsa). */
+  readonly tsa: EmbeddedTsa;
   close(): Promise<void>;
 }
 
@@ -122,10 +132,35 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
     sessions: 1,
   });
   try {
-    await ensureCheckpointKey(crypto, new KeyRegistry(database.db));
+    const keys = new KeyRegistry(database.db);
+    await ensureCheckpointKey(crypto, keys);
+    await setupEmbeddedPki(config, database, crypto, keys);
   } finally {
     crypto.close();
   }
+}
+
+/** Embedded CA (root, issuing CA, OCSP responder) and the TSA with its certificate from that CA. */
+async function setupEmbeddedPki(
+  config: ShomeiConfig,
+  database: Database,
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<void> {
+  const { settings } = loadCaSettings(config);
+  const ca = new CertificateAuthority({ database, crypto, keys, settings });
+  await ca.setup();
+  await EmbeddedTsa.setup({
+    database,
+    crypto,
+    keys,
+    settings: loadTsaSettings(),
+    issueCertificate: async (csr) => ({
+      certificate: (await ca.issue({ csr, profile: 'tsa', actor: { kind: 'process', id: 'shomei-init' } }))
+        .der,
+      chain: await ca.chain(),
+    }),
+  });
 }
 
 function environmentMismatch(recorded: string, configured: string): Error {
@@ -191,6 +226,23 @@ export async function openShomei(
       audit: audit.trail,
       settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
     });
+    const caSettings = loadCaSettings(config);
+    const ca = new CertificateAuthority({
+      database,
+      crypto: opened,
+      keys,
+      settings: caSettings.settings,
+      audit: audit.trail,
+    });
+    const ra = new RegistrationAuthority(ca, audit.trail);
+    const externalCa = new ExternalCa({
+      ca,
+      crypto: opened,
+      keys,
+      trustedCas: caSettings.trustedCas,
+      audit: audit.trail,
+    });
+    const tsa = new EmbeddedTsa({ database, crypto: opened, settings: loadTsaSettings(), audit: audit.trail });
     return {
       config,
       database,
@@ -200,6 +252,10 @@ export async function openShomei(
       installationId: installation.installation_id,
       audit,
       rssp,
+      ca,
+      ra,
+      externalCa,
+      tsa,
       async close() {
         try {
           await audit.shutdown();

@@ -91,12 +91,12 @@ export function certificateFacts(parsed: ParsedCertificate): CertificateFacts {
   const keyUsage = ext(id_ce_keyUsage, KeyUsage);
   const eku = findExtension(extensions, id_ce_extKeyUsage);
   const basic = ext(id_ce_basicConstraints, BasicConstraints);
-  const aia = ext(id_pe_authorityInfoAccess, AuthorityInfoAccessSyntax) ?? [];
-  const cdp = ext(id_ce_cRLDistributionPoints, CRLDistributionPoints) ?? [];
+  const aia = [...(ext(id_pe_authorityInfoAccess, AuthorityInfoAccessSyntax) ?? [])];
+  const cdp = [...(ext(id_ce_cRLDistributionPoints, CRLDistributionPoints) ?? [])];
   const ski = ext(id_ce_subjectKeyIdentifier, SubjectKeyIdentifier);
   const aki = ext(id_ce_authorityKeyIdentifier, AuthorityKeyIdentifier);
-  const policies = ext(id_ce_certificatePolicies, CertificatePolicies) ?? [];
-  const san = ext(id_ce_subjectAltName, SubjectAlternativeName) ?? [];
+  const policies = [...(ext(id_ce_certificatePolicies, CertificatePolicies) ?? [])];
+  const san = [...(ext(id_ce_subjectAltName, SubjectAlternativeName) ?? [])];
   const accessUrls = (method: string): string[] =>
     aia
       .filter((a) => a.accessMethod === method)

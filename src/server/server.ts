@@ -1,7 +1,9 @@
 /** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Shomei } from '../app/index.ts';
+import { caRoutes } from '../ca/index.ts';
 import { registerRsspRoutes } from '../rssp/index.ts';
+import { tsaRoutes } from '../tsa/index.ts';
 import { handleError } from './errors.ts';
 
 export interface ServerOptions {
@@ -36,6 +38,9 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     const ready = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
   });
+  // Embedded CA publication (/pki/ca, /pki/crl, /pki/ocsp) and the RFC 3161 TSA (/tsa).
+  await app.register(caRoutes, { ca: shomei.ca });
+  await app.register(tsaRoutes, { tsa: shomei.tsa });
   // Remote signature service: /csc/v2/, /oauth2/, /api/credentials.
   await registerRsspRoutes(app, shomei.rssp);
   return app;
