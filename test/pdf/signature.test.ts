@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import {
   embedSignatureContents,
@@ -15,6 +15,7 @@ import {
 } from '../../src/pdf/index.ts';
 import { run } from '../helpers/run.ts';
 import {
+  assembleClassicPdf,
   classicPdf,
   ghostscriptPdf,
   hybridPdf,
@@ -43,11 +44,14 @@ function sources(): { name: string; file: string }[] {
   writeFileSync(hybrid, hybridPdf());
   const objstm = work.file('objstm.pdf');
   objectStreamPdf(classic, objstm);
+  const qdf = work.file('qdf.pdf');
+  assert.equal(run('qpdf', ['--qdf', classic, qdf]).status, 0);
   const linearized = work.file('linearized.pdf');
   assert.equal(run('qpdf', ['--linearize', classic, linearized]).status, 0);
   return [
     { name: 'classic xref table with form fields', file: classic },
     { name: 'qpdf --linearize', file: linearized },
+    { name: 'qpdf --qdf', file: qdf },
     { name: 'hybrid reference file', file: hybrid },
     { name: 'xref stream + object streams', file: objstm },
     { name: 'ghostscript pdfwrite', file: ghostscriptPdf(work, 2) },
@@ -360,16 +364,48 @@ describe('signature placeholder, streamed digest and embedding', () => {
     const encrypted = work.file('encrypted.pdf');
     assert.equal(run('qpdf', ['--encrypt', '', 'owner', '256', '--', plain, encrypted]).status, 0);
     const truncated = classicPdf(1).subarray(0, 300);
+    const pages = '<< /Type /Pages /Kids [3 0 R] /Count 1 >>';
     const cases: [string | Uint8Array, string][] = [
       [encrypted, 'SHOMEI_PDF_ENCRYPTED'],
       [truncated, 'SHOMEI_PDF_TRUNCATED'],
       [Buffer.from('%PDF-1.7 garbage startxref 5 %%EOF'), 'SHOMEI_PDF_MALFORMED'],
+      // A page tree that loops back on itself.
+      [
+        assembleClassicPdf([
+          '<< /Type /Catalog /Pages 2 0 R >>',
+          '<< /Type /Pages /Kids [2 0 R] /Count 1 >>',
+        ]),
+        'SHOMEI_PDF_MALFORMED',
+      ],
+      // The page's /Annots is a stream claiming a huge /Length.
+      [
+        assembleClassicPdf([
+          '<< /Type /Catalog /Pages 2 0 R >>',
+          pages,
+          '<< /Type /Page /Parent 2 0 R /Annots 4 0 R >>',
+          '<< /Length 999999999999 >>\nstream\nx\nendstream',
+        ]),
+        'SHOMEI_PDF_MALFORMED',
+      ],
+      // An AcroForm nested far beyond any real document.
+      [
+        assembleClassicPdf([
+          `<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${'['.repeat(5000)}${']'.repeat(5000)}] >> >>`,
+          pages,
+          '<< /Type /Page /Parent 2 0 R >>',
+        ]),
+        'SHOMEI_PDF_MALFORMED',
+      ],
     ];
-    for (const [source, code] of cases) {
-      const output = work.file(`hostile-${code}.pdf`);
+    for (const [index, [source, code]] of cases.entries()) {
+      const output = work.file(`hostile-${index}.pdf`);
       await assert.rejects(prepareSignatureRevision(source, { fieldName: 'S', output }), { code });
       assert.equal(existsSync(output), false);
     }
+    assert.deepEqual(
+      readdirSync(work.dir).filter((name) => name.endsWith('.tmp')),
+      [],
+    );
     await assert.rejects(prepareSignatureRevision(plain, { fieldName: 'S', pageIndex: 5 }), {
       code: 'SHOMEI_PDF_PAGE_OUT_OF_RANGE',
     });
