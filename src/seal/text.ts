@@ -26,10 +26,12 @@ export interface SealName {
   readonly vertical: boolean;
 }
 
-/** NFC, trimmed, runs of spaces (including the ideographic space U+3000) collapsed to one. */
+/** NFC (half-width katakana to full-width), trimmed, runs of spaces (including the ideographic space U+3000) collapsed to one. */
 function normalise(value: string, field: SealTextField): string {
   const text = value
     .normalize('NFC')
+    // Half-width katakana (ﾔﾏﾀﾞ) from legacy systems: full-width is what a seal shows.
+    .replace(/[\uFF61-\uFF9F]+/g, (run) => run.normalize('NFKC'))
     .replace(/[\s\u3000]+/gu, ' ')
     .trim();
   for (const character of text) {

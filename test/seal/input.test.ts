@@ -65,6 +65,14 @@ describe('seal input', () => {
     assert.equal(inOrganisation.details.field, 'organisation');
   });
 
+  it('rejects values of the wrong type, as a JSON body might carry them', () => {
+    assert.equal(fails({ name: 42 as unknown as string }, 'SHOMEI_SEAL_INPUT_INVALID').details.field, 'name');
+    const organisation = fails({ organisation: ['x'] as unknown as string }, 'SHOMEI_SEAL_INPUT_INVALID');
+    assert.equal(organisation.details.field, 'organisation');
+    const time = fails({ signingTime: '2026-11-21' as unknown as Date }, 'SHOMEI_SEAL_INPUT_INVALID');
+    assert.equal(time.details.field, 'signingTime');
+  });
+
   it('rejects control and invisible format characters', () => {
     fails({ name: '山\u0000田' }, 'SHOMEI_SEAL_TEXT_INVALID');
     fails({ name: '山田\u202e' }, 'SHOMEI_SEAL_TEXT_INVALID');

@@ -34,6 +34,12 @@ describe('names', () => {
       assert.equal(parseName(name).vertical, false, name);
   });
 
+  it('turns half-width katakana from legacy systems into full-width', () => {
+    const name = parseName('ﾔﾏﾀﾞ ﾀﾛｳ');
+    assert.equal(name.text, 'ヤマダ タロウ');
+    assert.equal(name.vertical, true);
+  });
+
   it('composes decomposed input (NFC) so that it matches the font', () => {
     assert.equal(parseName('O\u0304tani').text, 'Ōtani');
   });
