@@ -29,7 +29,7 @@ const CATEGORIES: readonly Category[] = ['Certs', 'CRLs', 'OCSPs'];
 
 const contentKey = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-/** The VRI key of a signature: upper-case hex SHA-1 of its /Contents bytes. */
+/** The VRI key of a signature: upper-case hex SHA-1 of its /Contents string as stored (padding included). */
 export function vriKey(signature: Uint8Array | string): string {
   if (typeof signature === 'string') {
     if (!/^[0-9A-Fa-f]{40}$/.test(signature)) throw pdfFieldInvalid('a VRI key is 40 hexadecimal digits');

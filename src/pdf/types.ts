@@ -132,12 +132,16 @@ export interface DssMaterial {
   readonly certificates?: readonly Uint8Array[];
   readonly crls?: readonly Uint8Array[];
   readonly ocspResponses?: readonly Uint8Array[];
-  /** Per signature: key is the signature's /Contents bytes (the writer hashes them) or the upper-case hex SHA-1. */
+  /** Per-signature entries (/VRI), keyed as `vriKey` describes. */
   readonly vri?: readonly VriEntryInput[];
 }
 
 export interface VriEntryInput {
-  /** The DER CMS (the /Contents value without padding) or its SHA-1 as upper-case hex. */
+  /**
+   * The signature's /Contents string exactly as stored, zero padding included
+   * (`PdfSignatureInfo.contents`), or its SHA-1 as 40 hex digits. ISO 32000-2 §12.8.4.4 keys /VRI by
+   * the SHA-1 of the /Contents value; Adobe and pyHanko hash the whole string, padding and all.
+   */
   readonly signature: Uint8Array | string;
   readonly certificates?: readonly Uint8Array[];
   readonly crls?: readonly Uint8Array[];
@@ -168,7 +172,7 @@ export interface PdfSignatureInfo {
   readonly filter: string | undefined;
   readonly subFilter: string | undefined;
   readonly byteRange: readonly number[] | undefined;
-  /** The /Contents string as stored (DER padded with zeros to the hole size). */
+  /** The /Contents string as stored (DER padded with zeros to the hole size); hash this for /VRI keys. */
   readonly contents: Uint8Array;
   /** /Contents with the trailing zero padding after the DER value removed. */
   readonly cms: Uint8Array;
