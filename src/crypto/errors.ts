@@ -61,7 +61,11 @@ interface Pkcs11LikeError {
 export function toCryptoError(error: unknown, operation: string): ShomeiError {
   const e = error as Pkcs11LikeError;
   const ckr = typeof e?.message === 'string' ? /CKR_[A-Z_]+/.exec(e.message)?.[0] : undefined;
-  const known = ckr === undefined ? undefined : KNOWN[ckr];
+  // SoftHSM2 reports a failed RFC 5649 integrity check as CKR_GENERAL_ERROR: during an unwrap that
+  // means the wrapped key (or the wrapping key chosen) is wrong, which the caller can act on.
+  const unwrapFailure =
+    operation === 'C_UnwrapKey' && ckr !== undefined && /GENERAL_ERROR|WRAPPED_KEY|UNWRAPPING_KEY/.test(ckr);
+  const known = ckr === undefined ? undefined : unwrapFailure ? KNOWN.CKR_WRAPPED_KEY_INVALID : KNOWN[ckr];
   if (known !== undefined) {
     return shomeiError(known.code, known.ja, known.en, {
       status: known.status,

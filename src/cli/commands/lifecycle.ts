@@ -39,10 +39,8 @@ export function registerLifecycleCommands(program: Command): void {
       };
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
-      await server.listen({ host: config.http.host, port: config.http.port });
-      process.stdout.write(
-        `shomei: serving ${config.http.publicUrl} (${config.environment}, data in ${config.home})\n`,
-      );
+      const address = await server.listen({ host: config.http.host, port: config.http.port });
+      process.stdout.write(`shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`);
       await new Promise<never>(() => {});
     });
 

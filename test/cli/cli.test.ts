@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/index.ts';
+import { makeTestHome } from '../helpers/home.ts';
+import { runShomei, SHOMEI_BIN } from '../helpers/run.ts';
+
+const home = makeTestHome();
+after(() => home.remove());
+
+function commandPaths(command: Command, prefix: string[] = []): string[][] {
+  return command.commands.flatMap((sub) => {
+    const here = [...prefix, sub.name()];
+    return [here, ...commandPaths(sub, here)];
+  });
+}
+
+describe('shomei command', () => {
+  test('init creates the token, the PIN file (0600) and the database, and is idempotent', () => {
+    const first = runShomei(['init'], home.env);
+    assert.equal(first.status, 0, first.stderr);
+    const report = JSON.parse(first.stdout) as { tokenCreated: boolean; installationId: string };
+    assert.equal(report.tokenCreated, true);
+    assert.equal(statSync(path.join(home.home, 'secrets', 'token-pins.json')).mode & 0o777, 0o600);
+
+    const second = runShomei(['init'], home.env);
+    assert.equal(second.status, 0, second.stderr);
+    const again = JSON.parse(second.stdout) as { tokenCreated: boolean; installationId: string };
+    assert.equal(again.tokenCreated, false);
+    assert.equal(again.installationId, report.installationId);
+  });
+
+  test('keys generate/list/destroy through the CLI, never printing a PIN', () => {
+    const generated = runShomei(
+      ['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'cli-key'],
+      home.env,
+    );
+    assert.equal(generated.status, 0, generated.stderr);
+    const key = JSON.parse(generated.stdout) as { id: string; attributes: { extractable: boolean } };
+    assert.equal(key.attributes.extractable, false);
+
+    const listed = runShomei(['keys', 'list'], home.env);
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.ok(
+      (JSON.parse(listed.stdout) as { keys: Array<{ id: string }> }).keys.some((k) => k.id === key.id),
+    );
+
+    const destroyed = runShomei(['keys', 'destroy', key.id, '--reason', 'test'], home.env);
+    assert.equal(destroyed.status, 0, destroyed.stderr);
+    const after = JSON.parse(runShomei(['keys', 'list'], home.env).stdout) as { keys: Array<{ id: string }> };
+    assert.ok(!after.keys.some((k) => k.id === key.id));
+
+    const pins = JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as {
+      soPin: string;
+      userPin: string;
+    };
+    for (const output of [generated, listed, destroyed]) {
+      assert.ok(!`${output.stdout}${output.stderr}`.includes(pins.userPin));
+      assert.ok(!`${output.stdout}${output.stderr}`.includes(pins.soPin));
+    }
+  });
+
+  test('every command answers --help', () => {
+    const paths = [[], ...commandPaths(buildProgram())];
+    assert.ok(paths.length >= 6);
+    for (const words of paths) {
+      const result = runShomei([...words, '--help'], home.env);
+      assert.equal(result.status, 0, `${words.join(' ')} --help: ${result.stderr}`);
+      assert.match(result.stdout, /Usage: shomei/);
+    }
+  });
+
+  test('a bad setting stops the command with a message naming it', () => {
+    const result = runShomei(['init'], { ...home.env, SHOMEI_PORT: 'eighty' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /SHOMEI_CONFIG_INVALID/);
+    assert.match(result.stderr, /SHOMEI_PORT/);
+    const ja = runShomei(['init'], { ...home.env, SHOMEI_PORT: 'eighty', SHOMEI_LANG: 'ja' });
+    assert.match(ja.stderr, /設定 SHOMEI_PORT が不正です/);
+  });
+
+  test('an unknown command or option is a usage error (exit 2)', () => {
+    assert.equal(runShomei(['frobnicate'], home.env).status, 2);
+    assert.equal(runShomei(['keys', 'generate', '--algorithm'], home.env).status, 2);
+  });
+
+  test('start serves health and readiness on loopback and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [SHOMEI_BIN, 'start'], {
+      env: { ...process.env, ...home.env, SHOMEI_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`shomei start exited early with ${code}`)));
+      });
+      const health = await fetch(`${address}/healthz`);
+      assert.equal(health.status, 200);
+      const ready = (await (await fetch(`${address}/readyz`)).json()) as { checks: Record<string, string> };
+      assert.equal(ready.checks.database, 'ok');
+      assert.equal(ready.checks.hsm, 'ok');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    }
+  });
+});
