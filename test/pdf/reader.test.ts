@@ -184,14 +184,24 @@ describe('refusing hostile and broken input with typed errors', () => {
   });
 
   test('a flipped byte anywhere in a valid file yields a typed error or a readable document', async () => {
-    const bytes = classicPdf(2, { withForm: true });
-    for (let at = 0; at < bytes.length; at += 7) {
+    const base = fixture('fuzz-base.pdf', classicPdf(2, { withForm: true }));
+    for (const bytes of [
+      readFileSync(base),
+      objectStreamPdf(base, work.file('fuzz-objstm.pdf')),
+      hybridPdf(),
+    ]) {
+      await flipEveryFewBytes(bytes);
+    }
+  });
+
+  async function flipEveryFewBytes(bytes: Buffer): Promise<void> {
+    for (let at = 0; at < bytes.length; at += 5) {
       const damaged = Buffer.from(bytes);
       damaged[at] = damaged[at]! ^ 0x5a;
       try {
         const reader = await openPdf(damaged);
         try {
-          reader.pageCount();
+          for (let i = 0; i < reader.pageCount(); i++) reader.page(i);
           reader.formFields();
         } finally {
           reader.close();
@@ -200,7 +210,7 @@ describe('refusing hostile and broken input with typed errors', () => {
         assert.ok(isShomeiError(error) && /^SHOMEI_PDF_/.test(error.code), `offset ${at}: ${String(error)}`);
       }
     }
-  });
+  }
 
   test('cyclic references (page tree, /Length, /Prev) → SHOMEI_PDF_MALFORMED', async () => {
     const pageTreeCycle = assembleClassicPdf([
