@@ -138,7 +138,7 @@ describe('appending a revision', () => {
     );
   });
 
-  test('a source file is updated in place only through rename (old readers keep the old inode)', async () => {
+  test('the output may be the source itself: the update lands through the temporary file and rename', async () => {
     const file = work.file('in-place.pdf');
     writeFileSync(file, classicPdf(1));
     const before = readFileSync(file);

@@ -6,6 +6,8 @@ import {
   embedSignatureContents,
   listSignatures,
   openPdf,
+  PdfArray,
+  type PdfNumber,
   PdfRef,
   PdfStream,
   pdfDict,
@@ -241,7 +243,12 @@ describe('signature placeholder, streamed digest and embedding', () => {
     const reader = await openPdf(file);
     try {
       const field = reader.formFields().find((f) => f.name === 'Invisible')!;
-      assert.equal(reader.resolve(field.dict.get('Rect'))?.constructor.name, 'PdfArray');
+      const rect = reader.resolve(field.dict.get('Rect'));
+      assert.ok(rect instanceof PdfArray);
+      assert.deepEqual(
+        rect.items.map((n) => (n as PdfNumber).value),
+        [0, 0, 0, 0],
+      );
       assert.equal(field.dict.has('AP'), false);
     } finally {
       reader.close();
