@@ -26,6 +26,7 @@ import {
   registerRsspRoutes,
   type UserAuthenticator,
 } from '../../src/rssp/index.ts';
+import { handleError } from '../../src/server/index.ts';
 import { openTestShomei, type TestHome } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
 
@@ -176,6 +177,8 @@ export async function openRsspFixture(
     settings: { ...DEFAULT_RSSP_SETTINGS, publicUrl: 'https://rssp.test', ...options.settings },
   });
   const app = Fastify({ logger: false });
+  // The server's own error mapping for non-CSC routes, as buildServer installs it.
+  app.setErrorHandler(handleError);
   await registerRsspRoutes(app, rssp);
   await app.ready();
   return {
