@@ -1,6 +1,8 @@
 /** Every module's migrations, in the order the modules stack up (DESIGN.md). */
 import { auditMigrations } from '../audit/index.ts';
 import { caMigrations } from '../ca/index.ts';
+import { identityMigrations } from '../identity/index.ts';
+import { mailMigrations } from '../mail/index.ts';
 import { rsspMigrations } from '../rssp/index.ts';
 import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
 import { tsaMigrations } from '../tsa/index.ts';
@@ -11,6 +13,8 @@ export function allMigrations(dialect: DialectName): NamedMigrations[] {
     auditMigrations(dialect),
     caMigrations(dialect),
     tsaMigrations(dialect),
+    identityMigrations(dialect),
+    mailMigrations(dialect),
     rsspMigrations(dialect),
   ];
 }

@@ -24,7 +24,17 @@ import {
   writePinFile,
 } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
+import {
+  type AccountClosedHook,
+  denyAllPrivileges,
+  hsmSecretSealer,
+  Identity,
+  identitySettingsFrom,
+  oidcSettingsFrom,
+  type PrivilegeCheck,
+} from '../identity/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
+import { createMailer, type Mailer } from '../mail/index.ts';
 import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
@@ -54,6 +64,10 @@ export interface Shomei {
   readonly externalCa: ExternalCa;
   /** Embedded RFC 3161 TSA (in-process; also served at POST /tsa). */
   readonly tsa: EmbeddedTsa;
+  /** Accounts, applications, MFA, sessions and lockout. */
+  readonly identity: Identity;
+  /** Outgoing mail (SMTP, or the development outbox). */
+  readonly mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -176,6 +190,10 @@ function environmentMismatch(recorded: string, configured: string): Error {
 export interface OpenShomeiOptions {
   /** RFC 3161 timestamps for audit checkpoints (the embedded or a remote TSA). */
   readonly auditTimestamper?: CheckpointTimestamper;
+  /** Who holds identity's operator privileges (the admin module's role grants); default: nobody. */
+  readonly privileges?: PrivilegeCheck;
+  /** Run when an account closes (revoke certificates, destroy keys). */
+  readonly onAccountClosed?: readonly AccountClosedHook[];
 }
 
 export async function openShomei(
@@ -219,11 +237,34 @@ export async function openShomei(
       timestamper: options.auditTimestamper,
       logger: log,
     });
+    const mailer = createMailer(config.mail, config.environment, database);
+    const identity = new Identity({
+      database,
+      sealer: hsmSecretSealer(opened, keys),
+      mailer,
+      audit: audit.trail,
+      privileges: options.privileges ?? denyAllPrivileges,
+      settings: identitySettingsFrom(config),
+      logger: log,
+      oidc: oidcSettingsFrom(config),
+      onAccountClosed: options.onAccountClosed ?? [],
+    });
     const rssp = createRemoteSignatureService({
       database,
       crypto: opened,
       keys,
       audit: audit.trail,
+      users: {
+        // CSC auth/login (HTTP Basic): the identity module's password check, lockout included.
+        async verifyPassword(username, password) {
+          try {
+            const user = await identity.verifyPassword({ email: username, password });
+            return { userId: user.id, tenantId: user.tenantId };
+          } catch {
+            return undefined;
+          }
+        },
+      },
       settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
     });
     const caSettings = loadCaSettings(config);
@@ -242,7 +283,12 @@ export async function openShomei(
       trustedCas: caSettings.trustedCas,
       audit: audit.trail,
     });
-    const tsa = new EmbeddedTsa({ database, crypto: opened, settings: loadTsaSettings(), audit: audit.trail });
+    const tsa = new EmbeddedTsa({
+      database,
+      crypto: opened,
+      settings: loadTsaSettings(),
+      audit: audit.trail,
+    });
     return {
       config,
       database,
@@ -256,7 +302,10 @@ export async function openShomei(
       ra,
       externalCa,
       tsa,
+      identity,
+      mailer,
       async close() {
+        await mailer.close();
         try {
           await audit.shutdown();
         } catch (error) {

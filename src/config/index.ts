@@ -72,6 +72,34 @@ export interface ShomeiConfig {
     /** Tenants allowed SCAL1 credentials (key authorisation level 1, JT2A 3.4); nobody by default. */
     readonly scal1Tenants: readonly string[];
   };
+  /** Accounts, sessions and lockout (identity module; JT2A 7.1.3). */
+  readonly identity: {
+    readonly sessionIdleMinutes: number;
+    readonly sessionAbsoluteHours: number;
+    /** Failed attempts before an account locks. */
+    readonly lockoutThreshold: number;
+    /** Lock period in minutes; 0 locks until an administrator unlocks. */
+    readonly lockoutMinutes: number;
+    /** Failed logins accepted from one address per 15 minutes. */
+    readonly sourceFailureLimit: number;
+    readonly activationHours: number;
+    readonly dormantDays: number;
+  };
+  /** Outgoing mail: SMTP when SHOMEI_SMTP_URL is set, else (development only) the database outbox. */
+  readonly mail: {
+    /** Contains the SMTP password when one is used: never log it. */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+  };
+  /** Federated login (OpenID Connect relying party); undefined when not configured. */
+  readonly oidc:
+    | {
+        readonly issuer: string;
+        readonly clientId: string;
+        readonly clientSecret: string;
+        readonly multiFactorAcrValues: readonly string[];
+      }
+    | undefined;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -119,6 +147,27 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]*(,[A-Za-z0-9_.:-]+)*$/, 'must be a comma-separated list of tenant ids')
     .default(''),
+  SHOMEI_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  SHOMEI_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(168).default(12),
+  SHOMEI_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  SHOMEI_LOCKOUT_MINUTES: z.coerce.number().int().min(0).max(10080).default(30),
+  SHOMEI_LOGIN_SOURCE_FAILURES: z.coerce.number().int().min(1).max(100000).default(50),
+  SHOMEI_ACTIVATION_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+  SHOMEI_DORMANT_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  SHOMEI_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://[user:password@]host[:port] or smtps://…')
+    .optional(),
+  SHOMEI_MAIL_FROM: z
+    .string()
+    .min(3)
+    .max(254)
+    .regex(/^[^\r\n]+$/, 'must be one line')
+    .default('shomei <no-reply@localhost>'),
+  SHOMEI_OIDC_ISSUER: z.string().url().optional(),
+  SHOMEI_OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  SHOMEI_OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
+  SHOMEI_OIDC_MFA_ACR: z.string().max(2000).default(''),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -219,5 +268,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       accessTokenSeconds: e.SHOMEI_RSSP_ACCESS_TOKEN_SECONDS,
       scal1Tenants: e.SHOMEI_RSSP_SCAL1_TENANTS.split(',').filter((t) => t !== ''),
     },
+    identity: {
+      sessionIdleMinutes: e.SHOMEI_SESSION_IDLE_MINUTES,
+      sessionAbsoluteHours: e.SHOMEI_SESSION_ABSOLUTE_HOURS,
+      lockoutThreshold: e.SHOMEI_LOCKOUT_THRESHOLD,
+      lockoutMinutes: e.SHOMEI_LOCKOUT_MINUTES,
+      sourceFailureLimit: e.SHOMEI_LOGIN_SOURCE_FAILURES,
+      activationHours: e.SHOMEI_ACTIVATION_HOURS,
+      dormantDays: e.SHOMEI_DORMANT_DAYS,
+    },
+    mail: { smtpUrl: e.SHOMEI_SMTP_URL, from: e.SHOMEI_MAIL_FROM },
+    oidc: oidcSettings(e),
+  };
+}
+
+/** OIDC needs issuer, client id and secret together; a plain-HTTP issuer only in development. */
+function oidcSettings(e: z.infer<typeof schema>): ShomeiConfig['oidc'] {
+  const parts = [e.SHOMEI_OIDC_ISSUER, e.SHOMEI_OIDC_CLIENT_ID, e.SHOMEI_OIDC_CLIENT_SECRET];
+  if (parts.every((p) => p === undefined)) return undefined;
+  const missing = (
+    ['SHOMEI_OIDC_ISSUER', 'SHOMEI_OIDC_CLIENT_ID', 'SHOMEI_OIDC_CLIENT_SECRET'] as const
+  ).find((name) => e[name] === undefined);
+  if (missing !== undefined) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 ${missing} が未設定です (OIDC には発行者・クライアント ID・シークレットがすべて必要です)。`,
+      `Setting ${missing} is not set (OIDC needs the issuer, client id and client secret together).`,
+      { details: { setting: missing }, status: 500 },
+    );
+  }
+  if (e.SHOMEI_ENV !== 'development' && !e.SHOMEI_OIDC_ISSUER!.startsWith('https://')) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_OIDC_ISSUER: 開発環境以外では https:// が必要です。',
+      'Setting SHOMEI_OIDC_ISSUER: https:// is required outside development.',
+      { details: { setting: 'SHOMEI_OIDC_ISSUER' }, status: 500 },
+    );
+  }
+  return {
+    issuer: e.SHOMEI_OIDC_ISSUER!,
+    clientId: e.SHOMEI_OIDC_CLIENT_ID!,
+    clientSecret: e.SHOMEI_OIDC_CLIENT_SECRET!,
+    multiFactorAcrValues: e.SHOMEI_OIDC_MFA_ACR.split(',').filter((v) => v !== ''),
   };
 }

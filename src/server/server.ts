@@ -2,6 +2,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
+import { authenticateRequests, identityRoutes } from '../identity/index.ts';
+import { devOutboxRoutes, OutboxMailer } from '../mail/index.ts';
 import { registerRsspRoutes } from '../rssp/index.ts';
 import { tsaRoutes } from '../tsa/index.ts';
 import { handleError } from './errors.ts';
@@ -19,6 +21,8 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     trustProxy: false,
   });
   app.setErrorHandler(handleError);
+  // Session cookie → request.principal, and CSRF checks, for every route (identity module).
+  await app.register(authenticateRequests, { identity: shomei.identity });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -43,5 +47,10 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await app.register(tsaRoutes, { tsa: shomei.tsa });
   // Remote signature service: /csc/v2/, /oauth2/, /api/credentials.
   await registerRsspRoutes(app, shomei.rssp);
+  // Accounts, applications, login, MFA and sessions: /api/auth, /api/applications, /api/users.
+  await app.register(identityRoutes, { identity: shomei.identity });
+  if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {
+    await app.register(devOutboxRoutes, { outbox: shomei.mailer });
+  }
   return app;
 }
