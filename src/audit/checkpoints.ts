@@ -71,9 +71,12 @@ export class Checkpointer {
 
   constructor(private readonly options: CheckpointerOptions) {}
 
-  /** Signs the current head. With `reason: 'interval'` nothing is done when the head has not moved. */
-  async checkpoint(reason: CheckpointReason): Promise<Checkpoint | undefined> {
-    const next = this.running.then(() => this.write(reason));
+  /**
+   * Signs the current head (or `at`, an earlier record, for a prune anchor). With `reason: 'interval'`
+   * nothing is done when the head has not moved.
+   */
+  async checkpoint(reason: CheckpointReason, at?: ChainHead): Promise<Checkpoint | undefined> {
+    const next = this.running.then(() => this.write(reason, at));
     this.running = next.catch(() => undefined);
     return next;
   }

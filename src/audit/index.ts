@@ -1,4 +1,15 @@
 /** The audit module: hash-chained, append-only audit trail with signed, timestamped checkpoints. */
+
+export { ALERT_RULES, type AlertRule, REQUIRED_PRECEDING_STEPS } from './alert-rules.ts';
+export { type Alert, AlertMonitor, type AlertNotifier } from './alerts.ts';
+export {
+  ARCHIVE_FORMAT,
+  type ArchiveManifest,
+  type ArchiveVerification,
+  type ExportResult,
+  exportAuditArchive,
+  verifyAuditArchive,
+} from './archive.ts';
 export { canonicalJson } from './canonical.ts';
 export { type ChainBreak, GENESIS_HASH, hashRecord } from './chain.ts';
 export { CHECKPOINT_KEY_PURPOSE, ensureCheckpointKey } from './checkpoint-key.ts';
@@ -13,7 +24,22 @@ export type {
   AuditTrail,
 } from './events.ts';
 export { auditMigrations } from './migrations.ts';
+export {
+  AuditParameterStore,
+  type AuditParameters,
+  type AuditParametersJson,
+  mergeAuditParameters,
+  parametersToJson,
+} from './parameters.ts';
+export { type PruneResult, pruneAuditRecords } from './prune.ts';
 export { AUDIT_LIMITS, isSecretKey } from './sanitise.ts';
+export {
+  type AuditSearchFilter,
+  parseSearchFilter,
+  parseTimeBound,
+  SEARCH_MAX_LIMIT,
+  searchAuditEvents,
+} from './search.ts';
 export {
   type AuditServices,
   type AuditSettings,

@@ -5,25 +5,55 @@
 import type { CryptoModule } from '../crypto/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
+import { AlertMonitor, type AlertNotifier } from './alerts.ts';
+import {
+  type ArchiveVerification,
+  type ExportResult,
+  exportAuditArchive,
+  verifyAuditArchive,
+} from './archive.ts';
 import { CHECKPOINT_KEY_PURPOSE, ensureCheckpointKey } from './checkpoint-key.ts';
 import { Checkpointer } from './checkpoints.ts';
+import type { AuditRecord } from './events.ts';
+import { AuditParameterStore, type AuditParameters } from './parameters.ts';
+import { type PruneResult, pruneAuditRecords } from './prune.ts';
+import { type AuditSearchFilter, searchAuditEvents } from './search.ts';
 import type { CheckpointTimestamper } from './timestamp.ts';
 import { DatabaseAuditTrail } from './trail.ts';
 import { type ChainVerification, verifyAuditChain } from './verify.ts';
 
-export interface AuditSettings {
-  /** Seconds between checkpoints while running; 0 turns the timer off (shutdown still checkpoints). */
-  readonly checkpointIntervalSeconds: number;
-}
+/** Starting values from configuration; changes made later through dual control take precedence. */
+export type AuditSettings = AuditParameters;
 
-export const DEFAULT_AUDIT_SETTINGS: AuditSettings = { checkpointIntervalSeconds: 3600 };
+export const DEFAULT_AUDIT_SETTINGS: AuditSettings = {
+  checkpointIntervalSeconds: 3600,
+  businessHours: { startMinute: 8 * 60, endMinute: 20 * 60 },
+  timeZone: 'Asia/Tokyo',
+  rateLimit: { events: 30, seconds: 10 },
+};
+
+/** How often the alert monitor scans new records while the server runs. */
+const ALERT_SCAN_MS = 5000;
 
 export interface AuditServices {
   readonly trail: DatabaseAuditTrail;
   readonly checkpointer: Checkpointer;
+  readonly parameters: AuditParameterStore;
+  readonly alerts: AlertMonitor;
+  /** Starts the background timers a server needs (checkpoints, alert scans). */
+  startBackgroundWork(): void;
   /** SHA-256 fingerprints (hex) of every checkpoint key this installation ever registered. */
   trustedKeyFingerprints(): Promise<string[]>;
   verify(): Promise<ChainVerification>;
+  search(filter: AuditSearchFilter): Promise<AuditRecord[]>;
+  /** Writes a signed, timestamped archive of a range and verifies the written file. */
+  exportArchive(
+    file: string,
+    range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number },
+    exportedBy: string,
+  ): Promise<ExportResult & { verification: ArchiveVerification }>;
+  /** Deletes records through `throughSeq` once exported and verified, leaving a signed anchor. */
+  prune(throughSeq: unknown, prunedBy: string): Promise<PruneResult>;
   /** Records `audit.stop` and signs the final head. */
   shutdown(): Promise<void>;
 }
@@ -35,6 +65,7 @@ export interface OpenAuditOptions {
   readonly installationId: string;
   readonly settings?: AuditSettings;
   readonly timestamper?: CheckpointTimestamper | undefined;
+  readonly notifier?: AlertNotifier | undefined;
   readonly logger?: Logger;
 }
 
@@ -48,7 +79,14 @@ export async function openAuditServices(options: OpenAuditOptions): Promise<Audi
     installationId: options.installationId,
     logger: options.logger,
   });
-  const settings = options.settings ?? DEFAULT_AUDIT_SETTINGS;
+  const parameters = new AuditParameterStore(trail, options.settings ?? DEFAULT_AUDIT_SETTINGS);
+  await parameters.load();
+  const alerts = new AlertMonitor(trail, () => parameters.current, options.notifier, options.logger);
+  const restartCheckpoints = (seconds: number): void => {
+    checkpointer.stopTimer();
+    if (seconds > 0) checkpointer.start(seconds * 1000);
+  };
+  parameters.onChange((p) => restartCheckpoints(p.checkpointIntervalSeconds));
   const trustedKeyFingerprints = async (): Promise<string[]> => {
     const records = await options.keys.list();
     return records
@@ -59,12 +97,17 @@ export async function openAuditServices(options: OpenAuditOptions): Promise<Audi
     type: 'audit.start',
     actor: { kind: 'process', id: 'shomei' },
     outcome: 'success',
-    details: { pid: process.pid, checkpointIntervalSeconds: settings.checkpointIntervalSeconds },
+    details: { pid: process.pid, checkpointIntervalSeconds: parameters.current.checkpointIntervalSeconds },
   });
-  if (settings.checkpointIntervalSeconds > 0) checkpointer.start(settings.checkpointIntervalSeconds * 1000);
   return {
     trail,
     checkpointer,
+    parameters,
+    alerts,
+    startBackgroundWork() {
+      restartCheckpoints(parameters.current.checkpointIntervalSeconds);
+      alerts.start(ALERT_SCAN_MS);
+    },
     trustedKeyFingerprints,
     async verify() {
       return verifyAuditChain(trail, {
@@ -72,8 +115,24 @@ export async function openAuditServices(options: OpenAuditOptions): Promise<Audi
         installationId: options.installationId,
       });
     },
+    search: (filter) => searchAuditEvents(trail, filter),
+    async exportArchive(file, range, exportedBy) {
+      const result = await exportAuditArchive({
+        trail,
+        signer,
+        timestamper: options.timestamper,
+        installationId: options.installationId,
+        file,
+        range,
+        exportedBy,
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      return { ...result, verification: verifyAuditArchive(file) };
+    },
+    prune: (throughSeq, prunedBy) => pruneAuditRecords({ trail, checkpointer, throughSeq, prunedBy }),
     async shutdown() {
       checkpointer.stopTimer();
+      alerts.stop();
       try {
         await trail.append({
           type: 'audit.stop',

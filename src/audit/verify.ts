@@ -61,7 +61,7 @@ export async function verifyAuditChain(
   const db = trail.db;
   const prune = await db
     .selectFrom('audit_prunes')
-    .select(['through_seq', 'through_hash'])
+    .select(['through_seq', 'through_hash', 'checkpoint_id'])
     .orderBy('through_seq', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -121,6 +121,23 @@ export async function verifyAuditChain(
     }
     verified++;
     if (checkpoint.timestamp_token !== null) timestamped++;
+  }
+  if (prune !== undefined) {
+    // The anchor the kept chain starts from must itself be pinned by a valid signed checkpoint.
+    const anchor = checkpoints.find((c) => c.id === prune.checkpoint_id);
+    const anchorBad = problems.some((p) => p.checkpointId === prune.checkpoint_id);
+    if (
+      anchor === undefined ||
+      anchorBad ||
+      anchor.head_hash !== prune.through_hash ||
+      Number(anchor.through_seq) !== Number(prune.through_seq)
+    ) {
+      problems.push({
+        checkpointId: prune.checkpoint_id,
+        throughSeq: Number(prune.through_seq),
+        reason: 'the prune anchor is not covered by a valid checkpoint',
+      });
+    }
   }
   return {
     ok: firstBreak === null && problems.length === 0,

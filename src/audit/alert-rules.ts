@@ -1,0 +1,212 @@
+/**
+ * Alert rules over the audit stream (JT2A 7.1.4 警告の生成): privileged actions outside working
+ * hours, non-human speed, duplicate concurrent sessions, signing that skipped its activation step.
+ * Rules see a batch of new records plus what they need of the history, and return alert drafts.
+ */
+import type { AuditRecord } from './events.ts';
+import type { AuditParameters } from './parameters.ts';
+import type { AuditDb } from './trail.ts';
+
+export const ALERT_RULES = [
+  'outside-hours',
+  'abnormal-rate',
+  'duplicate-session',
+  'skipped-step',
+  'audit-write-failure',
+] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
+
+export interface AlertDraft {
+  readonly rule: AlertRule;
+  readonly severity: 'warning' | 'critical';
+  readonly actorId: string | null;
+  readonly summary: { readonly ja: string; readonly en: string };
+  readonly events: readonly { readonly eventId: string; readonly seq: number }[];
+}
+
+/** Types that are privileged actions wherever they come from. */
+const PRIVILEGED_PREFIXES = [
+  'admin.',
+  'key.',
+  'backup.',
+  'audit.parameters',
+  'audit.export',
+  'audit.prune',
+  'ca.',
+];
+
+export function isPrivilegedAction(record: AuditRecord): boolean {
+  if (record.actor.kind === 'process') return false;
+  if (record.actor.kind === 'operator') return true;
+  return PRIVILEGED_PREFIXES.some((prefix) => record.type.startsWith(prefix));
+}
+
+/** Minutes after local midnight in `timeZone`. */
+export function localMinute(iso: string, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value);
+  const minute = Number(parts.find((p) => p.type === 'minute')?.value);
+  return hour * 60 + minute;
+}
+
+export function withinHours(minute: number, hours: AuditParameters['businessHours']): boolean {
+  const { startMinute, endMinute } = hours;
+  // An end before the start is an overnight shift (e.g. 22:00-06:00).
+  return startMinute <= endMinute
+    ? minute >= startMinute && minute < endMinute
+    : minute >= startMinute || minute < endMinute;
+}
+
+const ref = (r: AuditRecord) => ({ eventId: r.eventId, seq: r.seq });
+
+export function outsideHours(batch: readonly AuditRecord[], params: AuditParameters): AlertDraft[] {
+  return batch
+    .filter(
+      (r) =>
+        isPrivilegedAction(r) && !withinHours(localMinute(r.time, params.timeZone), params.businessHours),
+    )
+    .map((r) => ({
+      rule: 'outside-hours' as const,
+      severity: 'warning' as const,
+      actorId: r.actor.id,
+      summary: {
+        ja: `業務時間外の特権操作: ${r.type} (${r.actor.id})`,
+        en: `Privileged action outside working hours: ${r.type} by ${r.actor.id}`,
+      },
+      events: [ref(r)],
+    }));
+}
+
+/**
+ * N events of one type by one actor within T seconds. `history` holds earlier records inside the
+ * window so a burst split across scans is still seen; an alert is raised when the count reaches N,
+ * not again for every further event of the same burst.
+ */
+export function abnormalRate(
+  history: readonly AuditRecord[],
+  batch: readonly AuditRecord[],
+  params: AuditParameters,
+): AlertDraft[] {
+  const { events: limit, seconds } = params.rateLimit;
+  const windows = new Map<string, AuditRecord[]>();
+  const drafts: AlertDraft[] = [];
+  const firstNew = batch[0]?.seq ?? Number.POSITIVE_INFINITY;
+  for (const record of [...history, ...batch]) {
+    if (record.actor.kind === 'process') continue;
+    const key = `${record.actor.kind}\u0000${record.actor.id}\u0000${record.type}`;
+    const window = windows.get(key) ?? [];
+    const since = Date.parse(record.time) - seconds * 1000;
+    while (window.length > 0 && Date.parse(window[0]!.time) <= since) window.shift();
+    window.push(record);
+    windows.set(key, window);
+    if (record.seq >= firstNew && window.length === limit) {
+      drafts.push({
+        rule: 'abnormal-rate',
+        severity: 'critical',
+        actorId: record.actor.id,
+        summary: {
+          ja: `異常な速度の操作: ${record.actor.id} が ${seconds} 秒以内に ${record.type} を ${limit} 回`,
+          en: `Non-human speed: ${record.actor.id} performed ${record.type} ${limit} times within ${seconds} s`,
+        },
+        events: window.map(ref),
+      });
+    }
+  }
+  return drafts;
+}
+
+export const SESSION_START = 'auth.login';
+export const SESSION_ENDS = ['auth.logout', 'session.revoke', 'session.expire', 'session.end'];
+/** How long a session without an end event is taken to be live. */
+export const SESSION_ASSUMED_LIFETIME_SECONDS = 12 * 3600;
+
+export async function duplicateSessions(db: AuditDb, batch: readonly AuditRecord[]): Promise<AlertDraft[]> {
+  const drafts: AlertDraft[] = [];
+  for (const record of batch) {
+    if (record.type !== SESSION_START || record.outcome !== 'success' || record.subject?.kind !== 'session')
+      continue;
+    const since = new Date(Date.parse(record.time) - SESSION_ASSUMED_LIFETIME_SECONDS * 1000).toISOString();
+    const others = await db
+      .selectFrom('audit_events')
+      .select(['seq', 'event_id', 'subject_id'])
+      .where('type', '=', SESSION_START)
+      .where('outcome', '=', 'success')
+      .where('actor_id', '=', record.actor.id)
+      .where('subject_kind', '=', 'session')
+      .where('subject_id', '!=', record.subject.id)
+      .where('seq', '<', record.seq)
+      .where('recorded_at', '>=', since)
+      .execute();
+    const live: { seq: number; event_id: string }[] = [];
+    for (const other of others) {
+      const ended = await db
+        .selectFrom('audit_events')
+        .select('seq')
+        .where('type', 'in', SESSION_ENDS)
+        .where('subject_id', '=', other.subject_id)
+        .where('seq', '<', record.seq)
+        .executeTakeFirst();
+      if (ended === undefined) live.push({ seq: Number(other.seq), event_id: other.event_id });
+    }
+    if (live.length > 0) {
+      drafts.push({
+        rule: 'duplicate-session',
+        severity: 'warning',
+        actorId: record.actor.id,
+        summary: {
+          ja: `同一利用者の重複セッション: ${record.actor.id} (${live.length + 1} 件同時)`,
+          en: `Duplicate concurrent sessions of ${record.actor.id} (${live.length + 1} at once)`,
+        },
+        events: [...live.map((l) => ({ eventId: l.event_id, seq: l.seq })), ref(record)],
+      });
+    }
+  }
+  return drafts;
+}
+
+/** Each step and the steps one of which must come before it for the same subject. */
+export const REQUIRED_PRECEDING_STEPS: Readonly<Record<string, readonly string[]>> = {
+  'signature.create': ['sad.issue', 'signature.intent-confirm', 'intent.confirm'],
+};
+/** How far back the preceding step may be (a SAD lives minutes; this leaves room). */
+export const PRECEDING_STEP_WINDOW_SECONDS = 3600;
+
+export async function skippedSteps(db: AuditDb, batch: readonly AuditRecord[]): Promise<AlertDraft[]> {
+  const drafts: AlertDraft[] = [];
+  for (const record of batch) {
+    const needed = REQUIRED_PRECEDING_STEPS[record.type];
+    if (needed === undefined || record.outcome !== 'success') continue;
+    const subjectId = record.subject?.id;
+    const since = new Date(Date.parse(record.time) - PRECEDING_STEP_WINDOW_SECONDS * 1000).toISOString();
+    const before =
+      subjectId === undefined
+        ? undefined
+        : await db
+            .selectFrom('audit_events')
+            .select('seq')
+            .where('type', 'in', [...needed])
+            .where('outcome', '=', 'success')
+            .where('subject_id', '=', subjectId)
+            .where('seq', '<', record.seq)
+            .where('recorded_at', '>=', since)
+            .executeTakeFirst();
+    if (before === undefined) {
+      drafts.push({
+        rule: 'skipped-step',
+        severity: 'critical',
+        actorId: record.actor.id,
+        summary: {
+          ja: `手順の省略: ${record.type} の前に ${needed.join(' / ')} がありません (${subjectId ?? '対象なし'})`,
+          en: `Skipped step: ${record.type} without a preceding ${needed.join(' / ')} (${subjectId ?? 'no subject'})`,
+        },
+        events: [ref(record)],
+      });
+    }
+  }
+  return drafts;
+}
