@@ -1,0 +1,10 @@
+/** CSC API v2 client (for the e-contract service's RemoteSigner and `shomei sign --rssp`). */
+export {
+  type AuthorizeOptions,
+  CscClient,
+  CscClientError,
+  type CscClientOptions,
+  type CscCredentialInfo,
+  type CscServiceInfo,
+  type SignHashOptions,
+} from './csc-client.ts';
