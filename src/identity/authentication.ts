@@ -111,7 +111,8 @@ export class Authenticator {
       if (lockedNow && fresh !== undefined) await this.announceLock(fresh, context);
       throw authenticationFailed();
     }
-    await throttle.recordAccountSuccess(fresh.id);
+    // The failure count is reset only when a login completes (all factors), so that guessing the
+    // second factor after a correct password still counts towards the lock.
     if (hasher.needsRehash(stored.hash)) {
       const rehashed = await hasher.hash(password);
       await this.p.db
@@ -158,7 +159,10 @@ export class Authenticator {
       ...(context.source === undefined ? {} : { source: context.source }),
       details: { method: 'password', stage, assurance: 'aal1' },
     });
-    if (stage === 'authenticated') await this.p.accounts.recordLogin(row.id);
+    if (stage === 'authenticated') {
+      await this.p.throttle.recordAccountSuccess(row.id);
+      await this.p.accounts.recordLogin(row.id);
+    }
     return {
       secret,
       session,
@@ -233,6 +237,7 @@ export class Authenticator {
         assurance: 'aal2',
         methods,
       });
+      await this.p.throttle.recordAccountSuccess(session.userId);
       await this.p.accounts.recordLogin(session.userId);
       return secret;
     }
@@ -285,7 +290,10 @@ export class Authenticator {
         assurance: multiFactor ? 'aal2' : 'aal1',
       },
     });
-    if (stage === 'authenticated') await this.p.accounts.recordLogin(user.id);
+    if (stage === 'authenticated') {
+      await this.p.throttle.recordAccountSuccess(user.id);
+      await this.p.accounts.recordLogin(user.id);
+    }
     return { secret, session, next: stage === 'authenticated' ? 'done' : stage, secondFactors: available };
   }
 
