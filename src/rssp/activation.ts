@@ -52,24 +52,20 @@ export interface SadGrant {
   readonly lifetimeSeconds: number;
 }
 
-/** Whether the caller may use this credential at all (owner; client system allowed). */
-export function entitled(
-  principal: RsspPrincipal,
-  credential: CredentialTable,
-  userId: string | null,
-): boolean {
+/**
+ * Whether the caller may use this credential at all: the user's own credential, through a client
+ * system the credential allows. A client system's own token (client_credentials, no user) reaches
+ * only credentials that name that client explicitly.
+ */
+export function entitled(principal: RsspPrincipal, credential: CredentialTable, userId: string | null): boolean {
   const user = principal.userId ?? userId;
   if (user === null || credential.user_id !== user) return false;
   if (principal.scope === 'credential' && principal.credentialId !== credential.credential_id) return false;
-  if (credential.allowed_clients !== null && principal.clientId !== null) {
-    const allowed = JSON.parse(credential.allowed_clients) as string[];
-    if (!allowed.includes(principal.clientId)) return false;
-  }
-  if (principal.clientId === null && credential.allowed_clients !== null) {
-    // A credential limited to named client systems is not usable with a bare auth/login token.
-    return false;
-  }
-  return true;
+  const allowed = credential.allowed_clients === null ? null : (JSON.parse(credential.allowed_clients) as string[]);
+  if (principal.userId === null) return principal.clientId !== null && allowed !== null && allowed.includes(principal.clientId);
+  if (allowed === null) return true;
+  // A credential limited to named client systems is not usable with a bare auth/login token.
+  return principal.clientId !== null && allowed.includes(principal.clientId);
 }
 
 export class SignatureActivationModule {
