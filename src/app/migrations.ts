@@ -1,4 +1,5 @@
 /** Every module's migrations, in the order the modules stack up (DESIGN.md). */
+import { adminMigrations } from '../admin/index.ts';
 import { auditMigrations } from '../audit/index.ts';
 import { caMigrations } from '../ca/index.ts';
 import { identityMigrations } from '../identity/index.ts';
@@ -11,6 +12,7 @@ export function allMigrations(dialect: DialectName): NamedMigrations[] {
   return [
     foundationMigrations(dialect),
     auditMigrations(dialect),
+    adminMigrations(dialect),
     caMigrations(dialect),
     tsaMigrations(dialect),
     identityMigrations(dialect),

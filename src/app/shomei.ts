@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { type AdminServices, mailAlertNotifier, openAdminServices } from '../admin/index.ts';
+import type { Alert, AlertNotifier } from '../audit/index.ts';
 import {
   type AuditServices,
   type CheckpointTimestamper,
@@ -26,7 +28,6 @@ import {
 import { shomeiError } from '../errors/index.ts';
 import {
   type AccountClosedHook,
-  denyAllPrivileges,
   hsmSecretSealer,
   Identity,
   identitySettingsFrom,
@@ -54,6 +55,8 @@ export interface Shomei {
   readonly installationId: string;
   /** Audit trail (hash chain), checkpoints, verification. */
   readonly audit: AuditServices;
+  /** Privileged roles, dual control, maintenance terminals, training records. */
+  readonly admin: AdminServices;
   /** Remote signature service: CSC API v2, Signature Activation Module, signing credentials. */
   readonly rssp: RemoteSignatureService;
   /** Embedded development CA (root + issuing, CRL, OCSP). */
@@ -228,14 +231,32 @@ export async function openShomei(
     });
     const opened = crypto;
     const keys = new KeyRegistry(database.db);
+    // The embedded TSA and the mailer are built after the audit trail they record to, so the
+    // checkpointer and the alert monitor reach them through these late-bound references.
+    let checkpointTimestamper: CheckpointTimestamper | undefined = options.auditTimestamper;
+    let alertNotifier: AlertNotifier | undefined;
     const audit = await openAuditServices({
       database,
       crypto: opened,
       keys,
       installationId: installation.installation_id,
       settings: config.audit,
-      timestamper: options.auditTimestamper,
+      timestamper: {
+        timestamp(digest: Buffer) {
+          if (checkpointTimestamper === undefined) throw new Error('no TSA for audit checkpoints');
+          return checkpointTimestamper.timestamp(digest);
+        },
+      },
+      notifier: { notify: async (alert: Alert) => alertNotifier?.notify(alert) },
       logger: log,
+    });
+    const admin = openAdminServices({
+      database,
+      audit: audit.trail,
+      crypto: opened,
+      keys,
+      auditParameters: audit.parameters,
+      settings: { ...config.admin, allowIpList: config.environment === 'development' },
     });
     const mailer = createMailer(config.mail, config.environment, database);
     const identity = new Identity({
@@ -243,7 +264,7 @@ export async function openShomei(
       sealer: hsmSecretSealer(opened, keys),
       mailer,
       audit: audit.trail,
-      privileges: options.privileges ?? denyAllPrivileges,
+      privileges: options.privileges ?? admin.privilegeCheck,
       settings: identitySettingsFrom(config),
       logger: log,
       oidc: oidcSettingsFrom(config),
@@ -289,6 +310,9 @@ export async function openShomei(
       settings: loadTsaSettings(),
       audit: audit.trail,
     });
+    checkpointTimestamper ??= tsa;
+    if (config.audit.alertMailTo.length > 0)
+      alertNotifier = mailAlertNotifier(mailer, config.audit.alertMailTo);
     return {
       config,
       database,
@@ -297,6 +321,7 @@ export async function openShomei(
       logger: log,
       installationId: installation.installation_id,
       audit,
+      admin,
       rssp,
       ca,
       ra,

@@ -50,6 +50,8 @@ export interface ShomeiConfig {
     readonly timeZone: string;
     /** Non-human speed: `events` of one type by one actor within `seconds`. */
     readonly rateLimit: { readonly events: number; readonly seconds: number };
+    /** Administrators' addresses that alerts are mailed to. */
+    readonly alertMailTo: readonly string[];
   };
   /** Privileged roles, dual control and maintenance terminals (JT2A 7.1.1, criterion 2.3.3). */
   readonly admin: {
@@ -133,6 +135,14 @@ const schema = z.object({
     .regex(/^\d{1,6}\/\d{1,6}$/, 'must be EVENTS/SECONDS, e.g. 30/10')
     .refine((v) => v.split('/').every((n) => Number(n) > 0), 'both numbers must be positive')
     .default('30/10'),
+  SHOMEI_ALERT_MAIL_TO: z
+    .string()
+    .max(2000)
+    .refine(
+      (v) => v === '' || v.split(',').every((a) => z.string().email().safeParse(a.trim()).success),
+      'must be a comma-separated list of e-mail addresses',
+    )
+    .default(''),
   SHOMEI_ADMIN_APPROVAL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS: z.coerce.number().int().min(0).max(3650).default(365),
   SHOMEI_ADMIN_ALLOWED_IPS: z
@@ -255,6 +265,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
         events: Number(e.SHOMEI_ALERT_RATE.split('/')[0]),
         seconds: Number(e.SHOMEI_ALERT_RATE.split('/')[1]),
       },
+      alertMailTo: e.SHOMEI_ALERT_MAIL_TO.split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
     },
     admin: {
       approvalHours: e.SHOMEI_ADMIN_APPROVAL_HOURS,

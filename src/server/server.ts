@@ -1,5 +1,6 @@
 /** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { adminRoutes } from '../admin/index.ts';
 import type { Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
 import { authenticateRequests, identityRoutes } from '../identity/index.ts';
@@ -49,6 +50,10 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await registerRsspRoutes(app, shomei.rssp);
   // Accounts, applications, login, MFA and sessions: /api/auth, /api/applications, /api/users.
   await app.register(identityRoutes, { identity: shomei.identity });
+  // Administration and audit review (/api/admin): registered terminals and privileged roles only.
+  await app.register(adminRoutes, { admin: shomei.admin, audit: shomei.audit });
+  // Checkpoints at the configured interval and alert scans run while the server does.
+  shomei.audit.startBackgroundWork();
   if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {
     await app.register(devOutboxRoutes, { outbox: shomei.mailer });
   }

@@ -1,0 +1,44 @@
+/** The admin module: privileged roles with separation of duties, dual control, maintenance terminals, training records. */
+
+export { mailAlertNotifier } from './alert-mail.ts';
+export {
+  type ApprovalRequest,
+  type ApprovalStatus,
+  DualControl,
+  type DualControlExecutor,
+  type JsonObject,
+} from './dual-control.ts';
+export type { AuditParameterTarget } from './executors.ts';
+export { type RoleGrant, RoleGrants, type TrainingRecord } from './grants.ts';
+export { adminMigrations } from './migrations.ts';
+export {
+  ADMIN_PRIVILEGES,
+  type AdminPrivilege,
+  PRIVILEGE_ROLES,
+  type Privilege,
+  privilegeCheckFor,
+} from './privileges.ts';
+export {
+  findRoleConflict,
+  isPrivileged,
+  isRole,
+  PRIVILEGED_ROLES,
+  type PrivilegedRole,
+  ROLE_NAMES,
+  ROLES,
+  type Role,
+} from './roles.ts';
+export { type AdminRoutesOptions, adminRoutes } from './routes.ts';
+export {
+  type AdminServices,
+  type AdminSettings,
+  type OpenAdminOptions,
+  openAdminServices,
+} from './service.ts';
+export type { AdminTables } from './tables.ts';
+export {
+  clientCertificateOf,
+  type MaintenanceTerminal,
+  MaintenanceTerminals,
+  type TerminalDecision,
+} from './terminals.ts';

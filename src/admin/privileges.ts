@@ -1,0 +1,48 @@
+/**
+ * The privilege check other modules inject (identity's PrivilegeCheck): each operator function is
+ * mapped onto the roles that may perform it. Reading the audit trail is for auditors only by default
+ * (JT2A 7.1.4 restricted audit review).
+ */
+import type { IdentityPrivilege, Principal, PrivilegeCheck } from '../identity/index.ts';
+import type { RoleGrants } from './grants.ts';
+import type { Role } from './roles.ts';
+
+export const ADMIN_PRIVILEGES = [
+  'audit.read',
+  'audit.export',
+  'alerts.read',
+  'approvals.read',
+  'training.record',
+  'terminals.manage',
+] as const;
+export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
+export type Privilege = IdentityPrivilege | AdminPrivilege;
+
+export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
+  'identity.applications.decide': ['ra_operator'],
+  'identity.accounts.unlock': ['system_operator', 'system_administrator'],
+  'identity.accounts.manage': ['system_administrator'],
+  'identity.sessions.revoke': ['security_officer', 'system_administrator'],
+  'audit.read': ['system_auditor'],
+  'audit.export': ['system_auditor'],
+  'alerts.read': ['system_auditor', 'security_officer', 'system_administrator'],
+  'approvals.read': ['security_officer', 'system_administrator', 'system_operator', 'system_auditor'],
+  'training.record': ['security_officer'],
+  'terminals.manage': ['security_officer'],
+};
+
+export async function userHasPrivilege(
+  grants: RoleGrants,
+  userId: string,
+  privilege: Privilege,
+): Promise<boolean> {
+  const roles = PRIVILEGE_ROLES[privilege];
+  if (roles === undefined) return false;
+  return grants.hasAnyRole(userId, roles);
+}
+
+/** The implementation of identity's PrivilegeCheck with role grants. */
+export function privilegeCheckFor(grants: RoleGrants): PrivilegeCheck {
+  return (principal: Principal, privilege: IdentityPrivilege) =>
+    userHasPrivilege(grants, principal.userId, privilege);
+}

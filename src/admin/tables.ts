@@ -1,0 +1,59 @@
+/** Tables owned by the admin module (migrations 0500–0599). */
+
+export interface RoleGrantTable {
+  id: string;
+  user_id: string;
+  role: string;
+  /** 1 for the four privileged roles; a partial unique index allows one live privileged grant per user. */
+  privileged: number;
+  granted_at: string;
+  granted_by: string;
+  /** The dual-control request that put the grant into effect (null for the initial bootstrap). */
+  approval_id: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface TrainingRecordTable {
+  id: string;
+  user_id: string;
+  topic: string;
+  trainer: string;
+  /** Date of the training, YYYY-MM-DD. */
+  trained_on: string;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+export interface ApprovalRequestTable {
+  id: string;
+  kind: string;
+  /** Canonical JSON of the validated payload (never secrets). */
+  payload: string;
+  requested_by: string;
+  requested_at: string;
+  expires_at: string;
+  /** pending → executing → approved | failed; pending → rejected | (expired when read after expiry). */
+  status: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** Canonical JSON of the executor's result, or the failure code. */
+  outcome: string | null;
+}
+
+export interface MaintenanceTerminalTable {
+  id: string;
+  label: string;
+  /** Hex SHA-256 of the terminal's client certificate (DER), lower case. */
+  certificate_sha256: string;
+  registered_at: string;
+  registered_by: string;
+  revoked_at: string | null;
+}
+
+export type AdminTables = {
+  admin_role_grants: RoleGrantTable;
+  admin_training_records: TrainingRecordTable;
+  admin_approval_requests: ApprovalRequestTable;
+  admin_maintenance_terminals: MaintenanceTerminalTable;
+};
