@@ -247,3 +247,17 @@ export async function loginWithTotp(
   harness.clock.advance(30_000);
   return seed;
 }
+
+/** A second identity service on the same installation with other settings (one token per process). */
+export function identityWith(harness: Harness, settings: Partial<IdentitySettings>): Identity {
+  return new Identity({
+    database: harness.shomei.database,
+    sealer: hsmSecretSealer(harness.shomei.crypto, harness.shomei.keys),
+    mailer: harness.mailer,
+    audit: harness.audit,
+    privileges: async () => false,
+    settings: { ...DEFAULT_IDENTITY_SETTINGS, publicUrl: 'http://localhost:8080', ...settings },
+    logger: createLogger({ level: 'silent' }),
+    clock: harness.clock.read,
+  });
+}
