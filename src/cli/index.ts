@@ -1,5 +1,7 @@
 /** The `shomei` command. Each subcommand lives in commands/; every command has --help. */
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './commands/admin.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { printError } from './output.ts';
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLifecycleCommands(program);
   registerKeyCommands(program);
+  registerAuditCommands(program);
+  registerAdminCommands(program);
   return program;
 }
 

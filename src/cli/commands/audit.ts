@@ -1,0 +1,182 @@
+/** `shomei audit …`: verify the chain or an archive, search, export, prune, checkpoint. */
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { openShomei, type Shomei } from '../../app/index.ts';
+import { parseSearchFilter, verifyAuditArchive } from '../../audit/index.ts';
+import { loadConfig } from '../../config/index.ts';
+import { shomeiError } from '../../errors/index.ts';
+import { createLogger } from '../../log/index.ts';
+import { printJson } from '../output.ts';
+
+/** Who runs the command on the server console; recorded as an operator in the trail. */
+function consoleOperator(explicit: string | undefined): string {
+  return explicit ?? `console:${userInfo().username}`;
+}
+
+async function withShomei<T>(work: (shomei: Shomei) => Promise<T>): Promise<T> {
+  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+  try {
+    return await work(shomei);
+  } finally {
+    await shomei.close();
+  }
+}
+
+function seqOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1) {
+    throw shomeiError(
+      'SHOMEI_CLI_INPUT_INVALID',
+      `${name} は正の整数です。`,
+      `${name} must be a positive integer.`,
+      {
+        status: 400,
+      },
+    );
+  }
+  return Number(value);
+}
+
+function verificationFailed(what: string, seq: number | undefined, reason: string): Error {
+  const where = seq === undefined ? '' : ` (record ${seq})`;
+  return shomeiError(
+    'SHOMEI_AUDIT_VERIFY_FAILED',
+    `${what}の検証に失敗しました${where}: ${reason}`,
+    `${what === '監査ログ' ? 'The audit log' : 'The archive'} failed verification${where}: ${reason}`,
+    { status: 422, details: { seq, reason } },
+  );
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('Audit trail / 監査ログ');
+
+  audit
+    .command('verify')
+    .description(
+      'Recompute the hash chain and checkpoints, or verify an exported archive offline / チェーンとチェックポイント、またはアーカイブを検証',
+    )
+    .option('--archive <file>', 'verify this archive file alone (no database or HSM needed)')
+    .action(async (options: { archive?: string }) => {
+      if (options.archive !== undefined) {
+        const result = verifyAuditArchive(path.resolve(options.archive));
+        printJson({
+          ok: result.ok,
+          firstBreak: result.firstBreak,
+          problems: result.problems,
+          range: result.manifest?.range ?? null,
+          archivedAt: result.manifest?.archivedAt ?? null,
+          installationId: result.manifest?.installationId ?? null,
+          signerPublicKeySha256: result.publicKeySha256,
+          timestamp: result.timestamp,
+          archiveSha256: result.archiveSha256,
+        });
+        if (!result.ok) {
+          throw verificationFailed(
+            'アーカイブ',
+            result.firstBreak?.seq,
+            result.firstBreak?.message ?? result.problems[0] ?? 'invalid',
+          );
+        }
+        return;
+      }
+      const result = await withShomei((shomei) => shomei.audit.verify());
+      printJson(result);
+      if (!result.ok) {
+        const problem = result.firstBreak ?? result.checkpoints.problems[0];
+        throw verificationFailed(
+          '監査ログ',
+          result.firstBreak?.seq ?? result.checkpoints.problems[0]?.throughSeq,
+          result.firstBreak?.message ?? (problem as { reason: string } | undefined)?.reason ?? 'invalid',
+        );
+      }
+    });
+
+  audit
+    .command('search')
+    .description('Search by time, type and actor; prints JSON lines / 日時・種別・利用者で検索 (JSON Lines)')
+    .option('--from <time>', 'from (inclusive), YYYY-MM-DD or ISO-8601')
+    .option('--to <time>', 'to (exclusive), YYYY-MM-DD or ISO-8601')
+    .option('--type <type>', 'event type, or a prefix such as auth.*')
+    .option('--actor <id>', 'actor id')
+    .option('--limit <n>', 'most records to print (default 1000)')
+    .option('--operator <name>', 'who is searching (recorded)')
+    .action(async (options: Record<string, string | undefined>) => {
+      const { operator, ...raw } = options;
+      const filter = parseSearchFilter(
+        Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+      );
+      await withShomei(async (shomei) => {
+        const events = await shomei.audit.search(filter);
+        for (const event of events) process.stdout.write(`${JSON.stringify(event)}\n`);
+        await shomei.audit.trail.append({
+          type: 'audit.read',
+          actor: { kind: 'operator', id: consoleOperator(operator) },
+          outcome: 'success',
+          details: { filter: { ...filter }, returned: events.length, via: 'cli' },
+        });
+      });
+    });
+
+  audit
+    .command('export')
+    .description(
+      'Write a signed, timestamped archive that verifies offline / 署名・タイムスタンプ付きアーカイブを書き出し',
+    )
+    .requiredOption('-o, --output <file>', 'archive file to write (must not exist)')
+    .option('--from <time>', 'from (inclusive), YYYY-MM-DD or ISO-8601')
+    .option('--to <time>', 'to (exclusive), YYYY-MM-DD or ISO-8601')
+    .option('--from-seq <n>', 'first sequence number')
+    .option('--through-seq <n>', 'last sequence number')
+    .option('--operator <name>', 'who exports (recorded)')
+    .action(async (options: Record<string, string | undefined>) => {
+      const range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number } = {};
+      if (options.from !== undefined) range.from = options.from;
+      if (options.to !== undefined) range.to = options.to;
+      const fromSeq = seqOption(options.fromSeq, '--from-seq');
+      const throughSeq = seqOption(options.throughSeq, '--through-seq');
+      if (fromSeq !== undefined) range.fromSeq = fromSeq;
+      if (throughSeq !== undefined) range.throughSeq = throughSeq;
+      const file = path.resolve(options.output!);
+      const result = await withShomei((shomei) =>
+        shomei.audit.exportArchive(file, range, consoleOperator(options.operator)),
+      );
+      printJson({
+        file,
+        exportId: result.exportId,
+        range: result.manifest.range,
+        count: result.manifest.count,
+        archiveSha256: result.archiveSha256,
+        signerPublicKeySha256: result.manifest.signer.publicKeySha256,
+        verified: result.verification.ok,
+      });
+    });
+
+  audit
+    .command('prune')
+    .description(
+      'Delete records already exported and verified, keeping a signed anchor / 書出し・検証済みの記録を削除',
+    )
+    .requiredOption('--through <seq>', 'last sequence number to delete')
+    .option('--operator <name>', 'who prunes (recorded)')
+    .action(async (options: { through: string; operator?: string }) => {
+      const through = seqOption(options.through, '--through');
+      const result = await withShomei((shomei) =>
+        shomei.audit.prune(through, consoleOperator(options.operator)),
+      );
+      printJson(result);
+    });
+
+  audit
+    .command('checkpoint')
+    .description('Sign and timestamp the chain head now / チェーンの先頭に今すぐ署名')
+    .action(async () => {
+      const checkpoint = await withShomei((shomei) => shomei.audit.checkpointer.checkpoint('manual'));
+      printJson({
+        id: checkpoint?.id,
+        throughSeq: checkpoint?.payload.throughSeq,
+        headHash: checkpoint?.payload.headHash,
+        timestamped: checkpoint?.timestampToken !== null,
+      });
+    });
+}
