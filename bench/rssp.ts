@@ -1,0 +1,195 @@
+/**
+ * signatures/signHash throughput over HTTP on loopback (a real listener, keep-alive fetch) with 1, 10
+ * and 100 hashes per SAD, next to CryptoModule.signDigest's raw rate measured in this run, for ECDSA
+ * P-256 and RSA-2048. Prints ratios; the target is ≥ 0.7 of raw with 100 hashes per SAD.
+ *
+ * SADs for the signHash runs are stored through the Signature Activation Module ahead of each run,
+ * so that the timed part is signHash alone; credentials/authorize (argon2id PIN + TOTP) is measured
+ * separately as authorisations per second.
+ *
+ *   npx tsx bench/rssp.ts [seconds-per-measurement]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { generate as generateTotp } from 'otplib';
+import { initialise, openShomei } from '../src/app/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import type { KeyAlgorithm } from '../src/crypto/index.ts';
+import { createLogger } from '../src/log/index.ts';
+import {
+  type Clock,
+  createRemoteSignatureService,
+  DEFAULT_RSSP_SETTINGS,
+  registerRsspRoutes,
+} from '../src/rssp/index.ts';
+import { secretHash } from '../src/rssp/secrets.ts';
+
+const seconds = Number(process.argv[2] ?? 3);
+const home = mkdtempSync(path.join(tmpdir(), 'shomei-bench-rssp-'));
+const config = loadConfig({ SHOMEI_HOME: home, SHOMEI_PKCS11_SESSIONS: '2', SHOMEI_LOG_LEVEL: 'silent' });
+await initialise(config);
+const shomei = await openShomei(config, createLogger({ level: 'silent' }));
+
+let offsetMs = 0;
+const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
+const users = {
+  verifyPassword: async (u: string, p: string) => (p === 'bench-password' ? { userId: u } : undefined),
+};
+// Certificates come from the tests' in-memory CA (selfCertify below): the bench measures signing, not issuance.
+const rssp = createRemoteSignatureService({
+  database: shomei.database,
+  crypto: shomei.crypto,
+  keys: shomei.keys,
+  audit: shomei.audit.trail,
+  clock,
+  users,
+  settings: { ...DEFAULT_RSSP_SETTINGS, publicUrl: 'http://127.0.0.1' },
+});
+const app = Fastify({ logger: false });
+await registerRsspRoutes(app, rssp);
+const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+async function rate(concurrency: number, once: () => Promise<number>): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) count += await once();
+    }),
+  );
+  return count / seconds;
+}
+
+async function post(method: string, token: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${base}/csc/v2/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200) throw new Error(`${method}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const SIGN_ALGO: Record<string, string> = {
+  'EC-P256': '1.2.840.10045.4.3.2',
+  'RSA-2048': '1.2.840.113549.1.1.11',
+};
+
+async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<void> {
+  const userId = `bench-${algorithm}`;
+  const created = await rssp.credentials.create({ userId, algorithm, subject: `CN=${userId}, C=JP` });
+  const credential = created.credential;
+  await selfCertify(credential.credential_id);
+  await rssp.credentials.setPin(credential.credential_id, userId, '246813');
+  const { secret } = await rssp.credentials.enrolTotp(credential.credential_id, userId);
+  const login = await fetch(`${base}/csc/v2/auth/login`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${userId}:bench-password`).toString('base64')}`,
+    },
+    body: '{}',
+  });
+  const token = ((await login.json()) as { access_token: string }).access_token;
+  const keyId = credential.key_id!;
+  const digest = randomBytes(32);
+
+  const raw = await rate(4, async () => {
+    await shomei.crypto.signDigest(keyId, digest, { digestAlgorithm: 'SHA-256' });
+    return 1;
+  });
+  console.log(
+    `\n${algorithm}: CryptoModule.signDigest raw ${raw.toFixed(0)} signatures/s (4 in flight, 2 sessions)`,
+  );
+
+  for (const perSad of [1, 10, 100]) {
+    // Raw rate next to each measurement: on a shared machine the load moves between rows.
+    const raw = await rawRate();
+    // About `seconds` worth of signatures at the raw rate, each batch under its own pre-stored SAD.
+    const batches = Math.max(8, Math.ceil((raw * seconds) / perSad));
+    const sads: { sad: string; hashes: string[] }[] = [];
+    for (let i = 0; i < batches; i += 1) {
+      const hashes = Array.from({ length: perSad }, () => randomBytes(32));
+      const sad = randomBytes(32).toString('base64url');
+      await rssp.activation.storeSad(secretHash(`sad:${sad}`), {
+        credentialId: credential.credential_id,
+        userId,
+        clientId: null,
+        numSignatures: perSad,
+        hashes,
+        hashAlgorithmOid: '2.16.840.1.101.3.4.2.1',
+        authMethod: 'bench',
+        lifetimeSeconds: 3600,
+      });
+      sads.push({ sad, hashes: hashes.map((h) => h.toString('base64')) });
+    }
+    let next = 0;
+    let signed = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let entry = sads[next++]; entry !== undefined; entry = sads[next++]) {
+          const result = await post('signatures/signHash', token, {
+            credentialID: credential.credential_id,
+            SAD: entry.sad,
+            hashes: entry.hashes,
+            signAlgo: SIGN_ALGO[algorithm],
+          });
+          signed += (result.signatures as string[]).length;
+        }
+      }),
+    );
+    const http = signed / ((performance.now() - start) / 1000);
+    console.log(
+      `  ${String(perSad).padStart(3)} hashes per SAD: signHash over HTTP ${http.toFixed(0).padStart(6)}/s, raw ${raw.toFixed(0).padStart(6)}/s, ratio ${(http / raw).toFixed(2)}  (load ${loadavg()[0]!.toFixed(1)})`,
+    );
+  }
+
+  // credentials/authorize: argon2id PIN check + TOTP, one at a time (each needs a fresh time step).
+  const start = performance.now();
+  const rounds = 10;
+  for (let i = 0; i < rounds; i += 1) {
+    offsetMs += 30_000;
+    const otp = await generateTotp({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
+    await post('credentials/authorize', token, {
+      credentialID: credential.credential_id,
+      numSignatures: 1,
+      hashes: [randomBytes(32).toString('base64')],
+      hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+      authData: [
+        { id: 'PIN', value: '246813' },
+        { id: 'OTP', value: otp },
+      ],
+    });
+  }
+  const perSecond = rounds / ((performance.now() - start) / 1000);
+  console.log(`  credentials/authorize (argon2id PIN + TOTP): ${perSecond.toFixed(1)} authorisations/s`);
+}
+
+/** Installs a certificate for the bench credential, issued by a throw-away CA key in Node memory. */
+async function selfCertify(credentialId: string): Promise<void> {
+  const { TestCertificateAuthority } = await import('../test/rssp/fixture.ts');
+  const ca = await TestCertificateAuthority.create();
+  const request = await rssp.credentials.require(credentialId);
+  const { buildCsr } = await import('../src/pki/index.ts');
+  const { digestSignerFor } = await import('../src/crypto/index.ts');
+  const csr = await buildCsr(await digestSignerFor(shomei.crypto, request.key_id!), [
+    { type: 'CN', value: 'bench' },
+  ]);
+  const issued = await ca.requestCertificate({ csr });
+  await rssp.credentials.installCertificate(credentialId, issued.certificate, issued.chain, 'bench');
+}
+
+try {
+  console.log(`shomei rssp bench: ${seconds} s per measurement, Node ${process.version}`);
+  await benchAlgorithm('EC-P256');
+  await benchAlgorithm('RSA-2048');
+} finally {
+  await app.close();
+  await shomei.close();
+  rmSync(home, { recursive: true, force: true });
+}
