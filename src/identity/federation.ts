@@ -130,8 +130,17 @@ export class FederatedLogin {
         idTokenExpected: true,
       });
       claims = tokens.claims() as Record<string, unknown> | undefined;
-    } catch {
-      return this.fail('code-exchange-or-token-invalid', context);
+      if (claims !== undefined && typeof claims.sub === 'string' && claims.email === undefined) {
+        // Many providers return scope claims (email) only from the UserInfo endpoint.
+        const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        claims = { ...claims, email: info.email, email_verified: info.email_verified };
+      }
+    } catch (error) {
+      // Library error codes (e.g. OAUTH_JWT_CLAIM_COMPARISON_FAILED) name the check that failed, never secrets.
+      const code = (error as { code?: unknown }).code;
+      return this.fail('code-exchange-or-token-invalid', context, undefined, {
+        check: typeof code === 'string' ? code : (error as Error).name,
+      });
     }
     if (claims === undefined || typeof claims.sub !== 'string') return this.fail('no-id-token', context);
     const assertion: FederatedAssertion = {
@@ -207,6 +216,7 @@ export class FederatedLogin {
     reason: string,
     context: RequestContext,
     assertion?: FederatedAssertion,
+    extra: Record<string, unknown> = {},
   ): Promise<never> {
     await this.audit.append({
       type: 'auth.login',
@@ -218,6 +228,7 @@ export class FederatedLogin {
         reason,
         issuer: this.settings.issuer,
         ...(assertion === undefined ? {} : { acr: assertion.acr, amr: assertion.amr }),
+        ...extra,
       },
     });
     throw federationFailed(reason);
