@@ -36,6 +36,7 @@ import {
 } from '../identity/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
+import { checkTokenEnvironment, createOpsServices, type OpsServices } from '../ops/index.ts';
 import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
@@ -71,6 +72,8 @@ export interface Shomei {
   readonly identity: Identity;
   /** Outgoing mail (SMTP, or the development outbox). */
   readonly mailer: Mailer;
+  /** Clock guard, environment marks, cluster-wide locks, operations settings (TLS, NTP, metrics). */
+  readonly ops: OpsServices;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,9 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
   } finally {
     releaseLibrary(config.pkcs11.modulePath);
   }
+  // The token says which environment it serves; a token of another one is refused before the
+  // database is touched (criteria 2.1.3 (16), 2.2.5 (4)).
+  await markTokenEnvironment(config);
 
   const database = openDatabase(config.databaseUrl);
   try {
@@ -136,6 +142,20 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
     return { createdToken, appliedMigrations, installationId: installationId! };
   } finally {
     await database.close();
+  }
+}
+
+async function markTokenEnvironment(config: ShomeiConfig): Promise<void> {
+  const crypto = CryptoModule.open({
+    modulePath: config.pkcs11.modulePath,
+    tokenLabel: config.pkcs11.tokenLabel,
+    userPin: readPinFile(config.pkcs11.pinFile).userPin,
+    sessions: 1,
+  });
+  try {
+    await checkTokenEnvironment(crypto, config.environment, { markIfUnmarked: true });
+  } finally {
+    crypto.close();
   }
 }
 
@@ -230,6 +250,7 @@ export async function openShomei(
       sessions: config.pkcs11.sessions,
     });
     const opened = crypto;
+    await checkTokenEnvironment(opened, config.environment, { markIfUnmarked: false });
     const keys = new KeyRegistry(database.db);
     // The embedded TSA and the mailer are built after the audit trail they record to, so the
     // checkpointer and the alert monitor reach them through these late-bound references.
@@ -329,6 +350,7 @@ export async function openShomei(
       tsa,
       identity,
       mailer,
+      ops: createOpsServices(config.environment, database),
       async close() {
         await mailer.close();
         try {

@@ -5,6 +5,7 @@ import type { Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
 import { authenticateRequests, identityRoutes } from '../identity/index.ts';
 import { devOutboxRoutes, OutboxMailer } from '../mail/index.ts';
+import { registerOpsHttp, type TlsMaterial } from '../ops/index.ts';
 import { registerRsspRoutes } from '../rssp/index.ts';
 import { tsaRoutes } from '../tsa/index.ts';
 import { handleError } from './errors.ts';
@@ -12,37 +13,50 @@ import { handleError } from './errors.ts';
 export interface ServerOptions {
   /** Largest request body accepted anywhere (bytes); routes that take documents may set their own. */
   readonly bodyLimit?: number;
+  /** Terminate TLS here (and ask for client certificates when a client CA is given); see src/ops. */
+  readonly tls?: TlsMaterial;
 }
 
 export async function buildServer(shomei: Shomei, options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const base = {
     loggerInstance: shomei.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     disableRequestLogging: false,
     trustProxy: false,
-  });
+  };
+  const tls = options.tls;
+  // Client certificates are asked for but not demanded at the handshake, so /healthz and the UI stay
+  // reachable; the routes that need one refuse without it (registerOpsHttp, admin terminals).
+  const app = (tls === undefined
+    ? Fastify(base)
+    : Fastify({
+        ...base,
+        https: {
+          key: tls.key,
+          cert: tls.cert,
+          minVersion: 'TLSv1.2' as const,
+          ...(tls.clientCa === undefined
+            ? {}
+            : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }),
+        },
+      })) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
   // Session cookie → request.principal, and CSRF checks, for every route (identity module).
   await app.register(authenticateRequests, { identity: shomei.identity });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const checks: Record<string, 'ok' | 'failed'> = {};
-    try {
-      await shomei.database.db.selectFrom('installation').select('id').executeTakeFirst();
-      checks.database = 'ok';
-    } catch {
-      checks.database = 'failed';
-    }
-    try {
-      await shomei.crypto.listKeys();
-      checks.hsm = 'ok';
-    } catch {
-      checks.hsm = 'failed';
-    }
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
+  // Secure headers, client certificates, metrics, /readyz (database, HSM, TSA, clock), /api/environment.
+  await registerOpsHttp(app, {
+    settings: shomei.ops.settings,
+    environment: shomei.config.environment,
+    tlsEnabled: tls !== undefined,
+    clientCertificates: tls?.clientCa !== undefined,
+    database: shomei.database,
+    crypto: shomei.crypto,
+    clock: shomei.ops.clock,
   });
+  shomei.ops.clock.start();
+  app.addHook('onClose', async () => shomei.ops.clock.stop());
   // Embedded CA publication (/pki/ca, /pki/crl, /pki/ocsp) and the RFC 3161 TSA (/tsa).
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { initialise, openShomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
+import { assertTlsConfigured, loadOpsSettings, prepareTls } from '../../ops/index.ts';
 import { buildServer } from '../../server/index.ts';
 import { printJson } from '../output.ts';
 
@@ -29,9 +30,13 @@ export function registerLifecycleCommands(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
+      // Production without TLS stops here, before anything is created (src/ops/tls.ts).
+      const ops = loadOpsSettings();
+      assertTlsConfigured(ops, config.environment);
       await initialise(config, logger);
       const shomei = await openShomei(config, logger);
-      const server = await buildServer(shomei);
+      const tls = await prepareTls(ops, config.home, config.environment, shomei.ca);
+      const server = await buildServer(shomei, tls === undefined ? {} : { tls });
       const stop = async (): Promise<void> => {
         await server.close();
         await shomei.close();
@@ -40,7 +45,9 @@ export function registerLifecycleCommands(program: Command): void {
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
       const address = await server.listen({ host: config.http.host, port: config.http.port });
-      process.stdout.write(`shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`);
+      process.stdout.write(
+        `shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`,
+      );
       await new Promise<never>(() => {});
     });
 

@@ -1,0 +1,40 @@
+/**
+ * Production operation: TLS and mutual TLS, environment separation, backups, clock health,
+ * metrics, readiness and cluster-wide locks for scheduled jobs.
+ */
+export {
+  BACKUP_FORMAT,
+  BACKUP_KEY_PURPOSE,
+  type BackupManifest,
+  type BackupVerification,
+  createBackup,
+  restoreBackup,
+  verifyBackup,
+} from './backup.ts';
+export { ClockGuard, type ClockSettings, type ClockState } from './clock.ts';
+export { advisoryKey, type ClusterLockResult, withClusterLock } from './cluster-lock.ts';
+export {
+  checkTokenEnvironment,
+  type EnvironmentMarks,
+  environmentMarks,
+  environmentMismatch,
+  TOKEN_MARKER_PREFIX,
+  tokenEnvironments,
+} from './environment.ts';
+export {
+  type OpsHttpOptions,
+  registerOpsHttp,
+  type VerifiedClientCertificate,
+  verifiedClientCertificate,
+} from './http.ts';
+export { type OpsMetrics, opsMetrics } from './metrics.ts';
+export { createOpsServices, type OpsServices } from './service.ts';
+export { loadOpsSettings, type OpsSettings } from './settings.ts';
+export { parseNtpServer, querySntp, type SntpResult } from './sntp.ts';
+export {
+  assertTlsConfigured,
+  embeddedTlsPaths,
+  ensureEmbeddedTlsCertificate,
+  prepareTls,
+  type TlsMaterial,
+} from './tls.ts';

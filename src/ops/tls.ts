@@ -1,0 +1,166 @@
+/**
+ * TLS for the server (criterion 2.2.5 (1)–(3)). Either the operator's files (SHOMEI_TLS_CERT and
+ * SHOMEI_TLS_KEY, as with any web server), or on the embedded default a certificate from the embedded
+ * CA. Node's TLS stack (OpenSSL without a PKCS#11 engine/provider) cannot use a private key that
+ * stays in the HSM, so the TLS key is the one key kept in a file (0600, never in backups); the CA
+ * that certifies it does keep its key in the HSM (ADR 011).
+ */
+import { webcrypto } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as x509 from '@peculiar/x509';
+import type { CertificateAuthority } from '../ca/index.ts';
+import { shomeiError } from '../errors/index.ts';
+import { publicKeySha256, toPem } from '../pki/index.ts';
+import type { OpsSettings } from './settings.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+export interface TlsMaterial {
+  readonly key: Buffer;
+  /** Leaf first, then the chain. */
+  readonly cert: Buffer;
+  /** CAs whose client certificates are accepted (mutual TLS); undefined: none asked for. */
+  readonly clientCa: Buffer | undefined;
+  /** Where the material came from, for the start-up message and the compliance report. */
+  readonly source: 'files' | 'embedded-ca';
+}
+
+/** Files of the embedded TLS certificate inside the data directory. */
+export function embeddedTlsPaths(home: string): { key: string; cert: string; caBundle: string } {
+  return {
+    key: path.join(home, 'secrets', 'tls-server-key.pem'),
+    cert: path.join(home, 'tls', 'server-cert.pem'),
+    caBundle: path.join(home, 'tls', 'ca-root.pem'),
+  };
+}
+
+function writeAtomically(file: string, content: string, mode: number): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, content, { mode });
+  chmodSync(temp, mode);
+  renameSync(temp, file);
+}
+
+function readSetting(file: string, setting: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 ${setting} のファイルを読めません: ${file}`,
+      `Setting ${setting} names a file that cannot be read: ${file}`,
+      { status: 500, details: { setting } },
+    );
+  }
+}
+
+/** True when the stored certificate still fits: present, 30+ days left, the same DNS names. */
+function embeddedCertificateCurrent(certFile: string, keyFile: string, dnsNames: readonly string[]): boolean {
+  if (!existsSync(certFile) || !existsSync(keyFile)) return false;
+  try {
+    const pem = readFileSync(certFile, 'utf8');
+    const end = '-----END CERTIFICATE-----';
+    const leaf = new x509.X509Certificate(pem.slice(0, pem.indexOf(end) + end.length));
+    if (leaf.notAfter.getTime() - Date.now() < 30 * 86_400_000) return false;
+    const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
+    const names = (san?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value);
+    return names.length === dnsNames.length && dnsNames.every((n) => names.includes(n));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes sure the embedded TLS certificate exists: a fresh P-256 key in a 0600 file, certified by the
+ * embedded issuing CA for `dnsNames`. The CA is told the key is approved (it is not an HSM key the CA
+ * would otherwise recognise) by passing its public-key fingerprint.
+ */
+export async function ensureEmbeddedTlsCertificate(
+  home: string,
+  ca: CertificateAuthority,
+  dnsNames: readonly string[],
+): Promise<void> {
+  const files = embeddedTlsPaths(home);
+  if (embeddedCertificateCurrent(files.cert, files.key, dnsNames)) return;
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${dnsNames[0]}, O=shomei`,
+    keys,
+    signingAlgorithm: algorithm,
+  });
+  const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const prepared = await ca.prepare(
+    {
+      csr: Buffer.from(csr.rawData),
+      profile: 'tls-server',
+      altNames: { dnsNames },
+      actor: { kind: 'process', id: 'shomei-tls' },
+    },
+    publicKeySha256(spki),
+  );
+  await ca.store(prepared);
+  const [issuing, root] = await ca.chain();
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  // Key first, then the certificate: a crash in between leaves a key without a certificate, which the
+  // next start replaces, never a certificate whose key is missing.
+  writeAtomically(files.key, toPem(pkcs8, 'PRIVATE KEY'), 0o600);
+  writeAtomically(
+    files.cert,
+    toPem(prepared.row.certificate, 'CERTIFICATE') + toPem(issuing!, 'CERTIFICATE'),
+    0o644,
+  );
+  writeAtomically(files.caBundle, toPem(root!, 'CERTIFICATE'), 0o644);
+}
+
+/**
+ * The TLS material the server listens with, or undefined for plain HTTP. Production refuses to run
+ * without TLS; so does any environment that asks for client certificates.
+ */
+export async function prepareTls(
+  settings: OpsSettings,
+  home: string,
+  environment: string,
+  ca: CertificateAuthority,
+): Promise<TlsMaterial | undefined> {
+  const tls = settings.tls;
+  const clientCa =
+    tls.clientCaFile === undefined ? undefined : readSetting(tls.clientCaFile, 'SHOMEI_TLS_CLIENT_CA');
+  if (tls.certFile !== undefined && tls.keyFile !== undefined) {
+    return {
+      key: readSetting(tls.keyFile, 'SHOMEI_TLS_KEY'),
+      cert: readSetting(tls.certFile, 'SHOMEI_TLS_CERT'),
+      clientCa,
+      source: 'files',
+    };
+  }
+  if (tls.embedded) {
+    await ensureEmbeddedTlsCertificate(home, ca, tls.dnsNames);
+    const files = embeddedTlsPaths(home);
+    return { key: readFileSync(files.key), cert: readFileSync(files.cert), clientCa, source: 'embedded-ca' };
+  }
+  assertTlsConfigured(settings, environment);
+  return undefined;
+}
+
+/**
+ * Checked before anything is initialised: production refuses to run without TLS, and so does any
+ * environment that asks for client certificates.
+ */
+export function assertTlsConfigured(settings: OpsSettings, environment: string): void {
+  const tls = settings.tls;
+  if (tls.embedded || tls.certFile !== undefined) return;
+  if (environment === 'production' || tls.clientCaFile !== undefined) {
+    throw shomeiError(
+      'SHOMEI_TLS_REQUIRED',
+      '本番環境 (またはクライアント証明書を要求する構成) では TLS が必要です: SHOMEI_TLS_CERT と SHOMEI_TLS_KEY、または SHOMEI_TLS_EMBEDDED=true を設定してください。',
+      'TLS is required in production (and whenever client certificates are asked for): set SHOMEI_TLS_CERT and SHOMEI_TLS_KEY, or SHOMEI_TLS_EMBEDDED=true.',
+      { status: 500, details: { setting: 'SHOMEI_TLS_CERT' } },
+    );
+  }
+}
