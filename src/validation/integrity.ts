@@ -1,0 +1,88 @@
+/**
+ * The cryptographic core shared by signatures and timestamp tokens (ETSI EN 319 102-1 §5.2.7
+ * "cryptographic verification"): the signer certificate named by the SignerInfo and bound by the
+ * ESS signing-certificate attribute, the message-digest over the signed content, and the signature
+ * value over the signed attributes.
+ */
+import { createHash } from 'node:crypto';
+import {
+  certificateFacts,
+  cmsSignatureAlgorithm,
+  type ParsedCertificate,
+  verifySignature,
+} from '../pki/index.ts';
+import {
+  findSignerCertificate,
+  type HashName,
+  messageDigestOf,
+  type ParsedCms,
+  signingCertificateReference,
+} from './cms.ts';
+
+export type IntegrityOutcome =
+  | { readonly ok: true; readonly signer: ParsedCertificate; readonly signingCertificateBound: boolean }
+  | {
+      readonly ok: false;
+      readonly failure:
+        | 'no-signer-certificate'
+        | 'signing-certificate-mismatch'
+        | 'unsupported-digest'
+        | 'no-message-digest'
+        | 'hash-mismatch'
+        | 'signature-invalid';
+      readonly signer?: ParsedCertificate;
+    };
+
+/**
+ * `contentDigest(hash)` gives the digest of the signed content (the byte ranges, the detached file
+ * or the encapsulated TSTInfo); `content` is needed only for signatures without signed attributes.
+ */
+export function checkIntegrity(
+  cms: ParsedCms,
+  pool: readonly ParsedCertificate[],
+  contentDigest: (hash: HashName) => Buffer,
+  content?: () => Uint8Array,
+): IntegrityOutcome {
+  const info = cms.signerInfo;
+  const signer = findSignerCertificate(info, [...cms.certificates, ...pool]);
+  if (signer === undefined) return { ok: false, failure: 'no-signer-certificate' };
+  const reference = signingCertificateReference(info);
+  if (reference === 'malformed') return { ok: false, failure: 'signing-certificate-mismatch', signer };
+  if (reference !== undefined) {
+    const hash = createHash(reference.hashAlgorithm).update(signer.der).digest();
+    const serialOk =
+      reference.serialNumber === undefined ||
+      reference.serialNumber === certificateFacts(signer).serialNumber;
+    if (!hash.equals(reference.hash) || !serialOk)
+      return { ok: false, failure: 'signing-certificate-mismatch', signer };
+  }
+  if (cms.digestAlgorithm === undefined) return { ok: false, failure: 'unsupported-digest', signer };
+  let algorithm: ReturnType<typeof cmsSignatureAlgorithm>;
+  try {
+    algorithm = cmsSignatureAlgorithm(info.signatureAlgorithm, info.digestAlgorithm);
+  } catch {
+    return { ok: false, failure: 'unsupported-digest', signer };
+  }
+  const signature = new Uint8Array(info.signature.buffer);
+  const publicKey = certificateFacts(signer).publicKey;
+  const verify = (data: Uint8Array): boolean => {
+    try {
+      return verifySignature(publicKey, algorithm, data, signature);
+    } catch {
+      return false;
+    }
+  };
+  if (cms.signedAttributes === undefined) {
+    // A signature without attributes signs the content directly (openssl cms -noattr, old tools).
+    if (content === undefined) return { ok: false, failure: 'no-message-digest', signer };
+    return verify(content())
+      ? { ok: true, signer, signingCertificateBound: false }
+      : { ok: false, failure: 'signature-invalid', signer };
+  }
+  const messageDigest = messageDigestOf(info);
+  if (messageDigest === undefined) return { ok: false, failure: 'no-message-digest', signer };
+  if (!messageDigest.equals(contentDigest(cms.digestAlgorithm)))
+    return { ok: false, failure: 'hash-mismatch', signer };
+  if (!verify(cms.signedAttributes)) return { ok: false, failure: 'signature-invalid', signer };
+  return { ok: true, signer, signingCertificateBound: reference !== undefined };
+}

@@ -1,0 +1,100 @@
+/**
+ * The public verification API: POST /api/verify (no login), a PDF or a detached CAdES signature as
+ * the raw body (application/pdf, application/pkcs7-signature with ?data in multipart) or as
+ * multipart/form-data fields `file` and `data`; JSON report, or HTML with ?format=html&lang=ja|en.
+ */
+import type { FastifyInstance } from 'fastify';
+import { isShomeiError } from '../errors/index.ts';
+import { inputTooLarge, unusableInput } from './errors.ts';
+import { renderHtmlReport } from './html.ts';
+import type { ValidationReport } from './types.ts';
+import { validateDocument } from './validate.ts';
+
+export interface ValidationRoutesOptions {
+  /** The trust anchors (DER) of this installation, read per request so that a rotation takes effect. */
+  readonly trustAnchors: () => Promise<readonly Uint8Array[]>;
+  /** Largest request body (default 32 MiB). */
+  readonly bodyLimit?: number;
+  /** Allow online OCSP/CRL fetching when a request asks for it with ?online=true (default false). */
+  readonly allowOnline?: boolean;
+}
+
+const DEFAULT_LIMIT = 32 * 1024 * 1024;
+const MAX_PARTS = 4;
+
+async function multipartFiles(
+  body: Buffer,
+  contentType: string,
+): Promise<{ file?: Uint8Array; data?: Uint8Array; name?: string }> {
+  let form: FormData;
+  try {
+    // Node's own multipart parser (undici); the body is already size-limited by Fastify.
+    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw unusableInput('malformed multipart/form-data');
+  }
+  const out: { file?: Uint8Array; data?: Uint8Array; name?: string } = {};
+  let count = 0;
+  for (const [key, value] of form.entries()) {
+    count += 1;
+    if (count > MAX_PARTS) throw unusableInput('too many form parts');
+    if (typeof value === 'string') continue;
+    const bytes = new Uint8Array(await value.arrayBuffer());
+    if (key === 'file') {
+      out.file = bytes;
+      if (value.name) out.name = value.name.slice(0, 200);
+    } else if (key === 'data') out.data = bytes;
+  }
+  return out;
+}
+
+export async function validationRoutes(
+  app: FastifyInstance,
+  options: ValidationRoutesOptions,
+): Promise<void> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_LIMIT;
+  for (const type of [
+    'application/pdf',
+    'application/pkcs7-signature',
+    'application/octet-stream',
+    'multipart/form-data',
+  ]) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
+  }
+  app.post('/api/verify', { bodyLimit }, async (request, reply) => {
+    const query = (request.query ?? {}) as Record<string, string | undefined>;
+    const lang = query.lang === 'en' ? 'en' : 'ja';
+    const contentType = request.headers['content-type'] ?? '';
+    if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+      throw unusableInput(
+        'send the document as application/pdf, application/pkcs7-signature or multipart/form-data',
+      );
+    }
+    if (request.body.length > bodyLimit) throw inputTooLarge('request', request.body.length, bodyLimit);
+    const parts = contentType.startsWith('multipart/form-data')
+      ? await multipartFiles(request.body, contentType)
+      : { file: request.body as Uint8Array };
+    if (parts.file === undefined) throw unusableInput('the form has no "file" part');
+    let report: ValidationReport;
+    try {
+      report = await validateDocument(parts.file, parts.data, {
+        trustAnchors: await options.trustAnchors(),
+        online: options.allowOnline === true && query.online === 'true',
+        ...(parts.name ? { name: parts.name } : {}),
+      });
+    } catch (error) {
+      if (isShomeiError(error)) throw error;
+      throw unusableInput('the document could not be parsed');
+    }
+    if (query.format === 'html') {
+      return reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-disposition', `inline; filename="verification-report-${lang}.html"`)
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+        .send(renderHtmlReport(report, lang));
+    }
+    return reply.header('content-type', 'application/json; charset=utf-8').send(report);
+  });
+}
