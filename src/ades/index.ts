@@ -4,6 +4,11 @@
  */
 export { archiveTimestampInput, atsHashIndexV3 } from './archive-timestamp.ts';
 export {
+  type EmbeddedCertificateAuthority,
+  embeddedRevocationSource,
+  ocspRequestFor,
+} from './authority-revocation.ts';
+export {
   type CadesExtensionOptions,
   type CadesPrepareOptions,
   type CompleteCadesOptions,
@@ -22,6 +27,12 @@ export {
   type PreparedCmsSignature,
   prepareCmsSignature,
 } from './cms-signature.ts';
+export {
+  type EmbeddedSigning,
+  type EmbeddedSigningDependencies,
+  openEmbeddedSigning,
+  PROVIDER_SEAL_PURPOSE,
+} from './embedded-signing.ts';
 export {
   JIS_LEVEL_NAMES,
   levelAtLeast,

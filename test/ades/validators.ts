@@ -1,4 +1,5 @@
 /** Outside validators for the ades tests: pdfsig with an NSS database, qpdf, openssl cms / ts. */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { listSignatures } from '../../src/pdf/index.ts';
@@ -55,7 +56,13 @@ export async function signedRangeFiles(
   file: string,
   index: number,
   dir: string,
-): Promise<{ content: string; cms: string; cmsBytes: Buffer; subFilter: string | undefined }> {
+): Promise<{
+  content: string;
+  contentLength: number;
+  cms: string;
+  cmsBytes: Buffer;
+  subFilter: string | undefined;
+}> {
   const signatures = await listSignatures(file);
   const signature = signatures[index];
   if (signature?.byteRange === undefined) throw new Error(`no signature #${index}`);
@@ -65,7 +72,13 @@ export async function signedRangeFiles(
   const cms = path.join(dir, `sig-${index}.der`);
   writeFileSync(content, Buffer.concat([bytes.subarray(a, a + b), bytes.subarray(c, c + d)]));
   writeFileSync(cms, signature.cms);
-  return { content, cms, cmsBytes: Buffer.from(signature.cms), subFilter: signature.subFilter };
+  return {
+    content,
+    contentLength: a + b,
+    cms,
+    cmsBytes: Buffer.from(signature.cms),
+    subFilter: signature.subFilter,
+  };
 }
 
 export function opensslCmsVerify(

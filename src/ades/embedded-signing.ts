@@ -1,0 +1,112 @@
+/**
+ * The embedded default for signing: the provider's e-seal key (in the HSM) with its certificate
+ * from the embedded CA, the embedded TSA for timestamps, and the embedded CA for revocation data.
+ * Set up on first use (idempotent), so `shomei sign` works right after `shomei init`. The CA and
+ * TSA tables must exist (their migrations are part of the application's list).
+ */
+import { CertificateAuthority, loadCaSettings } from '../ca/index.ts';
+import type { ShomeiConfig } from '../config/index.ts';
+import type { CryptoModule, DigestSigner, KeyAlgorithm } from '../crypto/index.ts';
+import { digestSignerFor } from '../crypto/index.ts';
+import { buildCsr, type NameAttribute } from '../pki/index.ts';
+import type { Database, KeyRegistry } from '../store/index.ts';
+import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
+import { embeddedRevocationSource } from './authority-revocation.ts';
+import type { TimestampAuthority } from './timestamp.ts';
+import type { RevocationSource } from './validation-data.ts';
+
+export const PROVIDER_SEAL_PURPOSE = 'provider-e-seal';
+const PROVIDER_SEAL_ALGORITHM: KeyAlgorithm = 'RSA-2048';
+const PROVIDER_SEAL_SUBJECT: readonly NameAttribute[] = [
+  { type: 'C', value: 'JP' },
+  { type: 'O', value: 'shomei' },
+  { type: 'CN', value: 'shomei 電子契約サービス e-seal (TEST)' },
+];
+
+export interface EmbeddedSigningDependencies {
+  readonly config: ShomeiConfig;
+  readonly database: Database;
+  readonly crypto: CryptoModule;
+  readonly keys: KeyRegistry;
+}
+
+export interface EmbeddedSigning {
+  readonly signer: DigestSigner;
+  /** Provider e-seal certificate first, then issuing CA and root (DER). */
+  readonly certificateChain: readonly Buffer[];
+  readonly tsa: TimestampAuthority;
+  readonly revocationSource: RevocationSource;
+  readonly ca: CertificateAuthority;
+  /** The embedded root certificate (DER): the trust anchor a verifier needs. */
+  readonly root: Buffer;
+  /** The TSA certificate and its CA chain (DER). */
+  readonly tsaCertificates: readonly Buffer[];
+}
+
+async function providerSeal(
+  deps: EmbeddedSigningDependencies,
+  ca: CertificateAuthority,
+): Promise<{ signer: DigestSigner; certificate: Buffer }> {
+  const [record] = await deps.keys.findActiveByPurpose(PROVIDER_SEAL_PURPOSE);
+  if (record !== undefined) {
+    const [issued] = await ca.list({ keyId: record.key_id, status: 'valid', profile: 'e-seal' });
+    const signer = await digestSignerFor(deps.crypto, record.key_id);
+    if (issued !== undefined && issued.notAfter.getTime() > Date.now())
+      return { signer, certificate: issued.der };
+    const renewed = await ca.issue({
+      csr: await buildCsr(signer, PROVIDER_SEAL_SUBJECT),
+      profile: 'e-seal',
+      actor: { kind: 'process', id: 'shomei-sign' },
+    });
+    return { signer, certificate: renewed.der };
+  }
+  const key = await deps.crypto.generateSigningKey(PROVIDER_SEAL_ALGORITHM, 'shomei-provider-e-seal');
+  await deps.keys.record({
+    keyId: key.id,
+    label: key.label,
+    kind: key.kind,
+    algorithm: key.algorithm,
+    purpose: PROVIDER_SEAL_PURPOSE,
+    ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+  });
+  const signer = await digestSignerFor(deps.crypto, key.id);
+  const issued = await ca.issue({
+    csr: await buildCsr(signer, PROVIDER_SEAL_SUBJECT),
+    profile: 'e-seal',
+    actor: { kind: 'process', id: 'shomei-sign' },
+  });
+  return { signer, certificate: issued.der };
+}
+
+export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Promise<EmbeddedSigning> {
+  const ca = new CertificateAuthority({
+    database: deps.database,
+    crypto: deps.crypto,
+    keys: deps.keys,
+    settings: loadCaSettings(deps.config).settings,
+  });
+  await ca.setup();
+  const tsaDeps = { database: deps.database, crypto: deps.crypto, settings: loadTsaSettings() };
+  await EmbeddedTsa.setup({
+    ...tsaDeps,
+    keys: deps.keys,
+    issueCertificate: async (csr) => {
+      const issued = await ca.issue({ csr, profile: 'tsa', actor: { kind: 'process', id: 'shomei-sign' } });
+      return { certificate: issued.der, chain: await ca.chain() };
+    },
+  });
+  const tsa = new EmbeddedTsa(tsaDeps);
+  const seal = await providerSeal(deps, ca);
+  const chain = await ca.chain();
+  const tsaCertificates = [await tsa.certificate(), ...(await tsa.chain())];
+  const revocationSource = embeddedRevocationSource(ca, tsaCertificates);
+  return {
+    signer: seal.signer,
+    certificateChain: [seal.certificate, ...chain],
+    tsa,
+    revocationSource,
+    ca,
+    root: chain[chain.length - 1]!,
+    tsaCertificates,
+  };
+}
