@@ -2,6 +2,7 @@
 import { adminMigrations } from '../admin/index.ts';
 import { auditMigrations } from '../audit/index.ts';
 import { caMigrations } from '../ca/index.ts';
+import { contractsMigrations } from '../contracts/index.ts';
 import { identityMigrations } from '../identity/index.ts';
 import { mailMigrations } from '../mail/index.ts';
 import { rsspMigrations } from '../rssp/index.ts';
@@ -18,5 +19,6 @@ export function allMigrations(dialect: DialectName): NamedMigrations[] {
     identityMigrations(dialect),
     mailMigrations(dialect),
     rsspMigrations(dialect),
+    contractsMigrations(dialect),
   ];
 }

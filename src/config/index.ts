@@ -93,6 +93,19 @@ export interface ShomeiConfig {
     readonly smtpUrl: string | undefined;
     readonly from: string;
   };
+  /** E-contract service (contracts module); published settings such as the input deletion time. */
+  readonly contracts: {
+    /** Largest PDF accepted per upload, bytes. */
+    readonly maxDocumentBytes: number;
+    /** Uploaded input of envelopes never sent is deleted after this many hours. */
+    readonly unprocessedInputHours: number;
+    /** Validity of e-mailed signing links, hours. */
+    readonly linkValidityHours: number;
+    /** Default retention of completed envelopes, years. */
+    readonly retentionYears: number;
+    /** Archive timestamps are renewed when the TSA certificate expires within this many days. */
+    readonly archiveRenewalWindowDays: number;
+  };
   /** Federated login (OpenID Connect relying party); undefined when not configured. */
   readonly oidc:
     | {
@@ -153,6 +166,16 @@ const schema = z.object({
   SHOMEI_RSSP_MAX_FAILED_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   SHOMEI_RSSP_MULTISIGN: z.coerce.number().int().min(1).max(1000).default(1000),
   SHOMEI_RSSP_ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+  SHOMEI_CONTRACTS_MAX_DOCUMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(512 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
+  SHOMEI_CONTRACTS_UNPROCESSED_HOURS: z.coerce.number().min(0.01).max(720).default(8),
+  SHOMEI_CONTRACTS_LINK_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
+  SHOMEI_CONTRACTS_RETENTION_YEARS: z.coerce.number().int().min(1).max(100).default(10),
+  SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   SHOMEI_RSSP_SCAL1_TENANTS: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]*(,[A-Za-z0-9_.:-]+)*$/, 'must be a comma-separated list of tenant ids')
@@ -291,6 +314,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       dormantDays: e.SHOMEI_DORMANT_DAYS,
     },
     mail: { smtpUrl: e.SHOMEI_SMTP_URL, from: e.SHOMEI_MAIL_FROM },
+    contracts: {
+      maxDocumentBytes: e.SHOMEI_CONTRACTS_MAX_DOCUMENT_BYTES,
+      unprocessedInputHours: e.SHOMEI_CONTRACTS_UNPROCESSED_HOURS,
+      linkValidityHours: e.SHOMEI_CONTRACTS_LINK_HOURS,
+      retentionYears: e.SHOMEI_CONTRACTS_RETENTION_YEARS,
+      archiveRenewalWindowDays: e.SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS,
+    },
     oidc: oidcSettings(e),
   };
 }

@@ -1,0 +1,67 @@
+/** What every part of the contracts module works with, assembled once by ContractService. */
+import type { Kysely } from 'kysely';
+import type { EmbeddedSigning } from '../ades/index.ts';
+import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
+import type { User } from '../identity/index.ts';
+import type { Mailer } from '../mail/index.ts';
+import type { DialectName } from '../store/index.ts';
+import type { RemoteSigner } from './remote-signer.ts';
+import type { ContractsTables } from './tables.ts';
+import type { DocumentVault } from './vault.ts';
+
+export interface ContractsSettings {
+  /** Largest PDF accepted per upload (bytes). */
+  readonly maxDocumentBytes: number;
+  readonly maxDocumentsPerEnvelope: number;
+  /** How long an e-mailed signing link stays usable. */
+  readonly linkValidityHours: number;
+  /** How long a party session lasts after link + access code were accepted. */
+  readonly partySessionMinutes: number;
+  /** Wrong access codes before the link is spent. */
+  readonly accessCodeAttempts: number;
+  /** Default retention of completed envelopes (per tenant it can be changed). */
+  readonly defaultRetentionYears: number;
+  /** Uploaded input in envelopes never sent is deleted after this many hours (published setting). */
+  readonly unprocessedInputHours: number;
+  /** Archive timestamps are renewed when the newest one's TSA certificate expires within this many days. */
+  readonly archiveRenewalWindowDays: number;
+  /** Digest algorithms treated as weak for archive renewal (e.g. SHA-1). */
+  readonly weakDigestOids: readonly string[];
+  /** Base URL in links sent by mail. */
+  readonly publicUrl: string;
+  /** Mark seal appearances outside production. */
+  readonly testMark: boolean;
+}
+
+export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
+  maxDocumentBytes: 20 * 1024 * 1024,
+  maxDocumentsPerEnvelope: 10,
+  linkValidityHours: 168,
+  partySessionMinutes: 30,
+  accessCodeAttempts: 5,
+  defaultRetentionYears: 10,
+  unprocessedInputHours: 8,
+  archiveRenewalWindowDays: 365,
+  weakDigestOids: ['1.3.14.3.2.26', '1.2.840.113549.2.5'],
+  publicUrl: 'http://127.0.0.1:8080',
+  testMark: true,
+};
+
+export interface ContractsContext {
+  readonly db: Kysely<ContractsTables>;
+  readonly dialect: DialectName;
+  readonly vault: DocumentVault;
+  readonly audit: AuditTrail;
+  readonly mailer: Mailer;
+  readonly settings: ContractsSettings;
+  /** Private directory for the intermediate files of signing (removed after each step). */
+  readonly workDirectory: string;
+  readonly users: (userId: string) => Promise<User | undefined>;
+  /** The provider's e-seal, TSA and revocation source (set up on first use). */
+  readonly provider: () => Promise<EmbeddedSigning>;
+  readonly remoteSigner: RemoteSigner;
+  readonly auditSearch?: (filter: AuditSearchFilter) => Promise<AuditRecord[]>;
+  readonly clock: () => Date;
+  /** Envelope events for webhooks. */
+  readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;
+}

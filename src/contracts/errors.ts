@@ -1,0 +1,124 @@
+/** Typed errors of the contracts module (stable SHOMEI_… codes, Japanese and English). */
+import { type ShomeiError, shomeiError } from '../errors/index.ts';
+
+export const contractErrors = {
+  notFound(): ShomeiError {
+    // The same answer for "does not exist" and "not yours", so ids cannot be probed.
+    return shomeiError('SHOMEI_ENVELOPE_NOT_FOUND', '契約が見つかりません。', 'The envelope was not found.', {
+      status: 404,
+    });
+  },
+  documentNotFound(): ShomeiError {
+    return shomeiError('SHOMEI_DOCUMENT_NOT_FOUND', '文書が見つかりません。', 'The document was not found.', {
+      status: 404,
+    });
+  },
+  invalid(field: string, reason: string): ShomeiError {
+    return shomeiError(
+      'SHOMEI_ENVELOPE_INVALID',
+      `入力 ${field} が不正です: ${reason}`,
+      `Input ${field} is invalid: ${reason}`,
+      { status: 400, details: { field, reason } },
+    );
+  },
+  state(status: string, action: string): ShomeiError {
+    return shomeiError(
+      'SHOMEI_ENVELOPE_STATE',
+      `この契約は現在「${status}」のため ${action} できません。`,
+      `The envelope is ${status}; it cannot be ${action}.`,
+      { status: 409, details: { status, action } },
+    );
+  },
+  conflict(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_ENVELOPE_CONFLICT',
+      '同時に別の操作が行われました。もう一度お試しください。',
+      'Another operation changed the envelope at the same time; try again.',
+      { status: 409 },
+    );
+  },
+  notYourTurn(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_PARTY_NOT_YOUR_TURN',
+      '署名の順番がまだ来ていません。',
+      'It is not yet this party’s turn.',
+      { status: 409 },
+    );
+  },
+  forbidden(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_ENVELOPE_FORBIDDEN',
+      'この操作は許可されていません。',
+      'This operation is not permitted.',
+      {
+        status: 403,
+      },
+    );
+  },
+  unauthenticated(): ShomeiError {
+    return shomeiError('SHOMEI_UNAUTHENTICATED', 'ログインが必要です。', 'Authentication is required.', {
+      status: 401,
+    });
+  },
+  linkInvalid(): ShomeiError {
+    // One answer for unknown, used, expired and wrong access code: nothing to learn by guessing.
+    return shomeiError(
+      'SHOMEI_SIGNING_LINK_INVALID',
+      'リンクまたはアクセスコードが無効です。',
+      'The link or the access code is not valid.',
+      { status: 401 },
+    );
+  },
+  tampered(documentId: string, version: number): ShomeiError {
+    return shomeiError(
+      'SHOMEI_DOCUMENT_TAMPERED',
+      '保存された文書が改ざんされています。文書は提供できません。',
+      'The stored document has been tampered with; it will not be served.',
+      { status: 500, details: { documentId, version } },
+    );
+  },
+  shredded(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_DOCUMENT_DELETED',
+      '文書は削除されました (暗号鍵は破棄済みです)。',
+      'The document was deleted (its key has been destroyed).',
+      { status: 410 },
+    );
+  },
+  retained(until: string | null, legalHold: boolean): ShomeiError {
+    return shomeiError(
+      'SHOMEI_DOCUMENT_RETAINED',
+      legalHold
+        ? '訴訟ホールド中のため削除できません。'
+        : `保存期間 (${until} まで) 中のため削除できません。`,
+      legalHold
+        ? 'The document is under legal hold and cannot be deleted.'
+        : `The retention period runs until ${until}; the document cannot be deleted.`,
+      { status: 409, details: { retentionUntil: until, legalHold } },
+    );
+  },
+  notPdf(reason: string): ShomeiError {
+    return shomeiError(
+      'SHOMEI_DOCUMENT_NOT_PDF',
+      `PDF として読めません: ${reason}`,
+      `The file is not a readable PDF: ${reason}`,
+      { status: 400, details: { reason } },
+    );
+  },
+  tooLarge(limit: number): ShomeiError {
+    return shomeiError(
+      'SHOMEI_INPUT_TOO_LARGE',
+      `ファイルが大きすぎます (上限 ${limit} バイト)。`,
+      `The file is too large (limit ${limit} bytes).`,
+      { status: 413, details: { limit } },
+    );
+  },
+  signingFailed(reason: string): ShomeiError {
+    return shomeiError(
+      'SHOMEI_SIGNING_FAILED',
+      `署名できませんでした: ${reason}`,
+      `The signature could not be made: ${reason}`,
+      { status: 400, details: { reason } },
+    );
+  },
+};

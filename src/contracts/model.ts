@@ -1,0 +1,197 @@
+/** The e-contract vocabulary and the parsing of what callers send (zod, bounded). */
+import { z } from 'zod';
+import { contractErrors } from './errors.ts';
+import type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode } from './tables.ts';
+
+export type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode };
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !/\p{Cc}/u.test(v), 'control characters');
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine(
+    (v) =>
+      !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+    'not a date',
+  );
+
+export const MAX_AMOUNT = 1_000_000_000_000_000; // 10^15 yen: beyond any contract, inside 2^53.
+
+const placementSchema = z
+  .object({
+    /** Zero-based index of the envelope's document; default 0. */
+    document: z.number().int().min(0).max(49).default(0),
+    /** Zero-based page index. */
+    page: z.number().int().min(0).max(9999),
+    /** [x1, y1, x2, y2] in PDF points. */
+    rect: z
+      .tuple([z.number(), z.number(), z.number(), z.number()])
+      .refine(
+        ([x1, y1, x2, y2]) =>
+          x2 - x1 >= 24 && y2 - y1 >= 24 && x2 - x1 <= 600 && y2 - y1 <= 600 && x1 >= 0 && y1 >= 0,
+        'the rectangle must be 24–600 points wide and high, at non-negative coordinates',
+      ),
+  })
+  .strict();
+export type SealPlacement = z.infer<typeof placementSchema>;
+
+const partySchema = z
+  .object({
+    role: z.enum(['signer', 'approver', 'viewer']),
+    signingMode: z.enum(['signer-type', 'witness-type']).optional(),
+    /** An account holder of any tenant; otherwise an outside person reached by e-mail. */
+    userId: z.string().min(1).max(100).optional(),
+    email: z.string().trim().max(254).email().optional(),
+    company: text(200).optional(),
+    title: text(100).optional(),
+    name: text(100).optional(),
+    /** Sequential order: parties act in ascending order; equal numbers act in parallel. */
+    order: z.number().int().min(1).max(100).optional(),
+    credentialId: z.string().min(1).max(100).optional(),
+    placement: placementSchema.optional(),
+    /** The access code the sender will pass on by another channel; generated when omitted. */
+    accessCode: z.string().min(8).max(64).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.userId === undefined && p.email === undefined)
+      ctx.addIssue({ code: 'custom', message: 'userId or email is required', path: ['email'] });
+    if (p.userId === undefined && p.name === undefined)
+      ctx.addIssue({ code: 'custom', message: 'name is required for an outside party', path: ['name'] });
+    if (p.role === 'signer' && p.signingMode === undefined)
+      ctx.addIssue({ code: 'custom', message: 'a signer needs signingMode', path: ['signingMode'] });
+    if (p.role !== 'signer' && p.signingMode !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'only signers have a signingMode', path: ['signingMode'] });
+    if (p.signingMode === 'signer-type' && p.userId === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'signer-type signing needs an account holder (userId) with a credential',
+        path: ['userId'],
+      });
+  });
+export type PartyInput = z.infer<typeof partySchema>;
+
+export const envelopeInputSchema = z
+  .object({
+    title: text(200),
+    counterparty: text(200),
+    transactionDate: isoDate.optional(),
+    amount: z.number().int().min(0).max(MAX_AMOUNT).optional(),
+    currency: z.enum(['JPY', 'USD', 'EUR']).default('JPY'),
+    signingOrder: z.enum(['sequential', 'parallel']).default('sequential'),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    message: z.string().max(2000).optional(),
+    parties: z.array(partySchema).min(1).max(20),
+  })
+  .strict();
+export type EnvelopeInput = z.infer<typeof envelopeInputSchema>;
+
+export const searchSchema = z
+  .object({
+    transactionDateFrom: isoDate.optional(),
+    transactionDateTo: isoDate.optional(),
+    amountMin: z.coerce.number().int().min(0).max(MAX_AMOUNT).optional(),
+    amountMax: z.coerce.number().int().min(0).max(MAX_AMOUNT).optional(),
+    counterparty: z.string().trim().min(1).max(200).optional(),
+    /** Exact counterparty (default) or a prefix/substring. */
+    counterpartyMatch: z.enum(['exact', 'contains']).default('exact'),
+    title: z.string().trim().min(1).max(200).optional(),
+    status: z
+      .enum(['draft', 'sent', 'completing', 'completed', 'cancelled', 'declined', 'expired'])
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    /** Opaque cursor from the previous page. */
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type EnvelopeSearch = z.input<typeof searchSchema>;
+
+/** Parses with a schema; the first issue becomes SHOMEI_ENVELOPE_INVALID naming the field. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw contractErrors.invalid(issue?.path.join('.') || '(body)', issue?.message ?? 'invalid');
+  }
+  return parsed.data;
+}
+
+/** Who is acting. Users come from identity's sessions; parties from a signing link. */
+export type ContractActor =
+  | {
+      readonly kind: 'user';
+      readonly userId: string;
+      readonly tenantId: string;
+      readonly email: string;
+      /** e.g. password+totp, from the session. */
+      readonly authentication: string;
+      readonly source?: string;
+    }
+  | {
+      readonly kind: 'api-key';
+      readonly keyId: string;
+      readonly tenantId: string;
+      /** The account the key acts for (sender of the envelopes it creates). */
+      readonly userId: string;
+      readonly scopes: readonly string[];
+      readonly source?: string;
+    }
+  | {
+      readonly kind: 'party';
+      readonly partyId: string;
+      readonly envelopeId: string;
+      readonly source?: string;
+    };
+
+export interface PartyView {
+  readonly id: string;
+  readonly order: number;
+  readonly role: PartyRole;
+  readonly signingMode: SigningMode | null;
+  readonly userId: string | null;
+  readonly email: string;
+  readonly company: string | null;
+  readonly title: string | null;
+  readonly name: string;
+  readonly status: PartyStatus;
+  readonly actedAt: string | null;
+  readonly declineReason: string | null;
+}
+
+export interface DocumentView {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly sha256: string;
+  readonly originalSha256: string;
+  readonly status: 'active' | 'shredded';
+}
+
+export interface EnvelopeView {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly title: string;
+  readonly counterparty: string;
+  readonly transactionDate: string | null;
+  readonly amount: number | null;
+  readonly currency: string;
+  readonly status: EnvelopeStatus;
+  readonly signingOrder: 'sequential' | 'parallel';
+  readonly expiresAt: string | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly sentAt: string | null;
+  readonly completedAt: string | null;
+  readonly closedReason: string | null;
+  readonly retentionUntil: string | null;
+  readonly legalHold: boolean;
+  readonly parties: readonly PartyView[];
+  readonly documents: readonly DocumentView[];
+}

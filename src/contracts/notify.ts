@@ -1,0 +1,130 @@
+/** Mail to parties: requests to act (with a single-use link for outside parties) and completion. */
+import type { ContractsContext } from './context.ts';
+import { randomToken, tokenHash } from './secrets.ts';
+import type { EnvelopeTable, PartyTable } from './tables.ts';
+
+/** Parties whose turn it is and who have not acted: everyone before them has signed or approved. */
+export function partiesDue(envelope: EnvelopeTable, parties: readonly PartyTable[]): PartyTable[] {
+  const acting = parties.filter((p) => p.role !== 'viewer' && p.status !== 'removed');
+  const waiting = acting.filter((p) => p.status === 'waiting');
+  if (waiting.length === 0) return [];
+  if (envelope.signing_order === 'parallel') return waiting;
+  const first = Math.min(...waiting.map((p) => p.position));
+  return waiting.filter((p) => p.position === first);
+}
+
+export function isTurnOf(
+  envelope: EnvelopeTable,
+  parties: readonly PartyTable[],
+  party: PartyTable,
+): boolean {
+  return partiesDue(envelope, parties).some((p) => p.id === party.id);
+}
+
+/** A fresh single-use link for an outside party (the old one stops working). */
+export async function issueLink(ctx: ContractsContext, party: PartyTable): Promise<string> {
+  const token = randomToken();
+  const expires = new Date(ctx.clock().getTime() + ctx.settings.linkValidityHours * 3600_000);
+  await ctx.db
+    .updateTable('contract_parties')
+    .set({
+      link_token_hash: tokenHash(token),
+      link_expires_at: expires.toISOString(),
+      link_used_at: null,
+      failed_attempts: 0,
+    })
+    .where('id', '=', party.id)
+    .execute();
+  return token;
+}
+
+async function sendQuietly(ctx: ContractsContext, to: string, subject: string, text: string): Promise<void> {
+  try {
+    await ctx.mailer.send({ to, subject, text });
+  } catch {
+    await ctx.audit
+      .append({
+        type: 'envelope.notify',
+        actor: { kind: 'process', id: 'contracts-mail' },
+        outcome: 'failure',
+        details: { reason: 'mail delivery failed' },
+      })
+      .catch(() => undefined);
+  }
+}
+
+function linkFor(ctx: ContractsContext, envelope: EnvelopeTable, token: string | undefined): string {
+  return token === undefined
+    ? `${ctx.settings.publicUrl}/contracts/${envelope.id}`
+    : `${ctx.settings.publicUrl}/sign/${token}`;
+}
+
+export async function notifyDue(
+  ctx: ContractsContext,
+  envelope: EnvelopeTable,
+  parties: readonly PartyTable[],
+  except: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  for (const party of partiesDue(envelope, parties).filter((p) => !except.has(p.id))) {
+    const token = party.user_id === null ? await issueLink(ctx, party) : undefined;
+    const verb = party.role === 'approver' ? '承認 / approval' : '署名 / signature';
+    await sendQuietly(
+      ctx,
+      party.email,
+      `【署名依頼】${envelope.title}`.slice(0, 200),
+      [
+        `${party.name} 様`,
+        '',
+        `「${envelope.title}」の${verb}をお願いします。`,
+        `Please review “${envelope.title}” for your ${verb}.`,
+        '',
+        linkFor(ctx, envelope, token),
+        '',
+        token === undefined
+          ? 'ログインして (多要素認証) 内容をご確認ください。 / Log in (with MFA) to review it.'
+          : 'アクセスコードは送信者から別の方法でお知らせします。 / The sender gives you the access code by another channel.',
+        envelope.expires_at === null ? '' : `期限 / Expires: ${envelope.expires_at}`,
+      ].join('\n'),
+    );
+    await ctx.audit.append({
+      type: 'envelope.notify',
+      actor: { kind: 'process', id: 'contracts' },
+      subject: { kind: 'envelope', id: envelope.id },
+      outcome: 'success',
+      details: { partyId: party.id, role: party.role, channel: token === undefined ? 'account' : 'link' },
+    });
+  }
+}
+
+export async function notifyCompleted(
+  ctx: ContractsContext,
+  envelope: EnvelopeTable,
+  parties: readonly PartyTable[],
+  senderEmail: string | undefined,
+): Promise<void> {
+  const recipients = parties.filter((p) => p.status !== 'removed');
+  for (const party of recipients) {
+    const token = party.user_id === null ? await issueLink(ctx, party) : undefined;
+    await sendQuietly(
+      ctx,
+      party.email,
+      `【締結完了】${envelope.title}`.slice(0, 200),
+      [
+        `${party.name} 様`,
+        '',
+        `「${envelope.title}」の締結が完了しました。署名済み PDF (合意締結証明書付き) をダウンロードできます。`,
+        `“${envelope.title}” is complete. The signed PDF with its certificate of completion can be downloaded.`,
+        '',
+        linkFor(ctx, envelope, token),
+      ].join('\n'),
+    );
+  }
+  if (senderEmail !== undefined && !recipients.some((p) => p.email === senderEmail)) {
+    await sendQuietly(
+      ctx,
+      senderEmail,
+      `【締結完了】${envelope.title}`.slice(0, 200),
+      `「${envelope.title}」の締結が完了しました。\n“${envelope.title}” is complete.\n\n${linkFor(ctx, envelope, undefined)}`,
+    );
+  }
+}

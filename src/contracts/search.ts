@@ -1,0 +1,149 @@
+/**
+ * 電子帳簿保存法 search: transaction date range, amount range and counterparty, combinable, plus title
+ * and status; keyset pagination on (created_at, id) so deep pages cost the same as the first.
+ * Each condition is scoped by tenant and served by a (tenant_id, …) index.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { ContractsContext } from './context.ts';
+import { contractErrors } from './errors.ts';
+import { type ContractActor, type EnvelopeStatus, parseInput, searchSchema } from './model.ts';
+import type { ContractsTables } from './tables.ts';
+
+export interface EnvelopeSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly counterparty: string;
+  readonly transactionDate: string | null;
+  readonly amount: number | null;
+  readonly currency: string;
+  readonly status: EnvelopeStatus;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+}
+
+export interface SearchPage {
+  readonly items: readonly EnvelopeSummary[];
+  readonly nextCursor: string | null;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string' && createdAt.length < 40 && id.length < 100) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw contractErrors.invalid('cursor', 'not a cursor from a previous page');
+}
+
+export async function searchEnvelopes(
+  db: Kysely<ContractsTables>,
+  actor: ContractActor,
+  raw: unknown,
+): Promise<SearchPage> {
+  const filter = parseInput(searchSchema, raw);
+  if (actor.kind === 'party') throw contractErrors.forbidden();
+  if (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:read')) throw contractErrors.forbidden();
+  if (
+    filter.amountMin !== undefined &&
+    filter.amountMax !== undefined &&
+    filter.amountMin > filter.amountMax
+  ) {
+    throw contractErrors.invalid('amountMin', 'greater than amountMax');
+  }
+  let query = db
+    .selectFrom('contract_envelopes as e')
+    .select([
+      'e.id',
+      'e.title',
+      'e.counterparty',
+      'e.transaction_date',
+      'e.amount',
+      'e.currency',
+      'e.status',
+      'e.created_at',
+      'e.completed_at',
+    ])
+    .where('e.tenant_id', '=', actor.tenantId);
+  if (actor.kind === 'user') {
+    // An account sees what it sent or takes part in; the tenant's wider readers use API keys.
+    const userId = actor.userId;
+    query = query.where((eb) =>
+      eb.or([
+        eb('e.created_by', '=', userId),
+        eb.exists(
+          eb
+            .selectFrom('contract_parties as p')
+            .select('p.id')
+            .whereRef('p.envelope_id', '=', 'e.id')
+            .where('p.user_id', '=', userId)
+            .where('p.status', '!=', 'removed'),
+        ),
+      ]),
+    );
+  }
+  if (filter.transactionDateFrom !== undefined)
+    query = query.where('e.transaction_date', '>=', filter.transactionDateFrom);
+  if (filter.transactionDateTo !== undefined)
+    query = query.where('e.transaction_date', '<=', filter.transactionDateTo);
+  if (filter.amountMin !== undefined) query = query.where('e.amount', '>=', filter.amountMin);
+  if (filter.amountMax !== undefined) query = query.where('e.amount', '<=', filter.amountMax);
+  if (filter.counterparty !== undefined) {
+    query =
+      filter.counterpartyMatch === 'exact'
+        ? query.where('e.counterparty', '=', filter.counterparty)
+        : query.where(
+            sql<boolean>`lower(e.counterparty) like ${`%${escapeLike(filter.counterparty.toLowerCase())}%`} escape '\\'`,
+          );
+  }
+  if (filter.title !== undefined) {
+    query = query.where(
+      sql<boolean>`lower(e.title) like ${`%${escapeLike(filter.title.toLowerCase())}%`} escape '\\'`,
+    );
+  }
+  if (filter.status !== undefined) query = query.where('e.status', '=', filter.status);
+  if (filter.cursor !== undefined) {
+    const after = decodeCursor(filter.cursor);
+    query = query.where((eb) =>
+      eb.or([
+        eb('e.created_at', '<', after.createdAt),
+        eb.and([eb('e.created_at', '=', after.createdAt), eb('e.id', '<', after.id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('e.created_at', 'desc')
+    .orderBy('e.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      title: r.title,
+      counterparty: r.counterparty,
+      transactionDate: r.transaction_date,
+      amount: r.amount === null ? null : Number(r.amount),
+      currency: r.currency,
+      status: r.status,
+      createdAt: r.created_at,
+      completedAt: r.completed_at,
+    })),
+    nextCursor:
+      rows.length > filter.limit && last !== undefined
+        ? Buffer.from(JSON.stringify([last.created_at, last.id]), 'utf8').toString('base64url')
+        : null,
+  };
+}
+
+/** For the service facade: search with the context's database. */
+export function search(ctx: ContractsContext, actor: ContractActor, raw: unknown): Promise<SearchPage> {
+  return searchEnvelopes(ctx.db, actor, raw);
+}

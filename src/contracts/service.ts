@@ -1,0 +1,329 @@
+/** The contracts module's service: one object the app builds and the routes and CLI use. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { type EmbeddedSigning, openEmbeddedSigning } from '../ades/index.ts';
+import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
+import type { ShomeiConfig } from '../config/index.ts';
+import type { CryptoModule } from '../crypto/index.ts';
+import type { User } from '../identity/index.ts';
+import type { Mailer } from '../mail/index.ts';
+import type { RemoteSignatureService } from '../rssp/index.ts';
+import type { Database, KeyRegistry } from '../store/index.ts';
+import { auditActorOf, loadEnvelope } from './access.ts';
+import { createApiKey, resolveApiKey } from './api-keys.ts';
+import { afterAct, completeEnvelope } from './completion.ts';
+import { type ContractsContext, type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
+import {
+  addDocument,
+  cancelEnvelope,
+  createEnvelope,
+  declineEnvelope,
+  deleteEnvelope,
+  readDocument,
+  removeParty,
+  type SendResult,
+  sendEnvelope,
+  setLegalHold,
+  shredEnvelope,
+  viewEnvelope,
+} from './envelopes.ts';
+import { contractErrors } from './errors.ts';
+import { openSigningLink, type PartySession, resolvePartySession } from './links.ts';
+import type { ContractActor, EnvelopeView } from './model.ts';
+import type { RemoteSigner } from './remote-signer.ts';
+import { inProcessRemoteSigner } from './remote-signer.ts';
+import { type RenewalOptions, type RenewalOutcome, renewArchiveTimestamps } from './renewal.ts';
+import { type SearchPage, searchEnvelopes } from './search.ts';
+import {
+  approve,
+  signAsSigner,
+  signAsWitness,
+  type WitnessConfirmation,
+  witnessConfirmation,
+} from './signing.ts';
+import type { ContractsTables } from './tables.ts';
+import { DocumentVault } from './vault.ts';
+import { Webhooks } from './webhooks.ts';
+
+export interface ContractServiceDependencies {
+  readonly config: ShomeiConfig;
+  readonly database: Database;
+  readonly crypto: CryptoModule;
+  readonly keys: KeyRegistry;
+  readonly audit: AuditTrail;
+  readonly mailer: Mailer;
+  readonly users: (userId: string) => Promise<User | undefined>;
+  readonly rssp?: RemoteSignatureService;
+  readonly remoteSigner?: RemoteSigner;
+  readonly auditSearch?: (filter: AuditSearchFilter) => Promise<AuditRecord[]>;
+  readonly settings?: Partial<ContractsSettings>;
+  /** Replaces the embedded e-seal/TSA/revocation set-up (tests, external CA and TSA). */
+  readonly provider?: () => Promise<EmbeddedSigning>;
+  readonly clock?: () => Date;
+}
+
+const WEBHOOK_KEY_PURPOSE = 'contracts-webhook-secrets';
+
+export class ContractService {
+  readonly context: ContractsContext;
+  readonly webhooks: Webhooks;
+  private providerPromise: Promise<EmbeddedSigning> | undefined;
+  private webhookKey: Promise<string> | undefined;
+
+  constructor(private readonly deps: ContractServiceDependencies) {
+    const settings: ContractsSettings = {
+      ...DEFAULT_CONTRACTS_SETTINGS,
+      publicUrl: deps.config.http.publicUrl,
+      testMark: deps.config.environment !== 'production',
+      ...deps.settings,
+    };
+    const root = path.join(deps.config.home, 'contracts');
+    const workDirectory = path.join(root, 'work');
+    mkdirSync(workDirectory, { recursive: true, mode: 0o700 });
+    const db = deps.database.db.withTables<ContractsTables>();
+    const clock = deps.clock ?? (() => new Date());
+    const vault = new DocumentVault({
+      db,
+      dialect: deps.database.dialect,
+      crypto: deps.crypto,
+      keys: deps.keys,
+      audit: deps.audit,
+      blobDirectory: path.join(root, 'blobs'),
+    });
+    this.webhooks = new Webhooks({ db, crypto: deps.crypto, sealKeyId: () => this.webhookSealKey(), clock });
+    const remoteSigner =
+      deps.remoteSigner ??
+      (deps.rssp === undefined
+        ? {
+            certificates: async () => {
+              throw contractErrors.signingFailed('no remote signature service configured');
+            },
+            signDigests: async () => {
+              throw contractErrors.signingFailed('no remote signature service configured');
+            },
+          }
+        : inProcessRemoteSigner(deps.rssp));
+    this.context = {
+      db,
+      dialect: deps.database.dialect,
+      vault,
+      audit: deps.audit,
+      mailer: deps.mailer,
+      settings,
+      workDirectory,
+      users: deps.users,
+      provider: () => this.provider(),
+      remoteSigner,
+      ...(deps.auditSearch === undefined ? {} : { auditSearch: deps.auditSearch }),
+      clock,
+      emit: (tenantId, event, data) => this.webhooks.enqueue(tenantId, event, data),
+    };
+  }
+
+  get settings(): ContractsSettings {
+    return this.context.settings;
+  }
+
+  private provider(): Promise<EmbeddedSigning> {
+    if (this.deps.provider !== undefined) return this.deps.provider();
+    this.providerPromise ??= openEmbeddedSigning({
+      config: this.deps.config,
+      database: this.deps.database,
+      crypto: this.deps.crypto,
+      keys: this.deps.keys,
+    }).catch((error: unknown) => {
+      this.providerPromise = undefined;
+      throw error;
+    });
+    return this.providerPromise;
+  }
+
+  private webhookSealKey(): Promise<string> {
+    this.webhookKey ??= (async () => {
+      const [existing] = await this.deps.keys.findActiveByPurpose(WEBHOOK_KEY_PURPOSE);
+      if (existing !== undefined) return existing.key_id;
+      const key = await this.deps.crypto.createSecretKey('data-encryption', 'contracts:webhook-secrets');
+      await this.deps.keys.record({
+        keyId: key.id,
+        label: key.label,
+        kind: key.kind,
+        algorithm: key.algorithm,
+        purpose: WEBHOOK_KEY_PURPOSE,
+      });
+      return key.id;
+    })();
+    return this.webhookKey;
+  }
+
+  create(actor: ContractActor, input: unknown): Promise<EnvelopeView> {
+    return createEnvelope(this.context, actor, input);
+  }
+  addDocument(actor: ContractActor, envelopeId: string, name: string, bytes: Buffer): Promise<EnvelopeView> {
+    return addDocument(this.context, actor, envelopeId, name, bytes);
+  }
+  send(actor: ContractActor, envelopeId: string): Promise<SendResult> {
+    return sendEnvelope(this.context, actor, envelopeId);
+  }
+  get(actor: ContractActor, envelopeId: string): Promise<EnvelopeView> {
+    return viewEnvelope(this.context, actor, envelopeId);
+  }
+  readDocument(actor: ContractActor, envelopeId: string, documentId: string) {
+    return readDocument(this.context, actor, envelopeId, documentId);
+  }
+  cancel(actor: ContractActor, envelopeId: string, body: unknown): Promise<void> {
+    return cancelEnvelope(this.context, actor, envelopeId, body);
+  }
+  decline(actor: ContractActor, envelopeId: string, body: unknown): Promise<void> {
+    return declineEnvelope(this.context, actor, envelopeId, body);
+  }
+  removeParty(actor: ContractActor, envelopeId: string, partyId: string): Promise<EnvelopeView> {
+    return removeParty(this.context, actor, envelopeId, partyId);
+  }
+  delete(actor: ContractActor, envelopeId: string, body: unknown): Promise<void> {
+    return deleteEnvelope(this.context, actor, envelopeId, body);
+  }
+  legalHold(actor: ContractActor, envelopeId: string, hold: boolean): Promise<EnvelopeView> {
+    return setLegalHold(this.context, actor, envelopeId, hold);
+  }
+  search(actor: ContractActor, filter: unknown): Promise<SearchPage> {
+    return searchEnvelopes(this.context.db, actor, filter);
+  }
+  openLink(body: unknown, source: string | undefined): Promise<PartySession> {
+    return openSigningLink(this.context, body, source);
+  }
+  resolvePartySession(token: string, source: string | undefined): Promise<ContractActor | undefined> {
+    return resolvePartySession(this.context, token, source);
+  }
+  resolveApiKey(header: string, source: string | undefined): Promise<ContractActor | undefined> {
+    return resolveApiKey(this.context.db, header, source);
+  }
+  createApiKey(actor: ContractActor, scopes: readonly string[]): Promise<{ id: string; key: string }> {
+    if (actor.kind !== 'user') throw contractErrors.forbidden();
+    return createApiKey(this.context.db, this.context.audit, {
+      tenantId: actor.tenantId,
+      actingUserId: actor.userId,
+      scopes,
+      createdBy: actor.userId,
+    });
+  }
+  witnessConfirmation(actor: ContractActor, envelopeId: string): Promise<WitnessConfirmation> {
+    return witnessConfirmation(this.context, actor, envelopeId);
+  }
+
+  /** A party's act (witness-type signature, signer-type signature or approval), then completion or the next turn. */
+  async act(
+    actor: ContractActor,
+    envelopeId: string,
+    kind: 'witness' | 'signer' | 'approve',
+    body: unknown,
+  ): Promise<EnvelopeView> {
+    const loaded = await loadEnvelope(this.context, actor, envelopeId, 'act');
+    if (kind === 'witness') await signAsWitness(this.context, actor, envelopeId, body);
+    else if (kind === 'signer') await signAsSigner(this.context, actor, envelopeId, body);
+    else await approve(this.context, actor, envelopeId, body);
+    await afterAct(this.context, envelopeId, loaded.party!.id);
+    return viewEnvelope(this.context, actor, envelopeId);
+  }
+
+  /** Retries completion of an envelope whose parties have all acted (after a failure). */
+  async complete(actor: ContractActor, envelopeId: string): Promise<EnvelopeView> {
+    const loaded = await loadEnvelope(this.context, actor, envelopeId, 'manage');
+    if (loaded.envelope.status !== 'sent') throw contractErrors.state(loaded.envelope.status, 'completed');
+    const acting = loaded.parties.filter((p) => p.role !== 'viewer' && p.status !== 'removed');
+    if (!acting.every((p) => p.status === 'signed' || p.status === 'approved')) {
+      throw contractErrors.state('sent', 'completed before every party acted');
+    }
+    await completeEnvelope(this.context, loaded.envelope, loaded.parties);
+    return viewEnvelope(this.context, actor, envelopeId);
+  }
+
+  /** Per-tenant retention in years (1–100). */
+  async setRetention(actor: ContractActor, years: unknown): Promise<void> {
+    if (actor.kind !== 'user' && !(actor.kind === 'api-key' && actor.scopes.includes('envelopes:write'))) {
+      throw contractErrors.forbidden();
+    }
+    if (typeof years !== 'number' || !Number.isInteger(years) || years < 1 || years > 100) {
+      throw contractErrors.invalid('retentionYears', 'an integer from 1 to 100');
+    }
+    const now = this.context.clock().toISOString();
+    const db: Kysely<ContractsTables> = this.context.db;
+    await db
+      .insertInto('contract_tenant_settings')
+      .values({ tenant_id: actor.tenantId, retention_years: years, updated_at: now })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ retention_years: years, updated_at: now }))
+      .execute();
+    await this.context.audit.append({
+      type: 'contracts.retention.set',
+      actor: auditActorOf(actor),
+      outcome: 'success',
+      details: { retentionYears: years },
+    });
+  }
+
+  renewArchiveTimestamps(options: RenewalOptions = {}): Promise<RenewalOutcome[]> {
+    return renewArchiveTimestamps(this.context, options);
+  }
+
+  /**
+   * Housekeeping: uploaded input of envelopes never sent is deleted after the published number of
+   * hours; sent envelopes past their expiry become expired; completed envelopes whose retention
+   * ended (and not on legal hold) are shredded.
+   */
+  async sweep(
+    now: Date = this.context.clock(),
+  ): Promise<{ unprocessed: number; expired: number; retentionEnded: number }> {
+    const ctx = this.context;
+    const process = { kind: 'process' as const, id: 'contracts-sweep' };
+    const cutoff = new Date(now.getTime() - ctx.settings.unprocessedInputHours * 3600_000).toISOString();
+    const drafts = await ctx.db
+      .selectFrom('contract_envelopes')
+      .selectAll()
+      .where('status', '=', 'draft')
+      .where('updated_at', '<', cutoff)
+      .execute();
+    let unprocessed = 0;
+    for (const envelope of drafts) {
+      const claimed = await ctx.db
+        .updateTable('contract_envelopes')
+        .set({ status: 'expired', closed_reason: 'unprocessed input deleted', updated_at: now.toISOString() })
+        .where('id', '=', envelope.id)
+        .where('status', '=', 'draft')
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      unprocessed += await shredEnvelope(
+        ctx,
+        { ...envelope, status: 'expired' },
+        process,
+        'unprocessed input',
+        true,
+      );
+    }
+    const expired = await ctx.db
+      .updateTable('contract_envelopes')
+      .set({ status: 'expired', closed_reason: 'expired', updated_at: now.toISOString() })
+      .where('status', '=', 'sent')
+      .where('expires_at', '<', now.toISOString())
+      .executeTakeFirst();
+    const ended = await ctx.db
+      .selectFrom('contract_envelopes as e')
+      .selectAll('e')
+      .where('e.status', '=', 'completed')
+      .where('e.legal_hold', '=', 0)
+      .where('e.retention_until', '<', now.toISOString())
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('contract_documents as d')
+            .select('d.id')
+            .whereRef('d.envelope_id', '=', 'e.id')
+            .where('d.status', '=', 'active'),
+        ),
+      )
+      .execute();
+    let retentionEnded = 0;
+    for (const envelope of ended)
+      retentionEnded += await shredEnvelope(ctx, envelope, process, 'retention period ended', true);
+    return { unprocessed, expired: Number(expired.numUpdatedRows), retentionEnded };
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Documents at rest. Each document gets its own AES-256 data-encryption key in the HSM, and a random
+ * content key that Node uses for AES-256-GCM over every version of the document; the content key is
+ * kept only sealed by the HSM key. Deleting a document destroys the HSM key, so the sealed content
+ * key in any earlier database copy or backup can no longer be opened (crypto-shredding).
+ *
+ * Each read checks the GCM tag (bound to document id and version) and the stored SHA-256; a changed
+ * byte is reported as SHOMEI_DOCUMENT_TAMPERED and nothing is served.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely, Transaction } from 'kysely';
+import type { AuditActor, AuditTrail } from '../audit/index.ts';
+import type { CryptoModule } from '../crypto/index.ts';
+import type { DialectName, KeyRegistry } from '../store/index.ts';
+import { contractErrors } from './errors.ts';
+import type { ContractsTables, DocumentTable, DocumentVersionTable } from './tables.ts';
+
+export const DOCUMENT_KEY_PURPOSE = 'contract-document';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export interface VaultDependencies {
+  readonly db: Kysely<ContractsTables>;
+  readonly dialect: DialectName;
+  readonly crypto: CryptoModule;
+  readonly keys: KeyRegistry;
+  readonly audit: AuditTrail;
+  /** Blob files on SQLite; unused on PostgreSQL (the database holds the ciphertext). */
+  readonly blobDirectory: string;
+}
+
+/** A version encrypted and ready to be recorded inside the caller's transaction. */
+export interface PreparedVersion {
+  readonly row: DocumentVersionTable;
+  /** The file written for it (SQLite), removed again if the transaction does not commit. */
+  readonly file: string | undefined;
+}
+
+export interface NewDocumentKey {
+  readonly hsmKeyId: string;
+  readonly sealedKey: Buffer;
+  readonly contentKey: Buffer;
+}
+
+function aad(documentId: string, version: number): Buffer {
+  return Buffer.from(`shomei/contract-document/${documentId}/${version}`, 'utf8');
+}
+
+export class DocumentVault {
+  constructor(private readonly deps: VaultDependencies) {
+    if (deps.dialect === 'sqlite') mkdirSync(deps.blobDirectory, { recursive: true, mode: 0o700 });
+  }
+
+  /** A fresh HSM key and content key for a new document. */
+  async newDocumentKey(documentId: string): Promise<NewDocumentKey> {
+    const key = await this.deps.crypto.createSecretKey('data-encryption', `contracts:document:${documentId}`);
+    try {
+      await this.deps.keys.record({
+        keyId: key.id,
+        label: key.label,
+        kind: key.kind,
+        algorithm: key.algorithm,
+        purpose: DOCUMENT_KEY_PURPOSE,
+      });
+      const contentKey = randomBytes(32);
+      const sealedKey = await this.deps.crypto.encryptWithKey(key.id, contentKey);
+      return { hsmKeyId: key.id, sealedKey, contentKey };
+    } catch (error) {
+      await this.deps.crypto.destroyKey(key.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Undoes newDocumentKey when the document was never recorded. */
+  async discardKey(hsmKeyId: string): Promise<void> {
+    await this.deps.crypto.destroyKey(hsmKeyId).catch(() => undefined);
+    await this.deps.keys.markDestroyed(hsmKeyId, 'document not created').catch(() => undefined);
+  }
+
+  async contentKeyOf(document: DocumentTable): Promise<Buffer> {
+    if (document.status === 'shredded' || document.sealed_key === null || document.hsm_key_id === null) {
+      throw contractErrors.shredded();
+    }
+    try {
+      return await this.deps.crypto.decryptWithKey(document.hsm_key_id, document.sealed_key);
+    } catch {
+      await this.reportTamper(document.id, document.current_version, 'content key cannot be unsealed');
+      throw contractErrors.tampered(document.id, document.current_version);
+    }
+  }
+
+  /** Encrypts one version; writes its file now (SQLite) so the caller's transaction only records rows. */
+  async prepareVersion(
+    documentId: string,
+    version: number,
+    kind: string,
+    contentKey: Buffer,
+    plaintext: Uint8Array,
+  ): Promise<PreparedVersion> {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', contentKey, iv);
+    cipher.setAAD(aad(documentId, version));
+    const sealed = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const row: DocumentVersionTable = {
+      document_id: documentId,
+      version,
+      kind,
+      sha256: sha256Hex(plaintext),
+      size: plaintext.length,
+      data: null,
+      blob_ref: null,
+      created_at: new Date().toISOString(),
+    };
+    if (this.deps.dialect === 'postgres') return { row: { ...row, data: sealed }, file: undefined };
+    const name = `${documentId}.${version}.${randomBytes(8).toString('hex')}.bin`;
+    const file = path.join(this.deps.blobDirectory, name);
+    const temporary = `${file}.tmp`;
+    const handle = await open(temporary, 'wx', 0o600);
+    try {
+      await handle.writeFile(sealed);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+    return { row: { ...row, blob_ref: name }, file };
+  }
+
+  async record(trx: Transaction<ContractsTables>, prepared: PreparedVersion): Promise<void> {
+    await trx.insertInto('contract_document_versions').values(prepared.row).execute();
+  }
+
+  /** Removes what prepareVersion wrote when its transaction did not commit. */
+  async abandon(prepared: readonly PreparedVersion[]): Promise<void> {
+    await Promise.all(prepared.map((p) => (p.file === undefined ? undefined : rm(p.file, { force: true }))));
+  }
+
+  /** The plaintext of a version (default: the current one), after the tamper checks. */
+  async read(document: DocumentTable, version: number = document.current_version): Promise<Buffer> {
+    const contentKey = await this.contentKeyOf(document);
+    const row = await this.deps.db
+      .selectFrom('contract_document_versions')
+      .selectAll()
+      .where('document_id', '=', document.id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (row === undefined) {
+      await this.reportTamper(document.id, version, 'version record missing');
+      throw contractErrors.tampered(document.id, version);
+    }
+    let sealed: Buffer;
+    try {
+      sealed =
+        row.data !== null
+          ? Buffer.from(row.data)
+          : await readFile(path.join(this.deps.blobDirectory, safeName(row.blob_ref)));
+    } catch {
+      await this.reportTamper(document.id, version, 'blob missing');
+      throw contractErrors.tampered(document.id, version);
+    }
+    let plaintext: Buffer;
+    try {
+      if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('short');
+      const decipher = createDecipheriv('aes-256-gcm', contentKey, sealed.subarray(0, IV_BYTES));
+      decipher.setAAD(aad(document.id, version));
+      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+      plaintext = Buffer.concat([
+        decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+    } catch {
+      await this.reportTamper(document.id, version, 'authentication tag mismatch');
+      throw contractErrors.tampered(document.id, version);
+    }
+    if (plaintext.length !== Number(row.size) || sha256Hex(plaintext) !== row.sha256) {
+      await this.reportTamper(document.id, version, 'SHA-256 mismatch');
+      throw contractErrors.tampered(document.id, version);
+    }
+    return plaintext;
+  }
+
+  /**
+   * Crypto-shredding: destroy the HSM key (C_DestroyObject), forget the sealed content key, and
+   * remove the ciphertext. Irreversible; recorded in the key registry and the audit trail.
+   */
+  async shred(document: DocumentTable, actor: AuditActor, reason: string): Promise<void> {
+    const changed = await this.deps.db
+      .updateTable('contract_documents')
+      .set({ status: 'shredded', sealed_key: null, shredded_at: new Date().toISOString() })
+      .where('id', '=', document.id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (Number(changed.numUpdatedRows) !== 1) throw contractErrors.shredded();
+    let destroyed = 0;
+    if (document.hsm_key_id !== null) {
+      destroyed = await this.deps.crypto.destroyKey(document.hsm_key_id).catch(() => 0);
+      await this.deps.keys
+        .markDestroyed(document.hsm_key_id, `document deleted: ${reason}`)
+        .catch(() => undefined);
+    }
+    const versions = await this.deps.db
+      .selectFrom('contract_document_versions')
+      .select(['version', 'blob_ref'])
+      .where('document_id', '=', document.id)
+      .execute();
+    for (const v of versions) {
+      if (v.blob_ref !== null)
+        await overwriteAndRemove(path.join(this.deps.blobDirectory, safeName(v.blob_ref)));
+    }
+    await this.deps.db
+      .updateTable('contract_document_versions')
+      .set({ data: null })
+      .where('document_id', '=', document.id)
+      .execute();
+    await this.deps.audit.append({
+      type: 'document.shred',
+      actor,
+      subject: { kind: 'document', id: document.id },
+      outcome: 'success',
+      details: {
+        envelopeId: document.envelope_id,
+        hsmKeyId: document.hsm_key_id,
+        hsmObjectsDestroyed: destroyed,
+        versions: versions.length,
+        reason: reason.slice(0, 200),
+      },
+    });
+  }
+
+  private async reportTamper(documentId: string, version: number, reason: string): Promise<void> {
+    await this.deps.audit
+      .append({
+        type: 'document.tamper-detected',
+        actor: { kind: 'process', id: 'contracts-vault' },
+        subject: { kind: 'document', id: documentId },
+        outcome: 'failure',
+        details: { version, reason },
+      })
+      .catch(() => undefined);
+  }
+}
+
+function safeName(name: string | null): string {
+  if (name === null || !/^[A-Za-z0-9._-]+$/.test(name)) throw new Error('bad blob reference');
+  return name;
+}
+
+async function overwriteAndRemove(file: string): Promise<void> {
+  try {
+    const { size } = await stat(file);
+    const handle = await open(file, 'r+');
+    try {
+      await handle.write(randomBytes(size), 0, size, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Already gone: nothing to overwrite.
+  }
+  await rm(file, { force: true });
+}
