@@ -38,7 +38,7 @@ describe('PAdES B-B', () => {
       location: '東京',
     });
     assert.equal(result.level, 'B-B');
-    const report = await pdfsig(output, nssDb);
+    const report = pdfsig(output, nssDb);
     assert.equal(report.signatures.length, 1, report.raw);
     assert.ok(report.signatures[0]!.valid, report.raw);
     assert.ok(report.signatures[0]!.trusted, report.raw);
@@ -65,7 +65,7 @@ describe('PAdES B-B', () => {
     const at = bytes.indexOf('shomei sample page 1');
     bytes[at] = 'S'.charCodeAt(0);
     writeFileSync(output, bytes);
-    const report = await pdfsig(output, nssDb);
+    const report = pdfsig(output, nssDb);
     assert.ok(!report.signatures[0]!.valid, report.raw);
     const files = await signedRangeFiles(output, 0, shomei.home);
     assert.notEqual(opensslCmsVerify(files.cms, files.content, pki.rootPemPath).status, 0);
@@ -82,7 +82,7 @@ describe('PAdES B-B', () => {
       level: 'B-B',
       docMdp: 2,
     });
-    const report = await pdfsig(output, nssDb);
+    const report = pdfsig(output, nssDb);
     assert.ok(report.signatures[0]!.valid, report.raw);
     assert.equal(qpdfCheck(output).status, 0);
     const text = readFileSync(output, 'latin1');

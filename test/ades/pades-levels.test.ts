@@ -59,7 +59,7 @@ describe('PAdES levels with the embedded CA and TSA', () => {
     it(`${level}: pdfsig says valid, qpdf passes, openssl cms verifies the byte ranges and the chain`, async () => {
       const output = path.join(shomei.home, `${level}.pdf`);
       await sign(level, input, output, { reason: '承認' });
-      const report = await pdfsig(output, embedded.nssDb);
+      const report = pdfsig(output, embedded.nssDb);
       assert.ok(report.signatures[0]?.valid, report.raw);
       // pdfsig 22.12 cannot judge chains whose certificates name an OCSP responder (it has no HTTP
       // client and then reports "Unknown issue"): the chain is judged by openssl cms -CAfile below.
@@ -115,7 +115,7 @@ describe('PAdES levels with the embedded CA and TSA', () => {
     const second = path.join(shomei.home, 'second.pdf');
     await sign('B-LT', input, first);
     await sign('B-LTA', first, second);
-    const report = await pdfsig(second, embedded.nssDb);
+    const report = pdfsig(second, embedded.nssDb);
     assert.ok(report.signatures[0]?.valid, report.raw);
     const signatures = await listSignatures(second);
     assert.equal(signatures.length, 3);
@@ -149,7 +149,7 @@ describe('PAdES levels with the embedded CA and TSA', () => {
     await addValidationData({ input: signed, output: lt, revocationSource: embedded.revocationSource });
     const lta = path.join(shomei.home, 'staged-lta.pdf');
     await addDocumentTimestamp({ input: lt, output: lta, tsa: embedded.tsa });
-    const report = await pdfsig(lta, embedded.nssDb);
+    const report = pdfsig(lta, embedded.nssDb);
     assert.ok(report.signatures[0]?.valid, report.raw);
     assert.equal(qpdfCheck(lta).status, 0);
     const files = await signedRangeFiles(lta, 0, shomei.home);
