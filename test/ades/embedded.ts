@@ -1,12 +1,5 @@
-/**
- * The embedded CA, TSA and provider e-seal for a test home, with the CA's OCSP responder, CRLs and
- * certificates served over HTTP on 127.0.0.1 (the URLs in the issued certificates point there), so
- * that pdfsig checks revocation online as it would in production.
- */
-
+/** The embedded CA, TSA and provider e-seal for a fresh test home, with PEM files and an NSS db trusting its root. */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type EmbeddedSigning, openEmbeddedSigning } from '../../src/ades/index.ts';
 import { allMigrations } from '../../src/app/index.ts';
