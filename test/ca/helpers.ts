@@ -1,4 +1,5 @@
 /** Shared steps of the CA tests: HSM keys with CSRs, and PEM files for openssl. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,3 +34,26 @@ export const YAMADA: readonly NameAttribute[] = [
   { type: 'O', value: '株式会社サンプル' },
   { type: 'CN', value: '山田 太郎' },
 ];
+
+/**
+ * Runs an outside tool without blocking the event loop: needed when the tool talks to a server
+ * running in this same test process (openssl ocsp -url, curl).
+ */
+export function runAsync(
+  command: string,
+  args: readonly string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
