@@ -339,6 +339,11 @@ export class Authenticator {
       },
     });
     const view: User = userFromRow(user, this.p.clock());
+    // Not awaited: the answer to the locking attempt must not take longer than any other failure.
+    void this.sendLockNotice(view);
+  }
+
+  private async sendLockNotice(view: User): Promise<void> {
     try {
       await this.p.mailer.send(
         accountLockedMail({
@@ -348,7 +353,7 @@ export class Authenticator {
         }),
       );
     } catch (error) {
-      this.p.logger.warn({ userId: user.id, err: error }, 'lock notice could not be mailed');
+      this.p.logger.warn({ userId: view.id, err: error }, 'lock notice could not be mailed');
     }
   }
 }

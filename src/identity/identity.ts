@@ -192,6 +192,18 @@ export class Identity implements IdentityService {
     });
   }
 
+  async endUserSessions(userId: string, reason: string, by: Principal | string): Promise<number> {
+    const ended = await this.sessions.endAllForUser(userId, reason);
+    await this.deps.audit.append({
+      type: 'session.revoke',
+      actor: typeof by === 'string' ? { kind: 'process', id: by } : principalActor(by, by.userId === userId),
+      subject: { kind: 'user', id: userId },
+      outcome: 'success',
+      details: { reason, sessionsEnded: ended },
+    });
+    return ended;
+  }
+
   // ---- applications and activation ----
 
   async submitApplication(input: ApplicationInput, context: RequestContext): Promise<{ id: string }> {

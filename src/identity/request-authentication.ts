@@ -98,13 +98,15 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** The principal, if it holds the privilege; SHOMEI_FORBIDDEN (403) otherwise. */
+/** The principal, if it logged in at AAL2 and holds the privilege; SHOMEI_FORBIDDEN (403) otherwise. */
 export async function requirePrivilege(
   identity: RequestSessionResolver,
   request: FastifyRequest,
   privilege: IdentityPrivilege,
 ): Promise<Principal> {
   const principal = requirePrincipal(request);
+  // Operator functions always need a multi-factor login, whatever the tenant's own policy allows.
+  if (principal.assurance !== 'aal2') throw forbidden(privilege);
   if (!(await identity.hasPrivilege(principal, privilege))) throw forbidden(privilege);
   return principal;
 }

@@ -27,4 +27,9 @@ export interface IdentityService extends RequestSessionResolver {
   listSessions(userId: string): Promise<SessionRecord[]>;
   /** Ends a session; `by` is recorded in the audit trail. */
   revokeSession(sessionRef: string, by: Principal, reason: string): Promise<void>;
+  /**
+   * Ends every session of a user, e.g. when the admin module grants or removes a privileged role
+   * (the person logs in again and gets a new session id). Returns how many sessions ended.
+   */
+  endUserSessions(userId: string, reason: string, by: Principal | string): Promise<number>;
 }

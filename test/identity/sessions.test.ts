@@ -275,6 +275,33 @@ describe('sessions, CSRF and lockout (HTTP, SQLite)', () => {
     assert.ok(seed.length > 0);
   });
 
+  test('an AAL1 tenant logs in with a password alone, but operator functions still need AAL2', async () => {
+    const tenant = await h.identity.accounts.createTenant({
+      slug: 'aal1-org',
+      name: 'パスワードのみ 株式会社',
+      policy: { secondFactor: 'optional', allowedSecondFactors: ['totp', 'passkey'] },
+    });
+    const user = await createActiveUser(h, { email: 'aal1@example.jp', tenantSlug: tenant.slug });
+    h.operators.add(user.id);
+    const browser = new Browser(h.app);
+    const login = await browser.send('POST', '/api/auth/login', {
+      email: user.email,
+      password: STRONG_PASSWORD,
+    });
+    assert.equal(browser.json(login).next, 'done');
+    secrets.push(browser.sessionCookie!);
+    const session = browser.json(await browser.send('GET', '/api/auth/session'));
+    assert.equal(session.assurance, 'aal1');
+    assert.equal((await browser.send('GET', '/api/users/me')).statusCode, 200);
+    const denied = await browser.send('GET', '/api/applications');
+    assert.equal(denied.statusCode, 403, 'privileged functions refuse an AAL1 session');
+
+    // A privilege change ends the person's sessions (they log in again with a new id).
+    const ended = await h.identity.endUserSessions(user.id, 'role-granted', 'admin-module');
+    assert.equal(ended, 1);
+    assert.equal((await browser.send('GET', '/api/users/me')).statusCode, 401);
+  });
+
   test('every success and failure is audited and no secret appears in any log line', async () => {
     const logins = h.audit.ofType('auth.login');
     assert.ok(logins.some((e) => e.outcome === 'success'));
