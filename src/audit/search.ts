@@ -1,4 +1,5 @@
 /** Selectable audit review (JT2A 7.1.4): by date range, event type and actor, in sequence order. */
+import { sql } from 'kysely';
 import { shomeiError } from '../errors/index.ts';
 import { recordFromRow } from './chain.ts';
 import type { AuditRecord } from './events.ts';
@@ -82,8 +83,10 @@ export async function searchAuditEvents(
   if (filter.from !== undefined) query = query.where('recorded_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('recorded_at', '<', filter.to);
   if (filter.type !== undefined) {
+    // A prefix compares the leading characters, not LIKE, where `_` in a type would be a wildcard.
+    const prefix = filter.type.slice(0, -1);
     query = filter.type.endsWith('.*')
-      ? query.where('type', 'like', `${filter.type.slice(0, -1)}%`)
+      ? query.where(sql<string>`substr(type, 1, ${sql.lit(prefix.length)})`, '=', prefix)
       : query.where('type', '=', filter.type);
   }
   if (filter.actor !== undefined) query = query.where('actor_id', '=', filter.actor);
