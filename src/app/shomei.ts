@@ -40,7 +40,10 @@ import { checkTokenEnvironment, createOpsServices, type OpsServices } from '../o
 import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
+  embeddedCaIssuer,
+  mailedCodes,
   type RemoteSignatureService,
+  timestampAuthority,
 } from '../rssp/index.ts';
 import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
@@ -291,24 +294,6 @@ export async function openShomei(
       oidc: oidcSettingsFrom(config),
       onAccountClosed: options.onAccountClosed ?? [],
     });
-    const rssp = createRemoteSignatureService({
-      database,
-      crypto: opened,
-      keys,
-      audit: audit.trail,
-      users: {
-        // CSC auth/login (HTTP Basic): the identity module's password check, lockout included.
-        async verifyPassword(username, password) {
-          try {
-            const user = await identity.verifyPassword({ email: username, password });
-            return { userId: user.id, tenantId: user.tenantId };
-          } catch {
-            return undefined;
-          }
-        },
-      },
-      settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
-    });
     const caSettings = loadCaSettings(config);
     const ca = new CertificateAuthority({
       database,
@@ -332,6 +317,30 @@ export async function openShomei(
       audit: audit.trail,
     });
     checkpointTimestamper ??= tsa;
+    const credentialIssuer = embeddedCaIssuer(ca, config.environment === 'development' ? 'direct' : 'ra');
+    const rssp = createRemoteSignatureService({
+      database,
+      crypto: opened,
+      keys,
+      audit: audit.trail,
+      users: {
+        // CSC auth/login (HTTP Basic): the identity module's password check, lockout included.
+        async verifyPassword(username, password) {
+          try {
+            const user = await identity.verifyPassword({ email: username, password });
+            return { userId: user.id, tenantId: user.tenantId };
+          } catch {
+            return undefined;
+          }
+        },
+      },
+      // Development issues signer certificates at once; elsewhere they wait for RA approval.
+      issuer: credentialIssuer,
+      certificateStatus: credentialIssuer,
+      timestamps: timestampAuthority(tsa),
+      codeSender: mailedCodes(mailer),
+      settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
+    });
     if (config.audit.alertMailTo.length > 0)
       alertNotifier = mailAlertNotifier(mailer, config.audit.alertMailTo);
     return {

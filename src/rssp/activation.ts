@@ -57,12 +57,18 @@ export interface SadGrant {
  * system the credential allows. A client system's own token (client_credentials, no user) reaches
  * only credentials that name that client explicitly.
  */
-export function entitled(principal: RsspPrincipal, credential: CredentialTable, userId: string | null): boolean {
+export function entitled(
+  principal: RsspPrincipal,
+  credential: CredentialTable,
+  userId: string | null,
+): boolean {
   const user = principal.userId ?? userId;
   if (user === null || credential.user_id !== user) return false;
   if (principal.scope === 'credential' && principal.credentialId !== credential.credential_id) return false;
-  const allowed = credential.allowed_clients === null ? null : (JSON.parse(credential.allowed_clients) as string[]);
-  if (principal.userId === null) return principal.clientId !== null && allowed !== null && allowed.includes(principal.clientId);
+  const allowed =
+    credential.allowed_clients === null ? null : (JSON.parse(credential.allowed_clients) as string[]);
+  if (principal.userId === null)
+    return principal.clientId !== null && (allowed?.includes(principal.clientId) ?? false);
   if (allowed === null) return true;
   // A credential limited to named client systems is not usable with a bare auth/login token.
   return principal.clientId !== null && allowed.includes(principal.clientId);

@@ -8,6 +8,14 @@ export {
   type SignatureActivationData,
   SignatureActivationModule,
 } from './activation.ts';
+export {
+  type EmbeddedCaLike,
+  embeddedCaIssuer,
+  type MailerLike,
+  mailedCodes,
+  type TimestampSourceLike,
+  timestampAuthority,
+} from './adapters.ts';
 export { CSC_OID, pssParamsFor } from './algorithms.ts';
 export { type ClientSystem, ClientSystemRegistry, type NewClientSystem } from './clients.ts';
 export {

@@ -1,0 +1,97 @@
+/**
+ * Adapters from the modules beside rssp (embedded CA, TSA, mail) to the narrow ports rssp uses.
+ * Structural types keep rssp from depending on their internals.
+ */
+import type { AuditActor } from '../audit/events.ts';
+import type { DigestAlgorithm } from '../crypto/index.ts';
+import { digestAlgorithmOf } from './algorithms.ts';
+import { certificateFacts } from './certificates.ts';
+import type {
+  CertificateIssuer,
+  CertificateStatusSource,
+  OneTimeCodeSender,
+  RevocationReason,
+  TimestampAuthority,
+} from './ports.ts';
+
+/** What rssp needs of src/ca's CertificateAuthority. */
+export interface EmbeddedCaLike {
+  issue(request: { csr: Buffer; profile: 'signer'; actor?: AuditActor }): Promise<{ der: Buffer }>;
+  chain(): Promise<Buffer[]>;
+  revoke(serialNumber: string, reason: RevocationReason, actor?: AuditActor): Promise<unknown>;
+  statusOf(certificate: Uint8Array): Promise<'good' | 'revoked' | 'unknown'>;
+}
+
+/**
+ * The embedded CA as issuer and status source. In `direct` mode (development and the demo) the
+ * certificate is issued at once; in `ra` mode the request waits for the RA (ra.apply + ra.approve)
+ * and the operator installs the issued certificate (`shomei rssp install-certificate`).
+ */
+export function embeddedCaIssuer(
+  ca: EmbeddedCaLike,
+  mode: 'direct' | 'ra',
+): CertificateIssuer & CertificateStatusSource {
+  const actor: AuditActor = { kind: 'process', id: 'rssp' };
+  return {
+    async requestCertificate(request) {
+      if (mode === 'ra') return { status: 'pending', requestId: request.credentialId };
+      const issued = await ca.issue({ csr: request.csr, profile: 'signer', actor });
+      return { status: 'issued', certificate: issued.der, chain: await ca.chain() };
+    },
+    async revokeCertificate(certificate, reason) {
+      if ((await ca.statusOf(certificate)) !== 'good') return;
+      await ca.revoke(certificateFacts(certificate).serialHex, reason, actor);
+    },
+    async statusOf(certificate) {
+      return ca.statusOf(certificate);
+    },
+  };
+}
+
+/** What rssp needs of src/tsa's EmbeddedTsa (or its client for a remote TSA). */
+export interface TimestampSourceLike {
+  timestamp(
+    digest: Uint8Array,
+    digestAlgorithm?: DigestAlgorithm,
+    options?: { nonce?: boolean | Uint8Array },
+  ): Promise<Buffer>;
+}
+
+export function timestampAuthority(source: TimestampSourceLike): TimestampAuthority {
+  return {
+    async timestamp(request) {
+      const digest = digestAlgorithmOf(request.hashAlgorithmOid) ?? 'SHA-256';
+      let nonce: boolean | Uint8Array = true;
+      if (request.nonce !== undefined) {
+        const hex = request.nonce.toString(16);
+        // A plain Uint8Array with its own buffer (a pooled Buffer's .buffer is the whole pool).
+        nonce = new Uint8Array(Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex'));
+      }
+      return source.timestamp(request.hash, digest, { nonce });
+    },
+  };
+}
+
+/** What rssp needs of src/mail's Mailer. */
+export interface MailerLike {
+  send(message: { to: string; subject: string; text: string }): Promise<void>;
+}
+
+export function mailedCodes(mailer: MailerLike): OneTimeCodeSender {
+  return {
+    async sendCode(message) {
+      const minutes = Math.round(message.expiresInSeconds / 60);
+      await mailer.send({
+        to: message.to,
+        subject: '署名用ワンタイムコード / One-time code for signing',
+        text: [
+          `署名用のワンタイムコード: ${message.code}`,
+          `有効期限: ${minutes} 分。心当たりがない場合は、このメールを破棄し管理者に連絡してください。`,
+          '',
+          `Your one-time code for signing: ${message.code}`,
+          `It expires in ${minutes} minutes. If you did not ask for it, discard this message and tell your administrator.`,
+        ].join('\n'),
+      });
+    },
+  };
+}
