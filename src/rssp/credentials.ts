@@ -158,6 +158,7 @@ export class CredentialService {
           cert_not_before: null,
           cert_not_after: null,
           certificate_request_id: null,
+          certificate_request: null,
           pin_hash: null,
           otp_method: null,
           totp_seed_sealed: null,
@@ -180,6 +181,11 @@ export class CredentialService {
       scal,
     });
     const csr = await buildCertificateRequest(await digestSignerFor(this.crypto, key.id), input.subject);
+    await this.db
+      .updateTable('rssp_credentials')
+      .set({ certificate_request: csr })
+      .where('credential_id', '=', credentialId)
+      .execute();
     if (this.issuer !== undefined) {
       const issuance = await this.issuer.requestCertificate({
         credentialId,

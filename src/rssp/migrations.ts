@@ -138,4 +138,13 @@ export const rsspMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0601_rssp_certificate_request': {
+    async up(db: Kysely<unknown>) {
+      // The CSR is kept so that the RA can certify the key later (RA-approval mode).
+      await db.schema
+        .alterTable('rssp_credentials')
+        .addColumn('certificate_request', binaryType(dialect))
+        .execute();
+    },
+  },
 });

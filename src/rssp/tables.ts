@@ -29,6 +29,8 @@ export type CredentialTable = {
   cert_not_before: string | null;
   cert_not_after: string | null;
   certificate_request_id: string | null;
+  /** PKCS#10 (DER) signed by the HSM key, for the RA. */
+  certificate_request: Uint8Array | null;
   pin_hash: string | null;
   otp_method: OtpMethod | null;
   /** TOTP seed encrypted under the service's data-encryption key in the HSM. */

@@ -1,0 +1,190 @@
+/** `shomei rssp …`: client systems and signing credentials of the remote signature service (operators). */
+import type { Command } from 'commander';
+import { openShomei } from '../../app/index.ts';
+import { loadConfig } from '../../config/index.ts';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../crypto/index.ts';
+import { shomeiError } from '../../errors/index.ts';
+import { createLogger } from '../../log/index.ts';
+import { printJson } from '../output.ts';
+
+async function withShomei<T>(
+  work: (shomei: Awaited<ReturnType<typeof openShomei>>) => Promise<T>,
+): Promise<T> {
+  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+  try {
+    return await work(shomei);
+  } finally {
+    await shomei.close();
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerRsspCommands(program: Command): void {
+  const rssp = program
+    .command('rssp')
+    .description('Remote signature service (CSC API v2) / リモート署名サービス');
+
+  rssp
+    .command('register-client')
+    .description('Register a client system (SCA); prints its id and secret once / クライアントシステムを登録')
+    .requiredOption('--name <name>', 'name shown to users')
+    .option('--redirect-uri <uri>', 'OAuth redirect URI (repeatable)', collect, [])
+    .option('--tls-cert-sha256 <hex>', 'SHA-256 of the client TLS certificate (mutual TLS)')
+    .option('--tenant <id>', 'tenant the client belongs to')
+    .requiredOption('--operator <id>', 'who registers it (audited)')
+    .action(
+      async (o: {
+        name: string;
+        redirectUri: string[];
+        tlsCertSha256?: string;
+        tenant?: string;
+        operator: string;
+      }) => {
+        await withShomei(async (shomei) => {
+          const registered = await shomei.rssp.clients.register(
+            {
+              name: o.name,
+              redirectUris: o.redirectUri,
+              ...(o.tlsCertSha256 === undefined
+                ? {}
+                : { tlsCertificateSha256: o.tlsCertSha256.toLowerCase() }),
+              ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+            },
+            o.operator,
+          );
+          printJson({ clientId: registered.clientId, clientSecret: registered.clientSecret });
+        });
+      },
+    );
+
+  rssp
+    .command('create-credential')
+    .description('Generate a signing key in the HSM for a user and request its certificate / 署名鍵を生成')
+    .requiredOption('--user <id>', 'user id')
+    .requiredOption('--subject <dn>', 'certificate subject, e.g. "CN=山田 太郎, C=JP"')
+    .option('--algorithm <alg>', `one of ${KEY_ALGORITHMS.join(', ')}`, 'EC-P256')
+    .option('--tenant <id>', 'tenant id')
+    .option('--oauth2code', 'authorise through the OAuth authorization page instead of credentials/authorize')
+    .action(
+      async (o: {
+        user: string;
+        subject: string;
+        algorithm: string;
+        tenant?: string;
+        oauth2code?: boolean;
+      }) => {
+        if (!(KEY_ALGORITHMS as readonly string[]).includes(o.algorithm)) {
+          throw shomeiError(
+            'SHOMEI_BAD_REQUEST',
+            `--algorithm が不正です: ${o.algorithm}`,
+            `Invalid --algorithm: ${o.algorithm}`,
+            { status: 400 },
+          );
+        }
+        await withShomei(async (shomei) => {
+          const created = await shomei.rssp.credentials.create({
+            userId: o.user,
+            algorithm: o.algorithm as KeyAlgorithm,
+            subject: o.subject,
+            ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+            ...(o.oauth2code ? { authMode: 'oauth2code' as const } : {}),
+          });
+          printJson({
+            credentialID: created.credential.credential_id,
+            status: created.credential.status,
+            certificateSerial: created.credential.cert_serial,
+            csr: created.csr.toString('base64'),
+          });
+        });
+      },
+    );
+
+  rssp
+    .command('install-certificate')
+    .description(
+      'Install a certificate the embedded CA issued after RA approval, and activate / 証明書を設定し有効化',
+    )
+    .requiredOption('--credential <id>', 'credential id')
+    .requiredOption('--serial <hex>', 'serial number of the certificate at the embedded CA')
+    .requiredOption('--operator <id>', 'who installs it (audited)')
+    .action(async (o: { credential: string; serial: string; operator: string }) => {
+      await withShomei(async (shomei) => {
+        const issued = await shomei.ca.get(o.serial);
+        if (issued === undefined) {
+          throw shomeiError(
+            'SHOMEI_RSSP_CERTIFICATE_INVALID',
+            `証明書 ${o.serial} がありません。`,
+            `There is no certificate ${o.serial}.`,
+            { status: 404 },
+          );
+        }
+        const credential = await shomei.rssp.credentials.installCertificate(
+          o.credential,
+          issued.der,
+          await shomei.ca.chain(),
+          o.operator,
+        );
+        printJson({
+          credentialID: credential.credential_id,
+          status: credential.status,
+          certificateSerial: credential.cert_serial,
+        });
+      });
+    });
+
+  rssp
+    .command('list-credentials')
+    .description("List a user's credentials / 利用者のクレデンシャルを一覧表示")
+    .requiredOption('--user <id>', 'user id')
+    .action(async (o: { user: string }) => {
+      await withShomei(async (shomei) => {
+        const list = await shomei.rssp.credentials.listForUser(o.user);
+        printJson({
+          credentials: list.map((c) => ({
+            credentialID: c.credential_id,
+            status: c.status,
+            algorithm: c.key_algorithm,
+            scal: c.scal,
+            authMode: c.auth_mode,
+            locked: c.locked_at !== null,
+            certificateSerial: c.cert_serial,
+            validTo: c.cert_not_after,
+          })),
+        });
+      });
+    });
+
+  for (const [name, description] of [
+    ['unlock', 'Unlock after failed PIN/OTP attempts / ロック解除'],
+    ['suspend', 'Suspend / 一時停止'],
+    ['resume', 'Resume / 再開'],
+    ['revoke', 'Revoke the certificate and destroy the key / 失効し鍵を破棄'],
+    ['end', 'End of use: revoke and destroy the key / 利用終了'],
+  ] as const) {
+    rssp
+      .command(`${name}-credential`)
+      .description(description)
+      .requiredOption('--credential <id>', 'credential id')
+      .requiredOption('--operator <id>', 'who does it (audited)')
+      .action(async (o: { credential: string; operator: string }) => {
+        await withShomei(async (shomei) => {
+          const service = shomei.rssp.credentials;
+          if (name === 'unlock') await service.unlock(o.credential, o.operator);
+          else if (name === 'suspend') await service.suspend(o.credential, o.operator);
+          else if (name === 'resume') await service.resume(o.credential, o.operator);
+          else if (name === 'revoke') await service.revoke(o.credential, o.operator, 'unspecified');
+          else await service.end(o.credential, o.operator);
+          const c = await service.require(o.credential);
+          printJson({
+            credentialID: c.credential_id,
+            status: c.status,
+            locked: c.locked_at !== null,
+            keyDestroyed: c.key_id === null,
+          });
+        });
+      });
+  }
+}
