@@ -137,6 +137,8 @@ export async function validateCmsSignature(
   const proven: Date[] = [...input.documentPoe];
   const signatureValue = new Uint8Array(cms.signerInfo.signature.buffer);
   let signatureTimestampOk = false;
+  // The signer's own chain explains more than a failed timestamp, so timestamp verdicts come last.
+  const timestampVerdicts: Verdict[] = [];
   for (const token of attributeValues(cms.signerInfo.unsignedAttrs, CMS_OID.signatureTimeStampToken).slice(
     0,
     8,
@@ -153,7 +155,7 @@ export async function validateCmsSignature(
       proven.push(check.provenTime);
       signatureTimestampOk = true;
     } else {
-      verdicts.push({
+      timestampVerdicts.push({
         indication: 'INDETERMINATE',
         subIndication: 'SIG_CONSTRAINTS_FAILURE',
         reason: reason(
@@ -199,6 +201,7 @@ export async function validateCmsSignature(
           ((c.revocation === 'good' || c.revocation === 'revoked') && c.revocationOnline === false),
       );
   }
+  verdicts.push(...timestampVerdicts);
   const chosen = verdicts.find((v) => v.indication === 'TOTAL_FAILED') ?? verdicts[0];
   const others = verdicts.filter((v) => v !== chosen).map((v) => v.reason);
   let baseLevel: AchievedLevel =

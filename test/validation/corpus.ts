@@ -4,17 +4,35 @@
  * (to revoke), and independent signers (pdfsig -add-signature with an NSS key, openssl cms).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type SignatureLevel, signPdf, type TimestampAuthority } from '../../src/ades/index.ts';
+import {
+  type EmbeddedSigning,
+  openEmbeddedSigning,
+  type SignatureLevel,
+  signPdf,
+  type TimestampAuthority,
+} from '../../src/ades/index.ts';
+import { allMigrations } from '../../src/app/index.ts';
 import { type DigestSigner, digestSignerFor } from '../../src/crypto/index.ts';
 import { listSignatures, PdfString, serializePdf } from '../../src/pdf/index.ts';
 import { buildCsr, certificateFacts, parseCertificate } from '../../src/pki/index.ts';
-import type { SignatureValidationResult, ValidationReport } from '../../src/validation/index.ts';
-import { type EmbeddedFixture, embeddedFixture } from '../ades/embedded.ts';
+import { applyMigrations } from '../../src/store/index.ts';
+import { tsaMigrations } from '../../src/tsa/index.ts';
+import {
+  httpRevocationFetcher,
+  type RevocationFetcher,
+  type SignatureValidationResult,
+  type ValidationReport,
+} from '../../src/validation/index.ts';
 import { writeSamplePdf } from '../ades/sample-pdf.ts';
+import { openTestShomei } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
 
 export interface Corpus {
+  /** Real HTTP to the fixture's CA server, whatever host the certificate URLs name. */
+  readonly fetcher: RevocationFetcher;
   readonly embedded: EmbeddedFixture;
   readonly dir: string;
   readonly input: string;
@@ -36,6 +54,79 @@ export interface SignOptions {
 
 let counter = 0;
 
+export interface EmbeddedFixture extends EmbeddedSigning {
+  readonly shomei: Awaited<ReturnType<typeof openTestShomei>>;
+  /** Origin of the HTTP server that publishes the CA's OCSP responder, CRLs and certificates. */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** The embedded CA's publication endpoints over HTTP, as a relying party reaches them. */
+function serveCa(server: Server, signing: () => EmbeddedSigning | undefined): void {
+  server.on('request', (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', async () => {
+      const ca = signing()?.ca;
+      try {
+        if (ca === undefined) throw new Error('not ready');
+        let body: Buffer;
+        if (request.method === 'POST' && request.url === '/pki/ocsp')
+          body = await ca.respondOcsp(Buffer.concat(chunks));
+        else if (request.url === '/pki/crl/issuing.crl') body = await ca.crl('issuing');
+        else if (request.url === '/pki/crl/root.crl') body = await ca.crl('root');
+        else {
+          response.writeHead(404).end();
+          return;
+        }
+        response.writeHead(200, { 'content-length': body.length }).end(body);
+      } catch {
+        response.writeHead(500).end();
+      }
+    });
+  });
+}
+
+export async function embeddedFixture(): Promise<EmbeddedFixture> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let signing: EmbeddedSigning | undefined;
+  serveCa(server, () => signing);
+  const shomei = await openTestShomei({ SHOMEI_PUBLIC_URL: origin });
+  const sets = allMigrations(shomei.database.dialect);
+  const names = new Set(sets.flatMap((set) => Object.keys(set)));
+  const tsa = tsaMigrations(shomei.database.dialect);
+  if (!Object.keys(tsa).every((n) => names.has(n))) sets.push(tsa);
+  await applyMigrations(shomei.database.db, sets);
+  signing = await openEmbeddedSigning(shomei);
+  return {
+    ...signing,
+    shomei,
+    origin,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await shomei.close();
+    },
+  };
+}
+
+/**
+ * The certificates name the installation's public URL; in the test the CA answers on an ephemeral
+ * port, so the origin is replaced and the request goes over real HTTP with the production fetcher.
+ */
+function localFetcher(origin: string): RevocationFetcher {
+  const local = (url: string) => {
+    const parsed = new URL(url);
+    return `${origin}${parsed.pathname}`;
+  };
+  return {
+    ocsp: (url, request) => httpRevocationFetcher.ocsp(local(url), request),
+    crl: (url) => httpRevocationFetcher.crl(local(url)),
+  };
+}
+
 export async function openCorpus(): Promise<Corpus> {
   const embedded = await embeddedFixture();
   const dir = embedded.shomei.home;
@@ -47,6 +138,7 @@ export async function openCorpus(): Promise<Corpus> {
     dir,
     input,
     root: embedded.root,
+    fetcher: localFetcher(embedded.origin),
     file,
     async sign(level, options = {}) {
       counter += 1;
@@ -125,3 +217,14 @@ export function reasonText(result: SignatureValidationResult): { ja: string; en:
 }
 
 export { listSignatures, PdfString, run, serializePdf };
+
+/** Writes `der` into the /Contents hole of signature `index` (padded with zeros), leaving every signed byte as it is. */
+export async function replaceContents(file: string, index: number, der: Uint8Array): Promise<void> {
+  const signatures = await listSignatures(file);
+  const [, b, c] = signatures[index]!.byteRange as [number, number, number, number];
+  const bytes = readFileSync(file);
+  const hex = Buffer.from(der).toString('hex').toUpperCase();
+  if (hex.length > c - b - 2) throw new Error('does not fit the hole');
+  bytes.write(`<${hex.padEnd(c - b - 2, '0')}>`, b, 'latin1');
+  writeFileSync(file, bytes);
+}
