@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { printError } from './output.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerAuditCommands(program);
   registerAdminCommands(program);
+  registerIdentityCommands(program);
   return program;
 }
 
