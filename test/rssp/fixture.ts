@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { generate as generateTotp } from 'otplib';
 import type { Shomei } from '../../src/app/index.ts';
 import type { AuditEventInput, AuditTrail } from '../../src/audit/events.ts';
@@ -150,7 +150,7 @@ export interface RsspFixture {
 }
 
 export async function openRsspFixture(
-  options: { databaseUrl?: string; settings?: Partial<RsspSettings> } = {},
+  options: { databaseUrl?: string; settings?: Partial<RsspSettings>; logger?: FastifyBaseLogger } = {},
 ): Promise<RsspFixture> {
   const shomei = await openTestShomei(
     options.databaseUrl === undefined ? {} : { SHOMEI_DATABASE_URL: options.databaseUrl },
@@ -176,7 +176,8 @@ export async function openRsspFixture(
     },
     settings: { ...DEFAULT_RSSP_SETTINGS, publicUrl: 'https://rssp.test', ...options.settings },
   });
-  const app = Fastify({ logger: false });
+  const app =
+    options.logger === undefined ? Fastify({ logger: false }) : Fastify({ loggerInstance: options.logger });
   // The server's own error mapping for non-CSC routes, as buildServer installs it.
   app.setErrorHandler(handleError);
   await registerRsspRoutes(app, rssp);
