@@ -12,10 +12,11 @@ import { type ParsedCertificate, parseCertificates } from '../pki/index.ts';
 import type { CaSettings } from './types.ts';
 
 /**
- * Policy OID of everything the development CA issues: a UUID-based OID (ITU-T X.667, arc 2.25),
- * so no registration is needed and it cannot be mistaken for a production policy.
+ * Policy OID of everything the development CA issues. It lies under 2.999, the arc ITU-T X.660
+ * reserves for examples, so it can never be mistaken for a production policy; a UUID arc (2.25)
+ * was avoided because its 128-bit arcs break common ASN.1 decoders (asn1js).
  */
-export const DEVELOPMENT_POLICY_OID = '2.25.318329862033578541364059434349421251828';
+export const DEVELOPMENT_POLICY_OID = '2.999.7436.1.1';
 
 const oid = z.string().regex(/^[0-2](\.(0|[1-9][0-9]*)){1,30}$/, 'must be a dotted OID');
 

@@ -8,6 +8,7 @@ import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
 import { DIGEST_LENGTH, type DigestAlgorithm } from '../crypto/index.ts';
 import { digestAlgorithmIdentifier, encode, PKI_LIMITS } from '../pki/index.ts';
 import { tsaErrors } from './errors.ts';
+import { positiveInteger } from './token-builder.ts';
 import { checkTimestampReply } from './token-check.ts';
 import type { TimestampRequestOptions, TimestampSource, TimestampToken, TsaClientOptions } from './types.ts';
 
@@ -35,7 +36,7 @@ export function buildTimestampQuery(
       hashedMessage: new OctetString(digest),
     }),
     ...(options.policy === undefined ? {} : { reqPolicy: options.policy }),
-    ...(nonce === undefined ? {} : { nonce: nonce.slice().buffer }),
+    ...(nonce === undefined ? {} : { nonce: positiveInteger(nonce) }),
     certReq: options.certReq ?? true,
   });
   return { query: encode(query), ...(nonce === undefined ? {} : { nonce }) };

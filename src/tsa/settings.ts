@@ -4,8 +4,8 @@ import { DIGEST_ALGORITHMS, KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { TsaSettings } from './types.ts';
 
-/** UUID-based OID (arc 2.25) for the development TSA policy: needs no registration, never a production policy. */
-export const DEVELOPMENT_TSA_POLICY_OID = '2.25.876744105008586188070376073611136934';
+/** The development TSA policy, under the X.660 example arc 2.999 (never a production policy; see src/ca/settings.ts). */
+export const DEVELOPMENT_TSA_POLICY_OID = '2.999.7436.1.2';
 
 const schema = z.object({
   SHOMEI_TSA_POLICY_OID: z

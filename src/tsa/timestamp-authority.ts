@@ -41,7 +41,7 @@ import {
 import type { Database, FoundationTables, KeyRegistry } from '../store/index.ts';
 import { tsaErrors } from './errors.ts';
 import type { TsaTables } from './tables.ts';
-import { buildTimestampToken } from './token-builder.ts';
+import { buildTimestampToken, positiveInteger } from './token-builder.ts';
 import { checkTimestampToken } from './token-check.ts';
 import type { TimestampRequestOptions, TimestampSource, TimestampToken, TsaSettings } from './types.ts';
 
@@ -247,7 +247,7 @@ export class EmbeddedTsa implements TimestampSource {
     const { token } = await this.issue(
       imprint,
       digestAlgorithm,
-      nonce === undefined ? undefined : nonce.slice().buffer,
+      nonce === undefined ? undefined : positiveInteger(nonce),
       options.certReq ?? true,
     );
     const unit = await this.unit();

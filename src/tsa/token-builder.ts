@@ -133,3 +133,9 @@ export async function buildTimestampToken(params: {
   );
   return { token, tstInfo };
 }
+
+/** Nonce bytes as a positive DER INTEGER value (a fresh copy, with a leading zero when the top bit is set). */
+export function positiveInteger(bytes: Uint8Array): ArrayBuffer {
+  const copy = (bytes[0] ?? 0) & 0x80 ? new Uint8Array([0, ...bytes]) : new Uint8Array(bytes);
+  return copy.buffer;
+}
