@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 want_tests="${1:-}"
 packages=(softhsm2 opensc poppler-utils qpdf openssl fonts-ipaexfont-mincho)
 if [ "$want_tests" = "--for-tests" ]; then
-  packages+=(postgresql chromium ghostscript)
+  packages+=(postgresql chromium ghostscript libnss3-tools)
 fi
 
 missing=()

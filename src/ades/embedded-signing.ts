@@ -28,6 +28,9 @@ export interface EmbeddedSigningDependencies {
   readonly database: Database;
   readonly crypto: CryptoModule;
   readonly keys: KeyRegistry;
+  /** The application's CA and TSA when it has them (otherwise opened here). */
+  readonly ca?: CertificateAuthority;
+  readonly tsa?: EmbeddedTsa;
 }
 
 export interface EmbeddedSigning {
@@ -79,12 +82,14 @@ async function providerSeal(
 }
 
 export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Promise<EmbeddedSigning> {
-  const ca = new CertificateAuthority({
-    database: deps.database,
-    crypto: deps.crypto,
-    keys: deps.keys,
-    settings: loadCaSettings(deps.config).settings,
-  });
+  const ca =
+    deps.ca ??
+    new CertificateAuthority({
+      database: deps.database,
+      crypto: deps.crypto,
+      keys: deps.keys,
+      settings: loadCaSettings(deps.config).settings,
+    });
   await ca.setup();
   const tsaDeps = { database: deps.database, crypto: deps.crypto, settings: loadTsaSettings() };
   await EmbeddedTsa.setup({
@@ -95,7 +100,7 @@ export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Pr
       return { certificate: issued.der, chain: await ca.chain() };
     },
   });
-  const tsa = new EmbeddedTsa(tsaDeps);
+  const tsa = deps.tsa ?? new EmbeddedTsa(tsaDeps);
   const seal = await providerSeal(deps, ca);
   const chain = await ca.chain();
   const tsaCertificates = [await tsa.certificate(), ...(await tsa.chain())];

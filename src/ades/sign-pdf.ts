@@ -26,6 +26,8 @@ export interface SignPdfOptions {
   readonly location?: string;
   readonly signerName?: string;
   readonly fieldName?: string;
+  /** /M, the claimed signing time (default now); give it when the appearance shows a time. */
+  readonly signingTime?: Date;
   /** Certification signature with these DocMDP permissions (first signature of an envelope). */
   readonly docMdp?: 1 | 2 | 3;
   readonly commitmentType?: CommitmentType;
@@ -72,6 +74,7 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
       ...(options.reason === undefined ? {} : { reason: options.reason }),
       ...(options.location === undefined ? {} : { location: options.location }),
       ...(options.signerName === undefined ? {} : { signerName: options.signerName }),
+      ...(options.signingTime === undefined ? {} : { signingTime: options.signingTime }),
       ...(options.docMdp === undefined ? {} : { docMdp: options.docMdp }),
       ...(options.commitmentType ? { commitmentType: options.commitmentType } : {}),
     });

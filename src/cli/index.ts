@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
+import { registerSignCommands } from './commands/sign.ts';
 import { printError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLifecycleCommands(program);
   registerKeyCommands(program);
+  registerSignCommands(program);
   registerAuditCommands(program);
   registerAdminCommands(program);
   registerIdentityCommands(program);

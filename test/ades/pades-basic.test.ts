@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { signPdf } from '../../src/ades/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
 import { openTestShomei } from '../helpers/home.ts';
+import { run } from '../helpers/run.ts';
 import { writeSamplePdf } from './sample-pdf.ts';
 import { makeTestPki, type TestIdentity, type TestPki } from './test-pki.ts';
 import { opensslCmsVerify, pdfsig, qpdfCheck, signedRangeFiles, trustingNssDb } from './validators.ts';
@@ -97,6 +98,13 @@ describe('PAdES B-B', () => {
       (file: string) => {
         const bytes = readFileSync(input);
         writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      },
+    ],
+    [
+      'encrypted',
+      (file: string) => {
+        const result = run('qpdf', ['--encrypt', 'user', 'owner', '256', '--', input, file]);
+        if (result.status !== 0) throw new Error(result.stderr);
       },
     ],
   ] as const) {
