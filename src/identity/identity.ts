@@ -181,7 +181,9 @@ export class Identity implements IdentityService {
     const session = await this.sessions.get(sessionRef);
     if (session === undefined) throw notFound('session');
     const own = session.userId === by.userId;
-    if (!own && !(await this.hasPrivilege(by, 'identity.sessions.revoke'))) throw notFound('session');
+    const privileged =
+      !own && by.assurance === 'aal2' && (await this.hasPrivilege(by, 'identity.sessions.revoke'));
+    if (!own && !privileged) throw notFound('session');
     const ended = await this.sessions.end(sessionRef, reason);
     await this.deps.audit.append({
       type: 'session.revoke',
