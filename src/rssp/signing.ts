@@ -10,7 +10,7 @@ import { resolveSignAlgorithm } from './algorithms.ts';
 import type { CredentialService } from './credentials.ts';
 import { CSC, CscError, invalidRequest } from './errors.ts';
 import { decodeHashes } from './hashes.ts';
-import type { CertificateStatusSource, Clock } from './ports.ts';
+import type { CertificateStatus, CertificateStatusSource, Clock } from './ports.ts';
 import type { RsspPrincipal } from './principal.ts';
 import type { CredentialTable } from './tables.ts';
 
@@ -131,6 +131,16 @@ export class HashSigningService {
       },
     });
     return signatures;
+  }
+
+  /** The CA's word on the credential's certificate (credentials/info cert.status); undefined without a source. */
+  async certificateStatus(credential: CredentialTable): Promise<CertificateStatus | undefined> {
+    if (this.statusSource === undefined || credential.certificate === null) return undefined;
+    if (credential.status === 'revoked' || credential.status === 'ended') return 'revoked';
+    const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
+      Buffer.from(c, 'base64'),
+    );
+    return this.statusSource.statusOf(Buffer.from(credential.certificate), chain);
   }
 
   /** Key active, certificate within validity and not revoked (REQUIREMENTS 2.2.3 (1) ア/イ). */

@@ -269,6 +269,8 @@ describe('credential and certificate state at signing time', () => {
     const r = await signHash(dave, sad, [hash]);
     assert.deepEqual(r.body, invalid('Signing certificate is revoked'));
     assertAuditedRefusal('Signing certificate is revoked');
+    const info = await csc(f, 'credentials/info', dave.token, { credentialID: dave.credentialId });
+    assert.equal((info.body.cert as { status: string }).status, 'revoked', 'info reports the CA status');
   });
 
   test('a suspended credential does not sign, and its outstanding SADs die', async () => {

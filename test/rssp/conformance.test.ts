@@ -64,6 +64,12 @@ describe('info', () => {
     assert.ok((info.signAlgorithms as { algos: string[] }).algos.includes(OID.ecdsaSha256));
     assert.deepEqual(info.signature_formats, { formats: [], envelope_properties: [] });
     assert.deepEqual(info.conformance_levels, []);
+    const signDoc = await csc(f, 'signatures/signDoc', alice.token, {});
+    assert.equal(signDoc.status, 501);
+    assert.equal(signDoc.body.error, 'not_implemented');
+    const unknown = await csc(f, 'credentials/nothing', alice.token, {});
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error, 'invalid_request');
     const get = await f.app.inject({ method: 'GET', url: '/csc/v2/info' });
     assert.equal(get.statusCode, 200);
     assert.equal(get.json().lang, 'ja-JP');

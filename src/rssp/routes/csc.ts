@@ -218,7 +218,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       authInfo: true,
       lang: responseLanguage(body),
       now: rssp.clock.now(),
-      certificateStatus: undefined,
+      certificateStatus: await rssp.signing.certificateStatus(credential),
     });
   });
 
@@ -315,6 +315,23 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     });
     return { signatures: signatures.map((s) => s.toString('base64')) };
   });
+
+  // Methods of the specification this service does not offer (yet): 501 not_implemented ([OAS21]).
+  const unimplemented = [
+    'signatures/signDoc',
+    'signatures/signPolling',
+    'credentials/authorizeCheck',
+    'credentials/sendOTP',
+    ...(rssp.timestamps === undefined ? ['signatures/timestamp'] : []),
+  ];
+  for (const method of unimplemented) {
+    app.post(`/${method}`, async () => {
+      throw CSC.notImplemented();
+    });
+  }
+  app.setNotFoundHandler(async (_request, reply) =>
+    reply.status(404).send({ error: 'invalid_request', error_description: 'Unknown method' }),
+  );
 
   if (rssp.timestamps !== undefined) {
     const timestamps = rssp.timestamps;
