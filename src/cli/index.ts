@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
+import { registerRsspCommands } from './commands/rssp.ts';
 import { registerSignCommands } from './commands/sign.ts';
 import { printError } from './output.ts';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerAdminCommands(program);
   registerIdentityCommands(program);
+  registerRsspCommands(program);
   return program;
 }
 
