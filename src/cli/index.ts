@@ -4,6 +4,7 @@ import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { registerRsspCommands } from './commands/rssp.ts';
 import { registerSignCommands } from './commands/sign.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLifecycleCommands(program);
   registerKeyCommands(program);
+  registerBackupCommands(program);
   registerSignCommands(program);
   registerAuditCommands(program);
   registerAdminCommands(program);

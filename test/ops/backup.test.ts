@@ -1,0 +1,302 @@
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openShomei } from '../../src/app/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { verifyBackup } from '../../src/ops/index.ts';
+import { makeTestHome } from '../helpers/home.ts';
+import { runShomei } from '../helpers/run.ts';
+
+const home = makeTestHome();
+const work = `${home.home}-work`;
+mkdirSync(work, { recursive: true });
+after(() => {
+  home.remove();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function json<T>(result: { status: number; stdout: string; stderr: string }): T {
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Byte offsets of the container: magic (16) | u32 | manifest | u32 | signature | data. */
+function layout(bytes: Buffer): { manifestStart: number; manifestEnd: number; dataStart: number } {
+  const manifestLength = bytes.readUInt32BE(16);
+  const manifestEnd = 20 + manifestLength;
+  const signatureLength = bytes.readUInt32BE(manifestEnd);
+  return { manifestStart: 20, manifestEnd, dataStart: manifestEnd + 4 + signatureLength };
+}
+
+const backupFile = path.join(work, 'shomei.backup');
+const pinCopy = path.join(work, 'pins-escrow.json');
+let key: { id: string; publicKey: string };
+let installationId: string;
+
+describe('backup create / verify / restore', () => {
+  test('create writes a signed backup that verifies offline and holds no secret', () => {
+    installationId = json<{ installationId: string }>(runShomei(['init'], home.env)).installationId;
+    key = json(
+      runShomei(['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'before-backup'], home.env),
+    );
+    const created = json<{
+      verified: boolean;
+      installationId: string;
+      environment: string;
+      signerKeySha256: string;
+    }>(runShomei(['backup', 'create', '-o', backupFile, '--operator', 'alice'], home.env));
+    assert.equal(created.verified, true);
+    assert.equal(created.installationId, installationId);
+    assert.equal(created.environment, 'development');
+
+    const verified = json<{ valid: boolean; entries: { path: string }[]; environment: string }>(
+      runShomei(['backup', 'verify', backupFile, '--expect-key', created.signerKeySha256], {}),
+    );
+    assert.equal(verified.valid, true);
+    const paths = verified.entries.map((e) => e.path);
+    assert.ok(paths.includes('database/shomei.db'));
+    assert.ok(paths.includes('config/settings.json'));
+    assert.ok(
+      paths.some((p) => p.startsWith('tokens/')),
+      'SoftHSM2 token files (encrypted objects) are included',
+    );
+    assert.ok(!paths.some((p) => p.startsWith('secrets/')), 'the secrets directory is never backed up');
+
+    const bytes = readFileSync(backupFile);
+    const pins = JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as {
+      userPin: string;
+      soPin: string;
+    };
+    assert.ok(!bytes.includes(Buffer.from(pins.userPin)), 'the user PIN is not in the backup');
+    assert.ok(!bytes.includes(Buffer.from(pins.soPin)), 'the SO PIN is not in the backup');
+    const manifest = bytes.subarray(layout(bytes).manifestStart, layout(bytes).manifestEnd).toString('utf8');
+    assert.match(manifest, new RegExp(installationId));
+    assert.match(manifest, /"environment":"development"/);
+  });
+
+  test('one changed byte anywhere, a truncated file or a stranger file fails verification', () => {
+    const original = readFileSync(backupFile);
+    const { manifestStart, manifestEnd, dataStart } = layout(original);
+    const cases: Record<string, Buffer> = {
+      'data byte': Buffer.from(original),
+      'last byte': Buffer.from(original),
+      'manifest byte': Buffer.from(original),
+      'signature byte': Buffer.from(original),
+      truncated: original.subarray(0, original.length - 100),
+      appended: Buffer.concat([original, Buffer.from('extra')]),
+      'not a backup': Buffer.from('%PDF-1.7\n'),
+      empty: Buffer.alloc(0),
+    };
+    const middle = dataStart + Math.floor((original.length - dataStart) / 2);
+    const flip = (name: string, at: number, mask: number) => {
+      const bytes = cases[name]!;
+      bytes[at] = bytes[at]! ^ mask;
+    };
+    flip('data byte', middle, 0x01);
+    flip('last byte', original.length - 1, 0x80);
+    // A digit inside the createdAt timestamp: still valid JSON, so only the signature catches it.
+    const at = original.indexOf('"createdAt":"', manifestStart) + 16;
+    assert.ok(at > manifestStart && at < manifestEnd);
+    flip('manifest byte', at, original[at] === 0x31 ? 0x03 : 0x01);
+    flip('signature byte', dataStart - 3, 0x01);
+    for (const [name, bytes] of Object.entries(cases)) {
+      const file = path.join(work, `bad-${name.replace(/ /g, '-')}.backup`);
+      writeFileSync(file, bytes);
+      const report = verifyBackup(file);
+      assert.equal(report.valid, false, name);
+      assert.ok(report.problems.length > 0, name);
+    }
+    assert.equal(verifyBackup(path.join(work, 'missing.backup')).valid, false);
+    // The command says so with exit code 1, the report on stdout and the stable code on stderr.
+    const result = runShomei(['backup', 'verify', path.join(work, 'bad-data-byte.backup')], {});
+    assert.equal(result.status, 1, `${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, /SHOMEI_BACKUP_INVALID/);
+    const report = JSON.parse(result.stdout) as { valid: boolean; problems: string[] };
+    assert.deepEqual(report.problems, ['entry database/shomei.db: SHA-256 differs']);
+  });
+
+  test('a backup re-signed by another key verifies only without --expect-key, and never restores with it', () => {
+    const original = readFileSync(backupFile);
+    const { manifestStart, manifestEnd, dataStart } = layout(original);
+    const manifest = JSON.parse(original.subarray(manifestStart, manifestEnd).toString('utf8'));
+    const realKey = manifest.signer.publicKeySha256 as string;
+    const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const spki = forger.publicKey.export({ type: 'spki', format: 'der' });
+    manifest.signer.publicKey = spki.toString('base64');
+    manifest.signer.publicKeySha256 = createHash('sha256').update(spki).digest('hex');
+    const forgedManifest = Buffer.from(JSON.stringify(manifest));
+    const signature = sign('sha256', forgedManifest, { key: forger.privateKey, dsaEncoding: 'der' });
+    assert.ok(verify('sha256', forgedManifest, { key: forger.publicKey, dsaEncoding: 'der' }, signature));
+    const frame = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n);
+      return b;
+    };
+    const forged = Buffer.concat([
+      original.subarray(0, 16),
+      frame(forgedManifest.length),
+      forgedManifest,
+      frame(signature.length),
+      signature,
+      original.subarray(dataStart),
+    ]);
+    const file = path.join(work, 'forged.backup');
+    writeFileSync(file, forged);
+    assert.equal(verifyBackup(file).valid, true);
+    assert.deepEqual(verifyBackup(file, realKey).problems, ['signed by a key other than the expected one']);
+    const target = path.join(work, 'forged-restore');
+    const restore = runShomei(
+      [
+        'backup',
+        'restore',
+        file,
+        '--into',
+        target,
+        '--pin-file',
+        home.config.pkcs11.pinFile,
+        '--operator',
+        'alice',
+        '--approved-by',
+        'bob',
+        '--expect-key',
+        realKey,
+      ],
+      home.env,
+    );
+    assert.equal(restore.status, 1);
+    assert.match(restore.stderr, /SHOMEI_BACKUP_INVALID/);
+    assert.ok(!existsSync(target));
+  });
+
+  test('restore refuses one operator alone, a non-empty target, a tampered file and a missing PIN file', () => {
+    const target = path.join(work, 'refused');
+    const base = [
+      'backup',
+      'restore',
+      backupFile,
+      '--into',
+      target,
+      '--pin-file',
+      home.config.pkcs11.pinFile,
+    ];
+    const alone = runShomei([...base, '--operator', 'alice', '--approved-by', 'Alice'], home.env);
+    assert.equal(alone.status, 1);
+    assert.match(alone.stderr, /SHOMEI_RESTORE_NEEDS_TWO_OPERATORS/);
+
+    mkdirSync(target);
+    writeFileSync(path.join(target, 'keep.txt'), 'x');
+    const busy = runShomei([...base, '--operator', 'alice', '--approved-by', 'bob'], home.env);
+    assert.match(busy.stderr, /SHOMEI_RESTORE_TARGET_NOT_EMPTY/);
+    assert.deepEqual(readFileSync(path.join(target, 'keep.txt'), 'utf8'), 'x');
+    rmSync(target, { recursive: true });
+
+    const tampered = path.join(work, 'bad-data-byte.backup');
+    const bad = runShomei(
+      [
+        'backup',
+        'restore',
+        tampered,
+        '--into',
+        target,
+        '--pin-file',
+        home.config.pkcs11.pinFile,
+        '--operator',
+        'alice',
+        '--approved-by',
+        'bob',
+      ],
+      home.env,
+    );
+    assert.match(bad.stderr, /SHOMEI_BACKUP_INVALID/);
+    assert.ok(!existsSync(target));
+
+    const noPins = runShomei(
+      ['backup', 'restore', backupFile, '--into', target, '--operator', 'alice', '--approved-by', 'bob'],
+      home.env,
+    );
+    assert.match(noPins.stderr, /SHOMEI_RESTORE_PIN_FILE_REQUIRED/);
+    assert.ok(!existsSync(target));
+  });
+
+  test('a production instance refuses a development backup', () => {
+    const target = path.join(work, 'prod-restore');
+    const result = runShomei(
+      [
+        'backup',
+        'restore',
+        backupFile,
+        '--into',
+        target,
+        '--pin-file',
+        home.config.pkcs11.pinFile,
+        '--operator',
+        'alice',
+        '--approved-by',
+        'bob',
+      ],
+      { ...home.env, SHOMEI_ENV: 'production', SHOMEI_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+    );
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /SHOMEI_ENVIRONMENT_MISMATCH/);
+    assert.match(result.stderr, /backup was made for the development environment/);
+    assert.ok(!existsSync(target));
+  });
+
+  test('backup → wipe → restore: the key signs again, data is back, later changes are not, the audit chain verifies', async () => {
+    copyFileSync(home.config.pkcs11.pinFile, pinCopy);
+    json(runShomei(['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'after-backup'], home.env));
+    rmSync(home.home, { recursive: true, force: true });
+
+    const restored = json<{ installationId: string; auditChain: { ok: boolean; records: number } }>(
+      runShomei(
+        [
+          'backup',
+          'restore',
+          backupFile,
+          '--into',
+          home.home,
+          '--pin-file',
+          pinCopy,
+          '--operator',
+          'alice',
+          '--approved-by',
+          'bob',
+        ],
+        home.env,
+      ),
+    );
+    assert.equal(restored.installationId, installationId);
+    assert.equal(restored.auditChain.ok, true);
+    assert.ok(restored.auditChain.records > 0);
+    const record = JSON.parse(readFileSync(path.join(home.home, 'restore-record.json'), 'utf8'));
+    assert.equal(record.operator, 'alice');
+    assert.equal(record.approvedBy, 'bob');
+
+    const shomei = await openShomei(loadConfig({ ...home.env }), createLogger({ level: 'silent' }));
+    try {
+      assert.equal(shomei.installationId, installationId);
+      const digest = createHash('sha256').update('restored').digest();
+      const signature = await shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' });
+      const publicKey = createPublicKey({
+        key: Buffer.from(key.publicKey, 'base64'),
+        format: 'der',
+        type: 'spki',
+      });
+      assert.ok(verify('sha256', Buffer.from('restored'), { key: publicKey, dsaEncoding: 'der' }, signature));
+      const labels = (await shomei.crypto.listKeys()).map((k) => k.label);
+      assert.ok(labels.includes('before-backup'));
+      assert.ok(!labels.includes('after-backup'), 'a key made after the backup is not in the restored token');
+      const restoreEvents = await shomei.database.db
+        .selectFrom('audit_events' as never)
+        .selectAll()
+        .where('type' as never, '=', 'backup.restore' as never)
+        .execute();
+      assert.equal(restoreEvents.length, 1);
+    } finally {
+      await shomei.close();
+    }
+  });
+});
