@@ -4,6 +4,7 @@
  * for what they cover, the achieved baseline level, and what later revisions changed.
  */
 import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import {
   type DocumentSecurityStore,
   extractDss,
@@ -17,6 +18,7 @@ import { adobeRevocationValues, type HashName, type ParsedCms, parseCms } from '
 import { addRevocation, type ValidationContext } from './context.ts';
 import { noSignatures } from './errors.ts';
 import { allowedLevel, levelRank, revisionChanges } from './modifications.ts';
+import { orphanSignatures } from './orphans.ts';
 import { reason } from './reasons.ts';
 import { type Verdict, validateCmsSignature } from './signature.ts';
 import { validateTimestamp } from './timestamps.ts';
@@ -134,6 +136,22 @@ function loadDss(context: ValidationContext, dss: DocumentSecurityStore): void {
   });
 }
 
+/**
+ * The CMS inside /Contents without its zero padding. pdf's `cms` strips trailing zeros, which also
+ * strips the end-of-contents octets of a BER indefinite-length CMS (NSS, so pdfsig, writes those);
+ * asn1js tells where the first element really ends.
+ */
+function cmsBytes(info: PdfSignatureInfo): Uint8Array {
+  try {
+    const parsed = asn1js.fromBER(new Uint8Array(info.contents));
+    if (parsed.offset > 0 && parsed.offset <= info.contents.length)
+      return info.contents.subarray(0, parsed.offset);
+  } catch {
+    // Fall back to the stripped value; parseCms reports what is wrong with it.
+  }
+  return info.cms;
+}
+
 interface Entry {
   readonly info: PdfSignatureInfo;
   readonly cms: ParsedCms | undefined;
@@ -146,12 +164,16 @@ export async function validatePdfSignatures(
 ): Promise<{ results: SignatureValidationResult[]; revisions: number }> {
   const reader: PdfReader = await openPdf(bytes);
   try {
-    const signatures = await listSignatures(bytes);
+    const listed = await listSignatures(bytes);
+    const orphans = orphanSignatures(reader, listed);
+    const signatures = [...listed, ...orphans].sort(
+      (x, y) => (x.revisionIndex ?? 0) - (y.revisionIndex ?? 0),
+    );
     if (signatures.length === 0) throw noSignatures();
     loadDss(context, await extractDss(bytes));
     const entries: Entry[] = signatures.slice(0, MAX_SIGNATURES).map((info) => {
       try {
-        const cms = parseCms(info.cms);
+        const cms = parseCms(cmsBytes(info));
         context.pool.add(...(cms.certificates as ParsedCertificate[]));
         addRevocation(context, cms);
         addRevocation(context, adobeRevocationValues(cms.signerInfo));
@@ -205,7 +227,7 @@ export async function validatePdfSignatures(
         continue;
       }
       const check = await validateTimestamp(
-        info.cms,
+        cmsBytes(info),
         'document-timestamp',
         rangeDigest(bytes, info),
         context,
@@ -228,25 +250,37 @@ export async function validatePdfSignatures(
     for (const entry of entries) {
       if (formatOf(entry.info) === 'RFC3161') continue;
       sIndex += 1;
+      const result = await validateSignatureEntry(
+        entry,
+        `S${sIndex}`,
+        bytes,
+        context,
+        changes,
+        docTsRevisions,
+        allowed,
+        poeFor(entry.info.revisionIndex),
+        earliest(poeFor(entry.info.revisionIndex)),
+      );
       results.set(
         entry,
-        await validateSignatureEntry(
-          entry,
-          `S${sIndex}`,
-          bytes,
-          context,
-          changes,
-          docTsRevisions,
-          allowed,
-          poeFor(entry.info.revisionIndex),
-          earliest(poeFor(entry.info.revisionIndex)),
-        ),
+        orphans.includes(entry.info)
+          ? { ...result, warnings: [...result.warnings, orphanWarning(entry.info)] }
+          : result,
       );
     }
     return { results: entries.map((e) => results.get(e)!), revisions: reader.revisions.length };
   } finally {
     reader.close();
   }
+}
+
+function orphanWarning(info: PdfSignatureInfo): Reason {
+  return reason(
+    'FIELD_NOT_IN_FORM',
+    `署名欄「${info.fieldName}」はページの注釈にはありますが、フォーム（AcroForm /Fields）に登録されていません。表示ソフトによってはこの署名が表示されません。`,
+    `Signature field "${info.fieldName}" is in a page's annotations but not in the form (AcroForm /Fields); some viewers will not show this signature.`,
+    info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
+  );
 }
 
 function coverage(info: PdfSignatureInfo) {
