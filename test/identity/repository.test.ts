@@ -299,6 +299,30 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await assert.rejects(h.identity.lifecycle.resume(user.id, actor, 'x'), /SHOMEI_STATE_INVALID/);
     });
 
+    test('sessions are stored by the hash of their id only', async () => {
+      const user = await createActiveUser(h, { email: 'hash.only@example.jp' });
+      const { secret, session } = await h.identity.sessions.start({
+        userId: user.id,
+        tenantId: user.tenantId,
+        stage: 'authenticated',
+        assurance: 'aal2',
+        methods: ['password', 'passkey'],
+      });
+      const rows = await db
+        .selectFrom('identity_sessions')
+        .selectAll()
+        .where('user_id', '=', user.id)
+        .execute();
+      assert.equal(rows.length, 1);
+      assert.ok(!JSON.stringify(rows).includes(secret));
+      assert.equal((await h.identity.sessions.resolve(secret))?.record.id, session.id);
+      assert.equal(
+        await h.identity.sessions.resolve(rows[0]!.token_hash),
+        undefined,
+        'the stored hash is no key',
+      );
+    });
+
     test('dormant accounts: active accounts without a login for the configured period', async () => {
       const idle = await createActiveUser(h, { email: 'dormant@example.jp' });
       const recent = await createActiveUser(h, { email: 'recent@example.jp' });
