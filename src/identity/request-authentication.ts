@@ -6,6 +6,7 @@
  * Rules: a request with an Authorization header is left to the module that owns that scheme (CSC
  * bearer tokens) and never authenticated by cookie. A state-changing request (not GET/HEAD/OPTIONS)
  * that presents a live session must carry that session's synchronizer token in `x-csrf-token`.
+ * A route that does not use the session at all can say so with `config: { sessionCookie: 'ignore' }`.
  */
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -72,6 +73,10 @@ const authenticateRequestsPlugin: FastifyPluginAsync<RequestAuthenticationOption
   const policy = options.identity.sessionCookie;
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.headers.authorization !== undefined) return;
+    // Routes that never act on the cookie (e.g. protocol endpoints with their own credentials) may
+    // opt out with `config: { sessionCookie: 'ignore' }`: they get no principal and no CSRF check.
+    const routeConfig = request.routeOptions.config as { sessionCookie?: unknown } | undefined;
+    if (routeConfig?.sessionCookie === 'ignore') return;
     const secret = request.cookies[policy.name];
     if (secret === undefined || secret === '') return;
     const resolved = await options.identity.resolveRequestSession(secret);

@@ -157,6 +157,30 @@ describe('sessions, CSRF and lockout (HTTP, SQLite)', () => {
     assert.equal(form.statusCode, 415);
   });
 
+  test('a route that ignores the session cookie gets no principal and no CSRF check', async () => {
+    const { browser } = await loggedIn('ignore.cookie@example.jp');
+    const app = (await import('fastify')).default();
+    const { authenticateRequests } = await import('../../src/identity/index.ts');
+    await app.register(authenticateRequests, { identity: h.identity });
+    app.post('/protocol', { config: { sessionCookie: 'ignore' } }, async (request) => ({
+      principal: request.principal ?? null,
+    }));
+    app.post('/cookie-auth', async (request) => ({ principal: request.principal?.email ?? null }));
+    const cookie = `__Host-shomei_session=${browser.sessionCookie}`;
+    const ignored = await app.inject({ method: 'POST', url: '/protocol', headers: { cookie } });
+    assert.equal(ignored.statusCode, 200);
+    assert.deepEqual(JSON.parse(ignored.body), { principal: null });
+    const guarded = await app.inject({ method: 'POST', url: '/cookie-auth', headers: { cookie } });
+    assert.equal(guarded.statusCode, 403, 'everywhere else the CSRF token is required');
+    const withToken = await app.inject({
+      method: 'POST',
+      url: '/cookie-auth',
+      headers: { cookie, 'x-csrf-token': browser.csrf! },
+    });
+    assert.deepEqual(JSON.parse(withToken.body), { principal: 'ignore.cookie@example.jp' });
+    await app.close();
+  });
+
   test('a user lists active sessions and revokes one; another user cannot see or revoke it', async () => {
     const email = 'sessions@example.jp';
     const { browser: laptop, seed } = await loggedIn(email);
