@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerCaCommands } from './commands/ca.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerBackupCommands } from './commands/backup.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerIdentityCommands(program);
   registerRsspCommands(program);
+  registerCaCommands(program);
   return program;
 }
 
