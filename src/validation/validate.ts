@@ -66,10 +66,20 @@ function contextFor(options: ValidationOptions) {
   return { anchors, time, context };
 }
 
+/** Any failure that is not already typed (a library's TypeError, a stack overflow) becomes one typed error. */
+async function typed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isShomeiError(error)) throw error;
+    throw unusableInput(`${what} could not be processed`, { error: (error as Error)?.name ?? 'unknown' });
+  }
+}
+
 export async function validatePdf(bytes: Uint8Array, options: ValidationOptions): Promise<ValidationReport> {
   if (bytes.length > MAX_DOCUMENT_BYTES) throw inputTooLarge('PDF', bytes.length, MAX_DOCUMENT_BYTES);
   const { anchors, time, context } = contextFor(options);
-  const { results, revisions } = await validatePdfSignatures(bytes, context);
+  const { results, revisions } = await typed('the PDF', () => validatePdfSignatures(bytes, context));
   return report('pdf', bytes, anchors, options, time, results, revisions);
 }
 
@@ -81,7 +91,7 @@ export async function validateCades(
   if (data === undefined) throw detachedDataMissing();
   if (data.length > MAX_DOCUMENT_BYTES) throw inputTooLarge('data', data.length, MAX_DOCUMENT_BYTES);
   const { anchors, time, context } = contextFor(options);
-  const result = await validateCadesSignature(signature, data, context);
+  const result = await typed('the CAdES signature', () => validateCadesSignature(signature, data, context));
   return report('cades', signature, anchors, options, time, [result]);
 }
 
