@@ -5,16 +5,40 @@
  * stays in the HSM, so the TLS key is the one key kept in a file (0600, never in backups); the CA
  * that certifies it does keep its key in the HSM (ADR 011).
  */
-import { webcrypto } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { CertificateAuthority } from '../ca/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import { publicKeySha256, toPem } from '../pki/index.ts';
+import { buildName, OID, publicKeySha256, toPem } from '../pki/index.ts';
 import type { OpsSettings } from './settings.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+/**
+ * A PKCS#10 request signed by a key held in memory. src/pki's buildCsr signs through a DigestSigner
+ * (a precomputed digest, as an HSM does), which Node cannot do for ECDSA with a KeyObject; this signs
+ * the request body itself with node:crypto instead.
+ */
+function fileKeyCsr(commonName: string, spki: Buffer, privateKey: KeyObject): Buffer {
+  const info = new CertificationRequestInfo({
+    version: 0,
+    subject: buildName([{ type: 'CN', value: commonName }]),
+    subjectPKInfo: AsnConvert.parse(spki, SubjectPublicKeyInfo),
+    attributes: new Attributes(),
+  });
+  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(info)), {
+    key: privateKey,
+    dsaEncoding: 'der',
+  });
+  const request = new CertificationRequest({
+    certificationRequestInfo: info,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSha256 }),
+    signature: new Uint8Array(signature).buffer,
+  });
+  return Buffer.from(AsnConvert.serialize(request));
+}
 
 export interface TlsMaterial {
   readonly key: Buffer;
@@ -60,12 +84,12 @@ function readSetting(file: string, setting: string): Buffer {
 function embeddedCertificateCurrent(certFile: string, keyFile: string, dnsNames: readonly string[]): boolean {
   if (!existsSync(certFile) || !existsSync(keyFile)) return false;
   try {
-    const pem = readFileSync(certFile, 'utf8');
-    const end = '-----END CERTIFICATE-----';
-    const leaf = new x509.X509Certificate(pem.slice(0, pem.indexOf(end) + end.length));
-    if (leaf.notAfter.getTime() - Date.now() < 30 * 86_400_000) return false;
-    const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
-    const names = (san?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value);
+    const leaf = new X509Certificate(readFileSync(certFile));
+    if (Date.parse(leaf.validTo) - Date.now() < 30 * 86_400_000) return false;
+    const names = (leaf.subjectAltName ?? '')
+      .split(', ')
+      .filter((n) => n.startsWith('DNS:'))
+      .map((n) => n.slice(4));
     return names.length === dnsNames.length && dnsNames.every((n) => names.includes(n));
   } catch {
     return false;
@@ -84,20 +108,12 @@ export async function ensureEmbeddedTlsCertificate(
 ): Promise<void> {
   const files = embeddedTlsPaths(home);
   if (embeddedCertificateCurrent(files.cert, files.key, dnsNames)) return;
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${dnsNames[0]}, O=shomei`,
-    keys,
-    signingAlgorithm: algorithm,
-  });
-  const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const csr = fileKeyCsr(dnsNames[0]!, spki, privateKey);
   const prepared = await ca.prepare(
     {
-      csr: Buffer.from(csr.rawData),
+      csr,
       profile: 'tls-server',
       altNames: { dnsNames },
       actor: { kind: 'process', id: 'shomei-tls' },
@@ -106,7 +122,7 @@ export async function ensureEmbeddedTlsCertificate(
   );
   await ca.store(prepared);
   const [issuing, root] = await ca.chain();
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   // Key first, then the certificate: a crash in between leaves a key without a certificate, which the
   // next start replaces, never a certificate whose key is missing.
   writeAtomically(files.key, toPem(pkcs8, 'PRIVATE KEY'), 0o600);
