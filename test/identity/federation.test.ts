@@ -81,6 +81,8 @@ describe('federated login with OpenID Connect', () => {
     assert.equal(session.federation.issuer, idp.issuer);
     assert.equal(session.federation.acr, 'urn:example:loa:mfa');
     assert.deepEqual(session.federation.amr, ['pwd', 'otp']);
+    const code = back.searchParams.get('code')!;
+    assert.ok(!h.logLines.some((line) => line.includes(code)), 'the authorization code is not logged');
     const event = h.audit
       .ofType('auth.login')
       .find((e) => e.details?.method === 'federated' && e.outcome === 'success');

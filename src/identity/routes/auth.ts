@@ -259,7 +259,8 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
     return reply.redirect(authorizationUrl, 302);
   });
 
-  app.get('/api/auth/oidc/callback', async (request, reply) => {
+  // The query carries the authorization code: request logging is kept off for this route.
+  app.get('/api/auth/oidc/callback', { logLevel: 'warn' }, async (request, reply) => {
     const federation = identity.federation;
     if (federation === undefined) return reply.status(404).send();
     const handle = request.cookies[OIDC_COOKIE];
