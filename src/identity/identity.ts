@@ -12,7 +12,7 @@ import type { Database } from '../store/index.ts';
 import { Accounts, userFromRow } from './accounts.ts';
 import { type ApplicationInput, Applications, type Approval, type ApprovalInput } from './applications.ts';
 import { Authenticator, type RequestContext, userActor } from './authentication.ts';
-import { invalidToken, notFound } from './errors.ts';
+import { invalidState, invalidToken, notFound } from './errors.ts';
 import { FederatedLogin, type OidcSettings } from './federation.ts';
 import { AccountLifecycle } from './lifecycle.ts';
 import { LoginThrottle } from './lockout.ts';
@@ -379,6 +379,41 @@ export class Identity implements IdentityService {
       ...(context.source === undefined ? {} : { source: context.source }),
       details: { authenticator: kind, ...details },
     });
+  }
+
+  /**
+   * Removes a TOTP authenticator or a passkey. The last second factor of an account whose tenant
+   * requires one cannot be removed: otherwise a password alone would allow enrolling a new factor.
+   */
+  async removeSecondFactor(
+    session: SessionRecord,
+    factor: { kind: 'totp' } | { kind: 'passkey'; id: string },
+    context: RequestContext,
+  ): Promise<boolean> {
+    const tenant = await this.accounts.getTenant(session.tenantId);
+    const allowed = tenant?.policy.allowedSecondFactors ?? ['totp', 'passkey'];
+    const hasTotp = await this.totp.hasConfirmed(session.userId);
+    const passkeys = (await this.passkeys.list(session.userId)).map((p) => p.id);
+    const remaining =
+      (factor.kind === 'totp' ? 0 : hasTotp && allowed.includes('totp') ? 1 : 0) +
+      (allowed.includes('passkey')
+        ? passkeys.filter((id) => factor.kind !== 'passkey' || id !== factor.id).length
+        : 0);
+    if (tenant?.policy.secondFactor !== 'optional' && remaining === 0) {
+      throw invalidState({
+        ja: '最後の認証要素は削除できません。先に別の認証要素を登録してください。',
+        en: 'The last second factor cannot be removed; enrol another one first.',
+      });
+    }
+    const removed =
+      factor.kind === 'totp'
+        ? await this.totp.remove(session.userId)
+        : await this.passkeys.remove(session.userId, factor.id);
+    await this.recordEnrolment(session, factor.kind, removed ? 'success' : 'failure', context, {
+      action: 'remove',
+      ...(factor.kind === 'passkey' ? { passkeyId: factor.id } : {}),
+    });
+    return removed;
   }
 
   async logout(session: SessionRecord, context: RequestContext): Promise<void> {

@@ -170,13 +170,10 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
   });
 
   app.delete('/api/auth/totp', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    await identity.totp.remove(principal.userId);
+    requirePrincipal(request);
     const session = sessionAt(request, ['authenticated']);
-    await identity.recordEnrolment(session.record, 'totp', 'success', contextOf(request), {
-      action: 'remove',
-    });
-    return reply.status(204).send();
+    const removed = await identity.removeSecondFactor(session.record, { kind: 'totp' }, contextOf(request));
+    return reply.status(removed ? 204 : 404).send();
   });
 
   app.post('/api/auth/recovery-codes', opts, async (request, reply) => {
@@ -226,19 +223,13 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
   });
 
   app.delete('/api/auth/passkeys/:id', async (request, reply) => {
-    const principal = requirePrincipal(request);
+    requirePrincipal(request);
     const { id } = parseInput(idParam, request.params);
-    const removed = await identity.passkeys.remove(principal.userId, id);
     const session = sessionAt(request, ['authenticated']);
-    await identity.recordEnrolment(
+    const removed = await identity.removeSecondFactor(
       session.record,
-      'passkey',
-      removed ? 'success' : 'failure',
+      { kind: 'passkey', id },
       contextOf(request),
-      {
-        action: 'remove',
-        passkeyId: id,
-      },
     );
     return reply.status(removed ? 204 : 404).send();
   });
