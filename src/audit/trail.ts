@@ -11,7 +11,7 @@ import type { Database, DialectName } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
 import { hashRecord, recordFromRow } from './chain.ts';
 import type { AuditEventInput, AuditRecord, AuditTrail } from './events.ts';
-import { sanitiseAuditEvent } from './sanitise.ts';
+import { type SanitisedEvent, sanitiseAuditEvent } from './sanitise.ts';
 import type { AuditEventTable, AuditTables } from './tables.ts';
 
 export type AuditDb = Kysely<AuditTables>;
@@ -53,31 +53,9 @@ export class DatabaseAuditTrail implements AuditTrail {
 
   async appendAuditEvent(event: AuditEventInput): Promise<AuditRecord> {
     const clean = sanitiseAuditEvent(event);
-    const detailsText = canonicalJson(clean.details);
     let record: AuditRecord;
     try {
-      record = await this.withChainHead(async (trx, head) => {
-        const unhashed = {
-          seq: head.seq + 1,
-          eventId: randomUUID(),
-          time: this.clock().toISOString(),
-          type: clean.type,
-          actor: clean.actor,
-          subject: clean.subject,
-          outcome: clean.outcome,
-          source: clean.source,
-          details: clean.details,
-          prevHash: head.hash,
-        };
-        const appended: AuditRecord = { ...unhashed, hash: hashRecord(unhashed) };
-        await trx.insertInto('audit_events').values(toRow(appended, detailsText)).execute();
-        await trx
-          .updateTable('audit_chain_head')
-          .set({ last_seq: appended.seq, last_hash: appended.hash })
-          .where('id', '=', 'head')
-          .execute();
-        return appended;
-      });
+      record = await this.withChainHead((trx, head) => this.insertAfter(trx, head, clean));
     } catch (error) {
       for (const listener of this.failureListeners) {
         try {
@@ -95,6 +73,53 @@ export class DatabaseAuditTrail implements AuditTrail {
     }
     for (const listener of this.appendListeners) listener(record);
     return record;
+  }
+
+  /**
+   * Appends inside the caller's own transaction, so the event and the change it records commit or
+   * roll back together. The head row is locked (PostgreSQL) or the write lock taken by the first
+   * write (SQLite), so the chain stays ordered; listeners run only after the caller commits, which
+   * this method cannot see, so none are called.
+   */
+  async appendWithin<Tables>(transaction: Transaction<Tables>, event: AuditEventInput): Promise<AuditRecord> {
+    const clean = sanitiseAuditEvent(event);
+    const trx = transaction as unknown as AuditDb;
+    let query = trx.selectFrom('audit_chain_head').select(['last_seq', 'last_hash']).where('id', '=', 'head');
+    if (this.dialect === 'postgres') query = query.forUpdate();
+    const head = await query.executeTakeFirstOrThrow();
+    return this.insertAfter(trx, { seq: Number(head.last_seq), hash: head.last_hash }, clean);
+  }
+
+  private async insertAfter(trx: AuditDb, head: ChainHead, clean: SanitisedEvent): Promise<AuditRecord> {
+    const unhashed = {
+      seq: head.seq + 1,
+      eventId: randomUUID(),
+      time: this.clock().toISOString(),
+      type: clean.type,
+      actor: clean.actor,
+      subject: clean.subject,
+      outcome: clean.outcome,
+      source: clean.source,
+      details: clean.details,
+      prevHash: head.hash,
+    };
+    const appended: AuditRecord = { ...unhashed, hash: hashRecord(unhashed) };
+    // The first write: on SQLite this takes the write lock (or fails busy) before anything else.
+    await trx
+      .updateTable('audit_chain_head')
+      .set({ last_seq: appended.seq, last_hash: appended.hash })
+      .where('id', '=', 'head')
+      .where('last_seq', '=', head.seq)
+      .execute()
+      .then((result) => {
+        if (Number(result[0]?.numUpdatedRows ?? 0) !== 1)
+          throw new Error('audit chain head moved during append');
+      });
+    await trx
+      .insertInto('audit_events')
+      .values(toRow(appended, canonicalJson(clean.details)))
+      .execute();
+    return appended;
   }
 
   /** Runs `work` while holding the chain head, inside one transaction. */

@@ -150,6 +150,35 @@ describe('audit trail (SQLite)', () => {
     assert.deepEqual(await trail.head(), before);
   });
 
+  it("appends inside a caller's transaction: committed together or not at all", async () => {
+    const trail = shomei.audit.trail;
+    const before = await trail.head();
+    await assert.rejects(
+      trail.db.transaction().execute(async (trx) => {
+        await trail.appendWithin(trx, {
+          type: 'envelope.create',
+          actor: { kind: 'user', id: 'u1' },
+          outcome: 'success',
+        });
+        throw new Error('the recorded change failed');
+      }),
+      /recorded change failed/,
+    );
+    assert.deepEqual(await trail.head(), before);
+    const record = await trail.db
+      .transaction()
+      .execute((trx) =>
+        trail.appendWithin(trx, {
+          type: 'envelope.create',
+          actor: { kind: 'user', id: 'u1' },
+          outcome: 'success',
+        }),
+      );
+    assert.equal(record.seq, before.seq + 1);
+    assert.deepEqual(await trail.get(record.seq), record);
+    assert.equal((await shomei.audit.verify()).ok, true);
+  });
+
   it('refuses UPDATE and DELETE of audit rows in the database', async () => {
     const db = shomei.audit.trail.db;
     await shomei.audit.checkpointer.checkpoint('manual');
