@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { completeCmsSignature, prepareCmsSignature } from '../ades/index.ts';
 import { type AdminServices, mailAlertNotifier, openAdminServices } from '../admin/index.ts';
 import type { Alert, AlertNotifier } from '../audit/index.ts';
 import {
@@ -339,6 +340,8 @@ export async function openShomei(
       certificateStatus: credentialIssuer,
       timestamps: timestampAuthority(tsa),
       codeSender: mailedCodes(mailer),
+      // signatures/signDoc: detached CAdES/PAdES CMS built by the ades module around the HSM signature.
+      cms: { prepare: prepareCmsSignature, complete: completeCmsSignature },
       settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
     });
     if (config.audit.alertMailTo.length > 0)

@@ -24,6 +24,7 @@ export {
   CredentialService,
   type NewCredential,
 } from './credentials.ts';
+export { DocumentSigningService } from './documents.ts';
 export { CSC, CscError, type CscErrorCode, isCscError } from './errors.ts';
 export { rsspMigrations } from './migrations.ts';
 export { AuthorizationServer } from './oauth.ts';
@@ -35,6 +36,7 @@ export type {
   CertificateStatus,
   CertificateStatusSource,
   Clock,
+  CmsSignatureBuilder,
   OneTimeCodeSender,
   RevocationReason,
   TimestampAuthority,

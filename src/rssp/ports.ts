@@ -62,3 +62,20 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Detached CMS for signatures/signDoc (ades module): signed attributes around a document digest,
+ * then the SignedData around the signature value the HSM produced.
+ */
+export interface CmsSignatureBuilder {
+  prepare(request: {
+    contentDigest: Uint8Array;
+    digestAlgorithm: 'SHA-256' | 'SHA-384' | 'SHA-512';
+    signatureScheme: 'RSASSA-PKCS1-v1_5' | 'RSASSA-PSS' | 'ECDSA';
+    signerCertificate: Uint8Array;
+    certificateChain: readonly Uint8Array[];
+    /** CAdES carries signing-time; PAdES leaves it to the PDF's /M. */
+    signingTime?: Date;
+  }): { digestToSign: Buffer; state: unknown };
+  complete(state: unknown, signatureValue: Uint8Array): Buffer;
+}

@@ -6,12 +6,14 @@ import type { Database, KeyRegistry } from '../store/index.ts';
 import { SignatureActivationModule } from './activation.ts';
 import { ClientSystemRegistry } from './clients.ts';
 import { CredentialService } from './credentials.ts';
+import { DocumentSigningService } from './documents.ts';
 import { AuthorizationServer } from './oauth.ts';
 import { OneTimeCodeFactor } from './otp.ts';
 import {
   type CertificateIssuer,
   type CertificateStatusSource,
   type Clock,
+  type CmsSignatureBuilder,
   type OneTimeCodeSender,
   systemClock,
   type TimestampAuthority,
@@ -34,6 +36,8 @@ export interface RemoteSignatureServiceParts {
   readonly certificateStatus?: CertificateStatusSource;
   readonly codeSender?: OneTimeCodeSender;
   readonly timestamps?: TimestampAuthority;
+  /** CMS building from the ades module; without it signatures/signDoc is not offered. */
+  readonly cms?: CmsSignatureBuilder;
 }
 
 export interface RemoteSignatureService {
@@ -42,6 +46,7 @@ export interface RemoteSignatureService {
   readonly credentials: CredentialService;
   readonly activation: SignatureActivationModule;
   readonly signing: HashSigningService;
+  readonly documents: DocumentSigningService | undefined;
   readonly tokens: AccessTokenService;
   readonly clients: ClientSystemRegistry;
   readonly authorizationServer: AuthorizationServer;
@@ -84,6 +89,18 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     parts.audit,
     clock,
   );
+  const documents =
+    parts.cms === undefined
+      ? undefined
+      : new DocumentSigningService(
+          parts.crypto,
+          credentials,
+          activation,
+          signing,
+          parts.cms,
+          parts.audit,
+          clock,
+        );
   const tokens = new AccessTokenService(db, clock);
   const clients = new ClientSystemRegistry(db, parts.audit, clock);
   const authorizationServer = new AuthorizationServer(
@@ -103,6 +120,7 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     credentials,
     activation,
     signing,
+    documents,
     tokens,
     clients,
     authorizationServer,

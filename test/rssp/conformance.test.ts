@@ -4,8 +4,12 @@
  * every signature checked by openssl against the credential's public key.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pssParamsFor } from '../../src/rssp/index.ts';
+import { run } from '../helpers/run.ts';
 import {
   authorize,
   csc,
@@ -59,14 +63,17 @@ describe('info', () => {
     ]) {
       assert.ok(methods.includes(m), m);
     }
-    assert.ok(!methods.includes('signatures/signDoc'), 'signDoc is not offered yet');
+    assert.ok(methods.includes('signatures/signDoc'), 'signDoc with the ades module');
     assert.ok(!methods.includes('signatures/timestamp'), 'no TSA is wired in this fixture');
     assert.ok((info.signAlgorithms as { algos: string[] }).algos.includes(OID.ecdsaSha256));
-    assert.deepEqual(info.signature_formats, { formats: [], envelope_properties: [] });
-    assert.deepEqual(info.conformance_levels, []);
-    const signDoc = await csc(f, 'signatures/signDoc', alice.token, {});
-    assert.equal(signDoc.status, 501);
-    assert.equal(signDoc.body.error, 'not_implemented');
+    assert.deepEqual(info.signature_formats, {
+      formats: ['C', 'P'],
+      envelope_properties: [['Detached'], ['Certification', 'Revision']],
+    });
+    assert.deepEqual(info.conformance_levels, ['Ades-B-B']);
+    const polling = await csc(f, 'signatures/signPolling', alice.token, {});
+    assert.equal(polling.status, 501);
+    assert.equal(polling.body.error, 'not_implemented');
     const unknown = await csc(f, 'credentials/nothing', alice.token, {});
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error, 'invalid_request');
@@ -524,5 +531,128 @@ describe('credentials/authorize and signatures/signHash', () => {
     assert.equal(replay.status, 400);
     assert.equal(replay.body.error, 'invalid_authentication_data');
     void nextOtp;
+  });
+});
+
+describe('signatures/signDoc with documentDigests', () => {
+  test('CAdES and PAdES detached CMS at AdES-B-B verify with openssl cms against the CA', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rssp-signdoc-'));
+    try {
+      const contents = ['CAdES の本文', 'PAdES byte ranges'];
+      const digests = contents.map((c) => digestOf(c));
+      const auth = await authorize(f, alice, digests);
+      assert.equal(auth.status, 200);
+      const r = await csc(f, 'signatures/signDoc', alice.token, {
+        credentialID: alice.credentialId,
+        SAD: auth.body.SAD,
+        documentDigests: [
+          {
+            hashes: [digests[0]!.toString('base64')],
+            hashAlgorithmOID: OID.sha256,
+            signature_format: 'C',
+            conformance_level: 'AdES-B-B',
+            signAlgo: OID.ecdsaSha256,
+            signed_envelope_property: 'Detached',
+          },
+          {
+            hashes: [digests[1]!.toString('base64')],
+            hashAlgorithmOID: OID.sha256,
+            signature_format: 'P',
+            signAlgo: OID.ecdsaSha256,
+          },
+        ],
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const objects = r.body.SignatureObject as string[];
+      assert.equal(objects.length, 2);
+      const caFile = path.join(dir, 'ca.pem');
+      writeFileSync(caFile, f.ca.certificate.toString('pem'));
+      for (const [i, object] of objects.entries()) {
+        const cms = path.join(dir, `sig${i}.p7s`);
+        const content = path.join(dir, `content${i}`);
+        writeFileSync(cms, Buffer.from(object, 'base64'));
+        writeFileSync(content, contents[i]!);
+        const verified = run('openssl', [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          cms,
+          '-content',
+          content,
+          '-CAfile',
+          caFile,
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+        ]);
+        assert.equal(verified.status, 0, verified.stderr);
+      }
+      const again = await csc(f, 'signatures/signDoc', alice.token, {
+        credentialID: alice.credentialId,
+        SAD: auth.body.SAD,
+        documentDigests: [
+          { hashes: [digests[0]!.toString('base64')], signature_format: 'C', signAlgo: OID.ecdsaSha256 },
+        ],
+      });
+      assert.deepEqual(again.body, invalid('Invalid parameter SAD'), 'the SAD was spent');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a digest outside the authorisation is 403 invalid_hash; malformed requests get the specified errors', async () => {
+    const digest = digestOf('authorised');
+    const auth = await authorize(f, alice, [digest]);
+    const other = await csc(f, 'signatures/signDoc', alice.token, {
+      credentialID: alice.credentialId,
+      SAD: auth.body.SAD,
+      documentDigests: [
+        { hashes: [digestOf('other').toString('base64')], signature_format: 'P', signAlgo: OID.ecdsaSha256 },
+      ],
+    });
+    assert.equal(other.status, 403);
+    assert.deepEqual(other.body, {
+      error: 'invalid_hash',
+      error_description: 'Document or documentDigest does not match authorized hash',
+    });
+    const entry = { hashes: [digest.toString('base64')], signature_format: 'P', signAlgo: OID.ecdsaSha256 };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ documentDigests: [] }, 'Empty documentDigests and documents objects'],
+      [{ documentDigests: 'x' }, 'Invalid object parameter documentDigests'],
+      [{ documents: [{ document: 'AA==' }] }, 'Invalid array parameter documents'],
+      [{ documentDigests: [{ ...entry, signature_format: 'X' }] }, 'Invalid parameter signature_format'],
+      [
+        { documentDigests: [{ ...entry, signature_format: undefined }] },
+        'Missing (or invalid type) string parameter signature_format',
+      ],
+      [
+        { documentDigests: [{ ...entry, conformance_level: 'Ades-B-LTA' }] },
+        'Invalid parameter conformance_level',
+      ],
+      [
+        { documentDigests: [{ ...entry, signed_envelope_property: 'Enveloped' }] },
+        'Invalid parameter signed_envelope_property',
+      ],
+      [{ documentDigests: [{ ...entry, signAlgo: OID.rsaSha256 }] }, 'Invalid parameter signAlgo'],
+    ];
+    for (const [change, description] of cases) {
+      const r = await csc(f, 'signatures/signDoc', alice.token, {
+        credentialID: alice.credentialId,
+        SAD: auth.body.SAD,
+        documentDigests: [entry],
+        ...change,
+      });
+      assert.deepEqual(r.body, invalid(description), JSON.stringify(change));
+    }
+    const ok = await csc(f, 'signatures/signDoc', alice.token, {
+      credentialID: alice.credentialId,
+      SAD: auth.body.SAD,
+      documentDigests: [entry],
+    });
+    assert.equal(ok.status, 200, 'refusals spent nothing');
   });
 });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { generate as generateTotp } from 'otplib';
+import { completeCmsSignature, prepareCmsSignature } from '../../src/ades/index.ts';
 import type { Shomei } from '../../src/app/index.ts';
 import type { AuditEventInput, AuditTrail } from '../../src/audit/events.ts';
 import type { KeyAlgorithm } from '../../src/crypto/index.ts';
@@ -169,6 +170,7 @@ export async function openRsspFixture(
     users,
     issuer: ca,
     certificateStatus: ca,
+    cms: { prepare: prepareCmsSignature, complete: completeCmsSignature },
     codeSender: {
       async sendCode(message) {
         mailedCodes.push({ credentialId: message.credentialId, code: message.code, to: message.to });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { entitled } from '../activation.ts';
 import { digestAlgorithmOf } from '../algorithms.ts';
+import type { DocumentDigestRequest } from '../documents.ts';
 import { CSC, CscError, invalidRequest } from '../errors.ts';
 import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
@@ -23,6 +24,7 @@ export function cscMethods(rssp: RemoteSignatureService): string[] {
     'credentials/extendTransaction',
     'credentials/getChallenge',
     'signatures/signHash',
+    ...(rssp.documents === undefined ? [] : ['signatures/signDoc']),
     ...(rssp.timestamps === undefined ? [] : ['signatures/timestamp']),
     'oauth2/authorize',
     'oauth2/token',
@@ -66,9 +68,12 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
           '1.2.840.10045.2.1',
         ],
       },
-      // signDoc is not offered yet, so no signature formats or levels (csc-api-v2 §4.1).
-      signature_formats: { formats: [], envelope_properties: [] },
-      conformance_levels: [],
+      // signDoc: detached CAdES and PAdES CMS at AdES-B-B from documentDigests (csc-api-v2 §4.1, §6).
+      signature_formats:
+        rssp.documents === undefined
+          ? { formats: [], envelope_properties: [] }
+          : { formats: ['C', 'P'], envelope_properties: [['Detached'], ['Certification', 'Revision']] },
+      conformance_levels: rssp.documents === undefined ? [] : ['Ades-B-B'],
     };
   };
   app.get('/info', info);
@@ -318,7 +323,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
 
   // Methods of the specification this service does not offer (yet): 501 not_implemented ([OAS21]).
   const unimplemented = [
-    'signatures/signDoc',
+    ...(rssp.documents === undefined ? ['signatures/signDoc'] : []),
     'signatures/signPolling',
     'credentials/authorizeCheck',
     'credentials/sendOTP',
@@ -332,6 +337,31 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
   app.setNotFoundHandler(async (_request, reply) =>
     reply.status(404).send({ error: 'invalid_request', error_description: 'Unknown method' }),
   );
+
+  if (rssp.documents !== undefined) {
+    const documents = rssp.documents;
+    app.post('/signatures/signDoc', async (request) => {
+      const principal = await bearer(request);
+      const body = bodyObject(request);
+      const credentialId = field.string(body, 'credentialID', { required: true });
+      const sad =
+        body.SAD === undefined || body.SAD === null
+          ? undefined
+          : field.string(body, 'SAD', { required: true, max: 512 });
+      const operationMode = field.optionalString(body, 'operationMode', 1);
+      if (operationMode !== undefined && operationMode !== 'S') throw CSC.invalidParameter('operationMode');
+      field.optionalString(body, 'clientData', 4096);
+      const userId = optionalUser(principal, body);
+      const signatures = await documents.signDoc(principal, {
+        credentialId,
+        ...(sad === undefined ? {} : { sad }),
+        documentDigests: documentDigestsOf(body),
+        ...(userId === null ? {} : { userId }),
+        source: request.ip,
+      });
+      return { SignatureObject: signatures.map((s) => s.toString('base64')) };
+    });
+  }
 
   if (rssp.timestamps !== undefined) {
     const timestamps = rssp.timestamps;
@@ -353,6 +383,49 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       return { timestamp: token.toString('base64') };
     });
   }
+}
+
+/** documentDigests of signDoc; `documents` (whole documents) are not taken yet. */
+function documentDigestsOf(body: Record<string, unknown>): DocumentDigestRequest[] {
+  if (body.documents !== undefined && body.documents !== null)
+    throw invalidRequest('Invalid array parameter documents');
+  const raw = body.documentDigests;
+  if (raw === undefined || raw === null) throw invalidRequest('Empty documentDigests and documents objects');
+  const list = z.array(z.record(z.string(), z.unknown())).max(100).safeParse(raw);
+  if (!list.success) throw invalidRequest('Invalid object parameter documentDigests');
+  if (list.data.length === 0) throw invalidRequest('Empty documentDigests and documents objects');
+  return list.data.map((entry) => {
+    const format = entry.signature_format;
+    if (typeof format !== 'string') throw CSC.missingString('signature_format');
+    if (format !== 'P' && format !== 'C') throw CSC.invalidParameter('signature_format');
+    const level = entry.conformance_level;
+    if (level !== undefined && level !== null && (typeof level !== 'string' || !/^ades-b-b$/i.test(level))) {
+      throw CSC.invalidParameter('conformance_level');
+    }
+    const envelope = entry.signed_envelope_property;
+    const envelopes = format === 'P' ? ['Certification', 'Revision'] : ['Detached'];
+    if (
+      envelope !== undefined &&
+      envelope !== null &&
+      (typeof envelope !== 'string' || !envelopes.includes(envelope))
+    ) {
+      throw CSC.invalidParameter('signed_envelope_property');
+    }
+    if (Array.isArray(entry.signed_props) && entry.signed_props.length > 0) {
+      throw invalidRequest('Invalid parameter signed_props (list of invalid attributes)');
+    }
+    const hashes = field.stringArray(entry, 'hashes', true)!;
+    const hashAlgorithmOid = field.optionalString(entry, 'hashAlgorithmOID', 64);
+    const signAlgo = field.string(entry, 'signAlgo', { required: true, max: 64 });
+    const signAlgoParams = field.optionalString(entry, 'signAlgoParams', 1024);
+    return {
+      hashes,
+      signatureFormat: format,
+      signAlgo,
+      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+      ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+    };
+  });
 }
 
 /** userID: absent for user-bound tokens (else 400), required for a client system's own token. */
