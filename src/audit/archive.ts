@@ -8,7 +8,7 @@
  * provider publishes to know the archive is theirs.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { DigestSigner } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -84,6 +84,13 @@ export async function exportAuditArchive(options: {
   logger?: Logger;
 }): Promise<ExportResult> {
   const { trail } = options;
+  if (existsSync(options.file)) {
+    throw exportError(
+      'SHOMEI_AUDIT_EXPORT_EXISTS',
+      `書出し先 ${options.file} は既にあります。上書きしません。`,
+      `The export target ${options.file} already exists; it is not overwritten.`,
+    );
+  }
   const { fromSeq, throughSeq } = await seqRange(trail, options.range);
   const lines: string[] = [];
   const records: AuditRecord[] = [];

@@ -270,6 +270,29 @@ describe('privileged roles, training and dual control', () => {
     assert.equal((await shomei.keys.get(key.id))?.status, 'destroyed');
   });
 
+  it('activates (generates) a provider key only after a security officer approves', async () => {
+    const before = (await shomei.keys.findActiveByPurpose('provider-seal-2')).length;
+    const request = await admin.dualControl.request(
+      'key.activate',
+      { algorithm: 'EC-P256', label: 'seal-2026', purpose: 'provider-seal-2' },
+      'admin-1',
+    );
+    assert.equal((await shomei.keys.findActiveByPurpose('provider-seal-2')).length, before);
+    await assert.rejects(admin.dualControl.approve(request.id, 'operator-1'), code('SHOMEI_FORBIDDEN'));
+    const approved = await admin.dualControl.approve(request.id, 'so-1');
+    const keyId = approved.outcome?.keyId as string;
+    assert.equal(await shomei.crypto.hasKey(keyId), true);
+    assert.equal((await shomei.keys.findActiveByPurpose('provider-seal-2')).length, before + 1);
+    await assert.rejects(
+      admin.dualControl.request(
+        'key.activate',
+        { algorithm: 'DSA-1024', label: 'x', purpose: 'y' },
+        'admin-1',
+      ),
+      code('SHOMEI_ADMIN_INPUT_INVALID'),
+    );
+  });
+
   it('changes audit parameters only after approval, recording the change in the trail', async () => {
     const before = shomei.audit.parameters.current;
     await assert.rejects(

@@ -77,6 +77,18 @@ describe('checkpoints, archives and pruning', () => {
     const file = path.join(home.home, 'archive.jsonl');
     const exported = await shomei.audit.exportArchive(file, { throughSeq: 20 }, 'auditor-1');
     assert.equal(exported.verification.ok, true, exported.verification.problems.join('; '));
+    await assert.rejects(
+      shomei.audit.exportArchive(file, {}, 'auditor-1'),
+      (e: { code?: string }) => e.code === 'SHOMEI_AUDIT_EXPORT_EXISTS',
+    );
+    await assert.rejects(
+      shomei.audit.exportArchive(
+        path.join(home.home, 'empty.jsonl'),
+        { from: '2001-01-01', to: '2001-01-02' },
+        'auditor-1',
+      ),
+      (e: { code?: string }) => e.code === 'SHOMEI_AUDIT_EXPORT_EMPTY',
+    );
     const text = readFileSync(file, 'utf8');
     assert.equal(text.includes('never-stored'), false);
     const lines = text.trimEnd().split('\n');

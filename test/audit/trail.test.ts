@@ -165,15 +165,13 @@ describe('audit trail (SQLite)', () => {
       /recorded change failed/,
     );
     assert.deepEqual(await trail.head(), before);
-    const record = await trail.db
-      .transaction()
-      .execute((trx) =>
-        trail.appendWithin(trx, {
-          type: 'envelope.create',
-          actor: { kind: 'user', id: 'u1' },
-          outcome: 'success',
-        }),
-      );
+    const record = await trail.db.transaction().execute((trx) =>
+      trail.appendWithin(trx, {
+        type: 'envelope.create',
+        actor: { kind: 'user', id: 'u1' },
+        outcome: 'success',
+      }),
+    );
     assert.equal(record.seq, before.seq + 1);
     assert.deepEqual(await trail.get(record.seq), record);
     assert.equal((await shomei.audit.verify()).ok, true);
