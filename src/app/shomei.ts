@@ -293,7 +293,13 @@ export async function openShomei(
       settings: identitySettingsFrom(config),
       logger: log,
       oidc: oidcSettingsFrom(config),
-      onAccountClosed: options.onAccountClosed ?? [],
+      onAccountClosed: [
+        ...(options.onAccountClosed ?? []),
+        // A closed account's signing credentials end: certificates revoked, keys destroyed.
+        async (closure) => {
+          await rssp.credentials.endAllForUser(closure.userId, closure.closedBy);
+        },
+      ],
     });
     const caSettings = loadCaSettings(config);
     const ca = new CertificateAuthority({

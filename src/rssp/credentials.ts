@@ -432,6 +432,25 @@ export class CredentialService {
     await this.retire(credentialId, actorId, 'ended', 'cessationOfOperation', 'credential.end');
   }
 
+  /**
+   * The user's account was closed (identity's AccountClosedHook): every credential still in use ends —
+   * certificate revoked, key destroyed, records kept (EC 2.1.1 (9), RS 2.1.1 (6)).
+   */
+  async endAllForUser(userId: string, actorId: string): Promise<string[]> {
+    const ended: string[] = [];
+    const all = await this.db
+      .selectFrom('rssp_credentials')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .execute();
+    for (const credential of all) {
+      if (credential.status === 'ended' || credential.status === 'revoked') continue;
+      await this.end(credential.credential_id, actorId);
+      ended.push(credential.credential_id);
+    }
+    return ended;
+  }
+
   /** A new credential with a new key for the same user; the old one is revoked (superseded) and its key destroyed. */
   async renew(credentialId: string, actorId: string, subject: string): Promise<CreatedCredential> {
     const old = await this.require(credentialId);

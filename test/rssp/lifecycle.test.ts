@@ -267,4 +267,27 @@ describe('suspend, revoke, renew', () => {
     assert.equal(await f.shomei.crypto.hasKey(keyId), false);
     assert.deepEqual((await csc(f, 'credentials/list', signer.token, {})).body.credentialIDs, []);
   });
+
+  test('closing the account ends every credential of the user: certificates revoked, keys destroyed', async () => {
+    const signer = await enrolSigner(f, 'goro');
+    const second = await f.rssp.credentials.create({
+      userId: signer.userId,
+      algorithm: 'RSA-2048',
+      subject: 'CN=goro rsa, C=JP',
+    });
+    const keys = [
+      (await f.rssp.credentials.require(signer.credentialId)).key_id!,
+      (await f.rssp.credentials.require(second.credential.credential_id)).key_id!,
+    ];
+    const revokedBefore = f.ca.revoked.size;
+    const ended = await f.rssp.credentials.endAllForUser(signer.userId, 'account-closure');
+    assert.deepEqual(ended.sort(), [signer.credentialId, second.credential.credential_id].sort());
+    for (const keyId of keys) assert.equal(await f.shomei.crypto.hasKey(keyId), false);
+    assert.equal(f.ca.revoked.size, revokedBefore + 2);
+    assert.deepEqual(
+      await f.rssp.credentials.endAllForUser(signer.userId, 'account-closure'),
+      [],
+      'idempotent',
+    );
+  });
 });
