@@ -4,13 +4,20 @@
  * certificate exactly, whatever encoding choices its CA made.
  */
 import { createHash } from 'node:crypto';
-import { children, type DerElement, readSingle } from './der.ts';
+import { children, type DerElement, readOid, readSingle } from './der.ts';
 import { adesInputTooLarge, adesMalformed } from './errors.ts';
 
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 export interface CertificateFields {
   readonly der: Buffer;
+  /** The exact tbsCertificate bytes the CA signed. */
+  readonly tbs: DerElement;
+  readonly signatureAlgorithm: DerElement;
+  /** The BIT STRING value without its unused-bits octet. */
+  readonly signatureValue: Buffer;
+  /** Extension OIDs (dotted), in order. */
+  readonly extensionOids: readonly string[];
   readonly issuer: DerElement;
   readonly subject: DerElement;
   readonly serialNumber: DerElement;
@@ -40,8 +47,10 @@ export function certificateFields(der: Uint8Array, what = 'certificate'): Certif
   if (der.length > MAX_CERTIFICATE_BYTES) throw adesInputTooLarge(what, der.length, MAX_CERTIFICATE_BYTES);
   const certificate = readSingle(der, what);
   if (certificate.tag !== 0x30) throw adesMalformed(what, 'not a SEQUENCE');
-  const [tbs] = children(certificate, what);
-  if (tbs === undefined || tbs.tag !== 0x30) throw adesMalformed(what, 'no tbsCertificate');
+  const [tbs, signatureAlgorithm, signatureBits] = children(certificate, what);
+  if (tbs?.tag !== 0x30 || signatureAlgorithm?.tag !== 0x30 || signatureBits?.tag !== 0x03) {
+    throw adesMalformed(what, 'not a Certificate');
+  }
   const fields = children(tbs, what);
   const start = fields[0]?.tag === 0xa0 ? 1 : 0;
   const [serialNumber, , issuer, validity, subject, spki] = fields.slice(start);
@@ -54,8 +63,21 @@ export function certificateFields(der: Uint8Array, what = 'certificate'): Certif
   ) {
     throw adesMalformed(what, 'unexpected tbsCertificate fields');
   }
+  const extensionsField = fields.find((f) => f.tag === 0xa3);
+  const extensionOids: string[] = [];
+  if (extensionsField !== undefined) {
+    const [sequence] = children(extensionsField, what);
+    for (const extension of sequence === undefined ? [] : children(sequence, what)) {
+      const [oid] = children(extension, what);
+      if (oid !== undefined) extensionOids.push(readOid(oid, what));
+    }
+  }
   return {
     der: Buffer.from(certificate.raw),
+    tbs,
+    signatureAlgorithm,
+    signatureValue: signatureBits.value.subarray(1),
+    extensionOids,
     issuer,
     subject,
     serialNumber,

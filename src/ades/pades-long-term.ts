@@ -14,8 +14,9 @@ import {
 import { signatureCertificates } from './cms-inspection.ts';
 import { validationDataUnavailable } from './errors.ts';
 import { temporaryPathFor } from './files.ts';
+import { digestRangesAfterPrefix, type PrefixDigest } from './prefix-digest.ts';
 import { requestTimestamp, type TimestampAuthority } from './timestamp.ts';
-import { gatherValidationData, type RevocationSource } from './validation-data.ts';
+import { gatherValidationData, type RevocationCache, type RevocationSource } from './validation-data.ts';
 
 export interface AddValidationDataOptions {
   readonly input: string;
@@ -35,12 +36,18 @@ export async function addValidationData(options: AddValidationDataOptions): Prom
   const ocspResponses: Buffer[] = [];
   const vri: VriEntryInput[] = [];
   const time = new Date();
+  const cache: RevocationCache = new Map();
   const addUnique = (list: Buffer[], items: readonly Buffer[]): void => {
     for (const item of items) if (!list.some((x) => x.equals(item))) list.push(item);
   };
   for (const signature of covered) {
     const carried = signatureCertificates(signature.cms);
-    const material = await gatherValidationData(carried.signers, carried.pool, options.revocationSource);
+    const material = await gatherValidationData(
+      carried.signers,
+      carried.pool,
+      options.revocationSource,
+      cache,
+    );
     addUnique(certificates, material.certificates);
     addUnique(crls, material.crls);
     addUnique(ocspResponses, material.ocspResponses);
@@ -74,6 +81,8 @@ export interface AddDocumentTimestampOptions {
   readonly fieldName?: string;
   /** Bytes reserved for the token; default 16 KiB. */
   readonly contentsSize?: number;
+  /** SHA-256 state of a leading part of `input` that the caller hashed already. */
+  readonly prefix?: PrefixDigest;
 }
 
 /** B-LTA: appends a document timestamp (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161). */
@@ -88,7 +97,10 @@ export async function addDocumentTimestamp(
       contentsSize: options.contentsSize ?? 16 * 1024,
       output: temporary,
     });
-    const digest = await prepared.digestByteRange('sha256');
+    const digest =
+      options.prefix?.algorithm === 'sha256'
+        ? await digestRangesAfterPrefix(temporary, prepared.byteRange, options.prefix)
+        : await prepared.digestByteRange('sha256');
     const token = await requestTimestamp(options.tsa, digest, 'SHA-256');
     await embedSignatureContents(temporary, prepared.placeholder, token.der);
     await rename(temporary, options.output);

@@ -19,6 +19,7 @@ import { completeCmsSignatureParts, prepareCmsSignature } from './cms-signature.
 import { signingStateInvalid } from './errors.ts';
 import { temporaryPathFor } from './files.ts';
 import { levelAtLeast, type SignatureLevel } from './levels.ts';
+import { digestRangesAfterPrefix, type NodeDigestName, type PrefixDigest } from './prefix-digest.ts';
 import { addSignatureTimestamp } from './signature-timestamp.ts';
 import type { CommitmentType } from './signed-attributes.ts';
 import { encodeSignedData } from './signed-data.ts';
@@ -104,7 +105,15 @@ function contentsSizeFor(request: PdfSignatureRequest): number {
   return Math.ceil((certificates + CMS_OVERHEAD + timestamp) / 1024) * 1024;
 }
 
-export async function preparePdfSignature(request: PdfSignatureRequest): Promise<PreparedPdfSignature> {
+/**
+ * `prefix`: the digest state of the input file under the signature's digest algorithm, when the
+ * caller hashed it already (signPdf does, to read a large file once for the signature and the
+ * document timestamp).
+ */
+export async function preparePdfSignature(
+  request: PdfSignatureRequest,
+  prefix?: PrefixDigest,
+): Promise<PreparedPdfSignature> {
   const digestAlgorithm = request.digestAlgorithm ?? 'SHA-256';
   const fieldName = request.fieldName ?? `Signature-${Date.now().toString(36)}`;
   const prepared = await prepareSignatureRevision(request.input, {
@@ -123,9 +132,11 @@ export async function preparePdfSignature(request: PdfSignatureRequest): Promise
     ...(request.docMdp === undefined ? {} : { docMdpPermissions: request.docMdp }),
   });
   try {
-    const contentDigest = await prepared.digestByteRange(
-      nodeDigestName(digestAlgorithm) as 'sha256' | 'sha384' | 'sha512',
-    );
+    const algorithm = nodeDigestName(digestAlgorithm) as NodeDigestName;
+    const contentDigest =
+      prefix !== undefined && prefix.algorithm === algorithm
+        ? await digestRangesAfterPrefix(request.preparedPath, prepared.byteRange, prefix)
+        : await prepared.digestByteRange(algorithm);
     const cms = prepareCmsSignature({
       contentDigest,
       digestAlgorithm,

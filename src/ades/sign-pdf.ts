@@ -1,12 +1,18 @@
 /** One call for a PAdES signature at any baseline level, built from the staged functions. */
 import { rename, rm } from 'node:fs/promises';
-import type { DigestAlgorithm, DigestSigner, SignatureScheme } from '../crypto/index.ts';
+import {
+  type DigestAlgorithm,
+  type DigestSigner,
+  nodeDigestName,
+  type SignatureScheme,
+} from '../crypto/index.ts';
 import type { SignatureAppearance } from '../pdf/index.ts';
 import { adesMalformed, adesServiceMissing } from './errors.ts';
 import { temporaryPathFor } from './files.ts';
 import { levelAtLeast, type SignatureLevel } from './levels.ts';
 import { completePdfSignature, preparePdfSignature } from './pades.ts';
 import { addDocumentTimestamp, addValidationData } from './pades-long-term.ts';
+import { digestPrefix, type NodeDigestName } from './prefix-digest.ts';
 import type { CommitmentType } from './signed-attributes.ts';
 import type { TimestampAuthority } from './timestamp.ts';
 import type { RevocationSource } from './validation-data.ts';
@@ -59,25 +65,32 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
     return path;
   };
   try {
-    const prepared = await preparePdfSignature({
-      input: options.input,
-      preparedPath: stage(),
-      signerCertificate,
-      certificateChain: chain,
-      level: options.level,
-      ...(options.digestAlgorithm ? { digestAlgorithm: options.digestAlgorithm } : {}),
-      ...(options.signatureScheme ? { signatureScheme: options.signatureScheme } : {}),
-      ...(options.fieldName ? { fieldName: options.fieldName } : {}),
-      ...(options.page === undefined ? {} : { pageIndex: options.page }),
-      ...(options.rect ? { rect: options.rect } : {}),
-      ...(options.appearance ? { appearance: options.appearance } : {}),
-      ...(options.reason === undefined ? {} : { reason: options.reason }),
-      ...(options.location === undefined ? {} : { location: options.location }),
-      ...(options.signerName === undefined ? {} : { signerName: options.signerName }),
-      ...(options.signingTime === undefined ? {} : { signingTime: options.signingTime }),
-      ...(options.docMdp === undefined ? {} : { docMdp: options.docMdp }),
-      ...(options.commitmentType ? { commitmentType: options.commitmentType } : {}),
-    });
+    // One pass over the original bytes serves the signature digest and, for B-LTA, the document
+    // timestamp's digest (both SHA-256 by default).
+    const algorithm = nodeDigestName(options.digestAlgorithm ?? 'SHA-256') as NodeDigestName;
+    const prefix = await digestPrefix(options.input, algorithm);
+    const prepared = await preparePdfSignature(
+      {
+        input: options.input,
+        preparedPath: stage(),
+        signerCertificate,
+        certificateChain: chain,
+        level: options.level,
+        ...(options.digestAlgorithm ? { digestAlgorithm: options.digestAlgorithm } : {}),
+        ...(options.signatureScheme ? { signatureScheme: options.signatureScheme } : {}),
+        ...(options.fieldName ? { fieldName: options.fieldName } : {}),
+        ...(options.page === undefined ? {} : { pageIndex: options.page }),
+        ...(options.rect ? { rect: options.rect } : {}),
+        ...(options.appearance ? { appearance: options.appearance } : {}),
+        ...(options.reason === undefined ? {} : { reason: options.reason }),
+        ...(options.location === undefined ? {} : { location: options.location }),
+        ...(options.signerName === undefined ? {} : { signerName: options.signerName }),
+        ...(options.signingTime === undefined ? {} : { signingTime: options.signingTime }),
+        ...(options.docMdp === undefined ? {} : { docMdp: options.docMdp }),
+        ...(options.commitmentType ? { commitmentType: options.commitmentType } : {}),
+      },
+      prefix,
+    );
     const signatureValue = await options.signer.signDigest(
       prepared.digestToSign,
       prepared.digestAlgorithm,
@@ -97,7 +110,7 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
     }
     if (levelAtLeast(options.level, 'B-LTA')) {
       const next = stage();
-      await addDocumentTimestamp({ input: current, output: next, tsa: options.tsa! });
+      await addDocumentTimestamp({ input: current, output: next, tsa: options.tsa!, prefix });
       current = next;
     }
     await rename(current, options.output);

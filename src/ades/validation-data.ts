@@ -2,16 +2,17 @@
  * Gathering validation data for B-LT: the chain of every certificate that a verifier must trust
  * (signer, TSA, OCSP responders) and revocation information for each non-root certificate.
  * Revocation comes through a `RevocationSource` port (the embedded CA, or a fetcher of CRL/OCSP URLs).
+ *
+ * Chains are built with the DER walker (names compared as encoded, then the issuer's signature
+ * checked), which is much cheaper than full certificate parsing; revocation requests for one round
+ * of certificates run in parallel, and a cache shares answers between the signatures of one document.
  */
 import { createHash } from 'node:crypto';
-import {
-  certificateFacts,
-  issuedBy,
-  ocspResponseCertificates,
-  type ParsedCertificate,
-  parseCertificate,
-  parseOcspResponse,
-} from '../pki/index.ts';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { verifySignature } from '../pki/index.ts';
+import { type CertificateFields, certificateFields } from './certificate-fields.ts';
+import { children, readSingle } from './der.ts';
 import { validationDataUnavailable } from './errors.ts';
 
 export interface RevocationInformation {
@@ -32,14 +33,37 @@ export interface ValidationMaterial {
   readonly ocspResponses: readonly Buffer[];
 }
 
-const MAX_CERTIFICATES = 64;
+/** Revocation answers already obtained, by certificate fingerprint (share it across one document). */
+export type RevocationCache = Map<string, Promise<RevocationInformation>>;
 
-function key(der: Uint8Array): string {
+const MAX_CERTIFICATES = 64;
+const ID_PKIX_OCSP_NOCHECK = '1.3.6.1.5.5.7.48.1.5';
+
+function fingerprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
-function selfIssued(cert: ParsedCertificate): boolean {
-  return issuedBy(cert, cert);
+function signedBy(child: CertificateFields, issuer: CertificateFields): boolean {
+  if (!child.issuer.raw.equals(issuer.subject.raw)) return false;
+  const algorithm = AsnConvert.parse(child.signatureAlgorithm.raw, AlgorithmIdentifier);
+  return verifySignature(issuer.subjectPublicKeyInfo.raw, algorithm, child.tbs.raw, child.signatureValue);
+}
+
+/** The certificates inside an OCSPResponse's BasicOCSPResponse (the responder and its chain). */
+export function ocspResponderCertificates(response: Uint8Array): Buffer[] {
+  const top = readSingle(response, 'OCSP response');
+  const [, responseBytes] = children(top, 'OCSP response');
+  if (responseBytes?.tag !== 0xa0) return [];
+  const [wrapper] = children(responseBytes, 'OCSP response');
+  const [, octets] = wrapper === undefined ? [] : children(wrapper, 'OCSP response');
+  if (octets?.tag !== 0x04) return [];
+  const basic = readSingle(octets.value, 'OCSP basic response');
+  const certs = children(basic, 'OCSP basic response').find((f) => f.tag === 0xa0);
+  if (certs === undefined) return [];
+  const [sequence] = children(certs, 'OCSP basic response');
+  return sequence === undefined
+    ? []
+    : children(sequence, 'OCSP basic response').map((c) => Buffer.from(c.raw));
 }
 
 /**
@@ -50,43 +74,51 @@ export async function gatherValidationData(
   leaves: readonly Uint8Array[],
   pool: readonly Uint8Array[],
   source: RevocationSource,
+  cache: RevocationCache = new Map(),
 ): Promise<ValidationMaterial> {
-  const candidates = [...pool, ...(source.certificates ?? [])].map((der) => parseCertificate(der));
+  const candidates = [...pool, ...(source.certificates ?? [])].map((der) => certificateFields(der));
   const certificates = new Map<string, Buffer>();
   const crls = new Map<string, Buffer>();
   const ocspResponses = new Map<string, Buffer>();
-  const pending = leaves.map((der) => parseCertificate(der));
-  const done = new Set<string>();
+  let round = leaves.map((der) => certificateFields(der));
 
-  while (pending.length > 0) {
-    const current = pending.shift()!;
-    const id = key(current.der);
-    if (done.has(id)) continue;
-    done.add(id);
-    certificates.set(id, current.der);
-    if (certificates.size > MAX_CERTIFICATES) throw validationDataUnavailable('too many certificates');
-    if (selfIssued(current)) continue;
-    const issuer = candidates.find((c) => issuedBy(current, c));
-    if (issuer === undefined) {
-      throw validationDataUnavailable('issuer certificate not found', {
-        subject: certificateFacts(current).subject,
-      });
+  while (round.length > 0) {
+    const requests: { id: string; fields: CertificateFields; issuer: CertificateFields }[] = [];
+    const next: CertificateFields[] = [];
+    for (const current of round) {
+      const id = fingerprint(current.der);
+      if (certificates.has(id)) continue;
+      certificates.set(id, current.der);
+      if (certificates.size > MAX_CERTIFICATES) throw validationDataUnavailable('too many certificates');
+      if (current.issuer.raw.equals(current.subject.raw) && signedBy(current, current)) continue;
+      const issuer = candidates.find((candidate) => signedBy(current, candidate));
+      if (issuer === undefined) throw validationDataUnavailable('issuer certificate not found');
+      next.push(issuer);
+      if (!current.extensionOids.includes(ID_PKIX_OCSP_NOCHECK))
+        requests.push({ id, fields: current, issuer });
     }
-    pending.push(issuer);
-    if (certificateFacts(current).ocspNoCheck) continue;
-    const revocation = await source.revocationFor(current.der, issuer.der);
-    if (revocation.crls.length === 0 && revocation.ocspResponses.length === 0) {
-      throw validationDataUnavailable('no revocation information', {
-        subject: certificateFacts(current).subject,
-      });
+    const answers = await Promise.all(
+      requests.map(({ id, fields, issuer }) => {
+        let answer = cache.get(id);
+        if (answer === undefined) {
+          answer = source.revocationFor(fields.der, issuer.der);
+          cache.set(id, answer);
+        }
+        return answer;
+      }),
+    );
+    for (const revocation of answers) {
+      if (revocation.crls.length === 0 && revocation.ocspResponses.length === 0) {
+        throw validationDataUnavailable('no revocation information');
+      }
+      for (const crl of revocation.crls) crls.set(fingerprint(crl), Buffer.from(crl));
+      for (const response of revocation.ocspResponses) {
+        ocspResponses.set(fingerprint(response), Buffer.from(response));
+        // The responder's own certificate (and its chain) must be verifiable too.
+        next.push(...ocspResponderCertificates(response).map((der) => certificateFields(der)));
+      }
     }
-    for (const crl of revocation.crls) crls.set(key(crl), Buffer.from(crl));
-    for (const response of revocation.ocspResponses) {
-      ocspResponses.set(key(response), Buffer.from(response));
-      const parsed = parseOcspResponse(response);
-      // The responder's own certificate (and its chain) must be verifiable too.
-      if (parsed.basic) pending.push(...ocspResponseCertificates(parsed.basic));
-    }
+    round = next;
   }
   return {
     certificates: [...certificates.values()],
