@@ -32,14 +32,6 @@ const APPROVAL_STATUSES: readonly ApprovalStatus[] = [
   'failed',
 ];
 
-function principalOf(request: FastifyRequest): Principal {
-  const principal = (request as { principal?: Principal }).principal;
-  if (principal === undefined) {
-    throw shomeiError('SHOMEI_AUTH_REQUIRED', 'ログインが必要です。', 'You need to log in.', { status: 401 });
-  }
-  return principal;
-}
-
 function body(request: FastifyRequest): Record<string, unknown> {
   const value = request.body;
   if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -69,8 +61,22 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     });
   });
 
+  /** The logged-in user; an anonymous attempt on an admin route is audited and refused. */
+  const principalOf = async (request: FastifyRequest): Promise<Principal> => {
+    const principal = (request as { principal?: Principal }).principal;
+    if (principal !== undefined) return principal;
+    await trail.append({
+      type: 'admin.access.denied',
+      actor: { kind: 'anonymous', id: 'unauthenticated' },
+      outcome: 'failure',
+      source: request.ip,
+      details: { route: request.routeOptions.url ?? request.url.slice(0, 200), reason: 'not-authenticated' },
+    });
+    throw shomeiError('SHOMEI_AUTH_REQUIRED', 'ログインが必要です。', 'You need to log in.', { status: 401 });
+  };
+
   const require = async (request: FastifyRequest, privilege: Privilege): Promise<Principal> => {
-    const principal = principalOf(request);
+    const principal = await principalOf(request);
     if (!(await admin.hasPrivilege(principal.userId, privilege))) {
       await trail.append({
         type: 'admin.access.denied',
@@ -162,19 +168,19 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   });
 
   app.post('/api/admin/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = principalOf(request);
+    const principal = await principalOf(request);
     const b = body(request);
     const created = await admin.dualControl.request(b.kind, b.payload, principal.userId, request.ip);
     return reply.status(202).send(created);
   });
 
   app.post('/api/admin/approvals/:id/approve', { bodyLimit: BODY_LIMIT }, async (request) => {
-    const principal = principalOf(request);
+    const principal = await principalOf(request);
     return admin.dualControl.approve((request.params as { id: string }).id, principal.userId, request.ip);
   });
 
   app.post('/api/admin/approvals/:id/reject', { bodyLimit: BODY_LIMIT }, async (request) => {
-    const principal = principalOf(request);
+    const principal = await principalOf(request);
     return admin.dualControl.reject((request.params as { id: string }).id, principal.userId, request.ip);
   });
 
@@ -184,7 +190,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
   });
 
   app.post('/api/admin/roles/grants', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = principalOf(request);
+    const principal = await principalOf(request);
     const b = body(request);
     const created = await admin.dualControl.request(
       'role.grant',

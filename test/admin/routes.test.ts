@@ -105,7 +105,7 @@ describe('/api/admin routes', () => {
     }
     assert.equal((await get('/api/admin/audit/events')).statusCode, 401);
     const denied = await shomei.audit.search({ type: 'admin.access.denied' });
-    assert.deepEqual(denied.map((e) => e.actor.id).sort(), ['admin-1', 'so-1', 'someone']);
+    assert.deepEqual(denied.map((e) => e.actor.id).sort(), ['admin-1', 'so-1', 'someone', 'unauthenticated']);
     assert.ok((await shomei.audit.search({ type: 'audit.read', actor: 'auditor-1' })).length >= 2);
   });
 
