@@ -64,9 +64,43 @@ export function asn1Element(der: Uint8Array, what: string): asn1js.AsnType {
   return parsed.result;
 }
 
+/**
+ * Checks from the header alone that `der` is exactly one definite-length element, so that the one
+ * full parse (AsnConvert) is not preceded by a second one; indefinite lengths get the full check.
+ */
+function checkSingleElement(der: Uint8Array, what: string): void {
+  if (der.byteLength < 2) throw malformed(what, 'too short');
+  let offset = 1;
+  if ((der[0]! & 0x1f) === 0x1f) {
+    while (offset < der.byteLength && der[offset]! & 0x80) offset += 1;
+    offset += 1;
+  }
+  const first = der[offset];
+  if (first === undefined) throw malformed(what, 'truncated');
+  if (first === 0x80) {
+    asn1Element(der, what);
+    return;
+  }
+  let length = first;
+  let header = offset + 1;
+  if (first > 0x80) {
+    const count = first & 0x7f;
+    if (count > 4) throw malformed(what, 'length too large');
+    length = 0;
+    for (let i = 0; i < count; i += 1) {
+      const byte = der[offset + 1 + i];
+      if (byte === undefined) throw malformed(what, 'truncated');
+      length = length * 256 + byte;
+    }
+    header = offset + 1 + count;
+  }
+  if (header + length > der.byteLength) throw malformed(what, 'truncated');
+  if (header + length < der.byteLength) throw malformed(what, 'trailing bytes after the ASN.1 element');
+}
+
 /** Parses DER into an @peculiar/asn1-* schema class, mapping every failure to SHOMEI_PKI_MALFORMED. */
 export function decodeAs<T>(der: Uint8Array, type: new () => T, what: string): T {
-  asn1Element(der, what);
+  checkSingleElement(der, what);
   try {
     return AsnConvert.parse(new Uint8Array(der), type);
   } catch (error) {

@@ -4,7 +4,7 @@
  * Bad queries get a rejection reply (PKIStatus rejection with a failure reason), never an exception.
  */
 import { randomBytes } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { OctetString } from '@peculiar/asn1-schema';
 import {
   MessageImprint,
   PKIFailureInfo,
@@ -13,17 +13,10 @@ import {
   PKIStatusInfo,
   TimeStampReq,
   TimeStampResp,
-  TimeStampToken,
 } from '@peculiar/asn1-tsp';
 import type { Kysely } from 'kysely';
 import type { AuditTrail } from '../audit/events.ts';
-import {
-  type CryptoModule,
-  DIGEST_LENGTH,
-  type DigestAlgorithm,
-  type DigestSigner,
-  digestSignerFor,
-} from '../crypto/index.ts';
+import { type CryptoModule, DIGEST_LENGTH, type DigestAlgorithm, digestSignerFor } from '../crypto/index.ts';
 import {
   buildCsr,
   certificateFacts,
@@ -41,7 +34,13 @@ import {
 import type { Database, FoundationTables, KeyRegistry } from '../store/index.ts';
 import { tsaErrors } from './errors.ts';
 import type { TsaTables } from './tables.ts';
-import { buildTimestampToken, positiveInteger } from './token-builder.ts';
+import {
+  buildTimestampToken,
+  grantedReply,
+  positiveInteger,
+  type TokenSigner,
+  tokenSigner,
+} from './token-builder.ts';
 import { checkTimestampToken } from './token-check.ts';
 import type { TimestampRequestOptions, TimestampSource, TimestampToken, TsaSettings } from './types.ts';
 
@@ -79,7 +78,7 @@ export interface TsaSetupDependencies extends EmbeddedTsaDependencies {
 }
 
 interface LoadedUnit {
-  readonly signer: DigestSigner;
+  readonly token: TokenSigner;
   readonly certificate: ParsedCertificate;
   readonly chain: readonly ParsedCertificate[];
 }
@@ -211,12 +210,7 @@ export class EmbeddedTsa implements TimestampSource {
     } catch {
       return rejection('systemFailure', 'the timestamp could not be produced');
     }
-    return encode(
-      new TimeStampResp({
-        status: new PKIStatusInfo({ status: PKIStatus.granted }),
-        timeStampToken: AsnConvert.parse(token, TimeStampToken),
-      }),
-    );
+    return grantedReply(token);
   }
 
   /** In-process timestamp: the token DER (fits src/ades's TimestampAuthority port). */
@@ -225,7 +219,7 @@ export class EmbeddedTsa implements TimestampSource {
     digestAlgorithm: DigestAlgorithm = 'SHA-256',
     options: TimestampRequestOptions = {},
   ): Promise<Buffer> {
-    return (await this.timestampWithDetails(digest, digestAlgorithm, options)).token;
+    return (await this.issueFor(digest, digestAlgorithm, options)).token;
   }
 
   async timestampWithDetails(
@@ -233,6 +227,22 @@ export class EmbeddedTsa implements TimestampSource {
     digestAlgorithm: DigestAlgorithm = 'SHA-256',
     options: TimestampRequestOptions = {},
   ): Promise<TimestampToken> {
+    const { token, nonce } = await this.issueFor(digest, digestAlgorithm, options);
+    const unit = await this.unit();
+    // The full check costs more than producing the token; it also proves the HSM signed what we built.
+    return checkTimestampToken(token, {
+      digest,
+      digestAlgorithm,
+      ...(nonce === undefined ? {} : { nonce }),
+      certificates: [unit.certificate],
+    });
+  }
+
+  private async issueFor(
+    digest: Uint8Array,
+    digestAlgorithm: DigestAlgorithm,
+    options: TimestampRequestOptions,
+  ): Promise<{ token: Buffer; nonce?: Uint8Array }> {
     if (digest.byteLength !== DIGEST_LENGTH[digestAlgorithm]) {
       throw tsaErrors.malformed('the digest length does not match its algorithm');
     }
@@ -250,13 +260,7 @@ export class EmbeddedTsa implements TimestampSource {
       nonce === undefined ? undefined : positiveInteger(nonce),
       options.certReq ?? true,
     );
-    const unit = await this.unit();
-    return checkTimestampToken(token, {
-      digest,
-      digestAlgorithm,
-      ...(nonce === undefined ? {} : { nonce }),
-      certificates: [unit.certificate],
-    });
+    return { token, ...(nonce === undefined ? {} : { nonce }) };
   }
 
   private async issue(
@@ -277,9 +281,7 @@ export class EmbeddedTsa implements TimestampSource {
         accuracyMillis: this.settings.accuracyMillis,
         ...(nonce === undefined ? {} : { nonce }),
       },
-      signer: unit.signer,
-      certificate: unit.certificate,
-      digestAlgorithm: this.settings.digestAlgorithm,
+      unit: unit.token,
       includeCertificate: certReq,
     });
   }
@@ -316,9 +318,11 @@ export class EmbeddedTsa implements TimestampSource {
         .executeTakeFirst();
       if (row === undefined) throw tsaErrors.notSetUp();
       const chainDer = Buffer.from(row.chain);
+      const certificate = parseCertificate(Buffer.from(row.certificate));
+      const signer = await digestSignerFor(this.deps.crypto, row.key_id);
       return {
-        signer: await digestSignerFor(this.deps.crypto, row.key_id),
-        certificate: parseCertificate(Buffer.from(row.certificate)),
+        token: tokenSigner(signer, certificate, this.settings.digestAlgorithm),
+        certificate,
         chain: chainDer.length === 0 ? [] : splitDer(chainDer),
       };
     })();
