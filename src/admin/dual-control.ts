@@ -24,6 +24,8 @@ export interface DualControlExecutor {
   readonly approvers: readonly Role[];
   /** Validates and normalises the payload; throws a typed error for bad input. */
   parse(payload: unknown): JsonObject;
+  /** The user the operation benefits (e.g. who receives a role): they may not approve it either. */
+  beneficiary?(payload: JsonObject): string | undefined;
   /** Checks that the operation could happen now (run at request and again at approval). */
   precheck?(payload: JsonObject): Promise<void>;
   /** Performs the operation; the result (no secrets) is stored with the request. */
@@ -186,6 +188,16 @@ export class DualControl {
           'SHOMEI_APPROVAL_SELF',
           '依頼者本人は承認できません。別の権限者の承認が必要です。',
           'The requester cannot approve their own request; a second authorised person must.',
+          { status: 403, details: { requestId: id } },
+        ),
+      );
+    }
+    if (executor.beneficiary?.(JSON.parse(row.payload) as JsonObject) === approver) {
+      return refuse(
+        shomeiError(
+          'SHOMEI_APPROVAL_SELF',
+          '操作の対象者本人は承認できません。',
+          'The person the operation benefits cannot approve it.',
           { status: 403, details: { requestId: id } },
         ),
       );

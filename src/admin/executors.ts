@@ -21,6 +21,7 @@ export function roleGrantExecutor(grants: RoleGrants): DualControlExecutor {
     description: { ja: '役割の付与', en: 'Grant a role' },
     requesters: ['security_officer'],
     approvers: ['security_officer', 'system_administrator'],
+    beneficiary: (payload) => payload.userId as string,
     parse(payload) {
       const p = object(payload);
       if (!isRole(p.role)) throw invalidInput('role', 'unknown role');

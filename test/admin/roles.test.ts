@@ -182,6 +182,17 @@ describe('privileged roles, training and dual control', () => {
     }
   });
 
+  it('the person who would receive a role cannot approve it', async () => {
+    const request = await admin.dualControl.request(
+      'role.grant',
+      { userId: 'admin-1', role: 'ra_operator' },
+      'so-1',
+    );
+    await assert.rejects(admin.dualControl.approve(request.id, 'admin-1'), code('SHOMEI_APPROVAL_SELF'));
+    assert.deepEqual(await admin.grants.rolesOf('admin-1'), ['system_administrator']);
+    await admin.dualControl.reject(request.id, 'so-1');
+  });
+
   it('only authorised roles may request, and a rejected request cannot be approved', async () => {
     await assert.rejects(
       admin.dualControl.request('role.grant', { userId: 'so-2', role: 'security_officer' }, 'auditor-1'),
