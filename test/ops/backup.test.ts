@@ -237,7 +237,12 @@ describe('backup create / verify / restore', () => {
         '--approved-by',
         'bob',
       ],
-      { ...home.env, SHOMEI_ENV: 'production', SHOMEI_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+      {
+        ...home.env,
+        SHOMEI_ENV: 'production',
+        SHOMEI_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        SHOMEI_SMTP_URL: 'smtp://127.0.0.1:2525',
+      },
     );
     assert.equal(result.status, 1);
     assert.match(result.stderr, /SHOMEI_ENVIRONMENT_MISMATCH/);

@@ -10,6 +10,9 @@ import { createTestDatabase } from '../helpers/postgres.ts';
 import { run, runShomei } from '../helpers/run.ts';
 import { startShomei } from './helpers.ts';
 
+/** Outside development a mail server must be configured; nothing is sent in these tests. */
+const NO_MAIL = 'smtp://127.0.0.1:2525';
+
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -56,6 +59,7 @@ describe('environment separation', () => {
     const result = runShomei(['init'], {
       ...dev.env,
       SHOMEI_ENV: 'production',
+      SHOMEI_SMTP_URL: NO_MAIL,
       SHOMEI_DATABASE_URL: database.url,
     });
     assert.equal(result.status, 1);
@@ -71,6 +75,7 @@ describe('environment separation', () => {
       SHOMEI_HOME: freshHome(),
       SHOMEI_LOG_LEVEL: 'silent',
       SHOMEI_ENV: 'staging',
+      SHOMEI_SMTP_URL: NO_MAIL,
       SHOMEI_DATABASE_URL: database.url,
     });
     assert.equal(staging.status, 0, staging.stderr);
@@ -78,6 +83,7 @@ describe('environment separation', () => {
       SHOMEI_HOME: freshHome(),
       SHOMEI_LOG_LEVEL: 'silent',
       SHOMEI_ENV: 'production',
+      SHOMEI_SMTP_URL: NO_MAIL,
       SHOMEI_DATABASE_URL: database.url,
     });
     assert.equal(production.status, 1);
@@ -87,6 +93,7 @@ describe('environment separation', () => {
       SHOMEI_HOME: freshHome(),
       SHOMEI_LOG_LEVEL: 'silent',
       SHOMEI_ENV: 'production',
+      SHOMEI_SMTP_URL: NO_MAIL,
       SHOMEI_DATABASE_URL: database.url,
       SHOMEI_LANG: 'ja',
     });

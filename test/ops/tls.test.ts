@@ -141,6 +141,7 @@ describe('TLS termination and mutual TLS', () => {
         SHOMEI_LOG_LEVEL: 'silent',
         SHOMEI_ENV: 'production',
         SHOMEI_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        SHOMEI_SMTP_URL: 'smtp://127.0.0.1:2525',
       });
       assert.equal(result.code, 1);
       assert.match(result.output, /SHOMEI_TLS_REQUIRED/);
