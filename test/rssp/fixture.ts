@@ -322,7 +322,10 @@ export function opensslVerify(
     const pub = path.join(dir, 'pub.pem');
     writeFileSync(
       pub,
-      `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`,
+      `-----BEGIN PUBLIC KEY-----\n${spki
+        .toString('base64')
+        .match(/.{1,64}/g)!
+        .join('\n')}\n-----END PUBLIC KEY-----\n`,
     );
     writeFileSync(path.join(dir, 'data'), data);
     writeFileSync(path.join(dir, 'sig'), signature);

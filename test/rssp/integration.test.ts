@@ -33,7 +33,10 @@ after(async () => {
 });
 
 const pem = (der: Buffer) =>
-  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+  `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
 
 async function post(url: string, token: string, payload: Record<string, unknown>) {
   const r = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload });
