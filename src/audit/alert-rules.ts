@@ -64,22 +64,32 @@ export function withinHours(minute: number, hours: AuditParameters['businessHour
 
 const ref = (r: AuditRecord) => ({ eventId: r.eventId, seq: r.seq });
 
+/** Most event ids one alert lists; a longer night session is summarised by its count. */
+const MAX_EVENTS_PER_ALERT = 100;
+
+/** One alert per actor per scan, listing the privileged actions they took outside working hours. */
 export function outsideHours(batch: readonly AuditRecord[], params: AuditParameters): AlertDraft[] {
-  return batch
-    .filter(
-      (r) =>
-        isPrivilegedAction(r) && !withinHours(localMinute(r.time, params.timeZone), params.businessHours),
-    )
-    .map((r) => ({
+  const byActor = new Map<string, AuditRecord[]>();
+  for (const r of batch) {
+    if (!isPrivilegedAction(r) || withinHours(localMinute(r.time, params.timeZone), params.businessHours))
+      continue;
+    const key = `${r.actor.kind}\u0000${r.actor.id}`;
+    byActor.set(key, [...(byActor.get(key) ?? []), r]);
+  }
+  return [...byActor.values()].map((records) => {
+    const first = records[0]!;
+    const types = [...new Set(records.map((r) => r.type))].slice(0, 5).join(', ');
+    return {
       rule: 'outside-hours' as const,
       severity: 'warning' as const,
-      actorId: r.actor.id,
+      actorId: first.actor.id,
       summary: {
-        ja: `業務時間外の特権操作: ${r.type} (${r.actor.id})`,
-        en: `Privileged action outside working hours: ${r.type} by ${r.actor.id}`,
+        ja: `業務時間外の特権操作: ${first.actor.id} が ${records.length} 件 (${types})`,
+        en: `Privileged actions outside working hours: ${records.length} by ${first.actor.id} (${types})`,
       },
-      events: [ref(r)],
-    }));
+      events: records.slice(0, MAX_EVENTS_PER_ALERT).map(ref),
+    };
+  });
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ChainVerification {
   readonly lastSeq: number;
   readonly records: number;
   readonly firstBreak: ChainBreak | null;
+  /** SHA-256 of the checkpoint keys accepted: compare with the fingerprints the provider publishes. */
+  readonly checkpointKeyFingerprints: readonly string[];
   readonly checkpoints: {
     readonly verified: number;
     readonly timestamped: number;
@@ -145,6 +147,7 @@ export async function verifyAuditChain(
     lastSeq: previous.seq,
     records,
     firstBreak,
+    checkpointKeyFingerprints: [...options.trustedKeyFingerprints],
     checkpoints: { verified, timestamped, problems },
   };
 }

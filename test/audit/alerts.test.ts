@@ -47,17 +47,24 @@ describe('alerts over the audit stream', () => {
   const byRule = (rule: string) => raised.filter((a) => a.rule === rule);
 
   it('privileged action outside working hours', async () => {
-    const event = await append({
+    const first = await append({
       type: 'key.destroy',
       actor: { kind: 'operator', id: 'op-night' },
       subject: { kind: 'key', id: 'k1' },
       outcome: 'success',
     });
     await append({ type: 'document.view', actor: { kind: 'user', id: 'signer-1' }, outcome: 'success' });
+    const second = await append({
+      type: 'admin.role.grant',
+      actor: { kind: 'operator', id: 'op-night' },
+      subject: { kind: 'user', id: 'u9' },
+      outcome: 'success',
+    });
     raised = await shomei.audit.alerts.scan();
     const alerts = byRule('outside-hours');
+    // One alert for the actor's night session, naming each action.
     assert.equal(alerts.length, 1);
-    assert.deepEqual(alerts[0]!.eventIds, [event.eventId]);
+    assert.deepEqual(alerts[0]!.eventIds, [first.eventId, second.eventId]);
     assert.equal(alerts[0]!.actorId, 'op-night');
   });
 
