@@ -358,6 +358,20 @@ export class CertificateAuthority {
     });
   }
 
+  /** Revokes by certificate (DER) rather than serial: refused unless this CA issued exactly these bytes. */
+  async revokeCertificate(
+    certificate: Uint8Array,
+    reason: RevocationReason,
+    actor?: AuditActor,
+  ): Promise<IssuedCertificate> {
+    const serial = certificateFacts(parseCertificate(certificate)).serialNumber;
+    const known = await this.get(serial);
+    if (known === undefined || !known.der.equals(Buffer.from(certificate)) || known.issuer === 'external') {
+      throw caErrors.notFound(serial);
+    }
+    return this.revoke(serial, reason, actor);
+  }
+
   /** Status of a certificate (DER) as this CA's database knows it (rssp's CertificateStatusSource). */
   async statusOf(certificate: Uint8Array): Promise<'good' | 'revoked' | 'unknown'> {
     const facts = certificateFacts(parseCertificate(certificate));

@@ -256,3 +256,21 @@ describe('revocation and the CRL', () => {
     assert.match(rootVerified.stderr + rootVerified.stdout, /verify OK/);
   });
 });
+
+describe('revocation by certificate (for the credential lifecycle)', () => {
+  test('revokeCertificate needs the exact certificate this CA issued', async () => {
+    const { csr } = await hsmKeyWithCsr(shomei, YAMADA);
+    const issued = await shomei.ca.issue({ csr, profile: 'signer' });
+    assert.equal(await shomei.ca.statusOf(issued.der), 'good');
+    await assert.rejects(
+      shomei.ca.revokeCertificate(
+        await shomei.tsa.certificate().then((c) => Buffer.from(c.subarray(0, 10))),
+        'superseded',
+      ),
+      rejectsWith('SHOMEI_PKI_MALFORMED'),
+    );
+    const revoked = await shomei.ca.revokeCertificate(issued.der, 'superseded');
+    assert.equal(revoked.revocationReason, 'superseded');
+    assert.equal(await shomei.ca.statusOf(issued.der), 'revoked');
+  });
+});
