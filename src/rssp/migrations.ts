@@ -147,4 +147,18 @@ export const rsspMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0602_rssp_pushed_authorization_requests': {
+    async up(db: Kysely<unknown>) {
+      // PAR (RFC 9126): authorization parameters sent by the client beforehand, referenced by request_uri.
+      await db.schema
+        .createTable('rssp_pushed_requests')
+        .addColumn('request_uri_hash', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('parameters', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('consumed_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });

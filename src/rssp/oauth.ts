@@ -68,6 +68,8 @@ const oauthError = (
   description: string,
 ) => new CscError(error, description, 400);
 
+const PUSHED_REQUEST_SECONDS = 90;
+
 export class AuthorizationServer {
   constructor(
     private readonly db: Kysely<RsspTables>,
@@ -188,6 +190,62 @@ export class AuthorizationServer {
         ...(params.description === undefined ? {} : { description: params.description.slice(0, 500) }),
       },
     };
+  }
+
+  /**
+   * PAR (RFC 9126, csc-api-v2 §4.5): checks the parameters like authorize would and keeps them for 90
+   * seconds under a random request_uri, which the browser then brings to oauth2/authorize.
+   */
+  async pushAuthorizationRequest(
+    client: ClientSystem,
+    params: Readonly<Record<string, string | undefined>>,
+  ): Promise<{ request_uri: string; expires_in: number }> {
+    if (params.request_uri !== undefined)
+      throw oauthError('invalid_request', 'Invalid parameter request_uri');
+    if (params.client_id !== undefined && params.client_id !== client.client_id) {
+      throw oauthError('invalid_request', 'Invalid parameter client_id');
+    }
+    const complete = { ...params, client_id: client.client_id };
+    try {
+      await this.validate(complete);
+    } catch (error) {
+      if (error instanceof AuthorizationRedirectError)
+        throw new CscError('invalid_request', error.description, 400);
+      throw error;
+    }
+    const requestUri = `urn:ietf:params:oauth:request_uri:${randomSecret()}`;
+    const now = this.clock.now();
+    await this.db
+      .insertInto('rssp_pushed_requests')
+      .values({
+        request_uri_hash: secretHash(`par:${requestUri}`),
+        client_id: client.client_id,
+        parameters: JSON.stringify(complete),
+        expires_at: new Date(now.getTime() + PUSHED_REQUEST_SECONDS * 1000).toISOString(),
+        consumed_at: null,
+        created_at: now.toISOString(),
+      })
+      .execute();
+    return { request_uri: requestUri, expires_in: PUSHED_REQUEST_SECONDS };
+  }
+
+  /** The parameters behind `client_id` + `request_uri` (once, before they expire). */
+  async pushedParameters(
+    clientId: string | undefined,
+    requestUri: string,
+  ): Promise<Record<string, string | undefined>> {
+    const now = this.clock.now().toISOString();
+    const row = await this.db
+      .updateTable('rssp_pushed_requests')
+      .set({ consumed_at: now })
+      .where('request_uri_hash', '=', secretHash(`par:${requestUri}`))
+      .where('consumed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined || row.expires_at <= now || row.client_id !== clientId) {
+      throw oauthError('invalid_request', 'Invalid parameter request_uri');
+    }
+    return JSON.parse(row.parameters) as Record<string, string | undefined>;
   }
 
   /**

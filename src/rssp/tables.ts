@@ -135,6 +135,16 @@ export type RequestNonceTable = {
   created_at: string;
 };
 
+export type PushedRequestTable = {
+  request_uri_hash: string;
+  client_id: string;
+  /** JSON object of the authorization parameters (already validated once). */
+  parameters: string;
+  expires_at: string;
+  consumed_at: string | null;
+  created_at: string;
+};
+
 export type RsspTables = {
   rssp_credentials: CredentialTable;
   rssp_sads: SadTable;
@@ -144,4 +154,5 @@ export type RsspTables = {
   rssp_tokens: TokenTable;
   rssp_authorization_codes: AuthorizationCodeTable;
   rssp_request_nonces: RequestNonceTable;
+  rssp_pushed_requests: PushedRequestTable;
 };

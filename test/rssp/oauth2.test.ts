@@ -400,3 +400,127 @@ describe('client credentials', () => {
     );
   });
 });
+
+describe('pushed authorization requests (PAR)', () => {
+  test('the client pushes the parameters, the browser brings request_uri once', async () => {
+    const { verifier, challenge } = pkce();
+    const a = digestOf('PAR document');
+    const params = {
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'par-state',
+      authorization_details: JSON.stringify([
+        {
+          type: 'credential',
+          credentialID: yuki.credentialId,
+          hashAlgorithmOID: OID.sha256,
+          documentDigests: [{ hash: a.toString('base64'), label: 'PAR' }],
+        },
+      ]),
+    };
+    const basicAuth = {
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+    };
+    const pushed = await f.app.inject({
+      method: 'POST',
+      url: '/oauth2/pushed_authorize',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...basicAuth },
+      payload: query(params),
+    });
+    assert.equal(pushed.statusCode, 201, pushed.body);
+    const { request_uri: requestUri, expires_in: expiresIn } = pushed.json();
+    assert.match(requestUri, /^urn:ietf:params:oauth:request_uri:/);
+    assert.equal(expiresIn, 90);
+    const wrongClient = await f.app.inject({
+      method: 'GET',
+      url: `/oauth2/authorize?${query({ client_id: 'client-other', request_uri: requestUri })}`,
+    });
+    assert.equal(wrongClient.statusCode, 400);
+    const page = await f.app.inject({
+      method: 'GET',
+      url: `/oauth2/authorize?${query({ client_id: client.clientId, request_uri: requestUri })}`,
+    });
+    assert.equal(page.statusCode, 400, 'the failed attempt above spent the request_uri');
+
+    const pushedAgain = await f.app.inject({
+      method: 'POST',
+      url: '/oauth2/pushed_authorize',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...basicAuth },
+      payload: query(params),
+    });
+    const uri = pushedAgain.json().request_uri as string;
+    const shown = await f.app.inject({
+      method: 'GET',
+      url: `/oauth2/authorize?${query({ client_id: client.clientId, request_uri: uri })}`,
+    });
+    assert.equal(shown.statusCode, 200);
+    assert.match(shown.body, /name="authorization_details"/);
+    assert.equal(
+      (
+        await f.app.inject({
+          method: 'GET',
+          url: `/oauth2/authorize?${query({ client_id: client.clientId, request_uri: uri })}`,
+        })
+      ).statusCode,
+      400,
+      'single use',
+    );
+    f.clock.advance(30);
+    const otp = await generateTotp({
+      secret: yuki.totpSecret,
+      epoch: Math.floor(f.clock.now().getTime() / 1000),
+    });
+    const approved = await f.app.inject({
+      method: 'POST',
+      url: '/oauth2/authorize',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: query({ ...params, username: 'yuki', password: 'pw-yuki-secret', pin: PIN, otp }),
+    });
+    const code = new URL(approved.headers.location as string).searchParams.get('code')!;
+    const tokens = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    assert.equal(tokens.statusCode, 200, tokens.body);
+    const signed = await csc(f, 'signatures/signHash', tokens.json().access_token, {
+      credentialID: yuki.credentialId,
+      hashes: [a.toString('base64')],
+      signAlgo: OID.ecdsaSha256,
+    });
+    assert.equal(signed.status, 200);
+  });
+
+  test('PAR needs client authentication and valid parameters', async () => {
+    const noAuth = await f.app.inject({
+      method: 'POST',
+      url: '/oauth2/pushed_authorize',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: query({ response_type: 'code', client_id: client.clientId }),
+    });
+    assert.equal(noAuth.statusCode, 401);
+    const bad = await f.app.inject({
+      method: 'POST',
+      url: '/oauth2/pushed_authorize',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      },
+      payload: query({
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        code_challenge_method: 'plain',
+        code_challenge: pkce().challenge,
+      }),
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(bad.json(), {
+      error: 'invalid_request',
+      error_description: 'Invalid parameter code_challenge_method',
+    });
+  });
+});

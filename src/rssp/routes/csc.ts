@@ -27,6 +27,7 @@ export function cscMethods(rssp: RemoteSignatureService): string[] {
     ...(rssp.documents === undefined ? [] : ['signatures/signDoc']),
     ...(rssp.timestamps === undefined ? [] : ['signatures/timestamp']),
     'oauth2/authorize',
+    'oauth2/pushed_authorize',
     'oauth2/token',
     'oauth2/revoke',
   ];

@@ -88,7 +88,10 @@ export async function oauth2Routes(app: FastifyInstance, rssp: RemoteSignatureSe
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache').header('x-frame-options', 'DENY');
 
   app.get('/authorize', async (request, reply) => {
-    const params = pickParameters(request.query);
+    let params = pickParameters(request.query, ['request_uri']);
+    if (params.request_uri !== undefined) {
+      params = await rssp.authorizationServer.pushedParameters(params.client_id, params.request_uri);
+    }
     const { request: authorization, client } = await rssp.authorizationServer.validate(params);
     return noStore(reply)
       .header('content-security-policy', "default-src 'none'; form-action 'self'")
@@ -102,6 +105,14 @@ export async function oauth2Routes(app: FastifyInstance, rssp: RemoteSignatureSe
     const { request: authorization } = await rssp.authorizationServer.validate(params);
     const location = await rssp.authorizationServer.approve(authorization, login, request.ip);
     return noStore(reply).redirect(location, 302);
+  });
+
+  app.post('/pushed_authorize', async (request, reply) => {
+    const form = formOf(request);
+    const client = await authenticateClient(rssp, request, form);
+    const { client_secret: _secret, ...params } = form;
+    const pushed = await rssp.authorizationServer.pushAuthorizationRequest(client, params);
+    return noStore(reply).status(201).send(pushed);
   });
 
   app.post('/token', async (request, reply) => {
