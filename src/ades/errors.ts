@@ -85,3 +85,12 @@ export function adesServiceMissing(name: string): ShomeiError {
     { status: 500, details: { service: name } },
   );
 }
+
+export function adesLevelConflict(option: string, level: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_ADES_LEVEL_CONFLICT',
+    `${option} と署名レベル ${level} は両立しません (検証情報・文書タイムスタンプを追加できなくなります)。`,
+    `${option} cannot be combined with level ${level} (validation data and document timestamps could not be added).`,
+    { status: 400, details: { option, level } },
+  );
+}

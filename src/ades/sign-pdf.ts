@@ -7,7 +7,7 @@ import {
   type SignatureScheme,
 } from '../crypto/index.ts';
 import type { SignatureAppearance } from '../pdf/index.ts';
-import { adesMalformed, adesServiceMissing } from './errors.ts';
+import { adesLevelConflict, adesMalformed, adesServiceMissing } from './errors.ts';
 import { temporaryPathFor } from './files.ts';
 import { levelAtLeast, type SignatureLevel } from './levels.ts';
 import { completePdfSignature, preparePdfSignature } from './pades.ts';
@@ -57,6 +57,11 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
   if (levelAtLeast(options.level, 'B-T') && options.tsa === undefined) throw adesServiceMissing('TSA');
   if (levelAtLeast(options.level, 'B-LT') && options.revocationSource === undefined) {
     throw adesServiceMissing('revocation source');
+  }
+  if (options.docMdp === 1 && levelAtLeast(options.level, 'B-LT')) {
+    // ISO 32000-2 allows DSS and document timestamps after P=1, but many validators (Acrobat)
+    // flag them as violations; B-LT/B-LTA need those revisions, so refuse the combination.
+    throw adesLevelConflict('DocMDP P=1', options.level);
   }
   const temporaries: string[] = [];
   const stage = (): string => {

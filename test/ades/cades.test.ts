@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as asn1js from 'asn1js';
-import { type SignatureLevel, signCades } from '../../src/ades/index.ts';
+import { checkTimestampToken, type SignatureLevel, signCades } from '../../src/ades/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
 import type { openTestShomei } from '../helpers/home.ts';
 import { type EmbeddedFixture, embeddedFixture } from './embedded.ts';
@@ -146,6 +146,17 @@ describe('CAdES detached signatures', () => {
       );
     });
   }
+
+  it('a TSA answer for another imprint is refused with a typed error', async () => {
+    const asked = createHash('sha256').update('asked').digest();
+    const other = createHash('sha256').update('other').digest();
+    const token = await embedded.tsa.timestamp(other, 'SHA-256');
+    assert.throws(
+      () => checkTimestampToken(token, asked, 'SHA-256'),
+      (e) => isShomeiError(e) && e.code === 'SHOMEI_ADES_TIMESTAMP_FAILED',
+    );
+    assert.equal(checkTimestampToken(token, other, 'SHA-256').der.length, token.length);
+  });
 
   it('a changed file no longer verifies', async () => {
     const { output } = await sign('B-T');

@@ -91,6 +91,22 @@ describe('PAdES B-B', () => {
     assert.match(text, /\/P 2/);
   });
 
+  it('refuses DocMDP P=1 with B-LTA before writing anything', async () => {
+    const output = path.join(shomei.home, 'p1.pdf');
+    await assert.rejects(
+      signPdf({
+        input,
+        output,
+        signer: signer.signer,
+        certificateChain: [signer.certificate, pki.root.certificate],
+        level: 'B-LTA',
+        docMdp: 1,
+      }),
+      (e) => isShomeiError(e) && e.code === 'SHOMEI_ADES_LEVEL_CONFLICT',
+    );
+    assert.equal(existsSync(output), false);
+  });
+
   for (const [name, make] of [
     ['garbage', (file: string) => writeFileSync(file, Buffer.from('this is not a PDF at all'))],
     [
