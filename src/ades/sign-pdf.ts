@@ -54,14 +54,14 @@ export interface SignPdfResult {
 export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
   const [signerCertificate, ...chain] = options.certificateChain;
   if (signerCertificate === undefined) throw adesMalformed('certificate chain', 'empty');
-  if (levelAtLeast(options.level, 'B-T') && options.tsa === undefined) throw adesServiceMissing('TSA');
-  if (levelAtLeast(options.level, 'B-LT') && options.revocationSource === undefined) {
-    throw adesServiceMissing('revocation source');
-  }
   if (options.docMdp === 1 && levelAtLeast(options.level, 'B-LT')) {
     // ISO 32000-2 allows DSS and document timestamps after P=1, but many validators (Acrobat)
     // flag them as violations; B-LT/B-LTA need those revisions, so refuse the combination.
     throw adesLevelConflict('DocMDP P=1', options.level);
+  }
+  if (levelAtLeast(options.level, 'B-T') && options.tsa === undefined) throw adesServiceMissing('TSA');
+  if (levelAtLeast(options.level, 'B-LT') && options.revocationSource === undefined) {
+    throw adesServiceMissing('revocation source');
   }
   const temporaries: string[] = [];
   const stage = (): string => {

@@ -104,6 +104,16 @@ describe('PAdES B-B', () => {
       }),
       (e) => isShomeiError(e) && e.code === 'SHOMEI_ADES_LEVEL_CONFLICT',
     );
+    await assert.rejects(
+      signPdf({
+        input,
+        output,
+        signer: signer.signer,
+        certificateChain: [signer.certificate, pki.root.certificate],
+        level: 'B-T',
+      }),
+      (e) => isShomeiError(e) && e.code === 'SHOMEI_ADES_SERVICE_MISSING',
+    );
     assert.equal(existsSync(output), false);
   });
 
