@@ -5,8 +5,8 @@
  * the operation (keys, backups, audit parameters, role grants).
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import { type AuditTrail, canonicalJson } from '../audit/index.ts';
+import type { Kysely, Transaction } from 'kysely';
+import { type AuditEventInput, canonicalJson, type TransactionalAuditTrail } from '../audit/index.ts';
 import { isShomeiError, type ShomeiError, shomeiError } from '../errors/index.ts';
 import { invalidInput, notAuthorised, notFound } from './errors.ts';
 import type { RoleGrants } from './grants.ts';
@@ -63,7 +63,7 @@ export class DualControl {
   constructor(
     private readonly db: Kysely<AdminTables>,
     private readonly grants: RoleGrants,
-    private readonly audit: AuditTrail,
+    private readonly audit: TransactionalAuditTrail,
     private readonly settings: DualControlSettings,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -124,11 +124,17 @@ export class DualControl {
         decided_at: null,
         outcome: null,
       };
-      await this.db.insertInto('admin_approval_requests').values(row).execute();
-      await this.record('admin.approval.request', requester, row.id, 'success', source, {
-        kind,
-        payload,
-        expiresAt: row.expires_at,
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('admin_approval_requests').values(row).execute();
+        await this.record(
+          'admin.approval.request',
+          requester,
+          row.id,
+          'success',
+          source,
+          { kind, payload, expiresAt: row.expires_at },
+          trx,
+        );
       });
       return toRequest(row, now);
     } catch (error) {
@@ -248,14 +254,21 @@ export class DualControl {
       });
       throw error;
     }
-    await this.db
-      .updateTable('admin_approval_requests')
-      .set({ status: 'approved', outcome: canonicalJson(outcome) })
-      .where('id', '=', id)
-      .execute();
-    await this.record('admin.approval.approve', approver, id, 'success', source, {
-      kind: row.kind,
-      requestedBy: row.requested_by,
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('admin_approval_requests')
+        .set({ status: 'approved', outcome: canonicalJson(outcome) })
+        .where('id', '=', id)
+        .execute();
+      await this.record(
+        'admin.approval.approve',
+        approver,
+        id,
+        'success',
+        source,
+        { kind: row.kind, requestedBy: row.requested_by },
+        trx,
+      );
     });
     return (await this.get(id))!;
   }
@@ -278,13 +291,26 @@ export class DualControl {
       throw notAuthorised(`reject ${row.kind}`, executor.approvers);
     }
     const now = this.clock().toISOString();
-    const result = await this.db
-      .updateTable('admin_approval_requests')
-      .set({ status: 'rejected', decided_by: decider, decided_at: now })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) {
+    const decided = await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('admin_approval_requests')
+        .set({ status: 'rejected', decided_by: decider, decided_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await this.record(
+        'admin.approval.reject',
+        decider,
+        id,
+        'success',
+        source,
+        { kind: row.kind, requestedBy: row.requested_by },
+        trx,
+      );
+      return true;
+    });
+    if (!decided) {
       throw shomeiError(
         'SHOMEI_APPROVAL_NOT_PENDING',
         'この依頼は既に処理されています。',
@@ -295,10 +321,6 @@ export class DualControl {
         },
       );
     }
-    await this.record('admin.approval.reject', decider, id, 'success', source, {
-      kind: row.kind,
-      requestedBy: row.requested_by,
-    });
     return (await this.get(id))!;
   }
 
@@ -330,15 +352,19 @@ export class DualControl {
     outcome: 'success' | 'failure',
     source: string | undefined,
     details: Record<string, unknown>,
+    transaction?: Transaction<AdminTables>,
   ): Promise<void> {
-    await this.audit.append({
+    const event: AuditEventInput = {
       type,
       actor: { kind: 'user', id: actor },
       ...(requestId === null ? {} : { subject: { kind: 'approval-request', id: requestId } }),
       outcome,
       ...(source === undefined ? {} : { source }),
       details,
-    });
+    };
+    // With a transaction, the record commits together with the state change it describes.
+    if (transaction === undefined) await this.audit.append(event);
+    else await this.audit.appendWithin(transaction, event);
   }
 }
 

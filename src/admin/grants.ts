@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { AuditTrail } from '../audit/index.ts';
+import type { TransactionalAuditTrail } from '../audit/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { invalidInput } from './errors.ts';
 import { findRoleConflict, isPrivileged, isRole, ROLE_NAMES, type Role } from './roles.ts';
@@ -39,7 +39,7 @@ export interface RoleGrantSettings {
 export class RoleGrants {
   constructor(
     private readonly db: Kysely<AdminTables>,
-    private readonly audit: AuditTrail,
+    private readonly audit: TransactionalAuditTrail,
     private readonly settings: RoleGrantSettings,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -152,20 +152,30 @@ export class RoleGrants {
       approvalId,
     };
     try {
-      await this.db
-        .insertInto('admin_role_grants')
-        .values({
-          id: grant.id,
-          user_id: userId,
-          role,
-          privileged: isPrivileged(role) ? 1 : 0,
-          granted_at: grant.grantedAt,
-          granted_by: grantedBy,
-          approval_id: approvalId,
-          revoked_at: null,
-          revoked_by: null,
-        })
-        .execute();
+      // The grant and its audit record commit together or not at all.
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('admin_role_grants')
+          .values({
+            id: grant.id,
+            user_id: userId,
+            role,
+            privileged: isPrivileged(role) ? 1 : 0,
+            granted_at: grant.grantedAt,
+            granted_by: grantedBy,
+            approval_id: approvalId,
+            revoked_at: null,
+            revoked_by: null,
+          })
+          .execute();
+        await this.audit.appendWithin(trx, {
+          type: 'admin.role.grant',
+          actor: { kind: 'user', id: grantedBy },
+          subject: { kind: 'user', id: userId },
+          outcome: 'success',
+          details: { role, approvalId },
+        });
+      });
     } catch (error) {
       if (/unique|duplicate/i.test(String((error as Error).message))) {
         throw shomeiError(
@@ -177,13 +187,6 @@ export class RoleGrants {
       }
       throw error;
     }
-    await this.audit.append({
-      type: 'admin.role.grant',
-      actor: { kind: 'user', id: grantedBy },
-      subject: { kind: 'user', id: userId },
-      outcome: 'success',
-      details: { role, approvalId },
-    });
     return grant;
   }
 
@@ -195,27 +198,30 @@ export class RoleGrants {
   ): Promise<void> {
     const userId = identifier(userIdInput, 'userId');
     if (!isRole(roleInput)) throw invalidInput('role', 'unknown role');
-    const result = await this.db
-      .updateTable('admin_role_grants')
-      .set({ revoked_at: this.clock().toISOString(), revoked_by: revokedBy })
-      .where('user_id', '=', userId)
-      .where('role', '=', roleInput)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) {
-      throw shomeiError(
-        'SHOMEI_ROLE_NOT_HELD',
-        `${userId} はその役割をもっていません。`,
-        `${userId} does not hold that role.`,
-        { status: 404, details: { userId, role: roleInput } },
-      );
-    }
-    await this.audit.append({
-      type: 'admin.role.revoke',
-      actor: { kind: 'user', id: revokedBy },
-      subject: { kind: 'user', id: userId },
-      outcome: 'success',
-      details: { role: roleInput, approvalId },
+    const role = roleInput;
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('admin_role_grants')
+        .set({ revoked_at: this.clock().toISOString(), revoked_by: revokedBy })
+        .where('user_id', '=', userId)
+        .where('role', '=', role)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) {
+        throw shomeiError(
+          'SHOMEI_ROLE_NOT_HELD',
+          `${userId} はその役割をもっていません。`,
+          `${userId} does not hold that role.`,
+          { status: 404, details: { userId, role } },
+        );
+      }
+      await this.audit.appendWithin(trx, {
+        type: 'admin.role.revoke',
+        actor: { kind: 'user', id: revokedBy },
+        subject: { kind: 'user', id: userId },
+        outcome: 'success',
+        details: { role, approvalId },
+      });
     });
   }
 
@@ -235,13 +241,15 @@ export class RoleGrants {
       recorded_at: this.clock().toISOString(),
     };
     if (row.trained_on > row.recorded_at.slice(0, 10)) throw invalidInput('trainedOn', 'is in the future');
-    await this.db.insertInto('admin_training_records').values(row).execute();
-    await this.audit.append({
-      type: 'admin.training.record',
-      actor: { kind: 'user', id: recordedBy },
-      subject: { kind: 'user', id: row.user_id },
-      outcome: 'success',
-      details: { trainingId: row.id, topic: row.topic, trainer: row.trainer, trainedOn: row.trained_on },
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('admin_training_records').values(row).execute();
+      await this.audit.appendWithin(trx, {
+        type: 'admin.training.record',
+        actor: { kind: 'user', id: recordedBy },
+        subject: { kind: 'user', id: row.user_id },
+        outcome: 'success',
+        details: { trainingId: row.id, topic: row.topic, trainer: row.trainer, trainedOn: row.trained_on },
+      });
     });
     return toTraining(row);
   }

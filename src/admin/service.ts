@@ -3,7 +3,11 @@
  * dual control with its executors, maintenance terminals, and the privilege check for identity.
  */
 import type { Kysely } from 'kysely';
-import { type AuditParameterStore, type AuditTrail, mergeAuditParameters } from '../audit/index.ts';
+import {
+  type AuditParameterStore,
+  mergeAuditParameters,
+  type TransactionalAuditTrail,
+} from '../audit/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { PrivilegeCheck } from '../identity/index.ts';
@@ -47,7 +51,7 @@ export interface AdminServices {
 
 export interface OpenAdminOptions {
   readonly database: Database;
-  readonly audit: AuditTrail;
+  readonly audit: TransactionalAuditTrail;
   readonly settings: AdminSettings;
   readonly crypto?: CryptoModule;
   readonly keys?: KeyRegistry;

@@ -6,7 +6,7 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { Kysely } from 'kysely';
-import type { AuditTrail } from '../audit/index.ts';
+import type { TransactionalAuditTrail } from '../audit/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { invalidInput } from './errors.ts';
 import type { AdminTables } from './tables.ts';
@@ -55,7 +55,7 @@ export function normaliseIp(address: string | undefined): string | undefined {
 export class MaintenanceTerminals {
   constructor(
     private readonly db: Kysely<AdminTables>,
-    private readonly audit: AuditTrail,
+    private readonly audit: TransactionalAuditTrail,
     private readonly policy: TerminalPolicy,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -74,23 +74,25 @@ export class MaintenanceTerminals {
       registeredAt: this.clock().toISOString(),
       registeredBy,
     };
-    await this.db
-      .insertInto('admin_maintenance_terminals')
-      .values({
-        id: terminal.id,
-        label,
-        certificate_sha256: fingerprint,
-        registered_at: terminal.registeredAt,
-        registered_by: registeredBy,
-        revoked_at: null,
-      })
-      .execute();
-    await this.audit.append({
-      type: 'admin.terminal.register',
-      actor: { kind: 'user', id: registeredBy },
-      subject: { kind: 'terminal', id: terminal.id },
-      outcome: 'success',
-      details: { label, certificateSha256: fingerprint },
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('admin_maintenance_terminals')
+        .values({
+          id: terminal.id,
+          label,
+          certificate_sha256: fingerprint,
+          registered_at: terminal.registeredAt,
+          registered_by: registeredBy,
+          revoked_at: null,
+        })
+        .execute();
+      await this.audit.appendWithin(trx, {
+        type: 'admin.terminal.register',
+        actor: { kind: 'user', id: registeredBy },
+        subject: { kind: 'terminal', id: terminal.id },
+        outcome: 'success',
+        details: { label, certificateSha256: fingerprint },
+      });
     });
     return terminal;
   }

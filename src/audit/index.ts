@@ -49,5 +49,5 @@ export {
 } from './service.ts';
 export type { AuditTables } from './tables.ts';
 export { type CheckpointTimestamper, checkTimestampImprint } from './timestamp.ts';
-export { type ChainHead, DatabaseAuditTrail } from './trail.ts';
+export { type ChainHead, DatabaseAuditTrail, type TransactionalAuditTrail } from './trail.ts';
 export { type ChainVerification, spkiFingerprint, verifyAuditChain } from './verify.ts';

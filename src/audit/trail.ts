@@ -16,6 +16,11 @@ import type { AuditEventTable, AuditTables } from './tables.ts';
 
 export type AuditDb = Kysely<AuditTables>;
 
+/** A trail that can also record inside the caller's transaction (see appendWithin). */
+export interface TransactionalAuditTrail extends AuditTrail {
+  appendWithin<Tables>(transaction: Transaction<Tables>, event: AuditEventInput): Promise<AuditRecord>;
+}
+
 /** Called when an event could not be written (the alert rule for audit write failures). */
 export type AuditWriteFailureListener = (event: AuditEventInput, error: unknown) => void | Promise<void>;
 export type AuditAppendListener = (record: AuditRecord) => void;
@@ -25,7 +30,7 @@ export interface ChainHead {
   readonly hash: string;
 }
 
-export class DatabaseAuditTrail implements AuditTrail {
+export class DatabaseAuditTrail implements TransactionalAuditTrail {
   readonly db: AuditDb;
   readonly dialect: DialectName;
   private readonly appendListeners: AuditAppendListener[] = [];

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import {
   type AdminServices,
   findRoleConflict,
@@ -132,6 +133,28 @@ describe('privileged roles, training and dual control', () => {
     await relaxed.grants.checkGrantable('untrained-1', 'system_operator');
     // A non-privileged role needs no training.
     await admin.grants.checkGrantable('untrained-1', 'ra_operator');
+  });
+
+  it('writes nothing when the audit record cannot be written (change and record commit together)', async () => {
+    const db = shomei.audit.trail.db;
+    await sql
+      .raw(
+        `create trigger fail_training_audit before insert on audit_events when new.type = 'admin.training.record' begin select raise(abort, 'disk I/O error'); end`,
+      )
+      .execute(db);
+    try {
+      await assert.rejects(
+        admin.grants.recordTraining(
+          { userId: 'so-2', topic: 'Refresher', trainer: 'T', trainedOn: today },
+          'so-1',
+        ),
+        /disk I\/O error/,
+      );
+    } finally {
+      await sql`drop trigger fail_training_audit`.execute(db);
+    }
+    assert.equal((await admin.grants.trainingOf('so-2')).filter((t) => t.topic === 'Refresher').length, 0);
+    assert.equal((await shomei.audit.verify()).ok, true);
   });
 
   it('refuses malformed training records', async () => {
