@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
+import { AlgorithmIdentifier, Extension, Extensions } from '@peculiar/asn1-x509';
 import type { FastifyInstance } from 'fastify';
 import type { Shomei } from '../../src/app/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
@@ -179,6 +182,36 @@ describe('embedded TSA over HTTP, judged by openssl ts -verify', () => {
       writeFileSync(file, reply);
       const text = run('openssl', ['ts', '-reply', '-in', file, '-text']).stdout;
       assert.match(text, /Status: Rejected/);
+    }
+    const withExtension = new TimeStampReq({
+      version: 1,
+      messageImprint: new MessageImprint({
+        hashAlgorithm: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }),
+        hashedMessage: new OctetString(digest),
+      }),
+      certReq: true,
+      extensions: new Extensions([
+        new Extension({ extnID: '1.2.3.4', critical: true, extnValue: new OctetString(2) }),
+      ]),
+    });
+    const longNonce = new TimeStampReq({
+      version: 1,
+      messageImprint: withExtension.messageImprint,
+      nonce: new Uint8Array(40).fill(1).buffer,
+      certReq: false,
+    });
+    for (const [query, reason] of [
+      [AsnConvert.serialize(withExtension), 'unacceptedExtension'],
+      [AsnConvert.serialize(longNonce), 'badDataFormat'],
+    ] as const) {
+      const reply = Buffer.from(await (await post(Buffer.from(query))).arrayBuffer());
+      assert.throws(
+        () => checkTimestampReply(reply, { digest, digestAlgorithm: 'SHA-256' }),
+        (error: unknown) =>
+          isShomeiError(error) &&
+          error.code === 'SHOMEI_TSA_REJECTED' &&
+          JSON.stringify(error.details).includes(reason),
+      );
     }
     const wrongType = await post(Buffer.from('{}'), 'application/json');
     assert.equal(wrongType.status, 415);
