@@ -77,6 +77,20 @@ function rawChildren(element: asn1js.AsnType): asn1js.AsnType[] {
 
 const bytesOf = (element: asn1js.AsnType): Buffer => Buffer.from(element.valueBeforeDecodeView);
 
+/** A DER SEQUENCE around already-encoded elements. */
+function derSequence(elements: readonly Buffer[]): Buffer {
+  const body = Buffer.concat(elements);
+  const n = body.length;
+  const length =
+    n < 0x80
+      ? Buffer.from([n])
+      : Buffer.concat([
+          Buffer.from([0x80 | Math.ceil(n.toString(16).length / 2)]),
+          Buffer.from(n.toString(16).padStart(Math.ceil(n.toString(16).length / 2) * 2, '0'), 'hex'),
+        ]);
+  return Buffer.concat([Buffer.from([0x30]), length, body]);
+}
+
 export function parseCms(input: Uint8Array, what = 'CMS signature'): ParsedCms {
   if (input.length > MAX_CMS_BYTES) throw unusableInput(`${what} larger than ${MAX_CMS_BYTES} bytes`);
   const der = Buffer.from(input);
@@ -84,14 +98,22 @@ export function parseCms(input: Uint8Array, what = 'CMS signature'): ParsedCms {
     const contentInfo = decodeAs(der, ContentInfo, what);
     if (contentInfo.contentType !== OID.signedData) throw unusableInput(`${what} is not SignedData`);
     const signedDataDer = new Uint8Array(contentInfo.content);
-    const signedData = decodeAs(signedDataDer, SignedData, what);
+    const raw = asn1js.fromBER(signedDataDer);
+    if (raw.offset === -1) throw unusableInput(`${what}: not valid BER`);
+    // End-of-contents markers of BER indefinite lengths are not fields.
+    const fields = rawChildren(raw.result).filter(
+      (f) => !(f.idBlock.tagClass === 1 && f.idBlock.tagNumber === 0),
+    );
+    // @peculiar/asn1-cms models only the "other" RevocationInfoChoice, so a plain CRL in the crls
+    // field fails its decoding; the field is read here with asn1js and left out for the decoder.
+    const withoutCrls = fields
+      .filter((f) => !(f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 1))
+      .map(bytesOf);
+    const signedData = decodeAs(derSequence(withoutCrls), SignedData, what);
     if (signedData.signerInfos.length !== 1) {
       throw unusableInput(`${what} has ${signedData.signerInfos.length} signers; exactly one is expected`);
     }
     const signerInfo = signedData.signerInfos[0]!;
-    const raw = asn1js.fromBER(signedDataDer);
-    if (raw.offset === -1) throw unusableInput(`${what}: not valid BER`);
-    const fields = rawChildren(raw.result);
     let signedAttributes: Buffer | undefined;
     const certificateBytes: Buffer[] = [];
     const revocationBytes: asn1js.AsnType[] = [];
@@ -101,7 +123,9 @@ export function parseCms(input: Uint8Array, what = 'CMS signature'): ParsedCms {
         for (const c of rawChildren(field)) certificateBytes.push(bytesOf(c));
       if (field.idBlock.tagNumber === 1) revocationBytes.push(...rawChildren(field));
     }
-    const signerInfos = fields[fields.length - 1];
+    const signerInfos = [...fields]
+      .reverse()
+      .find((f) => f.idBlock.tagClass === 1 && f.idBlock.tagNumber === 17);
     const signer = signerInfos === undefined ? undefined : rawChildren(signerInfos)[0];
     const attrs =
       signer === undefined ? undefined : rawChildren(signer).find((e) => e.idBlock.tagClass === 3);
