@@ -6,6 +6,7 @@ import { registerCaCommands } from './commands/ca.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerBackupCommands } from './commands/backup.ts';
+import { registerComplianceCommands } from './commands/compliance.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { registerRsspCommands } from './commands/rssp.ts';
 import { registerSignCommands } from './commands/sign.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLifecycleCommands(program);
   registerKeyCommands(program);
+  registerComplianceCommands(program);
   registerBackupCommands(program);
   registerSignCommands(program);
   registerAuditCommands(program);

@@ -14,6 +14,14 @@ export {
 export { ClockGuard, type ClockSettings, type ClockState } from './clock.ts';
 export { advisoryKey, type ClusterLockResult, withClusterLock } from './cluster-lock.ts';
 export {
+  CHECKLIST,
+  type ChecklistItem,
+  checklistMarkdown,
+  checklistText,
+  type ItemKind,
+  type LiveFacts,
+} from './compliance.ts';
+export {
   checkTokenEnvironment,
   type EnvironmentMarks,
   environmentMarks,

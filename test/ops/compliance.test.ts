@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CHECKLIST } from '../../src/ops/index.ts';
+import { makeTestHome } from '../helpers/home.ts';
+import { runShomei } from '../helpers/run.ts';
+
+const home = makeTestHome();
+after(() => home.remove());
+
+interface Facts {
+  environment: string;
+  tls: string;
+  mutualTls: string;
+  auditChain: string;
+  lastBackupVerified: string;
+  keyStorage: string;
+  sessions: string;
+}
+
+function report(env: Record<string, string>): Facts {
+  const result = runShomei(['compliance', 'report', '--format', 'json'], env);
+  assert.equal(result.status, 0, result.stderr);
+  return (JSON.parse(result.stdout) as { facts: Facts }).facts;
+}
+
+describe('shomei compliance report', () => {
+  test('fills the checklist from the live installation, backups and audit chain included', () => {
+    assert.equal(runShomei(['init'], home.env).status, 0);
+    const before = report(home.env);
+    assert.equal(before.environment, 'development');
+    assert.match(before.tls, /^off/);
+    assert.match(before.mutualTls, /^off/);
+    assert.match(before.auditChain, /^verified OK at \d{4}-/);
+    assert.match(before.lastBackupVerified, /^never/);
+    assert.match(before.keyStorage, /SoftHSM2 \(software, not certified/);
+    assert.match(before.sessions, /idle 30 min, absolute 12 h/);
+
+    const backup = runShomei(
+      ['backup', 'create', '-o', path.join(home.home, '..', `${path.basename(home.home)}.backup`)],
+      home.env,
+    );
+    assert.equal(backup.status, 0, backup.stderr);
+    const after = report({ ...home.env, SHOMEI_TLS_EMBEDDED: 'true', SHOMEI_SESSION_IDLE_MINUTES: '15' });
+    assert.match(after.lastBackupVerified, /^\d{4}-\d\d-\d\dT/);
+    assert.match(after.tls, /^on \(embedded CA certificate/);
+    assert.match(after.sessions, /idle 15 min/);
+  });
+
+  test('text and Markdown list every criterion and never a PIN', () => {
+    const pins = JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as {
+      userPin: string;
+      soPin: string;
+    };
+    const markdown = runShomei(['compliance', 'report', '--format', 'markdown'], home.env);
+    const japanese = runShomei(['compliance', 'report'], { ...home.env, SHOMEI_LANG: 'ja' });
+    for (const out of [markdown, japanese]) {
+      assert.equal(out.status, 0, out.stderr);
+      for (const item of CHECKLIST) assert.ok(out.stdout.includes(item.ref), item.ref);
+      assert.ok(!out.stdout.includes(pins.userPin));
+      assert.ok(!out.stdout.includes(pins.soPin));
+    }
+    assert.match(japanese.stdout, /現在値: development/);
+  });
+
+  test('docs/compliance-checklist.md carries every row of the checklist', () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../docs/compliance-checklist.md'), 'utf8');
+    for (const item of CHECKLIST)
+      assert.ok(doc.includes(item.ref.replaceAll('|', '\\|')), `missing ${item.ref}`);
+  });
+});
