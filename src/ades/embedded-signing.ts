@@ -8,6 +8,7 @@ import { CertificateAuthority, loadCaSettings } from '../ca/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
 import type { CryptoModule, DigestSigner, KeyAlgorithm } from '../crypto/index.ts';
 import { digestSignerFor } from '../crypto/index.ts';
+import { shomeiError } from '../errors/index.ts';
 import { buildCsr, type NameAttribute } from '../pki/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
@@ -46,16 +47,31 @@ export interface EmbeddedSigning {
   readonly tsaCertificates: readonly Buffer[];
 }
 
+function sealCertificateRevoked(serialNumber: string): Error {
+  return shomeiError(
+    'SHOMEI_ADES_SIGNER_CERTIFICATE_REVOKED',
+    `電子シールの証明書 (シリアル ${serialNumber}) は失効しています。新しい鍵と証明書が必要です。`,
+    `The e-seal certificate (serial ${serialNumber}) is revoked. A new key and certificate are needed.`,
+    { status: 409, details: { serialNumber } },
+  );
+}
+
 async function providerSeal(
   deps: EmbeddedSigningDependencies,
   ca: CertificateAuthority,
 ): Promise<{ signer: DigestSigner; certificate: Buffer }> {
   const [record] = await deps.keys.findActiveByPurpose(PROVIDER_SEAL_PURPOSE);
   if (record !== undefined) {
-    const [issued] = await ca.list({ keyId: record.key_id, status: 'valid', profile: 'e-seal' });
+    const issued = await ca.list({ keyId: record.key_id, profile: 'e-seal' });
+    // A revoked certificate means the key must not be used again (key compromise, cessation):
+    // never re-certify it silently; the operator generates a new key.
+    const revoked = issued.find((c) => c.status === 'revoked');
+    if (revoked !== undefined) throw sealCertificateRevoked(revoked.serialNumber);
     const signer = await digestSignerFor(deps.crypto, record.key_id);
-    if (issued !== undefined && issued.notAfter.getTime() > Date.now())
-      return { signer, certificate: issued.der };
+    const current = issued.find(
+      (c) => c.notAfter.getTime() > Date.now() && c.notBefore.getTime() <= Date.now(),
+    );
+    if (current !== undefined) return { signer, certificate: current.der };
     const renewed = await ca.issue({
       csr: await buildCsr(signer, PROVIDER_SEAL_SUBJECT),
       profile: 'e-seal',
