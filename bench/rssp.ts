@@ -98,13 +98,20 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<void> {
   const keyId = credential.key_id!;
   const digest = randomBytes(32);
 
-  const rawRate = () =>
-    rate(4, async () => {
-      await shomei.crypto.signDigest(keyId, digest, { digestAlgorithm: 'SHA-256' });
-      return 1;
-    });
+  // The module's best rate: a batch keeps many digests in flight, so the baseline does too.
+  const rawRate = async () => {
+    let best = 0;
+    for (const inFlight of [4, 32, 128]) {
+      const measured = await rate(inFlight, async () => {
+        await shomei.crypto.signDigest(keyId, digest, { digestAlgorithm: 'SHA-256' });
+        return 1;
+      });
+      best = Math.max(best, measured);
+    }
+    return best;
+  };
   console.log(
-    `\n${algorithm} (raw = CryptoModule.signDigest, 4 in flight on 2 sessions, measured just before each row)`,
+    `\n${algorithm} (raw = CryptoModule.signDigest on 2 sessions, best of 4/32/128 in flight, measured just before each row)`,
   );
 
   for (const perSad of [1, 10, 100]) {
