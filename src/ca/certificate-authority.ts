@@ -37,6 +37,7 @@ import {
   type AuthorityName,
   type CaSettings,
   type CertificateFilter,
+  type CertificateProfile,
   type IssuedCertificate,
   type IssueRequest,
   REVOCATION_REASONS,
@@ -44,6 +45,14 @@ import {
 } from './types.ts';
 
 const DAY = 86_400_000;
+
+/** Keys with these purposes may only be certified for the profile named (undefined: never). */
+const RESERVED_KEY_PURPOSES: Record<string, CertificateProfile | undefined> = {
+  'ca-root': undefined,
+  'ca-issuing': undefined,
+  'ca-ocsp': 'ocsp-responder',
+  tsa: 'tsa',
+};
 const MAX_VALIDITY_DAYS = 3653;
 
 export interface CaDependencies {
@@ -110,14 +119,18 @@ export class CertificateAuthority {
     const ctx = this.deps.audit === undefined ? context : { ...context, audit: this.deps.audit };
     let created = await ensureAuthority(ctx, 'root', this.settings.rootAlgorithm);
     created = (await ensureAuthority(ctx, 'issuing', this.settings.issuingAlgorithm)) || created;
+    // The OCSP responder certificate is short-lived compared with the CAs: renewed (same HSM key)
+    // at start-up when it has less than 30 days left.
     const issuing = await this.authorityRow('issuing');
-    if (issuing.ocsp_key_id === null) {
-      const signer = await generateRecordedKey(
-        this.deps,
-        this.settings.ocspAlgorithm,
-        'shomei-dev-ocsp',
-        'ca-ocsp',
-      );
+    const ocspEnd =
+      issuing.ocsp_certificate === null
+        ? 0
+        : certificateFacts(parseCertificate(Buffer.from(issuing.ocsp_certificate))).notAfter.getTime();
+    if (issuing.ocsp_key_id === null || ocspEnd < Date.now() + 30 * DAY) {
+      const signer =
+        issuing.ocsp_key_id === null
+          ? await generateRecordedKey(this.deps, this.settings.ocspAlgorithm, 'shomei-dev-ocsp', 'ca-ocsp')
+          : await digestSignerFor(this.deps.crypto, issuing.ocsp_key_id);
       const issued = await this.issue({
         csr: await buildCsr(signer, DEVELOPMENT_CA_SUBJECTS.ocsp),
         profile: 'ocsp-responder',
@@ -182,8 +195,15 @@ export class CertificateAuthority {
     }
     if (keyAlgorithm === undefined) throw caErrors.keyAlgorithm();
     const fingerprint = publicKeySha256(spki);
-    const keyId = await this.ourKeyFor(spki, fingerprint);
+    const ours = await this.ourKey(spki, fingerprint);
+    const keyId = ours?.keyId;
     if (keyId === undefined && approvedPublicKeySha256 !== fingerprint) throw caErrors.keyUnknown();
+    if (ours !== undefined && ours.purpose in RESERVED_KEY_PURPOSES) {
+      // CA keys are never certified as end entities; TSA and OCSP keys only for their own role.
+      if (RESERVED_KEY_PURPOSES[ours.purpose] !== request.profile) {
+        throw caErrors.keyPurpose(ours.purpose, request.profile);
+      }
+    }
 
     const issuer = await this.authority('issuing');
     const subjectAttributes = request.subject ?? nameAttributes(csr.csr.certificationRequestInfo.subject);
@@ -394,9 +414,16 @@ export class CertificateAuthority {
 
   /** The HSM key with this public key, when we hold it and it is recorded as active. */
   async ourKeyFor(spki: Buffer, fingerprint: string = publicKeySha256(spki)): Promise<string | undefined> {
+    return (await this.ourKey(spki, fingerprint))?.keyId;
+  }
+
+  private async ourKey(
+    spki: Buffer,
+    fingerprint: string,
+  ): Promise<{ keyId: string; purpose: string } | undefined> {
     const record = await this.db
       .selectFrom('key_records')
-      .select('key_id')
+      .select(['key_id', 'purpose'])
       .where('public_key_sha256', '=', fingerprint)
       .where('status', '=', 'active')
       .executeTakeFirst();
@@ -406,7 +433,7 @@ export class CertificateAuthority {
     if (key.publicKey === undefined || !key.publicKey.equals(spki)) {
       throw caErrors.keyMismatch({ stage: 'hsm-key', keyId: record.key_id });
     }
-    return record.key_id;
+    return { keyId: record.key_id, purpose: record.purpose };
   }
 
   private async authorityRow(name: AuthorityName): Promise<CaAuthorityTable> {

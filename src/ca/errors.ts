@@ -30,6 +30,13 @@ export const caErrors = {
       'Unsupported key (RSA 2048/3072/4096 and ECDSA P-256/P-384 are supported).',
       { status: 400 },
     ),
+  keyPurpose: (purpose: string, profile: string): ShomeiError =>
+    shomeiError(
+      'SHOMEI_CA_KEY_PURPOSE_MISMATCH',
+      `用途 ${purpose} の鍵には ${profile} の証明書を発行できません。`,
+      `A key with purpose ${purpose} cannot be certified for the ${profile} profile.`,
+      { status: 403, details: { purpose, profile } },
+    ),
   notFound: (serialNumber: string): ShomeiError =>
     shomeiError(
       'SHOMEI_CA_CERTIFICATE_NOT_FOUND',

@@ -274,3 +274,57 @@ describe('revocation by certificate (for the credential lifecycle)', () => {
     assert.equal(await shomei.ca.statusOf(issued.der), 'revoked');
   });
 });
+
+describe('key roles and responder renewal', () => {
+  test('CA keys are never certified as end entities; TSA and OCSP keys only for their role', async () => {
+    const { buildCsr } = await import('../../src/pki/index.ts');
+    const { digestSignerFor } = await import('../../src/crypto/index.ts');
+    for (const [purpose, profile] of [
+      ['ca-root', 'signer'],
+      ['ca-issuing', 'tls-server'],
+      ['tsa', 'signer'],
+      ['ca-ocsp', 'tsa'],
+    ] as const) {
+      const [record] = await shomei.keys.findActiveByPurpose(purpose);
+      assert.ok(record !== undefined, purpose);
+      const csr = await buildCsr(await digestSignerFor(shomei.crypto, record.key_id), YAMADA);
+      await assert.rejects(
+        shomei.ca.issue({ csr, profile, altNames: { dnsNames: ['x.example'] } }),
+        rejectsWith('SHOMEI_CA_KEY_PURPOSE_MISMATCH'),
+      );
+    }
+  });
+
+  test('an OCSP responder certificate close to its end is renewed for the same key at start-up', async () => {
+    const { buildCsr } = await import('../../src/pki/index.ts');
+    const { digestSignerFor } = await import('../../src/crypto/index.ts');
+    const db = shomei.ca.db;
+    const row = await db
+      .selectFrom('ca_authorities')
+      .selectAll()
+      .where('name', '=', 'issuing')
+      .executeTakeFirstOrThrow();
+    assert.ok(row.ocsp_key_id !== null);
+    const signer = await digestSignerFor(shomei.crypto, row.ocsp_key_id);
+    const shortLived = await shomei.ca.issue({
+      csr: await buildCsr(signer, YAMADA),
+      profile: 'ocsp-responder',
+      validityDays: 5,
+    });
+    await db
+      .updateTable('ca_authorities')
+      .set({ ocsp_certificate: shortLived.der })
+      .where('name', '=', 'issuing')
+      .execute();
+    assert.equal(await shomei.ca.setup(), true);
+    const renewed = await db
+      .selectFrom('ca_authorities')
+      .selectAll()
+      .where('name', '=', 'issuing')
+      .executeTakeFirstOrThrow();
+    assert.equal(renewed.ocsp_key_id, row.ocsp_key_id, 'same HSM key');
+    const facts = certificateFacts(parseCertificate(Buffer.from(renewed.ocsp_certificate!)));
+    assert.ok(facts.notAfter.getTime() > Date.now() + 365 * 86_400_000);
+    assert.equal(await shomei.ca.setup(), false, 'nothing to do the second time');
+  });
+});
