@@ -151,6 +151,10 @@ describe('auth/login and auth/revoke', () => {
     const unknown = await csc(f, 'credentials/list', 'A'.repeat(43), {});
     assert.equal(unknown.status, 401);
     assert.equal(unknown.body.error, 'invalid_token');
+    const refused = f.audit.last('auth.bearer');
+    assert.equal(refused?.outcome, 'failure');
+    assert.equal(refused?.details?.reason, 'invalid_token');
+    assert.ok(!JSON.stringify(refused).includes('A'.repeat(43)), 'the presented token is not recorded');
   });
 });
 

@@ -54,7 +54,23 @@ export async function authenticateBearer(
   if (header === undefined) throw CSC.malformedAuthorizationHeader();
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
   if (match === null) throw CSC.malformedAuthorizationHeader();
-  const principal = await rssp.tokens.authenticate(match[1]!);
+  let principal: RsspPrincipal;
+  try {
+    principal = await rssp.tokens.authenticate(match[1]!);
+  } catch (error) {
+    // Every refused access attempt is recorded (GL 7.1.4), without the presented token.
+    await rssp.audit.append({
+      type: 'auth.bearer',
+      actor: { kind: 'anonymous', id: 'unknown' },
+      outcome: 'failure',
+      source: request.ip,
+      details: {
+        reason: error instanceof CscError ? error.error : 'error',
+        route: request.url.split('?')[0]!.slice(0, 100),
+      },
+    });
+    throw error;
+  }
   const peer = peerCertificateSha256(request);
   if (principal.clientId !== null && peer !== undefined) {
     const client = await rssp.clients.get(principal.clientId);
