@@ -3,6 +3,7 @@
  * signature) and the ETSI.RFC3161 document timestamp, each in its own incremental revision so
  * that every earlier signature keeps covering exactly the bytes it signed.
  */
+import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import {
   appendDocumentSecurityStore,
@@ -22,15 +23,26 @@ export interface AddValidationDataOptions {
   readonly input: string;
   readonly output: string;
   readonly revocationSource: RevocationSource;
-  /** Which signatures to cover: every signature and document timestamp (default), or the last only. */
-  readonly scope?: 'all' | 'last';
+  /**
+   * Which signatures to cover: every signature and document timestamp (default), the last one
+   * (the one whose byte range reaches furthest), or the signature fields named here.
+   */
+  readonly scope?: 'all' | 'last' | { readonly fieldNames: readonly string[] };
 }
 
 /** B-LT: appends a /DSS revision with certificates, CRLs and OCSP responses, and a /VRI per signature. */
 export async function addValidationData(options: AddValidationDataOptions): Promise<{ output: string }> {
   const signatures = (await listSignatures(options.input)).filter((s) => s.cms.length > 0);
   if (signatures.length === 0) throw validationDataUnavailable('the PDF has no signature');
-  const covered = options.scope === 'last' ? signatures.slice(-1) : signatures;
+  const reach = (s: (typeof signatures)[number]): number => (s.byteRange?.[2] ?? 0) + (s.byteRange?.[3] ?? 0);
+  const scope = options.scope ?? 'all';
+  const covered =
+    scope === 'all'
+      ? signatures
+      : scope === 'last'
+        ? [signatures.reduce((a, b) => (reach(b) > reach(a) ? b : a))]
+        : signatures.filter((s) => scope.fieldNames.includes(s.fieldName));
+  if (covered.length === 0) throw validationDataUnavailable('no signature with that field name');
   const certificates: Buffer[] = [];
   const crls: Buffer[] = [];
   const ocspResponses: Buffer[] = [];
@@ -92,7 +104,7 @@ export async function addDocumentTimestamp(
   const temporary = temporaryPathFor(options.output);
   try {
     const prepared = await prepareSignatureRevision(options.input, {
-      fieldName: options.fieldName ?? `DocTimeStamp-${Date.now().toString(36)}`,
+      fieldName: options.fieldName ?? `DocTimeStamp-${randomBytes(6).toString('hex')}`,
       subFilter: 'ETSI.RFC3161',
       contentsSize: options.contentsSize ?? 16 * 1024,
       output: temporary,

@@ -10,6 +10,7 @@
  *
  * Every stage writes to a temporary file beside its output and renames it: no half-written PDFs.
  */
+import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { DigestAlgorithm, SignatureScheme } from '../crypto/index.ts';
@@ -115,7 +116,7 @@ export async function preparePdfSignature(
   prefix?: PrefixDigest,
 ): Promise<PreparedPdfSignature> {
   const digestAlgorithm = request.digestAlgorithm ?? 'SHA-256';
-  const fieldName = request.fieldName ?? `Signature-${Date.now().toString(36)}`;
+  const fieldName = request.fieldName ?? `Signature-${randomBytes(6).toString('hex')}`;
   const prepared = await prepareSignatureRevision(request.input, {
     fieldName,
     subFilter: 'ETSI.CAdES.detached',

@@ -110,7 +110,13 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
     });
     if (levelAtLeast(options.level, 'B-LT')) {
       const next = stage();
-      await addValidationData({ input: current, output: next, revocationSource: options.revocationSource! });
+      // Only our signature: earlier ones may come from CAs the revocation source does not know.
+      await addValidationData({
+        input: current,
+        output: next,
+        revocationSource: options.revocationSource!,
+        scope: { fieldNames: [prepared.state.fieldName] },
+      });
       current = next;
     }
     if (levelAtLeast(options.level, 'B-LTA')) {

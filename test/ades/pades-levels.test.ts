@@ -16,6 +16,7 @@ import { extractDss, listSignatures } from '../../src/pdf/index.ts';
 import type { openTestShomei } from '../helpers/home.ts';
 import { type EmbeddedFixture, embeddedFixture } from './embedded.ts';
 import { writeSamplePdf } from './sample-pdf.ts';
+import { makeTestPki } from './test-pki.ts';
 import { signatureTimestampToken } from './tokens.ts';
 import { opensslCmsVerify, opensslTsVerify, pdfsig, qpdfCheck, signedRangeFiles } from './validators.ts';
 
@@ -124,6 +125,31 @@ describe('PAdES levels with the embedded CA and TSA', () => {
       const verified = opensslCmsVerify(files.cms, files.content, embedded.rootPemPath);
       assert.equal(verified.status, 0, `signature #${index + 1}: ${verified.output}`);
     }
+    assert.equal(qpdfCheck(second).status, 0);
+  });
+
+  it('B-LTA on a PDF already signed under a foreign CA covers only our signature and keeps both valid', async () => {
+    const foreign = await makeTestPki(shomei, shomei.home);
+    const party = await foreign.newSigner('EC-P256', 'other company signer');
+    const first = path.join(shomei.home, 'foreign-first.pdf');
+    const second = path.join(shomei.home, 'foreign-second.pdf');
+    await signPdf({
+      input,
+      output: first,
+      signer: party.signer,
+      certificateChain: [party.certificate, foreign.root.certificate],
+      level: 'B-B',
+    });
+    await sign('B-LTA', first, second);
+    const foreignFiles = await signedRangeFiles(second, 0, shomei.home);
+    assert.equal(opensslCmsVerify(foreignFiles.cms, foreignFiles.content, foreign.rootPemPath).status, 0);
+    const ours = await signedRangeFiles(second, 1, shomei.home);
+    const verified = opensslCmsVerify(ours.cms, ours.content, embedded.rootPemPath);
+    assert.equal(verified.status, 0, verified.output);
+    const dss = await extractDss(second);
+    const vriKey = (cms: Buffer) => createHash('sha1').update(cms).digest('hex').toUpperCase();
+    assert.ok(dss.vri.some((v) => v.key === vriKey(ours.cmsBytes)));
+    assert.ok(!dss.vri.some((v) => v.key === vriKey(foreignFiles.cmsBytes)));
     assert.equal(qpdfCheck(second).status, 0);
   });
 
