@@ -207,7 +207,16 @@ export class EmbeddedTsa implements TimestampSource {
     let token: Buffer;
     try {
       ({ token } = await this.issue(query.messageImprint, digestAlgorithm, query.nonce, query.certReq));
-    } catch {
+    } catch (error) {
+      // The client gets systemFailure; the operator must see why (an HSM or database fault), never silently.
+      await this.deps.audit
+        ?.append({
+          type: 'tsa.timestamp',
+          actor: { kind: 'process', id: 'tsa' },
+          outcome: 'failure',
+          details: { reason: error instanceof Error ? error.message.slice(0, 200) : 'unknown' },
+        })
+        .catch(() => undefined);
       return rejection('systemFailure', 'the timestamp could not be produced');
     }
     return grantedReply(token);
