@@ -16,7 +16,7 @@ import { canonicalJson } from './canonical.ts';
 import { type ChainBreak, checkLink, recordFromRow } from './chain.ts';
 import type { AuditRecord } from './events.ts';
 import { parseTimeBound } from './search.ts';
-import { type CheckpointTimestamper, checkTimestampImprint, sha256 } from './timestamp.ts';
+import { type CheckpointTimestamper, sha256, verifyTimestampToken } from './timestamp.ts';
 import type { DatabaseAuditTrail } from './trail.ts';
 import { spkiFingerprint, verifyCheckpointSignature } from './verify.ts';
 
@@ -295,7 +295,7 @@ function verifyArchiveContents(file: string): ArchiveVerification {
   if (tokenText !== null) {
     const token = strictBase64(tokenText);
     const facts =
-      token === undefined ? { problem: 'not base64' } : checkTimestampImprint(token, sha256(manifestText));
+      token === undefined ? { problem: 'not base64' } : verifyTimestampToken(token, sha256(manifestText));
     if ('problem' in facts) problems.push(`manifest timestamp: ${facts.problem}`);
     else timestamp = { genTime: facts.genTime, serialNumber: facts.serialNumber };
   }

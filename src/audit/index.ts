@@ -48,6 +48,6 @@ export {
   openAuditServices,
 } from './service.ts';
 export type { AuditTables } from './tables.ts';
-export { type CheckpointTimestamper, checkTimestampImprint } from './timestamp.ts';
+export { type CheckpointTimestamper, verifyTimestampToken } from './timestamp.ts';
 export { type ChainHead, DatabaseAuditTrail, type TransactionalAuditTrail } from './trail.ts';
 export { type ChainVerification, spkiFingerprint, verifyAuditChain } from './verify.ts';

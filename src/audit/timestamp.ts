@@ -31,7 +31,7 @@ const TST_INFO_OID = '1.2.840.113549.1.9.16.1.4';
  * here the token is bound to the exact bytes and cannot be altered unnoticed. Written by hand
  * because node:crypto has no CMS verifier; ASN.1 parsing is @peculiar's.
  */
-export function checkTimestampImprint(
+export function verifyTimestampToken(
   token: Uint8Array,
   digest: Buffer,
 ): TimestampFacts | { problem: string } {

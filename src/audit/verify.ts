@@ -8,7 +8,7 @@ import { canonicalJson } from './canonical.ts';
 import { type ChainBreak, checkLink, GENESIS_HASH, recordFromRow } from './chain.ts';
 import { CHECKPOINT_PAYLOAD_TYPE } from './checkpoints.ts';
 import type { AuditCheckpointTable } from './tables.ts';
-import { checkTimestampImprint, sha256 } from './timestamp.ts';
+import { sha256, verifyTimestampToken } from './timestamp.ts';
 import type { DatabaseAuditTrail } from './trail.ts';
 
 export interface CheckpointProblem {
@@ -184,7 +184,7 @@ function checkCheckpoint(
     if (actual !== row.head_hash) return `record ${seq} differs from the signed head`;
   }
   if (row.timestamp_token !== null) {
-    const facts = checkTimestampImprint(row.timestamp_token, sha256(row.payload));
+    const facts = verifyTimestampToken(row.timestamp_token, sha256(row.payload));
     if ('problem' in facts) return facts.problem;
   }
   return undefined;

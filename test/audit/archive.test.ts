@@ -175,6 +175,27 @@ describe('checkpoints, archives and pruning', () => {
     assert.deepEqual([result.firstBreak?.seq, result.firstBreak?.reason], [5, 'hash-mismatch']);
   });
 
+  it('judges hostile timestamp tokens without throwing', async () => {
+    const { verifyTimestampToken } = await import('../../src/audit/index.ts');
+    const digest = sha256('manifest');
+    const token = await tsa.timestamp(digest);
+    assert.ok('genTime' in verifyTimestampToken(token, digest));
+    assert.match((verifyTimestampToken(token, sha256('other')) as { problem: string }).problem, /other data/);
+    for (const bad of [
+      Buffer.alloc(0),
+      Buffer.from('30800000', 'hex'),
+      Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
+      token.subarray(0, 40),
+    ]) {
+      assert.ok('problem' in verifyTimestampToken(bad, digest));
+    }
+    // A token whose time was changed (imprint intact) no longer verifies: its signature binds it.
+    const altered = Buffer.from(token);
+    const at = altered.indexOf(Buffer.from(`${new Date().getUTCFullYear()}`)) + 5;
+    altered[at] = altered[at] === 0x31 ? 0x32 : 0x31;
+    assert.match((verifyTimestampToken(altered, digest) as { problem: string }).problem, /altered|signature/);
+  });
+
   it('refuses unusable archive files without throwing', () => {
     const cases: [string, string | Buffer][] = [
       ['empty', ''],
