@@ -10,6 +10,7 @@ import { registerComplianceCommands } from './commands/compliance.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { registerRsspCommands } from './commands/rssp.ts';
 import { registerSignCommands } from './commands/sign.ts';
+import { registerVerifyCommands } from './commands/verify.ts';
 import { printError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerIdentityCommands(program);
   registerRsspCommands(program);
   registerCaCommands(program);
+  registerVerifyCommands(program);
   return program;
 }
 
