@@ -421,3 +421,22 @@ export function checklistText(facts: LiveFacts, lang: 'ja' | 'en'): string {
   });
   return `${lines.join('\n')}\n`;
 }
+
+/** The policy documents whose `{{PLACEHOLDER}}`s are filled from the settings in force. */
+export const POLICY_DOCUMENTS = ['practice-statement', 'terms-of-use'] as const;
+export type PolicyDocument = (typeof POLICY_DOCUMENTS)[number];
+
+/**
+ * Fills every `{{NAME}}` of a template. An unknown placeholder is an error rather than left in place,
+ * so a published statement never shows a blank where a setting should be.
+ */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  const missing = new Set<string>();
+  const filled = template.replace(/\{\{([A-Z_]+)\}\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) missing.add(name);
+    return value ?? '';
+  });
+  if (missing.size > 0) throw new Error(`template placeholders without a value: ${[...missing].join(', ')}`);
+  return filled;
+}

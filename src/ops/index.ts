@@ -18,8 +18,11 @@ export {
   type ChecklistItem,
   checklistMarkdown,
   checklistText,
+  fillTemplate,
   type ItemKind,
   type LiveFacts,
+  POLICY_DOCUMENTS,
+  type PolicyDocument,
 } from './compliance.ts';
 export {
   checkTokenEnvironment,

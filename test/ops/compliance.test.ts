@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CHECKLIST } from '../../src/ops/index.ts';
+import { CHECKLIST, fillTemplate } from '../../src/ops/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
 import { runShomei } from '../helpers/run.ts';
 
@@ -68,5 +68,22 @@ describe('shomei compliance report', () => {
     const doc = readFileSync(path.resolve(import.meta.dirname, '../../docs/compliance-checklist.md'), 'utf8');
     for (const item of CHECKLIST)
       assert.ok(doc.includes(item.ref.replaceAll('|', '\\|')), `missing ${item.ref}`);
+  });
+
+  test('the practice statement and terms of use cite the settings in force, with no blank left', () => {
+    const env = { ...home.env, SHOMEI_SESSION_IDLE_MINUTES: '15', SHOMEI_RSSP_SAD_LIFETIME_SECONDS: '120' };
+    const statement = runShomei(['compliance', 'document', 'practice-statement'], env);
+    assert.equal(statement.status, 0, statement.stderr);
+    assert.doesNotMatch(statement.stdout, /\{\{[A-Z_]+\}\}/);
+    assert.match(statement.stdout, /セッションは無操作 15 分/);
+    assert.match(statement.stdout, /valid 120 s/);
+    assert.match(statement.stdout, /environment: \*\*development\*\*\. これは開発環境です/);
+    assert.match(statement.stdout, /last\s+verified: \d{4}-/);
+    const terms = runShomei(['compliance', 'document', 'terms-of-use'], env);
+    assert.equal(terms.status, 0, terms.stderr);
+    assert.doesNotMatch(terms.stdout, /\{\{[A-Z_]+\}\}/);
+    assert.match(terms.stdout, /valid for\s+120 seconds/);
+    assert.equal(runShomei(['compliance', 'document', '../../etc/passwd'], env).status, 2);
+    assert.throws(() => fillTemplate('a {{NOT_A_SETTING}} b', {}), /NOT_A_SETTING/);
   });
 });

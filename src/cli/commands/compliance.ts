@@ -3,13 +3,22 @@
  * environment, TLS, MFA policy, key storage, session limits, audit chain (verified now), the last
  * verified backup, clock health. Prints text (ja/en), Markdown or JSON; never a secret.
  */
-import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
 import { sql } from 'kysely';
 import { openShomei, type Shomei } from '../../app/index.ts';
 import type { AuditTables } from '../../audit/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
-import { checklistMarkdown, checklistText, type LiveFacts } from '../../ops/index.ts';
+import {
+  checklistMarkdown,
+  checklistText,
+  environmentMarks,
+  fillTemplate,
+  type LiveFacts,
+  POLICY_DOCUMENTS,
+} from '../../ops/index.ts';
 import { cliLang, printJson } from '../output.ts';
 
 async function lastVerifiedBackup(shomei: Shomei): Promise<string> {
@@ -74,6 +83,36 @@ async function liveFacts(shomei: Shomei): Promise<LiveFacts> {
   };
 }
 
+/** Values for the `{{…}}` of docs/practice-statement.md and docs/terms-of-use.md. */
+function documentValues(shomei: Shomei, facts: LiveFacts): Record<string, string> {
+  const { config } = shomei;
+  const marks = environmentMarks(config.environment);
+  return {
+    SERVICE_NAME: 'shomei (署名)',
+    GENERATED_AT: new Date().toISOString(),
+    PUBLIC_URL: config.http.publicUrl,
+    ENVIRONMENT: config.environment,
+    ENVIRONMENT_NOTE: marks.banner === undefined ? '' : `${marks.banner.ja} / ${marks.banner.en}`,
+    KEY_STORAGE: facts.keyStorage,
+    APPROVAL_HOURS: String(config.admin.approvalHours),
+    LAST_BACKUP_VERIFIED: facts.lastBackupVerified,
+    MFA: facts.mfa,
+    SESSION_IDLE_MINUTES: String(config.identity.sessionIdleMinutes),
+    SESSION_ABSOLUTE_HOURS: String(config.identity.sessionAbsoluteHours),
+    LOCKOUT_THRESHOLD: String(config.identity.lockoutThreshold),
+    LOCKOUT_MINUTES: String(config.identity.lockoutMinutes),
+    SAD_LIFETIME_SECONDS: String(config.rssp.sadLifetimeSeconds),
+    SAD_MAX_FAILED: String(config.rssp.maxFailedAttempts),
+    TLS: facts.tls,
+    MUTUAL_TLS: facts.mutualTls,
+    CLOCK: facts.clock,
+    AUDIT_CHECKPOINT_SECONDS: String(config.audit.checkpointIntervalSeconds),
+    AUDIT_CHAIN: facts.auditChain,
+  };
+}
+
+const DOCS = path.resolve(import.meta.dirname, '../../../docs');
+
 export function registerComplianceCommands(program: Command): void {
   const compliance = program
     .command('compliance')
@@ -91,6 +130,26 @@ export function registerComplianceCommands(program: Command): void {
         if (options.format === 'json') printJson({ generatedAt: new Date().toISOString(), facts });
         else if (options.format === 'markdown') process.stdout.write(checklistMarkdown(facts));
         else process.stdout.write(checklistText(facts, cliLang()));
+      } finally {
+        await shomei.close();
+      }
+    });
+  compliance
+    .command('document')
+    .description(
+      'Print the practice statement or terms of use filled with the settings in force / 運用規程・利用規約を現在の設定で出力',
+    )
+    .argument('<name>', POLICY_DOCUMENTS.join(' | '), (value: string) => {
+      if (!(POLICY_DOCUMENTS as readonly string[]).includes(value)) {
+        throw new InvalidArgumentError(`one of ${POLICY_DOCUMENTS.join(', ')}`);
+      }
+      return value;
+    })
+    .action(async (name: string) => {
+      const template = readFileSync(path.join(DOCS, `${name}.md`), 'utf8');
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      try {
+        process.stdout.write(fillTemplate(template, documentValues(shomei, await liveFacts(shomei))));
       } finally {
         await shomei.close();
       }
