@@ -8,6 +8,7 @@ import { devOutboxRoutes, OutboxMailer } from '../mail/index.ts';
 import { registerOpsHttp, type TlsMaterial } from '../ops/index.ts';
 import { registerRsspRoutes } from '../rssp/index.ts';
 import { tsaRoutes } from '../tsa/index.ts';
+import { validationRoutes } from '../validation/index.ts';
 import { handleError } from './errors.ts';
 
 export interface ServerOptions {
@@ -60,6 +61,8 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   // Embedded CA publication (/pki/ca, /pki/crl, /pki/ocsp) and the RFC 3161 TSA (/tsa).
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });
+  // Public verification API (POST /api/verify, no login), trusting the embedded root.
+  await app.register(validationRoutes, { trustAnchors: async () => [await shomei.ca.certificate('root')] });
   // Remote signature service: /csc/v2/, /oauth2/, /api/credentials.
   await registerRsspRoutes(app, shomei.rssp);
   // Accounts, applications, login, MFA and sessions: /api/auth, /api/applications, /api/users.
