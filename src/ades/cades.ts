@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DigestAlgorithm, DigestSigner, SignatureScheme } from '../crypto/index.ts';
 import { addArchiveTimestampV3 } from './archive-timestamp.ts';
+import { signatureCertificates } from './cms-inspection.ts';
 import {
   completeCmsSignatureParts,
   type PreparedCmsSignature,
@@ -200,4 +201,28 @@ export async function signCades(options: SignCadesOptions): Promise<{ output: st
   });
   await writeFileAtomic(options.output, signature);
   return { output: options.output, signature };
+}
+
+export interface RenewCadesOptions {
+  /** The existing detached signature (DER). */
+  readonly signature: Uint8Array;
+  readonly content: DetachedContent;
+  readonly tsa: TimestampAuthority;
+  readonly revocationSource: RevocationSource;
+}
+
+/**
+ * Archive renewal (ES-A over ES-A): adds validation data for every timestamp already in the
+ * signature (signature and archive timestamps' TSA chains) to SignedData, then a new
+ * archive-time-stamp-v3 whose hash index covers it all. Run before the last TSA certificate expires.
+ */
+export async function renewCadesArchiveTimestamp(options: RenewCadesOptions): Promise<Buffer> {
+  let parts = parseSignedData(options.signature);
+  const carried = signatureCertificates(options.signature);
+  const material = await gatherValidationData(carried.signers, carried.pool, options.revocationSource);
+  parts = withValidationMaterial(parts, material);
+  const contentSha256 = signerDigestIsSha256(parts)
+    ? messageDigestOf(parts)
+    : (await digestContent(options.content, ['SHA-256'])).get('SHA-256')!;
+  return encodeSignedData(await addArchiveTimestampV3(parts, contentSha256, options.tsa));
 }

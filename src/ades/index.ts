@@ -16,7 +16,9 @@ export {
   type DetachedContent,
   extendCadesSignature,
   prepareCadesSignature,
+  type RenewCadesOptions,
   readCadesSignature,
+  renewCadesArchiveTimestamp,
   type SignCadesOptions,
   signCades,
 } from './cades.ts';

@@ -4,7 +4,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as asn1js from 'asn1js';
-import { checkTimestampToken, type SignatureLevel, signCades } from '../../src/ades/index.ts';
+import {
+  checkTimestampToken,
+  renewCadesArchiveTimestamp,
+  type SignatureLevel,
+  signCades,
+} from '../../src/ades/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
 import type { openTestShomei } from '../helpers/home.ts';
 import { type EmbeddedFixture, embeddedFixture } from './embedded.ts';
@@ -146,6 +151,31 @@ describe('CAdES detached signatures', () => {
       );
     });
   }
+
+  it('archive renewal adds a second archive-time-stamp-v3 that covers the first', async () => {
+    const { cms } = await sign('B-LTA');
+    const renewed = await renewCadesArchiveTimestamp({
+      signature: cms,
+      content: input,
+      tsa: embedded.tsa,
+      revocationSource: embedded.revocationSource,
+    });
+    const output = path.join(shomei.home, 'renewed.p7s');
+    writeFileSync(output, renewed);
+    assert.equal(opensslCmsVerify(output, input, embedded.rootPemPath).status, 0);
+    const archives = unsignedAttributes(renewed).filter((a) => a.type === ARCHIVE_TIMESTAMP_V3);
+    assert.equal(archives.length, 2);
+    const expected = expectedArchiveImprint(renewed, readFileSync(input));
+    const tokenPath = `${output}.ats2.tst`;
+    writeFileSync(tokenPath, expected.token);
+    const ats = opensslTsVerify(
+      tokenPath,
+      { digest: expected.imprint },
+      embedded.rootPemPath,
+      embedded.tsaChainPemPath,
+    );
+    assert.equal(ats.status, 0, ats.output);
+  });
 
   it('a TSA answer for another imprint is refused with a typed error', async () => {
     const asked = createHash('sha256').update('asked').digest();
