@@ -153,6 +153,42 @@ describe('PAdES levels with the embedded CA and TSA', () => {
     assert.equal(qpdfCheck(second).status, 0);
   });
 
+  it('archive renewal of a B-LTA PDF: validation data for the document timestamp, then a new one', async () => {
+    const lta = path.join(shomei.home, 'renew-lta.pdf');
+    await sign('B-LTA', input, lta);
+    const withData = path.join(shomei.home, 'renew-dss.pdf');
+    await addValidationData({ input: lta, output: withData, revocationSource: embedded.revocationSource });
+    const renewed = path.join(shomei.home, 'renewed.pdf');
+    await addDocumentTimestamp({ input: withData, output: renewed, tsa: embedded.tsa });
+    const signatures = await listSignatures(renewed);
+    assert.deepEqual(
+      signatures.map((s) => s.subFilter),
+      ['ETSI.CAdES.detached', 'ETSI.RFC3161', 'ETSI.RFC3161'],
+    );
+    const dss = await extractDss(renewed);
+    const firstTimestamp = await signedRangeFiles(renewed, 1, shomei.home);
+    const vriKey = createHash('sha1').update(firstTimestamp.cmsBytes).digest('hex').toUpperCase();
+    assert.ok(
+      dss.vri.some((v) => v.key === vriKey),
+      'a VRI entry for the first document timestamp',
+    );
+    for (const index of [1, 2]) {
+      const files = await signedRangeFiles(renewed, index, shomei.home);
+      const tokenPath = path.join(shomei.home, `renew-${index}.tst`);
+      writeFileSync(tokenPath, files.cmsBytes);
+      const verified = opensslTsVerify(
+        tokenPath,
+        { data: files.content },
+        embedded.rootPemPath,
+        embedded.tsaChainPemPath,
+      );
+      assert.equal(verified.status, 0, verified.output);
+    }
+    const signature = await signedRangeFiles(renewed, 0, shomei.home);
+    assert.equal(opensslCmsVerify(signature.cms, signature.content, embedded.rootPemPath).status, 0);
+    assert.equal(qpdfCheck(renewed).status, 0);
+  });
+
   it('staged signing: the state survives JSON, the digest is signed elsewhere, then LT and LTA are added', async () => {
     const prepared = await preparePdfSignature({
       input,
