@@ -33,3 +33,9 @@ fi
 for addon in pkcs11js better-sqlite3; do
   node -e "require('$addon')" 2>/dev/null || npm rebuild "$addon" --loglevel=error
 done
+
+# The web UI (React + Vite) is built into web/dist when missing or older than its sources.
+if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.config.ts -newer web/dist/index.html -print -quit)" ]; then
+  echo "shomei setup: building the web UI"
+  npx --no-install vite build --config web/vite.config.ts --logLevel warn
+fi

@@ -10,5 +10,6 @@ echo "== lint and format (biome)"
 npx --no-install biome check .
 echo "== type check (tsc)"
 npx --no-install tsc -p tsconfig.json
+npx --no-install tsc -p web/tsconfig.json
 echo "== tests"
 node scripts/run-tests.mjs "$@"

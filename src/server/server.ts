@@ -9,6 +9,7 @@ import { registerOpsHttp, type TlsMaterial } from '../ops/index.ts';
 import { registerRsspRoutes } from '../rssp/index.ts';
 import { tsaRoutes } from '../tsa/index.ts';
 import { validationRoutes } from '../validation/index.ts';
+import { webRoutes } from '../web/index.ts';
 import { handleError } from './errors.ts';
 
 export interface ServerOptions {
@@ -74,5 +75,7 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {
     await app.register(devOutboxRoutes, { outbox: shomei.mailer });
   }
+  // The web UI last: API routes keep precedence, other GETs fall back to the single-page app.
+  await app.register(webRoutes);
   return app;
 }

@@ -1,0 +1,19 @@
+import { ApiError } from '../api.ts';
+import { useI18n } from '../i18n/index.tsx';
+
+/** An error in the user's language, with what to do next. */
+export function ErrorNotice({ error }: { error: unknown }) {
+  const { lang, t } = useI18n();
+  let message = t('error.generic');
+  if (error instanceof ApiError) {
+    if (error.code === 'NETWORK') message = t('error.network');
+    else if (error.text !== undefined) message = error.text[lang];
+  }
+  return (
+    <div role="alert" className="notice notice-error">
+      <p>{message}</p>
+      <p>{t('error.nextStep', { hint: t('hint.retry') })}</p>
+      {error instanceof ApiError && error.code !== 'NETWORK' ? <p className="code">{error.code}</p> : null}
+    </div>
+  );
+}
