@@ -120,15 +120,34 @@ function filesUnder(root: string, prefix: string): { path: string; file: string 
   return out;
 }
 
+/** Setting names whose values are secrets wherever they appear (new settings are covered too). */
+const SECRET_NAME = /(secret|password|passphrase|credential|token|apikey|privatekey|^pin$|userpin|sopin)$/i;
+
+/** Drops secret-named fields and the password part of any URL, at any depth. */
+function withoutSecrets(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, '$1:***@');
+  }
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !SECRET_NAME.test(key))
+        .map(([key, v]) => [key, withoutSecrets(v)]),
+    );
+  }
+  return value;
+}
+
 /** The configuration as it was, minus every secret (PIN file content, passwords, client secrets). */
 function configWithoutSecrets(config: ShomeiConfig, displayUrl: string): Record<string, unknown> {
   const { oidc, mail, ...rest } = config;
-  return {
+  return withoutSecrets({
     ...rest,
     databaseUrl: displayUrl,
     mail: { from: mail.from, smtp: mail.smtpUrl === undefined ? 'off' : 'configured' },
     oidc: oidc === undefined ? null : { issuer: oidc.issuer, clientId: oidc.clientId },
-  };
+  }) as Record<string, unknown>;
 }
 
 function sha256File(file: string): { sha256: string; size: number } {

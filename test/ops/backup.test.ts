@@ -10,7 +10,9 @@ import { verifyBackup } from '../../src/ops/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
 import { runShomei } from '../helpers/run.ts';
 
-const home = makeTestHome();
+// A mail password in the configuration must not reach the backup (nothing is sent in this test).
+const SMTP_PASSWORD = 'smtp-Secret-7f3a9';
+const home = makeTestHome({ SHOMEI_SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@127.0.0.1:2525` });
 const work = `${home.home}-work`;
 mkdirSync(work, { recursive: true });
 after(() => {
@@ -72,6 +74,7 @@ describe('backup create / verify / restore', () => {
     };
     assert.ok(!bytes.includes(Buffer.from(pins.userPin)), 'the user PIN is not in the backup');
     assert.ok(!bytes.includes(Buffer.from(pins.soPin)), 'the SO PIN is not in the backup');
+    assert.ok(!bytes.includes(Buffer.from(SMTP_PASSWORD)), 'the SMTP password is not in the backup');
     const manifest = bytes.subarray(layout(bytes).manifestStart, layout(bytes).manifestEnd).toString('utf8');
     assert.match(manifest, new RegExp(installationId));
     assert.match(manifest, /"environment":"development"/);
