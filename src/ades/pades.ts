@@ -18,7 +18,6 @@ import { nodeDigestName } from '../crypto/index.ts';
 import { embedSignatureContents, prepareSignatureRevision, type SignatureAppearance } from '../pdf/index.ts';
 import { completeCmsSignatureParts, prepareCmsSignature } from './cms-signature.ts';
 import { signingStateInvalid } from './errors.ts';
-import { temporaryPathFor } from './files.ts';
 import { levelAtLeast, type SignatureLevel } from './levels.ts';
 import { digestRangesAfterPrefix, type NodeDigestName, type PrefixDigest } from './prefix-digest.ts';
 import { addSignatureTimestamp } from './signature-timestamp.ts';
@@ -198,9 +197,4 @@ export async function completePdfSignature(
     await rm(state.preparedPath, { force: true });
     throw error;
   }
-}
-
-/** A temporary file beside `output` for a stage's intermediate result. */
-export function stagePath(output: string): string {
-  return temporaryPathFor(output);
 }

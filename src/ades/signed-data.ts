@@ -33,10 +33,11 @@ function signedDataVersion(parts: SignedDataParts): number {
   const otherCrl = parts.crls.some((c) => c[0] === 0xa1);
   if (otherCertificate || otherCrl) return 5;
   if (parts.certificates.some((c) => c[0] === 0xa2)) return 4;
-  const eContentType = readOid(
-    children(readSingle(parts.encapContentInfo, 'encapContentInfo'), 'x')[0]!,
-    'x',
+  const [eContentTypeElement] = children(
+    readSingle(parts.encapContentInfo, 'encapContentInfo'),
+    'encapContentInfo',
   );
+  const eContentType = eContentTypeElement === undefined ? '' : readOid(eContentTypeElement, 'eContentType');
   const v3Signer = parts.signerInfos.some((s) => s.signedPart[0]?.equals(derInteger(3)));
   if (parts.certificates.some((c) => c[0] === 0xa1) || v3Signer || eContentType !== ADES_OID.data) return 3;
   return 1;
