@@ -118,15 +118,24 @@ export class TsaClient implements TimestampSource {
       const credentials = `${this.options.username}:${this.options.password ?? ''}`;
       headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
     }
-    let response: Response;
-    try {
-      response = await fetch(this.url, {
+    const attempt = () =>
+      fetch(this.url, {
         method: 'POST',
         headers,
         body: query,
         redirect: 'error',
         signal: AbortSignal.timeout(this.options.timeoutMillis ?? 10_000),
       });
+    let response: Response;
+    try {
+      try {
+        response = await attempt();
+      } catch (error) {
+        // A kept-alive connection the server has just closed fails before anything was sent; a
+        // timestamp request is safe to repeat, so one retry on a fresh connection (never after a timeout).
+        if ((error as Error)?.name === 'TimeoutError') throw error;
+        response = await attempt();
+      }
     } catch (error) {
       const reason = (error as Error)?.name === 'TimeoutError' ? 'timeout' : 'connection failed';
       throw tsaErrors.unreachable(`${this.url.origin}: ${reason}`);

@@ -9,6 +9,7 @@ import { checkTimestampToken, TsaClient } from '../../src/tsa/index.ts';
 import { makePeerPki, type PeerTsa, startPeerTsa } from './peer-tsa.ts';
 
 let peer: PeerTsa;
+let unrelatedCaPem: string;
 const digest = createHash('sha256').update('契約書 PDF のバイト列').digest();
 
 function rejectsWith(code: string) {
@@ -21,6 +22,7 @@ function rejectsWith(code: string) {
 
 before(async () => {
   peer = await startPeerTsa();
+  unrelatedCaPem = makePeerPki().caPem;
 });
 
 after(async () => {
@@ -61,7 +63,7 @@ describe('TSA client against an outside TSA (openssl ts -reply)', () => {
 
   test('refuses a TSA whose certificate does not chain to the trust anchors', async () => {
     peer.mode = 'honest';
-    const unrelated = parseCertificate(readFileSync(makePeerPki().caPem));
+    const unrelated = parseCertificate(readFileSync(unrelatedCaPem));
     const stranger = new TsaClient({ url: peer.url, trustAnchors: [unrelated] });
     await assert.rejects(stranger.timestamp(digest, 'SHA-256'), rejectsWith('SHOMEI_TSA_UNTRUSTED'));
   });
