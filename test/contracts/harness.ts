@@ -182,7 +182,7 @@ export class Client {
   }
 }
 
-export function json<T = Record<string, unknown>>(response: LightMyRequestResponse): T {
+export function json<T = Record<string, unknown>>(response: { readonly body: string }): T {
   return JSON.parse(response.body) as T;
 }
 
