@@ -254,8 +254,8 @@ export async function openShomei(
       sessions: config.pkcs11.sessions,
     });
     const opened = crypto;
-    await checkTokenEnvironment(opened, config.environment, { markIfUnmarked: false });
     const keys = new KeyRegistry(database.db);
+    await checkTokenEnvironment(opened, config.environment, { markIfUnmarked: false, keys });
     // The embedded TSA and the mailer are built after the audit trail they record to, so the
     // checkpointer and the alert monitor reach them through these late-bound references.
     let checkpointTimestamper: CheckpointTimestamper | undefined = options.auditTimestamper;

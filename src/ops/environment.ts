@@ -7,6 +7,9 @@
 import type { Environment } from '../config/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
+import type { KeyRegistry } from '../store/index.ts';
+
+export const TOKEN_MARKER_PURPOSE = 'environment-marker';
 
 /**
  * The token marker is a small key whose label names the environment. A key label is used because
@@ -84,7 +87,7 @@ export async function tokenEnvironments(crypto: CryptoModule): Promise<string[]>
 export async function checkTokenEnvironment(
   crypto: CryptoModule,
   environment: Environment,
-  options: { markIfUnmarked: boolean },
+  options: { markIfUnmarked: boolean; keys?: KeyRegistry },
 ): Promise<void> {
   const marked = await tokenEnvironments(crypto);
   const other = marked.find((e) => e !== environment);
@@ -92,5 +95,26 @@ export async function checkTokenEnvironment(
   if (marked.length === 0 && options.markIfUnmarked) {
     // The smallest key the module offers; it is never used to sign anything.
     await crypto.generateSigningKey('EC-P256', `${TOKEN_MARKER_PREFIX}${environment}`);
+  }
+  // Every key in the token is in the key register, the marker too, so an auditor comparing the two
+  // finds nothing unexplained. The marker is made before the database exists, hence recorded here.
+  if (options.keys !== undefined) {
+    for (const key of await crypto.listKeys()) {
+      if (!key.label.startsWith(TOKEN_MARKER_PREFIX) || (await options.keys.get(key.id)) !== undefined)
+        continue;
+      await options.keys
+        .record({
+          keyId: key.id,
+          label: key.label,
+          kind: key.kind,
+          algorithm: key.algorithm,
+          purpose: TOKEN_MARKER_PURPOSE,
+          ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+        })
+        // Another instance recorded it at the same moment.
+        .catch((error: { code?: string }) => {
+          if (error.code !== 'SHOMEI_KEY_ALREADY_PRESENT') throw error;
+        });
+    }
   }
 }

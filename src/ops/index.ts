@@ -30,6 +30,7 @@ export {
   environmentMarks,
   environmentMismatch,
   TOKEN_MARKER_PREFIX,
+  TOKEN_MARKER_PURPOSE,
   tokenEnvironments,
 } from './environment.ts';
 export {

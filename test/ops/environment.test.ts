@@ -51,6 +51,12 @@ describe('environment separation', () => {
       },
     );
     assert.match(listed.stdout, /label:\s+shomei-environment:development/);
+    // The marker is in the key register too (purpose environment-marker), like every other key.
+    const keys = JSON.parse(runShomei(['keys', 'list'], dev.env).stdout) as {
+      keys: Array<{ label: string; purpose?: string }>;
+    };
+    const marker = keys.keys.find((k) => k.label === 'shomei-environment:development');
+    assert.equal(marker?.purpose, 'environment-marker');
   });
 
   test('a production instance refuses a token made by development, before touching its database', async () => {
