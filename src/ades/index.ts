@@ -61,7 +61,7 @@ export { type SignPdfOptions, type SignPdfResult, signPdf } from './sign-pdf.ts'
 export { COMMITMENT_TYPES, type CommitmentType } from './signed-attributes.ts';
 export { encodeSignedData, parseSignedData, type SignedDataParts } from './signed-data.ts';
 export { type CmsSigningState, readSigningState } from './signing-state.ts';
-export { checkTimestampToken, type TimestampAuthority } from './timestamp.ts';
+export { checkTimestampToken, signatureTimestampTime, type TimestampAuthority } from './timestamp.ts';
 export {
   gatherValidationData,
   type RevocationInformation,

@@ -9,7 +9,7 @@ import { DIGEST_OID, type DigestAlgorithm } from '../crypto/index.ts';
 import { children, readOid, readSingle } from './der.ts';
 import { timestampFailed } from './errors.ts';
 import { ADES_OID } from './oids.ts';
-import { parseSignedData, type SignedDataParts } from './signed-data.ts';
+import { attributeValues, parseSignedData, type SignedDataParts, soleSigner } from './signed-data.ts';
 
 /** Anything that turns a digest into an RFC 3161 TimeStampToken (a DER ContentInfo). */
 export interface TimestampAuthority {
@@ -37,6 +37,20 @@ export async function requestTimestamp(
     throw timestampFailed('the TSA did not answer with a token', error);
   }
   return checkTimestampToken(token, digest, digestAlgorithm);
+}
+
+/** genTime of the signature-time-stamp inside a CMS signature, when it has one. */
+export function signatureTimestampTime(cms: Uint8Array): Date | undefined {
+  const [token] = attributeValues(
+    soleSigner(parseSignedData(cms)).unsignedAttributes,
+    ADES_OID.signatureTimeStampToken,
+  );
+  if (token === undefined) return undefined;
+  const parts = parseSignedData(token, 'timestamp token');
+  const [, explicit] = children(readSingle(parts.encapContentInfo, 'timestamp token'), 'timestamp token');
+  const [octets] = explicit === undefined ? [] : children(explicit, 'timestamp token');
+  if (octets?.tag !== 0x04) return undefined;
+  return AsnConvert.parse(new Uint8Array(octets.value), TSTInfo).genTime;
 }
 
 export function checkTimestampToken(

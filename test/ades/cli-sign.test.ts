@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,8 +43,22 @@ describe('shomei sign', () => {
       env,
     );
     assert.equal(result.status, 0, result.stderr);
-    const printed = JSON.parse(result.stdout) as { level: string; jisLevel: { ja: string } };
+    const printed = JSON.parse(result.stdout) as {
+      level: string;
+      jisLevel: { ja: string };
+      inputSha256: string;
+      timestampTime: string;
+      signer: string;
+    };
     assert.equal(printed.level, 'B-LTA');
+    assert.equal(
+      printed.inputSha256,
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, 'in.pdf')))
+        .digest('hex'),
+    );
+    assert.ok(Math.abs(Date.parse(printed.timestampTime) - Date.now()) < 10 * 60_000, 'timestamp time shown');
+    assert.match(printed.signer, /e-seal/);
     assert.match(printed.jisLevel.ja, /ES-A/);
     const signatures = await listSignatures(output);
     assert.deepEqual(

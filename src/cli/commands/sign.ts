@@ -2,6 +2,8 @@
  * `shomei sign`: PAdES (PDF) or CAdES (any file) with the provider's e-seal key in the HSM, the
  * embedded TSA and the embedded CA's revocation data. Exit 0 on success, 2 for unusable input.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import {
@@ -9,6 +11,7 @@ import {
   openEmbeddedSigning,
   parseSignatureLevel,
   type SignatureLevel,
+  signatureTimestampTime,
   signCades,
   signPdf,
 } from '../../ades/index.ts';
@@ -19,6 +22,14 @@ import { createLogger } from '../../log/index.ts';
 import { certificateFacts, parseCertificate } from '../../pki/index.ts';
 import { buildSealAppearance } from '../../seal/index.ts';
 import { printError, printJson } from '../output.ts';
+
+/** SHA-256 of the input ("what was signed", for the record shown after signing). */
+async function digestContent(file: string): Promise<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
+    hash.update(chunk as Buffer);
+  return hash.digest();
+}
 
 interface SignOptions {
   output: string;
@@ -90,8 +101,10 @@ async function runSign(input: string, options: SignOptions): Promise<void> {
     const signing = await openEmbeddedSigning(shomei);
     const signer = certificateFacts(parseCertificate(signing.certificateChain[0]!)).subject;
     let fieldName: string | undefined;
+    let cms: Buffer;
+    const signingTime = new Date();
     if (options.cades) {
-      await signCades({
+      ({ signature: cms } = await signCades({
         input,
         output,
         signer: signing.signer,
@@ -100,9 +113,8 @@ async function runSign(input: string, options: SignOptions): Promise<void> {
         level,
         tsa: signing.tsa,
         revocationSource: signing.revocationSource,
-      });
+      }));
     } else {
-      const signingTime = new Date();
       const appearance =
         options.stamp && rect
           ? buildSealAppearance({
@@ -130,7 +142,9 @@ async function runSign(input: string, options: SignOptions): Promise<void> {
         ...(options.name === undefined ? {} : { signerName: options.name }),
       });
       fieldName = result.fieldName;
+      cms = result.cms;
     }
+    const timestampTime = signatureTimestampTime(cms);
     await shomei.audit.trail.append({
       type: 'signature.create',
       actor: { kind: 'operator', id: process.env.USER ?? 'cli' },
@@ -144,6 +158,9 @@ async function runSign(input: string, options: SignOptions): Promise<void> {
       level,
       jisLevel: JIS_LEVEL_NAMES[level],
       signer,
+      inputSha256: (await digestContent(input)).toString('hex'),
+      claimedSigningTime: signingTime.toISOString(),
+      ...(timestampTime === undefined ? {} : { timestampTime: timestampTime.toISOString() }),
       ...(fieldName === undefined ? {} : { fieldName }),
     });
   } finally {
