@@ -1,8 +1,8 @@
 import { ApiError } from '../api.ts';
-import { useI18n } from '../i18n/index.tsx';
+import { type MessageKey, useI18n } from '../i18n/index.tsx';
 
 /** An error in the user's language, with what to do next. */
-export function ErrorNotice({ error }: { error: unknown }) {
+export function ErrorNotice({ error, hint = 'hint.retry' }: { error: unknown; hint?: MessageKey }) {
   const { lang, t } = useI18n();
   let message = t('error.generic');
   if (error instanceof ApiError) {
@@ -12,7 +12,7 @@ export function ErrorNotice({ error }: { error: unknown }) {
   return (
     <div role="alert" className="notice notice-error">
       <p>{message}</p>
-      <p>{t('error.nextStep', { hint: t('hint.retry') })}</p>
+      <p>{t('error.nextStep', { hint: t(hint) })}</p>
       {error instanceof ApiError && error.code !== 'NETWORK' ? <p className="code">{error.code}</p> : null}
     </div>
   );

@@ -1,7 +1,8 @@
 import { type ReactNode, useEffect, useState } from 'react';
-import { getJson } from '../api.ts';
+import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { Link } from '../router.tsx';
+import { Link, usePath } from '../router.tsx';
+import { useSession } from '../session.tsx';
 
 interface EnvironmentInfo {
   readonly environment: string;
@@ -9,8 +10,39 @@ interface EnvironmentInfo {
   readonly banner?: { readonly ja: string; readonly en: string };
 }
 
+/**
+ * Whether the user may read the audit trail. There is no "my privileges" API yet, so the UI asks the
+ * audit search itself once per session (a refusal is audited, as it should be) and remembers the answer.
+ */
+function useAuditor(userId: string | undefined): boolean {
+  const [auditor, setAuditor] = useState(false);
+  useEffect(() => {
+    if (userId === undefined) {
+      setAuditor(false);
+      return;
+    }
+    const key = `shomei.auditor.${userId}`;
+    const known = sessionStorage.getItem(key);
+    if (known !== null) {
+      setAuditor(known === 'yes');
+      return;
+    }
+    getJson('/api/admin/audit/events?limit=1')
+      .then(() => true)
+      .catch(() => false)
+      .then((yes) => {
+        sessionStorage.setItem(key, yes ? 'yes' : 'no');
+        setAuditor(yes);
+      });
+  }, [userId]);
+  return auditor;
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const { lang, era, setLang, setEra, t } = useI18n();
+  const { user, refresh } = useSession();
+  const { navigate } = usePath();
+  const auditor = useAuditor(user?.id);
   const [environment, setEnvironment] = useState<EnvironmentInfo | undefined>();
   useEffect(() => {
     getJson<EnvironmentInfo>('/api/environment')
@@ -35,9 +67,34 @@ export function Layout({ children }: { children: ReactNode }) {
           </span>
         </Link>
         <nav aria-label={t('app.name')}>
+          {user !== undefined ? <Link to="/envelopes">{t('nav.dashboard')}</Link> : null}
+          {user !== undefined ? <Link to="/envelopes/new">{t('nav.new')}</Link> : null}
           <Link to="/verify">{t('nav.verify')}</Link>
+          {auditor ? <Link to="/admin/audit">{t('nav.audit')}</Link> : null}
         </nav>
         <div className="prefs">
+          {user === undefined ? (
+            <Link to="/login" className="button">
+              {t('nav.login')}
+            </Link>
+          ) : (
+            <>
+              <span className="who" data-testid="who">
+                {user.displayName}
+              </span>
+              <button
+                type="button"
+                onClick={() => {
+                  void sendJson('POST', '/api/auth/logout')
+                    .catch(() => undefined)
+                    .then(refresh)
+                    .then(() => navigate('/login'));
+                }}
+              >
+                {t('nav.logout')}
+              </button>
+            </>
+          )}
           <label>
             <span className="visually-hidden">{t('era.label')}</span>
             <select

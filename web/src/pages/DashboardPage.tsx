@@ -1,0 +1,176 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { getJson } from '../api.ts';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatAmount, formatDate } from '../format-money.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { Link } from '../router.tsx';
+import { ENVELOPE_STATUSES, type EnvelopeSummary } from './envelope-types.ts';
+
+interface Filters {
+  transactionDateFrom: string;
+  transactionDateTo: string;
+  amountMin: string;
+  amountMax: string;
+  counterparty: string;
+  title: string;
+  status: string;
+}
+
+const EMPTY: Filters = {
+  transactionDateFrom: '',
+  transactionDateTo: '',
+  amountMin: '',
+  amountMax: '',
+  counterparty: '',
+  title: '',
+  status: '',
+};
+
+/** Envelopes of the tenant, searchable by the 電子帳簿保存法 keys (date range, amount range, counterparty). */
+export function DashboardPage() {
+  const { lang, era, t } = useI18n();
+  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const [items, setItems] = useState<readonly EnvelopeSummary[] | undefined>();
+  const [error, setError] = useState<unknown>();
+
+  const load = useCallback(async (applied: Filters) => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(applied)) {
+      if (value.trim() !== '') query.set(key, value.trim());
+    }
+    if (applied.counterparty.trim() !== '') query.set('counterpartyMatch', 'contains');
+    setError(undefined);
+    try {
+      const page = await getJson<{ items: EnvelopeSummary[] }>(`/api/envelopes?${query}`);
+      setItems(page.items);
+    } catch (e) {
+      setError(e);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(EMPTY);
+  }, [load]);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void load(filters);
+  }
+
+  const field = (key: keyof Filters) => ({
+    id: `search-${key}`,
+    name: key,
+    value: filters[key],
+    onChange: (e: { target: { value: string } }) => setFilters({ ...filters, [key]: e.target.value }),
+  });
+
+  return (
+    <div>
+      <div className="title-row">
+        <h1>{t('dashboard.title')}</h1>
+        <Link to="/envelopes/new" className="button primary">
+          {t('dashboard.new')}
+        </Link>
+      </div>
+      <form className="card search" onSubmit={submit} aria-labelledby="search-heading">
+        <h2 id="search-heading">{t('search.title')}</h2>
+        <p className="lead small">{t('search.lead')}</p>
+        <div className="search-grid">
+          <fieldset>
+            <legend>{t('search.transactionDate')}</legend>
+            <label htmlFor="search-transactionDateFrom" className="visually-hidden">
+              {t('search.from')}
+            </label>
+            <input type="date" {...field('transactionDateFrom')} />
+            <span aria-hidden="true">〜</span>
+            <label htmlFor="search-transactionDateTo" className="visually-hidden">
+              {t('search.to')}
+            </label>
+            <input type="date" {...field('transactionDateTo')} />
+          </fieldset>
+          <fieldset>
+            <legend>{t('search.amount')}</legend>
+            <label htmlFor="search-amountMin" className="visually-hidden">
+              {t('search.amountMin')}
+            </label>
+            <input type="number" min={0} inputMode="numeric" {...field('amountMin')} />
+            <span aria-hidden="true">〜</span>
+            <label htmlFor="search-amountMax" className="visually-hidden">
+              {t('search.amountMax')}
+            </label>
+            <input type="number" min={0} inputMode="numeric" {...field('amountMax')} />
+          </fieldset>
+          <div className="field">
+            <label htmlFor="search-counterparty">{t('search.counterparty')}</label>
+            <input {...field('counterparty')} />
+          </div>
+          <div className="field">
+            <label htmlFor="search-title">{t('search.contractTitle')}</label>
+            <input {...field('title')} />
+          </div>
+          <div className="field">
+            <label htmlFor="search-status">{t('search.status')}</label>
+            <select {...field('status')}>
+              <option value="">{t('search.anyStatus')}</option>
+              {ENVELOPE_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`status.${s}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="actions">
+          <button type="submit" className="primary">
+            {t('search.submit')}
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setFilters(EMPTY);
+              void load(EMPTY);
+            }}
+          >
+            {t('search.clear')}
+          </button>
+        </div>
+      </form>
+      {error !== undefined ? <ErrorNotice error={error} /> : null}
+      {items === undefined ? null : items.length === 0 ? (
+        <p className="card empty">{t('dashboard.empty')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" aria-label={t('dashboard.title')}>
+            <thead>
+              <tr>
+                <th scope="col">{t('envelope.status')}</th>
+                <th scope="col">{t('envelope.title')}</th>
+                <th scope="col">{t('envelope.counterparty')}</th>
+                <th scope="col">{t('envelope.transactionDate')}</th>
+                <th scope="col" className="num">
+                  {t('envelope.amount')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.id} data-envelope={item.id}>
+                  <td>
+                    <StatusBadge status={item.status} />
+                  </td>
+                  <td>
+                    <Link to={`/envelopes/${item.id}`}>{item.title}</Link>
+                  </td>
+                  <td>{item.counterparty}</td>
+                  <td>{formatDate(item.transactionDate, lang, era === 'japanese')}</td>
+                  <td className="num">{formatAmount(item.amount, item.currency, lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

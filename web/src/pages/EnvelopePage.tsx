@@ -1,0 +1,279 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { getBytes, getJson, postFormText, saveBytes, sendJson } from '../api.ts';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PdfPages } from '../components/PdfPages.tsx';
+import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatDateTime } from '../format.ts';
+import { formatAmount, formatDate } from '../format-money.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { useSession } from '../session.tsx';
+import { outcomeOf } from '../sign-helpers.ts';
+import type { Envelope, Party } from './envelope-types.ts';
+import type { SentNotice } from './NewEnvelopePage.tsx';
+
+function partyStatusKey(status: string): 'partyStatus.waiting' | 'partyStatus.signed' | 'partyStatus.other' {
+  if (status === 'waiting') return 'partyStatus.waiting';
+  if (status === 'signed' || status === 'approved') return 'partyStatus.signed';
+  return 'partyStatus.other';
+}
+
+/** What happened, in order, from the envelope's own record. */
+function Timeline({ envelope }: { envelope: Envelope }) {
+  const { lang, era, t } = useI18n();
+  const events: { at: string; text: string }[] = [{ at: envelope.createdAt, text: t('timeline.created') }];
+  if (envelope.sentAt !== null) events.push({ at: envelope.sentAt, text: t('timeline.sent') });
+  for (const p of envelope.parties) {
+    if (p.actedAt !== null)
+      events.push({
+        at: p.actedAt,
+        text: t(p.status === 'declined' ? 'timeline.declined' : 'timeline.signed', { name: p.name }),
+      });
+  }
+  if (envelope.completedAt !== null) events.push({ at: envelope.completedAt, text: t('timeline.completed') });
+  events.sort((a, b) => a.at.localeCompare(b.at));
+  return (
+    <ol className="timeline" aria-label={t('envelope.timeline')}>
+      {events.map((e) => (
+        <li key={`${e.at}-${e.text}`}>
+          <time dateTime={e.at}>{formatDateTime(e.at, lang, era)}</time>
+          <span>{e.text}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function SignerPanel({
+  envelope,
+  party,
+  onSigned,
+}: {
+  envelope: Envelope;
+  party: Party;
+  onSigned: (outcome: SignOutcome) => void;
+}) {
+  const { lang, t } = useI18n();
+  const [bytes, setBytes] = useState<ArrayBuffer | undefined>();
+  const [pin, setPin] = useState('');
+  const [otp, setOtp] = useState('');
+  const [intent, setIntent] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const document = envelope.documents[0];
+  useEffect(() => {
+    if (document === undefined) return;
+    getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`).then(setBytes).catch(setError);
+  }, [envelope.id, document]);
+
+  async function sign(event: FormEvent) {
+    event.preventDefault();
+    if (document === undefined) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const after = await sendJson<Envelope>('POST', `/api/envelopes/${envelope.id}/sign/signer`, {
+        pin,
+        otp: otp.trim(),
+        documentSha256: envelope.documents.map((d) => d.sha256),
+      });
+      onSigned(await outcomeOf(after, { id: party.id, email: party.email }, document.sha256, lang));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="sign-heading">
+      <h2 id="sign-heading">{t('sign.yourTurn')}</h2>
+      <p className="lead small">{t('sign.signerTypeLead')}</p>
+      {bytes === undefined ? null : <PdfPages bytes={bytes} />}
+      <form className="form" onSubmit={sign}>
+        <label className="check">
+          <input type="checkbox" checked={intent} onChange={(e) => setIntent(e.target.checked)} />
+          <span>{t('sign.signerIntent', { title: envelope.title })}</span>
+        </label>
+        <label htmlFor="sign-pin">{t('sign.pin')}</label>
+        <input
+          id="sign-pin"
+          type="password"
+          autoComplete="off"
+          inputMode="numeric"
+          required
+          value={pin}
+          onChange={(e) => setPin(e.target.value)}
+        />
+        <label htmlFor="sign-otp">{t('sign.otp')}</label>
+        <input
+          id="sign-otp"
+          autoComplete="one-time-code"
+          inputMode="numeric"
+          required
+          value={otp}
+          onChange={(e) => setOtp(e.target.value)}
+        />
+        <button type="submit" className="primary" disabled={busy || !intent}>
+          {busy ? t('sign.signing') : t('sign.submit')}
+        </button>
+      </form>
+      {error !== undefined ? <ErrorNotice error={error} hint="hint.pin" /> : null}
+    </section>
+  );
+}
+
+/** One envelope: facts, parties, timeline, downloads; the signing panel when it is the user's turn. */
+export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | undefined }) {
+  const { lang, era, t } = useI18n();
+  const { user } = useSession();
+  const [envelope, setEnvelope] = useState<Envelope | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [outcome, setOutcome] = useState<SignOutcome | undefined>();
+
+  const load = useCallback(async () => {
+    try {
+      setEnvelope(await getJson<Envelope>(`/api/envelopes/${id}`));
+    } catch (e) {
+      setError(e);
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (error !== undefined && envelope === undefined) return <ErrorNotice error={error} hint="hint.reload" />;
+  if (envelope === undefined) return <p role="status">{t('common.loading')}</p>;
+  const document = envelope.documents[0];
+  const mine = envelope.parties.find(
+    (p) => p.userId === user?.id && p.status === 'waiting' && p.signingMode === 'signer-type',
+  );
+
+  async function download(kind: 'pdf' | 'evidence' | 'report') {
+    if (envelope === undefined || document === undefined) return;
+    setError(undefined);
+    try {
+      if (kind === 'evidence') {
+        const pack = await getJson<unknown>(`/api/envelopes/${envelope.id}/evidence`);
+        saveBytes(JSON.stringify(pack, null, 2), `evidence-${envelope.id}.json`, 'application/json');
+        return;
+      }
+      const bytes = await getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`);
+      if (kind === 'pdf') {
+        saveBytes(bytes, document.name, 'application/pdf');
+        return;
+      }
+      const form = new FormData();
+      form.append('file', new Blob([bytes], { type: 'application/pdf' }), document.name);
+      const html = await postFormText(`/api/verify?format=html&lang=${lang}`, form);
+      saveBytes(html, `verification-report-${lang}.html`, 'text/html');
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <div className="envelope">
+      <div className="title-row">
+        <h1>{envelope.title}</h1>
+        <StatusBadge status={envelope.status} />
+      </div>
+      {notice !== undefined && notice.accessCodes.length > 0 ? (
+        <section className="notice notice-info" aria-labelledby="codes-heading">
+          <h2 id="codes-heading">{t('sent.codesTitle')}</h2>
+          <p>{t('sent.codesLead')}</p>
+          <ul>
+            {notice.accessCodes.map((c) => (
+              <li key={c.email}>
+                {c.email}: <code data-access-code={c.email}>{c.accessCode}</code>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {outcome !== undefined ? <SignResult outcome={outcome} /> : null}
+      <div className="two-col">
+        <section className="card" aria-labelledby="facts-heading">
+          <h2 id="facts-heading">{t('envelope.facts')}</h2>
+          <dl className="facts">
+            <dt>{t('envelope.counterparty')}</dt>
+            <dd>{envelope.counterparty}</dd>
+            <dt>{t('envelope.transactionDate')}</dt>
+            <dd>{formatDate(envelope.transactionDate, lang, era === 'japanese')}</dd>
+            <dt>{t('envelope.amount')}</dt>
+            <dd>{formatAmount(envelope.amount, envelope.currency, lang)}</dd>
+            <dt>{t('envelope.order')}</dt>
+            <dd>{t(`order.${envelope.signingOrder}`)}</dd>
+            <dt>{t('envelope.retention')}</dt>
+            <dd>{formatDateTime(envelope.retentionUntil ?? undefined, lang, era)}</dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="timeline-heading">
+          <h2 id="timeline-heading">{t('envelope.timeline')}</h2>
+          <Timeline envelope={envelope} />
+        </section>
+      </div>
+      <section className="card" aria-labelledby="parties-heading">
+        <h2 id="parties-heading">{t('envelope.parties')}</h2>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('party.company')}</th>
+                <th scope="col">{t('party.title')}</th>
+                <th scope="col">{t('party.name')}</th>
+                <th scope="col">{t('party.email')}</th>
+                <th scope="col">{t('party.mode')}</th>
+                <th scope="col">{t('envelope.status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {envelope.parties.map((p) => (
+                <tr key={p.id} data-party-status={p.status}>
+                  <td>{p.company ?? '—'}</td>
+                  <td>{p.title ?? '—'}</td>
+                  <td>{p.name}</td>
+                  <td>{p.email}</td>
+                  <td>{p.signingMode === null ? '—' : t(`mode.${p.signingMode}`)}</td>
+                  <td>
+                    {t(partyStatusKey(p.status))}
+                    {p.actedAt !== null ? <small> {formatDateTime(p.actedAt, lang, era)}</small> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      {mine !== undefined && envelope.status === 'sent' && outcome === undefined ? (
+        <SignerPanel
+          envelope={envelope}
+          party={mine}
+          onSigned={(o) => {
+            setOutcome(o);
+            void load();
+          }}
+        />
+      ) : null}
+      <section className="card" aria-labelledby="downloads-heading">
+        <h2 id="downloads-heading">{t('envelope.downloads')}</h2>
+        <p className="lead small">
+          {envelope.status === 'completed' ? t('envelope.downloadsLead') : t('envelope.downloadsPending')}
+        </p>
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => void download('pdf')} disabled={!document}>
+            {t('download.pdf')}
+          </button>
+          <button type="button" onClick={() => void download('report')} disabled={!document}>
+            {t('download.report')}
+          </button>
+          <button type="button" onClick={() => void download('evidence')}>
+            {t('download.evidence')}
+          </button>
+        </div>
+        <p className="small">{t('download.certificateNote')}</p>
+      </section>
+      {error !== undefined ? <ErrorNotice error={error} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,148 @@
+import { type FormEvent, useState } from 'react';
+import { sendJson } from '../api.ts';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { useI18n } from '../i18n/index.tsx';
+import { usePath } from '../router.tsx';
+import { useSession } from '../session.tsx';
+
+type Step = 'password' | 'totp' | 'enrol';
+
+interface LoginOutcome {
+  readonly next: 'done' | 'second-factor' | 'enrolment';
+}
+
+/** Password, then the second factor (TOTP), or TOTP enrolment on the first login. */
+export function LoginPage() {
+  const { t } = useI18n();
+  const { navigate } = usePath();
+  const { refresh } = useSession();
+  const [step, setStep] = useState<Step>('password');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [secret, setSecret] = useState<{ secret: string; uri?: string } | undefined>();
+  const [recovery, setRecovery] = useState<readonly string[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  async function done() {
+    await refresh();
+    navigate('/envelopes');
+  }
+
+  async function submitPassword(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const outcome = await sendJson<LoginOutcome>('POST', '/api/auth/login', { email, password });
+      if (outcome.next === 'done') await done();
+      else if (outcome.next === 'second-factor') setStep('totp');
+      else {
+        setSecret(await sendJson<{ secret: string; uri?: string }>('POST', '/api/auth/totp/enrol'));
+        setStep('enrol');
+      }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function submitCode(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (step === 'totp') {
+        await sendJson('POST', '/api/auth/login/totp', { code: code.trim() });
+        await done();
+      } else {
+        const confirmed = await sendJson<{ recoveryCodes: string[] }>('POST', '/api/auth/totp/confirm', {
+          code: code.trim(),
+        });
+        setRecovery(confirmed.recoveryCodes);
+      }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (recovery !== undefined) {
+    return (
+      <div className="narrow">
+        <h1>{t('login.recoveryTitle')}</h1>
+        <p>{t('login.recoveryLead')}</p>
+        <ul className="codes">
+          {recovery.map((c) => (
+            <li key={c}>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="primary" onClick={() => void done()}>
+          {t('login.continue')}
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="narrow">
+      <h1>{t('login.title')}</h1>
+      {step === 'password' ? (
+        <form className="card form" onSubmit={submitPassword}>
+          <label htmlFor="login-email">{t('login.email')}</label>
+          <input
+            id="login-email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <label htmlFor="login-password">{t('login.password')}</label>
+          <input
+            id="login-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <button type="submit" className="primary" disabled={busy}>
+            {t('login.next')}
+          </button>
+        </form>
+      ) : (
+        <form className="card form" onSubmit={submitCode}>
+          {step === 'enrol' && secret !== undefined ? (
+            <>
+              <p>{t('login.enrolLead')}</p>
+              <p>
+                {t('login.enrolSecret')} <code data-testid="totp-secret">{secret.secret}</code>
+              </p>
+            </>
+          ) : (
+            <p>{t('login.totpLead')}</p>
+          )}
+          <label htmlFor="login-code">{t('login.code')}</label>
+          <input
+            id="login-code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+          <button type="submit" className="primary" disabled={busy}>
+            {t('login.submit')}
+          </button>
+        </form>
+      )}
+      {error !== undefined ? <ErrorNotice error={error} hint="hint.login" /> : null}
+    </div>
+  );
+}

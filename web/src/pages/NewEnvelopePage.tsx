@@ -1,0 +1,388 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { getJson, postBytes, sendJson } from '../api.ts';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PdfPages, SEAL_HEIGHT, SEAL_WIDTH, type SealBox } from '../components/PdfPages.tsx';
+import { useI18n } from '../i18n/index.tsx';
+import { usePath } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import type { Envelope } from './envelope-types.ts';
+
+type Mode = 'witness-type' | 'signer-type';
+
+interface PartyDraft {
+  readonly key: string;
+  mode: Mode;
+  company: string;
+  title: string;
+  name: string;
+  email: string;
+  credentialId: string;
+  /** Seal field: page (1-based in the form), lower-left corner in PDF points. */
+  page: string;
+  x: string;
+  y: string;
+}
+
+interface CredentialInfo {
+  readonly credentialID: string;
+  readonly status: string;
+  readonly description: string | null;
+  readonly certificate: { readonly subjectDN: string } | null;
+}
+
+let counter = 0;
+function newParty(mode: Mode): PartyDraft {
+  counter += 1;
+  return {
+    key: `p${counter}`,
+    mode,
+    company: '',
+    title: '',
+    name: '',
+    email: '',
+    credentialId: '',
+    page: '',
+    x: '',
+    y: '',
+  };
+}
+
+function placementOf(p: PartyDraft): { page: number; rect: [number, number, number, number] } | undefined {
+  const page = Number.parseInt(p.page, 10);
+  const x = Number.parseFloat(p.x);
+  const y = Number.parseFloat(p.y);
+  if (!Number.isFinite(page) || !Number.isFinite(x) || !Number.isFinite(y)) return undefined;
+  return { page: page - 1, rect: [x, y, x + SEAL_WIDTH, y + SEAL_HEIGHT] };
+}
+
+export interface SentNotice {
+  readonly accessCodes: readonly { email: string; accessCode: string }[];
+}
+
+/** Upload a PDF, add parties, place their seals (drag and drop, or page + x/y), send. */
+export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentNotice) => void }) {
+  const { t } = useI18n();
+  const { navigate } = usePath();
+  const { user } = useSession();
+  const [title, setTitle] = useState('');
+  const [counterparty, setCounterparty] = useState('');
+  const [transactionDate, setTransactionDate] = useState('');
+  const [amount, setAmount] = useState('');
+  const [order, setOrder] = useState<'parallel' | 'sequential'>('parallel');
+  const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | undefined>();
+  const [pages, setPages] = useState(0);
+  const [parties, setParties] = useState<PartyDraft[]>(() => [newParty('witness-type')]);
+  const [credentials, setCredentials] = useState<readonly CredentialInfo[]>([]);
+  const [error, setError] = useState<unknown>();
+  const [problem, setProblem] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    getJson<{ credentials: CredentialInfo[] }>('/api/credentials')
+      .then((r) => setCredentials(r.credentials.filter((c) => c.status === 'active')))
+      .catch(() => setCredentials([]));
+  }, []);
+
+  const update = (key: string, change: Partial<PartyDraft>) =>
+    setParties((all) => all.map((p) => (p.key === key ? { ...p, ...change } : p)));
+
+  const onDropSeal = useCallback((key: string, page: number, x: number, y: number) => {
+    // The drop point is the seal's centre; the form keeps its lower-left corner.
+    const left = Math.max(0, Math.round(x - SEAL_WIDTH / 2));
+    const bottom = Math.max(0, Math.round(y - SEAL_HEIGHT / 2));
+    setParties((all) =>
+      all.map((p) =>
+        p.key === key ? { ...p, page: String(page + 1), x: String(left), y: String(bottom) } : p,
+      ),
+    );
+  }, []);
+
+  const boxes: SealBox[] = parties.flatMap((p, i) => {
+    const placement = placementOf(p);
+    return placement === undefined
+      ? []
+      : [
+          {
+            key: p.key,
+            label: t('party.sealLabel', { n: i + 1 }),
+            page: placement.page,
+            rect: placement.rect,
+          },
+        ];
+  });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(undefined);
+    setProblem(undefined);
+    if (file === undefined) {
+      setProblem(t('new.needFile'));
+      return;
+    }
+    const unplaced = parties.findIndex((p) => placementOf(p) === undefined);
+    if (unplaced >= 0) {
+      setProblem(t('new.needSeal', { n: unplaced + 1 }));
+      return;
+    }
+    setBusy(true);
+    try {
+      const body = {
+        title: title.trim(),
+        counterparty: counterparty.trim(),
+        ...(transactionDate === '' ? {} : { transactionDate }),
+        ...(amount.trim() === '' ? {} : { amount: Number.parseInt(amount, 10) }),
+        signingOrder: order,
+        parties: parties.map((p) => ({
+          role: 'signer',
+          signingMode: p.mode,
+          ...(p.mode === 'signer-type'
+            ? { userId: user?.id, credentialId: p.credentialId || credentials[0]?.credentialID }
+            : { email: p.email.trim() }),
+          ...(p.company.trim() === '' ? {} : { company: p.company.trim() }),
+          ...(p.title.trim() === '' ? {} : { title: p.title.trim() }),
+          ...(p.name.trim() === '' ? {} : { name: p.name.trim() }),
+          placement: placementOf(p),
+        })),
+      };
+      const envelope = await sendJson<Envelope>('POST', '/api/envelopes', body);
+      await postBytes(
+        `/api/envelopes/${envelope.id}/documents?name=${encodeURIComponent(file.name)}`,
+        file.bytes,
+        'application/pdf',
+      );
+      const sent = await sendJson<SentNotice>('POST', `/api/envelopes/${envelope.id}/send`);
+      onSent(envelope.id, sent);
+      navigate(`/envelopes/${envelope.id}`);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="new-envelope" onSubmit={submit}>
+      <h1>{t('new.title')}</h1>
+      <section className="card form-grid" aria-labelledby="new-basics">
+        <h2 id="new-basics">{t('new.basics')}</h2>
+        <div className="field">
+          <label htmlFor="env-title">{t('envelope.title')}</label>
+          <input
+            id="env-title"
+            required
+            maxLength={200}
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="env-counterparty">{t('envelope.counterparty')}</label>
+          <input
+            id="env-counterparty"
+            required
+            maxLength={200}
+            value={counterparty}
+            onChange={(e) => setCounterparty(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="env-date">{t('envelope.transactionDate')}</label>
+          <input
+            id="env-date"
+            type="date"
+            value={transactionDate}
+            onChange={(e) => setTransactionDate(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="env-amount">{t('envelope.amountYen')}</label>
+          <input
+            id="env-amount"
+            type="number"
+            min={0}
+            inputMode="numeric"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="env-order">{t('envelope.order')}</label>
+          <select
+            id="env-order"
+            value={order}
+            onChange={(e) => setOrder(e.target.value === 'sequential' ? 'sequential' : 'parallel')}
+          >
+            <option value="parallel">{t('order.parallel')}</option>
+            <option value="sequential">{t('order.sequential')}</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="env-file">{t('new.file')}</label>
+          <input
+            id="env-file"
+            type="file"
+            accept="application/pdf,.pdf"
+            onChange={(e) => {
+              const chosen = e.target.files?.[0];
+              if (chosen === undefined) return;
+              void chosen.arrayBuffer().then((bytes) => setFile({ name: chosen.name, bytes }));
+            }}
+          />
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="new-parties">
+        <h2 id="new-parties">{t('new.parties')}</h2>
+        <p className="lead small">{t('new.partiesLead')}</p>
+        {parties.map((p, i) => (
+          <fieldset key={p.key} className="party" data-party={i + 1}>
+            <legend>{t('party.number', { n: i + 1 })}</legend>
+            <div className="form-grid">
+              <div className="field">
+                <label htmlFor={`${p.key}-mode`}>{t('party.mode')}</label>
+                <select
+                  id={`${p.key}-mode`}
+                  value={p.mode}
+                  onChange={(e) =>
+                    update(p.key, { mode: e.target.value === 'signer-type' ? 'signer-type' : 'witness-type' })
+                  }
+                >
+                  <option value="witness-type">{t('mode.witness-type')}</option>
+                  <option value="signer-type">{t('mode.signer-type')}</option>
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor={`${p.key}-company`}>{t('party.company')}</label>
+                <input
+                  id={`${p.key}-company`}
+                  value={p.company}
+                  onChange={(e) => update(p.key, { company: e.target.value })}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`${p.key}-title`}>{t('party.title')}</label>
+                <input
+                  id={`${p.key}-title`}
+                  value={p.title}
+                  onChange={(e) => update(p.key, { title: e.target.value })}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`${p.key}-name`}>{t('party.name')}</label>
+                <input
+                  id={`${p.key}-name`}
+                  value={p.name}
+                  onChange={(e) => update(p.key, { name: e.target.value })}
+                />
+              </div>
+              {p.mode === 'witness-type' ? (
+                <div className="field">
+                  <label htmlFor={`${p.key}-email`}>{t('party.email')}</label>
+                  <input
+                    id={`${p.key}-email`}
+                    type="email"
+                    required
+                    value={p.email}
+                    onChange={(e) => update(p.key, { email: e.target.value })}
+                  />
+                </div>
+              ) : (
+                <div className="field">
+                  <label htmlFor={`${p.key}-credential`}>{t('party.credential')}</label>
+                  <select
+                    id={`${p.key}-credential`}
+                    value={p.credentialId}
+                    onChange={(e) => update(p.key, { credentialId: e.target.value })}
+                  >
+                    {credentials.length === 0 ? <option value="">{t('party.noCredential')}</option> : null}
+                    {credentials.map((c) => (
+                      <option key={c.credentialID} value={c.credentialID}>
+                        {c.certificate?.subjectDN ?? c.description ?? c.credentialID}
+                      </option>
+                    ))}
+                  </select>
+                  <small>{t('party.signerTypeNote')}</small>
+                </div>
+              )}
+            </div>
+            <fieldset className="seal-inputs">
+              <legend className="visually-hidden">{t('party.sealPosition', { n: i + 1 })}</legend>
+              {/* biome-ignore lint/a11y/noStaticElementInteractions: dragging is the pointer path; the page/x/y inputs beside it are the keyboard path */}
+              <span
+                className="seal-chip"
+                draggable
+                data-seal-chip={p.key}
+                onDragStart={(e) => e.dataTransfer.setData('text/x-shomei-seal', p.key)}
+              >
+                {t('party.sealLabel', { n: i + 1 })}
+              </span>
+              <label>
+                {t('party.page')}
+                <input
+                  type="number"
+                  min={1}
+                  max={pages || undefined}
+                  value={p.page}
+                  onChange={(e) => update(p.key, { page: e.target.value })}
+                />
+              </label>
+              <label>
+                {t('party.x')}
+                <input
+                  type="number"
+                  min={0}
+                  value={p.x}
+                  onChange={(e) => update(p.key, { x: e.target.value })}
+                />
+              </label>
+              <label>
+                {t('party.y')}
+                <input
+                  type="number"
+                  min={0}
+                  value={p.y}
+                  onChange={(e) => update(p.key, { y: e.target.value })}
+                />
+              </label>
+              {parties.length > 1 ? (
+                <button type="button" onClick={() => setParties((all) => all.filter((q) => q.key !== p.key))}>
+                  {t('party.remove')}
+                </button>
+              ) : null}
+            </fieldset>
+          </fieldset>
+        ))}
+        <div className="actions">
+          <button type="button" onClick={() => setParties((all) => [...all, newParty('witness-type')])}>
+            {t('party.addWitness')}
+          </button>
+          <button type="button" onClick={() => setParties((all) => [...all, newParty('signer-type')])}>
+            {t('party.addSigner')}
+          </button>
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="new-preview">
+        <h2 id="new-preview">{t('new.preview')}</h2>
+        <p className="lead small">{t('new.previewLead')}</p>
+        {file === undefined ? (
+          <p>{t('new.noFileYet')}</p>
+        ) : (
+          <PdfPages bytes={file.bytes} boxes={boxes} onDropSeal={onDropSeal} onLoaded={setPages} />
+        )}
+      </section>
+
+      {problem !== undefined ? (
+        <p role="alert" className="notice notice-error">
+          {problem}
+        </p>
+      ) : null}
+      {error !== undefined ? <ErrorNotice error={error} hint="hint.checkForm" /> : null}
+      <div className="actions sticky-actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('new.sending') : t('new.send')}
+        </button>
+      </div>
+    </form>
+  );
+}

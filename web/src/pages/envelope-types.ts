@@ -1,0 +1,71 @@
+/** The subset of the contracts API (src/contracts/model.ts) the screens use. */
+export type EnvelopeStatus =
+  | 'draft'
+  | 'sent'
+  | 'completing'
+  | 'completed'
+  | 'cancelled'
+  | 'declined'
+  | 'expired';
+export const ENVELOPE_STATUSES: readonly EnvelopeStatus[] = [
+  'draft',
+  'sent',
+  'completing',
+  'completed',
+  'cancelled',
+  'declined',
+  'expired',
+];
+export type PartyStatus = 'waiting' | 'signed' | 'approved' | 'declined' | 'removed' | 'viewed';
+
+export interface Party {
+  readonly id: string;
+  readonly order: number;
+  readonly role: 'signer' | 'approver' | 'viewer';
+  readonly signingMode: 'signer-type' | 'witness-type' | null;
+  readonly userId: string | null;
+  readonly email: string;
+  readonly company: string | null;
+  readonly title: string | null;
+  readonly name: string;
+  readonly status: string;
+  readonly actedAt: string | null;
+}
+
+export interface EnvelopeDocument {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly sha256: string;
+  readonly originalSha256: string;
+  readonly status: 'active' | 'shredded';
+}
+
+export interface Envelope {
+  readonly id: string;
+  readonly title: string;
+  readonly counterparty: string;
+  readonly transactionDate: string | null;
+  readonly amount: number | null;
+  readonly currency: string;
+  readonly status: EnvelopeStatus;
+  readonly signingOrder: 'sequential' | 'parallel';
+  readonly createdAt: string;
+  readonly sentAt: string | null;
+  readonly completedAt: string | null;
+  readonly retentionUntil: string | null;
+  readonly parties: readonly Party[];
+  readonly documents: readonly EnvelopeDocument[];
+}
+
+export interface EnvelopeSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly counterparty: string;
+  readonly transactionDate: string | null;
+  readonly amount: number | null;
+  readonly currency: string;
+  readonly status: EnvelopeStatus;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+}
