@@ -157,7 +157,10 @@ describe('CRL and CA certificate publication over HTTP', () => {
     const root = await fetch(`${base}/pki/ca/root.crt`);
     assert.equal(root.status, 200);
     assert.ok(Buffer.from(await root.arrayBuffer()).equals(await shomei.ca.certificate('root')));
-    assert.equal((await fetch(`${base}/pki/ca/../../etc/passwd`)).status, 404);
+    // Only the two authorities exist, under their own names and extensions; nothing else is read.
+    assert.equal((await fetch(`${base}/pki/ca/other.crt`)).status, 404);
+    assert.equal((await fetch(`${base}/pki/ca/root.crl`)).status, 404);
+    assert.equal((await fetch(`${base}/pki/ca/${encodeURIComponent('../root.crt')}`)).status, 404);
     assert.equal((await fetch(`${base}/pki/crl/other.crl`)).status, 404);
   });
 });
