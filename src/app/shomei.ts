@@ -217,7 +217,7 @@ function environmentMismatch(recorded: string, configured: string): Error {
 export interface OpenShomeiOptions {
   /** RFC 3161 timestamps for audit checkpoints (the embedded or a remote TSA). */
   readonly auditTimestamper?: CheckpointTimestamper;
-  /** Who holds identity's operator privileges (the admin module's role grants); default: nobody. */
+  /** Who holds identity's operator privileges; default: the admin module's role grants. */
   readonly privileges?: PrivilegeCheck;
   /** Run when an account closes (revoke certificates, destroy keys). */
   readonly onAccountClosed?: readonly AccountClosedHook[];
