@@ -148,4 +148,20 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0701_contracts_search_order': {
+    async up(db: Kysely<unknown>) {
+      // Search pages are ordered newest first within a tenant; this index serves that order directly.
+      await db.schema
+        .createIndex('contract_envelopes_tenant_created')
+        .on('contract_envelopes')
+        .columns(['tenant_id', 'created_at', 'id'])
+        .execute();
+      // A counterparty's envelopes, already in page order (the most common 電帳法 query).
+      await db.schema
+        .createIndex('contract_envelopes_tenant_counterparty_created')
+        .on('contract_envelopes')
+        .columns(['tenant_id', 'counterparty', 'created_at', 'id'])
+        .execute();
+    },
+  },
 });
