@@ -79,15 +79,29 @@ async function main(): Promise<void> {
     const job: Job = { pdf, root, seconds: SECONDS };
     const single = (await loop(job)) / SECONDS;
     const cores = Math.max(1, Math.min(availableParallelism(), 2));
-    const start = performance.now();
-    const counts = await Promise.all(
+    // Workers load and warm up first (one validation each), then all start measuring together.
+    const workers = await Promise.all(
       Array.from(
         { length: cores },
         () =>
-          new Promise<number>((resolve, reject) => {
+          new Promise<Worker>((resolve, reject) => {
             const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: job });
-            worker.once('message', (n: number) => resolve(n));
+            worker.once('message', () => resolve(worker));
             worker.once('error', reject);
+          }),
+      ),
+    );
+    const start = performance.now();
+    const counts = await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<number>((resolve, reject) => {
+            worker.once('message', (n: number) => {
+              void worker.terminate();
+              resolve(n);
+            });
+            worker.once('error', reject);
+            worker.postMessage('start');
           }),
       ),
     );
@@ -107,4 +121,10 @@ async function main(): Promise<void> {
 }
 
 if (isMainThread) await main();
-else parentPort!.postMessage(await loop(workerData as Job));
+else {
+  const job = workerData as Job;
+  await loop({ ...job, seconds: 0 });
+  await validatePdf(job.pdf, { trustAnchors: [job.root] });
+  parentPort!.once('message', async () => parentPort!.postMessage(await loop(job)));
+  parentPort!.postMessage('ready');
+}

@@ -4,13 +4,14 @@
  * not judged here: validity is checked afterwards against the best proven time (past validation).
  */
 import { createHash } from 'node:crypto';
-import { certificateFacts, issuedBy, namesEqual, type ParsedCertificate } from '../pki/index.ts';
+import { issuedBy, namesEqual, type ParsedCertificate } from '../pki/index.ts';
+import { factsOf } from './facts.ts';
 import type { CertificateSummary } from './types.ts';
 
 const MAX_PATH = 10;
 
 export function summarise(certificate: ParsedCertificate): CertificateSummary {
-  const facts = certificateFacts(certificate);
+  const facts = factsOf(certificate);
   return {
     subject: facts.subject,
     issuer: facts.issuer,
@@ -48,7 +49,7 @@ export type PathResult =
     };
 
 function isCa(certificate: ParsedCertificate): boolean {
-  const facts = certificateFacts(certificate);
+  const facts = factsOf(certificate);
   return facts.isCa && (facts.keyUsage.length === 0 || facts.keyUsage.includes('keyCertSign'));
 }
 
@@ -82,7 +83,7 @@ export function buildPath(
 }
 
 export function validAt(certificate: ParsedCertificate, at: Date): 'valid' | 'expired' | 'not-yet-valid' {
-  const facts = certificateFacts(certificate);
+  const facts = factsOf(certificate);
   if (at.getTime() < facts.notBefore.getTime()) return 'not-yet-valid';
   if (at.getTime() > facts.notAfter.getTime()) return 'expired';
   return 'valid';

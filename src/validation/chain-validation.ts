@@ -3,9 +3,10 @@
  * §5.6.2.1): a path to a trust anchor, validity of every certificate at the best proven time, and
  * revocation. A revocation after the proof of existence (a valid timestamp) keeps the signature valid.
  */
-import { certificateFacts, type ParsedCertificate } from '../pki/index.ts';
+import type { ParsedCertificate } from '../pki/index.ts';
 import { buildPath, fingerprint, summarise, validAt } from './certificates.ts';
 import type { ValidationContext } from './context.ts';
+import { factsOf } from './facts.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import { type RevocationAnswer, revocationStatus } from './revocation.ts';
 import type { CertificateCheck, Indication, Reason, SubIndication } from './types.ts';
@@ -33,7 +34,7 @@ export interface ChainTimes {
 }
 
 const label = (c: ParsedCertificate) => {
-  const facts = certificateFacts(c);
+  const facts = factsOf(c);
   return certificateLabel(facts.subject, facts.serialNumber);
 };
 
@@ -59,7 +60,7 @@ export async function validateChain(
   const found = buildPath(leaf, context.anchors, context.pool.all());
   if (!found.found) {
     const top = found.partial[found.partial.length - 1]!;
-    const topFacts = certificateFacts(top);
+    const topFacts = factsOf(top);
     const why =
       found.reason === 'bad-signature'
         ? { ja: '発行者の署名を検証できません', en: 'the issuer signature does not verify' }
@@ -78,7 +79,7 @@ export async function validateChain(
           'NO_CERTIFICATE_CHAIN_FOUND',
           `証明書 ${label(leaf)} の証明書チェーンを構築できません。${label(top)} の発行者「${topFacts.issuer}」は信頼するトラストアンカーにありません（${why.ja}）。`,
           `No certificate chain could be built for ${label(leaf)}: the issuer "${topFacts.issuer}" of ${label(top)} is not among the trusted anchors (${why.en}).`,
-          { certificate: certificateFacts(leaf).subject },
+          { certificate: factsOf(leaf).subject },
         ),
       },
       warnings: [],
@@ -93,7 +94,7 @@ export async function validateChain(
   const at = dateLabel(times.bestTime);
   for (let i = 0; i < path.length; i += 1) {
     const certificate = path[i]!;
-    const facts = certificateFacts(certificate);
+    const facts = factsOf(certificate);
     const subject = { certificate: facts.subject };
     const isAnchor = context.anchors.some((a) => a.der.equals(certificate.der));
     const validity = validAt(certificate, times.bestTime);

@@ -3,20 +3,14 @@
  * (the signature covers their original encoding, so they are taken from the input, not re-encoded),
  * the certificates and revocation values it carries, and the attributes validation needs.
  */
+
 import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 import { isShomeiError } from '../errors/index.ts';
-import {
-  certificateFacts,
-  decodeAs,
-  namesEqual,
-  OID,
-  type ParsedCertificate,
-  parseCertificate,
-  serialHex,
-} from '../pki/index.ts';
+import { decodeAs, namesEqual, OID, type ParsedCertificate, serialHex } from '../pki/index.ts';
 import { unusableInput } from './errors.ts';
+import { factsOf, parseCertificateOnce } from './facts.ts';
 
 export const MAX_CMS_BYTES = 16 * 1024 * 1024;
 const MAX_CERTIFICATES = 256;
@@ -106,9 +100,8 @@ export function parseCms(input: Uint8Array, what = 'CMS signature'): ParsedCms {
     );
     // @peculiar/asn1-cms models only the "other" RevocationInfoChoice, so a plain CRL in the crls
     // field fails its decoding; the field is read here with asn1js and left out for the decoder.
-    const withoutCrls = fields
-      .filter((f) => !(f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 1))
-      .map(bytesOf);
+    // The certificates are parsed one by one below (with a cache), so the schema decoder skips them too.
+    const withoutCrls = fields.filter((f) => f.idBlock.tagClass !== 3).map(bytesOf);
     const signedData = decodeAs(derSequence(withoutCrls), SignedData, what);
     if (signedData.signerInfos.length !== 1) {
       throw unusableInput(`${what} has ${signedData.signerInfos.length} signers; exactly one is expected`);
@@ -140,7 +133,7 @@ export function parseCms(input: Uint8Array, what = 'CMS signature'): ParsedCms {
     for (const bytes of certificateBytes) {
       if (bytes[0] !== 0x30) continue;
       try {
-        certificates.push(parseCertificate(bytes));
+        certificates.push(parseCertificateOnce(bytes));
       } catch {
         // An unreadable extra certificate is ignored; the signer certificate is looked for below.
       }
@@ -203,7 +196,7 @@ export function findSignerCertificate(
       );
     }
     if (bySki !== undefined) {
-      return certificateFacts(c).subjectKeyIdentifier === Buffer.from(bySki.buffer).toString('hex');
+      return factsOf(c).subjectKeyIdentifier === Buffer.from(bySki.buffer).toString('hex');
     }
     return false;
   });

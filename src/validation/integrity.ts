@@ -4,13 +4,9 @@
  * ESS signing-certificate attribute, the message-digest over the signed content, and the signature
  * value over the signed attributes.
  */
+
 import { createHash } from 'node:crypto';
-import {
-  certificateFacts,
-  cmsSignatureAlgorithm,
-  type ParsedCertificate,
-  verifySignature,
-} from '../pki/index.ts';
+import { cmsSignatureAlgorithm, type ParsedCertificate, verifySignature } from '../pki/index.ts';
 import {
   findSignerCertificate,
   type HashName,
@@ -18,6 +14,7 @@ import {
   type ParsedCms,
   signingCertificateReference,
 } from './cms.ts';
+import { factsOf } from './facts.ts';
 
 export type IntegrityOutcome =
   | { readonly ok: true; readonly signer: ParsedCertificate; readonly signingCertificateBound: boolean }
@@ -51,8 +48,7 @@ export function checkIntegrity(
   if (reference !== undefined) {
     const hash = createHash(reference.hashAlgorithm).update(signer.der).digest();
     const serialOk =
-      reference.serialNumber === undefined ||
-      reference.serialNumber === certificateFacts(signer).serialNumber;
+      reference.serialNumber === undefined || reference.serialNumber === factsOf(signer).serialNumber;
     if (!hash.equals(reference.hash) || !serialOk)
       return { ok: false, failure: 'signing-certificate-mismatch', signer };
   }
@@ -64,7 +60,7 @@ export function checkIntegrity(
     return { ok: false, failure: 'unsupported-digest', signer };
   }
   const signature = new Uint8Array(info.signature.buffer);
-  const publicKey = certificateFacts(signer).publicKey;
+  const publicKey = factsOf(signer).publicKey;
   const verify = (data: Uint8Array): boolean => {
     try {
       return verifySignature(publicKey, algorithm, data, signature);

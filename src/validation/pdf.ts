@@ -3,6 +3,7 @@
  * producer): coverage of the byte range, the CMS checks, document timestamps as proof of existence
  * for what they cover, the achieved baseline level, and what later revisions changed.
  */
+
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import {
@@ -13,10 +14,11 @@ import {
   type PdfReader,
   type PdfSignatureInfo,
 } from '../pdf/index.ts';
-import { type ParsedCertificate, parseCertificate } from '../pki/index.ts';
+import type { ParsedCertificate } from '../pki/index.ts';
 import { adobeRevocationValues, type HashName, type ParsedCms, parseCms } from './cms.ts';
 import { addRevocation, type ValidationContext } from './context.ts';
 import { noSignatures } from './errors.ts';
+import { parseCertificateOnce } from './facts.ts';
 import { allowedLevel, levelRank, revisionChanges } from './modifications.ts';
 import { orphanSignatures } from './orphans.ts';
 import { reason } from './reasons.ts';
@@ -125,7 +127,7 @@ function loadDss(context: ValidationContext, dss: DocumentSecurityStore): void {
   const certificates = [...dss.certificates, ...dss.vri.flatMap((v) => v.certificates)];
   for (const der of certificates.slice(0, 1024)) {
     try {
-      context.pool.add(parseCertificate(der));
+      context.pool.add(parseCertificateOnce(der));
     } catch {
       // An unreadable DSS certificate is ignored; the chain will say what is missing.
     }

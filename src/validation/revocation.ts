@@ -9,18 +9,15 @@ import { CertID, OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, type Name } from '@peculiar/asn1-x509';
 import {
-  certificateFacts,
   issuedBy,
   namesEqual,
   OID,
-  ocspResponseCertificates,
   type ParsedCertificate,
-  parseCrl,
-  parseOcspResponse,
   serialHex,
   verifySignature,
 } from '../pki/index.ts';
 import { hashNameOf } from './cms.ts';
+import { factsOf, parsedCrl, parsedOcsp } from './facts.ts';
 import type { RevocationFetcher } from './types.ts';
 
 export interface RevocationMaterial {
@@ -58,15 +55,12 @@ function ocspAnswer(
   issuer: ParsedCertificate,
   online: boolean,
 ): Candidate | undefined {
-  let parsed: ReturnType<typeof parseOcspResponse>;
-  try {
-    parsed = parseOcspResponse(der);
-  } catch {
-    return undefined;
-  }
+  const cached = parsedOcsp(der);
+  if (cached === null) return undefined;
+  const parsed = cached.parsed;
   const basic = parsed.basic;
   if (basic === undefined || parsed.tbsResponseDataDer === undefined) return undefined;
-  const serial = certificateFacts(certificate).serialNumber;
+  const serial = factsOf(certificate).serialNumber;
   const issuerName = AsnConvert.serialize(issuer.certificate.tbsCertificate.subject);
   const single = basic.tbsResponseData.responses.find((r) => {
     const hashName = hashNameOf(r.certID.hashAlgorithm.algorithm);
@@ -78,18 +72,13 @@ function ocspAnswer(
     );
   });
   if (single === undefined) return undefined;
-  let carried: ParsedCertificate[] = [];
-  try {
-    carried = ocspResponseCertificates(basic);
-  } catch {
-    carried = [];
-  }
+  const carried = cached.certificates;
   const responders = [issuer, ...carried.filter((c) => isDelegatedResponder(c, issuer))];
   const signature = new Uint8Array(basic.signature);
   const signedBy = responders.find((r) => {
     try {
       return verifySignature(
-        certificateFacts(r).publicKey,
+        factsOf(r).publicKey,
         basic.signatureAlgorithm,
         parsed.tbsResponseDataDer!,
         signature,
@@ -119,9 +108,7 @@ function ocspAnswer(
 
 function isDelegatedResponder(candidate: ParsedCertificate, issuer: ParsedCertificate): boolean {
   try {
-    return (
-      certificateFacts(candidate).extendedKeyUsage.includes(OID.kpOcspSigning) && issuedBy(candidate, issuer)
-    );
+    return factsOf(candidate).extendedKeyUsage.includes(OID.kpOcspSigning) && issuedBy(candidate, issuer);
   } catch {
     return false;
   }
@@ -133,17 +120,13 @@ function crlAnswer(
   issuer: ParsedCertificate,
   online: boolean,
 ): Candidate | undefined {
-  let parsed: ReturnType<typeof parseCrl>;
-  try {
-    parsed = parseCrl(der);
-  } catch {
-    return undefined;
-  }
+  const parsed = parsedCrl(der);
+  if (parsed === null) return undefined;
   const tbs = parsed.crl.tbsCertList;
   if (!namesEqual(tbs.issuer as Name, certificate.certificate.tbsCertificate.issuer)) return undefined;
   try {
     const ok = verifySignature(
-      certificateFacts(issuer).publicKey,
+      factsOf(issuer).publicKey,
       parsed.crl.signatureAlgorithm,
       parsed.tbsDer,
       new Uint8Array(parsed.crl.signature),
@@ -152,7 +135,7 @@ function crlAnswer(
   } catch {
     return undefined;
   }
-  const serial = certificateFacts(certificate).serialNumber;
+  const serial = factsOf(certificate).serialNumber;
   const entry = (tbs.revokedCertificates ?? []).find((r) => serialHex(r.userCertificate) === serial);
   const issuedAt = tbs.thisUpdate.getTime();
   if (entry !== undefined) {
@@ -203,7 +186,7 @@ export async function revocationStatus(
   }
   const fetchProblems: string[] = [];
   if (fetcher !== undefined) {
-    const facts = certificateFacts(certificate);
+    const facts = factsOf(certificate);
     let fetched = false;
     for (const url of facts.ocspUrls.slice(0, 2)) {
       try {

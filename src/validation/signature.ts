@@ -5,11 +5,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import { certificateFacts } from '../pki/index.ts';
 import { summarise } from './certificates.ts';
 import { validateChain } from './chain-validation.ts';
 import { attributeValues, CMS_OID, type HashName, type ParsedCms, signingTimeOf } from './cms.ts';
 import type { ValidationContext } from './context.ts';
+import { factsOf } from './facts.ts';
 import { checkIntegrity } from './integrity.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import { validateTimestamp } from './timestamps.ts';
@@ -108,7 +108,7 @@ export async function validateCmsSignature(
   const verdicts: Verdict[] = [];
   const integrity = checkIntegrity(cms, context.pool.all(), input.contentDigest, input.content);
   const claimed = signingTimeOf(cms.signerInfo) ?? input.claimedTimeFallback;
-  const signerFacts = integrity.signer ? certificateFacts(integrity.signer) : undefined;
+  const signerFacts = integrity.signer ? factsOf(integrity.signer) : undefined;
   const signerName = signerFacts ? certificateLabel(signerFacts.subject, signerFacts.serialNumber) : '';
   if (!integrity.ok) {
     const [indication, sub, ja, en] = INTEGRITY_VERDICT[integrity.failure];

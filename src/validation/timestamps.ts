@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { TSTInfo } from '@peculiar/asn1-tsp';
-import { certificateFacts, decodeAs, OID, type ParsedCertificate } from '../pki/index.ts';
+import { decodeAs, OID, type ParsedCertificate } from '../pki/index.ts';
 import { summarise } from './certificates.ts';
 import { validateChain } from './chain-validation.ts';
 import { guarded, type HashName, hashNameOf, parseCms } from './cms.ts';
 import type { ValidationContext } from './context.ts';
+import { factsOf } from './facts.ts';
 import { checkIntegrity } from './integrity.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import type { Reason, TimestampKind, TimestampValidationResult } from './types.ts';
@@ -97,7 +98,7 @@ export async function validateTimestamp(
     createHash(hash).update(eContent).digest(),
   );
   if (!integrity.ok) {
-    const tsa = integrity.signer ? certificateFacts(integrity.signer) : undefined;
+    const tsa = integrity.signer ? factsOf(integrity.signer) : undefined;
     const name = tsa ? certificateLabel(tsa.subject, tsa.serialNumber) : '';
     const byFailure = {
       'no-signer-certificate': [
@@ -154,7 +155,7 @@ export async function validateTimestamp(
     );
   }
   const tsa = integrity.signer;
-  const tsaFacts = certificateFacts(tsa);
+  const tsaFacts = factsOf(tsa);
   const tsaSummary = summarise(tsa);
   if (!tsaFacts.extendedKeyUsage.includes(OID.kpTimeStamping)) {
     return failed(

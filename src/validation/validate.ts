@@ -1,12 +1,14 @@
 /** Entry points: validate a PDF or a detached CAdES signature and build the report. */
+
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isShomeiError } from '../errors/index.ts';
-import { type ParsedCertificate, parseCertificate } from '../pki/index.ts';
+import type { ParsedCertificate } from '../pki/index.ts';
 import { validateCadesSignature } from './cades.ts';
 import { summarise } from './certificates.ts';
 import { newContext } from './context.ts';
 import { detachedDataMissing, inputTooLarge, unusableInput } from './errors.ts';
+import { parseCertificateOnce } from './facts.ts';
 import { validatePdfSignatures } from './pdf.ts';
 import { httpRevocationFetcher } from './revocation.ts';
 import type { Indication, SignatureValidationResult, ValidationOptions, ValidationReport } from './types.ts';
@@ -19,7 +21,7 @@ const RANK: Record<Indication, number> = { TOTAL_PASSED: 0, INDETERMINATE: 1, TO
 function anchorsOf(options: ValidationOptions): ParsedCertificate[] {
   return options.trustAnchors.map((der) => {
     try {
-      return parseCertificate(der);
+      return parseCertificateOnce(der);
     } catch (error) {
       throw unusableInput('a trust anchor is not a certificate', {
         cause: isShomeiError(error) ? error.code : 'parse',

@@ -158,12 +158,21 @@ describe('modification analysis against DocMDP', () => {
   });
 
   it('a second signature (pdfsig) after a certification with P=1 is not permitted; the DSS update is', async () => {
-    const certified = await corpus.sign('B-LT', { docMdp: 1 });
-    const lta = (await validatePdf(readFileSync(certified), { trustAnchors: [corpus.root] })).signatures[0]!;
-    assert.equal(lta.indication, 'TOTAL_PASSED', JSON.stringify(lta.reasons));
+    // src/ades refuses P=1 with B-LT, so the DSS is appended here with src/pdf.
+    const signedB = await corpus.sign('B-B', { docMdp: 1 });
+    const certified = corpus.file('p1-with-dss.pdf');
+    await appendDocumentSecurityStore(signedB, { crls: [pki.crl] }, { output: certified });
+    const online = { online: true, fetcher: corpus.fetcher };
+    const first = (await validatePdf(readFileSync(certified), { trustAnchors: [corpus.root], ...online }))
+      .signatures[0]!;
+    assert.equal(first.indication, 'TOTAL_PASSED', JSON.stringify(first.reasons));
+    assert.equal(first.modifications?.level, 'LTA_UPDATES');
     const signedAgain = corpus.file('p1-signed-again.pdf');
     pdfsigSign(pki, certified, signedAgain);
-    const report = await validatePdf(readFileSync(signedAgain), { trustAnchors: [corpus.root, root] });
+    const report = await validatePdf(readFileSync(signedAgain), {
+      trustAnchors: [corpus.root, root],
+      ...online,
+    });
     const signature = report.signatures[0]!;
     const revision = report.document.revisions! - 1;
     assert.equal(signature.indication, 'INDETERMINATE');
