@@ -15,6 +15,7 @@ import {
 } from '../audit/index.ts';
 import { CertificateAuthority, ExternalCa, loadCaSettings, RegistrationAuthority } from '../ca/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
+import { ContractService } from '../contracts/index.ts';
 import {
   acquireLibrary,
   CryptoModule,
@@ -78,6 +79,8 @@ export interface Shomei {
   readonly mailer: Mailer;
   /** Clock guard, environment marks, cluster-wide locks, operations settings (TLS, NTP, metrics). */
   readonly ops: OpsServices;
+  /** E-contract service: envelopes, signing flows, evidence, retention, 電帳法 search, archive renewal. */
+  readonly contracts: ContractService;
   close(): Promise<void>;
 }
 
@@ -352,6 +355,24 @@ export async function openShomei(
     });
     if (config.audit.alertMailTo.length > 0)
       alertNotifier = mailAlertNotifier(mailer, config.audit.alertMailTo);
+    const contracts = new ContractService({
+      config,
+      database,
+      crypto: opened,
+      keys,
+      audit: audit.trail,
+      mailer,
+      users: (id) => identity.accounts.getUser(id),
+      rssp,
+      auditSearch: (filter) => audit.search(filter),
+      settings: {
+        maxDocumentBytes: config.contracts.maxDocumentBytes,
+        unprocessedInputHours: config.contracts.unprocessedInputHours,
+        linkValidityHours: config.contracts.linkValidityHours,
+        defaultRetentionYears: config.contracts.retentionYears,
+        archiveRenewalWindowDays: config.contracts.archiveRenewalWindowDays,
+      },
+    });
     return {
       config,
       database,
@@ -369,6 +390,7 @@ export async function openShomei(
       identity,
       mailer,
       ops: createOpsServices(config.environment, database),
+      contracts,
       async close() {
         await mailer.close();
         try {

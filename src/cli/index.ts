@@ -1,6 +1,7 @@
 /** The `shomei` command. Each subcommand lives in commands/; every command has --help. */
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerArchiveCommands } from './commands/archive.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRsspCommands(program);
   registerCaCommands(program);
   registerVerifyCommands(program);
+  registerArchiveCommands(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../admin/index.ts';
 import type { Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
+import { contractRoutes } from '../contracts/index.ts';
 import { authenticateRequests, identityRoutes } from '../identity/index.ts';
 import { devOutboxRoutes, OutboxMailer } from '../mail/index.ts';
 import { registerOpsHttp, type TlsMaterial } from '../ops/index.ts';
@@ -68,6 +69,8 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await registerRsspRoutes(app, shomei.rssp);
   // Accounts, applications, login, MFA and sessions: /api/auth, /api/applications, /api/users.
   await app.register(identityRoutes, { identity: shomei.identity });
+  // E-contract service: /api/envelopes, /api/sign, /api/contracts, /api/openapi.json.
+  await app.register(contractRoutes, { contracts: shomei.contracts });
   // Administration and audit review (/api/admin): registered terminals and privileged roles only.
   await app.register(adminRoutes, { admin: shomei.admin, audit: shomei.audit });
   // Checkpoints at the configured interval and alert scans run while the server does.
