@@ -134,7 +134,13 @@ export class DocumentVault {
   }
 
   async record(trx: Transaction<ContractsTables>, prepared: PreparedVersion): Promise<void> {
-    await trx.insertInto('contract_document_versions').values(prepared.row).execute();
+    try {
+      await trx.insertInto('contract_document_versions').values(prepared.row).execute();
+    } catch (error) {
+      // Another instance wrote this version first: the caller's act lost the race.
+      if (/unique|duplicate/i.test(String((error as Error).message))) throw contractErrors.conflict();
+      throw error;
+    }
   }
 
   /** Removes what prepareVersion wrote when its transaction did not commit. */
