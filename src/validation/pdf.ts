@@ -17,7 +17,7 @@ import {
 import type { ParsedCertificate } from '../pki/index.ts';
 import { adobeRevocationValues, type HashName, type ParsedCms, parseCms } from './cms.ts';
 import { addRevocation, type ValidationContext } from './context.ts';
-import { noSignatures } from './errors.ts';
+import { noSignatures, unusableInput } from './errors.ts';
 import { parseCertificateOnce } from './facts.ts';
 import { allowedLevel, levelRank, revisionChanges } from './modifications.ts';
 import { orphanSignatures } from './orphans.ts';
@@ -34,6 +34,7 @@ import type {
 } from './types.ts';
 
 const MAX_SIGNATURES = 64;
+const MAX_REVISIONS = 256;
 
 function rangeDigest(bytes: Uint8Array, info: PdfSignatureInfo): (hash: HashName) => Buffer {
   const [a, b, c, d] = info.byteRange as [number, number, number, number];
@@ -172,8 +173,11 @@ export async function validatePdfSignatures(
       (x, y) => (x.revisionIndex ?? 0) - (y.revisionIndex ?? 0),
     );
     if (signatures.length === 0) throw noSignatures();
+    if (signatures.length > MAX_SIGNATURES) throw unusableInput(`more than ${MAX_SIGNATURES} signatures`);
+    // Each revision is compared with the one before it: bounded so that a crafted file cannot make this quadratic work huge.
+    if (reader.revisions.length > MAX_REVISIONS) throw unusableInput(`more than ${MAX_REVISIONS} revisions`);
     loadDss(context, await extractDss(bytes));
-    const entries: Entry[] = signatures.slice(0, MAX_SIGNATURES).map((info) => {
+    const entries: Entry[] = signatures.map((info) => {
       try {
         const cms = parseCms(cmsBytes(info));
         context.pool.add(...(cms.certificates as ParsedCertificate[]));
