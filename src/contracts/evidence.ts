@@ -1,10 +1,11 @@
 /**
  * The evidence package (criterion 2.1.4 (6)): the signed PDFs, the certificate of completion read
- * back from them, the signatures they carry, and the audit records of the envelope. src/validation
- * is not part of this installation yet, so no validation report is included (validation: null).
+ * back from them, the signatures they carry, a validation report per document (src/validation,
+ * trusting the provider's root), and the audit records of the envelope.
  */
 import type { AuditRecord } from '../audit/index.ts';
 import { listSignatures } from '../pdf/index.ts';
+import { type ValidationReport, validatePdf } from '../validation/index.ts';
 import { loadEnvelope } from './access.ts';
 import { type CertificateOfCompletion, extractCertificate } from './certificate.ts';
 import type { ContractsContext } from './context.ts';
@@ -26,10 +27,12 @@ export interface EvidencePackage {
       readonly reason: string | undefined;
       readonly signingTime: string | undefined;
     }[];
+    /** null when the document could not be validated (the reason is in validationError). */
+    readonly validation: ValidationReport | null;
+    readonly validationError?: string;
   }[];
   readonly certificateOfCompletion: CertificateOfCompletion | null;
   readonly audit: readonly AuditRecord[];
-  readonly validation: null;
 }
 
 export async function evidencePackage(
@@ -52,12 +55,23 @@ export async function evidencePackage(
       reason: s.reason,
       signingTime: s.signingTime,
     }));
+    let validation: ValidationReport | null = null;
+    let validationError: string | undefined;
+    if (signatures.length > 0) {
+      try {
+        validation = await validatePdf(bytes, { trustAnchors: [(await ctx.provider()).root], name: d.name });
+      } catch (error) {
+        validationError = error instanceof Error ? error.message.slice(0, 200) : 'validation failed';
+      }
+    }
     documents.push({
       id: d.id,
       name: d.name,
       sha256: d.sha256,
       pdfBase64: bytes.toString('base64'),
       signatures,
+      validation,
+      ...(validationError === undefined ? {} : { validationError }),
     });
   }
   const audit =
@@ -75,6 +89,5 @@ export async function evidencePackage(
     documents,
     certificateOfCompletion: certificate ?? null,
     audit,
-    validation: null,
   };
 }

@@ -270,12 +270,38 @@ describe('two tenants, a signer-type and a witness-type party', () => {
 
     // Evidence package: signed PDF, certificate, audit extract.
     const evidence = json<{
-      documents: { pdfBase64: string }[];
+      documents: {
+        pdfBase64: string;
+        validation: {
+          indication: string;
+          signatures: {
+            indication: string;
+            modifications?: { changes: { allowed: boolean; description: { en: string } }[] };
+          }[];
+        } | null;
+        validationError?: string;
+      }[];
       certificateOfCompletion: unknown;
       audit: unknown[];
     }>(await clientA.send('GET', `/api/envelopes/${envelopeId}/evidence`));
     assert.ok(Buffer.from(evidence.documents[0]!.pdfBase64, 'base64').equals(pdf));
     assert.ok(evidence.certificateOfCompletion !== null);
+    // src/validation's report is in the package. Its modification analysis allows only DSS and form
+    // changes after signing (no DocMDP), so it objects to the attached certificate (catalog /Names,
+    // /AF) — and to nothing else: every other check of both signatures and the timestamp passes.
+    const validation = evidence.documents[0]!.validation;
+    assert.ok(validation !== null, evidence.documents[0]!.validationError);
+    assert.equal(validation.signatures.length, 3);
+    assert.equal(validation.signatures[2]!.indication, 'TOTAL_PASSED', 'the archive timestamp');
+    for (const signature of validation.signatures) {
+      const objections = (signature.modifications?.changes ?? [])
+        .filter((c) => !c.allowed)
+        .map((c) => c.description.en);
+      assert.ok(
+        objections.every((o) => /catalog changed \(Names, AF\)/.test(o)),
+        JSON.stringify(objections),
+      );
+    }
     assert.ok(evidence.audit.length >= 6);
 
     // Outsiders: another tenant's user, and no credentials at all.
