@@ -1,0 +1,145 @@
+/**
+ * PostgreSQL mode: ciphertext lives in the database (bytea), tamper detection and crypto-shredding
+ * work there too, and a witness-type envelope completes to B-LTA.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { listSignatures } from '../../src/pdf/index.ts';
+import {
+  Client,
+  type ContractsHarness,
+  createUser,
+  json,
+  openContractsHarness,
+  samplePdf,
+} from './harness.ts';
+
+let h: ContractsHarness;
+let client: Client;
+
+before(async () => {
+  h = await openContractsHarness({ dialect: 'postgres' });
+  const user = await createUser(h, { email: 'pg@a.example', tenantSlug: 'tenant-pg' });
+  const key = await h.contracts.createApiKey(
+    { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
+    ['envelopes:read', 'envelopes:write'],
+  );
+  client = new Client(h.app);
+  client.headers.authorization = `Bearer ${key.key}`;
+});
+after(async () => {
+  await h?.close();
+});
+
+async function envelopeWithDocument(
+  marker: string,
+): Promise<{ envelopeId: string; documentId: string; pdf: Buffer }> {
+  const created = json<{ id: string }>(
+    await client.send('POST', '/api/envelopes', {
+      title: '請負契約書',
+      counterparty: 'PG株式会社',
+      transactionDate: '2026-04-01',
+      amount: 500_000,
+      parties: [
+        { role: 'signer', signingMode: 'witness-type', email: 'pg-party@b.example', name: '伊藤 三郎' },
+      ],
+    }),
+  );
+  const pdf = samplePdf(1, marker);
+  const uploaded = json<{ documents: { id: string }[] }>(
+    await client.send('POST', `/api/envelopes/${created.id}/documents`, undefined, {
+      contentType: 'application/pdf',
+      raw: pdf,
+    }),
+  );
+  return { envelopeId: created.id, documentId: uploaded.documents[0]!.id, pdf };
+}
+
+describe('contracts on PostgreSQL', () => {
+  it('stores only ciphertext in the database, detects a changed byte, and shreds on deletion', async () => {
+    const { envelopeId, documentId, pdf } = await envelopeWithDocument('PG-PLAINTEXT-MARKER');
+    const db = h.contracts.context.db;
+    const row = await db
+      .selectFrom('contract_document_versions')
+      .selectAll()
+      .where('document_id', '=', documentId)
+      .executeTakeFirstOrThrow();
+    assert.ok(row.data !== null && row.blob_ref === null, 'the ciphertext is in the database');
+    assert.equal(Buffer.from(row.data).includes(Buffer.from('PG-PLAINTEXT-MARKER')), false);
+    const url = `/api/envelopes/${envelopeId}/documents/${documentId}`;
+    assert.ok((await client.send('GET', url)).rawPayload.equals(pdf));
+
+    const flipped = Buffer.from(row.data);
+    flipped[30] = flipped[30]! ^ 0x80;
+    await db
+      .updateTable('contract_document_versions')
+      .set({ data: flipped })
+      .where('document_id', '=', documentId)
+      .execute();
+    const tampered = await client.send('GET', url);
+    assert.equal(json<{ error: { code: string } }>(tampered).error.code, 'SHOMEI_DOCUMENT_TAMPERED');
+    await db
+      .updateTable('contract_document_versions')
+      .set({ data: row.data })
+      .where('document_id', '=', documentId)
+      .execute();
+
+    const document = await db
+      .selectFrom('contract_documents')
+      .selectAll()
+      .where('id', '=', documentId)
+      .executeTakeFirstOrThrow();
+    assert.equal(
+      (await client.send('POST', `/api/envelopes/${envelopeId}/delete`, { reason: 'request' })).statusCode,
+      204,
+    );
+    assert.equal(await h.shomei.crypto.hasKey(document.hsm_key_id!), false);
+    await assert.rejects(h.shomei.crypto.decryptWithKey(document.hsm_key_id!, document.sealed_key!));
+    const after = await db
+      .selectFrom('contract_document_versions')
+      .select('data')
+      .where('document_id', '=', documentId)
+      .execute();
+    assert.ok(after.every((v) => v.data === null));
+    assert.equal((await client.send('GET', url)).statusCode, 410);
+  });
+
+  it('completes a witness-type envelope to B-LTA and finds it by 電帳法 search', async () => {
+    const { envelopeId, documentId } = await envelopeWithDocument('pg-complete');
+    const sent = json<{ accessCodes: { accessCode: string }[] }>(
+      await client.send('POST', `/api/envelopes/${envelopeId}/send`),
+    );
+    const opened = json<{ partyToken: string }>(
+      await new Client(h.app).send('POST', '/api/sign/open', {
+        token: h.mailer.lastLinkToken('pg-party@b.example'),
+        accessCode: sent.accessCodes[0]!.accessCode,
+      }),
+    );
+    const party = new Client(h.app);
+    party.headers['x-shomei-party'] = opened.partyToken;
+    const confirmation = json<{ documents: { sha256: string }[] }>(
+      await party.send('GET', `/api/envelopes/${envelopeId}/witness-confirmation`),
+    );
+    const signed = await party.send('POST', `/api/envelopes/${envelopeId}/sign/witness`, {
+      confirmed: true,
+      lang: 'en',
+      documentSha256: confirmation.documents.map((d) => d.sha256),
+    });
+    assert.equal(json<{ status: string }>(signed).status, 'completed', signed.body);
+    const pdf = (await party.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`)).rawPayload;
+    assert.deepEqual(
+      (await listSignatures(pdf)).map((s) => s.subFilter),
+      ['ETSI.CAdES.detached', 'ETSI.RFC3161'],
+    );
+    const found = json<{ items: { id: string }[] }>(
+      await client.send(
+        'GET',
+        '/api/envelopes?transactionDateFrom=2026-04-01&transactionDateTo=2026-04-01&amountMin=500000&amountMax=500000&counterparty=PG%E6%A0%AA%E5%BC%8F%E4%BC%9A%E7%A4%BE&status=completed',
+      ),
+    );
+    assert.deepEqual(
+      found.items.map((i) => i.id),
+      [envelopeId],
+    );
+  });
+});
