@@ -4,8 +4,8 @@
  * not judged here: validity is checked afterwards against the best proven time (past validation).
  */
 import { createHash } from 'node:crypto';
-import { issuedBy, namesEqual, type ParsedCertificate } from '../pki/index.ts';
-import { factsOf } from './facts.ts';
+import { namesEqual, type ParsedCertificate } from '../pki/index.ts';
+import { factsOf, issuedByOnce } from './facts.ts';
 import type { CertificateSummary } from './types.ts';
 
 const MAX_PATH = 10;
@@ -71,7 +71,7 @@ export function buildPath(
         namesEqual(current.certificate.tbsCertificate.issuer, c.certificate.tbsCertificate.subject),
     );
     if (candidates.length > 0) nameMatched = true;
-    const issuer = candidates.find((c) => issuedBy(current, c));
+    const issuer = candidates.find((c) => issuedByOnce(current, c));
     if (issuer === undefined) {
       return { found: false, reason: nameMatched ? 'bad-signature' : 'no-issuer', partial: path };
     }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import {
   type CertificateFacts,
   certificateFacts,
+  issuedBy,
   ocspResponseCertificates,
   type ParsedCertificate,
   type ParsedCrl,
@@ -17,11 +18,25 @@ import {
 } from '../pki/index.ts';
 
 const facts = new WeakMap<ParsedCertificate, CertificateFacts>();
-const ocsp = new WeakMap<
-  Uint8Array,
-  { parsed: ParsedOcspResponse; certificates: ParsedCertificate[] } | null
->();
-const crls = new WeakMap<Uint8Array, ParsedCrl | null>();
+type ParsedOcsp = { parsed: ParsedOcspResponse; certificates: ParsedCertificate[] } | null;
+const CACHE_SIZE = 1024;
+
+/** A bounded map keyed by the SHA-256 of the bytes (oldest entries leave first). */
+class ContentCache<T> {
+  private readonly entries = new Map<string, T>();
+  get(der: Uint8Array, make: () => T): T {
+    const key = createHash('sha256').update(der).digest('base64');
+    if (this.entries.has(key)) return this.entries.get(key) as T;
+    const value = make();
+    if (this.entries.size >= CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+const ocsp = new ContentCache<ParsedOcsp>();
+const crls = new ContentCache<ParsedCrl | null>();
+const issued = new Map<string, boolean>();
 
 export function factsOf(certificate: ParsedCertificate): CertificateFacts {
   let found = facts.get(certificate);
@@ -32,11 +47,9 @@ export function factsOf(certificate: ParsedCertificate): CertificateFacts {
   return found;
 }
 
-export function parsedOcsp(
-  der: Uint8Array,
-): { parsed: ParsedOcspResponse; certificates: ParsedCertificate[] } | null {
-  let found = ocsp.get(der);
-  if (found === undefined) {
+/** Parsed OCSP responses and CRLs are immutable facts; their validity is judged on every use. */
+export function parsedOcsp(der: Uint8Array): ParsedOcsp {
+  return ocsp.get(der, () => {
     try {
       const parsed = parseOcspResponse(der);
       let certificates: ParsedCertificate[] = [];
@@ -45,24 +58,31 @@ export function parsedOcsp(
       } catch {
         certificates = [];
       }
-      found = { parsed, certificates };
+      return { parsed, certificates };
     } catch {
-      found = null;
+      return null;
     }
-    ocsp.set(der, found);
-  }
-  return found;
+  });
 }
 
 export function parsedCrl(der: Uint8Array): ParsedCrl | null {
-  let found = crls.get(der);
-  if (found === undefined) {
+  return crls.get(der, () => {
     try {
-      found = parseCrl(der);
+      return parseCrl(der);
     } catch {
-      found = null;
+      return null;
     }
-    crls.set(der, found);
+  });
+}
+
+/** `issuedBy` (names and signature) remembered per pair of certificates. */
+export function issuedByOnce(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  const key = `${factsOf(child).fingerprintSha256}:${factsOf(issuer).fingerprintSha256}`;
+  let found = issued.get(key);
+  if (found === undefined) {
+    found = issuedBy(child, issuer);
+    if (issued.size >= CACHE_SIZE) issued.delete(issued.keys().next().value!);
+    issued.set(key, found);
   }
   return found;
 }

@@ -8,16 +8,9 @@ import { createHash } from 'node:crypto';
 import { CertID, OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, type Name } from '@peculiar/asn1-x509';
-import {
-  issuedBy,
-  namesEqual,
-  OID,
-  type ParsedCertificate,
-  serialHex,
-  verifySignature,
-} from '../pki/index.ts';
+import { namesEqual, OID, type ParsedCertificate, serialHex, verifySignature } from '../pki/index.ts';
 import { hashNameOf } from './cms.ts';
-import { factsOf, parsedCrl, parsedOcsp } from './facts.ts';
+import { factsOf, issuedByOnce, parsedCrl, parsedOcsp } from './facts.ts';
 import type { RevocationFetcher } from './types.ts';
 
 export interface RevocationMaterial {
@@ -108,7 +101,7 @@ function ocspAnswer(
 
 function isDelegatedResponder(candidate: ParsedCertificate, issuer: ParsedCertificate): boolean {
   try {
-    return factsOf(candidate).extendedKeyUsage.includes(OID.kpOcspSigning) && issuedBy(candidate, issuer);
+    return factsOf(candidate).extendedKeyUsage.includes(OID.kpOcspSigning) && issuedByOnce(candidate, issuer);
   } catch {
     return false;
   }
