@@ -8,6 +8,8 @@ import type { ContractService } from './service.ts';
 
 export interface ContractRoutesOptions {
   readonly contracts: ContractService;
+  /** Run the sweep, webhook deliveries and archive renewal on timers while the server runs (default true). */
+  readonly backgroundWork?: boolean;
 }
 
 export const PARTY_HEADER = 'x-shomei-party';
@@ -48,6 +50,15 @@ function requireMfa(request: FastifyRequest, actor: ContractActor): void {
 
 const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyInstance, options) => {
   const { contracts } = options;
+  if (options.backgroundWork !== false) {
+    let stop: (() => void) | undefined;
+    app.addHook('onReady', async () => {
+      stop = contracts.startBackgroundWork((task, error) =>
+        app.log.error({ err: error, task }, 'background task failed'),
+      );
+    });
+    app.addHook('onClose', async () => stop?.());
+  }
   app.addContentTypeParser(
     'application/pdf',
     { parseAs: 'buffer', bodyLimit: contracts.settings.maxDocumentBytes },

@@ -261,6 +261,36 @@ export class ContractService {
     });
   }
 
+  /**
+   * Timers for the housekeeping every instance may run (each step claims its rows with conditional
+   * updates, so instances do not collide): the sweep every 5 minutes, webhook deliveries every 15
+   * seconds, archive renewal once a day. Returns the function that stops them.
+   */
+  startBackgroundWork(onError: (task: string, error: unknown) => void = () => undefined): () => void {
+    const every = (task: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        work()
+          .catch((error: unknown) => onError(task, error))
+          .finally(() => {
+            running = false;
+          });
+      }, ms);
+      timer.unref();
+      return timer;
+    };
+    const timers = [
+      every('contracts.sweep', 5 * 60_000, () => this.sweep()),
+      every('contracts.webhooks', 15_000, () => this.webhooks.deliverDue()),
+      every('contracts.archive-renewal', 24 * 3600_000, () => this.renewArchiveTimestamps()),
+    ];
+    return () => {
+      for (const timer of timers) clearInterval(timer);
+    };
+  }
+
   renewArchiveTimestamps(options: RenewalOptions = {}): Promise<RenewalOutcome[]> {
     return renewArchiveTimestamps(this.context, options);
   }

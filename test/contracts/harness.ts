@@ -97,7 +97,7 @@ export async function openContractsHarness(options: HarnessOptions = {}): Promis
   app.setErrorHandler(handleError);
   await app.register(authenticateRequests, { identity: shomei.identity });
   await app.register(identityRoutes, { identity: shomei.identity });
-  await app.register(contractRoutes, { contracts });
+  await app.register(contractRoutes, { contracts, backgroundWork: false });
   await app.ready();
   const dir = mkdtempSync(path.join(tmpdir(), 'shomei-contracts-'));
   return {
