@@ -133,6 +133,12 @@ export async function registerOpsHttp(app: FastifyInstance, options: OpsHttpOpti
         formAction: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
+        // PDF.js (web UI) renders pages from blob: images and runs its worker from this origin.
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        workerSrc: ["'self'", 'blob:'],
+        // helmet adds upgrade-insecure-requests by default; over plain HTTP (development) that would
+        // send the UI's own requests to an https:// port that does not exist.
+        upgradeInsecureRequests: options.tlsEnabled ? [] : null,
       },
     },
     // HSTS only means something over TLS; over plain HTTP browsers ignore it anyway.

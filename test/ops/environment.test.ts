@@ -111,6 +111,12 @@ describe('environment separation', () => {
     try {
       const response = await fetch(`${server.address}/api/environment`);
       assert.equal(response.status, 200);
+      // Plain HTTP (development): secure headers without HSTS or upgrade-insecure-requests.
+      const csp = response.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.doesNotMatch(csp, /upgrade-insecure-requests/);
+      assert.equal(response.headers.get('strict-transport-security'), null);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
       const body = (await response.json()) as {
         environment: string;
         production: boolean;

@@ -87,6 +87,7 @@ describe('TLS termination and mutual TLS', () => {
     assert.match(h, /strict-transport-security: max-age=31536000; includesubdomains/);
     assert.match(h, /content-security-policy: [^\n]*frame-ancestors 'none'/);
     assert.match(h, /content-security-policy: [^\n]*default-src 'self'/);
+    assert.match(h, /content-security-policy: [^\n]*upgrade-insecure-requests/);
     assert.match(h, /x-content-type-options: nosniff/);
     assert.match(h, /referrer-policy: no-referrer/);
   });
