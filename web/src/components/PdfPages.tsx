@@ -136,7 +136,7 @@ export function PdfPages({
     let cancelled = false;
     setFailed(false);
     // PDF.js takes ownership of the buffer it is given: hand it a copy.
-    const task = getDocument({ data: new Uint8Array(bytes.slice(0)) });
+    const task = getDocument({ data: new Uint8Array(bytes.slice(0)), isEvalSupported: false });
     task.promise
       .then((doc) => {
         if (cancelled) return;
