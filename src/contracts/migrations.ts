@@ -164,4 +164,14 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0702_contracts_search_by_transaction_date': {
+    async up(db: Kysely<unknown>) {
+      // Pages ordered by transaction date (orderBy=transactionDate) walk this index without sorting.
+      await db.schema
+        .createIndex('contract_envelopes_tenant_date_id')
+        .on('contract_envelopes')
+        .columns(['tenant_id', 'transaction_date', 'id'])
+        .execute();
+    },
+  },
 });

@@ -106,6 +106,8 @@ export const searchSchema = z
     status: z
       .enum(['draft', 'sent', 'completing', 'completed', 'cancelled', 'declined', 'expired'])
       .optional(),
+    /** Newest first by creation (default), or by transaction date (rows without one are left out). */
+    orderBy: z.enum(['created', 'transactionDate']).default('created'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     /** Opaque cursor from the previous page. */
     cursor: z.string().max(200).optional(),

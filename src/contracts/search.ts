@@ -1,6 +1,7 @@
 /**
  * 電子帳簿保存法 search: transaction date range, amount range and counterparty, combinable, plus title
- * and status; keyset pagination on (created_at, id) so deep pages cost the same as the first.
+ * and status; keyset pagination on (created_at, id) or (transaction_date, id) so deep pages cost
+ * the same as the first.
  * Each condition is scoped by tenant and served by a (tenant_id, …) index.
  */
 import { type Kysely, sql } from 'kysely';
@@ -30,11 +31,17 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
+function decodeCursor(cursor: string, orderBy: string): { key: string; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && createdAt.length < 40 && id.length < 100) {
-      return { createdAt, id };
+    const [order, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (
+      order === orderBy &&
+      typeof key === 'string' &&
+      typeof id === 'string' &&
+      key.length < 40 &&
+      id.length < 100
+    ) {
+      return { key, id };
     }
   } catch {
     // fall through
@@ -108,17 +115,17 @@ export async function searchEnvelopes(
     );
   }
   if (filter.status !== undefined) query = query.where('e.status', '=', filter.status);
+  // Keyset pagination on (created_at, id) or (transaction_date, id), newest first.
+  const column = filter.orderBy === 'transactionDate' ? 'e.transaction_date' : 'e.created_at';
+  if (filter.orderBy === 'transactionDate') query = query.where('e.transaction_date', 'is not', null);
   if (filter.cursor !== undefined) {
-    const after = decodeCursor(filter.cursor);
+    const after = decodeCursor(filter.cursor, filter.orderBy);
     query = query.where((eb) =>
-      eb.or([
-        eb('e.created_at', '<', after.createdAt),
-        eb.and([eb('e.created_at', '=', after.createdAt), eb('e.id', '<', after.id)]),
-      ]),
+      eb.or([eb(column, '<', after.key), eb.and([eb(column, '=', after.key), eb('e.id', '<', after.id)])]),
     );
   }
   const rows = await query
-    .orderBy('e.created_at', 'desc')
+    .orderBy(column, 'desc')
     .orderBy('e.id', 'desc')
     .limit(filter.limit + 1)
     .execute();
@@ -138,7 +145,14 @@ export async function searchEnvelopes(
     })),
     nextCursor:
       rows.length > filter.limit && last !== undefined
-        ? Buffer.from(JSON.stringify([last.created_at, last.id]), 'utf8').toString('base64url')
+        ? Buffer.from(
+            JSON.stringify([
+              filter.orderBy,
+              filter.orderBy === 'transactionDate' ? last.transaction_date : last.created_at,
+              last.id,
+            ]),
+            'utf8',
+          ).toString('base64url')
         : null,
   };
 }

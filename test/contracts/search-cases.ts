@@ -53,6 +53,7 @@ interface Filter {
   counterpartyMatch?: 'exact' | 'contains';
   title?: string;
   status?: string;
+  orderBy?: 'created' | 'transactionDate';
 }
 
 function expected(rows: readonly Row[], f: Filter): string[] {
@@ -78,9 +79,14 @@ function expected(rows: readonly Row[], f: Filter): string[] {
     )
     .filter((r) => f.title === undefined || r.title.toLowerCase().includes(f.title.toLowerCase()))
     .filter((r) => f.status === undefined || r.status === f.status)
-    .sort((a, b) =>
-      a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1,
-    )
+    .filter((r) => f.orderBy !== 'transactionDate' || r.transaction_date !== null)
+    .sort((a, b) => {
+      const [x, y] =
+        f.orderBy === 'transactionDate'
+          ? [a.transaction_date!, b.transaction_date!]
+          : [a.created_at, b.created_at];
+      return x === y ? (a.id < b.id ? 1 : -1) : x < y ? 1 : -1;
+    })
     .map((r) => r.id);
 }
 
@@ -142,6 +148,13 @@ export function searchCases(harness: () => ContractsHarness): void {
       { title: '業務委託' },
       { transactionDateFrom: '2025-12-01', transactionDateTo: '2025-11-01' },
       { amountMin: 0, amountMax: 0 },
+      { orderBy: 'transactionDate' },
+      {
+        orderBy: 'transactionDate',
+        transactionDateFrom: '2025-05-01',
+        amountMin: 100_000,
+        counterparty: 'Gamma Inc.',
+      },
     ];
     for (const f of filters) {
       const want = expected(rows, f);
@@ -153,6 +166,11 @@ export function searchCases(harness: () => ContractsHarness): void {
     assert.equal(bad.statusCode, 400);
     assert.equal((await client.send('GET', '/api/envelopes?transactionDateFrom=2025-13-01')).statusCode, 400);
     assert.equal((await client.send('GET', '/api/envelopes?cursor=not-a-cursor')).statusCode, 400);
+    const byDate = json<{ nextCursor: string }>(
+      await client.send('GET', '/api/envelopes?orderBy=transactionDate&limit=2'),
+    );
+    const mixed = await client.send('GET', `/api/envelopes?cursor=${byDate.nextCursor}`);
+    assert.equal(mixed.statusCode, 400, 'a cursor of one order is refused for another');
     assert.equal((await client.send('GET', '/api/envelopes?limit=100000')).statusCode, 400);
     assert.equal((await client.send('GET', '/api/envelopes?unknown=1')).statusCode, 400);
 
