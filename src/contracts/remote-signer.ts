@@ -115,7 +115,7 @@ export function cscRemoteSigner(
   return {
     async certificates(userId, credentialId) {
       try {
-        const info = await (await client(userId)).credentialInfo(credentialId);
+        const info = await (await client(userId)).credentialInfo(credentialId, { certificates: 'chain' });
         const chain = (info.cert?.certificates ?? []).map((c: string) => Buffer.from(c, 'base64'));
         const scheme: SignatureScheme = (info.key?.algo ?? []).includes('1.2.840.10045.2.1')
           ? 'ECDSA'
