@@ -227,6 +227,24 @@ describe('PAdES signatures by our signer', () => {
     assert.match(reasonText(signature).ja, /メッセージインプリント/);
   });
 
+  it('a changed byte covered only by the document timestamp: the timestamp fails, the signature stays valid at B-LT', async () => {
+    const file = await corpus.sign('B-LTA');
+    const bytes = readFileSync(file);
+    const at = bytes.lastIndexOf('/Type /DSS');
+    assert.ok(at > 0);
+    bytes.write('/Type /DSX', at, 'latin1');
+    const report = await validatePdf(bytes, anchors());
+    const ts = only(report, 'document-timestamp');
+    assert.equal(ts.indication, 'TOTAL_FAILED');
+    assert.equal(ts.subIndication, 'HASH_FAILURE');
+    assert.match(ts.reasons[0]!.en, /document timestamp of \d{4}-\d{2}-\d{2}T/);
+    assert.match(ts.reasons[0]!.ja, /文書タイムスタンプ/);
+    const signature = only(report);
+    assert.equal(signature.indication, 'TOTAL_PASSED', JSON.stringify(signature.reasons));
+    assert.equal(signature.level, 'B-LT');
+    assert.equal(report.indication, 'TOTAL_FAILED');
+  });
+
   it('no revocation data and no online checking: INDETERMINATE / TRY_LATER naming the certificate', async () => {
     const file = await corpus.sign('B-T');
     const signature = only(await validatePdf(readFileSync(file), anchors()));
