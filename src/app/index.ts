@@ -1,3 +1,4 @@
+export { type DemoAccount, describeDemoAccounts, ensureDemoAccounts } from './demo.ts';
 export { allMigrations } from './migrations.ts';
 export { dataPaths } from './paths.ts';
 export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';

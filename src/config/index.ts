@@ -7,6 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { shomeiError } from '../errors/index.ts';
 
+export { packageRoot } from './package-root.ts';
+
 export const ENVIRONMENTS = ['production', 'staging', 'development'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 

@@ -24,7 +24,6 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   const base = {
     loggerInstance: shomei.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: false,
     trustProxy: false,
   };
   const tls = options.tls;

@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { packageRoot } from '../config/index.ts';
 
-export const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist');
+export const WEB_DIST = path.join(packageRoot(), 'web', 'dist');
 
 /** Paths owned by APIs: an unknown one is a JSON 404, never the UI. */
 const API_PREFIXES = [

@@ -63,14 +63,28 @@ describe('shomei command', () => {
     }
   });
 
-  test('every command answers --help', () => {
+  test('every command answers --help', async () => {
+    // In-process: spawning the CLI once per command would cost seconds each; the bin itself is
+    // exercised by the other tests here.
     const paths = [[], ...commandPaths(buildProgram())];
     assert.ok(paths.length >= 6);
     for (const words of paths) {
-      const result = runShomei([...words, '--help'], home.env);
-      assert.equal(result.status, 0, `${words.join(' ')} --help: ${result.stderr}`);
-      assert.match(result.stdout, /Usage: shomei/);
+      let out = '';
+      const program = buildProgram();
+      const configure = (command: Command): void => {
+        command.configureOutput({ writeOut: (text) => (out += text), writeErr: (text) => (out += text) });
+        for (const sub of command.commands) configure(sub);
+      };
+      configure(program);
+      await assert.rejects(program.parseAsync([...words, '--help'], { from: 'user' }), (error: unknown) => {
+        return (error as { code?: string }).code === 'commander.helpDisplayed';
+      });
+      assert.match(out, /Usage: shomei/, `${words.join(' ')} --help`);
+      assert.ok(out.length > 40);
     }
+    const spawned = runShomei(['--help'], home.env);
+    assert.equal(spawned.status, 0);
+    assert.match(spawned.stdout, /Usage: shomei/);
   });
 
   test('a bad setting stops the command with a message naming it', () => {
@@ -102,6 +116,18 @@ describe('shomei command', () => {
         });
         child.once('exit', (code) => reject(new Error(`shomei start exited early with ${code}`)));
       });
+      // The embedded default prints demo accounts once and keeps them in a 0600 file; they can log in.
+      const demoFile = path.join(home.home, 'secrets', 'demo-accounts.json');
+      assert.equal(statSync(demoFile).mode & 0o777, 0o600);
+      const demo = JSON.parse(readFileSync(demoFile, 'utf8')) as Array<{ email: string; password: string }>;
+      assert.equal(demo.length, 2);
+      const login = await fetch(`${address}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: demo[0]!.email, password: demo[0]!.password }),
+      });
+      assert.equal(login.status, 200);
+      assert.equal(((await login.json()) as { next: string }).next, 'enrolment');
       const health = await fetch(`${address}/healthz`);
       assert.equal(health.status, 200);
       const ready = (await (await fetch(`${address}/readyz`)).json()) as { checks: Record<string, string> };

@@ -9,7 +9,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { sql } from 'kysely';
 import { openShomei, type Shomei } from '../../app/index.ts';
 import type { AuditTables } from '../../audit/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, packageRoot } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
 import {
   checklistMarkdown,
@@ -111,7 +111,7 @@ function documentValues(shomei: Shomei, facts: LiveFacts): Record<string, string
   };
 }
 
-const DOCS = path.resolve(import.meta.dirname, '../../../docs');
+const DOCS = path.join(packageRoot(), 'docs');
 
 export function registerComplianceCommands(program: Command): void {
   const compliance = program

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initialise, openShomei } from '../../app/index.ts';
+import { describeDemoAccounts, ensureDemoAccounts, initialise, openShomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { assertTlsConfigured, loadOpsSettings, prepareTls } from '../../ops/index.ts';
@@ -44,10 +44,12 @@ export function registerLifecycleCommands(program: Command): void {
       };
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
+      const demo = await ensureDemoAccounts(shomei);
       const address = await server.listen({ host: config.http.host, port: config.http.port });
       process.stdout.write(
         `shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`,
       );
+      process.stdout.write(describeDemoAccounts(demo.accounts, demo.file));
       await new Promise<never>(() => {});
     });
 
