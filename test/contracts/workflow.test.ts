@@ -142,6 +142,70 @@ describe('order, decline and cancel', () => {
   });
 });
 
+describe('approvers and viewers', () => {
+  it('an approver approves before the signer; a viewer reads but cannot act', async () => {
+    const created = json<{ id: string }>(
+      await sender.send('POST', '/api/envelopes', {
+        title: '稟議付き契約書',
+        counterparty: 'W株式会社',
+        signingOrder: 'sequential',
+        parties: [
+          { role: 'approver', email: 'approver@w.example', name: '承認 太郎', order: 1 },
+          { role: 'viewer', email: 'viewer@w.example', name: '閲覧 花子', order: 1 },
+          {
+            role: 'signer',
+            signingMode: 'witness-type',
+            email: 'signer@w.example',
+            name: '署名 次郎',
+            order: 2,
+          },
+        ],
+      }),
+    );
+    await sender.send('POST', `/api/envelopes/${created.id}/documents`, undefined, {
+      contentType: 'application/pdf',
+      raw: samplePdf(),
+    });
+    const sent = json<{ accessCodes: { email: string; accessCode: string }[] }>(
+      await sender.send('POST', `/api/envelopes/${created.id}/send`),
+    );
+    const code = (email: string) => sent.accessCodes.find((c) => c.email === email)!.accessCode;
+    assert.equal(h.mailer.to('signer@w.example').length, 0);
+    const approver = await partyClient('approver@w.example', code('approver@w.example'));
+    const hashes = json<{ documents: { sha256: string }[] }>(
+      await approver.send('GET', `/api/envelopes/${created.id}/witness-confirmation`),
+    ).documents.map((d) => d.sha256);
+    assert.equal(
+      (
+        await approver.send('POST', `/api/envelopes/${created.id}/sign/witness`, {
+          confirmed: true,
+          documentSha256: hashes,
+        })
+      ).statusCode,
+      403,
+    );
+    const approved = await approver.send('POST', `/api/envelopes/${created.id}/approve`, {
+      documentSha256: hashes,
+    });
+    assert.equal(approved.statusCode, 200, approved.body);
+    assert.equal(h.mailer.to('signer@w.example').length, 1);
+    const signer = await partyClient('signer@w.example', code('signer@w.example'));
+    assert.equal((await reviewAndSign(signer, created.id)).statusCode, 200);
+    const view = json<{ status: string; parties: { role: string; status: string }[] }>(
+      await sender.send('GET', `/api/envelopes/${created.id}`),
+    );
+    assert.equal(view.status, 'completed');
+    assert.deepEqual(
+      view.parties.map((p) => [p.role, p.status]),
+      [
+        ['approver', 'approved'],
+        ['viewer', 'waiting'],
+        ['signer', 'signed'],
+      ],
+    );
+  });
+});
+
 describe('webhooks', () => {
   it('delivers HMAC-signed events and retries failures with back-off', async () => {
     const received: { body: string; signature: string }[] = [];
