@@ -302,7 +302,7 @@ export class ContractService {
    */
   async sweep(
     now: Date = this.context.clock(),
-  ): Promise<{ unprocessed: number; expired: number; retentionEnded: number }> {
+  ): Promise<{ unprocessed: number; expired: number; retentionEnded: number; reclaimed: number }> {
     const ctx = this.context;
     const process = { kind: 'process' as const, id: 'contracts-sweep' };
     const cutoff = new Date(now.getTime() - ctx.settings.unprocessedInputHours * 3600_000).toISOString();
@@ -329,6 +329,14 @@ export class ContractService {
         true,
       );
     }
+    // A completion that died mid-way (instance crash) leaves `completing`; after 30 minutes it goes
+    // back to `sent`, where POST …/complete (or the next act) can finish it.
+    const stuck = await ctx.db
+      .updateTable('contract_envelopes')
+      .set({ status: 'sent', updated_at: now.toISOString() })
+      .where('status', '=', 'completing')
+      .where('updated_at', '<', new Date(now.getTime() - 30 * 60_000).toISOString())
+      .executeTakeFirst();
     const expired = await ctx.db
       .updateTable('contract_envelopes')
       .set({ status: 'expired', closed_reason: 'expired', updated_at: now.toISOString() })
@@ -354,6 +362,11 @@ export class ContractService {
     let retentionEnded = 0;
     for (const envelope of ended)
       retentionEnded += await shredEnvelope(ctx, envelope, process, 'retention period ended', true);
-    return { unprocessed, expired: Number(expired.numUpdatedRows), retentionEnded };
+    return {
+      unprocessed,
+      expired: Number(expired.numUpdatedRows),
+      retentionEnded,
+      reclaimed: Number(stuck.numUpdatedRows),
+    };
   }
 }

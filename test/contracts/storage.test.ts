@@ -253,3 +253,28 @@ describe('retention, legal hold and unprocessed input', () => {
     assert.ok(tenantId.length > 0);
   });
 });
+
+describe('an interrupted completion', () => {
+  it('is put back to sent by the sweep after 30 minutes, so completion can be retried', async () => {
+    const envelopeId = await newEnvelope();
+    await upload(envelopeId, samplePdf());
+    await client.send('POST', `/api/envelopes/${envelopeId}/send`);
+    const db = h.contracts.context.db;
+    const longAgo = new Date(Date.now() - 3600_000).toISOString();
+    await db
+      .updateTable('contract_envelopes')
+      .set({ status: 'completing', updated_at: longAgo })
+      .where('id', '=', envelopeId)
+      .execute();
+    assert.equal(
+      errorCode(await client.send('POST', `/api/envelopes/${envelopeId}/cancel`, { reason: 'x' })),
+      'SHOMEI_ENVELOPE_STATE',
+    );
+    const swept = await h.contracts.sweep();
+    assert.ok(swept.reclaimed >= 1);
+    const view = json<{ status: string }>(await client.send('GET', `/api/envelopes/${envelopeId}`));
+    assert.equal(view.status, 'sent');
+    const retry = await client.send('POST', `/api/envelopes/${envelopeId}/complete`);
+    assert.equal(errorCode(retry), 'SHOMEI_ENVELOPE_STATE', 'not every party has acted yet');
+  });
+});
