@@ -2,6 +2,7 @@
  * Adapters from the modules beside rssp (embedded CA, TSA, mail) to the narrow ports rssp uses.
  * Structural types keep rssp from depending on their internals.
  */
+import { embeddedRevocationSource, type RevocationSource } from '../ades/index.ts';
 import type { AuditActor } from '../audit/events.ts';
 import type { DigestAlgorithm } from '../crypto/index.ts';
 import { digestAlgorithmOf } from './algorithms.ts';
@@ -20,6 +21,25 @@ export interface EmbeddedCaLike {
   chain(): Promise<Buffer[]>;
   revoke(serialNumber: string, reason: RevocationReason, actor?: AuditActor): Promise<unknown>;
   statusOf(certificate: Uint8Array): Promise<'good' | 'revoked' | 'unknown'>;
+  /** For signDoc B-LT/B-LTA validation data (src/ca's CertificateAuthority has these). */
+  certificate?(name: 'root' | 'issuing'): Promise<Buffer>;
+  crl?(name: 'root' | 'issuing'): Promise<Buffer>;
+  respondOcsp?(requestDer: Uint8Array): Promise<Buffer>;
+}
+
+/** An issuer/status source that can also hand out validation data (OCSP, CRL, CA certificates). */
+export interface ValidationDataProvider {
+  readonly revocationSource: RevocationSource & { load?(): Promise<void> };
+}
+
+export function isValidationDataProvider(value: unknown): value is ValidationDataProvider {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'revocationSource' in value &&
+    typeof (value as { revocationSource?: { revocationFor?: unknown } }).revocationSource?.revocationFor ===
+      'function'
+  );
 }
 
 /**
@@ -30,9 +50,23 @@ export interface EmbeddedCaLike {
 export function embeddedCaIssuer(
   ca: EmbeddedCaLike,
   mode: 'direct' | 'ra',
-): CertificateIssuer & CertificateStatusSource {
+): CertificateIssuer & CertificateStatusSource & Partial<ValidationDataProvider> {
   const actor: AuditActor = { kind: 'process', id: 'rssp' };
+  // The composition root hands rssp only this adapter over the CA, so the revocation source for
+  // signDoc's long-term levels travels with it (OCSP and CRLs produced in-process by the CA).
+  const { certificate, crl, respondOcsp } = ca;
+  const revocation =
+    certificate !== undefined && crl !== undefined && respondOcsp !== undefined
+      ? {
+          revocationSource: embeddedRevocationSource({
+            certificate: (name) => certificate.call(ca, name),
+            crl: (name) => crl.call(ca, name),
+            respondOcsp: (request) => respondOcsp.call(ca, request),
+          }),
+        }
+      : {};
   return {
+    ...revocation,
     async requestCertificate(request) {
       if (mode === 'ra') return { status: 'pending', requestId: request.credentialId };
       const issued = await ca.issue({ csr: request.csr, profile: 'signer', actor });

@@ -1,11 +1,47 @@
 /**
- * signatures/signDoc with `documentDigests` (csc-api-v2 §4.16, §6.6): the SCA sends the document
- * digest (for PAdES the digest of the PDF byte ranges), the SAD must cover exactly that digest, and
- * the service returns a detached CMS (AdES-B-B; PAdES without, CAdES with signing-time) in
- * `SignatureObject`. The HSM signs the digest of the signed attributes built around it.
+ * signatures/signDoc (csc-api-v2 §4.16, §6). Two inputs:
+ *
+ * - `documentDigests`: the SCA sends the document digest (for PAdES the digest of the PDF byte
+ *   ranges); the SAD must cover exactly that digest; the answer is a detached CMS. CAdES: B-B to
+ *   B-LTA inside the CMS. PAdES: B-B and B-T (signature timestamp in the CMS); B-LT means B-T plus
+ *   `validationInfo` for the SCA's DSS (§6.5); B-LTA needs a document timestamp over the SCA's PDF
+ *   and is refused.
+ * - `documents`: the service signs the whole document. The SAD is bound to the digest of the
+ *   document bytes as sent (§6.6 "the RSSP SHALL verify the document's hash against them"), with
+ *   the signature's hash algorithm: an SCA can compute that before calling credentials/authorize,
+ *   unlike the digest of a PDF revision the service writes. PAdES returns the signed PDF
+ *   (B-B … B-LTA, the level's revisions appended by the ades module); CAdES returns the detached
+ *   signature (B-B … B-LTA).
+ *
+ * Everything that can be refused (input, algorithms, PDF structure) is checked before the SAD is
+ * spent; if anything fails after that, the reservation is released.
  */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  type TimestampAuthority as AdesTimestampAuthority,
+  addDocumentTimestamp,
+  addValidationData,
+  completeCadesSignature,
+  completePdfSignature,
+  encodeSignedData,
+  extendCadesSignature,
+  gatherValidationData,
+  levelAtLeast,
+  type PdfSigningState,
+  parseSignedData,
+  prepareCadesSignature,
+  preparePdfSignature,
+  type RevocationInformation,
+  type RevocationSource,
+  type SignatureLevel,
+  signatureCertificates,
+} from '../ades/index.ts';
 import type { AuditTrail } from '../audit/events.ts';
 import type { CryptoModule, KeyAlgorithm } from '../crypto/index.ts';
+import { nodeDigestName } from '../crypto/index.ts';
 import type { SignatureActivationModule } from './activation.ts';
 import { entitled, sadHashOf } from './activation.ts';
 import { resolveSignAlgorithm } from './algorithms.ts';
@@ -16,10 +52,25 @@ import type { Clock, CmsSignatureBuilder } from './ports.ts';
 import type { RsspPrincipal } from './principal.ts';
 import type { HashSigningService } from './signing.ts';
 
+export type SignDocFormat = 'P' | 'C';
+
 export interface DocumentDigestRequest {
   readonly hashes: readonly string[];
   readonly hashAlgorithmOid?: string;
-  readonly signatureFormat: 'P' | 'C';
+  readonly signatureFormat: SignDocFormat;
+  readonly level?: SignatureLevel;
+  readonly signAlgo: string;
+  readonly signAlgoParams?: string;
+}
+
+export interface DocumentRequest {
+  /** The decoded document. */
+  readonly document: Buffer;
+  readonly signatureFormat: SignDocFormat;
+  readonly level?: SignatureLevel;
+  /** PAdES: a certification signature (DocMDP 2) instead of an approval signature. */
+  readonly certification?: boolean;
+  readonly hashAlgorithmOid?: string;
   readonly signAlgo: string;
   readonly signAlgoParams?: string;
 }
@@ -27,9 +78,69 @@ export interface DocumentDigestRequest {
 export interface SignDocRequest {
   readonly credentialId: string;
   readonly sad?: string;
-  readonly documentDigests: readonly DocumentDigestRequest[];
+  readonly documentDigests?: readonly DocumentDigestRequest[];
+  readonly documents?: readonly DocumentRequest[];
+  readonly returnValidationInfo?: boolean;
   readonly userId?: string;
   readonly source?: string;
+}
+
+export interface ValidationInfo {
+  readonly ocsp: Buffer[];
+  readonly crl: Buffer[];
+  readonly certificates: Buffer[];
+}
+
+export interface SignDocResult {
+  /** Detached signatures: documentDigests entries, then CAdES documents, each in request order. */
+  readonly signatureObjects: Buffer[];
+  /** Signed PDFs of PAdES documents, in request order. */
+  readonly documentsWithSignature: Buffer[];
+  readonly validationInfo?: ValidationInfo;
+}
+
+/** What signDoc can do with the services it was given (for info and for refusals). */
+export interface SignDocCapabilities {
+  readonly levels: readonly SignatureLevel[];
+  readonly validationInfo: boolean;
+}
+
+type Resolved = ReturnType<typeof resolveSignAlgorithm>;
+
+interface Planned {
+  readonly kind: 'digest' | 'document';
+  readonly format: SignDocFormat;
+  readonly level: SignatureLevel;
+  readonly algorithm: Resolved;
+  /** The digest the SAD must cover. */
+  readonly authorised: Buffer;
+  readonly document?: Buffer;
+  readonly certification?: boolean;
+}
+
+/** Revocation answers remembered per request, so validationInfo returns exactly what was embedded. */
+function rememberingSource(inner: RevocationSource): RevocationSource {
+  const answers = new Map<string, Promise<RevocationInformation>>();
+  const id = (c: Uint8Array, i: Uint8Array) =>
+    createHash('sha256')
+      .update(c)
+      .update(Buffer.from([0]))
+      .update(i)
+      .digest('hex');
+  return {
+    get certificates() {
+      return inner.certificates;
+    },
+    revocationFor(certificate, issuer) {
+      const key = id(certificate, issuer);
+      let answer = answers.get(key);
+      if (answer === undefined) {
+        answer = inner.revocationFor(certificate, issuer);
+        answers.set(key, answer);
+      }
+      return answer;
+    },
+  };
 }
 
 export class DocumentSigningService {
@@ -41,13 +152,26 @@ export class DocumentSigningService {
     private readonly cms: CmsSignatureBuilder,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
+    private readonly tsa: AdesTimestampAuthority | undefined,
+    private readonly revocation: (RevocationSource & { load?(): Promise<void> }) | undefined,
+    private readonly maxDocumentBytes: number,
   ) {}
 
-  /** Returns one detached CMS per digest, in request order. */
-  async signDoc(principal: RsspPrincipal, request: SignDocRequest): Promise<Buffer[]> {
+  get capabilities(): SignDocCapabilities {
+    const levels: SignatureLevel[] = ['B-B'];
+    if (this.tsa !== undefined) levels.push('B-T');
+    if (this.tsa !== undefined && this.revocation !== undefined) levels.push('B-LT', 'B-LTA');
+    return { levels, validationInfo: this.revocation !== undefined };
+  }
+
+  get documentLimit(): number {
+    return this.maxDocumentBytes;
+  }
+
+  async signDoc(principal: RsspPrincipal, request: SignDocRequest): Promise<SignDocResult> {
     const userId = principal.userId ?? request.userId ?? null;
     const credential = await this.credentials.get(request.credentialId);
-    const refuse = async (error: CscError): Promise<never> => {
+    const refuse = async (error: CscError, extra: Record<string, unknown> = {}): Promise<never> => {
       await this.audit.append({
         type: 'signature.create',
         actor:
@@ -62,6 +186,7 @@ export class DocumentSigningService {
           reason: error.description,
           clientId: principal.clientId,
           certificateSerial: credential?.cert_serial ?? null,
+          ...extra,
         },
       });
       throw error;
@@ -69,100 +194,282 @@ export class DocumentSigningService {
     if (credential === undefined || !entitled(principal, credential, userId))
       return refuse(CSC.invalidParameter('credentialID'));
     const key = credential.key_algorithm as KeyAlgorithm;
-    // Every digest of every entry, resolved and decoded before anything is spent.
-    const entries: {
-      digest: Buffer;
-      algorithm: ReturnType<typeof resolveSignAlgorithm>;
-      format: 'P' | 'C';
-    }[] = [];
+    const capabilities = this.capabilities;
+    // Every entry resolved, decoded and hashed before anything is spent.
+    const planned: Planned[] = [];
     try {
-      for (const entry of request.documentDigests) {
+      if (request.returnValidationInfo === true && !capabilities.validationInfo)
+        throw CSC.invalidParameter('returnValidationInfo');
+      for (const entry of request.documentDigests ?? []) {
+        const level = entry.level ?? 'B-B';
+        if (!capabilities.levels.includes(level) || (entry.signatureFormat === 'P' && level === 'B-LTA'))
+          throw CSC.invalidParameter('conformance_level');
         const algorithm = resolveSignAlgorithm(
           key,
           entry.signAlgo,
           entry.hashAlgorithmOid,
           entry.signAlgoParams,
         );
+        if (entry.signatureFormat === 'C' && level === 'B-LTA' && algorithm.digest !== 'SHA-256') {
+          // The archive timestamp's hash index needs the content's SHA-256, which we do not have.
+          throw CSC.invalidParameter('conformance_level');
+        }
         for (const digest of decodeHashes(entry.hashes, algorithm.digest))
-          entries.push({ digest, algorithm, format: entry.signatureFormat });
+          planned.push({
+            kind: 'digest',
+            format: entry.signatureFormat,
+            level,
+            algorithm,
+            authorised: digest,
+          });
+      }
+      let total = 0;
+      for (const entry of request.documents ?? []) {
+        const level = entry.level ?? 'B-B';
+        if (!capabilities.levels.includes(level)) throw CSC.invalidParameter('conformance_level');
+        const algorithm = resolveSignAlgorithm(
+          key,
+          entry.signAlgo,
+          entry.hashAlgorithmOid,
+          entry.signAlgoParams,
+        );
+        total += entry.document.length;
+        if (total > this.maxDocumentBytes) throw documentsTooLarge(this.maxDocumentBytes);
+        const authorised = createHash(nodeDigestName(algorithm.digest)).update(entry.document).digest();
+        planned.push({
+          kind: 'document',
+          format: entry.signatureFormat,
+          level,
+          algorithm,
+          authorised,
+          document: entry.document,
+          ...(entry.certification === true ? { certification: true } : {}),
+        });
       }
     } catch (error) {
       if (error instanceof CscError) return refuse(error);
       throw error;
     }
-    const digestOids = new Set(entries.map((e) => e.algorithm.digestOid));
+    if (planned.length === 0) return refuse(invalidRequest('Empty documentDigests and documents objects'));
+    const digestOids = new Set(planned.map((e) => e.algorithm.digestOid));
     if (digestOids.size !== 1) return refuse(CSC.invalidParameter('hashAlgorithmOID'));
-    const all = entries.map((e) => e.digest);
-    if (new Set(all.map((d) => d.toString('hex'))).size !== all.length)
-      return refuse(CSC.invalidParameter('hashes'));
+    const all = planned.map((e) => e.authorised);
+    const hashesHex = all.map((d) => d.toString('hex'));
+    if (new Set(hashesHex).size !== all.length) return refuse(CSC.invalidParameter('hashes'));
     const problem = await this.hashSigning.signingProblem(credential);
-    if (problem !== undefined) return refuse(problem);
+    if (problem !== undefined) return refuse(problem, { hashes: hashesHex });
     let sadHash: string;
     if (request.sad !== undefined) sadHash = sadHashOf(request.sad);
     else if (principal.scope === 'credential') sadHash = principal.tokenHash;
-    else return refuse(CSC.missingString('SAD'));
-    let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
-    try {
-      consumed = await this.activation.consume(principal, credential, sadHash, all, [...digestOids][0]!);
-    } catch (error) {
-      // The specification's signDoc answer for a digest outside the authorisation.
-      if (error instanceof CscError && error.description === 'Hash is not authorized by the SAD') {
-        return refuse(
-          new CscError('invalid_hash', 'Document or documentDigest does not match authorized hash', 403),
-        );
-      }
-      if (error instanceof CscError) return refuse(error);
-      throw error;
-    }
+    else return refuse(CSC.missingString('SAD'), { hashes: hashesHex });
+
+    const signerCertificate = Buffer.from(credential.certificate!);
     const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
       Buffer.from(c, 'base64'),
     );
-    let signatures: Buffer[];
+    // Inside the try/finally below refusals are awaited, so that the rejection is handled before
+    // the temporary directory is removed.
+    const workDir = planned.some((p) => p.kind === 'document' && p.format === 'P')
+      ? await mkdtemp(path.join(tmpdir(), 'shomei-signdoc-'))
+      : undefined;
     try {
-      signatures = await Promise.all(
-        entries.map(async (entry) => {
-          const prepared = this.cms.prepare({
-            contentDigest: entry.digest,
+      // PDFs are prepared (parsed, revision with the /Contents hole written) before the SAD is spent:
+      // a document that is not a PDF is refused without costing the signer an authorisation.
+      const pdfStates = new Map<number, { state: PdfSigningState; digestToSign: Buffer }>();
+      try {
+        for (const [index, entry] of planned.entries()) {
+          if (entry.kind !== 'document' || entry.format !== 'P') continue;
+          const prepared = await preparePdfSignature({
+            input: entry.document!,
+            preparedPath: path.join(workDir!, `prepared-${index}.pdf`),
+            signerCertificate,
+            certificateChain: chain,
+            level: entry.level,
             digestAlgorithm: entry.algorithm.digest,
             signatureScheme: entry.algorithm.scheme,
-            signerCertificate: Buffer.from(credential.certificate!),
-            certificateChain: chain,
-            ...(entry.format === 'C' ? { signingTime: this.clock.now() } : {}),
+            signingTime: this.clock.now(),
+            ...(entry.certification === true ? { docMdp: 2 as const } : {}),
           });
-          const value = await this.crypto.signDigest(credential.key_id!, prepared.digestToSign, {
+          pdfStates.set(index, { state: prepared.state, digestToSign: prepared.digestToSign });
+        }
+      } catch (error) {
+        if (error instanceof CscError) return await refuse(error, { hashes: hashesHex });
+        return await refuse(CSC.invalidParameter('documents'), { hashes: hashesHex });
+      }
+
+      let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
+      try {
+        consumed = await this.activation.consume(principal, credential, sadHash, all, [...digestOids][0]!);
+      } catch (error) {
+        // The specification's signDoc answer for a digest or document outside the authorisation.
+        if (error instanceof CscError && error.description === 'Hash is not authorized by the SAD') {
+          return await refuse(
+            new CscError('invalid_hash', 'Document or documentDigest does not match authorized hash', 403),
+            { hashes: hashesHex },
+          );
+        }
+        if (error instanceof CscError) return await refuse(error, { hashes: hashesHex });
+        throw error;
+      }
+
+      const revocation = this.revocation === undefined ? undefined : rememberingSource(this.revocation);
+      if (this.revocation?.load !== undefined && planned.some((p) => levelAtLeast(p.level, 'B-LT')))
+        await this.revocation.load();
+      const signatureObjects: Buffer[] = [];
+      const documentsWithSignature: Buffer[] = [];
+      const producedCms: Buffer[] = [];
+      try {
+        // Detached results first (digests, then CAdES documents), PDFs after, each in request order.
+        const order = [
+          ...planned.filter((p) => p.kind === 'digest'),
+          ...planned.filter((p) => p.kind === 'document' && p.format === 'C'),
+          ...planned.filter((p) => p.kind === 'document' && p.format === 'P'),
+        ];
+        for (const entry of order) {
+          const options = {
             digestAlgorithm: entry.algorithm.digest,
             scheme: entry.algorithm.scheme,
-          });
-          return this.cms.complete(prepared.state, value);
-        }),
-      );
-    } catch (error) {
-      await this.activation.release(sadHash, all);
-      await refuse(new CscError('server_error', 'The signature could not be created', 500)).catch(
-        () => undefined,
-      );
-      throw error;
+          };
+          if (entry.kind === 'digest') {
+            const prepared = this.cms.prepare({
+              contentDigest: entry.authorised,
+              digestAlgorithm: entry.algorithm.digest,
+              signatureScheme: entry.algorithm.scheme,
+              signerCertificate,
+              certificateChain: chain,
+              ...(entry.format === 'C' ? { signingTime: this.clock.now() } : {}),
+            });
+            const value = await this.crypto.signDigest(credential.key_id!, prepared.digestToSign, options);
+            let cms = this.cms.complete(prepared.state, value);
+            // PAdES from digests stops at B-T inside the CMS; B-LT material goes to validationInfo.
+            const inside: SignatureLevel =
+              entry.format === 'P' && levelAtLeast(entry.level, 'B-T') ? 'B-T' : entry.level;
+            if (inside !== 'B-B') {
+              cms = encodeSignedData(
+                await extendCadesSignature(parseSignedData(cms), {
+                  level: inside,
+                  tsa: this.tsa!,
+                  ...(revocation === undefined ? {} : { revocationSource: revocation }),
+                }),
+              );
+            }
+            signatureObjects.push(cms);
+            producedCms.push(cms);
+          } else if (entry.format === 'C') {
+            const prepared = await prepareCadesSignature({
+              content: entry.document!,
+              signerCertificate,
+              certificateChain: chain,
+              digestAlgorithm: entry.algorithm.digest,
+              signatureScheme: entry.algorithm.scheme,
+              signingTime: this.clock.now(),
+              maxContentBytes: this.maxDocumentBytes,
+            });
+            const value = await this.crypto.signDigest(credential.key_id!, prepared.digestToSign, options);
+            const cms = await completeCadesSignature({
+              state: prepared.state,
+              signatureValue: value,
+              level: entry.level,
+              content: entry.document!,
+              ...(this.tsa === undefined ? {} : { tsa: this.tsa }),
+              ...(revocation === undefined ? {} : { revocationSource: revocation }),
+            });
+            signatureObjects.push(cms);
+            producedCms.push(cms);
+          } else {
+            const index = planned.indexOf(entry);
+            const { state, digestToSign } = pdfStates.get(index)!;
+            const value = await this.crypto.signDigest(credential.key_id!, digestToSign, options);
+            let current = path.join(workDir!, `signed-${index}.pdf`);
+            const { cms } = await completePdfSignature({
+              state,
+              signatureValue: value,
+              output: current,
+              ...(levelAtLeast(entry.level, 'B-T') ? { tsa: this.tsa! } : {}),
+            });
+            if (levelAtLeast(entry.level, 'B-LT')) {
+              const next = path.join(workDir!, `lt-${index}.pdf`);
+              await addValidationData({
+                input: current,
+                output: next,
+                revocationSource: revocation!,
+                scope: { fieldNames: [state.fieldName] },
+              });
+              current = next;
+            }
+            if (levelAtLeast(entry.level, 'B-LTA')) {
+              const next = path.join(workDir!, `lta-${index}.pdf`);
+              await addDocumentTimestamp({ input: current, output: next, tsa: this.tsa! });
+              current = next;
+            }
+            documentsWithSignature.push(await readFile(current));
+            producedCms.push(cms);
+          }
+        }
+      } catch (error) {
+        await this.activation.release(sadHash, all);
+        await refuse(new CscError('server_error', 'The signature could not be created', 500), {
+          hashes: hashesHex,
+        }).catch(() => undefined);
+        throw error;
+      }
+
+      let validationInfo: ValidationInfo | undefined;
+      if (request.returnValidationInfo === true && revocation !== undefined) {
+        validationInfo = await this.validationInfoOf(producedCms, revocation);
+      }
+      await this.audit.append({
+        type: 'signature.create',
+        actor: { kind: 'user', id: credential.user_id },
+        subject: { kind: 'credential', id: credential.credential_id },
+        outcome: 'success',
+        ...(request.source === undefined ? {} : { source: request.source }),
+        details: {
+          method: 'signDoc',
+          formats: planned.map((e) => e.format),
+          inputs: planned.map((e) => e.kind),
+          levels: planned.map((e) => e.level),
+          credentialId: credential.credential_id,
+          certificateSerial: credential.cert_serial,
+          hashes: hashesHex,
+          clientId: principal.clientId,
+          userId: credential.user_id,
+          serviceAuthentication: principal.authMethod,
+          authenticationMethod: consumed.authMethod,
+        },
+      });
+      return {
+        signatureObjects,
+        documentsWithSignature,
+        ...(validationInfo === undefined ? {} : { validationInfo }),
+      };
+    } finally {
+      if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
     }
-    await this.audit.append({
-      type: 'signature.create',
-      actor: { kind: 'user', id: credential.user_id },
-      subject: { kind: 'credential', id: credential.credential_id },
-      outcome: 'success',
-      ...(request.source === undefined ? {} : { source: request.source }),
-      details: {
-        method: 'signDoc',
-        formats: entries.map((e) => e.format),
-        credentialId: credential.credential_id,
-        certificateSerial: credential.cert_serial,
-        hashes: all.map((d) => d.toString('hex')),
-        clientId: principal.clientId,
-        userId: credential.user_id,
-        serviceAuthentication: principal.authMethod,
-        authenticationMethod: consumed.authMethod,
-      },
-    });
-    return signatures;
   }
+
+  /** Certificates and revocation data (the same answers that were embedded) for every signature made. */
+  private async validationInfoOf(
+    signatures: readonly Buffer[],
+    source: RevocationSource,
+  ): Promise<ValidationInfo> {
+    const info: ValidationInfo = { ocsp: [], crl: [], certificates: [] };
+    const add = (list: Buffer[], items: readonly Buffer[]) => {
+      for (const item of items) if (!list.some((x) => x.equals(item))) list.push(item);
+    };
+    for (const cms of signatures) {
+      const carried = signatureCertificates(cms);
+      const material = await gatherValidationData(carried.signers, carried.pool, source);
+      add(info.certificates, material.certificates);
+      add(info.crl, material.crls);
+      add(info.ocsp, material.ocspResponses);
+    }
+    return info;
+  }
+}
+
+export function documentsTooLarge(limit: number): CscError {
+  return invalidRequest(`Invalid parameter documents (larger than ${limit} bytes in one request)`);
 }
 
 export function unsupportedLevel(): CscError {

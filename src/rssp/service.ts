@@ -1,9 +1,12 @@
 /** Builds the remote signature service from its parts; the composition root (src/app) calls this once. */
 import type { Kysely } from 'kysely';
+import type { TimestampAuthority as AdesTimestampAuthority, RevocationSource } from '../ades/index.ts';
 import type { AuditTrail } from '../audit/events.ts';
 import type { CryptoModule } from '../crypto/index.ts';
+import { DIGEST_OID, type DigestAlgorithm } from '../crypto/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { SignatureActivationModule } from './activation.ts';
+import { isValidationDataProvider } from './adapters.ts';
 import { ClientSystemRegistry } from './clients.ts';
 import { CredentialService } from './credentials.ts';
 import { DocumentSigningService } from './documents.ts';
@@ -38,6 +41,11 @@ export interface RemoteSignatureServiceParts {
   readonly timestamps?: TimestampAuthority;
   /** CMS building from the ades module; without it signatures/signDoc is not offered. */
   readonly cms?: CmsSignatureBuilder;
+  /**
+   * OCSP/CRL/CA certificates for signDoc B-LT and B-LTA; by default the one carried by
+   * `certificateStatus` when that is embeddedCaIssuer over the embedded CA.
+   */
+  readonly revocation?: RevocationSource & { load?(): Promise<void> };
 }
 
 export interface RemoteSignatureService {
@@ -89,6 +97,23 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     parts.audit,
     clock,
   );
+  const revocation =
+    parts.revocation ??
+    (isValidationDataProvider(parts.certificateStatus)
+      ? parts.certificateStatus.revocationSource
+      : undefined);
+  // signDoc's timestamps come from the same TSA as signatures/timestamp.
+  const timestamps = parts.timestamps;
+  const tsa: AdesTimestampAuthority | undefined =
+    timestamps === undefined
+      ? undefined
+      : {
+          timestamp: (digest: Uint8Array, digestAlgorithm: DigestAlgorithm) =>
+            timestamps.timestamp({
+              hash: Buffer.from(digest),
+              hashAlgorithmOid: DIGEST_OID[digestAlgorithm],
+            }),
+        };
   const documents =
     parts.cms === undefined
       ? undefined
@@ -100,6 +125,9 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
           parts.cms,
           parts.audit,
           clock,
+          tsa,
+          revocation,
+          parts.settings.maxDocumentBytes ?? 32 * 1024 * 1024,
         );
   const tokens = new AccessTokenService(db, clock);
   const clients = new ClientSystemRegistry(db, parts.audit, clock);

@@ -15,6 +15,8 @@ export interface RsspSettings {
   /** Service name and base URL for info. */
   readonly serviceName: string;
   readonly publicUrl: string;
+  /** signatures/signDoc `documents`: most decoded bytes in one request (the body limit follows from it). */
+  readonly maxDocumentBytes?: number;
 }
 
 export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
@@ -29,4 +31,5 @@ export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
   emailCodeSeconds: 300,
   transactionSeconds: 1800,
   serviceName: 'shomei remote signature service',
+  maxDocumentBytes: 32 * 1024 * 1024,
 };

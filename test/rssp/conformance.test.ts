@@ -627,14 +627,14 @@ describe('signatures/signDoc with documentDigests', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ documentDigests: [] }, 'Empty documentDigests and documents objects'],
       [{ documentDigests: 'x' }, 'Invalid object parameter documentDigests'],
-      [{ documents: [{ document: 'AA==' }] }, 'Invalid array parameter documents'],
+      [{ documents: [{ document: 'AA==' }] }, 'Both documentDigests and documents parameters passed'],
       [{ documentDigests: [{ ...entry, signature_format: 'X' }] }, 'Invalid parameter signature_format'],
       [
         { documentDigests: [{ ...entry, signature_format: undefined }] },
         'Missing (or invalid type) string parameter signature_format',
       ],
       [
-        { documentDigests: [{ ...entry, conformance_level: 'Ades-B-LTA' }] },
+        { documentDigests: [{ ...entry, conformance_level: 'Ades-B-T' }] },
         'Invalid parameter conformance_level',
       ],
       [

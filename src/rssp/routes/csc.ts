@@ -1,9 +1,10 @@
 /** The CSC API v2 methods under /csc/v2/ (csc-api-v2 §4). Every method but info and auth/login needs a bearer. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { SignatureLevel } from '../../ades/index.ts';
 import { entitled } from '../activation.ts';
 import { digestAlgorithmOf } from '../algorithms.ts';
-import type { DocumentDigestRequest } from '../documents.ts';
+import { type DocumentDigestRequest, type DocumentRequest, documentsTooLarge } from '../documents.ts';
 import { CSC, CscError, invalidRequest } from '../errors.ts';
 import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
@@ -55,7 +56,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       oauth2: `${base}/`,
       asynchronousOperationMode: false,
       methods: cscMethods(rssp),
-      validationInfo: false,
+      validationInfo: rssp.documents?.capabilities.validationInfo ?? false,
       signAlgorithms: {
         algos: [
           '1.2.840.113549.1.1.11',
@@ -69,12 +70,14 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
           '1.2.840.10045.2.1',
         ],
       },
-      // signDoc: detached CAdES and PAdES CMS at AdES-B-B from documentDigests (csc-api-v2 §4.1, §6).
+      // signDoc: CAdES (detached) and PAdES from documentDigests or documents (csc-api-v2 §4.1, §6),
+      // at the levels the TSA and the revocation source at hand allow.
       signature_formats:
         rssp.documents === undefined
           ? { formats: [], envelope_properties: [] }
           : { formats: ['C', 'P'], envelope_properties: [['Detached'], ['Certification', 'Revision']] },
-      conformance_levels: rssp.documents === undefined ? [] : ['Ades-B-B'],
+      conformance_levels:
+        rssp.documents === undefined ? [] : rssp.documents.capabilities.levels.map((l) => LEVEL_NAMES[l]),
     };
   };
   app.get('/info', info);
@@ -341,7 +344,9 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
 
   if (rssp.documents !== undefined) {
     const documents = rssp.documents;
-    app.post('/signatures/signDoc', async (request) => {
+    // Base64 documents up to the configured size (the server-wide body limit is far smaller).
+    const bodyLimit = Math.ceil((documents.documentLimit * 4) / 3) + 1024 * 1024;
+    app.post('/signatures/signDoc', { bodyLimit }, async (request) => {
       const principal = await bearer(request);
       const body = bodyObject(request);
       const credentialId = field.string(body, 'credentialID', { required: true });
@@ -352,15 +357,43 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       const operationMode = field.optionalString(body, 'operationMode', 1);
       if (operationMode !== undefined && operationMode !== 'S') throw CSC.invalidParameter('operationMode');
       field.optionalString(body, 'clientData', 4096);
+      // [VCK] spells it returnValidationInformation; accept both (csc-api-v2 §4.16).
+      const returnValidationInfo =
+        field.optionalBoolean(body, 'returnValidationInfo') ??
+        field.optionalBoolean(body, 'returnValidationInformation') ??
+        false;
+      const hasDigests = body.documentDigests !== undefined && body.documentDigests !== null;
+      const hasDocuments = body.documents !== undefined && body.documents !== null;
+      if (hasDigests && hasDocuments)
+        throw invalidRequest('Both documentDigests and documents parameters passed');
+      if (!hasDigests && !hasDocuments) throw invalidRequest('Empty documentDigests and documents objects');
+      const digestEntries = hasDigests ? documentDigestsOf(body.documentDigests) : [];
+      const documentEntries = hasDocuments ? documentsOf(body.documents, documents.documentLimit) : [];
+      if (digestEntries.length + documentEntries.length === 0)
+        throw invalidRequest('Empty documentDigests and documents objects');
       const userId = optionalUser(principal, body);
-      const signatures = await documents.signDoc(principal, {
+      const result = await documents.signDoc(principal, {
         credentialId,
         ...(sad === undefined ? {} : { sad }),
-        documentDigests: documentDigestsOf(body),
+        ...(hasDigests ? { documentDigests: digestEntries } : {}),
+        ...(hasDocuments ? { documents: documentEntries } : {}),
+        returnValidationInfo,
         ...(userId === null ? {} : { userId }),
         source: request.ip,
       });
-      return { SignatureObject: signatures.map((s) => s.toString('base64')) };
+      const response: Record<string, unknown> = {};
+      if (result.documentsWithSignature.length > 0)
+        response.DocumentWithSignature = result.documentsWithSignature.map((d) => d.toString('base64'));
+      if (result.signatureObjects.length > 0)
+        response.SignatureObject = result.signatureObjects.map((s) => s.toString('base64'));
+      if (result.validationInfo !== undefined) {
+        response.validationInfo = {
+          ocsp: result.validationInfo.ocsp.map((b) => b.toString('base64')),
+          crl: result.validationInfo.crl.map((b) => b.toString('base64')),
+          certificates: result.validationInfo.certificates.map((b) => b.toString('base64')),
+        };
+      }
+      return response;
     });
   }
 
@@ -386,35 +419,59 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
   }
 }
 
-/** documentDigests of signDoc; `documents` (whole documents) are not taken yet. */
-function documentDigestsOf(body: Record<string, unknown>): DocumentDigestRequest[] {
-  if (body.documents !== undefined && body.documents !== null)
-    throw invalidRequest('Invalid array parameter documents');
-  const raw = body.documentDigests;
-  if (raw === undefined || raw === null) throw invalidRequest('Empty documentDigests and documents objects');
+const LEVELS: Record<string, SignatureLevel> = {
+  'ades-b-b': 'B-B',
+  'ades-b-t': 'B-T',
+  'ades-b-lt': 'B-LT',
+  'ades-b-lta': 'B-LTA',
+};
+
+/** The names info advertises (the specification's table spelling); parsed case-insensitively. */
+export const LEVEL_NAMES: Record<SignatureLevel, string> = {
+  'B-B': 'Ades-B-B',
+  'B-T': 'Ades-B-T',
+  'B-LT': 'Ades-B-LT',
+  'B-LTA': 'Ades-B-LTA',
+};
+
+/** signature_format, conformance_level, signed_envelope_property and signed_props of one entry. */
+function entryOptions(entry: Record<string, unknown>): {
+  format: 'P' | 'C';
+  level: SignatureLevel;
+  certification: boolean;
+} {
+  const format = entry.signature_format;
+  if (typeof format !== 'string') throw CSC.missingString('signature_format');
+  if (format !== 'P' && format !== 'C') throw CSC.invalidParameter('signature_format');
+  const raw = entry.conformance_level;
+  let level: SignatureLevel = 'B-B';
+  if (raw !== undefined && raw !== null) {
+    const found = typeof raw === 'string' ? LEVELS[raw.toLowerCase()] : undefined;
+    if (found === undefined) throw CSC.invalidParameter('conformance_level');
+    level = found;
+  }
+  const envelope = entry.signed_envelope_property;
+  // CAdES: only detached signatures are produced (absent means Detached here).
+  const envelopes = format === 'P' ? ['Certification', 'Revision'] : ['Detached'];
+  if (
+    envelope !== undefined &&
+    envelope !== null &&
+    (typeof envelope !== 'string' || !envelopes.includes(envelope))
+  ) {
+    throw CSC.invalidParameter('signed_envelope_property');
+  }
+  if (Array.isArray(entry.signed_props) && entry.signed_props.length > 0) {
+    throw invalidRequest('Invalid parameter signed_props (list of invalid attributes)');
+  }
+  return { format, level, certification: envelope === 'Certification' };
+}
+
+/** documentDigests of signDoc. */
+function documentDigestsOf(raw: unknown): DocumentDigestRequest[] {
   const list = z.array(z.record(z.string(), z.unknown())).max(100).safeParse(raw);
   if (!list.success) throw invalidRequest('Invalid object parameter documentDigests');
-  if (list.data.length === 0) throw invalidRequest('Empty documentDigests and documents objects');
   return list.data.map((entry) => {
-    const format = entry.signature_format;
-    if (typeof format !== 'string') throw CSC.missingString('signature_format');
-    if (format !== 'P' && format !== 'C') throw CSC.invalidParameter('signature_format');
-    const level = entry.conformance_level;
-    if (level !== undefined && level !== null && (typeof level !== 'string' || !/^ades-b-b$/i.test(level))) {
-      throw CSC.invalidParameter('conformance_level');
-    }
-    const envelope = entry.signed_envelope_property;
-    const envelopes = format === 'P' ? ['Certification', 'Revision'] : ['Detached'];
-    if (
-      envelope !== undefined &&
-      envelope !== null &&
-      (typeof envelope !== 'string' || !envelopes.includes(envelope))
-    ) {
-      throw CSC.invalidParameter('signed_envelope_property');
-    }
-    if (Array.isArray(entry.signed_props) && entry.signed_props.length > 0) {
-      throw invalidRequest('Invalid parameter signed_props (list of invalid attributes)');
-    }
+    const { format, level } = entryOptions(entry);
     const hashes = field.stringArray(entry, 'hashes', true)!;
     const hashAlgorithmOid = field.optionalString(entry, 'hashAlgorithmOID', 64);
     const signAlgo = field.string(entry, 'signAlgo', { required: true, max: 64 });
@@ -422,6 +479,37 @@ function documentDigestsOf(body: Record<string, unknown>): DocumentDigestRequest
     return {
       hashes,
       signatureFormat: format,
+      level,
+      signAlgo,
+      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+      ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+    };
+  });
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** documents of signDoc: strict Base64, decoded size limited per request. */
+function documentsOf(raw: unknown, maxBytes: number): DocumentRequest[] {
+  const list = z.array(z.record(z.string(), z.unknown())).max(100).safeParse(raw);
+  if (!list.success) throw invalidRequest('Invalid array parameter documents');
+  let total = 0;
+  return list.data.map((entry) => {
+    const { format, level, certification } = entryOptions(entry);
+    const text = entry.document;
+    if (typeof text !== 'string' || text.length === 0 || !BASE64.test(text))
+      throw invalidRequest('Invalid Base64 documents string parameter');
+    total += (text.length / 4) * 3;
+    if (total > maxBytes + 2) throw documentsTooLarge(maxBytes);
+    const document = Buffer.from(text, 'base64');
+    const hashAlgorithmOid = field.optionalString(entry, 'hashAlgorithmOID', 64);
+    const signAlgo = field.string(entry, 'signAlgo', { required: true, max: 64 });
+    const signAlgoParams = field.optionalString(entry, 'signAlgoParams', 1024);
+    return {
+      document,
+      signatureFormat: format,
+      level,
+      ...(certification ? { certification } : {}),
       signAlgo,
       ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
       ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
