@@ -52,6 +52,19 @@ async function cachedRevocation(
   return pending;
 }
 
+/** Allowance for clocks and second-precision times between a timestamp and the answer that follows it. */
+const FRESHNESS_SLACK_MS = 5 * 60_000;
+
+/**
+ * A "good" answer speaks for the best signature time when it was issued after it, or when that time
+ * lies within the answer's validity (thisUpdate … nextUpdate), as a CRL issued before signing does.
+ */
+function fresh(answer: RevocationAnswer, at: Date): boolean {
+  if (answer.issuedAt === undefined) return true;
+  if (answer.issuedAt.getTime() >= at.getTime() - FRESHNESS_SLACK_MS) return true;
+  return answer.nextUpdate !== undefined && at.getTime() <= answer.nextUpdate.getTime();
+}
+
 export async function validateChain(
   leaf: ParsedCertificate,
   context: ValidationContext,
@@ -164,6 +177,19 @@ export async function validateChain(
           : `The OCSP responder answered "unknown" for certificate ${label(certificate)}.`,
         subject,
       );
+      if (times.role === 'tsa') warnings.push(text);
+      else failures.push({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', reason: text });
+      continue;
+    }
+    if (answer.status === 'good' && !fresh(answer, times.bestTime)) {
+      const issued = dateLabel(answer.issuedAt!);
+      const text = reason(
+        'REVOCATION_DATA_NOT_FRESH',
+        `証明書 ${label(certificate)} の失効情報は ${issued.ja} に発行されたもので、署名時刻 ${at.ja} の時点の状態を示していません。`,
+        `The revocation information for certificate ${label(certificate)} was issued on ${issued.en} and does not cover the signature time ${at.en}.`,
+        { ...subject, date: issued.iso },
+      );
+      revocationComplete = false;
       if (times.role === 'tsa') warnings.push(text);
       else failures.push({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', reason: text });
       continue;

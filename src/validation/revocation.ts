@@ -23,6 +23,8 @@ export interface RevocationAnswer {
   readonly revocationTime?: Date;
   /** thisUpdate of the answer used. */
   readonly issuedAt?: Date;
+  /** nextUpdate of the answer used, when it has one. */
+  readonly nextUpdate?: Date;
   readonly source: 'ocsp' | 'crl' | 'none';
   readonly online: boolean;
   /** Why online fetching failed, when it did. */
@@ -33,6 +35,7 @@ interface Candidate {
   readonly status: 'good' | 'revoked' | 'unknown';
   readonly revocationTime?: Date;
   readonly issuedAt: Date;
+  readonly nextUpdate?: Date | undefined;
   readonly source: 'ocsp' | 'crl';
   readonly online: boolean;
 }
@@ -87,6 +90,7 @@ function ocspAnswer(
       status: 'revoked',
       revocationTime: status.revoked.revocationTime,
       issuedAt: single.thisUpdate,
+      nextUpdate: single.nextUpdate,
       source: 'ocsp',
       online,
     };
@@ -94,6 +98,7 @@ function ocspAnswer(
   return {
     status: status.good !== undefined ? 'good' : 'unknown',
     issuedAt: single.thisUpdate,
+    nextUpdate: single.nextUpdate,
     source: 'ocsp',
     online,
   };
@@ -131,6 +136,7 @@ function crlAnswer(
   const serial = factsOf(certificate).serialNumber;
   const entry = (tbs.revokedCertificates ?? []).find((r) => serialHex(r.userCertificate) === serial);
   const issuedAt = tbs.thisUpdate.getTime();
+  const nextUpdate = tbs.nextUpdate?.getTime();
   if (entry !== undefined) {
     return {
       status: 'revoked',
@@ -140,7 +146,7 @@ function crlAnswer(
       online,
     };
   }
-  return { status: 'good', issuedAt, source: 'crl', online };
+  return { status: 'good', issuedAt, nextUpdate, source: 'crl', online };
 }
 
 /** An OCSP request (RFC 6960) for `certificate`, with SHA-1 CertID as responders expect. */
@@ -228,6 +234,7 @@ export async function revocationStatus(
     status: chosen.status,
     ...(chosen.revocationTime ? { revocationTime: chosen.revocationTime } : {}),
     issuedAt: chosen.issuedAt,
+    ...(chosen.nextUpdate ? { nextUpdate: chosen.nextUpdate } : {}),
     source: chosen.source,
     online: chosen.online,
     fetchProblems,
