@@ -68,7 +68,15 @@ export async function openE2e(): Promise<E2e> {
         viewport: { width: 1280, height: 900 },
         acceptDownloads: true,
       });
-      await context.addInitScript((l) => localStorage.setItem('shomei.lang', l), lang);
+      // The first visit's language; a switch made in the UI then persists across navigations.
+      await context.addInitScript((l) => {
+        const storage = (
+          globalThis as unknown as {
+            localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+          }
+        ).localStorage;
+        if (storage.getItem('shomei.lang') === null) storage.setItem('shomei.lang', l);
+      }, lang);
       const page = await context.newPage();
       return { context, page };
     },

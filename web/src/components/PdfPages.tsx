@@ -123,8 +123,11 @@ export function PdfPages({
   boxes = [],
   onDropSeal,
   onLoaded,
+  footer,
 }: {
   bytes: ArrayBuffer;
+  /** Shown after the last page, inside the scrolling viewer (e.g. an end-of-document marker). */
+  footer?: React.ReactNode;
   boxes?: readonly SealBox[];
   onDropSeal?: (key: string, page: number, x: number, y: number) => void;
   onLoaded?: (pages: number) => void;
@@ -159,6 +162,7 @@ export function PdfPages({
         // biome-ignore lint/suspicious/noArrayIndexKey: pages are positional
         <PdfPage key={i} pdf={pdf} index={i} boxes={boxes} {...(onDropSeal ? { onDropSeal } : {})} />
       ))}
+      {footer}
     </div>
   );
 }

@@ -147,7 +147,7 @@ export const en: Record<MessageKey, string> = {
   'party.title': 'Job title',
   'party.name': 'Name',
   'party.email': 'E-mail address',
-  'party.credential': 'Signing certificate',
+  'party.credential': 'Signing credential ID',
   'party.noCredential': 'No active signing certificate',
   'party.signerTypeNote': 'A signer-type party signs with the certificate of your own account.',
   'party.sealLabel': 'Seal {n}',

@@ -144,7 +144,7 @@ export const ja = {
   'party.title': '役職',
   'party.name': '氏名',
   'party.email': 'メールアドレス',
-  'party.credential': '使用する電子証明書',
+  'party.credential': '電子証明書 ID (クレデンシャル ID)',
   'party.noCredential': '有効な電子証明書がありません',
   'party.signerTypeNote': '当事者型はご自身のアカウントの電子証明書で署名します。',
   'party.sealLabel': '押印欄 {n}',

@@ -77,6 +77,8 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
   const [problem, setProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
+  // The credential list answers clients with an RSSP bearer token; with a browser session it refuses,
+  // and the form asks for the credential ID instead (docs/ui.md, gaps).
   useEffect(() => {
     getJson<{ credentials: CredentialInfo[] }>('/api/credentials')
       .then((r) => setCredentials(r.credentials.filter((c) => c.status === 'active')))
@@ -289,18 +291,27 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
               ) : (
                 <div className="field">
                   <label htmlFor={`${p.key}-credential`}>{t('party.credential')}</label>
-                  <select
-                    id={`${p.key}-credential`}
-                    value={p.credentialId}
-                    onChange={(e) => update(p.key, { credentialId: e.target.value })}
-                  >
-                    {credentials.length === 0 ? <option value="">{t('party.noCredential')}</option> : null}
-                    {credentials.map((c) => (
-                      <option key={c.credentialID} value={c.credentialID}>
-                        {c.certificate?.subjectDN ?? c.description ?? c.credentialID}
-                      </option>
-                    ))}
-                  </select>
+                  {credentials.length === 0 ? (
+                    <input
+                      id={`${p.key}-credential`}
+                      required
+                      autoComplete="off"
+                      value={p.credentialId}
+                      onChange={(e) => update(p.key, { credentialId: e.target.value })}
+                    />
+                  ) : (
+                    <select
+                      id={`${p.key}-credential`}
+                      value={p.credentialId}
+                      onChange={(e) => update(p.key, { credentialId: e.target.value })}
+                    >
+                      {credentials.map((c) => (
+                        <option key={c.credentialID} value={c.credentialID}>
+                          {c.certificate?.subjectDN ?? c.description ?? c.credentialID}
+                        </option>
+                      ))}
+                    </select>
+                  )}
                   <small>{t('party.signerTypeNote')}</small>
                 </div>
               )}

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { getBytes, getJson, sendJson, setPartyToken } from '../api.ts';
+import { getBytes, getJson, saveBytes, sendJson, setPartyToken } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/PdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
@@ -49,7 +49,8 @@ export function SignPage({ token }: { token: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [outcome, setOutcome] = useState<SignOutcome | undefined>();
-  const [marker, seenEnd] = useSeenEnd(bytes !== undefined);
+  const [pages, setPages] = useState(0);
+  const [marker, seenEnd] = useSeenEnd(pages > 0);
 
   async function open(event: FormEvent) {
     event.preventDefault();
@@ -108,6 +109,24 @@ export function SignPage({ token }: { token: string }) {
     }
   }
 
+  /** The current version: once everyone has signed, the completed PDF. */
+  async function download() {
+    if (envelope === undefined) return;
+    setError(undefined);
+    try {
+      const view = await getJson<Envelope>(`/api/envelopes/${envelope.id}`);
+      const document = view.documents[0];
+      if (document === undefined) return;
+      saveBytes(
+        await getBytes(`/api/envelopes/${view.id}/documents/${document.id}`),
+        document.name,
+        'application/pdf',
+      );
+    } catch (e) {
+      setError(e);
+    }
+  }
+
   if (opened === undefined || envelope === undefined) {
     return (
       <div className="narrow">
@@ -140,15 +159,31 @@ export function SignPage({ token }: { token: string }) {
         {me ? ` — ${t('party.you', { name: me.name })}` : null}
       </p>
       {outcome !== undefined ? <SignResult outcome={outcome} /> : null}
+      {outcome !== undefined || confirmation === undefined ? (
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => void download()}>
+            {t('download.pdf')}
+          </button>
+        </div>
+      ) : null}
       <section className="card" aria-labelledby="doc-heading">
         <h2 id="doc-heading">{t('party.readTitle')}</h2>
         {confirmation !== undefined && outcome === undefined ? (
           <p className="lead small">{t('party.readLead')}</p>
         ) : null}
-        {bytes === undefined ? <p role="status">{t('common.loading')}</p> : <PdfPages bytes={bytes} />}
-        <div ref={marker} className="end-marker" data-testid="document-end">
-          {t('party.endOfDocument')}
-        </div>
+        {bytes === undefined ? (
+          <p role="status">{t('common.loading')}</p>
+        ) : (
+          <PdfPages
+            bytes={bytes}
+            onLoaded={setPages}
+            footer={
+              <div ref={marker} className="end-marker" data-testid="document-end">
+                {t('party.endOfDocument')}
+              </div>
+            }
+          />
+        )}
       </section>
       {confirmation !== undefined && outcome === undefined ? (
         <form className="card form" onSubmit={sign} aria-labelledby="intent-heading">
