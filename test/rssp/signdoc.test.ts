@@ -192,6 +192,32 @@ describe('signDoc with documents', () => {
     }
   });
 
+  test('PAdES Certification (DocMDP 2) at B-LT: pdfsig valid, qpdf --check', async () => {
+    const s = await signer();
+    const r = await post('/csc/v2/signatures/signDoc', s.token, {
+      credentialID: s.credentialId,
+      SAD: await sad(s, [sha256(pdf)]),
+      documents: [
+        {
+          document: pdf.toString('base64'),
+          signature_format: 'P',
+          conformance_level: 'Ades-B-LT',
+          signed_envelope_property: 'Certification',
+          signAlgo: OID.ecdsaSha256,
+        },
+      ],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const output = path.join(dir, 'certified-lt.pdf');
+    writeFileSync(output, Buffer.from(r.body.DocumentWithSignature[0], 'base64'));
+    const report = pdfsig(output, nssDb);
+    assert.equal(report.signatures.length, 1, report.raw);
+    assert.ok(report.signatures[0]!.valid, report.raw);
+    assert.equal(qpdfCheck(output).status, 0);
+    assert.match(readFileSync(output, 'latin1'), /\/DocMDP/);
+    assert.equal((await extractDss(output)).ocspResponses.length >= 1, true, 'a DSS with OCSP');
+  });
+
   test('CAdES B-T detached: openssl cms -verify, and openssl ts -verify of its signature timestamp', async () => {
     const s = await signer();
     const content = Buffer.from('契約書 本文 / contract body\n'.repeat(50));
