@@ -111,7 +111,7 @@ describe('two companies sign one contract through the web UI', () => {
     await target.scrollIntoViewIfNeeded();
     const box = await target.boundingBox();
     assert.ok(box);
-    const dataTransfer = await pageA.evaluateHandle(() => new DataTransfer());
+    const dataTransfer = await pageA.evaluateHandle('new DataTransfer()');
     await b1.locator('[data-seal-chip]').dispatchEvent('dragstart', { dataTransfer });
     const at = { dataTransfer, clientX: box.x + 520, clientY: box.y + 300 };
     await target.dispatchEvent('dragover', at);
@@ -180,9 +180,8 @@ describe('two companies sign one contract through the web UI', () => {
       /電子契約サービス事業者がその署名鍵を用いて私の指図に基づき電子署名を行うことに同意します。$/,
     );
     await pageB.getByTestId('document-end').scrollIntoViewIfNeeded();
-    await pageB.waitForFunction(
-      () => !(document.querySelector('[data-testid="witness-confirm"]') as HTMLInputElement).disabled,
-    );
+    // Strings run in the page (the test's TypeScript has no DOM types).
+    await pageB.waitForFunction('!document.querySelector(\'[data-testid="witness-confirm"]\').disabled');
     await confirm.check();
     await noCritical(pageB, 'counterparty signing');
     await screenshot(pageB, 'sign-review-ja');

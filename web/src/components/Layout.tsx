@@ -59,7 +59,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="header">
         <Link to="/" className="brand">
           <span className="brand-seal" aria-hidden="true">
-            署
+            {t('app.seal')}
           </span>
           <span>
             <strong>{t('app.name')}</strong>

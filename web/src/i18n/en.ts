@@ -3,6 +3,7 @@ import type { MessageKey } from './ja.ts';
 /** English. Typed against the Japanese keys, so a missing translation fails the type check. */
 export const en: Record<MessageKey, string> = {
   'app.name': 'shomei',
+  'app.seal': '署',
   'app.tagline': 'E-contract and remote signature service',
   'nav.verify': 'Verify signatures',
   'nav.dashboard': 'Contracts',

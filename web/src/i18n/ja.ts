@@ -1,6 +1,7 @@
 /** 日本語 (the default language). Every key here must exist in en.ts: the type there enforces it. */
 export const ja = {
   'app.name': 'shomei 署名',
+  'app.seal': '署',
   'app.tagline': '電子契約・リモート署名サービス',
   'nav.verify': '署名を検証',
   'nav.dashboard': '契約一覧',

@@ -389,7 +389,7 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
         </p>
       ) : null}
       {error !== undefined ? <ErrorNotice error={error} hint="hint.checkForm" /> : null}
-      <div className="actions sticky-actions">
+      <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('new.sending') : t('new.send')}
         </button>
