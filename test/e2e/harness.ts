@@ -30,8 +30,8 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-export async function openE2e(): Promise<E2e> {
-  const shomei = await openTestShomei({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0' });
+export async function openE2e(env: Record<string, string> = {}): Promise<E2e> {
+  const shomei = await openTestShomei({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0', ...env });
   const contracts = shomei.contracts;
   const app = await buildServer(shomei);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -124,7 +124,7 @@ export const en: Record<MessageKey, string> = {
   'download.report': 'Validation report',
   'download.evidence': 'Evidence package',
   'download.certificateNote':
-    'The certificate of completion is attached inside the signed PDF (open it from your PDF viewer’s attachments).',
+    "The certificate of completion is attached inside the signed PDF (open it from your PDF viewer's attachments).",
   'order.parallel': 'Any order',
   'order.sequential': 'In order',
   'mode.witness-type': 'Witness-type (e-mail authentication)',
@@ -164,8 +164,7 @@ export const en: Record<MessageKey, string> = {
     'You opened the link we e-mailed. Enter the access code the sender gave you by another channel (such as phone).',
   'party.accessCode': 'Access code',
   'party.open': 'Open the contract',
-  'party.from': 'From: {counterparty}',
-  'party.you': 'for {name}',
+  'party.you': 'Addressed to {name}',
   'party.readTitle': 'The contract',
   'party.readLead':
     'Please read to the last page. Your seal appears where the sender placed it when you sign.',

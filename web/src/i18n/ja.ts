@@ -161,8 +161,7 @@ export const ja = {
     'メールでお知らせしたリンクから開いています。送信者から別の方法 (電話など) で伝えられたアクセスコードを入力してください。',
   'party.accessCode': 'アクセスコード',
   'party.open': '契約書を開く',
-  'party.from': '送信元: {counterparty}',
-  'party.you': '{name} 様',
+  'party.you': '宛先: {name} 様',
   'party.readTitle': '契約書の内容',
   'party.readLead':
     '最後のページまでお読みください。押印欄は送信者が指定した位置に、署名と同時に表示されます。',

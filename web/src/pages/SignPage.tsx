@@ -155,8 +155,7 @@ export function SignPage({ token }: { token: string }) {
     <div className="sign">
       <h1>{envelope.title}</h1>
       <p className="lead">
-        {t('party.from', { counterparty: envelope.counterparty })}
-        {me ? ` — ${t('party.you', { name: me.name })}` : null}
+        {me ? t('party.you', { name: me.company ? `${me.company} ${me.name}` : me.name }) : null}
       </p>
       {outcome !== undefined ? <SignResult outcome={outcome} /> : null}
       {outcome !== undefined || confirmation === undefined ? (
