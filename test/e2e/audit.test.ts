@@ -1,7 +1,8 @@
 /**
  * The audit log screen: a system auditor (bootstrapped role, current training, an allowed maintenance
- * terminal address) sees the hash-chained events and exports them; a user without the role sees no
- * link, and the API refuses them (403) even from the allowed terminal.
+ * terminal address) sees the hash-chained events and exports them; the security officer's operator
+ * console lists role grants and alerts; a user without the role sees no link, and the API refuses them
+ * (403) even from the allowed terminal.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -89,6 +90,27 @@ describe('audit log screen', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     assert.ok(lines.length > 1, 'the export holds the events');
     for (const line of lines) JSON.parse(line);
+
+    // The security officer's operator console: role grants and alerts are theirs to see; the RA queue
+    // is the RA operator's, and the section says so instead of failing the screen.
+    const { page: ops } = await e2e.newPage('ja');
+    await logIn(ops, officer.user.email, officer.totpSecret);
+    await ops.goto('/admin');
+    const roles = ops.locator('section', { has: ops.getByRole('heading', { name: '特権の役割' }) });
+    await roles.locator('tbody tr').first().waitFor();
+    assert.match((await roles.textContent()) ?? '', /system_auditor/);
+    const queue = ops.locator('section', { has: ops.getByRole('heading', { name: '審査待ちの利用申請' }) });
+    await queue.getByRole('alert').waitFor();
+    assert.match(
+      (await queue.getByRole('alert').textContent()) ?? '',
+      /対処: この一覧は対応する管理者の役割/,
+    );
+    await ops
+      .locator('section', { has: ops.getByRole('heading', { name: 'アラート' }) })
+      .locator('.empty, table')
+      .waitFor();
+    assert.deepEqual(await criticalViolations(ops), []);
+    await screenshot(ops, 'operator-ja');
 
     const { page: other } = await e2e.newPage('ja');
     await logIn(other, clerk.user.email, clerk.totpSecret);

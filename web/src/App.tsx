@@ -6,6 +6,7 @@ import { DashboardPage } from './pages/DashboardPage.tsx';
 import { EnvelopePage } from './pages/EnvelopePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NewEnvelopePage, type SentNotice } from './pages/NewEnvelopePage.tsx';
+import { OperatorPage } from './pages/OperatorPage.tsx';
 import { SignPage } from './pages/SignPage.tsx';
 import { VerifyPage } from './pages/VerifyPage.tsx';
 import { Link, usePath } from './router.tsx';
@@ -60,6 +61,12 @@ export function App() {
       </NeedsLogin>
     );
   } else if (signing?.[1] !== undefined) screen = <SignPage token={signing[1]} />;
+  else if (path === '/admin')
+    screen = (
+      <NeedsLogin>
+        <OperatorPage />
+      </NeedsLogin>
+    );
   else if (path === '/admin/audit')
     screen = (
       <NeedsLogin>
