@@ -38,7 +38,7 @@ import {
 } from '../identity/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
-import { checkTokenEnvironment, createOpsServices, type OpsServices } from '../ops/index.ts';
+import { checkTokenEnvironment, createOpsServices, type OpsServices, opsMetrics } from '../ops/index.ts';
 import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
@@ -373,6 +373,13 @@ export async function openShomei(
         archiveRenewalWindowDays: config.contracts.archiveRenewalWindowDays,
       },
     });
+    const ops = createOpsServices(config.environment, database);
+    // Every HSM signature (user credentials, e-seal, CA, TSA, checkpoints) stops when the clock is out
+    // of bounds, and is counted for /metrics.
+    opened.observeSigning({
+      beforeSign: () => ops.clock.assertSynchronised(),
+      afterSign: (_keyId, outcome) => opsMetrics().signatures.inc({ source: 'hsm', outcome }),
+    });
     return {
       config,
       database,
@@ -389,7 +396,7 @@ export async function openShomei(
       tsa,
       identity,
       mailer,
-      ops: createOpsServices(config.environment, database),
+      ops,
       contracts,
       async close() {
         await mailer.close();

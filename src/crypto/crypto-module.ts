@@ -79,9 +79,21 @@ const PSS_PARAMS: Record<DigestAlgorithm, { hashAlg: number; mgf: number; saltLe
 const GCM_IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
 
+/**
+ * Checks the installation makes before and after every signature: the clock bound (a signature, a
+ * certificate or a timestamp carries the time) and the signature counters. Injected by the composition
+ * root so that this module depends on nothing above it.
+ */
+export interface SigningObserver {
+  /** Throws to refuse the signature (e.g. SHOMEI_CLOCK_UNSYNCHRONISED). */
+  beforeSign(keyId: string): void;
+  afterSign(keyId: string, outcome: 'success' | 'failure'): void;
+}
+
 export class CryptoModule {
   private readonly signingKeys = new Map<string, CachedKey>();
   private closed = false;
+  private observer: SigningObserver | undefined;
 
   private constructor(
     private readonly pkcs11: Pkcs11,
@@ -108,6 +120,10 @@ export class CryptoModule {
       releaseLibrary(options.modulePath);
       throw error;
     }
+  }
+
+  observeSigning(observer: SigningObserver): void {
+    this.observer = observer;
   }
 
   get sessionCount(): number {
@@ -169,14 +185,17 @@ export class CryptoModule {
     } else {
       mechanism = { mechanism: p.CKM_ECDSA };
     }
+    this.observer?.beforeSign(keyId);
     const raw = await this.pool.use(async (session) => {
       try {
         this.pkcs11.C_SignInit(session, mechanism, key.privateHandle);
         return await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024));
       } catch (error) {
+        this.observer?.afterSign(keyId, 'failure');
         throw toCryptoError(error, 'C_Sign');
       }
     });
+    this.observer?.afterSign(keyId, 'success');
     return scheme === 'ECDSA' ? ecdsaRawToDer(raw) : raw;
   }
 

@@ -17,6 +17,7 @@ export {
   type KeyInfo,
   type KeyKind,
   type SignDigestOptions,
+  type SigningObserver,
 } from './crypto-module.ts';
 export { type DigestSigner, digestSignerFor } from './digest-signer.ts';
 export { acquireLibrary, releaseLibrary } from './library.ts';

@@ -384,3 +384,27 @@ describe('destroying keys', () => {
     await expectCode(shomei.crypto.destroyKey(key.id), 'SHOMEI_KEY_NOT_FOUND');
   });
 });
+
+describe('the signing observer', () => {
+  test('a refusing guard stops every signature before the HSM is used; outcomes are reported', async () => {
+    const key = await shomei.crypto.generateSigningKey('EC-P256', 't-observer');
+    const outcomes: string[] = [];
+    let refuse = true;
+    shomei.crypto.observeSigning({
+      beforeSign: () => {
+        if (refuse) throw new Error('clock out of bounds');
+      },
+      afterSign: (_keyId, outcome) => outcomes.push(outcome),
+    });
+    const digest = createHash('sha256').update('x').digest();
+    await assert.rejects(
+      shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' }),
+      /clock out of bounds/,
+    );
+    assert.deepEqual(outcomes, []);
+    refuse = false;
+    await shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' });
+    assert.deepEqual(outcomes, ['success']);
+    shomei.crypto.observeSigning({ beforeSign: () => {}, afterSign: () => {} });
+  });
+});
