@@ -180,8 +180,7 @@ describe('two companies sign one contract through the web UI', () => {
       /電子契約サービス事業者がその署名鍵を用いて私の指図に基づき電子署名を行うことに同意します。$/,
     );
     await pageB.getByTestId('document-end').scrollIntoViewIfNeeded();
-    // Strings run in the page (the test's TypeScript has no DOM types).
-    await pageB.waitForFunction('!document.querySelector(\'[data-testid="witness-confirm"]\').disabled');
+    // check() waits until the box is enabled, i.e. until the end of the document has been on screen.
     await confirm.check();
     await noCritical(pageB, 'counterparty signing');
     await screenshot(pageB, 'sign-review-ja');
