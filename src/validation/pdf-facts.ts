@@ -1,0 +1,145 @@
+/** Per-signature facts of a PDF signature: its byte range, coverage, format and what changed after it. */
+import { createHash } from 'node:crypto';
+import type { PdfSignatureInfo } from '../pdf/index.ts';
+import type { HashName } from './cms.ts';
+import { levelRank } from './modifications.ts';
+import { reason } from './reasons.ts';
+import type { Verdict } from './signature.ts';
+import type {
+  ModificationAnalysis,
+  ModificationLevel,
+  Reason,
+  RevisionChange,
+  SignatureValidationResult,
+} from './types.ts';
+
+export function rangeDigest(bytes: Uint8Array, info: PdfSignatureInfo): (hash: HashName) => Buffer {
+  const [a, b, c, d] = info.byteRange as [number, number, number, number];
+  const cache = new Map<HashName, Buffer>();
+  return (hash) => {
+    let value = cache.get(hash);
+    if (value === undefined) {
+      value = createHash(hash)
+        .update(bytes.subarray(a, a + b))
+        .update(bytes.subarray(c, c + d))
+        .digest();
+      cache.set(hash, value);
+    }
+    return value;
+  };
+}
+
+export const rangeUsable = (info: PdfSignatureInfo, size: number): boolean => {
+  const r = info.byteRange;
+  return (
+    r !== undefined &&
+    r.length === 4 &&
+    r.every((n) => Number.isSafeInteger(n) && n >= 0) &&
+    r[0]! + r[1]! <= r[2]! &&
+    r[2]! + r[3]! <= size
+  );
+};
+
+export function formatOf(info: PdfSignatureInfo): SignatureValidationResult['format'] {
+  if (info.subFilter === 'ETSI.RFC3161') return 'RFC3161';
+  if (info.subFilter === 'ETSI.CAdES.detached') return 'PAdES';
+  return 'PKCS7';
+}
+
+export function coverageVerdict(info: PdfSignatureInfo): Verdict | undefined {
+  if (info.coversRevision) return undefined;
+  return {
+    indication: 'TOTAL_FAILED',
+    subIndication: 'FORMAT_FAILURE',
+    reason: reason(
+      'BYTE_RANGE_INVALID',
+      `署名欄「${info.fieldName}」の /ByteRange が、ファイルの先頭から署名値（/Contents）以外のすべてを覆っていません。署名されていない部分が隠れている可能性があります。`,
+      `The /ByteRange of field "${info.fieldName}" does not cover everything from the start of the file except the signature value (/Contents); unsigned bytes may be hidden.`,
+      info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
+    ),
+  };
+}
+
+export function analyse(
+  revision: number | undefined,
+  changes: readonly RevisionChange[][],
+  docTimestampRevisions: ReadonlySet<number>,
+  allowed: ModificationLevel,
+): ModificationAnalysis | undefined {
+  if (revision === undefined) return undefined;
+  const later: number[] = [];
+  const found: RevisionChange[] = [];
+  let level: ModificationLevel = 'NONE';
+  for (let k = revision + 1; k < changes.length; k += 1) {
+    later.push(k);
+    for (const change of changes[k]!) {
+      // A document timestamp adds its own field and widget: that is an LTA update (ISO 32000-2 §12.8.2.2.2).
+      const effective: ModificationLevel =
+        docTimestampRevisions.has(k) && change.level === 'FORM_FILLING' ? 'LTA_UPDATES' : change.level;
+      if (levelRank(effective) > levelRank(level)) level = effective;
+      found.push({ ...change, level: effective, allowed: levelRank(effective) <= levelRank(allowed) });
+    }
+  }
+  return { laterRevisions: later, level, allowedLevel: allowed, changes: found };
+}
+
+export function modificationVerdict(analysis: ModificationAnalysis | undefined): Verdict | undefined {
+  const bad =
+    analysis?.changes.find((c) => !c.allowed && c.level === 'OTHER') ??
+    analysis?.changes.find((c) => !c.allowed);
+  if (bad === undefined) return undefined;
+  const content = bad.level === 'OTHER';
+  return {
+    indication: content ? 'TOTAL_FAILED' : 'INDETERMINATE',
+    subIndication: content ? 'HASH_FAILURE' : 'SIG_CONSTRAINTS_FAILURE',
+    reason: reason(
+      content ? 'MODIFIED_AFTER_SIGNING' : 'MODIFICATION_NOT_PERMITTED',
+      `署名後の改訂 ${bad.revision}（増分更新）で${bad.description.ja}。${content ? '表示される文書は署名された内容と異なります。' : 'この変更は文書の変更許可（DocMDP）で認められていません。'}`,
+      `Revision ${bad.revision} (an incremental update after signing): ${bad.description.en}. ${content ? 'The document as displayed is not the signed content.' : 'This change is not permitted by the document modification permissions (DocMDP).'}`,
+      { revision: bad.revision },
+    ),
+  };
+}
+
+export function orphanWarning(info: PdfSignatureInfo): Reason {
+  return reason(
+    'FIELD_NOT_IN_FORM',
+    `署名欄「${info.fieldName}」はページの注釈にはありますが、フォーム（AcroForm /Fields）に登録されていません。表示ソフトによってはこの署名が表示されません。`,
+    `Signature field "${info.fieldName}" is in a page's annotations but not in the form (AcroForm /Fields); some viewers will not show this signature.`,
+    info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
+  );
+}
+
+export function coverage(info: PdfSignatureInfo) {
+  return {
+    ...(info.revisionIndex === undefined ? {} : { revision: info.revisionIndex }),
+    ...(info.byteRange ? { byteRange: info.byteRange } : {}),
+    coversRevision: info.coversRevision,
+    coversWholeFile: info.coversWholeFile,
+  };
+}
+
+export function formatFailure(info: PdfSignatureInfo, what: string): Verdict {
+  return {
+    indication: 'TOTAL_FAILED',
+    subIndication: 'FORMAT_FAILURE',
+    reason: reason(
+      'SIGNATURE_UNREADABLE',
+      `署名欄「${info.fieldName}」の署名を読み取れません（${what}）。`,
+      `The signature in field "${info.fieldName}" cannot be read (${what}).`,
+      info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
+    ),
+  };
+}
+
+/** PDF date (D:YYYYMMDDHHmmSSOHH'mm) to a Date; undefined when unreadable. */
+export function pdfDate(text: string): Date | undefined {
+  const m = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Z+-])?(\d{2})?'?(\d{2})?/.exec(text);
+  if (!m) return undefined;
+  const [y, mo = '01', da = '01', h = '00', mi = '00', s = '00', sign = 'Z', oh = '00', om = '00'] =
+    m.slice(1);
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(da), Number(h), Number(mi), Number(s));
+  const offset = (Number(oh) * 60 + Number(om)) * 60_000 * (sign === '-' ? -1 : sign === '+' ? 1 : 0);
+  const date = new Date(utc - offset);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
