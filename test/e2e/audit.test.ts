@@ -15,7 +15,7 @@ import {
   type E2e,
   openE2e,
   PASSWORD,
-  screenshot,
+  screenshotBoth,
   type TestShomei,
   totp,
 } from './harness.ts';
@@ -82,7 +82,7 @@ describe('audit log screen', () => {
     const types = await page.locator('table tbody tr code').allTextContents();
     assert.ok(types.length > 0 && types.every((t) => t.startsWith('auth.')), types.join(','));
     assert.deepEqual(await criticalViolations(page), []);
-    await screenshot(page, 'audit-ja');
+    await screenshotBoth(page, 'audit');
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: '書き出し (JSONL)' }).click();
     const file = path.join(e2e.dir, 'audit.jsonl');
@@ -110,7 +110,7 @@ describe('audit log screen', () => {
       .locator('.empty, table')
       .waitFor();
     assert.deepEqual(await criticalViolations(ops), []);
-    await screenshot(ops, 'operator-ja');
+    await screenshotBoth(ops, 'operator');
 
     const { page: other } = await e2e.newPage('ja');
     await logIn(other, clerk.user.email, clerk.totpSecret);

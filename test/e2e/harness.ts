@@ -162,3 +162,13 @@ export async function criticalViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** The screen in Japanese, then switched to English in place (typed values stay), then back. */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  await screenshot(page, `${name}-ja`);
+  await page.getByRole('button', { name: '表示言語' }).click();
+  await page.getByRole('button', { name: 'Language' }).waitFor();
+  await screenshot(page, `${name}-en`);
+  await page.getByRole('button', { name: 'Language' }).click();
+  await page.getByRole('button', { name: '表示言語' }).waitFor();
+}

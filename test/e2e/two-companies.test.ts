@@ -21,6 +21,7 @@ import {
   openE2e,
   PASSWORD,
   screenshot,
+  screenshotBoth,
   signerCredential,
   totp,
 } from './harness.ts';
@@ -77,7 +78,7 @@ describe('two companies sign one contract through the web UI', () => {
     await pageA.getByLabel('メールアドレス').fill(a.user.email);
     await pageA.getByLabel('パスワード').fill(PASSWORD);
     await noCritical(pageA, 'login');
-    await screenshot(pageA, 'login-ja');
+    await screenshotBoth(pageA, 'login');
     await pageA.getByRole('button', { name: '次へ' }).click();
     await pageA.getByLabel('確認コード (6 桁)').fill(await totp(a.totpSecret, 1));
     await pageA.getByRole('button', { name: 'ログイン' }).click();
@@ -132,7 +133,7 @@ describe('two companies sign one contract through the web UI', () => {
     await a2.getByLabel('縦位置 (pt)').fill('60');
     await pageA.locator('.seal-box').nth(1).waitFor();
     await noCritical(pageA, 'new envelope');
-    await screenshot(pageA, 'new-envelope-ja');
+    await screenshotBoth(pageA, 'new-envelope');
 
     await pageA.getByRole('button', { name: '送信する' }).click();
     await pageA.waitForURL(
@@ -142,7 +143,7 @@ describe('two companies sign one contract through the web UI', () => {
     assert.ok(code.length >= 8, 'the access code is shown to the sender once');
     await pageA.getByRole('heading', { name: '経過' }).waitFor();
     await noCritical(pageA, 'envelope detail');
-    await screenshot(pageA, 'envelope-sent-ja');
+    await screenshotBoth(pageA, 'envelope-sent');
     const envelopeUrl = pageA.url();
 
     // ---- B opens the mailed link (development outbox) ----
@@ -162,7 +163,7 @@ describe('two companies sign one contract through the web UI', () => {
     const refused = pageB.getByRole('alert');
     await refused.waitFor();
     assert.match((await refused.textContent()) ?? '', /対処: 送信者から別途伝えられたアクセスコード/);
-    await screenshot(pageB, 'sign-access-code-error-ja');
+    await screenshotBoth(pageB, 'sign-access-code-error');
     await pageB.getByLabel('アクセスコード').fill(code);
     await pageB.getByRole('button', { name: '契約書を開く' }).click();
     await pageB.locator('canvas[data-rendered="true"]').first().waitFor();
@@ -183,7 +184,7 @@ describe('two companies sign one contract through the web UI', () => {
     // check() waits until the box is enabled, i.e. until the end of the document has been on screen.
     await confirm.check();
     await noCritical(pageB, 'counterparty signing');
-    await screenshot(pageB, 'sign-review-ja');
+    await screenshotBoth(pageB, 'sign-review');
     await pageB.getByRole('button', { name: '同意して署名する' }).click();
     const resultB = pageB.getByTestId('sign-result');
     await resultB.waitFor();
@@ -210,7 +211,7 @@ describe('two companies sign one contract through the web UI', () => {
     await pageA.getByRole('checkbox', { name: /電子署名することに同意します/ }).check();
     await pageA.getByLabel('電子証明書の PIN').fill('246810');
     await pageA.getByLabel('ワンタイムコード (認証アプリ)').fill(await totp(credential.totp));
-    await screenshot(pageA, 'envelope-sign-ja');
+    await screenshotBoth(pageA, 'envelope-sign');
     await pageA.getByRole('button', { name: '署名する', exact: true }).click();
     const resultA = pageA.getByTestId('sign-result');
     await resultA.waitFor();

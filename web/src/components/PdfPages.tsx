@@ -2,20 +2,11 @@ import { GlobalWorkerOptions, getDocument, type PDFDocumentProxy } from 'pdfjs-d
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n/index.tsx';
+import type { SealBox } from './seal.ts';
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 
-/** A seal field drawn over a page: rect is [x1, y1, x2, y2] in PDF points (origin bottom-left). */
-export interface SealBox {
-  readonly key: string;
-  readonly label: string;
-  readonly page: number;
-  readonly rect: readonly [number, number, number, number];
-}
-
 const SCALE = 1.2;
-export const SEAL_WIDTH = 160;
-export const SEAL_HEIGHT = 64;
 
 interface PageSize {
   readonly width: number;

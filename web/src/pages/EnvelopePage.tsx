@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getBytes, getJson, postFormText, saveBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
-import { PdfPages } from '../components/PdfPages.tsx';
+import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDateTime } from '../format.ts';

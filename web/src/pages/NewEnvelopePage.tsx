@@ -1,7 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, postBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
-import { PdfPages, SEAL_HEIGHT, SEAL_WIDTH, type SealBox } from '../components/PdfPages.tsx';
+import { PdfPages } from '../components/LazyPdfPages.tsx';
+import { SEAL_HEIGHT, SEAL_WIDTH, type SealBox } from '../components/seal.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';

@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { getBytes, getJson, saveBytes, sendJson, setPartyToken } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
-import { PdfPages } from '../components/PdfPages.tsx';
+import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { outcomeOf } from '../sign-helpers.ts';
