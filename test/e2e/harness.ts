@@ -2,7 +2,7 @@
  * One real shomei server (openTestShomei + buildServer on 127.0.0.1:0, the production assembly with the
  * development outbox) and one headless Chromium per test file.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import type { ContractService } from '../../src/contracts/index.ts';
 import type { User } from '../../src/identity/index.ts';
 import { buildServer } from '../../src/server/index.ts';
+import { WEB_DIST } from '../../src/web/index.ts';
 import { openTestShomei } from '../helpers/home.ts';
 
 export const PASSWORD = 'correct horse battery staple 署名';
@@ -31,6 +32,11 @@ export interface E2e {
 }
 
 export async function openE2e(env: Record<string, string> = {}): Promise<E2e> {
+  if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
+    throw new Error(
+      'web/dist is missing: run scripts/setup.sh or npx vite build --config web/vite.config.ts',
+    );
+  }
   const shomei = await openTestShomei({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0', ...env });
   const contracts = shomei.contracts;
   const app = await buildServer(shomei);

@@ -90,7 +90,7 @@ function SignerPanel({
       <h2 id="sign-heading">{t('sign.yourTurn')}</h2>
       <p className="lead small">{t('sign.signerTypeLead')}</p>
       {bytes === undefined ? null : <PdfPages bytes={bytes} />}
-      <form className="form" onSubmit={sign}>
+      <form className="form wide" onSubmit={sign}>
         <label className="check">
           <input type="checkbox" checked={intent} onChange={(e) => setIntent(e.target.checked)} />
           <span>{t('sign.signerIntent', { title: envelope.title })}</span>

@@ -185,7 +185,7 @@ export function SignPage({ token }: { token: string }) {
         )}
       </section>
       {confirmation !== undefined && outcome === undefined ? (
-        <form className="card form" onSubmit={sign} aria-labelledby="intent-heading">
+        <form className="card form wide" onSubmit={sign} aria-labelledby="intent-heading">
           <h2 id="intent-heading">{t('party.intentTitle')}</h2>
           <p className="small">{t('party.witnessExplain')}</p>
           <label className="check">
