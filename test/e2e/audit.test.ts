@@ -2,7 +2,7 @@
  * The audit log screen: a system auditor (bootstrapped role, current training, an allowed maintenance
  * terminal address) sees the hash-chained events and exports them; the security officer's operator
  * console lists role grants and alerts; a user without the role sees no link, and the API refuses them
- * (403) even from the allowed terminal.
+ * (403) even from the allowed terminal. A first login enrols TOTP in the UI.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ async function logIn(page: Page, email: string, secret: string): Promise<void> {
   await page.waitForURL('**/envelopes');
 }
 
-describe('audit log screen', () => {
+describe('auditor, operator and first-login screens', () => {
   it('is shown to the system auditor, with search and export; others get no link and a 403', async () => {
     const officer = await person(e2e.shomei, 'so@shomei.example', '警備');
     const auditor = await person(e2e.shomei, 'auditor@shomei.example', '監査');
@@ -125,5 +125,31 @@ describe('audit log screen', () => {
     await other.goto('/admin/audit');
     await other.getByRole('alert').waitFor();
     assert.match((await other.getByRole('alert').textContent()) ?? '', /システム監査者/);
+  });
+
+  it('enrols TOTP on a first login: key shown, code accepted, recovery codes shown once', async () => {
+    const fresh = await createUser(e2e.shomei, {
+      email: 'new@shomei.example',
+      tenantSlug: 'operator',
+      company: 'shomei 運用',
+      familyName: '新人',
+      givenName: '花子',
+      enrolTotp: false,
+    });
+    const { page } = await e2e.newPage('ja');
+    await page.goto('/login');
+    await page.getByLabel('メールアドレス').fill(fresh.user.email);
+    await page.getByLabel('パスワード').fill(PASSWORD);
+    await page.getByRole('button', { name: '次へ' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+    assert.match(secret, /^[A-Z2-7]{16,}$/, 'a base32 key to type into an authenticator app');
+    await page.getByLabel('確認コード (6 桁)').fill(await totp(secret));
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.getByRole('heading', { name: 'リカバリーコードを保管してください' }).waitFor();
+    assert.ok((await page.locator('.codes li').count()) >= 8, 'recovery codes are listed');
+    await page.getByRole('button', { name: '保管しました。続ける' }).click();
+    await page.waitForURL('**/envelopes');
+    await page.getByTestId('who').waitFor();
+    assert.equal((await page.getByTestId('who').textContent())?.trim(), '新人 花子');
   });
 });

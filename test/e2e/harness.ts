@@ -98,7 +98,15 @@ export async function openE2e(env: Record<string, string> = {}): Promise<E2e> {
 /** An active account (tenant created when missing) with TOTP already enrolled; returns its TOTP seed. */
 export async function createUser(
   shomei: TestShomei,
-  params: { email: string; tenantSlug: string; company: string; familyName: string; givenName: string },
+  params: {
+    email: string;
+    tenantSlug: string;
+    company: string;
+    familyName: string;
+    givenName: string;
+    /** false: leave TOTP enrolment to the first login. */
+    enrolTotp?: boolean;
+  },
 ): Promise<{ user: User; totpSecret: string }> {
   const identity = shomei.identity;
   const tenant =
@@ -113,6 +121,7 @@ export async function createUser(
   });
   const { token } = await identity.applications.issueActivationToken(created.id);
   const user = await identity.activate(token, PASSWORD, {});
+  if (params.enrolTotp === false) return { user, totpSecret: '' };
   const enrolment = await identity.totp.begin(user.id, user.email);
   if (!(await identity.totp.confirm(user.id, await generate({ secret: enrolment.secret })))) {
     throw new Error('TOTP enrolment failed');
