@@ -81,6 +81,7 @@ export const en: Record<MessageKey, string> = {
   'login.continue': 'I have kept them — continue',
   'dashboard.title': 'Contracts',
   'dashboard.new': 'Send a new contract',
+  'dashboard.more': 'Show more',
   'dashboard.empty': 'No contracts match. Change the conditions and search again.',
   'search.title': 'Search (Electronic Books Act requirements)',
   'search.lead':

@@ -79,6 +79,7 @@ export const ja = {
   'login.continue': '保管しました。続ける',
   'dashboard.title': '契約一覧',
   'dashboard.new': '新しい契約を送信',
+  'dashboard.more': 'さらに表示',
   'dashboard.empty': '該当する契約はありません。条件を変えて検索してください。',
   'search.title': '検索 (電子帳簿保存法の検索要件)',
   'search.lead': '取引年月日の範囲、取引金額の範囲、取引先で検索できます。複数の条件を組み合わせられます。',

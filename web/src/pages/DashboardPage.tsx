@@ -32,18 +32,23 @@ export function DashboardPage() {
   const { lang, era, t } = useI18n();
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [items, setItems] = useState<readonly EnvelopeSummary[] | undefined>();
+  const [next, setNext] = useState<{ filters: Filters; cursor: string } | undefined>();
   const [error, setError] = useState<unknown>();
 
-  const load = useCallback(async (applied: Filters) => {
+  const load = useCallback(async (applied: Filters, cursor?: string) => {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(applied)) {
       if (value.trim() !== '') query.set(key, value.trim());
     }
     if (applied.counterparty.trim() !== '') query.set('counterpartyMatch', 'contains');
+    if (cursor !== undefined) query.set('cursor', cursor);
     setError(undefined);
     try {
-      const page = await getJson<{ items: EnvelopeSummary[] }>(`/api/envelopes?${query}`);
-      setItems(page.items);
+      const page = await getJson<{ items: EnvelopeSummary[]; nextCursor: string | null }>(
+        `/api/envelopes?${query}`,
+      );
+      setItems((before) => (cursor === undefined ? page.items : [...(before ?? []), ...page.items]));
+      setNext(page.nextCursor === null ? undefined : { filters: applied, cursor: page.nextCursor });
     } catch (e) {
       setError(e);
     }
@@ -171,6 +176,13 @@ export function DashboardPage() {
           </table>
         </div>
       )}
+      {next !== undefined ? (
+        <div className="actions">
+          <button type="button" onClick={() => void load(next.filters, next.cursor)}>
+            {t('dashboard.more')}
+          </button>
+        </div>
+      ) : null}
     </div>
   );
 }
