@@ -25,17 +25,40 @@ export const LEVEL_ORDER: readonly ModificationLevel[] = [
 ];
 export const levelRank = (level: ModificationLevel): number => LEVEL_ORDER.indexOf(level);
 
-/** What a DocMDP permission allows (P=1 still allows DSS and document timestamps, ISO 32000-2 §12.8.2.2.2). */
+/**
+ * What a DocMDP permission allows (P=1 still allows DSS and document timestamps, ISO 32000-2
+ * §12.8.2.2.2). A document without a certification signature has no MDP restriction; like Acrobat's
+ * default for approval signatures (and EU DSS, which reports such changes without failing), it may
+ * gain annotations and attachments — e-contract services attach their certificate of completion
+ * after the last signature — but never page content. Permitted changes still appear as a warning
+ * naming the revision.
+ */
 export function allowedLevel(docMdp: 1 | 2 | 3 | undefined): ModificationLevel {
   if (docMdp === 1) return 'LTA_UPDATES';
-  if (docMdp === 3) return 'ANNOTATIONS';
-  return 'FORM_FILLING';
+  if (docMdp === 2) return 'FORM_FILLING';
+  return 'ANNOTATIONS';
 }
 
 const MAX_CHANGES_PER_REVISION = 200;
 const CATALOG_LTA_KEYS = new Set(['DSS', 'Extensions']);
 const CATALOG_FORM_KEYS = new Set(['DSS', 'Extensions', 'AcroForm', 'Version']);
 const ACROFORM_KEYS = new Set(['Fields', 'SigFlags', 'DR', 'DA', 'NeedAppearances']);
+/** Catalog keys an attachment may touch: the name tree (/Names /EmbeddedFiles) and associated files (/AF). */
+const CATALOG_ATTACHMENT_KEYS = new Set([...CATALOG_FORM_KEYS, 'Names', 'AF']);
+const ATTACHMENTS_ADDED = {
+  level: 'ANNOTATIONS' as const,
+  ja: '添付ファイルが追加されました（/EmbeddedFiles, /AF）',
+  en: 'attachments were added (/EmbeddedFiles, /AF)',
+};
+
+/** The catalog's /Names changed only in its /EmbeddedFiles entry (or /Names was added with only that). */
+function onlyAttachmentsChanged(prev: PdfReader, cur: PdfReader, before: PdfDict, after: PdfDict): boolean {
+  const namesBefore = prev.dict(before.get('Names'));
+  const namesAfter = cur.dict(after.get('Names'));
+  if (namesAfter === undefined) return namesBefore === undefined;
+  if (namesBefore === undefined) return [...namesAfter.entries.keys()].every((k) => k === 'EmbeddedFiles');
+  return subset(changedKeys(namesBefore, namesAfter), new Set(['EmbeddedFiles']));
+}
 const FIELD_FILL_KEYS = new Set(['V', 'AS', 'AP', 'MK', 'F']);
 
 const same = (a: PdfObject | undefined, b: PdfObject | undefined): boolean => {
@@ -165,6 +188,8 @@ function classify(
         ja: 'フォーム（AcroForm）が更新されました',
         en: 'the form (AcroForm) was updated',
       };
+    if (subset(keys, CATALOG_ATTACHMENT_KEYS) && onlyAttachmentsChanged(prev, cur, b, a))
+      return ATTACHMENTS_ADDED;
     return {
       level: 'OTHER',
       ja: `文書カタログが変更されました（${keys.join(', ')}）`,
@@ -181,6 +206,9 @@ function classify(
       ja: '文書セキュリティストア（DSS）が更新されました',
       en: 'the document security store (DSS) was updated',
     };
+  }
+  if (objectNumber === refNumber(prev.catalog.get('Names')) && subset(keys, new Set(['EmbeddedFiles']))) {
+    return ATTACHMENTS_ADDED;
   }
   if (objectNumber === refNumber(prev.catalog.get('AcroForm'))) {
     return subset(keys, ACROFORM_KEYS)
