@@ -1,6 +1,6 @@
 /**
  * The embedded default's demo: two companies and one user each, so that someone who has just run
- * `npm start` can send a contract from one to the other. Development only; the generated passwords
+ * `npm start` can send a contract from one to the other. Development on SQLite only; the generated passwords
  * are printed once and kept in a 0600 file under the data directory (never logged). Each user enrols
  * a second factor (TOTP or passkey) at first login, as AAL2 requires.
  */
@@ -47,7 +47,11 @@ export async function ensureDemoAccounts(
   shomei: Shomei,
 ): Promise<{ accounts: DemoAccount[]; file: string; created: boolean }> {
   const file = path.join(dataPaths(shomei.config.home).secrets, 'demo-accounts.json');
-  if (shomei.config.environment !== 'development') return { accounts: [], file, created: false };
+  // Only the embedded default (development on SQLite, one instance) gets demo accounts; a cluster on
+  // PostgreSQL is set up by its operators.
+  if (shomei.config.environment !== 'development' || shomei.database.dialect !== 'sqlite') {
+    return { accounts: [], file, created: false };
+  }
   if (existsSync(file)) {
     return { accounts: JSON.parse(readFileSync(file, 'utf8')) as DemoAccount[], file, created: false };
   }
