@@ -29,7 +29,7 @@ import {
   trustingNssDb,
 } from '../ades/validators.ts';
 import { openTestShomei, type TestHome } from '../helpers/home.ts';
-import { run } from '../helpers/run.ts';
+import { run, SHOMEI_BIN } from '../helpers/run.ts';
 import { OID, PIN } from './fixture.ts';
 
 let shomei: Shomei & TestHome;
@@ -153,6 +153,12 @@ describe('signDoc with documents', () => {
     assert.doesNotMatch(report.raw, /isn't Trusted|Revoked|Expired/);
     const check = qpdfCheck(output);
     assert.equal(check.status, 0, check.output);
+    // Our own published verifier, as a user runs it: every signature and timestamp passes at B-LTA.
+    const verify = run(process.execPath, [SHOMEI_BIN, 'verify', output, '--trust', rootPem, '--json']);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    const verdict = JSON.parse(verify.stdout) as { indication: string; signatures: Array<{ level: string }> };
+    assert.equal(verdict.indication, 'TOTAL_PASSED');
+    assert.equal(verdict.signatures[0]!.level, 'B-LTA');
     const files = await signedRangeFiles(output, 0, dir);
     const verified = opensslCmsVerify(files.cms, files.content, rootPem);
     assert.equal(verified.status, 0, verified.output);
