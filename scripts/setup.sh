@@ -27,7 +27,9 @@ fi
 # npm packages: install when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "shomei setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install (not npm ci): npm 11 rejects this lock in ci for optional packages of platforms it
+  # does not record (biome's android builds), while install honours the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 # Native addons built from source on this machine (no prebuilt binaries are downloaded).
 for addon in pkcs11js better-sqlite3; do
