@@ -29,7 +29,7 @@ function pem(spki: Buffer): string {
 }
 
 function listObjects(): string {
-  const pins = JSON.parse(run('cat', [shomei.config.pkcs11.pinFile]).stdout) as { userPin: string };
+  const pins = JSON.parse(readFileSync(shomei.config.pkcs11.pinFile, 'utf8')) as { userPin: string };
   const result = run(
     'pkcs11-tool',
     [

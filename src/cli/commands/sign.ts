@@ -77,7 +77,7 @@ function parseRect(text: string | undefined): [number, number, number, number] {
 }
 
 function checkText(option: string, value: string | undefined): void {
-  if (value !== undefined && (value.length > 256 || /[\u0000-\u001f]/.test(value))) {
+  if (value !== undefined && (value.length > 256 || /\p{Cc}/u.test(value))) {
     throw optionInvalid(option, 'at most 256 characters, no control characters');
   }
 }
