@@ -76,7 +76,22 @@ export function algorithmOfPublicKey(spki: Buffer): KeyAlgorithm | undefined {
   return undefined;
 }
 
+/**
+ * DER DigestInfo prefixes (RFC 8017 §9.2, note 1): the encoding up to the digest is fixed per
+ * algorithm, so signing prepends constant bytes instead of re-encoding the structure per signature.
+ */
+const DIGEST_INFO_PREFIX: Record<DigestAlgorithm, Buffer> = {
+  'SHA-256': Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+  'SHA-384': Buffer.from('3041300d060960864801650304020205000430', 'hex'),
+  'SHA-512': Buffer.from('3051300d060960864801650304020305000440', 'hex'),
+};
+
 export function digestInfo(algorithm: DigestAlgorithm, digest: Buffer): Buffer {
+  return Buffer.concat([DIGEST_INFO_PREFIX[algorithm], digest]);
+}
+
+/** The same DigestInfo through the ASN.1 library, to check the constant prefixes against. */
+export function encodeDigestInfo(algorithm: DigestAlgorithm, digest: Buffer): Buffer {
   const info = new DigestInfo({
     digestAlgorithm: new AlgorithmIdentifier({ algorithm: DIGEST_OID[algorithm], parameters: null }),
     digest: new OctetString(new Uint8Array(digest)),
@@ -84,8 +99,31 @@ export function digestInfo(algorithm: DigestAlgorithm, digest: Buffer): Buffer {
   return Buffer.from(AsnConvert.serialize(info));
 }
 
-/** PKCS#11 returns ECDSA signatures as r||s; CMS and X.509 want DER Ecdsa-Sig-Value. */
+/**
+ * PKCS#11 returns ECDSA signatures as r||s; CMS and X.509 want DER Ecdsa-Sig-Value, a SEQUENCE of two
+ * INTEGERs. Encoded here directly (P-256/P-384 lengths always fit short-form lengths) because the
+ * ASN.1 library's serializer cost a large share of a P-256 signature's time; the test suite checks
+ * every signature with openssl and against the library encoding.
+ */
 export function ecdsaRawToDer(raw: Buffer): Buffer {
+  const half = raw.length / 2;
+  const r = derInteger(raw.subarray(0, half));
+  const s = derInteger(raw.subarray(half));
+  return Buffer.concat([Buffer.from([0x30, r.length + s.length]), r, s]);
+}
+
+function derInteger(bytes: Buffer): Buffer {
+  const trimmed = stripLeadingZeros(bytes);
+  const pad = ((trimmed[0] ?? 0) & 0x80) !== 0;
+  return Buffer.concat([
+    Buffer.from([0x02, trimmed.length + (pad ? 1 : 0)]),
+    pad ? Buffer.from([0]) : Buffer.alloc(0),
+    trimmed,
+  ]);
+}
+
+/** The library's encoding of the same value, to check ecdsaRawToDer against. */
+export function encodeEcdsaSignature(raw: Buffer): Buffer {
   const half = raw.length / 2;
   const value = new ECDSASigValue({
     r: toAsnInteger(raw.subarray(0, half)),

@@ -38,6 +38,11 @@ export class SessionPool {
     return this.all.length;
   }
 
+  /** True when no other operation is running or waiting. */
+  get uncontended(): boolean {
+    return this.idle.length === this.all.length && this.waiting.length === 0;
+  }
+
   async use<T>(work: (session: Handle) => Promise<T> | T): Promise<T> {
     const session = this.idle.pop() ?? (await new Promise<Handle>((resolve) => this.waiting.push(resolve)));
     try {
