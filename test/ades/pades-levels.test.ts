@@ -142,7 +142,8 @@ describe('PAdES levels with the embedded CA and TSA', () => {
     });
     await sign('B-LTA', first, second);
     const foreignFiles = await signedRangeFiles(second, 0, shomei.home);
-    assert.equal(opensslCmsVerify(foreignFiles.cms, foreignFiles.content, foreign.rootPemPath).status, 0);
+    const foreignVerified = opensslCmsVerify(foreignFiles.cms, foreignFiles.content, foreign.rootPemPath);
+    assert.equal(foreignVerified.status, 0, foreignVerified.output);
     const ours = await signedRangeFiles(second, 1, shomei.home);
     const verified = opensslCmsVerify(ours.cms, ours.content, embedded.rootPemPath);
     assert.equal(verified.status, 0, verified.output);
