@@ -3,14 +3,14 @@
 set -euo pipefail
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)
 if ! pg_lsclusters -h 2>/dev/null | grep -q .; then
-  pg_createcluster "$version" main >/dev/null
+  pg_createcluster "$version" main >&2
 fi
 cluster=$(pg_lsclusters -h | head -1)
 cver=$(echo "$cluster" | awk '{print $1}')
 cname=$(echo "$cluster" | awk '{print $2}')
 cport=$(echo "$cluster" | awk '{print $3}')
 if ! echo "$cluster" | grep -q online; then
-  pg_ctlcluster "$cver" "$cname" start
+  pg_ctlcluster "$cver" "$cname" start >&2
 fi
 run_psql() { su postgres -c "psql -p $cport -v ON_ERROR_STOP=1 -qtA $*" ; }
 if ! run_psql "-c \"select 1 from pg_roles where rolname='shomei'\"" | grep -q 1; then

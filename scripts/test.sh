@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --for-tests
-SHOMEI_TEST_POSTGRES_URL=$(bash scripts/postgres.sh)
+SHOMEI_TEST_POSTGRES_URL=$(bash scripts/postgres.sh | tail -n 1)
 export SHOMEI_TEST_POSTGRES_URL
 echo "== lint and format (biome)"
 npx --no-install biome check .
