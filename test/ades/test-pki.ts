@@ -66,8 +66,10 @@ async function issue(
     ),
   ];
   if (options.ekus) extensions.push(extension(id_ce_extKeyUsage, true, new ExtendedKeyUsage(options.ekus)));
+  // Positive and minimally encoded: a zero first byte followed by one below 0x80 is illegal DER
+  // padding, which OpenSSL refuses when it reads the certificate (1 time in 256 otherwise).
   const serial = randomBytes(12);
-  serial[0] = serial[0]! & 0x7f;
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: new Uint8Array(serial).buffer,

@@ -91,7 +91,7 @@ export class TestCertificateAuthority implements CertificateIssuer, CertificateS
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: randomBytes(8)
         .toString('hex')
-        .replace(/^[89a-f]/, '1'),
+        .replace(/^[089a-f]/, '1'), // positive, no illegal leading-zero padding
       subject: csr.subject,
       issuer: this.certificate.subject,
       notBefore: new Date(Date.now() - 60_000),
