@@ -255,6 +255,8 @@ export async function openShomei(
       tokenLabel: config.pkcs11.tokenLabel,
       userPin: pins.userPin,
       sessions: config.pkcs11.sessions,
+      // Only the managed SoftHSM2 is local enough for inline ECDSA (see CryptoModuleOptions).
+      inlineEcSigning: config.pkcs11.managedSoftHsm,
     });
     const opened = crypto;
     const keys = new KeyRegistry(database.db);
