@@ -23,7 +23,8 @@ await initialise(config);
 const shomei = await openShomei(config, createLogger({ level: 'silent' }));
 
 async function rate(concurrency: number, once: (worker: number) => Promise<unknown>): Promise<number> {
-  const end = performance.now() + seconds * 1000;
+  const slice = seconds / SLICES;
+  const end = performance.now() + slice * 1000;
   let count = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
@@ -33,7 +34,31 @@ async function rate(concurrency: number, once: (worker: number) => Promise<unkno
       }
     }),
   );
-  return count / seconds;
+  return count / slice;
+}
+
+const SLICES = 6;
+
+/**
+ * The baseline and the candidate measured in alternating slices (ABBA…), so that a change in the
+ * machine's load during the run weighs on both alike instead of on whichever ran second.
+ */
+async function interleaved(
+  baseline: () => Promise<number>,
+  candidate: () => Promise<number>,
+): Promise<[number, number]> {
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < SLICES; i++) {
+    if (i % 2 === 0) {
+      a += await baseline();
+      b += await candidate();
+    } else {
+      b += await candidate();
+      a += await baseline();
+    }
+  }
+  return [a / SLICES, b / SLICES];
 }
 
 /** A separate raw pkcs11js handle on the same token: C_SignInit + C_Sign with nothing around it. */
@@ -103,10 +128,14 @@ for (const algorithm of ['RSA-2048', 'EC-P256'] as const) {
   const digest = createHash('sha256').update(randomBytes(16)).digest();
   const viaModule = () => shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' });
 
-  const raw1 = await rate(1, async () => raw.sync());
-  const mod1 = await rate(1, viaModule);
-  const raw2 = await rate(2, (worker) => raw.async(worker));
-  const mod2 = await rate(2, viaModule);
+  const [raw1, mod1] = await interleaved(
+    () => rate(1, async () => raw.sync()),
+    () => rate(1, viaModule),
+  );
+  const [raw2, mod2] = await interleaved(
+    () => rate(2, (worker) => raw.async(worker)),
+    () => rate(2, viaModule),
+  );
   const openssl = opensslSpeed(algorithm);
   worst = Math.min(worst, mod1 / raw1, mod2 / raw2);
   rows.push(
