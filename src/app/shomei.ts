@@ -354,6 +354,7 @@ export async function openShomei(
       // signatures/signDoc: detached CAdES/PAdES CMS built by the ades module around the HSM signature.
       cms: { prepare: prepareCmsSignature, complete: completeCmsSignature },
       settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
+      onBackgroundError: (error) => log.error({ err: error }, 'asynchronous CSC signing failed'),
     });
     if (config.audit.alertMailTo.length > 0)
       alertNotifier = mailAlertNotifier(mailer, config.audit.alertMailTo);
@@ -367,6 +368,7 @@ export async function openShomei(
       users: (id) => identity.accounts.getUser(id),
       rssp,
       auditSearch: (filter) => audit.search(filter),
+      isAuditor: (userId) => admin.grants.hasAnyRole(userId, ['system_auditor']),
       settings: {
         maxDocumentBytes: config.contracts.maxDocumentBytes,
         unprocessedInputHours: config.contracts.unprocessedInputHours,
@@ -401,6 +403,8 @@ export async function openShomei(
       ops,
       contracts,
       async close() {
+        // operationMode "A" jobs still signing finish before the HSM and the database go away.
+        await rssp.asyncResults.settled();
         await mailer.close();
         try {
           await audit.shutdown();

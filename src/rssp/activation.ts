@@ -371,7 +371,8 @@ export class SignatureActivationModule {
     return credential;
   }
 
-  private checkBudget(
+  /** numSignatures within 1..multisign; SCAL2 needs hashes, with their algorithm, no more than numSignatures. */
+  checkBudget(
     credential: CredentialTable,
     numSignatures: number,
     hashes: readonly Buffer[] | undefined,

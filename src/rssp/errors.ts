@@ -21,6 +21,7 @@ export type CscErrorCode =
   | 'expired_token'
   | 'invalid_token'
   | 'not_implemented'
+  | 'accepted_request'
   | 'temporarily_unavailable'
   | 'server_error';
 

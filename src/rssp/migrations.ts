@@ -161,4 +161,50 @@ export const rsspMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0603_rssp_asynchronous_operations': {
+    async up(db: Kysely<unknown>) {
+      // operationMode "A" results (signatures/signPolling) and decoupled authorisations
+      // (credentials/authorizeCheck); both keyed by the hash of the identifier handed to the client.
+      await db.schema
+        .createTable('rssp_async_results')
+        .addColumn('response_hash', 'text', (c) => c.primaryKey())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('completed_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('rssp_async_results_expiry')
+        .on('rssp_async_results')
+        .column('expires_at')
+        .execute();
+      await db.schema
+        .createTable('rssp_pending_authorizations')
+        .addColumn('handle_hash', 'text', (c) => c.primaryKey())
+        .addColumn('approval_id', 'text', (c) => c.notNull().unique())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('num_signatures', 'integer', (c) => c.notNull())
+        .addColumn('hashes', 'text')
+        .addColumn('hash_algorithm_oid', 'text')
+        .addColumn('description', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('auth_method', 'text')
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('decided_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('rssp_pending_authorizations_credential')
+        .on('rssp_pending_authorizations')
+        .column('credential_id')
+        .execute();
+    },
+  },
 });

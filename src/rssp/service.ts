@@ -7,8 +7,10 @@ import { DIGEST_OID, type DigestAlgorithm } from '../crypto/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { SignatureActivationModule } from './activation.ts';
 import { isValidationDataProvider } from './adapters.ts';
+import { AsyncSigningResults } from './asynchronous.ts';
 import { ClientSystemRegistry } from './clients.ts';
 import { CredentialService } from './credentials.ts';
+import { DecoupledAuthorizations } from './decoupled.ts';
 import { DocumentSigningService } from './documents.ts';
 import { AuthorizationServer } from './oauth.ts';
 import { OneTimeCodeFactor } from './otp.ts';
@@ -46,6 +48,8 @@ export interface RemoteSignatureServiceParts {
    * `certificateStatus` when that is embeddedCaIssuer over the embedded CA.
    */
   readonly revocation?: RevocationSource & { load?(): Promise<void> };
+  /** Where failures of background (operationMode "A") work are reported; the client sees server_error. */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 export interface RemoteSignatureService {
@@ -54,6 +58,10 @@ export interface RemoteSignatureService {
   readonly credentials: CredentialService;
   readonly activation: SignatureActivationModule;
   readonly signing: HashSigningService;
+  /** operationMode "A" jobs and their results for signatures/signPolling. */
+  readonly asyncResults: AsyncSigningResults;
+  /** credentials/authorize with out-of-band approval, and credentials/authorizeCheck. */
+  readonly decoupled: DecoupledAuthorizations;
   readonly documents: DocumentSigningService | undefined;
   readonly tokens: AccessTokenService;
   readonly clients: ClientSystemRegistry;
@@ -129,6 +137,8 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
           revocation,
           parts.settings.maxDocumentBytes ?? 32 * 1024 * 1024,
         );
+  const asyncResults = new AsyncSigningResults(db, clock, parts.onBackgroundError);
+  const decoupled = new DecoupledAuthorizations(db, activation, parts.audit, clock, parts.settings);
   const tokens = new AccessTokenService(db, clock);
   const clients = new ClientSystemRegistry(db, parts.audit, clock);
   const authorizationServer = new AuthorizationServer(
@@ -148,6 +158,8 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     credentials,
     activation,
     signing,
+    asyncResults,
+    decoupled,
     documents,
     tokens,
     clients,

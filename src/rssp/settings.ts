@@ -17,6 +17,17 @@ export interface RsspSettings {
   readonly publicUrl: string;
   /** signatures/signDoc `documents`: most decoded bytes in one request (the body limit follows from it). */
   readonly maxDocumentBytes?: number;
+  /** operationMode "A": how long a result is kept for signPolling when the client gives no validity_period. */
+  readonly asyncResultSeconds?: number;
+  /** Upper bound of validity_period (seconds). */
+  readonly maxAsyncResultSeconds?: number;
+  /** How long a decoupled authorisation waits for the user's approval. */
+  readonly approvalSeconds?: number;
+  /**
+   * How long the CA's "good" answer for a signing certificate is reused before asking again
+   * (0: ask before every signature). Revocation through this process clears it at once.
+   */
+  readonly certificateStatusCacheSeconds?: number;
 }
 
 export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
@@ -32,4 +43,8 @@ export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
   transactionSeconds: 1800,
   serviceName: 'shomei remote signature service',
   maxDocumentBytes: 32 * 1024 * 1024,
+  asyncResultSeconds: 300,
+  maxAsyncResultSeconds: 3600,
+  approvalSeconds: 300,
+  certificateStatusCacheSeconds: 10,
 };

@@ -145,6 +145,43 @@ export type PushedRequestTable = {
   created_at: string;
 };
 
+/** The outcome of a signHash/signDoc with operationMode "A", kept until polled once or expired. */
+export type AsyncResultTable = {
+  /** SHA-256 (hex) of the responseID; the responseID itself is never stored. */
+  response_hash: string;
+  method: 'signatures/signHash' | 'signatures/signDoc';
+  credential_id: string;
+  user_id: string;
+  client_id: string | null;
+  status: 'pending' | 'done' | 'failed' | 'retrieved';
+  /** JSON of the response body (done) or of {error, error_description, status} (failed); null once retrieved. */
+  result: string | null;
+  expires_at: string;
+  created_at: string;
+  completed_at: string | null;
+};
+
+/** A decoupled credentials/authorize waiting for the user's approval (PIN + one-time code in shomei). */
+export type PendingAuthorizationTable = {
+  /** SHA-256 (hex) of the handle given to the SCA. */
+  handle_hash: string;
+  /** What the user sees and approves; not a secret, useless without the user's login, PIN and code. */
+  approval_id: string;
+  credential_id: string;
+  user_id: string;
+  client_id: string | null;
+  num_signatures: number;
+  /** JSON array of hex digests, or null (SCAL1 without hashes). */
+  hashes: string | null;
+  hash_algorithm_oid: string | null;
+  description: string | null;
+  status: 'pending' | 'approved' | 'rejected' | 'retrieved';
+  auth_method: string | null;
+  expires_at: string;
+  created_at: string;
+  decided_at: string | null;
+};
+
 export type RsspTables = {
   rssp_credentials: CredentialTable;
   rssp_sads: SadTable;
@@ -155,4 +192,6 @@ export type RsspTables = {
   rssp_authorization_codes: AuthorizationCodeTable;
   rssp_request_nonces: RequestNonceTable;
   rssp_pushed_requests: PushedRequestTable;
+  rssp_async_results: AsyncResultTable;
+  rssp_pending_authorizations: PendingAuthorizationTable;
 };

@@ -71,9 +71,9 @@ describe('info', () => {
       envelope_properties: [['Detached'], ['Certification', 'Revision']],
     });
     assert.deepEqual(info.conformance_levels, ['Ades-B-B']);
-    const polling = await csc(f, 'signatures/signPolling', alice.token, {});
-    assert.equal(polling.status, 501);
-    assert.equal(polling.body.error, 'not_implemented');
+    assert.equal(info.asynchronousOperationMode, true);
+    assert.ok(methods.includes('signatures/signPolling'));
+    assert.ok(methods.includes('credentials/authorizeCheck'));
     const unknown = await csc(f, 'credentials/nothing', alice.token, {});
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error, 'invalid_request');
@@ -467,7 +467,12 @@ describe('credentials/authorize and signatures/signHash', () => {
       [{ signAlgo: OID.rsaSha256 }, 'Invalid parameter signAlgo'],
       [{ hashAlgorithmOID: OID.sha384 }, 'Invalid parameter hashAlgorithmOID'],
       [{ signAlgo: '1.2.840.10045.2.1' }, 'Missing (or invalid type) string parameter hashAlgorithmOID'],
-      [{ operationMode: 'A' }, 'Invalid parameter operationMode'],
+      [{ operationMode: 'B' }, 'Invalid parameter operationMode'],
+      [{ operationMode: 'A', validity_period: 'soon' }, 'Invalid parameter validity_period'],
+      [{ validity_period: 60_000 }, 'Invalid parameter validity_period'],
+      [{ operationMode: 'A', validity_period: 10 }, 'Out of bounds parameter validity_period'],
+      [{ operationMode: 'A', validity_period: 86_400_000 }, 'Out of bounds parameter validity_period'],
+      [{ operationMode: 'A', response_uri: 'https://sca.example/cb' }, 'Invalid parameter response_uri'],
       [{ SAD: 12 }, 'Missing (or invalid type) string parameter SAD'],
       [{ credentialID: 'cred-unknown' }, 'Invalid parameter credentialID'],
     ];

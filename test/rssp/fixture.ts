@@ -195,6 +195,7 @@ export async function openRsspFixture(
     mailedCodes,
     async close() {
       await app.close();
+      await rssp.asyncResults.settled();
       await shomei.close();
     },
   };

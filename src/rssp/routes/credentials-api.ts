@@ -34,6 +34,8 @@ const revokeSchema = z.object({
   subject: z.string().min(3).max(512).optional(),
 });
 const idSchema = z.object({ id: z.string().min(1).max(100) });
+const approvalSchema = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(100) });
+const approveSchema = z.object({ pin: z.string().min(1).max(64), otp: z.string().min(1).max(64) });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value ?? {});
@@ -208,4 +210,54 @@ export async function credentialsApiRoutes(
       return describe(await rssp.credentials.requireOwned(id, principal.userId));
     });
   }
+
+  // Decoupled credentials/authorize (docs/csc-api.md): the user sees what an SCA asked to sign and
+  // approves it with PIN and one-time code, or rejects it. The SCA collects the SAD with authorizeCheck.
+  app.get('/:id/authorizations', async (request, reply) => {
+    const principal = await user(request);
+    const { id } = parse(idSchema, request.params);
+    await rssp.credentials.requireOwned(id, principal.userId);
+    const pending = await rssp.decoupled.pending(principal.userId, id);
+    return reply.header('cache-control', 'no-store').send({
+      authorizations: pending.map((p) => ({
+        approvalID: p.approvalId,
+        credentialID: p.credentialId,
+        clientID: p.clientId,
+        numSignatures: p.numSignatures,
+        hashes: p.hashes.map((h) => h.toString('base64')),
+        hashAlgorithmOID: p.hashAlgorithmOid,
+        description: p.description,
+        expiresAt: p.expiresAt,
+      })),
+    });
+  });
+
+  app.post('/:id/authorizations/:approvalId/approve', async (request, reply) => {
+    const principal = await user(request);
+    const { id, approvalId } = parse(approvalSchema, request.params);
+    const input = parse(approveSchema, request.body);
+    const credential = await rssp.credentials.requireOwned(id, principal.userId);
+    await rssp.decoupled.decide(
+      principal.userId,
+      credential,
+      approvalId,
+      {
+        approve: true,
+        authData: [
+          { id: 'PIN', value: input.pin },
+          { id: 'OTP', value: input.otp },
+        ],
+      },
+      request.ip,
+    );
+    return reply.status(204).send();
+  });
+
+  app.post('/:id/authorizations/:approvalId/reject', async (request, reply) => {
+    const principal = await user(request);
+    const { id, approvalId } = parse(approvalSchema, request.params);
+    const credential = await rssp.credentials.requireOwned(id, principal.userId);
+    await rssp.decoupled.decide(principal.userId, credential, approvalId, { approve: false }, request.ip);
+    return reply.status(204).send();
+  });
 }

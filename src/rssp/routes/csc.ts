@@ -4,7 +4,14 @@ import { z } from 'zod';
 import type { SignatureLevel } from '../../ades/index.ts';
 import { entitled } from '../activation.ts';
 import { digestAlgorithmOf } from '../algorithms.ts';
-import { type DocumentDigestRequest, type DocumentRequest, documentsTooLarge } from '../documents.ts';
+import type { AsyncMethod } from '../asynchronous.ts';
+import { AuthorizationPending } from '../decoupled.ts';
+import {
+  type DocumentDigestRequest,
+  type DocumentRequest,
+  documentsTooLarge,
+  type SignDocResult,
+} from '../documents.ts';
 import { CSC, CscError, invalidRequest } from '../errors.ts';
 import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
@@ -22,10 +29,12 @@ export function cscMethods(rssp: RemoteSignatureService): string[] {
     'credentials/list',
     'credentials/info',
     'credentials/authorize',
+    'credentials/authorizeCheck',
     'credentials/extendTransaction',
     'credentials/getChallenge',
     'signatures/signHash',
     ...(rssp.documents === undefined ? [] : ['signatures/signDoc']),
+    'signatures/signPolling',
     ...(rssp.timestamps === undefined ? [] : ['signatures/timestamp']),
     'oauth2/authorize',
     'oauth2/pushed_authorize',
@@ -54,7 +63,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
           : 'リモート署名サービス (鍵は HSM 内、PIN とワンタイムコードによる署名活性化: JT2A レベル2)',
       authType: ['basic', 'oauth2code', 'oauth2client'],
       oauth2: `${base}/`,
-      asynchronousOperationMode: false,
+      asynchronousOperationMode: true,
       methods: cscMethods(rssp),
       validationInfo: rssp.documents?.capabilities.validationInfo ?? false,
       signAlgorithms: {
@@ -231,7 +240,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     });
   });
 
-  app.post('/credentials/authorize', async (request) => {
+  app.post('/credentials/authorize', async (request, reply) => {
     const principal = await bearer(request);
     if (principal.scope !== 'service') throw CSC.accessDenied();
     const body = bodyObject(request);
@@ -239,8 +248,28 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     const numSignatures = field.integer(body, 'numSignatures');
     const { hashes, hashAlgorithmOid } = authorizedHashes(body);
     const authData = field.authData(body);
-    field.description(body);
+    const description = field.description(body);
     field.optionalString(body, 'clientData', 4096);
+    if (authData.length > 0 && authData.every((d) => d.value === undefined)) {
+      // The auth objects named without values: the user approves out of band (decoupled, §5.3).
+      const credential = await rssp.activation.usableCredential(
+        principal,
+        optionalUser(principal, body),
+        credentialId,
+      );
+      if (credential.auth_mode !== 'explicit') throw CSC.invalidParameter('credentialID');
+      rssp.activation.checkBudget(credential, numSignatures, hashes, hashAlgorithmOid);
+      const ids = authData.map((d) => d.id).sort();
+      if (ids.length !== 2 || ids[0] !== 'OTP' || ids[1] !== 'PIN') throw CSC.invalidAuthenticationData();
+      const handle = await rssp.decoupled.request(principal, credential, {
+        numSignatures,
+        ...(hashes === undefined ? {} : { hashes }),
+        ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+        ...(description === undefined ? {} : { description }),
+        source: request.ip,
+      });
+      return reply.status(202).header('cache-control', 'no-store').send({ handle });
+    }
     const result = await rssp.activation.authorizeCredential(principal, optionalUser(principal, body), {
       credentialId,
       numSignatures,
@@ -249,7 +278,22 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       authData,
       source: request.ip,
     });
-    return { SAD: result.sad, expiresIn: result.expiresIn };
+    return reply.header('cache-control', 'no-store').send({ SAD: result.sad, expiresIn: result.expiresIn });
+  });
+
+  app.post('/credentials/authorizeCheck', async (request, reply) => {
+    const principal = await bearer(request);
+    if (principal.scope !== 'service') throw CSC.accessDenied();
+    const body = bodyObject(request);
+    const handle = field.string(body, 'handle', { required: true, max: 512 });
+    field.optionalString(body, 'clientData', 4096);
+    try {
+      const result = await rssp.decoupled.check(principal, optionalUser(principal, body), handle);
+      return reply.header('cache-control', 'no-store').send({ SAD: result.sad, expiresIn: result.expiresIn });
+    } catch (error) {
+      if (error instanceof AuthorizationPending) return reply.status(202).send({ handle: error.handle });
+      throw error;
+    }
   });
 
   app.post('/credentials/extendTransaction', async (request) => {
@@ -308,28 +352,61 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     const hashAlgorithmOid = field.optionalString(body, 'hashAlgorithmOID', 64);
     const signAlgo = field.string(body, 'signAlgo', { required: true, max: 64 });
     const signAlgoParams = field.optionalString(body, 'signAlgoParams', 1024);
-    const operationMode = field.optionalString(body, 'operationMode', 1);
-    if (operationMode !== undefined && operationMode !== 'S') throw CSC.invalidParameter('operationMode');
+    const asynchronous = asyncMode(body, rssp);
     field.optionalString(body, 'clientData', 4096);
     const userId = optionalUser(principal, body);
-    const signatures = await rssp.signing.signHash(principal, {
-      credentialId,
-      ...(sad === undefined ? {} : { sad }),
-      hashes,
-      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-      signAlgo,
-      ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
-      ...(userId === null ? {} : { userId }),
-      source: request.ip,
-    });
-    return { signatures: signatures.map((s) => s.toString('base64')) };
+    const sign = async () => {
+      const signatures = await rssp.signing.signHash(principal, {
+        credentialId,
+        ...(sad === undefined ? {} : { sad }),
+        hashes,
+        ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+        signAlgo,
+        ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+        ...(userId === null ? {} : { userId }),
+        source: request.ip,
+      });
+      return { signatures: signatures.map((s) => s.toString('base64')) };
+    };
+    if (asynchronous === undefined) return sign();
+    return startAsync('signatures/signHash', principal, body, credentialId, asynchronous, sign);
   });
+
+  app.post('/signatures/signPolling', async (request) => {
+    const principal = await bearer(request);
+    const body = bodyObject(request);
+    // The specification names it requestID; the value is the responseID, so that name is read too.
+    const key = body.requestID === undefined && body.responseID !== undefined ? 'responseID' : 'requestID';
+    const requestId = field.string(body, key, { required: true, max: 512 });
+    field.optionalString(body, 'clientData', 4096);
+    if (principal.userId !== null && body.userID !== undefined && body.userID !== null)
+      throw invalidRequest('userID parameter SHALL be null');
+    return rssp.asyncResults.poll(principal, requestedUser(principal, body), requestId);
+  });
+
+  /** operationMode "A": credential checked now, the method's work in the background, a responseID back. */
+  const startAsync = async (
+    method: AsyncMethod,
+    principal: RsspPrincipal,
+    body: Record<string, unknown>,
+    credentialId: string,
+    validityMs: number,
+    work: () => Promise<Record<string, unknown>>,
+  ) => {
+    const credential = await ownedCredential(rssp, principal, body, credentialId);
+    const responseID = await rssp.asyncResults.start(principal, {
+      method,
+      credentialId: credential.credential_id,
+      userId: credential.user_id,
+      validityMs,
+      work,
+    });
+    return { responseID };
+  };
 
   // Methods of the specification this service does not offer (yet): 501 not_implemented ([OAS21]).
   const unimplemented = [
     ...(rssp.documents === undefined ? ['signatures/signDoc'] : []),
-    'signatures/signPolling',
-    'credentials/authorizeCheck',
     'credentials/sendOTP',
     ...(rssp.timestamps === undefined ? ['signatures/timestamp'] : []),
   ];
@@ -354,8 +431,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
         body.SAD === undefined || body.SAD === null
           ? undefined
           : field.string(body, 'SAD', { required: true, max: 512 });
-      const operationMode = field.optionalString(body, 'operationMode', 1);
-      if (operationMode !== undefined && operationMode !== 'S') throw CSC.invalidParameter('operationMode');
+      const asynchronous = asyncMode(body, rssp);
       field.optionalString(body, 'clientData', 4096);
       // [VCK] spells it returnValidationInformation; accept both (csc-api-v2 §4.16).
       const returnValidationInfo =
@@ -372,28 +448,20 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       if (digestEntries.length + documentEntries.length === 0)
         throw invalidRequest('Empty documentDigests and documents objects');
       const userId = optionalUser(principal, body);
-      const result = await documents.signDoc(principal, {
-        credentialId,
-        ...(sad === undefined ? {} : { sad }),
-        ...(hasDigests ? { documentDigests: digestEntries } : {}),
-        ...(hasDocuments ? { documents: documentEntries } : {}),
-        returnValidationInfo,
-        ...(userId === null ? {} : { userId }),
-        source: request.ip,
-      });
-      const response: Record<string, unknown> = {};
-      if (result.documentsWithSignature.length > 0)
-        response.DocumentWithSignature = result.documentsWithSignature.map((d) => d.toString('base64'));
-      if (result.signatureObjects.length > 0)
-        response.SignatureObject = result.signatureObjects.map((s) => s.toString('base64'));
-      if (result.validationInfo !== undefined) {
-        response.validationInfo = {
-          ocsp: result.validationInfo.ocsp.map((b) => b.toString('base64')),
-          crl: result.validationInfo.crl.map((b) => b.toString('base64')),
-          certificates: result.validationInfo.certificates.map((b) => b.toString('base64')),
-        };
-      }
-      return response;
+      const sign = async () =>
+        signDocResponse(
+          await documents.signDoc(principal, {
+            credentialId,
+            ...(sad === undefined ? {} : { sad }),
+            ...(hasDigests ? { documentDigests: digestEntries } : {}),
+            ...(hasDocuments ? { documents: documentEntries } : {}),
+            returnValidationInfo,
+            ...(userId === null ? {} : { userId }),
+            source: request.ip,
+          }),
+        );
+      if (asynchronous === undefined) return sign();
+      return startAsync('signatures/signDoc', principal, body, credentialId, asynchronous, sign);
     });
   }
 
@@ -417,6 +485,44 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       return { timestamp: token.toString('base64') };
     });
   }
+}
+
+/** The signDoc answer: attached results, detached results and validation data as the specification names them. */
+function signDocResponse(result: SignDocResult): Record<string, unknown> {
+  const response: Record<string, unknown> = {};
+  if (result.documentsWithSignature.length > 0)
+    response.DocumentWithSignature = result.documentsWithSignature.map((d) => d.toString('base64'));
+  if (result.signatureObjects.length > 0)
+    response.SignatureObject = result.signatureObjects.map((s) => s.toString('base64'));
+  if (result.validationInfo !== undefined) {
+    response.validationInfo = {
+      ocsp: result.validationInfo.ocsp.map((b) => b.toString('base64')),
+      crl: result.validationInfo.crl.map((b) => b.toString('base64')),
+      certificates: result.validationInfo.certificates.map((b) => b.toString('base64')),
+    };
+  }
+  return response;
+}
+
+/**
+ * operationMode (S default, A), validity_period (ms, only with A, within the configured bounds) and
+ * response_uri (refused: the service does not call out to client-given URLs). Returns how long an
+ * asynchronous result is kept, or undefined for a synchronous call.
+ */
+function asyncMode(body: Record<string, unknown>, rssp: RemoteSignatureService): number | undefined {
+  const operationMode = field.optionalString(body, 'operationMode', 1);
+  if (operationMode !== undefined && operationMode !== 'S' && operationMode !== 'A')
+    throw CSC.invalidParameter('operationMode');
+  if (body.response_uri !== undefined && body.response_uri !== null)
+    throw CSC.invalidParameter('response_uri');
+  const period = body.validity_period;
+  if (period === undefined || period === null)
+    return operationMode === 'A' ? (rssp.settings.asyncResultSeconds ?? 300) * 1000 : undefined;
+  if (operationMode !== 'A' || typeof period !== 'number' || !Number.isInteger(period))
+    throw CSC.invalidParameter('validity_period');
+  if (period < 1000 || period > (rssp.settings.maxAsyncResultSeconds ?? 3600) * 1000)
+    throw invalidRequest('Out of bounds parameter validity_period');
+  return period;
 }
 
 const LEVELS: Record<string, SignatureLevel> = {
