@@ -35,6 +35,13 @@ export interface DualControlExecutor {
   ): Promise<JsonObject>;
 }
 
+export interface DualControlKind {
+  readonly kind: string;
+  readonly description: { readonly ja: string; readonly en: string };
+  readonly requesters: readonly Role[];
+  readonly approvers: readonly Role[];
+}
+
 export type ApprovalStatus = 'pending' | 'executing' | 'approved' | 'rejected' | 'expired' | 'failed';
 
 export interface ApprovalRequest {
@@ -76,6 +83,14 @@ export class DualControl {
 
   kinds(): string[] {
     return [...this.executors.keys()].sort();
+  }
+
+  /** Each registered kind with who may request and approve it (for "my privileges"). */
+  describe(): DualControlKind[] {
+    return this.kinds().map((kind) => {
+      const e = this.executors.get(kind)!;
+      return { kind, description: e.description, requesters: e.requesters, approvers: e.approvers };
+    });
   }
 
   private executor(kind: unknown): { kind: string; executor: DualControlExecutor } {

@@ -1,11 +1,13 @@
 /** The admin module: privileged roles with separation of duties, dual control, maintenance terminals, training records. */
 
 export { mailAlertNotifier } from './alert-mail.ts';
+export type { ConsoleGuard, ConsoleRoutes } from './console.ts';
 export {
   type ApprovalRequest,
   type ApprovalStatus,
   DualControl,
   type DualControlExecutor,
+  type DualControlKind,
   type JsonObject,
 } from './dual-control.ts';
 export type { AuditParameterTarget } from './executors.ts';
@@ -18,6 +20,13 @@ export {
   type Privilege,
   privilegeCheckFor,
 } from './privileges.ts';
+export {
+  type MyOperation,
+  type MyPrivileges,
+  type PrivilegesRoutesOptions,
+  privilegesOf,
+  privilegesRoutes,
+} from './privileges-routes.ts';
 export {
   findRoleConflict,
   isPrivileged,

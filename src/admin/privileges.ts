@@ -14,6 +14,11 @@ export const ADMIN_PRIVILEGES = [
   'approvals.read',
   'training.record',
   'terminals.manage',
+  'credentials.read',
+  'credentials.manage',
+  'certificates.read',
+  'backups.read',
+  'backups.manage',
 ] as const;
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 export type Privilege = IdentityPrivilege | AdminPrivilege;
@@ -29,6 +34,13 @@ export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
   'approvals.read': ['security_officer', 'system_administrator', 'system_operator', 'system_auditor'],
   'training.record': ['security_officer'],
   'terminals.manage': ['security_officer'],
+  // Day-to-day operation of signing credentials, certificates and backups (JT2A 7.1.1): operators and
+  // administrators; never the auditor, who reviews these actions in the trail.
+  'credentials.read': ['system_operator', 'system_administrator'],
+  'credentials.manage': ['system_operator', 'system_administrator'],
+  'certificates.read': ['system_operator', 'system_administrator'],
+  'backups.read': ['system_operator', 'system_administrator'],
+  'backups.manage': ['system_operator', 'system_administrator'],
 };
 
 export async function userHasPrivilege(

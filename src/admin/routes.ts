@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { type AuditServices, parseSearchFilter } from '../audit/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { Principal } from '../identity/index.ts';
+import type { ConsoleGuard, ConsoleRoutes } from './console.ts';
 import type { ApprovalStatus } from './dual-control.ts';
 import { invalidInput, notAuthorised } from './errors.ts';
 import { PRIVILEGE_ROLES, type Privilege } from './privileges.ts';
@@ -20,6 +21,8 @@ import { identifier } from './validate.ts';
 export interface AdminRoutesOptions {
   readonly admin: AdminServices;
   readonly audit: AuditServices;
+  /** Console routes of other modules (credentials, certificates, backups), given by the composition root. */
+  readonly consoleRoutes?: readonly ConsoleRoutes[];
 }
 
 const BODY_LIMIT = 16 * 1024;
@@ -89,6 +92,24 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
     }
     return principal;
   };
+
+  const guard: ConsoleGuard = {
+    require,
+    async requestApproval(request, kind, payload) {
+      const principal = await principalOf(request);
+      return admin.dualControl.request(kind, payload, principal.userId, request.ip);
+    },
+    async record(request, principal, type, details) {
+      await trail.append({
+        type,
+        actor: { kind: 'user', id: principal.userId, tenantId: principal.tenantId },
+        outcome: 'success',
+        source: request.ip,
+        details: { ...details },
+      });
+    },
+  };
+  for (const routes of options.consoleRoutes ?? []) await routes(app, guard);
 
   app.get('/api/admin/audit/events', async (request) => {
     const principal = await require(request, 'audit.read');

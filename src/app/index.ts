@@ -1,3 +1,4 @@
+export { type OperatorConsole, operatorConsole } from './console.ts';
 export { type DemoAccount, describeDemoAccounts, ensureDemoAccounts } from './demo.ts';
 export { allMigrations } from './migrations.ts';
 export { dataPaths } from './paths.ts';

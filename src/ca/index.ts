@@ -12,6 +12,7 @@ export {
   normaliseSerial,
   type PreparedCertificate,
 } from './certificate-authority.ts';
+export { caConsoleRoutes, certificateRevokeExecutor } from './console-routes.ts';
 export { caErrors } from './errors.ts';
 export { ExternalCa, type ExternalCaDependencies, type ImportedKey } from './external-ca.ts';
 export { caMigrations } from './migrations.ts';

@@ -6,11 +6,20 @@ export {
   BACKUP_FORMAT,
   BACKUP_KEY_PURPOSE,
   type BackupManifest,
+  type BackupSources,
   type BackupVerification,
   createBackup,
   restoreBackup,
   verifyBackup,
 } from './backup.ts';
+export {
+  BackupCatalogue,
+  type BackupCatalogueOptions,
+  type BackupRecord,
+  type BackupVerifyResult,
+  backupConsoleRoutes,
+  backupRestoreExecutor,
+} from './backup-console.ts';
 export { ClockGuard, type ClockSettings, type ClockState } from './clock.ts';
 export { advisoryKey, type ClusterLockResult, withClusterLock } from './cluster-lock.ts';
 export {

@@ -43,6 +43,7 @@ export type {
   UserAuthenticator,
 } from './ports.ts';
 export type { RsspPrincipal } from './principal.ts';
+export { credentialRevokeExecutor, rsspConsoleRoutes } from './routes/console.ts';
 export { NONCE_HEADER, TIMESTAMP_HEADER } from './routes/credentials-api.ts';
 export { CSC_SPEC_VERSION } from './routes/csc.ts';
 export { registerRsspRoutes } from './routes/plugin.ts';

@@ -1,7 +1,7 @@
 /** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { adminRoutes } from '../admin/index.ts';
-import type { Shomei } from '../app/index.ts';
+import { adminRoutes, privilegesRoutes } from '../admin/index.ts';
+import { operatorConsole, type Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
 import { contractRoutes } from '../contracts/index.ts';
 import { authenticateRequests, identityRoutes } from '../identity/index.ts';
@@ -71,7 +71,14 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   // E-contract service: /api/envelopes, /api/sign, /api/contracts, /api/openapi.json.
   await app.register(contractRoutes, { contracts: shomei.contracts });
   // Administration and audit review (/api/admin): registered terminals and privileged roles only.
-  await app.register(adminRoutes, { admin: shomei.admin, audit: shomei.audit });
+  // Credentials, certificates and backups in the operator console run inside the same plugin.
+  await app.register(adminRoutes, {
+    admin: shomei.admin,
+    audit: shomei.audit,
+    consoleRoutes: operatorConsole(shomei).routes,
+  });
+  // What the signed-in user may do (GET /api/me/privileges), for the UI's menus.
+  await app.register(privilegesRoutes, { admin: shomei.admin });
   // Checkpoints at the configured interval and alert scans run while the server does.
   shomei.audit.startBackgroundWork();
   if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {

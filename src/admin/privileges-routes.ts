@@ -1,0 +1,108 @@
+/**
+ * GET /api/me/privileges: what the signed-in user may do, so the web UI shows only the console
+ * sections they may open. It is a convenience for the menus, not the control: every /api/admin route
+ * still checks the privilege itself. Outside /api/admin (no terminal check), so any signed-in user can
+ * ask; it says whether this terminal is one the console would accept.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { shomeiError } from '../errors/index.ts';
+import type { Principal } from '../identity/index.ts';
+import { PRIVILEGE_ROLES, type Privilege } from './privileges.ts';
+import { ROLE_NAMES, type Role } from './roles.ts';
+import type { AdminServices } from './service.ts';
+import { clientCertificateOf } from './terminals.ts';
+
+export interface PrivilegesRoutesOptions {
+  readonly admin: AdminServices;
+  /** Extra permissions the user holds within their own tenant (granted by the contracts module). */
+  readonly tenantPermissions?: (principal: Principal) => Promise<readonly string[]>;
+}
+
+/**
+ * What the contracts module lets every signed-in member do within their own organisation; there are
+ * no per-tenant roles, and the privileged roles above are installation-wide (provider staff).
+ */
+const MEMBER_PERMISSIONS = [
+  'envelopes.create',
+  'envelopes.read-own',
+  'contracts.api-keys',
+  'contracts.webhooks',
+  'contracts.retention',
+] as const;
+
+export interface MyOperation {
+  readonly id: string;
+  readonly dualControl: boolean;
+  readonly description?: { readonly ja: string; readonly en: string };
+  readonly mayRequest?: boolean;
+  readonly mayApprove?: boolean;
+}
+
+export interface MyPrivileges {
+  readonly user: { readonly id: string; readonly tenantId: string };
+  readonly roles: readonly {
+    readonly role: Role;
+    readonly name: { readonly ja: string; readonly en: string };
+  }[];
+  readonly privileges: readonly Privilege[];
+  /** Operations the user may perform or take part in; dual-control ones need a second person. */
+  readonly operations: readonly MyOperation[];
+  readonly tenant: { readonly id: string; readonly permissions: readonly string[] };
+  /** Whether /api/admin would accept this terminal (registered certificate or allowed address). */
+  readonly terminal: { readonly allowed: boolean };
+}
+
+const ALL_PRIVILEGES = Object.keys(PRIVILEGE_ROLES) as Privilege[];
+
+export async function privilegesOf(
+  admin: AdminServices,
+  principal: Principal,
+  terminalAllowed: boolean,
+  tenantPermissions: readonly string[] = [],
+): Promise<MyPrivileges> {
+  const roles = await admin.grants.rolesOf(principal.userId);
+  const held = new Set<Role>(roles);
+  const has = (allowed: readonly Role[]) => allowed.some((r) => held.has(r));
+  const privileges = ALL_PRIVILEGES.filter((p) => has(PRIVILEGE_ROLES[p]));
+  const operations: MyOperation[] = privileges.map((id) => ({ id, dualControl: false }));
+  for (const kind of admin.dualControl.describe()) {
+    const mayRequest = has(kind.requesters);
+    const mayApprove = has(kind.approvers);
+    if (!mayRequest && !mayApprove) continue;
+    operations.push({
+      id: kind.kind,
+      dualControl: true,
+      description: kind.description,
+      mayRequest,
+      mayApprove,
+    });
+  }
+  return {
+    user: { id: principal.userId, tenantId: principal.tenantId },
+    roles: roles.map((role) => ({ role, name: ROLE_NAMES[role] })),
+    privileges,
+    operations,
+    tenant: { id: principal.tenantId, permissions: [...MEMBER_PERMISSIONS, ...tenantPermissions] },
+    terminal: { allowed: terminalAllowed },
+  };
+}
+
+export const privilegesRoutes: FastifyPluginAsync<PrivilegesRoutesOptions> = async (app, options) => {
+  const { admin } = options;
+  app.get('/api/me/privileges', async (request: FastifyRequest, reply) => {
+    const principal = (request as { principal?: Principal }).principal;
+    if (principal === undefined) {
+      throw shomeiError('SHOMEI_AUTH_REQUIRED', 'ログインが必要です。', 'You need to log in.', {
+        status: 401,
+      });
+    }
+    const decision = await admin.terminals.check({
+      remoteAddress: request.socket.remoteAddress,
+      clientCertificate: clientCertificateOf(request.socket),
+    });
+    // Roles change under dual control at any moment: never cached.
+    reply.header('cache-control', 'no-store');
+    const extra = (await options.tenantPermissions?.(principal)) ?? [];
+    return privilegesOf(admin, principal, decision.allowed, extra);
+  });
+};

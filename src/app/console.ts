@@ -1,0 +1,41 @@
+/**
+ * The operator console's parts from other modules, put together here (composition root): the
+ * dual-control kinds for revoking credentials and certificates and restoring backups, the backup
+ * catalogue, and the /api/admin routes for credentials, certificates and backups. Once per
+ * installation object, however many servers are built on it (tests build several).
+ */
+import type { ConsoleRoutes } from '../admin/index.ts';
+import { caConsoleRoutes, certificateRevokeExecutor } from '../ca/index.ts';
+import { BackupCatalogue, backupConsoleRoutes, backupRestoreExecutor } from '../ops/index.ts';
+import { credentialRevokeExecutor, rsspConsoleRoutes } from '../rssp/index.ts';
+import type { Shomei } from './shomei.ts';
+
+export interface OperatorConsole {
+  readonly backups: BackupCatalogue;
+  readonly routes: readonly ConsoleRoutes[];
+}
+
+const consoles = new WeakMap<Shomei, OperatorConsole>();
+
+export function operatorConsole(shomei: Shomei): OperatorConsole {
+  const known = consoles.get(shomei);
+  if (known !== undefined) return known;
+  const sources = {
+    config: shomei.config,
+    database: shomei.database,
+    crypto: shomei.crypto,
+    keys: shomei.keys,
+    installationId: shomei.installationId,
+  };
+  const backups = new BackupCatalogue({ sources, audit: shomei.audit.trail });
+  const dualControl = shomei.admin.dualControl;
+  dualControl.register('credential.revoke', credentialRevokeExecutor(shomei.rssp));
+  dualControl.register('certificate.revoke', certificateRevokeExecutor(shomei.ca));
+  dualControl.register('backup.restore', backupRestoreExecutor(backups, sources));
+  const created: OperatorConsole = {
+    backups,
+    routes: [rsspConsoleRoutes(shomei.rssp), caConsoleRoutes(shomei.ca), backupConsoleRoutes(backups)],
+  };
+  consoles.set(shomei, created);
+  return created;
+}
