@@ -6,6 +6,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerBackupCommands } from './commands/backup.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerComplianceCommands } from './commands/compliance.ts';
+import { registerContractsCommands } from './commands/contracts.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCaCommands(program);
   registerVerifyCommands(program);
   registerArchiveCommands(program);
+  registerContractsCommands(program);
   return program;
 }
 

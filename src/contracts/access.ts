@@ -1,12 +1,14 @@
 /**
  * Who may see and do what (criterion 2.1.4 (1)): the sender and the envelope's parties read it;
- * the tenant authorises further readers through API keys with the envelopes:read scope. Anyone
+ * the tenant authorises further readers through API keys with the envelopes:read scope and users
+ * with the documents.read_all permission (permissions.ts). Anyone
  * else gets "not found", so envelope ids cannot be probed.
  */
 import type { AuditActor } from '../audit/index.ts';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import type { ContractActor } from './model.ts';
+import { canReadAll } from './permissions.ts';
 import type { EnvelopeTable, PartyTable } from './tables.ts';
 
 export interface LoadedEnvelope {
@@ -55,6 +57,10 @@ export async function loadEnvelope(
     case 'user':
       isSender = envelope.created_by === actor.userId && envelope.tenant_id === actor.tenantId;
       party = parties.find((p) => p.user_id === actor.userId && p.status !== 'removed');
+      // 閲覧権限 (documents.read_all): reads every record of the user's own tenant, never another's.
+      if (!isSender && envelope.tenant_id === actor.tenantId) {
+        tenantReader = await canReadAll(ctx.db, actor.tenantId, actor.userId);
+      }
       break;
     case 'api-key':
       if (envelope.tenant_id === actor.tenantId) {

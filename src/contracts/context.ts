@@ -61,6 +61,8 @@ export interface ContractsContext {
   readonly provider: () => Promise<EmbeddedSigning>;
   readonly remoteSigner: RemoteSigner;
   readonly auditSearch?: (filter: AuditSearchFilter) => Promise<AuditRecord[]>;
+  /** Whether a user is an installation auditor (system_auditor), who reads every tenant's record log. */
+  readonly isAuditor?: (userId: string) => Promise<boolean>;
   readonly clock: () => Date;
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;

@@ -4,6 +4,7 @@ import { isShomeiError } from '../errors/index.ts';
 import { openPdf } from '../pdf/index.ts';
 import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
 import type { ContractsContext } from './context.ts';
+import { logDeletion } from './corrections.ts';
 import { contractErrors } from './errors.ts';
 import {
   type ContractActor,
@@ -133,7 +134,7 @@ export async function createEnvelope(
 }
 
 /** Checks the upload is a readable, unencrypted PDF with at least one page. */
-async function checkPdf(bytes: Buffer, limit: number): Promise<number> {
+export async function checkPdf(bytes: Buffer, limit: number): Promise<number> {
   if (bytes.length === 0) throw contractErrors.notPdf('empty');
   if (bytes.length > limit) throw contractErrors.tooLarge(limit);
   if (!bytes.subarray(0, 1024).includes('%PDF-')) throw contractErrors.notPdf('no %PDF- header');
@@ -542,6 +543,7 @@ export async function shredEnvelope(
     .where('status', '=', 'active')
     .execute();
   for (const document of documents) await ctx.vault.shred(document, by, reason);
+  if (documents.length > 0) await logDeletion(ctx, envelope, by, reason, documents.length);
   await ctx.audit.append({
     type: 'envelope.delete',
     actor: by,

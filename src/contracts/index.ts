@@ -13,6 +13,13 @@ export {
   extractCertificate,
 } from './certificate.ts';
 export { type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
+export {
+  CORRECTABLE_FIELDS,
+  type RecordLogEntry,
+  type RecordLogPage,
+  searchRecordLog,
+} from './corrections.ts';
+export { type ImportMetadata, type ImportView, importRecord, importView } from './imports.ts';
 export { contractsMigrations } from './migrations.ts';
 export type {
   ContractActor,
@@ -26,6 +33,13 @@ export type {
   SigningMode,
 } from './model.ts';
 export {
+  type PermissionGrant,
+  setPermission,
+  TENANT_PERMISSION_NAMES,
+  TENANT_PERMISSIONS,
+  type TenantPermission,
+} from './permissions.ts';
+export {
   cscRemoteSigner,
   inProcessRemoteSigner,
   type RemoteSigner,
@@ -37,5 +51,6 @@ export { type ContractRoutesOptions, contractRoutes, PARTY_HEADER } from './rout
 export { type EnvelopeSummary, type SearchPage, searchEnvelopes } from './search.ts';
 export { ContractService, type ContractServiceDependencies } from './service.ts';
 export type { ContractsTables } from './tables.ts';
+export { EXPORT_FORMAT, type ExportManifest, type ExportSummary, exportTenant } from './tenant-export.ts';
 export { DOCUMENT_KEY_PURPOSE } from './vault.ts';
 export { MAX_WEBHOOK_ATTEMPTS, signPayload } from './webhooks.ts';

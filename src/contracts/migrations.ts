@@ -1,6 +1,7 @@
 /** Contracts migrations (0700 range); the same code runs on SQLite and PostgreSQL. */
 import type { Kysely } from 'kysely';
 import { binaryType, type DialectName, type NamedMigrations } from '../store/index.ts';
+import { recordsMigrations } from './records-migrations.ts';
 
 export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
   '0700_contracts_envelopes': {
@@ -174,4 +175,5 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  ...recordsMigrations(dialect),
 });

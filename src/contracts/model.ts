@@ -5,7 +5,7 @@ import type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode } from './tabl
 
 export type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode };
 
-const text = (max: number) =>
+export const text = (max: number) =>
   z
     .string()
     .trim()
@@ -13,7 +13,7 @@ const text = (max: number) =>
     .max(max)
     .refine((v) => !/\p{Cc}/u.test(v), 'control characters');
 
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   .refine(
@@ -104,7 +104,7 @@ export const searchSchema = z
     counterpartyMatch: z.enum(['exact', 'contains']).default('exact'),
     title: z.string().trim().min(1).max(200).optional(),
     status: z
-      .enum(['draft', 'sent', 'completing', 'completed', 'cancelled', 'declined', 'expired'])
+      .enum(['draft', 'sent', 'completing', 'completed', 'cancelled', 'declined', 'expired', 'imported'])
       .optional(),
     /** Newest first by creation (default), or by transaction date (rows without one are left out). */
     orderBy: z.enum(['created', 'transactionDate']).default('created'),

@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 document for /api/envelopes/… (served at /api/openapi.json). */
+import { recordsOpenApiPaths } from './records-openapi.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -165,6 +166,7 @@ export function contractsOpenApi(publicUrl: string): Record<string, unknown> {
       '/api/contracts/api-keys': { post: op('Create a tenant API key: {scopes}') },
       '/api/contracts/webhooks': { post: op('Register a webhook: {url} → {id, secret}') },
       '/api/contracts/retention': { put: op('Set the tenant retention in years: {years}') },
+      ...recordsOpenApiPaths(),
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { contractErrors } from './errors.ts';
 import { evidencePackage } from './evidence.ts';
+import { recordRoutes } from './import-routes.ts';
 import type { ContractActor } from './model.ts';
 import { contractsOpenApi } from './openapi.ts';
 import type { ContractService } from './service.ts';
@@ -66,6 +67,8 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
   );
 
   app.get('/api/openapi.json', async () => contractsOpenApi(contracts.settings.publicUrl));
+  // Imports, the correction and deletion log, tenant permissions and the tenant export.
+  await app.register(recordRoutes, { contracts, actorOf });
 
   app.post('/api/envelopes', async (request, reply) => {
     const envelope = await contracts.create(await actorOf(contracts, request), request.body);

@@ -8,6 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import { type ContractActor, type EnvelopeStatus, parseInput, searchSchema } from './model.ts';
+import { canReadAll } from './permissions.ts';
 import type { ContractsTables } from './tables.ts';
 
 export interface EnvelopeSummary {
@@ -78,8 +79,8 @@ export async function searchEnvelopes(
       'e.completed_at',
     ])
     .where('e.tenant_id', '=', actor.tenantId);
-  if (actor.kind === 'user') {
-    // An account sees what it sent or takes part in; the tenant's wider readers use API keys.
+  if (actor.kind === 'user' && !(await canReadAll(db, actor.tenantId, actor.userId))) {
+    // An account sees what it sent or takes part in; tenant-wide readers (documents.read_all) see all.
     const userId = actor.userId;
     query = query.where((eb) =>
       eb.or([

@@ -57,6 +57,8 @@ export interface ContractServiceDependencies {
   readonly rssp?: RemoteSignatureService;
   readonly remoteSigner?: RemoteSigner;
   readonly auditSearch?: (filter: AuditSearchFilter) => Promise<AuditRecord[]>;
+  /** Installation auditors (system_auditor) read every tenant's correction and deletion log. */
+  readonly isAuditor?: (userId: string) => Promise<boolean>;
   readonly settings?: Partial<ContractsSettings>;
   /** Replaces the embedded e-seal/TSA/revocation set-up (tests, external CA and TSA). */
   readonly provider?: () => Promise<EmbeddedSigning>;
@@ -116,6 +118,7 @@ export class ContractService {
       provider: () => this.provider(),
       remoteSigner,
       ...(deps.auditSearch === undefined ? {} : { auditSearch: deps.auditSearch }),
+      ...(deps.isAuditor === undefined ? {} : { isAuditor: deps.isAuditor }),
       clock,
       emit: (tenantId, event, data) => this.webhooks.enqueue(tenantId, event, data),
     };
@@ -346,7 +349,7 @@ export class ContractService {
     const ended = await ctx.db
       .selectFrom('contract_envelopes as e')
       .selectAll('e')
-      .where('e.status', '=', 'completed')
+      .where('e.status', 'in', ['completed', 'imported'])
       .where('e.legal_hold', '=', 0)
       .where('e.retention_until', '<', now.toISOString())
       .where((eb) =>

@@ -7,7 +7,9 @@ export type EnvelopeStatus =
   | 'completed'
   | 'cancelled'
   | 'declined'
-  | 'expired';
+  | 'expired'
+  /** Signed elsewhere or on paper and imported (imports.ts); never goes through the workflow. */
+  | 'imported';
 export type PartyRole = 'signer' | 'approver' | 'viewer';
 export type SigningMode = 'signer-type' | 'witness-type';
 export type PartyStatus = 'waiting' | 'signed' | 'approved' | 'declined' | 'removed';

@@ -1,0 +1,78 @@
+/**
+ * `shomei contracts export` (full tenant export to a ZIP, no lock-in) and `shomei contracts
+ * permissions` (tenant permissions; the first tenant administrator is granted here).
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { openShomei } from '../../app/index.ts';
+import { loadConfig } from '../../config/index.ts';
+import { exportTenant, setPermission } from '../../contracts/index.ts';
+import { shomeiError } from '../../errors/index.ts';
+import { createLogger } from '../../log/index.ts';
+import { printJson } from '../output.ts';
+
+function usage(ja: string, en: string): Error {
+  return shomeiError('SHOMEI_CLI_USAGE', ja, en, { status: 400 });
+}
+
+const operator = { kind: 'operator' as const, id: `cli:${process.env.USER ?? 'unknown'}` };
+
+export function registerContractsCommands(program: Command): void {
+  const contracts = program.command('contracts').description('E-contract records / 電子契約の記録');
+  contracts
+    .command('export')
+    .description(
+      'Export every record of a tenant to a ZIP with a SHA-256 manifest / テナントの全記録を書き出す',
+    )
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption('--out <file>', 'ZIP file to write (must not exist)')
+    .action(async (o: { tenant: string; out: string }) => {
+      if (o.tenant.length === 0 || o.tenant.length > 100)
+        throw usage('--tenant が不正です。', '--tenant is invalid.');
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      // Written under a temporary name and renamed at the end, so a failed export leaves no ZIP behind.
+      const partial = `${o.out}.partial`;
+      try {
+        const tenant = await shomei.identity.accounts.getTenant(o.tenant);
+        if (tenant === undefined) throw usage('テナントが見つかりません。', 'No such tenant.');
+        const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+        const summary = await exportTenant(shomei.contracts.context, o.tenant, operator, output);
+        await rename(partial, o.out);
+        printJson({ out: o.out, ...summary });
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      } finally {
+        await shomei.close();
+      }
+    });
+  const permissions = contracts
+    .command('permissions')
+    .description('Tenant permissions (tenant.admin, documents.read_all, corrections.read) / テナント権限');
+  for (const [name, granted] of [
+    ['grant', true],
+    ['revoke', false],
+  ] as const) {
+    permissions
+      .command(name)
+      .description(granted ? 'Grant a permission / 権限を付与' : 'Revoke a permission / 権限を取り消す')
+      .requiredOption('--user <id>', 'user id')
+      .requiredOption('--permission <name>', 'tenant.admin | documents.read_all | corrections.read')
+      .action(async (o: { user: string; permission: string }) => {
+        const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+        try {
+          const user = await shomei.identity.accounts.getUser(o.user);
+          if (user === undefined) throw usage('利用者が見つかりません。', 'No such user.');
+          const list = await setPermission(shomei.contracts.context, operator, user.tenantId, {
+            userId: user.id,
+            permission: o.permission,
+            granted,
+          });
+          printJson({ tenantId: user.tenantId, permissions: list });
+        } finally {
+          await shomei.close();
+        }
+      });
+  }
+}
