@@ -238,25 +238,49 @@ function checkHole(hole: Buffer, length: number): void {
   }
 }
 
-/** The DER value at the start of `contents` (its declared length), without the zero padding. */
+/**
+ * The CMS value at the start of `contents` without the zero padding after it: the declared length
+ * for DER, or a walk to the end-of-contents octets for BER indefinite length (some signing tools
+ * write that). Trailing zeros cannot simply be trimmed: a value may itself end in 00 (an EOC, or a
+ * signature whose last byte is zero). When no well-formed value is found, everything is returned and
+ * the CMS parser reports the error.
+ */
 export function stripPadding(contents: Uint8Array): Uint8Array {
-  if (contents.length >= 2 && contents[0] === 0x30) {
-    const first = contents[1]!;
-    let length = first;
-    let header = 2;
-    if (first & 0x80) {
-      const count = first & 0x7f;
-      if (count >= 1 && count <= 4 && contents.length >= 2 + count) {
-        length = 0;
-        for (let i = 0; i < count; i++) length = length * 256 + contents[2 + i]!;
-        header = 2 + count;
-      } else length = Number.POSITIVE_INFINITY;
-    }
-    if (header + length <= contents.length) return contents.subarray(0, header + length);
+  const end = berValueEnd(contents, 0, 0);
+  return end === undefined ? contents : contents.subarray(0, end);
+}
+
+const MAX_BER_DEPTH = 64;
+
+/** The offset just past the BER value starting at `offset`, or undefined when it is not well formed. */
+function berValueEnd(bytes: Uint8Array, offset: number, depth: number): number | undefined {
+  if (depth > MAX_BER_DEPTH || offset + 2 > bytes.length) return undefined;
+  let i = offset + 1;
+  if ((bytes[offset]! & 0x1f) === 0x1f) {
+    // High tag number form: base-128 digits, the last without the top bit.
+    while (i < bytes.length && bytes[i]! & 0x80) i++;
+    i++;
   }
-  let end = contents.length;
-  while (end > 0 && contents[end - 1] === 0) end--;
-  return contents.subarray(0, end);
+  if (i >= bytes.length) return undefined;
+  const first = bytes[i++]!;
+  if (first === 0x80) {
+    if ((bytes[offset]! & 0x20) === 0) return undefined; // indefinite length needs a constructed value
+    while (i + 1 < bytes.length) {
+      if (bytes[i] === 0 && bytes[i + 1] === 0) return i + 2;
+      const next = berValueEnd(bytes, i, depth + 1);
+      if (next === undefined) return undefined;
+      i = next;
+    }
+    return undefined;
+  }
+  let length = first;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    if (count > 4 || i + count > bytes.length) return undefined;
+    length = 0;
+    for (let k = 0; k < count; k++) length = length * 256 + bytes[i++]!;
+  }
+  return i + length <= bytes.length ? i + length : undefined;
 }
 
 const textOf = (reader: PdfReader, value: PdfObject | undefined): string | undefined => {

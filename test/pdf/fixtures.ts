@@ -233,3 +233,25 @@ export function pdfsig(file: string): string {
   const result = run('pdfsig', ['-nocert', file]);
   return result.stdout + result.stderr;
 }
+
+/**
+ * The same ContentInfo re-encoded as BER with indefinite lengths on its two outer levels, as some
+ * signing tools write it (openssl's own -stream would also attach the content, which a PDF
+ * signature must not).
+ */
+export function toIndefiniteLength(der: Buffer): Buffer {
+  const header = (at: number): number => {
+    const first = der[at + 1]!;
+    return first & 0x80 ? 2 + (first & 0x7f) : 2;
+  };
+  const outer = header(0);
+  const oidEnd = outer + 2 + der[outer + 1]!;
+  const signedData = oidEnd + header(oidEnd);
+  return Buffer.concat([
+    Buffer.from([0x30, 0x80]),
+    der.subarray(outer, oidEnd),
+    Buffer.from([0xa0, 0x80]),
+    der.subarray(signedData),
+    Buffer.alloc(4),
+  ]);
+}

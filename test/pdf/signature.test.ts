@@ -27,6 +27,7 @@ import {
   opensslCmsSign,
   pdfsig,
   qpdfCheck,
+  toIndefiniteLength,
 } from './fixtures.ts';
 
 const work = makeWorkDir();
@@ -136,6 +137,27 @@ describe('signature placeholder, streamed digest and embedding', () => {
       assert.equal(verify.status, 0, verify.stderr);
     });
   }
+
+  test('a BER indefinite-length CMS keeps its end-of-contents zeros when read back', async () => {
+    const source = work.file('ber-source.pdf');
+    writeFileSync(source, classicPdf(1));
+    const output = work.file('ber-signed.pdf');
+    const prepared = await prepareSignatureRevision(source, {
+      fieldName: 'Signature1',
+      pageIndex: 0,
+      rect: [72, 72, 272, 132],
+      signingTime: new Date('2026-04-01T09:00:00Z'),
+      contentsSize: 8192,
+      output,
+    });
+    const ber = toIndefiniteLength(opensslCmsSign(work, signer, output, prepared.byteRange));
+    assert.deepEqual([...ber.subarray(-4)], [0, 0, 0, 0], 'the value itself ends in zeros');
+    await embedSignatureContents(output, prepared.placeholder, ber);
+    const [listed] = await listSignatures(output);
+    assert.ok(listed);
+    assert.ok(Buffer.from(listed.cms).equals(ber), 'the whole BER value, no more and no less');
+    assert.match(pdfsig(output), /Signature Validation: Signature is Valid\./);
+  });
 
   test('an existing empty signature field is filled instead of adding a field', async () => {
     const file = work.file('form.pdf');
