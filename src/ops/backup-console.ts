@@ -28,7 +28,9 @@ const SUFFIX = '.shomei-backup';
 
 export interface BackupVerifyResult {
   readonly at: string;
+  /** User id, or `shomei` for the check right after writing. */
   readonly by: string;
+  readonly byName?: string;
   readonly valid: boolean;
   readonly problems: readonly string[];
 }
@@ -226,7 +228,13 @@ export class BackupCatalogue {
     const result = verifyBackup(file, record.signerKeySha256);
     this.save({
       ...record,
-      lastVerify: { at: new Date().toISOString(), by: by.id, valid: result.valid, problems: result.problems },
+      lastVerify: {
+        at: new Date().toISOString(),
+        by: by.id,
+        byName: by.name,
+        valid: result.valid,
+        problems: result.problems,
+      },
     });
     await this.options.audit.append({
       type: 'backup.verify',

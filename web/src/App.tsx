@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { Layout } from './components/Layout.tsx';
 import { useI18n } from './i18n/index.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { BackupsPage } from './pages/BackupsPage.tsx';
+import { CredentialsPage } from './pages/CredentialsPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
 import { EnvelopePage } from './pages/EnvelopePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -65,6 +67,18 @@ export function App() {
     screen = (
       <NeedsLogin>
         <OperatorPage />
+      </NeedsLogin>
+    );
+  else if (path === '/admin/credentials')
+    screen = (
+      <NeedsLogin>
+        <CredentialsPage />
+      </NeedsLogin>
+    );
+  else if (path === '/admin/backups')
+    screen = (
+      <NeedsLogin>
+        <BackupsPage />
       </NeedsLogin>
     );
   else if (path === '/admin/audit')

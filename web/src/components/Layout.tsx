@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
+import { consoleHome, mayOpen, usePrivileges } from '../privileges.ts';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -10,39 +11,13 @@ interface EnvironmentInfo {
   readonly banner?: { readonly ja: string; readonly en: string };
 }
 
-/**
- * Whether the user may read the audit trail. There is no "my privileges" API yet, so the UI asks the
- * audit search itself once per session (a refusal is audited, as it should be) and remembers the answer.
- */
-function useAuditor(userId: string | undefined): boolean {
-  const [auditor, setAuditor] = useState(false);
-  useEffect(() => {
-    if (userId === undefined) {
-      setAuditor(false);
-      return;
-    }
-    const key = `shomei.auditor.${userId}`;
-    const known = sessionStorage.getItem(key);
-    if (known !== null) {
-      setAuditor(known === 'yes');
-      return;
-    }
-    getJson('/api/admin/audit/events?limit=1')
-      .then(() => true)
-      .catch(() => false)
-      .then((yes) => {
-        sessionStorage.setItem(key, yes ? 'yes' : 'no');
-        setAuditor(yes);
-      });
-  }, [userId]);
-  return auditor;
-}
-
 export function Layout({ children }: { children: ReactNode }) {
   const { lang, era, setLang, setEra, t } = useI18n();
   const { user, refresh } = useSession();
   const { navigate } = usePath();
-  const auditor = useAuditor(user?.id);
+  // Menus follow GET /api/me/privileges; the server refuses the routes to anyone else anyway.
+  const { mine } = usePrivileges();
+  const operatorHome = consoleHome(mine);
   const [environment, setEnvironment] = useState<EnvironmentInfo | undefined>();
   useEffect(() => {
     getJson<EnvironmentInfo>('/api/environment')
@@ -70,7 +45,8 @@ export function Layout({ children }: { children: ReactNode }) {
           {user !== undefined ? <Link to="/envelopes">{t('nav.dashboard')}</Link> : null}
           {user !== undefined ? <Link to="/envelopes/new">{t('nav.new')}</Link> : null}
           <Link to="/verify">{t('nav.verify')}</Link>
-          {auditor ? <Link to="/admin/audit">{t('nav.audit')}</Link> : null}
+          {operatorHome !== undefined ? <Link to={operatorHome}>{t('nav.operator')}</Link> : null}
+          {mayOpen(mine, 'audit') ? <Link to="/admin/audit">{t('nav.audit')}</Link> : null}
         </nav>
         <div className="prefs">
           {user === undefined ? (

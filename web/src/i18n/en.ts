@@ -1,7 +1,9 @@
+import { consoleEn } from './console-en.ts';
 import type { MessageKey } from './ja.ts';
 
 /** English. Typed against the Japanese keys, so a missing translation fails the type check. */
 export const en: Record<MessageKey, string> = {
+  ...consoleEn,
   'app.name': 'shomei',
   'app.seal': '署',
   'app.tagline': 'E-contract and remote signature service',

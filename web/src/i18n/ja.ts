@@ -1,5 +1,8 @@
 /** 日本語 (the default language). Every key here must exist in en.ts: the type there enforces it. */
+import { consoleJa } from './console-ja.ts';
+
 export const ja = {
+  ...consoleJa,
   'app.name': 'shomei 署名',
   'app.seal': '署',
   'app.tagline': '電子契約・リモート署名サービス',

@@ -1,0 +1,283 @@
+import { useCallback, useEffect, useState } from 'react';
+import { getJson, sendJson } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { ConsoleNav } from '../components/ConsoleNav.tsx';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { formatDateTime } from '../format.ts';
+import { type MessageKey, useI18n } from '../i18n/index.tsx';
+import { holds, usePrivileges } from '../privileges.ts';
+import '../console.css';
+
+type BackupState = 'creating' | 'ready' | 'failed' | 'interrupted';
+interface Backup {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly createdBy: { readonly id: string; readonly name: string };
+  readonly state: BackupState;
+  readonly error?: string;
+  readonly size?: number;
+  readonly manifestSha256?: string;
+  readonly entries?: number;
+  readonly lastVerify?: {
+    readonly at: string;
+    readonly by: string;
+    readonly byName?: string;
+    readonly valid: boolean;
+  };
+  readonly verifying?: boolean;
+}
+interface ApprovalRequest {
+  readonly id: string;
+  readonly expiresAt: string;
+}
+
+interface Said {
+  readonly key: MessageKey;
+  readonly values: { readonly id: string; readonly until: string };
+}
+
+const STATE_TONE: Record<BackupState, string> = {
+  creating: 'warn',
+  ready: 'ok',
+  failed: 'bad',
+  interrupted: 'bad',
+};
+const POLL_MS = 1500;
+
+function formatSize(bytes: number | undefined, lang: string): string {
+  if (bytes === undefined) return '—';
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const number = new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
+    maximumFractionDigits: unit === 0 ? 0 : 1,
+  }).format(value);
+  return `${number} ${units[unit]}`;
+}
+
+/**
+ * Operator console — backups: recent backups on the server with who took them, size, manifest hash
+ * and the last verification; create and verify run on the server (the list polls while they run);
+ * restore is requested here and takes effect only when a second person approves it.
+ */
+export function BackupsPage() {
+  const { lang, era, t } = useI18n();
+  const when = (iso: string | undefined) => formatDateTime(iso, lang, era);
+  const { loaded, mine } = usePrivileges();
+  const readable = holds(mine, 'backups.read');
+  const manage = holds(mine, 'backups.manage');
+  const mayRestore =
+    mine?.operations.some((o) => o.id === 'backup.restore' && o.mayRequest === true) ?? false;
+  const [backups, setBackups] = useState<readonly Backup[] | undefined>();
+  const [loadError, setLoadError] = useState<unknown>();
+  const [error, setError] = useState<unknown>();
+  const [outcome, setOutcome] = useState<Said>();
+  const [starting, setStarting] = useState(false);
+  const [restoring, setRestoring] = useState<Backup | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(() => {
+    getJson<{ backups: Backup[] }>('/api/admin/backups')
+      .then((body) => {
+        setBackups(body.backups);
+        setLoadError(undefined);
+      })
+      .catch((e: unknown) => setLoadError(e));
+  }, []);
+  useEffect(() => {
+    if (readable) load();
+  }, [readable, load]);
+
+  const running = backups?.some((b) => b.state === 'creating' || b.verifying === true) ?? false;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(load, POLL_MS);
+    return () => clearInterval(timer);
+  }, [running, load]);
+
+  async function create() {
+    setStarting(true);
+    setError(undefined);
+    setOutcome(undefined);
+    try {
+      await sendJson('POST', '/api/admin/backups', {});
+      load();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setStarting(false);
+    }
+  }
+
+  async function verify(id: string) {
+    setError(undefined);
+    setOutcome(undefined);
+    try {
+      await sendJson('POST', `/api/admin/backups/${encodeURIComponent(id)}/verify`, {});
+      load();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function requestRestore() {
+    if (restoring === undefined) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const request = await sendJson<ApprovalRequest>(
+        'POST',
+        `/api/admin/backups/${encodeURIComponent(restoring.id)}/restore`,
+        {},
+      );
+      setOutcome({ key: 'console.requested', values: { id: request.id, until: request.expiresAt } });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+      setRestoring(undefined);
+    }
+  }
+
+  return (
+    <div>
+      <h1>{t('console.backups.title')}</h1>
+      <ConsoleNav />
+      <p className="lead">{t('console.backups.lead')}</p>
+      {!loaded ? <p role="status">{t('common.loading')}</p> : null}
+      {loaded && !readable ? (
+        <div role="alert" className="notice notice-error">
+          <p>{t('console.notPermitted')}</p>
+        </div>
+      ) : null}
+      {readable ? (
+        <section className="card" aria-labelledby="console-backups">
+          <div className="title-row">
+            <h2 id="console-backups">{t('console.backups.recent')}</h2>
+            {manage ? (
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void create()}
+                disabled={starting || running}
+              >
+                {t('console.backups.create')}
+              </button>
+            ) : null}
+          </div>
+          <p role="status" aria-live="polite">
+            {running ? t('console.backups.running') : ''}
+          </p>
+          {outcome !== undefined ? (
+            <p role="status" className="notice-ok">
+              {t(outcome.key, { id: outcome.values.id, until: when(outcome.values.until) })}
+            </p>
+          ) : null}
+          {error !== undefined ? <ErrorNotice error={error} hint="hint.operator" /> : null}
+          {loadError !== undefined ? <ErrorNotice error={loadError} hint="hint.operator" /> : null}
+          {backups === undefined && loadError === undefined ? (
+            <p role="status">{t('common.loading')}</p>
+          ) : null}
+          {backups !== undefined && backups.length === 0 ? <p className="empty">{t('ops.none')}</p> : null}
+          {backups !== undefined && backups.length > 0 ? (
+            <div className="table-wrap">
+              <table className="table" data-testid="backups-table">
+                <caption className="visually-hidden">{t('console.backups.recent')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('console.createdAt')}</th>
+                    <th scope="col">{t('console.backups.by')}</th>
+                    <th scope="col">{t('console.status')}</th>
+                    <th scope="col">{t('console.backups.size')}</th>
+                    <th scope="col">{t('console.backups.manifest')}</th>
+                    <th scope="col">{t('console.backups.lastVerify')}</th>
+                    <th scope="col">{t('console.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {backups.map((b) => (
+                    <tr key={b.id} data-backup={b.id}>
+                      <td>{when(b.createdAt)}</td>
+                      <td>{b.createdBy.name}</td>
+                      <td>
+                        <span className={`badge badge-${STATE_TONE[b.state]}`} data-state={b.state}>
+                          {t(`console.backups.state.${b.state}`)}
+                        </span>
+                        {b.error !== undefined ? <span className="code">{b.error}</span> : null}
+                      </td>
+                      <td className="nowrap">{formatSize(b.size, lang)}</td>
+                      <td className="hash-short">{b.manifestSha256 ?? '—'}</td>
+                      <td data-testid="last-verify">
+                        {b.verifying === true ? (
+                          <span className="badge badge-warn">{t('console.backups.verifying')}</span>
+                        ) : b.lastVerify !== undefined ? (
+                          <>
+                            <span
+                              className={`badge badge-${b.lastVerify.valid ? 'ok' : 'bad'}`}
+                              data-valid={b.lastVerify.valid ? 'yes' : 'no'}
+                            >
+                              {b.lastVerify.valid ? t('console.backups.valid') : t('console.backups.invalid')}
+                            </span>
+                            <br />
+                            <span className="small">
+                              {when(b.lastVerify.at)} ({b.lastVerify.byName ?? b.lastVerify.by})
+                            </span>
+                          </>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
+                      <td>
+                        <div className="actions">
+                          {manage && b.state === 'ready' ? (
+                            <button
+                              type="button"
+                              disabled={running}
+                              aria-label={t('console.backups.verifyOf', { when: when(b.createdAt) })}
+                              onClick={() => void verify(b.id)}
+                            >
+                              {t('console.backups.verify')}
+                            </button>
+                          ) : null}
+                          {mayRestore && b.state === 'ready' ? (
+                            <button
+                              type="button"
+                              aria-label={t('console.backups.restoreOf', { when: when(b.createdAt) })}
+                              onClick={() => {
+                                setOutcome(undefined);
+                                setRestoring(b);
+                              }}
+                            >
+                              {t('console.backups.restore')}
+                            </button>
+                          ) : null}
+                        </div>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </section>
+      ) : null}
+      {restoring !== undefined ? (
+        <ConfirmDialog
+          title={t('console.backups.restoreConfirm', { when: when(restoring.createdAt) })}
+          confirmLabel={t('console.requestApproval')}
+          danger
+          busy={busy}
+          onConfirm={() => void requestRestore()}
+          onCancel={() => setRestoring(undefined)}
+        >
+          <p>{t('console.backups.restoreExplain')}</p>
+          <p className="hash-short">{restoring.manifestSha256}</p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
+  );
+}
