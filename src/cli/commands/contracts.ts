@@ -2,7 +2,7 @@
  * `shomei contracts export` (full tenant export to a ZIP, no lock-in) and `shomei contracts
  * permissions` (tenant permissions; the first tenant administrator is granted here).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openShomei } from '../../app/index.ts';
@@ -30,6 +30,9 @@ export function registerContractsCommands(program: Command): void {
     .action(async (o: { tenant: string; out: string }) => {
       if (o.tenant.length === 0 || o.tenant.length > 100)
         throw usage('--tenant が不正です。', '--tenant is invalid.');
+      // An earlier export is never overwritten.
+      if (existsSync(o.out))
+        throw usage('--out のファイルが既にあります。', 'The --out file already exists.');
       const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
       // Written under a temporary name and renamed at the end, so a failed export leaves no ZIP behind.
       const partial = `${o.out}.partial`;
