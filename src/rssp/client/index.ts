@@ -8,3 +8,4 @@ export {
   type CscServiceInfo,
   type SignHashOptions,
 } from './csc-client.ts';
+export { type RemotePdfSigningOptions, signPdfWithCsc } from './pades.ts';
