@@ -228,6 +228,15 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     ),
   },
   {
+    ref: '電帳法 施行規則 2 条 6 項・4 条 1 項',
+    topic: t('電子取引データの保存 (電子帳簿保存法)', 'Electronic transaction records (電子帳簿保存法)'),
+    kind: 'feature',
+    how: t(
+      'contracts: 他社電子契約・紙のスキャンの取込 (署名検証結果を保存)、取引年月日・金額・取引先の検索、理由付き訂正と削除の履歴 (追記のみ、監査記録にも)、閲覧権限、テナント全件エクスポート',
+      'contracts: import of contracts signed elsewhere and paper scans (validation report kept), search by transaction date, amount and counterparty, corrections with reasons and a deletion log (append-only, also in the audit trail), tenant read permission, full tenant export',
+    ),
+  },
+  {
     ref: 'EC 2.2.1 (1)(2) / RS 2.2.1 (1)(2)',
     topic: t('クレデンシャルと多要素認証', 'Credentials and multi-factor authentication'),
     kind: 'setting',
