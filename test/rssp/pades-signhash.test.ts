@@ -97,7 +97,9 @@ before(async () => {
     'subjectAltName=IP:127.0.0.1',
   ]);
   assert.equal(made.status, 0, made.stderr);
-  https = await buildServer(shomei, { tls: { key: readFileSync(key), cert: readFileSync(tlsCertPem) } });
+  https = await buildServer(shomei, {
+    tls: { key: readFileSync(key), cert: readFileSync(tlsCertPem), clientCa: undefined, source: 'files' },
+  });
   httpsUrl = await https.listen({ host: '127.0.0.1', port: 0 });
   assert.match(httpsUrl, /^https:/);
   rootPem = path.join(dir, 'root.pem');
