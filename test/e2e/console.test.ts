@@ -13,6 +13,7 @@ import {
   type E2e,
   openE2e,
   PASSWORD,
+  screenshot,
   screenshotBoth,
   signerCredential,
   totp,
@@ -119,6 +120,11 @@ describe('operator console: credentials, certificates, backups', () => {
     );
     assert.deepEqual(await criticalViolations(page), []);
     await screenshotBoth(page, 'console-backups');
+    // On a phone the page folds to one column; only the table scrolls sideways, not the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'console-backups-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`);
 
     // A member of a tenant: no console menus, the API refuses with the stable code, the page says so.
     const { page: other } = await e2e.newPage('ja');
