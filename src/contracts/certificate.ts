@@ -44,6 +44,8 @@ export interface CertificateOfCompletion {
     readonly completedAt: string;
   };
   readonly parties: readonly {
+    /** 甲/乙/丙 … (absent in certificates made before labels existed). */
+    readonly label?: string | null;
     readonly name: string;
     readonly company: string | null;
     readonly title: string | null;
@@ -89,6 +91,7 @@ export function buildCertificate(
       .map((p) => {
         const evidence = p.evidence === null ? {} : (JSON.parse(p.evidence) as Record<string, unknown>);
         return {
+          label: p.label ?? null,
           name: p.name,
           company: p.company,
           title: p.title,
@@ -126,7 +129,10 @@ export function certificateText(c: CertificateOfCompletion): string {
   ];
   for (const [i, p] of c.parties.entries()) {
     lines.push(
-      `${i + 1}. ${p.company ?? ''} ${p.title ?? ''} ${p.name} <${p.email}>`.replace(/\s+/g, ' '),
+      `${i + 1}. ${p.label == null ? '' : `[${p.label}]`} ${p.company ?? ''} ${p.title ?? ''} ${p.name} <${p.email}>`.replace(
+        /\s+/g,
+        ' ',
+      ),
       `   役割 / Role: ${ROLE_JA[p.role] ?? p.role} / ${p.role}${p.signingMode === null ? '' : ` (${MODE_JA[p.signingMode] ?? ''} / ${p.signingMode})`}`,
       `   状態 / Status: ${p.status}   日時 / Time (UTC): ${p.actedAt ?? '-'}`,
       `   認証方法 / Authentication: ${p.authentication ?? '-'}   IP アドレス / IP address: ${p.sourceIp ?? '-'}`,

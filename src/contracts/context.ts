@@ -31,6 +31,11 @@ export interface ContractsSettings {
   readonly publicUrl: string;
   /** Mark seal appearances outside production. */
   readonly testMark: boolean;
+  /** Most rows one bulk send (一括送信) may carry. */
+  readonly maxBulkRows: number;
+  /** Reminder defaults when neither the envelope nor its tenant sets them (0 reminders: none). */
+  readonly reminderIntervalDays: number;
+  readonly maxReminders: number;
 }
 
 export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
@@ -45,6 +50,9 @@ export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
   weakDigestOids: ['1.3.14.3.2.26', '1.2.840.113549.2.5'],
   publicUrl: 'http://127.0.0.1:8080',
   testMark: true,
+  maxBulkRows: 500,
+  reminderIntervalDays: 3,
+  maxReminders: 3,
 };
 
 export interface ContractsContext {

@@ -6,6 +6,7 @@ import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
 import type { ContractsContext } from './context.ts';
 import { logDeletion } from './corrections.ts';
 import { contractErrors } from './errors.ts';
+import { assertApprovedForSending } from './internal-approval-gate.ts';
 import {
   type ContractActor,
   type EnvelopeInput,
@@ -18,7 +19,7 @@ import { generateAccessCode, hashAccessCode } from './secrets.ts';
 import type { DocumentTable, EnvelopeTable, PartyTable } from './tables.ts';
 import type { PreparedVersion } from './vault.ts';
 
-function requireSenderActor(actor: ContractActor): { tenantId: string; userId: string } {
+export function requireSenderActor(actor: ContractActor): { tenantId: string; userId: string } {
   if (actor.kind === 'party') throw contractErrors.forbidden();
   if (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:write')) throw contractErrors.forbidden();
   return { tenantId: actor.tenantId, userId: actor.userId };
@@ -30,6 +31,21 @@ export async function createEnvelope(
   raw: unknown,
 ): Promise<EnvelopeView> {
   const sender = requireSenderActor(actor);
+  const { envelope, parties } = await buildEnvelope(ctx, sender, raw);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('contract_envelopes').values(envelope).execute();
+    await trx.insertInto('contract_parties').values(parties).execute();
+  });
+  await auditEnvelopeCreated(ctx, actor, envelope, parties);
+  return viewEnvelope(ctx, actor, envelope.id);
+}
+
+/** Validates the input and makes the rows of a new draft; nothing is stored (templates store them with their documents). */
+export async function buildEnvelope(
+  ctx: ContractsContext,
+  sender: { tenantId: string; userId: string },
+  raw: unknown,
+): Promise<{ envelope: EnvelopeTable; parties: PartyTable[] }> {
   const input: EnvelopeInput = parseInput(envelopeInputSchema, raw);
   const now = ctx.clock();
   if (input.expiresAt !== undefined && Date.parse(input.expiresAt) <= now.getTime()) {
@@ -79,6 +95,7 @@ export async function createEnvelope(
       acted_at: null,
       evidence: null,
       decline_reason: null,
+      label: p.label ?? null,
     });
   }
   if (!parties.some((p) => p.role === 'signer'))
@@ -110,14 +127,20 @@ export async function createEnvelope(
     retention_until: null,
     legal_hold: 0,
   };
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.insertInto('contract_envelopes').values(envelope).execute();
-    await trx.insertInto('contract_parties').values(parties).execute();
-  });
+  return { envelope, parties };
+}
+
+export async function auditEnvelopeCreated(
+  ctx: ContractsContext,
+  actor: ContractActor,
+  envelope: EnvelopeTable,
+  parties: readonly PartyTable[],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await ctx.audit.append({
     type: 'envelope.create',
     actor: auditActorOf(actor),
-    subject: { kind: 'envelope', id },
+    subject: { kind: 'envelope', id: envelope.id },
     outcome: 'success',
     ...(actor.source === undefined ? {} : { source: actor.source }),
     details: {
@@ -126,11 +149,12 @@ export async function createEnvelope(
         role: p.role,
         signingMode: p.signing_mode,
         userId: p.user_id,
+        ...(p.label == null ? {} : { label: p.label }),
       })),
       signingOrder: envelope.signing_order,
+      ...extra,
     },
   });
-  return viewEnvelope(ctx, actor, id);
 }
 
 /** Checks the upload is a readable, unencrypted PDF with at least one page. */
@@ -246,6 +270,7 @@ export async function sendEnvelope(
     .execute();
   if (documents.length === 0)
     throw contractErrors.invalid('documents', 'add at least one PDF before sending');
+  await assertApprovedForSending(ctx, envelopeId);
   for (const party of loaded.parties) {
     if (party.placement !== null) {
       const placement = JSON.parse(party.placement) as { document: number };
@@ -345,6 +370,7 @@ export async function toView(ctx: ContractsContext, loaded: LoadedEnvelope): Pro
       status: p.status,
       actedAt: p.acted_at,
       declineReason: p.decline_reason,
+      label: p.label ?? null,
     })),
     documents: documents.map((d) => ({
       id: d.id,

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { binaryType, type DialectName, type NamedMigrations } from '../store/index.ts';
 import { recordsMigrations } from './records-migrations.ts';
+import { workflowMigrations } from './workflow-migrations.ts';
 
 export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
   '0700_contracts_envelopes': {
@@ -176,4 +177,6 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
     },
   },
   ...recordsMigrations(dialect),
+  // Templates, bulk send, reminders and internal approval: 0730–0739.
+  ...workflowMigrations(dialect),
 });

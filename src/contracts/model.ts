@@ -24,7 +24,7 @@ export const isoDate = z
 
 export const MAX_AMOUNT = 1_000_000_000_000_000; // 10^15 yen: beyond any contract, inside 2^53.
 
-const placementSchema = z
+export const placementSchema = z
   .object({
     /** Zero-based index of the envelope's document; default 0. */
     document: z.number().int().min(0).max(49).default(0),
@@ -58,6 +58,8 @@ const partySchema = z
     placement: placementSchema.optional(),
     /** The access code the sender will pass on by another channel; generated when omitted. */
     accessCode: z.string().min(8).max(64).optional(),
+    /** 甲/乙/丙 …: the party's label in the contract, shown in mails and the certificate. */
+    label: text(20).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -165,6 +167,8 @@ export interface PartyView {
   readonly status: PartyStatus;
   readonly actedAt: string | null;
   readonly declineReason: string | null;
+  /** 甲/乙/丙 … when the sender or the template gave one. */
+  readonly label: string | null;
 }
 
 export interface DocumentView {

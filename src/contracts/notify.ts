@@ -21,6 +21,11 @@ export function isTurnOf(
   return partiesDue(envelope, parties).some((p) => p.id === party.id);
 }
 
+/** 「乙 山田 太郎 様」: the party's label (甲/乙/丙) leads when the envelope has one. */
+export function greeting(party: Pick<PartyTable, 'name' | 'label'>): string {
+  return `${party.label == null ? '' : `${party.label} `}${party.name} 様`;
+}
+
 /** A fresh single-use link for an outside party (the old one stops working). */
 export async function issueLink(ctx: ContractsContext, party: PartyTable): Promise<string> {
   const token = randomToken();
@@ -53,7 +58,7 @@ async function sendQuietly(ctx: ContractsContext, to: string, subject: string, t
   }
 }
 
-function linkFor(ctx: ContractsContext, envelope: EnvelopeTable, token: string | undefined): string {
+export function linkFor(ctx: ContractsContext, envelope: EnvelopeTable, token: string | undefined): string {
   return token === undefined
     ? `${ctx.settings.publicUrl}/contracts/${envelope.id}`
     : `${ctx.settings.publicUrl}/sign/${token}`;
@@ -73,7 +78,7 @@ export async function notifyDue(
       party.email,
       `【署名依頼】${envelope.title}`.slice(0, 200),
       [
-        `${party.name} 様`,
+        greeting(party),
         '',
         `「${envelope.title}」の${verb}をお願いします。`,
         `Please review “${envelope.title}” for your ${verb}.`,
@@ -110,7 +115,7 @@ export async function notifyCompleted(
       party.email,
       `【締結完了】${envelope.title}`.slice(0, 200),
       [
-        `${party.name} 様`,
+        greeting(party),
         '',
         `「${envelope.title}」の締結が完了しました。署名済み PDF (合意締結証明書付き) をダウンロードできます。`,
         `“${envelope.title}” is complete. The signed PDF with its certificate of completion can be downloaded.`,

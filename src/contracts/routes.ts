@@ -6,6 +6,7 @@ import { recordRoutes } from './import-routes.ts';
 import type { ContractActor } from './model.ts';
 import { contractsOpenApi } from './openapi.ts';
 import type { ContractService } from './service.ts';
+import { registerWorkflowRoutes } from './workflow-routes.ts';
 
 export interface ContractRoutesOptions {
   readonly contracts: ContractService;
@@ -67,6 +68,8 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
   );
 
   app.get('/api/openapi.json', async () => contractsOpenApi(contracts.settings.publicUrl));
+  // Templates, bulk send, reminders and internal approval.
+  registerWorkflowRoutes(app, contracts, { actorOf: (request) => actorOf(contracts, request), requireMfa });
   // Imports, the correction and deletion log, tenant permissions and the tenant export.
   await app.register(recordRoutes, { contracts, actorOf });
 

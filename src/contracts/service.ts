@@ -8,6 +8,7 @@ import type { ShomeiConfig } from '../config/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
+import { withClusterLock } from '../ops/index.ts';
 import type { RemoteSignatureService } from '../rssp/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { auditActorOf, loadEnvelope } from './access.ts';
@@ -29,8 +30,10 @@ import {
   viewEnvelope,
 } from './envelopes.ts';
 import { contractErrors } from './errors.ts';
+import { hasPendingApproval } from './internal-approval-gate.ts';
 import { openSigningLink, type PartySession, resolvePartySession } from './links.ts';
 import type { ContractActor, EnvelopeView } from './model.ts';
+import { sendDueReminders } from './reminders.ts';
 import type { RemoteSigner } from './remote-signer.ts';
 import { inProcessRemoteSigner } from './remote-signer.ts';
 import { type RenewalOptions, type RenewalOutcome, renewArchiveTimestamps } from './renewal.ts';
@@ -288,10 +291,22 @@ export class ContractService {
       every('contracts.sweep', 5 * 60_000, () => this.sweep()),
       every('contracts.webhooks', 15_000, () => this.webhooks.deliverDue()),
       every('contracts.archive-renewal', 24 * 3600_000, () => this.renewArchiveTimestamps()),
+      every('contracts.reminders', 15 * 60_000, () => this.remindDue()),
     ];
     return () => {
       for (const timer of timers) clearInterval(timer);
     };
+  }
+
+  /**
+   * Reminders that are due, sent by one instance of the cluster at a time (the ops cluster lock);
+   * `ran: false` when another instance holds it. Each reminder is also claimed by its own row.
+   */
+  async remindDue(now?: Date): Promise<{ ran: boolean; sent: number }> {
+    const result = await withClusterLock(this.deps.database, 'contracts.reminders', () =>
+      sendDueReminders(this.context, now),
+    );
+    return result.ran ? { ran: true, sent: result.value } : { ran: false, sent: 0 };
   }
 
   renewArchiveTimestamps(options: RenewalOptions = {}): Promise<RenewalOutcome[]> {
@@ -317,6 +332,8 @@ export class ContractService {
       .execute();
     let unprocessed = 0;
     for (const envelope of drafts) {
+      // A draft waiting for internal approval is not unprocessed input: the approvers have it.
+      if (await hasPendingApproval(ctx, envelope.id)) continue;
       const claimed = await ctx.db
         .updateTable('contract_envelopes')
         .set({ status: 'expired', closed_reason: 'unprocessed input deleted', updated_at: now.toISOString() })

@@ -43,7 +43,8 @@ const signerSchema = z
   })
   .strict();
 
-const approveSchema = z.object({ documentSha256: sha256List }).strict();
+/** An approval binds the approver to the documents as reviewed; internal approval before sending uses it too. */
+export const approveSchema = z.object({ documentSha256: sha256List }).strict();
 
 export interface WitnessConfirmation {
   readonly ja: string;
@@ -64,7 +65,7 @@ export function confirmationText(
   };
 }
 
-async function currentDocuments(
+export async function currentDocuments(
   ctx: ContractsContext,
   envelopeId: string,
 ): Promise<(DocumentTable & { sha256: string })[]> {
@@ -104,14 +105,14 @@ function checkActable(loaded: LoadedEnvelope, now: Date): PartyTable {
   return party;
 }
 
-function checkReviewed(documents: readonly { sha256: string }[], reviewed: readonly string[]): void {
+export function checkReviewed(documents: readonly { sha256: string }[], reviewed: readonly string[]): void {
   if (documents.length !== reviewed.length || documents.some((d, i) => d.sha256 !== reviewed[i])) {
     // The documents changed since the party reviewed them (another party signed meanwhile).
     throw contractErrors.conflict();
   }
 }
 
-function authenticationOf(actor: ContractActor): { method: string; source: string | null } {
+export function authenticationOf(actor: ContractActor): { method: string; source: string | null } {
   if (actor.kind === 'user')
     return { method: `account-session:${actor.authentication}`, source: actor.source ?? null };
   if (actor.kind === 'party') return { method: 'email-link+access-code', source: actor.source ?? null };

@@ -68,6 +68,8 @@ export type PartyTable = {
   /** JSON evidence: confirmation text, authentication method, source IP, document hashes. */
   evidence: string | null;
   decline_reason: string | null;
+  /** 甲/乙/丙 …: the party's label in the contract (migration 0730; optional on insert). */
+  label?: string | null;
 };
 
 export type DocumentTable = {

@@ -79,9 +79,15 @@ export class DocumentVault {
   }
 
   /** Undoes newDocumentKey when the document was never recorded. */
-  async discardKey(hsmKeyId: string): Promise<void> {
-    await this.deps.crypto.destroyKey(hsmKeyId).catch(() => undefined);
-    await this.deps.keys.markDestroyed(hsmKeyId, 'document not created').catch(() => undefined);
+  async discardKey(hsmKeyId: string, reason = 'document not created'): Promise<number> {
+    const destroyed = await this.deps.crypto.destroyKey(hsmKeyId).catch(() => 0);
+    await this.deps.keys.markDestroyed(hsmKeyId, reason).catch(() => undefined);
+    return destroyed;
+  }
+
+  /** Overwrites and removes a blob file (SQLite) of a version kept outside the version table. */
+  async removeBlob(blobRef: string | null): Promise<void> {
+    if (blobRef !== null) await overwriteAndRemove(path.join(this.deps.blobDirectory, safeName(blobRef)));
   }
 
   async contentKeyOf(document: DocumentTable): Promise<Buffer> {
@@ -150,7 +156,6 @@ export class DocumentVault {
 
   /** The plaintext of a version (default: the current one), after the tamper checks. */
   async read(document: DocumentTable, version: number = document.current_version): Promise<Buffer> {
-    const contentKey = await this.contentKeyOf(document);
     const row = await this.deps.db
       .selectFrom('contract_document_versions')
       .selectAll()
@@ -161,6 +166,13 @@ export class DocumentVault {
       await this.reportTamper(document.id, version, 'version record missing');
       throw contractErrors.tampered(document.id, version);
     }
+    return this.open(document, row);
+  }
+
+  /** Decrypts one stored version row and checks it (also for template documents, kept in their own table). */
+  async open(document: DocumentTable, row: DocumentVersionTable): Promise<Buffer> {
+    const version = row.version;
+    const contentKey = await this.contentKeyOf(document);
     let sealed: Buffer;
     try {
       sealed =
