@@ -123,14 +123,22 @@ describe('operator console: credentials, certificates, backups', () => {
     // On a phone the page folds to one column; only the table scrolls sideways, not the page.
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'console-backups-phone');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { documentElement: { scrollWidth: number } };
+        innerWidth: number;
+      };
+      return g.document.documentElement.scrollWidth - g.innerWidth;
+    });
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`);
 
     // A member of a tenant: no console menus, the API refuses with the stable code, the page says so.
     const { page: other } = await e2e.newPage('ja');
     await logIn(other, signer.user.email, signer.totpSecret);
     await other.getByRole('link', { name: '契約一覧' }).first().waitFor();
-    const mine = await other.evaluate(async () => (await fetch('/api/me/privileges')).json());
+    const mine = (await other.evaluate(async () => (await fetch('/api/me/privileges')).json())) as {
+      privileges: string[];
+    };
     assert.deepEqual(mine.privileges, []);
     assert.equal(await other.getByRole('link', { name: '運用管理' }).count(), 0);
     assert.equal(await other.getByRole('link', { name: '監査ログ' }).count(), 0);
