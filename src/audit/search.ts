@@ -13,6 +13,8 @@ export interface AuditSearchFilter {
   /** Exact type, or a prefix ending in `.*` (e.g. `auth.*`). */
   readonly type?: string;
   readonly actor?: string;
+  /** Only events about one of these subjects (an envelope and its documents, say); not from query strings. */
+  readonly subjectIds?: readonly string[];
   /** Continue after this sequence number (paging). */
   readonly afterSeq?: number;
   readonly limit?: number;
@@ -90,6 +92,10 @@ export async function searchAuditEvents(
       : query.where('type', '=', filter.type);
   }
   if (filter.actor !== undefined) query = query.where('actor_id', '=', filter.actor);
+  if (filter.subjectIds !== undefined) {
+    if (filter.subjectIds.length === 0) return [];
+    query = query.where('subject_id', 'in', [...filter.subjectIds]);
+  }
   if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
   const rows = await query
     .orderBy('seq')

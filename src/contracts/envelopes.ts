@@ -13,6 +13,7 @@ import {
   type EnvelopeView,
   envelopeInputSchema,
   parseInput,
+  type SealPlacement,
 } from './model.ts';
 import { notifyDue } from './notify.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
@@ -371,6 +372,7 @@ export async function toView(ctx: ContractsContext, loaded: LoadedEnvelope): Pro
       actedAt: p.acted_at,
       declineReason: p.decline_reason,
       label: p.label ?? null,
+      placement: p.placement === null ? null : (JSON.parse(p.placement) as SealPlacement),
     })),
     documents: documents.map((d) => ({
       id: d.id,

@@ -29,6 +29,14 @@ export const contractErrors = {
       { status: 409, details: { status, action } },
     );
   },
+  certificateNotAvailable(status: string): ShomeiError {
+    return shomeiError(
+      'SHOMEI_CERTIFICATE_NOT_AVAILABLE',
+      '合意締結証明書は契約の締結後に取得できます。',
+      'The certificate of completion is available once the envelope is completed.',
+      { status: 409, details: { status } },
+    );
+  },
   conflict(): ShomeiError {
     return shomeiError(
       'SHOMEI_ENVELOPE_CONFLICT',

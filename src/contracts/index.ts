@@ -12,6 +12,7 @@ export {
   certificateText,
   extractCertificate,
 } from './certificate.ts';
+export type { CertificateDownload } from './certificate-pdf.ts';
 export { type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
 export {
   CORRECTABLE_FIELDS,
@@ -52,5 +53,6 @@ export { type EnvelopeSummary, type SearchPage, searchEnvelopes } from './search
 export { ContractService, type ContractServiceDependencies } from './service.ts';
 export type { ContractsTables } from './tables.ts';
 export { EXPORT_FORMAT, type ExportManifest, type ExportSummary, exportTenant } from './tenant-export.ts';
+export type { TimelineActor, TimelineEntry } from './timeline.ts';
 export { DOCUMENT_KEY_PURPOSE } from './vault.ts';
 export { MAX_WEBHOOK_ATTEMPTS, signPayload } from './webhooks.ts';

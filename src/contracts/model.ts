@@ -169,6 +169,8 @@ export interface PartyView {
   readonly declineReason: string | null;
   /** 甲/乙/丙 … when the sender or the template gave one. */
   readonly label: string | null;
+  /** Where the sender placed this party's seal, so the party sees where it goes before signing. */
+  readonly placement: SealPlacement | null;
 }
 
 export interface DocumentView {

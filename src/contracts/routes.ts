@@ -111,6 +111,25 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
         .send(document.bytes);
     },
   );
+  app.get<{ Params: IdParams }>('/api/envelopes/:id/timeline', async (request, reply) => {
+    const events = await contracts.timeline(await actorOf(contracts, request), request.params.id);
+    return reply.header('cache-control', 'no-store').send({ events });
+  });
+  app.get<{ Params: IdParams }>('/api/envelopes/:id/certificate-of-completion', async (request, reply) => {
+    const file = await contracts.certificateOfCompletion(
+      await actorOf(contracts, request),
+      request.params.id,
+    );
+    // RFC 6266: an ASCII filename for old clients, the Japanese one in filename* (RFC 8187).
+    return reply
+      .header('content-type', 'application/pdf')
+      .header(
+        'content-disposition',
+        `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+      )
+      .header('cache-control', 'no-store')
+      .send(file.bytes);
+  });
   app.post<{ Params: IdParams }>('/api/envelopes/:id/send', async (request) =>
     contracts.send(await actorOf(contracts, request), request.params.id),
   );

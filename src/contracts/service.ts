@@ -13,6 +13,7 @@ import type { RemoteSignatureService } from '../rssp/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { auditActorOf, loadEnvelope } from './access.ts';
 import { createApiKey, resolveApiKey } from './api-keys.ts';
+import { type CertificateDownload, certificateOfCompletionPdf } from './certificate-pdf.ts';
 import { afterAct, completeEnvelope } from './completion.ts';
 import { type ContractsContext, type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
 import {
@@ -46,6 +47,7 @@ import {
   witnessConfirmation,
 } from './signing.ts';
 import type { ContractsTables } from './tables.ts';
+import { envelopeTimeline, type TimelineEntry } from './timeline.ts';
 import { DocumentVault } from './vault.ts';
 import { Webhooks } from './webhooks.ts';
 
@@ -212,6 +214,13 @@ export class ContractService {
       scopes,
       createdBy: actor.userId,
     });
+  }
+  /** What happened to the envelope, from the audit trail, for those who may read the envelope. */
+  timeline(actor: ContractActor, envelopeId: string): Promise<TimelineEntry[]> {
+    return envelopeTimeline(this.context, actor, envelopeId);
+  }
+  certificateOfCompletion(actor: ContractActor, envelopeId: string): Promise<CertificateDownload> {
+    return certificateOfCompletionPdf(this.context, actor, envelopeId);
   }
   witnessConfirmation(actor: ContractActor, envelopeId: string): Promise<WitnessConfirmation> {
     return witnessConfirmation(this.context, actor, envelopeId);

@@ -12,3 +12,4 @@ export {
 export { SEAL_FONT_SETTING } from './errors.ts';
 export { DEFAULT_SEAL_FONT, sealFontPath } from './font.ts';
 export { formatJst, formatWareki, MAX_HORIZONTAL_NAME, MAX_LABEL, MAX_VERTICAL_NAME } from './text.ts';
+export { buildTextPdf, type TextPdfInput, type TextPdfOptions } from './text-pdf.ts';

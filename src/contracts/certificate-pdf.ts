@@ -1,0 +1,57 @@
+/**
+ * The certificate of completion as a download of its own: the certificate attached to the completed
+ * PDF (JSON, covered by the archive timestamp) read back and set as a PDF, so that a party can file
+ * or print it without a viewer that opens attachments.
+ */
+import { buildTextPdf } from '../seal/index.ts';
+import { loadEnvelope } from './access.ts';
+import { certificateText, extractCertificate } from './certificate.ts';
+import type { ContractsContext } from './context.ts';
+import { readDocument } from './envelopes.ts';
+import { contractErrors } from './errors.ts';
+import type { ContractActor } from './model.ts';
+
+export const CERTIFICATE_TITLE = '合意締結証明書 / Certificate of Completion';
+
+export interface CertificateDownload {
+  readonly bytes: Buffer;
+  /** 合意締結証明書-<envelope id>.pdf */
+  readonly name: string;
+  /** The ASCII fallback for clients that ignore filename*. */
+  readonly asciiName: string;
+}
+
+export async function certificateOfCompletionPdf(
+  ctx: ContractsContext,
+  actor: ContractActor,
+  envelopeId: string,
+): Promise<CertificateDownload> {
+  const loaded = await loadEnvelope(ctx, actor, envelopeId, 'read');
+  if (loaded.envelope.status !== 'completed')
+    throw contractErrors.certificateNotAvailable(loaded.envelope.status);
+  const documents = await ctx.db
+    .selectFrom('contract_documents')
+    .select(['id'])
+    .where('envelope_id', '=', envelopeId)
+    .where('status', '=', 'active')
+    .orderBy('position')
+    .execute();
+  for (const document of documents) {
+    const { bytes } = await readDocument(ctx, actor, envelopeId, document.id);
+    const certificate = await extractCertificate(bytes);
+    if (certificate === undefined) continue;
+    // The text attachment's own lines, minus its heading (the PDF sets the title itself).
+    const lines = certificateText(certificate).trimEnd().split('\n').slice(2);
+    lines.push(
+      '',
+      'この PDF は、署名済み PDF に添付された証明書 (certificate-of-completion.json) から作成しました。',
+      'This PDF sets out the certificate attached to the signed PDF (certificate-of-completion.json).',
+    );
+    return {
+      bytes: buildTextPdf({ title: CERTIFICATE_TITLE, lines, createdAt: ctx.clock() }),
+      name: `合意締結証明書-${envelopeId}.pdf`,
+      asciiName: `certificate-of-completion-${envelopeId}.pdf`,
+    };
+  }
+  throw contractErrors.certificateNotAvailable(loaded.envelope.status);
+}

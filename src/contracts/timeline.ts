@@ -1,0 +1,112 @@
+/**
+ * The envelope's timeline for its parties: the audit chain's events about the envelope and its
+ * documents, read through the audit module, with the actor turned into a name and company. Only a
+ * fixed set of non-secret facts leaves each record (never its details wholesale, never hashes), and
+ * access is exactly that of reading the envelope.
+ */
+import { loadEnvelope } from './access.ts';
+import type { ContractsContext } from './context.ts';
+import type { ContractActor } from './model.ts';
+import type { PartyTable } from './tables.ts';
+
+export interface TimelineActor {
+  /** party: a party of this envelope; user: an account holder who is not a party (the sender). */
+  readonly kind: 'party' | 'user' | 'api-key' | 'system' | 'unknown';
+  readonly name: string | null;
+  readonly company: string | null;
+}
+
+export interface TimelineEntry {
+  readonly seq: number;
+  /** ISO-8601 UTC; the UI shows it in JST. */
+  readonly time: string;
+  /** The audit event type, e.g. envelope.send, party.authenticate, document.read, envelope.sign. */
+  readonly type: string;
+  readonly outcome: 'success' | 'failure';
+  readonly actor: TimelineActor;
+  /** The IP address the request came from, when it came over the network. */
+  readonly ip: string | null;
+  /** The party the event concerns when it is not the actor (whom a notification went to, say). */
+  readonly party: { readonly name: string; readonly company: string | null } | null;
+  readonly document: string | null;
+  /** How the actor was authenticated (e.g. email-link+access-code), when recorded. */
+  readonly method: string | null;
+  /** A reason code or text (a refused access code, a decline), when recorded. */
+  readonly reason: string | null;
+}
+
+/** At most this many events per envelope are read (far beyond any real envelope's history). */
+const TIMELINE_LIMIT = 5000;
+
+const REASON_TYPES = new Set(['party.authenticate', 'envelope.decline', 'envelope.cancel']);
+
+const str = (value: unknown, max = 200): string | null =>
+  typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
+
+export async function envelopeTimeline(
+  ctx: ContractsContext,
+  actor: ContractActor,
+  envelopeId: string,
+): Promise<TimelineEntry[]> {
+  const loaded = await loadEnvelope(ctx, actor, envelopeId, 'read');
+  if (ctx.auditSearch === undefined) return [];
+  const documents = await ctx.db
+    .selectFrom('contract_documents')
+    .select(['id', 'name'])
+    .where('envelope_id', '=', envelopeId)
+    .execute();
+  const records = await ctx.auditSearch({
+    subjectIds: [envelopeId, ...documents.map((d) => d.id)],
+    limit: TIMELINE_LIMIT,
+  });
+  const parties = new Map(loaded.parties.map((p) => [p.id, p]));
+  const byUser = new Map(loaded.parties.filter((p) => p.user_id !== null).map((p) => [p.user_id!, p]));
+  const documentNames = new Map(documents.map((d) => [d.id, d.name]));
+  const users = new Map<string, TimelineActor>();
+  const asParty = (p: PartyTable): TimelineActor => ({ kind: 'party', name: p.name, company: p.company });
+
+  async function actorOf(kind: string, id: string): Promise<TimelineActor> {
+    if (id.startsWith('party:')) {
+      const party = parties.get(id.slice('party:'.length));
+      return party === undefined ? { kind: 'unknown', name: null, company: null } : asParty(party);
+    }
+    if (kind === 'user') {
+      const party = byUser.get(id);
+      if (party !== undefined) return asParty(party);
+      let known = users.get(id);
+      if (known === undefined) {
+        const user = await ctx.users(id);
+        known =
+          user === undefined
+            ? { kind: 'user', name: null, company: null }
+            : { kind: 'user', name: user.displayName, company: user.organisationName };
+        users.set(id, known);
+      }
+      return known;
+    }
+    if (kind === 'process') return { kind: 'system', name: null, company: null };
+    if (kind === 'client-system') return { kind: 'api-key', name: null, company: null };
+    return { kind: 'unknown', name: null, company: null };
+  }
+
+  const entries: TimelineEntry[] = [];
+  for (const record of records) {
+    const concerned = str(record.details.partyId);
+    const party = concerned === null ? undefined : parties.get(concerned);
+    const subject = record.subject?.id;
+    entries.push({
+      seq: record.seq,
+      time: record.time,
+      type: record.type,
+      outcome: record.outcome,
+      actor: await actorOf(record.actor.kind, record.actor.id),
+      ip: record.source,
+      party: party === undefined ? null : { name: party.name, company: party.company },
+      document: subject === undefined ? null : (documentNames.get(subject) ?? null),
+      method: str(record.details.method) ?? str(record.details.authentication),
+      // Reasons of other events (a failed completion's error text) are internal, not the parties' business.
+      reason: REASON_TYPES.has(record.type) ? str(record.details.reason) : null,
+    });
+  }
+  return entries;
+}
