@@ -1,6 +1,6 @@
 /**
  * Acceptance through the UI only, in headless Chromium against a real shomei server: A logs in with
- * password + TOTP, uploads a PDF, places two seals (one by drag and drop, one with the keyboard
+ * password + TOTP, uploads a PDF, places two seals (one by a mouse drag, one with the keyboard
  * inputs) and sends; B opens the link from the development outbox, enters the access code, reads the
  * document, confirms the witness-type wording and signs; A signs with PIN + one-time code; both
  * download the final PDF, which pdfsig validates. Screens are checked with axe-core and captured in
@@ -106,17 +106,21 @@ describe('two companies sign one contract through the web UI', () => {
     await b1.getByLabel('役職').fill('部長');
     await b1.getByLabel('氏名').fill('佐藤 花子');
     await b1.getByLabel('メールアドレス').fill('sato@b.example');
-    // Drag and drop: B's seal onto page 1, right half. The gesture is dispatched as DOM drag events
-    // carrying one DataTransfer (Playwright's mouse-driven HTML5 drag does not start in this headless build).
-    const target = pageA.locator('.pdf-canvas[data-page="0"]');
-    await target.scrollIntoViewIfNeeded();
-    const box = await target.boundingBox();
-    assert.ok(box);
-    const dataTransfer = await pageA.evaluateHandle('new DataTransfer()');
-    await b1.locator('[data-seal-chip]').dispatchEvent('dragstart', { dataTransfer });
-    const at = { dataTransfer, clientX: box.x + 520, clientY: box.y + 300 };
-    await target.dispatchEvent('dragover', at);
-    await target.dispatchEvent('drop', at);
+    // Drag and drop with the mouse: B's seal onto page 1, right half (placement-phone.test.ts checks
+    // the coordinates). A taller window keeps the chip and the page on screen together.
+    await pageA.setViewportSize({ width: 1280, height: 1500 });
+    const chip = b1.locator('[data-seal-chip]');
+    await chip.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    const from = await chip.boundingBox();
+    const box = await pageA.locator('.pdf-canvas[data-page="0"]').boundingBox();
+    assert.ok(from && box);
+    await pageA.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await pageA.mouse.down();
+    await pageA.mouse.move(box.x + box.width * 0.75, box.y + Math.min(box.height * 0.3, 1400 - box.y), {
+      steps: 10,
+    });
+    await pageA.mouse.up();
+    await pageA.setViewportSize({ width: 1280, height: 900 });
     await pageA.locator('.pdf-canvas[data-page="0"] .seal-box').waitFor();
     assert.equal(await b1.getByLabel('ページ').inputValue(), '1');
     assert.ok(Number(await b1.getByLabel('横位置 (pt)').inputValue()) > 300, 'dropped on the right half');

@@ -1,5 +1,6 @@
 import { getBytes, uploadForm } from './api.ts';
 import type { SignOutcome } from './components/SignResult.tsx';
+import type { SealBox } from './components/seal.ts';
 import type { Envelope } from './pages/envelope-types.ts';
 import type { ValidationReport } from './pages/verify-types.ts';
 
@@ -34,4 +35,35 @@ export async function outcomeOf(
     outputSha256: await sha256Hex(bytes),
     report,
   };
+}
+
+/**
+ * The seal fields on the first document as a signer sees them before signing: their own highlighted,
+ * the parties still to sign dimmed (fields already signed show the real seal in the PDF).
+ */
+export function placementBoxes(
+  envelope: Envelope,
+  myPartyId: string,
+  labels: { mine: string; other: (name: string) => string },
+): SealBox[] {
+  return envelope.parties.flatMap((p): SealBox[] => {
+    const placement = p.placement;
+    if (placement === undefined || placement === null || placement.document !== 0) return [];
+    const mine = p.id === myPartyId;
+    if (!mine && p.status !== 'waiting') return [];
+    return [
+      {
+        key: mine ? 'mine' : p.id,
+        label: mine ? labels.mine : labels.other(p.company ? `${p.company} ${p.name}` : p.name),
+        page: placement.page,
+        rect: placement.rect,
+        variant: mine ? 'mine' : 'other',
+      },
+    ];
+  });
+}
+
+/** Scrolls the viewer (and the window) so that the viewer's own seal field is in view. */
+export function scrollToMySeal(): void {
+  document.querySelector('[data-variant="mine"]')?.scrollIntoView({ block: 'center', behavior: 'smooth' });
 }

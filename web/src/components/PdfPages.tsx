@@ -1,12 +1,15 @@
 import { GlobalWorkerOptions, getDocument, type PDFDocumentProxy } from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
-import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n/index.tsx';
-import type { SealBox } from './seal.ts';
+import { type SealBox, type SealDrop, startSealDrag } from './seal.ts';
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 
+/** The preferred scale; narrower screens (a phone) fit the page to the viewer's width instead. */
 const SCALE = 1.2;
+/** The viewer's padding on both sides (1rem each), kept free when fitting a page. */
+const VIEWER_PADDING = 32;
 
 interface PageSize {
   readonly width: number;
@@ -18,27 +21,34 @@ function PdfPage({
   index,
   boxes,
   onDropSeal,
+  maxWidth,
 }: {
   pdf: PDFDocumentProxy;
   index: number;
   boxes: readonly SealBox[];
-  onDropSeal?: (key: string, page: number, x: number, y: number) => void;
+  onDropSeal?: SealDrop;
+  /** CSS pixels available for the page. */
+  maxWidth: number;
 }) {
   const { t } = useI18n();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState<PageSize | undefined>();
+  const [scale, setScale] = useState(SCALE);
   useEffect(() => {
     let cancelled = false;
     let task: { cancel(): void } | undefined;
     void pdf.getPage(index + 1).then((page) => {
       if (cancelled || canvas.current === null) return;
-      const viewport = page.getViewport({ scale: SCALE });
+      const natural = page.getViewport({ scale: 1 });
+      const fitted = Math.max(0.2, Math.min(SCALE, maxWidth / natural.width));
+      const viewport = page.getViewport({ scale: fitted });
       const ratio = window.devicePixelRatio || 1;
       canvas.current.width = Math.floor(viewport.width * ratio);
       canvas.current.height = Math.floor(viewport.height * ratio);
       canvas.current.style.width = `${viewport.width}px`;
       canvas.current.style.height = `${viewport.height}px`;
-      setSize({ width: viewport.width / SCALE, height: viewport.height / SCALE });
+      setSize({ width: natural.width, height: natural.height });
+      setScale(fitted);
       const render = page.render({
         canvas: canvas.current,
         viewport,
@@ -55,53 +65,47 @@ function PdfPage({
       cancelled = true;
       task?.cancel();
     };
-  }, [pdf, index]);
-
-  function drop(event: DragEvent<HTMLDivElement>) {
-    if (onDropSeal === undefined || size === undefined) return;
-    event.preventDefault();
-    const key = event.dataTransfer.getData('text/x-shomei-seal');
-    if (key === '') return;
-    const bounds = event.currentTarget.getBoundingClientRect();
-    const x = (event.clientX - bounds.left) / SCALE;
-    const y = size.height - (event.clientY - bounds.top) / SCALE;
-    onDropSeal(key, index, x, y);
-  }
+  }, [pdf, index, maxWidth]);
 
   return (
     <figure className="pdf-page" aria-label={t('pdf.page', { page: index + 1, pages: pdf.numPages })}>
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: drop target; the keyboard alternative is the page/x/y inputs */}
+      {/* The page's scale and height let a pointer position become PDF points (seal.ts, pdfPointAt). */}
       <div
         className="pdf-canvas"
         data-page={index}
-        onDragOver={(e) => {
-          if (onDropSeal !== undefined) e.preventDefault();
-        }}
-        onDrop={drop}
+        data-scale={size === undefined ? undefined : scale}
+        data-height-pt={size?.height}
       >
         <canvas ref={canvas} />
         {size === undefined
           ? null
           : boxes
               .filter((b) => b.page === index)
-              .map((b) => (
-                // biome-ignore lint/a11y/noStaticElementInteractions: dragging is the pointer path; the form's page/x/y inputs are the keyboard path
-                <div
-                  key={b.key}
-                  className="seal-box"
-                  data-seal={b.key}
-                  draggable={onDropSeal !== undefined}
-                  onDragStart={(e) => e.dataTransfer.setData('text/x-shomei-seal', b.key)}
-                  style={{
-                    left: `${b.rect[0] * SCALE}px`,
-                    top: `${(size.height - b.rect[3]) * SCALE}px`,
-                    width: `${(b.rect[2] - b.rect[0]) * SCALE}px`,
-                    height: `${(b.rect[3] - b.rect[1]) * SCALE}px`,
-                  }}
-                >
-                  {b.label}
-                </div>
-              ))}
+              .map((b) => {
+                const editable = onDropSeal !== undefined && (b.variant ?? 'editable') === 'editable';
+                return (
+                  // biome-ignore lint/a11y/noStaticElementInteractions: dragging is the pointer path; the form's page/x/y inputs are the keyboard path
+                  <div
+                    key={b.key}
+                    className={`seal-box seal-${b.variant ?? 'editable'}`}
+                    data-seal={b.key}
+                    data-variant={b.variant ?? 'editable'}
+                    onPointerDown={
+                      editable && onDropSeal !== undefined
+                        ? (e) => startSealDrag(e, b.key, b.label, onDropSeal)
+                        : undefined
+                    }
+                    style={{
+                      left: `${b.rect[0] * scale}px`,
+                      top: `${(size.height - b.rect[3]) * scale}px`,
+                      width: `${(b.rect[2] - b.rect[0]) * scale}px`,
+                      height: `${(b.rect[3] - b.rect[1]) * scale}px`,
+                    }}
+                  >
+                    <span>{b.label}</span>
+                  </div>
+                );
+              })}
       </div>
       <figcaption>{t('pdf.page', { page: index + 1, pages: pdf.numPages })}</figcaption>
     </figure>
@@ -120,12 +124,22 @@ export function PdfPages({
   /** Shown after the last page, inside the scrolling viewer (e.g. an end-of-document marker). */
   footer?: React.ReactNode;
   boxes?: readonly SealBox[];
-  onDropSeal?: (key: string, page: number, x: number, y: number) => void;
+  onDropSeal?: SealDrop;
   onLoaded?: (pages: number) => void;
 }) {
   const { t } = useI18n();
   const [pdf, setPdf] = useState<PDFDocumentProxy | undefined>();
   const [failed, setFailed] = useState(false);
+  const [width, setWidth] = useState<number | undefined>();
+  // Pages fit the viewer's width: on a phone the page shrinks instead of scrolling sideways.
+  const viewer = useCallback((element: HTMLDivElement | null) => {
+    if (element === null) return;
+    const measure = () => setWidth(Math.floor(element.clientWidth - VIEWER_PADDING));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   useEffect(() => {
     let cancelled = false;
     setFailed(false);
@@ -148,11 +162,20 @@ export function PdfPages({
   if (failed) return <p role="alert">{t('pdf.failed')}</p>;
   if (pdf === undefined) return <p role="status">{t('pdf.loading')}</p>;
   return (
-    <div className="pdf-pages">
-      {Array.from({ length: pdf.numPages }, (_, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: pages are positional
-        <PdfPage key={i} pdf={pdf} index={i} boxes={boxes} {...(onDropSeal ? { onDropSeal } : {})} />
-      ))}
+    <div className="pdf-pages" ref={viewer}>
+      {width === undefined
+        ? null
+        : Array.from({ length: pdf.numPages }, (_, i) => (
+            <PdfPage
+              // biome-ignore lint/suspicious/noArrayIndexKey: pages are positional
+              key={i}
+              pdf={pdf}
+              index={i}
+              boxes={boxes}
+              maxWidth={width}
+              {...(onDropSeal ? { onDropSeal } : {})}
+            />
+          ))}
       {footer}
     </div>
   );

@@ -6,10 +6,10 @@ import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDateTime } from '../format.ts';
 import { formatAmount, formatDate } from '../format-money.ts';
-import { useI18n } from '../i18n/index.tsx';
+import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
-import { outcomeOf } from '../sign-helpers.ts';
-import type { Envelope, Party } from './envelope-types.ts';
+import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
+import type { Envelope, Party, TimelineEntry } from './envelope-types.ts';
 import type { SentNotice } from './NewEnvelopePage.tsx';
 
 function partyStatusKey(status: string): 'partyStatus.waiting' | 'partyStatus.signed' | 'partyStatus.other' {
@@ -18,8 +18,8 @@ function partyStatusKey(status: string): 'partyStatus.waiting' | 'partyStatus.si
   return 'partyStatus.other';
 }
 
-/** What happened, in order, from the envelope's own record. */
-function Timeline({ envelope }: { envelope: Envelope }) {
+/** What happened, in order, from the envelope's own record (when the audit timeline is unavailable). */
+function OwnRecord({ envelope }: { envelope: Envelope }) {
   const { lang, era, t } = useI18n();
   const events: { at: string; text: string }[] = [{ at: envelope.createdAt, text: t('timeline.created') }];
   if (envelope.sentAt !== null) events.push({ at: envelope.sentAt, text: t('timeline.sent') });
@@ -44,6 +44,83 @@ function Timeline({ envelope }: { envelope: Envelope }) {
   );
 }
 
+const EVENT_KEYS: Record<string, MessageKey> = {
+  'envelope.create': 'event.create',
+  'document.upload': 'event.upload',
+  'envelope.send': 'event.send',
+  'envelope.notify': 'event.notify',
+  'party.authenticate': 'event.authenticate',
+  'document.read': 'event.read',
+  'envelope.sign': 'event.sign',
+  'envelope.approve': 'event.approve',
+  'envelope.decline': 'event.decline',
+  'envelope.cancel': 'event.cancel',
+  'envelope.complete': 'event.complete',
+  'envelope.party.remove': 'event.partyRemove',
+  'envelope.legal-hold': 'event.legalHold',
+  'envelope.delete': 'event.delete',
+  'document.archive-timestamp.renew': 'event.renew',
+  'document.shred': 'event.shred',
+};
+
+/** What happened to the envelope, from the audit trail: event, time (JST), who, from which IP. */
+function Timeline({ envelope }: { envelope: Envelope }) {
+  const { lang, era, t } = useI18n();
+  const [events, setEvents] = useState<readonly TimelineEntry[] | undefined>();
+  const [failed, setFailed] = useState(false);
+  const status = envelope.status;
+  const acted = envelope.parties.filter((p) => p.actedAt !== null).length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloaded when the envelope moves on (sent, a party acted, completed)
+  useEffect(() => {
+    let cancelled = false;
+    getJson<{ events: TimelineEntry[] }>(`/api/envelopes/${envelope.id}/timeline`)
+      .then((r) => {
+        if (!cancelled) setEvents(r.events);
+      })
+      .catch(() => {
+        if (!cancelled) setFailed(true);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [envelope.id, status, acted]);
+  if (failed) return <OwnRecord envelope={envelope} />;
+  if (events === undefined) return <p role="status">{t('common.loading')}</p>;
+  const who = (e: TimelineEntry): string => {
+    if (e.actor.kind === 'system') return t('actor.system');
+    if (e.actor.kind === 'api-key') return t('actor.apiKey');
+    if (e.actor.name === null) return t('actor.unknown');
+    return e.actor.company ? `${e.actor.company} ${e.actor.name}` : e.actor.name;
+  };
+  return (
+    <ol className="timeline" aria-label={t('envelope.timeline')} data-source="audit">
+      {events.map((e) => {
+        const key = EVENT_KEYS[e.type];
+        const party =
+          e.party === null ? '' : e.party.company ? `${e.party.company} ${e.party.name}` : e.party.name;
+        const what = key === undefined ? undefined : t(key, { party, document: e.document ?? '' });
+        return (
+          <li key={e.seq} data-event={e.type} data-outcome={e.outcome}>
+            <time dateTime={e.time}>{formatDateTime(e.time, lang, era)}</time>
+            <span className="timeline-what">
+              {what ?? <code>{e.type}</code>}
+              {e.outcome === 'failure' ? (
+                <strong className="timeline-failed"> {t('event.failed')}</strong>
+              ) : null}
+            </span>
+            <span className="timeline-who small">
+              {who(e)}
+              {e.ip === null ? null : <> · {t('event.ip', { ip: e.ip })}</>}
+              {e.method === null ? null : <> · {e.method}</>}
+              {e.reason === null ? null : <> · {e.reason}</>}
+            </span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 function SignerPanel({
   envelope,
   party,
@@ -61,6 +138,10 @@ function SignerPanel({
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const document = envelope.documents[0];
+  const boxes = placementBoxes(envelope, party.id, {
+    mine: t('seal.yours'),
+    other: (name) => t('seal.other', { name }),
+  });
   useEffect(() => {
     if (document === undefined) return;
     getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`).then(setBytes).catch(setError);
@@ -89,7 +170,14 @@ function SignerPanel({
     <section className="card" aria-labelledby="sign-heading">
       <h2 id="sign-heading">{t('sign.yourTurn')}</h2>
       <p className="lead small">{t('sign.signerTypeLead')}</p>
-      {bytes === undefined ? null : <PdfPages bytes={bytes} />}
+      {boxes.some((b) => b.variant === 'mine') ? (
+        <div className="seal-where">
+          <button type="button" onClick={scrollToMySeal} disabled={bytes === undefined}>
+            {t('seal.jump')}
+          </button>
+        </div>
+      ) : null}
+      {bytes === undefined ? null : <PdfPages bytes={bytes} boxes={boxes} />}
       <form className="form wide" onSubmit={sign}>
         <label className="check">
           <input type="checkbox" checked={intent} onChange={(e) => setIntent(e.target.checked)} />
@@ -149,10 +237,15 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
     (p) => p.userId === user?.id && p.status === 'waiting' && p.signingMode === 'signer-type',
   );
 
-  async function download(kind: 'pdf' | 'evidence' | 'report') {
+  async function download(kind: 'pdf' | 'evidence' | 'report' | 'certificate') {
     if (envelope === undefined || document === undefined) return;
     setError(undefined);
     try {
+      if (kind === 'certificate') {
+        const pdf = await getBytes(`/api/envelopes/${envelope.id}/certificate-of-completion`);
+        saveBytes(pdf, t('download.certificateFile', { id: envelope.id }), 'application/pdf');
+        return;
+      }
       if (kind === 'evidence') {
         const pack = await getJson<unknown>(`/api/envelopes/${envelope.id}/evidence`);
         saveBytes(JSON.stringify(pack, null, 2), `evidence-${envelope.id}.json`, 'application/json');
@@ -269,6 +362,13 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
           </button>
           <button type="button" onClick={() => void download('evidence')}>
             {t('download.evidence')}
+          </button>
+          <button
+            type="button"
+            onClick={() => void download('certificate')}
+            disabled={!document || envelope.status !== 'completed'}
+          >
+            {t('download.certificate')}
           </button>
         </div>
         <p className="small">{t('download.certificateNote')}</p>

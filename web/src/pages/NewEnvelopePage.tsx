@@ -2,7 +2,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, postBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
-import { SEAL_HEIGHT, SEAL_WIDTH, type SealBox } from '../components/seal.ts';
+import { SEAL_HEIGHT, SEAL_WIDTH, type SealBox, startSealDrag } from '../components/seal.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -322,9 +322,8 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
               {/* biome-ignore lint/a11y/noStaticElementInteractions: dragging is the pointer path; the page/x/y inputs beside it are the keyboard path */}
               <span
                 className="seal-chip"
-                draggable
                 data-seal-chip={p.key}
-                onDragStart={(e) => e.dataTransfer.setData('text/x-shomei-seal', p.key)}
+                onPointerDown={(e) => startSealDrag(e, p.key, t('party.sealLabel', { n: i + 1 }), onDropSeal)}
               >
                 {t('party.sealLabel', { n: i + 1 })}
               </span>

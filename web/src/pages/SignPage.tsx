@@ -4,7 +4,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { useI18n } from '../i18n/index.tsx';
-import { outcomeOf } from '../sign-helpers.ts';
+import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
 import type { Envelope, Party } from './envelope-types.ts';
 
 interface Opened {
@@ -151,6 +151,15 @@ export function SignPage({ token }: { token: string }) {
   }
 
   const me: Party | undefined = envelope.parties.find((p) => p.id === opened.partyId);
+  const reviewing = confirmation !== undefined && outcome === undefined;
+  // Before signing the signer sees where the seal goes; afterwards the PDF shows the seal itself.
+  const boxes = reviewing
+    ? placementBoxes(envelope, opened.partyId, {
+        mine: t('seal.yours'),
+        other: (name) => t('seal.other', { name }),
+      })
+    : [];
+  const myBox = boxes.find((b) => b.variant === 'mine');
   return (
     <div className="sign">
       <h1>{envelope.title}</h1>
@@ -167,14 +176,21 @@ export function SignPage({ token }: { token: string }) {
       ) : null}
       <section className="card" aria-labelledby="doc-heading">
         <h2 id="doc-heading">{t('party.readTitle')}</h2>
-        {confirmation !== undefined && outcome === undefined ? (
-          <p className="lead small">{t('party.readLead')}</p>
+        {reviewing ? <p className="lead small">{t('party.readLead')}</p> : null}
+        {myBox !== undefined ? (
+          <div className="seal-where">
+            <p className="small">{t('seal.where', { page: myBox.page + 1 })}</p>
+            <button type="button" onClick={scrollToMySeal} disabled={pages === 0}>
+              {t('seal.jump')}
+            </button>
+          </div>
         ) : null}
         {bytes === undefined ? (
           <p role="status">{t('common.loading')}</p>
         ) : (
           <PdfPages
             bytes={bytes}
+            boxes={boxes}
             onLoaded={setPages}
             footer={
               <div ref={marker} className="end-marker" data-testid="document-end">

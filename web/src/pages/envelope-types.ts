@@ -30,6 +30,30 @@ export interface Party {
   readonly name: string;
   readonly status: string;
   readonly actedAt: string | null;
+  /** Where the sender placed the party's seal (document index, page index, rect in PDF points). */
+  readonly placement?: {
+    readonly document: number;
+    readonly page: number;
+    readonly rect: readonly [number, number, number, number];
+  } | null;
+}
+
+/** One event of GET /api/envelopes/:id/timeline (src/contracts/timeline.ts). */
+export interface TimelineEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly type: string;
+  readonly outcome: 'success' | 'failure';
+  readonly actor: {
+    readonly kind: 'party' | 'user' | 'api-key' | 'system' | 'unknown';
+    readonly name: string | null;
+    readonly company: string | null;
+  };
+  readonly ip: string | null;
+  readonly party: { readonly name: string; readonly company: string | null } | null;
+  readonly document: string | null;
+  readonly method: string | null;
+  readonly reason: string | null;
 }
 
 export interface EnvelopeDocument {
