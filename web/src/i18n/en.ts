@@ -127,7 +127,7 @@ export const en: Record<MessageKey, string> = {
   'download.report': 'Validation report',
   'download.evidence': 'Evidence package',
   'download.certificateNote':
-    "The certificate of completion is attached inside the signed PDF (open it from your PDF viewer's attachments).",
+    "The certificate of completion is also attached inside the signed PDF (your PDF viewer's attachments); once completed you can download it as a PDF of its own.",
   'order.parallel': 'Any order',
   'order.sequential': 'In order',
   'mode.witness-type': 'Witness-type (e-mail authentication)',
