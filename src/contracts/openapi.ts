@@ -158,6 +158,19 @@ export function contractsOpenApi(publicUrl: string): Record<string, unknown> {
           parameters: [id],
         }),
       },
+      '/api/envelopes/{id}/timeline': {
+        get: op(
+          'Timeline from the audit trail: {events: [{time, type, outcome, actor, ip, party, document}]}',
+          {
+            parameters: [id],
+          },
+        ),
+      },
+      '/api/envelopes/{id}/certificate-of-completion': {
+        get: op('Certificate of completion (合意締結証明書) as a PDF; 409 until completed', {
+          parameters: [id],
+        }),
+      },
       '/api/envelopes/{id}/delete': { post: op('Delete (crypto-shred) with {reason}', { parameters: [id] }) },
       '/api/envelopes/{id}/legal-hold': { post: op('Set or clear legal hold: {hold}', { parameters: [id] }) },
       '/api/sign/open': {
