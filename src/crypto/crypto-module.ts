@@ -26,6 +26,7 @@ import {
   spkiDer,
 } from './public-key.ts';
 import { SessionPool } from './session-pool.ts';
+import { bumpSoftHsmGeneration } from './softhsm-generation.ts';
 import { findTokenSlot } from './token.ts';
 
 export type KeyKind = 'signing' | 'wrapping' | 'data-encryption';
@@ -398,7 +399,10 @@ export class CryptoModule {
   }
 
   async hasKey(keyId: string): Promise<boolean> {
-    return (await this.findAll([{ type: p.CKA_ID, value: idBuffer(keyId) }])).length > 0;
+    const template = [{ type: p.CKA_ID, value: idBuffer(keyId) }];
+    if ((await this.findAll(template)).length > 0) return true;
+    // A key written by another process on the same SoftHSM2 token may not be indexed here yet.
+    return bumpSoftHsmGeneration(this.modulePath) && (await this.findAll(template)).length > 0;
   }
 
   async getKey(keyId: string): Promise<KeyInfo> {
@@ -525,11 +529,15 @@ export class CryptoModule {
 
   private async findObject(keyId: string, objectClass: number): Promise<Handle | undefined> {
     if (!/^[0-9a-f]{2,128}$/.test(keyId)) return undefined;
-    const handles = await this.findAll([
+    const template = [
       { type: p.CKA_ID, value: idBuffer(keyId) },
       { type: p.CKA_CLASS, value: objectClass },
-    ]);
-    return handles[0];
+    ];
+    const handles = await this.findAll(template);
+    if (handles.length > 0) return handles[0];
+    // hasKey re-indexes a stale SoftHSM2 view when the id is unknown here; then look once more.
+    if (!(await this.hasKey(keyId))) return undefined;
+    return (await this.findAll(template))[0];
   }
 
   private findAll(template: pkcs11types.Template): Promise<Handle[]> {
