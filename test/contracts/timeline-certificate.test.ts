@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setPermission } from '../../src/contracts/index.ts';
 import {
   Client,
   type ContractsHarness,
@@ -123,6 +124,19 @@ describe('envelope timeline and certificate of completion', () => {
       const anonymous = await new Client(h.app).send('GET', url);
       assert.equal(anonymous.statusCode, 401, anonymous.body);
     }
+
+    // A colleague in the sender's tenant reads it only with the tenant's read permission (閲覧権限).
+    const colleague = await createUser(h, { email: 'kimura@t.example', tenantSlug: 'tenant-t' });
+    const clientC = await login(h.app, colleague.email);
+    const unpermitted = await clientC.send('GET', `/api/envelopes/${id}/timeline`);
+    assert.equal(unpermitted.statusCode, 404, unpermitted.body);
+    assert.equal(code(unpermitted), 'SHOMEI_ENVELOPE_NOT_FOUND');
+    await setPermission(h.contracts.context, { kind: 'operator', id: 'test' }, sender.tenantId, {
+      userId: colleague.id,
+      permission: 'documents.read_all',
+      granted: true,
+    });
+    assert.equal((await clientC.send('GET', `/api/envelopes/${id}/timeline`)).statusCode, 200);
 
     // B signs (witness-type); the envelope completes.
     const confirmation = json<{ documents: { sha256: string }[] }>(
