@@ -264,6 +264,17 @@ export class CertificateAuthority {
     await (trx ?? this.db).insertInto('ca_certificates').values(prepared.row).execute();
   }
 
+  /**
+   * Calls `listener` with the serial (hex) of every certificate this process revokes, so that caches
+   * of certificate status elsewhere (rssp) drop at once. Returns the unsubscribe function.
+   */
+  onRevoked(listener: (serialNumber: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  private readonly revocationListeners = new Set<(serialNumber: string) => void>();
+
   async revoke(
     serialNumber: string,
     reason: RevocationReason,
@@ -286,6 +297,7 @@ export class CertificateAuthority {
       throw existing === undefined ? caErrors.notFound(serial) : caErrors.alreadyRevoked(serial);
     }
     this.crlCache.clear();
+    for (const listener of this.revocationListeners) listener(serial);
     await this.audit(actor, 'certificate.revoke', serial, 'success', { reason });
     return (await this.get(serial))!;
   }

@@ -75,6 +75,8 @@ export interface ShomeiConfig {
     readonly accessTokenSeconds: number;
     /** Tenants allowed SCAL1 credentials (key authorisation level 1, JT2A 3.4); nobody by default. */
     readonly scal1Tenants: readonly string[];
+    /** Seconds a "good" certificate status is reused by signHash/signDoc (0: ask the CA every call). */
+    readonly certificateStatusCacheSeconds: number;
   };
   /** Accounts, sessions and lockout (identity module; JT2A 7.1.3). */
   readonly identity: {
@@ -168,6 +170,8 @@ const schema = z.object({
   SHOMEI_RSSP_MAX_FAILED_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   SHOMEI_RSSP_MULTISIGN: z.coerce.number().int().min(1).max(1000).default(1000),
   SHOMEI_RSSP_ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+  // Reuse of the CA's "good" for a signing certificate; short, since revocation must stop signing.
+  SHOMEI_RSSP_STATUS_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   SHOMEI_CONTRACTS_MAX_DOCUMENT_BYTES: z.coerce
     .number()
     .int()
@@ -305,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       multisign: e.SHOMEI_RSSP_MULTISIGN,
       accessTokenSeconds: e.SHOMEI_RSSP_ACCESS_TOKEN_SECONDS,
       scal1Tenants: e.SHOMEI_RSSP_SCAL1_TENANTS.split(',').filter((t) => t !== ''),
+      certificateStatusCacheSeconds: e.SHOMEI_RSSP_STATUS_CACHE_SECONDS,
     },
     identity: {
       sessionIdleMinutes: e.SHOMEI_SESSION_IDLE_MINUTES,

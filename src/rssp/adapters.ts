@@ -25,6 +25,7 @@ export interface EmbeddedCaLike {
   certificate?(name: 'root' | 'issuing'): Promise<Buffer>;
   crl?(name: 'root' | 'issuing'): Promise<Buffer>;
   respondOcsp?(requestDer: Uint8Array): Promise<Buffer>;
+  onRevoked?(listener: (serialNumber: string) => void): () => void;
 }
 
 /** An issuer/status source that can also hand out validation data (OCSP, CRL, CA certificates). */
@@ -78,6 +79,10 @@ export function embeddedCaIssuer(
     },
     async statusOf(certificate) {
       return ca.statusOf(certificate);
+    },
+    // Answers are the CA database itself; a revocation in this process drops cached ones at once.
+    onRevocation(listener) {
+      ca.onRevoked?.(() => listener());
     },
   };
 }

@@ -40,6 +40,13 @@ export type CertificateStatus = 'good' | 'revoked' | 'suspended' | 'unknown';
 /** Revocation status at signing time (CA database, OCSP or CRL). */
 export interface CertificateStatusSource {
   statusOf(certificate: Buffer, issuerChain: readonly Buffer[]): Promise<CertificateStatus>;
+  /**
+   * Longest a "good" answer may be reused (e.g. what is left of the OCSP response's or CRL's
+   * validity); absent when every answer is the CA's current record.
+   */
+  readonly maxStatusAgeSeconds?: number;
+  /** Revocations this process makes known at once (the embedded CA), so cached answers are dropped. */
+  onRevocation?(listener: () => void): void;
 }
 
 /** Sends a one-time code out of band (mail module). The code never reaches logs. */

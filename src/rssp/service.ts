@@ -104,6 +104,7 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     parts.certificateStatus,
     parts.audit,
     clock,
+    parts.settings.certificateStatusCacheSeconds ?? 0,
   );
   const revocation =
     parts.revocation ??

@@ -26,6 +26,14 @@ export interface SignHashRequest {
 }
 
 export class HashSigningService {
+  /**
+   * "good" answers of the status source by credential and certificate serial, until (ms). Asking the
+   * CA before every call cost more than the signatures of a 100-hash call on fast keys; a short reuse
+   * keeps the check at signing time in substance, and any revocation in this process clears it.
+   */
+  private readonly goodUntil = new Map<string, number>();
+  private readonly statusTtlMs: number;
+
   constructor(
     private readonly crypto: CryptoModule,
     private readonly credentials: CredentialService,
@@ -33,7 +41,17 @@ export class HashSigningService {
     private readonly statusSource: CertificateStatusSource | undefined,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
-  ) {}
+    statusCacheSeconds = 0,
+  ) {
+    const ceiling = statusSource?.maxStatusAgeSeconds ?? Number.POSITIVE_INFINITY;
+    this.statusTtlMs = Math.max(0, Math.min(statusCacheSeconds, ceiling)) * 1000;
+    statusSource?.onRevocation?.(() => this.forgetCertificateStatus());
+  }
+
+  /** Drops every cached "good" status (a revocation became known). */
+  forgetCertificateStatus(): void {
+    this.goodUntil.clear();
+  }
 
   async signHash(principal: RsspPrincipal, request: SignHashRequest): Promise<Buffer[]> {
     const credential = await this.credentials.get(request.credentialId);
@@ -153,6 +171,9 @@ export class HashSigningService {
       return CSC.credentialDisabled();
     if (now < credential.cert_not_before || now > credential.cert_not_after) return CSC.certificateExpired();
     if (this.statusSource !== undefined) {
+      const key = `${credential.credential_id}:${credential.cert_serial}`;
+      const nowMs = this.clock.now().getTime();
+      if ((this.goodUntil.get(key) ?? 0) > nowMs) return undefined;
       const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
         Buffer.from(c, 'base64'),
       );
@@ -160,6 +181,10 @@ export class HashSigningService {
       if (status === 'revoked') return invalidRequest('Signing certificate is revoked');
       if (status === 'suspended') return invalidRequest('Signing certificate is suspended');
       if (status !== 'good') return invalidRequest('Signing certificate status is unknown');
+      if (this.statusTtlMs > 0) {
+        if (this.goodUntil.size > 10_000) this.goodUntil.clear();
+        this.goodUntil.set(key, nowMs + this.statusTtlMs);
+      }
     }
     return undefined;
   }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_RSSP_SETTINGS } from '../../src/rssp/index.ts';
 import {
   authorize,
   csc,
@@ -260,10 +261,27 @@ describe('one user, another user’s credential', () => {
 });
 
 describe('credential and certificate state at signing time', () => {
+  test('a revocation this process does not hear of is honoured once the status cache ages out', async () => {
+    const erin = await enrolSigner(f, 'erin');
+    const hashes = [digestOf('erin 1'), digestOf('erin 2')];
+    const sad = await sadFor(erin, hashes);
+    assert.equal((await signHash(erin, sad, [hashes[0]!])).status, 200);
+    const credential = await f.rssp.credentials.require(erin.credentialId);
+    // Revoked behind the service's back (another process): no notification reaches the cache.
+    f.ca.revokeUnannounced(Buffer.from(credential.certificate!));
+    f.clock.advance((DEFAULT_RSSP_SETTINGS.certificateStatusCacheSeconds ?? 0) + 1);
+    assert.deepEqual(
+      (await signHash(erin, sad, [hashes[1]!])).body,
+      invalid('Signing certificate is revoked'),
+    );
+  });
+
   test('a certificate revoked at the CA stops signing even with a valid SAD', async () => {
     const dave = await enrolSigner(f, 'dave');
     const hash = digestOf('revoked cert');
-    const sad = await sadFor(dave, [hash]);
+    const sad = await sadFor(dave, [hash, digestOf('before revocation')]);
+    // A signature just before: the CA's "good" is cached now, and the revocation must still win.
+    assert.equal((await signHash(dave, sad, [digestOf('before revocation')])).status, 200);
     const credential = await f.rssp.credentials.require(dave.credentialId);
     await f.ca.revokeCertificate(Buffer.from(credential.certificate!));
     const r = await signHash(dave, sad, [hash]);

@@ -114,8 +114,20 @@ export class TestCertificateAuthority implements CertificateIssuer, CertificateS
     };
   }
 
+  private readonly revocationListeners: (() => void)[] = [];
+
   async revokeCertificate(certificate: Buffer): Promise<void> {
     this.revoked.add(new x509.X509Certificate(certificate).serialNumber);
+    for (const listener of this.revocationListeners) listener();
+  }
+
+  /** A revocation made elsewhere (another process): nothing tells this service about it. */
+  revokeUnannounced(certificate: Buffer): void {
+    this.revoked.add(new x509.X509Certificate(certificate).serialNumber);
+  }
+
+  onRevocation(listener: () => void): void {
+    this.revocationListeners.push(listener);
   }
 
   async statusOf(certificate: Buffer) {
