@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 document for /api/envelopes/… (served at /api/openapi.json). */
+import { workflowPaths, workflowSchemas } from './openapi-workflow.ts';
 import { recordsOpenApiPaths } from './records-openapi.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
@@ -73,8 +74,14 @@ export function contractsOpenApi(publicUrl: string): Record<string, unknown> {
               },
             },
             accessCode: { type: 'string', minLength: 8, maxLength: 64 },
+            label: {
+              type: 'string',
+              maxLength: 20,
+              description: '甲, 乙, 丙 … shown in mails and the certificate',
+            },
           },
         },
+        ...workflowSchemas,
         EnvelopeInput: {
           type: 'object',
           required: ['title', 'counterparty', 'parties'],
@@ -98,6 +105,7 @@ export function contractsOpenApi(publicUrl: string): Record<string, unknown> {
       },
     },
     paths: {
+      ...workflowPaths(),
       '/api/envelopes': {
         post: op('Create an envelope (draft)', {
           requestBody: json({ $ref: '#/components/schemas/EnvelopeInput' }),
