@@ -36,7 +36,7 @@ after(async () => {
   await h?.close();
 });
 
-type Party = { role: string; email: string; name: string; signingMode?: string };
+type Party = { role: string; email: string; name: string; signingMode?: string; label?: string };
 
 async function draft(
   parties: Party[],
@@ -184,7 +184,13 @@ describe('internal approval before sending', () => {
     const approver1 = await login(h.app, 'ap1@r.example');
     const approver2 = await login(h.app, 'ap2@r.example');
     const envelope = await draft([
-      { role: 'signer', signingMode: 'witness-type', email: 'ext@client.example', name: '外部 花子' },
+      {
+        role: 'signer',
+        signingMode: 'witness-type',
+        email: 'ext@client.example',
+        name: '外部 花子',
+        label: '乙',
+      },
     ]);
     const url = `/api/envelopes/${envelope.id}/internal-approval`;
 
@@ -283,5 +289,26 @@ describe('internal approval before sending', () => {
       accessCode: codes.get('ext@client.example'),
     });
     assert.equal(opened.statusCode, 200, opened.body);
+    assert.match(h.mailer.to('ext@client.example')[0]!.text, /^乙 外部 花子 様/);
+
+    // The party signs; the certificate of completion names the party by its label.
+    const party = new Client(h.app);
+    party.headers['x-shomei-party'] = json<{ partyToken: string }>(opened).partyToken;
+    const confirmation = json<{ documents: { sha256: string }[] }>(
+      await party.send('GET', `/api/envelopes/${envelope.id}/witness-confirmation`),
+    );
+    const signed = await party.send('POST', `/api/envelopes/${envelope.id}/sign/witness`, {
+      confirmed: true,
+      documentSha256: confirmation.documents.map((d) => d.sha256),
+    });
+    assert.equal(signed.statusCode, 200, signed.body);
+    assert.equal(json<{ status: string }>(signed).status, 'completed');
+    const evidence = json<{ certificateOfCompletion: { parties: { label?: string | null }[] } | null }>(
+      await sender.send('GET', `/api/envelopes/${envelope.id}/evidence`),
+    );
+    assert.deepEqual(
+      evidence.certificateOfCompletion?.parties.map((p) => p.label),
+      ['乙'],
+    );
   });
 });
