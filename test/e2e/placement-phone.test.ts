@@ -2,8 +2,8 @@
  * Through the UI with a real pointer and a phone: the sender places B's seal with a real mouse drag
  * (down, move, up on the rendered page) and the placement the server receives is where it was
  * dropped; B opens the link on a phone-sized touch screen, sees the highlighted field where the seal
- * goes, jumps to it, signs without any sideways scrolling; the sender reads the audit timeline and
- * downloads the certificate of completion, which qpdf accepts and which names the parties.
+ * goes, jumps to it, signs without any sideways scrolling and sees the timeline; the sender reads
+ * it and downloads the certificate of completion, which qpdf accepts and which names the parties.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -182,6 +182,8 @@ describe('seal placement by mouse, signing on a phone', () => {
     await screenshot(pageB, 'sign-phone-review-ja');
     await signButton.tap();
     await pageB.getByTestId('sign-result').waitFor();
+    // B reads the envelope's timeline through the link session too: B's own signature is on it.
+    await pageB.locator('ol.timeline[data-source="audit"] li[data-event="envelope.sign"]').waitFor();
     await noHorizontalScroll(pageB);
     await screenshot(pageB, 'sign-phone-result-ja');
     await phone.close();

@@ -4,121 +4,19 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import { Timeline } from '../components/Timeline.tsx';
 import { formatDateTime } from '../format.ts';
 import { formatAmount, formatDate } from '../format-money.ts';
-import { type MessageKey, useI18n } from '../i18n/index.tsx';
+import { useI18n } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
 import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
-import type { Envelope, Party, TimelineEntry } from './envelope-types.ts';
+import type { Envelope, Party } from './envelope-types.ts';
 import type { SentNotice } from './NewEnvelopePage.tsx';
 
 function partyStatusKey(status: string): 'partyStatus.waiting' | 'partyStatus.signed' | 'partyStatus.other' {
   if (status === 'waiting') return 'partyStatus.waiting';
   if (status === 'signed' || status === 'approved') return 'partyStatus.signed';
   return 'partyStatus.other';
-}
-
-/** What happened, in order, from the envelope's own record (when the audit timeline is unavailable). */
-function OwnRecord({ envelope }: { envelope: Envelope }) {
-  const { lang, era, t } = useI18n();
-  const events: { at: string; text: string }[] = [{ at: envelope.createdAt, text: t('timeline.created') }];
-  if (envelope.sentAt !== null) events.push({ at: envelope.sentAt, text: t('timeline.sent') });
-  for (const p of envelope.parties) {
-    if (p.actedAt !== null)
-      events.push({
-        at: p.actedAt,
-        text: t(p.status === 'declined' ? 'timeline.declined' : 'timeline.signed', { name: p.name }),
-      });
-  }
-  if (envelope.completedAt !== null) events.push({ at: envelope.completedAt, text: t('timeline.completed') });
-  events.sort((a, b) => a.at.localeCompare(b.at));
-  return (
-    <ol className="timeline" aria-label={t('envelope.timeline')}>
-      {events.map((e) => (
-        <li key={`${e.at}-${e.text}`}>
-          <time dateTime={e.at}>{formatDateTime(e.at, lang, era)}</time>
-          <span>{e.text}</span>
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-const EVENT_KEYS: Record<string, MessageKey> = {
-  'envelope.create': 'event.create',
-  'document.upload': 'event.upload',
-  'envelope.send': 'event.send',
-  'envelope.notify': 'event.notify',
-  'party.authenticate': 'event.authenticate',
-  'document.read': 'event.read',
-  'envelope.sign': 'event.sign',
-  'envelope.approve': 'event.approve',
-  'envelope.decline': 'event.decline',
-  'envelope.cancel': 'event.cancel',
-  'envelope.complete': 'event.complete',
-  'envelope.party.remove': 'event.partyRemove',
-  'envelope.legal-hold': 'event.legalHold',
-  'envelope.delete': 'event.delete',
-  'document.archive-timestamp.renew': 'event.renew',
-  'document.shred': 'event.shred',
-};
-
-/** What happened to the envelope, from the audit trail: event, time (JST), who, from which IP. */
-function Timeline({ envelope }: { envelope: Envelope }) {
-  const { lang, era, t } = useI18n();
-  const [events, setEvents] = useState<readonly TimelineEntry[] | undefined>();
-  const [failed, setFailed] = useState(false);
-  const status = envelope.status;
-  const acted = envelope.parties.filter((p) => p.actedAt !== null).length;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloaded when the envelope moves on (sent, a party acted, completed)
-  useEffect(() => {
-    let cancelled = false;
-    getJson<{ events: TimelineEntry[] }>(`/api/envelopes/${envelope.id}/timeline`)
-      .then((r) => {
-        if (!cancelled) setEvents(r.events);
-      })
-      .catch(() => {
-        if (!cancelled) setFailed(true);
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [envelope.id, status, acted]);
-  if (failed) return <OwnRecord envelope={envelope} />;
-  if (events === undefined) return <p role="status">{t('common.loading')}</p>;
-  const who = (e: TimelineEntry): string => {
-    if (e.actor.kind === 'system') return t('actor.system');
-    if (e.actor.kind === 'api-key') return t('actor.apiKey');
-    if (e.actor.name === null) return t('actor.unknown');
-    return e.actor.company ? `${e.actor.company} ${e.actor.name}` : e.actor.name;
-  };
-  return (
-    <ol className="timeline" aria-label={t('envelope.timeline')} data-source="audit">
-      {events.map((e) => {
-        const key = EVENT_KEYS[e.type];
-        const party =
-          e.party === null ? '' : e.party.company ? `${e.party.company} ${e.party.name}` : e.party.name;
-        const what = key === undefined ? undefined : t(key, { party, document: e.document ?? '' });
-        return (
-          <li key={e.seq} data-event={e.type} data-outcome={e.outcome}>
-            <time dateTime={e.time}>{formatDateTime(e.time, lang, era)}</time>
-            <span className="timeline-what">
-              {what ?? <code>{e.type}</code>}
-              {e.outcome === 'failure' ? (
-                <strong className="timeline-failed"> {t('event.failed')}</strong>
-              ) : null}
-            </span>
-            <span className="timeline-who small">
-              {who(e)}
-              {e.ip === null ? null : <> · {t('event.ip', { ip: e.ip })}</>}
-              {e.method === null ? null : <> · {e.method}</>}
-              {e.reason === null ? null : <> · {e.reason}</>}
-            </span>
-          </li>
-        );
-      })}
-    </ol>
-  );
 }
 
 function SignerPanel({

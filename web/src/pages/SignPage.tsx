@@ -3,6 +3,7 @@ import { getBytes, getJson, saveBytes, sendJson, setPartyToken } from '../api.ts
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
+import { Timeline } from '../components/Timeline.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
 import type { Envelope, Party } from './envelope-types.ts';
@@ -220,6 +221,10 @@ export function SignPage({ token }: { token: string }) {
           </button>
         </form>
       ) : null}
+      <section className="card" aria-labelledby="sign-timeline-heading">
+        <h2 id="sign-timeline-heading">{t('envelope.timeline')}</h2>
+        <Timeline envelope={envelope} />
+      </section>
       {error !== undefined ? <ErrorNotice error={error} /> : null}
     </div>
   );
