@@ -162,7 +162,8 @@ it('a correction with a reason changes the record, keeps before/after, who and w
   assert.equal(old.items.length, 0);
   const audited = h.audit.ofType('contracts.record.correct').at(-1);
   assert.equal(audited?.subject?.id, recordId);
-  assert.deepEqual((audited?.details as { changes: unknown }).changes, entry.changes);
+  assert.ok(audited);
+  assert.deepEqual((audited.details as { changes: unknown }).changes, entry.changes);
   // The importer corrects their own record; a colleague who cannot read it cannot correct it.
   const own = await member.send('POST', '/api/corrections', {
     recordId: memberRecordId,

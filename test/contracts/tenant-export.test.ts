@@ -146,7 +146,8 @@ it('a tenant administrator downloads the whole tenant as a ZIP whose manifest ha
   checkExport(zip, path.join(h.dir, 'api-export'));
   const audited = h.audit.ofType('contracts.tenant.export').at(-1);
   assert.equal(audited?.outcome, 'success');
-  assert.equal((audited?.details as { records: number }).records, 3);
+  assert.ok(audited);
+  assert.equal((audited.details as { records: number }).records, 3);
 });
 
 it('nobody else exports: a member gets 403, an API key too', async () => {

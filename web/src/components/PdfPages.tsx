@@ -84,7 +84,6 @@ function PdfPage({
               .map((b) => {
                 const editable = onDropSeal !== undefined && (b.variant ?? 'editable') === 'editable';
                 return (
-                  // biome-ignore lint/a11y/noStaticElementInteractions: dragging is the pointer path; the form's page/x/y inputs are the keyboard path
                   <div
                     key={b.key}
                     className={`seal-box seal-${b.variant ?? 'editable'}`}

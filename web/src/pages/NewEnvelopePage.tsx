@@ -319,7 +319,6 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
             </div>
             <fieldset className="seal-inputs">
               <legend className="visually-hidden">{t('party.sealPosition', { n: i + 1 })}</legend>
-              {/* biome-ignore lint/a11y/noStaticElementInteractions: dragging is the pointer path; the page/x/y inputs beside it are the keyboard path */}
               <span
                 className="seal-chip"
                 data-seal-chip={p.key}
