@@ -1,4 +1,5 @@
 /** The contracts module's service: one object the app builds and the routes and CLI use. */
+
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
@@ -34,6 +35,7 @@ import { contractErrors } from './errors.ts';
 import { hasPendingApproval } from './internal-approval-gate.ts';
 import { openSigningLink, type PartySession, resolvePartySession } from './links.ts';
 import type { ContractActor, EnvelopeView } from './model.ts';
+import { listPermissions, type TenantPermission } from './permissions.ts';
 import { sendDueReminders } from './reminders.ts';
 import type { RemoteSigner } from './remote-signer.ts';
 import { inProcessRemoteSigner } from './remote-signer.ts';
@@ -214,6 +216,11 @@ export class ContractService {
       scopes,
       createdBy: actor.userId,
     });
+  }
+  /** The tenant permissions (閲覧権限 and the like) a user holds in their own tenant. */
+  async tenantPermissionsOf(tenantId: string, userId: string): Promise<TenantPermission[]> {
+    const grants = await listPermissions(this.context, tenantId);
+    return grants.filter((g) => g.userId === userId).map((g) => g.permission);
   }
   /** What happened to the envelope, from the audit trail, for those who may read the envelope. */
   timeline(actor: ContractActor, envelopeId: string): Promise<TimelineEntry[]> {

@@ -78,7 +78,11 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     consoleRoutes: operatorConsole(shomei).routes,
   });
   // What the signed-in user may do (GET /api/me/privileges), for the UI's menus.
-  await app.register(privilegesRoutes, { admin: shomei.admin });
+  await app.register(privilegesRoutes, {
+    admin: shomei.admin,
+    tenantPermissions: (principal) =>
+      shomei.contracts.tenantPermissionsOf(principal.tenantId, principal.userId),
+  });
   // Checkpoints at the configured interval and alert scans run while the server does.
   shomei.audit.startBackgroundWork();
   if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { setPermission } from '../../src/contracts/index.ts';
 import {
   createUser,
   criticalViolations,
@@ -133,13 +134,21 @@ describe('operator console: credentials, certificates, backups', () => {
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`);
 
     // A member of a tenant: no console menus, the API refuses with the stable code, the page says so.
+    // 閲覧権限 granted within the tenant shows among the member's permissions (not as a privilege).
+    await setPermission(e2e.shomei.contracts.context, { kind: 'operator', id: 'e2e' }, signer.user.tenantId, {
+      userId: signer.user.id,
+      permission: 'documents.read_all',
+      granted: true,
+    });
     const { page: other } = await e2e.newPage('ja');
     await logIn(other, signer.user.email, signer.totpSecret);
     await other.getByRole('link', { name: '契約一覧' }).first().waitFor();
     const mine = (await other.evaluate(async () => (await fetch('/api/me/privileges')).json())) as {
       privileges: string[];
+      tenant: { permissions: string[] };
     };
     assert.deepEqual(mine.privileges, []);
+    assert.ok(mine.tenant.permissions.includes('documents.read_all'), mine.tenant.permissions.join());
     assert.equal(await other.getByRole('link', { name: '運用管理' }).count(), 0);
     assert.equal(await other.getByRole('link', { name: '監査ログ' }).count(), 0);
     for (const url of ['/api/admin/credentials', '/api/admin/certificates', '/api/admin/backups']) {
