@@ -204,7 +204,7 @@ describe('seal placement by mouse, signing on a phone', () => {
       /契約を作成.*伊藤 誠/,
     );
     await pageA.getByLabel('年の表記').selectOption('japanese');
-    assert.match((await signed.locator('time').textContent()) ?? '', /^令和\d+\D.* JST$/);
+    assert.match((await signed.locator('time').textContent()) ?? '', /^令和(\d+|元)年\d+月\d+日 .* JST$/);
     await screenshot(pageA, 'envelope-timeline-ja');
 
     const download = pageA.waitForEvent('download');

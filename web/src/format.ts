@@ -8,10 +8,11 @@ export function formatDateTime(iso: string | undefined, lang: Lang, era: Era): s
   const locale = era === 'japanese' ? 'ja-JP-u-ca-japanese' : lang === 'ja' ? 'ja-JP' : 'en-GB';
   const text = new Intl.DateTimeFormat(locale, {
     timeZone: 'Asia/Tokyo',
-    ...(era === 'japanese' ? { era: 'long' as const } : {}),
+    // 和暦 reads as Japanese documents write it: 令和8年11月22日 (令和元年 for the first year).
+    ...(era === 'japanese'
+      ? { era: 'long' as const, month: 'long' as const, day: 'numeric' as const }
+      : { month: '2-digit' as const, day: '2-digit' as const }),
     year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',

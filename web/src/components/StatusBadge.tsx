@@ -9,6 +9,7 @@ const TONE: Record<EnvelopeStatus, string> = {
   cancelled: 'neutral',
   declined: 'bad',
   expired: 'bad',
+  imported: 'neutral',
 };
 
 export function StatusBadge({ status }: { status: EnvelopeStatus }) {

@@ -107,6 +107,7 @@ export const en: Record<MessageKey, string> = {
   'status.cancelled': 'Cancelled',
   'status.declined': 'Declined',
   'status.expired': 'Expired',
+  'status.imported': 'Imported (signed elsewhere)',
   'envelope.status': 'Status',
   'envelope.title': 'Contract title',
   'envelope.counterparty': 'Counterparty',

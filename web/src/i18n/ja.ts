@@ -105,6 +105,7 @@ export const ja = {
   'status.cancelled': '取消',
   'status.declined': '却下',
   'status.expired': '期限切れ',
+  'status.imported': '取込済み (他所で締結)',
   'envelope.status': '状態',
   'envelope.title': '契約書名',
   'envelope.counterparty': '取引先',

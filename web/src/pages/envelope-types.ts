@@ -6,7 +6,8 @@ export type EnvelopeStatus =
   | 'completed'
   | 'cancelled'
   | 'declined'
-  | 'expired';
+  | 'expired'
+  | 'imported';
 export const ENVELOPE_STATUSES: readonly EnvelopeStatus[] = [
   'draft',
   'sent',
@@ -15,6 +16,7 @@ export const ENVELOPE_STATUSES: readonly EnvelopeStatus[] = [
   'cancelled',
   'declined',
   'expired',
+  'imported',
 ];
 export type PartyStatus = 'waiting' | 'signed' | 'approved' | 'declined' | 'removed' | 'viewed';
 
