@@ -7,6 +7,9 @@
  * so that the timed part is signHash alone; credentials/authorize (argon2id PIN + TOTP) is measured
  * separately as authorisations per second.
  *
+ * Certificates come from the embedded CA, which is also the revocation status source as in the
+ * installation; SHOMEI_RSSP_STATUS_CACHE_SECONDS=0 makes every call ask it again (the old behaviour).
+ *
  *   npx tsx bench/rssp.ts [seconds-per-measurement]
  */
 import { randomBytes } from 'node:crypto';
@@ -23,13 +26,21 @@ import {
   type Clock,
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
+  embeddedCaIssuer,
   registerRsspRoutes,
 } from '../src/rssp/index.ts';
 import { secretHash } from '../src/rssp/secrets.ts';
 
 const seconds = Number(process.argv[2] ?? 3);
 const home = mkdtempSync(path.join(tmpdir(), 'shomei-bench-rssp-'));
-const config = loadConfig({ SHOMEI_HOME: home, SHOMEI_PKCS11_SESSIONS: '2', SHOMEI_LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  SHOMEI_HOME: home,
+  SHOMEI_PKCS11_SESSIONS: '2',
+  SHOMEI_LOG_LEVEL: 'silent',
+  ...(process.env.SHOMEI_RSSP_STATUS_CACHE_SECONDS === undefined
+    ? {}
+    : { SHOMEI_RSSP_STATUS_CACHE_SECONDS: process.env.SHOMEI_RSSP_STATUS_CACHE_SECONDS }),
+});
 await initialise(config);
 const shomei = await openShomei(config, createLogger({ level: 'silent' }));
 
@@ -38,7 +49,8 @@ const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
 const users = {
   verifyPassword: async (u: string, p: string) => (p === 'bench-password' ? { userId: u } : undefined),
 };
-// Certificates come from the tests' in-memory CA (selfCertify below): the bench measures signing, not issuance.
+// The embedded CA issues at once and answers the certificate status before each signature.
+const ca = embeddedCaIssuer(shomei.ca, 'direct');
 const rssp = createRemoteSignatureService({
   database: shomei.database,
   crypto: shomei.crypto,
@@ -46,7 +58,9 @@ const rssp = createRemoteSignatureService({
   audit: shomei.audit.trail,
   clock,
   users,
-  settings: { ...DEFAULT_RSSP_SETTINGS, publicUrl: 'http://127.0.0.1' },
+  issuer: ca,
+  certificateStatus: ca,
+  settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: 'http://127.0.0.1' },
 });
 const app = Fastify({ logger: false });
 await registerRsspRoutes(app, rssp);
@@ -72,7 +86,6 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<void> {
   const userId = `bench-${algorithm}`;
   const created = await rssp.credentials.create({ userId, algorithm, subject: `CN=${userId}, C=JP` });
   const credential = created.credential;
-  await selfCertify(credential.credential_id);
   await rssp.credentials.setPin(credential.credential_id, userId, '246813');
   const { secret } = await rssp.credentials.enrolTotp(credential.credential_id, userId);
   const login = await fetch(`${base}/csc/v2/auth/login`, {
@@ -182,22 +195,10 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<void> {
   console.log(`  credentials/authorize (argon2id PIN + TOTP): ${perSecond.toFixed(1)} authorisations/s`);
 }
 
-/** Installs a certificate for the bench credential, issued by a throw-away CA key in Node memory. */
-async function selfCertify(credentialId: string): Promise<void> {
-  const { TestCertificateAuthority } = await import('../test/rssp/fixture.ts');
-  const ca = await TestCertificateAuthority.create();
-  const request = await rssp.credentials.require(credentialId);
-  const { buildCsr } = await import('../src/pki/index.ts');
-  const { digestSignerFor } = await import('../src/crypto/index.ts');
-  const csr = await buildCsr(await digestSignerFor(shomei.crypto, request.key_id!), [
-    { type: 'CN', value: 'bench' },
-  ]);
-  const issued = await ca.requestCertificate({ csr });
-  await rssp.credentials.installCertificate(credentialId, issued.certificate, issued.chain, 'bench');
-}
-
 try {
-  console.log(`shomei rssp bench: ${seconds} s per measurement, Node ${process.version}`);
+  console.log(
+    `shomei rssp bench: ${seconds} s per measurement, Node ${process.version}, certificate status reused ${config.rssp.certificateStatusCacheSeconds} s`,
+  );
   await benchAlgorithm('EC-P256');
   await benchAlgorithm('RSA-2048');
 } finally {
