@@ -1,0 +1,223 @@
+/**
+ * Kill -9 soak (`npm run soak [-- --iterations N --max-delay-ms M --postgres]`), not part of `npm test`.
+ * Each round starts `shomei start`, sends an envelope whose last party's act triggers completion,
+ * SIGKILLs the process 0–M ms after the act was sent, then checks on the stopped installation: the
+ * envelope is either untouched, acted-on but not completed, or completed with a final PDF that pdfsig
+ * accepts (no half-written state); every active key in the registry is in the token and every token
+ * key is registered; `shomei audit verify` passes. Prints a summary; exits 1 on any violation.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generate } from 'otplib';
+import { initialise, openShomei, type Shomei } from '../src/app/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/log/index.ts';
+import { samplePdf } from '../test/contracts/harness.ts';
+import { pdfsigReport, pem, trustingNssDb } from '../test/contracts/validators.ts';
+import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { runShomei } from '../test/helpers/run.ts';
+import { startShomei } from '../test/ops/helpers.ts';
+import { HttpClient } from '../test/ops/http-client.ts';
+
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '50' },
+    'max-delay-ms': { type: 'string', default: '1500' },
+    postgres: { type: 'boolean', default: false },
+  },
+});
+const ITERATIONS = Number(values.iterations);
+const MAX_DELAY = Number(values['max-delay-ms']);
+const PASSWORD = 'correct horse battery staple 署名';
+
+const home = mkdtempSync(path.join(tmpdir(), 'shomei-soak-'));
+const env: Record<string, string> = { SHOMEI_HOME: home, SHOMEI_LOG_LEVEL: 'silent' };
+let dropDatabase: (() => Promise<void>) | undefined;
+if (values.postgres) {
+  const database = await createTestDatabase();
+  env.SHOMEI_DATABASE_URL = database.url;
+  dropDatabase = database.drop;
+}
+const config = loadConfig({ ...env });
+
+async function offline<T>(work: (shomei: Shomei) => Promise<T>): Promise<T> {
+  const shomei = await openShomei(config, createLogger({ level: 'silent' }));
+  try {
+    return await work(shomei);
+  } finally {
+    await shomei.close();
+  }
+}
+
+// One account whose session (in the database) outlives every restart: no TOTP step per round.
+await initialise(config);
+const fixture = await offline(async (shomei) => {
+  const identity = shomei.identity;
+  const tenant = await identity.accounts.createTenant({ slug: 'soak', name: 'Soak 株式会社' });
+  const created = await identity.accounts.createUser({
+    tenantId: tenant.id,
+    email: 'soak@a.example',
+    displayName: 'soak',
+    familyName: '山田',
+    givenName: '太郎',
+  });
+  const { token } = await identity.applications.issueActivationToken(created.id);
+  const user = await identity.activate(token, PASSWORD, {});
+  const enrolment = await identity.totp.begin(user.id, user.email);
+  await identity.totp.confirm(user.id, await generate({ secret: enrolment.secret }));
+  const [, root] = await shomei.ca.chain();
+  return { user, totp: enrolment.secret, root: root! };
+});
+const rootPem = path.join(home, 'root.pem');
+writeFileSync(rootPem, pem(fixture.root));
+const nss = trustingNssDb(path.join(home, 'nss'), rootPem);
+
+const client = new HttpClient();
+const outcomes = new Map<string, number>();
+const violations: string[] = [];
+const delays: number[] = [];
+const envelopes: string[] = [];
+
+async function round(i: number): Promise<void> {
+  const server = await startShomei(env);
+  const base = server.address;
+  try {
+    if (i === 0) {
+      await client.send(base, 'POST', '/api/auth/login', { email: fixture.user.email, password: PASSWORD });
+      const code = await generate({ secret: fixture.totp, epoch: Math.floor(Date.now() / 1000) + 30 });
+      const done = await client.send(base, 'POST', '/api/auth/login/totp', { code });
+      if (done.status !== 200) throw new Error(`sign-in failed: ${done.text()}`);
+    }
+    const created = await client.send(base, 'POST', '/api/envelopes', {
+      title: `soak ${i}`,
+      counterparty: 'B株式会社',
+      parties: [{ role: 'signer', signingMode: 'witness-type', userId: fixture.user.id }],
+    });
+    if (created.status !== 201) throw new Error(`create: ${created.text()}`);
+    const id = created.json<{ id: string }>().id;
+    envelopes.push(id);
+    await client.send(base, 'POST', `/api/envelopes/${id}/documents?name=soak.pdf`, undefined, {
+      raw: samplePdf(1, `soak ${i}`),
+      contentType: 'application/pdf',
+    });
+    await client.send(base, 'POST', `/api/envelopes/${id}/send`);
+    const confirmation = await client.send(base, 'GET', `/api/envelopes/${id}/witness-confirmation`);
+    const hashes = confirmation.json<{ documents: { sha256: string }[] }>().documents.map((d) => d.sha256);
+    const delay = randomInt(0, MAX_DELAY + 1);
+    delays.push(delay);
+    const act = client
+      .send(base, 'POST', `/api/envelopes/${id}/sign/witness`, {
+        confirmed: true,
+        lang: 'ja',
+        documentSha256: hashes,
+      })
+      .catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGKILL');
+    await exited;
+    await act;
+  } finally {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  }
+}
+
+/** The invariants, on the stopped installation. */
+async function check(i: number): Promise<void> {
+  const id = envelopes[i]!;
+  await offline(async (shomei) => {
+    const db = shomei.database.db.withTables<{
+      contract_envelopes: { id: string; status: string };
+      contract_parties: { envelope_id: string; status: string };
+      contract_documents: { id: string; envelope_id: string; current_version: number };
+      contract_document_versions: { document_id: string; version: number; kind: string };
+    }>();
+    const envelope = await db
+      .selectFrom('contract_envelopes')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const party = await db
+      .selectFrom('contract_parties')
+      .selectAll()
+      .where('envelope_id', '=', id)
+      .executeTakeFirst();
+    const document = await db
+      .selectFrom('contract_documents')
+      .selectAll()
+      .where('envelope_id', '=', id)
+      .executeTakeFirst();
+    const versions = await db
+      .selectFrom('contract_document_versions')
+      .select(['version', 'kind'])
+      .where('document_id', '=', document?.id ?? '')
+      .orderBy('version')
+      .execute();
+    const kinds = versions.map((v) => v.kind).join('>');
+    const state = `${envelope?.status}/${party?.status}/v${document?.current_version}:${kinds}`;
+    const consistent =
+      (state === 'sent/waiting/v1:original' ||
+        state === 'sent/signed/v2:original>signature' ||
+        state === 'completed/signed/v3:original>signature>completion') &&
+      versions.every((v, k) => v.version === k + 1);
+    outcomes.set(state, (outcomes.get(state) ?? 0) + 1);
+    if (!consistent) violations.push(`round ${i}: envelope ${id} in state ${state}`);
+    if (envelope?.status === 'completed' && document !== undefined) {
+      const actor = {
+        kind: 'user' as const,
+        userId: fixture.user.id,
+        tenantId: fixture.user.tenantId,
+        email: fixture.user.email,
+        authentication: 'soak',
+        source: '127.0.0.1',
+      };
+      const bytes = (await shomei.contracts.readDocument(actor, id, document.id)).bytes;
+      const file = path.join(home, 'final.pdf');
+      writeFileSync(file, bytes);
+      const report = pdfsigReport(file, nss);
+      if (report.blocks.length !== 2 || !/Signature is Valid/.test(report.blocks[0]!)) {
+        violations.push(`round ${i}: final PDF of ${id} does not validate:\n${report.raw}`);
+      }
+    }
+    const inToken = new Set((await shomei.crypto.listKeys()).map((k) => k.id));
+    const registered = new Set((await shomei.keys.list({ status: 'active' })).map((k) => k.key_id));
+    for (const key of registered)
+      if (!inToken.has(key)) violations.push(`round ${i}: registered key ${key} not in token`);
+    for (const key of inToken)
+      if (!registered.has(key)) violations.push(`round ${i}: token key ${key} not registered`);
+  });
+  const verified = runShomei(['audit', 'verify'], env);
+  if (verified.status !== 0)
+    violations.push(`round ${i}: audit verify failed: ${verified.stdout}${verified.stderr}`);
+}
+
+const started = Date.now();
+try {
+  for (let i = 0; i < ITERATIONS; i += 1) {
+    await round(i);
+    await check(i);
+    process.stdout.write(`round ${i + 1}/${ITERATIONS}: killed ${delays[i]} ms after the act\n`);
+  }
+} finally {
+  console.log(
+    JSON.stringify(
+      {
+        iterations: delays.length,
+        database: values.postgres ? 'postgres' : 'sqlite',
+        killDelayMs: { min: Math.min(...delays), max: Math.max(...delays) },
+        statesAfterRestart: Object.fromEntries(outcomes),
+        violations: violations.length,
+        seconds: Math.round((Date.now() - started) / 1000),
+      },
+      null,
+      2,
+    ),
+  );
+  for (const v of violations) console.log(`VIOLATION ${v}`);
+  rmSync(home, { recursive: true, force: true });
+  await dropDatabase?.();
+}
+process.exit(violations.length === 0 ? 0 : 1);
