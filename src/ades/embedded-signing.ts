@@ -9,7 +9,7 @@ import type { ShomeiConfig } from '../config/index.ts';
 import type { CryptoModule, DigestSigner, KeyAlgorithm } from '../crypto/index.ts';
 import { digestSignerFor } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import { buildCsr, type NameAttribute } from '../pki/index.ts';
+import { buildCsr } from '../pki/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
 import { embeddedRevocationSource } from './authority-revocation.ts';
@@ -18,11 +18,6 @@ import type { RevocationSource } from './validation-data.ts';
 
 export const PROVIDER_SEAL_PURPOSE = 'provider-e-seal';
 const PROVIDER_SEAL_ALGORITHM: KeyAlgorithm = 'RSA-2048';
-const PROVIDER_SEAL_SUBJECT: readonly NameAttribute[] = [
-  { type: 'C', value: 'JP' },
-  { type: 'O', value: 'shomei' },
-  { type: 'CN', value: 'shomei 電子契約サービス e-seal (TEST)' },
-];
 
 export interface EmbeddedSigningDependencies {
   readonly config: ShomeiConfig;
@@ -73,12 +68,14 @@ async function providerSeal(
     );
     if (current !== undefined) return { signer, certificate: current.der };
     const renewed = await ca.issue({
-      csr: await buildCsr(signer, PROVIDER_SEAL_SUBJECT),
+      csr: await buildCsr(signer, ca.naming().eSeal),
       profile: 'e-seal',
       actor: { kind: 'process', id: 'shomei-sign' },
     });
     return { signer, certificate: renewed.der };
   }
+  // Named first: production without SHOMEI_CA_ORGANIZATION stops before a key is made.
+  const subject = ca.naming().eSeal;
   const key = await deps.crypto.generateSigningKey(PROVIDER_SEAL_ALGORITHM, 'shomei-provider-e-seal');
   await deps.keys.record({
     keyId: key.id,
@@ -90,7 +87,7 @@ async function providerSeal(
   });
   const signer = await digestSignerFor(deps.crypto, key.id);
   const issued = await ca.issue({
-    csr: await buildCsr(signer, PROVIDER_SEAL_SUBJECT),
+    csr: await buildCsr(signer, subject),
     profile: 'e-seal',
     actor: { kind: 'process', id: 'shomei-sign' },
   });
@@ -111,6 +108,7 @@ export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Pr
   await EmbeddedTsa.setup({
     ...tsaDeps,
     keys: deps.keys,
+    naming: () => ({ subject: ca.naming().tsa, keyLabel: `${ca.naming().keyLabelPrefix}tsa` }),
     issueCertificate: async (csr) => {
       const issued = await ca.issue({ csr, profile: 'tsa', actor: { kind: 'process', id: 'shomei-sign' } });
       return { certificate: issued.der, chain: await ca.chain() };

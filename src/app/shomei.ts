@@ -199,6 +199,8 @@ async function setupEmbeddedPki(
     crypto,
     keys,
     settings: loadTsaSettings(),
+    // Production names come from SHOMEI_CA_ORGANIZATION (src/ca/naming.ts), never the development ones.
+    naming: () => ({ subject: ca.naming().tsa, keyLabel: `${ca.naming().keyLabelPrefix}tsa` }),
     issueCertificate: async (csr) => ({
       certificate: (await ca.issue({ csr, profile: 'tsa', actor: { kind: 'process', id: 'shomei-init' } }))
         .der,

@@ -1,7 +1,7 @@
 /**
- * First-run setup of the embedded development CA: root and issuing CA keys generated in the HSM,
- * the root self-signed, the issuing CA certified by the root, and a delegated OCSP responder.
- * Names say plainly that this is a development CA and not for production trust.
+ * First-run setup of the embedded CA: root and issuing CA keys generated in the HSM, the root
+ * self-signed, the issuing CA certified by the root, and a delegated OCSP responder. Names come from
+ * naming.ts: the development names say plainly that they are not for production trust.
  */
 import type { Kysely } from 'kysely';
 import type { AuditTrail } from '../audit/events.ts';
@@ -15,26 +15,16 @@ import {
 } from '../pki/index.ts';
 import type { FoundationTables, KeyRegistry } from '../store/index.ts';
 import { randomSerial, signCertificate } from './certificate-builder.ts';
+import { type AuthorityNaming, DEVELOPMENT_NAMING } from './naming.ts';
 import { authorityUrls, issuingCaExtensions, rootExtensions } from './profiles.ts';
 import type { CaTables } from './tables.ts';
 import type { AuthorityName } from './types.ts';
 
+/** The development names (kept for callers of the first release; see DEVELOPMENT_NAMING). */
 export const DEVELOPMENT_CA_SUBJECTS: Record<AuthorityName | 'ocsp', readonly NameAttribute[]> = {
-  root: [
-    { type: 'C', value: 'JP' },
-    { type: 'O', value: 'shomei' },
-    { type: 'CN', value: 'shomei Development Root CA (TEST)' },
-  ],
-  issuing: [
-    { type: 'C', value: 'JP' },
-    { type: 'O', value: 'shomei' },
-    { type: 'CN', value: 'shomei Development Issuing CA (TEST)' },
-  ],
-  ocsp: [
-    { type: 'C', value: 'JP' },
-    { type: 'O', value: 'shomei' },
-    { type: 'CN', value: 'shomei Development OCSP Responder (TEST)' },
-  ],
+  root: DEVELOPMENT_NAMING.root,
+  issuing: DEVELOPMENT_NAMING.issuing,
+  ocsp: DEVELOPMENT_NAMING.ocsp,
 };
 
 const DAY = 86_400_000;
@@ -47,6 +37,8 @@ export interface AuthoritySetupContext {
   readonly keys: KeyRegistry;
   readonly audit?: AuditTrail;
   readonly publicUrl: string;
+  /** Asked only when a certificate is created (production refuses without an organisation). */
+  readonly naming: () => AuthorityNaming;
 }
 
 /** Generates a signing key in the HSM and records it; destroys it again if recording fails. */
@@ -85,10 +77,16 @@ export async function ensureAuthority(
     .where('name', '=', name)
     .executeTakeFirst();
   if (existing !== undefined) return false;
-  const signer = await generateRecordedKey(context, algorithm, `shomei-dev-${name}-ca`, `ca-${name}`);
+  const naming = context.naming();
+  const signer = await generateRecordedKey(
+    context,
+    algorithm,
+    `${naming.keyLabelPrefix}${name}-ca`,
+    `ca-${name}`,
+  );
   const now = new Date();
   let issuerSigner = signer;
-  let issuerName = buildName(DEVELOPMENT_CA_SUBJECTS.root);
+  let issuerName = buildName(naming.root);
   let extensions = rootExtensions(signer.publicKey);
   let notAfter = new Date(now.getTime() + ROOT_VALIDITY_DAYS * DAY);
   if (name === 'issuing') {
@@ -111,7 +109,7 @@ export async function ensureAuthority(
   const der = await signCertificate(
     {
       serialNumber: randomSerial(),
-      subject: buildName(DEVELOPMENT_CA_SUBJECTS[name]),
+      subject: buildName(naming[name]),
       issuer: issuerName,
       notBefore: now,
       notAfter,

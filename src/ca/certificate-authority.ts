@@ -26,10 +26,11 @@ import {
   publicKeySha256,
 } from '../pki/index.ts';
 import type { Database, FoundationTables, KeyRegistry } from '../store/index.ts';
-import { DEVELOPMENT_CA_SUBJECTS, ensureAuthority, generateRecordedKey } from './authority-setup.ts';
+import { ensureAuthority, generateRecordedKey } from './authority-setup.ts';
 import { randomSerial, signCertificate } from './certificate-builder.ts';
 import { buildCrl } from './crl.ts';
 import { caErrors } from './errors.ts';
+import { type AuthorityNaming, DEVELOPMENT_NAMING, requireNaming } from './naming.ts';
 import { respondToOcsp } from './ocsp-responder.ts';
 import { authorityUrls, endEntityExtensions, PROFILE_VALIDITY_DAYS } from './profiles.ts';
 import type { CaAuthorityTable, CaCertificateTable, CaTables } from './tables.ts';
@@ -108,6 +109,25 @@ export class CertificateAuthority {
     return this.deps.settings;
   }
 
+  /**
+   * Names for the CA's own certificates (root, issuing, OCSP, TSA, provider e-seal). Throws
+   * SHOMEI_CONFIG_INVALID naming SHOMEI_CA_ORGANIZATION in production when it is not set.
+   */
+  naming(): AuthorityNaming {
+    const naming = this.settings.naming;
+    return requireNaming(naming === undefined ? DEVELOPMENT_NAMING : (naming ?? undefined));
+  }
+
+  /** Whether the root in use carries the built-in development names (for the compliance report). */
+  async isDevelopmentCa(): Promise<boolean> {
+    const root = await this.db
+      .selectFrom('ca_authorities')
+      .select('subject')
+      .where('name', '=', 'root')
+      .executeTakeFirst();
+    return root !== undefined && /Development .*\(TEST\)/.test(root.subject);
+  }
+
   /** First run: root, issuing CA and OCSP responder (idempotent). Returns true when anything was created. */
   async setup(): Promise<boolean> {
     const context = {
@@ -115,6 +135,7 @@ export class CertificateAuthority {
       crypto: this.deps.crypto,
       keys: this.deps.keys,
       publicUrl: this.settings.publicUrl,
+      naming: () => this.naming(),
     };
     const ctx = this.deps.audit === undefined ? context : { ...context, audit: this.deps.audit };
     let created = await ensureAuthority(ctx, 'root', this.settings.rootAlgorithm);
@@ -129,10 +150,15 @@ export class CertificateAuthority {
     if (issuing.ocsp_key_id === null || ocspEnd < Date.now() + 30 * DAY) {
       const signer =
         issuing.ocsp_key_id === null
-          ? await generateRecordedKey(this.deps, this.settings.ocspAlgorithm, 'shomei-dev-ocsp', 'ca-ocsp')
+          ? await generateRecordedKey(
+              this.deps,
+              this.settings.ocspAlgorithm,
+              `${this.naming().keyLabelPrefix}ocsp`,
+              'ca-ocsp',
+            )
           : await digestSignerFor(this.deps.crypto, issuing.ocsp_key_id);
       const issued = await this.issue({
-        csr: await buildCsr(signer, DEVELOPMENT_CA_SUBJECTS.ocsp),
+        csr: await buildCsr(signer, this.naming().ocsp),
         profile: 'ocsp-responder',
         actor: { kind: 'process', id: 'shomei-init' },
       });

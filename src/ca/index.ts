@@ -16,6 +16,13 @@ export { caConsoleRoutes, certificateRevokeExecutor } from './console-routes.ts'
 export { caErrors } from './errors.ts';
 export { ExternalCa, type ExternalCaDependencies, type ImportedKey } from './external-ca.ts';
 export { caMigrations } from './migrations.ts';
+export {
+  type AuthorityNaming,
+  authorityNaming,
+  DEVELOPMENT_NAMING,
+  NON_PRODUCTION_WORDS,
+  requireNaming,
+} from './naming.ts';
 export { PROFILE_VALIDITY_DAYS } from './profiles.ts';
 export { RegistrationAuthority } from './registration-authority.ts';
 export { type CaRoutesOptions, caRoutes } from './routes.ts';

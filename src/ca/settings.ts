@@ -9,6 +9,7 @@ import type { ShomeiConfig } from '../config/index.ts';
 import { KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { type ParsedCertificate, parseCertificates } from '../pki/index.ts';
+import { authorityNaming, NON_PRODUCTION_WORDS } from './naming.ts';
 import type { CaSettings } from './types.ts';
 
 /**
@@ -38,6 +39,25 @@ const schema = z.object({
     .max(60 * 24 * 7)
     .default(60),
   SHOMEI_CA_TRUSTED_CAS: z.string().min(1).optional(),
+  // Names written into the CA's own certificates: printable, no RFC 4514 specials that confuse readers.
+  SHOMEI_CA_ORGANIZATION: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[^\p{Cc},;+="<>\\#]+$/u, 'must be a name without control characters or , ; + = " < > \\ #')
+    .optional(),
+  SHOMEI_CA_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 country code such as JP')
+    .default('JP'),
+  SHOMEI_CA_NAME_PREFIX: z
+    .string()
+    .trim()
+    .min(1)
+    .max(48)
+    .regex(/^[^\p{Cc},;+="<>\\#]+$/u, 'must be a name without control characters or , ; + = " < > \\ #')
+    .optional(),
 });
 
 export interface LoadedCaSettings {
@@ -58,6 +78,20 @@ export function loadCaSettings(config: ShomeiConfig, env: NodeJS.ProcessEnv = pr
     );
   }
   const e = parsed.data;
+  if (config.environment === 'production') {
+    // Production names must never read like a test CA's (criteria 2.1.3 (16): environments kept apart).
+    for (const setting of ['SHOMEI_CA_ORGANIZATION', 'SHOMEI_CA_NAME_PREFIX'] as const) {
+      const value = e[setting];
+      if (value !== undefined && NON_PRODUCTION_WORDS.test(value)) {
+        throw shomeiError(
+          'SHOMEI_CONFIG_INVALID',
+          `設定 ${setting} が不正です: 本番環境の名前に Development / TEST などの語は使えません。`,
+          `Setting ${setting} is invalid: production names must not contain words such as Development or TEST.`,
+          { status: 500, details: { setting } },
+        );
+      }
+    }
+  }
   const trustFile = e.SHOMEI_CA_TRUSTED_CAS ?? path.join(config.home, 'trust', 'external-cas.pem');
   let trustedCas: ParsedCertificate[] = [];
   if (existsSync(trustFile)) {
@@ -88,6 +122,12 @@ export function loadCaSettings(config: ShomeiConfig, env: NodeJS.ProcessEnv = pr
       policyOid: e.SHOMEI_CA_POLICY_OID,
       crlValidityHours: e.SHOMEI_CA_CRL_HOURS,
       ocspValidityMinutes: e.SHOMEI_CA_OCSP_MINUTES,
+      naming:
+        authorityNaming(config.environment, {
+          organization: e.SHOMEI_CA_ORGANIZATION,
+          country: e.SHOMEI_CA_COUNTRY,
+          namePrefix: e.SHOMEI_CA_NAME_PREFIX,
+        }) ?? null,
     },
     trustedCas,
   };

@@ -2,6 +2,7 @@
 import type { AuditActor } from '../audit/events.ts';
 import type { KeyAlgorithm } from '../crypto/index.ts';
 import type { NameAttribute, PkiInput } from '../pki/index.ts';
+import type { AuthorityNaming } from './naming.ts';
 
 /** What an end-entity certificate is for; each maps to a fixed set of extensions (profiles.ts). */
 export const CERTIFICATE_PROFILES = [
@@ -89,6 +90,11 @@ export interface CaSettings {
   readonly crlValidityHours: number;
   /** How long an OCSP response is good for. */
   readonly ocspValidityMinutes: number;
+  /**
+   * Names of the CA's own certificates (SHOMEI_CA_ORGANIZATION, …_COUNTRY, …_NAME_PREFIX). Absent:
+   * the development names; null: production without an organisation, where nothing may be named.
+   */
+  readonly naming?: AuthorityNaming | null;
 }
 
 // --- RA queue -----------------------------------------------------------------------------------
