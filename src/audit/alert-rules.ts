@@ -13,6 +13,7 @@ export const ALERT_RULES = [
   'duplicate-session',
   'skipped-step',
   'audit-write-failure',
+  'expiry-warning',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -219,4 +220,32 @@ export async function skippedSteps(db: AuditDb, batch: readonly AuditRecord[]): 
     }
   }
   return drafts;
+}
+
+/**
+ * Events that announce something about to expire (a certificate the service signs with). The module
+ * that watches the date records the event; this rule turns it into an alert for administrators, so
+ * the warning reaches them by the same path as every other alert and stays in the chain.
+ */
+export const EXPIRY_WARNING_TYPES: readonly string[] = ['tsa.certificate.expiring'];
+
+export function expiryWarnings(batch: readonly AuditRecord[]): AlertDraft[] {
+  return batch
+    .filter((record) => EXPIRY_WARNING_TYPES.includes(record.type))
+    .map((record) => {
+      const what = typeof record.details.what === 'string' ? record.details.what : record.type;
+      const notAfter = typeof record.details.notAfter === 'string' ? record.details.notAfter : '?';
+      const days = typeof record.details.daysLeft === 'number' ? record.details.daysLeft : '?';
+      const action = typeof record.details.action === 'string' ? record.details.action : '';
+      return {
+        rule: 'expiry-warning' as const,
+        severity: typeof days === 'number' && days <= 14 ? ('critical' as const) : ('warning' as const),
+        actorId: record.actor.id,
+        summary: {
+          ja: `有効期限が近づいています: ${what} (残り ${days} 日、${notAfter} まで)。${action}`,
+          en: `Expiring soon: ${what} (${days} days left, until ${notAfter}). ${action}`,
+        },
+        events: [ref(record)],
+      };
+    });
 }

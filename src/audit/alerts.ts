@@ -11,6 +11,7 @@ import {
   type AlertRule,
   abnormalRate,
   duplicateSessions,
+  expiryWarnings,
   outsideHours,
   skippedSteps,
 } from './alert-rules.ts';
@@ -100,6 +101,7 @@ export class AlertMonitor {
         ...abnormalRate(history, batch, params),
         ...(await duplicateSessions(db, batch)),
         ...(await skippedSteps(db, batch)),
+        ...expiryWarnings(batch),
       ];
       const alerts: Alert[] = [];
       for (const draft of drafts) alerts.push(await this.store(db, draft));

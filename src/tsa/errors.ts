@@ -105,4 +105,18 @@ export const tsaErrors = {
       'The embedded TSA is not set up (run shomei init).',
       503,
     ),
+  renewalNeedsTwo: (): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_RENEWAL_NEEDS_TWO',
+      'TSA 鍵の更新には実施者と承認者の 2 名 (別人) が必要です (--operator と --approved-by)。',
+      'Renewing the TSA key needs two different people: the operator and the approver (--operator and --approved-by).',
+      400,
+    ),
+  renewalConflict: (): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_RENEWAL_CONFLICT',
+      'TSA 鍵は同時に別の操作で更新されました。状態を確認してください (shomei tsa status)。',
+      'The TSA key was renewed by another operation at the same moment; check shomei tsa status.',
+      409,
+    ),
 };

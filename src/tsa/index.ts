@@ -13,6 +13,9 @@ export {
   EMBEDDED_TSA_SUBJECT,
   EmbeddedTsa,
   type EmbeddedTsaDependencies,
+  type TsaCertificateStatus,
+  type TsaRenewal,
+  type TsaRenewalRequest,
   type TsaSetupDependencies,
 } from './timestamp-authority.ts';
 export { checkTimestampReply, checkTimestampToken } from './token-check.ts';

@@ -21,4 +21,21 @@ export const tsaMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0201_tsa_renewal': {
+    async up(db: Kysely<unknown>) {
+      const bin = binaryType(dialect);
+      await db.schema.alterTable('tsa_units').addColumn('expiry_warned_at', 'text').execute();
+      await db.schema
+        .createTable('tsa_unit_history')
+        .addColumn('serial_number', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('certificate', bin, (c) => c.notNull())
+        .addColumn('chain', bin, (c) => c.notNull())
+        .addColumn('active_from', 'text', (c) => c.notNull())
+        .addColumn('retired_at', 'text', (c) => c.notNull())
+        .addColumn('key_disposition', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });

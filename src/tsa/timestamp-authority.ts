@@ -47,6 +47,7 @@ import type { TimestampRequestOptions, TimestampSource, TimestampToken, TsaSetti
 const UNIT = 'embedded';
 const SERIAL_BLOCK = 256;
 
+/** The development name (the default); staging and production names come from src/ca's naming. */
 export const EMBEDDED_TSA_SUBJECT: readonly NameAttribute[] = [
   { type: 'C', value: 'JP' },
   { type: 'O', value: 'shomei' },
@@ -75,9 +76,53 @@ export interface TsaSetupDependencies extends EmbeddedTsaDependencies {
   readonly keys: KeyRegistry;
   /** Asks the CA for a TSA certificate for this CSR; returns it and the CA certificates above it. */
   readonly issueCertificate: (csr: Buffer) => Promise<{ certificate: Buffer; chain: readonly Buffer[] }>;
+  /**
+   * Subject of the TSA certificate and HSM key label (default: the development name and
+   * "shomei-dev-tsa"); asked only when a key is made, so an existing TSA needs no name.
+   */
+  readonly naming?: () => { readonly subject: readonly NameAttribute[]; readonly keyLabel: string };
 }
 
+/** Who renews, and who approved it (two different people: key generation is under dual control). */
+export interface TsaRenewalRequest {
+  readonly operator: string;
+  readonly approvedBy: string;
+  /** Dual-control request id when approved online. */
+  readonly requestId?: string;
+  readonly now?: Date;
+}
+
+export interface TsaRenewal {
+  readonly previous: { readonly serialNumber: string; readonly keyId: string; readonly notAfter: string };
+  readonly current: { readonly serialNumber: string; readonly keyId: string; readonly notAfter: string };
+  readonly previousKey: 'destroyed';
+}
+
+export interface TsaCertificateStatus {
+  readonly serialNumber: string;
+  readonly subject: string;
+  readonly keyId: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly daysLeft: number;
+  /** Certificates used before renewals, oldest first. */
+  readonly retired: readonly {
+    readonly serialNumber: string;
+    readonly keyId: string;
+    readonly retiredAt: string;
+    readonly keyDisposition: string;
+  }[];
+}
+
+const DAY = 86_400_000;
+/** How often an expiry warning is repeated while the certificate stays unrenewed. */
+const WARNING_REPEAT_MS = DAY;
+/** How long an instance keeps using the unit it loaded before it looks for a renewal made elsewhere. */
+const UNIT_REFRESH_MS = 60_000;
+
 interface LoadedUnit {
+  readonly keyId: string;
+  readonly loadedAt: number;
   readonly token: TokenSigner;
   readonly certificate: ParsedCertificate;
   readonly chain: readonly ParsedCertificate[];
@@ -107,6 +152,7 @@ export class EmbeddedTsa implements TimestampSource {
   private loaded?: Promise<LoadedUnit>;
   private serials: { next: bigint; end: bigint } = { next: 0n, end: 0n };
   private serialLock: Promise<unknown> = Promise.resolve();
+  private refreshing = false;
 
   constructor(private readonly deps: EmbeddedTsaDependencies) {
     this.db = deps.database.db.withTables<TsaTables>();
@@ -121,26 +167,7 @@ export class EmbeddedTsa implements TimestampSource {
       .where('name', '=', UNIT)
       .executeTakeFirst();
     if (existing !== undefined) return false;
-    const key = await deps.crypto.generateSigningKey(deps.settings.keyAlgorithm, 'shomei-dev-tsa');
-    try {
-      await deps.keys.record({
-        keyId: key.id,
-        label: key.label,
-        kind: key.kind,
-        algorithm: key.algorithm,
-        purpose: 'tsa',
-        ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
-      });
-    } catch (error) {
-      await deps.crypto.destroyKey(key.id);
-      throw error;
-    }
-    const signer = await digestSignerFor(deps.crypto, key.id);
-    const issued = await deps.issueCertificate(await buildCsr(signer, EMBEDDED_TSA_SUBJECT));
-    const facts = certificateFacts(parseCertificate(issued.certificate));
-    if (publicKeySha256(facts.publicKey) !== publicKeySha256(signer.publicKey)) {
-      throw tsaErrors.certificateInvalid('the issued certificate does not match the TSA key');
-    }
+    const { key, issued, facts } = await newCertifiedKey(deps);
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('tsa_units')
@@ -150,6 +177,7 @@ export class EmbeddedTsa implements TimestampSource {
           certificate: issued.certificate,
           chain: Buffer.concat(issued.chain.map((c) => Buffer.from(c))),
           created_at: new Date().toISOString(),
+          expiry_warned_at: null,
         })
         .execute();
       await trx.insertInto('tsa_serials').values({ name: UNIT, next_serial: 1 }).execute();
@@ -162,6 +190,175 @@ export class EmbeddedTsa implements TimestampSource {
       details: { certificateSerial: facts.serialNumber, algorithm: key.algorithm },
     });
     return true;
+  }
+
+  /**
+   * Renewal: a new key in the HSM, its certificate from the CA (profile tsa), used for every new
+   * token from now on (other instances switch within a minute, or at once when the old key fails).
+   * The old certificate is kept in tsa_unit_history and its key destroyed (ETSI EN 319 421: a TSU key
+   * is not used beyond its life); tokens it signed stay verifiable, as validators need only the
+   * certificate. Serial numbers continue from the same counter, so they never repeat.
+   */
+  async renew(
+    deps: Omit<TsaSetupDependencies, keyof EmbeddedTsaDependencies>,
+    request: TsaRenewalRequest,
+  ): Promise<TsaRenewal> {
+    const operator = request.operator.trim();
+    const approvedBy = request.approvedBy.trim();
+    if (operator === '' || approvedBy === '' || operator === approvedBy) throw tsaErrors.renewalNeedsTwo();
+    const old = await this.db.selectFrom('tsa_units').selectAll().where('name', '=', UNIT).executeTakeFirst();
+    if (old === undefined) throw tsaErrors.notSetUp();
+    const oldFacts = certificateFacts(parseCertificate(Buffer.from(old.certificate)));
+    const now = request.now ?? new Date();
+    // A dated label tells the generations apart in `pkcs11-tool --list-objects`.
+    const { key, issued, facts } = await newCertifiedKey(
+      { ...this.deps, ...deps },
+      `-${now.toISOString().slice(0, 10).replaceAll('-', '')}`,
+    );
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('tsa_unit_history')
+          .values({
+            serial_number: oldFacts.serialNumber,
+            name: UNIT,
+            key_id: old.key_id,
+            certificate: old.certificate,
+            chain: old.chain,
+            active_from: old.created_at,
+            retired_at: now.toISOString(),
+            key_disposition: 'destroyed',
+          })
+          .execute();
+        const updated = await trx
+          .updateTable('tsa_units')
+          .set({
+            key_id: key.id,
+            certificate: issued.certificate,
+            chain: Buffer.concat(issued.chain.map((c) => Buffer.from(c))),
+            created_at: now.toISOString(),
+            expiry_warned_at: null,
+          })
+          .where('name', '=', UNIT)
+          .where('key_id', '=', old.key_id)
+          .executeTakeFirst();
+        // Someone else renewed at the same moment: theirs stands, ours is undone.
+        if (Number(updated.numUpdatedRows) !== 1) throw tsaErrors.renewalConflict();
+      });
+    } catch (error) {
+      await deps.keys.markDestroyed(key.id, 'TSA renewal did not complete').catch(() => undefined);
+      await this.deps.crypto.destroyKey(key.id).catch(() => undefined);
+      throw error;
+    }
+    this.loaded = undefined;
+    await this.deps.crypto.destroyKey(old.key_id);
+    if ((await deps.keys.get(old.key_id))?.status === 'active') {
+      await deps.keys.markDestroyed(
+        old.key_id,
+        `TSA key retired by renewal (certificate ${oldFacts.serialNumber})`,
+      );
+    }
+    const renewal: TsaRenewal = {
+      previous: {
+        serialNumber: oldFacts.serialNumber,
+        keyId: old.key_id,
+        notAfter: oldFacts.notAfter.toISOString(),
+      },
+      current: { serialNumber: facts.serialNumber, keyId: key.id, notAfter: facts.notAfter.toISOString() },
+      previousKey: 'destroyed',
+    };
+    await this.deps.audit?.append({
+      type: 'tsa.renew',
+      actor: { kind: 'operator', id: operator },
+      subject: { kind: 'certificate', id: facts.serialNumber },
+      outcome: 'success',
+      details: {
+        approvedBy,
+        ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
+        previousCertificate: oldFacts.serialNumber,
+        previousKeyId: old.key_id,
+        previousKey: 'destroyed',
+        keyId: key.id,
+        algorithm: key.algorithm,
+        notAfter: facts.notAfter.toISOString(),
+      },
+    });
+    return renewal;
+  }
+
+  /** The certificate in use, how long it has left, and the certificates retired before it. */
+  async status(now: Date = new Date()): Promise<TsaCertificateStatus> {
+    const row = await this.db.selectFrom('tsa_units').selectAll().where('name', '=', UNIT).executeTakeFirst();
+    if (row === undefined) throw tsaErrors.notSetUp();
+    const facts = certificateFacts(parseCertificate(Buffer.from(row.certificate)));
+    const retired = await this.db
+      .selectFrom('tsa_unit_history')
+      .select(['serial_number', 'key_id', 'retired_at', 'key_disposition'])
+      .where('name', '=', UNIT)
+      .orderBy('retired_at')
+      .execute();
+    return {
+      serialNumber: facts.serialNumber,
+      subject: facts.subject,
+      keyId: row.key_id,
+      notBefore: facts.notBefore.toISOString(),
+      notAfter: facts.notAfter.toISOString(),
+      daysLeft: Math.floor((facts.notAfter.getTime() - now.getTime()) / DAY),
+      retired: retired.map((r) => ({
+        serialNumber: r.serial_number,
+        keyId: r.key_id,
+        retiredAt: r.retired_at,
+        keyDisposition: r.key_disposition,
+      })),
+    };
+  }
+
+  /** Every certificate the TSA has signed tokens with (current first), DER. */
+  async certificates(): Promise<Buffer[]> {
+    const retired = await this.db
+      .selectFrom('tsa_unit_history')
+      .select('certificate')
+      .where('name', '=', UNIT)
+      .orderBy('retired_at', 'desc')
+      .execute();
+    return [await this.certificate(), ...retired.map((r) => Buffer.from(r.certificate))];
+  }
+
+  /**
+   * The scheduled check: when the certificate ends within `windowDays`, records
+   * `tsa.certificate.expiring` in the audit trail (the audit alert rule "expiry-warning" turns it into
+   * an alert for administrators), at most once a day. Returns whether it warned.
+   */
+  async checkExpiry(
+    windowDays: number,
+    now: Date = new Date(),
+  ): Promise<{ warned: boolean; daysLeft: number }> {
+    const status = await this.status(now);
+    if (status.daysLeft >= windowDays) return { warned: false, daysLeft: status.daysLeft };
+    const repeatBefore = new Date(now.getTime() - WARNING_REPEAT_MS).toISOString();
+    // A conditional update claims the warning, so of several instances only one records it.
+    const claimed = await this.db
+      .updateTable('tsa_units')
+      .set({ expiry_warned_at: now.toISOString() })
+      .where('name', '=', UNIT)
+      .where('key_id', '=', status.keyId)
+      .where((eb) => eb.or([eb('expiry_warned_at', 'is', null), eb('expiry_warned_at', '<', repeatBefore)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return { warned: false, daysLeft: status.daysLeft };
+    await this.deps.audit?.append({
+      type: 'tsa.certificate.expiring',
+      actor: { kind: 'process', id: 'tsa' },
+      subject: { kind: 'certificate', id: status.serialNumber },
+      outcome: 'success',
+      details: {
+        what: `TSA certificate ${status.serialNumber}`,
+        notAfter: status.notAfter,
+        daysLeft: status.daysLeft,
+        windowDays,
+        action: 'shomei tsa renew',
+      },
+    });
+    return { warned: true, daysLeft: status.daysLeft };
   }
 
   get settings(): TsaSettings {
@@ -278,7 +475,24 @@ export class EmbeddedTsa implements TimestampSource {
     nonce: ArrayBuffer | undefined,
     certReq: boolean,
   ): Promise<{ token: Buffer }> {
-    const unit = await this.unit();
+    try {
+      return await this.issueWith(await this.unit(), imprint, nonce, certReq);
+    } catch (error) {
+      // Another process may have renewed the TSA and destroyed the key this one still holds.
+      const stale = this.loaded;
+      this.loaded = undefined;
+      const fresh = await this.unit();
+      if (stale === undefined || (await stale.catch(() => undefined))?.keyId === fresh.keyId) throw error;
+      return this.issueWith(fresh, imprint, nonce, certReq);
+    }
+  }
+
+  private async issueWith(
+    unit: LoadedUnit,
+    imprint: MessageImprint,
+    nonce: ArrayBuffer | undefined,
+    certReq: boolean,
+  ): Promise<{ token: Buffer }> {
     const serialNumber = await this.nextSerial();
     const genTime = new Date(Math.floor(Date.now() / 1000) * 1000);
     return buildTimestampToken({
@@ -319,6 +533,29 @@ export class EmbeddedTsa implements TimestampSource {
   }
 
   private unit(): Promise<LoadedUnit> {
+    const current = this.loaded;
+    if (current !== undefined) {
+      // Look for a renewal made by another process now and then (a cheap read of the key id).
+      current
+        .then(async (unit) => {
+          if (Date.now() - unit.loadedAt < UNIT_REFRESH_MS || this.refreshing) return;
+          this.refreshing = true;
+          try {
+            const row = await this.db
+              .selectFrom('tsa_units')
+              .select('key_id')
+              .where('name', '=', UNIT)
+              .executeTakeFirst();
+            if (row !== undefined && row.key_id !== unit.keyId && this.loaded === current)
+              this.loaded = undefined;
+            else if (this.loaded === current)
+              this.loaded = Promise.resolve({ ...unit, loadedAt: Date.now() });
+          } finally {
+            this.refreshing = false;
+          }
+        })
+        .catch(() => undefined);
+    }
     this.loaded ??= (async () => {
       const row = await this.db
         .selectFrom('tsa_units')
@@ -330,6 +567,8 @@ export class EmbeddedTsa implements TimestampSource {
       const certificate = parseCertificate(Buffer.from(row.certificate));
       const signer = await digestSignerFor(this.deps.crypto, row.key_id);
       return {
+        keyId: row.key_id,
+        loadedAt: Date.now(),
         token: tokenSigner(signer, certificate, this.settings.digestAlgorithm),
         certificate,
         chain: chainDer.length === 0 ? [] : splitDer(chainDer),
@@ -339,6 +578,49 @@ export class EmbeddedTsa implements TimestampSource {
       this.loaded = undefined;
     });
     return this.loaded;
+  }
+}
+
+/** A TSA key generated and recorded in the HSM, with its certificate checked against it. */
+async function newCertifiedKey(
+  deps: Pick<TsaSetupDependencies, 'crypto' | 'keys' | 'settings' | 'issueCertificate' | 'naming'>,
+  labelSuffix = '',
+): Promise<{
+  key: { id: string; algorithm: string };
+  issued: { certificate: Buffer; chain: readonly Buffer[] };
+  facts: ReturnType<typeof certificateFacts>;
+}> {
+  const naming = deps.naming?.() ?? { subject: EMBEDDED_TSA_SUBJECT, keyLabel: 'shomei-dev-tsa' };
+  const key = await deps.crypto.generateSigningKey(
+    deps.settings.keyAlgorithm,
+    `${naming.keyLabel}${labelSuffix}`,
+  );
+  try {
+    await deps.keys.record({
+      keyId: key.id,
+      label: key.label,
+      kind: key.kind,
+      algorithm: key.algorithm,
+      purpose: 'tsa',
+      ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+    });
+  } catch (error) {
+    await deps.crypto.destroyKey(key.id);
+    throw error;
+  }
+  try {
+    const signer = await digestSignerFor(deps.crypto, key.id);
+    const issued = await deps.issueCertificate(await buildCsr(signer, naming.subject));
+    const facts = certificateFacts(parseCertificate(issued.certificate));
+    if (publicKeySha256(facts.publicKey) !== publicKeySha256(signer.publicKey)) {
+      throw tsaErrors.certificateInvalid('the issued certificate does not match the TSA key');
+    }
+    return { key, issued, facts };
+  } catch (error) {
+    // A key without a certificate would never be used: it does not stay in the HSM.
+    await deps.keys.markDestroyed(key.id, 'TSA certificate could not be issued').catch(() => undefined);
+    await deps.crypto.destroyKey(key.id).catch(() => undefined);
+    throw error;
   }
 }
 
