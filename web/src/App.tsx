@@ -3,13 +3,20 @@ import { Layout } from './components/Layout.tsx';
 import { useI18n } from './i18n/index.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
 import { BackupsPage } from './pages/BackupsPage.tsx';
+import { BulkSendPage } from './pages/BulkSendPage.tsx';
+import { CorrectionsLogPage } from './pages/CorrectionsLogPage.tsx';
 import { CredentialsPage } from './pages/CredentialsPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
 import { EnvelopePage } from './pages/EnvelopePage.tsx';
+import { ImportDetailPage } from './pages/ImportDetailPage.tsx';
+import { ImportPage } from './pages/ImportPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NewEnvelopePage, type SentNotice } from './pages/NewEnvelopePage.tsx';
 import { OperatorPage } from './pages/OperatorPage.tsx';
 import { SignPage } from './pages/SignPage.tsx';
+import { TemplateEditorPage } from './pages/TemplateEditorPage.tsx';
+import { TemplatesPage } from './pages/TemplatesPage.tsx';
+import { UseTemplatePage } from './pages/UseTemplatePage.tsx';
 import { VerifyPage } from './pages/VerifyPage.tsx';
 import { Link, usePath } from './router.tsx';
 import { useSession } from './session.tsx';
@@ -41,6 +48,9 @@ export function App() {
   let screen = <NotFound />;
   const envelope = /^\/envelopes\/([A-Za-z0-9_-]+)$/.exec(path);
   const signing = /^\/sign\/([A-Za-z0-9_-]+)$/.exec(path);
+  const template = /^\/templates\/([A-Za-z0-9_-]+)(?:\/(use|bulk))?$/.exec(path);
+  const imported = /^\/imports\/([A-Za-z0-9_-]+)$/.exec(path);
+  const onSent = (id: string, notice: SentNotice) => setSent({ id, notice });
   if (path === '/' || path === '/verify') screen = <VerifyPage />;
   else if (path === '/login') screen = <LoginPage />;
   else if (path === '/envelopes')
@@ -63,6 +73,37 @@ export function App() {
       </NeedsLogin>
     );
   } else if (signing?.[1] !== undefined) screen = <SignPage token={signing[1]} />;
+  else if (path === '/templates')
+    screen = (
+      <NeedsLogin>
+        <TemplatesPage />
+      </NeedsLogin>
+    );
+  else if (template?.[1] !== undefined) {
+    const id = template[1] === 'new' ? undefined : template[1];
+    let page = <TemplateEditorPage key={id ?? 'new'} id={id} />;
+    if (id !== undefined && template[2] === 'use')
+      page = <UseTemplatePage key={id} id={id} onSent={onSent} />;
+    if (id !== undefined && template[2] === 'bulk') page = <BulkSendPage key={id} id={id} />;
+    screen = <NeedsLogin>{page}</NeedsLogin>;
+  } else if (path === '/imports/new')
+    screen = (
+      <NeedsLogin>
+        <ImportPage />
+      </NeedsLogin>
+    );
+  else if (imported?.[1] !== undefined)
+    screen = (
+      <NeedsLogin>
+        <ImportDetailPage key={imported[1]} id={imported[1]} />
+      </NeedsLogin>
+    );
+  else if (path === '/records/log')
+    screen = (
+      <NeedsLogin>
+        <CorrectionsLogPage />
+      </NeedsLogin>
+    );
   else if (path === '/admin')
     screen = (
       <NeedsLogin>

@@ -142,3 +142,29 @@ export async function sendJsonText(path: string, body: unknown): Promise<string>
   if (!response.ok) throw toApiError(response.status, await response.json().catch(() => undefined));
   return response.text();
 }
+
+/** Posts raw bytes (e.g. application/pdf) with upload progress, for large files. */
+export function uploadBytes<T>(
+  path: string,
+  bytes: ArrayBuffer,
+  type: string,
+  onProgress: (fraction: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', path);
+    request.responseType = 'json';
+    request.setRequestHeader('content-type', type);
+    request.setRequestHeader('accept', 'application/json');
+    if (csrfToken !== undefined) request.setRequestHeader('x-csrf-token', csrfToken);
+    request.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    request.onerror = () => reject(new ApiError('NETWORK', undefined, 0));
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) resolve(request.response as T);
+      else reject(toApiError(request.status, request.response));
+    };
+    request.send(bytes);
+  });
+}

@@ -93,3 +93,17 @@ export function consolePaths(
     .filter((s) => mayOpen(mine, s))
     .map((section) => ({ section, path: paths[section] }));
 }
+
+/** Tenant permissions (src/contracts/permissions.ts) the user holds: tenant.admin, corrections.read … */
+export function holdsTenant(mine: MyPrivileges | undefined, permission: string): boolean {
+  return mine?.tenant.permissions.includes(permission) ?? false;
+}
+
+/** The correction and deletion log: tenant administrators, corrections.read, installation auditors. */
+export function mayReadRecordLog(mine: MyPrivileges | undefined): boolean {
+  return (
+    holdsTenant(mine, 'tenant.admin') ||
+    holdsTenant(mine, 'corrections.read') ||
+    (mine?.roles.some((r) => r.role === 'system_auditor') ?? false)
+  );
+}

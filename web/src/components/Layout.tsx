@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { consoleHome, mayOpen, usePrivileges } from '../privileges.ts';
+import { consoleHome, mayOpen, mayReadRecordLog, usePrivileges } from '../privileges.ts';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -44,6 +44,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <nav aria-label={t('app.name')}>
           {user !== undefined ? <Link to="/envelopes">{t('nav.dashboard')}</Link> : null}
           {user !== undefined ? <Link to="/envelopes/new">{t('nav.new')}</Link> : null}
+          {user !== undefined ? <Link to="/templates">{t('nav.templates')}</Link> : null}
+          {user !== undefined ? <Link to="/imports/new">{t('nav.import')}</Link> : null}
+          {mayReadRecordLog(mine) ? <Link to="/records/log">{t('nav.recordLog')}</Link> : null}
           <Link to="/verify">{t('nav.verify')}</Link>
           {operatorHome !== undefined ? <Link to={operatorHome}>{t('nav.operator')}</Link> : null}
           {mayOpen(mine, 'audit') ? <Link to="/admin/audit">{t('nav.audit')}</Link> : null}

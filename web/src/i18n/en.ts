@@ -1,9 +1,11 @@
 import { consoleEn } from './console-en.ts';
 import type { MessageKey } from './ja.ts';
+import { workflowEn } from './workflow-en.ts';
 
 /** English. Typed against the Japanese keys, so a missing translation fails the type check. */
 export const en: Record<MessageKey, string> = {
   ...consoleEn,
+  ...workflowEn,
   'app.name': 'shomei',
   'app.seal': '署',
   'app.tagline': 'E-contract and remote signature service',

@@ -1,8 +1,10 @@
 /** 日本語 (the default language). Every key here must exist in en.ts: the type there enforces it. */
 import { consoleJa } from './console-ja.ts';
+import { workflowJa } from './workflow-ja.ts';
 
 export const ja = {
   ...consoleJa,
+  ...workflowJa,
   'app.name': 'shomei 署名',
   'app.seal': '署',
   'app.tagline': '電子契約・リモート署名サービス',

@@ -1,5 +1,12 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { getBytes, getJson, postFormText, saveBytes, sendJson } from '../api.ts';
+import { ApiError, getBytes, getJson, postFormText, saveBytes, sendJson } from '../api.ts';
+import { CorrectionForm } from '../components/CorrectionForm.tsx';
+import {
+  type ApprovalView,
+  ApproverView,
+  InternalApproval,
+  SenderReminders,
+} from '../components/EnvelopeWorkflow.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
@@ -8,6 +15,7 @@ import { Timeline } from '../components/Timeline.tsx';
 import { formatDateTime } from '../format.ts';
 import { formatAmount, formatDate } from '../format-money.ts';
 import { useI18n } from '../i18n/index.tsx';
+import { holdsTenant, usePrivileges } from '../privileges.ts';
 import { useSession } from '../session.tsx';
 import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
 import type { Envelope, Party } from './envelope-types.ts';
@@ -116,11 +124,23 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
   const [envelope, setEnvelope] = useState<Envelope | undefined>();
   const [error, setError] = useState<unknown>();
   const [outcome, setOutcome] = useState<SignOutcome | undefined>();
+  const [approval, setApproval] = useState<ApprovalView | undefined>();
+  const [codes, setCodes] = useState<SentNotice['accessCodes'] | undefined>();
+  const { mine: privileges } = usePrivileges();
 
   const load = useCallback(async () => {
     try {
       setEnvelope(await getJson<Envelope>(`/api/envelopes/${id}`));
     } catch (e) {
+      // A draft is hidden from everyone but its sender, except from its internal approvers (社内承認).
+      if (e instanceof ApiError && e.status === 404) {
+        try {
+          setApproval(await getJson<ApprovalView>(`/api/envelopes/${id}/internal-approval`));
+          return;
+        } catch {
+          // not an approver either: the original "not found" stands
+        }
+      }
       setError(e);
     }
   }, [id]);
@@ -128,9 +148,14 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
     void load();
   }, [load]);
 
+  if (approval !== undefined && envelope === undefined)
+    return <ApproverView approval={approval} onChanged={() => void load()} />;
   if (error !== undefined && envelope === undefined) return <ErrorNotice error={error} hint="hint.reload" />;
   if (envelope === undefined) return <p role="status">{t('common.loading')}</p>;
   const document = envelope.documents[0];
+  const isSender = envelope.createdBy !== undefined && envelope.createdBy === user?.id;
+  const mayCorrect = isSender || holdsTenant(privileges, 'tenant.admin');
+  const shownCodes = codes ?? notice?.accessCodes;
   const mine = envelope.parties.find(
     (p) => p.userId === user?.id && p.status === 'waiting' && p.signingMode === 'signer-type',
   );
@@ -169,12 +194,12 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
         <h1>{envelope.title}</h1>
         <StatusBadge status={envelope.status} />
       </div>
-      {notice !== undefined && notice.accessCodes.length > 0 ? (
+      {shownCodes !== undefined && shownCodes.length > 0 ? (
         <section className="notice notice-info" aria-labelledby="codes-heading">
           <h2 id="codes-heading">{t('sent.codesTitle')}</h2>
           <p>{t('sent.codesLead')}</p>
           <ul>
-            {notice.accessCodes.map((c) => (
+            {shownCodes.map((c) => (
               <li key={c.email}>
                 {c.email}: <code data-access-code={c.email}>{c.accessCode}</code>
               </li>
@@ -223,7 +248,10 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
                 <tr key={p.id} data-party-status={p.status}>
                   <td>{p.company ?? '—'}</td>
                   <td>{p.title ?? '—'}</td>
-                  <td>{p.name}</td>
+                  <td>
+                    {p.label ? <span className="slot-label">{p.label}</span> : null}
+                    {p.name}
+                  </td>
                   <td>{p.email}</td>
                   <td>{p.signingMode === null ? '—' : t(`mode.${p.signingMode}`)}</td>
                   <td>
@@ -245,6 +273,17 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
             void load();
           }}
         />
+      ) : null}
+      {isSender && envelope.status === 'draft' ? (
+        <InternalApproval
+          envelopeId={envelope.id}
+          isSender
+          onChanged={() => void load()}
+          onSent={(sent) => setCodes(sent)}
+        />
+      ) : null}
+      {isSender && (envelope.status === 'draft' || envelope.status === 'sent') ? (
+        <SenderReminders envelope={envelope} />
       ) : null}
       <section className="card" aria-labelledby="downloads-heading">
         <h2 id="downloads-heading">{t('envelope.downloads')}</h2>
@@ -271,6 +310,9 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
         </div>
         <p className="small">{t('download.certificateNote')}</p>
       </section>
+      {mayCorrect && envelope.status !== 'draft' ? (
+        <CorrectionForm record={envelope} onCorrected={() => void load()} />
+      ) : null}
       {error !== undefined ? <ErrorNotice error={error} /> : null}
     </div>
   );

@@ -2,7 +2,14 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, postBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
-import { SEAL_HEIGHT, SEAL_WIDTH, type SealBox, startSealDrag } from '../components/seal.ts';
+import {
+  NO_SPOT,
+  placementOf as placementOfSpot,
+  SealPlacementInputs,
+  type SealSpot,
+  spotOfDrop,
+} from '../components/SealPlacement.tsx';
+import type { SealBox } from '../components/seal.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -19,9 +26,7 @@ interface PartyDraft {
   email: string;
   credentialId: string;
   /** Seal field: page (1-based in the form), lower-left corner in PDF points. */
-  page: string;
-  x: string;
-  y: string;
+  seal: SealSpot;
 }
 
 interface CredentialInfo {
@@ -42,18 +47,12 @@ function newParty(mode: Mode): PartyDraft {
     name: '',
     email: '',
     credentialId: '',
-    page: '',
-    x: '',
-    y: '',
+    seal: NO_SPOT,
   };
 }
 
-function placementOf(p: PartyDraft): { page: number; rect: [number, number, number, number] } | undefined {
-  const page = Number.parseInt(p.page, 10);
-  const x = Number.parseFloat(p.x);
-  const y = Number.parseFloat(p.y);
-  if (!Number.isFinite(page) || !Number.isFinite(x) || !Number.isFinite(y)) return undefined;
-  return { page: page - 1, rect: [x, y, x + SEAL_WIDTH, y + SEAL_HEIGHT] };
+function placementOf(p: PartyDraft): ReturnType<typeof placementOfSpot> {
+  return placementOfSpot(p.seal);
 }
 
 export interface SentNotice {
@@ -90,14 +89,7 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
     setParties((all) => all.map((p) => (p.key === key ? { ...p, ...change } : p)));
 
   const onDropSeal = useCallback((key: string, page: number, x: number, y: number) => {
-    // The drop point is the seal's centre; the form keeps its lower-left corner.
-    const left = Math.max(0, Math.round(x - SEAL_WIDTH / 2));
-    const bottom = Math.max(0, Math.round(y - SEAL_HEIGHT / 2));
-    setParties((all) =>
-      all.map((p) =>
-        p.key === key ? { ...p, page: String(page + 1), x: String(left), y: String(bottom) } : p,
-      ),
-    );
+    setParties((all) => all.map((p) => (p.key === key ? { ...p, seal: spotOfDrop(page, x, y) } : p)));
   }, []);
 
   const boxes: SealBox[] = parties.flatMap((p, i) => {
@@ -317,49 +309,21 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
                 </div>
               )}
             </div>
-            <fieldset className="seal-inputs">
-              <legend className="visually-hidden">{t('party.sealPosition', { n: i + 1 })}</legend>
-              <span
-                className="seal-chip"
-                data-seal-chip={p.key}
-                onPointerDown={(e) => startSealDrag(e, p.key, t('party.sealLabel', { n: i + 1 }), onDropSeal)}
-              >
-                {t('party.sealLabel', { n: i + 1 })}
-              </span>
-              <label>
-                {t('party.page')}
-                <input
-                  type="number"
-                  min={1}
-                  max={pages || undefined}
-                  value={p.page}
-                  onChange={(e) => update(p.key, { page: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('party.x')}
-                <input
-                  type="number"
-                  min={0}
-                  value={p.x}
-                  onChange={(e) => update(p.key, { x: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('party.y')}
-                <input
-                  type="number"
-                  min={0}
-                  value={p.y}
-                  onChange={(e) => update(p.key, { y: e.target.value })}
-                />
-              </label>
+            <SealPlacementInputs
+              sealKey={p.key}
+              label={t('party.sealLabel', { n: i + 1 })}
+              legend={t('party.sealPosition', { n: i + 1 })}
+              pages={pages}
+              spot={p.seal}
+              onChange={(seal) => update(p.key, { seal })}
+              onDrop={onDropSeal}
+            >
               {parties.length > 1 ? (
                 <button type="button" onClick={() => setParties((all) => all.filter((q) => q.key !== p.key))}>
                   {t('party.remove')}
                 </button>
               ) : null}
-            </fieldset>
+            </SealPlacementInputs>
           </fieldset>
         ))}
         <div className="actions">

@@ -32,6 +32,8 @@ export interface Party {
   readonly name: string;
   readonly status: string;
   readonly actedAt: string | null;
+  /** 甲/乙/丙 … when the sender or a template gave one. */
+  readonly label?: string | null;
   /** Where the sender placed the party's seal (document index, page index, rect in PDF points). */
   readonly placement?: {
     readonly document: number;
@@ -76,6 +78,8 @@ export interface Envelope {
   readonly currency: string;
   readonly status: EnvelopeStatus;
   readonly signingOrder: 'sequential' | 'parallel';
+  /** The sender's (or importer's) user id. */
+  readonly createdBy?: string;
   readonly createdAt: string;
   readonly sentAt: string | null;
   readonly completedAt: string | null;
