@@ -99,6 +99,8 @@ export interface SigningObserver {
 
 export class CryptoModule {
   private readonly signingKeys = new Map<string, CachedKey>();
+  /** signDigest calls begun and not yet finished, whether or not they hold a session yet. */
+  private signaturesUnderway = 0;
   private closed = false;
   private observer: SigningObserver | undefined;
 
@@ -161,6 +163,15 @@ export class CryptoModule {
    * (CKM_RSA_PKCS); RSA-PSS uses CKM_RSA_PKCS_PSS; ECDSA returns a DER Ecdsa-Sig-Value.
    */
   async signDigest(keyId: string, digest: Uint8Array, options: SignDigestOptions): Promise<Buffer> {
+    this.signaturesUnderway += 1;
+    try {
+      return await this.signOne(keyId, digest, options);
+    } finally {
+      this.signaturesUnderway -= 1;
+    }
+  }
+
+  private async signOne(keyId: string, digest: Uint8Array, options: SignDigestOptions): Promise<Buffer> {
     const bytes = Buffer.from(digest);
     if (bytes.length !== DIGEST_LENGTH[options.digestAlgorithm]) {
       throw shomeiError(
@@ -194,7 +205,10 @@ export class CryptoModule {
       mechanism = { mechanism: p.CKM_ECDSA };
     }
     this.observer?.beforeSign(keyId);
-    const inline = this.inlineEcSigning && scheme === 'ECDSA' && this.pool.uncontended;
+    // Inline only for a lone signature: a batch (e.g. 100 hashes of one signHash) still waiting at the
+    // key lookup above must go to the thread pool, or every one of them would run on this thread.
+    const inline =
+      this.inlineEcSigning && scheme === 'ECDSA' && this.signaturesUnderway === 1 && this.pool.uncontended;
     const raw = await this.pool.use(async (session) => {
       try {
         this.pkcs11.C_SignInit(session, mechanism, key.privateHandle);
