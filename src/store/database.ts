@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DialectAdapter, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { shomeiError } from '../errors/index.ts';
 import type { FoundationTables } from './tables.ts';
@@ -24,6 +24,23 @@ export interface Database {
 // PostgreSQL returns BIGINT (int8) as strings by default; our counters fit in a JS number.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/**
+ * SQLite does roll back DDL, but Kysely's adapter says it does not, so its migrator would run
+ * migrations outside a transaction: a start killed (or failing) half-way through one would leave a
+ * table without its migration record, and every later start would fail on it.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class ShomeiSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
 export function openDatabase(url: string): Database {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
@@ -33,7 +50,7 @@ export function openDatabase(url: string): Database {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<FoundationTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<FoundationTables>({ dialect: new ShomeiSqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', displayUrl: url, close: () => db.destroy() };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {

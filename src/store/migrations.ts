@@ -25,7 +25,9 @@ export async function applyMigrations<Tables>(
     }
   }
   const provider: MigrationProvider = { getMigrations: async () => all };
-  const migrator = new Migrator({ db: db as Kysely<unknown>, provider });
+  // Each module numbers its migrations in its own range (0200 TSA, 0700 contracts…), so a release can
+  // bring a new 0201 to an installation that already ran 0733: run it then instead of refusing to start.
+  const migrator = new Migrator({ db: db as Kysely<unknown>, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     throw shomeiError(
