@@ -9,6 +9,7 @@ import { caConsoleRoutes, certificateRevokeExecutor } from '../ca/index.ts';
 import { BackupCatalogue, backupConsoleRoutes, backupRestoreExecutor } from '../ops/index.ts';
 import { credentialRevokeExecutor, rsspConsoleRoutes } from '../rssp/index.ts';
 import type { Shomei } from './shomei.ts';
+import { tsaRenewExecutor } from './tsa-renewal.ts';
 
 export interface OperatorConsole {
   readonly backups: BackupCatalogue;
@@ -32,6 +33,7 @@ export function operatorConsole(shomei: Shomei): OperatorConsole {
   dualControl.register('credential.revoke', credentialRevokeExecutor(shomei.rssp));
   dualControl.register('certificate.revoke', certificateRevokeExecutor(shomei.ca));
   dualControl.register('backup.restore', backupRestoreExecutor(backups, sources));
+  dualControl.register('tsa.renew', tsaRenewExecutor(shomei));
   const created: OperatorConsole = {
     backups,
     routes: [rsspConsoleRoutes(shomei.rssp), caConsoleRoutes(shomei.ca), backupConsoleRoutes(backups)],

@@ -3,3 +3,4 @@ export { type DemoAccount, describeDemoAccounts, ensureDemoAccounts } from './de
 export { allMigrations } from './migrations.ts';
 export { dataPaths } from './paths.ts';
 export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';
+export { renewTsa, tsaRenewExecutor } from './tsa-renewal.ts';

@@ -48,7 +48,13 @@ import {
   timestampAuthority,
 } from '../rssp/index.ts';
 import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
-import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
+import {
+  EmbeddedTsa,
+  externalTsaClient,
+  loadExternalTsaSettings,
+  loadTsaSettings,
+  type TimestampSource,
+} from '../tsa/index.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
 
@@ -73,6 +79,11 @@ export interface Shomei {
   readonly externalCa: ExternalCa;
   /** Embedded RFC 3161 TSA (in-process; also served at POST /tsa). */
   readonly tsa: EmbeddedTsa;
+  /**
+   * Where CSC signature timestamps and audit checkpoints get their timestamps: the outside
+   * (accredited) TSA of SHOMEI_TSA_URL when set, otherwise the embedded TSA (not accredited).
+   */
+  readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string };
   /** Accounts, applications, MFA, sessions and lockout. */
   readonly identity: Identity;
   /** Outgoing mail (SMTP, or the development outbox). */
@@ -330,7 +341,12 @@ export async function openShomei(
       settings: loadTsaSettings(),
       audit: audit.trail,
     });
-    checkpointTimestamper ??= tsa;
+    const externalTsa = loadExternalTsaSettings();
+    const timestamps =
+      externalTsa === undefined
+        ? { source: tsa as TimestampSource }
+        : { source: externalTsaClient(externalTsa) as TimestampSource, externalUrl: externalTsa.url };
+    checkpointTimestamper ??= timestamps.source;
     const credentialIssuer = embeddedCaIssuer(ca, config.environment === 'development' ? 'direct' : 'ra');
     const rssp = createRemoteSignatureService({
       database,
@@ -351,7 +367,7 @@ export async function openShomei(
       // Development issues signer certificates at once; elsewhere they wait for RA approval.
       issuer: credentialIssuer,
       certificateStatus: credentialIssuer,
-      timestamps: timestampAuthority(tsa),
+      timestamps: timestampAuthority(timestamps.source),
       codeSender: mailedCodes(mailer),
       // signatures/signDoc: detached CAdES/PAdES CMS built by the ades module around the HSM signature.
       cms: { prepare: prepareCmsSignature, complete: completeCmsSignature },
@@ -400,6 +416,7 @@ export async function openShomei(
       ra,
       externalCa,
       tsa,
+      timestamps,
       identity,
       mailer,
       ops,

@@ -12,6 +12,7 @@ import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { registerRsspCommands } from './commands/rssp.ts';
 import { registerSignCommands } from './commands/sign.ts';
+import { registerTsaCommands } from './commands/tsa.ts';
 import { registerVerifyCommands } from './commands/verify.ts';
 import { printError } from './output.ts';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerIdentityCommands(program);
   registerRsspCommands(program);
   registerCaCommands(program);
+  registerTsaCommands(program);
   registerVerifyCommands(program);
   registerArchiveCommands(program);
   registerContractsCommands(program);

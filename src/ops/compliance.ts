@@ -21,6 +21,10 @@ export interface LiveFacts {
   readonly clock: string;
   readonly dualControl: string;
   readonly mail: string;
+  /** Where signature, archive and audit timestamps come from (embedded TSA, not accredited, or SHOMEI_TSA_URL). */
+  readonly timestamps: string;
+  /** Whether the embedded CA is the development CA, a provider-named CA, or not used. */
+  readonly certificateAuthority: string;
 }
 
 export interface ChecklistItem {
@@ -341,6 +345,29 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       'PAdES B-LT/B-LTA、検証レポート (理由付き、日英)、安全なアルゴリズム',
       'PAdES B-LT/B-LTA, validation reports with reasons (ja/en), strong algorithms',
     ),
+  },
+  {
+    ref: 'PS 1.2.7 / EC 2.2.4 (4)',
+    topic: t(
+      'タイムスタンプの発行元 (本番は認定タイムスタンプ)',
+      'Timestamp source (accredited TSA in production)',
+    ),
+    kind: 'setting',
+    how: t(
+      'SHOMEI_TSA_URL で認定 TSA を指定 (署名・監査チェックポイント)。未設定なら組込み TSA (認定なし)。組込み TSA の証明書は shomei tsa renew で更新、期限前に警告',
+      'SHOMEI_TSA_URL names the accredited TSA (signatures, audit checkpoints); otherwise the embedded TSA (not accredited), renewed with shomei tsa renew and warned about before it expires',
+    ),
+    live: 'timestamps',
+  },
+  {
+    ref: 'PS 1.2 / EC 2.1.3 (16)',
+    topic: t('認証局 (組込み CA の名称・外部 CA)', 'Certificate authority (embedded CA names, outside CA)'),
+    kind: 'setting',
+    how: t(
+      '本番の組込み CA は SHOMEI_CA_ORGANIZATION の事業者名で作成 (Development/TEST の名前は不可)。利用者証明書は外部の認定 CA から取込み可能',
+      'in production the embedded CA is named after SHOMEI_CA_ORGANIZATION (never Development/TEST names); user certificates may come from an outside accredited CA',
+    ),
+    live: 'certificateAuthority',
   },
   {
     ref: 'EC 2.2.5 (1)(3) / RS 2.2.4 (1)(3)',

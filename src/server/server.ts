@@ -59,6 +59,11 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   });
   shomei.ops.clock.start();
   app.addHook('onClose', async () => shomei.ops.clock.stop());
+  // The TSA certificate's end is checked daily; a warning becomes an audit alert (expiry-warning).
+  const stopTsaCheck = shomei.tsa.startExpiryChecks((error) =>
+    shomei.logger.error({ err: error }, 'TSA certificate expiry check failed'),
+  );
+  app.addHook('onClose', async () => stopTsaCheck());
   // Embedded CA publication (/pki/ca, /pki/crl, /pki/ocsp) and the RFC 3161 TSA (/tsa).
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });

@@ -7,7 +7,13 @@ export { buildTimestampQuery, TsaClient } from './client.ts';
 export { tsaErrors } from './errors.ts';
 export { tsaMigrations } from './migrations.ts';
 export { type TsaRoutesOptions, tsaRoutes } from './routes.ts';
-export { DEVELOPMENT_TSA_POLICY_OID, loadTsaSettings } from './settings.ts';
+export {
+  DEVELOPMENT_TSA_POLICY_OID,
+  type ExternalTsaSettings,
+  externalTsaClient,
+  loadExternalTsaSettings,
+  loadTsaSettings,
+} from './settings.ts';
 export type { TsaTables } from './tables.ts';
 export {
   EMBEDDED_TSA_SUBJECT,

@@ -1,7 +1,10 @@
 /** TSA settings from `SHOMEI_TSA_…` environment variables. */
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DIGEST_ALGORITHMS, KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
+import { parseCertificates } from '../pki/index.ts';
+import { TsaClient } from './client.ts';
 import type { TsaSettings } from './types.ts';
 
 /** The development TSA policy, under the X.660 example arc 2.999 (never a production policy; see src/ca/settings.ts). */
@@ -15,9 +18,25 @@ const schema = z.object({
   SHOMEI_TSA_ACCURACY_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
   SHOMEI_TSA_KEY_ALGORITHM: z.enum(KEY_ALGORITHMS).default('RSA-2048'),
   SHOMEI_TSA_DIGEST: z.enum(DIGEST_ALGORITHMS).default('SHA-256'),
+  SHOMEI_TSA_RENEWAL_WARNING_DAYS: z.coerce.number().int().min(1).max(1825).default(90),
+  // An outside (accredited) TSA for signature, archive and audit timestamps.
+  SHOMEI_TSA_URL: z.string().url().optional(),
+  SHOMEI_TSA_USERNAME: z.string().min(1).max(200).optional(),
+  SHOMEI_TSA_PASSWORD: z.string().min(1).max(200).optional(),
+  SHOMEI_TSA_TRUST_ANCHORS: z.string().min(1).optional(),
+  SHOMEI_TSA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
-export function loadTsaSettings(env: NodeJS.ProcessEnv = process.env): TsaSettings {
+/** The outside TSA from SHOMEI_TSA_URL, …_USERNAME, …_PASSWORD, …_TRUST_ANCHORS (PEM file). */
+export interface ExternalTsaSettings {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly trustAnchorsFile?: string;
+  readonly timeoutMillis: number;
+}
+
+function parse(env: NodeJS.ProcessEnv) {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -29,11 +48,83 @@ export function loadTsaSettings(env: NodeJS.ProcessEnv = process.env): TsaSettin
       { status: 500, details: { setting } },
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Undefined when SHOMEI_TSA_URL is not set (the embedded TSA then timestamps everything). */
+export function loadExternalTsaSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): ExternalTsaSettings | undefined {
+  const e = parse(env);
+  if (e.SHOMEI_TSA_URL === undefined) return undefined;
+  const url = new URL(e.SHOMEI_TSA_URL);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_TSA_URL が不正です: http または https の URL にしてください。',
+      'Setting SHOMEI_TSA_URL is invalid: it must be an http or https URL.',
+      { status: 500, details: { setting: 'SHOMEI_TSA_URL' } },
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_TSA_URL が不正です: 認証情報は URL に含めず SHOMEI_TSA_USERNAME / SHOMEI_TSA_PASSWORD に設定してください。',
+      'Setting SHOMEI_TSA_URL is invalid: put credentials in SHOMEI_TSA_USERNAME / SHOMEI_TSA_PASSWORD, not in the URL.',
+      { status: 500, details: { setting: 'SHOMEI_TSA_URL' } },
+    );
+  }
+  return {
+    url: e.SHOMEI_TSA_URL,
+    ...(e.SHOMEI_TSA_USERNAME === undefined ? {} : { username: e.SHOMEI_TSA_USERNAME }),
+    ...(e.SHOMEI_TSA_PASSWORD === undefined ? {} : { password: e.SHOMEI_TSA_PASSWORD }),
+    ...(e.SHOMEI_TSA_TRUST_ANCHORS === undefined ? {} : { trustAnchorsFile: e.SHOMEI_TSA_TRUST_ANCHORS }),
+    timeoutMillis: e.SHOMEI_TSA_TIMEOUT_MS,
+  };
+}
+
+export function loadTsaSettings(env: NodeJS.ProcessEnv = process.env): TsaSettings {
+  const e = parse(env);
   return {
     policyOid: e.SHOMEI_TSA_POLICY_OID,
     accuracyMillis: e.SHOMEI_TSA_ACCURACY_MS,
     keyAlgorithm: e.SHOMEI_TSA_KEY_ALGORITHM,
     digestAlgorithm: e.SHOMEI_TSA_DIGEST,
+    renewalWarningDays: e.SHOMEI_TSA_RENEWAL_WARNING_DAYS,
   };
+}
+
+/**
+ * The client for the outside TSA. With SHOMEI_TSA_TRUST_ANCHORS every reply's TSA certificate must
+ * chain to those roots; the certificates in the file also serve a TSA that does not honour certReq.
+ */
+export function externalTsaClient(settings: ExternalTsaSettings): TsaClient {
+  let anchors: ReturnType<typeof parseCertificates> | undefined;
+  if (settings.trustAnchorsFile !== undefined) {
+    if (!existsSync(settings.trustAnchorsFile)) {
+      throw shomeiError(
+        'SHOMEI_CONFIG_INVALID',
+        `設定 SHOMEI_TSA_TRUST_ANCHORS のファイルがありません: ${settings.trustAnchorsFile}`,
+        `Setting SHOMEI_TSA_TRUST_ANCHORS names a file that does not exist: ${settings.trustAnchorsFile}`,
+        { status: 500, details: { setting: 'SHOMEI_TSA_TRUST_ANCHORS' } },
+      );
+    }
+    try {
+      anchors = parseCertificates(readFileSync(settings.trustAnchorsFile));
+    } catch (error) {
+      throw shomeiError(
+        'SHOMEI_CONFIG_INVALID',
+        `設定 SHOMEI_TSA_TRUST_ANCHORS のファイルを読めません: ${settings.trustAnchorsFile}`,
+        `Setting SHOMEI_TSA_TRUST_ANCHORS names a file that is not a PEM certificate bundle: ${settings.trustAnchorsFile}`,
+        { status: 500, details: { setting: 'SHOMEI_TSA_TRUST_ANCHORS' }, cause: error },
+      );
+    }
+  }
+  return new TsaClient({
+    url: settings.url,
+    timeoutMillis: settings.timeoutMillis,
+    ...(settings.username === undefined ? {} : { username: settings.username }),
+    ...(settings.password === undefined ? {} : { password: settings.password }),
+    ...(anchors === undefined ? {} : { trustAnchors: anchors, certificates: anchors }),
+  });
 }

@@ -361,6 +361,19 @@ export class EmbeddedTsa implements TimestampSource {
     return { warned: true, daysLeft: status.daysLeft };
   }
 
+  /**
+   * Checks the certificate's end now and once a day while the server runs (the timer does not keep
+   * the process alive). Returns the function that stops it.
+   */
+  startExpiryChecks(onError: (error: unknown) => void = () => undefined): () => void {
+    const days = this.settings.renewalWarningDays ?? 90;
+    const check = () => void this.checkExpiry(days).catch(onError);
+    check();
+    const timer = setInterval(check, DAY);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   get settings(): TsaSettings {
     return this.deps.settings;
   }

@@ -55,6 +55,8 @@ export interface TsaSettings {
   readonly keyAlgorithm: KeyAlgorithm;
   /** Digest for the TSA's own signature over the signed attributes. */
   readonly digestAlgorithm: DigestAlgorithm;
+  /** Warn when the TSA certificate ends within this many days (SHOMEI_TSA_RENEWAL_WARNING_DAYS, default 90). */
+  readonly renewalWarningDays?: number;
 }
 
 export interface TokenCheckOptions {

@@ -80,7 +80,30 @@ async function liveFacts(shomei: Shomei): Promise<LiveFacts> {
           : `unknown (${ops.settings.clock.ntpServer} did not answer)`,
     dualControl: `approval window ${config.admin.approvalHours} h, training valid ${config.admin.trainingValidityDays} days`,
     mail: config.mail.smtpUrl === undefined ? 'development outbox' : 'SMTP',
+    timestamps: await timestampFact(shomei),
+    certificateAuthority: await caFact(shomei),
   };
+}
+
+async function timestampFact(shomei: Shomei): Promise<string> {
+  const tsa = await shomei.tsa.status();
+  const embedded = `embedded TSA certificate ${tsa.serialNumber} until ${tsa.notAfter.slice(0, 10)} (${tsa.daysLeft} days)`;
+  return shomei.timestamps.externalUrl === undefined
+    ? `embedded TSA — NOT accredited (SHOMEI_TSA_URL not set) / 組込み TSA (認定なし); ${embedded}`
+    : `external TSA ${shomei.timestamps.externalUrl} (SHOMEI_TSA_URL) for CSC signatures and audit checkpoints / 外部 TSA; ${embedded} for e-contract PAdES and /tsa`;
+}
+
+async function caFact(shomei: Shomei): Promise<string> {
+  const root = await shomei.ca.certificate('root').then(
+    () => shomei.ca.isDevelopmentCa(),
+    () => undefined,
+  );
+  if (root === undefined) return 'embedded CA not set up / 組込み CA なし';
+  const outside = (await shomei.ca.list({ profile: 'imported', limit: 1 })).length > 0;
+  const imported = outside ? '; certificates from an outside CA imported / 外部 CA の証明書あり' : '';
+  return root
+    ? `embedded DEVELOPMENT CA (TEST names, not for production trust) / 組込み開発用 CA${imported}`
+    : `embedded CA named by the provider (SHOMEI_CA_ORGANIZATION) / 事業者名の組込み CA${imported}`;
 }
 
 /** Values for the `{{…}}` of docs/practice-statement.md and docs/terms-of-use.md. */
