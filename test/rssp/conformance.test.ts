@@ -58,6 +58,7 @@ describe('info', () => {
       'credentials/info',
       'credentials/authorize',
       'credentials/extendTransaction',
+      'credentials/sendOTP',
       'signatures/signHash',
       'oauth2/token',
     ]) {
@@ -539,6 +540,25 @@ describe('credentials/authorize and signatures/signHash', () => {
     const replay = await csc(f, 'credentials/authorize', token, body);
     assert.equal(replay.status, 400);
     assert.equal(replay.body.error, 'invalid_authentication_data');
+    // The legacy credentials/sendOTP mails a fresh code the same way (204) for older clients.
+    const legacy = await csc(f, 'credentials/sendOTP', token, { credentialID: id });
+    assert.equal(legacy.status, 204);
+    const second = f.mailedCodes.at(-1)!;
+    assert.notEqual(second.code, mailed.code);
+    const again = { ...body, hashes: [digestOf('mailed again').toString('base64')] };
+    again.authData = [
+      { id: 'PIN', value: PIN },
+      { id: 'OTP', value: second.code },
+    ];
+    assert.equal((await csc(f, 'credentials/authorize', token, again)).status, 200);
+    assert.deepEqual(
+      (await csc(f, 'credentials/sendOTP', token, {})).body,
+      invalid('Missing (or invalid type) string parameter credentialID'),
+    );
+    // A credential whose one-time codes come from an app has nothing to send online.
+    const appOnly = await csc(f, 'credentials/sendOTP', alice.token, { credentialID: alice.credentialId });
+    assert.equal(appOnly.status, 400);
+    assert.equal(appOnly.body.error, 'invalid_request');
     void nextOtp;
   });
 });

@@ -1,5 +1,5 @@
 /** The CSC API v2 methods under /csc/v2/ (csc-api-v2 §4). Every method but info and auth/login needs a bearer. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SignatureLevel } from '../../ades/index.ts';
 import { entitled } from '../activation.ts';
@@ -32,6 +32,7 @@ export function cscMethods(rssp: RemoteSignatureService): string[] {
     'credentials/authorizeCheck',
     'credentials/extendTransaction',
     'credentials/getChallenge',
+    'credentials/sendOTP',
     'signatures/signHash',
     ...(rssp.documents === undefined ? [] : ['signatures/signDoc']),
     'signatures/signPolling',
@@ -314,11 +315,20 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     return { SAD: result.sad, expiresIn: result.expiresIn };
   });
 
-  app.post('/credentials/getChallenge', async (request, reply) => {
+  /**
+   * Sends the credential's e-mailed one-time code out of band: credentials/getChallenge for the OTP
+   * object, and the legacy credentials/sendOTP (v1, deprecated in 2.1) that older clients still call.
+   */
+  const sendChallenge = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    method: 'getChallenge' | 'sendOTP',
+  ) => {
     const principal = await bearer(request);
     const body = bodyObject(request);
     const credentialId = field.string(body, 'credentialID', { required: true });
-    const authObjectId = field.string(body, 'authObjectID', { required: true, max: 64 });
+    const authObjectId =
+      method === 'getChallenge' ? field.string(body, 'authObjectID', { required: true, max: 64 }) : 'OTP';
     field.optionalString(body, 'clientData', 4096);
     const credential = await rssp.activation.usableCredential(
       principal,
@@ -326,7 +336,10 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       credentialId,
     );
     if (authObjectId !== 'OTP' || credential.otp_method !== 'email' || credential.auth_mode !== 'explicit') {
-      throw CSC.invalidParameter('authObjectID');
+      // sendOTP has no authObjectID: a credential without e-mailed codes has no online OTP to send.
+      throw method === 'getChallenge'
+        ? CSC.invalidParameter('authObjectID')
+        : invalidRequest('The credential has no online OTP to send');
     }
     await rssp.otp.sendEmailCode(credential);
     await rssp.audit.append({
@@ -335,10 +348,12 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       subject: { kind: 'credential', id: credential.credential_id },
       outcome: 'success',
       source: request.ip,
-      details: { channel: 'email', clientId: principal.clientId },
+      details: { channel: 'email', clientId: principal.clientId, method },
     });
     return reply.status(204).send();
-  });
+  };
+  app.post('/credentials/getChallenge', (request, reply) => sendChallenge(request, reply, 'getChallenge'));
+  app.post('/credentials/sendOTP', (request, reply) => sendChallenge(request, reply, 'sendOTP'));
 
   app.post('/signatures/signHash', async (request) => {
     const principal = await bearer(request);
@@ -407,7 +422,6 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
   // Methods of the specification this service does not offer (yet): 501 not_implemented ([OAS21]).
   const unimplemented = [
     ...(rssp.documents === undefined ? ['signatures/signDoc'] : []),
-    'credentials/sendOTP',
     ...(rssp.timestamps === undefined ? ['signatures/timestamp'] : []),
   ];
   for (const method of unimplemented) {
