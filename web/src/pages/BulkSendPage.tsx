@@ -93,6 +93,7 @@ export function BulkSendPage({ id }: { id: string }) {
               const chosen = e.target.files?.[0];
               if (chosen === undefined) return;
               setResult(undefined);
+              setError(undefined);
               void chosen.arrayBuffer().then((bytes) => {
                 const decoded = decodeCsv(bytes);
                 setEncoding(decoded.encoding);
@@ -117,6 +118,7 @@ export function BulkSendPage({ id }: { id: string }) {
               setText(e.target.value);
               setEncoding(undefined);
               setResult(undefined);
+              setError(undefined);
             }}
           />
         </div>

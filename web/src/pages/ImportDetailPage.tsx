@@ -67,7 +67,7 @@ export function ImportDetailPage({ id }: { id: string }) {
               {t('import.validationError', { reason: facts.validationError })}
             </p>
           ) : null}
-          <p className="small">{t('import.offlineNote')}</p>
+          {facts.signatureStatus === 'signed' ? <p className="small">{t('import.offlineNote')}</p> : null}
           <Link to={`/envelopes/${record.id}`}>{t('import.timeline')}</Link>
         </section>
       </div>
