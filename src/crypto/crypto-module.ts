@@ -101,6 +101,7 @@ export class CryptoModule {
   private readonly signingKeys = new Map<string, CachedKey>();
   /** signDigest calls begun and not yet finished, whether or not they hold a session yet. */
   private signaturesUnderway = 0;
+  private readonly keyLookups = new Map<string, Promise<CachedKey>>();
   private closed = false;
   private observer: SigningObserver | undefined;
 
@@ -473,6 +474,17 @@ export class CryptoModule {
   private async signingKey(keyId: string): Promise<CachedKey> {
     const cached = this.signingKeys.get(keyId);
     if (cached !== undefined) return cached;
+    // One lookup per key: a batch of 100 signatures on a key not yet cached would otherwise run 100
+    // searches through the session pool before the first signature.
+    let lookup = this.keyLookups.get(keyId);
+    if (lookup === undefined) {
+      lookup = this.lookUpSigningKey(keyId).finally(() => this.keyLookups.delete(keyId));
+      this.keyLookups.set(keyId, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookUpSigningKey(keyId: string): Promise<CachedKey> {
     const handle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
     if (handle === undefined) throw keyNotFound(keyId);
     const info = await this.getKey(keyId);
