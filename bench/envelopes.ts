@@ -1,0 +1,480 @@
+/**
+ * Envelopes completed per minute through the HTTP API, with enough in flight to keep the server process
+ * busy (its event loop is the limit, see the CPU line), next to the raw rate of
+ * CryptoModule.signDigest (RSA-2048 on 2 sessions, 16 in flight) measured in alternating slices of
+ * the same run, so that both see the same load on a shared machine.
+ *
+ * One installation in a temporary SHOMEI_HOME (SQLite, SoftHSM2 with SHOMEI_PKCS11_SESSIONS=2, the
+ * development outbox), the real server (buildServer) on 127.0.0.1 with an ephemeral port, spoken to
+ * only by fetch on loopback. Each envelope is what a customer does: the sender (tenant A, signed in
+ * with password + TOTP) creates it with one small PDF and two parties in sequential order, uploads,
+ * sends; party A signs **signer-type** (当事者型: A's own RSA-2048 credential in the in-process
+ * RSSP, PIN (argon2id) + TOTP per act, a SAD for exactly this digest), then party B — an outside
+ * address — takes the link from the outbox (GET /dev/outbox), opens it with the access code from
+ * the send response, reads the witness confirmation and signs **witness-type** (立会人型, the
+ * provider's RSA-2048 e-seal). Both signatures are B-T; B's act completes the envelope inline
+ * (certificate of completion, validation data B-LT, document timestamp B-LTA), the product's normal
+ * completion. Signer-type was chosen for A because it is the more expensive and the more
+ * interesting path (PIN + OTP + SAD + RSSP signHash per act). A TOTP code is accepted once per
+ * 30-second step per credential, so A's acts rotate over a pool of credentials of the same user
+ * (SHOMEI_BENCH_CREDENTIALS, default 96, i.e. at most ~190 acts a minute in the long run); the bench
+ * prints how long envelopes waited for a credential, which should be 0.
+ *
+ * HSM signatures per envelope are counted, not assumed: from the shomei_signatures_total metric
+ * (every signDigest) and, by key purpose and algorithm, from a tally around CryptoModule.signDigest.
+ * Ratio = (envelopes/min × HSM signatures per envelope) / (raw signDigest/min). The other signatures
+ * the envelope causes (OCSP responses by the embedded CA, EC P-256) are cheaper than RSA-2048, so
+ * the ratio slightly flatters the HSM's share; the RSA-only ratio is printed too. CPU time is that of
+ * this one process (server, client, SoftHSM2 and argon2/scrypt on libuv's threads alike).
+ *
+ * At the end one completed PDF is downloaded and checked with pdfsig (NSS database trusting the
+ * embedded root), so the figures are those of real completions.
+ *
+ *   npx tsx bench/envelopes.ts [seconds-per-measurement]   (SHOMEI_BENCH_IN_FLIGHT, default 6)
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { generate } from 'otplib';
+import { initialise, openShomei } from '../src/app/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import type { KeyAlgorithm } from '../src/crypto/index.ts';
+import { createLogger } from '../src/log/index.ts';
+import { opsMetrics } from '../src/ops/index.ts';
+import { buildServer } from '../src/server/index.ts';
+import { writeSamplePdf } from '../test/ades/sample-pdf.ts';
+import { HttpClient, type HttpResponse } from '../test/ops/http-client.ts';
+
+const seconds = Number(process.argv[2] ?? 30);
+const IN_FLIGHT = Number(process.env.SHOMEI_BENCH_IN_FLIGHT ?? 6);
+const CREDENTIALS = Number(process.env.SHOMEI_BENCH_CREDENTIALS ?? 96);
+const RAW_IN_FLIGHT = 16;
+const SLICES = 4;
+const ALGORITHM: KeyAlgorithm = 'RSA-2048';
+const PASSWORD = 'correct horse battery staple 署名';
+const PIN = '246810';
+
+const home = mkdtempSync(path.join(tmpdir(), 'shomei-bench-envelopes-'));
+const config = loadConfig({ SHOMEI_HOME: home, SHOMEI_PKCS11_SESSIONS: '2', SHOMEI_LOG_LEVEL: 'silent' });
+await initialise(config);
+const shomei = await openShomei(config, createLogger({ level: 'silent' }));
+
+// Every HSM signature, by key: a tally around signDigest (the only signing entry of CryptoModule).
+const signedBy = new Map<string, number>();
+const rawSignDigest = shomei.crypto.signDigest.bind(shomei.crypto);
+shomei.crypto.signDigest = (keyId, digest, options) => {
+  signedBy.set(keyId, (signedBy.get(keyId) ?? 0) + 1);
+  return rawSignDigest(keyId, digest, options);
+};
+const tally = (): Map<string, number> => new Map(signedBy);
+async function metricSignatures(): Promise<number> {
+  const values = (await opsMetrics().signatures.get()).values;
+  return values.filter((v) => v.labels.outcome === 'success').reduce((sum, v) => sum + v.value, 0);
+}
+
+const app = await buildServer(shomei);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+if (address === null || typeof address === 'string') throw new Error('no address');
+const base = `http://127.0.0.1:${address.port}`;
+
+function expect(response: HttpResponse, status: number, what: string): HttpResponse {
+  if (response.status !== status) throw new Error(`${what}: ${response.status} ${response.text()}`);
+  return response;
+}
+
+/** The TOTP code of a given 30-second step. */
+const codeAt = (secret: string, step: number): Promise<string> => generate({ secret, epoch: step * 30 + 1 });
+const stepNow = (): number => Math.floor(Date.now() / 30_000);
+
+// Sender A: tenant A, account with TOTP, and a pool of signing credentials (RSA-2048, embedded CA).
+const identity = shomei.identity;
+const tenant = await identity.accounts.createTenant({ slug: 'bench-a', name: 'A株式会社' });
+const created = await identity.accounts.createUser({
+  tenantId: tenant.id,
+  email: 'sender@a.example',
+  displayName: '山田 太郎',
+  familyName: '山田',
+  givenName: '太郎',
+});
+const sender = await identity.activate(
+  (await identity.applications.issueActivationToken(created.id)).token,
+  PASSWORD,
+  {},
+);
+const enrolment = await identity.totp.begin(sender.id, sender.email);
+if (!(await identity.totp.confirm(sender.id, await codeAt(enrolment.secret, stepNow() - 1))))
+  throw new Error('TOTP enrolment failed');
+
+interface PooledCredential {
+  readonly id: string;
+  readonly totp: string;
+  lastStep: number;
+  busy: boolean;
+}
+const setupStart = performance.now();
+const pool: PooledCredential[] = [];
+async function addCredential(i: number): Promise<void> {
+  const { credential, csr } = await shomei.rssp.credentials.create({
+    userId: sender.id,
+    tenantId: sender.tenantId,
+    algorithm: ALGORITHM,
+    subject: `CN=山田 太郎 ${i}, O=A株式会社, C=JP`,
+  });
+  if (credential.status === 'pending-certificate') {
+    const issued = await shomei.ca.issue({ csr, profile: 'signer', actor: { kind: 'process', id: 'bench' } });
+    await shomei.rssp.credentials.installCertificate(
+      credential.credential_id,
+      issued.der,
+      await shomei.ca.chain(),
+      sender.id,
+    );
+  }
+  await shomei.rssp.credentials.setPin(credential.credential_id, sender.id, PIN);
+  const { secret } = await shomei.rssp.credentials.enrolTotp(credential.credential_id, sender.id);
+  pool.push({ id: credential.credential_id, totp: secret, lastStep: 0, busy: false });
+}
+for (let i = 0; i < CREDENTIALS; i += 8)
+  await Promise.all(Array.from({ length: Math.min(8, CREDENTIALS - i) }, (_, k) => addCredential(i + k)));
+const setupSeconds = (performance.now() - setupStart) / 1000;
+
+let credentialWaitMs = 0;
+/** A credential whose next TOTP step (now or the next one, both accepted ±1 step) is unused. */
+async function acquireCredential(): Promise<PooledCredential> {
+  const start = performance.now();
+  for (;;) {
+    const now = stepNow();
+    const free = pool.filter((c) => !c.busy && c.lastStep <= now).sort((a, b) => a.lastStep - b.lastStep)[0];
+    if (free !== undefined) {
+      free.busy = true;
+      credentialWaitMs += performance.now() - start;
+      return free;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const a = new HttpClient();
+expect(
+  await a.send(base, 'POST', '/api/auth/login', { email: sender.email, password: PASSWORD }),
+  200,
+  'login',
+);
+expect(
+  await a.send(base, 'POST', '/api/auth/login/totp', { code: await codeAt(enrolment.secret, stepNow()) }),
+  200,
+  'login TOTP',
+);
+
+const pdfFile = path.join(home, 'contract.pdf');
+writeSamplePdf(pdfFile, { pages: 1 });
+const pdf = readFileSync(pdfFile);
+
+let serial = 0;
+let latencySeconds = 0;
+/** Wall time per step of an envelope (queueing included), summed over the measured envelopes. */
+const stepSeconds = new Map<string, number>();
+async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    stepSeconds.set(name, (stepSeconds.get(name) ?? 0) + (performance.now() - start) / 1000);
+  }
+}
+let lastCompleted: { envelopeId: string; documentId: string } | undefined;
+
+/** One envelope from creation to completion, through the API only. */
+async function envelope(): Promise<void> {
+  serial += 1;
+  const n = serial;
+  const started = performance.now();
+  const witness = `party${n}@b.example`;
+  const credential = await acquireCredential();
+  try {
+    const made = await timed('create', () =>
+      a.send(base, 'POST', '/api/envelopes', {
+        title: `業務委託契約書 ${n}`,
+        counterparty: 'B株式会社',
+        transactionDate: '2026-11-20',
+        amount: 1_000_000 + n,
+        signingOrder: 'sequential',
+        parties: [
+          {
+            role: 'signer',
+            signingMode: 'signer-type',
+            userId: sender.id,
+            credentialId: credential.id,
+            order: 1,
+            placement: { page: 0, rect: [60, 60, 260, 140] },
+          },
+          {
+            role: 'signer',
+            signingMode: 'witness-type',
+            email: witness,
+            name: '佐藤 花子',
+            company: 'B株式会社',
+            order: 2,
+            placement: { page: 0, rect: [320, 60, 520, 140] },
+          },
+        ],
+      }),
+    );
+    const envelopeId = expect(made, 201, 'create').json<{ id: string }>().id;
+    expect(
+      await timed('upload', () =>
+        a.send(base, 'POST', `/api/envelopes/${envelopeId}/documents?name=contract-${n}.pdf`, undefined, {
+          raw: pdf,
+          contentType: 'application/pdf',
+        }),
+      ),
+      201,
+      'upload',
+    );
+    const sent = expect(
+      await timed('send', () => a.send(base, 'POST', `/api/envelopes/${envelopeId}/send`)),
+      200,
+      'send',
+    );
+    const accessCode = sent.json<{ accessCodes: { accessCode: string }[] }>().accessCodes[0]!.accessCode;
+    const view = expect(await a.send(base, 'GET', `/api/envelopes/${envelopeId}`), 200, 'view');
+    const hashes = view.json<{ documents: { sha256: string }[] }>().documents.map((d) => d.sha256);
+
+    // Party A, signer-type: PIN + the TOTP code of a step this credential has not used yet.
+    const step = Math.max(credential.lastStep + 1, stepNow());
+    credential.lastStep = step;
+    const otp = await codeAt(credential.totp, step);
+    const signed = await timed('A sign/signer', () =>
+      a.send(base, 'POST', `/api/envelopes/${envelopeId}/sign/signer`, {
+        pin: PIN,
+        otp,
+        documentSha256: hashes,
+      }),
+    );
+    expect(signed, 200, 'sign/signer');
+    credential.busy = false;
+
+    // Party B, witness-type: its turn came with A's act; the link is in the outbox.
+    let token: string | undefined;
+    for (let tries = 0; token === undefined; tries += 1) {
+      const outbox = expect(
+        await timed('B outbox', () => a.send(base, 'GET', '/dev/outbox?format=json&limit=100')),
+        200,
+        'outbox',
+      );
+      const mail = outbox
+        .json<{ messages: { to: string; text: string }[] }>()
+        .messages.find((m) => m.to === witness);
+      token = mail === undefined ? undefined : /\/sign\/([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+      if (token === undefined) {
+        if (tries > 50) throw new Error(`no signing link mailed to ${witness}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const b = new HttpClient();
+    const opened = expect(
+      await timed('B sign/open', () => b.send(base, 'POST', '/api/sign/open', { token, accessCode })),
+      200,
+      'open',
+    );
+    b.headers['x-shomei-party'] = opened.json<{ partyToken: string }>().partyToken;
+    const confirmation = expect(
+      await b.send(base, 'GET', `/api/envelopes/${envelopeId}/witness-confirmation`),
+      200,
+      'confirmation',
+    );
+    const reviewed = confirmation.json<{ documents: { sha256: string }[] }>().documents.map((d) => d.sha256);
+    expect(
+      await timed('B sign/witness + completion', () =>
+        b.send(base, 'POST', `/api/envelopes/${envelopeId}/sign/witness`, {
+          confirmed: true,
+          lang: 'ja',
+          documentSha256: reviewed,
+        }),
+      ),
+      200,
+      'sign/witness',
+    );
+    const done = expect(await a.send(base, 'GET', `/api/envelopes/${envelopeId}`), 200, 'view');
+    const final = done.json<{ status: string; documents: { id: string }[] }>();
+    if (final.status !== 'completed') throw new Error(`envelope ${envelopeId} is ${final.status}`);
+    lastCompleted = { envelopeId, documentId: final.documents[0]!.id };
+    latencySeconds += (performance.now() - started) / 1000;
+  } finally {
+    credential.busy = false;
+  }
+}
+
+interface Totals {
+  count: number;
+  elapsed: number;
+  cpuMicros: number;
+  /** Event-loop busy time (ms): the main thread's share, next to the whole process's CPU time. */
+  loopBusyMs: number;
+  signatures: number;
+  byKey: Map<string, number>;
+  loads: number[];
+}
+const emptyTotals = (): Totals => ({
+  count: 0,
+  elapsed: 0,
+  cpuMicros: 0,
+  loopBusyMs: 0,
+  signatures: 0,
+  byKey: new Map(),
+  loads: [],
+});
+
+/**
+ * Runs `once` on `concurrency` loops until the slice ends, then waits for what is in flight (an
+ * envelope is only counted complete), adding count, time, CPU and signatures made to `totals`.
+ */
+async function slice(totals: Totals, concurrency: number, once: () => Promise<void>): Promise<void> {
+  const cpu = process.cpuUsage();
+  const loop = performance.eventLoopUtilization();
+  const before = tally();
+  const metricBefore = await metricSignatures();
+  const begin = performance.now();
+  const end = begin + (seconds / SLICES) * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await once();
+        totals.count += 1;
+      }
+    }),
+  );
+  totals.elapsed += (performance.now() - begin) / 1000;
+  const used = process.cpuUsage(cpu);
+  totals.cpuMicros += used.user + used.system;
+  totals.loopBusyMs += performance.eventLoopUtilization(loop).active;
+  totals.signatures += (await metricSignatures()) - metricBefore;
+  for (const [keyId, n] of tally()) {
+    const delta = n - (before.get(keyId) ?? 0);
+    if (delta > 0) totals.byKey.set(keyId, (totals.byKey.get(keyId) ?? 0) + delta);
+  }
+  totals.loads.push(loadavg()[0]!);
+}
+
+try {
+  const rawKey = await shomei.crypto.generateSigningKey(ALGORITHM, 'bench-raw');
+  const digest = createHash('sha256').update('bench').digest();
+  const raw = () => rawSignDigest(rawKey.id, digest, { digestAlgorithm: 'SHA-256' }).then(() => undefined);
+  // Warm: JIT, HSM sessions, TSA and CA set up, OCSP responder keys.
+  const warmStart = performance.now();
+  await envelope();
+  const warmSeconds = (performance.now() - warmStart) / 1000;
+  latencySeconds = 0;
+  stepSeconds.clear();
+  console.log(
+    `shomei envelopes bench: ${seconds} s per measurement in ${SLICES} alternating slices, ${IN_FLIGHT} envelopes in flight, Node ${process.version}, ${config.pkcs11.sessions} HSM sessions`,
+  );
+  console.log(
+    `  setup: ${CREDENTIALS} ${ALGORITHM} signer credentials in ${setupSeconds.toFixed(1)} s; first envelope (cold) ${warmSeconds.toFixed(1)} s`,
+  );
+
+  const envelopes = emptyTotals();
+  const baseline = emptyTotals();
+  for (let i = 0; i < SLICES; i += 1) {
+    if (i % 2 === 0) {
+      await slice(envelopes, IN_FLIGHT, envelope);
+      await slice(baseline, RAW_IN_FLIGHT, raw);
+    } else {
+      await slice(baseline, RAW_IN_FLIGHT, raw);
+      await slice(envelopes, IN_FLIGHT, envelope);
+    }
+  }
+
+  // Signatures per envelope by what signed (key purpose and algorithm from the key registry).
+  const byPurpose = new Map<string, number>();
+  let rsaSignatures = 0;
+  let tallied = 0;
+  for (const [keyId, n] of envelopes.byKey) {
+    const record = await shomei.keys.get(keyId);
+    const purpose = record?.purpose.replace(/:.*/, '') ?? 'unregistered';
+    const algorithm = record?.algorithm ?? (await shomei.crypto.getKey(keyId)).algorithm;
+    const label = `${purpose} ${algorithm}`;
+    byPurpose.set(label, (byPurpose.get(label) ?? 0) + n);
+    if (algorithm.startsWith('RSA')) rsaSignatures += n;
+    tallied += n;
+  }
+  const perMinute = (envelopes.count / envelopes.elapsed) * 60;
+  const rawPerMinute = (baseline.count / baseline.elapsed) * 60;
+  const perEnvelope = envelopes.signatures / envelopes.count;
+  const rsaPerEnvelope = rsaSignatures / envelopes.count;
+  const load = (t: Totals) => (t.loads.reduce((s, l) => s + l, 0) / t.loads.length).toFixed(1);
+  console.log(
+    `  envelopes: ${envelopes.count} completed in ${envelopes.elapsed.toFixed(1)} s = ${perMinute.toFixed(1)}/min (${(latencySeconds / envelopes.count).toFixed(1)} s each from creation to completion), waited for a free credential ${(credentialWaitMs / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `  wall time per envelope by step: ${[...stepSeconds]
+      .map(([name, total]) => `${name} ${(total / envelopes.count).toFixed(2)} s`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  HSM signatures per envelope: ${perEnvelope.toFixed(2)} (shomei_signatures_total; tally ${(tallied / envelopes.count).toFixed(2)}): ${[
+      ...byPurpose,
+    ]
+      .sort((x, y) => y[1] - x[1])
+      .map(([label, n]) => `${label} ${(n / envelopes.count).toFixed(2)}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  raw CryptoModule.signDigest ${ALGORITHM}, ${RAW_IN_FLIGHT} in flight: ${rawPerMinute.toFixed(0)}/min (${(rawPerMinute / 60).toFixed(0)}/s)`,
+  );
+  console.log(
+    `  ratio (envelopes/min × HSM signatures per envelope) / raw signatures/min: ${((perMinute * perEnvelope) / rawPerMinute).toFixed(3)} (RSA-2048 only: ${((perMinute * rsaPerEnvelope) / rawPerMinute).toFixed(3)})`,
+  );
+  console.log(
+    `  CPU: ${(envelopes.cpuMicros / 1000 / envelopes.count).toFixed(0)} ms per envelope, ${(envelopes.cpuMicros / 1e6 / envelopes.elapsed).toFixed(2)} cores busy during envelopes (event loop busy ${((envelopes.loopBusyMs / 1000 / envelopes.elapsed) * 100).toFixed(0)} %), ${(baseline.cpuMicros / 1e6 / baseline.elapsed).toFixed(2)} during raw; load average ${load(envelopes)} (envelope slices) / ${load(baseline)} (raw slices), now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+
+  // A real completion: the last envelope's PDF, checked by pdfsig trusting the embedded root.
+  if (lastCompleted === undefined) throw new Error('no envelope completed');
+  const file = path.join(home, 'completed.pdf');
+  const body = expect(
+    await a.send(
+      base,
+      'GET',
+      `/api/envelopes/${lastCompleted.envelopeId}/documents/${lastCompleted.documentId}`,
+    ),
+    200,
+    'download',
+  ).body;
+  writeFileSync(file, body);
+  const [, root] = await shomei.ca.chain();
+  const rootPem = path.join(home, 'root.pem');
+  writeFileSync(
+    rootPem,
+    `-----BEGIN CERTIFICATE-----\n${root!.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`,
+  );
+  const nss = path.join(home, 'nss');
+  mkdirSync(nss);
+  spawnSync('certutil', ['-N', '--empty-password', '-d', `sql:${nss}`]);
+  spawnSync('certutil', ['-A', '-d', `sql:${nss}`, '-n', 'root', '-t', 'CT,C,C', '-i', rootPem]);
+  const report = spawnSync('pdfsig', ['-nssdir', `sql:${nss}`, file], { encoding: 'utf8' });
+  const blocks = report.stdout.split(/^Signature #\d+:$/m).slice(1);
+  const line = (block: string, name: string) =>
+    new RegExp(`- ${name}: (.*)$`, 'm').exec(block)?.[1]?.trim() ?? '?';
+  for (const [i, block] of blocks.entries())
+    console.log(
+      `  pdfsig #${i + 1}: ${line(block, 'Signature Type')}, ${line(block, 'Signer Certificate Common Name')}: ${line(block, 'Signature Validation')} / ${line(block, 'Certificate Validation')}`,
+    );
+  const partiesValid =
+    blocks.length === 3 &&
+    blocks.slice(0, 2).every((b) => /Signature Validation: Signature is Valid\./.test(b)) &&
+    /Signature Field Name: shomei-archive-/.test(blocks[2]!) &&
+    /Total document signed/.test(blocks[2]!);
+  console.log(
+    `  pdfsig verdict on envelope ${lastCompleted.envelopeId} (${body.length} bytes): ${partiesValid ? 'OK — both party signatures valid, the third is the B-LTA document timestamp over the whole file (pdfsig does not verify RFC 3161 timestamps; its "Unknown issue" for chains with an OCSP URL is a poppler limitation, see test/ades/validators.ts)' : `NOT OK (exit ${report.status})\n${report.stdout}${report.stderr}`}`,
+  );
+  if (!partiesValid) process.exitCode = 1;
+} finally {
+  await app.close();
+  await shomei.close();
+  rmSync(home, { recursive: true, force: true });
+}
