@@ -26,6 +26,7 @@ import {
   spkiDer,
 } from './public-key.ts';
 import { SessionPool } from './session-pool.ts';
+import { SigningWorkers } from './signing-workers.ts';
 import { bumpSoftHsmGeneration } from './softhsm-generation.ts';
 import { findTokenSlot } from './token.ts';
 
@@ -83,6 +84,9 @@ const PSS_PARAMS: Record<DigestAlgorithm, { hashAlg: number; mgf: number; saltLe
   'SHA-512': { hashAlg: p.CKM_SHA512, mgf: p.CKG_MGF1_SHA512, saltLen: 64 },
 };
 
+/** From this many digests on, signDigests signs on worker threads rather than through the session pool. */
+const BATCH_ON_WORKERS = 8;
+
 const GCM_IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
 
@@ -102,6 +106,8 @@ export class CryptoModule {
   /** signDigest calls begun and not yet finished, whether or not they hold a session yet. */
   private signaturesUnderway = 0;
   private readonly keyLookups = new Map<string, Promise<CachedKey>>();
+  /** Started on the first batch: most installations sign one digest at a time. */
+  private workers: SigningWorkers | undefined;
   private closed = false;
   private observer: SigningObserver | undefined;
 
@@ -109,6 +115,7 @@ export class CryptoModule {
     private readonly pkcs11: Pkcs11,
     private readonly pool: SessionPool,
     private readonly modulePath: string,
+    private readonly slot: Handle,
     private readonly inlineEcSigning: boolean,
   ) {}
 
@@ -126,7 +133,7 @@ export class CryptoModule {
         );
       }
       const pool = new SessionPool(pkcs11, slot, options.userPin, Math.max(1, options.sessions));
-      return new CryptoModule(pkcs11, pool, options.modulePath, options.inlineEcSigning === true);
+      return new CryptoModule(pkcs11, pool, options.modulePath, slot, options.inlineEcSigning === true);
     } catch (error) {
       releaseLibrary(options.modulePath);
       throw error;
@@ -173,14 +180,74 @@ export class CryptoModule {
   }
 
   private async signOne(keyId: string, digest: Uint8Array, options: SignDigestOptions): Promise<Buffer> {
-    const bytes = Buffer.from(digest);
-    if (bytes.length !== DIGEST_LENGTH[options.digestAlgorithm]) {
-      throw shomeiError(
-        'SHOMEI_DIGEST_LENGTH_INVALID',
-        `ハッシュ値の長さ (${bytes.length} バイト) が ${options.digestAlgorithm} と一致しません。`,
-        `The digest length (${bytes.length} bytes) does not match ${options.digestAlgorithm}.`,
-        { details: { length: bytes.length, digestAlgorithm: options.digestAlgorithm } },
-      );
+    const { key, scheme, mechanism, inputs } = await this.prepareSignatures(keyId, [digest], options);
+    this.observer?.beforeSign(keyId);
+    // Inline only for a lone signature: a batch (e.g. 100 hashes of one signHash) still waiting at the
+    // key lookup above must go to the thread pool, or every one of them would run on this thread.
+    const inline =
+      this.inlineEcSigning && scheme === 'ECDSA' && this.signaturesUnderway === 1 && this.pool.uncontended;
+    const raw = await this.pool.use(async (session) => {
+      try {
+        this.pkcs11.C_SignInit(session, mechanism, key.privateHandle);
+        if (inline) return this.pkcs11.C_Sign(session, inputs[0]!, Buffer.alloc(256));
+        return await this.pkcs11.C_SignAsync(session, inputs[0]!, Buffer.alloc(1024));
+      } catch (error) {
+        this.observer?.afterSign(keyId, 'failure');
+        throw toCryptoError(error, 'C_Sign');
+      }
+    });
+    this.observer?.afterSign(keyId, 'success');
+    return scheme === 'ECDSA' ? ecdsaRawToDer(raw) : raw;
+  }
+
+  /**
+   * Signs several digests with one key, in order: what a remote signature request with many hashes
+   * needs. Large batches are signed on worker threads, one session each, so that the main thread stays
+   * free for the requests around them; each signature still passes the signing observer.
+   */
+  async signDigests(
+    keyId: string,
+    digests: readonly Uint8Array[],
+    options: SignDigestOptions,
+  ): Promise<Buffer[]> {
+    if (digests.length < BATCH_ON_WORKERS) {
+      return Promise.all(digests.map((digest) => this.signDigest(keyId, digest, options)));
+    }
+    const { key, scheme, mechanism, inputs } = await this.prepareSignatures(keyId, digests, options);
+    for (let i = 0; i < inputs.length; i += 1) this.observer?.beforeSign(keyId);
+    this.workers ??= new SigningWorkers(this.modulePath, this.slot, this.pool.size);
+    let raw: Buffer[];
+    try {
+      raw = await this.workers.sign(key.privateHandle, mechanism, inputs);
+    } catch (error) {
+      for (let i = 0; i < inputs.length; i += 1) this.observer?.afterSign(keyId, 'failure');
+      throw toCryptoError(error, 'C_Sign');
+    }
+    for (let i = 0; i < inputs.length; i += 1) this.observer?.afterSign(keyId, 'success');
+    return scheme === 'ECDSA' ? raw.map(ecdsaRawToDer) : raw;
+  }
+
+  /** Checks digests and scheme against the key, and builds the mechanism and the inputs to C_Sign. */
+  private async prepareSignatures(
+    keyId: string,
+    digests: readonly Uint8Array[],
+    options: SignDigestOptions,
+  ): Promise<{
+    key: CachedKey;
+    scheme: SignatureScheme;
+    mechanism: pkcs11types.Mechanism;
+    inputs: Buffer[];
+  }> {
+    const bytes = digests.map((digest) => Buffer.from(digest));
+    for (const digest of bytes) {
+      if (digest.length !== DIGEST_LENGTH[options.digestAlgorithm]) {
+        throw shomeiError(
+          'SHOMEI_DIGEST_LENGTH_INVALID',
+          `ハッシュ値の長さ (${digest.length} バイト) が ${options.digestAlgorithm} と一致しません。`,
+          `The digest length (${digest.length} bytes) does not match ${options.digestAlgorithm}.`,
+          { details: { length: digest.length, digestAlgorithm: options.digestAlgorithm } },
+        );
+      }
     }
     const key = await this.signingKey(keyId);
     const scheme = options.scheme ?? defaultScheme(key.algorithm);
@@ -192,36 +259,22 @@ export class CryptoModule {
         { details: { keyId, scheme, algorithm: key.algorithm } },
       );
     }
-    let mechanism: pkcs11types.Mechanism;
-    let input: Buffer = bytes;
     if (scheme === 'RSASSA-PKCS1-v1_5') {
-      mechanism = { mechanism: p.CKM_RSA_PKCS };
-      input = digestInfo(options.digestAlgorithm, bytes);
-    } else if (scheme === 'RSASSA-PSS') {
-      mechanism = {
-        mechanism: p.CKM_RSA_PKCS_PSS,
-        parameter: { type: p.CK_PARAMS_RSA_PSS, ...PSS_PARAMS[options.digestAlgorithm] },
+      return {
+        key,
+        scheme,
+        mechanism: { mechanism: p.CKM_RSA_PKCS },
+        inputs: bytes.map((digest) => digestInfo(options.digestAlgorithm, digest)),
       };
-    } else {
-      mechanism = { mechanism: p.CKM_ECDSA };
     }
-    this.observer?.beforeSign(keyId);
-    // Inline only for a lone signature: a batch (e.g. 100 hashes of one signHash) still waiting at the
-    // key lookup above must go to the thread pool, or every one of them would run on this thread.
-    const inline =
-      this.inlineEcSigning && scheme === 'ECDSA' && this.signaturesUnderway === 1 && this.pool.uncontended;
-    const raw = await this.pool.use(async (session) => {
-      try {
-        this.pkcs11.C_SignInit(session, mechanism, key.privateHandle);
-        if (inline) return this.pkcs11.C_Sign(session, input, Buffer.alloc(256));
-        return await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024));
-      } catch (error) {
-        this.observer?.afterSign(keyId, 'failure');
-        throw toCryptoError(error, 'C_Sign');
-      }
-    });
-    this.observer?.afterSign(keyId, 'success');
-    return scheme === 'ECDSA' ? ecdsaRawToDer(raw) : raw;
+    const mechanism: pkcs11types.Mechanism =
+      scheme === 'RSASSA-PSS'
+        ? {
+            mechanism: p.CKM_RSA_PKCS_PSS,
+            parameter: { type: p.CK_PARAMS_RSA_PSS, ...PSS_PARAMS[options.digestAlgorithm] },
+          }
+        : { mechanism: p.CKM_ECDSA };
+    return { key, scheme, mechanism, inputs: bytes };
   }
 
   /** Generates (or, from key-ceremony components, installs) an AES-256 key for wrapping or data encryption. */
@@ -465,6 +518,7 @@ export class CryptoModule {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.workers?.close();
     this.pool.close();
     releaseLibrary(this.modulePath);
   }

@@ -115,14 +115,10 @@ export class HashSigningService {
     }
     let signatures: Buffer[];
     try {
-      signatures = await Promise.all(
-        digests.map((digest) =>
-          this.crypto.signDigest(credential.key_id!, digest, {
-            digestAlgorithm: algorithm.digest,
-            scheme: algorithm.scheme,
-          }),
-        ),
-      );
+      signatures = await this.crypto.signDigests(credential.key_id!, digests, {
+        digestAlgorithm: algorithm.digest,
+        scheme: algorithm.scheme,
+      });
     } catch (error) {
       await this.activation.release(sadHash, digests);
       await refuse(new CscError('server_error', 'The signature could not be created', 500), {
