@@ -6,7 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { type DialectAdapter, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
+import {
+  type DialectAdapter,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDialect,
+} from 'kysely';
 import pg from 'pg';
 import { shomeiError } from '../errors/index.ts';
 import type { FoundationTables } from './tables.ts';
@@ -50,7 +57,9 @@ export function openDatabase(url: string): Database {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<FoundationTables>({ dialect: new ShomeiSqliteDialect({ database: sqlite }) });
+    const db = new Kysely<FoundationTables>({
+      dialect: new ShomeiSqliteDialect({ database: withStatementCache(sqlite) }),
+    });
     return { db, dialect: 'sqlite', displayUrl: url, close: () => db.destroy() };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
@@ -64,6 +73,33 @@ export function openDatabase(url: string): Database {
     'Setting SHOMEI_DATABASE_URL must be sqlite:<path> or postgres://…',
     { status: 500, details: { setting: 'SHOMEI_DATABASE_URL' } },
   );
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, which costs more than running most of ours (a
+ * signHash call runs about ten). Prepared statements are reusable, so the most recent ones are kept,
+ * keyed by their SQL text (parameters are bound at each run). Kysely runs one query at a time on its
+ * single connection; a statement still busy iterating is never handed out twice.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) {
+        cache.delete(sql); // re-inserted below: the Map's order is the recency order
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 export function redactUrl(url: string): string {
