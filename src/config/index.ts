@@ -109,6 +109,8 @@ export interface ShomeiConfig {
     readonly retentionYears: number;
     /** Archive timestamps are renewed when the TSA certificate expires within this many days. */
     readonly archiveRenewalWindowDays: number;
+    /** A completion claimed longer ago than this is taken to have died with its instance and resumed. */
+    readonly completionLeaseSeconds: number;
   };
   /** Federated login (OpenID Connect relying party); undefined when not configured. */
   readonly oidc:
@@ -182,6 +184,7 @@ const schema = z.object({
   SHOMEI_CONTRACTS_LINK_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
   SHOMEI_CONTRACTS_RETENTION_YEARS: z.coerce.number().int().min(1).max(100).default(10),
   SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  SHOMEI_CONTRACTS_COMPLETION_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SHOMEI_RSSP_SCAL1_TENANTS: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]*(,[A-Za-z0-9_.:-]+)*$/, 'must be a comma-separated list of tenant ids')
@@ -327,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       linkValidityHours: e.SHOMEI_CONTRACTS_LINK_HOURS,
       retentionYears: e.SHOMEI_CONTRACTS_RETENTION_YEARS,
       archiveRenewalWindowDays: e.SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS,
+      completionLeaseSeconds: e.SHOMEI_CONTRACTS_COMPLETION_LEASE_SECONDS,
     },
     oidc: oidcSettings(e),
   };

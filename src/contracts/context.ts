@@ -36,6 +36,11 @@ export interface ContractsSettings {
   /** Reminder defaults when neither the envelope nor its tenant sets them (0 reminders: none). */
   readonly reminderIntervalDays: number;
   readonly maxReminders: number;
+  /**
+   * A completion claimed (`completing`) longer ago than this, or a `sent` envelope every party acted
+   * on that was left alone this long, is taken to have lost its instance and is completed by the sweep.
+   */
+  readonly completionLeaseSeconds: number;
 }
 
 export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
@@ -53,6 +58,7 @@ export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
   maxBulkRows: 500,
   reminderIntervalDays: 3,
   maxReminders: 3,
+  completionLeaseSeconds: 300,
 };
 
 export interface ContractsContext {

@@ -15,7 +15,7 @@ import type { Database, KeyRegistry } from '../store/index.ts';
 import { auditActorOf, loadEnvelope } from './access.ts';
 import { createApiKey, resolveApiKey } from './api-keys.ts';
 import { type CertificateDownload, certificateOfCompletionPdf } from './certificate-pdf.ts';
-import { afterAct, completeEnvelope } from './completion.ts';
+import { afterAct, completeEnvelope, type ResumeOutcome, resumeCompletions } from './completion.ts';
 import { type ContractsContext, type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
 import {
   addDocument,
@@ -85,6 +85,8 @@ export class ContractService {
       ...DEFAULT_CONTRACTS_SETTINGS,
       publicUrl: deps.config.http.publicUrl,
       testMark: deps.config.environment !== 'production',
+      completionLeaseSeconds:
+        deps.config.contracts.completionLeaseSeconds ?? DEFAULT_CONTRACTS_SETTINGS.completionLeaseSeconds,
       ...deps.settings,
     };
     const root = path.join(deps.config.home, 'contracts');
@@ -286,9 +288,14 @@ export class ContractService {
   /**
    * Timers for the housekeeping every instance may run (each step claims its rows with conditional
    * updates, so instances do not collide): the sweep every 5 minutes, webhook deliveries every 15
-   * seconds, archive renewal once a day. Returns the function that stops them.
+   * seconds, archive renewal once a day. At start, completions a killed process left are resumed
+   * at once. Returns the function that stops them.
    */
   startBackgroundWork(onError: (task: string, error: unknown) => void = () => undefined): () => void {
+    this.resumeCompletions({
+      startup: true,
+      onError: (error) => onError('contracts.completion-resume', error),
+    }).catch((error: unknown) => onError('contracts.completion-resume', error));
     const every = (task: string, ms: number, work: () => Promise<unknown>): NodeJS.Timeout => {
       let running = false;
       const timer = setInterval(() => {
@@ -325,18 +332,41 @@ export class ContractService {
     return result.ran ? { ran: true, sent: result.value } : { ran: false, sent: 0 };
   }
 
+  /**
+   * Finishes completions that lost their process (`completing` past the lease, or every party acted
+   * but completion never began), once across the cluster (ops cluster lock). At start-up on SQLite —
+   * one process by design — every claim made before this process started is taken at once.
+   */
+  async resumeCompletions(
+    options: { now?: Date; startup?: boolean; onError?: (error: unknown) => void } = {},
+  ): Promise<ResumeOutcome> {
+    const now = options.now ?? this.context.clock();
+    const startup = options.startup === true && this.context.dialect === 'sqlite';
+    const cutoff = startup
+      ? now
+      : new Date(now.getTime() - this.context.settings.completionLeaseSeconds * 1000);
+    const result = await withClusterLock(this.deps.database, 'contracts.completion-resume', () =>
+      resumeCompletions(this.context, { cutoff, startup }, (_envelopeId, error) => options.onError?.(error)),
+    );
+    return result.ran ? result.value : { resumed: 0, returned: 0, failed: 0 };
+  }
+
   renewArchiveTimestamps(options: RenewalOptions = {}): Promise<RenewalOutcome[]> {
     return renewArchiveTimestamps(this.context, options);
   }
 
   /**
    * Housekeeping: uploaded input of envelopes never sent is deleted after the published number of
-   * hours; sent envelopes past their expiry become expired; completed envelopes whose retention
-   * ended (and not on legal hold) are shredded.
+   * hours; completions that lost their instance are finished; sent envelopes past their expiry
+   * become expired; completed envelopes whose retention ended (and not on legal hold) are shredded.
    */
-  async sweep(
-    now: Date = this.context.clock(),
-  ): Promise<{ unprocessed: number; expired: number; retentionEnded: number; reclaimed: number }> {
+  async sweep(now: Date = this.context.clock()): Promise<{
+    unprocessed: number;
+    expired: number;
+    retentionEnded: number;
+    reclaimed: number;
+    resumed: number;
+  }> {
     const ctx = this.context;
     const process = { kind: 'process' as const, id: 'contracts-sweep' };
     const cutoff = new Date(now.getTime() - ctx.settings.unprocessedInputHours * 3600_000).toISOString();
@@ -365,19 +395,24 @@ export class ContractService {
         true,
       );
     }
-    // A completion that died mid-way (instance crash) leaves `completing`; after 30 minutes it goes
-    // back to `sent`, where POST …/complete (or the next act) can finish it.
-    const stuck = await ctx.db
-      .updateTable('contract_envelopes')
-      .set({ status: 'sent', updated_at: now.toISOString() })
-      .where('status', '=', 'completing')
-      .where('updated_at', '<', new Date(now.getTime() - 30 * 60_000).toISOString())
-      .executeTakeFirst();
+    // Completions that died with their instance (or never began after the last act) are finished.
+    const resumed = await this.resumeCompletions({ now });
+    // An envelope every party has acted on is not expired: it is waiting for its completion.
     const expired = await ctx.db
       .updateTable('contract_envelopes')
       .set({ status: 'expired', closed_reason: 'expired', updated_at: now.toISOString() })
       .where('status', '=', 'sent')
       .where('expires_at', '<', now.toISOString())
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('contract_parties as p')
+            .select('p.id')
+            .whereRef('p.envelope_id', '=', 'contract_envelopes.id')
+            .where('p.role', '!=', 'viewer')
+            .where('p.status', 'not in', ['signed', 'approved', 'removed']),
+        ),
+      )
       .executeTakeFirst();
     const ended = await ctx.db
       .selectFrom('contract_envelopes as e')
@@ -402,7 +437,8 @@ export class ContractService {
       unprocessed,
       expired: Number(expired.numUpdatedRows),
       retentionEnded,
-      reclaimed: Number(stuck.numUpdatedRows),
+      reclaimed: resumed.returned,
+      resumed: resumed.resumed,
     };
   }
 }

@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditActor, AuditTrail } from '../audit/index.ts';
@@ -147,6 +147,31 @@ export class DocumentVault {
       if (/unique|duplicate/i.test(String((error as Error).message))) throw contractErrors.conflict();
       throw error;
     }
+  }
+
+  /**
+   * Blob files (SQLite) of an envelope's documents that no version records: what prepareVersion wrote
+   * for a process killed before its transaction committed. Only safe while nothing else is writing
+   * versions of these documents (start-up).
+   */
+  async removeUnrecordedBlobs(envelopeId: string): Promise<number> {
+    if (this.deps.dialect !== 'sqlite') return 0;
+    const rows = await this.deps.db
+      .selectFrom('contract_documents as d')
+      .leftJoin('contract_document_versions as v', 'v.document_id', 'd.id')
+      .select(['d.id as documentId', 'v.blob_ref as blobRef'])
+      .where('d.envelope_id', '=', envelopeId)
+      .execute();
+    const documents = new Set(rows.map((r) => r.documentId));
+    const recorded = new Set(rows.map((r) => r.blobRef).filter((r): r is string => r !== null));
+    let removed = 0;
+    for (const name of await readdir(this.deps.blobDirectory)) {
+      const documentId = name.slice(0, name.indexOf('.'));
+      if (!documents.has(documentId) || recorded.has(name)) continue;
+      await overwriteAndRemove(path.join(this.deps.blobDirectory, safeName(name)));
+      removed += 1;
+    }
+    return removed;
   }
 
   /** Removes what prepareVersion wrote when its transaction did not commit. */

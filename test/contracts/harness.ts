@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import type { Transaction } from 'kysely';
 import { generate } from 'otplib';
 import type { Shomei } from '../../src/app/index.ts';
-import type { AuditEventInput, AuditTrail } from '../../src/audit/index.ts';
+import type { AuditEventInput, AuditRecord, TransactionalAuditTrail } from '../../src/audit/index.ts';
 import { ContractService, type ContractsSettings, contractRoutes } from '../../src/contracts/index.ts';
 import { authenticateRequests, CSRF_HEADER, identityRoutes, type User } from '../../src/identity/index.ts';
 import type { Mailer, MailMessage } from '../../src/mail/index.ts';
@@ -38,12 +39,17 @@ export class RecordingMailer implements Mailer {
 }
 
 /** Keeps every event for assertions and passes it on to the real hash-chained trail. */
-export class TeeAuditTrail implements AuditTrail {
+export class TeeAuditTrail implements TransactionalAuditTrail {
   readonly events: AuditEventInput[] = [];
-  constructor(private readonly inner: AuditTrail) {}
+  constructor(private readonly inner: TransactionalAuditTrail) {}
   async append(event: AuditEventInput): Promise<void> {
     this.events.push(structuredClone(event));
     await this.inner.append(event);
+  }
+  /** Kept even when the caller's transaction then rolls back. */
+  async appendWithin<Tables>(transaction: Transaction<Tables>, event: AuditEventInput): Promise<AuditRecord> {
+    this.events.push(structuredClone(event));
+    return this.inner.appendWithin(transaction, event);
   }
   ofType(type: string): AuditEventInput[] {
     return this.events.filter((e) => e.type === type);

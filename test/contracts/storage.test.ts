@@ -255,7 +255,7 @@ describe('retention, legal hold and unprocessed input', () => {
 });
 
 describe('an interrupted completion', () => {
-  it('is put back to sent by the sweep after 30 minutes, so completion can be retried', async () => {
+  it('is put back to sent by the sweep after its lease when not every party has acted', async () => {
     const envelopeId = await newEnvelope();
     await upload(envelopeId, samplePdf());
     await client.send('POST', `/api/envelopes/${envelopeId}/send`);
