@@ -1,10 +1,15 @@
 /**
  * PostgreSQL mode: ciphertext lives in the database (bytea), tamper detection and crypto-shredding
- * work there too, and a witness-type envelope completes to B-LTA.
+ * work there too, a witness-type envelope completes to B-LTA, and a completion whose instance died is
+ * finished by exactly one of two instances once its lease ran out.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type EmbeddedSigning, openEmbeddedSigning } from '../../src/ades/index.ts';
+import { DatabaseAuditTrail } from '../../src/audit/index.ts';
+import { ContractService } from '../../src/contracts/index.ts';
 import { listSignatures } from '../../src/pdf/index.ts';
+import { KeyRegistry, openDatabase } from '../../src/store/index.ts';
 import {
   Client,
   type ContractsHarness,
@@ -141,5 +146,106 @@ describe('contracts on PostgreSQL', () => {
       found.items.map((i) => i.id),
       [envelopeId],
     );
+  });
+});
+
+describe('a completion whose instance died, with two instances on PostgreSQL', () => {
+  it('is finished after its lease by exactly one of them', async () => {
+    // A second instance: its own connection pool (so its own cluster-lock session) and audit trail.
+    const url = new URL(h.shomei.config.databaseUrl);
+    url.searchParams.set('application_name', 'shomei-second-instance');
+    const database = openDatabase(url.toString());
+    let revocationDown = true;
+    let real: Promise<EmbeddedSigning> | undefined;
+    const second = new ContractService({
+      config: h.shomei.config,
+      database,
+      crypto: h.shomei.crypto,
+      keys: new KeyRegistry(database.db),
+      audit: new DatabaseAuditTrail(database),
+      mailer: h.mailer,
+      users: (id) => h.shomei.identity.accounts.getUser(id),
+      auditSearch: (filter) => h.shomei.audit.search(filter),
+      provider: async () => {
+        real ??= openEmbeddedSigning({
+          config: h.shomei.config,
+          database: h.shomei.database,
+          crypto: h.shomei.crypto,
+          keys: h.shomei.keys,
+        });
+        const signing = await real;
+        const revocationFor: EmbeddedSigning['revocationSource']['revocationFor'] = (certificate, issuer) =>
+          revocationDown
+            ? Promise.reject(new Error('OCSP responder unreachable'))
+            : signing.revocationSource.revocationFor(certificate, issuer);
+        return { ...signing, revocationSource: { ...signing.revocationSource, revocationFor } };
+      },
+    });
+    try {
+      const { envelopeId, documentId } = await envelopeWithDocument('pg-resume');
+      const sent = json<{ accessCodes: { accessCode: string }[] }>(
+        await client.send('POST', `/api/envelopes/${envelopeId}/send`),
+      );
+      const opened = json<{ partyToken: string }>(
+        await new Client(h.app).send('POST', '/api/sign/open', {
+          token: h.mailer.lastLinkToken('pg-party@b.example'),
+          accessCode: sent.accessCodes[0]!.accessCode,
+        }),
+      );
+      const party = (await second.resolvePartySession(opened.partyToken, '127.0.0.1'))!;
+      const reviewed = await second.witnessConfirmation(party, envelopeId);
+      // The second instance signs, then dies in completion: what it leaves is the claim.
+      await assert.rejects(
+        second.act(party, envelopeId, 'witness', {
+          confirmed: true,
+          documentSha256: reviewed.documents.map((d) => d.sha256),
+        }),
+      );
+      revocationDown = false;
+      const db = h.contracts.context.db;
+      const claimedAt = new Date(Date.now() - 60_000).toISOString();
+      await db
+        .updateTable('contract_envelopes')
+        .set({ status: 'completing', updated_at: claimedAt })
+        .where('id', '=', envelopeId)
+        .execute();
+      // Within the lease nobody takes it.
+      assert.equal((await h.contracts.resumeCompletions()).resumed, 0);
+      const later = new Date(Date.now() + h.contracts.settings.completionLeaseSeconds * 1000);
+      const outcomes = await Promise.all([
+        h.contracts.resumeCompletions({ now: later }),
+        second.resumeCompletions({ now: later }),
+      ]);
+      assert.equal(outcomes[0].resumed + outcomes[1].resumed, 1, JSON.stringify(outcomes));
+      const envelope = await db
+        .selectFrom('contract_envelopes')
+        .select('status')
+        .where('id', '=', envelopeId)
+        .executeTakeFirstOrThrow();
+      assert.equal(envelope.status, 'completed');
+      const versions = await db
+        .selectFrom('contract_document_versions')
+        .select('kind')
+        .where('document_id', '=', documentId)
+        .orderBy('version')
+        .execute();
+      assert.deepEqual(
+        versions.map((v) => v.kind),
+        ['original', 'signature', 'completion'],
+      );
+      const completions = (await h.shomei.audit.search({ type: 'envelope.complete', limit: 1000 })).filter(
+        (r) => r.subject?.id === envelopeId && r.outcome === 'success',
+      );
+      assert.equal(completions.length, 1);
+      const pdf = (await client.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`))
+        .rawPayload;
+      assert.deepEqual(
+        (await listSignatures(pdf)).map((s) => s.subFilter),
+        ['ETSI.CAdES.detached', 'ETSI.RFC3161'],
+      );
+      assert.equal((await h.shomei.audit.verify()).ok, true);
+    } finally {
+      await database.close();
+    }
   });
 });
