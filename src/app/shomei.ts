@@ -268,8 +268,8 @@ export async function openShomei(
       tokenLabel: config.pkcs11.tokenLabel,
       userPin: pins.userPin,
       sessions: config.pkcs11.sessions,
-      // Only the managed SoftHSM2 is local enough for inline ECDSA (see CryptoModuleOptions).
-      inlineEcSigning: config.pkcs11.managedSoftHsm,
+      // Only the managed SoftHSM2 is local enough for inline signing (see CryptoModuleOptions).
+      inlineSigning: config.pkcs11.managedSoftHsm,
     });
     const opened = crypto;
     const keys = new KeyRegistry(database.db);

@@ -66,11 +66,13 @@ export interface CryptoModuleOptions {
   readonly userPin: string;
   readonly sessions: number;
   /**
-   * Sign ECDSA inline (synchronous C_Sign) when nothing else is signing. For a local token such as
-   * SoftHSM2 a P-256 signature takes tens of microseconds, less than the hop to libuv's thread pool;
-   * never set this for a network HSM, where the call waits for a round trip. Default false.
+   * Sign inline (synchronous C_Sign) when nothing else is signing, for EC and RSA-2048 keys. For a
+   * local token such as SoftHSM2 such a signature takes at most about a millisecond, and the hop to
+   * libuv's thread pool and back costs a noticeable share of it on a loaded machine; larger RSA keys
+   * would hold the event loop too long. Never set this for a network HSM, where the call waits for a
+   * round trip. Default false.
    */
-  readonly inlineEcSigning?: boolean;
+  readonly inlineSigning?: boolean;
 }
 
 interface CachedKey {
@@ -116,7 +118,7 @@ export class CryptoModule {
     private readonly pool: SessionPool,
     private readonly modulePath: string,
     private readonly slot: Handle,
-    private readonly inlineEcSigning: boolean,
+    private readonly inlineSigning: boolean,
   ) {}
 
   /** Opens the token with the given label and logs in with the user PIN. */
@@ -133,7 +135,7 @@ export class CryptoModule {
         );
       }
       const pool = new SessionPool(pkcs11, slot, options.userPin, Math.max(1, options.sessions));
-      return new CryptoModule(pkcs11, pool, options.modulePath, slot, options.inlineEcSigning === true);
+      return new CryptoModule(pkcs11, pool, options.modulePath, slot, options.inlineSigning === true);
     } catch (error) {
       releaseLibrary(options.modulePath);
       throw error;
@@ -185,11 +187,14 @@ export class CryptoModule {
     // Inline only for a lone signature: a batch (e.g. 100 hashes of one signHash) still waiting at the
     // key lookup above must go to the thread pool, or every one of them would run on this thread.
     const inline =
-      this.inlineEcSigning && scheme === 'ECDSA' && this.signaturesUnderway === 1 && this.pool.uncontended;
+      this.inlineSigning &&
+      (scheme === 'ECDSA' || key.algorithm === 'RSA-2048') &&
+      this.signaturesUnderway === 1 &&
+      this.pool.uncontended;
     const raw = await this.pool.use(async (session) => {
       try {
         this.pkcs11.C_SignInit(session, mechanism, key.privateHandle);
-        if (inline) return this.pkcs11.C_Sign(session, inputs[0]!, Buffer.alloc(256));
+        if (inline) return this.pkcs11.C_Sign(session, inputs[0]!, Buffer.alloc(512));
         return await this.pkcs11.C_SignAsync(session, inputs[0]!, Buffer.alloc(1024));
       } catch (error) {
         this.observer?.afterSign(keyId, 'failure');
