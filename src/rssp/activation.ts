@@ -283,7 +283,9 @@ export class SignatureActivationModule {
 
   /**
    * Spends `digests.length` signatures of the SAD atomically: the SAD row by a conditional decrement,
-   * each digest by a conditional mark. Any refusal rolls the whole reservation back.
+   * each digest by a conditional mark. Any refusal rolls the whole reservation back. `within` runs
+   * inside the same transaction (signing and its audit record), so a process killed before the commit
+   * leaves the SAD unspent, and a spent SAD always has its record.
    */
   async consume(
     principal: RsspPrincipal,
@@ -291,6 +293,7 @@ export class SignatureActivationModule {
     sadHash: string,
     digests: readonly Buffer[],
     digestOid: string,
+    within?: (trx: Transaction<RsspTables>, consumed: ConsumedAuthorization) => Promise<void>,
   ): Promise<ConsumedAuthorization> {
     const now = this.clock.now();
     const k = digests.length;
@@ -332,7 +335,9 @@ export class SignatureActivationModule {
         // A SCAL2 credential never signs under an authorisation that is not bound to hashes.
         throw CSC.hashNotAuthorized();
       }
-      return { authMethod: row.auth_method, sadHash };
+      const consumed = { authMethod: row.auth_method, sadHash };
+      if (within !== undefined) await within(trx, consumed);
+      return consumed;
     });
   }
 

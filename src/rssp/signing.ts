@@ -3,7 +3,8 @@
  * its validity and not revoked (asked of the CA), the caller entitled to it, and a SAD (or
  * credential-scope token) must cover exactly these digests. Every attempt is audited.
  */
-import type { AuditTrail } from '../audit/events.ts';
+import type { AuditEventInput, AuditTrail } from '../audit/events.ts';
+import type { TransactionalAuditTrail } from '../audit/index.ts';
 import type { CryptoModule, KeyAlgorithm } from '../crypto/index.ts';
 import { entitled, type SignatureActivationModule, sadHashOf } from './activation.ts';
 import { resolveSignAlgorithm } from './algorithms.ts';
@@ -23,6 +24,10 @@ export interface SignHashRequest {
   readonly signAlgoParams?: string;
   readonly userId?: string;
   readonly source?: string;
+}
+
+function isTransactional(audit: AuditTrail): audit is TransactionalAuditTrail {
+  return typeof (audit as Partial<TransactionalAuditTrail>).appendWithin === 'function';
 }
 
 export class HashSigningService {
@@ -106,27 +111,8 @@ export class HashSigningService {
     } else {
       return refuse(CSC.missingString('SAD'), { hashes: hashesHex });
     }
-    let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
-    try {
-      consumed = await this.activation.consume(principal, credential, sadHash, digests, algorithm.digestOid);
-    } catch (error) {
-      if (error instanceof CscError) return refuse(error, { hashes: hashesHex });
-      throw error;
-    }
-    let signatures: Buffer[];
-    try {
-      signatures = await this.crypto.signDigests(credential.key_id!, digests, {
-        digestAlgorithm: algorithm.digest,
-        scheme: algorithm.scheme,
-      });
-    } catch (error) {
-      await this.activation.release(sadHash, digests);
-      await refuse(new CscError('server_error', 'The signature could not be created', 500), {
-        hashes: hashesHex,
-      }).catch(() => undefined);
-      throw error;
-    }
-    await this.audit.append({
+    let signatures: Buffer[] | undefined;
+    const successEvent = (authenticationMethod: string | null): AuditEventInput => ({
       type: 'signature.create',
       actor: actorOf(principal, userId),
       subject: { kind: 'credential', id: credential.credential_id },
@@ -141,9 +127,39 @@ export class HashSigningService {
         clientId: principal.clientId,
         userId: credential.user_id,
         serviceAuthentication: principal.authMethod,
-        authenticationMethod: consumed.authMethod,
+        authenticationMethod,
       },
     });
+    const audit = this.audit;
+    const inTransaction = isTransactional(audit);
+    let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
+    try {
+      // The HSM signs and the record is written inside the SAD's transaction: a process killed before
+      // the commit leaves the SAD usable (the signature never left it), never spent without a record.
+      consumed = await this.activation.consume(
+        principal,
+        credential,
+        sadHash,
+        digests,
+        algorithm.digestOid,
+        async (trx, reserved) => {
+          signatures = await this.crypto.signDigests(credential.key_id!, digests, {
+            digestAlgorithm: algorithm.digest,
+            scheme: algorithm.scheme,
+          });
+          if (inTransaction) await audit.appendWithin(trx, successEvent(reserved.authMethod));
+        },
+      );
+    } catch (error) {
+      if (error instanceof CscError) return refuse(error, { hashes: hashesHex });
+      // The HSM (or the record) failed: the transaction rolled back, so the SAD is not spent.
+      await refuse(new CscError('server_error', 'The signature could not be created', 500), {
+        hashes: hashesHex,
+      }).catch(() => undefined);
+      throw error;
+    }
+    if (!inTransaction) await audit.append(successEvent(consumed.authMethod));
+    if (signatures === undefined) throw new Error('no signatures');
     return signatures;
   }
 
