@@ -223,5 +223,22 @@ describe('templates, bulk send, import and corrections in the browser', () => {
     assert.match(text, new RegExp(a.user.id));
     assert.deepEqual(await criticalViolations(page), []);
     await screenshotBoth(page, 'correction-log');
+
+    // ---- the same screens on a phone: nothing wider than the screen ----
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/records/log', `/templates/${templateId}`, `/templates/${templateId}/bulk`]) {
+      await page.goto(path);
+      await page.locator('h1').waitFor();
+      await page.locator('[role="status"]', { hasText: '読み込み中' }).waitFor({ state: 'detached' });
+      const { scrollWidth, innerWidth } = await page.evaluate(() => {
+        const w = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return { scrollWidth: w.document.documentElement.scrollWidth, innerWidth: w.innerWidth };
+      });
+      assert.ok(scrollWidth <= innerWidth, `${path} is ${scrollWidth}px wide on a ${innerWidth}px screen`);
+    }
+    await screenshotBoth(page, 'template-editor-phone');
   });
 });
