@@ -239,6 +239,6 @@ describe('templates, bulk send, import and corrections in the browser', () => {
       });
       assert.ok(scrollWidth <= innerWidth, `${path} is ${scrollWidth}px wide on a ${innerWidth}px screen`);
     }
-    await screenshotBoth(page, 'template-editor-phone');
+    await screenshotBoth(page, 'bulk-phone');
   });
 });
