@@ -1,0 +1,12 @@
+/**
+ * net: outbound connections to addresses users supply (webhooks) — public unicast only, checked when
+ * the URL is registered and again at connect time. Low in the dependency order (needs only errors).
+ */
+export { type OutboundPolicy, refusedRange } from './address-policy.ts';
+export {
+  checkOutboundUrl,
+  guardedLookup,
+  guardedPost,
+  MAX_OUTBOUND_URL_LENGTH,
+  type OutboundResponse,
+} from './outbound.ts';
