@@ -207,4 +207,29 @@ export const rsspMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0610_rssp_credential_applications': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rssp_credential_applications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'text')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('algorithm', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('submitted_at', 'text', (c) => c.notNull())
+        .addColumn('decided_at', 'text')
+        .addColumn('decided_by', 'text')
+        .addColumn('identity_check_method', 'text')
+        .addColumn('identity_check_reference', 'text')
+        .addColumn('decision_reason', 'text')
+        .execute();
+      await db.schema
+        .createIndex('rssp_credential_applications_user')
+        .on('rssp_credential_applications')
+        .columns(['user_id', 'status'])
+        .execute();
+    },
+  },
 });

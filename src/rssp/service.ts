@@ -7,6 +7,7 @@ import { DIGEST_OID, type DigestAlgorithm } from '../crypto/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { SignatureActivationModule } from './activation.ts';
 import { isValidationDataProvider } from './adapters.ts';
+import { CredentialApplications } from './applications.ts';
 import { AsyncSigningResults } from './asynchronous.ts';
 import { ClientSystemRegistry } from './clients.ts';
 import { CredentialService } from './credentials.ts';
@@ -56,6 +57,8 @@ export interface RemoteSignatureService {
   readonly settings: RsspSettings;
   readonly clock: Clock;
   readonly credentials: CredentialService;
+  /** Self-service credential applications waiting for the RA's identity check. */
+  readonly applications: CredentialApplications;
   readonly activation: SignatureActivationModule;
   readonly signing: HashSigningService;
   /** operationMode "A" jobs and their results for signatures/signPolling. */
@@ -85,6 +88,7 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     parts.settings.serviceName,
     parts.codeSender,
     parts.settings.emailCodeSeconds,
+    parts.settings.challengeLimit,
   );
   const credentials = new CredentialService(
     db,
@@ -96,6 +100,18 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     otp,
     parts.issuer,
   );
+  // The same service without an issuer: an application's certificate is asked for only after the RA approves.
+  const held = new CredentialService(
+    db,
+    parts.crypto,
+    parts.keys,
+    parts.audit,
+    clock,
+    parts.settings,
+    otp,
+    undefined,
+  );
+  const applications = new CredentialApplications(db, held, credentials, parts.issuer, parts.audit, clock);
   const activation = new SignatureActivationModule(db, credentials, otp, parts.audit, clock, parts.settings);
   const signing = new HashSigningService(
     parts.crypto,
@@ -157,6 +173,7 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     settings: parts.settings,
     clock,
     credentials,
+    applications,
     activation,
     signing,
     asyncResults,

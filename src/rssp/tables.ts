@@ -194,4 +194,22 @@ export type RsspTables = {
   rssp_pushed_requests: PushedRequestTable;
   rssp_async_results: AsyncResultTable;
   rssp_pending_authorizations: PendingAuthorizationTable;
+  rssp_credential_applications: CredentialApplicationTable;
+};
+
+/** A self-service application for a signing credential, waiting for the RA's identity check. */
+export type CredentialApplicationTable = {
+  id: string;
+  credential_id: string;
+  user_id: string;
+  tenant_id: string | null;
+  subject: string;
+  algorithm: string;
+  status: 'pending' | 'approved' | 'rejected';
+  submitted_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  identity_check_method: string | null;
+  identity_check_reference: string | null;
+  decision_reason: string | null;
 };

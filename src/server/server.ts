@@ -69,8 +69,9 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await app.register(tsaRoutes, { tsa: shomei.tsa });
   // Public verification API (POST /api/verify, no login), trusting the embedded root.
   await app.register(validationRoutes, { trustAnchors: async () => [await shomei.ca.certificate('root')] });
-  // Remote signature service: /csc/v2/, /oauth2/, /api/credentials.
-  await registerRsspRoutes(app, shomei.rssp);
+  // Remote signature service: /csc/v2/, /oauth2/, /api/credentials, and /api/me/credentials for the
+  // signed-in user's own credentials (browser session).
+  await registerRsspRoutes(app, shomei.rssp, (request) => request.principal);
   // Accounts, applications, login, MFA and sessions: /api/auth, /api/applications, /api/users.
   await app.register(identityRoutes, { identity: shomei.identity });
   // E-contract service: /api/envelopes, /api/sign, /api/contracts, /api/openapi.json.

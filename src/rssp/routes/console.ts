@@ -14,6 +14,7 @@ import { credentialState } from '../errors.ts';
 import type { RevocationReason } from '../ports.ts';
 import type { RemoteSignatureService } from '../service.ts';
 import type { CredentialStatus } from '../tables.ts';
+import { applicationConsoleRoutes } from './application-console.ts';
 
 const STATUSES = [
   'pending-certificate',
@@ -119,7 +120,9 @@ export function credentialRevokeExecutor(rssp: RemoteSignatureService): DualCont
 }
 
 export function rsspConsoleRoutes(rssp: RemoteSignatureService): ConsoleRoutes {
-  return (app, guard) => {
+  const applications = applicationConsoleRoutes(rssp);
+  return async (app, guard) => {
+    await applications(app, guard);
     const idOf = (request: FastifyRequest) => parse(idParams, request.params).id;
 
     app.get('/api/admin/credentials', async (request) => {

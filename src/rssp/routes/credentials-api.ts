@@ -12,10 +12,9 @@ import type { Credential } from '../credentials.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
 import { authenticateBearer } from './common.ts';
+import { assertFreshRequest } from './fresh-request.ts';
 
-export const NONCE_HEADER = 'x-shomei-nonce';
-export const TIMESTAMP_HEADER = 'x-shomei-timestamp';
-const FRESHNESS_SECONDS = 300;
+export { NONCE_HEADER, TIMESTAMP_HEADER } from './fresh-request.ts';
 
 const createSchema = z.object({
   algorithm: z.enum(KEY_ALGORITHMS),
@@ -50,7 +49,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-function describe(c: Credential): Record<string, unknown> {
+export function describe(c: Credential): Record<string, unknown> {
   return {
     credentialID: c.credential_id,
     status: c.status,
@@ -96,37 +95,8 @@ export async function credentialsApiRoutes(
     return principal as RsspPrincipal & { userId: string };
   };
 
-  /** A nonce is accepted once, and only with a timestamp within five minutes of ours. */
-  const freshRequest = async (request: FastifyRequest, actorId: string): Promise<void> => {
-    const nonce = request.headers[NONCE_HEADER];
-    const stamp = request.headers[TIMESTAMP_HEADER];
-    const replay = () =>
-      shomeiError(
-        'SHOMEI_RSSP_REQUEST_REPLAYED',
-        'リクエストが再送されたか古すぎます (nonce と時刻を付けて送り直してください)。',
-        'The request is a replay or too old (send it again with a fresh nonce and timestamp).',
-        { status: 409 },
-      );
-    if (
-      typeof nonce !== 'string' ||
-      !/^[A-Za-z0-9_-]{22,128}$/.test(nonce) ||
-      typeof stamp !== 'string' ||
-      stamp.length > 40
-    ) {
-      throw replay();
-    }
-    const at = Date.parse(stamp);
-    const now = rssp.clock.now();
-    if (Number.isNaN(at) || Math.abs(now.getTime() - at) > FRESHNESS_SECONDS * 1000) throw replay();
-    try {
-      await rssp.db
-        .insertInto('rssp_request_nonces')
-        .values({ nonce, actor_id: actorId, created_at: now.toISOString() })
-        .execute();
-    } catch {
-      throw replay();
-    }
-  };
+  const freshRequest = (request: FastifyRequest, actorId: string) =>
+    assertFreshRequest(rssp, request, actorId);
 
   app.post('/', async (request, reply) => {
     const principal = await user(request);
