@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AuditTrail } from '../audit/events.ts';
 import { KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import type { Credential, CredentialService } from './credentials.ts';
+import type { CredentialService } from './credentials.ts';
 import type { CertificateIssuer, Clock } from './ports.ts';
 import type { CredentialApplicationTable, RsspTables } from './tables.ts';
 
