@@ -29,6 +29,7 @@ export {
   type PreparedCmsSignature,
   prepareCmsSignature,
 } from './cms-signature.ts';
+export { combinedRevocationSource } from './combined-revocation.ts';
 export {
   type EmbeddedSigning,
   type EmbeddedSigningDependencies,

@@ -25,6 +25,8 @@ export interface RevocationSource {
   revocationFor(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationInformation>;
   /** CA certificates that may complete a chain (for example the TSA's issuing CA and root). */
   readonly certificates?: readonly Uint8Array[];
+  /** Finds an issuer none of the certificates at hand is (e.g. through AIA caIssuers). */
+  issuerOf?(certificate: Uint8Array): Promise<Uint8Array | undefined>;
 }
 
 export interface ValidationMaterial {
@@ -91,7 +93,13 @@ export async function gatherValidationData(
       certificates.set(id, current.der);
       if (certificates.size > MAX_CERTIFICATES) throw validationDataUnavailable('too many certificates');
       if (current.issuer.raw.equals(current.subject.raw) && signedBy(current, current)) continue;
-      const issuer = candidates.find((candidate) => signedBy(current, candidate));
+      let issuer = candidates.find((candidate) => signedBy(current, candidate));
+      if (issuer === undefined && source.issuerOf !== undefined) {
+        const fetched = await source.issuerOf(current.der);
+        if (fetched !== undefined) issuer = certificateFields(fetched);
+        if (issuer !== undefined && signedBy(current, issuer)) candidates.push(issuer);
+        else issuer = undefined;
+      }
       if (issuer === undefined) throw validationDataUnavailable('issuer certificate not found');
       next.push(issuer);
       if (!current.extensionOids.includes(ID_PKIX_OCSP_NOCHECK))

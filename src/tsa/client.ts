@@ -1,5 +1,5 @@
 /**
- * RFC 3161 client for any TSA URL (HTTP or HTTPS, optional basic auth), with a timeout and a reply
+ * RFC 3161 client for any TSA URL (HTTP or HTTPS, optional basic auth and TLS client certificate), with a timeout and a reply
  * size limit. Every reply is checked (token-check.ts) before it is returned.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { digestAlgorithmIdentifier, encode, PKI_LIMITS } from '../pki/index.ts';
 import { tsaErrors } from './errors.ts';
 import { positiveInteger } from './token-builder.ts';
 import { checkTimestampReply } from './token-check.ts';
+import { TsaTransport } from './transport.ts';
 import type { TimestampRequestOptions, TimestampSource, TimestampToken, TsaClientOptions } from './types.ts';
 
 /** A DER TimeStampReq, and the nonce it carries. */
@@ -42,28 +43,9 @@ export function buildTimestampQuery(
   return { query: encode(query), ...(nonce === undefined ? {} : { nonce }) };
 }
 
-async function readLimited(response: Response, limit: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > limit) throw tsaErrors.tooLarge(limit);
-  if (response.body === null) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tsaErrors.tooLarge(limit);
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
-}
-
 export class TsaClient implements TimestampSource {
   private readonly url: URL;
+  private readonly transport: TsaTransport;
 
   constructor(private readonly options: TsaClientOptions) {
     try {
@@ -77,6 +59,16 @@ export class TsaClient implements TimestampSource {
       // Credentials belong in the options, where they are kept out of logs and error details.
       throw tsaErrors.unreachable('credentials in the URL are not accepted; use username/password');
     }
+    this.transport = new TsaTransport(this.url, {
+      timeoutMillis: options.timeoutMillis ?? 10_000,
+      maxReplyBytes: options.maxReplyBytes ?? PKI_LIMITS.timestampReply,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+    });
+  }
+
+  /** Closes kept-alive connections to the TSA. */
+  close(): void {
+    this.transport.close();
   }
 
   async timestamp(
@@ -118,37 +110,12 @@ export class TsaClient implements TimestampSource {
       const credentials = `${this.options.username}:${this.options.password ?? ''}`;
       headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
     }
-    const attempt = () =>
-      fetch(this.url, {
-        method: 'POST',
-        headers,
-        body: query,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.options.timeoutMillis ?? 10_000),
-      });
-    let response: Response;
-    try {
-      try {
-        response = await attempt();
-      } catch (error) {
-        // A kept-alive connection the server has just closed fails before anything was sent; a
-        // timestamp request is safe to repeat, so one retry on a fresh connection (never after a timeout).
-        if ((error as Error)?.name === 'TimeoutError') throw error;
-        response = await attempt();
-      }
-    } catch (error) {
-      const reason = (error as Error)?.name === 'TimeoutError' ? 'timeout' : 'connection failed';
-      throw tsaErrors.unreachable(`${this.url.origin}: ${reason}`);
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw tsaErrors.unreachable(`${this.url.origin}: HTTP ${response.status}`);
-    }
-    const type = response.headers.get('content-type') ?? '';
+    const response = await this.transport.post(query, headers);
+    if (response.status !== 200) throw tsaErrors.unreachable(`${this.url.origin}: HTTP ${response.status}`);
+    const type = response.contentType;
     if (!type.toLowerCase().startsWith('application/timestamp-reply')) {
-      await response.body?.cancel();
       throw tsaErrors.malformed(`content type ${type.slice(0, 60) || '(none)'}`);
     }
-    return readLimited(response, this.options.maxReplyBytes ?? PKI_LIMITS.timestampReply);
+    return response.body;
   }
 }

@@ -1,6 +1,7 @@
 /** Public types of the RFC 3161 TSA (embedded server) and the TSA client. */
 import type { DigestAlgorithm, KeyAlgorithm } from '../crypto/index.ts';
 import type { ParsedCertificate } from '../pki/index.ts';
+import type { TsaTls } from './transport.ts';
 
 export interface TimestampRequestOptions {
   /** Send a nonce (default true): a random 64-bit value, or the given bytes. */
@@ -88,4 +89,6 @@ export interface TsaClientOptions {
   readonly trustAnchors?: readonly ParsedCertificate[];
   /** Extra certificates (e.g. the TSA's, when it does not honour certReq). */
   readonly certificates?: readonly ParsedCertificate[];
+  /** TLS client certificate/key and the CA for the TSA's server certificate (https URLs). */
+  readonly tls?: TsaTls;
 }

@@ -4,6 +4,12 @@
  */
 export { inputTooLarge as validationInputTooLarge, unusableInput } from './errors.ts';
 export { renderHtmlReport } from './html.ts';
+export {
+  type CertificateStatusAnswer,
+  OnlineRevocation,
+  type OnlineRevocationOptions,
+  revocationUnavailable,
+} from './online-revocation.ts';
 export { httpRevocationFetcher } from './revocation.ts';
 export { type ValidationRoutesOptions, validationRoutes } from './routes.ts';
 export { parseAnchors, readTrustAnchors } from './trust.ts';

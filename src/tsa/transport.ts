@@ -1,0 +1,108 @@
+/**
+ * One HTTP(S) POST of a timestamp query. Written on node:http/https rather than fetch because
+ * accredited TSAs in Japan commonly require TLS client authentication, and fetch takes no client
+ * certificate or private CA without an extra dispatcher package.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { tsaErrors } from './errors.ts';
+
+export interface TsaTls {
+  /** PEM client certificate (chain) and key for TLS client authentication. */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** PEM CA certificates for the TSA's TLS server certificate (instead of the system's). */
+  readonly ca?: Buffer;
+}
+
+export interface TsaTransportOptions {
+  readonly timeoutMillis: number;
+  readonly maxReplyBytes: number;
+  readonly tls?: TsaTls;
+}
+
+export interface TsaHttpReply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+export class TsaTransport {
+  private readonly agent: HttpAgent | HttpsAgent;
+
+  constructor(
+    private readonly url: URL,
+    private readonly options: TsaTransportOptions,
+  ) {
+    const tls = options.tls ?? {};
+    this.agent =
+      url.protocol === 'https:'
+        ? new HttpsAgent({
+            keepAlive: true,
+            maxSockets: 8,
+            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls.key === undefined ? {} : { key: tls.key }),
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+          })
+        : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  post(body: Uint8Array, headers: Record<string, string>): Promise<TsaHttpReply> {
+    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<TsaHttpReply>((resolve, reject) => {
+      const request = send(this.url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: { ...headers, 'content-length': String(body.byteLength) },
+        timeout: this.options.timeoutMillis,
+      });
+      // One deadline for the whole exchange, not only for idle sockets: a TSA that trickles bytes is slow too.
+      const deadline = setTimeout(
+        () => request.destroy(tsaErrors.unreachable(`${this.url.origin}: timeout`)),
+        this.options.timeoutMillis,
+      );
+      request.on('timeout', () => request.destroy(tsaErrors.unreachable(`${this.url.origin}: timeout`)));
+      request.on('error', (error) => {
+        clearTimeout(deadline);
+        reject(
+          error instanceof Error && 'code' in error && String(error.code).startsWith('SHOMEI_')
+            ? error
+            : tsaErrors.unreachable(`${this.url.origin}: connection failed`),
+        );
+      });
+      request.on('response', (response) => {
+        this.read(response).then(
+          (reply) => {
+            clearTimeout(deadline);
+            resolve(reply);
+          },
+          (error: unknown) => {
+            clearTimeout(deadline);
+            request.destroy();
+            reject(error);
+          },
+        );
+      });
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async read(response: IncomingMessage): Promise<TsaHttpReply> {
+    const limit = this.options.maxReplyBytes;
+    const status = response.statusCode ?? 0;
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (Number(response.headers['content-length'] ?? '0') > limit) throw tsaErrors.tooLarge(limit);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response) {
+      size += (chunk as Buffer).byteLength;
+      if (size > limit) throw tsaErrors.tooLarge(limit);
+      chunks.push(chunk as Buffer);
+    }
+    return { status, contentType, body: Buffer.concat(chunks) };
+  }
+}
