@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { shomeiError } from '../errors/index.ts';
+import { type WorkConfig, workConfig } from './work.ts';
 
 export { packageRoot } from './package-root.ts';
+export type { WorkConfig } from './work.ts';
 
 export const ENVIRONMENTS = ['production', 'staging', 'development'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -112,6 +114,8 @@ export interface ShomeiConfig {
     /** A completion claimed longer ago than this is taken to have died with its instance and resumed. */
     readonly completionLeaseSeconds: number;
   };
+  /** PDF work on worker threads, the per-document decode budget, the verify rate limit (ADR 016). */
+  readonly work: WorkConfig;
   /** Federated login (OpenID Connect relying party); undefined when not configured. */
   readonly oidc:
     | {
@@ -332,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       archiveRenewalWindowDays: e.SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS,
       completionLeaseSeconds: e.SHOMEI_CONTRACTS_COMPLETION_LEASE_SECONDS,
     },
+    work: workConfig(env),
     oidc: oidcSettings(e),
   };
 }

@@ -4,6 +4,7 @@
  * decompression bomb fails with a typed error instead of exhausting memory.
  */
 import { constants, inflateSync } from 'node:zlib';
+import type { PdfBudget } from './budget.ts';
 import { pdfLimitExceeded, pdfMalformed } from './errors.ts';
 import { PdfArray, PdfDict, PdfName, type PdfStream } from './objects.ts';
 
@@ -20,7 +21,8 @@ function asList<T>(value: unknown, guard: (v: unknown) => v is T): T[] {
 const isName = (v: unknown): v is PdfName => v instanceof PdfName;
 const isDict = (v: unknown): v is PdfDict => v instanceof PdfDict;
 
-export function decodeStream(stream: PdfStream, maxDecodedBytes: number): Uint8Array {
+/** Decodes a stream within its own cap and what is left of the document's budget (spent here). */
+export function decodeStream(stream: PdfStream, maxDecodedBytes: number, budget: PdfBudget): Uint8Array {
   const filterValue = stream.dict.get('Filter');
   const filters = asList(filterValue, isName).map((n) => n.value);
   if (filterValue instanceof PdfArray && filters.length !== filterValue.length)
@@ -30,9 +32,16 @@ export function decodeStream(stream: PdfStream, maxDecodedBytes: number): Uint8A
   }
   const parms = asList(stream.dict.get('DecodeParms'), isDict);
   let data: Uint8Array = stream.data;
+  budget.checkTime();
   filters.forEach((filter, i) => {
     if (filter === 'FlateDecode' || filter === 'Fl') {
-      data = applyPredictor(inflate(data, maxDecodedBytes), parms[i]);
+      // Inflating stops where the budget ends, so a bomb never allocates past it.
+      const remaining = budget.remainingDecodedBytes;
+      if (remaining < maxDecodedBytes) {
+        data = inflate(data, remaining, () => budget.spendDecoded(remaining + 1));
+      } else data = inflate(data, maxDecodedBytes);
+      budget.spendDecoded(data.length);
+      data = applyPredictor(data, parms[i]);
     } else if (filter === 'ASCIIHexDecode' || filter === 'AHx') {
       data = asciiHexDecode(data);
     } else {
@@ -42,12 +51,13 @@ export function decodeStream(stream: PdfStream, maxDecodedBytes: number): Uint8A
   return data;
 }
 
-function inflate(data: Uint8Array, maxDecodedBytes: number): Uint8Array {
+function inflate(data: Uint8Array, maxDecodedBytes: number, overBudget?: () => void): Uint8Array {
   try {
     // Z_SYNC_FLUSH accepts streams whose end marker is missing, which many producers write.
     return inflateSync(data, { maxOutputLength: maxDecodedBytes, finishFlush: constants.Z_SYNC_FLUSH });
   } catch (error) {
     if (error instanceof RangeError || (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      overBudget?.();
       throw pdfLimitExceeded('decoded stream length', maxDecodedBytes + 1, maxDecodedBytes);
     }
     throw pdfMalformed('corrupt FlateDecode data');

@@ -7,6 +7,13 @@
  * - `appendDocumentSecurityStore` / `extractDss` handle /DSS; `listSignatures` / `revisions` feed validation.
  */
 
+export {
+  DEFAULT_PDF_BUDGET,
+  type PdfBudgetLimits,
+  pdfBudgetDefaults,
+  setPdfBudgetDefaults,
+  withPdfBudget,
+} from './budget.ts';
 export type { ByteSource } from './byte-source.ts';
 export { appendDocumentSecurityStore, extractDss, vriKey } from './dss.ts';
 export { appendRevision, type IncrementalUpdate } from './incremental-writer.ts';

@@ -4,6 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { isShomeiError } from '../errors/index.ts';
+import { currentPdfBudget, type PdfBudget } from './budget.ts';
 import { type ByteSource, FileByteSource, MemoryByteSource } from './byte-source.ts';
 import {
   pdfEncrypted,
@@ -143,6 +144,8 @@ class PdfDocumentReader implements PdfReader {
   private readonly resolving = new Set<number>();
   private readonly objectStreams = new Map<number, ObjectStreamIndex>();
   private readonly parserLimits: ParserLimits;
+  /** Shared with every reader of the same document work (see budget.ts). */
+  private readonly budget: PdfBudget = currentPdfBudget();
   private pages: PageNode[] | undefined;
 
   constructor(
@@ -163,6 +166,7 @@ class PdfDocumentReader implements PdfReader {
         source,
         limits,
         parserLimits: this.parserLimits,
+        budget: this.budget,
         resolveLength: (ref) => this.resolve(this.getObject(ref)),
       },
       this.lastXrefOffset,
@@ -217,6 +221,7 @@ class PdfDocumentReader implements PdfReader {
   private load(ref: PdfRef): PdfObject | undefined {
     const entry = this.entries.get(ref.objectNumber);
     if (entry === undefined || entry.kind === 'free') return undefined;
+    this.budget.spendObject();
     if (entry.kind === 'offset') {
       if (entry.generation !== ref.generation) return undefined;
       if (entry.offset >= this.size)
@@ -297,7 +302,7 @@ class PdfDocumentReader implements PdfReader {
   }
 
   streamData(stream: PdfStream): Uint8Array {
-    return decodeStream(stream, this.limits.maxDecodedStreamBytes);
+    return decodeStream(stream, this.limits.maxDecodedStreamBytes, this.budget);
   }
 
   private pageNodes(): PageNode[] {

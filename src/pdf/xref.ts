@@ -3,6 +3,7 @@
  * /Prev chains, newest section first. Each section also yields the revision boundary (%%EOF) that
  * follows it, which signature validation compares against /ByteRange.
  */
+import type { PdfBudget } from './budget.ts';
 import type { ByteSource } from './byte-source.ts';
 import { pdfLimitExceeded, pdfMalformed, pdfTruncated } from './errors.ts';
 import { decodeStream } from './filters.ts';
@@ -60,6 +61,7 @@ export interface XrefContext {
   readonly source: ByteSource;
   readonly limits: PdfReadLimits;
   readonly parserLimits: ParserLimits;
+  readonly budget: PdfBudget;
   /** Resolves an indirect /Length of an xref stream (rare; only through older sections). */
   readonly resolveLength: (ref: PdfRef) => PdfObject | undefined;
 }
@@ -182,7 +184,7 @@ function readXrefStream(
   ) {
     throw pdfMalformed('bad /Index', { offset });
   }
-  const data = decodeStream(value, context.limits.maxDecodedStreamBytes);
+  const data = decodeStream(value, context.limits.maxDecodedStreamBytes, context.budget);
   const entries = new Map<number, XrefEntry>();
   const readField = (at: number, width: number): number => {
     let v = 0;

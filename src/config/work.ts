@@ -1,0 +1,74 @@
+/**
+ * Settings of the document work pool and the per-document PDF decode budget (issue #16 F3, ADR 016),
+ * and the per-address limit of the public verification endpoint. Read with the rest of the
+ * configuration by loadConfig.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { shomeiError } from '../errors/index.ts';
+
+export interface WorkConfig {
+  /** Worker threads for PDF work (SHOMEI_PDF_WORKERS; 0: on the main thread). */
+  readonly workers: number;
+  /** Jobs waiting for a worker before new ones are refused with 503 (SHOMEI_PDF_WORK_QUEUE). */
+  readonly queue: number;
+  /** Deadline of one job; its worker is terminated after it (SHOMEI_PDF_JOB_SECONDS). */
+  readonly jobSeconds: number;
+  /** JavaScript heap of one worker, MiB (SHOMEI_PDF_WORKER_HEAP_MB). */
+  readonly workerHeapMb: number;
+  readonly budget: {
+    /** Bytes inflated over all streams of one document (SHOMEI_PDF_MAX_DECODED_BYTES). */
+    readonly maxDecodedBytes: number;
+    /** Indirect objects parsed for one document (SHOMEI_PDF_MAX_OBJECTS_PARSED). */
+    readonly maxObjectsParsed: number;
+    /** Wall time reading one document, ms (SHOMEI_PDF_PARSE_SECONDS × 1000). */
+    readonly maxMillis: number;
+  };
+  /** POST /api/verify per client address (SHOMEI_VERIFY_RATE_LIMIT, requests/minute; 0: off). */
+  readonly verifyPerMinute: number;
+}
+
+const schema = z.object({
+  SHOMEI_PDF_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  SHOMEI_PDF_WORK_QUEUE: z.coerce.number().int().min(1).max(10_000).default(64),
+  SHOMEI_PDF_JOB_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  SHOMEI_PDF_WORKER_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(512),
+  SHOMEI_PDF_MAX_DECODED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(8 * 1024 * 1024 * 1024)
+    .default(128 * 1024 * 1024),
+  SHOMEI_PDF_MAX_OBJECTS_PARSED: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
+  SHOMEI_PDF_PARSE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  SHOMEI_VERIFY_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(30),
+});
+
+/** The work settings of `env`; a bad one stops start-up naming it (SHOMEI_CONFIG_INVALID). */
+export function workConfig(env: NodeJS.ProcessEnv): WorkConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const setting = String(issue.path[0] ?? 'configuration');
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 ${setting} が不正です: ${issue.message}`,
+      `Setting ${setting} is invalid: ${issue.message}`,
+      { details: { setting }, status: 500 },
+    );
+  }
+  const e = parsed.data;
+  return {
+    // Both cores by default: one worker per core (the main thread mostly waits on I/O and the HSM).
+    workers: e.SHOMEI_PDF_WORKERS ?? Math.max(1, availableParallelism()),
+    queue: e.SHOMEI_PDF_WORK_QUEUE,
+    jobSeconds: e.SHOMEI_PDF_JOB_SECONDS,
+    workerHeapMb: e.SHOMEI_PDF_WORKER_HEAP_MB,
+    budget: {
+      maxDecodedBytes: e.SHOMEI_PDF_MAX_DECODED_BYTES,
+      maxObjectsParsed: e.SHOMEI_PDF_MAX_OBJECTS_PARSED,
+      maxMillis: e.SHOMEI_PDF_PARSE_SECONDS * 1000,
+    },
+    verifyPerMinute: e.SHOMEI_VERIFY_RATE_LIMIT,
+  };
+}
