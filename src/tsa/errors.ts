@@ -119,4 +119,20 @@ export const tsaErrors = {
       'The TSA key was renewed by another operation at the same moment; check shomei tsa status.',
       409,
     ),
+  circuitOpen: (origin: string, retryAfterSeconds: number): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_CIRCUIT_OPEN',
+      `TSA (${origin}) が続けて失敗したため、${retryAfterSeconds} 秒後まで要求を送りません。`,
+      `The TSA (${origin}) failed repeatedly; no request is sent for ${retryAfterSeconds} seconds.`,
+      503,
+      { origin, retryAfterSeconds },
+    ),
+  certificateRevoked: (subject: string): ShomeiError =>
+    tsaError(
+      'SHOMEI_TSA_CERTIFICATE_REVOKED',
+      `TSA の証明書 (${subject}) は失効しています。このトークンは使いません。`,
+      `The TSA certificate (${subject}) is revoked; its token is not used.`,
+      502,
+      { subject },
+    ),
 };

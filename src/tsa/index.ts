@@ -5,6 +5,11 @@
  */
 export { buildTimestampQuery, TsaClient } from './client.ts';
 export { tsaErrors } from './errors.ts';
+export {
+  type GuardedTimestampOptions,
+  GuardedTimestampSource,
+  type TimestampFailure,
+} from './guarded-source.ts';
 export { tsaMigrations } from './migrations.ts';
 export { type TsaRoutesOptions, tsaRoutes } from './routes.ts';
 export {
@@ -25,6 +30,7 @@ export {
   type TsaSetupDependencies,
 } from './timestamp-authority.ts';
 export { checkTimestampReply, checkTimestampToken } from './token-check.ts';
+export type { TsaTls } from './transport.ts';
 export type {
   TimestampRequestOptions,
   TimestampSource,

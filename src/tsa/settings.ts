@@ -5,6 +5,7 @@ import { DIGEST_ALGORITHMS, KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { parseCertificates } from '../pki/index.ts';
 import { TsaClient } from './client.ts';
+import type { TsaTls } from './transport.ts';
 import type { TsaSettings } from './types.ts';
 
 /** The development TSA policy, under the X.660 example arc 2.999 (never a production policy; see src/ca/settings.ts). */
@@ -25,6 +26,15 @@ const schema = z.object({
   SHOMEI_TSA_PASSWORD: z.string().min(1).max(200).optional(),
   SHOMEI_TSA_TRUST_ANCHORS: z.string().min(1).optional(),
   SHOMEI_TSA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // TLS client authentication (PEM files) and the CA of the TSA's TLS server certificate.
+  SHOMEI_TSA_TLS_CERT: z.string().min(1).optional(),
+  SHOMEI_TSA_TLS_KEY: z.string().min(1).optional(),
+  SHOMEI_TSA_TLS_CA: z.string().min(1).optional(),
+  SHOMEI_TSA_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  SHOMEI_TSA_BREAKER_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  SHOMEI_TSA_BREAKER_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Whether the TSA certificate's status is asked of its CA (OCSP/CRL) before a token is used.
+  SHOMEI_TSA_REVOCATION_CHECK: z.enum(['require', 'off']).default('require'),
 });
 
 /** The outside TSA from SHOMEI_TSA_URL, …_USERNAME, …_PASSWORD, …_TRUST_ANCHORS (PEM file). */
@@ -34,6 +44,13 @@ export interface ExternalTsaSettings {
   readonly password?: string;
   readonly trustAnchorsFile?: string;
   readonly timeoutMillis: number;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly tlsCaFile?: string;
+  readonly retries: number;
+  readonly breakerFailures: number;
+  readonly breakerSeconds: number;
+  readonly revocationCheck: 'require' | 'off';
 }
 
 function parse(env: NodeJS.ProcessEnv) {
@@ -80,7 +97,50 @@ export function loadExternalTsaSettings(
     ...(e.SHOMEI_TSA_PASSWORD === undefined ? {} : { password: e.SHOMEI_TSA_PASSWORD }),
     ...(e.SHOMEI_TSA_TRUST_ANCHORS === undefined ? {} : { trustAnchorsFile: e.SHOMEI_TSA_TRUST_ANCHORS }),
     timeoutMillis: e.SHOMEI_TSA_TIMEOUT_MS,
+    ...(e.SHOMEI_TSA_TLS_CERT === undefined ? {} : { tlsCertFile: e.SHOMEI_TSA_TLS_CERT }),
+    ...(e.SHOMEI_TSA_TLS_KEY === undefined ? {} : { tlsKeyFile: e.SHOMEI_TSA_TLS_KEY }),
+    ...(e.SHOMEI_TSA_TLS_CA === undefined ? {} : { tlsCaFile: e.SHOMEI_TSA_TLS_CA }),
+    retries: e.SHOMEI_TSA_RETRIES,
+    breakerFailures: e.SHOMEI_TSA_BREAKER_FAILURES,
+    breakerSeconds: e.SHOMEI_TSA_BREAKER_SECONDS,
+    revocationCheck: e.SHOMEI_TSA_REVOCATION_CHECK,
   };
+}
+
+function readSettingFile(setting: string, file: string): Buffer {
+  if (!existsSync(file)) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      `設定 ${setting} のファイルがありません: ${file}`,
+      `Setting ${setting} names a file that does not exist: ${file}`,
+      { status: 500, details: { setting } },
+    );
+  }
+  return readFileSync(file);
+}
+
+/** TLS client certificate, key and server CA of the outside TSA, read from their files. */
+function tlsOptions(settings: ExternalTsaSettings): TsaTls | undefined {
+  if ((settings.tlsCertFile === undefined) !== (settings.tlsKeyFile === undefined)) {
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_TSA_TLS_CERT と SHOMEI_TSA_TLS_KEY は両方設定してください。',
+      'Set both SHOMEI_TSA_TLS_CERT and SHOMEI_TSA_TLS_KEY, or neither.',
+      { status: 500, details: { setting: 'SHOMEI_TSA_TLS_CERT' } },
+    );
+  }
+  const tls: TsaTls = {
+    ...(settings.tlsCertFile === undefined
+      ? {}
+      : { cert: readSettingFile('SHOMEI_TSA_TLS_CERT', settings.tlsCertFile) }),
+    ...(settings.tlsKeyFile === undefined
+      ? {}
+      : { key: readSettingFile('SHOMEI_TSA_TLS_KEY', settings.tlsKeyFile) }),
+    ...(settings.tlsCaFile === undefined
+      ? {}
+      : { ca: readSettingFile('SHOMEI_TSA_TLS_CA', settings.tlsCaFile) }),
+  };
+  return Object.keys(tls).length === 0 ? undefined : tls;
 }
 
 export function loadTsaSettings(env: NodeJS.ProcessEnv = process.env): TsaSettings {
@@ -120,9 +180,11 @@ export function externalTsaClient(settings: ExternalTsaSettings): TsaClient {
       );
     }
   }
+  const tls = tlsOptions(settings);
   return new TsaClient({
     url: settings.url,
     timeoutMillis: settings.timeoutMillis,
+    ...(tls === undefined ? {} : { tls }),
     ...(settings.username === undefined ? {} : { username: settings.username }),
     ...(settings.password === undefined ? {} : { password: settings.password }),
     ...(anchors === undefined ? {} : { trustAnchors: anchors, certificates: anchors }),
