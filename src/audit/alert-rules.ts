@@ -14,6 +14,7 @@ export const ALERT_RULES = [
   'skipped-step',
   'audit-write-failure',
   'expiry-warning',
+  'trust-service-failure',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -244,6 +245,33 @@ export function expiryWarnings(batch: readonly AuditRecord[]): AlertDraft[] {
         summary: {
           ja: `有効期限が近づいています: ${what} (残り ${days} 日、${notAfter} まで)。${action}`,
           en: `Expiring soon: ${what} (${days} days left, until ${notAfter}). ${action}`,
+        },
+        events: [ref(record)],
+      };
+    });
+}
+
+/**
+ * An outside trust service (the accredited TSA) that failed repeatedly: the client opened its
+ * circuit breaker and recorded `tsa.unavailable`; signing with timestamps stops until it answers.
+ */
+export const TRUST_SERVICE_FAILURE_TYPES: readonly string[] = ['tsa.unavailable'];
+
+export function trustServiceFailures(batch: readonly AuditRecord[]): AlertDraft[] {
+  return batch
+    .filter((record) => TRUST_SERVICE_FAILURE_TYPES.includes(record.type))
+    .map((record) => {
+      const origin = typeof record.details.origin === 'string' ? record.details.origin : '?';
+      const failures =
+        typeof record.details.consecutiveFailures === 'number' ? record.details.consecutiveFailures : '?';
+      const code = typeof record.details.code === 'string' ? record.details.code : '?';
+      return {
+        rule: 'trust-service-failure' as const,
+        severity: 'critical' as const,
+        actorId: record.actor.id,
+        summary: {
+          ja: `TSA (${origin}) が ${failures} 回続けて失敗しました (${code})。タイムスタンプ付きの署名は止まっています。`,
+          en: `The TSA (${origin}) failed ${failures} times in a row (${code}); signatures with timestamps are stopped.`,
         },
         events: [ref(record)],
       };

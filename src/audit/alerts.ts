@@ -14,6 +14,7 @@ import {
   expiryWarnings,
   outsideHours,
   skippedSteps,
+  trustServiceFailures,
 } from './alert-rules.ts';
 import { recordFromRow } from './chain.ts';
 import type { AuditEventInput } from './events.ts';
@@ -102,6 +103,7 @@ export class AlertMonitor {
         ...(await duplicateSessions(db, batch)),
         ...(await skippedSteps(db, batch)),
         ...expiryWarnings(batch),
+        ...trustServiceFailures(batch),
       ];
       const alerts: Alert[] = [];
       for (const draft of drafts) alerts.push(await this.store(db, draft));

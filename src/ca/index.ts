@@ -3,6 +3,15 @@
  * RA approval queue, CRL and OCSP publication, and the adapter for an outside CA.
  */
 export {
+  type CaAdapter,
+  type CaAdapterKind,
+  type CaCertificateStatus,
+  type CaSubmission,
+  type CaSubmissionResult,
+  embeddedCaAdapter,
+  manualCaAdapter,
+} from './adapter.ts';
+export {
   DEVELOPMENT_CA_SUBJECTS,
   generateRecordedKey,
 } from './authority-setup.ts';
@@ -12,6 +21,7 @@ export {
   normaliseSerial,
   type PreparedCertificate,
 } from './certificate-authority.ts';
+export { type CfsslAdapterDependencies, CfsslClient, type CfsslSettings, cfsslCaAdapter } from './cfssl.ts';
 export { caConsoleRoutes, certificateRevokeExecutor } from './console-routes.ts';
 export { caErrors } from './errors.ts';
 export { ExternalCa, type ExternalCaDependencies, type ImportedKey } from './external-ca.ts';

@@ -87,6 +87,46 @@ export function embeddedCaIssuer(
   };
 }
 
+/** What rssp needs of a src/ca CaAdapter (an outside CA: cfssl, or the manual RA path). */
+export interface CaAdapterLike {
+  submit(request: {
+    csr: Buffer;
+    requestId: string;
+  }): Promise<
+    | { status: 'issued'; certificate: Buffer; chain: readonly Buffer[] }
+    | { status: 'pending'; requestId: string }
+  >;
+  revoke(certificate: Buffer, reason: RevocationReason): Promise<void>;
+  status(certificate: Buffer, chain: readonly Buffer[]): Promise<'good' | 'revoked' | 'unknown'>;
+}
+
+/**
+ * An outside CA as issuer and status source. The status is the issuing CA's OCSP/CRL answer; rssp
+ * keeps a good answer for certificateStatusCacheSeconds, so a revocation at the CA stops signing
+ * at the latest one cache window later.
+ */
+export function caAdapterIssuer(adapter: CaAdapterLike): CertificateIssuer & CertificateStatusSource {
+  return {
+    async requestCertificate(request) {
+      const result = await adapter.submit({ csr: request.csr, requestId: request.credentialId });
+      return result.status === 'issued'
+        ? { status: 'issued', certificate: result.certificate, chain: [...result.chain] }
+        : { status: 'pending', requestId: result.requestId };
+    },
+    async revokeCertificate(certificate, reason) {
+      await adapter.revoke(certificate, reason);
+    },
+    async statusOf(certificate, issuerChain) {
+      try {
+        return await adapter.status(certificate, issuerChain);
+      } catch {
+        // No answer from the CA is not "good": signing waits until the CA can be asked.
+        return 'unknown';
+      }
+    },
+  };
+}
+
 /** What rssp needs of src/tsa's EmbeddedTsa (or its client for a remote TSA). */
 export interface TimestampSourceLike {
   timestamp(

@@ -9,6 +9,8 @@ export {
   SignatureActivationModule,
 } from './activation.ts';
 export {
+  type CaAdapterLike,
+  caAdapterIssuer,
   type EmbeddedCaLike,
   embeddedCaIssuer,
   type MailerLike,
