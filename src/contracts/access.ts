@@ -17,6 +17,50 @@ export interface LoadedEnvelope {
   /** The acting party, when the actor is one of the parties. */
   readonly party: PartyTable | undefined;
   readonly isSender: boolean;
+  /**
+   * The actor reads as the envelope's own tenant (its sender, or a tenant-wide reader of the sending
+   * tenant) and so sees every party's events; a party or a counterparty's tenant sees its own.
+   */
+  readonly ownTenant: boolean;
+}
+
+const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * A signer-type party named by e-mail becomes the account holder with that (operator-verified) address
+ * the first time they open the envelope signed in; conditional, so it binds once, and audited.
+ */
+async function bindByEmail(
+  ctx: ContractsContext,
+  actor: Extract<ContractActor, { kind: 'user' }>,
+  parties: PartyTable[],
+): Promise<PartyTable | undefined> {
+  const open = parties.find(
+    (p) =>
+      p.user_id === null &&
+      p.signing_mode === 'signer-type' &&
+      p.status === 'waiting' &&
+      sameEmail(p.email, actor.email),
+  );
+  if (open === undefined) return undefined;
+  const bound = await ctx.db
+    .updateTable('contract_parties')
+    .set({ user_id: actor.userId, tenant_id: actor.tenantId })
+    .where('id', '=', open.id)
+    .where('user_id', 'is', null)
+    .executeTakeFirst();
+  if (Number(bound.numUpdatedRows) !== 1) return undefined;
+  await ctx.audit.append({
+    type: 'envelope.party.bind',
+    actor: auditActorOf(actor),
+    subject: { kind: 'envelope', id: open.envelope_id },
+    outcome: 'success',
+    ...(actor.source === undefined ? {} : { source: actor.source }),
+    details: { partyId: open.id },
+  });
+  const updated = { ...open, user_id: actor.userId, tenant_id: actor.tenantId };
+  parties.splice(parties.indexOf(open), 1, updated);
+  return updated;
 }
 
 export function auditActorOf(actor: ContractActor): AuditActor {
@@ -53,12 +97,17 @@ export async function loadEnvelope(
   let party: PartyTable | undefined;
   let isSender = false;
   let tenantReader = false;
+  // A counterparty's tenant (a party of the envelope belongs to it) reads the envelope, never manages it.
+  const partyTenant = (tenantId: string) =>
+    visibleToParties && parties.some((p) => p.tenant_id === tenantId && p.status !== 'removed');
   switch (actor.kind) {
     case 'user':
       isSender = envelope.created_by === actor.userId && envelope.tenant_id === actor.tenantId;
       party = parties.find((p) => p.user_id === actor.userId && p.status !== 'removed');
-      // 閲覧権限 (documents.read_all): reads every record of the user's own tenant, never another's.
-      if (!isSender && envelope.tenant_id === actor.tenantId) {
+      if (party === undefined && visibleToParties) party = await bindByEmail(ctx, actor, parties);
+      // 閲覧権限 (documents.read_all): every record of the user's own tenant, and the counterparty's
+      // copy of envelopes in which a party belongs to it; never another tenant's otherwise.
+      if (!isSender && (envelope.tenant_id === actor.tenantId || partyTenant(actor.tenantId))) {
         tenantReader = await canReadAll(ctx.db, actor.tenantId, actor.userId);
       }
       break;
@@ -85,5 +134,7 @@ export async function loadEnvelope(
     if (isSender || tenantReader || party !== undefined) throw contractErrors.forbidden();
     throw contractErrors.notFound();
   }
-  return { envelope, parties, party, isSender };
+  const ownTenant =
+    isSender || (tenantReader && actor.kind !== 'party' && envelope.tenant_id === actor.tenantId);
+  return { envelope, parties, party, isSender, ownTenant };
 }

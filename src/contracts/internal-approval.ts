@@ -96,7 +96,7 @@ async function loadForApproval(
       .where('envelope_id', '=', envelopeId)
       .orderBy('position')
       .execute();
-    return { loaded: { envelope, parties, party: undefined, isSender: false }, approver };
+    return { loaded: { envelope, parties, party: undefined, isSender: false, ownTenant: false }, approver };
   }
 }
 

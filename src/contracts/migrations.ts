@@ -1,6 +1,7 @@
 /** Contracts migrations (0700 range); the same code runs on SQLite and PostgreSQL. */
 import type { Kysely } from 'kysely';
 import { binaryType, type DialectName, type NamedMigrations } from '../store/index.ts';
+import { partyMigrations } from './party-migrations.ts';
 import { recordsMigrations } from './records-migrations.ts';
 import { workflowMigrations } from './workflow-migrations.ts';
 
@@ -179,4 +180,6 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
   ...recordsMigrations(dialect),
   // Templates, bulk send, reminders and internal approval: 0730–0739.
   ...workflowMigrations(dialect),
+  // Parties by person: the party's own tenant (0740–0749).
+  ...partyMigrations(),
 });

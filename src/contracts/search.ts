@@ -4,7 +4,7 @@
  * the same as the first.
  * Each condition is scoped by tenant and served by a (tenant_id, …) index.
  */
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import { type ContractActor, type EnvelopeStatus, parseInput, searchSchema } from './model.ts';
@@ -50,6 +50,51 @@ function decodeCursor(cursor: string, orderBy: string): { key: string; id: strin
   throw contractErrors.invalid('cursor', 'not a cursor from a previous page');
 }
 
+type EnvelopeWhere = ExpressionBuilder<ContractsTables & { e: ContractsTables['contract_envelopes'] }, 'e'>;
+
+/**
+ * Which envelopes an actor lists: a tenant-wide reader every envelope of its tenant and every sent one
+ * in which a party belongs to its tenant (the counterparty's copy, 電帳法); anyone what it sent and
+ * what it takes part in — an account also as a signer-type party named by its e-mail address and not
+ * yet bound (access.ts binds on first opening).
+ */
+function visibleTo(
+  eb: EnvelopeWhere,
+  actor: Extract<ContractActor, { kind: 'user' | 'api-key' }>,
+  readsAll: boolean,
+) {
+  const party = () =>
+    eb
+      .selectFrom('contract_parties as p')
+      .select('p.id')
+      .whereRef('p.envelope_id', '=', 'e.id')
+      .where('p.status', '!=', 'removed');
+  const sent = eb('e.status', '!=', 'draft');
+  const conditions = [
+    eb.and([eb('e.tenant_id', '=', actor.tenantId), eb('e.created_by', '=', actor.userId)]),
+    eb.and([sent, eb.exists(party().where('p.user_id', '=', actor.userId))]),
+  ];
+  if (readsAll) {
+    conditions.push(eb('e.tenant_id', '=', actor.tenantId));
+    conditions.push(eb.and([sent, eb.exists(party().where('p.tenant_id', '=', actor.tenantId))]));
+  }
+  if (actor.kind === 'user') {
+    const email = actor.email.trim().toLowerCase();
+    conditions.push(
+      eb.and([
+        sent,
+        eb.exists(
+          party()
+            .where('p.user_id', 'is', null)
+            .where('p.signing_mode', '=', 'signer-type')
+            .where(sql<boolean>`lower(p.email) = ${email}`),
+        ),
+      ]),
+    );
+  }
+  return eb.or(conditions);
+}
+
 export async function searchEnvelopes(
   db: Kysely<ContractsTables>,
   actor: ContractActor,
@@ -65,6 +110,7 @@ export async function searchEnvelopes(
   ) {
     throw contractErrors.invalid('amountMin', 'greater than amountMax');
   }
+  const readsAll = actor.kind === 'api-key' || (await canReadAll(db, actor.tenantId, actor.userId));
   let query = db
     .selectFrom('contract_envelopes as e')
     .select([
@@ -78,24 +124,9 @@ export async function searchEnvelopes(
       'e.created_at',
       'e.completed_at',
     ])
-    .where('e.tenant_id', '=', actor.tenantId);
-  if (actor.kind === 'user' && !(await canReadAll(db, actor.tenantId, actor.userId))) {
-    // An account sees what it sent or takes part in; tenant-wide readers (documents.read_all) see all.
-    const userId = actor.userId;
-    query = query.where((eb) =>
-      eb.or([
-        eb('e.created_by', '=', userId),
-        eb.exists(
-          eb
-            .selectFrom('contract_parties as p')
-            .select('p.id')
-            .whereRef('p.envelope_id', '=', 'e.id')
-            .where('p.user_id', '=', userId)
-            .where('p.status', '!=', 'removed'),
-        ),
-      ]),
-    );
-  }
+    // Tenant-wide readers (documents.read_all, envelopes:read keys) see all of their tenant's and the
+    // counterparty copies; an account what it sent or takes part in (visibleTo).
+    .where((eb) => visibleTo(eb, actor, readsAll));
   if (filter.transactionDateFrom !== undefined)
     query = query.where('e.transaction_date', '>=', filter.transactionDateFrom);
   if (filter.transactionDateTo !== undefined)

@@ -70,6 +70,8 @@ export type PartyTable = {
   decline_reason: string | null;
   /** 甲/乙/丙 …: the party's label in the contract (migration 0730; optional on insert). */
   label?: string | null;
+  /** The tenant of an account-holding party (migration 0740; optional on insert): its company lists the envelope. */
+  tenant_id?: string | null;
 };
 
 export type DocumentTable = {

@@ -1,0 +1,16 @@
+/** Parties by person (issue #15): the tenant of an account-holding party, so its company lists the envelope. */
+import type { Kysely } from 'kysely';
+import type { NamedMigrations } from '../store/index.ts';
+
+export const partyMigrations = (): NamedMigrations => ({
+  '0740_contracts_party_tenant': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('contract_parties').addColumn('tenant_id', 'text').execute();
+      await db.schema
+        .createIndex('contract_parties_tenant')
+        .on('contract_parties')
+        .columns(['tenant_id', 'envelope_id'])
+        .execute();
+    },
+  },
+});
