@@ -355,9 +355,13 @@ export async function openShomei(
       audit: audit.trail,
       users: {
         // CSC auth/login (HTTP Basic): the identity module's password check, lockout included.
-        async verifyPassword(username, password) {
+        async verifyPassword(username, password, source) {
           try {
-            const user = await identity.verifyPassword({ email: username, password });
+            const user = await identity.verifyPassword({
+              email: username,
+              password,
+              ...(source === undefined ? {} : { source }),
+            });
             return { userId: user.id, tenantId: user.tenantId };
           } catch {
             return undefined;

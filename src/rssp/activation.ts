@@ -9,6 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditTrail } from '../audit/events.ts';
 import type { CredentialService } from './credentials.ts';
 import { CSC, CscError } from './errors.ts';
+import { auditableIdentifier } from './identifiers.ts';
 import type { OneTimeCodeFactor } from './otp.ts';
 import type { Clock } from './ports.ts';
 import type { RsspPrincipal } from './principal.ts';
@@ -84,15 +85,13 @@ export class SignatureActivationModule {
     private readonly settings: RsspSettings,
   ) {}
 
-  /** credentials/authorize: PIN + one-time code → SAD (explicit mode). */
+  /** credentials/authorize: PIN + one-time code → SAD (explicit mode). Every refusal is audited. */
   async authorizeCredential(
     principal: RsspPrincipal,
     userId: string | null,
     request: AuthorizeCredentialRequest,
   ): Promise<SignatureActivationData> {
-    const credential = await this.usableCredential(principal, userId, request.credentialId);
-    if (credential.auth_mode !== 'explicit') throw CSC.invalidParameter('credentialID');
-    this.checkBudget(credential, request.numSignatures, request.hashes, request.hashAlgorithmOid);
+    const credential = await this.checkedRequest(principal, userId, request);
     const user = credential.user_id;
     const audited = {
       credentialId: credential.credential_id,
@@ -103,8 +102,10 @@ export class SignatureActivationModule {
       clientId: principal.clientId,
       serviceAuthentication: principal.authMethod,
     };
-    const factors = await this.verifyFactors(credential, request.authData);
-    if (!factors.ok) {
+    const factors = (await this.credentials.reserveAttempt(credential.credential_id))
+      ? await this.verifyFactors(credential, request.authData)
+      : undefined;
+    if (factors === undefined || !factors.ok) {
       const nowLocked = await this.credentials.registerFailedAttempt(credential.credential_id);
       await this.audit.append({
         type: 'sad.issue',
@@ -114,12 +115,12 @@ export class SignatureActivationModule {
         ...(request.source === undefined ? {} : { source: request.source }),
         details: {
           ...audited,
-          reason: factors.reason,
+          reason: factors?.reason ?? 'locked',
           locked: nowLocked,
-          authenticationMethod: factors.method,
+          ...(factors === undefined ? {} : { authenticationMethod: factors.method }),
         },
       });
-      throw CSC.invalidAuthenticationData();
+      throw factors === undefined ? CSC.credentialLocked() : CSC.invalidAuthenticationData();
     }
     await this.credentials.resetFailedAttempts(credential.credential_id);
     const sad = randomSecret();
@@ -149,14 +150,52 @@ export class SignatureActivationModule {
   }
 
   /**
-   * Checks PIN and one-time code for the OAuth authorization page (oauth2code credentials), with the
-   * same lockout; returns the authentication method on success.
+   * The credential and the budget asked for, before any factor is looked at. A refusal here (not
+   * the caller's credential, locked, disabled, out of budget) is recorded like a wrong PIN (ADR 009:
+   * every attempt is audited), with the identifier as sent made printable.
+   */
+  private async checkedRequest(
+    principal: RsspPrincipal,
+    userId: string | null,
+    request: AuthorizeCredentialRequest,
+  ): Promise<CredentialTable> {
+    try {
+      const credential = await this.usableCredential(principal, userId, request.credentialId);
+      if (credential.auth_mode !== 'explicit') throw CSC.invalidParameter('credentialID');
+      this.checkBudget(credential, request.numSignatures, request.hashes, request.hashAlgorithmOid);
+      return credential;
+    } catch (error) {
+      const caller = principal.userId ?? userId;
+      await this.audit.append({
+        type: 'sad.issue',
+        actor:
+          caller === null
+            ? { kind: 'client-system', id: auditableIdentifier(principal.clientId) }
+            : { kind: 'user', id: auditableIdentifier(caller) },
+        subject: { kind: 'credential', id: auditableIdentifier(request.credentialId) },
+        outcome: 'failure',
+        ...(request.source === undefined ? {} : { source: request.source }),
+        details: {
+          reason: error instanceof CscError ? error.description : 'error',
+          numSignatures: request.numSignatures,
+          clientId: principal.clientId,
+          serviceAuthentication: principal.authMethod,
+        },
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Checks PIN and one-time code for the OAuth authorization page (oauth2code credentials) and the
+   * decoupled approval, with the same lockout; returns the authentication method on success.
    */
   async verifyActivationFactors(
     credential: CredentialTable,
     authData: readonly AuthenticationDatum[],
   ): Promise<string> {
-    if (credential.locked_at !== null) throw CSC.credentialLocked();
+    if (credential.locked_at !== null || !(await this.credentials.reserveAttempt(credential.credential_id)))
+      throw CSC.credentialLocked();
     const factors = await this.verifyFactors(credential, authData);
     if (!factors.ok) {
       await this.credentials.registerFailedAttempt(credential.credential_id);

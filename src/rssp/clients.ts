@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AuditTrail } from '../audit/events.ts';
 import { shomeiError } from '../errors/index.ts';
 import { CscError } from './errors.ts';
+import { auditableIdentifier } from './identifiers.ts';
 import type { Clock } from './ports.ts';
 import { randomId, randomSecret, sameSecretHash, secretHash } from './secrets.ts';
 import type { ClientSystemTable, RsspTables } from './tables.ts';
@@ -102,8 +103,8 @@ export class ClientSystemRegistry {
   }
 
   /**
-   * Authenticates a client by its secret and, when the request arrived with a TLS client certificate,
-   * by that certificate's fingerprint (a bound client presenting another certificate is refused).
+   * Authenticates a client by its secret and, for a client bound to a TLS client certificate, by
+   * that certificate's fingerprint: a bound client without it, or with another one, is refused.
    */
   async authenticate(
     clientId: string,
@@ -115,30 +116,31 @@ export class ClientSystemRegistry {
       client !== undefined &&
       clientSecret.length <= 512 &&
       sameSecretHash(client.secret_hash, secretHash(`client:${clientSecret}`));
-    const tlsOk =
-      client === undefined ||
-      client.tls_certificate_sha256 === null ||
-      peerCertificateSha256 === undefined ||
-      client.tls_certificate_sha256 === peerCertificateSha256;
+    const tlsOk = client === undefined || this.tlsMatches(client, peerCertificateSha256);
     if (!ok || !tlsOk) {
       await this.audit.append({
         type: 'client-system.authenticate',
-        actor: { kind: 'client-system', id: clientId.slice(0, 100) },
+        actor: { kind: 'client-system', id: auditableIdentifier(clientId, 100) },
         outcome: 'failure',
-        details: { reason: ok ? 'tls-certificate-mismatch' : 'bad-credentials' },
+        details: {
+          reason: !ok
+            ? 'bad-credentials'
+            : peerCertificateSha256 === undefined
+              ? 'tls-certificate-missing'
+              : 'tls-certificate-mismatch',
+        },
       });
       throw invalidClient();
     }
     return client;
   }
 
-  /** Whether the TLS peer certificate may be used by this client at all (CSC calls with a bearer). */
+  /**
+   * Whether the connection fits the client's TLS binding: a client registered with a certificate
+   * fingerprint must present exactly that certificate, on every request.
+   */
   tlsMatches(client: ClientSystem, peerCertificateSha256: string | undefined): boolean {
-    return (
-      client.tls_certificate_sha256 === null ||
-      peerCertificateSha256 === undefined ||
-      client.tls_certificate_sha256 === peerCertificateSha256
-    );
+    return client.tls_certificate_sha256 === null || client.tls_certificate_sha256 === peerCertificateSha256;
   }
 
   redirectAllowed(client: ClientSystem, redirectUri: string): boolean {

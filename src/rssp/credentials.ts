@@ -124,7 +124,11 @@ export class CredentialService {
     }
     parseSubject(input.subject);
     const credentialId = randomId('cred-');
-    const key = await this.crypto.generateSigningKey(input.algorithm, `rssp:${credentialId}`);
+    // Kept outside the token, wrapped under the user-signing KEK and bound to this credential (ADR 017).
+    const key = await this.crypto.generateSigningKey(input.algorithm, `rssp:${credentialId}`, {
+      purpose: 'user-signing',
+      owner: credentialId,
+    });
     const now = this.clock.now().toISOString();
     try {
       await this.keys.record({
@@ -277,12 +281,19 @@ export class CredentialService {
     await this.record('credential.pin.set', userId, credentialId, 'success', {});
   }
 
-  /** Changes the PIN; the old PIN counts towards the lockout like any other attempt. */
+  /**
+   * Changes the PIN; the old PIN counts towards the lockout like any other attempt, and a right
+   * old PIN gives back only its own attempt (the shared PIN + one-time-code budget is not reset).
+   */
   async changePin(credentialId: string, userId: string, oldPin: string, newPin: string): Promise<void> {
     if (!PIN_PATTERN.test(newPin)) throw invalidPinFormat();
     const credential = await this.requireOwned(credentialId, userId);
-    if (credential.locked_at !== null) throw locked();
-    const ok = credential.pin_hash !== null && (await verifyPin(credential.pin_hash, oldPin));
+    if (credential.locked_at !== null || !(await this.reserveAttempt(credentialId))) {
+      await this.record('credential.pin.change', userId, credentialId, 'failure', { reason: 'locked' });
+      throw locked();
+    }
+    const ok =
+      credential.pin_hash !== null && oldPin.length <= 64 && (await verifyPin(credential.pin_hash, oldPin));
     if (!ok) {
       await this.registerFailedAttempt(credentialId);
       await this.record('credential.pin.change', userId, credentialId, 'failure', { reason: 'wrong-pin' });
@@ -290,13 +301,10 @@ export class CredentialService {
         status: 400,
       });
     }
+    await this.releaseAttempt(credentialId);
     await this.db
       .updateTable('rssp_credentials')
-      .set({
-        pin_hash: await hashPin(newPin),
-        failed_attempts: 0,
-        updated_at: this.clock.now().toISOString(),
-      })
+      .set({ pin_hash: await hashPin(newPin), updated_at: this.clock.now().toISOString() })
       .where('credential_id', '=', credentialId)
       .execute();
     await this.record('credential.pin.change', userId, credentialId, 'success', {});
@@ -357,42 +365,78 @@ export class CredentialService {
     await this.record('credential.otp.enrol', userId, credentialId, 'success', { method: 'email' });
   }
 
-  /** Counts a failed PIN/OTP attempt; locks at the configured count. Returns true when now locked. */
-  async registerFailedAttempt(credentialId: string): Promise<boolean> {
+  /**
+   * Counts an attempt before any factor is compared, in one conditional statement, so parallel
+   * guesses can never exceed the budget (a guess that finds the budget spent is not compared at
+   * all). Returns false when the credential is locked or its budget is used up (it locks then).
+   */
+  async reserveAttempt(credentialId: string): Promise<boolean> {
     const now = this.clock.now().toISOString();
     const row = await this.db
       .updateTable('rssp_credentials')
       .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), updated_at: now }))
       .where('credential_id', '=', credentialId)
-      .returning(['failed_attempts', 'locked_at'])
+      .where('locked_at', 'is', null)
+      .where('failed_attempts', '<', this.settings.maxFailedAttempts)
+      .returning(['failed_attempts'])
+      .executeTakeFirst();
+    if (row !== undefined) return true;
+    await this.registerFailedAttempt(credentialId);
+    return false;
+  }
+
+  /**
+   * A reserved attempt failed: it stays counted, and the credential locks once the budget is spent.
+   * Returns true when the credential is now locked.
+   */
+  async registerFailedAttempt(credentialId: string): Promise<boolean> {
+    const now = this.clock.now().toISOString();
+    const row = await this.db
+      .selectFrom('rssp_credentials')
+      .select(['failed_attempts', 'locked_at'])
+      .where('credential_id', '=', credentialId)
       .executeTakeFirst();
     if (row === undefined) return false;
-    if (row.failed_attempts >= this.settings.maxFailedAttempts && row.locked_at === null) {
-      await this.db
-        .updateTable('rssp_credentials')
-        .set({ locked_at: now })
-        .where('credential_id', '=', credentialId)
-        .where('locked_at', 'is', null)
-        .execute();
+    if (row.locked_at !== null) return true;
+    if (row.failed_attempts < this.settings.maxFailedAttempts) return false;
+    const lockedNow = await this.db
+      .updateTable('rssp_credentials')
+      .set({ locked_at: now, updated_at: now })
+      .where('credential_id', '=', credentialId)
+      .where('locked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(lockedNow.numUpdatedRows) === 1) {
       await this.record(
         'credential.lock',
         'signature-activation-module',
         credentialId,
         'success',
-        {
-          failedAttempts: row.failed_attempts,
-        },
+        { failedAttempts: row.failed_attempts },
         'process',
       );
-      return true;
     }
-    return row.locked_at !== null;
+    return true;
   }
 
+  /** Both factors were right: the reservation and earlier failures are cleared. */
   async resetFailedAttempts(credentialId: string): Promise<void> {
     await this.db
       .updateTable('rssp_credentials')
       .set({ failed_attempts: 0 })
+      .where('credential_id', '=', credentialId)
+      .where('failed_attempts', '>', 0)
+      .where('locked_at', 'is', null)
+      .execute();
+  }
+
+  /**
+   * One factor alone was right (the PIN when changing it): only this attempt's reservation is given
+   * back, so earlier one-time-code failures still count (a PIN change never restores the budget).
+   */
+  async releaseAttempt(credentialId: string): Promise<void> {
+    await this.db
+      .updateTable('rssp_credentials')
+      .set((eb) => ({ failed_attempts: eb('failed_attempts', '-', 1) }))
       .where('credential_id', '=', credentialId)
       .where('failed_attempts', '>', 0)
       .where('locked_at', 'is', null)

@@ -70,6 +70,14 @@ export const CSC = {
   accessDenied: (description = 'The access token does not permit this operation') =>
     new CscError('access_denied', description, 401),
   notImplemented: () => new CscError('not_implemented', 'The method is not implemented', 501),
+  // Not in the specification's list; access_denied with 429 tells an SCA to wait, not to fix input.
+  tooManyChallenges: () =>
+    new CscError(
+      'access_denied',
+      'Too many one-time codes were requested; wait before asking again',
+      429,
+      'ワンタイムコードの要求が多すぎます。しばらく待ってから再度要求してください。',
+    ),
 } as const;
 
 /** Errors that never cross the protocol boundary (service misuse from our own code or the CLI). */

@@ -260,7 +260,9 @@ export class AuthorizationServer {
     const fail = (error: string, description: string) =>
       new AuthorizationRedirectError(error, description, request.redirectUri, request.state);
     const user =
-      this.users === undefined ? undefined : await this.users.verifyPassword(login.username, login.password);
+      this.users === undefined
+        ? undefined
+        : await this.users.verifyPassword(login.username, login.password, source);
     if (user === undefined) {
       await this.audit.append({
         type: 'oauth2.authorize',
@@ -421,17 +423,24 @@ export class AuthorizationServer {
       throw oauthError('invalid_request', 'Missing (or invalid type) string parameter code_verifier');
     }
     const now = this.clock.now().toISOString();
+    const codeHash = secretHash(`code:${code}`);
     // Consumed in the same statement that finds it: a code can be redeemed once (RFC 6749 §4.1.2).
     const row = await this.db
       .updateTable('rssp_authorization_codes')
       .set({ consumed_at: now })
-      .where('code_hash', '=', secretHash(`code:${code}`))
+      .where('code_hash', '=', codeHash)
       .where('consumed_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
-    if (row === undefined || row.expires_at <= now || row.client_id !== client.client_id) {
+    if (row === undefined) {
+      await this.refuseReplayedCode(codeHash, client);
       throw oauthError('invalid_grant', 'Authorization code is invalid or expired');
     }
+    if (row.expires_at <= now || row.client_id !== client.client_id) {
+      throw oauthError('invalid_grant', 'Authorization code is invalid or expired');
+    }
+    // Every token issued from this code shares one grant, so a replay can revoke them all.
+    const grantId = grantOfCode(codeHash);
     if (params.redirect_uri !== row.redirect_uri)
       throw oauthError('invalid_grant', 'redirect_uri parameter does not match');
     const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
@@ -446,6 +455,7 @@ export class AuthorizationServer {
           clientId: client.client_id,
           credentialId: null,
           authMethod: 'oauth2code',
+          grantId,
         },
         this.settings.accessTokenSeconds,
       );
@@ -458,7 +468,7 @@ export class AuthorizationServer {
           clientId: client.client_id,
           credentialId: null,
           authMethod: 'oauth2code',
-          grantId: access.grantId,
+          grantId,
         },
         this.settings.refreshTokenSeconds,
       );
@@ -479,6 +489,7 @@ export class AuthorizationServer {
         clientId: client.client_id,
         credentialId: row.credential_id,
         authMethod: 'oauth2code',
+        grantId,
       },
       this.settings.credentialTokenSeconds,
     );
@@ -506,6 +517,30 @@ export class AuthorizationServer {
         ? {}
         : { authorization_details: JSON.parse(row.authorization_details) }),
     };
+  }
+  /**
+   * A code presented again after it was redeemed: the tokens issued from it are revoked (RFC 6749
+   * §4.1.2), their authorisations with them, and the attempt is recorded.
+   */
+  private async refuseReplayedCode(codeHash: string, client: ClientSystem): Promise<void> {
+    const used = await this.db
+      .selectFrom('rssp_authorization_codes')
+      .select(['consumed_at', 'user_id', 'client_id'])
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst();
+    if (used === undefined || used.consumed_at === null) return;
+    const revoked = await this.tokens.revokeGrant(grantOfCode(codeHash));
+    await this.audit.append({
+      type: 'oauth2.token',
+      actor: { kind: 'client-system', id: client.client_id },
+      subject: { kind: 'user', id: used.user_id },
+      outcome: 'failure',
+      details: {
+        reason: 'authorization-code-replayed',
+        tokensRevoked: revoked,
+        codeClientId: used.client_id,
+      },
+    });
   }
 }
 
@@ -541,4 +576,9 @@ function parseAuthorizationDetails(raw: string): CredentialAuthorizationDetails 
     hashAlgorithmOID: entry.hashAlgorithmOID,
     documentDigests: digests as { hash: string }[],
   };
+}
+
+/** The grant id shared by every token issued from one authorization code. */
+function grantOfCode(codeHash: string): string {
+  return `grant-code-${codeHash.slice(0, 32)}`;
 }

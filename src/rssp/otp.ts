@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
 import type { CryptoModule } from '../crypto/index.ts';
 import type { KeyRegistry } from '../store/index.ts';
+import { CSC } from './errors.ts';
 import type { Clock, OneTimeCodeSender } from './ports.ts';
 import { randomId, randomNumericCode, sameSecretHash, secretHash } from './secrets.ts';
 import type { CredentialTable, RsspTables } from './tables.ts';
@@ -26,6 +27,10 @@ export class OneTimeCodeFactor {
     private readonly issuerName: string,
     private readonly sender: OneTimeCodeSender | undefined,
     private readonly emailCodeSeconds: number,
+    private readonly challengeLimit: { readonly count: number; readonly windowSeconds: number } = {
+      count: 5,
+      windowSeconds: 900,
+    },
   ) {}
 
   async newTotpSeed(credentialId: string): Promise<{ secret: string; uri: string; sealed: Buffer }> {
@@ -59,24 +64,44 @@ export class OneTimeCodeFactor {
     return Number(accepted.numUpdatedRows) === 1;
   }
 
-  /** Sends a fresh code to the credential's e-mail address (credentials/getChallenge, answered 204). */
+  /**
+   * Sends a fresh code to the credential's e-mail address (credentials/getChallenge, answered 204).
+   * Only the newest code is open: sending one cancels the others, so more requests never mean more
+   * codes to guess at; and a credential gets at most `challengeLimit.count` codes per window.
+   */
   async sendEmailCode(credential: CredentialTable): Promise<void> {
     if (this.sender === undefined || credential.email === null) {
       throw new Error('no e-mail delivery for this credential');
     }
     const code = randomNumericCode(6);
     const now = this.clock.now();
-    await this.db
-      .insertInto('rssp_otp_challenges')
-      .values({
-        challenge_id: randomId('otp-'),
-        credential_id: credential.credential_id,
-        code_hash: secretHash(`${credential.credential_id}:${code}`),
-        expires_at: new Date(now.getTime() + this.emailCodeSeconds * 1000).toISOString(),
-        consumed_at: null,
-        created_at: now.toISOString(),
-      })
-      .execute();
+    const windowStart = new Date(now.getTime() - this.challengeLimit.windowSeconds * 1000).toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      const recent = await trx
+        .selectFrom('rssp_otp_challenges')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('credential_id', '=', credential.credential_id)
+        .where('created_at', '>', windowStart)
+        .executeTakeFirstOrThrow();
+      if (Number(recent.n) >= this.challengeLimit.count) throw CSC.tooManyChallenges();
+      await trx
+        .updateTable('rssp_otp_challenges')
+        .set({ consumed_at: now.toISOString() })
+        .where('credential_id', '=', credential.credential_id)
+        .where('consumed_at', 'is', null)
+        .execute();
+      await trx
+        .insertInto('rssp_otp_challenges')
+        .values({
+          challenge_id: randomId('otp-'),
+          credential_id: credential.credential_id,
+          code_hash: secretHash(`${credential.credential_id}:${code}`),
+          expires_at: new Date(now.getTime() + this.emailCodeSeconds * 1000).toISOString(),
+          consumed_at: null,
+          created_at: now.toISOString(),
+        })
+        .execute();
+    });
     await this.sender.sendCode({
       to: credential.email,
       credentialId: credential.credential_id,

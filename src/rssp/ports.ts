@@ -9,9 +9,12 @@ export interface AuthenticatedUser {
   readonly tenantId?: string;
 }
 
-/** Checks a user's login password (identity module). Returns undefined for any failure. */
+/**
+ * Checks a user's login password (identity module), with the same per-account lockout and
+ * per-source failure budget as the web login. Returns undefined for any failure.
+ */
 export interface UserAuthenticator {
-  verifyPassword(username: string, password: string): Promise<AuthenticatedUser | undefined>;
+  verifyPassword(username: string, password: string, source?: string): Promise<AuthenticatedUser | undefined>;
 }
 
 export interface CertificateRequest {

@@ -28,6 +28,11 @@ export interface RsspSettings {
    * (0: ask before every signature). Revocation through this process clears it at once.
    */
   readonly certificateStatusCacheSeconds?: number;
+  /**
+   * Most e-mailed one-time codes one credential may be sent per window (credentials/getChallenge);
+   * a new code also cancels the ones still open, so guesses always face a single code.
+   */
+  readonly challengeLimit?: { readonly count: number; readonly windowSeconds: number };
 }
 
 export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
@@ -47,4 +52,5 @@ export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
   maxAsyncResultSeconds: 3600,
   approvalSeconds: 300,
   certificateStatusCacheSeconds: 10,
+  challengeLimit: { count: 5, windowSeconds: 900 },
 };

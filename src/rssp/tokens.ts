@@ -126,6 +126,30 @@ export class AccessTokenService {
       .execute();
   }
 
+  /** Revokes every token of a grant and the authorisations they carry; returns how many were live. */
+  async revokeGrant(grantId: string): Promise<number> {
+    const now = this.clock.now().toISOString();
+    const live = await this.db
+      .updateTable('rssp_tokens')
+      .set({ revoked_at: now })
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .returning(['token_hash'])
+      .execute();
+    if (live.length > 0) {
+      await this.db
+        .updateTable('rssp_sads')
+        .set({ status: 'replaced', remaining: 0 })
+        .where(
+          'sad_hash',
+          'in',
+          live.map((t) => t.token_hash),
+        )
+        .execute();
+    }
+    return live.length;
+  }
+
   private find(token: string, kind: 'access' | 'refresh'): Promise<TokenTable | undefined> {
     return this.db
       .selectFrom('rssp_tokens')

@@ -446,8 +446,15 @@ describe('credentials/authorize and signatures/signHash', () => {
       assert.equal(r.status, 400, description);
       assert.deepEqual(r.body, invalid(description), JSON.stringify(change));
     }
-    const failedBefore = f.audit.ofType('sad.issue', 'failure').length;
-    assert.equal(failedBefore, 0, 'malformed requests never reach the factor check');
+    // Refusals that reach the service are recorded (ADR 009), but none reaches the factor check.
+    const refusals = f.audit.ofType('sad.issue', 'failure');
+    assert.ok(refusals.length > 0, 'refused requests are audited');
+    assert.ok(
+      refusals.every((e) => e.details?.authenticationMethod === undefined),
+      'malformed requests never reach the factor check',
+    );
+    const credential = await f.rssp.credentials.require(alice.credentialId);
+    assert.equal(credential.failed_attempts, 0, 'and never count against the PIN budget');
   });
 
   test('signHash refuses malformed requests with the specified descriptions', async () => {

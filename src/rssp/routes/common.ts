@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CSC, CscError, invalidRequest, isCscError } from '../errors.ts';
+import { auditableIdentifier, hasControlCharacters } from '../identifiers.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
 
@@ -34,6 +35,50 @@ export function cscErrorHandler(
   }
   request.log.error({ err: error }, 'unexpected error in the remote signature service');
   void reply.status(500).send({ error: 'server_error', error_description: 'An internal error occurred' });
+}
+
+/**
+ * A parameter whose value no identifier, code or token can have (control characters): refused as the
+ * specification's invalid parameter, and recorded, since it is an attempt at the audit trail or the logs.
+ */
+export class RefusedInput extends CscError {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+  ) {
+    super('invalid_request', `Invalid parameter ${field}`, 400);
+  }
+}
+
+/** Refuses a value with control characters (see RefusedInput). */
+export function printable(name: string, value: string): string {
+  if (hasControlCharacters(value)) throw new RefusedInput(name, value);
+  return value;
+}
+
+/** cscErrorHandler that first records refused input (GL 7.1.4: every access attempt). */
+export function auditingCscErrorHandler(
+  rssp: RemoteSignatureService,
+): (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (error, request, reply) => {
+    if (error instanceof RefusedInput) {
+      await rssp.audit
+        .append({
+          type: 'csc.request.refuse',
+          actor: { kind: 'anonymous', id: 'unknown' },
+          outcome: 'failure',
+          source: request.ip,
+          details: {
+            route: auditableIdentifier(request.url.split('?')[0], 100),
+            field: auditableIdentifier(error.field, 64),
+            value: auditableIdentifier(error.value),
+            reason: 'control-characters',
+          },
+        })
+        .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit of a refusal failed'));
+    }
+    cscErrorHandler(error, request, reply);
+  };
 }
 
 /** SHA-256 (hex) of the TLS client certificate, when the connection carries one. */
@@ -71,10 +116,10 @@ export async function authenticateBearer(
     });
     throw error;
   }
-  const peer = peerCertificateSha256(request);
-  if (principal.clientId !== null && peer !== undefined) {
+  if (principal.clientId !== null) {
+    // A token issued to a client bound to a TLS certificate is usable only over that client's connection.
     const client = await rssp.clients.get(principal.clientId);
-    if (client === undefined || !rssp.clients.tlsMatches(client, peer))
+    if (client === undefined || !rssp.clients.tlsMatches(client, peerCertificateSha256(request)))
       throw CSC.accessDenied('The TLS client certificate does not belong to the client');
   }
   return principal;
@@ -98,14 +143,15 @@ export const field = {
     const value = body[name];
     const parsed = (options.max === undefined ? short : z.string().min(1).max(options.max)).safeParse(value);
     if (!parsed.success) throw CSC.missingString(name);
-    return parsed.data;
+    return printable(name, parsed.data);
   },
+  /** An optional identifier or code; `clientData` alone is free text (the client's own, never used). */
   optionalString(body: Record<string, unknown>, name: string, max = 256): string | undefined {
     const value = body[name];
     if (value === undefined || value === null) return undefined;
     const parsed = z.string().max(max).safeParse(value);
     if (!parsed.success) throw CSC.invalidParameter(name);
-    return parsed.data;
+    return name === 'clientData' ? parsed.data : printable(name, parsed.data);
   },
   description(body: Record<string, unknown>): string | undefined {
     const value = body.description;

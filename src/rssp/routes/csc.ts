@@ -17,7 +17,14 @@ import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
 import type { CredentialTable } from '../tables.ts';
-import { authenticateBearer, bodyObject, cscErrorHandler, field, responseLanguage } from './common.ts';
+import {
+  auditingCscErrorHandler,
+  authenticateBearer,
+  bodyObject,
+  field,
+  printable,
+  responseLanguage,
+} from './common.ts';
 import { credentialInfo } from './credential-info.ts';
 
 export const CSC_SPEC_VERSION = '2.0.0.2';
@@ -45,7 +52,7 @@ export function cscMethods(rssp: RemoteSignatureService): string[] {
 }
 
 export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureService): Promise<void> {
-  app.setErrorHandler(cscErrorHandler);
+  app.setErrorHandler(auditingCscErrorHandler(rssp));
   const bearer = (request: FastifyRequest) => authenticateBearer(rssp, request);
 
   const info = async (request: FastifyRequest) => {
@@ -120,7 +127,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       const user =
         rssp.users === undefined
           ? undefined
-          : await rssp.users.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+          : await rssp.users.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1), request.ip);
       if (user === undefined) {
         await rssp.audit.append({
           type: 'auth.login',
@@ -341,15 +348,24 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
         ? CSC.invalidParameter('authObjectID')
         : invalidRequest('The credential has no online OTP to send');
     }
-    await rssp.otp.sendEmailCode(credential);
+    const sent = await rssp.otp.sendEmailCode(credential).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await rssp.audit.append({
       type: 'sad.challenge',
       actor: { kind: 'user', id: credential.user_id },
       subject: { kind: 'credential', id: credential.credential_id },
-      outcome: 'success',
+      outcome: sent === undefined ? 'success' : 'failure',
       source: request.ip,
-      details: { channel: 'email', clientId: principal.clientId, method },
+      details: {
+        channel: 'email',
+        clientId: principal.clientId,
+        method,
+        ...(sent instanceof CscError ? { reason: sent.description } : {}),
+      },
     });
+    if (sent !== undefined) throw sent;
     return reply.status(204).send();
   };
   app.post('/credentials/getChallenge', (request, reply) => sendChallenge(request, reply, 'getChallenge'));
@@ -646,7 +662,7 @@ function requestedUser(principal: RsspPrincipal, body: Record<string, unknown>):
   }
   const parsed = z.string().min(1).max(100).safeParse(userId);
   if (!parsed.success) throw CSC.missingString('userID');
-  return parsed.data;
+  return printable('userID', parsed.data);
 }
 
 function optionalUser(principal: RsspPrincipal, body: Record<string, unknown>): string | null {

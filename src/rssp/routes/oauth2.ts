@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { CscError } from '../errors.ts';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../oauth.ts';
 import type { RemoteSignatureService } from '../service.ts';
-import { cscErrorHandler, peerCertificateSha256 } from './common.ts';
+import { auditingCscErrorHandler, peerCertificateSha256, printable } from './common.ts';
 
 const AUTHORIZE_PARAMETERS = [
   'response_type',
@@ -35,7 +35,9 @@ function pickParameters(source: unknown, extra: readonly string[] = []): Record<
   const record = source as Record<string, unknown>;
   for (const name of [...AUTHORIZE_PARAMETERS, ...extra]) {
     const value = record[name];
-    if (typeof value === 'string' && value.length <= 64 * 1024) out[name] = value;
+    // description is shown escaped on the page; every other parameter is an identifier or code.
+    if (typeof value === 'string' && value.length <= 64 * 1024)
+      out[name] = name === 'description' ? value : printable(name, value);
     else if (value !== undefined) throw new CscError('invalid_request', `Invalid parameter ${name}`, 400);
   }
   return out;
@@ -76,12 +78,13 @@ ${credential}
 
 export async function oauth2Routes(app: FastifyInstance, rssp: RemoteSignatureService): Promise<void> {
   await app.register(formbody, { bodyLimit: 128 * 1024 });
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+  const refusals = auditingCscErrorHandler(rssp);
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     if (error instanceof AuthorizationRedirectError) {
       void reply.redirect(error.location(), 302);
       return;
     }
-    cscErrorHandler(error, request, reply);
+    await refusals(error, request, reply);
   });
 
   const noStore = (reply: FastifyReply) =>
@@ -158,7 +161,7 @@ function formOf(request: FastifyRequest): Record<string, string | undefined> {
     if (typeof value !== 'string' || value.length > 64 * 1024) {
       throw new CscError('invalid_request', `Invalid parameter ${key.slice(0, 64)}`, 400);
     }
-    out[key] = value;
+    out[key] = printable(key.slice(0, 64), value);
   }
   return out;
 }
@@ -187,6 +190,7 @@ async function authenticateClient(
   }
   if (clientId === undefined)
     throw new CscError('invalid_request', 'Missing (or invalid type) string parameter client_id', 400);
+  printable('client_id', clientId);
   if (secret === undefined) throw new CscError('invalid_client', 'Client authorization required', 401);
   return rssp.clients.authenticate(clientId, secret, peerCertificateSha256(request));
 }
