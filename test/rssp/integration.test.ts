@@ -21,7 +21,8 @@ let app: FastifyInstance;
 let dir: string;
 
 before(async () => {
-  shomei = await openTestShomei();
+  // A small per-source login budget, so that the test can spend it (D2 below).
+  shomei = await openTestShomei({ SHOMEI_LOGIN_SOURCE_FAILURES: '4' });
   app = await buildServer(shomei);
   await app.ready();
   dir = mkdtempSync(path.join(tmpdir(), 'rssp-integration-'));
@@ -166,4 +167,55 @@ test('signatures/timestamp returns an RFC 3161 token from the embedded TSA', asy
     error: 'invalid_request',
     error_description: 'Invalid Base64 hash string parameter',
   });
+});
+
+test('CSC auth/login and the OAuth authorization page spend the same per-source login budget as the web login (issue #16 D2)', async () => {
+  const tenant = await shomei.identity.accounts.createTenant({ slug: 'budget-co', name: '予算 株式会社' });
+  const user = await shomei.identity.accounts.createUser({
+    tenantId: tenant.id,
+    email: 'budget@example.jp',
+    displayName: 'budget',
+    familyName: '予算',
+    givenName: '花子',
+  });
+  const password = 'correct horse battery staple 予算';
+  const { token } = await shomei.identity.applications.issueActivationToken(user.id);
+  await shomei.identity.activate(token, password, {});
+  const login = (pw: string, remoteAddress: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/csc/v2/auth/login',
+      remoteAddress,
+      headers: { authorization: `Basic ${Buffer.from(`budget@example.jp:${pw}`).toString('base64')}` },
+      payload: {},
+    });
+  assert.equal((await login(password, '127.0.0.20')).statusCode, 200, 'the right password logs in');
+  // Wrong passwords for accounts that do not exist, from one source, through the OAuth page and CSC.
+  const client = await shomei.rssp.clients.register(
+    { name: 'budget SCA', redirectUris: ['http://127.0.0.1:8999/cb'] },
+    'operator-1',
+  );
+  const page = await app.inject({
+    method: 'POST',
+    url: '/oauth2/authorize',
+    remoteAddress: '127.0.0.21',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: 'http://127.0.0.1:8999/cb',
+      scope: 'service',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+      username: 'nobody@example.jp',
+      password: 'guess',
+    }).toString(),
+  });
+  assert.equal(page.statusCode, 302);
+  assert.match(page.headers.location as string, /error=access_denied/);
+  for (let i = 0; i < 3; i++) assert.equal((await login(`guess-${i}`, '127.0.0.21')).statusCode, 400);
+  const afterBudget = await login(password, '127.0.0.21');
+  assert.equal(afterBudget.statusCode, 400, 'the right password from a source out of budget is refused');
+  assert.equal(afterBudget.json().error, 'authentication_error');
+  assert.equal((await login(password, '127.0.0.22')).statusCode, 200, 'another source still logs in');
 });
