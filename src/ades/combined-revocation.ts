@@ -5,9 +5,17 @@
  */
 import type { RevocationInformation, RevocationSource } from './validation-data.ts';
 
-export function combinedRevocationSource(...sources: readonly RevocationSource[]): RevocationSource {
+type Loadable = RevocationSource & { load?(): Promise<void> };
+
+export function combinedRevocationSource(
+  ...sources: readonly Loadable[]
+): RevocationSource & { load(): Promise<void> } {
   const withIssuerLookup = sources.filter((s) => s.issuerOf !== undefined);
   return {
+    /** Lets sources that fetch their CA certificates first (the embedded CA's) do so. */
+    async load(): Promise<void> {
+      for (const source of sources) await source.load?.();
+    },
     get certificates() {
       return sources.flatMap((s) => s.certificates ?? []);
     },

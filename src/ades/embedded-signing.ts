@@ -1,7 +1,9 @@
 /**
- * The embedded default for signing: the provider's e-seal key (in the HSM) with its certificate
- * from the embedded CA, the embedded TSA for timestamps, and the embedded CA for revocation data.
- * Set up on first use (idempotent), so `shomei sign` works right after `shomei init`. The CA and
+ * The provider's signing set-up: the e-seal key (in the HSM) with its certificate from the embedded
+ * CA, timestamps from the outside TSA when one is configured (else the embedded TSA), and
+ * revocation data from the embedded CA for its own chain and from OCSP/CRL URLs for any other.
+ * The e-seal key comes from the key ceremony at `shomei init`; its certificate is issued on first use,
+ * so `shomei sign` works right after `shomei init`. The CA and
  * TSA tables must exist (their migrations are part of the application's list).
  */
 import { CertificateAuthority, loadCaSettings } from '../ca/index.ts';
@@ -13,6 +15,7 @@ import { buildCsr } from '../pki/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
 import { embeddedRevocationSource } from './authority-revocation.ts';
+import { combinedRevocationSource } from './combined-revocation.ts';
 import type { TimestampAuthority } from './timestamp.ts';
 import type { RevocationSource } from './validation-data.ts';
 
@@ -27,6 +30,15 @@ export interface EmbeddedSigningDependencies {
   /** The application's CA and TSA when it has them (otherwise opened here). */
   readonly ca?: CertificateAuthority;
   readonly tsa?: EmbeddedTsa;
+  /**
+   * The installation's trust services (src/app/trust-services.ts): the outside TSA for every
+   * timestamp when SHOMEI_TSA_URL is set, and online validation data for chains that are not the
+   * embedded CA's (an outside CA's, an accredited TSA's).
+   */
+  readonly trust?: {
+    readonly signingTimestamps?: TimestampAuthority;
+    readonly onlineRevocation?: RevocationSource;
+  };
 }
 
 export interface EmbeddedSigning {
@@ -74,10 +86,24 @@ async function providerSeal(
     });
     return { signer, certificate: renewed.der };
   }
-  // Named first: production without SHOMEI_CA_ORGANIZATION stops before a key is made.
-  const subject = ca.naming().eSeal;
-  const key = await deps.crypto.generateSigningKey(PROVIDER_SEAL_ALGORITHM, 'shomei-provider-e-seal');
-  await deps.keys.record({
+  // Made only by the key ceremony at `shomei init` (ADR 016), never implicitly on first use.
+  throw shomeiError(
+    'SHOMEI_KEY_NOT_FOUND',
+    '事業者 e シール鍵がありません。鍵生成の儀式 (shomei init) で生成してください。',
+    'There is no provider e-seal key; generate it in the key ceremony (shomei init).',
+    { status: 500, details: { purpose: PROVIDER_SEAL_PURPOSE } },
+  );
+}
+
+/** The key ceremony step for the provider e-seal key (idempotent): generated in the HSM and recorded. */
+export async function generateProviderSealKey(
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<{ keyId: string; generated: boolean }> {
+  const [record] = await keys.findActiveByPurpose(PROVIDER_SEAL_PURPOSE);
+  if (record !== undefined) return { keyId: record.key_id, generated: false };
+  const key = await crypto.generateSigningKey(PROVIDER_SEAL_ALGORITHM, 'shomei-provider-e-seal');
+  await keys.record({
     keyId: key.id,
     label: key.label,
     kind: key.kind,
@@ -85,13 +111,7 @@ async function providerSeal(
     purpose: PROVIDER_SEAL_PURPOSE,
     ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
   });
-  const signer = await digestSignerFor(deps.crypto, key.id);
-  const issued = await ca.issue({
-    csr: await buildCsr(signer, subject),
-    profile: 'e-seal',
-    actor: { kind: 'process', id: 'shomei-sign' },
-  });
-  return { signer, certificate: issued.der };
+  return { keyId: key.id, generated: true };
 }
 
 export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Promise<EmbeddedSigning> {
@@ -118,11 +138,13 @@ export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Pr
   const seal = await providerSeal(deps, ca);
   const chain = await ca.chain();
   const tsaCertificates = [await tsa.certificate(), ...(await tsa.chain())];
-  const revocationSource = embeddedRevocationSource(ca, tsaCertificates);
+  const embedded = embeddedRevocationSource(ca, tsaCertificates);
+  const online = deps.trust?.onlineRevocation;
+  const revocationSource = online === undefined ? embedded : combinedRevocationSource(embedded, online);
   return {
     signer: seal.signer,
     certificateChain: [seal.certificate, ...chain],
-    tsa,
+    tsa: deps.trust?.signingTimestamps ?? tsa,
     revocationSource,
     ca,
     root: chain[chain.length - 1]!,

@@ -42,21 +42,15 @@ import { checkTokenEnvironment, createOpsServices, type OpsServices, opsMetrics 
 import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
-  embeddedCaIssuer,
   mailedCodes,
   type RemoteSignatureService,
   timestampAuthority,
 } from '../rssp/index.ts';
 import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
-import {
-  EmbeddedTsa,
-  externalTsaClient,
-  loadExternalTsaSettings,
-  loadTsaSettings,
-  type TimestampSource,
-} from '../tsa/index.ts';
+import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
+import { openTrustServices, type TrustServices } from './trust-services.ts';
 
 export interface Shomei {
   readonly config: ShomeiConfig;
@@ -84,6 +78,8 @@ export interface Shomei {
    * (accredited) TSA of SHOMEI_TSA_URL when set, otherwise the embedded TSA (not accredited).
    */
   readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string };
+  /** Outside TSA (guarded), online validation data and the credential CA for every path (issue #17). */
+  readonly trust: TrustServices;
   /** Accounts, applications, MFA, sessions and lockout. */
   readonly identity: Identity;
   /** Outgoing mail (SMTP, or the development outbox). */
@@ -341,13 +337,10 @@ export async function openShomei(
       settings: loadTsaSettings(),
       audit: audit.trail,
     });
-    const externalTsa = loadExternalTsaSettings();
-    const timestamps =
-      externalTsa === undefined
-        ? { source: tsa as TimestampSource }
-        : { source: externalTsaClient(externalTsa) as TimestampSource, externalUrl: externalTsa.url };
+    const trust = openTrustServices({ config, ca, tsa, audit: audit.trail });
+    const timestamps = trust.timestamps;
     checkpointTimestamper ??= timestamps.source;
-    const credentialIssuer = embeddedCaIssuer(ca, config.environment === 'development' ? 'direct' : 'ra');
+    const credentialIssuer = trust.credentialIssuer;
     const rssp = createRemoteSignatureService({
       database,
       crypto: opened,
@@ -371,6 +364,7 @@ export async function openShomei(
       // Development issues signer certificates at once; elsewhere they wait for RA approval.
       issuer: credentialIssuer,
       certificateStatus: credentialIssuer,
+      revocation: trust.cscRevocation,
       timestamps: timestampAuthority(timestamps.source),
       codeSender: mailedCodes(mailer),
       // signatures/signDoc: detached CAdES/PAdES CMS built by the ades module around the HSM signature.
@@ -390,6 +384,7 @@ export async function openShomei(
       users: (id) => identity.accounts.getUser(id),
       rssp,
       auditSearch: (filter) => audit.search(filter),
+      provider: trust.signingProvider({ config, database, crypto: opened, keys }),
       isAuditor: (userId) => admin.grants.hasAnyRole(userId, ['system_auditor']),
       settings: {
         maxDocumentBytes: config.contracts.maxDocumentBytes,
@@ -421,6 +416,7 @@ export async function openShomei(
       externalCa,
       tsa,
       timestamps,
+      trust,
       identity,
       mailer,
       ops,

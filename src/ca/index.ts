@@ -33,6 +33,7 @@ export {
   NON_PRODUCTION_WORDS,
   requireNaming,
 } from './naming.ts';
+export { type CredentialCaSettings, loadCredentialCaSettings } from './outside-settings.ts';
 export { PROFILE_VALIDITY_DAYS } from './profiles.ts';
 export { RegistrationAuthority } from './registration-authority.ts';
 export { type CaRoutesOptions, caRoutes } from './routes.ts';
