@@ -51,6 +51,7 @@ import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
 import { openTrustServices, type TrustServices } from './trust-services.ts';
+import { type DocumentWork, openDocumentWork } from './work.ts';
 
 export interface Shomei {
   readonly config: ShomeiConfig;
@@ -88,6 +89,8 @@ export interface Shomei {
   readonly ops: OpsServices;
   /** E-contract service: envelopes, signing flows, evidence, retention, 電帳法 search, archive renewal. */
   readonly contracts: ContractService;
+  /** PDF parsing, validation and assembly on worker threads, under a decode budget (ADR 016). */
+  readonly work: DocumentWork;
   close(): Promise<void>;
 }
 
@@ -374,7 +377,9 @@ export async function openShomei(
     });
     if (config.audit.alertMailTo.length > 0)
       alertNotifier = mailAlertNotifier(mailer, config.audit.alertMailTo);
+    const work = openDocumentWork(config);
     const contracts = new ContractService({
+      pdfWork: work,
       config,
       database,
       crypto: opened,
@@ -425,6 +430,7 @@ export async function openShomei(
         // operationMode "A" jobs still signing finish before the HSM and the database go away.
         await rssp.asyncResults.settled();
         await mailer.close();
+        await work.close();
         try {
           await audit.shutdown();
         } catch (error) {

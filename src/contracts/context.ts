@@ -5,6 +5,7 @@ import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.
 import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
 import type { DialectName } from '../store/index.ts';
+import type { ValidationReport } from '../validation/index.ts';
 import type { RemoteSigner } from './remote-signer.ts';
 import type { ContractsTables } from './tables.ts';
 import type { DocumentVault } from './vault.ts';
@@ -61,6 +62,15 @@ export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
   completionLeaseSeconds: 300,
 };
 
+/** The worker-pool jobs the contracts module uses (structurally the app's DocumentWork). */
+export interface ContractsPdfWork {
+  pageCount(input: { bytes: Uint8Array; maxFileBytes: number }): Promise<number>;
+  validate(input: {
+    document: Uint8Array;
+    options: { readonly trustAnchors: readonly Uint8Array[]; readonly name?: string };
+  }): Promise<ValidationReport>;
+}
+
 export interface ContractsContext {
   readonly db: Kysely<ContractsTables>;
   readonly dialect: DialectName;
@@ -78,6 +88,8 @@ export interface ContractsContext {
   /** Whether a user is an installation auditor (system_auditor), who reads every tenant's record log. */
   readonly isAuditor?: (userId: string) => Promise<boolean>;
   readonly clock: () => Date;
+  /** PDF parsing and validation off the event loop (the app's worker pool, ADR 016); absent: inline. */
+  readonly pdfWork?: ContractsPdfWork;
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { isShomeiError } from '../errors/index.ts';
 import { openPdf } from '../pdf/index.ts';
 import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
-import type { ContractsContext } from './context.ts';
+import type { ContractsContext, ContractsPdfWork } from './context.ts';
 import { logDeletion } from './corrections.ts';
 import { contractErrors } from './errors.ts';
 import { assertApprovedForSending } from './internal-approval-gate.ts';
@@ -158,15 +158,18 @@ export async function auditEnvelopeCreated(
   });
 }
 
-/** Checks the upload is a readable, unencrypted PDF with at least one page. */
-export async function checkPdf(bytes: Buffer, limit: number): Promise<number> {
+/** Checks the upload is a readable, unencrypted PDF with at least one page (parsed by `work` when given). */
+export async function checkPdf(bytes: Buffer, limit: number, work?: ContractsPdfWork): Promise<number> {
   if (bytes.length === 0) throw contractErrors.notPdf('empty');
   if (bytes.length > limit) throw contractErrors.tooLarge(limit);
   if (!bytes.subarray(0, 1024).includes('%PDF-')) throw contractErrors.notPdf('no %PDF- header');
   let reader: Awaited<ReturnType<typeof openPdf>> | undefined;
   try {
-    reader = await openPdf(bytes, { limits: { maxFileBytes: limit } });
-    const pages = reader.pageCount();
+    let pages: number;
+    if (work === undefined) {
+      reader = await openPdf(bytes, { limits: { maxFileBytes: limit } });
+      pages = reader.pageCount();
+    } else pages = await work.pageCount({ bytes, maxFileBytes: limit });
     if (pages < 1) throw contractErrors.notPdf('no pages');
     return pages;
   } catch (error) {
@@ -191,7 +194,7 @@ export async function addDocument(
       .normalize('NFC')
       .replace(/\p{Cc}|[/\\]/gu, '')
       .slice(0, 200) || 'document.pdf';
-  await checkPdf(bytes, ctx.settings.maxDocumentBytes);
+  await checkPdf(bytes, ctx.settings.maxDocumentBytes, ctx.pdfWork);
   const existing = await ctx.db
     .selectFrom('contract_documents')
     .select(({ fn }) => fn.countAll<number>().as('n'))

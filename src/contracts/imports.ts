@@ -87,10 +87,11 @@ async function validateImported(
   const signatures = (await listSignatures(bytes)).length;
   if (signatures === 0) return { signatures, report: null, error: null };
   try {
-    const report = await validatePdf(bytes, {
-      trustAnchors: [(await ctx.provider()).root, ...anchors],
-      name,
-    });
+    const options = { trustAnchors: [(await ctx.provider()).root, ...anchors], name };
+    const report =
+      ctx.pdfWork === undefined
+        ? await validatePdf(bytes, options)
+        : await ctx.pdfWork.validate({ document: bytes, options });
     return { signatures, report, error: null };
   } catch (error) {
     // A signature the validator cannot process is still imported, with the reason on record.
@@ -111,7 +112,7 @@ export async function importRecord(
   if (actor.kind === 'party') throw contractErrors.forbidden();
   if (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:write')) throw contractErrors.forbidden();
   const metadata = parseInput(importMetadataSchema, rawMetadata);
-  await checkPdf(bytes, ctx.settings.maxDocumentBytes);
+  await checkPdf(bytes, ctx.settings.maxDocumentBytes, ctx.pdfWork);
   const name = (metadata.documentName ?? `${metadata.title}.pdf`).replace(/[/\\]/g, '').slice(0, 200);
   const validation = await validateImported(ctx, bytes, metadata.trustAnchors, name);
   const now = ctx.clock();

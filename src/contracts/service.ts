@@ -16,7 +16,12 @@ import { auditActorOf, loadEnvelope } from './access.ts';
 import { createApiKey, resolveApiKey } from './api-keys.ts';
 import { type CertificateDownload, certificateOfCompletionPdf } from './certificate-pdf.ts';
 import { afterAct, completeEnvelope, type ResumeOutcome, resumeCompletions } from './completion.ts';
-import { type ContractsContext, type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
+import {
+  type ContractsContext,
+  type ContractsPdfWork,
+  type ContractsSettings,
+  DEFAULT_CONTRACTS_SETTINGS,
+} from './context.ts';
 import {
   addDocument,
   cancelEnvelope,
@@ -70,6 +75,8 @@ export interface ContractServiceDependencies {
   /** Replaces the embedded e-seal/TSA/revocation set-up (tests, external CA and TSA). */
   readonly provider?: () => Promise<EmbeddedSigning>;
   readonly clock?: () => Date;
+  /** PDF parsing and validation on worker threads (ADR 016). */
+  readonly pdfWork?: ContractsPdfWork;
 }
 
 const WEBHOOK_KEY_PURPOSE = 'contracts-webhook-secrets';
@@ -128,6 +135,7 @@ export class ContractService {
       remoteSigner,
       ...(deps.auditSearch === undefined ? {} : { auditSearch: deps.auditSearch }),
       ...(deps.isAuditor === undefined ? {} : { isAuditor: deps.isAuditor }),
+      ...(deps.pdfWork === undefined ? {} : { pdfWork: deps.pdfWork }),
       clock,
       emit: (tenantId, event, data) => this.webhooks.enqueue(tenantId, event, data),
     };

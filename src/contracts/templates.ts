@@ -242,7 +242,7 @@ export async function addTemplateDocument(
       .normalize('NFC')
       .replace(/\p{Cc}|[/\\]/gu, '')
       .slice(0, 200) || 'document.pdf';
-  await checkPdf(bytes, ctx.settings.maxDocumentBytes);
+  await checkPdf(bytes, ctx.settings.maxDocumentBytes, ctx.pdfWork);
   if (loaded.documents.length >= ctx.settings.maxDocumentsPerEnvelope) {
     throw workflowErrors.templateInvalid('documents', `at most ${ctx.settings.maxDocumentsPerEnvelope}`);
   }

@@ -12,6 +12,7 @@ import { tsaRoutes } from '../tsa/index.ts';
 import { validationRoutes } from '../validation/index.ts';
 import { webRoutes } from '../web/index.ts';
 import { handleError } from './errors.ts';
+import { registerRateLimits } from './rate-limit.ts';
 
 export interface ServerOptions {
   /** Largest request body accepted anywhere (bytes); routes that take documents may set their own. */
@@ -68,7 +69,13 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });
   // Public verification API (POST /api/verify, no login), trusting the embedded root.
-  await app.register(validationRoutes, { trustAnchors: async () => [await shomei.ca.certificate('root')] });
+  // Parsing and validation run on the worker pool with a decode budget (ADR 016), limited per address.
+  await registerRateLimits(app);
+  await app.register(validationRoutes, {
+    trustAnchors: async () => [await shomei.ca.certificate('root')],
+    validate: (input) => shomei.work.validate(input),
+    perMinute: shomei.config.work.verifyPerMinute,
+  });
   // Remote signature service: /csc/v2/, /oauth2/, /api/credentials, and /api/me/credentials for the
   // signed-in user's own credentials (browser session).
   await registerRsspRoutes(app, shomei.rssp, (request) => request.principal);

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { isShomeiError } from '../errors/index.ts';
 import { inputTooLarge, unusableInput } from './errors.ts';
 import { renderHtmlReport } from './html.ts';
-import type { ValidationReport } from './types.ts';
+import type { ValidationOptions, ValidationReport } from './types.ts';
 import { validateDocument } from './validate.ts';
 
 export interface ValidationRoutesOptions {
@@ -17,6 +17,17 @@ export interface ValidationRoutesOptions {
   readonly bodyLimit?: number;
   /** Allow online OCSP/CRL fetching when a request asks for it with ?online=true (default false). */
   readonly allowOnline?: boolean;
+  /**
+   * Runs the validation; the server passes the worker pool's job (ADR 016) so that a heavy or hostile
+   * document never holds the event loop. Default: validateDocument on this thread.
+   */
+  readonly validate?: (input: {
+    document: Uint8Array;
+    data?: Uint8Array;
+    options: Omit<ValidationOptions, 'fetcher'>;
+  }) => Promise<ValidationReport>;
+  /** Requests per minute from one client address (@fastify/rate-limit must be registered); 0: none. */
+  readonly perMinute?: number;
 }
 
 const DEFAULT_LIMIT = 32 * 1024 * 1024;
@@ -63,7 +74,15 @@ export async function validationRoutes(
       done(null, body),
     );
   }
-  app.post('/api/verify', { bodyLimit }, async (request, reply) => {
+  const validate =
+    options.validate ??
+    ((input: { document: Uint8Array; data?: Uint8Array; options: ValidationOptions }) =>
+      validateDocument(input.document, input.data, input.options));
+  const perMinute = options.perMinute ?? 0;
+  // Read by @fastify/rate-limit (registered by the server with global: false), per client address.
+  const config: Record<string, unknown> =
+    perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: 60_000 } } : {};
+  app.post('/api/verify', { bodyLimit, config }, async (request, reply) => {
     const query = (request.query ?? {}) as Record<string, string | undefined>;
     const lang = query.lang === 'en' ? 'en' : 'ja';
     const contentType = request.headers['content-type'] ?? '';
@@ -79,10 +98,14 @@ export async function validationRoutes(
     if (parts.file === undefined) throw unusableInput('the form has no "file" part');
     let report: ValidationReport;
     try {
-      report = await validateDocument(parts.file, parts.data, {
-        trustAnchors: await options.trustAnchors(),
-        online: options.allowOnline === true && query.online === 'true',
-        ...(parts.name ? { name: parts.name } : {}),
+      report = await validate({
+        document: parts.file,
+        ...(parts.data === undefined ? {} : { data: parts.data }),
+        options: {
+          trustAnchors: await options.trustAnchors(),
+          online: options.allowOnline === true && query.online === 'true',
+          ...(parts.name ? { name: parts.name } : {}),
+        },
       });
     } catch (error) {
       if (isShomeiError(error)) throw error;

@@ -1,0 +1,18 @@
+// One worker thread of the document work pool (src/work/pool.ts). Plain JavaScript so that Piscina can
+// load it however the process started; the TypeScript loader is registered here because loader hooks
+// are per thread (neither `--import tsx` nor bin/shomei.js's registration reaches a worker on Node 20).
+import { workerData } from 'piscina';
+import { register } from 'tsx/esm/api';
+
+register();
+
+const jobs = await import(workerData.jobsModule);
+jobs.configureWorker(workerData.settings);
+
+/** Piscina's task handler: the job's result, or its typed error as data (errors lose fields when cloned). */
+export default function run(task) {
+  // The pool's deadline for this job starts now.
+  task.started.postMessage(0);
+  task.started.close();
+  return jobs.runJob(task.job, task.input);
+}
