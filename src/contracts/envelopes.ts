@@ -6,6 +6,7 @@ import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
 import type { ContractsContext, ContractsPdfWork } from './context.ts';
 import { logDeletion } from './corrections.ts';
 import { contractErrors } from './errors.ts';
+import { discardDraft } from './from-template.ts';
 import { assertApprovedForSending } from './internal-approval-gate.ts';
 import {
   type ContractActor,
@@ -15,7 +16,7 @@ import {
   parseInput,
   type SealPlacement,
 } from './model.ts';
-import { notifyDue } from './notify.ts';
+import { notifyCancelled, notifyDue } from './notify.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
 import type { DocumentTable, EnvelopeTable, PartyTable } from './tables.ts';
 import type { PreparedVersion } from './vault.ts';
@@ -59,6 +60,7 @@ export async function buildEnvelope(
     let name = p.name;
     let company = p.company ?? null;
     let title = p.title ?? null;
+    let tenantId: string | null = null;
     if (p.userId !== undefined) {
       const user = await ctx.users(p.userId);
       if (user === undefined || user.status !== 'active') {
@@ -68,9 +70,8 @@ export async function buildEnvelope(
       name ??= `${user.familyName} ${user.givenName}`.trim() || user.displayName;
       company ??= user.organisationName;
       title ??= user.title;
-    }
-    if (p.signingMode === 'signer-type' && p.credentialId === undefined) {
-      throw contractErrors.invalid(`parties.${index}.credentialId`, 'signer-type signing needs a credential');
+      tenantId = user.tenantId;
+      if (p.credentialId !== undefined) await assertOwnCredential(ctx, p.userId, p.credentialId, index);
     }
     parties.push({
       id: randomUUID(),
@@ -97,6 +98,7 @@ export async function buildEnvelope(
       evidence: null,
       decline_reason: null,
       label: p.label ?? null,
+      tenant_id: tenantId,
     });
   }
   if (!parties.some((p) => p.role === 'signer'))
@@ -129,6 +131,23 @@ export async function buildEnvelope(
     legal_hold: 0,
   };
   return { envelope, parties };
+}
+
+/**
+ * A credential named when the envelope is made must be the party's own (the credential chosen for
+ * 佐藤 must not be 山田's); otherwise the party chooses one of their own when signing.
+ */
+async function assertOwnCredential(
+  ctx: ContractsContext,
+  userId: string,
+  credentialId: string,
+  index: number,
+): Promise<void> {
+  try {
+    await ctx.remoteSigner.certificates(userId, credentialId);
+  } catch {
+    throw contractErrors.invalid(`parties.${index}.credentialId`, 'not a usable credential of this party');
+  }
 }
 
 export async function auditEnvelopeCreated(
@@ -286,7 +305,8 @@ export async function sendEnvelope(
   const codes: { partyId: string; email: string; accessCode: string }[] = [];
   const hashes = new Map<string, string>();
   for (const party of loaded.parties) {
-    if (party.user_id === null && party.access_code_hash === null) {
+    // Signer-type parties sign signed in with their own credential: no link, no access code.
+    if (party.user_id === null && party.access_code_hash === null && party.signing_mode !== 'signer-type') {
       const code = generateAccessCode();
       codes.push({ partyId: party.id, email: party.email, accessCode: code });
       hashes.set(party.id, await hashAccessCode(code));
@@ -483,6 +503,8 @@ export async function cancelEnvelope(
   if (!['draft', 'sent'].includes(loaded.envelope.status))
     throw contractErrors.state(loaded.envelope.status, 'cancelled');
   await close(ctx, actor, envelopeId, 'cancelled', reason);
+  // 取消: everyone already asked to act hears that the envelope was withdrawn, and why.
+  if (loaded.envelope.status === 'sent') await notifyCancelled(ctx, loaded.envelope, loaded.parties, reason);
 }
 
 export async function declineEnvelope(
@@ -547,6 +569,11 @@ export async function deleteEnvelope(
 ): Promise<void> {
   const reason = reasonOf(raw);
   const loaded = await loadEnvelope(ctx, actor, envelopeId, 'manage');
+  // A draft was never a transaction record: it goes entirely (rows, keys, files), as a failed send's does.
+  if (loaded.envelope.status === 'draft') {
+    await discardDraft(ctx, envelopeId, auditActorOf(actor), reason);
+    return;
+  }
   await shredEnvelope(ctx, loaded.envelope, auditActorOf(actor), reason, false);
 }
 

@@ -121,6 +121,15 @@ export const contractErrors = {
       { status: 413, details: { limit } },
     );
   },
+  credentialNotOwned(): ShomeiError {
+    // Another person's credential (or none) is refused the same way, so credential ids cannot be probed.
+    return shomeiError(
+      'SHOMEI_CREDENTIAL_NOT_OWNED',
+      'ご自身の署名用クレデンシャルを選んでください。他の人のクレデンシャルでは署名できません。',
+      'Choose a signing credential of your own; nobody signs with another person’s credential.',
+      { status: 403 },
+    );
+  },
   signingFailed(reason: string): ShomeiError {
     return shomeiError(
       'SHOMEI_SIGNING_FAILED',

@@ -46,7 +46,10 @@ const partySchema = z
   .object({
     role: z.enum(['signer', 'approver', 'viewer']),
     signingMode: z.enum(['signer-type', 'witness-type']).optional(),
-    /** An account holder of any tenant; otherwise an outside person reached by e-mail. */
+    /**
+     * An account holder of any tenant; otherwise a person reached by e-mail — for signer-type, the
+     * account with that address once it opens the envelope (access.ts), after applying for one if needed.
+     */
     userId: z.string().min(1).max(100).optional(),
     email: z.string().trim().max(254).email().optional(),
     company: text(200).optional(),
@@ -54,6 +57,7 @@ const partySchema = z
     name: text(100).optional(),
     /** Sequential order: parties act in ascending order; equal numbers act in parallel. */
     order: z.number().int().min(1).max(100).optional(),
+    /** Optional: a signer-type party chooses one of their own credentials when signing. */
     credentialId: z.string().min(1).max(100).optional(),
     placement: placementSchema.optional(),
     /** The access code the sender will pass on by another channel; generated when omitted. */
@@ -71,11 +75,11 @@ const partySchema = z
       ctx.addIssue({ code: 'custom', message: 'a signer needs signingMode', path: ['signingMode'] });
     if (p.role !== 'signer' && p.signingMode !== undefined)
       ctx.addIssue({ code: 'custom', message: 'only signers have a signingMode', path: ['signingMode'] });
-    if (p.signingMode === 'signer-type' && p.userId === undefined)
+    if (p.credentialId !== undefined && p.userId === undefined)
       ctx.addIssue({
         code: 'custom',
-        message: 'signer-type signing needs an account holder (userId) with a credential',
-        path: ['userId'],
+        message: 'a credential belongs to an account holder (userId); or leave it to the signer',
+        path: ['credentialId'],
       });
   });
 export type PartyInput = z.infer<typeof partySchema>;

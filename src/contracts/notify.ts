@@ -71,7 +71,11 @@ export async function notifyDue(
   except: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   for (const party of partiesDue(envelope, parties).filter((p) => !except.has(p.id))) {
-    const token = party.user_id === null ? await issueLink(ctx, party) : undefined;
+    // Outside witness-type parties get a single-use link; account holders and signer-type parties log in.
+    const token =
+      party.user_id === null && party.signing_mode !== 'signer-type'
+        ? await issueLink(ctx, party)
+        : undefined;
     const verb = party.role === 'approver' ? '承認 / approval' : '署名 / signature';
     await sendQuietly(
       ctx,
@@ -88,6 +92,9 @@ export async function notifyDue(
         token === undefined
           ? 'ログインして (多要素認証) 内容をご確認ください。 / Log in (with MFA) to review it.'
           : 'アクセスコードは送信者から別の方法でお知らせします。 / The sender gives you the access code by another channel.',
+        party.signing_mode === 'signer-type'
+          ? 'この署名にはご自身の電子証明書が必要です。アカウントがなければ利用申請を、証明書がなければログイン後「電子証明書」画面から申請してください。 / Signer-type signing needs your own certificate: without an account, apply for one (利用申請); without a certificate, apply on the “Signing certificate” screen after logging in.'
+          : '',
         envelope.expires_at === null ? '' : `期限 / Expires: ${envelope.expires_at}`,
       ].join('\n'),
     );
@@ -132,4 +139,35 @@ export async function notifyCompleted(
       `「${envelope.title}」の締結が完了しました。\n“${envelope.title}” is complete.\n\n${linkFor(ctx, envelope, undefined)}`,
     );
   }
+}
+
+/** 取消: the parties still involved learn that the sender withdrew the envelope; their links no longer work. */
+export async function notifyCancelled(
+  ctx: ContractsContext,
+  envelope: EnvelopeTable,
+  parties: readonly PartyTable[],
+  reason: string,
+): Promise<void> {
+  for (const party of parties.filter((p) => p.status !== 'removed')) {
+    await sendQuietly(
+      ctx,
+      party.email,
+      `【取消】${envelope.title}`.slice(0, 200),
+      [
+        greeting(party),
+        '',
+        `送信者が「${envelope.title}」を取り消しました。署名の必要はありません。`,
+        `The sender withdrew “${envelope.title}”; nothing more needs signing.`,
+        '',
+        `理由 / Reason: ${reason.slice(0, 500)}`,
+      ].join('\n'),
+    );
+  }
+  await ctx.audit.append({
+    type: 'envelope.notify',
+    actor: { kind: 'process', id: 'contracts' },
+    subject: { kind: 'envelope', id: envelope.id },
+    outcome: 'success',
+    details: { event: 'cancelled', recipients: parties.filter((p) => p.status !== 'removed').length },
+  });
 }

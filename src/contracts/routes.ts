@@ -4,6 +4,7 @@ import { contractErrors } from './errors.ts';
 import { evidencePackage } from './evidence.ts';
 import { recordRoutes } from './import-routes.ts';
 import type { ContractActor } from './model.ts';
+import { switchToWitness } from './party-mode.ts';
 import { contractsOpenApi } from './openapi.ts';
 import type { ContractService } from './service.ts';
 import { registerWorkflowRoutes } from './workflow-routes.ts';
@@ -145,6 +146,16 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
     '/api/envelopes/:id/parties/:partyId',
     async (request) =>
       contracts.removeParty(await actorOf(contracts, request), request.params.id, request.params.partyId),
+  );
+  app.post<{ Params: IdParams & { partyId: string } }>(
+    '/api/envelopes/:id/parties/:partyId/witness-type',
+    async (request) =>
+      switchToWitness(
+        contracts.context,
+        await actorOf(contracts, request),
+        request.params.id,
+        request.params.partyId,
+      ),
   );
   app.get<{ Params: IdParams }>('/api/envelopes/:id/witness-confirmation', async (request) =>
     contracts.witnessConfirmation(await actorOf(contracts, request), request.params.id),

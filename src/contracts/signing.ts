@@ -37,6 +37,8 @@ const witnessSchema = z
 
 const signerSchema = z
   .object({
+    /** One of the signer's own credentials, chosen now; the one named at creation when omitted. */
+    credentialId: z.string().min(1).max(100).optional(),
     pin: z.string().min(1).max(64),
     otp: z.string().min(1).max(16),
     documentSha256: sha256List,
@@ -207,12 +209,11 @@ export async function signAsSigner(
   const now = ctx.clock();
   const party = checkActable(loaded, now);
   if (party.role !== 'signer' || party.signing_mode !== 'signer-type') throw contractErrors.forbidden();
-  if (actor.kind !== 'user' || actor.userId !== party.user_id || party.credential_id === null) {
-    throw contractErrors.forbidden();
-  }
+  if (actor.kind !== 'user' || actor.userId !== party.user_id) throw contractErrors.forbidden();
+  const credentialId = input.credentialId ?? party.credential_id;
   const documents = await currentDocuments(ctx, envelopeId);
   checkReviewed(documents, input.documentSha256);
-  const certificates = await ctx.remoteSigner.certificates(actor.userId, party.credential_id);
+  const certificates = await ownCertificates(ctx, actor, envelopeId, party, credentialId);
   const [signerCertificate, ...chain] = certificates.chain;
   if (signerCertificate === undefined) throw contractErrors.signingFailed('no certificate');
   const provider = await ctx.provider();
@@ -243,7 +244,7 @@ export async function signAsSigner(
     // One SAD for exactly these digests (batch signing, JT2A appendix 1 method 1).
     const signatures = await ctx.remoteSigner.signDigests({
       userId: actor.userId,
-      credentialId: party.credential_id,
+      credentialId: certificates.credentialId,
       digests: prepared.map((p) => p.digestToSign),
       pin: input.pin,
       otp: input.otp,
@@ -267,7 +268,7 @@ export async function signAsSigner(
       subject: { kind: 'envelope', id: envelopeId },
       outcome: 'failure',
       ...(actor.source === undefined ? {} : { source: actor.source }),
-      details: { partyId: party.id, mode: 'signer-type', credentialId: party.credential_id },
+      details: { partyId: party.id, mode: 'signer-type', credentialId: certificates.credentialId },
     });
     throw error;
   } finally {
@@ -279,8 +280,41 @@ export async function signAsSigner(
     authentication: auth.method,
     sourceIp: auth.source,
     signatureActivation: 'PIN + one-time code (SAD bound to the document digests)',
-    credentialId: party.credential_id,
+    credentialId: certificates.credentialId,
   });
+}
+
+/**
+ * The chosen credential's certificates, only when it is the signing user's own: anything else (another
+ * person's credential, none, one without a certificate) is refused and the attempt audited.
+ */
+async function ownCertificates(
+  ctx: ContractsContext,
+  actor: Extract<ContractActor, { kind: 'user' }>,
+  envelopeId: string,
+  party: PartyTable,
+  credentialId: string | null,
+): Promise<Awaited<ReturnType<ContractsContext['remoteSigner']['certificates']>> & { credentialId: string }> {
+  try {
+    if (credentialId === null) throw contractErrors.credentialNotOwned();
+    return { ...(await ctx.remoteSigner.certificates(actor.userId, credentialId)), credentialId };
+  } catch {
+    await ctx.audit.append({
+      type: 'envelope.sign',
+      actor: auditActorOf(actor),
+      subject: { kind: 'envelope', id: envelopeId },
+      outcome: 'failure',
+      ...(actor.source === undefined ? {} : { source: actor.source }),
+      details: {
+        partyId: party.id,
+        mode: 'signer-type',
+        reason: 'credential-not-owned',
+        // Printable and short: the identifier as sent, never trusted.
+        credentialId: (credentialId ?? '(none)').replace(/\p{Cc}/gu, '?').slice(0, 100),
+      },
+    });
+    throw contractErrors.credentialNotOwned();
+  }
 }
 
 export async function approve(

@@ -40,6 +40,38 @@ const TIMELINE_LIMIT = 5000;
 
 const REASON_TYPES = new Set(['party.authenticate', 'envelope.decline', 'envelope.cancel']);
 
+/** The envelope's milestones, which every party sees (without the actor's address or method). */
+const MILESTONES = new Set([
+  'envelope.create',
+  'envelope.send',
+  'envelope.sign',
+  'envelope.approve',
+  'envelope.decline',
+  'envelope.cancel',
+  'envelope.complete',
+  'document.archive-timestamp.renew',
+]);
+
+/**
+ * What a viewer who is not the sending side may see: its own parties' events in full, and the other
+ * parties' successful milestones without IP address or authentication method — never their failed
+ * attempts, reads or notifications (the sender, the sending tenant's readers and auditors see all).
+ */
+function forViewer(
+  entries: TimelineEntry[],
+  mine: ReadonlySet<string>,
+  concerns: readonly (string | null)[],
+) {
+  const kept: TimelineEntry[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const concerned = concerns[index] ?? null;
+    if (concerned !== null && mine.has(concerned)) kept.push(entry);
+    else if (MILESTONES.has(entry.type) && entry.outcome === 'success')
+      kept.push({ ...entry, ip: null, method: null });
+  }
+  return kept;
+}
+
 const str = (value: unknown, max = 200): string | null =>
   typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
 
@@ -50,6 +82,9 @@ export async function envelopeTimeline(
 ): Promise<TimelineEntry[]> {
   const loaded = await loadEnvelope(ctx, actor, envelopeId, 'read');
   if (ctx.auditSearch === undefined) return [];
+  const seesAll =
+    loaded.ownTenant ||
+    (actor.kind === 'user' && ctx.isAuditor !== undefined && (await ctx.isAuditor(actor.userId)));
   const documents = await ctx.db
     .selectFrom('contract_documents')
     .select(['id', 'name'])
@@ -90,8 +125,14 @@ export async function envelopeTimeline(
   }
 
   const entries: TimelineEntry[] = [];
+  // The party each record is about: the acting party, or the one named in its details.
+  const concerns: (string | null)[] = [];
   for (const record of records) {
     const concerned = str(record.details.partyId);
+    const actingParty = record.actor.id.startsWith('party:')
+      ? record.actor.id.slice('party:'.length)
+      : (byUser.get(record.actor.id)?.id ?? null);
+    concerns.push(actingParty ?? concerned);
     const party = concerned === null ? undefined : parties.get(concerned);
     const subject = record.subject?.id;
     entries.push({
@@ -108,5 +149,15 @@ export async function envelopeTimeline(
       reason: REASON_TYPES.has(record.type) ? str(record.details.reason) : null,
     });
   }
-  return entries;
+  if (seesAll) return entries;
+  const mine = new Set(
+    loaded.parties
+      .filter(
+        (p) =>
+          p.id === loaded.party?.id ||
+          (actor.kind !== 'party' && p.tenant_id != null && p.tenant_id === actor.tenantId),
+      )
+      .map((p) => p.id),
+  );
+  return forViewer(entries, mine, concerns);
 }
