@@ -348,14 +348,6 @@ export async function openShomei(
       database,
       crypto: opened,
       keys,
-        // …and every contracts API key it created stops working (they act as that account).
-        async function revokeContractsApiKeys(closure) {
-          await contracts.revokeApiKeysOfUser(
-            { kind: 'process', id: 'account-closure' },
-            closure.userId,
-            `account closed by ${closure.closedBy}`,
-          );
-        },
       audit: audit.trail,
       users: {
         // CSC auth/login (HTTP Basic): the identity module's password check, lockout included.

@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { run } from '../helpers/run.ts';
 import {
-  adminApiKey,
   Client,
   type ContractsHarness,
   createUser,
@@ -27,7 +26,10 @@ before(async () => {
   h = await openContractsHarness({ settings: { maxDocumentBytes: 64 * 1024 } });
   const user = await createUser(h, { email: 'owner@a.example', tenantSlug: 'tenant-a' });
   tenantId = user.tenantId;
-  const key = await adminApiKey(h, user, ['envelopes:read', 'envelopes:write']);
+  const key = await h.contracts.createApiKey(
+    { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
+    ['envelopes:read', 'envelopes:write'],
+  );
   client = new Client(h.app);
   client.headers.authorization = `Bearer ${key.key}`;
 });
