@@ -9,7 +9,7 @@ want_tests="${1:-}"
 # postgresql-client: pg_dump/psql for `shomei backup` on PostgreSQL; curl: TLS checks in docs and tests.
 packages=(softhsm2 opensc poppler-utils qpdf openssl fonts-ipaexfont-mincho postgresql-client curl)
 if [ "$want_tests" = "--for-tests" ]; then
-  packages+=(postgresql chromium ghostscript libnss3-tools golang-cfssl)
+  packages+=(postgresql chromium ghostscript libnss3-tools golang-cfssl mupdf-tools)
 fi
 
 missing=()
