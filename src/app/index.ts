@@ -4,3 +4,4 @@ export { allMigrations } from './migrations.ts';
 export { dataPaths } from './paths.ts';
 export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';
 export { renewTsa, tsaRenewExecutor } from './tsa-renewal.ts';
+export { type DocumentWork, openDocumentWork, type PortableValidationOptions } from './work.ts';
