@@ -11,6 +11,7 @@ import { EnvelopePage } from './pages/EnvelopePage.tsx';
 import { ImportDetailPage } from './pages/ImportDetailPage.tsx';
 import { ImportPage } from './pages/ImportPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { MyCertificatePage } from './pages/MyCertificatePage.tsx';
 import { NewEnvelopePage, type SentNotice } from './pages/NewEnvelopePage.tsx';
 import { OperatorPage } from './pages/OperatorPage.tsx';
 import { SignPage } from './pages/SignPage.tsx';
@@ -46,7 +47,8 @@ export function App() {
   // Access codes are shown once, right after sending; they live only in memory.
   const [sent, setSent] = useState<{ id: string; notice: SentNotice } | undefined>();
   let screen = <NotFound />;
-  const envelope = /^\/envelopes\/([A-Za-z0-9_-]+)$/.exec(path);
+  // /contracts/<id> is the link mailed to account holders; it opens the same envelope screen.
+  const envelope = /^\/(?:envelopes|contracts)\/([A-Za-z0-9_-]+)$/.exec(path);
   const signing = /^\/sign\/([A-Za-z0-9_-]+)$/.exec(path);
   const template = /^\/templates\/([A-Za-z0-9_-]+)(?:\/(use|bulk))?$/.exec(path);
   const imported = /^\/imports\/([A-Za-z0-9_-]+)$/.exec(path);
@@ -57,6 +59,12 @@ export function App() {
     screen = (
       <NeedsLogin>
         <DashboardPage />
+      </NeedsLogin>
+    );
+  else if (path === '/me/certificate')
+    screen = (
+      <NeedsLogin>
+        <MyCertificatePage />
       </NeedsLogin>
     );
   else if (path === '/envelopes/new')

@@ -42,12 +42,18 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
   return result;
 }
 
-async function call(method: string, path: string, body?: BodyInit, type?: string): Promise<Response> {
+async function call(
+  method: string,
+  path: string,
+  body?: BodyInit,
+  type?: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
   try {
     return await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: headers(type === undefined ? {} : { 'content-type': type }),
+      headers: headers(type === undefined ? extra : { ...extra, 'content-type': type }),
       ...(body === undefined ? {} : { body }),
     });
   } catch {
@@ -72,6 +78,8 @@ export async function sendJson<T>(
   method: 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
+  /** Extra request headers (e.g. the nonce and timestamp of a replay-protected request). */
+  extraHeaders?: Record<string, string>,
 ): Promise<T> {
   return jsonOf<T>(
     await call(
@@ -79,8 +87,19 @@ export async function sendJson<T>(
       path,
       body === undefined ? undefined : JSON.stringify(body),
       body === undefined ? undefined : 'application/json',
+      extraHeaders,
     ),
   );
+}
+
+/** Headers of a replay-protected request: a fresh single-use nonce and the current time. */
+export function freshRequestHeaders(): Record<string, string> {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  const nonce = btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+  return { 'x-shomei-nonce': nonce, 'x-shomei-timestamp': new Date().toISOString() };
 }
 
 export async function postBytes<T>(path: string, bytes: ArrayBuffer, type: string): Promise<T> {

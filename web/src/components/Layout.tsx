@@ -46,6 +46,7 @@ export function Layout({ children }: { children: ReactNode }) {
           {user !== undefined ? <Link to="/envelopes/new">{t('nav.new')}</Link> : null}
           {user !== undefined ? <Link to="/templates">{t('nav.templates')}</Link> : null}
           {user !== undefined ? <Link to="/imports/new">{t('nav.import')}</Link> : null}
+          {user !== undefined ? <Link to="/me/certificate">{t('nav.myCertificate')}</Link> : null}
           {mayReadRecordLog(mine) ? <Link to="/records/log">{t('nav.recordLog')}</Link> : null}
           <Link to="/verify">{t('nav.verify')}</Link>
           {operatorHome !== undefined ? <Link to={operatorHome}>{t('nav.operator')}</Link> : null}

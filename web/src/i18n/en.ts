@@ -1,11 +1,13 @@
 import { consoleEn } from './console-en.ts';
 import type { MessageKey } from './ja.ts';
+import { signerEn } from './signer-en.ts';
 import { workflowEn } from './workflow-en.ts';
 
 /** English. Typed against the Japanese keys, so a missing translation fails the type check. */
 export const en: Record<MessageKey, string> = {
   ...consoleEn,
   ...workflowEn,
+  ...signerEn,
   'app.name': 'shomei',
   'app.seal': '署',
   'app.tagline': 'E-contract and remote signature service',
@@ -156,7 +158,8 @@ export const en: Record<MessageKey, string> = {
   'party.email': 'E-mail address',
   'party.credential': 'Signing credential ID',
   'party.noCredential': 'No active signing certificate',
-  'party.signerTypeNote': 'A signer-type party signs with the certificate of your own account.',
+  'party.signerTypeNote':
+    'Signer-type: this person logs in and chooses a certificate of their own when signing; without an account or certificate, the mail tells them how to apply.',
   'party.sealLabel': 'Seal {n}',
   'party.sealPosition': 'Seal position of signer {n}',
   'party.page': 'Page',

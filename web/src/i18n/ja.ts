@@ -1,10 +1,12 @@
 /** 日本語 (the default language). Every key here must exist in en.ts: the type there enforces it. */
 import { consoleJa } from './console-ja.ts';
+import { signerJa } from './signer-ja.ts';
 import { workflowJa } from './workflow-ja.ts';
 
 export const ja = {
   ...consoleJa,
   ...workflowJa,
+  ...signerJa,
   'app.name': 'shomei 署名',
   'app.seal': '署',
   'app.tagline': '電子契約・リモート署名サービス',
@@ -154,7 +156,8 @@ export const ja = {
   'party.email': 'メールアドレス',
   'party.credential': '電子証明書 ID (クレデンシャル ID)',
   'party.noCredential': '有効な電子証明書がありません',
-  'party.signerTypeNote': '当事者型はご自身のアカウントの電子証明書で署名します。',
+  'party.signerTypeNote':
+    '当事者型: この方はログインし、署名時にご自身の電子証明書を選んで署名します。アカウントや証明書がなければ申請の案内がメールで届きます。',
   'party.sealLabel': '押印欄 {n}',
   'party.sealPosition': '署名者 {n} の押印位置',
   'party.page': 'ページ',

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, getBytes, getJson, postFormText, saveBytes, sendJson } from '../api.ts';
 import { CorrectionForm } from '../components/CorrectionForm.tsx';
+import { CredentialChoice } from '../components/CredentialChoice.tsx';
 import {
   type ApprovalView,
   ApproverView,
@@ -9,6 +10,7 @@ import {
 } from '../components/EnvelopeWorkflow.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
+import { SenderActions } from '../components/SenderActions.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { Timeline } from '../components/Timeline.tsx';
@@ -40,6 +42,7 @@ function SignerPanel({
   const [bytes, setBytes] = useState<ArrayBuffer | undefined>();
   const [pin, setPin] = useState('');
   const [otp, setOtp] = useState('');
+  const [credentialId, setCredentialId] = useState('');
   const [intent, setIntent] = useState(false);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -60,6 +63,7 @@ function SignerPanel({
     setError(undefined);
     try {
       const after = await sendJson<Envelope>('POST', `/api/envelopes/${envelope.id}/sign/signer`, {
+        credentialId,
         pin,
         otp: otp.trim(),
         documentSha256: envelope.documents.map((d) => d.sha256),
@@ -89,6 +93,7 @@ function SignerPanel({
           <input type="checkbox" checked={intent} onChange={(e) => setIntent(e.target.checked)} />
           <span>{t('sign.signerIntent', { title: envelope.title })}</span>
         </label>
+        <CredentialChoice value={credentialId} onChange={setCredentialId} />
         <label htmlFor="sign-pin">{t('sign.pin')}</label>
         <input
           id="sign-pin"
@@ -108,7 +113,7 @@ function SignerPanel({
           value={otp}
           onChange={(e) => setOtp(e.target.value)}
         />
-        <button type="submit" className="primary" disabled={busy || !intent}>
+        <button type="submit" className="primary" disabled={busy || !intent || credentialId === ''}>
           {busy ? t('sign.signing') : t('sign.submit')}
         </button>
       </form>
@@ -284,6 +289,9 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
       ) : null}
       {isSender && (envelope.status === 'draft' || envelope.status === 'sent') ? (
         <SenderReminders envelope={envelope} />
+      ) : null}
+      {isSender && (envelope.status === 'draft' || envelope.status === 'sent') ? (
+        <SenderActions envelope={envelope} onChanged={() => void load()} />
       ) : null}
       <section className="card" aria-labelledby="downloads-heading">
         <h2 id="downloads-heading">{t('envelope.downloads')}</h2>

@@ -1,5 +1,5 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { getJson, postBytes, sendJson } from '../api.ts';
+import { type FormEvent, useCallback, useState } from 'react';
+import { postBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import {
@@ -24,17 +24,12 @@ interface PartyDraft {
   title: string;
   name: string;
   email: string;
-  credentialId: string;
   /** Seal field: page (1-based in the form), lower-left corner in PDF points. */
   seal: SealSpot;
 }
 
-interface CredentialInfo {
-  readonly credentialID: string;
-  readonly status: string;
-  readonly description: string | null;
-  readonly certificate: { readonly subjectDN: string } | null;
-}
+const sameEmail = (a: string, b: string | undefined) =>
+  b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 let counter = 0;
 function newParty(mode: Mode): PartyDraft {
@@ -46,7 +41,6 @@ function newParty(mode: Mode): PartyDraft {
     title: '',
     name: '',
     email: '',
-    credentialId: '',
     seal: NO_SPOT,
   };
 }
@@ -72,18 +66,9 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
   const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | undefined>();
   const [pages, setPages] = useState(0);
   const [parties, setParties] = useState<PartyDraft[]>(() => [newParty('witness-type')]);
-  const [credentials, setCredentials] = useState<readonly CredentialInfo[]>([]);
   const [error, setError] = useState<unknown>();
   const [problem, setProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-
-  // The credential list answers clients with an RSSP bearer token; with a browser session it refuses,
-  // and the form asks for the credential ID instead (docs/ui.md, gaps).
-  useEffect(() => {
-    getJson<{ credentials: CredentialInfo[] }>('/api/credentials')
-      .then((r) => setCredentials(r.credentials.filter((c) => c.status === 'active')))
-      .catch(() => setCredentials([]));
-  }, []);
 
   const update = (key: string, change: Partial<PartyDraft>) =>
     setParties((all) => all.map((p) => (p.key === key ? { ...p, ...change } : p)));
@@ -130,8 +115,10 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
         parties: parties.map((p) => ({
           role: 'signer',
           signingMode: p.mode,
-          ...(p.mode === 'signer-type'
-            ? { userId: user?.id, credentialId: p.credentialId || credentials[0]?.credentialID }
+          // Parties by person: my own party by my account, anyone else by e-mail; a signer-type
+          // party chooses one of their own credentials when signing.
+          ...(p.mode === 'signer-type' && sameEmail(p.email, user?.email)
+            ? { userId: user?.id }
             : { email: p.email.trim() }),
           ...(p.company.trim() === '' ? {} : { company: p.company.trim() }),
           ...(p.title.trim() === '' ? {} : { title: p.title.trim() }),
@@ -140,14 +127,22 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
         })),
       };
       const envelope = await sendJson<Envelope>('POST', '/api/envelopes', body);
-      await postBytes(
-        `/api/envelopes/${envelope.id}/documents?name=${encodeURIComponent(file.name)}`,
-        file.bytes,
-        'application/pdf',
-      );
-      const sent = await sendJson<SentNotice>('POST', `/api/envelopes/${envelope.id}/send`);
-      onSent(envelope.id, sent);
-      navigate(`/envelopes/${envelope.id}`);
+      try {
+        await postBytes(
+          `/api/envelopes/${envelope.id}/documents?name=${encodeURIComponent(file.name)}`,
+          file.bytes,
+          'application/pdf',
+        );
+        const sent = await sendJson<SentNotice>('POST', `/api/envelopes/${envelope.id}/send`);
+        onSent(envelope.id, sent);
+        navigate(`/envelopes/${envelope.id}`);
+      } catch (e) {
+        // A send that fails leaves no orphan draft behind: the draft goes, the form keeps its input.
+        await sendJson('POST', `/api/envelopes/${envelope.id}/delete`, { reason: 'send failed' }).catch(
+          () => undefined,
+        );
+        throw e;
+      }
     } catch (e) {
       setError(e);
     } finally {
@@ -270,44 +265,17 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
                   onChange={(e) => update(p.key, { name: e.target.value })}
                 />
               </div>
-              {p.mode === 'witness-type' ? (
-                <div className="field">
-                  <label htmlFor={`${p.key}-email`}>{t('party.email')}</label>
-                  <input
-                    id={`${p.key}-email`}
-                    type="email"
-                    required
-                    value={p.email}
-                    onChange={(e) => update(p.key, { email: e.target.value })}
-                  />
-                </div>
-              ) : (
-                <div className="field">
-                  <label htmlFor={`${p.key}-credential`}>{t('party.credential')}</label>
-                  {credentials.length === 0 ? (
-                    <input
-                      id={`${p.key}-credential`}
-                      required
-                      autoComplete="off"
-                      value={p.credentialId}
-                      onChange={(e) => update(p.key, { credentialId: e.target.value })}
-                    />
-                  ) : (
-                    <select
-                      id={`${p.key}-credential`}
-                      value={p.credentialId}
-                      onChange={(e) => update(p.key, { credentialId: e.target.value })}
-                    >
-                      {credentials.map((c) => (
-                        <option key={c.credentialID} value={c.credentialID}>
-                          {c.certificate?.subjectDN ?? c.description ?? c.credentialID}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                  <small>{t('party.signerTypeNote')}</small>
-                </div>
-              )}
+              <div className="field">
+                <label htmlFor={`${p.key}-email`}>{t('party.email')}</label>
+                <input
+                  id={`${p.key}-email`}
+                  type="email"
+                  required
+                  value={p.email}
+                  onChange={(e) => update(p.key, { email: e.target.value })}
+                />
+                {p.mode === 'signer-type' ? <small>{t('party.signerTypeNote')}</small> : null}
+              </div>
             </div>
             <SealPlacementInputs
               sealKey={p.key}

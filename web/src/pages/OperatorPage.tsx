@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { ConsoleNav } from '../components/ConsoleNav.tsx';
+import { CredentialApplications } from '../components/CredentialApplications.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -120,7 +121,10 @@ export function OperatorPage() {
   const [grants] = useList(may('approvals.read') ? '/api/admin/roles' : undefined, pickGrants);
   const [alerts] = useList(may('alerts.read') ? '/api/admin/alerts?limit=100' : undefined, pickAlerts);
   const nothing =
-    loaded && !['identity.applications.decide', 'approvals.read', 'alerts.read'].some((p) => may(p));
+    loaded &&
+    !['identity.applications.decide', 'approvals.read', 'alerts.read', 'credentials.manage'].some((p) =>
+      may(p),
+    );
   const [error, setError] = useState<unknown>();
   const when = (iso: string) => formatDateTime(iso, lang, era);
 
@@ -180,6 +184,7 @@ export function OperatorPage() {
           )}
         />
       ) : null}
+      {may('credentials.manage') ? <CredentialApplications /> : null}
       {may('identity.applications.decide') ? (
         <Section
           id="ops-applications"

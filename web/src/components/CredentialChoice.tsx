@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import { getJson } from '../api.ts';
+import { useI18n } from '../i18n/index.tsx';
+import type { MyCredentials } from '../pages/my-certificate-types.ts';
+import { Link } from '../router.tsx';
+
+/** The signer's own usable credentials (active, PIN and one-time factor set), chosen at signing time. */
+export function CredentialChoice({ value, onChange }: { value: string; onChange: (id: string) => void }) {
+  const { t } = useI18n();
+  const [usable, setUsable] = useState<MyCredentials['credentials'] | undefined>();
+  useEffect(() => {
+    getJson<MyCredentials>('/api/me/credentials')
+      .then((mine) => {
+        const ready = mine.credentials.filter(
+          (c) => c.status === 'active' && c.pinSet && c.otpMethod !== null,
+        );
+        setUsable(ready);
+        if (ready[0] !== undefined) onChange(ready[0].credentialID);
+      })
+      .catch(() => setUsable([]));
+  }, [onChange]);
+  if (usable === undefined) return <p role="status">{t('common.loading')}</p>;
+  if (usable.length === 0)
+    return (
+      <p role="alert" className="notice notice-error">
+        {t('sign.noCredential')} <Link to="/me/certificate">{t('nav.myCertificate')}</Link>
+      </p>
+    );
+  return (
+    <>
+      <label htmlFor="sign-credential">{t('sign.credential')}</label>
+      <select id="sign-credential" value={value} onChange={(e) => onChange(e.target.value)}>
+        {usable.map((c) => (
+          <option key={c.credentialID} value={c.credentialID}>
+            {c.certificate?.subjectDN ?? c.credentialID} ({c.credentialID})
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
