@@ -316,6 +316,14 @@ export async function openShomei(
         async (closure) => {
           await rssp.credentials.endAllForUser(closure.userId, closure.closedBy);
         },
+        // …and every contracts API key it created stops working (they act as that account).
+        async function revokeContractsApiKeys(closure) {
+          await contracts.revokeApiKeysOfUser(
+            { kind: 'process', id: 'account-closure' },
+            closure.userId,
+            `account closed by ${closure.closedBy}`,
+          );
+        },
       ],
     });
     const caSettings = loadCaSettings(config);

@@ -1,7 +1,7 @@
 /**
  * Who may see and do what (criterion 2.1.4 (1)): the sender and the envelope's parties read it;
- * the tenant authorises further readers through API keys with the envelopes:read scope and users
- * with the documents.read_all permission (permissions.ts). Anyone
+ * the tenant authorises further readers: users with the documents.read_all permission
+ * (permissions.ts). An API key acts as its creator within its scopes, never more. Anyone
  * else gets "not found", so envelope ids cannot be probed.
  */
 import type { AuditActor } from '../audit/index.ts';
@@ -112,9 +112,13 @@ export async function loadEnvelope(
       }
       break;
     case 'api-key':
+      // The key acts as its creator within its scopes (api-keys.ts): never more than the creator may.
       if (envelope.tenant_id === actor.tenantId) {
-        tenantReader = actor.scopes.includes('envelopes:read');
-        isSender = actor.scopes.includes('envelopes:write');
+        const creatorSent = envelope.created_by === actor.userId;
+        isSender = creatorSent && actor.scopes.includes('envelopes:write');
+        if (actor.scopes.includes('envelopes:read') || actor.scopes.includes('envelopes:write')) {
+          tenantReader = creatorSent || (await canReadAll(ctx.db, actor.tenantId, actor.userId));
+        }
       }
       break;
     case 'party':

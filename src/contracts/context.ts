@@ -42,6 +42,12 @@ export interface ContractsSettings {
    * on that was left alone this long, is taken to have lost its instance and is completed by the sweep.
    */
   readonly completionLeaseSeconds: number;
+  /**
+   * Webhook deliveries may reach loopback (127.0.0.0/8, ::1). Off by default and in every real
+   * installation; tests and local development turn it on to receive on 127.0.0.1. Private,
+   * link-local and metadata addresses stay refused either way (src/net).
+   */
+  readonly webhooksAllowLoopback: boolean;
 }
 
 export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
@@ -60,6 +66,7 @@ export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
   reminderIntervalDays: 3,
   maxReminders: 3,
   completionLeaseSeconds: 300,
+  webhooksAllowLoopback: false,
 };
 
 /** The worker-pool jobs the contracts module uses (structurally the app's DocumentWork). */

@@ -71,14 +71,17 @@ function toEntry(row: RecordLogTable): RecordLogEntry {
   };
 }
 
-/** Who may correct: the sender or importer, an API key with envelopes:write, or a tenant administrator. */
+/**
+ * Who may correct: the sender or importer, or a tenant administrator — or an envelopes:write key
+ * acting as one of them (a key never does more than its creator).
+ */
 async function mayCorrect(
   ctx: ContractsContext,
   actor: ContractActor,
   envelope: EnvelopeTable,
 ): Promise<boolean> {
   if (actor.kind === 'party' || envelope.tenant_id !== actor.tenantId) return false;
-  if (actor.kind === 'api-key') return actor.scopes.includes('envelopes:write');
+  if (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:write')) return false;
   if (envelope.created_by === actor.userId) return true;
   return hasPermission(ctx.db, actor.tenantId, actor.userId, ['tenant.admin']);
 }

@@ -12,6 +12,7 @@ import { contractErrors } from './errors.ts';
 import { workflowDb } from './internal-approval-gate.ts';
 import type { ContractActor } from './model.ts';
 import { greeting, issueLink, linkFor, partiesDue } from './notify.ts';
+import { requireTenantAdmin } from './permissions.ts';
 import type { EnvelopeTable, PartyTable } from './tables.ts';
 import { type ReminderSettings, remindersSchema } from './template-model.ts';
 import { parseWith, workflowErrors } from './workflow-errors.ts';
@@ -211,20 +212,19 @@ export async function setEnvelopeReminders(
   return settings;
 }
 
-/** The tenant's reminder defaults (users of the tenant and envelopes:write keys). */
+/** The tenant's reminder defaults: a tenant setting, changed by tenant administrators only. */
 export async function setTenantReminders(
   ctx: ContractsContext,
   actor: ContractActor,
   raw: unknown,
 ): Promise<ReminderSettings> {
-  if (actor.kind === 'party' || (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:write')))
-    throw contractErrors.forbidden();
+  const tenantId = await requireTenantAdmin(ctx, actor);
   const settings = parseWith(remindersSchema, raw, contractErrors.invalid);
   const now = ctx.clock().toISOString();
   await workflowDb(ctx)
     .insertInto('contract_reminder_settings')
     .values({
-      tenant_id: actor.tenantId,
+      tenant_id: tenantId,
       interval_days: settings.intervalDays,
       max_reminders: settings.maxReminders,
       updated_at: now,

@@ -217,14 +217,24 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
       .status(201)
       .send(await contracts.createApiKey(await actorOf(contracts, request), scopes as string[]));
   });
-  app.post<{ Body: { url?: unknown } }>('/api/contracts/webhooks', async (request, reply) => {
-    const actor = await actorOf(contracts, request);
-    if (actor.kind === 'party' || (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:write'))) {
-      throw contractErrors.forbidden();
-    }
-    const url = request.body?.url;
-    if (typeof url !== 'string') throw contractErrors.invalid('url', 'required');
-    return reply.status(201).send(await contracts.webhooks.register(actor.tenantId, url));
+  app.get('/api/contracts/api-keys', async (request) =>
+    contracts.listApiKeys(await actorOf(contracts, request)),
+  );
+  app.delete<{ Params: IdParams }>('/api/contracts/api-keys/:id', async (request, reply) => {
+    await contracts.revokeApiKey(await actorOf(contracts, request), request.params.id);
+    return reply.status(204).send();
+  });
+  app.post<{ Body: { url?: unknown } }>('/api/contracts/webhooks', async (request, reply) =>
+    reply
+      .status(201)
+      .send(await contracts.registerWebhook(await actorOf(contracts, request), request.body?.url)),
+  );
+  app.get('/api/contracts/webhooks', async (request) =>
+    contracts.listWebhooks(await actorOf(contracts, request)),
+  );
+  app.delete<{ Params: IdParams }>('/api/contracts/webhooks/:id', async (request, reply) => {
+    await contracts.removeWebhook(await actorOf(contracts, request), request.params.id);
+    return reply.status(204).send();
   });
   app.put<{ Body: { years?: unknown } }>('/api/contracts/retention', async (request, reply) => {
     await contracts.setRetention(await actorOf(contracts, request), request.body?.years);

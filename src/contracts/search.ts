@@ -110,7 +110,7 @@ export async function searchEnvelopes(
   ) {
     throw contractErrors.invalid('amountMin', 'greater than amountMax');
   }
-  const readsAll = actor.kind === 'api-key' || (await canReadAll(db, actor.tenantId, actor.userId));
+  const readsAll = await canReadAll(db, actor.tenantId, actor.userId);
   let query = db
     .selectFrom('contract_envelopes as e')
     .select([
@@ -124,8 +124,8 @@ export async function searchEnvelopes(
       'e.created_at',
       'e.completed_at',
     ])
-    // Tenant-wide readers (documents.read_all, envelopes:read keys) see all of their tenant's and the
-    // counterparty copies; an account what it sent or takes part in (visibleTo).
+    // An account (or a key acting as it) sees what it sent or takes part in; tenant-wide readers
+    // (documents.read_all) see all of their tenant's, and the counterparty copies (visibleTo).
     .where((eb) => visibleTo(eb, actor, readsAll));
   if (filter.transactionDateFrom !== undefined)
     query = query.where('e.transaction_date', '>=', filter.transactionDateFrom);

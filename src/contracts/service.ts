@@ -2,9 +2,8 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
 import { type EmbeddedSigning, openEmbeddedSigning } from '../ades/index.ts';
-import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
+import type { AuditActor, AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import type { User } from '../identity/index.ts';
@@ -12,8 +11,8 @@ import type { Mailer } from '../mail/index.ts';
 import { withClusterLock } from '../ops/index.ts';
 import type { RemoteSignatureService } from '../rssp/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
-import { auditActorOf, loadEnvelope } from './access.ts';
-import { createApiKey, resolveApiKey } from './api-keys.ts';
+import { loadEnvelope } from './access.ts';
+import { type ApiKeyView, listApiKeys, resolveApiKey, revokeApiKeys } from './api-keys.ts';
 import { type CertificateDownload, certificateOfCompletionPdf } from './certificate-pdf.ts';
 import { afterAct, completeEnvelope, type ResumeOutcome, resumeCompletions } from './completion.ts';
 import {
@@ -54,9 +53,19 @@ import {
   witnessConfirmation,
 } from './signing.ts';
 import type { ContractsTables } from './tables.ts';
+import {
+  createTenantApiKey,
+  listTenantApiKeys,
+  listWebhooks,
+  registerWebhook,
+  removeWebhook,
+  revokeApiKeysOfUser,
+  revokeTenantApiKey,
+  setRetention,
+} from './tenant-settings.ts';
 import { envelopeTimeline, type TimelineEntry } from './timeline.ts';
 import { DocumentVault } from './vault.ts';
-import { Webhooks } from './webhooks.ts';
+import { Webhooks, type WebhookView } from './webhooks.ts';
 
 export interface ContractServiceDependencies {
   readonly config: ShomeiConfig;
@@ -109,7 +118,13 @@ export class ContractService {
       audit: deps.audit,
       blobDirectory: path.join(root, 'blobs'),
     });
-    this.webhooks = new Webhooks({ db, crypto: deps.crypto, sealKeyId: () => this.webhookSealKey(), clock });
+    this.webhooks = new Webhooks({
+      db,
+      crypto: deps.crypto,
+      sealKeyId: () => this.webhookSealKey(),
+      clock,
+      outbound: { allowLoopback: settings.webhooksAllowLoopback },
+    });
     const remoteSigner =
       deps.remoteSigner ??
       (deps.rssp === undefined
@@ -216,16 +231,38 @@ export class ContractService {
     return resolvePartySession(this.context, token, source);
   }
   resolveApiKey(header: string, source: string | undefined): Promise<ContractActor | undefined> {
-    return resolveApiKey(this.context.db, header, source);
+    return resolveApiKey(this.context, header, source);
   }
+  /** Tenant administrators only; the key acts as its creator, within the creator's permissions. */
   createApiKey(actor: ContractActor, scopes: readonly string[]): Promise<{ id: string; key: string }> {
-    if (actor.kind !== 'user') throw contractErrors.forbidden();
-    return createApiKey(this.context.db, this.context.audit, {
-      tenantId: actor.tenantId,
-      actingUserId: actor.userId,
-      scopes,
-      createdBy: actor.userId,
-    });
+    return createTenantApiKey(this.context, actor, scopes);
+  }
+  listApiKeys(actor: ContractActor): Promise<{ keys: ApiKeyView[] }> {
+    return listTenantApiKeys(this.context, actor);
+  }
+  revokeApiKey(actor: ContractActor, id: string): Promise<void> {
+    return revokeTenantApiKey(this.context, actor, id);
+  }
+  /** Operators (CLI): every key of a tenant, revoked or not; never a secret. */
+  apiKeysOfTenant(tenantId: string): Promise<ApiKeyView[]> {
+    return listApiKeys(this.context, tenantId, undefined);
+  }
+  /** Operators (CLI): revokes one key by id; false when it was unknown or already revoked. */
+  async revokeApiKeyAsOperator(by: AuditActor, id: string, reason: string): Promise<boolean> {
+    return (await revokeApiKeys(this.context, by, { id }, reason)).length === 1;
+  }
+  /** The account-closed hook and the CLI: every key the user created stops working. */
+  revokeApiKeysOfUser(by: AuditActor, userId: string, reason: string): Promise<string[]> {
+    return revokeApiKeysOfUser(this.context, by, userId, reason);
+  }
+  registerWebhook(actor: ContractActor, url: unknown): Promise<{ id: string; secret: string }> {
+    return registerWebhook(this.context, this.webhooks, actor, url);
+  }
+  listWebhooks(actor: ContractActor): Promise<{ webhooks: WebhookView[] }> {
+    return listWebhooks(this.context, this.webhooks, actor);
+  }
+  removeWebhook(actor: ContractActor, id: string): Promise<void> {
+    return removeWebhook(this.context, this.webhooks, actor, id);
   }
   /** The tenant permissions (閲覧権限 and the like) a user holds in their own tenant. */
   async tenantPermissionsOf(tenantId: string, userId: string): Promise<TenantPermission[]> {
@@ -270,27 +307,9 @@ export class ContractService {
     return viewEnvelope(this.context, actor, envelopeId);
   }
 
-  /** Per-tenant retention in years (1–100). */
-  async setRetention(actor: ContractActor, years: unknown): Promise<void> {
-    if (actor.kind !== 'user' && !(actor.kind === 'api-key' && actor.scopes.includes('envelopes:write'))) {
-      throw contractErrors.forbidden();
-    }
-    if (typeof years !== 'number' || !Number.isInteger(years) || years < 1 || years > 100) {
-      throw contractErrors.invalid('retentionYears', 'an integer from 1 to 100');
-    }
-    const now = this.context.clock().toISOString();
-    const db: Kysely<ContractsTables> = this.context.db;
-    await db
-      .insertInto('contract_tenant_settings')
-      .values({ tenant_id: actor.tenantId, retention_years: years, updated_at: now })
-      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ retention_years: years, updated_at: now }))
-      .execute();
-    await this.context.audit.append({
-      type: 'contracts.retention.set',
-      actor: auditActorOf(actor),
-      outcome: 'success',
-      details: { retentionYears: years },
-    });
+  /** Per-tenant retention in years (7–100), tenant administrators only. */
+  setRetention(actor: ContractActor, years: unknown): Promise<void> {
+    return setRetention(this.context, actor, years);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * Envelope templates (テンプレート) of a tenant: title, PDFs (encrypted like envelope documents, one
  * HSM key each, shredded when the template is deleted), party slots labelled 甲/乙/丙 with role,
- * signing mode, order and seal placement, expiry, reminders and internal approvers. Readable by the
- * tenant's users and envelopes:read keys, changed by its users and envelopes:write keys; other
- * tenants get "not found".
+ * signing mode, order and seal placement, expiry, reminders and internal approvers. Readable and
+ * usable by the tenant's users and envelopes:read keys; changed or deleted only by the template's
+ * owner or a tenant administrator (or a write key acting as one); other tenants get "not found".
  */
 import { randomUUID } from 'node:crypto';
 import { auditActorOf } from './access.ts';
@@ -12,6 +12,7 @@ import { checkPdf } from './envelopes.ts';
 import { contractErrors } from './errors.ts';
 import { workflowDb } from './internal-approval-gate.ts';
 import type { ContractActor } from './model.ts';
+import { hasPermission } from './permissions.ts';
 import type { DocumentTable, DocumentVersionTable } from './tables.ts';
 import { type TemplateDefinition, templateSchema } from './template-model.ts';
 import type { PreparedVersion } from './vault.ts';
@@ -48,6 +49,20 @@ export function templateActor(
     if (!(need === 'read' && actor.scopes.includes('envelopes:write'))) throw contractErrors.forbidden();
   }
   return { tenantId: actor.tenantId, userId: actor.userId };
+}
+
+/**
+ * Changing or deleting a template is for its owner or a tenant administrator (a key acting as one of
+ * them); the tenant's other users use and read it. Others get "forbidden": they can see it anyway.
+ */
+async function requireTemplateEditor(
+  ctx: ContractsContext,
+  editor: { tenantId: string; userId: string },
+  template: LoadedTemplate,
+): Promise<void> {
+  if (template.row.created_by === editor.userId) return;
+  if (await hasPermission(ctx.db, editor.tenantId, editor.userId, ['tenant.admin'])) return;
+  throw contractErrors.forbidden();
 }
 
 export async function loadTemplate(
@@ -179,8 +194,9 @@ export async function updateTemplate(
   id: string,
   raw: unknown,
 ): Promise<TemplateView> {
-  const { tenantId } = templateActor(actor, 'write');
-  await loadTemplate(ctx, tenantId, id);
+  const editor = templateActor(actor, 'write');
+  const { tenantId } = editor;
+  await requireTemplateEditor(ctx, editor, await loadTemplate(ctx, tenantId, id));
   const definition = parseWith(templateSchema, raw, workflowErrors.templateInvalid);
   await checkPeople(ctx, tenantId, definition);
   await workflowDb(ctx)
@@ -199,8 +215,9 @@ export async function updateTemplate(
 
 /** Deletes the template and crypto-shreds its documents (HSM keys destroyed). Envelopes made from it stay. */
 export async function deleteTemplate(ctx: ContractsContext, actor: ContractActor, id: string): Promise<void> {
-  const { tenantId } = templateActor(actor, 'write');
-  const loaded = await loadTemplate(ctx, tenantId, id);
+  const editor = templateActor(actor, 'write');
+  const loaded = await loadTemplate(ctx, editor.tenantId, id);
+  await requireTemplateEditor(ctx, editor, loaded);
   const db = workflowDb(ctx);
   const changed = await db
     .updateTable('contract_templates')
@@ -235,8 +252,9 @@ export async function addTemplateDocument(
   name: string,
   bytes: Buffer,
 ): Promise<TemplateView> {
-  const { tenantId } = templateActor(actor, 'write');
-  const loaded = await loadTemplate(ctx, tenantId, id);
+  const editor = templateActor(actor, 'write');
+  const loaded = await loadTemplate(ctx, editor.tenantId, id);
+  await requireTemplateEditor(ctx, editor, loaded);
   const cleanName =
     name
       .normalize('NFC')
@@ -279,7 +297,7 @@ export async function addTemplateDocument(
     size: bytes.length,
     hsmKeyId: key.hsmKeyId,
   });
-  return toView(await loadTemplate(ctx, tenantId, id));
+  return toView(await loadTemplate(ctx, editor.tenantId, id));
 }
 
 /** The plaintext of a template document, after the vault's tamper checks. */

@@ -6,7 +6,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CryptoModule } from '../crypto/index.ts';
-import { contractErrors } from './errors.ts';
+import { checkOutboundUrl, guardedPost, type OutboundPolicy } from '../net/index.ts';
 import type { ContractsTables } from './tables.ts';
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
@@ -18,7 +18,14 @@ export interface WebhookDependencies {
   /** The module's data-encryption key in the HSM (sealing webhook secrets). */
   readonly sealKeyId: () => Promise<string>;
   readonly clock: () => Date;
-  readonly fetch?: typeof fetch;
+  /** Which addresses deliveries may reach (public only; loopback in tests by an explicit setting). */
+  readonly outbound: OutboundPolicy;
+}
+
+export interface WebhookView {
+  readonly id: string;
+  readonly url: string;
+  readonly createdAt: string;
 }
 
 export function signPayload(secret: string, timestamp: number, body: string): string {
@@ -28,16 +35,10 @@ export function signPayload(secret: string, timestamp: number, body: string): st
 export class Webhooks {
   constructor(private readonly deps: WebhookDependencies) {}
 
+  /** Callers check who may (ContractService: tenant administrators only). */
   async register(tenantId: string, url: string): Promise<{ id: string; secret: string }> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw contractErrors.invalid('url', 'not a URL');
-    }
-    if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || url.length > 2000) {
-      throw contractErrors.invalid('url', 'http(s) only');
-    }
+    // Refused here already (typed error to the administrator), and again at every delivery's connect.
+    const parsed = await checkOutboundUrl(url, this.deps.outbound);
     const secret = randomBytes(32).toString('base64url');
     const id = randomUUID();
     await this.deps.db
@@ -55,6 +56,29 @@ export class Webhooks {
       })
       .execute();
     return { id, secret };
+  }
+
+  async list(tenantId: string): Promise<WebhookView[]> {
+    const rows = await this.deps.db
+      .selectFrom('contract_webhooks')
+      .select(['id', 'url', 'created_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('disabled_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({ id: r.id, url: r.url, createdAt: r.created_at }));
+  }
+
+  /** Stops a webhook (deliveries still queued for it are not sent); false when there was none. */
+  async remove(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.deps.db
+      .updateTable('contract_webhooks')
+      .set({ disabled_at: this.deps.clock().toISOString() })
+      .where('id', '=', id.slice(0, 100))
+      .where('tenant_id', '=', tenantId)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Queues one delivery per active webhook of the tenant. */
@@ -92,6 +116,7 @@ export class Webhooks {
       .selectFrom('contract_webhook_deliveries as d')
       .innerJoin('contract_webhooks as w', 'w.id', 'd.webhook_id')
       .select(['d.id', 'd.payload', 'd.attempts', 'w.url', 'w.secret_sealed'])
+      .where('w.disabled_at', 'is', null)
       .where('d.delivered_at', 'is', null)
       .where('d.attempts', '<', MAX_WEBHOOK_ATTEMPTS)
       .where('d.next_attempt_at', '<=', now.toISOString())
@@ -117,18 +142,17 @@ export class Webhooks {
       const timestamp = Math.floor(now.getTime() / 1000);
       let error: string | null = null;
       try {
-        const response = await (this.deps.fetch ?? fetch)(delivery.url, {
-          method: 'POST',
-          headers: {
+        const response = await guardedPost(
+          delivery.url,
+          delivery.payload,
+          {
             'content-type': 'application/json',
             'x-shomei-signature': `t=${timestamp},v1=${signPayload(secret, timestamp, delivery.payload)}`,
           },
-          body: delivery.payload,
-          signal: AbortSignal.timeout(10_000),
-          redirect: 'error',
-        });
-        if (!response.ok) error = `HTTP ${response.status}`;
-        await response.body?.cancel();
+          { ...this.deps.outbound, timeoutMs: 10_000 },
+        );
+        // Redirects are not followed (a 3xx counts as a failure): they could lead inside.
+        if (response.status < 200 || response.status > 299) error = `HTTP ${response.status}`;
       } catch (e) {
         error = e instanceof Error ? e.message.slice(0, 200) : 'failed';
       }

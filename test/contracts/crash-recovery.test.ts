@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type EmbeddedSigning, openEmbeddedSigning } from '../../src/ades/index.ts';
 import {
+  adminApiKey,
   Client,
   type ContractsHarness,
   createUser,
@@ -51,10 +52,7 @@ before(async () => {
     },
   });
   const user = await createUser(h, { email: 'owner@crash.example', tenantSlug: 'crash' });
-  const key = await h.contracts.createApiKey(
-    { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
-    ['envelopes:read', 'envelopes:write'],
-  );
+  const key = await adminApiKey(h, user, ['envelopes:read', 'envelopes:write']);
   client = new Client(h.app);
   client.headers.authorization = `Bearer ${key.key}`;
   const [, root] = await h.shomei.ca.chain();

@@ -12,7 +12,12 @@ import type { Transaction } from 'kysely';
 import { generate } from 'otplib';
 import type { Shomei } from '../../src/app/index.ts';
 import type { AuditEventInput, AuditRecord, TransactionalAuditTrail } from '../../src/audit/index.ts';
-import { ContractService, type ContractsSettings, contractRoutes } from '../../src/contracts/index.ts';
+import {
+  ContractService,
+  type ContractsSettings,
+  contractRoutes,
+  setPermission,
+} from '../../src/contracts/index.ts';
 import { authenticateRequests, CSRF_HEADER, identityRoutes, type User } from '../../src/identity/index.ts';
 import type { Mailer, MailMessage } from '../../src/mail/index.ts';
 import { handleError } from '../../src/server/index.ts';
@@ -246,4 +251,24 @@ export function writeTemp(h: ContractsHarness, name: string, data: Buffer): stri
   const file = path.join(h.dir, name);
   writeFileSync(file, data);
   return file;
+}
+
+/**
+ * An API key (`Bearer shk_…`) acting as this user, with these scopes. Only tenant administrators
+ * create keys, so the user is granted tenant.admin first (by an operator, as the CLI does).
+ */
+export async function adminApiKey(
+  h: ContractsHarness,
+  user: { id: string; tenantId: string; email: string },
+  scopes: readonly string[],
+): Promise<{ id: string; key: string }> {
+  await setPermission(h.contracts.context, { kind: 'operator', id: 'test' }, user.tenantId, {
+    userId: user.id,
+    permission: 'tenant.admin',
+    granted: true,
+  });
+  return h.contracts.createApiKey(
+    { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
+    scopes,
+  );
 }

@@ -14,6 +14,7 @@ import { setPermission } from '../../src/contracts/index.ts';
 import { makeTestPki } from '../ades/test-pki.ts';
 import { run } from '../helpers/run.ts';
 import {
+  adminApiKey,
   type Client,
   type ContractsHarness,
   createUser,
@@ -247,10 +248,9 @@ describe('imports on SQLite', () => {
   });
 
   it('a party session or a read-only API key cannot import', async () => {
-    const key = await h.contracts.createApiKey(
-      { kind: 'user', userId: ownerId, tenantId, email: 'keiri@import-a.example', authentication: 'test' },
-      ['envelopes:read'],
-    );
+    const key = await adminApiKey(h, { id: ownerId, tenantId, email: 'keiri@import-a.example' }, [
+      'envelopes:read',
+    ]);
     const response = await h.app.inject({
       method: 'POST',
       url: '/api/imports',

@@ -11,6 +11,7 @@ import { ContractService } from '../../src/contracts/index.ts';
 import { listSignatures } from '../../src/pdf/index.ts';
 import { KeyRegistry, openDatabase } from '../../src/store/index.ts';
 import {
+  adminApiKey,
   Client,
   type ContractsHarness,
   createUser,
@@ -25,10 +26,7 @@ let client: Client;
 before(async () => {
   h = await openContractsHarness({ dialect: 'postgres' });
   const user = await createUser(h, { email: 'pg@a.example', tenantSlug: 'tenant-pg' });
-  const key = await h.contracts.createApiKey(
-    { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
-    ['envelopes:read', 'envelopes:write'],
-  );
+  const key = await adminApiKey(h, user, ['envelopes:read', 'envelopes:write']);
   client = new Client(h.app);
   client.headers.authorization = `Bearer ${key.key}`;
 });

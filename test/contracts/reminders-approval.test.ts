@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setPermission } from '../../src/contracts/index.ts';
 import type { User } from '../../src/identity/index.ts';
 import {
   Client,
@@ -161,7 +162,14 @@ describe('reminders', () => {
     offsetMs = 0;
   });
 
-  it('take the tenant defaults, which are validated', async () => {
+  it('take the tenant defaults, set by a tenant administrator and validated', async () => {
+    const member = await sender.send('PUT', '/api/contracts/reminders', { intervalDays: 7, maxReminders: 1 });
+    assert.equal(member.statusCode, 403, 'a tenant setting: not for every member');
+    await setPermission(h.contracts.context, { kind: 'operator', id: 'test' }, senderUser.tenantId, {
+      userId: senderUser.id,
+      permission: 'tenant.admin',
+      granted: true,
+    });
     assert.equal(
       (await sender.send('PUT', '/api/contracts/reminders', { intervalDays: 7, maxReminders: 1 })).statusCode,
       200,

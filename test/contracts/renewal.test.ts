@@ -13,6 +13,7 @@ import { listSignatures } from '../../src/pdf/index.ts';
 import { applyMigrations, foundationMigrations, openDatabase } from '../../src/store/index.ts';
 import { EmbeddedTsa, loadTsaSettings, tsaMigrations } from '../../src/tsa/index.ts';
 import {
+  adminApiKey,
   Client,
   type ContractsHarness,
   createUser,
@@ -109,10 +110,7 @@ async function completedEnvelope(
 describe('renewArchiveTimestamps', () => {
   it('renews only the document whose TSA certificate nears expiry, and it still validates', async () => {
     const user = await createUser(h, { email: 'archive@a.example', tenantSlug: 'tenant-archive' });
-    const key = await h.contracts.createApiKey(
-      { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
-      ['envelopes:read', 'envelopes:write'],
-    );
+    const key = await adminApiKey(h, user, ['envelopes:read', 'envelopes:write']);
     const client = new Client(h.app);
     client.headers.authorization = `Bearer ${key.key}`;
 

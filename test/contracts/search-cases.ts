@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import type { ContractsTables } from '../../src/contracts/index.ts';
-import { Client, type ContractsHarness, createUser, json } from './harness.ts';
+import { adminApiKey, Client, type ContractsHarness, createUser, json } from './harness.ts';
 
 type Row = ContractsTables['contract_envelopes'];
 
@@ -119,16 +119,7 @@ export function searchCases(harness: () => ContractsHarness): void {
     const db = h.contracts.context.db;
     await db.insertInto('contract_envelopes').values(rows).execute();
     await db.insertInto('contract_envelopes').values(foreign).execute();
-    const key = await h.contracts.createApiKey(
-      {
-        kind: 'user',
-        userId: owner.id,
-        tenantId: owner.tenantId,
-        email: owner.email,
-        authentication: 'test',
-      },
-      ['envelopes:read'],
-    );
+    const key = await adminApiKey(h, owner, ['envelopes:read']);
     const client = new Client(h.app);
     client.headers.authorization = `Bearer ${key.key}`;
 
@@ -175,16 +166,7 @@ export function searchCases(harness: () => ContractsHarness): void {
     assert.equal((await client.send('GET', '/api/envelopes?unknown=1')).statusCode, 400);
 
     // A key without the read scope, and a revoked key, find nothing.
-    const writer = await h.contracts.createApiKey(
-      {
-        kind: 'user',
-        userId: owner.id,
-        tenantId: owner.tenantId,
-        email: owner.email,
-        authentication: 'test',
-      },
-      ['envelopes:write'],
-    );
+    const writer = await adminApiKey(h, owner, ['envelopes:write']);
     const writeOnly = new Client(h.app);
     writeOnly.headers.authorization = `Bearer ${writer.key}`;
     assert.equal((await writeOnly.send('GET', '/api/envelopes')).statusCode, 403);

@@ -24,6 +24,7 @@ import {
 
 let h: ContractsHarness;
 let admin: Client;
+let adminId: string;
 let member: Client;
 let tenantId: string;
 let importedId: string;
@@ -72,6 +73,7 @@ before(async () => {
   const m = await createUser(h, { email: 'member@export-a.example', tenantSlug: 'export-a' });
   const o = await createUser(h, { email: 'admin@export-b.example', tenantSlug: 'export-b' });
   tenantId = a.tenantId;
+  adminId = a.id;
   await setPermission(h.contracts.context, { kind: 'operator', id: 'test' }, tenantId, {
     userId: a.id,
     permission: 'tenant.admin',
@@ -152,8 +154,9 @@ it('a tenant administrator downloads the whole tenant as a ZIP whose manifest ha
 
 it('nobody else exports: a member gets 403, an API key too', async () => {
   assert.equal((await member.send('GET', '/api/contracts/export')).statusCode, 403);
+  // Even a key of the tenant administrator: exporting needs the administrator's own session.
   const key = await h.contracts.createApiKey(
-    { kind: 'user', userId: 'x', tenantId, email: 'x@x', authentication: 'test' },
+    { kind: 'user', userId: adminId, tenantId, email: 'admin@export-a.example', authentication: 'test' },
     ['envelopes:read', 'envelopes:write'],
   );
   const response = await h.app.inject({

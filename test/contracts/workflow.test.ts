@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ContractService, signPayload } from '../../src/contracts/index.ts';
 import {
+  adminApiKey,
   Client,
   type ContractsHarness,
   createUser,
   json,
+  login,
   openContractsHarness,
   samplePdf,
 } from './harness.ts';
@@ -21,12 +23,13 @@ let sender: Client;
 let offsetMs = 0;
 
 before(async () => {
-  h = await openContractsHarness({ clock: () => new Date(Date.now() + offsetMs) });
+  // The receiver below listens on 127.0.0.1: loopback is allowed by the explicit test setting.
+  h = await openContractsHarness({
+    clock: () => new Date(Date.now() + offsetMs),
+    settings: { webhooksAllowLoopback: true },
+  });
   const user = await createUser(h, { email: 'sender@w.example', tenantSlug: 'tenant-w' });
-  const key = await h.contracts.createApiKey(
-    { kind: 'user', userId: user.id, tenantId: user.tenantId, email: user.email, authentication: 'test' },
-    ['envelopes:read', 'envelopes:write'],
-  );
+  const key = await adminApiKey(h, user, ['envelopes:read', 'envelopes:write']);
   sender = new Client(h.app);
   sender.headers.authorization = `Bearer ${key.key}`;
 });
@@ -228,13 +231,12 @@ describe('webhooks', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      // Webhooks are a tenant setting: the administrator's own session registers them.
+      const admin = await login(h.app, 'sender@w.example');
       const registered = json<{ id: string; secret: string }>(
-        await sender.send('POST', '/api/contracts/webhooks', { url }),
+        await admin.send('POST', '/api/contracts/webhooks', { url }),
       );
-      assert.equal(
-        (await sender.send('POST', '/api/contracts/webhooks', { url: 'ftp://x' })).statusCode,
-        400,
-      );
+      assert.equal((await admin.send('POST', '/api/contracts/webhooks', { url: 'ftp://x' })).statusCode, 400);
       await sentEnvelope([{ email: 'hook@w.example', name: 'フック 三郎' }], 'parallel');
       assert.equal(await h.contracts.webhooks.deliverDue(), 0, 'the first attempt fails');
       assert.equal(await h.contracts.webhooks.deliverDue(), 0, 'not retried before the back-off elapsed');

@@ -1,6 +1,7 @@
 /**
- * `shomei contracts export` (full tenant export to a ZIP, no lock-in) and `shomei contracts
- * permissions` (tenant permissions; the first tenant administrator is granted here).
+ * `shomei contracts export` (full tenant export to a ZIP, no lock-in), `shomei contracts
+ * permissions` (tenant permissions; the first tenant administrator is granted here) and `shomei
+ * contracts api-keys` (list and revoke a tenant's API keys).
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -50,6 +51,7 @@ export function registerContractsCommands(program: Command): void {
         await shomei.close();
       }
     });
+  registerApiKeyCommands(contracts);
   const permissions = contracts
     .command('permissions')
     .description('Tenant permissions (tenant.admin, documents.read_all, corrections.read) / テナント権限');
@@ -78,4 +80,38 @@ export function registerContractsCommands(program: Command): void {
         }
       });
   }
+}
+
+/** `shomei contracts api-keys list|revoke`: an operator sees a tenant's keys and revokes one (audited). */
+function registerApiKeyCommands(contracts: Command): void {
+  const keys = contracts.command('api-keys').description('Tenant API keys / テナントの API キー');
+  keys
+    .command('list')
+    .description('List the API keys of a tenant (no secrets) / API キーの一覧')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .action(async (o: { tenant: string }) => {
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      try {
+        printJson({ tenantId: o.tenant, keys: await shomei.contracts.apiKeysOfTenant(o.tenant) });
+      } finally {
+        await shomei.close();
+      }
+    });
+  keys
+    .command('revoke')
+    .description('Revoke an API key at once / API キーを失効させる')
+    .requiredOption('--id <id>', 'key id (the 16 hex digits after shk_)')
+    .requiredOption('--reason <text>', 'why (recorded in the audit trail)')
+    .action(async (o: { id: string; reason: string }) => {
+      if (o.reason.trim().length === 0 || o.reason.length > 500)
+        throw usage('--reason が必要です (500 文字まで)。', '--reason is required (up to 500 characters).');
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      try {
+        const revoked = await shomei.contracts.revokeApiKeyAsOperator(operator, o.id, o.reason);
+        if (!revoked) throw usage('有効な API キーが見つかりません。', 'No such active API key.');
+        printJson({ id: o.id, revoked: true });
+      } finally {
+        await shomei.close();
+      }
+    });
 }
