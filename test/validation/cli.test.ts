@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { signCades } from '../../src/ades/index.ts';
 import { toPem } from '../../src/pki/index.ts';
 import type { ValidationReport } from '../../src/validation/index.ts';
+import { objectStreamBomb } from '../helpers/object-stream-bomb.ts';
 import { runShomei } from '../helpers/run.ts';
 import { type Corpus, openCorpus } from './corpus.ts';
 
@@ -61,6 +62,17 @@ describe('shomei verify', () => {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /SHOMEI_PDF_/);
     assert.equal(runShomei(['verify', corpus.file('missing.pdf')], env).status, 2);
+  });
+
+  it('exit 2 and the budget error for the object-stream bomb of issue #16 F3, under SHOMEI_PDF_MAX_DECODED_BYTES', () => {
+    const bomb = corpus.file('cli-bomb.pdf');
+    writeFileSync(bomb, objectStreamBomb({ streams: 6, inflatedBytes: 8 * 1024 * 1024 }));
+    const refused = runShomei(['verify', bomb], {
+      ...env,
+      SHOMEI_PDF_MAX_DECODED_BYTES: String(16 * 1024 * 1024),
+    });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /SHOMEI_PDF_BUDGET_EXCEEDED/);
   });
 
   it('a detached CAdES signature with --data', async () => {

@@ -8,6 +8,7 @@ import { openShomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { isShomeiError, shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
+import { DEFAULT_PDF_BUDGET, type PdfBudgetLimits, withPdfBudget } from '../../pdf/index.ts';
 import {
   readLimited,
   readTrustAnchors,
@@ -36,6 +37,15 @@ async function installationAnchors(): Promise<Uint8Array[]> {
     }
   } catch {
     return [];
+  }
+}
+
+/** SHOMEI_PDF_* budget settings; the defaults when the configuration cannot be read (--trust only). */
+function budgetSettings(): PdfBudgetLimits {
+  try {
+    return loadConfig().work.budget;
+  } catch {
+    return DEFAULT_PDF_BUDGET;
   }
 }
 
@@ -108,11 +118,11 @@ async function runVerify(file: string, options: VerifyOptions): Promise<void> {
     const document = await readLimited(file, 'document');
     const data = options.data === undefined ? undefined : await readLimited(options.data, 'detached data');
     const trustAnchors = options.trust ? readTrustAnchors(options.trust) : await installationAnchors();
-    report = await validateDocument(document, data, {
-      trustAnchors,
-      online: options.online === true,
-      name: file,
-    });
+    // The per-document decode budget of the settings, as for the server's workers (ADR 016): a
+    // one-shot command needs no worker to be stopped, the budget's time limit ends it.
+    report = await withPdfBudget(budgetSettings(), () =>
+      validateDocument(document, data, { trustAnchors, online: options.online === true, name: file }),
+    );
   } catch (error) {
     // Everything that stops validation before a verdict is unusable input (exit 2).
     printError(error, lang);
