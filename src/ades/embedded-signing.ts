@@ -11,7 +11,7 @@ import type { ShomeiConfig } from '../config/index.ts';
 import type { CryptoModule, DigestSigner, KeyAlgorithm } from '../crypto/index.ts';
 import { digestSignerFor } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import { buildCsr } from '../pki/index.ts';
+import { buildChain, buildCsr, parseCertificate } from '../pki/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings } from '../tsa/index.ts';
 import { embeddedRevocationSource } from './authority-revocation.ts';
@@ -66,9 +66,12 @@ function sealCertificateRevoked(serialNumber: string): Error {
 async function providerSeal(
   deps: EmbeddedSigningDependencies,
   ca: CertificateAuthority,
-): Promise<{ signer: DigestSigner; certificate: Buffer }> {
+): Promise<{ signer: DigestSigner; certificate: Buffer; chain?: Buffer[] }> {
   const [record] = await deps.keys.findActiveByPurpose(PROVIDER_SEAL_PURPOSE);
   if (record !== undefined) {
+    const outside = await outsideSealCertificate(deps, ca, record.key_id);
+    if (outside !== undefined)
+      return { signer: await digestSignerFor(deps.crypto, record.key_id), ...outside };
     const issued = await ca.list({ keyId: record.key_id, profile: 'e-seal' });
     // A revoked certificate means the key must not be used again (key compromise, cessation):
     // never re-certify it silently; the operator generates a new key.
@@ -114,6 +117,27 @@ export async function generateProviderSealKey(
   return { keyId: key.id, generated: true };
 }
 
+/**
+ * A certificate an outside CA issued for the seal key and the operator imported (`shomei ca external
+ * import`, checked against the key and the trusted CAs then) wins over the embedded CA's, with its
+ * chain up to the trusted CA it was checked against.
+ */
+async function outsideSealCertificate(
+  deps: EmbeddedSigningDependencies,
+  ca: CertificateAuthority,
+  keyId: string,
+): Promise<{ certificate: Buffer; chain: Buffer[] } | undefined> {
+  const now = Date.now();
+  const imported = (await ca.list({ keyId, profile: 'imported' })).find(
+    (c) => c.status !== 'revoked' && c.notBefore.getTime() <= now && c.notAfter.getTime() > now,
+  );
+  if (imported === undefined) return undefined;
+  const trusted = loadCaSettings(deps.config).trustedCas;
+  const chain = buildChain(parseCertificate(imported.der), { anchors: trusted, intermediates: trusted });
+  if (!chain.trusted) return undefined;
+  return { certificate: imported.der, chain: chain.chain.slice(1).map((c) => Buffer.from(c.der)) };
+}
+
 export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Promise<EmbeddedSigning> {
   const ca =
     deps.ca ??
@@ -136,7 +160,7 @@ export async function openEmbeddedSigning(deps: EmbeddedSigningDependencies): Pr
   });
   const tsa = deps.tsa ?? new EmbeddedTsa(tsaDeps);
   const seal = await providerSeal(deps, ca);
-  const chain = await ca.chain();
+  const chain = seal.chain ?? (await ca.chain());
   const tsaCertificates = [await tsa.certificate(), ...(await tsa.chain())];
   const embedded = embeddedRevocationSource(ca, tsaCertificates);
   const online = deps.trust?.onlineRevocation;

@@ -132,12 +132,16 @@ export function cfsslCaAdapter(deps: CfsslAdapterDependencies): CaAdapter {
     },
     async revoke(certificate, reason) {
       const facts = certificateFacts(parseCertificate(certificate));
-      await client.call('revoke', {
-        serial: BigInt(`0x${facts.serialNumber}`).toString(10),
-        authority_key_id: facts.authorityKeyIdentifier?.toLowerCase() ?? '',
-        // CFSSL takes RFC 5280 reason names in lower camel case, as ours are.
-        reason,
-      });
+      const serial = BigInt(`0x${facts.serialNumber}`).toString(10);
+      const aki = facts.authorityKeyIdentifier?.replaceAll(':', '').toLowerCase() ?? '';
+      // CFSSL keys its table by serial and authority key id; releases before 1.3 stored the key id
+      // empty, so a "not found" is asked once more that way.
+      try {
+        await client.call('revoke', { serial, authority_key_id: aki, reason });
+      } catch (error) {
+        if (aki === '' || !String((error as Error).message).includes('not found')) throw error;
+        await client.call('revoke', { serial, authority_key_id: '', reason });
+      }
     },
     status: deps.status,
   };

@@ -1,0 +1,396 @@
+/**
+ * Production trust chain (issue #17), against an outside PKI nobody on this project wrote: cfssl as
+ * the CA server (user credentials and the imported e-seal certificate, OCSP by cfssl ocspserve) and
+ * `openssl ts -reply` as the TSA with its own CA and CRL. Every path — an envelope completed end to
+ * end, archive renewal, `shomei sign --level B-LTA`, CSC signDoc B-LTA — carries tokens of the
+ * outside TSA only (read by `openssl ts -reply -text`), each verified by `openssl ts -verify`;
+ * pdfsig and `shomei verify --online` pass with only the two outside roots trusted. A credential
+ * revoked at cfssl stops signing after the status cache window. A TSA that is down, slow, talks
+ * garbage, signs with an untrusted certificate, or answers another nonce or imprint fails with a
+ * typed error, writes nothing, leaves an audit record, and repeated failures raise an alert.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { generate as generateTotp } from 'otplib';
+import { type EmbeddedSigning, openEmbeddedSigning, signPdf } from '../../src/ades/index.ts';
+import { isShomeiError } from '../../src/errors/index.ts';
+import { listSignatures } from '../../src/pdf/index.ts';
+import { parseCertificates } from '../../src/pki/index.ts';
+import { buildServer } from '../../src/server/index.ts';
+import { validateDocument } from '../../src/validation/index.ts';
+import { signatureTimestampToken } from '../ades/tokens.ts';
+import { opensslTsVerify, pdfsig, signedRangeFiles, trustingNssDb } from '../ades/validators.ts';
+import {
+  adminApiKey,
+  Client,
+  type ContractsHarness,
+  createUser,
+  json,
+  openContractsHarness,
+  samplePdf,
+} from '../contracts/harness.ts';
+import { run, SHOMEI_BIN } from '../helpers/run.ts';
+import { OID, PIN } from '../rssp/fixture.ts';
+import { type OutsidePki, startOutsidePki } from './outside-pki.ts';
+
+let pki: OutsidePki;
+let h: ContractsHarness;
+let server: FastifyInstance;
+let env: Record<string, string>;
+let nssDb: string;
+let provider: (() => Promise<EmbeddedSigning>) | undefined;
+
+const OUTSIDE_TSA_NAME = /TSA: DirName:\/C=JP\/O=Outside Time KK\/CN=outside TSA/;
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
+
+function runAsync(args: readonly string[], extraEnv: Record<string, string>) {
+  return new Promise<{ status: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [SHOMEI_BIN, ...args], { env: { ...process.env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+before(async () => {
+  pki = await startOutsidePki();
+  env = {
+    SHOMEI_TSA_URL: pki.tsaUrl,
+    SHOMEI_TSA_TRUST_ANCHORS: pki.tsaRootPem,
+    SHOMEI_TSA_TIMEOUT_MS: '1000',
+    SHOMEI_TSA_RETRIES: '1',
+    SHOMEI_TSA_BREAKER_FAILURES: '8',
+    SHOMEI_TSA_BREAKER_SECONDS: '1',
+    SHOMEI_RSSP_CA: 'cfssl',
+    SHOMEI_CFSSL_URL: pki.cfsslUrl,
+    SHOMEI_CA_TRUSTED_CAS: pki.caRootPem,
+    SHOMEI_RSSP_STATUS_CACHE_SECONDS: '1',
+  };
+  // Trust settings are read from the process environment, as `shomei start` reads them.
+  Object.assign(process.env, env);
+  h = await openContractsHarness({
+    env,
+    provider: () => {
+      const { config, database, crypto, keys } = h.shomei;
+      provider ??= h.shomei.trust.signingProvider({ config, database, crypto, keys });
+      return provider();
+    },
+  });
+  server = await buildServer(h.shomei);
+  await server.ready();
+  // pdfsig trusts exactly the two outside roots.
+  nssDb = trustingNssDb(path.join(h.dir, 'nss'), pki.tsaRootPem);
+  const second = run('certutil', [
+    '-A',
+    '-d',
+    nssDb,
+    '-n',
+    'outside-ca',
+    '-t',
+    'CT,C,C',
+    '-i',
+    pki.caRootPem,
+  ]);
+  assert.equal(second.status, 0, second.stderr);
+  // The e-seal key, certified by the outside CA: CSR out, certificate from cfssl, imported (checked
+  // against the key and the trusted CA).
+  const { config, database, crypto, keys } = h.shomei;
+  const first = await openEmbeddedSigning({ config, database, crypto, keys });
+  const keyId = first.signer.keyId;
+  const csrPem = await h.shomei.externalCa.exportCsr(keyId, [
+    { type: 'C', value: 'JP' },
+    { type: 'O', value: 'Shomei Provider KK' },
+    { type: 'CN', value: 'Shomei e-seal' },
+  ]);
+  const csr = Buffer.from(csrPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  await h.shomei.externalCa.importCertificate(keyId, await pki.signCsr(csr), {
+    kind: 'operator',
+    id: 'ra-1',
+  });
+});
+
+after(async () => {
+  await server?.close();
+  await h?.close();
+  await pki?.close();
+  for (const key of Object.keys(env ?? {})) delete process.env[key];
+});
+
+/** Every timestamp token in a PDF: TSA name by openssl, token verified by openssl ts -verify. */
+async function checkTokens(file: string): Promise<number> {
+  const signatures = await listSignatures(file);
+  let tokens = 0;
+  for (const [index, signature] of signatures.entries()) {
+    const ranges = await signedRangeFiles(file, index, h.dir);
+    const tokenFile = path.join(h.dir, `token-${index}.tst`);
+    let against: { digest: string } | { data: string };
+    if (signature.subFilter === 'ETSI.RFC3161') {
+      writeFileSync(tokenFile, ranges.cmsBytes);
+      against = { data: ranges.content };
+    } else {
+      const stamp = signatureTimestampToken(ranges.cmsBytes);
+      assert.ok(stamp, `signature ${index} carries a signature timestamp`);
+      writeFileSync(tokenFile, stamp.token);
+      against = { digest: sha256(stamp.signatureValue).toString('hex') };
+    }
+    const text = run('openssl', ['ts', '-reply', '-token_in', '-in', tokenFile, '-token_out', '-text']);
+    assert.match(text.stdout, OUTSIDE_TSA_NAME, `token ${index} comes from the outside TSA`);
+    const verified = opensslTsVerify(tokenFile, against, pki.tsaRootPem, pki.tsaCertPem);
+    assert.equal(verified.status, 0, verified.output);
+    tokens += 1;
+  }
+  return tokens;
+}
+
+async function checkValid(file: string, how: 'cli' | 'in-process' = 'in-process'): Promise<void> {
+  const report = pdfsig(file, nssDb);
+  const signatures = report.signatures.filter((s) => s.signatureType !== 'unknown');
+  assert.ok(signatures.length >= 1, report.raw);
+  // pdfsig checks the signatures and their chains; it cannot validate document timestamps at all.
+  assert.ok(
+    signatures.every((s) => s.valid && s.trusted),
+    report.raw,
+  );
+  assert.doesNotMatch(report.raw, /isn't Trusted|Revoked|Expired/);
+  if (how === 'cli') {
+    const verify = await runAsync(['verify', file, '--trust', pki.rootsPem, '--online', '--json'], {});
+    const verdict = JSON.parse(verify.stdout) as { indication: string };
+    assert.equal(verdict.indication, 'TOTAL_PASSED', verify.stdout);
+    return;
+  }
+  // What `shomei verify --online` runs, in-process (one CLI start per test file is enough).
+  const validated = await validateDocument(readFileSync(file), undefined, {
+    trustAnchors: parseCertificates(readFileSync(pki.rootsPem)).map((c) => c.der),
+    online: true,
+  });
+  assert.equal(validated.indication, 'TOTAL_PASSED', JSON.stringify(validated).slice(0, 2000));
+}
+
+describe('outside CA and TSA on every path', () => {
+  it('an envelope completes end to end with the outside e-seal certificate and outside TSA only, and archive renewal stays outside', async () => {
+    const user = await createUser(h, { email: 'trust@a.example', tenantSlug: 'tenant-trust' });
+    const key = await adminApiKey(h, user, ['envelopes:read', 'envelopes:write']);
+    const client = new Client(h.app);
+    client.headers.authorization = `Bearer ${key.key}`;
+    const created = json<{ id: string }>(
+      await client.send('POST', '/api/envelopes', {
+        title: '業務委託契約書',
+        counterparty: 'E株式会社',
+        parties: [
+          { role: 'signer', signingMode: 'witness-type', email: 'party@e.example', name: '佐藤 花子' },
+        ],
+      }),
+    );
+    const uploaded = json<{ documents: { id: string }[] }>(
+      await client.send('POST', `/api/envelopes/${created.id}/documents`, undefined, {
+        contentType: 'application/pdf',
+        raw: samplePdf(),
+      }),
+    );
+    const sent = json<{ accessCodes: { accessCode: string }[] }>(
+      await client.send('POST', `/api/envelopes/${created.id}/send`),
+    );
+    const opened = json<{ partyToken: string }>(
+      await new Client(h.app).send('POST', '/api/sign/open', {
+        token: h.mailer.lastLinkToken('party@e.example'),
+        accessCode: sent.accessCodes[0]!.accessCode,
+      }),
+    );
+    const party = new Client(h.app);
+    party.headers['x-shomei-party'] = opened.partyToken;
+    const confirmation = json<{ documents: { sha256: string }[] }>(
+      await party.send('GET', `/api/envelopes/${created.id}/witness-confirmation`),
+    );
+    const signed = await party.send('POST', `/api/envelopes/${created.id}/sign/witness`, {
+      confirmed: true,
+      documentSha256: confirmation.documents.map((d) => d.sha256),
+    });
+    assert.equal(json<{ status: string }>(signed).status, 'completed', signed.body);
+    const documentUrl = `/api/envelopes/${created.id}/documents/${uploaded.documents[0]!.id}`;
+    const completed = path.join(h.dir, 'completed.pdf');
+    writeFileSync(completed, (await client.send('GET', documentUrl)).rawPayload);
+    const tokens = await checkTokens(completed);
+    assert.ok(tokens >= 1);
+    await checkValid(completed);
+
+    // The outside TSA certificate lives 30 days: inside a one-year window, so renewal adds a document
+    // timestamp, again from the outside TSA.
+    const outcomes = await h.contracts.renewArchiveTimestamps({ windowDays: 365 });
+    assert.ok(
+      outcomes.some((o) => o.documentId === uploaded.documents[0]!.id && o.action === 'renewed'),
+      JSON.stringify(outcomes),
+    );
+    const renewed = path.join(h.dir, 'renewed.pdf');
+    writeFileSync(renewed, (await client.send('GET', documentUrl)).rawPayload);
+    assert.equal(await checkTokens(renewed), tokens + 1);
+    await checkValid(renewed);
+  });
+
+  it('shomei sign --level B-LTA takes the outside TSA and the imported e-seal certificate', async () => {
+    const input = path.join(h.dir, 'sign-in.pdf');
+    const output = path.join(h.dir, 'sign-out.pdf');
+    writeFileSync(input, samplePdf());
+    const result = await runAsync(['sign', input, '-o', output, '--level', 'B-LTA'], {
+      ...env,
+      SHOMEI_HOME: h.shomei.home,
+      SHOMEI_LOG_LEVEL: 'silent',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(JSON.parse(result.stdout).signer, /Shomei e-seal/);
+    assert.equal(await checkTokens(output), 2);
+    await checkValid(output, 'cli');
+  });
+
+  it('a CSC credential certified by cfssl signs B-LTA; revoked at cfssl, it stops after the cache window', async () => {
+    const userId = 'csc-outside-1';
+    const created = await h.shomei.rssp.credentials.create({
+      userId,
+      algorithm: 'EC-P256',
+      subject: 'CN=鈴木 一郎, O=E株式会社, C=JP',
+    });
+    assert.equal(created.credential.status, 'active');
+    assert.match(created.credential.cert_issuer_dn ?? '', /Outside Test Root CA/);
+    await pki.publishOcsp(); // the CA's periodic OCSP refresh, which now knows the new certificate
+    const credentialId = created.credential.credential_id;
+    await h.shomei.rssp.credentials.setPin(credentialId, userId, PIN);
+    const { secret } = await h.shomei.rssp.credentials.enrolTotp(credentialId, userId);
+    const token = (
+      await h.shomei.rssp.tokens.issue(
+        'access',
+        { scope: 'service', userId, tenantId: null, clientId: null, credentialId: null, authMethod: 'basic' },
+        3600,
+      )
+    ).token;
+    const pdf = samplePdf();
+    // Each TOTP time step is accepted once; the second signature uses the next step (±1 step accepted).
+    let step = -1;
+    const signDoc = async () => {
+      step += 1;
+      const otp = await generateTotp({ secret, epoch: Math.floor(Date.now() / 1000) + step * 30 });
+      const auth = await server.inject({
+        method: 'POST',
+        url: '/csc/v2/credentials/authorize',
+        headers: { authorization: `Bearer ${token}` },
+        payload: {
+          credentialID: credentialId,
+          numSignatures: 1,
+          hashes: [sha256(pdf).toString('base64')],
+          hashAlgorithmOID: OID.sha256,
+          authData: [
+            { id: 'PIN', value: PIN },
+            { id: 'OTP', value: otp },
+          ],
+        },
+      });
+      if (auth.statusCode !== 200) return auth;
+      return server.inject({
+        method: 'POST',
+        url: '/csc/v2/signatures/signDoc',
+        headers: { authorization: `Bearer ${token}` },
+        payload: {
+          credentialID: credentialId,
+          SAD: auth.json().SAD,
+          documents: [
+            {
+              document: pdf.toString('base64'),
+              signature_format: 'P',
+              conformance_level: 'Ades-B-LTA',
+              signAlgo: OID.ecdsaSha256,
+            },
+          ],
+        },
+      });
+    };
+    const first = await signDoc();
+    assert.equal(first.statusCode, 200, first.body);
+    const file = path.join(h.dir, 'csc-lta.pdf');
+    writeFileSync(file, Buffer.from(first.json().DocumentWithSignature[0], 'base64'));
+    assert.equal(await checkTokens(file), 2);
+    await checkValid(file);
+
+    await pki.revoke(created.credential.cert_serial!);
+    // The status of a good certificate is reused for SHOMEI_RSSP_STATUS_CACHE_SECONDS (1 s here).
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const refused = await signDoc();
+    assert.notEqual(refused.statusCode, 200, refused.body);
+    assert.match(refused.body, /revoked/i);
+  });
+});
+
+describe('an outside TSA that fails', () => {
+  const cases = [
+    ['down', 'SHOMEI_TSA_UNREACHABLE'],
+    ['slow', 'SHOMEI_TSA_UNREACHABLE'],
+    ['garbage', 'SHOMEI_TSA_REPLY_MALFORMED'],
+    ['untrusted', 'SHOMEI_TSA_UNTRUSTED'],
+    ['wrong-nonce', 'SHOMEI_TSA_NONCE_MISMATCH'],
+    ['wrong-imprint', 'SHOMEI_TSA_IMPRINT_MISMATCH'],
+  ] as const;
+
+  it('fails typed, writes nothing, records each failure, and alerts once the breaker opens', async () => {
+    const signing = await h.shomei.trust.signingProvider({
+      config: h.shomei.config,
+      database: h.shomei.database,
+      crypto: h.shomei.crypto,
+      keys: h.shomei.keys,
+    })();
+    const input = path.join(h.dir, 'fail-in.pdf');
+    writeFileSync(input, samplePdf());
+    for (const [mode, code] of cases) {
+      pki.mode = mode;
+      const output = path.join(h.dir, `fail-${mode}.pdf`);
+      await assert.rejects(
+        signPdf({
+          input,
+          output,
+          signer: signing.signer,
+          certificateChain: signing.certificateChain,
+          level: 'B-T',
+          tsa: signing.tsa,
+        }),
+        (error: unknown) => {
+          assert.ok(isShomeiError(error), String(error));
+          const cause = (error as { cause?: unknown }).cause;
+          const codes = [error.code, isShomeiError(cause) ? cause.code : ''];
+          assert.ok(codes.includes(code), `${mode}: ${codes.join(', ')}`);
+          return true;
+        },
+      );
+      assert.equal(existsSync(output), false, `${mode}: nothing written`);
+    }
+    const failures = await h.shomei.audit.search({ type: 'tsa.request.failed' });
+    for (const [, code] of cases) {
+      assert.ok(
+        failures.some((r) => r.details.code === code),
+        `audit record for ${code}`,
+      );
+    }
+    // Two more failures reach the breaker's threshold of eight: the circuit opens, and an alert follows.
+    pki.mode = 'down';
+    for (let i = 0; i < 2; i += 1) {
+      await assert.rejects(signing.tsa.timestamp(sha256('x'), 'SHA-256'));
+    }
+    await assert.rejects(signing.tsa.timestamp(sha256('x'), 'SHA-256'), /SHOMEI_TSA_CIRCUIT_OPEN/);
+    assert.ok((await h.shomei.audit.search({ type: 'tsa.unavailable' })).length >= 1);
+    await h.shomei.audit.alerts.scan();
+    const alerts = await h.shomei.audit.alerts.list({ rule: 'trust-service-failure' });
+    assert.ok(alerts.length >= 1, 'an alert for the failing TSA');
+    // No request reached the TSA while the circuit was open.
+    const asked = pki.tsaRequests();
+    await assert.rejects(signing.tsa.timestamp(sha256('y'), 'SHA-256'), /SHOMEI_TSA_CIRCUIT_OPEN/);
+    assert.equal(pki.tsaRequests(), asked);
+    pki.mode = 'honest';
+  });
+});
