@@ -1,19 +1,20 @@
 /**
- * Modification analysis (after pyHanko's difference analysis, ISO 32000-1 §12.8.2.2 DocMDP): what
- * each incremental update changed, object by object, classified as LTA updates (DSS, document
- * timestamps), form filling and signing, annotations, or anything else. Each later revision is
- * compared with the one before it by opening the file as it was at that revision's end.
+ * Modification analysis on the whole revision (ISO 32000-2 §12.8.2.2 DocMDP, after pyHanko's
+ * difference analysis): each later revision is opened as the file up to its %%EOF and walked from
+ * its trailer (roles.ts), then every object that this revision changed, added, removed or newly made
+ * reachable is judged by the rules of every role it has (modification-rules.ts). Object numbers do
+ * not matter — a new catalog, a planted object or an alias is judged by where a reader finds it.
  */
+import { openPdf, type PdfReader, PdfRef, type PdfRevision } from '../pdf/index.ts';
 import {
-  openPdf,
-  PdfArray,
-  PdfDict,
-  type PdfObject,
-  type PdfReader,
-  PdfRef,
-  PdfStream,
-  serializePdf,
-} from '../pdf/index.ts';
+  changedKeys,
+  MODIFICATION_RULES,
+  type ObjectChange,
+  ROLE_NAMES,
+  same,
+  TRAILER_KEYS,
+} from './modification-rules.ts';
+import { mapRoles, type ObjectRole, type RoleMap } from './roles.ts';
 import type { ModificationLevel, RevisionChange } from './types.ts';
 
 export const LEVEL_ORDER: readonly ModificationLevel[] = [
@@ -40,230 +41,98 @@ export function allowedLevel(docMdp: 1 | 2 | 3 | undefined): ModificationLevel {
 }
 
 const MAX_CHANGES_PER_REVISION = 200;
-const CATALOG_LTA_KEYS = new Set(['DSS', 'Extensions']);
-const CATALOG_FORM_KEYS = new Set(['DSS', 'Extensions', 'AcroForm', 'Version']);
-const ACROFORM_KEYS = new Set(['Fields', 'SigFlags', 'DR', 'DA', 'NeedAppearances']);
-/** Catalog keys an attachment may touch: the name tree (/Names /EmbeddedFiles) and associated files (/AF). */
-const CATALOG_ATTACHMENT_KEYS = new Set([...CATALOG_FORM_KEYS, 'Names', 'AF']);
-const ATTACHMENTS_ADDED = {
-  level: 'ANNOTATIONS' as const,
-  ja: '添付ファイルが追加されました（/EmbeddedFiles, /AF）',
-  en: 'attachments were added (/EmbeddedFiles, /AF)',
-};
 
-/** The catalog's /Names changed only in its /EmbeddedFiles entry (or /Names was added with only that). */
-function onlyAttachmentsChanged(prev: PdfReader, cur: PdfReader, before: PdfDict, after: PdfDict): boolean {
-  const namesBefore = prev.dict(before.get('Names'));
-  const namesAfter = cur.dict(after.get('Names'));
-  if (namesAfter === undefined) return namesBefore === undefined;
-  if (namesBefore === undefined) return [...namesAfter.entries.keys()].every((k) => k === 'EmbeddedFiles');
-  return subset(changedKeys(namesBefore, namesAfter), new Set(['EmbeddedFiles']));
-}
-const FIELD_FILL_KEYS = new Set(['V', 'AS', 'AP', 'MK', 'F']);
-
-const same = (a: PdfObject | undefined, b: PdfObject | undefined): boolean => {
-  if (a === undefined || b === undefined) return a === b;
-  if (a instanceof PdfStream && b instanceof PdfStream) {
-    return (
-      serializePdf(a.dict).equals(serializePdf(b.dict)) && Buffer.from(a.data).equals(Buffer.from(b.data))
-    );
-  }
-  return serializePdf(a).equals(serializePdf(b));
-};
-
-const dictOf = (value: PdfObject | undefined): PdfDict | undefined =>
-  value instanceof PdfStream ? value.dict : value instanceof PdfDict ? value : undefined;
-
-function changedKeys(before: PdfDict, after: PdfDict): string[] {
-  const keys = new Set([...before.entries.keys(), ...after.entries.keys()]);
-  return [...keys].filter((key) => !same(before.get(key), after.get(key)));
-}
-
-const subset = (keys: readonly string[], allowed: ReadonlySet<string>) => keys.every((k) => allowed.has(k));
-
-function refNumber(value: PdfObject | undefined): number | undefined {
-  return value instanceof PdfRef ? value.objectNumber : undefined;
-}
-
-function fieldType(reader: PdfReader, dict: PdfDict): string | undefined {
-  let current: PdfDict | undefined = dict;
-  for (let depth = 0; current !== undefined && depth < 16; depth += 1) {
-    const ft = current.name('FT');
-    if (ft !== undefined) return ft;
-    current = reader.dict(current.get('Parent'));
-  }
-  return undefined;
-}
-
-interface Classified {
+interface Judged {
   readonly level: ModificationLevel;
+  readonly rule: string;
   readonly ja: string;
   readonly en: string;
 }
 
-function classifyPage(
-  cur: PdfReader,
-  before: PdfDict,
-  after: PdfDict,
-  keys: string[],
-  page: { ja: string; en: string },
-): Classified {
-  if (!subset(keys, new Set(['Annots']))) {
-    return {
-      level: 'OTHER',
-      ja: `${page.ja}の内容または属性（${keys.join(', ')}）が変更されました`,
-      en: `${page.en} changed (${keys.join(', ')})`,
-    };
-  }
-  const list = (d: PdfDict, reader: PdfReader) => {
-    const value = reader.resolve(d.get('Annots'));
-    return value instanceof PdfArray ? value.items.map((i) => (i instanceof PdfRef ? i.key : '')) : [];
-  };
-  const old = new Set(list(before, cur));
-  const annots = cur.resolve(after.get('Annots'));
-  const added =
-    annots instanceof PdfArray ? annots.items.filter((i) => !(i instanceof PdfRef) || !old.has(i.key)) : [];
-  const removed = [...old].filter(
-    (key) => !(annots instanceof PdfArray) || !annots.items.some((i) => i instanceof PdfRef && i.key === key),
-  );
-  let level: ModificationLevel = removed.length > 0 ? 'ANNOTATIONS' : 'NONE';
-  for (const item of added) {
-    const annot = cur.dict(item);
-    const isSignatureWidget = annot?.name('Subtype') === 'Widget' && fieldType(cur, annot) === 'Sig';
-    const candidate: ModificationLevel = isSignatureWidget ? 'FORM_FILLING' : 'ANNOTATIONS';
-    if (levelRank(candidate) > levelRank(level)) level = candidate;
-  }
-  return level === 'FORM_FILLING'
-    ? { level, ja: `${page.ja}に署名欄が追加されました`, en: `a signature field was added to ${page.en}` }
+const VERB = {
+  added: { ja: '追加されました', en: 'was added' },
+  changed: { ja: '変更されました', en: 'was changed' },
+  removed: { ja: '削除されました（参照先がありません）', en: 'was removed (the reference points nowhere)' },
+  filled: { ja: '署名後に定義されました', en: 'was defined after signing' },
+} as const;
+
+function pageLabel(pages: ReadonlyMap<number, number>, ref: PdfRef): { ja: string; en: string } {
+  const page = pages.get(ref.objectNumber);
+  return page === undefined
+    ? { ja: `オブジェクト ${ref.objectNumber}`, en: `object ${ref.objectNumber}` }
     : {
-        level,
-        ja: `${page.ja}の注釈が追加または削除されました`,
-        en: `annotations were added to or removed from ${page.en}`,
+        ja: `${page} ページ目（オブジェクト ${ref.objectNumber}）`,
+        en: `page ${page} (object ${ref.objectNumber})`,
       };
 }
 
-function classify(
-  prev: PdfReader,
-  cur: PdfReader,
-  objectNumber: number,
-  before: PdfObject,
-  after: PdfObject | undefined,
-  pageNumbers: ReadonlyMap<number, number>,
-): Classified | undefined {
-  if (after === undefined) {
-    return {
-      level: 'OTHER',
-      ja: `オブジェクト ${objectNumber} が削除されました`,
-      en: `object ${objectNumber} was deleted`,
-    };
-  }
-  if (same(before, after)) return undefined;
-  const b = dictOf(before);
-  const a = dictOf(after);
-  if (b === undefined || a === undefined) {
-    return {
-      level: 'OTHER',
-      ja: `オブジェクト ${objectNumber} が書き換えられました`,
-      en: `object ${objectNumber} was rewritten`,
-    };
-  }
-  const keys = changedKeys(b, a);
-  if (
-    before instanceof PdfStream &&
-    !Buffer.from(before.data).equals(Buffer.from((after as PdfStream).data ?? []))
-  ) {
-    keys.push('(stream data)');
-  }
-  const type = b.name('Type');
-  if (objectNumber === prev.catalogRef.objectNumber) {
-    if (subset(keys, CATALOG_LTA_KEYS))
-      return {
-        level: 'LTA_UPDATES',
-        ja: '文書セキュリティストア（DSS）が更新されました',
-        en: 'the document security store (DSS) was updated',
-      };
-    if (subset(keys, CATALOG_FORM_KEYS))
-      return {
-        level: 'FORM_FILLING',
-        ja: 'フォーム（AcroForm）が更新されました',
-        en: 'the form (AcroForm) was updated',
-      };
-    if (subset(keys, CATALOG_ATTACHMENT_KEYS) && onlyAttachmentsChanged(prev, cur, b, a))
-      return ATTACHMENTS_ADDED;
-    return {
-      level: 'OTHER',
-      ja: `文書カタログが変更されました（${keys.join(', ')}）`,
-      en: `the document catalog changed (${keys.join(', ')})`,
-    };
-  }
-  if (
-    type === 'DSS' ||
-    objectNumber === refNumber(prev.catalog.get('DSS')) ||
-    refNumber(prev.dict(prev.catalog.get('DSS'))?.get('VRI')) === objectNumber
-  ) {
-    return {
-      level: 'LTA_UPDATES',
-      ja: '文書セキュリティストア（DSS）が更新されました',
-      en: 'the document security store (DSS) was updated',
-    };
-  }
-  if (objectNumber === refNumber(prev.catalog.get('Names')) && subset(keys, new Set(['EmbeddedFiles']))) {
-    return ATTACHMENTS_ADDED;
-  }
-  if (objectNumber === refNumber(prev.catalog.get('AcroForm'))) {
-    return subset(keys, ACROFORM_KEYS)
+/** The strictest verdict over all roles: an object reachable in two roles must satisfy both. */
+function judge(
+  change: ObjectChange,
+  roles: ReadonlySet<ObjectRole>,
+  pages: ReadonlyMap<number, number>,
+): Judged {
+  const label = pageLabel(pages, change.ref);
+  let worst: Judged = { level: 'NONE', rule: 'none', ja: '', en: '' };
+  for (const role of roles) {
+    const rule = MODIFICATION_RULES.find((r) => (r.role === 'any' || r.role === role) && r.when(change));
+    const name = ROLE_NAMES[role];
+    const verdict: Judged = rule
       ? {
-          level: 'FORM_FILLING',
-          ja: 'フォーム（AcroForm）にフィールドが追加されました',
-          en: 'fields were added to the form (AcroForm)',
+          level: rule.level,
+          rule: rule.id,
+          ja: `${rule.ja}（${name.ja}, ${label.ja}）`,
+          en: `${rule.en} (${name.en}, ${label.en})`,
         }
       : {
           level: 'OTHER',
-          ja: `フォームの設定が変更されました（${keys.join(', ')}）`,
-          en: `form settings changed (${keys.join(', ')})`,
+          rule: `${role}-forbidden`,
+          ja: `${name.ja}（${label.ja}）が${VERB[change.kind].ja}`,
+          en: `${name.en} (${label.en}) ${VERB[change.kind].en}`,
         };
+    if (levelRank(verdict.level) > levelRank(worst.level)) worst = verdict;
   }
-  if (objectNumber === refNumber(prev.trailer.get('Info')) || type === 'Metadata') {
-    return {
-      level: 'LTA_UPDATES',
-      ja: '文書情報（メタデータ）が更新されました',
-      en: 'document information (metadata) was updated',
-    };
-  }
-  const page = pageNumbers.get(objectNumber);
-  if (page !== undefined || type === 'Page') {
-    return classifyPage(
-      cur,
-      b,
-      a,
-      keys,
-      page === undefined ? { ja: 'ページ', en: 'a page' } : { ja: `${page} ページ目`, en: `page ${page}` },
-    );
-  }
-  const ft = fieldType(prev, b);
-  if (ft !== undefined) {
-    if (subset(keys, FIELD_FILL_KEYS)) {
-      return ft === 'Sig'
-        ? { level: 'FORM_FILLING', ja: '署名欄に署名が入りました', en: 'a signature field was signed' }
-        : {
-            level: 'FORM_FILLING',
-            ja: `フォームフィールド（${ft}）に入力されました`,
-            en: `a form field (${ft}) was filled in`,
-          };
-    }
+  return worst;
+}
+
+/** The change a revision made to one reachable object, if any. */
+function objectChange(
+  prev: PdfReader,
+  prevRoles: RoleMap,
+  cur: PdfReader,
+  ref: PdfRef,
+  touched: ReadonlySet<number>,
+  revision: PdfRevision,
+): ObjectChange | undefined {
+  const wasReachable = prevRoles.objects.has(ref.key);
+  if (wasReachable && !touched.has(ref.objectNumber)) return undefined;
+  const before = prev.getObject(ref);
+  const after = cur.getObject(ref);
+  const base = { ref, before, after, prev, cur, revision };
+  if (!wasReachable) return { ...base, kind: after === undefined ? 'removed' : 'added' };
+  if (before === undefined) return after === undefined ? undefined : { ...base, kind: 'filled' };
+  if (after === undefined) return { ...base, kind: 'removed' };
+  return same(before, after) ? undefined : { ...base, kind: 'changed' };
+}
+
+/** The trailer may keep its catalog and change only its bookkeeping, /Info and /ID. */
+function trailerChange(prev: PdfReader, cur: PdfReader): Judged | undefined {
+  const root = cur.trailer.get('Root');
+  if (!(root instanceof PdfRef) || root.key !== prev.catalogRef.key) {
     return {
       level: 'OTHER',
-      ja: `フォームフィールドの定義が変更されました（${keys.join(', ')}）`,
-      en: `a form field definition changed (${keys.join(', ')})`,
+      rule: 'trailer-root-changed',
+      ja: 'トレーラーの /Root が別の文書カタログを指しています（表示される文書が差し替えられています）',
+      en: 'the trailer’s /Root points at another document catalog (the document shown was replaced)',
     };
   }
-  if (b.name('Subtype') !== undefined && b.has('Rect')) {
-    return { level: 'ANNOTATIONS', ja: '注釈が変更されました', en: 'an annotation was changed' };
-  }
+  const keys = changedKeys(prev.trailer, cur.trailer).filter((k) => !TRAILER_KEYS.includes(k));
+  if (keys.length === 0) return undefined;
   return {
     level: 'OTHER',
-    ja: `オブジェクト ${objectNumber}（${type ?? b.name('Subtype') ?? '内容'}）が変更されました`,
-    en: `object ${objectNumber} (${type ?? b.name('Subtype') ?? 'content'}) was changed`,
+    rule: 'trailer-changed',
+    ja: `トレーラーが変更されました（${keys.join(', ')}）`,
+    en: `the trailer changed (${keys.join(', ')})`,
   };
 }
 
@@ -274,42 +143,79 @@ function pageObjectNumbers(reader: PdfReader): Map<number, number> {
   return out;
 }
 
+function compareRevision(
+  prev: PdfReader,
+  prevRoles: RoleMap,
+  cur: PdfReader,
+  curRoles: RoleMap,
+  revision: PdfRevision,
+): RevisionChange[] {
+  const touched = new Set([...revision.objectNumbers, ...revision.freedObjectNumbers]);
+  const pages = pageObjectNumbers(prev);
+  const out: RevisionChange[] = [];
+  const push = (objectNumber: number, found: Judged) =>
+    out.push({
+      revision: revision.index,
+      objectNumber,
+      level: found.level,
+      allowed: true,
+      rule: found.rule,
+      description: { ja: found.ja, en: found.en },
+    });
+  const trailer = trailerChange(prev, cur);
+  if (trailer) push(0, trailer);
+  for (const [key, reached] of curRoles.objects) {
+    if (out.length >= MAX_CHANGES_PER_REVISION) break;
+    const change = objectChange(prev, prevRoles, cur, reached.ref, touched, revision);
+    if (change === undefined) continue;
+    const roles = new Set([...reached.roles, ...(prevRoles.objects.get(key)?.roles ?? [])]);
+    const found = judge(change, roles, pages);
+    if (found.level !== 'NONE') push(reached.ref.objectNumber, found);
+  }
+  return out;
+}
+
+/** A revision that cannot be read or walked is a change nobody can vouch for. */
+function unreadable(revision: PdfRevision, why: string): RevisionChange {
+  return {
+    revision: revision.index,
+    objectNumber: 0,
+    level: 'OTHER',
+    allowed: true,
+    rule: 'revision-unreadable',
+    description: {
+      ja: `この改訂を解析できません（${why}）`,
+      en: `this revision cannot be analysed (${why})`,
+    },
+  };
+}
+
 /** The changes each revision made to the one before (index k holds revision k's changes; [0] is empty). */
 export async function revisionChanges(bytes: Uint8Array, reader: PdfReader): Promise<RevisionChange[][]> {
   const result: RevisionChange[][] = [[]];
-  let prev = await openPdf(bytes.subarray(0, reader.revisions[0]!.endOffset));
+  let prev: PdfReader | undefined = await openPdf(bytes.subarray(0, reader.revisions[0]!.endOffset));
+  let prevRoles: RoleMap | undefined = mapRoles(prev);
   try {
     for (let k = 1; k < reader.revisions.length; k += 1) {
       const revision = reader.revisions[k]!;
-      const cur =
-        k === reader.revisions.length - 1 && revision.endOffset >= bytes.length
-          ? reader
-          : await openPdf(bytes.subarray(0, revision.endOffset));
-      const pages = pageObjectNumbers(prev);
-      const changes: RevisionChange[] = [];
-      const numbers = [...revision.objectNumbers, ...revision.freedObjectNumbers];
-      for (const objectNumber of numbers) {
-        if (changes.length >= MAX_CHANGES_PER_REVISION) break;
-        const ref = new PdfRef(objectNumber, 0);
-        const before = prev.getObject(ref);
-        if (before === undefined) continue; // a new object: judged where something refers to it
-        const after = revision.freedObjectNumbers.includes(objectNumber) ? undefined : cur.getObject(ref);
-        const found = classify(prev, cur, objectNumber, before, after, pages);
-        if (found === undefined) continue;
-        changes.push({
-          revision: k,
-          objectNumber,
-          level: found.level,
-          allowed: true,
-          description: { ja: found.ja, en: found.en },
-        });
+      let cur: PdfReader | undefined;
+      try {
+        cur =
+          k === reader.revisions.length - 1 && revision.endOffset >= bytes.length
+            ? reader
+            : await openPdf(bytes.subarray(0, revision.endOffset));
+        const curRoles = mapRoles(cur);
+        result.push(prev && prevRoles ? compareRevision(prev, prevRoles, cur, curRoles, revision) : []);
+        prevRoles = curRoles;
+      } catch (error) {
+        result.push([unreadable(revision, (error as { code?: string }).code ?? (error as Error).name)]);
+        prevRoles = undefined;
       }
-      result.push(changes);
-      if (prev !== reader) prev.close();
+      if (prev !== undefined && prev !== reader) prev.close();
       prev = cur;
     }
   } finally {
-    if (prev !== reader) prev.close();
+    if (prev !== undefined && prev !== reader) prev.close();
   }
   return result;
 }

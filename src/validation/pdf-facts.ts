@@ -83,20 +83,48 @@ export function analyse(
   return { laterRevisions: later, level, allowedLevel: allowed, changes: found };
 }
 
+/**
+ * A change DocMDP does not permit is a failed signature acceptance constraint (ETSI EN 319 102-1
+ * §5.2.8, as EU DSS reports it): INDETERMINATE / SIG_CONSTRAINTS_FAILURE. It is never HASH_FAILURE —
+ * the signed bytes are intact; what a reader shows now is not what they say.
+ */
 export function modificationVerdict(analysis: ModificationAnalysis | undefined): Verdict | undefined {
-  const bad =
-    analysis?.changes.find((c) => !c.allowed && c.level === 'OTHER') ??
-    analysis?.changes.find((c) => !c.allowed);
+  // The gravest change not permitted explains most (an overlay annotation, not the page list it joined).
+  const bad = analysis?.changes
+    .filter((c) => !c.allowed)
+    .reduce<RevisionChange | undefined>(
+      (w, c) => (w && levelRank(w.level) >= levelRank(c.level) ? w : c),
+      undefined,
+    );
   if (bad === undefined) return undefined;
   const content = bad.level === 'OTHER';
   return {
-    indication: content ? 'TOTAL_FAILED' : 'INDETERMINATE',
-    subIndication: content ? 'HASH_FAILURE' : 'SIG_CONSTRAINTS_FAILURE',
+    indication: 'INDETERMINATE',
+    subIndication: 'SIG_CONSTRAINTS_FAILURE',
     reason: reason(
       content ? 'MODIFIED_AFTER_SIGNING' : 'MODIFICATION_NOT_PERMITTED',
-      `署名後の改訂 ${bad.revision}（増分更新）で${bad.description.ja}。${content ? '表示される文書は署名された内容と異なります。' : 'この変更は文書の変更許可（DocMDP）で認められていません。'}`,
-      `Revision ${bad.revision} (an incremental update after signing): ${bad.description.en}. ${content ? 'The document as displayed is not the signed content.' : 'This change is not permitted by the document modification permissions (DocMDP).'}`,
+      `署名後の改訂 ${bad.revision}（増分更新）で${bad.description.ja}。${content ? '表示される文書は署名された内容と異なる可能性があります。' : 'この変更は文書の変更許可（DocMDP）で認められていません。'}`,
+      `Revision ${bad.revision} (an incremental update after signing): ${bad.description.en}. ${content ? 'The document as displayed may not be the signed content.' : 'This change is not permitted by the document modification permissions (DocMDP).'}`,
       { revision: bad.revision },
+    ),
+  };
+}
+
+/**
+ * Bytes after the last %%EOF that a reader could take for a revision (objects, a cross-reference
+ * section, a trailer): some viewers show them, so no signature can vouch for what is displayed.
+ */
+export function trailingDataVerdict(bytes: Uint8Array, end: number): Verdict | undefined {
+  if (end >= bytes.length) return undefined;
+  const tail = Buffer.from(bytes.subarray(end, end + 1024 * 1024)).toString('latin1');
+  if (!/\bobj\b|\bxref\b|\btrailer\b|\bstartxref\b|\bstream\b/.test(tail)) return undefined;
+  return {
+    indication: 'INDETERMINATE',
+    subIndication: 'SIG_CONSTRAINTS_FAILURE',
+    reason: reason(
+      'UNSIGNED_DATA_AFTER_EOF',
+      `最後の %%EOF の後に、改訂として解釈され得るデータ（${bytes.length - end} バイト）があります。表示ソフトによっては署名されていない内容が表示されます。`,
+      `After the last %%EOF there are ${bytes.length - end} bytes that a reader could interpret as a revision; some viewers would display unsigned content.`,
     ),
   };
 }

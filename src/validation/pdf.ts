@@ -5,6 +5,7 @@
  */
 
 import * as asn1js from 'asn1js';
+import { isShomeiError } from '../errors/index.ts';
 import {
   type DocumentSecurityStore,
   extractDss,
@@ -18,6 +19,7 @@ import { adobeRevocationValues, type ParsedCms, parseCms } from './cms.ts';
 import { addRevocation, type ValidationContext } from './context.ts';
 import { noSignatures, unusableInput } from './errors.ts';
 import { parseCertificateOnce } from './facts.ts';
+import { vanishedSignatures, vanishedWarning } from './history.ts';
 import { allowedLevel, levelRank, revisionChanges } from './modifications.ts';
 import { orphanSignatures } from './orphans.ts';
 import {
@@ -31,6 +33,7 @@ import {
   pdfDate,
   rangeDigest,
   rangeUsable,
+  trailingDataVerdict,
 } from './pdf-facts.ts';
 import { reason } from './reasons.ts';
 import { type Verdict, validateCmsSignature } from './signature.ts';
@@ -91,14 +94,16 @@ export async function validatePdfSignatures(
   try {
     const listed = await listSignatures(bytes);
     const orphans = orphanSignatures(reader, listed);
-    const signatures = [...listed, ...orphans].sort(
+    const vanished = await vanishedSignatures(bytes, reader, [...listed, ...orphans]);
+    const signatures = [...listed, ...orphans, ...vanished].sort(
       (x, y) => (x.revisionIndex ?? 0) - (y.revisionIndex ?? 0),
     );
     if (signatures.length === 0) throw noSignatures();
     if (signatures.length > MAX_SIGNATURES) throw unusableInput(`more than ${MAX_SIGNATURES} signatures`);
     // Each revision is compared with the one before it: bounded so that a crafted file cannot make this quadratic work huge.
     if (reader.revisions.length > MAX_REVISIONS) throw unusableInput(`more than ${MAX_REVISIONS} revisions`);
-    loadDss(context, await extractDss(bytes));
+    const dssWarnings = await loadDssSafely(context, bytes);
+    const trailing = trailingDataVerdict(bytes, reader.revisions.at(-1)!.endOffset);
     const entries: Entry[] = signatures.map((info) => {
       try {
         const cms = parseCms(cmsBytes(info));
@@ -154,13 +159,19 @@ export async function validatePdfSignatures(
         });
         continue;
       }
-      const check = await validateTimestamp(
-        cmsBytes(info),
-        'document-timestamp',
-        rangeDigest(bytes, info),
-        context,
-        earliest(poeFor(info.revisionIndex)),
+      const check = await perSignature(info, () =>
+        validateTimestamp(
+          cmsBytes(info),
+          'document-timestamp',
+          rangeDigest(bytes, info),
+          context,
+          earliest(poeFor(info.revisionIndex)),
+        ),
       );
+      if ('failure' in check) {
+        results.set(entry, { ...base, ...failedResult(check.failure, context) });
+        continue;
+      }
       if (check.provenTime && info.revisionIndex !== undefined)
         provenBy.push({ revision: info.revisionIndex, time: check.provenTime });
       results.set(entry, {
@@ -178,27 +189,106 @@ export async function validatePdfSignatures(
     for (const entry of entries) {
       if (formatOf(entry.info) === 'RFC3161') continue;
       sIndex += 1;
-      const result = await validateSignatureEntry(
-        entry,
-        `S${sIndex}`,
-        bytes,
-        context,
-        changes,
-        docTsRevisions,
-        allowed,
-        poeFor(entry.info.revisionIndex),
-        earliest(poeFor(entry.info.revisionIndex)),
+      const id = `S${sIndex}`;
+      const outcome = await perSignature(entry.info, () =>
+        validateSignatureEntry(
+          entry,
+          id,
+          bytes,
+          context,
+          changes,
+          docTsRevisions,
+          allowed,
+          poeFor(entry.info.revisionIndex),
+          earliest(poeFor(entry.info.revisionIndex)),
+        ),
       );
-      results.set(
-        entry,
-        orphans.includes(entry.info)
-          ? { ...result, warnings: [...result.warnings, orphanWarning(entry.info)] }
-          : result,
-      );
+      const result: SignatureValidationResult =
+        'failure' in outcome
+          ? {
+              id,
+              kind: 'signature',
+              format: formatOf(entry.info),
+              fieldName: entry.info.fieldName,
+              coverage: coverage(entry.info),
+              ...failedResult(outcome.failure, context),
+            }
+          : outcome;
+      const note = orphans.includes(entry.info)
+        ? orphanWarning(entry.info)
+        : vanished.includes(entry.info)
+          ? vanishedWarning(entry.info)
+          : undefined;
+      results.set(entry, note ? { ...result, warnings: [...result.warnings, note] } : result);
     }
-    return { results: entries.map((e) => results.get(e)!), revisions: reader.revisions.length };
+    const all = entries.map((e) => withWarnings(withVerdict(results.get(e)!, trailing), dssWarnings));
+    return { results: all, revisions: reader.revisions.length };
   } finally {
     reader.close();
+  }
+}
+
+/** A thrown error while validating one signature becomes that signature's FORMAT_FAILURE, not the document's. */
+async function perSignature<T extends object>(
+  info: PdfSignatureInfo,
+  fn: () => Promise<T>,
+): Promise<T | { failure: Verdict }> {
+  try {
+    return await fn();
+  } catch (error) {
+    const what = isShomeiError(error) ? error.code : ((error as Error)?.name ?? 'error');
+    return { failure: formatFailure(info, what) };
+  }
+}
+
+function failedResult(verdict: Verdict, context: ValidationContext) {
+  return {
+    indication: verdict.indication,
+    subIndication: verdict.subIndication,
+    level: 'none' as const,
+    chain: [],
+    bestSignatureTime: context.validationTime.toISOString(),
+    timestamps: [],
+    reasons: [verdict.reason],
+    warnings: [],
+  };
+}
+
+const RANK = { TOTAL_PASSED: 0, INDETERMINATE: 1, TOTAL_FAILED: 2 } as const;
+
+/** Adds a verdict found outside the signature (data after %%EOF); the worse indication wins. */
+function withVerdict(
+  result: SignatureValidationResult,
+  verdict: Verdict | undefined,
+): SignatureValidationResult {
+  if (verdict === undefined) return result;
+  if (RANK[verdict.indication] <= RANK[result.indication] && result.indication !== 'TOTAL_PASSED')
+    return { ...result, reasons: [...result.reasons, verdict.reason] };
+  return {
+    ...result,
+    indication: verdict.indication,
+    subIndication: verdict.subIndication,
+    reasons: [verdict.reason, ...result.reasons],
+  };
+}
+
+const withWarnings = (result: SignatureValidationResult, extra: readonly Reason[]) =>
+  extra.length === 0 ? result : { ...result, warnings: [...result.warnings, ...extra] };
+
+/** A damaged DSS loses its validation data, not the document: each signature then says what it misses. */
+async function loadDssSafely(context: ValidationContext, bytes: Uint8Array): Promise<Reason[]> {
+  try {
+    loadDss(context, await extractDss(bytes));
+    return [];
+  } catch (error) {
+    const code = isShomeiError(error) ? error.code : ((error as Error)?.name ?? 'error');
+    return [
+      reason(
+        'DSS_UNREADABLE',
+        `文書セキュリティストア（DSS）を読み取れないため、その検証情報は使われていません（${code}）。`,
+        `The document security store (DSS) cannot be read, so its validation data was not used (${code}).`,
+      ),
+    ];
   }
 }
 

@@ -122,12 +122,12 @@ export async function validateCmsSignature(
         signerFacts ? { certificate: signerFacts.subject } : undefined,
       ),
     });
-  } else if (input.isPades && !integrity.signingCertificateBound) {
+  } else if (!integrity.signingCertificateBound) {
     warnings.push(
       reason(
         'NO_SIGNING_CERTIFICATE_V2',
-        '署名に signing-certificate-v2 属性がありません（PAdES ベースラインの要件）。',
-        'The signature has no signing-certificate-v2 attribute (required by PAdES baseline).',
+        '署名に signing-certificate(-v2) 属性がないため、ベースラインの B-B レベルに達していません（ETSI EN 319 142-1 / 319 122-1）。',
+        'The signature has no signing-certificate(-v2) attribute, so it does not reach the baseline B-B level (ETSI EN 319 142-1 / 319 122-1).',
       ),
     );
   }
@@ -204,8 +204,9 @@ export async function validateCmsSignature(
   verdicts.push(...timestampVerdicts);
   const chosen = verdicts.find((v) => v.indication === 'TOTAL_FAILED') ?? verdicts[0];
   const others = verdicts.filter((v) => v !== chosen).map((v) => v.reason);
-  let baseLevel: AchievedLevel =
-    integrity.ok && (integrity.signingCertificateBound || !input.isPades) ? 'B-B' : 'none';
+  // ETSI EN 319 142-1 §6.3 / 319 122-1 §6.3: B-B needs the signer certificate bound by an ESS
+  // signing-certificate(-v2) attribute, whatever the SubFilter.
+  let baseLevel: AchievedLevel = integrity.ok && integrity.signingCertificateBound ? 'B-B' : 'none';
   if (baseLevel === 'B-B' && (signatureTimestampOk || input.documentPoe.length > 0)) baseLevel = 'B-T';
   if (baseLevel === 'B-T' && embeddedRevocationComplete) baseLevel = 'B-LT';
   return {

@@ -82,6 +82,8 @@ export interface RevisionChange {
   readonly objectNumber: number;
   readonly level: ModificationLevel;
   readonly allowed: boolean;
+  /** The rule that allowed or forbade it (`src/validation/modification-rules.ts`), e.g. `dss`, `content-forbidden`. */
+  readonly rule?: string;
   readonly description: { readonly ja: string; readonly en: string };
 }
 

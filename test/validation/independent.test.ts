@@ -141,7 +141,7 @@ describe('modification analysis against DocMDP', () => {
     assert.equal(signature.indication, 'INDETERMINATE');
     assert.equal(signature.subIndication, 'SIG_CONSTRAINTS_FAILURE');
     assert.equal(signature.reasons[0]?.subject?.revision, revision);
-    assert.match(reasonText(signature).en, new RegExp(`Revision ${revision}.*annotations.*DocMDP`));
+    assert.match(reasonText(signature).en, new RegExp(`Revision ${revision}.*annotation was added.*DocMDP`));
     assert.match(reasonText(signature).ja, new RegExp(`改訂 ${revision}`));
     assert.equal(signature.modifications?.allowedLevel, 'FORM_FILLING');
   });

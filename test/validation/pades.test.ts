@@ -72,15 +72,18 @@ describe('PAdES signatures by our signer', () => {
     assert.match(text.ja, /改変/);
   });
 
-  it('page content replaced in a later incremental update: TOTAL_FAILED naming the revision', async () => {
+  it('page content replaced in a later incremental update: INDETERMINATE / SIG_CONSTRAINTS_FAILURE naming the revision and the page content, never HASH_FAILURE', async () => {
     const file = await corpus.sign('B-LT');
     const changed = corpus.file('content-changed.pdf');
     appendContentChange(file, changed);
     const report = await validatePdf(readFileSync(changed), anchors());
     const signature = only(report);
     const revision = report.document.revisions! - 1;
-    assert.equal(signature.indication, 'TOTAL_FAILED');
-    assert.equal(signature.subIndication, 'HASH_FAILURE');
+    assert.equal(signature.indication, 'INDETERMINATE');
+    assert.equal(signature.subIndication, 'SIG_CONSTRAINTS_FAILURE');
+    assert.equal(signature.reasons[0]?.code, 'MODIFIED_AFTER_SIGNING');
+    assert.match(reasonText(signature).en, /page content \(content stream or resources\)/);
+    assert.match(reasonText(signature).ja, /ページの内容/);
     assert.equal(signature.reasons[0]?.subject?.revision, revision);
     assert.match(reasonText(signature).en, new RegExp(`Revision ${revision}`));
     assert.match(reasonText(signature).ja, new RegExp(`改訂 ${revision}`));
