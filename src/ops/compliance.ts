@@ -354,8 +354,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     ),
     kind: 'setting',
     how: t(
-      'SHOMEI_TSA_URL で認定 TSA を指定 (署名・監査チェックポイント)。未設定なら組込み TSA (認定なし)。組込み TSA の証明書は shomei tsa renew で更新、期限前に警告',
-      'SHOMEI_TSA_URL names the accredited TSA (signatures, audit checkpoints); otherwise the embedded TSA (not accredited), renewed with shomei tsa renew and warned about before it expires',
+      'SHOMEI_TSA_URL で認定 TSA を指定 (CSC・電子契約・アーカイブ更新・shomei sign・監査チェックポイントの全経路。TLS クライアント認証・再試行・遮断・TSA 証明書の失効確認)。未設定なら組込み TSA (認定なし)。組込み TSA の証明書は shomei tsa renew で更新、期限前に警告',
+      'SHOMEI_TSA_URL names the accredited TSA for every path (CSC, e-contract, archive renewal, shomei sign, audit checkpoints; TLS client authentication, retries, circuit breaker, TSA certificate revocation checked); otherwise the embedded TSA (not accredited), renewed with shomei tsa renew and warned about before it expires',
     ),
     live: 'timestamps',
   },
@@ -364,8 +364,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     topic: t('認証局 (組込み CA の名称・外部 CA)', 'Certificate authority (embedded CA names, outside CA)'),
     kind: 'setting',
     how: t(
-      '本番の組込み CA は SHOMEI_CA_ORGANIZATION の事業者名で作成 (Development/TEST の名前は不可)。利用者証明書は外部の認定 CA から取込み可能',
-      'in production the embedded CA is named after SHOMEI_CA_ORGANIZATION (never Development/TEST names); user certificates may come from an outside accredited CA',
+      '本番の組込み CA は SHOMEI_CA_ORGANIZATION の事業者名で作成 (Development/TEST の名前は不可)。利用者証明書は SHOMEI_RSSP_CA で外部 CA (cfssl API・手動 CSR) から発行、署名前に発行 CA の OCSP/CRL で状態確認。e シールも外部 CA の証明書を取込み可能',
+      'in production the embedded CA is named after SHOMEI_CA_ORGANIZATION (never Development/TEST names); user certificates come from an outside CA with SHOMEI_RSSP_CA (CFSSL API, manual CSR), their status asked of the issuing CA's OCSP/CRL before each signature; the e-seal may use an imported outside certificate',
     ),
     live: 'certificateAuthority',
   },

@@ -90,7 +90,15 @@ async function timestampFact(shomei: Shomei): Promise<string> {
   const embedded = `embedded TSA certificate ${tsa.serialNumber} until ${tsa.notAfter.slice(0, 10)} (${tsa.daysLeft} days)`;
   return shomei.timestamps.externalUrl === undefined
     ? `embedded TSA — NOT accredited (SHOMEI_TSA_URL not set) / 組込み TSA (認定なし); ${embedded}`
-    : `external TSA ${shomei.timestamps.externalUrl} (SHOMEI_TSA_URL) for CSC signatures and audit checkpoints / 外部 TSA; ${embedded} for e-contract PAdES and /tsa`;
+    : `external TSA ${shomei.timestamps.externalUrl} (SHOMEI_TSA_URL) on every path — ${pathList(shomei, 'tsa')} / 全経路で外部 TSA; ${embedded} only for /tsa`;
+}
+
+/** The paths (src/app/trust-paths.ts) and what each uses, e.g. "csc-credentials: cfssl". */
+function pathList(shomei: Shomei, what: 'ca' | 'tsa'): string {
+  return shomei.trust
+    .paths()
+    .flatMap((p) => (p[what] === undefined ? [] : [`${p.path}: ${p[what]!.where}`]))
+    .join(', ');
 }
 
 async function caFact(shomei: Shomei): Promise<string> {
@@ -98,12 +106,16 @@ async function caFact(shomei: Shomei): Promise<string> {
     () => shomei.ca.isDevelopmentCa(),
     () => undefined,
   );
-  if (root === undefined) return 'embedded CA not set up / 組込み CA なし';
+  const credentials = `user credentials: ${shomei.trust.credentialCa === 'embedded' ? 'embedded CA' : `outside CA (${shomei.trust.credentialCa})`}`;
+  if (root === undefined) return `embedded CA not set up / 組込み CA なし; ${credentials}`;
   const outside = (await shomei.ca.list({ profile: 'imported', limit: 1 })).length > 0;
-  const imported = outside ? '; certificates from an outside CA imported / 外部 CA の証明書あり' : '';
-  return root
-    ? `embedded DEVELOPMENT CA (TEST names, not for production trust) / 組込み開発用 CA${imported}`
-    : `embedded CA named by the provider (SHOMEI_CA_ORGANIZATION) / 事業者名の組込み CA${imported}`;
+  const imported = outside
+    ? '; certificates from an outside CA imported (the e-seal uses an imported one when present) / 外部 CA の証明書あり'
+    : '';
+  const embedded = root
+    ? 'embedded DEVELOPMENT CA (TEST names, not for production trust) / 組込み開発用 CA'
+    : 'embedded CA named by the provider (SHOMEI_CA_ORGANIZATION) / 事業者名の組込み CA';
+  return `${embedded}${imported}; ${credentials} — ${pathList(shomei, 'ca')}`;
 }
 
 /** Values for the `{{…}}` of docs/practice-statement.md and docs/terms-of-use.md. */
@@ -150,7 +162,8 @@ export function registerComplianceCommands(program: Command): void {
       const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
       try {
         const facts = await liveFacts(shomei);
-        if (options.format === 'json') printJson({ generatedAt: new Date().toISOString(), facts });
+        if (options.format === 'json')
+          printJson({ generatedAt: new Date().toISOString(), facts, trustPaths: shomei.trust.paths() });
         else if (options.format === 'markdown') process.stdout.write(checklistMarkdown(facts));
         else process.stdout.write(checklistText(facts, cliLang()));
       } finally {
