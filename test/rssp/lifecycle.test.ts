@@ -16,6 +16,7 @@ import {
   digestOf,
   enrolSigner,
   login,
+  nextOtp,
   OID,
   openRsspFixture,
   PIN,
@@ -144,7 +145,7 @@ describe('creating a credential', () => {
 });
 
 describe('PIN and one-time code', () => {
-  test('PIN stored as argon2id, changed with the old PIN; TOTP enrolled once, seed sealed', async () => {
+  test('PIN stored as argon2id; TOTP enrolled once, seed sealed; a PIN change needs the old PIN and a one-time code', async () => {
     const created = (await api('POST', '/', { algorithm: 'EC-P256', subject: 'CN=pin, C=JP' })).json();
     const id = created.credentialID as string;
     assert.equal(
@@ -155,11 +156,6 @@ describe('PIN and one-time code', () => {
     assert.equal((await api('POST', `/${id}/pin`, { pin: '111111' })).statusCode, 409, 'set once');
     const row = await f.rssp.credentials.require(id);
     assert.match(row.pin_hash!, /^\$argon2id\$/);
-    assert.equal(
-      (await api('POST', `/${id}/pin/change`, { oldPin: '000000', newPin: '135790' })).statusCode,
-      400,
-    );
-    assert.equal((await api('POST', `/${id}/pin/change`, { oldPin: PIN, newPin: '135790' })).statusCode, 204);
     const totp = await api('POST', `/${id}/totp`);
     assert.equal(totp.statusCode, 200);
     assert.equal(totp.headers['cache-control'], 'no-store');
@@ -169,20 +165,43 @@ describe('PIN and one-time code', () => {
     const sealed = Buffer.from((await f.rssp.credentials.require(id)).totp_seed_sealed!);
     assert.ok(!sealed.toString('latin1').includes(secret), 'the seed is not stored in the clear');
     assert.ok(!JSON.stringify(f.audit.events).includes(secret));
+    // A bearer token proves only a password: the PIN changes only with the one-time code as well.
+    const change = (body: Record<string, string>) => api('POST', `/${id}/pin/change`, body);
+    assert.equal((await change({ oldPin: PIN, newPin: '135790' })).statusCode, 400, 'no one-time code');
+    assert.equal(
+      (await change({ oldPin: PIN, newPin: '135790', otp: '000000' })).json().error.code,
+      'invalid_authentication_data',
+    );
+    assert.equal(
+      (await change({ oldPin: '000000', newPin: '135790', otp: await nextOtp(f, secret) })).statusCode,
+      400,
+    );
+    assert.equal(
+      (await change({ oldPin: PIN, newPin: '135790', otp: await nextOtp(f, secret) })).statusCode,
+      204,
+    );
+    assert.equal(
+      (await f.rssp.credentials.require(id)).failed_attempts,
+      0,
+      'the right factors clear the count',
+    );
   });
 });
 
 describe('suspend, revoke, renew', () => {
   test('state-changing requests need a fresh, single-use nonce', async () => {
     const signer = await enrolSigner(f, 'ichiro');
-    const call = (action: string, headers: Record<string, string>) =>
+    const call = async (action: string, headers: Record<string, string>, otp?: string) =>
       f.app.inject({
         method: 'POST',
         url: `/api/credentials/${signer.credentialId}/${action}`,
         headers: { authorization: `Bearer ${signer.token}`, ...headers },
-        payload: {},
+        payload: { pin: PIN, otp: otp ?? (await nextOtp(f, signer.totpSecret)) },
       });
     assert.equal((await call('suspend', {})).statusCode, 409, 'no nonce');
+    const passwordOnly = await call('suspend', fresh(), '000000');
+    assert.equal(passwordOnly.statusCode, 400, 'the token alone (a password) does not stop a credential');
+    assert.equal(passwordOnly.json().error.code, 'invalid_authentication_data');
     const stale = {
       [NONCE_HEADER]: randomBytes(24).toString('base64url'),
       [TIMESTAMP_HEADER]: new Date(f.clock.now().getTime() - 600_000).toISOString(),
@@ -197,7 +216,12 @@ describe('suspend, revoke, renew', () => {
     assert.equal(replay.json().error.code, 'SHOMEI_RSSP_REQUEST_REPLAYED');
     assert.equal((await call('resume', fresh())).json().status, 'active');
     // Someone else's credential reads as absent.
-    const foreign = await api('POST', `/${signer.credentialId}/suspend`, {}, fresh());
+    const foreign = await api(
+      'POST',
+      `/${signer.credentialId}/suspend`,
+      { pin: PIN, otp: '000000' },
+      fresh(),
+    );
     assert.equal(foreign.statusCode, 404);
   });
 
@@ -212,7 +236,7 @@ describe('suspend, revoke, renew', () => {
       method: 'POST',
       url: `/api/credentials/${signer.credentialId}/revoke`,
       headers: { authorization: `Bearer ${signer.token}`, ...fresh() },
-      payload: { reason: 'keyCompromise' },
+      payload: { reason: 'keyCompromise', pin: PIN, otp: await nextOtp(f, signer.totpSecret) },
     });
     assert.equal(revoked.statusCode, 200, revoked.body);
     assert.equal(revoked.json().status, 'revoked');
@@ -245,7 +269,7 @@ describe('suspend, revoke, renew', () => {
       method: 'POST',
       url: `/api/credentials/${signer.credentialId}/renew`,
       headers: { authorization: `Bearer ${signer.token}`, ...fresh() },
-      payload: {},
+      payload: { pin: PIN, otp: await nextOtp(f, signer.totpSecret) },
     });
     assert.equal(renewed.statusCode, 201, renewed.body);
     const next = renewed.json().credentialID as string;

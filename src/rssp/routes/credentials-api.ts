@@ -1,8 +1,11 @@
 /**
  * The JSON API for a signer's own credentials under /api/credentials (create, certificate status,
  * PIN, one-time-code enrolment, suspend/resume/revoke/renew/end). Callers authenticate with a
- * service-scope bearer token; requests that stop or destroy a credential are also replay-protected
- * by a single-use nonce and a fresh timestamp (JT2A appendix 4, GL II-3 suspension).
+ * service-scope bearer token. A bearer token proves at most a password (auth/login) or an SCA's
+ * delegation, so changing the PIN or stopping, renewing or destroying a credential also needs the
+ * credential's own PIN and one-time code (counted towards its lockout like a signing attempt);
+ * those requests are replay-protected by a single-use nonce and a fresh timestamp (JT2A
+ * appendix 4, GL II-3 suspension). The browser's /api/me/credentials needs an MFA session instead.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -26,11 +29,17 @@ const createSchema = z.object({
   email: z.string().max(320).optional(),
 });
 const pinSchema = z.object({ pin: z.string().min(1).max(64) });
-const changePinSchema = z.object({ oldPin: z.string().min(1).max(64), newPin: z.string().min(1).max(64) });
+const changePinSchema = z.object({
+  oldPin: z.string().min(1).max(64),
+  newPin: z.string().min(1).max(64),
+  otp: z.string().min(1).max(64),
+});
 const emailSchema = z.object({ email: z.string().min(3).max(320) });
-const revokeSchema = z.object({
+const manageSchema = z.object({
   reason: z.enum(['keyCompromise', 'cessationOfOperation', 'superseded', 'unspecified']).optional(),
   subject: z.string().min(3).max(512).optional(),
+  pin: z.string().min(1).max(64),
+  otp: z.string().min(1).max(64),
 });
 const idSchema = z.object({ id: z.string().min(1).max(100) });
 const approvalSchema = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(100) });
@@ -134,10 +143,20 @@ export async function credentialsApiRoutes(
     return reply.status(204).send();
   });
 
+  /** The credential's PIN and one-time code, checked under its lockout (see the module comment). */
+  const confirmWithFactors = async (id: string, userId: string, pin: string, otp: string) => {
+    const credential = await rssp.credentials.requireOwned(id, userId);
+    await rssp.activation.verifyActivationFactors(credential, [
+      { id: 'PIN', value: pin },
+      { id: 'OTP', value: otp },
+    ]);
+  };
+
   app.post('/:id/pin/change', async (request, reply) => {
     const principal = await user(request);
     const { id } = parse(idSchema, request.params);
     const input = parse(changePinSchema, request.body);
+    await confirmWithFactors(id, principal.userId, input.oldPin, input.otp);
     await rssp.credentials.changePin(id, principal.userId, input.oldPin, input.newPin);
     return reply.status(204).send();
   });
@@ -160,9 +179,10 @@ export async function credentialsApiRoutes(
     app.post(`/:id/${action}`, async (request, reply) => {
       const principal = await user(request);
       const { id } = parse(idSchema, request.params);
-      const input = parse(revokeSchema, request.body);
+      const input = parse(manageSchema, request.body);
       await rssp.credentials.requireOwned(id, principal.userId);
       await freshRequest(request, principal.userId);
+      await confirmWithFactors(id, principal.userId, input.pin, input.otp);
       if (action === 'suspend') await rssp.credentials.suspend(id, principal.userId);
       else if (action === 'resume') await rssp.credentials.resume(id, principal.userId);
       else if (action === 'revoke')
