@@ -2,7 +2,7 @@
  * The composition root: opens configuration, database and HSM in one place so that the CLI and the
  * server assemble the same parts. `initialise` is idempotent and is what `shomei init` runs.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { completeCmsSignature, prepareCmsSignature } from '../ades/index.ts';
 import { type AdminServices, mailAlertNotifier, openAdminServices } from '../admin/index.ts';
@@ -38,7 +38,20 @@ import {
 } from '../identity/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import { createMailer, type Mailer } from '../mail/index.ts';
-import { checkTokenEnvironment, createOpsServices, type OpsServices, opsMetrics } from '../ops/index.ts';
+import {
+  applicationName,
+  checkTokenEnvironment,
+  createOpsServices,
+  databaseConnectionOptions,
+  ensureHealthKey,
+  hsmProbe,
+  instrumentMailer,
+  instrumentTimestampSource,
+  type OpsServices,
+  opsMetrics,
+  overridesInForce,
+  signingTimer,
+} from '../ops/index.ts';
 import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
@@ -135,9 +148,11 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
   // database is touched (criteria 2.1.3 (16), 2.2.5 (4)).
   await markTokenEnvironment(config);
 
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, { applicationName: applicationName() });
   try {
-    const appliedMigrations = await applyMigrations(database.db, allMigrations(database.dialect));
+    const appliedMigrations = await applyMigrations(database.db, allMigrations(database.dialect), {
+      displayUrl: database.displayUrl,
+    });
     const existing = await database.db.selectFrom('installation').selectAll().executeTakeFirst();
     let installationId = existing?.installation_id;
     if (existing === undefined) {
@@ -188,6 +203,7 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
   try {
     const keys = new KeyRegistry(database.db);
     await ensureCheckpointKey(crypto, keys);
+    await ensureHealthKey(crypto, keys);
     await setupEmbeddedPki(config, database, crypto, keys);
   } finally {
     crypto.close();
@@ -246,10 +262,10 @@ export async function openShomei(
   pointSoftHsmAtHome(config);
   const log = logger ?? createLogger({ level: config.logLevel });
   const pins = readPinFile(config.pkcs11.pinFile);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, databaseConnectionOptions(log));
   let crypto: CryptoModule | undefined;
   try {
-    await applyMigrations(database.db, allMigrations(database.dialect));
+    await applyMigrations(database.db, allMigrations(database.dialect), { displayUrl: database.displayUrl });
     const installation = await database.db.selectFrom('installation').selectAll().executeTakeFirst();
     if (installation === undefined) {
       throw shomeiError(
@@ -300,7 +316,7 @@ export async function openShomei(
       auditParameters: audit.parameters,
       settings: { ...config.admin, allowIpList: config.environment === 'development' },
     });
-    const mailer = createMailer(config.mail, config.environment, database);
+    const mailer = instrumentMailer(createMailer(config.mail, config.environment, database));
     const identity = new Identity({
       database,
       sealer: hsmSecretSealer(opened, keys),
@@ -349,7 +365,13 @@ export async function openShomei(
       audit: audit.trail,
     });
     const trust = openTrustServices({ config, ca, tsa, audit: audit.trail });
-    const timestamps = trust.timestamps;
+    const timestamps = {
+      ...trust.timestamps,
+      source: instrumentTimestampSource(
+        trust.timestamps.source,
+        trust.timestamps.externalUrl === undefined ? 'embedded' : 'outside',
+      ),
+    };
     checkpointTimestamper ??= timestamps.source;
     const credentialIssuer = trust.credentialIssuer;
     const rssp = createRemoteSignatureService({
@@ -407,12 +429,36 @@ export async function openShomei(
         archiveRenewalWindowDays: config.contracts.archiveRenewalWindowDays,
       },
     });
-    const ops = createOpsServices(config.environment, database);
+    const probe = await hsmProbe(opened, keys);
+    const ops = createOpsServices(config.environment, database, {
+      probe,
+      overrides: overridesInForce(config),
+      expiring: async () => {
+        const [issuing, root] = await ca.chain();
+        return [
+          { name: 'ca-issuing', der: issuing },
+          { name: 'ca-root', der: root },
+          { name: 'tsa', der: (await tsa.status().catch(() => undefined))?.notAfter },
+        ].flatMap((c) => {
+          if (typeof c.der === 'string') return [{ name: c.name, notAfter: new Date(c.der) }];
+          return c.der === undefined
+            ? []
+            : [{ name: c.name, notAfter: new Date(new X509Certificate(c.der).validTo) }];
+        });
+      },
+    });
     // Every HSM signature (user credentials, e-seal, CA, TSA, checkpoints) stops when the clock is out
-    // of bounds, and is counted for /metrics.
+    // of bounds, and is counted and timed for /metrics; the health probe signs only random challenges.
+    const timer = signingTimer();
     opened.observeSigning({
-      beforeSign: () => ops.clock.assertSynchronised(),
-      afterSign: (_keyId, outcome) => opsMetrics().signatures.inc({ source: 'hsm', outcome }),
+      beforeSign: (keyId) => {
+        if (keyId !== probe.keyId) ops.clock.assertSynchronised();
+        timer.started(keyId);
+      },
+      afterSign: (keyId, outcome) => {
+        timer.finished(keyId, outcome);
+        opsMetrics().signatures.inc({ source: keyId === probe.keyId ? 'health' : 'hsm', outcome });
+      },
     });
     return {
       config,

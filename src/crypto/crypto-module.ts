@@ -117,9 +117,20 @@ export class CryptoModule {
     private readonly pkcs11: Pkcs11,
     private readonly pool: SessionPool,
     private readonly modulePath: string,
-    private readonly slot: Handle,
     private readonly inlineSigning: boolean,
-  ) {}
+  ) {
+    // Handles of the lost sessions are meaningless in the new ones (issue #22).
+    pool.onReopen(() => {
+      this.signingKeys.clear();
+      this.workers?.close();
+      this.workers = undefined;
+    });
+  }
+
+  /** Re-opens the token's sessions (after a token or module failure); signing retries this by itself. */
+  reopen(): Promise<void> {
+    return this.pool.reopen();
+  }
 
   /** Opens the token with the given label and logs in with the user PIN. */
   static open(options: CryptoModuleOptions): CryptoModule {
@@ -134,8 +145,11 @@ export class CryptoModule {
           { status: 503, details: { tokenLabel: options.tokenLabel } },
         );
       }
-      const pool = new SessionPool(pkcs11, slot, options.userPin, Math.max(1, options.sessions));
-      return new CryptoModule(pkcs11, pool, options.modulePath, slot, options.inlineSigning === true);
+      const pool = new SessionPool(pkcs11, slot, options.userPin, Math.max(1, options.sessions), {
+        modulePath: options.modulePath,
+        tokenLabel: options.tokenLabel,
+      });
+      return new CryptoModule(pkcs11, pool, options.modulePath, options.inlineSigning === true);
     } catch (error) {
       releaseLibrary(options.modulePath);
       throw error;
@@ -175,7 +189,7 @@ export class CryptoModule {
   async signDigest(keyId: string, digest: Uint8Array, options: SignDigestOptions): Promise<Buffer> {
     this.signaturesUnderway += 1;
     try {
-      return await this.signOne(keyId, digest, options);
+      return await this.pool.recovering(() => this.signOne(keyId, digest, options));
     } finally {
       this.signaturesUnderway -= 1;
     }
@@ -220,7 +234,7 @@ export class CryptoModule {
     }
     const { key, scheme, mechanism, inputs } = await this.prepareSignatures(keyId, digests, options);
     for (let i = 0; i < inputs.length; i += 1) this.observer?.beforeSign(keyId);
-    this.workers ??= new SigningWorkers(this.modulePath, this.slot, this.pool.size);
+    this.workers ??= new SigningWorkers(this.modulePath, this.pool.slot, this.pool.size);
     let raw: Buffer[];
     try {
       raw = await this.workers.sign(key.privateHandle, mechanism, inputs);
@@ -387,11 +401,16 @@ export class CryptoModule {
     return Buffer.concat([iv, out]);
   }
 
-  /** Decrypts what encryptWithKey produced. Any key that is not a data-encryption key is refused by the token. */
-  async decryptWithKey(keyId: string, sealed: Uint8Array): Promise<Buffer> {
+  private async findDecryptionKey(keyId: string): Promise<Handle> {
     const handle =
       (await this.findObject(keyId, p.CKO_SECRET_KEY)) ?? (await this.findObject(keyId, p.CKO_PRIVATE_KEY));
     if (handle === undefined) throw keyNotFound(keyId);
+    return handle;
+  }
+
+  /** Decrypts what encryptWithKey produced. Any key that is not a data-encryption key is refused by the token. */
+  async decryptWithKey(keyId: string, sealed: Uint8Array): Promise<Buffer> {
+    const handle = await this.pool.recovering(() => this.findDecryptionKey(keyId));
     const data = Buffer.from(sealed);
     if (data.length < GCM_IV_BYTES + GCM_TAG_BYTES) {
       throw shomeiError(

@@ -58,6 +58,28 @@ export function releaseLibrary(modulePath: string): void {
   }
 }
 
+/**
+ * Finalises and initialises a loaded module again. A token that went away (SoftHSM2 directory moved,
+ * network HSM restarted) leaves the module's view of it broken even after it is back; only a fresh
+ * C_Initialize reads it again. Every session of this process on the module ends here, so the callers
+ * (SessionPool.reopen) open new ones.
+ */
+export function reinitialiseLibrary(modulePath: string): Pkcs11 {
+  const entry = loaded.get(modulePath);
+  if (entry === undefined) return acquireLibrary(modulePath);
+  try {
+    entry.pkcs11.C_Finalize();
+  } catch {
+    // Already finalised by a failed earlier attempt: initialise below is what matters.
+  }
+  try {
+    entry.pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  } catch (error) {
+    throw toCryptoError(error, 'C_Initialize');
+  }
+  return entry.pkcs11;
+}
+
 /** Token labels are blank-padded to 32 bytes by PKCS#11. */
 export function trimPadded(value: string): string {
   return value.replace(/[\s\0]+$/, '');

@@ -7,14 +7,15 @@
 import type { TLSSocket } from 'node:tls';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
-import type { AuditTables } from '../audit/index.ts';
 import type { Environment } from '../config/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ClockGuard } from './clock.ts';
 import { environmentMarks } from './environment.ts';
 import { opsMetrics } from './metrics.ts';
+import { collectMetrics } from './metrics-collect.ts';
+import { readiness } from './readiness.ts';
+import type { OpsServices } from './service.ts';
 import type { OpsSettings } from './settings.ts';
 
 /** The peer certificate of a mutual-TLS connection, verified against SHOMEI_TLS_CLIENT_CA. */
@@ -42,6 +43,8 @@ export interface OpsHttpOptions {
   readonly database: Database;
   readonly crypto: CryptoModule;
   readonly clock: ClockGuard;
+  /** Health probe, overrides in force and expiry dates (readiness and metrics). */
+  readonly ops: OpsServices;
 }
 
 function formatName(name: Record<string, string | string[]> | undefined): string {
@@ -89,36 +92,12 @@ function refuseWithoutClientCertificate(url: string, reply: FastifyReply): Fasti
   return reply.status(403).send(body);
 }
 
+/** Routes whose latency is signing latency (CSC signHash/signDoc, an e-contract party's signature). */
+const SIGNING_ROUTE = /\/signatures\/sign(Hash|Doc)$|^\/api\/sign\//;
+
 function underPrefix(url: string, prefixes: readonly string[]): boolean {
   const pathOnly = url.split('?')[0]!;
   return prefixes.some((p) => pathOnly === p || pathOnly.startsWith(`${p.replace(/\/$/, '')}/`));
-}
-
-async function tsaReachable(url: string): Promise<boolean> {
-  try {
-    // Any HTTP answer shows the TSA is up; an empty POST is refused by an RFC 3161 server with 4xx.
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/timestamp-query' },
-      body: new Uint8Array(0),
-      signal: AbortSignal.timeout(3000),
-    });
-    await response.arrayBuffer();
-    return response.status < 500;
-  } catch {
-    return false;
-  }
-}
-
-/** Seconds since the newest signed audit checkpoint, or -1 when there is none. */
-async function auditLagSeconds(database: Database): Promise<number> {
-  const row = await database.db
-    .withTables<AuditTables>()
-    .selectFrom('audit_checkpoints')
-    .select(sql<string>`max(signed_at)`.as('latest'))
-    .executeTakeFirst();
-  if (row?.latest == null) return -1;
-  return Math.max(0, Math.round((Date.now() - Date.parse(row.latest)) / 1000));
 }
 
 /** Registers the hooks and routes on the root instance (not a child), so they cover every route. */
@@ -136,6 +115,11 @@ export async function registerOpsHttp(app: FastifyInstance, options: OpsHttpOpti
         // PDF.js (web UI) renders pages from blob: images and runs its worker from this origin.
         imgSrc: ["'self'", 'data:', 'blob:'],
         workerSrc: ["'self'", 'blob:'],
+        // helmet's defaults allow 'unsafe-inline' styles and fonts from any https: origin. The UI's
+        // styles are files of this origin (React's style props go through the CSSOM, which CSP
+        // leaves alone); PDF.js may load embedded fonts as data: URLs.
+        styleSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
         // helmet adds upgrade-insecure-requests by default; over plain HTTP (development) that would
         // send the UI's own requests to an https:// port that does not exist.
         upgradeInsecureRequests: options.tlsEnabled ? [] : null,
@@ -162,18 +146,26 @@ export async function registerOpsHttp(app: FastifyInstance, options: OpsHttpOpti
     }
   });
 
+  // Request ids come from x-request-id when the caller (or a proxy) sent a sane one, else a UUID
+  // (server.ts), and go back on every answer so a client can quote them.
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   const metrics = opsMetrics();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    const outcome = reply.statusCode < 400 ? 'success' : 'failure';
+    if (SIGNING_ROUTE.test(route)) metrics.signingDuration.observe({ outcome }, seconds);
+    if (route.endsWith('/pki/ocsp')) metrics.ocspDuration.observe({ outcome }, seconds);
   });
-  if (settings.metrics.enabled) {
+  // With a management listener (SHOMEI_METRICS_LISTEN) the metrics are served there only.
+  if (settings.metrics.enabled && settings.metrics.listen === undefined) {
     app.get('/metrics', async (_request, reply) => {
-      metrics.auditLagSeconds.set(await auditLagSeconds(options.database).catch(() => -1));
-      const clock = options.clock.state();
-      if ('offsetMs' in clock) metrics.clockOffsetMs.set(clock.offsetMs);
-      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      const text = await collectMetrics(options);
+      return reply.type(metrics.registry.contentType).send(text);
     });
   }
 
@@ -184,27 +176,13 @@ export async function registerOpsHttp(app: FastifyInstance, options: OpsHttpOpti
       production: marks.production,
       banner: marks.banner ?? null,
       certificateMark: marks.certificateMark ?? null,
+      // Production safeguards overridden by name (SHOMEI_PRODUCTION_OVERRIDES): the UI footer shows them.
+      overrides: options.ops.overrides,
     };
   });
 
   app.get('/readyz', async (_request, reply) => {
-    const checks: Record<string, string> = {};
-    try {
-      await options.database.db.selectFrom('installation').select('id').executeTakeFirst();
-      checks.database = 'ok';
-    } catch {
-      checks.database = 'failed';
-    }
-    try {
-      await options.crypto.listKeys();
-      checks.hsm = 'ok';
-    } catch {
-      checks.hsm = 'failed';
-    }
-    if (settings.tsaUrl !== undefined) checks.tsa = (await tsaReachable(settings.tsaUrl)) ? 'ok' : 'failed';
-    const clock = options.clock.state();
-    checks.clock = clock.status === 'skewed' || clock.status === 'unknown' ? 'failed' : 'ok';
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks, clock });
+    const result = await readiness(options);
+    return reply.status(result.ready ? 200 : 503).send(result.body);
   });
 }

@@ -33,6 +33,7 @@ export {
   POLICY_DOCUMENTS,
   type PolicyDocument,
 } from './compliance.ts';
+export { applicationName, databaseConnectionOptions } from './database-health.ts';
 export {
   checkTokenEnvironment,
   type EnvironmentMarks,
@@ -42,18 +43,35 @@ export {
   TOKEN_MARKER_PURPOSE,
   tokenEnvironments,
 } from './environment.ts';
+export { ensureHealthKey, HEALTH_KEY_PURPOSE, type HsmProbe, hsmProbe } from './health-key.ts';
 export {
   type OpsHttpOptions,
   registerOpsHttp,
   type VerifiedClientCertificate,
   verifiedClientCertificate,
 } from './http.ts';
-export { type OpsMetrics, opsMetrics } from './metrics.ts';
-export { createOpsServices, type OpsServices } from './service.ts';
+export { instrumentMailer, instrumentTimestampSource, signingTimer } from './instrumentation.ts';
+export { listenFailed, type ManagementListener, startManagementListener } from './management.ts';
+export { type OpsMetrics, opsMetrics, timed } from './metrics.ts';
+export { collectMetrics, type MetricsSources } from './metrics-collect.ts';
+export {
+  assertProductionSafeguards,
+  overridesInForce,
+  PRODUCTION_SAFEGUARDS,
+  type ProductionSafeguard,
+  productionOverrides,
+  productionSafeguards,
+  type SafeguardRow,
+} from './production-gate.ts';
+export { type Readiness, readiness } from './readiness.ts';
+export { requestIdFor } from './request-id.ts';
+export { createOpsServices, type OpsParts, type OpsServices } from './service.ts';
 export { loadOpsSettings, type OpsSettings } from './settings.ts';
 export { parseNtpServer, querySntp, type SntpResult } from './sntp.ts';
 export {
+  assertCertificates,
   assertTlsConfigured,
+  assertTlsPair,
   embeddedTlsPaths,
   ensureEmbeddedTlsCertificate,
   prepareTls,

@@ -4,6 +4,8 @@ import type { Database } from '../store/index.ts';
 import { ClockGuard } from './clock.ts';
 import { type ClusterLockResult, withClusterLock } from './cluster-lock.ts';
 import { type EnvironmentMarks, environmentMarks } from './environment.ts';
+import type { HsmProbe } from './health-key.ts';
+import type { ProductionSafeguard } from './production-gate.ts';
 import { loadOpsSettings, type OpsSettings } from './settings.ts';
 
 export interface OpsServices {
@@ -14,14 +16,29 @@ export interface OpsServices {
   readonly marks: EnvironmentMarks;
   /** Runs `fn` on one instance of the cluster only (scheduled jobs). */
   withClusterLock<T>(name: string, fn: () => Promise<T>): Promise<ClusterLockResult<T>>;
+  /** Signs and verifies with the health key: what /readyz calls "hsm". */
+  readonly probe: HsmProbe;
+  /** Production safeguards overridden by name (empty outside production). */
+  readonly overrides: readonly ProductionSafeguard[];
+  /** Certificates and keys with an end date, for the expiry gauges. */
+  expiring(): Promise<ReadonlyArray<{ readonly name: string; readonly notAfter: Date }>>;
+}
+
+/** What the composition root adds to the operations services. */
+export interface OpsParts {
+  readonly probe: HsmProbe;
+  readonly overrides: readonly ProductionSafeguard[];
+  readonly expiring: OpsServices['expiring'];
 }
 
 export function createOpsServices(
   environment: Environment,
   database: Database,
+  parts: OpsParts,
   settings: OpsSettings = loadOpsSettings(),
 ): OpsServices {
   return {
+    ...parts,
     settings,
     clock: new ClockGuard(settings.clock),
     marks: environmentMarks(environment),

@@ -26,7 +26,11 @@ export interface OpsSettings {
     readonly maxOffsetMs: number;
     readonly intervalSeconds: number;
   };
-  readonly metrics: { readonly enabled: boolean };
+  readonly metrics: {
+    readonly enabled: boolean;
+    /** `host:port` of the management listener serving /metrics (and nothing else); undefined: none. */
+    readonly listen: { readonly host: string; readonly port: number } | undefined;
+  };
   /** An outside RFC 3161 TSA the service relies on; /readyz checks that it answers. */
   readonly tsaUrl: string | undefined;
 }
@@ -54,6 +58,10 @@ const schema = z.object({
   SHOMEI_CLOCK_MAX_OFFSET_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   SHOMEI_CLOCK_CHECK_INTERVAL: z.coerce.number().int().min(1).max(86_400).default(60),
   SHOMEI_METRICS: bool.default(true),
+  SHOMEI_METRICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
   SHOMEI_TSA_URL: z.string().url().optional(),
 });
 
@@ -94,7 +102,13 @@ export function loadOpsSettings(env: NodeJS.ProcessEnv = process.env): OpsSettin
       maxOffsetMs: e.SHOMEI_CLOCK_MAX_OFFSET_MS,
       intervalSeconds: e.SHOMEI_CLOCK_CHECK_INTERVAL,
     },
-    metrics: { enabled: e.SHOMEI_METRICS },
+    metrics: { enabled: e.SHOMEI_METRICS, listen: hostPort(e.SHOMEI_METRICS_LISTEN) },
     tsaUrl: e.SHOMEI_TSA_URL,
   };
+}
+
+function hostPort(value: string | undefined): { host: string; port: number } | undefined {
+  if (value === undefined) return undefined;
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
 }

@@ -5,7 +5,7 @@
  * stays in the HSM, so the TLS key is the one key kept in a file (0600, never in backups); the CA
  * that certifies it does keep its key in the HSM (ADR 011).
  */
-import { generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
@@ -148,12 +148,11 @@ export async function prepareTls(
   const clientCa =
     tls.clientCaFile === undefined ? undefined : readSetting(tls.clientCaFile, 'SHOMEI_TLS_CLIENT_CA');
   if (tls.certFile !== undefined && tls.keyFile !== undefined) {
-    return {
-      key: readSetting(tls.keyFile, 'SHOMEI_TLS_KEY'),
-      cert: readSetting(tls.certFile, 'SHOMEI_TLS_CERT'),
-      clientCa,
-      source: 'files',
-    };
+    const key = readSetting(tls.keyFile, 'SHOMEI_TLS_KEY');
+    const cert = readSetting(tls.certFile, 'SHOMEI_TLS_CERT');
+    assertTlsPair(key, cert);
+    if (clientCa !== undefined) assertCertificates(clientCa, 'SHOMEI_TLS_CLIENT_CA');
+    return { key, cert, clientCa, source: 'files' };
   }
   if (tls.embedded) {
     await ensureEmbeddedTlsCertificate(home, ca, tls.dnsNames);
@@ -162,6 +161,60 @@ export async function prepareTls(
   }
   assertTlsConfigured(settings, environment);
   return undefined;
+}
+
+function tlsInvalid(setting: string, ja: string, en: string): Error {
+  return shomeiError('SHOMEI_TLS_INVALID', `設定 ${setting}: ${ja}`, `Setting ${setting}: ${en}`, {
+    status: 500,
+    details: { setting },
+  });
+}
+
+/** PEM files that parse, and a key that belongs to the (first) certificate: checked before listening. */
+export function assertTlsPair(key: Buffer, cert: Buffer): void {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw tlsInvalid(
+      'SHOMEI_TLS_KEY',
+      '秘密鍵 (PEM) を読めません。',
+      'the private key (PEM) cannot be read.',
+    );
+  }
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch {
+    throw tlsInvalid(
+      'SHOMEI_TLS_CERT',
+      '証明書 (PEM) を読めません。',
+      'the certificate (PEM) cannot be read.',
+    );
+  }
+  if (!leaf.checkPrivateKey(privateKey)) {
+    throw tlsInvalid(
+      'SHOMEI_TLS_KEY',
+      '秘密鍵が SHOMEI_TLS_CERT の証明書と一致しません。',
+      'the private key does not match the certificate of SHOMEI_TLS_CERT.',
+    );
+  }
+  if (Date.parse(leaf.validTo) < Date.now()) {
+    throw tlsInvalid(
+      'SHOMEI_TLS_CERT',
+      `証明書の有効期限が切れています (${leaf.validTo})。`,
+      `the certificate expired (${leaf.validTo}).`,
+    );
+  }
+}
+
+/** A PEM bundle with at least one certificate (the client CA of mutual TLS). */
+export function assertCertificates(pem: Buffer, setting: string): void {
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw tlsInvalid(setting, 'CA 証明書 (PEM) を読めません。', 'the CA certificate (PEM) cannot be read.');
+  }
 }
 
 /**

@@ -1,8 +1,16 @@
 /** The one place where errors become HTTP responses. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { describeError, isShomeiError } from '../errors/index.ts';
+import { databaseUnavailable, isDatabaseUnavailable } from '../store/index.ts';
 
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export function handleError(
+  thrown: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  // The database being away is a typed 503 the client can retry, not an internal error (issue #22).
+  const error =
+    !isShomeiError(thrown) && isDatabaseUnavailable(thrown) ? databaseUnavailable(undefined, thrown) : thrown;
   if (isShomeiError(error)) {
     request.log.info({ code: error.code, details: error.details }, 'request refused');
     void reply.status(error.status).send({ error: { code: error.code, message: error.messages } });

@@ -6,7 +6,7 @@ import { caRoutes } from '../ca/index.ts';
 import { contractRoutes } from '../contracts/index.ts';
 import { authenticateRequests, identityRoutes } from '../identity/index.ts';
 import { devOutboxRoutes, OutboxMailer } from '../mail/index.ts';
-import { registerOpsHttp, type TlsMaterial } from '../ops/index.ts';
+import { registerOpsHttp, requestIdFor, type TlsMaterial } from '../ops/index.ts';
 import { registerRsspRoutes } from '../rssp/index.ts';
 import { tsaRoutes } from '../tsa/index.ts';
 import { validationRoutes } from '../validation/index.ts';
@@ -26,6 +26,9 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     loggerInstance: shomei.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: false,
+    // Unique across instances, or the caller's own x-request-id (echoed back by registerOpsHttp).
+    requestIdHeader: false as const,
+    genReqId: requestIdFor,
   };
   const tls = options.tls;
   // Client certificates are asked for but not demanded at the handshake, so /healthz and the UI stay
@@ -57,6 +60,7 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     database: shomei.database,
     crypto: shomei.crypto,
     clock: shomei.ops.clock,
+    ops: shomei.ops,
   });
   shomei.ops.clock.start();
   app.addHook('onClose', async () => shomei.ops.clock.stop());

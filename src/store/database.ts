@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import {
   type DialectAdapter,
   Kysely,
+  type LogEvent,
   PostgresDialect,
   SqliteAdapter,
   type SqliteDatabase,
@@ -25,6 +26,8 @@ export interface Database {
   readonly dialect: DialectName;
   /** The URL without any password, safe for logs. */
   readonly displayUrl: string;
+  /** PostgreSQL's connection pool now (undefined on SQLite, which has one connection). */
+  poolState(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -48,7 +51,25 @@ class ShomeiSqliteDialect extends SqliteDialect {
   }
 }
 
-export function openDatabase(url: string): Database {
+export interface OpenDatabaseOptions {
+  /** Shown in pg_stat_activity, so an operator can tell which instance holds a connection. */
+  readonly applicationName?: string;
+  /** Told about connection errors the pool survived (a terminated backend, PostgreSQL restarting). */
+  readonly onConnectionError?: (error: Error) => void;
+  /** Told the duration of every query (for a latency histogram). */
+  readonly onQuery?: (seconds: number, outcome: 'success' | 'failure') => void;
+}
+
+function queryLog(options: OpenDatabaseOptions): { log?: (event: LogEvent) => void } {
+  const onQuery = options.onQuery;
+  if (onQuery === undefined) return {};
+  return {
+    log: (event) =>
+      onQuery(event.queryDurationMillis / 1000, event.level === 'error' ? 'failure' : 'success'),
+  };
+}
+
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Database {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -59,19 +80,89 @@ export function openDatabase(url: string): Database {
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<FoundationTables>({
       dialect: new ShomeiSqliteDialect({ database: withStatementCache(sqlite) }),
+      ...queryLog(options),
     });
-    return { db, dialect: 'sqlite', displayUrl: url, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', displayUrl: url, poolState: () => undefined, close: () => db.destroy() };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', displayUrl: redactUrl(url), close: () => db.destroy() };
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      application_name: options.applicationName ?? 'shomei',
+      // A request waits at most this long for a connection while PostgreSQL is away, then fails typed.
+      connectionTimeoutMillis: 5000,
+    });
+    watchConnectionErrors(pool, options.onConnectionError);
+    const db = new Kysely<FoundationTables>({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
+    return {
+      db,
+      dialect: 'postgres',
+      displayUrl: redactUrl(url),
+      poolState: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: () => db.destroy(),
+    };
   }
   throw shomeiError(
     'SHOMEI_CONFIG_INVALID',
     '設定 SHOMEI_DATABASE_URL は sqlite:<path> か postgres://… でなければなりません。',
     'Setting SHOMEI_DATABASE_URL must be sqlite:<path> or postgres://…',
     { status: 500, details: { setting: 'SHOMEI_DATABASE_URL' } },
+  );
+}
+
+/**
+ * Without an 'error' listener a backend that dies while its connection sits idle in the pool (or
+ * checked out between two queries) is an unhandled 'error' event and ends the process. The pool
+ * drops such a connection and opens a new one on the next query, so reporting is all that is left.
+ */
+function watchConnectionErrors(pool: pg.Pool, report: ((error: Error) => void) | undefined): void {
+  const onError = (error: Error): void => report?.(error);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+}
+
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** admin_shutdown (pg_terminate_backend, server stopping), crash_shutdown, cannot_connect_now, class 08. */
+const SQLSTATE_UNAVAILABLE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+const PG_CONNECTION_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down))/i;
+
+/**
+ * True when the error says the database cannot be reached now, rather than that a query was wrong.
+ * Socket codes count only on the error itself (pg throws them as they are; an outside HTTP call
+ * failing the same way wraps them in a cause), SQLSTATE connection classes at any depth.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const top = error as { code?: unknown; message?: unknown } | undefined;
+  if (typeof top?.code === 'string' && SOCKET_CODES.has(top.code)) return true;
+  if (typeof top?.message === 'string' && PG_CONNECTION_MESSAGE.test(top.message)) return true;
+  let e = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+    if (typeof e.code === 'string' && SQLSTATE_UNAVAILABLE.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/** The typed error a request or a start gets while the database is away (no crash, no half-write). */
+export function databaseUnavailable(displayUrl: string | undefined, cause: unknown): Error {
+  const where = displayUrl === undefined ? '' : `: ${displayUrl}`;
+  return shomeiError(
+    'SHOMEI_DB_UNAVAILABLE',
+    `データベースに接続できません (設定 SHOMEI_DATABASE_URL${where})。しばらくしてから再試行してください。`,
+    `The database cannot be reached (setting SHOMEI_DATABASE_URL${where}). Try again shortly.`,
+    { status: 503, details: { setting: 'SHOMEI_DATABASE_URL' }, cause },
   );
 }
 

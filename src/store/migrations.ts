@@ -4,36 +4,153 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { shomeiError } from '../errors/index.ts';
-import type { DialectName } from './database.ts';
+import { type DialectName, databaseUnavailable, isDatabaseUnavailable } from './database.ts';
 
-export type NamedMigrations = Readonly<Record<string, Migration>>;
+/**
+ * A migration may say what it does to older releases running on the same database during a rolling
+ * upgrade (docs/admin-guide.md, "Upgrades"): `expand` only adds (tables, nullable columns, indexes)
+ * so the previous release keeps working on it; `contract` (the default) removes or changes what the
+ * previous release uses, and that release then refuses to start on the schema.
+ */
+export interface ShomeiMigration extends Migration {
+  readonly kind?: 'expand' | 'contract';
+}
+
+export type NamedMigrations = Readonly<Record<string, ShomeiMigration>>;
 
 /** Column type for binary data on either dialect. */
 export function binaryType(dialect: DialectName): 'blob' | 'bytea' {
   return dialect === 'sqlite' ? 'blob' : 'bytea';
 }
 
-export async function applyMigrations<Tables>(
-  db: Kysely<Tables>,
-  sets: readonly NamedMigrations[],
-): Promise<string[]> {
-  const all: Record<string, Migration> = {};
+/** The migration that creates the table recording each later migration's kind. */
+const KINDS_MIGRATION = '0020_foundation_schema_kinds';
+
+export interface SchemaStatus {
+  /** Migrations this release knows and the database has not run yet. */
+  readonly pending: string[];
+  /** Migrations the database ran that this release does not know (a newer release ran them). */
+  readonly unknown: ReadonlyArray<{ readonly name: string; readonly kind: 'expand' | 'contract' }>;
+  /** Newest migration the database ran ("schema version"), and the newest this release knows. */
+  readonly schemaVersion: string | undefined;
+  readonly releaseVersion: string;
+  /** False when a newer release contracted the schema: this release must not run on it. */
+  readonly compatible: boolean;
+}
+
+function gather(sets: readonly NamedMigrations[]): Record<string, ShomeiMigration> {
+  const all: Record<string, ShomeiMigration> = {};
   for (const set of sets) {
     for (const [name, migration] of Object.entries(set)) {
       if (all[name] !== undefined) throw new Error(`duplicate migration name ${name}`);
       all[name] = migration;
     }
   }
+  return all;
+}
+
+async function appliedNames(db: Kysely<unknown>): Promise<string[]> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return rows.rows.map((r) => r.name);
+}
+
+async function recordedKinds(db: Kysely<unknown>, names: readonly string[]): Promise<Map<string, string>> {
+  const tables = await db.introspection.getTables();
+  if (names.length === 0 || !tables.some((t) => t.name === 'schema_migration_kinds')) return new Map();
+  const rows = await sql<{
+    name: string;
+    kind: string;
+  }>`select name, kind from schema_migration_kinds`.execute(db);
+  return new Map(rows.rows.filter((r) => names.includes(r.name)).map((r) => [r.name, r.kind]));
+}
+
+/** What `shomei upgrade check` reports, and what every start checks before migrating. */
+export async function schemaStatus<Tables>(
+  db: Kysely<Tables>,
+  sets: readonly NamedMigrations[],
+): Promise<SchemaStatus> {
+  const known = gather(sets);
+  const plain = db as Kysely<unknown>;
+  const applied = await appliedNames(plain);
+  const unknownNames = applied.filter((name) => known[name] === undefined).sort();
+  const kinds = await recordedKinds(plain, unknownNames);
+  const unknown = unknownNames.map((name) => ({
+    name,
+    kind: kinds.get(name) === 'expand' ? ('expand' as const) : ('contract' as const),
+  }));
+  return {
+    pending: Object.keys(known)
+      .filter((name) => !applied.includes(name))
+      .sort(),
+    unknown,
+    schemaVersion: [...applied].sort().at(-1),
+    releaseVersion: Object.keys(known).sort().at(-1) ?? '',
+    compatible: unknown.every((m) => m.kind === 'expand'),
+  };
+}
+
+function schemaTooNew(status: SchemaStatus): Error {
+  const blocking = status.unknown.filter((m) => m.kind === 'contract').map((m) => m.name);
+  return shomeiError(
+    'SHOMEI_SCHEMA_TOO_NEW',
+    `データベースのスキーマ (${status.schemaVersion}) はこのリリース (${status.releaseVersion} まで) より新しく、互換性のない変更 (${blocking.join(', ')}) を含みます。新しいリリースで起動してください。`,
+    `The database schema (${status.schemaVersion}) is newer than this release (up to ${status.releaseVersion}) and contains changes it cannot run on (${blocking.join(', ')}). Start the newer release.`,
+    {
+      status: 500,
+      details: { schemaVersion: status.schemaVersion, releaseVersion: status.releaseVersion, blocking },
+    },
+  );
+}
+
+/** Records each migration's kind inside its own transaction, once the kinds table exists. */
+function withKindRecord(name: string, migration: ShomeiMigration, recordKinds: boolean): Migration {
+  if (!recordKinds || name <= KINDS_MIGRATION) return migration;
+  return {
+    async up(db: Kysely<unknown>) {
+      await migration.up(db);
+      await sql`insert into schema_migration_kinds (name, kind) values (${name}, ${migration.kind ?? 'contract'})`.execute(
+        db,
+      );
+    },
+  };
+}
+
+export async function applyMigrations<Tables>(
+  db: Kysely<Tables>,
+  sets: readonly NamedMigrations[],
+  options: { readonly displayUrl?: string } = {},
+): Promise<string[]> {
+  const known = gather(sets);
+  let status: SchemaStatus;
+  try {
+    status = await schemaStatus(db, sets);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw databaseUnavailable(options.displayUrl, error);
+    throw error;
+  }
+  // An older release on a schema a newer one expanded keeps running (rolling upgrade, rollback);
+  // on one it contracted it stops here, naming both versions, instead of failing mid-migration.
+  if (!status.compatible) throw schemaTooNew(status);
+  const recordKinds = known[KINDS_MIGRATION] !== undefined;
+  const all: Record<string, Migration> = {};
+  for (const [name, migration] of Object.entries(known))
+    all[name] = withKindRecord(name, migration, recordKinds);
+  // The newer release's expand migrations are already applied; they stand here as no-ops so the
+  // migrator does not take the database for a corrupted one.
+  for (const { name } of status.unknown) all[name] = { up: async () => {} };
   const provider: MigrationProvider = { getMigrations: async () => all };
   // Each module numbers its migrations in its own range (0200 TSA, 0700 contracts…), so a release can
   // bring a new 0201 to an installation that already ran 0733: run it then instead of refusing to start.
   const migrator = new Migrator({ db: db as Kysely<unknown>, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
+    if (isDatabaseUnavailable(error)) throw databaseUnavailable(options.displayUrl, error);
     throw shomeiError(
       'SHOMEI_DB_MIGRATION_FAILED',
-      'データベースの移行に失敗しました。',
-      'The database migration failed.',
+      `データベースの移行に失敗しました (${results?.find((r) => r.status === 'Error')?.migrationName ?? '?'})。`,
+      `The database migration failed (${results?.find((r) => r.status === 'Error')?.migrationName ?? '?'}).`,
       { status: 500, cause: error },
     );
   }
@@ -69,6 +186,16 @@ export const foundationMigrations = (dialect: DialectName): NamedMigrations => (
         db,
       );
       void dialect;
+    },
+  },
+  [KINDS_MIGRATION]: {
+    kind: 'expand',
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('schema_migration_kinds')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .execute();
     },
   },
 });

@@ -1,10 +1,65 @@
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
 import { describeDemoAccounts, ensureDemoAccounts, initialise, openShomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
-import { assertTlsConfigured, loadOpsSettings, prepareTls } from '../../ops/index.ts';
+import {
+  assertProductionSafeguards,
+  assertTlsConfigured,
+  listenFailed,
+  loadOpsSettings,
+  type ManagementListener,
+  prepareTls,
+  startManagementListener,
+} from '../../ops/index.ts';
 import { buildServer } from '../../server/index.ts';
+import { exitOnUncaught, logFatal } from '../fatal.ts';
 import { printJson } from '../output.ts';
+
+async function startService(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  // Production without TLS, or with a safeguard neither met nor overridden, stops here, before
+  // anything is created (src/ops/tls.ts, src/ops/production-gate.ts).
+  const ops = loadOpsSettings();
+  assertTlsConfigured(ops, config.environment);
+  assertProductionSafeguards(config);
+  await initialise(config, logger);
+  const shomei = await openShomei(config, logger);
+  let server: FastifyInstance | undefined;
+  let management: ManagementListener | undefined;
+  const closeAll = async (): Promise<void> => {
+    await management?.close();
+    await server?.close();
+    await shomei.close();
+  };
+  try {
+    const tls = await prepareTls(ops, config.home, config.environment, shomei.ca);
+    server = await buildServer(shomei, tls === undefined ? {} : { tls });
+    const demo = await ensureDemoAccounts(shomei);
+    const where = `${config.http.host}:${config.http.port}`;
+    const address = await server.listen({ host: config.http.host, port: config.http.port }).catch((error) => {
+      throw listenFailed('SHOMEI_PORT', where, error);
+    });
+    management = await startManagementListener(ops, {
+      database: shomei.database,
+      clock: shomei.ops.clock,
+      ops: shomei.ops,
+    });
+    const stop = async (): Promise<void> => {
+      await closeAll();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    process.stdout.write(`shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`);
+    if (management !== undefined) process.stdout.write(`shomei: metrics on ${management.address}/metrics\n`);
+    process.stdout.write(describeDemoAccounts(demo.accounts, demo.file));
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+}
 
 export function registerLifecycleCommands(program: Command): void {
   program
@@ -28,28 +83,18 @@ export function registerLifecycleCommands(program: Command): void {
     .command('start')
     .description('Initialise if needed, then serve the UI and APIs / 必要なら初期化し、UI と API を提供')
     .action(async () => {
-      const config = loadConfig();
-      const logger = createLogger({ level: config.logLevel });
-      // Production without TLS stops here, before anything is created (src/ops/tls.ts).
-      const ops = loadOpsSettings();
-      assertTlsConfigured(ops, config.environment);
-      await initialise(config, logger);
-      const shomei = await openShomei(config, logger);
-      const tls = await prepareTls(ops, config.home, config.environment, shomei.ca);
-      const server = await buildServer(shomei, tls === undefined ? {} : { tls });
-      const stop = async (): Promise<void> => {
-        await server.close();
-        await shomei.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
-      const demo = await ensureDemoAccounts(shomei);
-      const address = await server.listen({ host: config.http.host, port: config.http.port });
-      process.stdout.write(
-        `shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`,
-      );
-      process.stdout.write(describeDemoAccounts(demo.accounts, demo.file));
+      // Fatal lines are written whatever SHOMEI_LOG_LEVEL says (even "silent"): a start that fails
+      // must say why, and the configuration that sets the level may be what is wrong. On stderr,
+      // which Node writes synchronously on Linux, so the line is out before process.exit.
+      const fatalLog = createLogger({ level: 'fatal' }, process.stderr);
+      exitOnUncaught(fatalLog);
+      try {
+        await startService();
+      } catch (error) {
+        // Every start-up failure: one JSON line naming the cause and the setting, then exit 1.
+        logFatal(fatalLog, error, 'shomei could not start');
+        process.exit(1);
+      }
       await new Promise<never>(() => {});
     });
 

@@ -1,0 +1,87 @@
+/**
+ * /readyz: ready only when this instance can do its work now — the database answers, the HSM makes
+ * and verifies a real signature with the health key, the outside TSA (when one is configured)
+ * answers, and the clock is known to be right. An unconfigured clock is reported as such, never as
+ * "ok"; in production it makes the instance not ready unless overridden (no-time-source).
+ */
+import type { Environment } from '../config/index.ts';
+import type { Database } from '../store/index.ts';
+import type { ClockGuard, ClockState } from './clock.ts';
+import type { OpsServices } from './service.ts';
+import type { OpsSettings } from './settings.ts';
+
+export interface ReadinessSources {
+  readonly settings: OpsSettings;
+  readonly environment: Environment;
+  readonly database: Database;
+  readonly clock: ClockGuard;
+  readonly ops: OpsServices;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly body: {
+    readonly status: 'ready' | 'not-ready';
+    readonly checks: Record<string, string>;
+    readonly clock: ClockState;
+    readonly overrides: readonly string[];
+    readonly reasons: Record<string, string>;
+  };
+}
+
+async function tsaReachable(url: string): Promise<boolean> {
+  try {
+    // Any HTTP answer shows the TSA is up; an empty POST is refused by an RFC 3161 server with 4xx.
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: new Uint8Array(0),
+      signal: AbortSignal.timeout(3000),
+    });
+    await response.arrayBuffer();
+    return response.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+function clockCheck(clock: ClockState, sources: ReadinessSources): { status: string; passes: boolean } {
+  if (clock.status === 'ok') return { status: 'ok', passes: true };
+  if (clock.status !== 'unconfigured') return { status: 'failed', passes: false };
+  // Outside production the host's synchronisation is trusted (practice statement); production needs
+  // a time source or the named override.
+  const allowed = sources.environment !== 'production' || sources.ops.overrides.includes('no-time-source');
+  return { status: 'unconfigured', passes: allowed };
+}
+
+export async function readiness(sources: ReadinessSources): Promise<Readiness> {
+  const checks: Record<string, string> = {};
+  const reasons: Record<string, string> = {};
+  let ready = true;
+  try {
+    await sources.database.db.selectFrom('installation').select('id').executeTakeFirst();
+    checks.database = 'ok';
+  } catch (error) {
+    checks.database = 'failed';
+    reasons.database = (error as { code?: string }).code ?? 'unreachable';
+    ready = false;
+  }
+  const hsm = await sources.ops.probe.check();
+  checks.hsm = hsm.status;
+  if (hsm.status === 'failed') {
+    reasons.hsm = hsm.reason;
+    ready = false;
+  }
+  if (sources.settings.tsaUrl !== undefined) {
+    checks.tsa = (await tsaReachable(sources.settings.tsaUrl)) ? 'ok' : 'failed';
+    ready &&= checks.tsa === 'ok';
+  }
+  const clock = sources.clock.state();
+  const clockResult = clockCheck(clock, sources);
+  checks.clock = clockResult.status;
+  ready &&= clockResult.passes;
+  return {
+    ready,
+    body: { status: ready ? 'ready' : 'not-ready', checks, clock, overrides: sources.ops.overrides, reasons },
+  };
+}
