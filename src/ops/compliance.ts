@@ -365,7 +365,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     kind: 'setting',
     how: t(
       '本番の組込み CA は SHOMEI_CA_ORGANIZATION の事業者名で作成 (Development/TEST の名前は不可)。利用者証明書は SHOMEI_RSSP_CA で外部 CA (cfssl API・手動 CSR) から発行、署名前に発行 CA の OCSP/CRL で状態確認。e シールも外部 CA の証明書を取込み可能',
-      'in production the embedded CA is named after SHOMEI_CA_ORGANIZATION (never Development/TEST names); user certificates come from an outside CA with SHOMEI_RSSP_CA (CFSSL API, manual CSR), their status asked of the issuing CA's OCSP/CRL before each signature; the e-seal may use an imported outside certificate',
+      'in production the embedded CA is named after SHOMEI_CA_ORGANIZATION (never Development/TEST names); user certificates come from an outside CA with SHOMEI_RSSP_CA (CFSSL API, manual CSR), their status asked of the issuing CA by OCSP/CRL before each signature; the e-seal may use an imported outside certificate',
     ),
     live: 'certificateAuthority',
   },
