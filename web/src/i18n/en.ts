@@ -167,7 +167,7 @@ export const en: Record<MessageKey, string> = {
   'party.y': 'Vertical (pt)',
   'party.remove': 'Remove',
   'party.addWitness': '+ Add a witness-type signer',
-  'party.addSigner': '+ Add a signer-type signer (me)',
+  'party.addSigner': '+ Add a signer-type signer',
   'party.openTitle': 'Review and sign the contract',
   'party.openLead':
     'You opened the link we e-mailed. Enter the access code the sender gave you by another channel (such as phone).',

@@ -165,7 +165,7 @@ export const ja = {
   'party.y': '縦位置 (pt)',
   'party.remove': '削除',
   'party.addWitness': '＋ 立会人型の署名者を追加',
-  'party.addSigner': '＋ 当事者型の署名者 (自分) を追加',
+  'party.addSigner': '＋ 当事者型の署名者を追加',
   'party.openTitle': '契約書の確認と署名',
   'party.openLead':
     'メールでお知らせしたリンクから開いています。送信者から別の方法 (電話など) で伝えられたアクセスコードを入力してください。',
