@@ -131,7 +131,8 @@ describe('two companies sign one contract through the web UI', () => {
     await a2.getByLabel('会社名').fill('A株式会社');
     await a2.getByLabel('役職').fill('代表取締役');
     await a2.getByLabel('氏名').fill('山田 太郎');
-    await a2.getByLabel('電子証明書 ID (クレデンシャル ID)').fill(credential.credentialId);
+    // Parties by person: A's own address; A chooses A's credential when signing.
+    await a2.getByLabel('メールアドレス').fill(a.user.email);
     await a2.getByLabel('ページ').fill('1');
     await a2.getByLabel('横位置 (pt)').fill('60');
     await a2.getByLabel('縦位置 (pt)').fill('60');
