@@ -579,12 +579,13 @@ export class EmbeddedTsa implements TimestampSource {
       const chainDer = Buffer.from(row.chain);
       const certificate = parseCertificate(Buffer.from(row.certificate));
       const signer = await digestSignerFor(this.deps.crypto, row.key_id);
+      const chain = chainDer.length === 0 ? [] : splitDer(chainDer);
       return {
         keyId: row.key_id,
         loadedAt: Date.now(),
-        token: tokenSigner(signer, certificate, this.settings.digestAlgorithm),
+        token: tokenSigner(signer, certificate, this.settings.digestAlgorithm, chain),
         certificate,
-        chain: chainDer.length === 0 ? [] : splitDer(chainDer),
+        chain,
       };
     })();
     this.loaded.catch(() => {

@@ -78,6 +78,8 @@ export function tokenSigner(
   signer: DigestSigner,
   certificate: ParsedCertificate,
   digestAlgorithm: DigestAlgorithm,
+  /** CA certificates above the TSA's: a relying party (pyHanko adding B-LTA) needs the chain in the token. */
+  chain: readonly ParsedCertificate[] = [],
 ): TokenSigner {
   const tbs = certificate.certificate.tbsCertificate;
   return {
@@ -87,7 +89,7 @@ export function tokenSigner(
     parts: {
       digestAlgorithm: encode(digestAlgorithmIdentifier(digestAlgorithm)),
       // certificates [0] IMPLICIT CertificateSet
-      certificates: tlv(0xa0, certificate.der),
+      certificates: tlv(0xa0, certificate.der, ...chain.map((c) => c.der)),
       signerIdentifier: encode(
         new IssuerAndSerialNumber({ issuer: tbs.issuer, serialNumber: tbs.serialNumber }),
       ),
