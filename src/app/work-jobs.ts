@@ -1,9 +1,13 @@
 /**
- * The jobs of the document work pool (ADR 016), run on a worker thread or, with SHOMEI_PDF_WORKERS=0,
+ * The jobs of the document work pool (ADR 018), run on a worker thread or, with SHOMEI_PDF_WORKERS=0,
  * on the calling thread. Every job reads its PDFs under one decode budget (src/pdf/budget.ts). Only
- * the PDF module is loaded up front (the validator on first use), so a worker starts without the
- * server's module graph.
+ * the PDF module is loaded up front (the validator and the contracts module on first use), so a
+ * worker starts without the server's module graph.
  */
+
+import type { MessagePort } from 'node:worker_threads';
+import type { RevocationInformation } from '../ades/index.ts';
+import type { CompletionAssemblyInput } from '../contracts/index.ts';
 import {
   openPdf,
   type PdfBudgetLimits,
@@ -12,7 +16,7 @@ import {
   withPdfBudget,
 } from '../pdf/index.ts';
 import type { ValidationOptions, ValidationReport } from '../validation/index.ts';
-import { type JobOutcome, outcomeOf } from '../work/index.ts';
+import { asBuffers, callerOn, type JobOutcome, outcomeOf } from '../work/index.ts';
 
 /** Validation options that survive a structured clone (no fetcher function: online uses HTTP). */
 export type PortableValidationOptions = Omit<ValidationOptions, 'fetcher'>;
@@ -26,12 +30,40 @@ export interface WorkJobs {
   }): Promise<ValidationReport>;
   /** Pages of an uploaded PDF (opens and walks the page tree: the upload check). */
   pageCount(input: { bytes: Uint8Array; maxFileBytes: number }): Promise<number>;
+  /** A completed document's PDF work; revocation and timestamps are asked of the caller on `port`. */
+  assembleCompleted(input: {
+    assembly: CompletionAssemblyInput;
+    port: MessagePort;
+    revocationCertificates: readonly Uint8Array[];
+    issuerLookup: boolean;
+  }): Promise<Uint8Array>;
 }
 
 const jobs: WorkJobs = {
   // Imported on first use: a worker that only checks uploads never loads the validator's graph.
   validate: async ({ document, data, options }) =>
     (await import('../validation/index.ts')).validateDocument(document, data, options),
+  assembleCompleted: async ({ assembly, port, revocationCertificates, issuerLookup }) => {
+    const call = callerOn(port);
+    const { assembleCompletedDocument } = await import('../contracts/index.ts');
+    try {
+      return await assembleCompletedDocument(asBuffers(assembly), {
+        revocationSource: {
+          revocationFor: (certificate, issuer) =>
+            call('revocationFor', certificate, issuer) as Promise<RevocationInformation>,
+          certificates: asBuffers(revocationCertificates),
+          ...(issuerLookup
+            ? { issuerOf: (certificate) => call('issuerOf', certificate) as Promise<Uint8Array | undefined> }
+            : {}),
+        },
+        tsa: {
+          timestamp: (digest, algorithm) => call('timestamp', digest, algorithm) as Promise<Uint8Array>,
+        },
+      });
+    } finally {
+      port.close();
+    }
+  },
   pageCount: async ({ bytes, maxFileBytes }) => {
     const reader = await openPdf(bytes, { limits: { maxFileBytes } });
     try {

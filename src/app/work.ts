@@ -1,18 +1,26 @@
 /**
- * The document work pool of this process (ADR 016) and its typed jobs, for the server routes, the
+ * The document work pool of this process (ADR 018) and its typed jobs, for the server routes, the
  * contracts service and the CLI.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import type { TimestampAuthority } from '../ades/index.ts';
 import { packageRoot, type ShomeiConfig } from '../config/index.ts';
+import type { CompletionAssemblyInput, CompletionProvider } from '../contracts/index.ts';
 import { setPdfBudgetDefaults } from '../pdf/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
-import { WorkPool } from '../work/index.ts';
+import { serveCalls, WorkPool } from '../work/index.ts';
 import { type PortableValidationOptions, runJob, type WorkJobs } from './work-jobs.ts';
 
-export interface DocumentWork extends WorkJobs {
+export interface DocumentWork extends Omit<WorkJobs, 'assembleCompleted'> {
   /** Threads doing the work (0: the calling thread). */
   readonly threads: number;
+  /** The contracts module's completion PDF work on a worker (absent without workers). */
+  readonly assembleCompleted?: (
+    assembly: CompletionAssemblyInput,
+    provider: CompletionProvider,
+  ) => Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -28,8 +36,43 @@ export function openDocumentWork(config: ShomeiConfig): DocumentWork {
     threads: pool.threads,
     validate: (input) => pool.run<ValidationReport>('validate', input),
     pageCount: (input) => pool.run<number>('pageCount', input),
+    // Without workers the contracts module assembles on this thread itself (no calls to proxy).
+    ...(pool.threads === 0
+      ? {}
+      : { assembleCompleted: (assembly, provider) => assemble(pool, assembly, provider) }),
     close: () => pool.close(),
   };
+}
+
+/** The completion's PDF work on a worker; its revocation and timestamp requests are served here. */
+async function assemble(
+  pool: WorkPool,
+  assembly: CompletionAssemblyInput,
+  provider: CompletionProvider,
+): Promise<Buffer> {
+  const { port1, port2 } = new MessageChannel();
+  const source = provider.revocationSource;
+  serveCalls(port1, {
+    revocationFor: (certificate: Uint8Array, issuer: Uint8Array) => source.revocationFor(certificate, issuer),
+    issuerOf: async (certificate: Uint8Array) => source.issuerOf?.(certificate),
+    timestamp: (digest: Uint8Array, algorithm: Parameters<TimestampAuthority['timestamp']>[1]) =>
+      provider.tsa.timestamp(digest, algorithm),
+  });
+  try {
+    const bytes = await pool.run<Uint8Array>(
+      'assembleCompleted',
+      {
+        assembly,
+        port: port2,
+        revocationCertificates: source.certificates ?? [],
+        issuerLookup: source.issuerOf !== undefined,
+      },
+      [port2],
+    );
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } finally {
+    port1.close();
+  }
 }
 
 export type { PortableValidationOptions };

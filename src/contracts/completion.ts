@@ -6,11 +6,11 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { addDocumentTimestamp, addValidationData } from '../ades/index.ts';
 import type { AuditEventInput, AuditTrail, TransactionalAuditTrail } from '../audit/index.ts';
-import { type AuditReference, attachCertificate, buildCertificate } from './certificate.ts';
+import { type AuditReference, buildCertificate } from './certificate.ts';
+import { assembleCompletedDocument } from './completion-assembly.ts';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import { notifyCompleted, notifyDue, partiesDue } from './notify.ts';
@@ -141,21 +141,12 @@ async function finishCompletion(
       completedAt,
     );
     for (const [index, { document, bytes }] of signedHashes.entries()) {
-      const attached = path.join(dir, `${index}.attached.pdf`);
-      const longTerm = path.join(dir, `${index}.lt.pdf`);
-      const archived = path.join(dir, `${index}.lta.pdf`);
-      await attachCertificate(bytes, attached, certificate);
-      await addValidationData({
-        input: attached,
-        output: longTerm,
-        revocationSource: provider.revocationSource,
-      });
-      await addDocumentTimestamp({
-        input: longTerm,
-        output: archived,
-        tsa: provider.tsa,
-        fieldName: `shomei-archive-${index}-1`,
-      });
+      // On the work pool's threads when there is one (ADR 018); revocation and timestamps stay here.
+      const assembly = { bytes, certificate, directory: dir, index };
+      const completed =
+        ctx.pdfWork?.assembleCompleted === undefined
+          ? await assembleCompletedDocument(assembly, provider)
+          : await ctx.pdfWork.assembleCompleted(assembly, provider);
       const key = await ctx.vault.contentKeyOf(document);
       prepared.push(
         await ctx.vault.prepareVersion(
@@ -163,7 +154,7 @@ async function finishCompletion(
           document.current_version + 1,
           'completion',
           key,
-          await readFile(archived),
+          completed,
         ),
       );
     }

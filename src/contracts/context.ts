@@ -6,6 +6,7 @@ import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
 import type { DialectName } from '../store/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
+import type { CompletionAssemblyInput, CompletionProvider } from './completion-assembly.ts';
 import type { RemoteSigner } from './remote-signer.ts';
 import type { ContractsTables } from './tables.ts';
 import type { DocumentVault } from './vault.ts';
@@ -76,6 +77,8 @@ export interface ContractsPdfWork {
     document: Uint8Array;
     options: { readonly trustAnchors: readonly Uint8Array[]; readonly name?: string };
   }): Promise<ValidationReport>;
+  /** assembleCompletedDocument on a worker, `provider` answering its calls from this thread. */
+  assembleCompleted?(input: CompletionAssemblyInput, provider: CompletionProvider): Promise<Buffer>;
 }
 
 export interface ContractsContext {
@@ -95,7 +98,7 @@ export interface ContractsContext {
   /** Whether a user is an installation auditor (system_auditor), who reads every tenant's record log. */
   readonly isAuditor?: (userId: string) => Promise<boolean>;
   readonly clock: () => Date;
-  /** PDF parsing and validation off the event loop (the app's worker pool, ADR 016); absent: inline. */
+  /** PDF parsing and validation off the event loop (the app's worker pool, ADR 018); absent: inline. */
   readonly pdfWork?: ContractsPdfWork;
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;

@@ -13,6 +13,11 @@ export {
   extractCertificate,
 } from './certificate.ts';
 export type { CertificateDownload } from './certificate-pdf.ts';
+export {
+  assembleCompletedDocument,
+  type CompletionAssemblyInput,
+  type CompletionProvider,
+} from './completion-assembly.ts';
 export { type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
 export {
   CORRECTABLE_FIELDS,

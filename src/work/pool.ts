@@ -1,5 +1,5 @@
 /**
- * The document work pool (ADR 016): PDF parsing, validation and assembly on a bounded set of worker
+ * The document work pool (ADR 018): PDF parsing, validation and assembly on a bounded set of worker
  * threads, so that one hostile or heavy document cannot stall the event loop that answers every other
  * request, and so that a second core does PDF work. Each job has a deadline from its start on a
  * worker; a job still running then is stopped by terminating its worker (Piscina starts a fresh one). The queue is
@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { packageRoot } from '../config/index.ts';
 import type { PdfBudgetLimits } from '../pdf/index.ts';
@@ -51,7 +51,8 @@ export class WorkPool {
     return this.settings.workers;
   }
 
-  async run<T>(job: string, input: unknown): Promise<T> {
+  /** Runs `job`; `transfer` (e.g. a MessagePort inside `input`) moves to the worker instead of a copy. */
+  async run<T>(job: string, input: unknown, transfer: readonly TransferListItem[] = []): Promise<T> {
     if (this.closed) throw workFailed('closed');
     if (this.settings.workers === 0) return unwrapOutcome(await this.jobs.runInline(job, input)) as T;
     const pool = this.started();
@@ -68,7 +69,7 @@ export class WorkPool {
     try {
       outcome = await pool.run(
         { job, input, started: startedPort },
-        { signal: deadline.signal, transferList: [startedPort] },
+        { signal: deadline.signal, transferList: [startedPort, ...transfer] as never },
       );
     } catch (error) {
       const name = (error as Error)?.name;
