@@ -2,8 +2,9 @@
  * Bulk send (一括送信): one template to many counterparties in one request. Each row fills the
  * template's open slot (the one outside party) and becomes its own envelope, which is sent at once —
  * or, when the template names internal approvers, waits for their approval. Rows are validated and
- * made one by one: a bad row is reported with its typed error and leaves nothing behind; the job and
- * every row's outcome are stored and audited as one bulk job.
+ * made one by one: a bad row is reported with its typed error and leaves nothing behind; the job is
+ * stored first and every row's outcome as it is known, and one aggregate audit record sums it up.
+ * The job is read back only by its creator and tenant administrators.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import { discardDraft, instantiate } from './from-template.ts';
 import { requestApproval } from './internal-approval.ts';
 import { workflowDb } from './internal-approval-gate.ts';
 import type { ContractActor } from './model.ts';
+import { hasPermission } from './permissions.ts';
 import { envelopeFieldsSchema, remindersSchema, slotFillSchema } from './template-model.ts';
 import { loadTemplate, readTemplateDocument, templateActor } from './templates.ts';
 import { parseWith, workflowErrors } from './workflow-errors.ts';
@@ -98,7 +100,37 @@ export async function bulkSend(
   for (const document of template.documents) plaintexts.push(await readTemplateDocument(ctx, document));
   const approvers = template.definition.internalApprovers ?? [];
   const jobId = randomUUID();
+  const db = workflowDb(ctx);
+  // The job exists before its first row is sent, and each row's outcome is stored as soon as it is
+  // known: whatever happens later, every envelope sent is listed under the job.
+  await db
+    .insertInto('contract_bulk_jobs')
+    .values({
+      id: jobId,
+      tenant_id: sender.tenantId,
+      template_id: templateId,
+      created_by: sender.userId,
+      created_at: ctx.clock().toISOString(),
+      total: input.rows.length,
+      created: 0,
+      failed: 0,
+    })
+    .execute();
   const rows: BulkRowResult[] = [];
+  const store = async (r: BulkRowResult): Promise<void> => {
+    rows.push(r);
+    await db
+      .insertInto('contract_bulk_rows')
+      .values({
+        job_id: jobId,
+        row_index: r.index,
+        email: r.email ?? '',
+        envelope_id: r.envelopeId ?? null,
+        error_code: r.error?.code ?? null,
+        error_message: r.error === undefined ? null : JSON.stringify(r.error.message),
+      })
+      .execute();
+  };
   for (const [index, rawRow] of input.rows.entries()) {
     const email =
       typeof (rawRow as { email?: unknown } | null)?.email === 'string'
@@ -121,10 +153,10 @@ export async function bulkSend(
       );
       if (approvers.length > 0) {
         await requestApproval(ctx, actor, envelopeId, { approvers });
-        rows.push({ index, email, envelopeId, status: 'awaiting-approval' });
+        await store({ index, email, envelopeId, status: 'awaiting-approval' });
       } else {
         const sent = await sendEnvelope(ctx, actor, envelopeId);
-        rows.push({ index, email, envelopeId, status: 'sent', accessCodes: sent.accessCodes });
+        await store({ index, email, envelopeId, status: 'sent', accessCodes: sent.accessCodes });
       }
     } catch (error) {
       // A row made but not sent (or not put up for approval) is taken back: no half-created envelopes.
@@ -136,39 +168,19 @@ export async function bulkSend(
           `bulk job ${jobId} row ${index} failed`,
         ).catch(() => undefined);
       }
-      rows.push({ index, email, error: describe(error) });
+      await store({ index, email, error: describe(error) });
     }
   }
   const created = rows.filter((r) => r.envelopeId !== undefined).length;
-  const db = workflowDb(ctx);
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('contract_bulk_jobs')
-      .values({
-        id: jobId,
-        tenant_id: sender.tenantId,
-        template_id: templateId,
-        created_by: sender.userId,
-        created_at: ctx.clock().toISOString(),
-        total: rows.length,
-        created,
-        failed: rows.length - created,
-      })
-      .execute();
-    for (const r of rows) {
-      await trx
-        .insertInto('contract_bulk_rows')
-        .values({
-          job_id: jobId,
-          row_index: r.index,
-          email: r.email ?? '',
-          envelope_id: r.envelopeId ?? null,
-          error_code: r.error?.code ?? null,
-          error_message: r.error === undefined ? null : JSON.stringify(r.error.message),
-        })
-        .execute();
-    }
-  });
+  await db
+    .updateTable('contract_bulk_jobs')
+    .set({ created, failed: rows.length - created })
+    .where('id', '=', jobId)
+    .execute();
+  // An aggregate that fits any job size: each envelope has its own envelope.send record, each row's
+  // outcome is in contract_bulk_rows; here only the counts and how often each error occurred.
+  const errors: Record<string, number> = {};
+  for (const r of rows) if (r.error !== undefined) errors[r.error.code] = (errors[r.error.code] ?? 0) + 1;
   await ctx.audit.append({
     type: 'envelope.bulk-send',
     actor: auditActorOf(actor),
@@ -180,11 +192,7 @@ export async function bulkSend(
       total: rows.length,
       created,
       failed: rows.length - created,
-      rows: rows.map((r) =>
-        r.envelopeId === undefined
-          ? { index: r.index, error: r.error?.code }
-          : { index: r.index, envelopeId: r.envelopeId },
-      ),
+      errors,
     },
   });
   return { jobId, templateId, created, failed: rows.length - created, rows };
@@ -198,15 +206,22 @@ export async function getBulkJob(
 ): Promise<
   Omit<BulkResult, 'rows'> & { createdAt: string; rows: Omit<BulkRowResult, 'accessCodes' | 'status'>[] }
 > {
-  const { tenantId } = templateActor(actor, 'read');
+  const reader = templateActor(actor, 'read');
   const db = workflowDb(ctx);
   const job = await db
     .selectFrom('contract_bulk_jobs')
     .selectAll()
     .where('id', '=', jobId.slice(0, 100))
-    .where('tenant_id', '=', tenantId)
+    .where('tenant_id', '=', reader.tenantId)
     .executeTakeFirst();
   if (job === undefined) throw contractErrors.notFound();
+  // Every recipient's address is in the job: its creator and tenant administrators read it, nobody else.
+  if (
+    job.created_by !== reader.userId &&
+    !(await hasPermission(ctx.db, reader.tenantId, reader.userId, ['tenant.admin']))
+  ) {
+    throw contractErrors.notFound();
+  }
   const rows = await db
     .selectFrom('contract_bulk_rows')
     .selectAll()

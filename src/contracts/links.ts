@@ -61,21 +61,31 @@ export async function openSigningLink(
   if (envelope.status !== 'sent' && envelope.status !== 'completed') {
     return refuse(`envelope-${envelope.status}`, party.id, party.envelope_id);
   }
+  // Past its expiry an envelope is dead even before the sweep marks it expired.
+  if (envelopeExpired(envelope, now)) return refuse('envelope-expired', party.id, party.envelope_id);
+  // The attempt is counted before the code is compared, in one conditional statement: parallel
+  // guesses each take a slot or are refused, so no more than the limit are ever compared.
+  const counted = await ctx.db
+    .updateTable('contract_parties')
+    .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+    .where('id', '=', party.id)
+    .where('link_token_hash', '=', hash)
+    .where('link_used_at', 'is', null)
+    .where('failed_attempts', '<', ctx.settings.accessCodeAttempts)
+    .returning('failed_attempts')
+    .executeTakeFirst();
+  if (counted === undefined) return refuse('attempts-exhausted', party.id, party.envelope_id);
   if (party.access_code_hash === null || !(await verifyAccessCode(party.access_code_hash, code))) {
-    const attempts = party.failed_attempts + 1;
-    await ctx.db
-      .updateTable('contract_parties')
-      .set({
-        failed_attempts: attempts,
-        ...(attempts >= ctx.settings.accessCodeAttempts ? { link_token_hash: null } : {}),
-      })
-      .where('id', '=', party.id)
-      .execute();
-    return refuse(
-      attempts >= ctx.settings.accessCodeAttempts ? 'access-code-locked' : 'access-code',
-      party.id,
-      party.envelope_id,
-    );
+    const locked = Number(counted.failed_attempts) >= ctx.settings.accessCodeAttempts;
+    if (locked) {
+      await ctx.db
+        .updateTable('contract_parties')
+        .set({ link_token_hash: null })
+        .where('id', '=', party.id)
+        .where('link_token_hash', '=', hash)
+        .execute();
+    }
+    return refuse(locked ? 'access-code-locked' : 'access-code', party.id, party.envelope_id);
   }
   const session = randomToken();
   const expiresAt = new Date(now.getTime() + ctx.settings.partySessionMinutes * 60_000).toISOString();
@@ -104,7 +114,20 @@ export async function openSigningLink(
   return { token: session, envelopeId: party.envelope_id, partyId: party.id, expiresAt };
 }
 
-/** The party behind a party-session token, or undefined when it is unknown, expired or removed. */
+/** A sent envelope past its expiry (the sweep marks it expired later; links die at once). */
+function envelopeExpired(envelope: { status: string; expires_at: string | null }, now: Date): boolean {
+  if (envelope.status === 'expired') return true;
+  return (
+    envelope.status === 'sent' &&
+    envelope.expires_at !== null &&
+    Date.parse(envelope.expires_at) <= now.getTime()
+  );
+}
+
+/**
+ * The party behind a party-session token, or undefined when it is unknown, expired or removed, or
+ * its envelope has expired (nothing of it is readable through a signing link any more).
+ */
 export async function resolvePartySession(
   ctx: ContractsContext,
   token: string,
@@ -112,14 +135,24 @@ export async function resolvePartySession(
 ): Promise<ContractActor | undefined> {
   if (token.length === 0 || token.length > 200) return undefined;
   const party = await ctx.db
-    .selectFrom('contract_parties')
-    .select(['id', 'envelope_id', 'status', 'party_session_expires_at'])
-    .where('party_session_hash', '=', tokenHash(token))
+    .selectFrom('contract_parties as p')
+    .innerJoin('contract_envelopes as e', 'e.id', 'p.envelope_id')
+    .select([
+      'p.id',
+      'p.envelope_id',
+      'p.status',
+      'p.party_session_expires_at',
+      'e.status as envelopeStatus',
+      'e.expires_at',
+    ])
+    .where('p.party_session_hash', '=', tokenHash(token))
     .executeTakeFirst();
   if (party === undefined || party.status === 'removed') return undefined;
+  const now = ctx.clock();
   if (
     party.party_session_expires_at === null ||
-    Date.parse(party.party_session_expires_at) <= ctx.clock().getTime()
+    Date.parse(party.party_session_expires_at) <= now.getTime() ||
+    envelopeExpired({ status: party.envelopeStatus, expires_at: party.expires_at }, now)
   ) {
     return undefined;
   }

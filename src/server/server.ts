@@ -14,6 +14,8 @@ import { webRoutes } from '../web/index.ts';
 import { handleError } from './errors.ts';
 import { registerRateLimits } from './rate-limit.ts';
 
+const NO_STORE_PREFIXES = ['/api/', '/csc/', '/oauth2/'] as const;
+
 export interface ServerOptions {
   /** Largest request body accepted anywhere (bytes); routes that take documents may set their own. */
   readonly bodyLimit?: number;
@@ -47,6 +49,13 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
         },
       })) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
+  // API answers carry secrets (new API keys, webhook secrets, access codes, party tokens, SAD):
+  // nothing under these prefixes is stored by a browser or proxy unless its route says otherwise.
+  app.addHook('onSend', async (request, reply) => {
+    if (NO_STORE_PREFIXES.some((p) => request.url.startsWith(p)) && !reply.hasHeader('cache-control')) {
+      reply.header('cache-control', 'no-store');
+    }
+  });
   // Session cookie → request.principal, and CSRF checks, for every route (identity module).
   await app.register(authenticateRequests, { identity: shomei.identity });
 
