@@ -480,6 +480,7 @@ export async function openShomei(
       mailer,
       ops,
       contracts,
+      work,
       async close() {
         // operationMode "A" jobs still signing finish before the HSM and the database go away.
         await rssp.asyncResults.settled();
