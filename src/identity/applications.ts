@@ -318,6 +318,7 @@ export class Applications {
       .updateTable('identity_activation_tokens')
       .set({ used_at: now })
       .where('token_hash', '=', hashSecret(token))
+      .where('purpose', '=', 'activation')
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
       .returning(['user_id'])

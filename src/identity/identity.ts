@@ -28,6 +28,7 @@ import type {
 import { Passkeys } from './passkeys.ts';
 import { PasswordHasher } from './password-hasher.ts';
 import { acceptPassword } from './password-policy.ts';
+import { PasswordReset } from './password-reset.ts';
 import { RecoveryCodes } from './recovery-codes.ts';
 import { type SessionCookiePolicy, sessionCookiePolicy } from './request-authentication.ts';
 import type { SecretSealer } from './secret-sealer.ts';
@@ -64,6 +65,7 @@ export class Identity implements IdentityService {
   readonly recoveryCodes: RecoveryCodes;
   readonly authenticator: Authenticator;
   readonly lifecycle: AccountLifecycle;
+  readonly passwordReset: PasswordReset;
   readonly federation: FederatedLogin | undefined;
   readonly settings: IdentitySettings;
   readonly clock: Clock;
@@ -111,6 +113,17 @@ export class Identity implements IdentityService {
       clock,
       deps.logger,
     );
+    this.passwordReset = new PasswordReset({
+      db,
+      accounts: this.accounts,
+      throttle: this.throttle,
+      hasher: this.hasher,
+      sessions: this.sessions,
+      audit: deps.audit,
+      mailer: deps.mailer,
+      settings,
+      clock,
+    });
     this.federation =
       deps.oidc === undefined
         ? undefined

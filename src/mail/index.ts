@@ -19,6 +19,7 @@ export {
   activationMail,
   applicationReceivedMail,
   applicationRejectedMail,
+  passwordResetMail,
 } from './templates.ts';
 
 export interface MailSettings {

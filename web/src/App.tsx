@@ -14,6 +14,7 @@ import { LoginPage } from './pages/LoginPage.tsx';
 import { MyCertificatePage } from './pages/MyCertificatePage.tsx';
 import { NewEnvelopePage, type SentNotice } from './pages/NewEnvelopePage.tsx';
 import { OperatorPage } from './pages/OperatorPage.tsx';
+import { ForgotPasswordPage, SetPasswordPage } from './pages/PasswordPages.tsx';
 import { SignPage } from './pages/SignPage.tsx';
 import { TemplateEditorPage } from './pages/TemplateEditorPage.tsx';
 import { TemplatesPage } from './pages/TemplatesPage.tsx';
@@ -55,6 +56,9 @@ export function App() {
   const onSent = (id: string, notice: SentNotice) => setSent({ id, notice });
   if (path === '/' || path === '/verify') screen = <VerifyPage />;
   else if (path === '/login') screen = <LoginPage />;
+  else if (path === '/forgot-password') screen = <ForgotPasswordPage />;
+  else if (path === '/reset-password') screen = <SetPasswordPage mode="reset" />;
+  else if (path === '/activate') screen = <SetPasswordPage mode="activate" />;
   else if (path === '/envelopes')
     screen = (
       <NeedsLogin>

@@ -12,6 +12,9 @@ const loginSchema = z.object({ email, password }).strict();
 const codeSchema = z.object({ code: z.string().trim().min(1).max(64) }).strict();
 const activateSchema = z.object({ token: z.string().min(1).max(200), password }).strict();
 const passwordChangeSchema = z.object({ currentPassword: password, newPassword: password }).strict();
+// Any string up to the limit: a malformed address must answer exactly like an unknown one.
+const resetRequestSchema = z.object({ email: z.string().max(254) }).strict();
+const resetSchema = z.object({ token: z.string().min(1).max(200), password }).strict();
 const passkeyResponseSchema = z.object({ response: z.unknown() }).strict();
 const passkeyRegistrationSchema = z
   .object({ response: z.unknown(), name: z.string().trim().min(1).max(64).optional() })
@@ -136,6 +139,19 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
     const body = parseInput(activateSchema, request.body);
     const user = await identity.activate(body.token, body.password, contextOf(request));
     return { userId: user.id, status: user.status, next: 'login' };
+  });
+
+  // Password reset by mail: the same answer for every address (no account enumeration).
+  app.post('/api/auth/password-reset/request', opts, async (request, reply) => {
+    const body = parseInput(resetRequestSchema, request.body);
+    await identity.passwordReset.request(body.email, contextOf(request));
+    return reply.status(202).header('cache-control', 'no-store').send({ accepted: true });
+  });
+
+  app.post('/api/auth/password-reset', opts, async (request, reply) => {
+    const body = parseInput(resetSchema, request.body);
+    await identity.passwordReset.complete(body.token, body.password, contextOf(request));
+    return reply.header('cache-control', 'no-store').send({ reset: true, next: 'login' });
   });
 
   app.post('/api/auth/password', opts, async (request) => {

@@ -1,3 +1,4 @@
+import { accountEn } from './account-en.ts';
 import { consoleEn } from './console-en.ts';
 import type { MessageKey } from './ja.ts';
 import { signerEn } from './signer-en.ts';
@@ -5,6 +6,7 @@ import { workflowEn } from './workflow-en.ts';
 
 /** English. Typed against the Japanese keys, so a missing translation fails the type check. */
 export const en: Record<MessageKey, string> = {
+  ...accountEn,
   ...consoleEn,
   ...workflowEn,
   ...signerEn,

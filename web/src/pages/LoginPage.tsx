@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useI18n } from '../i18n/index.tsx';
-import { usePath } from '../router.tsx';
+import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
 type Step = 'password' | 'totp' | 'enrol';
@@ -115,6 +115,7 @@ export function LoginPage() {
           <button type="submit" className="primary" disabled={busy}>
             {t('login.next')}
           </button>
+          <Link to="/forgot-password">{t('account.forgotLink')}</Link>
         </form>
       ) : (
         <form className="card form" onSubmit={submitCode}>
