@@ -26,6 +26,9 @@ export function Layout({ children }: { children: ReactNode }) {
   }, []);
   return (
     <div className="page">
+      <a href="#main" className="skip-link">
+        {t('nav.skip')}
+      </a>
       {environment !== undefined && !environment.production ? (
         <div className="env-banner" role="status" data-environment={environment.environment}>
           {environment.banner?.[lang] ?? t('env.banner', { env: environment.environment })}
@@ -85,16 +88,16 @@ export function Layout({ children }: { children: ReactNode }) {
               <option value="japanese">{t('era.japanese')}</option>
             </select>
           </label>
-          <button
-            type="button"
-            onClick={() => setLang(lang === 'ja' ? 'en' : 'ja')}
-            aria-label={t('lang.label')}
-          >
-            {t('lang.switch')}
+          {/* The accessible name contains the visible text (WCAG 2.5.3): "表示言語: English". */}
+          <button type="button" onClick={() => setLang(lang === 'ja' ? 'en' : 'ja')}>
+            <span className="visually-hidden">{t('lang.label')}: </span>
+            <span lang={lang === 'ja' ? 'en' : 'ja'}>{t('lang.switch')}</span>
           </button>
         </div>
       </header>
-      <main className="main">{children}</main>
+      <main className="main" id="main" tabIndex={-1}>
+        {children}
+      </main>
       <footer className="footer">
         <a href="/docs/verification">{t('footer.method')}</a>
       </footer>

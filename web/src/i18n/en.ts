@@ -15,6 +15,7 @@ export const en: Record<MessageKey, string> = {
   'app.tagline': 'E-contract and remote signature service',
   'nav.verify': 'Verify signatures',
   'nav.dashboard': 'Contracts',
+  'nav.skip': 'Skip to content',
   'nav.login': 'Log in',
   'nav.logout': 'Log out',
   'nav.admin': 'Administration',

@@ -14,6 +14,7 @@ export const ja = {
   'app.tagline': '電子契約・リモート署名サービス',
   'nav.verify': '署名を検証',
   'nav.dashboard': '契約一覧',
+  'nav.skip': '本文へ移動',
   'nav.login': 'ログイン',
   'nav.logout': 'ログアウト',
   'nav.admin': '管理',
