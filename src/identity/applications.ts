@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { shomeiError } from '../errors/index.ts';
+import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import { type Accounts, normaliseEmail } from './accounts.ts';
 import { invalidState, notFound } from './errors.ts';
 import type { Clock, Tenant, User } from './model.ts';
@@ -15,6 +15,18 @@ import type { IdentitySettings } from './settings.ts';
 import type { ApplicationTable, IdentityTables } from './tables.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** Applications accepted for one e-mail address within 24 hours. */
+export const APPLICATIONS_PER_ADDRESS_PER_DAY = 3;
+
+function tooManyApplications(): ShomeiError {
+  return shomeiError(
+    'SHOMEI_RATE_LIMITED',
+    'このメールアドレスでの利用申請が多すぎます。24 時間後に再度お試しください。',
+    'Too many applications for this e-mail address. Try again in 24 hours.',
+    { status: 429, details: { max: APPLICATIONS_PER_ADDRESS_PER_DAY, retryAfterSeconds: 24 * 3600 } },
+  );
+}
 const optionalText = (max: number) => z.string().trim().max(max).optional();
 
 export const IDENTITY_CHECK_METHODS = [
@@ -138,6 +150,17 @@ export class Applications {
   ) {}
 
   async submit(input: ApplicationInput): Promise<Application> {
+    // Anyone may apply, and each application mails its address: a few per address and day, so the
+    // form cannot be used to flood someone's mailbox (the route also limits each source address).
+    const email = normaliseEmail(input.user.email);
+    const since = new Date(this.clock().getTime() - 24 * 3600_000).toISOString();
+    const recent = await this.db
+      .selectFrom('identity_applications')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_email', '=', email)
+      .where('submitted_at', '>', since)
+      .executeTakeFirst();
+    if (Number(recent?.n ?? 0) >= APPLICATIONS_PER_ADDRESS_PER_DAY) throw tooManyApplications();
     const row: ApplicationTable = {
       id: randomUUID(),
       status: 'pending',

@@ -14,6 +14,7 @@ import Fastify from 'fastify';
 import { setPermission } from '../../src/contracts/index.ts';
 import type { User } from '../../src/identity/index.ts';
 import { createLogger } from '../../src/log/index.ts';
+import type { OutboxMailer } from '../../src/mail/index.ts';
 import { guardedLookup } from '../../src/net/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { runShomei } from '../helpers/run.ts';
@@ -485,6 +486,38 @@ describe('F8, F10, F15 on the real server', () => {
     assert.ok(log.includes('/sign/[redacted]'), log);
     assert.ok(log.includes('state=s1'), 'what is not secret stays');
     assert.ok(!log.includes('SECRETlinkTOKEN123456') && !log.includes('SECRETcode987'), log);
+  });
+
+  it('F11: applications mail nothing the applicant typed, a few per address and per source', async () => {
+    const app = await buildServer(h.shomei);
+    const apply = (email: string, displayName: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/applications',
+        payload: {
+          organisationName: '攻撃者株式会社',
+          user: { email, displayName, familyName: '攻撃', givenName: '太郎' },
+        },
+      });
+    try {
+      const lure = 'Your account is locked, log in at https://evil.example/now';
+      for (let i = 0; i < 3; i++) assert.equal((await apply('victim@outside.example', lure)).statusCode, 201);
+      const fourth = await apply('victim@outside.example', lure);
+      assert.equal(fourth.statusCode, 429);
+      assert.equal(code(fourth), 'SHOMEI_RATE_LIMITED');
+      const mails = (await (h.shomei.mailer as OutboxMailer).list()).filter(
+        (m) => m.to === 'victim@outside.example',
+      );
+      assert.equal(mails.length, 3);
+      assert.ok(mails.every((m) => !m.text.includes('evil.example') && !m.text.includes('Your account')));
+      // Other addresses from the same source: 10 requests an hour from one source, refused ones included.
+      const statuses = [];
+      for (let i = 0; i < 8; i++)
+        statuses.push((await apply(`spray${i}@outside.example`, '名前')).statusCode);
+      assert.deepEqual(statuses, [201, 201, 201, 201, 201, 201, 429, 429]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('API answers are no-store and the CSP allows no inline styles and fonts from this origin only', async () => {

@@ -7,6 +7,8 @@ import type { Identity } from '../identity.ts';
 import { requirePrivilege } from '../request-authentication.ts';
 import { contextOf, IDENTITY_BODY_LIMIT, parseInput } from './common.ts';
 
+/** POST /api/applications per source address and hour (the server's @fastify/rate-limit). */
+const APPLICATIONS_PER_SOURCE_PER_HOUR = 10;
 const idParam = z.object({ id: z.string().uuid() });
 const listQuery = z.object({
   status: z.enum(['pending', 'approved', 'rejected']).optional(),
@@ -17,7 +19,9 @@ const rejectSchema = z.object({ reason: z.string().trim().min(1).max(500) }).str
 export async function applicationRoutes(app: FastifyInstance, identity: Identity): Promise<void> {
   const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
 
-  app.post('/api/applications', opts, async (request, reply) => {
+  // Public and mailing: each source address may apply a few times an hour (SHOMEI_RATE_LIMITED).
+  const applyLimit = { rateLimit: { max: APPLICATIONS_PER_SOURCE_PER_HOUR, timeWindow: 3600_000 } };
+  app.post('/api/applications', { ...opts, config: applyLimit }, async (request, reply) => {
     const input = parseInput(applicationInputSchema.strict(), request.body);
     const { id } = await identity.submitApplication(input, contextOf(request));
     return reply.status(201).send({ id, status: 'pending' });
