@@ -35,6 +35,8 @@ const EVENT_KEYS: Record<string, MessageKey> = {
   'document.upload': 'event.upload',
   'envelope.send': 'event.send',
   'envelope.notify': 'event.notify',
+  'envelope.party.bind': 'event.partyBind',
+  'envelope.party.mode': 'event.partyMode',
   'party.authenticate': 'event.authenticate',
   'document.read': 'event.read',
   'envelope.sign': 'event.sign',

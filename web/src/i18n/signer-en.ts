@@ -88,6 +88,9 @@ export const signerEn: Record<keyof typeof signerJa, string> = {
   'party.toWitness': 'Switch to witness-type',
   'party.switched': '{name} is now witness-type. Access code: {code}',
 
+  'event.partyBind': 'Opened with their account and confirmed as the party',
+  'event.partyMode': '{party} switched to witness-type',
+
   'withdraw.title': 'Withdraw (取消)',
   'withdraw.lead': 'Withdrawing tells every party by e-mail, and the signing links stop working.',
   'withdraw.reason': 'Reason for withdrawing',

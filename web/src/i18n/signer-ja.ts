@@ -86,6 +86,9 @@ export const signerJa = {
   'party.toWitness': '立会人型に切り替える',
   'party.switched': '{name} 様を立会人型に切り替えました。アクセスコード: {code}',
 
+  'event.partyBind': 'アカウントで契約を開き、当事者として確認',
+  'event.partyMode': '{party} 様を立会人型に切替',
+
   'withdraw.title': '取消 (送信の取り消し)',
   'withdraw.lead': '取り消すと、すべての当事者にメールで通知し、署名用リンクは使えなくなります。',
   'withdraw.reason': '取消の理由',
