@@ -2,6 +2,10 @@ import type { accountJa } from './account-ja.ts';
 
 /** English: activating an account, a forgotten password, setting a new password. */
 export const accountEn: Record<keyof typeof accountJa, string> = {
+  'login.enrolQrAlt': 'QR code to scan with your authenticator app',
+  'login.enrolNoCamera': 'Cannot scan the QR code?',
+  'login.recoveryDownload': 'Save as a text file',
+  'login.recoveryPrint': 'Print',
   'account.forgotLink': 'Forgot your password?',
   'account.forgotTitle': 'Reset your password',
   'account.forgotLead':

@@ -1,5 +1,9 @@
 /** 日本語: アカウントの有効化、パスワードを忘れたとき、パスワードの再設定。 */
 export const accountJa = {
+  'login.enrolQrAlt': '認証アプリで読み取る QR コード',
+  'login.enrolNoCamera': 'QR コードを読み取れない場合',
+  'login.recoveryDownload': 'テキストファイルで保存',
+  'login.recoveryPrint': '印刷する',
   'account.forgotLink': 'パスワードをお忘れの方',
   'account.forgotTitle': 'パスワードの再設定',
   'account.forgotLead':

@@ -82,7 +82,7 @@ export const en: Record<MessageKey, string> = {
   'login.code': 'Verification code (6 digits)',
   'login.submit': 'Log in',
   'login.enrolLead':
-    'This is your first login. Add the key below to an authenticator app (such as Google Authenticator) and enter the 6-digit code it shows.',
+    'This is your first login. Scan this QR code with an authenticator app (such as Google Authenticator) and enter the 6-digit code it shows.',
   'login.enrolSecret': 'Key:',
   'login.recoveryTitle': 'Keep your recovery codes',
   'login.recoveryLead':

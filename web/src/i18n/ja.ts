@@ -81,7 +81,7 @@ export const ja = {
   'login.code': '確認コード (6 桁)',
   'login.submit': 'ログイン',
   'login.enrolLead':
-    'はじめてのログインです。認証アプリ (Google Authenticator など) に次のキーを登録し、表示された 6 桁のコードを入力してください。',
+    'はじめてのログインです。認証アプリ (Google Authenticator など) でこの QR コードを読み取り、表示された 6 桁のコードを入力してください。',
   'login.enrolSecret': '登録キー:',
   'login.recoveryTitle': 'リカバリーコードを保管してください',
   'login.recoveryLead':

@@ -7,6 +7,12 @@ import { useSession } from '../session.tsx';
 
 type Step = 'password' | 'totp' | 'enrol';
 
+interface TotpEnrolment {
+  readonly secret: string;
+  readonly otpauthUri?: string;
+  readonly qrCodeDataUrl?: string;
+}
+
 interface LoginOutcome {
   readonly next: 'done' | 'second-factor' | 'enrolment';
 }
@@ -20,7 +26,7 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [secret, setSecret] = useState<{ secret: string; uri?: string } | undefined>();
+  const [secret, setSecret] = useState<TotpEnrolment | undefined>();
   const [recovery, setRecovery] = useState<readonly string[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -39,7 +45,7 @@ export function LoginPage() {
       if (outcome.next === 'done') await done();
       else if (outcome.next === 'second-factor') setStep('totp');
       else {
-        setSecret(await sendJson<{ secret: string; uri?: string }>('POST', '/api/auth/totp/enrol'));
+        setSecret(await sendJson<TotpEnrolment>('POST', '/api/auth/totp/enrol'));
         setStep('enrol');
       }
     } catch (e) {
@@ -82,6 +88,18 @@ export function LoginPage() {
             </li>
           ))}
         </ul>
+        <p className="actions">
+          <a
+            className="button"
+            download="shomei-recovery-codes.txt"
+            href={`data:text/plain;charset=utf-8,${encodeURIComponent(`${recovery.join('\r\n')}\r\n`)}`}
+          >
+            {t('login.recoveryDownload')}
+          </a>
+          <button type="button" onClick={() => window.print()}>
+            {t('login.recoveryPrint')}
+          </button>
+        </p>
         <button type="button" className="primary" onClick={() => void done()}>
           {t('login.continue')}
         </button>
@@ -122,9 +140,21 @@ export function LoginPage() {
           {step === 'enrol' && secret !== undefined ? (
             <>
               <p>{t('login.enrolLead')}</p>
-              <p>
-                {t('login.enrolSecret')} <code data-testid="totp-secret">{secret.secret}</code>
-              </p>
+              {secret.qrCodeDataUrl === undefined ? null : (
+                <img
+                  className="qr"
+                  src={secret.qrCodeDataUrl}
+                  alt={t('login.enrolQrAlt')}
+                  width={200}
+                  height={200}
+                />
+              )}
+              <details>
+                <summary>{t('login.enrolNoCamera')}</summary>
+                <p>
+                  {t('login.enrolSecret')} <code data-testid="totp-secret">{secret.secret}</code>
+                </p>
+              </details>
             </>
           ) : (
             <p>{t('login.totpLead')}</p>
