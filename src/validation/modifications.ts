@@ -105,7 +105,9 @@ function objectChange(
   revision: PdfRevision,
 ): ObjectChange | undefined {
   const wasReachable = prevRoles.objects.has(ref.key);
-  if (wasReachable && !touched.has(ref.objectNumber)) return undefined;
+  // An object in an object stream changes when that stream is rewritten, without its own xref entry.
+  const listed = touched.has(ref.objectNumber) || cur.objectOffset(ref) === undefined;
+  if (wasReachable && !listed) return undefined;
   const before = prev.getObject(ref);
   const after = cur.getObject(ref);
   const base = { ref, before, after, prev, cur, revision };

@@ -113,3 +113,51 @@ export const OVERLAY = `1 1 1 rg 0 0 595 842 re f 0 0 0 rg ${FORGED_TEXT}`;
 /** A PDF array's text with references appended. */
 export const withItems = (array: string, ...refs: string[]): string =>
   array.replace(/\]\s*$/, ` ${refs.join(' ')}]`);
+
+/**
+ * A revision with a cross-reference stream: `objects` at plain offsets, `compressed` entries naming
+ * an object stream and an index (objects the attacker keeps in an object stream).
+ */
+export async function appendXrefStream(
+  bytes: Buffer,
+  objects: readonly RawObject[],
+  compressed: ReadonlyMap<number, readonly [number, number]>,
+): Promise<Buffer> {
+  const last = await lastRevision(bytes);
+  const lead = bytes.at(-1) === 0x0a ? '' : '\n';
+  let offset = bytes.length + lead.length;
+  const parts: string[] = [lead];
+  const rows = new Map<number, Buffer>();
+  const row = (type: number, a: number, b: number) => {
+    const r = Buffer.alloc(7);
+    r.writeUInt8(type, 0);
+    r.writeUInt32BE(a, 1);
+    r.writeUInt16BE(b, 5);
+    return r;
+  };
+  for (const object of objects) {
+    const text = `${object.number} 0 obj\n${object.body}\nendobj\n`;
+    rows.set(object.number, row(1, offset, 0));
+    parts.push(text);
+    offset += Buffer.byteLength(text, 'latin1');
+  }
+  for (const [number, [stream, index]] of compressed) rows.set(number, row(2, stream, index));
+  const self = Math.max(last.size, ...objects.map((o) => o.number + 1));
+  rows.set(self, row(1, offset, 0));
+  const numbers = [...rows.keys()].sort((a, b) => a - b);
+  const data = Buffer.concat(numbers.map((n) => rows.get(n)!));
+  const index = numbers.map((n) => `${n} 1`).join(' ');
+  const head = `${self} 0 obj\n<< /Type /XRef /Size ${self + 1} /W [1 4 2] /Index [${index}] /Root ${last.root} R${last.info ? ` /Info ${last.info} R` : ''} /Prev ${last.startxref} /Length ${data.length} >>\nstream\n`;
+  return Buffer.concat([
+    bytes,
+    Buffer.from(parts.join('') + head, 'latin1'),
+    data,
+    Buffer.from(`\nendstream\nendobj\nstartxref\n${offset}\n%%EOF\n`, 'latin1'),
+  ]);
+}
+
+/** An object stream holding one object. */
+export function objectStream(number: number, body: string): string {
+  const header = `${number} 0 `;
+  return stream(`${header}${body}`, ` /Type /ObjStm /N 1 /First ${header.length}`);
+}

@@ -14,7 +14,17 @@ import { after, before, describe, it } from 'node:test';
 import { serializePdf } from '../../src/pdf/index.ts';
 import { type ValidationReport, validatePdf } from '../../src/validation/index.ts';
 import { run } from '../helpers/run.ts';
-import { appendRaw, FORGED_TEXT, lastRevision, OVERLAY, rewrite, stream, withItems } from './attacks.ts';
+import {
+  appendRaw,
+  appendXrefStream,
+  FORGED_TEXT,
+  lastRevision,
+  OVERLAY,
+  objectStream,
+  rewrite,
+  stream,
+  withItems,
+} from './attacks.ts';
 import { type Corpus, openCorpus } from './corpus.ts';
 
 type Base = 'none' | 'P1' | 'P2' | 'P3';
@@ -342,4 +352,34 @@ describe('shadow attacks and forged revisions on sealed documents', () => {
       }
     });
   }
+
+  it('an object stream rewritten without listing the object it holds: page 2 shows page 1, never passes', async () => {
+    const page2 =
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 8 0 R >>';
+    const source = corpus.file('object-stream.pdf');
+    writeFileSync(
+      source,
+      await appendXrefStream(
+        readFileSync(corpus.input),
+        [{ number: 30, body: objectStream(7, page2) }],
+        new Map([[7, [30, 0] as const]]),
+      ),
+    );
+    const sealed = readFileSync(await corpus.sign('B-B', { source }));
+    assert.equal((await validate(sealed)).indication, 'TOTAL_PASSED');
+    // Only object 30 (the stream) gets a new xref entry; object 7 inside it changes all the same.
+    const forged = await appendXrefStream(
+      sealed,
+      [{ number: 30, body: objectStream(7, page2.replace('8 0 R', '6 0 R')) }],
+      new Map(),
+    );
+    const file = corpus.file('object-stream-forged.pdf');
+    writeFileSync(file, forged);
+    assert.match(pdftotext(file), /sample page 1[\s\S]*sample page 1/, 'poppler shows page 1 twice');
+    const s1 = (await validate(forged)).signatures[0]!;
+    assert.equal(s1.indication, 'INDETERMINATE');
+    assert.equal(s1.subIndication, 'SIG_CONSTRAINTS_FAILURE');
+    assert.match(s1.reasons[0]!.en, /page 2 \(object 7\)/);
+    assert.match(s1.reasons[0]!.ja, /2 ページ目/);
+  });
 });
