@@ -186,7 +186,8 @@ const schema = z.object({
     .default(20 * 1024 * 1024),
   SHOMEI_CONTRACTS_UNPROCESSED_HOURS: z.coerce.number().min(0.01).max(720).default(8),
   SHOMEI_CONTRACTS_LINK_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
-  SHOMEI_CONTRACTS_RETENTION_YEARS: z.coerce.number().int().min(1).max(100).default(10),
+  // 電子帳簿保存法: 7 years at least, like the per-tenant setting (contracts tenant-settings.ts).
+  SHOMEI_CONTRACTS_RETENTION_YEARS: z.coerce.number().int().min(7).max(100).default(10),
   SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   SHOMEI_CONTRACTS_COMPLETION_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SHOMEI_RSSP_SCAL1_TENANTS: z
