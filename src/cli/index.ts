@@ -13,6 +13,7 @@ import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { registerRsspCommands } from './commands/rssp.ts';
 import { registerSignCommands } from './commands/sign.ts';
 import { registerTsaCommands } from './commands/tsa.ts';
+import { registerUpgradeCommands } from './commands/upgrade.ts';
 import { registerVerifyCommands } from './commands/verify.ts';
 import { printError } from './output.ts';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRsspCommands(program);
   registerCaCommands(program);
   registerTsaCommands(program);
+  registerUpgradeCommands(program);
   registerVerifyCommands(program);
   registerArchiveCommands(program);
   registerContractsCommands(program);

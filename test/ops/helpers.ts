@@ -12,8 +12,9 @@ export interface RunningShomei {
   stop(): Promise<number | null>;
 }
 
-export async function startShomei(env: Record<string, string>): Promise<RunningShomei> {
-  const child = spawn(process.execPath, [SHOMEI_BIN, 'start'], {
+/** `bin`: another release's bin/shomei.js (the upgrade test runs two releases side by side). */
+export async function startShomei(env: Record<string, string>, bin = SHOMEI_BIN): Promise<RunningShomei> {
+  const child = spawn(process.execPath, [bin, 'start'], {
     env: { ...process.env, SHOMEI_PORT: '0', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
