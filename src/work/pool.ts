@@ -93,7 +93,8 @@ export class WorkPool {
 
   /** Workers start on first use: a CLI command or test that never parses a PDF pays nothing. */
   private started(): Piscina {
-    this.pool ??= new Piscina({
+    if (this.pool !== undefined) return this.pool;
+    this.pool = new Piscina({
       // From the package root: this file may run from the CLI bundle (dist/), the worker never does.
       filename: pathToFileURL(path.join(packageRoot(), 'src', 'work', 'worker.mjs')).href,
       // One thread stays warm; the others start when jobs queue (each loads the PDF code afresh).
