@@ -19,16 +19,11 @@ export interface PrivilegesRoutesOptions {
 }
 
 /**
- * What the contracts module lets every signed-in member do within their own organisation; there are
- * no per-tenant roles, and the privileged roles above are installation-wide (provider staff).
+ * What the contracts module lets every signed-in member do within their own organisation. API keys,
+ * webhooks and retention are tenant settings for tenant administrators (`tenant.admin`, listed with
+ * the tenant permissions); the privileged roles above are installation-wide (provider staff).
  */
-const MEMBER_PERMISSIONS = [
-  'envelopes.create',
-  'envelopes.read-own',
-  'contracts.api-keys',
-  'contracts.webhooks',
-  'contracts.retention',
-] as const;
+const MEMBER_PERMISSIONS = ['envelopes.create', 'envelopes.read-own'] as const;
 
 export interface MyOperation {
   readonly id: string;
