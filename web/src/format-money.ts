@@ -1,4 +1,5 @@
-import type { Lang } from './i18n/index.tsx';
+import { formatCalendarDate } from './format.ts';
+import type { Lang } from './i18n/types.ts';
 
 /** An amount with its currency, in the user's language (¥1,200,000 / 1,200,000円 style by locale). */
 export function formatAmount(amount: number | null, currency: string, lang: Lang): string {
@@ -8,17 +9,7 @@ export function formatAmount(amount: number | null, currency: string, lang: Lang
   );
 }
 
-/** A calendar date (YYYY-MM-DD) as the user reads it; 和暦 when chosen. */
+/** A calendar date (YYYY-MM-DD) as the user reads it; 和暦 when chosen (one format: see format.ts). */
 export function formatDate(date: string | null, lang: Lang, japaneseEra: boolean): string {
-  if (date === null) return '—';
-  const parsed = new Date(`${date}T00:00:00+09:00`);
-  if (Number.isNaN(parsed.getTime())) return date;
-  const locale = japaneseEra ? 'ja-JP-u-ca-japanese' : lang === 'ja' ? 'ja-JP' : 'en-GB';
-  return new Intl.DateTimeFormat(locale, {
-    timeZone: 'Asia/Tokyo',
-    ...(japaneseEra ? { era: 'long' as const } : {}),
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(parsed);
+  return formatCalendarDate(date, lang, japaneseEra ? 'japanese' : 'western');
 }

@@ -2,9 +2,9 @@ import { createContext, type ReactNode, useCallback, useContext, useMemo, useSta
 import { en } from './en.ts';
 import { ja, type MessageKey } from './ja.ts';
 
-export type Lang = 'ja' | 'en';
-export type Era = 'western' | 'japanese';
-export type { MessageKey };
+import type { Era, Lang } from './types.ts';
+
+export type { Era, Lang, MessageKey };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { ja, en };
 
