@@ -1,9 +1,9 @@
 /**
  * The provider's signing set-up: the e-seal key (in the HSM) with its certificate from the embedded
- * CA (or an imported outside certificate), timestamps from the outside TSA when one is configured
- * (else the embedded TSA), and revocation data from the embedded CA for its own chain and from
- * OCSP/CRL URLs for any other.
- * Set up on first use (idempotent), so `shomei sign` works right after `shomei init`. The CA and
+ * CA, timestamps from the outside TSA when one is configured (else the embedded TSA), and
+ * revocation data from the embedded CA for its own chain and from OCSP/CRL URLs for any other.
+ * The e-seal key comes from the key ceremony at `shomei init`; its certificate is issued on first use,
+ * so `shomei sign` works right after `shomei init`. The CA and
  * TSA tables must exist (their migrations are part of the application's list).
  */
 import { CertificateAuthority, loadCaSettings } from '../ca/index.ts';
@@ -89,10 +89,24 @@ async function providerSeal(
     });
     return { signer, certificate: renewed.der };
   }
-  // Named first: production without SHOMEI_CA_ORGANIZATION stops before a key is made.
-  const subject = ca.naming().eSeal;
-  const key = await deps.crypto.generateSigningKey(PROVIDER_SEAL_ALGORITHM, 'shomei-provider-e-seal');
-  await deps.keys.record({
+  // Made only by the key ceremony at `shomei init` (ADR 019), never implicitly on first use.
+  throw shomeiError(
+    'SHOMEI_KEY_NOT_FOUND',
+    '事業者 e シール鍵がありません。鍵生成の儀式 (shomei init) で生成してください。',
+    'There is no provider e-seal key; generate it in the key ceremony (shomei init).',
+    { status: 500, details: { purpose: PROVIDER_SEAL_PURPOSE } },
+  );
+}
+
+/** The key ceremony step for the provider e-seal key (idempotent): generated in the HSM and recorded. */
+export async function generateProviderSealKey(
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<{ keyId: string; generated: boolean }> {
+  const [record] = await keys.findActiveByPurpose(PROVIDER_SEAL_PURPOSE);
+  if (record !== undefined) return { keyId: record.key_id, generated: false };
+  const key = await crypto.generateSigningKey(PROVIDER_SEAL_ALGORITHM, 'shomei-provider-e-seal');
+  await keys.record({
     keyId: key.id,
     label: key.label,
     kind: key.kind,
@@ -100,13 +114,7 @@ async function providerSeal(
     purpose: PROVIDER_SEAL_PURPOSE,
     ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
   });
-  const signer = await digestSignerFor(deps.crypto, key.id);
-  const issued = await ca.issue({
-    csr: await buildCsr(signer, subject),
-    profile: 'e-seal',
-    actor: { kind: 'process', id: 'shomei-sign' },
-  });
-  return { signer, certificate: issued.der };
+  return { keyId: key.id, generated: true };
 }
 
 /**

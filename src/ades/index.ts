@@ -33,6 +33,7 @@ export { combinedRevocationSource } from './combined-revocation.ts';
 export {
   type EmbeddedSigning,
   type EmbeddedSigningDependencies,
+  generateProviderSealKey,
   openEmbeddedSigning,
   PROVIDER_SEAL_PURPOSE,
 } from './embedded-signing.ts';

@@ -145,3 +145,34 @@ export function auditParametersExecutor(target: AuditParameterTarget): DualContr
     execute: (payload, context) => target.apply(payload, context.approvedBy, context.requestId),
   };
 }
+
+/** The audit module's controlled deletion, as dual control sees it. */
+export interface AuditPruneTarget {
+  check(throughSeq: number): Promise<void>;
+  prune(throughSeq: number, prunedBy: string): Promise<JsonObject>;
+}
+
+/**
+ * Pruning audit records: asked by an administrator or the security officer, agreed by the auditor
+ * (or the security officer) who reviews the trail; refused below the retention floor or without a
+ * verified, timestamped archive, both when asked and when approved.
+ */
+export function auditPruneExecutor(target: AuditPruneTarget): DualControlExecutor {
+  return {
+    description: {
+      ja: '監査ログの削除 (アーカイブ済み・保存期間経過分)',
+      en: 'Prune archived audit records past retention',
+    },
+    requesters: ['system_administrator', 'security_officer'],
+    approvers: ['system_auditor', 'security_officer'],
+    parse(payload) {
+      const p = object(payload);
+      if (typeof p.throughSeq !== 'number' || !Number.isSafeInteger(p.throughSeq) || p.throughSeq < 1) {
+        throw invalidInput('throughSeq', 'must be a positive integer');
+      }
+      return { throughSeq: p.throughSeq };
+    },
+    precheck: (payload) => target.check(payload.throughSeq as number),
+    execute: (payload, context) => target.prune(payload.throughSeq as number, context.requestedBy),
+  };
+}

@@ -14,6 +14,14 @@ export type { AuditParameterTarget } from './executors.ts';
 export { type RoleGrant, RoleGrants, type TrainingRecord } from './grants.ts';
 export { adminMigrations } from './migrations.ts';
 export {
+  type AuthenticatedOperator,
+  authenticateOperator,
+  type OperatorAuthenticationDependencies,
+  type OperatorCredentials,
+  operatorUnauthenticated,
+  requireOperatorPrivilege,
+} from './operator-auth.ts';
+export {
   ADMIN_PRIVILEGES,
   type AdminPrivilege,
   PRIVILEGE_ROLES,

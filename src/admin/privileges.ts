@@ -17,6 +17,7 @@ export const ADMIN_PRIVILEGES = [
   'credentials.read',
   'credentials.manage',
   'certificates.read',
+  'certificates.manage',
   'backups.read',
   'backups.manage',
 ] as const;
@@ -39,6 +40,8 @@ export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
   'credentials.read': ['system_operator', 'system_administrator'],
   'credentials.manage': ['system_operator', 'system_administrator'],
   'certificates.read': ['system_operator', 'system_administrator'],
+  // Issuing certificates and importing an outside CA's: configuration of the service (JT2A 7.1.1).
+  'certificates.manage': ['system_administrator'],
   'backups.read': ['system_operator', 'system_administrator'],
   'backups.manage': ['system_operator', 'system_administrator'],
 };

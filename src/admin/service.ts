@@ -14,7 +14,9 @@ import type { PrivilegeCheck } from '../identity/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { DualControl } from './dual-control.ts';
 import {
+  type AuditPruneTarget,
   auditParametersExecutor,
+  auditPruneExecutor,
   keyActivateExecutor,
   keyDestroyExecutor,
   roleGrantExecutor,
@@ -56,6 +58,8 @@ export interface OpenAdminOptions {
   readonly crypto?: CryptoModule;
   readonly keys?: KeyRegistry;
   readonly auditParameters?: AuditParameterStore;
+  /** The audit module's prune, put under dual control. */
+  readonly auditPrune?: AuditPruneTarget;
   readonly clock?: () => Date;
 }
 
@@ -70,6 +74,8 @@ export function openAdminServices(options: OpenAdminOptions): AdminServices {
     dualControl.register('key.destroy', keyDestroyExecutor(options.crypto, options.keys));
     dualControl.register('key.activate', keyActivateExecutor(options.crypto, options.keys));
   }
+  if (options.auditPrune !== undefined)
+    dualControl.register('audit.prune', auditPruneExecutor(options.auditPrune));
   const parameters = options.auditParameters;
   if (parameters !== undefined) {
     dualControl.register(

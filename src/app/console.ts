@@ -5,9 +5,10 @@
  * installation object, however many servers are built on it (tests build several).
  */
 import type { ConsoleRoutes } from '../admin/index.ts';
-import { caConsoleRoutes, certificateRevokeExecutor } from '../ca/index.ts';
+import { caConsoleRoutes } from '../ca/index.ts';
 import { BackupCatalogue, backupConsoleRoutes, backupRestoreExecutor } from '../ops/index.ts';
 import { credentialRevokeExecutor, rsspConsoleRoutes } from '../rssp/index.ts';
+import { certificateRevokeAndDestroyExecutor } from './revocation.ts';
 import type { Shomei } from './shomei.ts';
 import { tsaRenewExecutor } from './tsa-renewal.ts';
 
@@ -31,7 +32,7 @@ export function operatorConsole(shomei: Shomei): OperatorConsole {
   const backups = new BackupCatalogue({ sources, audit: shomei.audit.trail });
   const dualControl = shomei.admin.dualControl;
   dualControl.register('credential.revoke', credentialRevokeExecutor(shomei.rssp));
-  dualControl.register('certificate.revoke', certificateRevokeExecutor(shomei.ca));
+  dualControl.register('certificate.revoke', certificateRevokeAndDestroyExecutor(shomei));
   dualControl.register('backup.restore', backupRestoreExecutor(backups, sources));
   dualControl.register('tsa.renew', tsaRenewExecutor(shomei));
   const created: OperatorConsole = {

@@ -1,6 +1,22 @@
+export {
+  type BootstrapAssignment,
+  type BootstrapOutcome,
+  type BootstrapTraining,
+  runBootstrapCeremony,
+} from './bootstrap.ts';
 export { type OperatorConsole, operatorConsole } from './console.ts';
 export { type DemoAccount, describeDemoAccounts, ensureDemoAccounts } from './demo.ts';
 export { allMigrations } from './migrations.ts';
+export {
+  type AuthenticatedOperator,
+  authenticateOperator,
+  decideApproval,
+  type OperatorCredentials,
+  operatorFromSession,
+  requestApproval,
+  requirePrivilege,
+  startOperatorSession,
+} from './operator.ts';
 export { dataPaths } from './paths.ts';
 export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';
 export { renewTsa, tsaRenewExecutor } from './tsa-renewal.ts';

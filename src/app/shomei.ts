@@ -61,6 +61,7 @@ import {
 } from '../rssp/index.ts';
 import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index.ts';
+import { completeInitKeyCeremony, keyIdsBefore } from './key-ceremony.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
 import { openTrustServices, type TrustServices } from './trust-services.ts';
@@ -202,9 +203,11 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
   });
   try {
     const keys = new KeyRegistry(database.db);
+    const before = await keyIdsBefore(keys);
     await ensureCheckpointKey(crypto, keys);
     await ensureHealthKey(crypto, keys);
     await setupEmbeddedPki(config, database, crypto, keys);
+    await completeInitKeyCeremony(database, crypto, keys, before);
   } finally {
     crypto.close();
   }
@@ -299,6 +302,7 @@ export async function openShomei(
       keys,
       installationId: installation.installation_id,
       settings: config.audit,
+      retentionYears: config.audit.retentionYears,
       timestamper: {
         timestamp(digest: Buffer) {
           if (checkpointTimestamper === undefined) throw new Error('no TSA for audit checkpoints');
@@ -314,6 +318,10 @@ export async function openShomei(
       crypto: opened,
       keys,
       auditParameters: audit.parameters,
+      auditPrune: {
+        check: (throughSeq) => audit.checkPrune(throughSeq),
+        prune: async (throughSeq, prunedBy) => ({ ...(await audit.prune(throughSeq, prunedBy)) }),
+      },
       settings: { ...config.admin, allowIpList: config.environment === 'development' },
     });
     const mailer = instrumentMailer(createMailer(config.mail, config.environment, database));

@@ -292,7 +292,9 @@ function verifyArchiveContents(file: string): ArchiveVerification {
   }
   let timestamp: ArchiveVerification['timestamp'] = null;
   const tokenText = trailer.signed?.timestampToken;
-  if (tokenText !== null) {
+  // Without a timestamp nothing proves when the archive was made (PS 3.4.3): a failure, not a note.
+  if (tokenText === null || tokenText === undefined) problems.push('manifest has no timestamp');
+  else {
     const token = strictBase64(tokenText);
     const facts =
       token === undefined ? { problem: 'not base64' } : verifyTimestampToken(token, sha256(manifestText));

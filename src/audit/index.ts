@@ -31,7 +31,13 @@ export {
   mergeAuditParameters,
   parametersToJson,
 } from './parameters.ts';
-export { type PruneResult, pruneAuditRecords } from './prune.ts';
+export {
+  DEFAULT_RETENTION_YEARS,
+  LEGAL_RETENTION_FLOOR_YEARS,
+  type PruneResult,
+  pruneAuditRecords,
+  retentionCutoff,
+} from './prune.ts';
 export { AUDIT_LIMITS, isSecretKey } from './sanitise.ts';
 export {
   type AuditSearchFilter,

@@ -22,12 +22,32 @@ function refused(code: string, ja: string, en: string, details: Record<string, u
   return shomeiError(code, ja, en, { status: 409, details });
 }
 
-export async function pruneAuditRecords(options: {
+/** Years records are kept at least (PS 3.4.3 / 3.5.2: seven), and the floor production may not go below. */
+export const DEFAULT_RETENTION_YEARS = 7;
+export const LEGAL_RETENTION_FLOOR_YEARS = 7;
+
+/** The newest record time that may be deleted under a retention of `years` at `now`. */
+export function retentionCutoff(years: number, now: Date): string {
+  const cutoff = new Date(now.getTime());
+  cutoff.setUTCFullYear(cutoff.getUTCFullYear() - years);
+  return cutoff.toISOString();
+}
+
+export interface PruneOptions {
   trail: DatabaseAuditTrail;
   checkpointer: Checkpointer;
   throughSeq: unknown;
   prunedBy: string;
-}): Promise<PruneResult> {
+  /** Records younger than this many years are never deleted. */
+  retentionYears: number;
+  clock?: () => Date;
+}
+
+/**
+ * Checks a prune without deleting anything: the range exists, is past the retention floor, and was
+ * exported to an archive that verified (a timestamp included). Run when asked and again when approved.
+ */
+export async function checkAuditPrune(options: Omit<PruneOptions, 'checkpointer' | 'prunedBy'>) {
   const { trail } = options;
   const through = options.throughSeq;
   if (typeof through !== 'number' || !Number.isSafeInteger(through) || through < 1) {
@@ -52,6 +72,15 @@ export async function pruneAuditRecords(options: {
       },
     );
   }
+  const cutoff = retentionCutoff(options.retentionYears, (options.clock ?? (() => new Date()))());
+  if (record.time > cutoff) {
+    throw refused(
+      'SHOMEI_AUDIT_PRUNE_RETENTION',
+      `記録 ${through} (${record.time}) は保存期間 ${options.retentionYears} 年を過ぎていないため削除できません。`,
+      `Record ${through} (${record.time}) is within the ${options.retentionYears}-year retention period and cannot be pruned.`,
+      { throughSeq: through, recordTime: record.time, retentionYears: options.retentionYears, cutoff },
+    );
+  }
   const firstKept = await trail.db
     .selectFrom('audit_events')
     .select((eb) => eb.fn.min('seq').as('lo'))
@@ -68,11 +97,17 @@ export async function pruneAuditRecords(options: {
   if (exported === undefined) {
     throw refused(
       'SHOMEI_AUDIT_PRUNE_NOT_ARCHIVED',
-      `記録 ${from}〜${through} は書き出し・検証済みのアーカイブがないため削除できません。`,
-      `Records ${from}–${through} have no exported and verified archive, so they cannot be pruned.`,
+      `記録 ${from}〜${through} は書き出し・検証済み (タイムスタンプ付き) のアーカイブがないため削除できません。`,
+      `Records ${from}–${through} have no exported, timestamped and verified archive, so they cannot be pruned.`,
       { fromSeq: from, throughSeq: through },
     );
   }
+  return { through, record, exported };
+}
+
+export async function pruneAuditRecords(options: PruneOptions): Promise<PruneResult> {
+  const { trail } = options;
+  const { through, record, exported } = await checkAuditPrune(options);
   const checkpoint = await options.checkpointer.checkpoint('prune', { seq: through, hash: record.hash });
   const pruneId = randomUUID();
   const deleted = await trail.withChainHead(async (trx) => {

@@ -16,7 +16,7 @@ import { CHECKPOINT_KEY_PURPOSE, ensureCheckpointKey } from './checkpoint-key.ts
 import { Checkpointer } from './checkpoints.ts';
 import type { AuditRecord } from './events.ts';
 import { AuditParameterStore, type AuditParameters } from './parameters.ts';
-import { type PruneResult, pruneAuditRecords } from './prune.ts';
+import { checkAuditPrune, DEFAULT_RETENTION_YEARS, type PruneResult, pruneAuditRecords } from './prune.ts';
 import { type AuditSearchFilter, searchAuditEvents } from './search.ts';
 import type { CheckpointTimestamper } from './timestamp.ts';
 import { DatabaseAuditTrail } from './trail.ts';
@@ -54,6 +54,8 @@ export interface AuditServices {
   ): Promise<ExportResult & { verification: ArchiveVerification }>;
   /** Deletes records through `throughSeq` once exported and verified, leaving a signed anchor. */
   prune(throughSeq: unknown, prunedBy: string): Promise<PruneResult>;
+  /** The checks of `prune` alone (range, retention floor, timestamped archive); throws if refused. */
+  checkPrune(throughSeq: unknown): Promise<void>;
   /** Records `audit.stop` and signs the final head. */
   shutdown(): Promise<void>;
 }
@@ -67,6 +69,8 @@ export interface OpenAuditOptions {
   readonly timestamper?: CheckpointTimestamper | undefined;
   readonly notifier?: AlertNotifier | undefined;
   readonly logger?: Logger;
+  /** Years audit records are kept before they may be pruned (default 7). */
+  readonly retentionYears?: number;
 }
 
 export async function openAuditServices(options: OpenAuditOptions): Promise<AuditServices> {
@@ -129,7 +133,21 @@ export async function openAuditServices(options: OpenAuditOptions): Promise<Audi
       });
       return { ...result, verification: verifyAuditArchive(file) };
     },
-    prune: (throughSeq, prunedBy) => pruneAuditRecords({ trail, checkpointer, throughSeq, prunedBy }),
+    prune: (throughSeq, prunedBy) =>
+      pruneAuditRecords({
+        trail,
+        checkpointer,
+        throughSeq,
+        prunedBy,
+        retentionYears: options.retentionYears ?? DEFAULT_RETENTION_YEARS,
+      }),
+    async checkPrune(throughSeq) {
+      await checkAuditPrune({
+        trail,
+        throughSeq,
+        retentionYears: options.retentionYears ?? DEFAULT_RETENTION_YEARS,
+      });
+    },
     async shutdown() {
       checkpointer.stopTimer();
       alerts.stop();

@@ -48,6 +48,8 @@ export interface ShomeiConfig {
   readonly audit: {
     /** Seconds between signed checkpoints of the audit chain (0: only at shutdown). */
     readonly checkpointIntervalSeconds: number;
+    /** Years audit records are kept before they may be pruned (SHOMEI_RETENTION_YEARS, 7; production ≥ 7). */
+    readonly retentionYears: number;
     /** Usual working hours for privileged actions, minutes after local midnight [start, end). */
     readonly businessHours: { readonly startMinute: number; readonly endMinute: number };
     /** IANA time zone the working hours are in. */
@@ -145,6 +147,7 @@ const schema = z.object({
   SHOMEI_PUBLIC_URL: z.string().url().optional(),
   SHOMEI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHOMEI_AUDIT_CHECKPOINT_INTERVAL: z.coerce.number().int().min(0).max(86400).default(3600),
+  SHOMEI_RETENTION_YEARS: z.coerce.number().int().min(0).max(100).default(7),
   SHOMEI_ALERT_BUSINESS_HOURS: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM, e.g. 08:00-20:00')
@@ -280,6 +283,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       { details: { setting: 'SHOMEI_DATABASE_URL' }, status: 500 },
     );
   }
+  if (e.SHOMEI_ENV === 'production' && e.SHOMEI_RETENTION_YEARS < 7) {
+    // PS 3.4.3 / 3.5.2: audit logs and records are kept seven years; production may not go below.
+    throw shomeiError(
+      'SHOMEI_CONFIG_INVALID',
+      '設定 SHOMEI_RETENTION_YEARS: 本番環境では法定の下限 7 年未満にできません。',
+      'Setting SHOMEI_RETENTION_YEARS: production cannot keep records for less than the legal floor of 7 years.',
+      { details: { setting: 'SHOMEI_RETENTION_YEARS', floor: 7 }, status: 500 },
+    );
+  }
   const publicUrl = e.SHOMEI_PUBLIC_URL ?? `http://${e.SHOMEI_HOST}:${e.SHOMEI_PORT}`;
   return {
     environment: e.SHOMEI_ENV,
@@ -296,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
     logLevel: e.SHOMEI_LOG_LEVEL,
     audit: {
       checkpointIntervalSeconds: e.SHOMEI_AUDIT_CHECKPOINT_INTERVAL,
+      retentionYears: e.SHOMEI_RETENTION_YEARS,
       businessHours: parseHours(e.SHOMEI_ALERT_BUSINESS_HOURS),
       timeZone: e.SHOMEI_ALERT_TIMEZONE,
       rateLimit: {

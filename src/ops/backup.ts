@@ -59,10 +59,26 @@ function backupError(code: string, ja: string, en: string, details: Record<strin
   return shomeiError(code, ja, en, { status: 400, details });
 }
 
-/** Finds or creates the EC P-256 key in the HSM that signs backup manifests. */
+/** The EC P-256 key in the HSM that signs backup manifests, made by the key ceremony at `shomei init`. */
 async function backupSigner(crypto: CryptoModule, keys: KeyRegistry) {
   for (const record of await keys.findActiveByPurpose(BACKUP_KEY_PURPOSE)) {
     if (await crypto.hasKey(record.key_id)) return digestSignerFor(crypto, record.key_id);
+  }
+  throw shomeiError(
+    'SHOMEI_KEY_NOT_FOUND',
+    'バックアップ署名鍵がありません。鍵生成の儀式 (shomei init) で生成してください。',
+    'There is no backup-signing key; generate it in the key ceremony (shomei init).',
+    { status: 500, details: { purpose: BACKUP_KEY_PURPOSE } },
+  );
+}
+
+/** The key ceremony step for the backup-signing key (idempotent). */
+export async function generateBackupSigningKey(
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<{ keyId: string; generated: boolean }> {
+  for (const record of await keys.findActiveByPurpose(BACKUP_KEY_PURPOSE)) {
+    if (await crypto.hasKey(record.key_id)) return { keyId: record.key_id, generated: false };
   }
   const key = await crypto.generateSigningKey('EC-P256', BACKUP_KEY_LABEL);
   await keys.record({
@@ -73,7 +89,7 @@ async function backupSigner(crypto: CryptoModule, keys: KeyRegistry) {
     purpose: BACKUP_KEY_PURPOSE,
     ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
   });
-  return digestSignerFor(crypto, key.id);
+  return { keyId: key.id, generated: true };
 }
 
 /** libpq's own variables carry the connection, so no password appears on a command line. */

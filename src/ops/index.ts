@@ -9,6 +9,7 @@ export {
   type BackupSources,
   type BackupVerification,
   createBackup,
+  generateBackupSigningKey,
   restoreBackup,
   verifyBackup,
 } from './backup.ts';

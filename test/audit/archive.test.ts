@@ -21,12 +21,19 @@ describe('checkpoints, archives and pruning', () => {
   let home: TestHome;
   let shomei: Shomei;
   let tsa: OpensslTsa;
+  /** When set, the TSA does not answer (an outage during an export). */
+  let tsaDown = false;
 
   before(async () => {
     tsa = startOpensslTsa();
-    home = makeTestHome({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0' });
+    // Retention 0 (development only): records of this run are past the floor, so prune can be tested.
+    home = makeTestHome({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0', SHOMEI_RETENTION_YEARS: '0' });
     await initialise(home.config);
-    shomei = await openShomei(home.config, createLogger({ level: 'silent' }), { auditTimestamper: tsa });
+    shomei = await openShomei(home.config, createLogger({ level: 'silent' }), {
+      auditTimestamper: {
+        timestamp: (digest) => (tsaDown ? Promise.reject(new Error('TSA down')) : tsa.timestamp(digest)),
+      },
+    });
     for (let i = 0; i < 30; i++) {
       await shomei.audit.trail.append({
         type: i % 2 === 0 ? 'sad.issue' : 'signature.create',
@@ -240,5 +247,23 @@ describe('checkpoints, archives and pruning', () => {
     );
     // The archive of the pruned range still verifies on its own.
     assert.equal(verifyAuditArchive(path.join(home.home, 'archive.jsonl')).ok, true);
+  });
+
+  it('an archive without a timestamp fails verification, and its range cannot be pruned', async () => {
+    tsaDown = true;
+    try {
+      const file = path.join(home.home, 'untimestamped.jsonl');
+      const exported = await shomei.audit.exportArchive(file, { fromSeq: 21, throughSeq: 26 }, 'auditor-1');
+      assert.equal(exported.verification.ok, false);
+      assert.ok(exported.verification.problems.includes('manifest has no timestamp'));
+      assert.equal(verifyAuditArchive(file).ok, false);
+      await assert.rejects(
+        shomei.audit.prune(26, 'auditor-1'),
+        (e: { code?: string }) => e.code === 'SHOMEI_AUDIT_PRUNE_NOT_ARCHIVED',
+      );
+      assert.ok(await shomei.audit.trail.get(21));
+    } finally {
+      tsaDown = false;
+    }
   });
 });

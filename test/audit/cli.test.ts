@@ -5,17 +5,22 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { makeTestHome, type TestHome } from '../helpers/home.ts';
+import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 
 describe('shomei audit (CLI)', () => {
   let home: TestHome;
-  const shomei = (...args: string[]) =>
-    runShomei(args, { ...home.env, SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0' });
+  let team: Record<TeamRole, TestOperator>;
+  // Retention 0 (development only) so that this run's records are past the floor and can be pruned.
+  const settings = { SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0', SHOMEI_RETENTION_YEARS: '0' };
+  const shomei = (...args: string[]) => runShomei(args, { ...home.env, ...settings });
+  const as = (who: TeamRole, ...args: string[]) => runShomei(args, { ...team[who].env, ...settings });
 
-  before(() => {
+  before(async () => {
     home = makeTestHome();
     const init = shomei('init');
     assert.equal(init.status, 0, init.stderr);
+    team = await makeTeam(home, ['security_officer', 'system_administrator', 'system_auditor'], settings);
   });
   after(() => home.remove());
 
@@ -23,7 +28,7 @@ describe('shomei audit (CLI)', () => {
     const verify = shomei('audit', 'verify');
     assert.equal(verify.status, 0, verify.stderr);
     assert.equal(JSON.parse(verify.stdout).ok, true);
-    const search = shomei('audit', 'search', '--type', 'audit.*', '--operator', 'ops-1');
+    const search = as('system_auditor', 'audit', 'search', '--type', 'audit.*');
     assert.equal(search.status, 0, search.stderr);
     const lines = search.stdout
       .trim()
@@ -31,14 +36,14 @@ describe('shomei audit (CLI)', () => {
       .map((l) => JSON.parse(l) as { type: string; hash: string });
     assert.ok(lines.length >= 2);
     assert.ok(lines.every((l) => l.type.startsWith('audit.') && /^[0-9a-f]{64}$/.test(l.hash)));
-    const bad = shomei('audit', 'search', '--from', 'last tuesday');
+    const bad = as('system_auditor', 'audit', 'search', '--from', 'last tuesday');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /SHOMEI_AUDIT_SEARCH_INVALID/);
   });
 
   it('exports an archive that verifies offline; a changed byte fails with the reason', () => {
     const file = path.join(home.home, 'export.jsonl');
-    const exported = shomei('audit', 'export', '-o', file, '--through-seq', '4');
+    const exported = as('system_auditor', 'audit', 'export', '-o', file, '--through-seq', '4');
     assert.equal(exported.status, 0, exported.stderr);
     assert.equal(JSON.parse(exported.stdout).verified, true);
     // Offline: no data directory at all.
@@ -57,16 +62,21 @@ describe('shomei audit (CLI)', () => {
     assert.equal(JSON.parse(refused.stdout).ok, false);
   });
 
-  it('prunes the exported range and refuses bad input', () => {
-    assert.equal(shomei('audit', 'prune', '--through', 'abc').status, 1);
+  it('prunes the exported range once a second person approves, and refuses bad input', () => {
+    assert.equal(as('system_administrator', 'audit', 'prune', '--through', 'abc').status, 1);
     const lastSeq = (JSON.parse(shomei('audit', 'verify').stdout) as { lastSeq: number }).lastSeq;
     assert.ok(lastSeq > 5);
-    const notExported = shomei('audit', 'prune', '--through', String(lastSeq));
+    const notExported = as('system_administrator', 'audit', 'prune', '--through', String(lastSeq));
     assert.equal(notExported.status, 1);
     assert.match(notExported.stderr, /SHOMEI_AUDIT_PRUNE_NOT_ARCHIVED/);
-    const pruned = shomei('audit', 'prune', '--through', '4');
+    const asked = as('system_administrator', 'audit', 'prune', '--through', '4');
+    assert.equal(asked.status, 0, asked.stderr);
+    const request = JSON.parse(asked.stdout).request as { id: string; status: string };
+    assert.equal(request.status, 'pending');
+    assert.equal(JSON.parse(shomei('audit', 'verify').stdout).firstSeq, 1);
+    const pruned = as('system_auditor', 'admin', 'approve', request.id);
     assert.equal(pruned.status, 0, pruned.stderr);
-    assert.equal(JSON.parse(pruned.stdout).deleted, 4);
+    assert.equal(JSON.parse(pruned.stdout).outcome.deleted, 4);
     const verify = shomei('audit', 'verify');
     assert.equal(verify.status, 0, verify.stdout);
     assert.equal(JSON.parse(verify.stdout).firstSeq, 5);

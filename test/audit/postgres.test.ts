@@ -22,6 +22,8 @@ describe('audit on PostgreSQL', () => {
       SHOMEI_DATABASE_URL: database.url,
       SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0',
       SHOMEI_ALERT_RATE: '3/60',
+      // Development only: records of this run are past the retention floor, so prune can be tested.
+      SHOMEI_RETENTION_YEARS: '0',
     });
     for (let i = 0; i < 12; i++) {
       await shomei.audit.trail.append({

@@ -2,23 +2,60 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeTestHome, type TestHome } from '../helpers/home.ts';
+import { makeTestHome, softHsmEnv, type TestHome } from '../helpers/home.ts';
+import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
 
 let home: TestHome;
+let team: Record<TeamRole, TestOperator>;
 
-before(() => {
+before(async () => {
   home = makeTestHome();
   const init = runShomei(['init'], home.env);
   assert.equal(init.status, 0, init.stderr);
+  team = await makeTeam(home, ['security_officer', 'system_administrator', 'system_operator']);
 });
 
 after(() => {
   home.remove();
 });
 
-function shomei(args: string[]) {
-  return runShomei(args, { ...home.env, SHOMEI_LANG: 'en' });
+/** As a team member, or (`nobody`) with no operator at all; reads need none. */
+function shomei(args: string[], as?: TeamRole | 'nobody') {
+  const env =
+    as === undefined
+      ? home.env
+      : as === 'nobody'
+        ? { ...home.env, SHOMEI_OPERATOR_SESSION: `${home.home}/none` }
+        : team[as].env;
+  return runShomei(args, { ...env, SHOMEI_LANG: 'en' });
+}
+
+/** A request by one operator, approved by a second; returns the approved request. */
+function approved(args: string[], by: TeamRole, approver: TeamRole) {
+  const asked = shomei(args, by);
+  assert.equal(asked.status, 0, asked.stderr);
+  const request = (JSON.parse(asked.stdout) as { request: { id: string; status: string } }).request;
+  assert.equal(request.status, 'pending');
+  const done = shomei(['admin', 'approve', request.id], approver);
+  assert.equal(done.status, 0, done.stderr);
+  return JSON.parse(done.stdout) as { status: string; outcome: Record<string, unknown> };
+}
+
+function tokenKeyIds(): string {
+  return run(
+    'pkcs11-tool',
+    [
+      '--module',
+      home.config.pkcs11.modulePath,
+      '--token-label',
+      home.config.pkcs11.tokenLabel,
+      '--list-objects',
+      '--type',
+      'privkey',
+    ],
+    { env: softHsmEnv(home.home) },
+  ).stdout;
 }
 
 describe('shomei ca (operator CLI)', () => {
@@ -33,18 +70,13 @@ describe('shomei ca (operator CLI)', () => {
     const chainFile = path.join(home.home, 'chain.pem');
     assert.equal(shomei(['ca', 'chain', '--out', chainFile]).status, 0);
 
-    const key = shomei([
-      'keys',
-      'generate',
-      '--algorithm',
-      'EC-P256',
-      '--label',
-      'cli-signer',
-      '--purpose',
-      'user-signing',
-    ]);
-    assert.equal(key.status, 0, key.stderr);
-    const keyId = (JSON.parse(key.stdout) as { id: string }).id;
+    const key = approved(
+      ['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'cli-signer', '--purpose', 'user-signing'],
+      'system_administrator',
+      'security_officer',
+    );
+    const keyId = key.outcome.keyId as string;
+    assert.match(tokenKeyIds(), /label:\s+cli-signer/);
     const csrFile = path.join(home.home, 'signer.csr');
     const csr = shomei([
       'ca',
@@ -61,18 +93,10 @@ describe('shomei ca (operator CLI)', () => {
     assert.equal(run('openssl', ['req', '-in', csrFile, '-verify', '-noout']).status, 0);
 
     const certFile = path.join(home.home, 'signer.pem');
-    const issued = shomei([
-      'ca',
-      'issue',
-      '--csr',
-      csrFile,
-      '--profile',
-      'signer',
-      '--out',
-      certFile,
-      '--operator',
-      'ca-officer',
-    ]);
+    const issued = shomei(
+      ['ca', 'issue', '--csr', csrFile, '--profile', 'signer', '--out', certFile],
+      'system_administrator',
+    );
     assert.equal(issued.status, 0, issued.stderr);
     const facts = JSON.parse(issued.stdout) as { serialNumber: string; subject: string };
     assert.equal(facts.subject, 'CN=山田 太郎,O=株式会社サンプル,C=JP');
@@ -86,9 +110,14 @@ describe('shomei ca (operator CLI)', () => {
       listed.certificates.map((c) => c.serialNumber),
       [facts.serialNumber],
     );
-    const revoked = shomei(['ca', 'revoke', facts.serialNumber, '--reason', 'cessationOfOperation']);
-    assert.equal(revoked.status, 0, revoked.stderr);
-    assert.equal((JSON.parse(revoked.stdout) as { status: string }).status, 'revoked');
+    // Revocation is dual-controlled, and the subscriber's key does not outlive its certificate.
+    const revoked = approved(
+      ['ca', 'revoke', facts.serialNumber, '--reason', 'cessationOfOperation'],
+      'system_operator',
+      'security_officer',
+    );
+    assert.deepEqual([revoked.outcome.status, revoked.outcome.keyDestroyed], ['revoked', true]);
+    assert.doesNotMatch(tokenKeyIds(), /label:\s+cli-signer/);
     const crl = shomei(['ca', 'crl']);
     assert.match(crl.stdout, /BEGIN X509 CRL/);
     const crlFile = path.join(home.home, 'issuing.crl.pem');
@@ -100,17 +129,29 @@ describe('shomei ca (operator CLI)', () => {
   });
 
   test('bad options and bad input end with a stable error code and a failing exit status', () => {
-    const profile = shomei(['ca', 'issue', '--csr', '/dev/null', '--profile', 'wizard']);
+    const profile = shomei(
+      ['ca', 'issue', '--csr', '/dev/null', '--profile', 'wizard'],
+      'system_administrator',
+    );
     assert.notEqual(profile.status, 0);
     assert.match(profile.stderr, /SHOMEI_CLI_USAGE/);
     const garbage = path.join(home.home, 'garbage.csr');
     writeFileSync(garbage, 'garbage');
-    const bad = shomei(['ca', 'issue', '--csr', garbage, '--profile', 'signer']);
+    const bad = shomei(['ca', 'issue', '--csr', garbage, '--profile', 'signer'], 'system_administrator');
+    // Issuing is the administrator's: an operator is refused, an unauthenticated caller too.
+    assert.match(
+      shomei(['ca', 'issue', '--csr', garbage, '--profile', 'signer'], 'system_operator').stderr,
+      /SHOMEI_FORBIDDEN/,
+    );
+    assert.match(
+      shomei(['ca', 'issue', '--csr', garbage, '--profile', 'signer'], 'nobody').stderr,
+      /SHOMEI_OPERATOR_UNAUTHENTICATED/,
+    );
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /SHOMEI_PKI_MALFORMED/);
-    const reason = shomei(['ca', 'revoke', '0102', '--reason', 'boredom']);
+    const reason = shomei(['ca', 'revoke', '0102', '--reason', 'boredom'], 'system_operator');
     assert.match(reason.stderr, /SHOMEI_CLI_USAGE/);
-    const unknown = shomei(['ca', 'revoke', '0102', '--reason', 'superseded']);
+    const unknown = shomei(['ca', 'revoke', '0102', '--reason', 'superseded'], 'system_operator');
     assert.match(unknown.stderr, /SHOMEI_CA_CERTIFICATE_NOT_FOUND/);
   });
 });

@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
+import { makeTeam, type TeamRole } from '../helpers/operators.ts';
 import { runShomei, SHOMEI_BIN } from '../helpers/run.ts';
 
 const home = makeTestHome();
@@ -33,25 +34,38 @@ describe('shomei command', () => {
     assert.equal(again.installationId, report.installationId);
   });
 
-  test('keys generate/list/destroy through the CLI, never printing a PIN', () => {
-    const generated = runShomei(
-      ['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'cli-key'],
-      home.env,
+  test('keys generate/list/destroy through the CLI and dual control, never printing a PIN', async () => {
+    const team = await makeTeam(home, ['security_officer', 'system_administrator']);
+    const as = (who: TeamRole, ...args: string[]) => runShomei(args, team[who].env);
+    const asked = as(
+      'system_administrator',
+      'keys',
+      'generate',
+      '--algorithm',
+      'EC-P256',
+      '--label',
+      'cli-key',
+      '--purpose',
+      'test',
     );
+    assert.equal(asked.status, 0, asked.stderr);
+    const generated = as('security_officer', 'admin', 'approve', JSON.parse(asked.stdout).request.id);
     assert.equal(generated.status, 0, generated.stderr);
-    const key = JSON.parse(generated.stdout) as { id: string; attributes: { extractable: boolean } };
-    assert.equal(key.attributes.extractable, false);
+    const keyId = (JSON.parse(generated.stdout) as { outcome: { keyId: string } }).outcome.keyId;
 
     const listed = runShomei(['keys', 'list'], home.env);
     assert.equal(listed.status, 0, listed.stderr);
-    assert.ok(
-      (JSON.parse(listed.stdout) as { keys: Array<{ id: string }> }).keys.some((k) => k.id === key.id),
-    );
+    const key = (
+      JSON.parse(listed.stdout) as { keys: Array<{ id: string; attributes: { extractable: boolean } }> }
+    ).keys.find((k) => k.id === keyId);
+    assert.equal(key?.attributes.extractable, false);
 
-    const destroyed = runShomei(['keys', 'destroy', key.id, '--reason', 'test'], home.env);
+    const destroy = as('system_administrator', 'keys', 'destroy', keyId, '--reason', 'test');
+    assert.equal(destroy.status, 0, destroy.stderr);
+    const destroyed = as('security_officer', 'admin', 'approve', JSON.parse(destroy.stdout).request.id);
     assert.equal(destroyed.status, 0, destroyed.stderr);
     const after = JSON.parse(runShomei(['keys', 'list'], home.env).stdout) as { keys: Array<{ id: string }> };
-    assert.ok(!after.keys.some((k) => k.id === key.id));
+    assert.ok(!after.keys.some((k) => k.id === keyId));
 
     const pins = JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as {
       soPin: string;

@@ -6,6 +6,7 @@ import { openShomei } from '../../src/app/index.ts';
 import type { IdentityTables } from '../../src/identity/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
+import { makeTeam } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 
 const home = makeTestHome();
@@ -63,8 +64,15 @@ describe('shomei users dormant', () => {
     );
     assert.deepEqual(report.suspended, []);
 
+    // Suspending needs an authenticated administrator (the console's identity.accounts.manage).
+    const anonymous = runShomei(['users', 'dormant', '--days', '365', '--suspend'], {
+      ...home.env,
+      SHOMEI_OPERATOR_SESSION: `${home.home}/no-session`,
+    });
+    assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
+    const team = await makeTeam(home, ['security_officer', 'system_administrator']);
     const suspended = JSON.parse(
-      runShomei(['users', 'dormant', '--days', '365', '--suspend'], home.env).stdout,
+      runShomei(['users', 'dormant', '--days', '365', '--suspend'], team.system_administrator.env).stdout,
     ) as {
       suspended: string[];
     };

@@ -3,6 +3,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/index.ts';
+import { credentialsEnv, makeTeam } from '../helpers/operators.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { runShomei } from '../helpers/run.ts';
 
@@ -32,8 +34,18 @@ describe('backup and restore on PostgreSQL', () => {
     const init = runShomei(['init'], env);
     assert.equal(init.status, 0, init.stderr);
     const { installationId } = JSON.parse(init.stdout) as { installationId: string };
+    const home = { home: work, env, config: loadConfig({ ...env }), remove() {} };
+    // Nobody uses a code before the restore, so the restored accounts accept each person's next one.
+    const team = await makeTeam(home, ['security_officer', 'system_administrator', 'system_operator'], {}, [
+      'security_officer',
+      'system_administrator',
+      'system_operator',
+    ]);
     const file = path.join(work, 'pg.backup');
-    const created = runShomei(['backup', 'create', '-o', file], env);
+    const created = runShomei(
+      ['backup', 'create', '-o', file],
+      await credentialsEnv(home, team.system_operator),
+    );
     assert.equal(created.status, 0, created.stderr);
     const report = JSON.parse(created.stdout) as { verified: boolean };
     assert.equal(report.verified, true);
@@ -52,27 +64,24 @@ describe('backup and restore on PostgreSQL', () => {
 
     const pins = path.join(work, 'pins.json');
     copyFileSync(path.join(env.SHOMEI_HOME, 'secrets', 'token-pins.json'), pins);
-    const args = [
-      'backup',
-      'restore',
-      file,
-      '--pin-file',
-      pins,
-      '--operator',
-      'alice',
-      '--approved-by',
-      'bob',
-    ];
-    const used = runShomei([...args, '--into', path.join(work, 'used'), '--database-url', source.url], env);
+    const args = ['backup', 'restore', file, '--pin-file', pins];
+    const approver = await credentialsEnv(home, team.security_officer);
+    const people = {
+      ...(await credentialsEnv(home, team.system_administrator)),
+      SHOMEI_APPROVER_EMAIL: approver.SHOMEI_OPERATOR_EMAIL!,
+      SHOMEI_APPROVER_PASSWORD: approver.SHOMEI_OPERATOR_PASSWORD!,
+      SHOMEI_APPROVER_TOTP: approver.SHOMEI_OPERATOR_TOTP!,
+    };
+    const used = runShomei(
+      [...args, '--into', path.join(work, 'used'), '--database-url', source.url],
+      people,
+    );
     assert.equal(used.status, 1);
     assert.match(used.stderr, /SHOMEI_RESTORE_TARGET_NOT_EMPTY/);
 
     const restored = runShomei(
       [...args, '--into', path.join(work, 'restored'), '--database-url', target.url],
-      {
-        ...env,
-        SHOMEI_DATABASE_URL: target.url,
-      },
+      { ...people, SHOMEI_DATABASE_URL: target.url },
     );
     assert.equal(restored.status, 0, restored.stderr);
     const result = JSON.parse(restored.stdout) as {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { verifyBackup } from '../../src/ops/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
+import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 
 // A mail password in the configuration must not reach the backup (nothing is sent in this test).
@@ -19,6 +20,41 @@ after(() => {
   home.remove();
   rmSync(work, { recursive: true, force: true });
 });
+
+let team: Record<TeamRole, TestOperator>;
+
+/**
+ * The two people of a restore, each with their own password and code: the administrator restores, the
+ * security officer approves (neither used a code since enrolment, so the restored accounts accept them).
+ */
+async function restorers(): Promise<Record<string, string>> {
+  const operator = await credentialsEnv(home, team.system_administrator);
+  const approver = await credentialsEnv(home, team.security_officer);
+  return {
+    ...operator,
+    SHOMEI_APPROVER_EMAIL: approver.SHOMEI_OPERATOR_EMAIL!,
+    SHOMEI_APPROVER_PASSWORD: approver.SHOMEI_OPERATOR_PASSWORD!,
+    SHOMEI_APPROVER_TOTP: approver.SHOMEI_OPERATOR_TOTP!,
+  };
+}
+
+/** A provider key made through dual control (asked by the administrator, approved by the officer). */
+async function generateKey(label: string): Promise<{ id: string; publicKey: string }> {
+  const shomei = await openShomei(loadConfig({ ...home.env }), createLogger({ level: 'silent' }));
+  try {
+    const asked = await shomei.admin.dualControl.request(
+      'key.activate',
+      { algorithm: 'EC-P256', label, purpose: 'test' },
+      team.system_administrator.userId,
+    );
+    const done = await shomei.admin.dualControl.approve(asked.id, team.security_officer.userId);
+    const id = done.outcome!.keyId as string;
+    const info = (await shomei.crypto.listKeys()).find((k) => k.id === id)!;
+    return { id, publicKey: info.publicKey!.toString('base64') };
+  } finally {
+    await shomei.close();
+  }
+}
 
 function json<T>(result: { status: number; stdout: string; stderr: string }): T {
   assert.equal(result.status, 0, result.stderr);
@@ -39,17 +75,22 @@ let key: { id: string; publicKey: string };
 let installationId: string;
 
 describe('backup create / verify / restore', () => {
-  test('create writes a signed backup that verifies offline and holds no secret', () => {
+  test('create writes a signed backup that verifies offline and holds no secret', async () => {
     installationId = json<{ installationId: string }>(runShomei(['init'], home.env)).installationId;
-    key = json(
-      runShomei(['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'before-backup'], home.env),
-    );
+    const roles: TeamRole[] = ['security_officer', 'system_administrator', 'system_operator'];
+    team = await makeTeam(home, roles, {}, roles);
+    key = await generateKey('before-backup');
+    const anonymous = runShomei(['backup', 'create', '-o', `${backupFile}.x`], {
+      ...home.env,
+      SHOMEI_OPERATOR_SESSION: `${work}/none`,
+    });
+    assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
     const created = json<{
       verified: boolean;
       installationId: string;
       environment: string;
       signerKeySha256: string;
-    }>(runShomei(['backup', 'create', '-o', backupFile, '--operator', 'alice'], home.env));
+    }>(runShomei(['backup', 'create', '-o', backupFile], await credentialsEnv(home, team.system_operator)));
     assert.equal(created.verified, true);
     assert.equal(created.installationId, installationId);
     assert.equal(created.environment, 'development');
@@ -121,7 +162,7 @@ describe('backup create / verify / restore', () => {
     assert.deepEqual(report.problems, ['entry database/shomei.db: SHA-256 differs']);
   });
 
-  test('a backup re-signed by another key verifies only without --expect-key, and never restores with it', () => {
+  test('a backup re-signed by another key verifies only without --expect-key, and never restores with it', async () => {
     const original = readFileSync(backupFile);
     const { manifestStart, manifestEnd, dataStart } = layout(original);
     const manifest = JSON.parse(original.subarray(manifestStart, manifestEnd).toString('utf8'));
@@ -160,21 +201,17 @@ describe('backup create / verify / restore', () => {
         target,
         '--pin-file',
         home.config.pkcs11.pinFile,
-        '--operator',
-        'alice',
-        '--approved-by',
-        'bob',
         '--expect-key',
         realKey,
       ],
-      home.env,
+      await restorers(),
     );
     assert.equal(restore.status, 1);
     assert.match(restore.stderr, /SHOMEI_BACKUP_INVALID/);
     assert.ok(!existsSync(target));
   });
 
-  test('restore refuses one operator alone, a non-empty target, a tampered file and a missing PIN file', () => {
+  test('restore refuses one operator alone, a non-empty target, a tampered file and a missing PIN file', async () => {
     const target = path.join(work, 'refused');
     const base = [
       'backup',
@@ -185,63 +222,40 @@ describe('backup create / verify / restore', () => {
       '--pin-file',
       home.config.pkcs11.pinFile,
     ];
-    const alone = runShomei([...base, '--operator', 'alice', '--approved-by', 'Alice'], home.env);
+    const both = await restorers();
+    const alone = runShomei(base, {
+      ...both,
+      SHOMEI_APPROVER_EMAIL: both.SHOMEI_OPERATOR_EMAIL!.toUpperCase(),
+    });
     assert.equal(alone.status, 1);
     assert.match(alone.stderr, /SHOMEI_RESTORE_NEEDS_TWO_OPERATORS/);
 
     mkdirSync(target);
     writeFileSync(path.join(target, 'keep.txt'), 'x');
-    const busy = runShomei([...base, '--operator', 'alice', '--approved-by', 'bob'], home.env);
+    const busy = runShomei(base, both);
     assert.match(busy.stderr, /SHOMEI_RESTORE_TARGET_NOT_EMPTY/);
     assert.deepEqual(readFileSync(path.join(target, 'keep.txt'), 'utf8'), 'x');
     rmSync(target, { recursive: true });
 
     const tampered = path.join(work, 'bad-data-byte.backup');
     const bad = runShomei(
-      [
-        'backup',
-        'restore',
-        tampered,
-        '--into',
-        target,
-        '--pin-file',
-        home.config.pkcs11.pinFile,
-        '--operator',
-        'alice',
-        '--approved-by',
-        'bob',
-      ],
-      home.env,
+      ['backup', 'restore', tampered, '--into', target, '--pin-file', home.config.pkcs11.pinFile],
+      both,
     );
     assert.match(bad.stderr, /SHOMEI_BACKUP_INVALID/);
     assert.ok(!existsSync(target));
 
-    const noPins = runShomei(
-      ['backup', 'restore', backupFile, '--into', target, '--operator', 'alice', '--approved-by', 'bob'],
-      home.env,
-    );
+    const noPins = runShomei(['backup', 'restore', backupFile, '--into', target], both);
     assert.match(noPins.stderr, /SHOMEI_RESTORE_PIN_FILE_REQUIRED/);
     assert.ok(!existsSync(target));
   });
 
-  test('a production instance refuses a development backup', () => {
+  test('a production instance refuses a development backup', async () => {
     const target = path.join(work, 'prod-restore');
     const result = runShomei(
-      [
-        'backup',
-        'restore',
-        backupFile,
-        '--into',
-        target,
-        '--pin-file',
-        home.config.pkcs11.pinFile,
-        '--operator',
-        'alice',
-        '--approved-by',
-        'bob',
-      ],
+      ['backup', 'restore', backupFile, '--into', target, '--pin-file', home.config.pkcs11.pinFile],
       {
-        ...home.env,
+        ...(await restorers()),
         SHOMEI_ENV: 'production',
         SHOMEI_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
         SHOMEI_SMTP_URL: 'smtp://127.0.0.1:2525',
@@ -255,33 +269,21 @@ describe('backup create / verify / restore', () => {
 
   test('backup → wipe → restore: the key signs again, data is back, later changes are not, the audit chain verifies', async () => {
     copyFileSync(home.config.pkcs11.pinFile, pinCopy);
-    json(runShomei(['keys', 'generate', '--algorithm', 'EC-P256', '--label', 'after-backup'], home.env));
+    await generateKey('after-backup');
     rmSync(home.home, { recursive: true, force: true });
 
     const restored = json<{ installationId: string; auditChain: { ok: boolean; records: number } }>(
       runShomei(
-        [
-          'backup',
-          'restore',
-          backupFile,
-          '--into',
-          home.home,
-          '--pin-file',
-          pinCopy,
-          '--operator',
-          'alice',
-          '--approved-by',
-          'bob',
-        ],
-        home.env,
+        ['backup', 'restore', backupFile, '--into', home.home, '--pin-file', pinCopy],
+        await restorers(),
       ),
     );
     assert.equal(restored.installationId, installationId);
     assert.equal(restored.auditChain.ok, true);
     assert.ok(restored.auditChain.records > 0);
     const record = JSON.parse(readFileSync(path.join(home.home, 'restore-record.json'), 'utf8'));
-    assert.equal(record.operator, 'alice');
-    assert.equal(record.approvedBy, 'bob');
+    assert.equal(record.operator, team.system_administrator.email);
+    assert.equal(record.approvedBy, team.security_officer.email);
 
     const shomei = await openShomei(loadConfig({ ...home.env }), createLogger({ level: 'silent' }));
     try {

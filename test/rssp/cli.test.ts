@@ -2,21 +2,24 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { makeTestHome, type TestHome } from '../helpers/home.ts';
+import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 
 let home: TestHome;
+let team: Record<TeamRole, TestOperator>;
 
-before(() => {
+before(async () => {
   home = makeTestHome();
   const init = runShomei(['init'], home.env);
   assert.equal(init.status, 0, init.stderr);
+  team = await makeTeam(home, ['security_officer', 'system_administrator', 'system_operator']);
 });
 after(() => {
   home.remove();
 });
 
-function shomei(args: string[]): Record<string, unknown> {
-  const r = runShomei(args, home.env);
+function shomei(args: string[], as: TeamRole = 'system_operator'): Record<string, unknown> {
+  const r = runShomei(args, team[as].env);
   assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
@@ -29,8 +32,6 @@ test('register a client system, create, list and revoke a credential', () => {
     'SCA',
     '--redirect-uri',
     'https://sca.example.jp/cb',
-    '--operator',
-    'op-1',
   ]);
   assert.match(client.clientId as string, /^client-[0-9a-f]{32}$/);
   assert.match(client.clientSecret as string, /^[A-Za-z0-9_-]{43}$/);
@@ -49,19 +50,26 @@ test('register a client system, create, list and revoke a credential', () => {
     (list.credentials as { credentialID: string }[]).map((c) => c.credentialID),
     [created.credentialID],
   );
-  const revoked = shomei([
-    'rssp',
-    'revoke-credential',
-    '--credential',
-    created.credentialID as string,
-    '--operator',
-    'op-1',
-  ]);
-  assert.equal(revoked.status, 'revoked');
-  assert.equal(revoked.keyDestroyed, true);
+  // Revocation destroys the key: the operator asks, a second person approves.
+  const asked = shomei(['rssp', 'revoke-credential', '--credential', created.credentialID as string]);
+  const request = asked.request as { id: string; status: string };
+  assert.equal(request.status, 'pending');
+  const still = shomei(['rssp', 'list-credentials', '--user', 'user-1']);
+  assert.equal((still.credentials as { status: string }[])[0]?.status, 'active');
+  const revoked = shomei(['admin', 'approve', request.id], 'security_officer');
+  assert.deepEqual(revoked.outcome, {
+    credentialId: created.credentialID,
+    status: 'revoked',
+    keyDestroyed: true,
+  });
   const bad = runShomei(
     ['rssp', 'create-credential', '--user', 'u', '--subject', 'CN=x', '--algorithm', 'DSA'],
-    home.env,
+    team.system_operator.env,
   );
   assert.equal(bad.status, 1);
+  const anonymous = runShomei(['rssp', 'register-client', '--name', 'X'], {
+    ...home.env,
+    SHOMEI_OPERATOR_SESSION: `${home.home}/no-session`,
+  });
+  assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
 });

@@ -15,10 +15,12 @@ import { checkTimestampToken } from '../../src/tsa/index.ts';
 import { writeSamplePdf } from '../ades/sample-pdf.ts';
 import { opensslTsVerify } from '../ades/validators.ts';
 import { makeTestHome, softHsmEnv } from '../helpers/home.ts';
+import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
 
 const home = makeTestHome();
 let shomei: Shomei;
+let team: Record<TeamRole, TestOperator>;
 const file = (name: string) => path.join(home.home, name);
 
 /** A token for `data` from the in-process TSA, written to disk with the data it covers. */
@@ -46,6 +48,7 @@ function cli(args: string[]): unknown {
 
 before(async () => {
   assert.equal(runShomei(['init'], home.env).status, 0);
+  team = await makeTeam(home, ['security_officer', 'system_administrator']);
   shomei = await openShomei(home.config, createLogger({ level: 'silent' }));
 });
 after(async () => {
@@ -65,14 +68,21 @@ describe('shomei tsa renew', () => {
     assert.equal(oldStatus.retired.length, 0);
 
     // One person cannot renew alone: generating a provider key is under dual control.
-    const alone = runShomei(['tsa', 'renew', '--operator', 'alice', '--approved-by', 'alice'], home.env);
+    const asked = runShomei(['tsa', 'renew'], team.system_administrator.env);
+    assert.equal(asked.status, 0, asked.stderr);
+    const requestId = (JSON.parse(asked.stdout) as { request: { id: string } }).request.id;
+    const alone = runShomei(['admin', 'approve', requestId], team.system_administrator.env);
     assert.equal(alone.status, 1);
-    assert.match(alone.stderr, /SHOMEI_TSA_RENEWAL_NEEDS_TWO/);
+    assert.match(alone.stderr, /SHOMEI_APPROVAL_SELF/);
+    assert.equal((await shomei.tsa.status()).serialNumber, oldStatus.serialNumber);
 
-    const renewal = cli(['tsa', 'renew', '--operator', 'alice', '--approved-by', 'bob']) as {
-      previous: { serialNumber: string; keyId: string };
-      current: { serialNumber: string; keyId: string };
-      previousKey: string;
+    const approved = runShomei(['admin', 'approve', requestId], team.security_officer.env);
+    assert.equal(approved.status, 0, approved.stderr);
+    const outcome = (JSON.parse(approved.stdout) as { outcome: Record<string, string> }).outcome;
+    const renewal = {
+      previous: { serialNumber: outcome.previousCertificate!, keyId: oldStatus.keyId },
+      current: { serialNumber: outcome.certificate!, keyId: outcome.keyId! },
+      previousKey: outcome.previousKey,
     };
     assert.equal(renewal.previous.serialNumber, oldStatus.serialNumber);
     assert.notEqual(renewal.current.serialNumber, renewal.previous.serialNumber);

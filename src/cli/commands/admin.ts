@@ -1,44 +1,82 @@
 /**
- * `shomei admin …` from the server console: the first team of privileged roles, training records,
- * maintenance terminals, and read-only views. Approvals are given only by authenticated users over
- * /api/admin, never from the console, so nobody can approve in someone else's name.
+ * `shomei admin …`: the bootstrap ceremony, operator login, dual-control decisions, training records,
+ * maintenance terminals and read-only views. Every change is made by an authenticated operator
+ * (src/cli/operator.ts) through the same service methods as the console; only the bootstrap
+ * ceremony, before any privileged role exists, runs without one (ADR 019).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { isRole, ROLES, type Role } from '../../admin/index.ts';
-import { openShomei, type Shomei } from '../../app/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { isRole, ROLES } from '../../admin/index.ts';
+import {
+  type AuthenticatedOperator,
+  type BootstrapAssignment,
+  decideApproval,
+  requirePrivilege,
+  runBootstrapCeremony,
+  type Shomei,
+  startOperatorSession,
+} from '../../app/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
+import {
+  credentialsMissing,
+  operatorProof,
+  readCredentials,
+  removeSessionFile,
+  resolveOperator,
+  sessionFilePath,
+  withOperator,
+  withShomei,
+  writeSessionFile,
+} from '../operator.ts';
 import { printJson } from '../output.ts';
 
-async function withShomei<T>(work: (shomei: Shomei) => Promise<T>): Promise<T> {
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-  try {
-    return await work(shomei);
-  } finally {
-    await shomei.close();
-  }
+function usage(ja: string, en: string): Error {
+  return shomeiError('SHOMEI_CLI_INPUT_INVALID', ja, en, { status: 400 });
 }
 
-const operator = (explicit?: string): string => explicit ?? `console-${userInfo().username}`;
-
-function assignment(
-  value: string,
-  previous: { userId: string; role: Role }[] = [],
-): { userId: string; role: Role }[] {
-  const at = value.lastIndexOf(':');
-  const role = value.slice(at + 1);
-  if (at <= 0 || !isRole(role)) {
-    throw shomeiError(
-      'SHOMEI_CLI_INPUT_INVALID',
-      `--assign は USER:ROLE です (ROLE: ${ROLES.join(', ')})。`,
-      `--assign takes USER:ROLE (ROLE one of ${ROLES.join(', ')}).`,
-      { status: 400 },
+function assignment(value: string, previous: BootstrapAssignment[] = []): BootstrapAssignment[] {
+  const [user, role, ...name] = value.split(':');
+  if (user === undefined || user === '' || !isRole(role)) {
+    throw usage(
+      `--assign は USER:ROLE[:氏名] です (ROLE: ${ROLES.join(', ')})。`,
+      `--assign takes USER:ROLE[:NAME] (ROLE one of ${ROLES.join(', ')}).`,
     );
   }
-  return [...previous, { userId: value.slice(0, at), role }];
+  const joined = name.join(':').trim();
+  return [...previous, { user, role, ...(joined === '' ? {} : { name: joined }) }];
+}
+
+function training(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const [topic, trainer, trainedOn] = value.split('|');
+  if (!topic || !trainer || !trainedOn) {
+    throw usage(
+      '--training は "内容|講師|YYYY-MM-DD" です。',
+      '--training takes "TOPIC|TRAINER|YYYY-MM-DD".',
+    );
+  }
+  return { topic, trainer, trainedOn };
+}
+
+/**
+ * Before the first team exists the server console records on its own (the ceremony); afterwards only
+ * an authenticated operator holding the privilege may.
+ */
+async function asOperatorOrCeremony<T>(
+  privilege: 'training.record' | 'terminals.manage',
+  work: (shomei: Shomei, recordedBy: string) => Promise<T>,
+): Promise<T> {
+  const bootstrapped = await withShomei((shomei) => shomei.admin.grants.anyPrivilegedGrant());
+  if (!bootstrapped) {
+    return withShomei((shomei) =>
+      work(shomei, `ceremony:${userInfo().username}@${hostname()}`.slice(0, 128)),
+    );
+  }
+  return withOperator(async (shomei, operator: AuthenticatedOperator) => {
+    await requirePrivilege(shomei, operator, privilege);
+    return work(shomei, operator.userId);
+  });
 }
 
 export function registerAdminCommands(program: Command): void {
@@ -46,12 +84,57 @@ export function registerAdminCommands(program: Command): void {
 
   admin
     .command('bootstrap')
-    .description('Grant the first privileged team on a new installation / 新規導入時に最初の特権体制を付与')
-    .requiredOption('--assign <user:role>', 'a grant, repeatable', assignment)
-    .option('--operator <name>', 'who runs this (recorded)')
-    .action(async (options: { assign: { userId: string; role: Role }[]; operator?: string }) => {
-      await withShomei((shomei) => shomei.admin.bootstrap(options.assign, operator(options.operator)));
-      printJson({ granted: options.assign });
+    .description(
+      'Key ceremony: create the first operators and grant the first team; repeat until all are ready / 最初の運用者と特権体制を設ける儀式',
+    )
+    .requiredOption(
+      '--assign <user:role[:name]>',
+      'user id or email, role, display name; repeatable',
+      assignment,
+    )
+    .option('--training <topic|trainer|date>', 'training given to each member before the grant')
+    .action(async (options: { assign: BootstrapAssignment[]; training?: string }) => {
+      const outcome = await withShomei((shomei) =>
+        runBootstrapCeremony(shomei, options.assign, training(options.training)),
+      );
+      printJson(outcome);
+    });
+
+  admin
+    .command('login')
+    .description(
+      'Authenticate as your own operator account (password + TOTP) for this shell / 自分の運用者アカウントで認証',
+    )
+    .action(async () => {
+      const credentials = await readCredentials('SHOMEI_OPERATOR');
+      if (credentials === undefined) throw credentialsMissing();
+      const file = sessionFilePath();
+      const started = await withShomei((shomei) => startOperatorSession(shomei, credentials, 'cli'));
+      writeSessionFile(file, started.secret, started.expiresAt);
+      printJson({ ...started.operator, expiresAt: started.expiresAt, sessionFile: file });
+    });
+
+  admin
+    .command('logout')
+    .description('End the operator session of this shell / 運用者セッションを終了')
+    .action(async () => {
+      const file = sessionFilePath();
+      const proof = await operatorProof({ SHOMEI_OPERATOR_SESSION: file });
+      await withShomei(async (shomei) => {
+        const resolved =
+          'session' in proof ? await shomei.identity.resolveRequestSession(proof.session) : undefined;
+        if (resolved !== undefined) await shomei.identity.sessions.end(resolved.session.record.id, 'logout');
+      });
+      removeSessionFile(file);
+      printJson({ loggedOut: true });
+    });
+
+  admin
+    .command('whoami')
+    .description('The authenticated operator and roles / 認証済みの運用者と役割')
+    .action(async () => {
+      const proof = await operatorProof();
+      await withShomei(async (shomei) => printJson(await resolveOperator(shomei, proof)));
     });
 
   admin
@@ -59,25 +142,27 @@ export function registerAdminCommands(program: Command): void {
     .description('List role grants in effect / 付与中の役割を一覧')
     .action(async () => printJson({ grants: await withShomei((shomei) => shomei.admin.grants.list()) }));
 
-  const training = admin.command('training').description('Staff training records / 教育訓練の記録');
-  training
+  const trainingCommand = admin.command('training').description('Staff training records / 教育訓練の記録');
+  trainingCommand
     .command('add')
     .description('Record a training / 教育訓練を記録')
     .requiredOption('--user <id>', 'user id')
     .requiredOption('--topic <text>', 'what was trained')
     .requiredOption('--trainer <name>', 'who trained')
     .requiredOption('--date <YYYY-MM-DD>', 'when')
-    .option('--operator <name>', 'who records (recorded)')
-    .action(async (o: { user: string; topic: string; trainer: string; date: string; operator?: string }) => {
-      const record = await withShomei((shomei) =>
-        shomei.admin.grants.recordTraining(
+    .action(async (o: { user: string; topic: string; trainer: string; date: string }) => {
+      const record = await asOperatorOrCeremony('training.record', async (shomei, recordedBy) => {
+        if ((await shomei.identity.getUser(o.user)) === undefined) {
+          throw usage(`利用者 ${o.user} がありません。`, `There is no user ${o.user}.`);
+        }
+        return shomei.admin.grants.recordTraining(
           { userId: o.user, topic: o.topic, trainer: o.trainer, trainedOn: o.date },
-          operator(o.operator),
-        ),
-      );
+          recordedBy,
+        );
+      });
       printJson(record);
     });
-  training
+  trainingCommand
     .command('list')
     .requiredOption('--user <id>', 'user id')
     .action(async (o: { user: string }) =>
@@ -90,22 +175,14 @@ export function registerAdminCommands(program: Command): void {
     .description('Register a terminal by its TLS client certificate / クライアント証明書で保守端末を登録')
     .requiredOption('--label <text>', 'where the terminal is')
     .requiredOption('--cert <file>', 'PEM client certificate')
-    .option('--operator <name>', 'who registers (recorded)')
-    .action(async (o: { label: string; cert: string; operator?: string }) => {
+    .action(async (o: { label: string; cert: string }) => {
       if (statSync(o.cert).size > 16 * 1024) {
-        throw shomeiError(
-          'SHOMEI_CLI_INPUT_INVALID',
-          '証明書ファイルが大きすぎます。',
-          'The certificate file is too large.',
-          {
-            status: 400,
-          },
-        );
+        throw usage('証明書ファイルが大きすぎます。', 'The certificate file is too large.');
       }
       const certificate = readFileSync(o.cert, 'utf8');
       printJson(
-        await withShomei((shomei) =>
-          shomei.admin.terminals.register({ label: o.label, certificate }, operator(o.operator)),
+        await asOperatorOrCeremony('terminals.manage', (shomei, recordedBy) =>
+          shomei.admin.terminals.register({ label: o.label, certificate }, recordedBy),
         ),
       );
     });
@@ -121,4 +198,20 @@ export function registerAdminCommands(program: Command): void {
     .action(async () =>
       printJson({ approvals: await withShomei((shomei) => shomei.admin.dualControl.list()) }),
     );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    admin
+      .command(decision)
+      .description(
+        decision === 'approve'
+          ? 'Approve a dual-control request as yourself (a second person) / 二者承認の依頼を承認'
+          : 'Reject a request, or withdraw your own / 依頼を却下または取下げ',
+      )
+      .argument('<requestId>', 'approval request id')
+      .action(async (requestId: string) => {
+        printJson(
+          await withOperator((shomei, operator) => decideApproval(shomei, operator, requestId, decision)),
+        );
+      });
+  }
 }

@@ -1,27 +1,11 @@
 /** `shomei audit …`: verify the chain or an archive, search, export, prune, checkpoint. */
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openShomei, type Shomei } from '../../app/index.ts';
+import { requestApproval, requirePrivilege } from '../../app/index.ts';
 import { parseSearchFilter, verifyAuditArchive } from '../../audit/index.ts';
-import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
+import { withOperator, withShomei } from '../operator.ts';
 import { printJson } from '../output.ts';
-
-/** Who runs the command on the server console; recorded as an operator in the trail. */
-function consoleOperator(explicit: string | undefined): string {
-  return explicit ?? `console:${userInfo().username}`;
-}
-
-async function withShomei<T>(work: (shomei: Shomei) => Promise<T>): Promise<T> {
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-  try {
-    return await work(shomei);
-  } finally {
-    await shomei.close();
-  }
-}
 
 function seqOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -100,18 +84,17 @@ export function registerAuditCommands(program: Command): void {
     .option('--type <type>', 'event type, or a prefix such as auth.*')
     .option('--actor <id>', 'actor id')
     .option('--limit <n>', 'most records to print (default 1000)')
-    .option('--operator <name>', 'who is searching (recorded)')
     .action(async (options: Record<string, string | undefined>) => {
-      const { operator, ...raw } = options;
       const filter = parseSearchFilter(
-        Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+        Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       );
-      await withShomei(async (shomei) => {
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'audit.read');
         const events = await shomei.audit.search(filter);
         for (const event of events) process.stdout.write(`${JSON.stringify(event)}\n`);
         await shomei.audit.trail.append({
           type: 'audit.read',
-          actor: { kind: 'operator', id: consoleOperator(operator) },
+          actor: { kind: 'user', id: operator.userId },
           outcome: 'success',
           details: { filter: { ...filter }, returned: events.length, via: 'cli' },
         });
@@ -128,7 +111,6 @@ export function registerAuditCommands(program: Command): void {
     .option('--to <time>', 'to (exclusive), YYYY-MM-DD or ISO-8601')
     .option('--from-seq <n>', 'first sequence number')
     .option('--through-seq <n>', 'last sequence number')
-    .option('--operator <name>', 'who exports (recorded)')
     .action(async (options: Record<string, string | undefined>) => {
       const range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number } = {};
       if (options.from !== undefined) range.from = options.from;
@@ -138,9 +120,10 @@ export function registerAuditCommands(program: Command): void {
       if (fromSeq !== undefined) range.fromSeq = fromSeq;
       if (throughSeq !== undefined) range.throughSeq = throughSeq;
       const file = path.resolve(options.output!);
-      const result = await withShomei((shomei) =>
-        shomei.audit.exportArchive(file, range, consoleOperator(options.operator)),
-      );
+      const result = await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'audit.export');
+        return shomei.audit.exportArchive(file, range, operator.userId);
+      });
       printJson({
         file,
         exportId: result.exportId,
@@ -155,23 +138,33 @@ export function registerAuditCommands(program: Command): void {
   audit
     .command('prune')
     .description(
-      'Delete records already exported and verified, keeping a signed anchor / 書出し・検証済みの記録を削除',
+      'Ask to delete records past retention that a timestamped archive holds (dual control) / 保存期間を過ぎアーカイブ済みの記録の削除を依頼 (二者承認)',
     )
     .requiredOption('--through <seq>', 'last sequence number to delete')
-    .option('--operator <name>', 'who prunes (recorded)')
-    .action(async (options: { through: string; operator?: string }) => {
+    .action(async (options: { through: string }) => {
       const through = seqOption(options.through, '--through');
-      const result = await withShomei((shomei) =>
-        shomei.audit.prune(through, consoleOperator(options.operator)),
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, 'audit.prune', { throughSeq: through }),
       );
-      printJson(result);
+      printJson({ request });
     });
 
   audit
     .command('checkpoint')
     .description('Sign and timestamp the chain head now / チェーンの先頭に今すぐ署名')
     .action(async () => {
-      const checkpoint = await withShomei((shomei) => shomei.audit.checkpointer.checkpoint('manual'));
+      // Any authenticated operator may anchor the head; the checkpoint names no person, so record who.
+      const checkpoint = await withOperator(async (shomei, operator) => {
+        const made = await shomei.audit.checkpointer.checkpoint('manual');
+        await shomei.audit.trail.append({
+          type: 'audit.checkpoint.request',
+          actor: { kind: 'user', id: operator.userId },
+          outcome: 'success',
+          source: operator.source,
+          details: { checkpointId: made?.id ?? null },
+        });
+        return made;
+      });
       printJson({
         id: checkpoint?.id,
         throughSeq: checkpoint?.payload.throughSeq,

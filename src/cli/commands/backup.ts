@@ -2,13 +2,41 @@
  * `shomei backup create|verify|restore` (JT2A 7.1.6). Create and restore are audited; verify works
  * offline on any machine with nothing but the file (and, optionally, the pinned key fingerprint).
  */
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
+import { authenticateOperator, openShomei, requirePrivilege, type Shomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { createBackup, restoreBackup, verifyBackup } from '../../ops/index.ts';
+import { credentialsMissing, readCredentials, withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
+
+/**
+ * The two people of a restore, proved against the restored installation's own accounts: the
+ * operator (backups.manage) and a different approver allowed to approve `backup.restore`.
+ */
+async function authenticateRestorers(
+  shomei: Shomei,
+  operatorCredentials: Parameters<typeof authenticateOperator>[1],
+  approverCredentials: Parameters<typeof authenticateOperator>[1],
+): Promise<{ operator: string; approver: string }> {
+  const operator = await authenticateOperator(shomei, operatorCredentials, 'cli:restore');
+  await requirePrivilege(shomei, operator, 'backups.manage');
+  const approver = await authenticateOperator(shomei, approverCredentials, 'cli:restore');
+  if (approver.userId === operator.userId) {
+    throw shomeiError(
+      'SHOMEI_RESTORE_NEEDS_TWO_OPERATORS',
+      '復元には実施者と承認者の 2 名 (別人) が必要です。',
+      'A restore needs two different people: the operator and the approver.',
+      { status: 403 },
+    );
+  }
+  if (!approver.roles.some((r) => r === 'system_administrator' || r === 'security_officer')) {
+    await requirePrivilege(shomei, approver, 'identity.accounts.manage');
+  }
+  return { operator: operator.userId, approver: approver.userId };
+}
 
 const PROCESS_ACTOR = { kind: 'process', id: 'shomei-backup' } as const;
 
@@ -23,10 +51,9 @@ export function registerBackupCommands(program: Command): void {
       'Write a consistent, signed backup (no secrets) / 整合性のある署名付きバックアップを作成 (秘密情報なし)',
     )
     .requiredOption('-o, --output <file>', 'backup file to write / 出力するバックアップファイル')
-    .option('--operator <name>', 'who takes the backup (recorded) / 実施者 (記録されます)', 'cli')
-    .action(async (options: { output: string; operator: string }) => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
+    .action(async (options: { output: string }) => {
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'backups.manage');
         const created = await createBackup(shomei, options.output);
         // Read the written file back: a backup counts as taken only once it verifies.
         const check = verifyBackup(created.file, created.manifest.signer.publicKeySha256);
@@ -37,7 +64,7 @@ export function registerBackupCommands(program: Command): void {
         };
         await shomei.audit.trail.append({
           type: 'backup.create',
-          actor: { kind: 'operator', id: options.operator },
+          actor: { kind: 'user', id: operator.userId },
           outcome: 'success',
           details,
         });
@@ -63,9 +90,7 @@ export function registerBackupCommands(program: Command): void {
           verified: true,
           ...details,
         });
-      } finally {
-        await shomei.close();
-      }
+      });
     });
 
   backup
@@ -105,17 +130,12 @@ export function registerBackupCommands(program: Command): void {
   backup
     .command('restore')
     .description(
-      'Restore into an empty data directory; two operators required / 空のデータディレクトリに復元 (2 名の操作者が必要)',
+      'Restore into an empty data directory; two authenticated people (SHOMEI_OPERATOR_* and SHOMEI_APPROVER_*) / 空のデータディレクトリに復元 (認証された 2 名が必要)',
     )
     .argument('<file>', 'backup file / バックアップファイル')
     .requiredOption(
       '--into <dir>',
       'empty directory that becomes SHOMEI_HOME / SHOMEI_HOME となる空のディレクトリ',
-    )
-    .requiredOption('--operator <name>', 'who restores / 実施者')
-    .requiredOption(
-      '--approved-by <name>',
-      'a second person who approved the restore / 承認者 (実施者とは別人)',
     )
     .option('--pin-file <file>', 'the token PIN file kept apart from backups / 別保管のトークン PIN ファイル')
     .option('--database-url <url>', 'PostgreSQL: an empty database to load / PostgreSQL: 空のデータベース')
@@ -128,14 +148,16 @@ export function registerBackupCommands(program: Command): void {
         file: string,
         options: {
           into: string;
-          operator: string;
-          approvedBy: string;
           pinFile?: string;
           databaseUrl?: string;
           expectKey?: string;
         },
       ) => {
         const config = loadConfig();
+        const operatorCredentials = await readCredentials('SHOMEI_OPERATOR');
+        const approverCredentials = await readCredentials('SHOMEI_APPROVER');
+        if (operatorCredentials === undefined || approverCredentials === undefined)
+          throw credentialsMissing();
         const restored = await restoreBackup(file, {
           environment: config.environment,
           into: options.into,
@@ -143,8 +165,8 @@ export function registerBackupCommands(program: Command): void {
           databaseUrl:
             options.databaseUrl ??
             (config.databaseUrl.startsWith('postgres') ? config.databaseUrl : undefined),
-          operator: options.operator,
-          approvedBy: options.approvedBy,
+          operator: operatorCredentials.email,
+          approvedBy: approverCredentials.email,
           ...(options.expectKey === undefined ? {} : { expectedSignerSha256: options.expectKey }),
         });
         // Open the restored installation: the keys must be usable and the audit chain must verify.
@@ -155,13 +177,22 @@ export function registerBackupCommands(program: Command): void {
           SHOMEI_PKCS11_PIN_FILE: `${restored.home}/secrets/token-pins.json`,
         });
         const shomei = await openShomei(restoredConfig, createLogger({ level: 'warn' }));
+        let people: { operator: string; approver: string };
+        try {
+          people = await authenticateRestorers(shomei, operatorCredentials, approverCredentials);
+        } catch (error) {
+          // Not two authenticated people: the restored directory (token, PINs, data) does not stay.
+          await shomei.close();
+          rmSync(restored.home, { recursive: true, force: true });
+          throw error;
+        }
         try {
           await shomei.audit.trail.append({
             type: 'backup.restore',
-            actor: { kind: 'operator', id: options.operator },
+            actor: { kind: 'user', id: people.operator },
             outcome: 'success',
             details: {
-              approvedBy: options.approvedBy,
+              approvedBy: people.approver,
               manifestSha256: restored.manifestSha256,
               installationId: restored.installationId,
             },

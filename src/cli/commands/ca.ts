@@ -1,9 +1,8 @@
 /** `shomei ca …`: the embedded development CA, its RA queue and the outside-CA hand-off (operators). */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
-import type { AuditActor } from '../../audit/events.ts';
+import { type AuthenticatedOperator, requestApproval, requirePrivilege } from '../../app/index.ts';
+import type { AuditActor } from '../../audit/index.ts';
 import {
   type ApplicationStatus,
   type AuthorityName,
@@ -13,22 +12,10 @@ import {
   REVOCATION_REASONS,
   type RevocationReason,
 } from '../../ca/index.ts';
-import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
 import { NAME_ATTRIBUTES, type NameAttribute, type NameAttributeType, toPem } from '../../pki/index.ts';
+import { withOperator, withShomei } from '../operator.ts';
 import { printJson } from '../output.ts';
-
-async function withShomei<T>(
-  work: (shomei: Awaited<ReturnType<typeof openShomei>>) => Promise<T>,
-): Promise<T> {
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-  try {
-    return await work(shomei);
-  } finally {
-    await shomei.close();
-  }
-}
 
 function usage(option: string, expected: string): Error {
   return shomeiError(
@@ -51,8 +38,9 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function operator(explicit?: string): AuditActor {
-  return { kind: 'operator', id: explicit ?? `console-${userInfo().username}` };
+/** The authenticated operator as the CA and RA record them. */
+function actor(operator: AuthenticatedOperator): AuditActor {
+  return { kind: 'user', id: operator.userId };
 }
 
 /** `/C=JP/O=株式会社サンプル/CN=山田 太郎` (most significant first, as openssl -subj). */
@@ -132,7 +120,6 @@ export function registerCaCommands(program: Command): void {
     .option('--email <address>', 'subjectAltName e-mail (repeatable)', collect, [])
     .option('--days <n>', 'validity in days (default per profile)')
     .option('--out <file>', 'write the certificate (PEM) to a file')
-    .option('--operator <name>', 'who issues (recorded)')
     .action(
       async (o: {
         csr: string;
@@ -142,20 +129,20 @@ export function registerCaCommands(program: Command): void {
         email: string[];
         days?: string;
         out?: string;
-        operator?: string;
       }) => {
         const profile = oneOf<CertificateProfile>('--profile', o.profile, CERTIFICATE_PROFILES);
         const days = o.days === undefined ? undefined : Number(o.days);
         if (days !== undefined && !Number.isInteger(days)) throw usage('--days', 'a whole number');
         const csr = readFileSync(o.csr);
-        await withShomei(async (shomei) => {
+        await withOperator(async (shomei, operator) => {
+          await requirePrivilege(shomei, operator, 'certificates.manage');
           const issued = await shomei.ca.issue({
             csr,
             profile,
             ...(o.subject === undefined ? {} : { subject: parseSubjectOption(o.subject) }),
             altNames: { dnsNames: o.dns, emailAddresses: o.email },
             ...(days === undefined ? {} : { validityDays: days }),
-            actor: operator(o.operator),
+            actor: actor(operator),
           });
           output(toPem(issued.der, 'CERTIFICATE'), o.out);
           if (o.out !== undefined) printJson(describeCertificate(issued));
@@ -164,15 +151,17 @@ export function registerCaCommands(program: Command): void {
     );
 
   ca.command('revoke')
-    .description('Revoke a certificate with an RFC 5280 reason / 証明書を失効')
+    .description(
+      'Ask for a certificate to be revoked (dual control: certificate.revoke) / 証明書の失効を依頼 (二者承認)',
+    )
     .argument('<serial>', 'serial number (hex)')
     .requiredOption('--reason <reason>', REVOCATION_REASONS.join(', '))
-    .option('--operator <name>', 'who revokes (recorded)')
-    .action(async (serial: string, o: { reason: string; operator?: string }) => {
+    .action(async (serial: string, o: { reason: string }) => {
       const reason = oneOf<RevocationReason>('--reason', o.reason, REVOCATION_REASONS);
-      await withShomei(async (shomei) =>
-        printJson(describeCertificate(await shomei.ca.revoke(serial, reason, operator(o.operator)))),
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, 'certificate.revoke', { serialNumber: serial, reason }),
       );
+      printJson({ request });
     });
 
   ca.command('list')
@@ -224,10 +213,10 @@ export function registerCaCommands(program: Command): void {
   ra.command('approve')
     .description('Approve an application and issue its certificate / 申請を承認して証明書を発行')
     .argument('<id>', 'application id')
-    .option('--operator <name>', 'RA operator (recorded; not the applicant)')
-    .action(async (id: string, o: { operator?: string }) => {
-      await withShomei(async (shomei) => {
-        const { application, certificate } = await shomei.ra.approve(id, operator(o.operator));
+    .action(async (id: string) => {
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'identity.applications.decide');
+        const { application, certificate } = await shomei.ra.approve(id, actor(operator));
         printJson({ application, certificate: describeCertificate(certificate) });
       });
     });
@@ -235,11 +224,11 @@ export function registerCaCommands(program: Command): void {
     .description('Reject an application / 申請を却下')
     .argument('<id>', 'application id')
     .requiredOption('--reason <text>', 'why (recorded)')
-    .option('--operator <name>', 'RA operator (recorded; not the applicant)')
-    .action(async (id: string, o: { reason: string; operator?: string }) => {
-      await withShomei(async (shomei) =>
-        printJson(await shomei.ra.reject(id, operator(o.operator), o.reason)),
-      );
+    .action(async (id: string, o: { reason: string }) => {
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'identity.applications.decide');
+        printJson(await shomei.ra.reject(id, actor(operator), o.reason));
+      });
     });
 
   const external = ca.command('external').description('Outside CA hand-off / 外部認証局との連携');
@@ -258,13 +247,13 @@ export function registerCaCommands(program: Command): void {
     .description('Import the certificate an outside CA issued for an HSM key / 外部 CA の証明書を取り込み')
     .requiredOption('--key <keyId>', 'HSM key id the certificate is for')
     .requiredOption('--cert <file>', 'PEM: the certificate, optionally followed by its CA certificates')
-    .option('--operator <name>', 'who imports (recorded)')
-    .action(async (o: { key: string; cert: string; operator?: string }) => {
+    .action(async (o: { key: string; cert: string }) => {
       const pem = readFileSync(o.cert);
-      await withShomei(async (shomei) =>
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'certificates.manage');
         printJson(
-          describeCertificate(await shomei.externalCa.importCertificate(o.key, pem, operator(o.operator))),
-        ),
-      );
+          describeCertificate(await shomei.externalCa.importCertificate(o.key, pem, actor(operator))),
+        );
+      });
     });
 }

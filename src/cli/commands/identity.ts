@@ -1,9 +1,8 @@
 /** `shomei users …`: account lifecycle tasks an operator runs on the server. */
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { type AuthenticatedOperator, requirePrivilege, type Shomei } from '../../app/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
+import { withOperator, withShomei } from '../operator.ts';
 import { printJson } from '../output.ts';
 
 const DAY = 24 * 60 * 60_000;
@@ -33,14 +32,14 @@ export function registerIdentityCommands(program: Command): void {
     .option('--suspend', 'suspend the accounts found (recorded in the audit trail)')
     .action(async (options: { days?: string; suspend?: boolean }) => {
       const days = parseDays(options.days);
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
+      // Suspending changes accounts: an authenticated administrator, as on the console.
+      const run = async (shomei: Shomei, operator?: AuthenticatedOperator) => {
         const lifecycle = shomei.identity.lifecycle;
         const dormant = await lifecycle.dormant(days === undefined ? undefined : days * DAY);
         const suspended: string[] = [];
         if (options.suspend === true) {
           for (const user of dormant) {
-            await lifecycle.suspend(user.id, { kind: 'process', id: 'cli:users-dormant' }, 'dormant-account');
+            await lifecycle.suspend(user.id, { kind: 'user', id: operator!.userId }, 'dormant-account');
             suspended.push(user.id);
           }
         }
@@ -56,8 +55,13 @@ export function registerIdentityCommands(program: Command): void {
           })),
           suspended,
         });
-      } finally {
-        await shomei.close();
+      };
+      if (options.suspend !== true) await withShomei((shomei) => run(shomei));
+      else {
+        await withOperator(async (shomei, operator) => {
+          await requirePrivilege(shomei, operator, 'identity.accounts.manage');
+          await run(shomei, operator);
+        });
       }
     });
 }

@@ -1,9 +1,13 @@
+/**
+ * `shomei keys …`: keys in the HSM token. Generating and destroying a provider key are dual-controlled
+ * (`key.activate`, `key.destroy`): the command records the request as the authenticated operator and
+ * the key is made or destroyed only when a second person approves (ADR 019).
+ */
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
-import { loadConfig } from '../../config/index.ts';
-import { KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo } from '../../crypto/index.ts';
+import { requestApproval } from '../../app/index.ts';
+import { KEY_ALGORITHMS, type KeyInfo } from '../../crypto/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
+import { withOperator, withShomei } from '../operator.ts';
 import { printJson } from '../output.ts';
 
 function describeKey(key: KeyInfo): Record<string, unknown> {
@@ -24,8 +28,7 @@ export function registerKeyCommands(program: Command): void {
     .command('list')
     .description('List keys with their PKCS#11 attributes / 鍵を属性付きで一覧表示')
     .action(async () => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
+      await withShomei(async (shomei) => {
         const hsm = await shomei.crypto.listKeys();
         const records = await shomei.keys.list();
         printJson({
@@ -34,57 +37,47 @@ export function registerKeyCommands(program: Command): void {
             purpose: records.find((r) => r.key_id === k.id)?.purpose,
           })),
         });
-      } finally {
-        await shomei.close();
-      }
+      });
     });
 
   keys
     .command('generate')
-    .description('Generate a signing key pair inside the HSM / HSM 内で署名鍵ペアを生成')
+    .description(
+      'Ask for a provider key to be generated in the HSM (dual control) / 事業者鍵の生成を依頼 (二者承認)',
+    )
     .requiredOption('--algorithm <alg>', `one of ${KEY_ALGORITHMS.join(', ')}`)
     .requiredOption('--label <label>', 'CKA_LABEL for the key')
-    .option('--purpose <purpose>', 'what the key is for (recorded)', 'operator')
+    .requiredOption('--purpose <purpose>', 'what the key is for (recorded)')
     .action(async (options: { algorithm: string; label: string; purpose: string }) => {
       if (!(KEY_ALGORITHMS as readonly string[]).includes(options.algorithm)) {
         throw shomeiError(
           'SHOMEI_KEY_ALGORITHM_UNSUPPORTED',
           `対応していないアルゴリズムです: ${options.algorithm}`,
           `Unsupported algorithm: ${options.algorithm}`,
+          { status: 400 },
         );
       }
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
-        const key = await shomei.crypto.generateSigningKey(options.algorithm as KeyAlgorithm, options.label);
-        await shomei.keys.record({
-          keyId: key.id,
-          label: key.label,
-          kind: key.kind,
-          algorithm: key.algorithm,
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, 'key.activate', {
+          algorithm: options.algorithm,
+          label: options.label,
           purpose: options.purpose,
-          ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
-        });
-        printJson(describeKey(key));
-      } finally {
-        await shomei.close();
-      }
+        }),
+      );
+      printJson({ request });
     });
 
   keys
     .command('destroy')
-    .description('Destroy a key in the HSM (C_DestroyObject); the record is kept / 鍵を破棄 (記録は保持)')
+    .description(
+      'Ask for a key to be destroyed in the HSM (dual control); the record is kept / 鍵の破棄を依頼 (二者承認)',
+    )
     .argument('<keyId>', 'hex CKA_ID')
     .requiredOption('--reason <reason>', 'why the key is destroyed (recorded)')
     .action(async (keyId: string, options: { reason: string }) => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
-        const destroyed = await shomei.crypto.destroyKey(keyId);
-        if ((await shomei.keys.get(keyId))?.status === 'active') {
-          await shomei.keys.markDestroyed(keyId, options.reason);
-        }
-        printJson({ keyId, destroyedObjects: destroyed });
-      } finally {
-        await shomei.close();
-      }
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, 'key.destroy', { keyId, reason: options.reason }),
+      );
+      printJson({ request });
     });
 }

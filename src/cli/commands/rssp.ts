@@ -1,21 +1,24 @@
 /** `shomei rssp …`: client systems and signing credentials of the remote signature service (operators). */
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import {
+  type AuthenticatedOperator,
+  requestApproval,
+  requirePrivilege,
+  type Shomei,
+} from '../../app/index.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../crypto/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
+import { withOperator, withShomei } from '../operator.ts';
 import { printJson } from '../output.ts';
 
-async function withShomei<T>(
-  work: (shomei: Awaited<ReturnType<typeof openShomei>>) => Promise<T>,
+/** Day-to-day credential work: an authenticated operator holding credentials.manage (as the console). */
+function asCredentialOperator<T>(
+  work: (shomei: Shomei, operator: AuthenticatedOperator) => Promise<T>,
 ): Promise<T> {
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-  try {
-    return await work(shomei);
-  } finally {
-    await shomei.close();
-  }
+  return withOperator(async (shomei, operator) => {
+    await requirePrivilege(shomei, operator, 'credentials.manage');
+    return work(shomei, operator);
+  });
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -34,31 +37,20 @@ export function registerRsspCommands(program: Command): void {
     .option('--redirect-uri <uri>', 'OAuth redirect URI (repeatable)', collect, [])
     .option('--tls-cert-sha256 <hex>', 'SHA-256 of the client TLS certificate (mutual TLS)')
     .option('--tenant <id>', 'tenant the client belongs to')
-    .requiredOption('--operator <id>', 'who registers it (audited)')
-    .action(
-      async (o: {
-        name: string;
-        redirectUri: string[];
-        tlsCertSha256?: string;
-        tenant?: string;
-        operator: string;
-      }) => {
-        await withShomei(async (shomei) => {
-          const registered = await shomei.rssp.clients.register(
-            {
-              name: o.name,
-              redirectUris: o.redirectUri,
-              ...(o.tlsCertSha256 === undefined
-                ? {}
-                : { tlsCertificateSha256: o.tlsCertSha256.toLowerCase() }),
-              ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
-            },
-            o.operator,
-          );
-          printJson({ clientId: registered.clientId, clientSecret: registered.clientSecret });
-        });
-      },
-    );
+    .action(async (o: { name: string; redirectUri: string[]; tlsCertSha256?: string; tenant?: string }) => {
+      await asCredentialOperator(async (shomei, operator) => {
+        const registered = await shomei.rssp.clients.register(
+          {
+            name: o.name,
+            redirectUris: o.redirectUri,
+            ...(o.tlsCertSha256 === undefined ? {} : { tlsCertificateSha256: o.tlsCertSha256.toLowerCase() }),
+            ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+          },
+          operator.userId,
+        );
+        printJson({ clientId: registered.clientId, clientSecret: registered.clientSecret });
+      });
+    });
 
   rssp
     .command('create-credential')
@@ -84,7 +76,7 @@ export function registerRsspCommands(program: Command): void {
             { status: 400 },
           );
         }
-        await withShomei(async (shomei) => {
+        await asCredentialOperator(async (shomei) => {
           const created = await shomei.rssp.credentials.create({
             userId: o.user,
             algorithm: o.algorithm as KeyAlgorithm,
@@ -109,9 +101,8 @@ export function registerRsspCommands(program: Command): void {
     )
     .requiredOption('--credential <id>', 'credential id')
     .requiredOption('--serial <hex>', 'serial number of the certificate at the embedded CA')
-    .requiredOption('--operator <id>', 'who installs it (audited)')
-    .action(async (o: { credential: string; serial: string; operator: string }) => {
-      await withShomei(async (shomei) => {
+    .action(async (o: { credential: string; serial: string }) => {
+      await asCredentialOperator(async (shomei, operator) => {
         const issued = await shomei.ca.get(o.serial);
         if (issued === undefined) {
           throw shomeiError(
@@ -125,7 +116,7 @@ export function registerRsspCommands(program: Command): void {
           o.credential,
           issued.der,
           await shomei.ca.chain(),
-          o.operator,
+          operator.userId,
         );
         printJson({
           credentialID: credential.credential_id,
@@ -161,22 +152,17 @@ export function registerRsspCommands(program: Command): void {
     ['unlock', 'Unlock after failed PIN/OTP attempts / ロック解除'],
     ['suspend', 'Suspend / 一時停止'],
     ['resume', 'Resume / 再開'],
-    ['revoke', 'Revoke the certificate and destroy the key / 失効し鍵を破棄'],
-    ['end', 'End of use: revoke and destroy the key / 利用終了'],
   ] as const) {
     rssp
       .command(`${name}-credential`)
       .description(description)
       .requiredOption('--credential <id>', 'credential id')
-      .requiredOption('--operator <id>', 'who does it (audited)')
-      .action(async (o: { credential: string; operator: string }) => {
-        await withShomei(async (shomei) => {
+      .action(async (o: { credential: string }) => {
+        await asCredentialOperator(async (shomei, operator) => {
           const service = shomei.rssp.credentials;
-          if (name === 'unlock') await service.unlock(o.credential, o.operator);
-          else if (name === 'suspend') await service.suspend(o.credential, o.operator);
-          else if (name === 'resume') await service.resume(o.credential, o.operator);
-          else if (name === 'revoke') await service.revoke(o.credential, o.operator, 'unspecified');
-          else await service.end(o.credential, o.operator);
+          if (name === 'unlock') await service.unlock(o.credential, operator.userId);
+          else if (name === 'suspend') await service.suspend(o.credential, operator.userId);
+          else await service.resume(o.credential, operator.userId);
           const c = await service.require(o.credential);
           printJson({
             credentialID: c.credential_id,
@@ -185,6 +171,31 @@ export function registerRsspCommands(program: Command): void {
             keyDestroyed: c.key_id === null,
           });
         });
+      });
+  }
+
+  // Revocation destroys the key: dual control (credential.revoke), as from the console.
+  for (const [name, reason, description] of [
+    [
+      'revoke',
+      'unspecified',
+      'Ask to revoke the certificate and destroy the key (dual control) / 失効と鍵破棄を依頼',
+    ],
+    [
+      'end',
+      'cessationOfOperation',
+      'End of use: ask to revoke and destroy the key (dual control) / 利用終了を依頼',
+    ],
+  ] as const) {
+    rssp
+      .command(`${name}-credential`)
+      .description(description)
+      .requiredOption('--credential <id>', 'credential id')
+      .action(async (o: { credential: string }) => {
+        const request = await withOperator((shomei, operator) =>
+          requestApproval(shomei, operator, 'credential.revoke', { credentialId: o.credential, reason }),
+        );
+        printJson({ request });
       });
   }
 }

@@ -1,12 +1,13 @@
 /**
- * `shomei tsa`: the embedded TSA's certificate (status), its renewal (two named people, as for a
- * restore: generating a provider key is under dual control), and the expiry check the server also
+ * `shomei tsa`: the embedded TSA's certificate (status), its renewal (a dual-control request by an
+ * authenticated operator, approved by a second person: generating a provider key), and the expiry check the server also
  * runs daily.
  */
 import type { Command } from 'commander';
-import { openShomei, renewTsa } from '../../app/index.ts';
+import { openShomei, requestApproval } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
+import { withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
 
 export function registerTsaCommands(program: Command): void {
@@ -36,20 +37,13 @@ export function registerTsaCommands(program: Command): void {
   tsa
     .command('renew')
     .description(
-      'New TSA key in the HSM and certificate from the embedded CA; the old key is destroyed, its certificate kept / TSA 鍵と証明書を更新 (2 名が必要)',
+      'Ask for a new TSA key and certificate (dual control: tsa.renew); the old key is destroyed when approved / TSA 鍵と証明書の更新を依頼 (二者承認)',
     )
-    .requiredOption('--operator <name>', 'who renews / 実施者')
-    .requiredOption(
-      '--approved-by <name>',
-      'a second person who approved the renewal / 承認者 (実施者とは別人)',
-    )
-    .action(async (options: { operator: string; approvedBy: string }) => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
-        printJson(await renewTsa(shomei, { operator: options.operator, approvedBy: options.approvedBy }));
-      } finally {
-        await shomei.close();
-      }
+    .action(async () => {
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, 'tsa.renew', {}),
+      );
+      printJson({ request });
     });
 
   tsa
