@@ -184,9 +184,23 @@ export function contractsOpenApi(publicUrl: string): Record<string, unknown> {
       '/api/sign/open': {
         post: op('Open an e-mailed link with its access code: {token, accessCode} → party session'),
       },
-      '/api/contracts/api-keys': { post: op('Create a tenant API key: {scopes}') },
-      '/api/contracts/webhooks': { post: op('Register a webhook: {url} → {id, secret}') },
-      '/api/contracts/retention': { put: op('Set the tenant retention in years: {years}') },
+      '/api/contracts/api-keys': {
+        post: op('Create an API key acting as you within {scopes} (tenant administrators); shown once'),
+        get: op('Your API keys, or every key of the tenant for an administrator (no secrets)'),
+      },
+      '/api/contracts/api-keys/{id}': {
+        delete: op('Revoke an API key (its creator or a tenant administrator)', { parameters: [id] }),
+      },
+      '/api/contracts/webhooks': {
+        post: op('Register a webhook at a public address: {url} → {id, secret} (tenant administrators)'),
+        get: op('The tenant’s webhooks (tenant administrators)'),
+      },
+      '/api/contracts/webhooks/{id}': {
+        delete: op('Delete a webhook (tenant administrators)', { parameters: [id] }),
+      },
+      '/api/contracts/retention': {
+        put: op('Set the tenant retention in years, 7–100 (tenant administrators): {years}'),
+      },
       ...recordsOpenApiPaths(),
     },
   };
