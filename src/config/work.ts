@@ -14,6 +14,8 @@ export interface WorkConfig {
   readonly queue: number;
   /** Deadline of one job; its worker is terminated after it (SHOMEI_PDF_JOB_SECONDS). */
   readonly jobSeconds: number;
+  /** Longest wait in the queue before 503 (SHOMEI_PDF_QUEUE_SECONDS). */
+  readonly queueSeconds: number;
   /** JavaScript heap of one worker, MiB (SHOMEI_PDF_WORKER_HEAP_MB). */
   readonly workerHeapMb: number;
   readonly budget: {
@@ -32,6 +34,7 @@ const schema = z.object({
   SHOMEI_PDF_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   SHOMEI_PDF_WORK_QUEUE: z.coerce.number().int().min(1).max(10_000).default(64),
   SHOMEI_PDF_JOB_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  SHOMEI_PDF_QUEUE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   SHOMEI_PDF_WORKER_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(512),
   SHOMEI_PDF_MAX_DECODED_BYTES: z.coerce
     .number()
@@ -63,6 +66,7 @@ export function workConfig(env: NodeJS.ProcessEnv): WorkConfig {
     workers: e.SHOMEI_PDF_WORKERS ?? Math.max(1, availableParallelism()),
     queue: e.SHOMEI_PDF_WORK_QUEUE,
     jobSeconds: e.SHOMEI_PDF_JOB_SECONDS,
+    queueSeconds: e.SHOMEI_PDF_QUEUE_SECONDS,
     workerHeapMb: e.SHOMEI_PDF_WORKER_HEAP_MB,
     budget: {
       maxDecodedBytes: e.SHOMEI_PDF_MAX_DECODED_BYTES,

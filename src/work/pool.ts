@@ -22,6 +22,8 @@ export interface WorkSettings {
   readonly queue: number;
   /** Deadline of one job from its start on a worker; a worker past it is terminated. */
   readonly jobSeconds: number;
+  /** Longest wait for a worker (a cold worker's start included) before SHOMEI_WORK_BUSY. */
+  readonly queueSeconds: number;
   /** JavaScript heap of one worker (MiB); a worker beyond it dies and its job fails. */
   readonly workerHeapMb: number;
   /** The per-document decode budget every job reads PDFs under. */
@@ -59,10 +61,14 @@ export class WorkPool {
     if (pool.queueSize >= this.settings.queue) throw workBusy(pool.queueSize);
     // The deadline runs from the job's start on a worker (reported through a port), so that a
     // worker's own start-up or a wait in the bounded queue is not counted against the document.
+    // A job that waits in the queue longer than queueSeconds is refused as busy instead.
     const deadline = new AbortController();
     const { port1: started, port2: startedPort } = new MessageChannel();
-    let timer: NodeJS.Timeout | undefined;
+    let running = false;
+    let timer = setTimeout(() => deadline.abort(), this.settings.queueSeconds * 1000);
     started.once('message', () => {
+      running = true;
+      clearTimeout(timer);
       timer = setTimeout(() => deadline.abort(), this.settings.jobSeconds * 1000);
     });
     let outcome: JobOutcome;
@@ -73,7 +79,8 @@ export class WorkPool {
       );
     } catch (error) {
       const name = (error as Error)?.name;
-      if (name === 'AbortError') throw workTimedOut(this.settings.jobSeconds);
+      if (name === 'AbortError')
+        throw running ? workTimedOut(this.settings.jobSeconds) : workBusy(pool.queueSize);
       if ((error as Error)?.message === 'Task queue is at limit') throw workBusy(pool.queueSize);
       // A worker that died (heap limit, crash) takes its job with it; Piscina replaces the worker.
       throw workFailed((error as { code?: string })?.code ?? name ?? 'worker');

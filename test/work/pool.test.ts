@@ -20,6 +20,7 @@ const settings: WorkSettings = {
   workers: 1,
   queue: 1,
   jobSeconds: 1,
+  queueSeconds: 60,
   workerHeapMb: 128,
   budget: DEFAULT_PDF_BUDGET,
 };
@@ -63,6 +64,26 @@ describe('document work pool', () => {
     await assert.rejects(queued, typed('SHOMEI_WORK_TIMEOUT'));
     const afterwards = await pool.run<number>('whoami', undefined);
     assert.notEqual(afterwards, before, 'the spinning worker was terminated, a fresh one answers');
+  });
+
+  it('a job that waits in the queue longer than queueSeconds is refused as busy', async () => {
+    const short = new WorkPool({ ...settings, queue: 4, jobSeconds: 5, queueSeconds: 0.5 }, jobs);
+    try {
+      // A cold worker's start counts as waiting: ask until one is up.
+      for (let tries = 0; ; tries += 1) {
+        try {
+          await short.run('whoami', undefined);
+          break;
+        } catch (error) {
+          if (tries > 60 || (error as { code?: string }).code !== 'SHOMEI_WORK_BUSY') throw error;
+        }
+      }
+      const spinning = short.run('spin', undefined);
+      await assert.rejects(short.run('whoami', undefined), typed('SHOMEI_WORK_BUSY'));
+      await assert.rejects(spinning, typed('SHOMEI_WORK_TIMEOUT'));
+    } finally {
+      await short.close();
+    }
   });
 
   it('with no workers, jobs run on the calling thread', async () => {
