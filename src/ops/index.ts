@@ -57,12 +57,15 @@ export { type OpsMetrics, opsMetrics, timed } from './metrics.ts';
 export { collectMetrics, type MetricsSources } from './metrics-collect.ts';
 export {
   assertProductionSafeguards,
+  complianceFails,
+  complianceNotMet,
   overridesInForce,
   PRODUCTION_SAFEGUARDS,
   type ProductionSafeguard,
   productionOverrides,
   productionSafeguards,
   type SafeguardRow,
+  safeguardsText,
 } from './production-gate.ts';
 export { type Readiness, readiness } from './readiness.ts';
 export { requestIdFor } from './request-id.ts';
@@ -73,6 +76,7 @@ export {
   assertCertificates,
   assertTlsConfigured,
   assertTlsPair,
+  checkTlsFiles,
   embeddedTlsPaths,
   ensureEmbeddedTlsCertificate,
   prepareTls,

@@ -135,3 +135,43 @@ export function overridesInForce(
     .filter((row) => row.status === 'overridden')
     .map((row) => row.safeguard);
 }
+
+/** The safeguard rows as the compliance report prints them (text and Markdown share this). */
+export function safeguardsText(rows: readonly SafeguardRow[], lang: 'ja' | 'en'): string {
+  const label = {
+    met: { ja: '満たす', en: 'met' },
+    overridden: { ja: '上書き', en: 'OVERRIDDEN' },
+    'not-met': { ja: '未達', en: 'NOT MET' },
+  };
+  const head =
+    lang === 'ja'
+      ? '本番の安全装置 (SHOMEI_PRODUCTION_OVERRIDES)'
+      : 'Production safeguards (SHOMEI_PRODUCTION_OVERRIDES)';
+  const lines = rows.map((row) => {
+    const finding = row.status === 'met' ? '' : ` — ${row.finding[lang]} (${row.setting})`;
+    return `  [${label[row.status][lang]}] ${row.safeguard}${finding}`;
+  });
+  return `${head}\n${lines.join('\n')}\n`;
+}
+
+/**
+ * True when the report has a row that is not met: in production a safeguard not met or overridden
+ * (an override is a deviation the report must not pass silently), anywhere a broken audit chain.
+ */
+export function complianceFails(
+  environment: string,
+  rows: readonly SafeguardRow[],
+  auditChainOk: boolean,
+): boolean {
+  if (!auditChainOk) return true;
+  return environment === 'production' && rows.some((row) => row.status !== 'met');
+}
+
+export function complianceNotMet(): Error {
+  return shomeiError(
+    'SHOMEI_COMPLIANCE_NOT_MET',
+    '満たされていない項目があります (上の「未達」「上書き」、または監査ログの検証失敗)。',
+    'Some rows are not met (NOT MET or OVERRIDDEN above, or the audit chain failed to verify).',
+    { status: 500 },
+  );
+}

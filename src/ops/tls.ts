@@ -217,6 +217,17 @@ export function assertCertificates(pem: Buffer, setting: string): void {
   }
 }
 
+/** The operator's TLS files, checked before anything is created (a mismatch must not cost an init). */
+export function checkTlsFiles(settings: OpsSettings): void {
+  const tls = settings.tls;
+  if (tls.certFile !== undefined && tls.keyFile !== undefined) {
+    assertTlsPair(readSetting(tls.keyFile, 'SHOMEI_TLS_KEY'), readSetting(tls.certFile, 'SHOMEI_TLS_CERT'));
+  }
+  if (tls.clientCaFile !== undefined) {
+    assertCertificates(readSetting(tls.clientCaFile, 'SHOMEI_TLS_CLIENT_CA'), 'SHOMEI_TLS_CLIENT_CA');
+  }
+}
+
 /**
  * Checked before anything is initialised: production refuses to run without TLS, and so does any
  * environment that asks for client certificates.

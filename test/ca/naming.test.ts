@@ -99,11 +99,18 @@ describe('embedded CA names', () => {
     assert.equal(tsa.subject, 'CN=Sample KK Time-Stamping Authority,O=Sample KK,C=JP');
     assert.equal(tsa.timestampSource, 'embedded');
     const report = runShomei(['compliance', 'report', '--format', 'json'], named);
-    assert.equal(report.status, 0, report.stderr);
+    // SoftHSM2, the embedded CA and TSA and no time source are production safeguards not met: the
+    // report prints everything and then exits 1 (issue #22).
+    assert.equal(report.status, 1, report.stderr);
+    assert.match(report.stderr, /SHOMEI_COMPLIANCE_NOT_MET/);
     const facts = (
       JSON.parse(report.stdout) as { facts: { timestamps: string; certificateAuthority: string } }
     ).facts;
     assert.match(facts.timestamps, /^embedded TSA — NOT accredited/);
+    const safeguards = (
+      JSON.parse(report.stdout) as { safeguards: Array<{ safeguard: string; status: string }> }
+    ).safeguards;
+    assert.equal(safeguards.find((row) => row.safeguard === 'softhsm')?.status, 'not-met');
     assert.match(facts.certificateAuthority, /^embedded CA named by the provider/);
     const outside = runShomei(['compliance', 'report', '--format', 'json'], {
       ...named,

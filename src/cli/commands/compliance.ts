@@ -14,10 +14,14 @@ import { createLogger } from '../../log/index.ts';
 import {
   checklistMarkdown,
   checklistText,
+  complianceFails,
+  complianceNotMet,
   environmentMarks,
   fillTemplate,
   type LiveFacts,
   POLICY_DOCUMENTS,
+  productionSafeguards,
+  safeguardsText,
 } from '../../ops/index.ts';
 import { cliLang, printJson } from '../output.ts';
 
@@ -162,10 +166,21 @@ export function registerComplianceCommands(program: Command): void {
       const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
       try {
         const facts = await liveFacts(shomei);
+        // Production safeguards and overrides (issue #22); a row not met makes the report exit 1.
+        const safeguards = productionSafeguards(shomei.config);
+        const chainOk = facts.auditChain.startsWith('verified OK');
         if (options.format === 'json')
-          printJson({ generatedAt: new Date().toISOString(), facts, trustPaths: shomei.trust.paths() });
+          printJson({
+            generatedAt: new Date().toISOString(),
+            facts,
+            trustPaths: shomei.trust.paths(),
+            safeguards,
+            met: !complianceFails(shomei.config.environment, safeguards, chainOk),
+          });
         else if (options.format === 'markdown') process.stdout.write(checklistMarkdown(facts));
         else process.stdout.write(checklistText(facts, cliLang()));
+        if (options.format !== 'json') process.stdout.write(safeguardsText(safeguards, cliLang()));
+        if (complianceFails(shomei.config.environment, safeguards, chainOk)) throw complianceNotMet();
       } finally {
         await shomei.close();
       }

@@ -6,6 +6,7 @@ import { createLogger } from '../../log/index.ts';
 import {
   assertProductionSafeguards,
   assertTlsConfigured,
+  checkTlsFiles,
   listenFailed,
   loadOpsSettings,
   type ManagementListener,
@@ -23,6 +24,7 @@ async function startService(): Promise<void> {
   // anything is created (src/ops/tls.ts, src/ops/production-gate.ts).
   const ops = loadOpsSettings();
   assertTlsConfigured(ops, config.environment);
+  checkTlsFiles(ops);
   assertProductionSafeguards(config);
   await initialise(config, logger);
   const shomei = await openShomei(config, logger);

@@ -9,6 +9,8 @@ interface EnvironmentInfo {
   readonly environment: string;
   readonly production: boolean;
   readonly banner?: { readonly ja: string; readonly en: string };
+  /** Production safeguards overridden by name (SHOMEI_PRODUCTION_OVERRIDES), shown in the footer. */
+  readonly overrides?: readonly string[];
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -100,6 +102,11 @@ export function Layout({ children }: { children: ReactNode }) {
       </main>
       <footer className="footer">
         <a href="/docs/verification">{t('footer.method')}</a>
+        {environment?.overrides !== undefined && environment.overrides.length > 0 ? (
+          <p className="footer-overrides" role="note" data-testid="production-overrides">
+            {t('footer.overrides', { list: environment.overrides.join(', ') })}
+          </p>
+        ) : null}
       </footer>
     </div>
   );

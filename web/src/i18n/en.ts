@@ -60,6 +60,7 @@ export const en: Record<MessageKey, string> = {
   'error.nextStep': 'What to do: {hint}',
   'hint.retry': 'Check the file and try again.',
   'footer.method': 'How verification works',
+  'footer.overrides': 'Production safeguards overridden by setting: {list}',
   'notFound.title': 'Page not found',
   'notFound.back': 'Back to the start',
   'nav.new': 'New',

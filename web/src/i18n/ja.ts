@@ -59,6 +59,7 @@ export const ja = {
   'error.nextStep': '対処: {hint}',
   'hint.retry': 'ファイルを確認して、もう一度お試しください。',
   'footer.method': '検証方法について',
+  'footer.overrides': '本番の安全装置を設定で上書き中: {list}',
   'notFound.title': 'ページが見つかりません',
   'notFound.back': 'トップへ戻る',
   'nav.new': '新規作成',
