@@ -6,12 +6,18 @@ import { contractsMigrations } from '../contracts/index.ts';
 import { identityMigrations } from '../identity/index.ts';
 import { mailMigrations } from '../mail/index.ts';
 import { rsspMigrations } from '../rssp/index.ts';
-import { type DialectName, foundationMigrations, type NamedMigrations } from '../store/index.ts';
+import {
+  type DialectName,
+  foundationMigrations,
+  keyHierarchyMigrations,
+  type NamedMigrations,
+} from '../store/index.ts';
 import { tsaMigrations } from '../tsa/index.ts';
 
 export function allMigrations(dialect: DialectName): NamedMigrations[] {
   return [
     foundationMigrations(dialect),
+    keyHierarchyMigrations(dialect),
     auditMigrations(dialect),
     adminMigrations(dialect),
     caMigrations(dialect),

@@ -59,9 +59,17 @@ import {
   type RemoteSignatureService,
   timestampAuthority,
 } from '../rssp/index.ts';
-import { applyMigrations, type Database, KeyRegistry, openDatabase } from '../store/index.ts';
+import {
+  applyMigrations,
+  type Database,
+  KekRing,
+  KeyHierarchy,
+  KeyRegistry,
+  openDatabase,
+} from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index.ts';
 import { completeInitKeyCeremony, keyIdsBefore } from './key-ceremony.ts';
+import { kekGenerated } from './key-hierarchy.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
 import { openTrustServices, type TrustServices } from './trust-services.ts';
@@ -72,6 +80,8 @@ export interface Shomei {
   readonly database: Database;
   readonly crypto: CryptoModule;
   readonly keys: KeyRegistry;
+  /** KEKs and the wrapped signing keys of credentials (ADR 017). */
+  readonly keyHierarchy: KeyHierarchy;
   readonly logger: Logger;
   readonly installationId: string;
   /** Audit trail (hash chain), checkpoints, verification. */
@@ -205,6 +215,8 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
     const keys = new KeyRegistry(database.db);
     const before = await keyIdsBefore(keys);
     await ensureCheckpointKey(crypto, keys);
+    // The KEKs of the key hierarchy (ADR 017), recorded in the key registry as `kek:<purpose>`.
+    await new KekRing(crypto, keys).ensureAll();
     await ensureHealthKey(crypto, keys);
     await setupEmbeddedPki(config, database, crypto, keys);
     await completeInitKeyCeremony(database, crypto, keys, before);
@@ -312,6 +324,9 @@ export async function openShomei(
       notifier: { notify: async (alert: Alert) => alertNotifier?.notify(alert) },
       logger: log,
     });
+    // Credentials' signing keys live outside the token, wrapped under a KEK per purpose (ADR 017).
+    const keyHierarchy = new KeyHierarchy(database.db, new KekRing(opened, keys, kekGenerated(audit.trail)));
+    opened.useWrappedKeys(keyHierarchy);
     const admin = openAdminServices({
       database,
       audit: audit.trail,
@@ -473,6 +488,7 @@ export async function openShomei(
       database,
       crypto: opened,
       keys,
+      keyHierarchy,
       logger: log,
       installationId: installation.installation_id,
       audit,

@@ -8,6 +8,7 @@ import { registerCaCommands } from './commands/ca.ts';
 import { registerComplianceCommands } from './commands/compliance.ts';
 import { registerContractsCommands } from './commands/contracts.ts';
 import { registerIdentityCommands } from './commands/identity.ts';
+import { registerKeyHierarchyCommands } from './commands/key-hierarchy.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLifecycleCommands } from './commands/lifecycle.ts';
 import { registerRsspCommands } from './commands/rssp.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLifecycleCommands(program);
   registerKeyCommands(program);
+  registerKeyHierarchyCommands(program);
   registerComplianceCommands(program);
   registerSignCommands(program);
   registerBackupCommands(program);

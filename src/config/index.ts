@@ -69,6 +69,14 @@ export interface ShomeiConfig {
     readonly allowedIps: readonly string[];
   };
   /** Remote signature service (CSC API v2, Signature Activation Module). */
+  /** The key hierarchy (ADR 017). */
+  readonly keys: {
+    /**
+     * Days a KEK epoch lasts before `shomei keys rotate-kek --if-due` starts the next one; a deleted
+     * document's sealed key in an older backup opens at most this long (plus the rotation's grace).
+     */
+    readonly kekEpochDays: number;
+  };
   readonly rssp: {
     /** Lifetime of a SAD in seconds (credentials/authorize `expiresIn`). */
     readonly sadLifetimeSeconds: number;
@@ -170,6 +178,7 @@ const schema = z.object({
     )
     .default(''),
   SHOMEI_ADMIN_APPROVAL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  SHOMEI_KEYS_KEK_EPOCH_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS: z.coerce.number().int().min(0).max(3650).default(365),
   SHOMEI_ADMIN_ALLOWED_IPS: z
     .string()
@@ -324,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       trainingValidityDays: e.SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS,
       allowedIps: e.SHOMEI_ADMIN_ALLOWED_IPS.split(',').filter((ip) => ip !== ''),
     },
+    keys: { kekEpochDays: e.SHOMEI_KEYS_KEK_EPOCH_DAYS },
     rssp: {
       sadLifetimeSeconds: e.SHOMEI_RSSP_SAD_LIFETIME_SECONDS,
       maxFailedAttempts: e.SHOMEI_RSSP_MAX_FAILED_ATTEMPTS,

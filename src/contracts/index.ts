@@ -59,5 +59,5 @@ export { ContractService, type ContractServiceDependencies } from './service.ts'
 export type { ContractsTables } from './tables.ts';
 export { EXPORT_FORMAT, type ExportManifest, type ExportSummary, exportTenant } from './tenant-export.ts';
 export type { TimelineActor, TimelineEntry } from './timeline.ts';
-export { DOCUMENT_KEY_PURPOSE } from './vault.ts';
+export { contentKeyAad, DOCUMENT_KEY_PURPOSE } from './vault.ts';
 export { MAX_WEBHOOK_ATTEMPTS, signPayload } from './webhooks.ts';

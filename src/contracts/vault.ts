@@ -1,8 +1,13 @@
 /**
- * Documents at rest. Each document gets its own AES-256 data-encryption key in the HSM, and a random
- * content key that Node uses for AES-256-GCM over every version of the document; the content key is
- * kept only sealed by the HSM key. Deleting a document destroys the HSM key, so the sealed content
- * key in any earlier database copy or backup can no longer be opened (crypto-shredding).
+ * Documents at rest. Each document gets a random content key that Node uses for AES-256-GCM over
+ * every version of the document; the content key is kept only sealed (AES-GCM in the HSM) under the
+ * current epoch's `contract-document` KEK, with the document id as additional data, so a sealed key
+ * opens for its own document only (ADR 017). Deleting a document destroys its sealed key and its
+ * ciphertext; a database copy or backup made before can still open it until that KEK epoch is
+ * destroyed by a rotation (docs/practice-statement.md states the window).
+ *
+ * Documents created before the key hierarchy have their own HSM key instead (hsm_key_id names it);
+ * `shomei keys migrate-wrapped` moves them under the KEK and destroys those keys.
  *
  * Each read checks the GCM tag (bound to document id and version) and the stored SHA-256; a changed
  * byte is reported as SHOMEI_DOCUMENT_TAMPERED and nothing is served.
@@ -14,9 +19,10 @@ import path from 'node:path';
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditActor, AuditTrail } from '../audit/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
-import type { DialectName, KeyRegistry } from '../store/index.ts';
+import { type DialectName, KekRing, type KeyRegistry } from '../store/index.ts';
 import { contractErrors } from './errors.ts';
 import type { ContractsTables, DocumentTable, DocumentVersionTable } from './tables.ts';
+import type { WorkflowTables } from './workflow-tables.ts';
 
 export const DOCUMENT_KEY_PURPOSE = 'contract-document';
 const IV_BYTES = 12;
@@ -43,6 +49,16 @@ export interface PreparedVersion {
   readonly file: string | undefined;
 }
 
+/** The tables whose rows carry a sealed content key. */
+export type KeyedDocumentTable = 'contract_documents' | 'contract_template_documents';
+
+/** What reseal needs of such a row. */
+export interface SealedDocumentKey {
+  readonly id: string;
+  readonly hsm_key_id: string;
+  readonly sealed_key: Uint8Array;
+}
+
 export interface NewDocumentKey {
   readonly hsmKeyId: string;
   readonly sealedKey: Buffer;
@@ -53,33 +69,108 @@ function aad(documentId: string, version: number): Buffer {
   return Buffer.from(`shomei/contract-document/${documentId}/${version}`, 'utf8');
 }
 
+/** Binds a sealed content key to its document: it opens under the KEK for this id only. */
+export function contentKeyAad(documentId: string): Buffer {
+  return Buffer.from(`shomei/contract-document-key/v1/${documentId}`, 'utf8');
+}
+
 export class DocumentVault {
+  private readonly keks: KekRing;
+  /** KEK ids seen: a KEK id stays one, so a positive answer can be kept. */
+  private readonly knownKeks = new Set<string>();
+
   constructor(private readonly deps: VaultDependencies) {
     if (deps.dialect === 'sqlite') mkdirSync(deps.blobDirectory, { recursive: true, mode: 0o700 });
+    this.keks = new KekRing(deps.crypto, deps.keys);
   }
 
-  /** A fresh HSM key and content key for a new document. */
+  /** A fresh content key for a new document, sealed under the current document KEK. */
   async newDocumentKey(documentId: string): Promise<NewDocumentKey> {
-    const key = await this.deps.crypto.createSecretKey('data-encryption', `contracts:document:${documentId}`);
-    try {
-      await this.deps.keys.record({
-        keyId: key.id,
-        label: key.label,
-        kind: key.kind,
-        algorithm: key.algorithm,
-        purpose: DOCUMENT_KEY_PURPOSE,
-      });
-      const contentKey = randomBytes(32);
-      const sealedKey = await this.deps.crypto.encryptWithKey(key.id, contentKey);
-      return { hsmKeyId: key.id, sealedKey, contentKey };
-    } catch (error) {
-      await this.deps.crypto.destroyKey(key.id).catch(() => undefined);
-      throw error;
+    const kekId = await this.keks.currentKek(DOCUMENT_KEY_PURPOSE);
+    this.knownKeks.add(kekId);
+    const contentKey = randomBytes(32);
+    const sealedKey = await this.deps.crypto.encryptWithKey(kekId, contentKey, contentKeyAad(documentId));
+    return { hsmKeyId: kekId, sealedKey, contentKey };
+  }
+
+  /** True when a document's key is sealed under a KEK rather than held by a key of its own. */
+  async isKekSealed(hsmKeyId: string): Promise<boolean> {
+    if (this.knownKeks.has(hsmKeyId)) return true;
+    if (!(await this.keks.isKek(hsmKeyId))) return false;
+    this.knownKeks.add(hsmKeyId);
+    return true;
+  }
+
+  /**
+   * Seals a document's content key again under the given KEK (the current epoch): for a document
+   * with a key of its own (migration) or under an older KEK epoch (rotation). The row changes only if
+   * nobody changed it meanwhile; returns the key id it was sealed under before, or undefined.
+   */
+  async reseal(
+    table: KeyedDocumentTable,
+    row: SealedDocumentKey,
+    kekId: string,
+  ): Promise<string | undefined> {
+    if (row.hsm_key_id === kekId) return undefined;
+    const wasKek = await this.isKekSealed(row.hsm_key_id);
+    const aadOf = contentKeyAad(row.id);
+    const contentKey = await this.deps.crypto.decryptWithKey(
+      row.hsm_key_id,
+      row.sealed_key,
+      wasKek ? aadOf : undefined,
+    );
+    const sealed = await this.deps.crypto.encryptWithKey(kekId, contentKey, aadOf);
+    contentKey.fill(0);
+    const changed = await this.deps.db
+      .withTables<WorkflowTables>()
+      .updateTable(table)
+      .set({ hsm_key_id: kekId, sealed_key: sealed })
+      .where('id', '=', row.id)
+      .where('hsm_key_id', '=', row.hsm_key_id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(changed.numUpdatedRows) === 1 ? row.hsm_key_id : undefined;
+  }
+
+  /** Active rows of a table whose content key is sealed under none of `current`, a page at a time. */
+  async rowsToReseal(
+    table: KeyedDocumentTable,
+    current: readonly string[],
+    limit: number,
+  ): Promise<SealedDocumentKey[]> {
+    let query = this.deps.db
+      .withTables<WorkflowTables>()
+      .selectFrom(table)
+      .select(['id', 'hsm_key_id', 'sealed_key'])
+      .where('status', '=', 'active')
+      .where('sealed_key', 'is not', null)
+      .where('hsm_key_id', 'is not', null);
+    if (current.length > 0) query = query.where('hsm_key_id', 'not in', [...current]);
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, hsm_key_id: r.hsm_key_id!, sealed_key: r.sealed_key! }));
+  }
+
+  /** True while any active document (or template document) is sealed under this key id. */
+  async sealsAnything(hsmKeyId: string): Promise<boolean> {
+    const db = this.deps.db.withTables<WorkflowTables>();
+    for (const table of ['contract_documents', 'contract_template_documents'] as const) {
+      const row = await db
+        .selectFrom(table)
+        .select('id')
+        .where('hsm_key_id', '=', hsmKeyId)
+        .where('status', '=', 'active')
+        .where('sealed_key', 'is not', null)
+        .limit(1)
+        .executeTakeFirst();
+      if (row !== undefined) return true;
     }
+    return false;
   }
 
   /** Undoes newDocumentKey when the document was never recorded. */
   async discardKey(hsmKeyId: string, reason = 'document not created'): Promise<number> {
+    // A KEK protects every document of its epoch: the document's sealed key goes with its row.
+    if (await this.isKekSealed(hsmKeyId)) return 0;
     const destroyed = await this.deps.crypto.destroyKey(hsmKeyId).catch(() => 0);
     await this.deps.keys.markDestroyed(hsmKeyId, reason).catch(() => undefined);
     return destroyed;
@@ -95,7 +186,9 @@ export class DocumentVault {
       throw contractErrors.shredded();
     }
     try {
-      return await this.deps.crypto.decryptWithKey(document.hsm_key_id, document.sealed_key);
+      const sealedUnderKek = await this.isKekSealed(document.hsm_key_id);
+      const aad = sealedUnderKek ? contentKeyAad(document.id) : undefined;
+      return await this.deps.crypto.decryptWithKey(document.hsm_key_id, document.sealed_key, aad);
     } catch {
       await this.reportTamper(document.id, document.current_version, 'content key cannot be unsealed');
       throw contractErrors.tampered(document.id, document.current_version);
@@ -230,8 +323,9 @@ export class DocumentVault {
   }
 
   /**
-   * Crypto-shredding: destroy the HSM key (C_DestroyObject), forget the sealed content key, and
-   * remove the ciphertext. Irreversible; recorded in the key registry and the audit trail.
+   * Crypto-shredding: forget the sealed content key and remove the ciphertext; a document with a key
+   * of its own (before ADR 017) also has that HSM key destroyed. Irreversible; audited. Copies made
+   * before stay openable until the KEK epoch that sealed them is destroyed.
    */
   async shred(document: DocumentTable, actor: AuditActor, reason: string): Promise<void> {
     const changed = await this.deps.db
@@ -242,7 +336,8 @@ export class DocumentVault {
       .executeTakeFirst();
     if (Number(changed.numUpdatedRows) !== 1) throw contractErrors.shredded();
     let destroyed = 0;
-    if (document.hsm_key_id !== null) {
+    const sealedUnderKek = document.hsm_key_id !== null && (await this.isKekSealed(document.hsm_key_id));
+    if (document.hsm_key_id !== null && !sealedUnderKek) {
       destroyed = await this.deps.crypto.destroyKey(document.hsm_key_id).catch(() => 0);
       await this.deps.keys
         .markDestroyed(document.hsm_key_id, `document deleted: ${reason}`)
@@ -270,6 +365,7 @@ export class DocumentVault {
       details: {
         envelopeId: document.envelope_id,
         hsmKeyId: document.hsm_key_id,
+        keyProtection: sealedUnderKek ? 'kek-epoch' : 'own-hsm-key',
         hsmObjectsDestroyed: destroyed,
         versions: versions.length,
         reason: reason.slice(0, 200),

@@ -14,7 +14,12 @@ import {
   type SignatureScheme,
 } from './algorithms.ts';
 import { keyNotFound, toCryptoError } from './errors.ts';
-import { secretKeyTemplate, signingPrivateKeyTemplate, signingPublicKeyTemplate } from './key-templates.ts';
+import {
+  type SecretKeyPurpose,
+  secretKeyTemplate,
+  signingPrivateKeyTemplate,
+  signingPublicKeyTemplate,
+} from './key-templates.ts';
 import { acquireLibrary, type Handle, type Pkcs11, pkcs11js as p, releaseLibrary } from './library.ts';
 import {
   algorithmOfPublicKey,
@@ -25,10 +30,20 @@ import {
   rsaPublicKey,
   spkiDer,
 } from './public-key.ts';
+import { SessionKeyCache } from './session-key-cache.ts';
 import { SessionPool } from './session-pool.ts';
 import { SigningWorkers } from './signing-workers.ts';
 import { bumpSoftHsmGeneration } from './softhsm-generation.ts';
 import { findTokenSlot } from './token.ts';
+import {
+  destroyQuietly,
+  generateWrappedKeyPair,
+  unwrapSigningKey,
+  type WrappedKey,
+  type WrappedKeyStore,
+  wrapAgain,
+  wrappingContext,
+} from './wrapped-keys.ts';
 
 export type KeyKind = 'signing' | 'wrapping' | 'data-encryption';
 
@@ -80,6 +95,21 @@ interface CachedKey {
   readonly algorithm: KeyAlgorithm;
 }
 
+/** A signing key held for one signature (or batch); release() lets the LRU evict it again. */
+interface KeyLease {
+  readonly key: CachedKey;
+  release(): void;
+}
+
+/** Whose key a wrapped signing key is (ADR 017): part of the context its blob is bound to. */
+export interface KeyOwner {
+  readonly purpose: string;
+  readonly owner: string;
+}
+
+/** Unwrapped session keys kept by default: enough for the credentials signing at any one time. */
+const DEFAULT_SESSION_KEYS = 256;
+
 const PSS_PARAMS: Record<DigestAlgorithm, { hashAlg: number; mgf: number; saltLen: number }> = {
   'SHA-256': { hashAlg: p.CKM_SHA256, mgf: p.CKG_MGF1_SHA256, saltLen: 32 },
   'SHA-384': { hashAlg: p.CKM_SHA384, mgf: p.CKG_MGF1_SHA384, saltLen: 48 },
@@ -108,10 +138,15 @@ export class CryptoModule {
   /** signDigest calls begun and not yet finished, whether or not they hold a session yet. */
   private signaturesUnderway = 0;
   private readonly keyLookups = new Map<string, Promise<CachedKey>>();
+  /** KEK handles by CKA_ID: a handful per installation (one per purpose and epoch). */
+  private readonly keks = new Map<string, Handle>();
   /** Started on the first batch: most installations sign one digest at a time. */
   private workers: SigningWorkers | undefined;
   private closed = false;
   private observer: SigningObserver | undefined;
+  private wrappedKeys: WrappedKeyStore | undefined;
+  private sessionKeys = this.newSessionKeyCache(DEFAULT_SESSION_KEYS);
+  private readonly unwraps = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly pkcs11: Pkcs11,
@@ -122,6 +157,9 @@ export class CryptoModule {
     // Handles of the lost sessions are meaningless in the new ones (issue #22).
     pool.onReopen(() => {
       this.signingKeys.clear();
+      // KEK handles and the unwrapped session keys went with the old sessions too (ADR 017).
+      this.keks.clear();
+      this.sessionKeys.clear();
       this.workers?.close();
       this.workers = undefined;
     });
@@ -164,7 +202,37 @@ export class CryptoModule {
     return this.pool.size;
   }
 
-  async generateSigningKey(algorithm: KeyAlgorithm, label: string): Promise<KeyInfo> {
+  /**
+   * Keeps signing keys generated with an owner outside the token, wrapped under the purpose's KEK
+   * (ADR 017); at most `cacheSize` unwrapped copies stay as session objects.
+   */
+  useWrappedKeys(store: WrappedKeyStore, options: { readonly cacheSize?: number } = {}): void {
+    this.wrappedKeys = store;
+    this.sessionKeys.destroyAll();
+    this.sessionKeys = this.newSessionKeyCache(Math.max(1, options.cacheSize ?? DEFAULT_SESSION_KEYS));
+  }
+
+  /** Unwrapped session keys held now, the cache's bound, and how many were evicted so far. */
+  get sessionKeyCache(): { readonly size: number; readonly capacity: number; readonly evicted: number } {
+    const { size, capacity, evicted } = this.sessionKeys;
+    return { size, capacity, evicted };
+  }
+
+  /** Objects in the token (CKA_TOKEN true) and session objects this process holds (CKA_TOKEN false). */
+  async objectCounts(): Promise<{ token: number; session: number }> {
+    const token = (await this.findAll([{ type: p.CKA_TOKEN, value: true }])).length;
+    const session = (await this.findAll([{ type: p.CKA_TOKEN, value: false }])).length;
+    return { token, session };
+  }
+
+  /**
+   * Generates a signing key. With an owner (and a wrapped-key store) the key is kept outside the
+   * token, wrapped under the current KEK of the owner's purpose; otherwise it is a token object.
+   */
+  async generateSigningKey(algorithm: KeyAlgorithm, label: string, owner?: KeyOwner): Promise<KeyInfo> {
+    if (owner !== undefined && this.wrappedKeys !== undefined) {
+      return this.generateWrappedSigningKey(algorithm, label, owner, this.wrappedKeys);
+    }
     const id = randomBytes(16);
     const mechanism = { mechanism: isRsa(algorithm) ? p.CKM_RSA_PKCS_KEY_PAIR_GEN : p.CKM_EC_KEY_PAIR_GEN };
     await this.pool.use(async (session) => {
@@ -196,7 +264,21 @@ export class CryptoModule {
   }
 
   private async signOne(keyId: string, digest: Uint8Array, options: SignDigestOptions): Promise<Buffer> {
-    const { key, scheme, mechanism, inputs } = await this.prepareSignatures(keyId, [digest], options);
+    const lease = await this.signingKey(keyId);
+    try {
+      return await this.signOneWith(keyId, lease.key, digest, options);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async signOneWith(
+    keyId: string,
+    key: CachedKey,
+    digest: Uint8Array,
+    options: SignDigestOptions,
+  ): Promise<Buffer> {
+    const { scheme, mechanism, inputs } = this.prepareSignatures(keyId, key, [digest], options);
     this.observer?.beforeSign(keyId);
     // Inline only for a lone signature: a batch (e.g. 100 hashes of one signHash) still waiting at the
     // key lookup above must go to the thread pool, or every one of them would run on this thread.
@@ -232,7 +314,21 @@ export class CryptoModule {
     if (digests.length < BATCH_ON_WORKERS) {
       return Promise.all(digests.map((digest) => this.signDigest(keyId, digest, options)));
     }
-    const { key, scheme, mechanism, inputs } = await this.prepareSignatures(keyId, digests, options);
+    const lease = await this.signingKey(keyId);
+    try {
+      return await this.signBatchWith(keyId, lease.key, digests, options);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async signBatchWith(
+    keyId: string,
+    key: CachedKey,
+    digests: readonly Uint8Array[],
+    options: SignDigestOptions,
+  ): Promise<Buffer[]> {
+    const { scheme, mechanism, inputs } = this.prepareSignatures(keyId, key, digests, options);
     for (let i = 0; i < inputs.length; i += 1) this.observer?.beforeSign(keyId);
     this.workers ??= new SigningWorkers(this.modulePath, this.pool.slot, this.pool.size);
     let raw: Buffer[];
@@ -247,16 +343,16 @@ export class CryptoModule {
   }
 
   /** Checks digests and scheme against the key, and builds the mechanism and the inputs to C_Sign. */
-  private async prepareSignatures(
+  private prepareSignatures(
     keyId: string,
+    key: CachedKey,
     digests: readonly Uint8Array[],
     options: SignDigestOptions,
-  ): Promise<{
-    key: CachedKey;
+  ): {
     scheme: SignatureScheme;
     mechanism: pkcs11types.Mechanism;
     inputs: Buffer[];
-  }> {
+  } {
     const bytes = digests.map((digest) => Buffer.from(digest));
     for (const digest of bytes) {
       if (digest.length !== DIGEST_LENGTH[options.digestAlgorithm]) {
@@ -268,7 +364,6 @@ export class CryptoModule {
         );
       }
     }
-    const key = await this.signingKey(keyId);
     const scheme = options.scheme ?? defaultScheme(key.algorithm);
     if (isRsa(key.algorithm) === (scheme === 'ECDSA')) {
       throw shomeiError(
@@ -280,7 +375,6 @@ export class CryptoModule {
     }
     if (scheme === 'RSASSA-PKCS1-v1_5') {
       return {
-        key,
         scheme,
         mechanism: { mechanism: p.CKM_RSA_PKCS },
         inputs: bytes.map((digest) => digestInfo(options.digestAlgorithm, digest)),
@@ -293,15 +387,11 @@ export class CryptoModule {
             parameter: { type: p.CK_PARAMS_RSA_PSS, ...PSS_PARAMS[options.digestAlgorithm] },
           }
         : { mechanism: p.CKM_ECDSA };
-    return { key, scheme, mechanism, inputs: bytes };
+    return { scheme, mechanism, inputs: bytes };
   }
 
   /** Generates (or, from key-ceremony components, installs) an AES-256 key for wrapping or data encryption. */
-  async createSecretKey(
-    purpose: 'wrapping' | 'data-encryption',
-    label: string,
-    value?: Buffer,
-  ): Promise<KeyInfo> {
+  async createSecretKey(purpose: SecretKeyPurpose, label: string, value?: Buffer): Promise<KeyInfo> {
     if (value !== undefined && value.length !== 32) {
       throw shomeiError(
         'SHOMEI_KEY_LENGTH_INVALID',
@@ -382,13 +472,13 @@ export class CryptoModule {
   }
 
   /** Encrypts a small secret (a per-document key) with an AES-256 data-encryption key in the token (AES-GCM). */
-  async encryptWithKey(keyId: string, plaintext: Uint8Array): Promise<Buffer> {
+  async encryptWithKey(keyId: string, plaintext: Uint8Array, aad?: Uint8Array): Promise<Buffer> {
     const handle = await this.findObject(keyId, p.CKO_SECRET_KEY);
     if (handle === undefined) throw keyNotFound(keyId);
     const iv = randomBytes(GCM_IV_BYTES);
     const out = await this.pool.use(async (session) => {
       try {
-        this.pkcs11.C_EncryptInit(session, gcm(iv), handle);
+        this.pkcs11.C_EncryptInit(session, gcm(iv, aad), handle);
         return await this.pkcs11.C_EncryptAsync(
           session,
           Buffer.from(plaintext),
@@ -409,7 +499,7 @@ export class CryptoModule {
   }
 
   /** Decrypts what encryptWithKey produced. Any key that is not a data-encryption key is refused by the token. */
-  async decryptWithKey(keyId: string, sealed: Uint8Array): Promise<Buffer> {
+  async decryptWithKey(keyId: string, sealed: Uint8Array, aad?: Uint8Array): Promise<Buffer> {
     const handle = await this.pool.recovering(() => this.findDecryptionKey(keyId));
     const data = Buffer.from(sealed);
     if (data.length < GCM_IV_BYTES + GCM_TAG_BYTES) {
@@ -422,7 +512,7 @@ export class CryptoModule {
     const iv = data.subarray(0, GCM_IV_BYTES);
     return this.pool.use(async (session) => {
       try {
-        this.pkcs11.C_DecryptInit(session, gcm(iv), handle);
+        this.pkcs11.C_DecryptInit(session, gcm(iv, aad), handle);
         return await this.pkcs11.C_DecryptAsync(
           session,
           data.subarray(GCM_IV_BYTES),
@@ -459,9 +549,36 @@ export class CryptoModule {
     });
   }
 
+  /**
+   * Wraps a key kept outside the token again under another KEK epoch (rotation, ADR 017): unwrapped
+   * extractable for this one C_WrapKey and destroyed at once. Returns the new record, saved.
+   */
+  async rewrapSigningKey(keyId: string, kekId: string): Promise<WrappedKey> {
+    const wrapped = await this.wrappedKeys?.find(keyId);
+    if (wrapped === undefined || this.wrappedKeys === undefined) throw keyNotFound(keyId);
+    if (wrapped.kekId === kekId) return wrapped;
+    const copy = await this.unwrap(wrapped, true);
+    const kek = await this.kekHandle(kekId);
+    const context = wrappingContext(wrapped.purpose, wrapped.owner, wrapped.keyId);
+    const blob = await this.pool.use((session) => {
+      try {
+        return wrapAgain(this.pkcs11, session, kek, copy.privateHandle, context);
+      } finally {
+        destroyQuietly(this.pkcs11, session, copy.privateHandle);
+      }
+    });
+    const next = { ...wrapped, kekId, wrapped: blob };
+    await this.wrappedKeys.save(next);
+    return next;
+  }
+
   /** Destroys every object (private, public, secret) with this id. Returns how many were destroyed. */
   async destroyKey(keyId: string): Promise<number> {
     this.signingKeys.delete(keyId);
+    if (this.wrappedKeys !== undefined && (await this.wrappedKeys.find(keyId)) !== undefined) {
+      this.sessionKeys.forget(keyId);
+      return (await this.wrappedKeys.remove(keyId)) ? 1 : 0;
+    }
     const handles = await this.findAll([{ type: p.CKA_ID, value: idBuffer(keyId) }]);
     if (handles.length === 0) throw keyNotFound(keyId);
     await this.pool.use((session) => {
@@ -491,6 +608,7 @@ export class CryptoModule {
   }
 
   async hasKey(keyId: string): Promise<boolean> {
+    if (this.wrappedKeys !== undefined && (await this.wrappedKeys.find(keyId)) !== undefined) return true;
     const template = [{ type: p.CKA_ID, value: idBuffer(keyId) }];
     if ((await this.findAll(template)).length > 0) return true;
     // A key written by another process on the same SoftHSM2 token may not be indexed here yet.
@@ -498,6 +616,15 @@ export class CryptoModule {
   }
 
   async getKey(keyId: string): Promise<KeyInfo> {
+    const wrapped = await this.wrappedKeys?.find(keyId);
+    if (wrapped !== undefined) {
+      return wrappedKeyInfo(
+        keyId,
+        `${wrapped.purpose}:${wrapped.owner}`,
+        wrapped.algorithm,
+        wrapped.publicKey,
+      );
+    }
     const privateHandle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
     const secretHandle =
       privateHandle === undefined ? await this.findObject(keyId, p.CKO_SECRET_KEY) : undefined;
@@ -529,7 +656,7 @@ export class CryptoModule {
         return {
           id: keyId,
           label,
-          kind: attributes.unwrap ? 'wrapping' : 'data-encryption',
+          kind: attributes.unwrap || attributes.derive ? 'wrapping' : 'data-encryption',
           algorithm: 'AES-256',
           attributes,
         };
@@ -542,6 +669,7 @@ export class CryptoModule {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.sessionKeys.clear();
     this.workers?.close();
     this.pool.close();
     releaseLibrary(this.modulePath);
@@ -549,9 +677,29 @@ export class CryptoModule {
 
   // --- internals -------------------------------------------------------------------------------
 
-  private async signingKey(keyId: string): Promise<CachedKey> {
+  private async signingKey(keyId: string): Promise<KeyLease> {
+    for (let attempt = 0; ; attempt += 1) {
+      const session = this.sessionKeys.acquire(keyId);
+      if (session !== undefined) {
+        const key = { privateHandle: session.handle, algorithm: session.algorithm };
+        return { key, release: () => this.sessionKeys.release(keyId, session) };
+      }
+      const token = await this.tokenSigningKey(keyId);
+      if (token !== undefined) return { key: token, release: () => undefined };
+      // Evicted again before this signature could take it (a burst over the cache bound): retry.
+      if (attempt >= 3) throw keyNotFound(keyId);
+    }
+  }
+
+  /** A token key (undefined once a wrapped key was unwrapped into the session cache instead). */
+  private async tokenSigningKey(keyId: string): Promise<CachedKey | undefined> {
     const cached = this.signingKeys.get(keyId);
     if (cached !== undefined) return cached;
+    const wrapped = await this.wrappedKeys?.find(keyId);
+    if (wrapped !== undefined) {
+      await this.unwrapIntoCache(wrapped);
+      return undefined;
+    }
     // One lookup per key: a batch of 100 signatures on a key not yet cached would otherwise run 100
     // searches through the session pool before the first signature.
     let lookup = this.keyLookups.get(keyId);
@@ -560,6 +708,73 @@ export class CryptoModule {
       this.keyLookups.set(keyId, lookup);
     }
     return lookup;
+  }
+
+  /** One C_UnwrapKey per key however many signatures wait for it; the copy lands in the LRU. */
+  private async unwrapIntoCache(wrapped: WrappedKey): Promise<void> {
+    let unwrap = this.unwraps.get(wrapped.keyId);
+    if (unwrap === undefined) {
+      unwrap = this.unwrap(wrapped)
+        .then(() => undefined)
+        .finally(() => this.unwraps.delete(wrapped.keyId));
+      this.unwraps.set(wrapped.keyId, unwrap);
+    }
+    await unwrap;
+  }
+
+  private async unwrap(wrapped: WrappedKey, extractable = false): Promise<CachedKey> {
+    const kek = await this.kekHandle(wrapped.kekId);
+    const context = wrappingContext(wrapped.purpose, wrapped.owner, wrapped.keyId);
+    const handle = await this.pool.use((session) =>
+      unwrapSigningKey(this.pkcs11, session, kek, wrapped, context, extractable),
+    );
+    if (extractable) return { privateHandle: handle, algorithm: wrapped.algorithm };
+    // Held until every signature waiting for this unwrap has resumed (they do so in microtasks, before
+    // setImmediate) and acquired it, so a burst over the cache bound cannot evict it under them.
+    const entry = this.sessionKeys.insertAcquired(wrapped.keyId, { handle, algorithm: wrapped.algorithm });
+    setImmediate(() => this.sessionKeys.release(wrapped.keyId, entry));
+    return { privateHandle: entry.handle, algorithm: entry.algorithm };
+  }
+
+  private async kekHandle(kekId: string): Promise<Handle> {
+    const cached = this.keks.get(kekId);
+    if (cached !== undefined) return cached;
+    const handle = await this.findObject(kekId, p.CKO_SECRET_KEY);
+    if (handle === undefined) throw keyNotFound(kekId);
+    this.keks.set(kekId, handle);
+    return handle;
+  }
+
+  private newSessionKeyCache(capacity: number): SessionKeyCache {
+    return new SessionKeyCache(capacity, (handle) => {
+      if (this.closed) return;
+      void this.pool.use((session) => destroyQuietly(this.pkcs11, session, handle)).catch(() => undefined);
+    });
+  }
+
+  private async generateWrappedSigningKey(
+    algorithm: KeyAlgorithm,
+    label: string,
+    owner: KeyOwner,
+    store: WrappedKeyStore,
+  ): Promise<KeyInfo> {
+    const keyId = randomBytes(16).toString('hex');
+    const kekId = await store.currentKek(owner.purpose);
+    const kek = await this.kekHandle(kekId);
+    const context = wrappingContext(owner.purpose, owner.owner, keyId);
+    const { publicKey, wrapped } = await this.pool.use((session) =>
+      generateWrappedKeyPair(this.pkcs11, session, kek, algorithm, context),
+    );
+    await store.save({
+      keyId,
+      purpose: owner.purpose,
+      owner: owner.owner,
+      kekId,
+      algorithm,
+      publicKey,
+      wrapped,
+    });
+    return wrappedKeyInfo(keyId, label, algorithm, publicKey);
   }
 
   private async lookUpSigningKey(keyId: string): Promise<CachedKey> {
@@ -671,7 +886,8 @@ function idBuffer(keyId: string): Buffer {
   return Buffer.from(keyId, 'hex');
 }
 
-function gcm(iv: Buffer): pkcs11types.Mechanism {
+/** AES-GCM; the additional data (when given) binds a sealed key to its owner and purpose (ADR 017). */
+function gcm(iv: Buffer, aad?: Uint8Array): pkcs11types.Mechanism {
   return {
     mechanism: p.CKM_AES_GCM,
     parameter: {
@@ -679,7 +895,29 @@ function gcm(iv: Buffer): pkcs11types.Mechanism {
       iv,
       ivBits: iv.length * 8,
       tagBits: GCM_TAG_BYTES * 8,
+      ...(aad === undefined || aad.length === 0 ? {} : { aad: Buffer.from(aad) }),
     } as pkcs11types.AesGCM,
+  };
+}
+
+function wrappedKeyInfo(keyId: string, label: string, algorithm: KeyAlgorithm, publicKey: Buffer): KeyInfo {
+  return {
+    id: keyId,
+    label,
+    kind: 'signing',
+    algorithm,
+    publicKey,
+    // What every unwrapped copy is: sensitive, never extractable, for signing only.
+    attributes: {
+      sensitive: true,
+      extractable: false,
+      sign: true,
+      decrypt: false,
+      encrypt: false,
+      wrap: false,
+      unwrap: false,
+      derive: false,
+    },
   };
 }
 

@@ -16,6 +16,7 @@ export {
   type KeyAttributes,
   type KeyInfo,
   type KeyKind,
+  type KeyOwner,
   type SignDigestOptions,
   type SigningObserver,
 } from './crypto-module.ts';
@@ -31,3 +32,4 @@ export {
   type TokenPins,
   writePinFile,
 } from './token.ts';
+export { type WrappedKey, type WrappedKeyStore, wrappingContext } from './wrapped-keys.ts';

@@ -52,9 +52,13 @@ export function signingPublicKeyTemplate(
   return [...common, { type: p.CKA_EC_PARAMS, value: ecParamsFor(algorithm as 'EC-P256' | 'EC-P384') }];
 }
 
-export type SecretKeyPurpose = 'wrapping' | 'data-encryption';
+export type SecretKeyPurpose = 'wrapping' | 'data-encryption' | 'key-encryption';
 
-/** AES-256 keys: a wrapping key unwraps imported keys; a data-encryption key seals per-document keys. */
+/**
+ * AES-256 keys: a wrapping key unwraps imported keys; a data-encryption key seals small secrets and
+ * content keys (AES-GCM); a key-encryption key (KEK, ADR 017) only derives the per-key wrapping keys
+ * of signing keys kept outside the token.
+ */
 export function secretKeyTemplate(
   id: Buffer,
   label: string,
@@ -62,6 +66,7 @@ export function secretKeyTemplate(
   value?: Buffer,
 ): pkcs11js.Template {
   const wrapping = purpose === 'wrapping';
+  const kek = purpose === 'key-encryption';
   const template: pkcs11js.Template = [
     { type: p.CKA_CLASS, value: p.CKO_SECRET_KEY },
     { type: p.CKA_KEY_TYPE, value: p.CKK_AES },
@@ -73,11 +78,11 @@ export function secretKeyTemplate(
     { type: p.CKA_EXTRACTABLE, value: false },
     { type: p.CKA_WRAP, value: wrapping },
     { type: p.CKA_UNWRAP, value: wrapping },
-    { type: p.CKA_ENCRYPT, value: !wrapping },
-    { type: p.CKA_DECRYPT, value: !wrapping },
+    { type: p.CKA_ENCRYPT, value: purpose === 'data-encryption' },
+    { type: p.CKA_DECRYPT, value: purpose === 'data-encryption' },
     { type: p.CKA_SIGN, value: false },
     { type: p.CKA_VERIFY, value: false },
-    { type: p.CKA_DERIVE, value: false },
+    { type: p.CKA_DERIVE, value: kek },
   ];
   if (value === undefined) template.push({ type: p.CKA_VALUE_LEN, value: 32 });
   else template.push({ type: p.CKA_VALUE, value });

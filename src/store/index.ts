@@ -7,6 +7,9 @@ export {
   openDatabase,
   redactUrl,
 } from './database.ts';
+export { KEK_PURPOSES, type KekPurpose, KekRing, kekRegistryPurpose } from './kek-ring.ts';
+export { KeyHierarchy, type KeyHierarchyTables, type WrappedKeyTable } from './key-hierarchy.ts';
+export { keyHierarchyMigrations } from './key-hierarchy-migrations.ts';
 export { type KeyRecord, KeyRegistry, type NewKeyRecord, publicKeyFingerprint } from './key-registry.ts';
 export {
   applyMigrations,

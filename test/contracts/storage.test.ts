@@ -8,6 +8,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { rekey } from '../../src/app/index.ts';
+import { contentKeyAad } from '../../src/contracts/index.ts';
 import { run } from '../helpers/run.ts';
 import {
   adminApiKey,
@@ -154,10 +156,15 @@ describe('encryption at rest and tamper detection', () => {
 });
 
 describe('deletion on request (crypto-shredding)', () => {
-  it('destroys the document key so that even an earlier database copy cannot decrypt it', async () => {
+  it('forgets the sealed key at once, and an earlier database copy stops opening when its KEK epoch is destroyed', async () => {
     const envelopeId = await newEnvelope();
     const uploaded = json<{ documents: { id: string }[] }>(await upload(envelopeId, samplePdf()));
     const documentId = uploaded.documents[0]!.id;
+    // Another document that stays: the rotation must carry it over to the new epoch.
+    const keptEnvelope = await newEnvelope();
+    const keptPdf = samplePdf();
+    const keptId = json<{ documents: { id: string }[] }>(await upload(keptEnvelope, keptPdf)).documents[0]!
+      .id;
     const database = path.join(h.shomei.home, 'shomei.db');
     const copy = path.join(h.dir, 'before-delete.db');
     // An online backup of the SQLite database (WAL included) taken before the deletion.
@@ -171,7 +178,11 @@ describe('deletion on request (crypto-shredding)', () => {
     };
     earlier.close();
     assert.ok(row.sealed_key.length > 0);
-    assert.equal(await h.shomei.crypto.hasKey(row.hsm_key_id), true);
+    // Sealed under the document KEK (ADR 017), bound to this document only.
+    assert.equal((await h.shomei.keys.get(row.hsm_key_id))?.purpose, 'kek:contract-document');
+    await assert.rejects(
+      h.shomei.crypto.decryptWithKey(row.hsm_key_id, row.sealed_key, contentKeyAad('another-document')),
+    );
 
     const noReason = await client.send('POST', `/api/envelopes/${envelopeId}/delete`, {});
     assert.equal(noReason.statusCode, 400);
@@ -180,18 +191,32 @@ describe('deletion on request (crypto-shredding)', () => {
     });
     assert.equal(deleted.statusCode, 204, deleted.body);
     const gone = await client.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`);
-    assert.equal(gone.statusCode, 410);
-    assert.equal(errorCode(gone), 'SHOMEI_DOCUMENT_DELETED');
-
-    assert.equal(await h.shomei.crypto.hasKey(row.hsm_key_id), false, 'the HSM key is destroyed');
-    await assert.rejects(h.shomei.crypto.decryptWithKey(row.hsm_key_id, row.sealed_key));
-    assert.equal((await h.shomei.keys.get(row.hsm_key_id))?.status, 'destroyed');
+    // A deleted draft goes entirely (404, issue #15); a deleted document of a kept envelope is 410.
+    assert.ok([404, 410].includes(gone.statusCode), gone.body);
+    assert.ok(['SHOMEI_ENVELOPE_NOT_FOUND', 'SHOMEI_DOCUMENT_DELETED'].includes(errorCode(gone)));
     const blobs = readdirSync(path.join(h.shomei.config.home, 'contracts', 'blobs'));
     assert.equal(
       blobs.some((f) => f.startsWith(documentId)),
       false,
     );
     assert.ok(h.audit.ofType('document.shred').some((e) => e.subject?.id === documentId));
+    // What the practice statement promises: until the epoch ends, the earlier copy still opens…
+    const aad = contentKeyAad(documentId);
+    assert.equal((await h.shomei.crypto.decryptWithKey(row.hsm_key_id, row.sealed_key, aad)).length, 32);
+
+    // …and after a rotation destroys that epoch, it never opens again; kept documents still read.
+    const report = await rekey(
+      h.shomei,
+      { kind: 'operator', id: 'test' },
+      { rotate: true, epochGraceSeconds: 0 },
+    );
+    assert.ok(report.epochsDestroyed.includes(row.hsm_key_id));
+    assert.equal(await h.shomei.crypto.hasKey(row.hsm_key_id), false, 'the KEK epoch is destroyed');
+    await assert.rejects(h.shomei.crypto.decryptWithKey(row.hsm_key_id, row.sealed_key, aad));
+    assert.equal((await h.shomei.keys.get(row.hsm_key_id))?.status, 'destroyed');
+    const keptDocument = await client.send('GET', `/api/envelopes/${keptEnvelope}/documents/${keptId}`);
+    assert.equal(keptDocument.statusCode, 200);
+    assert.ok(keptDocument.rawPayload.equals(keptPdf));
   });
 });
 

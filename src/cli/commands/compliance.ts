@@ -134,6 +134,7 @@ function documentValues(shomei: Shomei, facts: LiveFacts): Record<string, string
     ENVIRONMENT_NOTE: marks.banner === undefined ? '' : `${marks.banner.ja} / ${marks.banner.en}`,
     KEY_STORAGE: facts.keyStorage,
     APPROVAL_HOURS: String(config.admin.approvalHours),
+    KEK_EPOCH_DAYS: String(config.keys.kekEpochDays),
     LAST_BACKUP_VERIFIED: facts.lastBackupVerified,
     MFA: facts.mfa,
     SESSION_IDLE_MINUTES: String(config.identity.sessionIdleMinutes),
