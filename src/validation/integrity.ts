@@ -24,6 +24,7 @@ export type IntegrityOutcome =
         | 'no-signer-certificate'
         | 'signing-certificate-mismatch'
         | 'unsupported-digest'
+        | 'weak-digest'
         | 'no-message-digest'
         | 'hash-mismatch'
         | 'signature-invalid';
@@ -51,6 +52,12 @@ export function checkIntegrity(
       reference.serialNumber === undefined || reference.serialNumber === factsOf(signer).serialNumber;
     if (!hash.equals(reference.hash) || !serialOk)
       return { ok: false, failure: 'signing-certificate-mismatch', signer };
+  }
+  // SHA-1 is known but no longer acceptable (mutool 1.21 still signs with it): a crypto constraint, not a format error.
+  if (cms.digestAlgorithm === 'sha1') {
+    const claimed = messageDigestOf(info);
+    const changed = claimed !== undefined && !claimed.equals(contentDigest('sha1'));
+    return { ok: false, failure: changed ? 'hash-mismatch' : 'weak-digest', signer };
   }
   if (cms.digestAlgorithm === undefined) return { ok: false, failure: 'unsupported-digest', signer };
   let algorithm: ReturnType<typeof cmsSignatureAlgorithm>;

@@ -79,6 +79,12 @@ const INTEGRITY_VERDICT = {
     '対応していないアルゴリズムです',
     'its algorithm is not supported',
   ],
+  'weak-digest': [
+    'INDETERMINATE',
+    'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+    'SHA-1 のダイジェストは現在の暗号要件を満たさず、それより前に署名されたことの証明もありません',
+    'its SHA-1 digest no longer meets the cryptographic constraints and nothing proves it was made before',
+  ],
   'no-message-digest': [
     'TOTAL_FAILED',
     'FORMAT_FAILURE',

@@ -119,6 +119,12 @@ export async function validateTimestamp(
         '対応していないハッシュアルゴリズムです',
         'its digest algorithm is not supported',
       ],
+      'weak-digest': [
+        'INDETERMINATE',
+        'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+        'SHA-1 のハッシュは現在の暗号要件を満たしません',
+        'its SHA-1 digest no longer meets the cryptographic constraints',
+      ],
       'no-message-digest': [
         'TOTAL_FAILED',
         'FORMAT_FAILURE',

@@ -129,6 +129,10 @@ describe('countersigning with tools nobody here wrote, on a page with an indirec
     );
     const mupdf = signatures.find((s) => s.fieldName === 'mupdf')!;
     assert.ok(!mupdf.reasons.some((r) => r.code.startsWith('MODIF')), JSON.stringify(mupdf.reasons));
+    // mutool 1.21 signs with SHA-1: a crypto constraint (INDETERMINATE), not a broken signature.
+    assert.equal(mupdf.indication, 'INDETERMINATE');
+    assert.equal(mupdf.subIndication, 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE');
+    assert.match(mupdf.reasons[0]!.en, /SHA-1/);
     assert.deepEqual(pdfsigVerdicts(countersigned), ['Signature is Valid.', 'Signature is Valid.']);
   });
 
