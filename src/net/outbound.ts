@@ -88,23 +88,36 @@ export async function guardedPost(
 ): Promise<OutboundResponse> {
   const url = await checkOutboundUrl(raw, options);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
+    // One deadline for the whole exchange: a receiver that trickles bytes cannot hold a delivery.
+    const deadline = setTimeout(() => request.destroy(new Error('timed out')), timeoutMs);
+    const finish = (): void => clearTimeout(deadline);
     const request = send(
       url,
       {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         lookup: guardedLookup(options),
-        timeout: options.timeoutMs ?? 10_000,
+        timeout: timeoutMs,
       },
       (response) => {
         response.resume();
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
-        response.on('error', reject);
+        response.on('end', () => {
+          finish();
+          resolve({ status: response.statusCode ?? 0, headers: response.headers });
+        });
+        response.on('error', (error) => {
+          finish();
+          reject(error);
+        });
       },
     );
     request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
+    request.on('error', (error) => {
+      finish();
+      reject(error);
+    });
     request.end(body);
   });
 }

@@ -15,7 +15,7 @@ import { setPermission } from '../../src/contracts/index.ts';
 import type { User } from '../../src/identity/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import type { OutboxMailer } from '../../src/mail/index.ts';
-import { guardedLookup } from '../../src/net/index.ts';
+import { guardedLookup, guardedPost } from '../../src/net/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { runShomei } from '../helpers/run.ts';
 import {
@@ -338,6 +338,25 @@ describe('F5 webhooks', () => {
         [],
       );
     } finally {
+      server.close();
+    }
+  });
+});
+
+describe('F5 webhooks: slow receivers', () => {
+  it('a receiver that trickles its answer is cut off by the delivery deadline', async () => {
+    const server: Server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200);
+      const drip = setInterval(() => response.write('x'), 100);
+      response.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      await assert.rejects(guardedPost(url, '{}', {}, { allowLoopback: true, timeoutMs: 500 }), /timed out/);
+    } finally {
+      server.closeAllConnections();
       server.close();
     }
   });
