@@ -16,6 +16,8 @@ import { type PortableValidationOptions, runJob, type WorkJobs } from './work-jo
 export interface DocumentWork extends Omit<WorkJobs, 'assembleCompleted'> {
   /** Threads doing the work (0: the calling thread). */
   readonly threads: number;
+  /** `validate` for anonymous callers (POST /api/verify), on a pool and queue of their own. */
+  readonly validatePublic: WorkJobs['validate'];
   /** The contracts module's completion PDF work on a worker (absent without workers). */
   readonly assembleCompleted?: (
     assembly: CompletionAssemblyInput,
@@ -27,20 +29,33 @@ export interface DocumentWork extends Omit<WorkJobs, 'assembleCompleted'> {
 export function openDocumentWork(config: ShomeiConfig): DocumentWork {
   // PDFs read on this thread (signing, completion) spend from the same per-document budget.
   setPdfBudgetDefaults(config.work.budget);
-  const pool = new WorkPool(
-    { ...config.work },
-    // From the package root, not import.meta.url: this file may run from the CLI bundle (dist/).
-    { url: pathToFileURL(path.join(packageRoot(), 'src', 'app', 'work-jobs.ts')).href, runInline: runJob },
+  // From the package root, not import.meta.url: this file may run from the CLI bundle (dist/).
+  const jobs = {
+    url: pathToFileURL(path.join(packageRoot(), 'src', 'app', 'work-jobs.ts')).href,
+    runInline: runJob,
+  };
+  const pool = new WorkPool({ ...config.work }, jobs);
+  // Anonymous verification gets its own threads and queue (half of them, at least one): a flood of
+  // hostile documents then waits or is refused there, never in front of users' uploads and completions.
+  const publicPool = new WorkPool(
+    {
+      ...config.work,
+      workers: config.work.workers === 0 ? 0 : Math.max(1, Math.floor(config.work.workers / 2)),
+    },
+    jobs,
   );
   return {
     threads: pool.threads,
     validate: (input) => pool.run<ValidationReport>('validate', input),
+    validatePublic: (input) => publicPool.run<ValidationReport>('validate', input),
     pageCount: (input) => pool.run<number>('pageCount', input),
     // Without workers the contracts module assembles on this thread itself (no calls to proxy).
     ...(pool.threads === 0
       ? {}
       : { assembleCompleted: (assembly, provider) => assemble(pool, assembly, provider) }),
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([pool.close(), publicPool.close()]);
+    },
   };
 }
 

@@ -86,7 +86,7 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await registerRateLimits(app);
   await app.register(validationRoutes, {
     trustAnchors: async () => [await shomei.ca.certificate('root')],
-    validate: (input) => shomei.work.validate(input),
+    validate: (input) => shomei.work.validatePublic(input),
     perMinute: shomei.config.work.verifyPerMinute,
   });
   // Remote signature service: /csc/v2/, /oauth2/, /api/credentials, and /api/me/credentials for the

@@ -34,11 +34,14 @@ before(async () => {
   shomei = await openTestShomei({ SHOMEI_VERIFY_RATE_LIMIT: String(RATE_LIMIT) });
   // The pool's entry points, as the verify route and the contracts service call them, note the start
   // of the parse; if it ran on the event loop, no /healthz answer could arrive between start and end.
-  const work = shomei.work as { validate: DocumentWork['validate']; pageCount: DocumentWork['pageCount'] };
-  const { validate, pageCount } = work;
-  work.validate = (input) => {
+  const work = shomei.work as {
+    validatePublic: DocumentWork['validatePublic'];
+    pageCount: DocumentWork['pageCount'];
+  };
+  const { validatePublic, pageCount } = work;
+  work.validatePublic = (input) => {
     parsing = true;
-    return validate(input);
+    return validatePublic(input);
   };
   work.pageCount = (input) => {
     parsing = true;
