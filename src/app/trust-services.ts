@@ -20,6 +20,7 @@ import {
   type CaAdapterKind,
   type CertificateAuthority,
   cfsslCaAdapter,
+  checkOutsideCertificate,
   loadCaSettings,
   loadCredentialCaSettings,
   manualCaAdapter,
@@ -44,6 +45,16 @@ import {
 } from '../tsa/index.ts';
 import { OnlineRevocation } from '../validation/index.ts';
 import { type TrustPath, trustPaths } from './trust-paths.ts';
+
+/** What the manual upload needs of rssp's CredentialService. */
+export interface CredentialInstaller {
+  installCertificate(
+    credentialId: string,
+    certificate: Buffer,
+    chain: readonly Buffer[],
+    actorId: string,
+  ): Promise<unknown>;
+}
 
 export interface TrustServicesDependencies {
   readonly config: ShomeiConfig;
@@ -71,6 +82,17 @@ export interface TrustServices {
     | undefined;
   /** Which CA and which TSA each signing path uses, from the live configuration. */
   paths(): readonly TrustPath[];
+  /**
+   * The manual CA path's upload: the certificate (PEM, then its CA certificates) the outside CA
+   * issued for a credential waiting for it, installed only when it chains to SHOMEI_CA_TRUSTED_CAS
+   * and certifies the credential's key (CredentialService.installCertificate checks the key).
+   */
+  installOutsideCertificate(
+    credentials: CredentialInstaller,
+    credentialId: string,
+    pem: string | Buffer,
+    actorId: string,
+  ): Promise<unknown>;
   /** The provider's e-seal set-up with these trust services (e-contract paths), opened once. */
   signingProvider(base: Omit<EmbeddedSigningDependencies, 'trust'>): () => Promise<EmbeddedSigning>;
 }
@@ -141,6 +163,10 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
     credentialCa: credentialCa.kind,
     outsideTsaState: () => guard?.state(),
     paths: () => trustPaths(env),
+    async installOutsideCertificate(credentials, credentialId, pem, actorId) {
+      const { certificate, chain } = checkOutsideCertificate(pem, trustedCaCertificates);
+      return credentials.installCertificate(credentialId, certificate, chain, actorId);
+    },
     signingProvider(base) {
       let opened: Promise<EmbeddedSigning> | undefined;
       const trust = {

@@ -45,7 +45,7 @@ function cfsslFailed(operation: string, reason: string): Error {
   );
 }
 
-function untrustedChain(reason: string): Error {
+export function untrustedChain(reason: string): Error {
   return shomeiError(
     'SHOMEI_CA_OUTSIDE_UNTRUSTED',
     `外部 CA の証明書が信頼する CA (SHOMEI_CA_TRUSTED_CAS) につながりません (${reason})。`,
@@ -152,8 +152,22 @@ function pemCsr(der: Buffer): string {
   return `-----BEGIN CERTIFICATE REQUEST-----\n${lines.join('\n')}\n-----END CERTIFICATE REQUEST-----\n`;
 }
 
+/**
+ * The manual path's upload: a PEM (the certificate, then any CA certificates) an outside CA issued,
+ * accepted only when it chains to a trusted CA; returns the leaf and its chain. Whether it certifies
+ * the right key is checked where it is installed (the credential's public key).
+ */
+export function checkOutsideCertificate(
+  pem: string | Buffer,
+  trusted: readonly ParsedCertificate[],
+): { certificate: Buffer; chain: Buffer[] } {
+  const [leaf, ...offered] = parseCertificates(pem);
+  if (leaf === undefined) throw untrustedChain('no certificate');
+  return { certificate: Buffer.from(leaf.der), chain: trustedChain(leaf, offered, trusted) };
+}
+
 /** The issuing CA and up to a trusted CA; the leaf's chain must end at one of `trusted`. */
-function trustedChain(
+export function trustedChain(
   leaf: ParsedCertificate,
   offered: readonly ParsedCertificate[],
   trusted: readonly ParsedCertificate[],

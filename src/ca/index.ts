@@ -21,7 +21,13 @@ export {
   normaliseSerial,
   type PreparedCertificate,
 } from './certificate-authority.ts';
-export { type CfsslAdapterDependencies, CfsslClient, type CfsslSettings, cfsslCaAdapter } from './cfssl.ts';
+export {
+  type CfsslAdapterDependencies,
+  CfsslClient,
+  type CfsslSettings,
+  cfsslCaAdapter,
+  checkOutsideCertificate,
+} from './cfssl.ts';
 export { caConsoleRoutes, certificateRevokeExecutor } from './console-routes.ts';
 export { caErrors } from './errors.ts';
 export { ExternalCa, type ExternalCaDependencies, type ImportedKey } from './external-ca.ts';

@@ -388,7 +388,7 @@ export async function startOutsidePki(): Promise<OutsidePki> {
         return;
       }
       if (state.mode === 'slow') {
-        setTimeout(() => response.destroy(), 3000).unref();
+        setTimeout(() => response.destroy(), 60_000).unref();
         return;
       }
       if (state.mode === 'garbage') {

@@ -19,7 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { generate as generateTotp } from 'otplib';
 import { type EmbeddedSigning, openEmbeddedSigning, signPdf } from '../../src/ades/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
-import { listSignatures } from '../../src/pdf/index.ts';
+import { extractDss, listSignatures } from '../../src/pdf/index.ts';
 import { parseCertificates } from '../../src/pki/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { validateDocument } from '../../src/validation/index.ts';
@@ -69,7 +69,8 @@ before(async () => {
   env = {
     SHOMEI_TSA_URL: pki.tsaUrl,
     SHOMEI_TSA_TRUST_ANCHORS: pki.tsaRootPem,
-    SHOMEI_TSA_TIMEOUT_MS: '1000',
+    // Long enough for openssl on a busy machine; the slow TSA below never answers at all.
+    SHOMEI_TSA_TIMEOUT_MS: '5000',
     SHOMEI_TSA_RETRIES: '1',
     SHOMEI_TSA_BREAKER_FAILURES: '8',
     SHOMEI_TSA_BREAKER_SECONDS: '1',
@@ -246,6 +247,7 @@ describe('outside CA and TSA on every path', () => {
       ...env,
       SHOMEI_HOME: h.shomei.home,
       SHOMEI_LOG_LEVEL: 'silent',
+      SHOMEI_TSA_TIMEOUT_MS: '20000',
     });
     assert.equal(result.status, 0, result.stderr);
     assert.match(JSON.parse(result.stdout).signer, /Shomei e-seal/);
@@ -319,6 +321,26 @@ describe('outside CA and TSA on every path', () => {
     writeFileSync(file, Buffer.from(first.json().DocumentWithSignature[0], 'base64'));
     assert.equal(await checkTokens(file), 2);
     await checkValid(file);
+    // Validation data of the outside chains sits in the DSS: cfssl's OCSP answer for the signer
+    // (openssl reads it as good) and the outside TSA's CRL, with both outside CA certificates.
+    const dss = await extractDss(file);
+    const ocspFile = path.join(h.dir, 'signer-ocsp.der');
+    assert.ok(dss.ocspResponses.length >= 1 && dss.crls.length >= 1, 'OCSP and CRL in the DSS');
+    writeFileSync(ocspFile, dss.ocspResponses[0]!);
+    const ocspText = run('openssl', ['ocsp', '-respin', ocspFile, '-resp_text', '-noverify']);
+    assert.match(ocspText.stdout, /Cert Status: good/);
+    const crlFile = path.join(h.dir, 'tsa.crl');
+    writeFileSync(crlFile, dss.crls[0]!);
+    const crlText = run('openssl', ['crl', '-inform', 'DER', '-in', crlFile, '-noout', '-issuer']);
+    assert.match(crlText.stdout, /outside TSA Root CA/);
+    const subjects = dss.certificates.map(
+      (der) =>
+        run('openssl', ['x509', '-inform', 'DER', '-noout', '-subject'], { input: Buffer.from(der) }).stdout,
+    );
+    assert.ok(
+      subjects.some((s) => /Outside Test Root CA/.test(s)) &&
+        subjects.some((s) => /outside TSA Root CA/.test(s)),
+    );
 
     await pki.revoke(created.credential.cert_serial!);
     // The status of a good certificate is reused for SHOMEI_RSSP_STATUS_CACHE_SECONDS (1 s here).
@@ -326,6 +348,61 @@ describe('outside CA and TSA on every path', () => {
     const refused = await signDoc();
     assert.notEqual(refused.statusCode, 200, refused.body);
     assert.match(refused.body, /revoked/i);
+  });
+});
+
+describe('the manual CA path', () => {
+  it('installs an uploaded certificate only when it chains to a trusted CA and certifies the credential key', async () => {
+    const userId = 'csc-manual-1';
+    const created = await h.shomei.rssp.credentials.create({
+      userId,
+      algorithm: 'EC-P256',
+      subject: 'CN=手動 一郎, C=JP',
+    });
+    const credentialId = created.credential.credential_id;
+    const installed: string[] = [];
+    const spy = {
+      installCertificate: async (id: string) => {
+        installed.push(id);
+      },
+    };
+    // A certificate of a CA that is not in SHOMEI_CA_TRUSTED_CAS never reaches the credential.
+    await assert.rejects(
+      h.shomei.trust.installOutsideCertificate(spy, credentialId, readFileSync(pki.tsaCertPem), 'ra-1'),
+      /SHOMEI_CA_OUTSIDE_UNTRUSTED/,
+    );
+    assert.deepEqual(installed, []);
+    // A trusted CA's certificate for another key is refused by the credential itself.
+    const otherKey = path.join(h.dir, 'other.key');
+    const otherCsr = path.join(h.dir, 'other.csr');
+    const made = run('openssl', [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      otherKey,
+      '-subj',
+      '/CN=other/C=JP',
+      '-outform',
+      'DER',
+      '-out',
+      otherCsr,
+    ]);
+    assert.equal(made.status, 0, made.stderr);
+    const otherCertificate = await pki.signCsr(readFileSync(otherCsr), 'signer');
+    await assert.rejects(
+      h.shomei.trust.installOutsideCertificate(
+        h.shomei.rssp.credentials,
+        credentialId,
+        otherCertificate,
+        'ra-1',
+      ),
+      /SHOMEI_RSSP_CERTIFICATE_KEY_MISMATCH/,
+    );
   });
 });
 
