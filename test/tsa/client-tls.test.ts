@@ -1,0 +1,175 @@
+/**
+ * The TSA client over HTTPS with TLS client authentication, as accredited TSAs in Japan offer it:
+ * certificates made by openssl, a Node HTTPS front that demands a client certificate and passes the
+ * query on to the outside TSA (`openssl ts -reply`). Without the client certificate, or without the
+ * CA of the server's private certificate, the TSA cannot be reached (typed error).
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isShomeiError } from '../../src/errors/index.ts';
+import { parseCertificate } from '../../src/pki/index.ts';
+import { externalTsaClient, loadExternalTsaSettings } from '../../src/tsa/index.ts';
+import { run } from '../helpers/run.ts';
+import { type PeerTsa, startPeerTsa } from './peer-tsa.ts';
+
+let peer: PeerTsa;
+let front: Server;
+let url: string;
+const f = (name: string) => path.join(peer.dir, name);
+const digest = createHash('sha256').update('TLS で守られたタイムスタンプ要求').digest();
+
+function openssl(args: string[]): void {
+  const result = run('openssl', args);
+  assert.equal(result.status, 0, result.stderr);
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, all EC P-256. */
+function makeTlsPki(): void {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('tls-ca.key'),
+    '-out',
+    f('tls-ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=TSA TLS CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+  ]);
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'],
+    ['client', 'extendedKeyUsage=clientAuth\n'],
+  ] as const) {
+    openssl([
+      'req',
+      '-new',
+      ...ec,
+      '-keyout',
+      f(`${name}.key`),
+      '-out',
+      f(`${name}.csr`),
+      '-subj',
+      `/CN=${name}`,
+    ]);
+    writeFileSync(f(`${name}.ext`), ext);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('tls-ca.pem'),
+      '-CAkey',
+      f('tls-ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${name}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      f(`${name}.ext`),
+    ]);
+  }
+}
+
+before(async () => {
+  peer = await startPeerTsa();
+  makeTlsPki();
+  front = createServer(
+    {
+      key: readFileSync(f('server.key')),
+      cert: readFileSync(f('server.pem')),
+      ca: readFileSync(f('tls-ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        fetch(peer.url, { method: 'POST', body: Buffer.concat(chunks) })
+          .then(async (r) => {
+            response.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? '' });
+            response.end(Buffer.from(await r.arrayBuffer()));
+          })
+          .catch(() => response.writeHead(502).end());
+      });
+    },
+  );
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const address = front.address();
+  if (address === null || typeof address !== 'object') throw new Error('no address');
+  url = `https://127.0.0.1:${address.port}/tsa`;
+});
+
+after(async () => {
+  front.closeAllConnections();
+  await new Promise<void>((resolve) => front.close(() => resolve()));
+  await peer.close();
+});
+
+const unreachable = (error: unknown) => isShomeiError(error) && error.code === 'SHOMEI_TSA_UNREACHABLE';
+
+describe('TSA client with TLS client authentication', () => {
+  test('SHOMEI_TSA_TLS_CERT/KEY/CA reach a TSA that demands a client certificate', async () => {
+    const client = externalTsaClient(
+      loadExternalTsaSettings({
+        SHOMEI_TSA_URL: url,
+        SHOMEI_TSA_TLS_CERT: f('client.pem'),
+        SHOMEI_TSA_TLS_KEY: f('client.key'),
+        SHOMEI_TSA_TLS_CA: f('tls-ca.pem'),
+        SHOMEI_TSA_TRUST_ANCHORS: peer.caPem,
+      })!,
+    );
+    const token = await client.timestampWithDetails(digest, 'SHA-256');
+    assert.ok(token.digest.equals(digest));
+    assert.ok(token.tsaCertificate.equals(parseCertificate(readFileSync(peer.tsaPem)).der));
+    client.close();
+  });
+
+  test('without the client certificate, or without the server CA, the TSA is unreachable', async () => {
+    const noClientCert = externalTsaClient(
+      loadExternalTsaSettings({ SHOMEI_TSA_URL: url, SHOMEI_TSA_TLS_CA: f('tls-ca.pem') })!,
+    );
+    await assert.rejects(noClientCert.timestamp(digest, 'SHA-256'), unreachable);
+    noClientCert.close();
+    const noServerCa = externalTsaClient(
+      loadExternalTsaSettings({
+        SHOMEI_TSA_URL: url,
+        SHOMEI_TSA_TLS_CERT: f('client.pem'),
+        SHOMEI_TSA_TLS_KEY: f('client.key'),
+      })!,
+    );
+    await assert.rejects(noServerCa.timestamp(digest, 'SHA-256'), unreachable);
+    noServerCa.close();
+  });
+
+  test('a certificate without its key, or a missing file, is a configuration error naming the setting', () => {
+    assert.throws(
+      () =>
+        externalTsaClient(
+          loadExternalTsaSettings({ SHOMEI_TSA_URL: url, SHOMEI_TSA_TLS_CERT: f('client.pem') })!,
+        ),
+      (error: unknown) => isShomeiError(error) && error.code === 'SHOMEI_CONFIG_INVALID',
+    );
+    assert.throws(
+      () =>
+        externalTsaClient(
+          loadExternalTsaSettings({ SHOMEI_TSA_URL: url, SHOMEI_TSA_TLS_CA: f('no-such-file.pem') })!,
+        ),
+      (error: unknown) =>
+        isShomeiError(error) &&
+        error.code === 'SHOMEI_CONFIG_INVALID' &&
+        error.details.setting === 'SHOMEI_TSA_TLS_CA',
+    );
+  });
+});
