@@ -27,6 +27,10 @@
  * the ratio slightly flatters the HSM's share; the RSA-only ratio is printed too. CPU time is that of
  * this one process (server, client, SoftHSM2 and argon2/scrypt on libuv's threads alike).
  *
+ * Before/after (issue #20 Deliver 3): the envelope slices alternate between the PDF work on the
+ * document work pool (ADR 018) and the same jobs on the main thread (the pool's methods swapped for a
+ * pool without workers), with the main thread's event-loop delay p99 of each.
+ *
  * At the end one completed PDF is downloaded and checked with pdfsig (NSS database trusting the
  * embedded root), so the figures are those of real completions.
  *
@@ -35,10 +39,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { generate } from 'otplib';
-import { initialise, openShomei } from '../src/app/index.ts';
+import { type DocumentWork, initialise, openDocumentWork, openShomei } from '../src/app/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { KeyAlgorithm } from '../src/crypto/index.ts';
 import { createLogger } from '../src/log/index.ts';
@@ -358,6 +363,36 @@ async function slice(totals: Totals, concurrency: number, once: () => Promise<vo
   totals.loads.push(loadavg()[0]!);
 }
 
+// Before/after in one run: the pool's jobs swapped for the same jobs on the main thread (no workers).
+type Swappable = { -readonly [K in 'pageCount' | 'validate' | 'assembleCompleted']: DocumentWork[K] };
+const work = shomei.work as unknown as Swappable;
+const pooledJobs: Swappable = {
+  pageCount: work.pageCount,
+  validate: work.validate,
+  assembleCompleted: work.assembleCompleted,
+};
+const inlineWork = openDocumentWork({ ...config, work: { ...config.work, workers: 0 } });
+async function withPool(on: boolean, run: () => Promise<void>): Promise<void> {
+  Object.assign(work, on ? pooledJobs : { ...inlineWork, assembleCompleted: undefined });
+  try {
+    await run();
+  } finally {
+    Object.assign(work, pooledJobs);
+  }
+}
+const pooledLoop = monitorEventLoopDelay({ resolution: 10 });
+const inlineLoop = monitorEventLoopDelay({ resolution: 10 });
+async function timedLoop(histogram: IntervalHistogram, run: () => Promise<void>): Promise<void> {
+  histogram.enable();
+  try {
+    await run();
+  } finally {
+    histogram.disable();
+  }
+}
+const p99Ms = (histogram: IntervalHistogram): number => histogram.percentile(99) / 1e6;
+const perMinuteOf = (t: Totals): number => (t.count / t.elapsed) * 60;
+
 try {
   const rawKey = await shomei.crypto.generateSigningKey(ALGORITHM, 'bench-raw');
   const digest = createHash('sha256').update('bench').digest();
@@ -376,15 +411,17 @@ try {
   );
 
   const envelopes = emptyTotals();
+  const inlineEnvelopes = emptyTotals();
   const baseline = emptyTotals();
+  // Three kinds of slice in rotating order, so that each sees the same share of a shared machine's
+  // load: envelopes with PDF work on the pool, envelopes with it on the main thread (before), raw.
+  const kinds: (() => Promise<void>)[] = [
+    () => timedLoop(pooledLoop, () => slice(envelopes, IN_FLIGHT, envelope)),
+    () => withPool(false, () => timedLoop(inlineLoop, () => slice(inlineEnvelopes, IN_FLIGHT, envelope))),
+    () => slice(baseline, RAW_IN_FLIGHT, raw),
+  ];
   for (let i = 0; i < SLICES; i += 1) {
-    if (i % 2 === 0) {
-      await slice(envelopes, IN_FLIGHT, envelope);
-      await slice(baseline, RAW_IN_FLIGHT, raw);
-    } else {
-      await slice(baseline, RAW_IN_FLIGHT, raw);
-      await slice(envelopes, IN_FLIGHT, envelope);
-    }
+    for (let k = 0; k < kinds.length; k += 1) await kinds[(i + k) % kinds.length]!();
   }
 
   // Signatures per envelope by what signed (key purpose and algorithm from the key registry).
@@ -406,7 +443,7 @@ try {
   const rsaPerEnvelope = rsaSignatures / envelopes.count;
   const load = (t: Totals) => (t.loads.reduce((s, l) => s + l, 0) / t.loads.length).toFixed(1);
   console.log(
-    `  envelopes: ${envelopes.count} completed in ${envelopes.elapsed.toFixed(1)} s = ${perMinute.toFixed(1)}/min (${(latencySeconds / envelopes.count).toFixed(1)} s each from creation to completion), waited for a free credential ${(credentialWaitMs / 1000).toFixed(1)} s`,
+    `  envelopes (PDF work on the pool): ${envelopes.count} completed in ${envelopes.elapsed.toFixed(1)} s = ${perMinute.toFixed(1)}/min (${(latencySeconds / envelopes.count).toFixed(1)} s each from creation to completion), waited for a free credential ${(credentialWaitMs / 1000).toFixed(1)} s`,
   );
   console.log(
     `  wall time per envelope by step: ${[...stepSeconds]
@@ -428,7 +465,10 @@ try {
     `  ratio (envelopes/min × HSM signatures per envelope) / raw signatures/min: ${((perMinute * perEnvelope) / rawPerMinute).toFixed(3)} (RSA-2048 only: ${((perMinute * rsaPerEnvelope) / rawPerMinute).toFixed(3)})`,
   );
   console.log(
-    `  CPU: ${(envelopes.cpuMicros / 1000 / envelopes.count).toFixed(0)} ms per envelope, ${(envelopes.cpuMicros / 1e6 / envelopes.elapsed).toFixed(2)} cores busy during envelopes (event loop busy ${((envelopes.loopBusyMs / 1000 / envelopes.elapsed) * 100).toFixed(0)} %), ${(baseline.cpuMicros / 1e6 / baseline.elapsed).toFixed(2)} during raw; load average ${load(envelopes)} (envelope slices) / ${load(baseline)} (raw slices), now ${loadavg()
+    `  before/after in this run, PDF work on the main thread → on ${shomei.work.threads} worker threads (SHOMEI_PDF_WORKERS; ${availableParallelism()} cores): envelopes/min ${perMinuteOf(inlineEnvelopes).toFixed(1)} → ${perMinute.toFixed(1)} (× ${(perMinute / perMinuteOf(inlineEnvelopes)).toFixed(2)}), HSM signatures per envelope ${(inlineEnvelopes.signatures / inlineEnvelopes.count).toFixed(2)} → ${perEnvelope.toFixed(2)}, main-thread event-loop delay p99 ${p99Ms(inlineLoop).toFixed(1)} → ${p99Ms(pooledLoop).toFixed(1)} ms, cores busy ${(inlineEnvelopes.cpuMicros / 1e6 / inlineEnvelopes.elapsed).toFixed(2)} → ${(envelopes.cpuMicros / 1e6 / envelopes.elapsed).toFixed(2)}, event loop busy ${((inlineEnvelopes.loopBusyMs / 1000 / inlineEnvelopes.elapsed) * 100).toFixed(0)} % → ${((envelopes.loopBusyMs / 1000 / envelopes.elapsed) * 100).toFixed(0)} %`,
+  );
+  console.log(
+    `  CPU (pool on): ${(envelopes.cpuMicros / 1000 / envelopes.count).toFixed(0)} ms per envelope, ${(envelopes.cpuMicros / 1e6 / envelopes.elapsed).toFixed(2)} cores busy during envelopes (event loop busy ${((envelopes.loopBusyMs / 1000 / envelopes.elapsed) * 100).toFixed(0)} %), ${(baseline.cpuMicros / 1e6 / baseline.elapsed).toFixed(2)} during raw; load average ${load(envelopes)} (envelope slices) / ${load(baseline)} (raw slices), now ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
