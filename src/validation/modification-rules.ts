@@ -118,15 +118,25 @@ function refsIn(reader: PdfReader, value: PdfObject | undefined): string[] {
   return array instanceof PdfArray ? array.items.flatMap((i) => (i instanceof PdfRef ? [i.key] : [])) : [];
 }
 
-/** Every reference listed under `key` before is still listed after. */
+/** Every reference listed under `key` before is still listed after, and the list holds only references. */
 function keeps(change: ObjectChange, key: string, before = dictOf(change.before)): boolean {
-  const now = new Set(refsIn(change.cur, dictOf(change.after)?.get(key)));
-  return refsIn(change.prev, before?.get(key)).every((k) => now.has(k));
+  const list = dictOf(change.after)?.get(key);
+  const now = new Set(refsIn(change.cur, list));
+  return onlyRefs(change.cur, list) && refsIn(change.prev, before?.get(key)).every((k) => now.has(k));
 }
 
 function arrayKeeps(change: ObjectChange): boolean {
   const now = new Set(refsIn(change.cur, change.after));
-  return refsIn(change.prev, change.before).every((k) => now.has(k));
+  return onlyRefs(change.cur, change.after) && refsIn(change.prev, change.before).every((k) => now.has(k));
+}
+
+/**
+ * Every item is a reference: a direct annotation or field dictionary is no object of its own, so no
+ * rule would judge it — it counts as the list's own change.
+ */
+function onlyRefs(reader: PdfReader, value: PdfObject | undefined): boolean {
+  const array = reader.resolve(value);
+  return !(array instanceof PdfArray) || array.items.every((i) => i instanceof PdfRef);
 }
 
 const isLeafPage = (c: ObjectChange) => !dictOf(c.before)?.has('Kids') && !dictOf(c.after)?.has('Kids');
@@ -246,8 +256,8 @@ export const MODIFICATION_RULES: readonly ModificationRule[] = [
     role: 'page-tree',
     level: 'ANNOTATIONS',
     when: (c) => c.kind === 'changed' && isLeafPage(c) && within(keysOf(c), ['Annots']),
-    ja: 'ページの注釈が削除されました',
-    en: 'annotations were removed from a page',
+    ja: 'ページの注釈が削除された、または注釈一覧（/Annots）に直接書き込まれました',
+    en: 'annotations were removed from a page, or written directly into its annotation list (/Annots)',
   },
   {
     id: 'annots-array-extended',
@@ -262,8 +272,8 @@ export const MODIFICATION_RULES: readonly ModificationRule[] = [
     role: 'annots-array',
     level: 'ANNOTATIONS',
     when: kind('changed'),
-    ja: 'ページの注釈が削除されました',
-    en: 'annotations were removed from a page',
+    ja: 'ページの注釈が削除された、または注釈一覧（/Annots）に直接書き込まれました',
+    en: 'annotations were removed from a page, or written directly into its annotation list (/Annots)',
   },
   {
     id: 'signed-widget-added',

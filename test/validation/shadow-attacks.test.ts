@@ -272,6 +272,23 @@ const ATTACKS: readonly Attack[] = [
     },
   },
   {
+    name: 'an overlay annotation written directly (not as an object) into page 1 /Annots',
+    bases: ['P1', 'P2'],
+    names: /written directly into its annotation list/,
+    async build(bytes) {
+      const last = await lastRevision(bytes);
+      const direct = '<< /Type /Annot /Subtype /Square /Rect [0 0 595 842] /AP << /N 25 0 R >> >>';
+      return appendRaw(bytes, {
+        objects: [
+          {
+            number: last.page1.number,
+            body: rewrite(last.page1.dict, { Annots: withItems(last.annots1, direct) }),
+          },
+        ],
+      });
+    },
+  },
+  {
     name: 'an unsigned signature widget with an opaque appearance over page 1',
     bases: ['P1', 'P2'],
     names: /unsigned signature field/,
