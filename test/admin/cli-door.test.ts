@@ -5,6 +5,7 @@
  * step leaves an audit record. Keys are checked in the token with pkcs11-tool, not our own code.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeTestHome, softHsmEnv, type TestHome } from '../helpers/home.ts';
@@ -52,6 +53,9 @@ describe('shomei CLI through the one door', () => {
         '--list-objects',
         '--type',
         'privkey',
+        '--login',
+        '--pin',
+        (JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as { userPin: string }).userPin,
       ],
       { env: softHsmEnv(home.home) },
     ).stdout;

@@ -53,6 +53,9 @@ function tokenKeyIds(): string {
       '--list-objects',
       '--type',
       'privkey',
+      '--login',
+      '--pin',
+      (JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as { userPin: string }).userPin,
     ],
     { env: softHsmEnv(home.home) },
   ).stdout;
