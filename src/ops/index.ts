@@ -34,6 +34,7 @@ export {
   POLICY_DOCUMENTS,
   type PolicyDocument,
 } from './compliance.ts';
+export { type ConfigCheck, checkConfiguration } from './config-check.ts';
 export { applicationName, databaseConnectionOptions } from './database-health.ts';
 export {
   checkTokenEnvironment,

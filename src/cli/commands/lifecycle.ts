@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { describeDemoAccounts, ensureDemoAccounts, initialise, openShomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
+import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
 import {
   assertProductionSafeguards,
   assertTlsConfigured,
+  checkConfiguration,
   checkTlsFiles,
   listenFailed,
   loadOpsSettings,
@@ -106,8 +108,20 @@ export function registerLifecycleCommands(program: Command): void {
     .description(
       'Validate the configuration and print it without secrets / 設定を検証して表示 (秘密情報なし)',
     )
-    .action(() => {
+    .action(async () => {
       const config = loadConfig();
-      printJson({ ...config, databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':***@') });
+      // TLS pair, mutual-TLS CA, SMTP, TSA, NTP, CA names, PKCS#11 module and token, metrics
+      // listener, production safeguards: each named by its setting (src/ops/config-check.ts).
+      const checks = await checkConfiguration(config, loadOpsSettings());
+      printJson({ ...config, databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':***@'), checks });
+      const failed = checks.filter((c) => c.status === 'failed').map((c) => c.setting);
+      if (failed.length > 0) {
+        throw shomeiError(
+          'SHOMEI_CONFIG_CHECK_FAILED',
+          `設定の確認に失敗しました: ${failed.join('; ')}`,
+          `The configuration check failed: ${failed.join('; ')}`,
+          { status: 500, details: { settings: failed } },
+        );
+      }
     });
 }
