@@ -102,6 +102,8 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
   const outside = loadExternalTsaSettings(env);
   const trustedCaCertificates = loadCaSettings(deps.config).trustedCas;
   const trustedCas = trustedCaCertificates.map((c) => c.der);
+  // Built first: it checks the TSA settings' files and stops with a typed error naming the setting.
+  const client = outside === undefined ? undefined : externalTsaClient(outside);
   const tsaAnchors =
     outside?.trustAnchorsFile === undefined
       ? []
@@ -112,8 +114,8 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
   // OCSP response's nextUpdate says: a revocation must stop signing within that window.
   const statusOnline = new OnlineRevocation({ certificates: trustedCas, maxAgeSeconds: statusSeconds });
   let guard: GuardedTimestampSource | undefined;
-  if (outside !== undefined) {
-    guard = new GuardedTimestampSource(externalTsaClient(outside), {
+  if (outside !== undefined && client !== undefined) {
+    guard = new GuardedTimestampSource(client, {
       origin: new URL(outside.url).origin,
       retries: outside.retries,
       breakerFailures: outside.breakerFailures,
