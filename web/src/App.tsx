@@ -10,6 +10,7 @@ import { DashboardPage } from './pages/DashboardPage.tsx';
 import { EnvelopePage } from './pages/EnvelopePage.tsx';
 import { ImportDetailPage } from './pages/ImportDetailPage.tsx';
 import { ImportPage } from './pages/ImportPage.tsx';
+import { IntegrationsPage } from './pages/IntegrationsPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { MyCertificatePage } from './pages/MyCertificatePage.tsx';
 import { NewEnvelopePage, type SentNotice } from './pages/NewEnvelopePage.tsx';
@@ -132,6 +133,12 @@ export function App() {
     screen = (
       <NeedsLogin>
         <BackupsPage />
+      </NeedsLogin>
+    );
+  else if (path === '/settings/integrations')
+    screen = (
+      <NeedsLogin>
+        <IntegrationsPage />
       </NeedsLogin>
     );
   else if (path === '/admin/audit')

@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { consoleHome, mayOpen, mayReadRecordLog, usePrivileges } from '../privileges.ts';
+import { consoleHome, holdsTenant, mayOpen, mayReadRecordLog, usePrivileges } from '../privileges.ts';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -53,6 +53,9 @@ export function Layout({ children }: { children: ReactNode }) {
           {user !== undefined ? <Link to="/imports/new">{t('nav.import')}</Link> : null}
           {user !== undefined ? <Link to="/me/certificate">{t('nav.myCertificate')}</Link> : null}
           {mayReadRecordLog(mine) ? <Link to="/records/log">{t('nav.recordLog')}</Link> : null}
+          {holdsTenant(mine, 'tenant.admin') ? (
+            <Link to="/settings/integrations">{t('nav.integrations')}</Link>
+          ) : null}
           <Link to="/verify">{t('nav.verify')}</Link>
           {operatorHome !== undefined ? <Link to={operatorHome}>{t('nav.operator')}</Link> : null}
           {mayOpen(mine, 'audit') ? <Link to="/admin/audit">{t('nav.audit')}</Link> : null}

@@ -1,5 +1,6 @@
 import { accountEn } from './account-en.ts';
 import { consoleEn } from './console-en.ts';
+import { integrationEn } from './integration-en.ts';
 import type { MessageKey } from './ja.ts';
 import { signerEn } from './signer-en.ts';
 import { workflowEn } from './workflow-en.ts';
@@ -8,6 +9,7 @@ import { workflowEn } from './workflow-en.ts';
 export const en: Record<MessageKey, string> = {
   ...accountEn,
   ...consoleEn,
+  ...integrationEn,
   ...workflowEn,
   ...signerEn,
   'app.name': 'shomei',

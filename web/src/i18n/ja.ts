@@ -1,12 +1,14 @@
 /** 日本語 (the default language). Every key here must exist in en.ts: the type there enforces it. */
 import { accountJa } from './account-ja.ts';
 import { consoleJa } from './console-ja.ts';
+import { integrationJa } from './integration-ja.ts';
 import { signerJa } from './signer-ja.ts';
 import { workflowJa } from './workflow-ja.ts';
 
 export const ja = {
   ...accountJa,
   ...consoleJa,
+  ...integrationJa,
   ...workflowJa,
   ...signerJa,
   'app.name': 'shomei 署名',

@@ -1,0 +1,157 @@
+import { useCallback, useEffect, useState } from 'react';
+import { getJson, sendJson } from '../api.ts';
+import { formatDateTime } from '../format.ts';
+import { type MessageKey, useI18n } from '../i18n/index.tsx';
+import { useSession } from '../session.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { ErrorNotice } from './ErrorNotice.tsx';
+import { SecretOnce } from './SecretOnce.tsx';
+
+/** GET /api/contracts/api-keys (src/contracts/api-keys.ts ApiKeyView): never a secret. */
+interface ApiKeyView {
+  readonly id: string;
+  readonly scopes: readonly string[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+const SCOPES = ['envelopes:read', 'envelopes:write'] as const;
+
+/** List, create (secret shown once) and revoke the tenant's API keys. */
+export function ApiKeysSection() {
+  const { lang, era, t } = useI18n();
+  const { user } = useSession();
+  const [keys, setKeys] = useState<readonly ApiKeyView[]>();
+  const [scopes, setScopes] = useState<readonly string[]>(['envelopes:read']);
+  const [secret, setSecret] = useState<string>();
+  const [revoking, setRevoking] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(() => {
+    getJson<{ keys: ApiKeyView[] }>('/api/contracts/api-keys')
+      .then((r) => setKeys(r.keys))
+      .catch(setError);
+  }, []);
+  useEffect(load, [load]);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+      load();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const create = () =>
+    run(async () => {
+      const made = await sendJson<{ id: string; key: string }>('POST', '/api/contracts/api-keys', { scopes });
+      setSecret(made.key);
+    });
+  const revoke = (id: string) =>
+    run(async () => {
+      await sendJson('DELETE', `/api/contracts/api-keys/${encodeURIComponent(id)}`);
+      setRevoking(undefined);
+    });
+  return (
+    <section className="card" aria-labelledby="keys-title">
+      <h2 id="keys-title">{t('integ.keys')}</h2>
+      {error !== undefined ? <ErrorNotice error={error} /> : null}
+      {secret !== undefined ? (
+        <SecretOnce
+          label={t('integ.newKey')}
+          warning={t('integ.keyWarning')}
+          value={secret}
+          onDone={() => setSecret(undefined)}
+        />
+      ) : null}
+      <fieldset>
+        <legend>{t('integ.scopes')}</legend>
+        {SCOPES.map((scope) => (
+          <label key={scope}>
+            <input
+              type="checkbox"
+              checked={scopes.includes(scope)}
+              onChange={(e) =>
+                setScopes(e.target.checked ? [...scopes, scope] : scopes.filter((s) => s !== scope))
+              }
+            />{' '}
+            {t(`integ.scope.${scope}` as MessageKey)}
+          </label>
+        ))}
+        {scopes.length === 0 ? <p className="sub">{t('integ.chooseScope')}</p> : null}
+      </fieldset>
+      <p className="actions">
+        <button type="button" disabled={busy || scopes.length === 0} onClick={() => void create()}>
+          {t('integ.createKey')}
+        </button>
+      </p>
+      {keys !== undefined && keys.length === 0 ? <p className="empty">{t('integ.keysNone')}</p> : null}
+      {keys !== undefined && keys.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('integ.scopes')}</th>
+                <th scope="col">{t('integ.createdBy')}</th>
+                <th scope="col">{t('integ.createdAt')}</th>
+                <th scope="col">{t('integ.status')}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t('integ.revoke')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((key) => (
+                <tr key={key.id} data-key-id={key.id} data-revoked={key.revokedAt !== null}>
+                  <td>
+                    {key.scopes.map((s) => t(`integ.scope.${s}` as MessageKey)).join('、')}
+                    <details>
+                      <summary>{t('integ.details')}</summary>
+                      <p>
+                        {t('integ.keyId')}: <code>{key.id}</code>
+                      </p>
+                      <p>
+                        <code>{key.scopes.join(', ')}</code>
+                      </p>
+                    </details>
+                  </td>
+                  <td>
+                    {key.createdBy === user?.id ? t('integ.createdByYou') : <code>{key.createdBy}</code>}
+                  </td>
+                  <td>{formatDateTime(key.createdAt, lang, era)}</td>
+                  <td>
+                    {key.revokedAt === null
+                      ? t('integ.active')
+                      : t('integ.revokedAt', { when: formatDateTime(key.revokedAt, lang, era) })}
+                  </td>
+                  <td>
+                    {key.revokedAt === null ? (
+                      <button type="button" disabled={busy} onClick={() => setRevoking(key.id)}>
+                        {t('integ.revoke')}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {revoking !== undefined ? (
+        <ConfirmDialog
+          title={t('integ.revokeTitle')}
+          confirmLabel={t('integ.revoke')}
+          danger
+          busy={busy}
+          onConfirm={() => void revoke(revoking)}
+          onCancel={() => setRevoking(undefined)}
+        >
+          <p>{t('integ.revokeBody')}</p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+import { useCallback, useEffect, useState } from 'react';
+import { getJson, sendJson } from '../api.ts';
+import { formatDateTime } from '../format.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { ErrorNotice } from './ErrorNotice.tsx';
+import { SecretOnce } from './SecretOnce.tsx';
+
+/** GET /api/contracts/webhooks (src/contracts/webhooks.ts WebhookView). */
+interface WebhookView {
+  readonly id: string;
+  readonly url: string;
+  readonly createdAt: string;
+}
+
+/** List, register (the server refuses private and loopback URLs) and delete the tenant's webhooks. */
+export function WebhooksSection() {
+  const { lang, era, t } = useI18n();
+  const [hooks, setHooks] = useState<readonly WebhookView[]>();
+  const [url, setUrl] = useState('');
+  const [secret, setSecret] = useState<string>();
+  const [deleting, setDeleting] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(() => {
+    getJson<{ webhooks: WebhookView[] }>('/api/contracts/webhooks')
+      .then((r) => setHooks(r.webhooks))
+      .catch(setError);
+  }, []);
+  useEffect(load, [load]);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+      load();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const register = () =>
+    run(async () => {
+      const made = await sendJson<{ id: string; secret: string }>('POST', '/api/contracts/webhooks', { url });
+      setSecret(made.secret);
+      setUrl('');
+    });
+  const remove = (id: string) =>
+    run(async () => {
+      await sendJson('DELETE', `/api/contracts/webhooks/${encodeURIComponent(id)}`);
+      setDeleting(undefined);
+    });
+  return (
+    <section className="card" aria-labelledby="hooks-title">
+      <h2 id="hooks-title">{t('integ.webhooks')}</h2>
+      <p className="lead">{t('integ.webhooksLead')}</p>
+      {error !== undefined ? <ErrorNotice error={error} /> : null}
+      {secret !== undefined ? (
+        <SecretOnce
+          label={t('integ.newSecret')}
+          warning={t('integ.secretWarning')}
+          value={secret}
+          onDone={() => setSecret(undefined)}
+        />
+      ) : null}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void register();
+        }}
+      >
+        <label>
+          {t('integ.url')}
+          <input type="url" required maxLength={2000} value={url} onChange={(e) => setUrl(e.target.value)} />
+        </label>{' '}
+        <button type="submit" disabled={busy}>
+          {t('integ.register')}
+        </button>
+      </form>
+      {hooks !== undefined && hooks.length === 0 ? <p className="empty">{t('integ.webhooksNone')}</p> : null}
+      {hooks !== undefined && hooks.length > 0 ? (
+        <ul>
+          {hooks.map((hook) => (
+            <li key={hook.id} data-webhook-id={hook.id}>
+              <code>{hook.url}</code> ({formatDateTime(hook.createdAt, lang, era)}){' '}
+              <button type="button" disabled={busy} onClick={() => setDeleting(hook.id)}>
+                {t('integ.delete')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {deleting !== undefined ? (
+        <ConfirmDialog
+          title={t('integ.deleteTitle')}
+          confirmLabel={t('integ.delete')}
+          danger
+          busy={busy}
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => setDeleting(undefined)}
+        >
+          <p>{t('integ.deleteBody')}</p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  );
+}

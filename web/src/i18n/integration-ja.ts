@@ -1,0 +1,47 @@
+/** 日本語: API キーと Webhook (tenant administrators' integration settings, issue #16). */
+export const integrationJa = {
+  'nav.integrations': 'API キーと Webhook',
+  'integ.title': 'API キーと Webhook',
+  'integ.lead':
+    '他のシステムから契約を読み書きするための鍵 (API キー) と、契約の状態が変わったときに知らせる送り先 (Webhook) を管理します。',
+  'integ.forbidden': 'この画面は会社の管理者だけが使えます。',
+  'integ.keys': 'API キー',
+  'integ.keysNone': 'API キーはまだありません。',
+  'integ.scopes': 'できること',
+  'integ.scope.envelopes:read': '契約を見る',
+  'integ.scope.envelopes:write': '契約を作成・変更する',
+  'integ.createdBy': '作成者',
+  'integ.createdByYou': 'あなた',
+  'integ.createdAt': '作成日時',
+  'integ.status': '状態',
+  'integ.active': '有効',
+  'integ.revokedAt': '無効 ({when})',
+  'integ.details': '詳細',
+  'integ.keyId': 'キー ID',
+  'integ.createKey': 'API キーを作成',
+  'integ.chooseScope': '少なくとも 1 つ選んでください。',
+  'integ.keyWarning':
+    'この API キーは今だけ表示されます。画面を閉じると二度と表示できません。安全な場所に保管し、他の人に教えないでください。',
+  'integ.newKey': '新しい API キー',
+  'integ.copy': 'コピー',
+  'integ.copied': 'コピーしました',
+  'integ.done': '保管しました',
+  'integ.revoke': '無効にする',
+  'integ.revokeTitle': 'この API キーを無効にしますか?',
+  'integ.revokeBody':
+    'このキーを使っているシステムは、すぐに契約を読み書きできなくなります。元に戻せません。',
+  'integ.revoked': 'API キーを無効にしました。',
+  'integ.webhooks': 'Webhook (通知の送り先)',
+  'integ.webhooksLead':
+    '契約の状態が変わるたびに、登録した URL へ署名付きの通知を送ります。社内やループバックのアドレスは登録できません。',
+  'integ.webhooksNone': 'Webhook はまだありません。',
+  'integ.url': '送り先 URL (https://…)',
+  'integ.register': '登録する',
+  'integ.secretWarning':
+    '通知の署名を確かめるための秘密の値です。今だけ表示されます。受け取る側のシステムに設定してください。',
+  'integ.newSecret': '署名用の秘密の値',
+  'integ.delete': '削除',
+  'integ.deleteTitle': 'この Webhook を削除しますか?',
+  'integ.deleteBody': 'この URL には今後、通知が送られなくなります。',
+  'integ.cancel': 'やめる',
+} as const;
