@@ -19,15 +19,14 @@ function PinForm({ credential, onDone }: { credential: MyCredential; onDone: (me
   const [oldPin, setOldPin] = useState('');
   const [pin, setPin] = useState('');
   const [again, setAgain] = useState('');
+  const [mismatch, setMismatch] = useState(false);
   const [error, setError] = useState<unknown>();
   const id = credential.credentialID;
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
-    if (pin !== again) {
-      setError(new Error(t('mycert.pinMismatch')));
-      return;
-    }
+    setMismatch(pin !== again);
+    if (pin !== again) return;
     try {
       if (credential.pinSet) {
         await sendJson('POST', `/api/me/credentials/${id}/pin/change`, { oldPin, newPin: pin });
@@ -86,6 +85,11 @@ function PinForm({ credential, onDone }: { credential: MyCredential; onDone: (me
         onChange={(e) => setAgain(e.target.value)}
       />
       <button type="submit">{t(credential.pinSet ? 'mycert.changePin' : 'mycert.savePin')}</button>
+      {mismatch ? (
+        <p role="alert" className="notice notice-error">
+          {t('mycert.pinMismatch')}
+        </p>
+      ) : null}
       {error !== undefined ? <ErrorNotice error={error} hint="hint.checkForm" /> : null}
     </form>
   );
