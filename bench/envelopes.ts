@@ -373,7 +373,12 @@ const pooledJobs: Swappable = {
 };
 const inlineWork = openDocumentWork({ ...config, work: { ...config.work, workers: 0 } });
 async function withPool(on: boolean, run: () => Promise<void>): Promise<void> {
-  Object.assign(work, on ? pooledJobs : { ...inlineWork, assembleCompleted: undefined });
+  const inlineJobs: Swappable = {
+    pageCount: inlineWork.pageCount,
+    validate: inlineWork.validate,
+    assembleCompleted: undefined,
+  };
+  Object.assign(work, on ? pooledJobs : inlineJobs);
   try {
     await run();
   } finally {

@@ -104,8 +104,9 @@ export class WorkPool {
     this.pool = new Piscina({
       // From the package root: this file may run from the CLI bundle (dist/), the worker never does.
       filename: pathToFileURL(path.join(packageRoot(), 'src', 'work', 'worker.mjs')).href,
-      // One thread stays warm; the others start when jobs queue (each loads the PDF code afresh).
-      minThreads: 1,
+      // Started on first use, then kept: a thread loads the PDF code (and the validator or contracts
+      // module on its first such job) afresh, seconds of CPU that an idle timeout would pay again.
+      minThreads: this.settings.workers,
       maxThreads: this.settings.workers,
       maxQueue: this.settings.queue,
       idleTimeout: 60_000,
