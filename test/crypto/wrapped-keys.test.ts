@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { contentKeyAad } from '../../src/contracts/index.ts';
 import type { KeyAlgorithm } from '../../src/crypto/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
 import { openTestShomei, softHsmEnv } from '../helpers/home.ts';
@@ -198,6 +199,18 @@ describe('wrapped signing keys', () => {
     // What the module itself holds: the evicted copies were destroyed, not just forgotten.
     const session = (await shomei.crypto.objectCounts()).session;
     assert.ok(session <= baseline + 3, `${session} session objects, ${baseline} before`);
+  });
+
+  test("a document's content key sealed under the document KEK opens for that document only", async () => {
+    const kek = await shomei.keyHierarchy.keks.currentKek('contract-document');
+    const contentKey = randomBytes(32);
+    const sealed = await shomei.crypto.encryptWithKey(kek, contentKey, contentKeyAad('doc-a'));
+    assert.ok((await shomei.crypto.decryptWithKey(kek, sealed, contentKeyAad('doc-a'))).equals(contentKey));
+    await assert.rejects(shomei.crypto.decryptWithKey(kek, sealed, contentKeyAad('doc-b')));
+    await assert.rejects(shomei.crypto.decryptWithKey(kek, sealed));
+    const flipped = Buffer.from(sealed);
+    flipped[20]! ^= 1;
+    await assert.rejects(shomei.crypto.decryptWithKey(kek, flipped, contentKeyAad('doc-a')));
   });
 
   test('destroying a wrapped key removes its row; it signs no more', async () => {
