@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `shomei` command. scripts/setup.sh bundles the sources into dist/shomei.mjs (esbuild, npm packages
-// left external), which starts in about half the time; when any source file is newer than the bundle
+// The `shomei` command. scripts/setup.sh bundles the sources into dist/cli/ (esbuild, split per command,
+// npm packages left external), which starts in a fraction of the time; when any source file is newer than the bundle
 // the sources run through tsx's loader instead, so an edit is never masked by a stale bundle
 // (docs/adr/001-typescript-without-build-step.md).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const bundle = path.join(root, 'dist', 'shomei.mjs');
+const bundle = path.join(root, 'dist', 'cli', 'shomei.js');
 
 function newestSource(dir) {
   let newest = 0;

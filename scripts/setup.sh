@@ -42,9 +42,10 @@ if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.
   npx --no-install vite build --config web/vite.config.ts --logLevel warn
 fi
 
-# The CLI bundle (dist/shomei.mjs): the same sources in one file, for a faster start. bin/shomei.js
-# ignores it whenever a source file is newer.
-if [ ! -f dist/shomei.mjs ] || [ -n "$(find src -newer dist/shomei.mjs -print -quit)" ]; then
-  npx --no-install esbuild src/cli/index.ts --bundle --platform=node --format=esm --target=node20 \
-    --packages=external --log-level=warning --outfile=dist/shomei.mjs
+# The CLI bundle (dist/cli/shomei.js): the same sources, split into chunks so that each command loads
+# only its own modules and packages (issue #20). bin/shomei.js ignores it whenever a source is newer.
+if [ ! -f dist/cli/shomei.js ] || [ -n "$(find src -newer dist/cli/shomei.js -print -quit)" ]; then
+  rm -rf dist/cli dist/shomei.mjs
+  npx --no-install esbuild src/cli/index.ts --bundle --splitting --platform=node --format=esm --target=node20 \
+    --packages=external --log-level=warning --outdir=dist/cli --entry-names=shomei --chunk-names=chunks/[name]-[hash]
 fi

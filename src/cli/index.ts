@@ -1,52 +1,122 @@
-/** The `shomei` command. Each subcommand lives in commands/; every command has --help. */
+/**
+ * The `shomei` command. Each subcommand lives in commands/; every command has --help.
+ *
+ * Only the module of the command being run is loaded (issue #20): loading every command pulls in
+ * fastify, kysely, pdfjs, WebAuthn and the rest, about 1.6 s of CPU before `--version` could answer.
+ * `--version` and the top-level `--help` load no command at all; the help lists each command from
+ * the table below, which test/cli/cli.test.ts checks against the commands themselves.
+ */
 import { Command, CommanderError } from 'commander';
-import { registerAdminCommands } from './commands/admin.ts';
-import { registerArchiveCommands } from './commands/archive.ts';
-import { registerAuditCommands } from './commands/audit.ts';
-import { registerBackupCommands } from './commands/backup.ts';
-import { registerCaCommands } from './commands/ca.ts';
-import { registerComplianceCommands } from './commands/compliance.ts';
-import { registerContractsCommands } from './commands/contracts.ts';
-import { registerIdentityCommands } from './commands/identity.ts';
-import { registerKeyHierarchyCommands } from './commands/key-hierarchy.ts';
-import { registerKeyCommands } from './commands/keys.ts';
-import { registerLifecycleCommands } from './commands/lifecycle.ts';
-import { registerRsspCommands } from './commands/rssp.ts';
-import { registerSignCommands } from './commands/sign.ts';
-import { registerTsaCommands } from './commands/tsa.ts';
-import { registerUpgradeCommands } from './commands/upgrade.ts';
-import { registerVerifyCommands } from './commands/verify.ts';
 import { printError } from './output.ts';
 
-export function buildProgram(): Command {
-  const program = new Command('shomei')
+type Register = (program: Command) => void;
+type Loader = () => Promise<Register>;
+
+const lifecycle: Loader = async () => (await import('./commands/lifecycle.ts')).registerLifecycleCommands;
+const keys: Loader = async () => (await import('./commands/keys.ts')).registerKeyCommands;
+const keyHierarchy: Loader = async () =>
+  (await import('./commands/key-hierarchy.ts')).registerKeyHierarchyCommands;
+
+/** Top-level command → the modules that register it (in order) and its one-line description. */
+export const COMMANDS: Readonly<
+  Record<string, { readonly load: readonly Loader[]; readonly about: string }>
+> = {
+  init: {
+    load: [lifecycle],
+    about:
+      'Initialise the data directory: HSM token, PINs, database (idempotent) / データディレクトリを初期化 (何度実行しても安全)',
+  },
+  start: {
+    load: [lifecycle],
+    about: 'Initialise if needed, then serve the UI and APIs / 必要なら初期化し、UI と API を提供',
+  },
+  config: { load: [lifecycle], about: 'Configuration / 設定' },
+  keys: { load: [keys, keyHierarchy], about: 'Keys in the HSM token / HSM トークン内の鍵' },
+  compliance: {
+    load: [async () => (await import('./commands/compliance.ts')).registerComplianceCommands],
+    about: 'JIPDEC criteria checklist / JIPDEC 基準チェックリスト',
+  },
+  sign: {
+    load: [async () => (await import('./commands/sign.ts')).registerSignCommands],
+    about:
+      'Sign a PDF (PAdES) or any file (CAdES, --cades) with the provider e-seal / 事業者の電子シールで署名',
+  },
+  backup: {
+    load: [async () => (await import('./commands/backup.ts')).registerBackupCommands],
+    about: 'Signed backups and restore / 署名付きバックアップと復元',
+  },
+  audit: {
+    load: [async () => (await import('./commands/audit.ts')).registerAuditCommands],
+    about: 'Audit trail / 監査ログ',
+  },
+  admin: {
+    load: [async () => (await import('./commands/admin.ts')).registerAdminCommands],
+    about: 'Privileged roles and administration / 特権と管理',
+  },
+  users: {
+    load: [async () => (await import('./commands/identity.ts')).registerIdentityCommands],
+    about: 'User accounts / 利用者アカウント',
+  },
+  rssp: {
+    load: [async () => (await import('./commands/rssp.ts')).registerRsspCommands],
+    about: 'Remote signature service (CSC API v2) / リモート署名サービス',
+  },
+  ca: {
+    load: [async () => (await import('./commands/ca.ts')).registerCaCommands],
+    about: 'Embedded development CA, RA queue, outside CA / 組み込み認証局・登録局・外部認証局',
+  },
+  tsa: {
+    load: [async () => (await import('./commands/tsa.ts')).registerTsaCommands],
+    about: 'Embedded time-stamping authority / 組込みタイムスタンプ局',
+  },
+  upgrade: {
+    load: [async () => (await import('./commands/upgrade.ts')).registerUpgradeCommands],
+    about: 'Upgrades and rollbacks / アップグレードとロールバック',
+  },
+  verify: {
+    load: [async () => (await import('./commands/verify.ts')).registerVerifyCommands],
+    about: 'Validate the signatures of a PDF or a CAdES file / PDF・CAdES ファイルの署名を検証',
+  },
+  archive: {
+    load: [async () => (await import('./commands/archive.ts')).registerArchiveCommands],
+    about: 'Long-term archive of contract documents / 長期保存',
+  },
+  contracts: {
+    load: [async () => (await import('./commands/contracts.ts')).registerContractsCommands],
+    about: 'E-contract records / 電子契約の記録',
+  },
+};
+
+function baseProgram(): Command {
+  return new Command('shomei')
     .description('署名 shomei — e-contract and remote signature service / 電子契約・リモート署名サービス')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerLifecycleCommands(program);
-  registerKeyCommands(program);
-  registerKeyHierarchyCommands(program);
-  registerComplianceCommands(program);
-  registerSignCommands(program);
-  registerBackupCommands(program);
-  registerAuditCommands(program);
-  registerAdminCommands(program);
-  registerIdentityCommands(program);
-  registerRsspCommands(program);
-  registerCaCommands(program);
-  registerTsaCommands(program);
-  registerUpgradeCommands(program);
-  registerVerifyCommands(program);
-  registerArchiveCommands(program);
-  registerContractsCommands(program);
+}
+
+/** The program with the given commands registered (default: every command). */
+export async function buildProgram(names: readonly string[] = Object.keys(COMMANDS)): Promise<Command> {
+  const program = baseProgram();
+  const loaders = [...new Set(names.flatMap((name) => COMMANDS[name]?.load ?? []))];
+  const registers = await Promise.all(loaders.map((load) => load()));
+  for (const register of registers) register(program);
+  return program;
+}
+
+/** For `--help`, `--version` and unknown commands: every command listed, none loaded. */
+function overviewProgram(): Command {
+  const program = baseProgram();
+  for (const [name, { about }] of Object.entries(COMMANDS)) program.command(name).description(about);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 unusable input or usage). */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const name = argv.find((word) => !word.startsWith('-'));
+    const program =
+      name !== undefined && COMMANDS[name] !== undefined ? await buildProgram([name]) : overviewProgram();
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {

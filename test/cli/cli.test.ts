@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/index.ts';
+import { buildProgram, COMMANDS } from '../../src/cli/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
 import { makeTeam, type TeamRole } from '../helpers/operators.ts';
 import { runShomei, SHOMEI_BIN } from '../helpers/run.ts';
@@ -80,11 +80,19 @@ describe('shomei command', () => {
   test('every command answers --help', async () => {
     // In-process: spawning the CLI once per command would cost seconds each; the bin itself is
     // exercised by the other tests here.
-    const paths = [[], ...commandPaths(buildProgram())];
+    const full = await buildProgram();
+    // The top-level help is printed without loading any command: its table must match them.
+    assert.deepEqual(
+      full.commands.map((c) => [c.name(), c.description()]).sort(),
+      Object.entries(COMMANDS)
+        .map(([name, { about }]) => [name, about])
+        .sort(),
+    );
+    const paths = [[], ...commandPaths(full)];
     assert.ok(paths.length >= 6);
     for (const words of paths) {
       let out = '';
-      const program = buildProgram();
+      const program = await buildProgram();
       const configure = (command: Command): void => {
         command.configureOutput({ writeOut: (text) => (out += text), writeErr: (text) => (out += text) });
         for (const sub of command.commands) configure(sub);

@@ -1,0 +1,147 @@
+/**
+ * Start-up of the `shomei` command (issue #20): wall time of `--version`, `--help`, `verify` of a
+ * 1-page PDF and `sign --level B-B` of a 1-page PDF, next to `node -e 0` in the same run; then the
+ * whole command `sign --level B-LTA` of a ~10 MB PDF next to the in-process signing call for the same
+ * file, with the difference. Medians of 5 runs each. Run: npx tsx bench/cli.ts
+ * (bin/shomei.js uses the bundle in dist/cli when it is newer than every source: run
+ * scripts/setup.sh first to measure the bundle, or touch a source to measure the tsx path).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openEmbeddedSigning, signPdf } from '../src/ades/index.ts';
+import { openShomei } from '../src/app/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/log/index.ts';
+
+const RUNS = 5;
+const bin = path.resolve(import.meta.dirname, '..', 'bin', 'shomei.js');
+const work = mkdtempSync(path.join(tmpdir(), 'shomei-bench-cli-'));
+const env = { ...process.env, SHOMEI_HOME: path.join(work, 'home'), SHOMEI_LOG_LEVEL: 'silent' };
+
+/** A PDF of one text page, plus one opaque stream of `padBytes` (for the ~10 MB case). */
+function writePdf(file: string, padBytes: number): void {
+  const parts: Buffer[] = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+  const offsets: number[] = [];
+  let position = parts[0]!.length;
+  const object = (body: Buffer | string): void => {
+    offsets.push(position);
+    const chunk = Buffer.concat([
+      Buffer.from(`${offsets.length} 0 obj\n`, 'latin1'),
+      typeof body === 'string' ? Buffer.from(body, 'latin1') : body,
+      Buffer.from('\nendobj\n', 'latin1'),
+    ]);
+    parts.push(chunk);
+    position += chunk.length;
+  };
+  const text = 'BT /F1 24 Tf 72 720 Td (shomei bench) Tj ET';
+  object('<< /Type /Catalog /Pages 2 0 R >>');
+  object('<< /Type /Pages /Kids [4 0 R] /Count 1 /MediaBox [0 0 595 842] >>');
+  object('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  object(
+    `<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> /XObject << /Pad 6 0 R >> >> /Contents 5 0 R >>`,
+  );
+  object(`<< /Length ${text.length} >>\nstream\n${text}\nendstream`);
+  const pad = Buffer.alloc(padBytes, 0x41);
+  object(
+    Buffer.concat([
+      Buffer.from(`<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Length ${pad.length} >>\nstream\n`),
+      pad,
+      Buffer.from('\nendstream'),
+    ]),
+  );
+  const xref = [`xref\n0 ${offsets.length + 1}\n0000000000 65535 f \n`];
+  for (const offset of offsets) xref.push(`${String(offset).padStart(10, '0')} 00000 n \n`);
+  xref.push(`trailer\n<< /Size ${offsets.length + 1} /Root 1 0 R >>\nstartxref\n${position}\n%%EOF\n`);
+  parts.push(Buffer.from(xref.join(''), 'latin1'));
+  writeFileSync(file, Buffer.concat(parts));
+}
+
+function wall(args: readonly string[], node = true): number {
+  const started = process.hrtime.bigint();
+  const result = node
+    ? spawnSync(process.execPath, args, { env, encoding: 'utf8' })
+    : spawnSync(args[0]!, args.slice(1), { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0 && !(args.includes('verify') && result.status === 1)) {
+    throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  }
+  return ms;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function measure(label: string, args: readonly string[]): number {
+  const times = Array.from({ length: RUNS }, () => wall(args));
+  const m = median(times);
+  console.log(`${label.padEnd(34)} ${m.toFixed(0).padStart(6)} ms`);
+  return m;
+}
+
+try {
+  wall([bin, 'init']);
+  const one = path.join(work, 'one.pdf');
+  const big = path.join(work, 'big.pdf');
+  writePdf(one, 0);
+  writePdf(big, 10 * 1024 * 1024);
+  wall([bin, 'sign', one, '-o', path.join(work, 'one-signed.pdf'), '--level', 'B-B']);
+
+  const baseline = measure('node -e 0 (baseline)', ['-e', '0']);
+  const figures: Record<string, number> = {
+    '--version': measure('shomei --version', [bin, '--version']),
+    '--help': measure('shomei --help', [bin, '--help']),
+    verify: measure('shomei verify (1 page)', [bin, 'verify', path.join(work, 'one-signed.pdf')]),
+    'sign B-B': measure('shomei sign --level B-B (1 page)', [
+      bin,
+      'sign',
+      one,
+      '-o',
+      path.join(work, 'one-bb.pdf'),
+      '--level',
+      'B-B',
+    ]),
+  };
+  for (const [name, ms] of Object.entries(figures)) {
+    console.log(
+      `  ${name.padEnd(10)} over node -e 0: ${(ms - baseline).toFixed(0)} ms (${(ms / baseline).toFixed(1)}×)`,
+    );
+  }
+
+  const whole = median(
+    Array.from({ length: 3 }, () =>
+      wall([bin, 'sign', big, '-o', path.join(work, 'big-lta.pdf'), '--level', 'B-LTA']),
+    ),
+  );
+  const shomei = await openShomei(loadConfig(env), createLogger({ level: 'silent' }));
+  const inProcess: number[] = [];
+  try {
+    const signing = await openEmbeddedSigning(shomei);
+    for (let i = 0; i < 3; i += 1) {
+      const started = process.hrtime.bigint();
+      await signPdf({
+        input: big,
+        output: path.join(work, `big-lta-${i}.pdf`),
+        signer: signing.signer,
+        certificateChain: signing.certificateChain,
+        level: 'B-LTA',
+        tsa: signing.tsa,
+        revocationSource: signing.revocationSource,
+        signingTime: new Date(),
+        page: 0,
+      });
+      inProcess.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  } finally {
+    await shomei.close();
+  }
+  const call = median(inProcess);
+  console.log(`10 MB B-LTA whole command            ${whole.toFixed(0).padStart(6)} ms`);
+  console.log(`10 MB B-LTA in-process signPdf       ${call.toFixed(0).padStart(6)} ms`);
+  console.log(`difference (target ≤ 300 ms)         ${(whole - call).toFixed(0).padStart(6)} ms`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
