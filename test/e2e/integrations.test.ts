@@ -65,7 +65,8 @@ describe('API keys and webhooks screen', () => {
       granted: true,
     });
 
-    const { page } = await e2e.newPage('ja');
+    const { context, page } = await e2e.newPage('ja');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await logIn(page, admin.user.email, admin.totpSecret);
     await page.getByRole('link', { name: 'API キーと Webhook' }).click();
     await page.waitForURL('**/settings/integrations');
@@ -87,6 +88,9 @@ describe('API keys and webhooks screen', () => {
     );
     assert.deepEqual(await criticalViolations(page), []);
     await screenshotBoth(page, 'integrations-key-created');
+    await shown.getByRole('button', { name: 'コピー' }).click();
+    await shown.getByRole('button', { name: 'コピーしました' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, 'copied whole');
     await page.getByRole('button', { name: '保管しました' }).click();
     assert.equal(await shown.count(), 0, 'gone once acknowledged');
     await page.reload();

@@ -107,7 +107,9 @@ export function ApiKeysSection() {
               {keys.map((key) => (
                 <tr key={key.id} data-key-id={key.id} data-revoked={key.revokedAt !== null}>
                   <td>
-                    {key.scopes.map((s) => t(`integ.scope.${s}` as MessageKey)).join('、')}
+                    {key.scopes
+                      .map((s) => t(`integ.scope.${s}` as MessageKey))
+                      .join(lang === 'ja' ? '、' : ', ')}
                     <details>
                       <summary>{t('integ.details')}</summary>
                       <p>

@@ -27,9 +27,9 @@ export function SecretOnce({
         <button
           type="button"
           onClick={() => {
-            void navigator.clipboard
-              ?.writeText(value)
-              .then(() => setCopied(true))
+            // The Clipboard API needs a secure context; without it the value stays selectable.
+            Promise.resolve(navigator.clipboard?.writeText(value))
+              .then(() => setCopied(navigator.clipboard !== undefined))
               .catch(() => setCopied(false));
           }}
         >
