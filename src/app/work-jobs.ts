@@ -82,5 +82,11 @@ export function configureWorker(settings: { readonly budget: PdfBudgetLimits }):
 export function runJob(job: string, input: unknown): Promise<JobOutcome> {
   const run = jobs[job as keyof WorkJobs] as ((input: unknown) => Promise<unknown>) | undefined;
   if (run === undefined) return outcomeOf(async () => Promise.reject(new Error(`unknown job ${job}`)));
-  return outcomeOf(() => withPdfBudget(pdfBudgetDefaults(), () => run(input)));
+  // Completion reads our own signed documents and waits for the CA and TSA between reads: no wall-time
+  // budget there (the pool's job deadline still applies); every other job reads untrusted input.
+  const limits =
+    job === 'assembleCompleted'
+      ? { ...pdfBudgetDefaults(), maxMillis: Number.POSITIVE_INFINITY }
+      : pdfBudgetDefaults();
+  return outcomeOf(() => withPdfBudget(limits, () => run(input)));
 }

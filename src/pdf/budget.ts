@@ -84,7 +84,11 @@ export function withPdfBudget<T>(limits: PdfBudgetLimits, work: () => Promise<T>
   return ambient.run(new PdfBudget(limits), work);
 }
 
-/** The budget of the surrounding `withPdfBudget`, or a fresh one for a reader opened on its own. */
+/**
+ * The budget of the surrounding `withPdfBudget`, or a fresh one for a reader opened on its own. The
+ * latter has no wall-time limit: such readers hold our own documents on the signing path and may wait
+ * for the HSM or a TSA between reads; untrusted input is read inside `withPdfBudget`.
+ */
 export function currentPdfBudget(): PdfBudget {
-  return ambient.getStore() ?? new PdfBudget();
+  return ambient.getStore() ?? new PdfBudget({ ...processDefaults, maxMillis: Number.POSITIVE_INFINITY });
 }
