@@ -90,7 +90,15 @@ describe('API keys and webhooks screen', () => {
     await screenshotBoth(page, 'integrations-key-created');
     await shown.getByRole('button', { name: 'コピー' }).click();
     await shown.getByRole('button', { name: 'コピーしました' }).waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, 'copied whole');
+    assert.equal(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      ),
+      key,
+      'copied whole',
+    );
     await page.getByRole('button', { name: '保管しました' }).click();
     assert.equal(await shown.count(), 0, 'gone once acknowledged');
     await page.reload();
