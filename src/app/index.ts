@@ -6,12 +6,6 @@ export {
 } from './bootstrap.ts';
 export { type OperatorConsole, operatorConsole } from './console.ts';
 export { type DemoAccount, describeDemoAccounts, ensureDemoAccounts } from './demo.ts';
-export {
-  type DestructionEntry,
-  readDestructionLog,
-  reapplyDestructionLog,
-  writeDestructionLog,
-} from './destruction-log.ts';
 export { type RekeyReport, rekey } from './key-hierarchy.ts';
 export { allMigrations } from './migrations.ts';
 export {

@@ -4,14 +4,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  authenticateOperator,
-  openShomei,
-  readDestructionLog,
-  reapplyDestructionLog,
-  requirePrivilege,
-  type Shomei,
-} from '../../app/index.ts';
+import { authenticateOperator, openShomei, requirePrivilege, type Shomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
@@ -150,15 +143,10 @@ export function registerBackupCommands(program: Command): void {
       '--expect-key <sha256>',
       'SHA-256 of the backup-signing public key to require / 要求する署名鍵の SHA-256',
     )
-    .option(
-      '--destruction-log <file>',
-      'keys destroyed since (shomei keys destruction-log), destroyed again after the restore / 破棄記録を再適用',
-    )
     .action(
       async (
         file: string,
         options: {
-          destructionLog?: string;
           into: string;
           pinFile?: string;
           databaseUrl?: string;
@@ -166,9 +154,6 @@ export function registerBackupCommands(program: Command): void {
         },
       ) => {
         const config = loadConfig();
-        // Read (and validated) before anything is restored: a bad log leaves nothing behind.
-        const destructions =
-          options.destructionLog === undefined ? [] : readDestructionLog(options.destructionLog);
         const operatorCredentials = await readCredentials('SHOMEI_OPERATOR');
         const approverCredentials = await readCredentials('SHOMEI_APPROVER');
         if (operatorCredentials === undefined || approverCredentials === undefined)
@@ -202,14 +187,12 @@ export function registerBackupCommands(program: Command): void {
           throw error;
         }
         try {
-          const reapplied = await reapplyDestructionLog(shomei, destructions, people.operator);
           await shomei.audit.trail.append({
             type: 'backup.restore',
             actor: { kind: 'user', id: people.operator },
             outcome: 'success',
             details: {
               approvedBy: people.approver,
-              destructionsReapplied: reapplied.length,
               manifestSha256: restored.manifestSha256,
               installationId: restored.installationId,
             },
@@ -222,7 +205,6 @@ export function registerBackupCommands(program: Command): void {
             environment: restored.environment,
             restoredAt: restored.restoredAt,
             keysInToken: keys.length,
-            destructionsReapplied: reapplied,
             auditChain: chain,
           });
         } finally {

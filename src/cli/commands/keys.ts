@@ -4,7 +4,7 @@
  * the key is made or destroyed only when a second person approves (ADR 019).
  */
 import type { Command } from 'commander';
-import { requestApproval, requirePrivilege, writeDestructionLog } from '../../app/index.ts';
+import { requestApproval } from '../../app/index.ts';
 import { KEY_ALGORITHMS, type KeyInfo } from '../../crypto/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { withOperator, withShomei } from '../operator.ts';
@@ -79,19 +79,5 @@ export function registerKeyCommands(program: Command): void {
         requestApproval(shomei, operator, 'key.destroy', { keyId, reason: options.reason }),
       );
       printJson({ request });
-    });
-
-  keys
-    .command('destruction-log')
-    .description(
-      'Write the keys destroyed so far, to keep with the backups (a restore re-applies it) / 破棄済み鍵の記録を出力',
-    )
-    .requiredOption('-o, --output <file>', 'file to write (must not exist)')
-    .action(async (options: { output: string }) => {
-      const count = await withOperator(async (shomei, operator) => {
-        await requirePrivilege(shomei, operator, 'backups.manage');
-        return writeDestructionLog(shomei, options.output);
-      });
-      printJson({ file: options.output, destroyedKeys: count });
     });
 }
