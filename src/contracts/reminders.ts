@@ -80,7 +80,9 @@ async function remind(
     .onConflict((oc) => oc.columns(['party_id', 'kind', 'sequence']).doNothing())
     .executeTakeFirst();
   if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) !== 1) return false; // another run has it
-  const token = party.user_id === null ? await issueLink(ctx, party) : undefined;
+  // Signer-type parties log in (they have no access code); only outside witness-type parties get a link.
+  const token =
+    party.user_id === null && party.signing_mode !== 'signer-type' ? await issueLink(ctx, party) : undefined;
   const verb = party.role === 'approver' ? '承認 / approval' : '署名 / signature';
   try {
     await ctx.mailer.send({
