@@ -245,6 +245,32 @@ describe('signer-type parties of two companies', () => {
     const open = await clientA.send('POST', '/api/sign/open', { token, accessCode: 'whatever-123' });
     assert.equal(open.statusCode >= 400, true, 'the link died with the withdrawal');
 
+    // A signer-type party without an account: invited to apply, then switched to witness-type.
+    const pending = await newEnvelope(
+      clientA,
+      [{ role: 'signer', signingMode: 'signer-type', email: 'nobody@d.example', name: '堀 二郎' }],
+      '業務提携契約書',
+    );
+    const sentPending = json<{
+      accessCodes: unknown[];
+      envelope: { parties: { id: string; userId: string | null }[] };
+    }>(await clientA.send('POST', `/api/envelopes/${pending}/send`));
+    assert.deepEqual(sentPending.accessCodes, []);
+    const invitation = h.mailer.to('nobody@d.example').at(-1)?.text ?? '';
+    assert.match(invitation, new RegExp(`/contracts/${pending}`));
+    assert.match(invitation, /電子証明書/);
+    assert.doesNotMatch(invitation, /\/sign\//, 'no link that would bypass the account');
+    const partyId = sentPending.envelope.parties[0]!.id;
+    assert.equal(sentPending.envelope.parties[0]!.userId, null, 'the sender sees the party is not bound');
+    const switched = json<{ accessCode: string }>(
+      await clientA.send('POST', `/api/envelopes/${pending}/parties/${partyId}/witness-type`, {}),
+    );
+    const opened = await clientA.send('POST', '/api/sign/open', {
+      token: h.mailer.lastLinkToken('nobody@d.example'),
+      accessCode: switched.accessCode,
+    });
+    assert.equal(opened.statusCode, 200, opened.body);
+
     const draft = await newEnvelope(
       clientA,
       [{ role: 'signer', signingMode: 'witness-type', email: 'kimura@c.example', name: '木村 一郎' }],
