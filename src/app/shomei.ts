@@ -325,7 +325,13 @@ export async function openShomei(
       logger: log,
     });
     // Credentials' signing keys live outside the token, wrapped under a KEK per purpose (ADR 017).
-    const keyHierarchy = new KeyHierarchy(database.db, new KekRing(opened, keys, kekGenerated(audit.trail)));
+    // On SQLite the lookup gets a connection of its own: signHash signs inside a transaction that
+    // holds the main connection, and a lookup queued behind it would wait forever.
+    const keyDatabase = database.dialect === 'sqlite' ? openDatabase(config.databaseUrl) : database;
+    const keyHierarchy = new KeyHierarchy(
+      keyDatabase.db,
+      new KekRing(opened, keys, kekGenerated(audit.trail)),
+    );
     opened.useWrappedKeys(keyHierarchy);
     const admin = openAdminServices({
       database,
@@ -516,6 +522,7 @@ export async function openShomei(
           log.error({ err: error }, 'audit shutdown checkpoint failed');
         }
         opened.close();
+        if (keyDatabase !== database) await keyDatabase.close();
         await database.close();
       },
     };

@@ -90,7 +90,10 @@ describe('creating a credential', () => {
     assert.equal(key.attributes.decrypt, false);
     assert.ok(key.publicKey!.equals(Buffer.from(credential.public_key)));
     assert.equal((await f.shomei.keys.get(credential.key_id!))?.purpose, 'user-signing');
-    assert.ok(tokenObjects().includes(`rssp:${body.credentialID}`));
+    // Kept outside the token, wrapped under the user-signing KEK for this credential (ADR 017).
+    assert.equal(tokenObjects().includes(`rssp:${body.credentialID}`), false);
+    const wrapped = await f.shomei.keyHierarchy.find(credential.key_id!);
+    assert.deepEqual([wrapped?.owner, wrapped?.purpose], [body.credentialID, 'user-signing']);
     assert.equal(f.audit.last('credential.activate')?.details?.certificateSerial, credential.cert_serial);
   });
 
@@ -231,7 +234,7 @@ describe('suspend, revoke, renew', () => {
     const auth = await authorize(f, signer, [hash]);
     const credential = await f.rssp.credentials.require(signer.credentialId);
     const keyId = credential.key_id!;
-    assert.ok(tokenObjects().includes(`rssp:${signer.credentialId}`));
+    assert.ok((await f.shomei.keyHierarchy.find(keyId)) !== undefined);
     const revoked = await f.app.inject({
       method: 'POST',
       url: `/api/credentials/${signer.credentialId}/revoke`,
@@ -251,7 +254,7 @@ describe('suspend, revoke, renew', () => {
       error_description: 'The credential identified by credentialID is disabled',
     });
     assert.equal(await f.shomei.crypto.hasKey(keyId), false);
-    assert.ok(!tokenObjects().includes(`rssp:${signer.credentialId}`), 'pkcs11-tool no longer lists the key');
+    assert.equal(await f.shomei.keyHierarchy.find(keyId), undefined, 'the wrapped key row is gone');
     assert.equal((await f.shomei.keys.get(keyId))?.status, 'destroyed');
     assert.ok(f.ca.revoked.size > 0);
     const event = f.audit.last('credential.revoke');
