@@ -96,7 +96,10 @@ export class DocumentVault {
   /** True when a document's key is sealed under a KEK rather than held by a key of its own. */
   async isKekSealed(hsmKeyId: string): Promise<boolean> {
     if (this.knownKeks.has(hsmKeyId)) return true;
-    if (!(await this.keks.isKek(hsmKeyId))) return false;
+    // Asked of the HSM (KEK labels are `kek:<purpose>:<epoch>`), not the database: this runs inside
+    // callers' transactions, and on SQLite a query beside one would wait for it forever.
+    const key = await this.deps.crypto.getKey(hsmKeyId).catch(() => undefined);
+    if (key === undefined || !key.label.startsWith('kek:')) return false;
     this.knownKeks.add(hsmKeyId);
     return true;
   }
