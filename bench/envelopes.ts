@@ -28,7 +28,7 @@
  * this one process (server, client, SoftHSM2 and argon2/scrypt on libuv's threads alike).
  *
  * Before/after (issue #20 Deliver 3): the envelope slices alternate between the PDF work on the
- * document work pool (ADR 018) and the same jobs on the main thread (the pool's methods swapped for a
+ * document work pool (ADR 016) and the same jobs on the main thread (the pool's methods swapped for a
  * pool without workers), with the main thread's event-loop delay p99 of each.
  *
  * At the end one completed PDF is downloaded and checked with pdfsig (NSS database trusting the

@@ -113,7 +113,7 @@ export interface Shomei {
   readonly ops: OpsServices;
   /** E-contract service: envelopes, signing flows, evidence, retention, 電帳法 search, archive renewal. */
   readonly contracts: ContractService;
-  /** PDF parsing, validation and assembly on worker threads, under a decode budget (ADR 018). */
+  /** PDF parsing, validation and assembly on worker threads, under a decode budget (ADR 016). */
   readonly work: DocumentWork;
   close(): Promise<void>;
 }

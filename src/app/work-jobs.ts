@@ -1,5 +1,5 @@
 /**
- * The jobs of the document work pool (ADR 018), run on a worker thread or, with SHOMEI_PDF_WORKERS=0,
+ * The jobs of the document work pool (ADR 016), run on a worker thread or, with SHOMEI_PDF_WORKERS=0,
  * on the calling thread. Every job reads its PDFs under one decode budget (src/pdf/budget.ts). Only
  * the PDF module is loaded up front (the validator and the contracts module on first use), so a
  * worker starts without the server's module graph.

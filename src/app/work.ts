@@ -1,5 +1,5 @@
 /**
- * The document work pool of this process (ADR 018) and its typed jobs, for the server routes, the
+ * The document work pool of this process (ADR 016) and its typed jobs, for the server routes, the
  * contracts service and the CLI.
  */
 import path from 'node:path';

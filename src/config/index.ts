@@ -124,7 +124,7 @@ export interface ShomeiConfig {
     /** A completion claimed longer ago than this is taken to have died with its instance and resumed. */
     readonly completionLeaseSeconds: number;
   };
-  /** PDF work on worker threads, the per-document decode budget, the verify rate limit (ADR 018). */
+  /** PDF work on worker threads, the per-document decode budget, the verify rate limit (ADR 016). */
   readonly work: WorkConfig;
   /** Federated login (OpenID Connect relying party); undefined when not configured. */
   readonly oidc:

@@ -1,5 +1,5 @@
 /**
- * Settings of the document work pool and the per-document PDF decode budget (issue #16 F3, ADR 018),
+ * Settings of the document work pool and the per-document PDF decode budget (issue #16 F3, ADR 016),
  * and the per-address limit of the public verification endpoint. Read with the rest of the
  * configuration by loadConfig.
  */

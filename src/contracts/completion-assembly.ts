@@ -2,7 +2,7 @@
  * The PDF work of completing one document: the certificate of completion attached, validation data
  * for every signature (B-LT), the document timestamp (B-LTA). Pure document assembly apart from the
  * revocation answers and the timestamp, which come from `provider` — on a worker thread the app's
- * work pool passes proxies that ask the main thread, where the CA, TSA and HSM session are (ADR 018).
+ * work pool passes proxies that ask the main thread, where the CA, TSA and HSM session are (ADR 016).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

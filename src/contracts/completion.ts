@@ -141,7 +141,7 @@ async function finishCompletion(
       completedAt,
     );
     for (const [index, { document, bytes }] of signedHashes.entries()) {
-      // On the work pool's threads when there is one (ADR 018); revocation and timestamps stay here.
+      // On the work pool's threads when there is one (ADR 016); revocation and timestamps stay here.
       const assembly = { bytes, certificate, directory: dir, index };
       const completed =
         ctx.pdfWork?.assembleCompleted === undefined

@@ -98,7 +98,7 @@ export interface ContractsContext {
   /** Whether a user is an installation auditor (system_auditor), who reads every tenant's record log. */
   readonly isAuditor?: (userId: string) => Promise<boolean>;
   readonly clock: () => Date;
-  /** PDF parsing and validation off the event loop (the app's worker pool, ADR 018); absent: inline. */
+  /** PDF parsing and validation off the event loop (the app's worker pool, ADR 016); absent: inline. */
   readonly pdfWork?: ContractsPdfWork;
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;

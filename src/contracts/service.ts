@@ -84,7 +84,7 @@ export interface ContractServiceDependencies {
   /** Replaces the embedded e-seal/TSA/revocation set-up (tests, external CA and TSA). */
   readonly provider?: () => Promise<EmbeddedSigning>;
   readonly clock?: () => Date;
-  /** PDF parsing and validation on worker threads (ADR 018). */
+  /** PDF parsing and validation on worker threads (ADR 016). */
   readonly pdfWork?: ContractsPdfWork;
 }
 

@@ -82,7 +82,7 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });
   // Public verification API (POST /api/verify, no login), trusting the embedded root.
-  // Parsing and validation run on the worker pool with a decode budget (ADR 018), limited per address.
+  // Parsing and validation run on the worker pool with a decode budget (ADR 016), limited per address.
   await registerRateLimits(app);
   await app.register(validationRoutes, {
     trustAnchors: async () => [await shomei.ca.certificate('root')],

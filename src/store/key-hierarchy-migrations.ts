@@ -1,4 +1,4 @@
-/** The wrapped-key table of the key hierarchy (ADR 016): store range 0010–0019. */
+/** The wrapped-key table of the key hierarchy (ADR 017): store range 0010–0019. */
 import type { Kysely } from 'kysely';
 import type { DialectName } from './database.ts';
 import { binaryType, type NamedMigrations } from './migrations.ts';

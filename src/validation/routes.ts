@@ -18,7 +18,7 @@ export interface ValidationRoutesOptions {
   /** Allow online OCSP/CRL fetching when a request asks for it with ?online=true (default false). */
   readonly allowOnline?: boolean;
   /**
-   * Runs the validation; the server passes the worker pool's job (ADR 018) so that a heavy or hostile
+   * Runs the validation; the server passes the worker pool's job (ADR 016) so that a heavy or hostile
    * document never holds the event loop. Default: validateDocument on this thread.
    */
   readonly validate?: (input: {

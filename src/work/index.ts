@@ -1,5 +1,5 @@
 /**
- * The document work pool: heavy PDF work on bounded worker threads with a deadline per job (ADR 018).
+ * The document work pool: heavy PDF work on bounded worker threads with a deadline per job (ADR 016).
  * Jobs themselves are named functions of a jobs module given by the composition root.
  */
 export { workBusy, workFailed, workTimedOut } from './errors.ts';

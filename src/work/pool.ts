@@ -1,5 +1,5 @@
 /**
- * The document work pool (ADR 018): PDF parsing, validation and assembly on a bounded set of worker
+ * The document work pool (ADR 016): PDF parsing, validation and assembly on a bounded set of worker
  * threads, so that one hostile or heavy document cannot stall the event loop that answers every other
  * request, and so that a second core does PDF work. Each job has a deadline from its start on a
  * worker; a job still running then is stopped by terminating its worker (Piscina starts a fresh one). The queue is

@@ -1,5 +1,5 @@
 /**
- * Completion on the work pool's threads (ADR 018, issue #20): with the real server, a witness-type
+ * Completion on the work pool's threads (ADR 016, issue #20): with the real server, a witness-type
  * party's act completes the envelope, the certificate of completion, validation data and document
  * timestamp are assembled on a worker while the revocation answers and the timestamp (HSM keys)
  * come from the main thread over the job's port. Judged by pdfsig and qpdf, not by our own reader.

@@ -1,5 +1,5 @@
 /**
- * The document work pool (ADR 018): jobs run on worker threads, a job past its deadline is stopped by
+ * The document work pool (ADR 016): jobs run on worker threads, a job past its deadline is stopped by
  * terminating its worker (the next job runs on a fresh one), the queue is bounded, typed errors
  * cross the thread boundary intact, and with no workers jobs run on the calling thread.
  */

@@ -118,7 +118,7 @@ async function runVerify(file: string, options: VerifyOptions): Promise<void> {
     const document = await readLimited(file, 'document');
     const data = options.data === undefined ? undefined : await readLimited(options.data, 'detached data');
     const trustAnchors = options.trust ? readTrustAnchors(options.trust) : await installationAnchors();
-    // The per-document decode budget of the settings, as for the server's workers (ADR 018): a
+    // The per-document decode budget of the settings, as for the server's workers (ADR 016): a
     // one-shot command needs no worker to be stopped, the budget's time limit ends it.
     report = await withPdfBudget(budgetSettings(), () =>
       validateDocument(document, data, { trustAnchors, online: options.online === true, name: file }),
