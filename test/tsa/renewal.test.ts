@@ -154,8 +154,8 @@ describe('shomei tsa renew', () => {
     );
     const events = await shomei.audit.search({ type: 'tsa.renew' });
     assert.equal(events.length, 1);
-    assert.equal(events[0]!.actor.id, 'alice');
-    assert.equal(events[0]!.details.approvedBy, 'bob');
+    assert.equal(events[0]!.actor.id, team.system_administrator.userId);
+    assert.equal(events[0]!.details.approvedBy, team.security_officer.userId);
   });
 
   test('the expiry check warns once a day through an expiry-warning alert', async () => {
