@@ -141,11 +141,17 @@ try {
     return performance.now() - start;
   }
 
+  let healthFailures = 0;
   async function healthLatencies(until: () => boolean): Promise<number[]> {
     const out: number[] = [];
     while (!until()) {
       const start = performance.now();
-      await (await fetch(`${base}/healthz`)).arrayBuffer();
+      try {
+        await (await fetch(`${base}/healthz`)).arrayBuffer();
+      } catch {
+        healthFailures += 1;
+        continue;
+      }
       out.push(performance.now() - start);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -220,7 +226,7 @@ try {
     `  RSS: ${(rssBefore / MiB).toFixed(0)} MiB before the attack, peak ${(peakRss / MiB).toFixed(0)} MiB during it; target < 600 MiB: ${peakRss < 600 * MiB ? 'met' : 'NOT met'}`,
   );
   console.log(
-    `  /healthz: median ${median(idleHealth).toFixed(1)} ms / p95 ${p95(idleHealth).toFixed(1)} ms idle, median ${median(underAttack).toFixed(1)} ms / p95 ${p95(underAttack).toFixed(1)} ms / max ${Math.max(...underAttack).toFixed(1)} ms under attack (${underAttack.length} probes)`,
+    `  /healthz: median ${median(idleHealth).toFixed(1)} ms / p95 ${p95(idleHealth).toFixed(1)} ms idle, median ${median(underAttack).toFixed(1)} ms / p95 ${p95(underAttack).toFixed(1)} ms / max ${Math.max(...underAttack).toFixed(1)} ms under attack (${underAttack.length} probes, ${healthFailures} without an answer)`,
   );
 } finally {
   clearInterval(rssTimer);
