@@ -361,11 +361,28 @@ describe('the manual CA path', () => {
     });
     const credentialId = created.credential.credential_id;
     const installed: string[] = [];
+    const handedOver: { certificate: Buffer; chain: readonly Buffer[] }[] = [];
     const spy = {
-      installCertificate: async (id: string) => {
+      installCertificate: async (id: string, certificate: Buffer, chain: readonly Buffer[]) => {
         installed.push(id);
+        handedOver.push({ certificate, chain });
       },
     };
+    // The credential's own CSR, carried to the outside CA by hand and its answer uploaded (PEM with
+    // the CA certificates after it), passes the chain check and reaches the credential with its chain.
+    const issuedPem = await pki.signCsr(created.csr, 'signer');
+    await h.shomei.trust.installOutsideCertificate(spy, credentialId, issuedPem, 'ra-1');
+    assert.deepEqual(installed, [credentialId]);
+    const subject = run(
+      'openssl',
+      ['x509', '-noout', '-subject', '-nameopt', 'oneline,-esc_msb', '-inform', 'DER'],
+      {
+        input: handedOver[0]!.certificate,
+      },
+    );
+    assert.match(subject.stdout, /CN = 手動 一郎/, 'openssl reads the certificate the CA issued for our CSR');
+    assert.ok(handedOver[0]!.chain.length >= 1, 'the outside CA certificates travel with it');
+    installed.length = 0;
     // A certificate of a CA that is not in SHOMEI_CA_TRUSTED_CAS never reaches the credential.
     await assert.rejects(
       h.shomei.trust.installOutsideCertificate(spy, credentialId, readFileSync(pki.tsaCertPem), 'ra-1'),

@@ -1,4 +1,5 @@
 /** `shomei rssp …`: client systems and signing credentials of the remote signature service (operators). */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   type AuthenticatedOperator,
@@ -19,6 +20,30 @@ function asCredentialOperator<T>(
     await requirePrivilege(shomei, operator, 'credentials.manage');
     return work(shomei, operator);
   });
+}
+
+/** A certificate the embedded CA issued after RA approval, installed on the credential waiting for it. */
+async function installFromEmbeddedCa(
+  shomei: Shomei,
+  credentialId: string,
+  serial: string,
+  operatorId: string,
+): Promise<void> {
+  const issued = await shomei.ca.get(serial);
+  if (issued === undefined) {
+    throw shomeiError(
+      'SHOMEI_RSSP_CERTIFICATE_INVALID',
+      `証明書 ${serial} がありません。`,
+      `There is no certificate ${serial}.`,
+      { status: 404 },
+    );
+  }
+  await shomei.rssp.credentials.installCertificate(
+    credentialId,
+    issued.der,
+    await shomei.ca.chain(),
+    operatorId,
+  );
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -97,27 +122,31 @@ export function registerRsspCommands(program: Command): void {
   rssp
     .command('install-certificate')
     .description(
-      'Install a certificate the embedded CA issued after RA approval, and activate / 証明書を設定し有効化',
+      'Install the certificate for a credential awaiting it, and activate: from the embedded CA (--serial) or an outside CA (--certificate PEM with its CA certificates, the manual path) / 証明書を設定し有効化',
     )
     .requiredOption('--credential <id>', 'credential id')
-    .requiredOption('--serial <hex>', 'serial number of the certificate at the embedded CA')
-    .action(async (o: { credential: string; serial: string }) => {
-      await asCredentialOperator(async (shomei, operator) => {
-        const issued = await shomei.ca.get(o.serial);
-        if (issued === undefined) {
-          throw shomeiError(
-            'SHOMEI_RSSP_CERTIFICATE_INVALID',
-            `証明書 ${o.serial} がありません。`,
-            `There is no certificate ${o.serial}.`,
-            { status: 404 },
-          );
-        }
-        const credential = await shomei.rssp.credentials.installCertificate(
-          o.credential,
-          issued.der,
-          await shomei.ca.chain(),
-          operator.userId,
+    .option('--serial <hex>', 'serial number of the certificate at the embedded CA')
+    .option('--certificate <file>', 'PEM from the outside CA: the certificate, then its CA certificates')
+    .action(async (o: { credential: string; serial?: string; certificate?: string }) => {
+      if ((o.serial === undefined) === (o.certificate === undefined)) {
+        throw shomeiError(
+          'SHOMEI_CLI_USAGE',
+          '--serial と --certificate のどちらか一方を指定してください。',
+          'Give either --serial or --certificate.',
+          { status: 400 },
         );
+      }
+      await asCredentialOperator(async (shomei, operator) => {
+        if (o.certificate !== undefined) {
+          // The manual CA path: checked against SHOMEI_CA_TRUSTED_CAS and the credential's key.
+          await shomei.trust.installOutsideCertificate(
+            shomei.rssp.credentials,
+            o.credential,
+            readFileSync(o.certificate),
+            operator.userId,
+          );
+        } else await installFromEmbeddedCa(shomei, o.credential, o.serial ?? '', operator.userId);
+        const credential = await shomei.rssp.credentials.require(o.credential);
         printJson({
           credentialID: credential.credential_id,
           status: credential.status,
