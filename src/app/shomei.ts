@@ -332,7 +332,7 @@ export async function openShomei(
       keyDatabase.db,
       new KekRing(opened, keys, kekGenerated(audit.trail)),
     );
-    opened.useWrappedKeys(keyHierarchy);
+    opened.attachWrappedKeyStore(keyHierarchy);
     const admin = openAdminServices({
       database,
       audit: audit.trail,

@@ -4,8 +4,8 @@ import { contractErrors } from './errors.ts';
 import { evidencePackage } from './evidence.ts';
 import { recordRoutes } from './import-routes.ts';
 import type { ContractActor } from './model.ts';
-import { switchToWitness } from './party-mode.ts';
 import { contractsOpenApi } from './openapi.ts';
+import { switchToWitness } from './party-mode.ts';
 import type { ContractService } from './service.ts';
 import { registerWorkflowRoutes } from './workflow-routes.ts';
 

@@ -206,7 +206,7 @@ export class CryptoModule {
    * Keeps signing keys generated with an owner outside the token, wrapped under the purpose's KEK
    * (ADR 017); at most `cacheSize` unwrapped copies stay as session objects.
    */
-  useWrappedKeys(store: WrappedKeyStore, options: { readonly cacheSize?: number } = {}): void {
+  attachWrappedKeyStore(store: WrappedKeyStore, options: { readonly cacheSize?: number } = {}): void {
     this.wrappedKeys = store;
     this.sessionKeys.destroyAll();
     this.sessionKeys = this.newSessionKeyCache(Math.max(1, options.cacheSize ?? DEFAULT_SESSION_KEYS));

@@ -154,7 +154,7 @@ describe('wrapped signing keys', () => {
   });
 
   test('LRU of session objects: bounded under concurrent signing on more keys than it holds', async () => {
-    shomei.crypto.useWrappedKeys(shomei.keyHierarchy, { cacheSize: 3 });
+    shomei.crypto.attachWrappedKeyStore(shomei.keyHierarchy, { cacheSize: 3 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const baseline = (await shomei.crypto.objectCounts()).session;
     const keys = [];
