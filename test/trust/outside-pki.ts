@@ -18,7 +18,15 @@ import { TimeStampReq } from '@peculiar/asn1-tsp';
 import Database from 'better-sqlite3';
 import { decodeAs } from '../../src/pki/index.ts';
 
-export type TsaMode = 'honest' | 'down' | 'slow' | 'garbage' | 'untrusted' | 'wrong-nonce' | 'wrong-imprint';
+export type TsaMode =
+  | 'honest'
+  | 'down'
+  | 'slow'
+  | 'garbage'
+  | 'untrusted'
+  | 'revoked'
+  | 'wrong-nonce'
+  | 'wrong-imprint';
 
 export interface OutsidePki {
   readonly dir: string;
@@ -26,6 +34,8 @@ export interface OutsidePki {
   readonly cfsslUrl: string;
   /** PEM files: the TSA's root, the CA server's root, and both (what a relying party trusts). */
   readonly tsaRootPem: string;
+  /** The TSA roots shomei trusts: the outside TSA's and that of a TSA whose certificate its CA revoked. */
+  readonly tsaAnchorsPem: string;
   readonly caRootPem: string;
   readonly rootsPem: string;
   /** PEM: the outside TSA certificate (for openssl ts -verify -untrusted). */
@@ -82,8 +92,11 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on ${port}`);
 }
 
-/** The TSA's own CA and certificate, made by openssl; the CRL made by `openssl ca -gencrl`. */
-async function makeTsaPki(dir: string, base: string, name: string): Promise<void> {
+/**
+ * The TSA's own CA and certificate, made by openssl; the CRL made by `openssl ca -gencrl`, listing
+ * the TSA certificate itself when `revokeTsa` (a TSA whose CA has withdrawn it).
+ */
+async function makeTsaPki(dir: string, base: string, name: string, revokeTsa = false): Promise<void> {
   const f = (n: string) => path.join(dir, `${name}-${n}`);
   await exec(
     'openssl',
@@ -174,6 +187,23 @@ async function makeTsaPki(dir: string, base: string, name: string): Promise<void
       '',
     ].join('\n'),
   );
+  if (revokeTsa) {
+    await exec(
+      'openssl',
+      [
+        'ca',
+        '-config',
+        f('ca.cnf'),
+        '-revoke',
+        f('tsa.pem'),
+        '-keyfile',
+        f('root.key'),
+        '-cert',
+        f('root.pem'),
+      ],
+      dir,
+    );
+  }
   await exec(
     'openssl',
     [
@@ -231,6 +261,11 @@ export async function startOutsidePki(): Promise<OutsidePki> {
   const base = `http://127.0.0.1:${webPort}`;
   await makeTsaPki(dir, base, 'outside');
   await makeTsaPki(dir, base, 'stranger');
+  await makeTsaPki(dir, base, 'revoked', true);
+  writeFileSync(
+    f('tsa-anchors.pem'),
+    `${readFileSync(f('outside-root.pem'), 'utf8')}${readFileSync(f('revoked-root.pem'), 'utf8')}`,
+  );
 
   // The CA server: root by cfssl, profiles naming its OCSP responder and where its certificate is.
   writeFileSync(
@@ -343,6 +378,8 @@ export async function startOutsidePki(): Promise<OutsidePki> {
     '/outside-root.cer': f('outside-root.cer'),
     '/stranger-root.crl': f('stranger-root.crl'),
     '/stranger-root.cer': f('stranger-root.cer'),
+    '/revoked-root.crl': f('revoked-root.crl'),
+    '/revoked-root.cer': f('revoked-root.cer'),
     '/ca.cer': f('ca.cer'),
   };
   const reply = async (query: Buffer): Promise<Buffer> => {
@@ -361,7 +398,8 @@ export async function startOutsidePki(): Promise<OutsidePki> {
       asked = readFileSync(q);
     }
     writeFileSync(q, asked);
-    const section = state.mode === 'untrusted' ? 'stranger' : 'outside';
+    const section =
+      state.mode === 'untrusted' ? 'stranger' : state.mode === 'revoked' ? 'revoked' : 'outside';
     await exec(
       'openssl',
       ['ts', '-reply', '-config', f(`${section}-tsa.cnf`), '-queryfile', q, '-out', r],
@@ -428,6 +466,7 @@ export async function startOutsidePki(): Promise<OutsidePki> {
     tsaUrl: `${base}/tsa`,
     cfsslUrl,
     tsaRootPem: f('outside-root.pem'),
+    tsaAnchorsPem: f('tsa-anchors.pem'),
     caRootPem: f('ca.pem'),
     rootsPem: f('roots.pem'),
     tsaCertPem: f('outside-tsa.pem'),

@@ -68,7 +68,7 @@ before(async () => {
   pki = await startOutsidePki();
   env = {
     SHOMEI_TSA_URL: pki.tsaUrl,
-    SHOMEI_TSA_TRUST_ANCHORS: pki.tsaRootPem,
+    SHOMEI_TSA_TRUST_ANCHORS: pki.tsaAnchorsPem,
     // Long enough for openssl on a busy machine; the slow TSA below never answers at all.
     SHOMEI_TSA_TIMEOUT_MS: '5000',
     SHOMEI_TSA_RETRIES: '1',
@@ -429,6 +429,8 @@ describe('an outside TSA that fails', () => {
     ['slow', 'SHOMEI_TSA_UNREACHABLE'],
     ['garbage', 'SHOMEI_TSA_REPLY_MALFORMED'],
     ['untrusted', 'SHOMEI_TSA_UNTRUSTED'],
+    // Trusted, well-formed, but its CA has revoked the TSA certificate (its CRL, fetched online).
+    ['revoked', 'SHOMEI_TSA_CERTIFICATE_REVOKED'],
     ['wrong-nonce', 'SHOMEI_TSA_NONCE_MISMATCH'],
     ['wrong-imprint', 'SHOMEI_TSA_IMPRINT_MISMATCH'],
   ] as const;
@@ -471,9 +473,9 @@ describe('an outside TSA that fails', () => {
         `audit record for ${code}`,
       );
     }
-    // Two more failures reach the breaker's threshold of eight: the circuit opens, and an alert follows.
+    // More failures reach the breaker's threshold of eight: the circuit opens, and an alert follows.
     pki.mode = 'down';
-    for (let i = 0; i < 2; i += 1) {
+    for (let i = cases.length; i < 8; i += 1) {
       await assert.rejects(signing.tsa.timestamp(sha256('x'), 'SHA-256'));
     }
     await assert.rejects(signing.tsa.timestamp(sha256('x'), 'SHA-256'), /SHOMEI_TSA_CIRCUIT_OPEN/);
