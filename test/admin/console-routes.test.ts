@@ -163,9 +163,13 @@ describe('operator console API', () => {
       'audit.export',
       'audit.read',
     ]);
-    assert.ok(
-      auditor.operations.every((o) => !o.dualControl),
-      'the auditor takes part in no dual control',
+    // The auditor's only part in dual control is approving an audit prune (ADR 019: the records it
+    // audits are removed only with its consent); it requests nothing.
+    assert.deepEqual(
+      auditor.operations
+        .filter((o) => o.dualControl && (o.mayRequest || o.mayApprove))
+        .map((o) => ({ id: o.id, request: o.mayRequest, approve: o.mayApprove })),
+      [{ id: 'audit.prune', request: false, approve: true }],
     );
 
     const officer = await mine('so-1');
