@@ -449,6 +449,26 @@ export function checklistMarkdown(facts?: LiveFacts): string {
 }
 
 /** Plain text for a terminal, in one language. */
+/** A checklist row as the JSON report gives it: the criterion, how it is met, and the live evidence. */
+export interface ChecklistRow {
+  readonly ref: string;
+  readonly topic: { readonly ja: string; readonly en: string };
+  readonly kind: ItemKind;
+  readonly how: { readonly ja: string; readonly en: string };
+  /** The live fact behind the row (absent where the row is the provider's procedure or facility). */
+  readonly evidence?: string;
+}
+
+export function checklistRows(facts: LiveFacts): ChecklistRow[] {
+  return CHECKLIST.map((item) => ({
+    ref: item.ref,
+    topic: item.topic,
+    kind: item.kind,
+    how: item.how,
+    ...(item.live === undefined ? {} : { evidence: String(facts[item.live]) }),
+  }));
+}
+
 export function checklistText(facts: LiveFacts, lang: 'ja' | 'en'): string {
   const lines = CHECKLIST.map((item) => {
     const live =

@@ -26,7 +26,9 @@ export { advisoryKey, type ClusterLockResult, withClusterLock } from './cluster-
 export {
   CHECKLIST,
   type ChecklistItem,
+  type ChecklistRow,
   checklistMarkdown,
+  checklistRows,
   checklistText,
   fillTemplate,
   type ItemKind,

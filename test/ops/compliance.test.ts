@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CHECKLIST, fillTemplate } from '../../src/ops/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
+import { credentialsEnv, makeTeam, type TeamRole } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 
 const home = makeTestHome();
@@ -19,14 +20,34 @@ interface Facts {
   sessions: string;
 }
 
+interface Row {
+  ref: string;
+  kind: string;
+  evidence?: string;
+}
+
 function report(env: Record<string, string>): Facts {
   const result = runShomei(['compliance', 'report', '--format', 'json'], env);
   assert.equal(result.status, 0, result.stderr);
-  return (JSON.parse(result.stdout) as { facts: Facts }).facts;
+  const parsed = JSON.parse(result.stdout) as { facts: Facts; checklist: Row[] };
+  // Every row of the checklist, each with the live evidence it names (issues #17, #18).
+  assert.deepEqual(
+    parsed.checklist.map((r) => r.ref),
+    CHECKLIST.map((item) => item.ref),
+  );
+  for (const [i, item] of CHECKLIST.entries()) {
+    if (item.live !== undefined)
+      assert.equal(
+        parsed.checklist[i]?.evidence,
+        String(parsed.facts[item.live as keyof Facts] ?? ''),
+        item.ref,
+      );
+  }
+  return parsed.facts;
 }
 
 describe('shomei compliance report', () => {
-  test('fills the checklist from the live installation, backups and audit chain included', () => {
+  test('fills the checklist from the live installation, backups and audit chain included', async () => {
     assert.equal(runShomei(['init'], home.env).status, 0);
     const before = report(home.env);
     assert.equal(before.environment, 'development');
@@ -37,9 +58,12 @@ describe('shomei compliance report', () => {
     assert.match(before.keyStorage, /SoftHSM2 \(software, not certified/);
     assert.match(before.sessions, /idle 30 min, absolute 12 h/);
 
+    // A backup is taken by an authenticated operator (ADR 019), as a provider would.
+    const roles: TeamRole[] = ['security_officer', 'system_administrator', 'system_operator'];
+    const team = await makeTeam(home, roles, {}, roles);
     const backup = runShomei(
       ['backup', 'create', '-o', path.join(home.home, '..', `${path.basename(home.home)}.backup`)],
-      home.env,
+      await credentialsEnv(home, team.system_operator),
     );
     assert.equal(backup.status, 0, backup.stderr);
     const after = report({ ...home.env, SHOMEI_TLS_EMBEDDED: 'true', SHOMEI_SESSION_IDLE_MINUTES: '15' });

@@ -13,6 +13,7 @@ import { loadConfig, packageRoot } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
 import {
   checklistMarkdown,
+  checklistRows,
   checklistText,
   complianceFails,
   complianceNotMet,
@@ -174,6 +175,7 @@ export function registerComplianceCommands(program: Command): void {
           printJson({
             generatedAt: new Date().toISOString(),
             facts,
+            checklist: checklistRows(facts),
             trustPaths: shomei.trust.paths(),
             safeguards,
             met: !complianceFails(shomei.config.environment, safeguards, chainOk),
