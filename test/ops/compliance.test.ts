@@ -26,10 +26,17 @@ interface Row {
   evidence?: string;
 }
 
+let observed: { checkpointTsa: string; credentialIssuer: string } | undefined;
+
 function report(env: Record<string, string>): Facts {
   const result = runShomei(['compliance', 'report', '--format', 'json'], env);
   assert.equal(result.status, 0, result.stderr);
-  const parsed = JSON.parse(result.stdout) as { facts: Facts; checklist: Row[] };
+  const parsed = JSON.parse(result.stdout) as {
+    facts: Facts;
+    checklist: Row[];
+    observedTrust: { checkpointTsa: string; credentialIssuer: string };
+  };
+  observed = parsed.observedTrust;
   // Every row of the checklist, each with the live evidence it names (issues #17, #18).
   assert.deepEqual(
     parsed.checklist.map((r) => r.ref),
@@ -70,6 +77,9 @@ describe('shomei compliance report', () => {
     assert.match(after.lastBackupVerified, /^\d{4}-\d\d-\d\dT/);
     assert.match(after.tls, /^on \(embedded CA certificate/);
     assert.match(after.sessions, /idle 15 min/);
+    // What was actually used, read from the newest checkpoint's timestamp token (issue #17).
+    assert.match(observed?.checkpointTsa ?? '', /CN=shomei Development Time-Stamping Authority/);
+    assert.match(observed?.credentialIssuer ?? '', /no certified credential yet/);
   });
 
   test('text and Markdown list every criterion and never a PIN', () => {

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { type Command, InvalidArgumentError } from 'commander';
 import { sql } from 'kysely';
 import { openShomei, type Shomei } from '../../app/index.ts';
@@ -24,6 +26,8 @@ import {
   productionSafeguards,
   safeguardsText,
 } from '../../ops/index.ts';
+import { certificateFacts, decodeAs, parseCertificate } from '../../pki/index.ts';
+import type { RsspTables } from '../../rssp/index.ts';
 import { cliLang, printJson } from '../output.ts';
 
 async function lastVerifiedBackup(shomei: Shomei): Promise<string> {
@@ -52,6 +56,54 @@ async function mfaPolicy(shomei: Shomei): Promise<string> {
   return optional.length === 0
     ? `required for every tenant (${tenants.length}) / 全テナントで必須`
     : `optional for: ${optional.join(', ')} / 任意のテナントあり`;
+}
+
+const TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
+
+/** The TSA that signed a timestamp token: the certificate in it whose key usage is time-stamping. */
+function tsaOfToken(token: Uint8Array): string {
+  try {
+    const info = decodeAs(token, ContentInfo, 'timestamp token');
+    const signedData = decodeAs(new Uint8Array(info.content), SignedData, 'SignedData');
+    for (const choice of signedData.certificates ?? []) {
+      if (choice.certificate === undefined) continue;
+      const facts = certificateFacts(parseCertificate(Buffer.from(AsnConvert.serialize(choice.certificate))));
+      if (facts.extendedKeyUsage.includes(TIME_STAMPING)) return facts.subject;
+    }
+    return 'token without its TSA certificate / TSA 証明書なし';
+  } catch {
+    return 'unreadable token / 読めないトークン';
+  }
+}
+
+/**
+ * What the installation actually used, beside what is configured (issue #17): the TSA of the newest
+ * audit checkpoint's timestamp, and the issuer of the most recently certified signing credential.
+ */
+async function observedTrust(shomei: Shomei): Promise<{ checkpointTsa: string; credentialIssuer: string }> {
+  const checkpoint = await shomei.database.db
+    .withTables<AuditTables>()
+    .selectFrom('audit_checkpoints')
+    .select('timestamp_token')
+    .where('timestamp_token', 'is not', null)
+    .orderBy('through_seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const credential = await shomei.database.db
+    .withTables<RsspTables>()
+    .selectFrom('rssp_credentials')
+    .select('cert_issuer_dn')
+    .where('cert_issuer_dn', 'is not', null)
+    .orderBy('updated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    checkpointTsa:
+      checkpoint?.timestamp_token == null
+        ? 'no checkpoint yet / 未作成'
+        : tsaOfToken(checkpoint.timestamp_token),
+    credentialIssuer: credential?.cert_issuer_dn ?? 'no certified credential yet / 未発行',
+  };
 }
 
 async function liveFacts(shomei: Shomei): Promise<LiveFacts> {
@@ -177,6 +229,7 @@ export function registerComplianceCommands(program: Command): void {
             facts,
             checklist: checklistRows(facts),
             trustPaths: shomei.trust.paths(),
+            observedTrust: await observedTrust(shomei),
             safeguards,
             met: !complianceFails(shomei.config.environment, safeguards, chainOk),
           });
