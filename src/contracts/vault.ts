@@ -86,11 +86,22 @@ export class DocumentVault {
 
   /** A fresh content key for a new document, sealed under the current document KEK. */
   async newDocumentKey(documentId: string): Promise<NewDocumentKey> {
-    const kekId = await this.keks.currentKek(DOCUMENT_KEY_PURPOSE);
-    this.knownKeks.add(kekId);
     const contentKey = randomBytes(32);
-    const sealedKey = await this.deps.crypto.encryptWithKey(kekId, contentKey, contentKeyAad(documentId));
-    return { hsmKeyId: kekId, sealedKey, contentKey };
+    const seal = async () => {
+      const kekId = await this.keks.currentKek(DOCUMENT_KEY_PURPOSE);
+      this.knownKeks.add(kekId);
+      const sealedKey = await this.deps.crypto.encryptWithKey(kekId, contentKey, contentKeyAad(documentId));
+      return { hsmKeyId: kekId, sealedKey, contentKey };
+    };
+    try {
+      return await seal();
+    } catch (error) {
+      // Another process (shomei keys rotate-kek) may have destroyed the epoch this one still had
+      // as current: read the current epoch again, once.
+      if ((error as { code?: string }).code !== 'SHOMEI_KEY_NOT_FOUND') throw error;
+      this.keks.forget(DOCUMENT_KEY_PURPOSE);
+      return seal();
+    }
   }
 
   /** True when a document's key is sealed under a KEK rather than held by a key of its own. */

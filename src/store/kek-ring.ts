@@ -47,6 +47,11 @@ export class KekRing {
     return kek;
   }
 
+  /** Reads the current epoch again at the next use (after another process rotated or destroyed it). */
+  forget(purpose: string): void {
+    this.current.delete(purpose);
+  }
+
   /** Active epochs of a purpose, oldest first. */
   epochs(purpose: KekPurpose): Promise<KeyRecord[]> {
     return this.keys.findActiveByPurpose(kekRegistryPurpose(purpose));

@@ -106,6 +106,12 @@ before(async () => {
     raw: samplePdf(),
   });
   assert.equal(upload.statusCode, 201, upload.body);
+  // Sent and then withdrawn: a record the counterparty received, whose deletion the log must show
+  // (a draft that was never sent is discarded entirely instead, issue #15).
+  const sent = await admin.send('POST', `/api/envelopes/${draftId}/send`);
+  assert.equal(sent.statusCode, 200, sent.body);
+  const withdrawn = await admin.send('POST', `/api/envelopes/${draftId}/cancel`, { reason: '取消' });
+  assert.equal(withdrawn.statusCode, 204, withdrawn.body);
 });
 after(async () => h?.close());
 

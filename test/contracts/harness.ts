@@ -34,12 +34,16 @@ export class RecordingMailer implements Mailer {
   to(address: string): MailMessage[] {
     return this.messages.filter((m) => m.to === address);
   }
-  /** The token of the newest signing link sent to this address. */
+  /**
+   * The token of the newest signing link sent to this address (later mails without a link, such as
+   * a withdrawal notice, are passed over).
+   */
   lastLinkToken(address: string): string {
-    const text = this.to(address).at(-1)?.text ?? '';
-    const match = /\/sign\/([A-Za-z0-9_-]+)/.exec(text);
-    if (match === null) throw new Error(`no signing link mailed to ${address}`);
-    return match[1]!;
+    for (const message of [...this.to(address)].reverse()) {
+      const match = /\/sign\/([A-Za-z0-9_-]+)/.exec(message.text);
+      if (match !== null) return match[1]!;
+    }
+    throw new Error(`no signing link mailed to ${address}`);
   }
 }
 

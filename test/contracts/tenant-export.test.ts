@@ -85,6 +85,11 @@ before(async () => {
   importedId = await importScan(admin, '紙の契約書');
   draftId = await draftWithDocument(member, '下書きの契約');
   shreddedId = await draftWithDocument(admin, '削除する契約');
+  // Sent, withdrawn, then deleted: a record that stays listed as deleted (a never-sent draft is
+  // discarded entirely, issue #15).
+  assert.equal((await admin.send('POST', `/api/envelopes/${shreddedId}/send`)).statusCode, 200);
+  const withdrawn = await admin.send('POST', `/api/envelopes/${shreddedId}/cancel`, { reason: '取消' });
+  assert.equal(withdrawn.statusCode, 204, withdrawn.body);
   const deleted = await admin.send('POST', `/api/envelopes/${shreddedId}/delete`, { reason: '誤登録' });
   assert.equal(deleted.statusCode, 204, deleted.body);
   foreignId = await importScan(outsider, '他社テナントの契約');
