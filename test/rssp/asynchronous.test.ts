@@ -161,13 +161,19 @@ describe('signHash with operationMode "A" and signatures/signPolling', () => {
     const refused = invalid('Invalid parameter requestID');
     assert.deepEqual((await poll(alice.token, 'x'.repeat(43))).body, refused);
     assert.deepEqual((await poll(bob.token, responseID)).body, refused);
+    // A registered client system of alice's (a token of an unknown or disabled client is refused
+    // before anything else, test/rssp/review-findings.test.ts).
+    const other = await f.rssp.clients.register(
+      { name: 'other SCA', redirectUris: ['https://other.example/cb'] },
+      'operator-1',
+    );
     const otherClient = await f.rssp.tokens.issue(
       'access',
       {
         scope: 'service',
         userId: alice.userId,
         tenantId: null,
-        clientId: 'client-other',
+        clientId: other.clientId,
         credentialId: null,
         authMethod: 'oauth2code',
       },
