@@ -33,21 +33,40 @@ export function totpCode(secret: string, stepOffset = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + stepOffset * 30 });
 }
 
+/** The newest time step handed out per seed: the server refuses a step at or before its last one. */
+const lastStepGiven = new Map<string, number>();
+
 /**
- * Environment for one command with email + password + code instead of a session. The code is the
- * next step's by default: it stays acceptable while a slow machine starts the command.
+ * A code the server has not seen yet: the next step's (it stays acceptable while a slow machine starts
+ * the command), or, when that step was already handed out in this window, the one after it once the
+ * clock allows (the server accepts one step either side of its own).
+ */
+async function freshCode(secret: string): Promise<string> {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30_000);
+    const wanted = Math.max(now + 1, (lastStepGiven.get(secret) ?? Number.NEGATIVE_INFINITY) + 1);
+    if (wanted <= now + 1) {
+      lastStepGiven.set(secret, wanted);
+      return generate({ secret, epoch: wanted * 30 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, (now + 1) * 30_000 - Date.now() + 50));
+  }
+}
+
+/**
+ * Environment for one command with email + password + code instead of a session. Each call gives a
+ * code whose step no earlier call gave, so a test never trips the server's replay rule by accident.
  */
 export async function credentialsEnv(
   home: TestHome,
   operator: TestOperator,
-  stepOffset = 1,
 ): Promise<Record<string, string>> {
   return {
     ...home.env,
     SHOMEI_OPERATOR_SESSION: path.join(home.home, 'no-session'),
     SHOMEI_OPERATOR_EMAIL: operator.email,
     SHOMEI_OPERATOR_PASSWORD: OPERATOR_PASSWORD,
-    SHOMEI_OPERATOR_TOTP: await totpCode(operator.totpSecret, stepOffset),
+    SHOMEI_OPERATOR_TOTP: await freshCode(operator.totpSecret),
   };
 }
 
