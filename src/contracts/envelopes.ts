@@ -395,6 +395,7 @@ export async function toView(ctx: ContractsContext, loaded: LoadedEnvelope): Pro
       actedAt: p.acted_at,
       declineReason: p.decline_reason,
       label: p.label ?? null,
+      ...(loaded.isSender ? { locked: linkLocked(ctx, p) } : {}),
       placement: p.placement === null ? null : (JSON.parse(p.placement) as SealPlacement),
     })),
     documents: documents.map((d) => ({
@@ -406,6 +407,16 @@ export async function toView(ctx: ContractsContext, loaded: LoadedEnvelope): Pro
       status: d.status,
     })),
   };
+}
+
+/** A waiting party's link that wrong access codes locked (links.ts keeps its hash until re-issued). */
+function linkLocked(ctx: ContractsContext, p: PartyTable): boolean {
+  return (
+    p.status === 'waiting' &&
+    p.link_token_hash !== null &&
+    p.link_used_at === null &&
+    p.failed_attempts >= ctx.settings.accessCodeAttempts
+  );
 }
 
 /** The current bytes of one document, after access and tamper checks; every read is audited. */

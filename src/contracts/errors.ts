@@ -69,12 +69,29 @@ export const contractErrors = {
     });
   },
   linkInvalid(): ShomeiError {
-    // One answer for unknown, used, expired and wrong access code: nothing to learn by guessing.
+    // One answer for unknown, used and expired links: nothing to learn by guessing links.
     return shomeiError(
       'SHOMEI_SIGNING_LINK_INVALID',
       'リンクまたはアクセスコードが無効です。',
       'The link or the access code is not valid.',
       { status: 401 },
+    );
+  },
+  /** Only someone holding the link learns this: the link itself is the secret that tells them apart. */
+  accessCodeWrong(attemptsLeft: number): ShomeiError {
+    return shomeiError(
+      'SHOMEI_ACCESS_CODE_WRONG',
+      `アクセスコードが違います。あと ${attemptsLeft} 回入力できます。`,
+      `The access code is not right. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`,
+      { status: 401, details: { attemptsLeft } },
+    );
+  },
+  linkLocked(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_SIGNING_LINK_LOCKED',
+      'アクセスコードを続けて間違えたため、このリンクはロックされました。送信者に連絡して、アクセスコードの再発行を依頼してください。',
+      'This link is locked after too many wrong access codes. Ask the sender to re-issue the access code.',
+      { status: 423 },
     );
   },
   tampered(documentId: string, version: number): ShomeiError {

@@ -3,10 +3,13 @@
  * together open a short party session; the link is spent on first success (or after too many wrong
  * codes). Tokens and codes are stored hashed and never logged.
  */
+import type { ShomeiError } from '../errors/index.ts';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
+import { lockedMail } from './mail-text.ts';
 import type { ContractActor } from './model.ts';
 import { randomToken, tokenHash, verifyAccessCode } from './secrets.ts';
+import type { PartyTable } from './tables.ts';
 
 export interface PartySession {
   readonly token: string;
@@ -31,7 +34,12 @@ export async function openSigningLink(
     throw contractErrors.invalid('token/accessCode', 'both are required');
   const hash = tokenHash(token);
   const now = ctx.clock();
-  const refuse = async (reason: string, partyId?: string, envelopeId?: string): Promise<never> => {
+  const refuse = async (
+    reason: string,
+    partyId?: string,
+    envelopeId?: string,
+    error: ShomeiError = contractErrors.linkInvalid(),
+  ): Promise<never> => {
     await ctx.audit.append({
       type: 'party.authenticate',
       actor: { kind: 'anonymous', id: partyId === undefined ? 'unknown-link' : `party:${partyId}` },
@@ -40,7 +48,7 @@ export async function openSigningLink(
       ...(source === undefined ? {} : { source }),
       details: { reason, method: 'email-link+access-code' },
     });
-    throw contractErrors.linkInvalid();
+    throw error;
   };
   const party = await ctx.db
     .selectFrom('contract_parties')
@@ -74,18 +82,16 @@ export async function openSigningLink(
     .where('failed_attempts', '<', ctx.settings.accessCodeAttempts)
     .returning('failed_attempts')
     .executeTakeFirst();
-  if (counted === undefined) return refuse('attempts-exhausted', party.id, party.envelope_id);
+  // A locked link stays known (so its holder is told it is locked) until the sender re-issues it.
+  if (counted === undefined)
+    return refuse('attempts-exhausted', party.id, party.envelope_id, contractErrors.linkLocked());
   if (party.access_code_hash === null || !(await verifyAccessCode(party.access_code_hash, code))) {
-    const locked = Number(counted.failed_attempts) >= ctx.settings.accessCodeAttempts;
-    if (locked) {
-      await ctx.db
-        .updateTable('contract_parties')
-        .set({ link_token_hash: null })
-        .where('id', '=', party.id)
-        .where('link_token_hash', '=', hash)
-        .execute();
+    const left = ctx.settings.accessCodeAttempts - Number(counted.failed_attempts);
+    if (left > 0) {
+      return refuse('access-code', party.id, party.envelope_id, contractErrors.accessCodeWrong(left));
     }
-    return refuse(locked ? 'access-code-locked' : 'access-code', party.id, party.envelope_id);
+    await tellSenderLocked(ctx, party);
+    return refuse('access-code-locked', party.id, party.envelope_id, contractErrors.linkLocked());
   }
   const session = randomToken();
   const expiresAt = new Date(now.getTime() + ctx.settings.partySessionMinutes * 60_000).toISOString();
@@ -112,6 +118,19 @@ export async function openSigningLink(
     details: { method: 'email-link+access-code', partyId: party.id, email: party.email },
   });
   return { token: session, envelopeId: party.envelope_id, partyId: party.id, expiresAt };
+}
+
+/** The sender hears at once that a party's link locked (the envelope also shows ロック中). */
+async function tellSenderLocked(ctx: ContractsContext, party: PartyTable): Promise<void> {
+  const envelope = await ctx.db
+    .selectFrom('contract_envelopes')
+    .selectAll()
+    .where('id', '=', party.envelope_id)
+    .executeTakeFirstOrThrow();
+  const sender = await ctx.users(envelope.created_by).catch(() => undefined);
+  if (sender === undefined) return;
+  const mail = lockedMail(envelope, party, `${ctx.settings.publicUrl}/contracts/${envelope.id}`);
+  await ctx.mailer.send({ to: sender.email, ...mail }).catch(() => undefined);
 }
 
 /** A sent envelope past its expiry (the sweep marks it expired later; links die at once). */

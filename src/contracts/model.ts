@@ -1,9 +1,12 @@
 /** The e-contract vocabulary and the parsing of what callers send (zod, bounded). */
 import { z } from 'zod';
 import { contractErrors } from './errors.ts';
+import { placementSchema } from './shapes.ts';
 import type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode } from './tables.ts';
 
+export type { DocumentView, EnvelopeView, PartyView, SealPlacement } from './shapes.ts';
 export type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode };
+export { placementSchema };
 
 export const text = (max: number) =>
   z
@@ -23,24 +26,6 @@ export const isoDate = z
   );
 
 export const MAX_AMOUNT = 1_000_000_000_000_000; // 10^15 yen: beyond any contract, inside 2^53.
-
-export const placementSchema = z
-  .object({
-    /** Zero-based index of the envelope's document; default 0. */
-    document: z.number().int().min(0).max(49).default(0),
-    /** Zero-based page index. */
-    page: z.number().int().min(0).max(9999),
-    /** [x1, y1, x2, y2] in PDF points. */
-    rect: z
-      .tuple([z.number(), z.number(), z.number(), z.number()])
-      .refine(
-        ([x1, y1, x2, y2]) =>
-          x2 - x1 >= 24 && y2 - y1 >= 24 && x2 - x1 <= 600 && y2 - y1 <= 600 && x1 >= 0 && y1 >= 0,
-        'the rectangle must be 24–600 points wide and high, at non-negative coordinates',
-      ),
-  })
-  .strict();
-export type SealPlacement = z.infer<typeof placementSchema>;
 
 const partySchema = z
   .object({
@@ -157,53 +142,3 @@ export type ContractActor =
       readonly envelopeId: string;
       readonly source?: string;
     };
-
-export interface PartyView {
-  readonly id: string;
-  readonly order: number;
-  readonly role: PartyRole;
-  readonly signingMode: SigningMode | null;
-  readonly userId: string | null;
-  readonly email: string;
-  readonly company: string | null;
-  readonly title: string | null;
-  readonly name: string;
-  readonly status: PartyStatus;
-  readonly actedAt: string | null;
-  readonly declineReason: string | null;
-  /** 甲/乙/丙 … when the sender or the template gave one. */
-  readonly label: string | null;
-  /** Where the sender placed this party's seal, so the party sees where it goes before signing. */
-  readonly placement: SealPlacement | null;
-}
-
-export interface DocumentView {
-  readonly id: string;
-  readonly name: string;
-  readonly version: number;
-  readonly sha256: string;
-  readonly originalSha256: string;
-  readonly status: 'active' | 'shredded';
-}
-
-export interface EnvelopeView {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly title: string;
-  readonly counterparty: string;
-  readonly transactionDate: string | null;
-  readonly amount: number | null;
-  readonly currency: string;
-  readonly status: EnvelopeStatus;
-  readonly signingOrder: 'sequential' | 'parallel';
-  readonly expiresAt: string | null;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly sentAt: string | null;
-  readonly completedAt: string | null;
-  readonly closedReason: string | null;
-  readonly retentionUntil: string | null;
-  readonly legalHold: boolean;
-  readonly parties: readonly PartyView[];
-  readonly documents: readonly DocumentView[];
-}

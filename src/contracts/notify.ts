@@ -1,5 +1,6 @@
 /** Mail to parties: requests to act (with a single-use link for outside parties) and completion. */
 import type { ContractsContext } from './context.ts';
+import { completedMail, requestMail, senderFacts } from './mail-text.ts';
 import { randomToken, tokenHash } from './secrets.ts';
 import type { EnvelopeTable, PartyTable } from './tables.ts';
 
@@ -70,34 +71,27 @@ export async function notifyDue(
   parties: readonly PartyTable[],
   except: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  for (const party of partiesDue(envelope, parties).filter((p) => !except.has(p.id))) {
+  const due = partiesDue(envelope, parties).filter((p) => !except.has(p.id));
+  if (due.length === 0) return;
+  const sender = await senderFacts(ctx, envelope);
+  for (const party of due) {
     // Outside witness-type parties get a single-use link; account holders and signer-type parties log in.
     const token =
       party.user_id === null && party.signing_mode !== 'signer-type'
         ? await issueLink(ctx, party)
         : undefined;
-    const verb = party.role === 'approver' ? '承認 / approval' : '署名 / signature';
-    await sendQuietly(
-      ctx,
-      party.email,
-      `【署名依頼】${envelope.title}`.slice(0, 200),
-      [
-        greeting(party),
-        '',
-        `「${envelope.title}」の${verb}をお願いします。`,
-        `Please review “${envelope.title}” for your ${verb}.`,
-        '',
-        linkFor(ctx, envelope, token),
-        '',
-        token === undefined
-          ? 'ログインして (多要素認証) 内容をご確認ください。 / Log in (with MFA) to review it.'
-          : 'アクセスコードは送信者から別の方法でお知らせします。 / The sender gives you the access code by another channel.',
-        party.signing_mode === 'signer-type'
-          ? 'この署名にはご自身の電子証明書が必要です。アカウントがなければ利用申請を、証明書がなければログイン後「電子証明書」画面から申請してください。 / Signer-type signing needs your own certificate: without an account, apply for one (利用申請); without a certificate, apply on the “Signing certificate” screen after logging in.'
-          : '',
-        envelope.expires_at === null ? '' : `期限 / Expires: ${envelope.expires_at}`,
-      ].join('\n'),
+    const mail = requestMail(
+      {
+        envelope,
+        party,
+        sender,
+        link: linkFor(ctx, envelope, token),
+        byLink: token !== undefined,
+        reminder: false,
+      },
+      greeting(party),
     );
+    await sendQuietly(ctx, party.email, mail.subject, mail.text);
     await ctx.audit.append({
       type: 'envelope.notify',
       actor: { kind: 'process', id: 'contracts' },
@@ -115,29 +109,15 @@ export async function notifyCompleted(
   senderEmail: string | undefined,
 ): Promise<void> {
   const recipients = parties.filter((p) => p.status !== 'removed');
+  const sender = await senderFacts(ctx, envelope);
   for (const party of recipients) {
     const token = party.user_id === null ? await issueLink(ctx, party) : undefined;
-    await sendQuietly(
-      ctx,
-      party.email,
-      `【締結完了】${envelope.title}`.slice(0, 200),
-      [
-        greeting(party),
-        '',
-        `「${envelope.title}」の締結が完了しました。署名済み PDF (合意締結証明書付き) をダウンロードできます。`,
-        `“${envelope.title}” is complete. The signed PDF with its certificate of completion can be downloaded.`,
-        '',
-        linkFor(ctx, envelope, token),
-      ].join('\n'),
-    );
+    const mail = completedMail(envelope, party, greeting(party), sender, linkFor(ctx, envelope, token));
+    await sendQuietly(ctx, party.email, mail.subject, mail.text);
   }
   if (senderEmail !== undefined && !recipients.some((p) => p.email === senderEmail)) {
-    await sendQuietly(
-      ctx,
-      senderEmail,
-      `【締結完了】${envelope.title}`.slice(0, 200),
-      `「${envelope.title}」の締結が完了しました。\n“${envelope.title}” is complete.\n\n${linkFor(ctx, envelope, undefined)}`,
-    );
+    const mail = completedMail(envelope, undefined, undefined, sender, linkFor(ctx, envelope, undefined));
+    await sendQuietly(ctx, senderEmail, mail.subject, mail.text);
   }
 }
 

@@ -10,6 +10,7 @@ import { auditActorOf, loadEnvelope } from './access.ts';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import { workflowDb } from './internal-approval-gate.ts';
+import { requestMail, senderFacts } from './mail-text.ts';
 import type { ContractActor } from './model.ts';
 import { greeting, issueLink, linkFor, partiesDue } from './notify.ts';
 import { requireTenantAdmin } from './permissions.ts';
@@ -66,6 +67,8 @@ async function remind(
   sequence: number,
   by: string,
 ): Promise<boolean> {
+  // A locked link waits for the sender's re-issue: a reminder's fresh link would reset the attempts.
+  if (party.failed_attempts >= ctx.settings.accessCodeAttempts) return false;
   const db = workflowDb(ctx);
   const claimed = await db
     .insertInto('contract_reminders')
@@ -83,25 +86,19 @@ async function remind(
   // Signer-type parties log in (they have no access code); only outside witness-type parties get a link.
   const token =
     party.user_id === null && party.signing_mode !== 'signer-type' ? await issueLink(ctx, party) : undefined;
-  const verb = party.role === 'approver' ? '承認 / approval' : '署名 / signature';
+  const mail = requestMail(
+    {
+      envelope,
+      party,
+      sender: await senderFacts(ctx, envelope),
+      link: linkFor(ctx, envelope, token),
+      byLink: token !== undefined,
+      reminder: true,
+    },
+    greeting(party),
+  );
   try {
-    await ctx.mailer.send({
-      to: party.email,
-      subject: `【リマインド】${envelope.title}`.slice(0, 200),
-      text: [
-        greeting(party),
-        '',
-        `「${envelope.title}」の${verb}がまだ完了していません。お手続きをお願いします。`,
-        `“${envelope.title}” is still waiting for your ${verb}.`,
-        '',
-        linkFor(ctx, envelope, token),
-        '',
-        token === undefined
-          ? 'ログインして (多要素認証) 内容をご確認ください。 / Log in (with MFA) to review it.'
-          : '以前のリンクは無効になりました。アクセスコードは変わりません。 / Earlier links no longer work; the access code is unchanged.',
-        envelope.expires_at === null ? '' : `期限 / Expires: ${envelope.expires_at}`,
-      ].join('\n'),
-    });
+    await ctx.mailer.send({ to: party.email, subject: mail.subject, text: mail.text });
   } catch {
     await db
       .deleteFrom('contract_reminders')

@@ -62,6 +62,8 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
     });
     app.addHook('onClose', async () => stop?.());
   }
+  // A bulk job in progress stops after its current row; the next start goes on from there.
+  app.addHook('onClose', async () => contracts.bulk.stop());
   app.addContentTypeParser(
     'application/pdf',
     { parseAs: 'buffer', bodyLimit: contracts.settings.maxDocumentBytes },
@@ -156,6 +158,11 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
         request.params.id,
         request.params.partyId,
       ),
+  );
+  app.post<{ Params: IdParams & { partyId: string } }>(
+    '/api/envelopes/:id/parties/:partyId/reissue',
+    async (request) =>
+      contracts.reissueAccess(await actorOf(contracts, request), request.params.id, request.params.partyId),
   );
   app.get<{ Params: IdParams }>('/api/envelopes/:id/witness-confirmation', async (request) =>
     contracts.witnessConfirmation(await actorOf(contracts, request), request.params.id),

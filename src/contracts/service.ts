@@ -10,9 +10,10 @@ import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
 import { withClusterLock } from '../ops/index.ts';
 import type { RemoteSignatureService } from '../rssp/index.ts';
-import type { Database, KeyRegistry } from '../store/index.ts';
+import { ceremonyKeyOf, type Database, generateCeremonySecretKey, type KeyRegistry } from '../store/index.ts';
 import { loadEnvelope } from './access.ts';
 import { type ApiKeyView, listApiKeys, resolveApiKey, revokeApiKeys } from './api-keys.ts';
+import { BulkWorker } from './bulk-worker.ts';
 import { type CertificateDownload, certificateOfCompletionPdf } from './certificate-pdf.ts';
 import { afterAct, completeEnvelope, type ResumeOutcome, resumeCompletions } from './completion.ts';
 import {
@@ -40,6 +41,7 @@ import { hasPendingApproval } from './internal-approval-gate.ts';
 import { openSigningLink, type PartySession, resolvePartySession } from './links.ts';
 import type { ContractActor, EnvelopeView } from './model.ts';
 import { listPermissions, type TenantPermission } from './permissions.ts';
+import { type ReissuedAccess, reissueAccess } from './reissue.ts';
 import { sendDueReminders } from './reminders.ts';
 import type { RemoteSigner } from './remote-signer.ts';
 import { inProcessRemoteSigner } from './remote-signer.ts';
@@ -90,9 +92,19 @@ export interface ContractServiceDependencies {
 
 const WEBHOOK_KEY_PURPOSE = 'contracts-webhook-secrets';
 
+/** The key ceremony step for the key that seals webhook secrets (idempotent). */
+export function generateWebhookSealKey(
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<{ keyId: string; generated: boolean }> {
+  return generateCeremonySecretKey(crypto, keys, WEBHOOK_KEY_PURPOSE, 'contracts:webhook-secrets');
+}
+
 export class ContractService {
   readonly context: ContractsContext;
   readonly webhooks: Webhooks;
+  /** Makes the envelopes of queued bulk sends (issue #16 F7); woken when a job is stored. */
+  readonly bulk: BulkWorker;
   private providerPromise: Promise<EmbeddedSigning> | undefined;
   private webhookKey: Promise<string> | undefined;
 
@@ -154,6 +166,7 @@ export class ContractService {
       clock,
       emit: (tenantId, event, data) => this.webhooks.enqueue(tenantId, event, data),
     };
+    this.bulk = new BulkWorker(this.context);
   }
 
   get settings(): ContractsSettings {
@@ -175,19 +188,11 @@ export class ContractService {
   }
 
   private webhookSealKey(): Promise<string> {
-    this.webhookKey ??= (async () => {
-      const [existing] = await this.deps.keys.findActiveByPurpose(WEBHOOK_KEY_PURPOSE);
-      if (existing !== undefined) return existing.key_id;
-      const key = await this.deps.crypto.createSecretKey('data-encryption', 'contracts:webhook-secrets');
-      await this.deps.keys.record({
-        keyId: key.id,
-        label: key.label,
-        kind: key.kind,
-        algorithm: key.algorithm,
-        purpose: WEBHOOK_KEY_PURPOSE,
-      });
-      return key.id;
-    })();
+    // Made by the key ceremony at `shomei init` (ADR 019), never here on first use.
+    this.webhookKey ??= ceremonyKeyOf(this.deps.keys, WEBHOOK_KEY_PURPOSE).catch((error: unknown) => {
+      this.webhookKey = undefined;
+      throw error;
+    });
     return this.webhookKey;
   }
 
@@ -211,6 +216,10 @@ export class ContractService {
   }
   decline(actor: ContractActor, envelopeId: string, body: unknown): Promise<void> {
     return declineEnvelope(this.context, actor, envelopeId, body);
+  }
+  /** 再発行: a new access code (returned once) and a new mailed link for an outside party. */
+  reissueAccess(actor: ContractActor, envelopeId: string, partyId: string): Promise<ReissuedAccess> {
+    return reissueAccess(this.context, actor, envelopeId, partyId);
   }
   removeParty(actor: ContractActor, envelopeId: string, partyId: string): Promise<EnvelopeView> {
     return removeParty(this.context, actor, envelopeId, partyId);
@@ -342,7 +351,13 @@ export class ContractService {
       every('contracts.webhooks', 15_000, () => this.webhooks.deliverDue()),
       every('contracts.archive-renewal', 24 * 3600_000, () => this.renewArchiveTimestamps()),
       every('contracts.reminders', 15 * 60_000, () => this.remindDue()),
+      // Bulk jobs left by a stopped instance (or another one whose lease ran out) are taken up again.
+      every('contracts.bulk', 30_000, async () => this.bulk.kick()),
     ];
+    this.bulk
+      .releaseStaleLeases()
+      .then(() => this.bulk.kick())
+      .catch((error: unknown) => onError('contracts.bulk', error));
     return () => {
       for (const timer of timers) clearInterval(timer);
     };

@@ -17,6 +17,7 @@ import { createLogger } from '../../src/log/index.ts';
 import type { OutboxMailer } from '../../src/mail/index.ts';
 import { guardedLookup, guardedPost } from '../../src/net/index.ts';
 import { buildServer } from '../../src/server/index.ts';
+import { makeTeam } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 import {
   Client,
@@ -169,11 +170,16 @@ describe('F1/F2 API keys', () => {
     assert.equal((await keyClient(one.key).send('GET', '/api/envelopes')).statusCode, 401);
     assert.equal(h.audit.ofType('contracts.api-key.revoke').at(-1)?.subject?.id, one.id);
 
-    const cli = runShomei(
-      ['contracts', 'api-keys', 'revoke', '--id', two.id, '--reason', '漏えいの疑い'],
-      h.shomei.env,
-    );
+    // The operator's revocation goes through the one door (ADR 019): refused without a named operator.
+    const revoke = ['contracts', 'api-keys', 'revoke', '--id', two.id, '--reason', '漏えいの疑い'];
+    const anonymous = runShomei(revoke, { ...h.shomei.env, SHOMEI_OPERATOR_SESSION: `${h.dir}/none` });
+    assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
+    assert.equal((await keyClient(two.key).send('GET', '/api/envelopes')).statusCode, 200);
+    const team = await makeTeam(h.shomei, ['security_officer']);
+    const cli = runShomei(revoke, team.security_officer.env);
     assert.equal(cli.status, 0, cli.stderr);
+    const audited = (await h.shomei.audit.search({ type: 'contracts.api-key.revoke' })).at(-1);
+    assert.equal(audited?.actor.id, team.security_officer.userId);
     assert.equal((await keyClient(two.key).send('GET', '/api/envelopes')).statusCode, 401);
 
     // The creator's account is suspended, then closed: the key stops at once and is revoked.
@@ -241,7 +247,8 @@ describe('F4 access codes', () => {
       token,
       accessCode: envelope.accessCode,
     });
-    assert.equal(after.statusCode, 401, 'the link is spent after the limit');
+    assert.equal(after.statusCode, 423, 'the link is locked after the limit (until the sender re-issues it)');
+    assert.equal(code(after), 'SHOMEI_SIGNING_LINK_LOCKED');
   });
 });
 
