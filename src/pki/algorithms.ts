@@ -130,8 +130,11 @@ export function verifySignature(
   } catch (error) {
     throw malformed('public key', 'not a usable SubjectPublicKeyInfo', error);
   }
-  const isRsaKey = key.asymmetricKeyType === 'rsa';
+  // An id-RSASSA-PSS key (RFC 4055 §1.2) is an RSA key restricted to PSS: never PKCS#1 v1.5.
+  const pssOnly = key.asymmetricKeyType === 'rsa-pss';
+  const isRsaKey = key.asymmetricKeyType === 'rsa' || pssOnly;
   if (isRsaKey === (described.scheme === 'ECDSA')) return false;
+  if (pssOnly && described.scheme !== 'RSASSA-PSS') return false;
   const digestName = nodeDigestName(described.digestAlgorithm);
   try {
     if (described.scheme === 'RSASSA-PSS') {
