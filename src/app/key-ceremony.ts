@@ -1,14 +1,18 @@
 /**
  * The key ceremony at `shomei init` (ADR 019): every key the installation generates for itself (audit
- * checkpoint, KEKs, CA, OCSP, TSA, provider e-seal, backup signing) is recorded as `key.generate`
+ * checkpoint, KEKs, health check, CA, OCSP, TSA, provider e-seal, backup signing, and the sealing keys
+ * of TOTP seeds, one-time-code seeds and webhook secrets) is recorded as `key.generate`
  * with its purpose, algorithm, public-key fingerprint and who ran the ceremony. Keys already there
  * from an earlier run are not recorded again, so repeating `init` adds only what it made.
  */
 import { hostname, userInfo } from 'node:os';
 import { generateProviderSealKey } from '../ades/index.ts';
 import { DatabaseAuditTrail } from '../audit/index.ts';
+import { generateWebhookSealKey } from '../contracts/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
+import { generateIdentitySealKey } from '../identity/index.ts';
 import { generateBackupSigningKey } from '../ops/index.ts';
+import { generateOtpSealKey } from '../rssp/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 
 export async function keyIdsBefore(keys: KeyRegistry): Promise<Set<string>> {
@@ -24,6 +28,10 @@ export async function completeInitKeyCeremony(
 ): Promise<number> {
   await generateProviderSealKey(crypto, keys);
   await generateBackupSigningKey(crypto, keys);
+  // The sealing keys of TOTP seeds, one-time-code seeds and webhook secrets: no module makes its own.
+  await generateIdentitySealKey(crypto, keys);
+  await generateOtpSealKey(crypto, keys);
+  await generateWebhookSealKey(crypto, keys);
   return recordInitKeyCeremony(database, keys, before);
 }
 

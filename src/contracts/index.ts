@@ -55,7 +55,7 @@ export {
 export type { RenewalOptions, RenewalOutcome } from './renewal.ts';
 export { type ContractRoutesOptions, contractRoutes, PARTY_HEADER } from './routes.ts';
 export { type EnvelopeSummary, type SearchPage, searchEnvelopes } from './search.ts';
-export { ContractService, type ContractServiceDependencies } from './service.ts';
+export { ContractService, type ContractServiceDependencies, generateWebhookSealKey } from './service.ts';
 export type { ContractsTables } from './tables.ts';
 export { EXPORT_FORMAT, type ExportManifest, type ExportSummary, exportTenant } from './tenant-export.ts';
 export type { TimelineActor, TimelineEntry } from './timeline.ts';

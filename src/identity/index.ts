@@ -47,7 +47,12 @@ export {
   type SessionCookiePolicy,
 } from './request-authentication.ts';
 export { type IdentityRoutesOptions, identityRoutes } from './routes/index.ts';
-export { hsmSecretSealer, IDENTITY_SEAL_KEY_PURPOSE, type SecretSealer } from './secret-sealer.ts';
+export {
+  generateIdentitySealKey,
+  hsmSecretSealer,
+  IDENTITY_SEAL_KEY_PURPOSE,
+  type SecretSealer,
+} from './secret-sealer.ts';
 export type { IdentityService, PasswordCheck } from './service.ts';
 export type { ResolvedSession, SessionRecord, SessionStage } from './sessions.ts';
 export {

@@ -3,7 +3,7 @@
  * data-encryption key that never leaves the HSM.
  */
 import type { CryptoModule } from '../crypto/index.ts';
-import type { KeyRegistry } from '../store/index.ts';
+import { ceremonyKeyOf, generateCeremonySecretKey, type KeyRegistry } from '../store/index.ts';
 
 export interface SecretSealer {
   seal(plaintext: Uint8Array): Promise<{ keyId: string; sealed: Buffer }>;
@@ -12,23 +12,18 @@ export interface SecretSealer {
 
 export const IDENTITY_SEAL_KEY_PURPOSE = 'identity-secret-encryption';
 
-/** Uses (or creates on first use, and records) the identity module's data-encryption key. */
+/** The identity module's sealing key, made by the key ceremony (`shomei init`), never on first use. */
+export function generateIdentitySealKey(
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<{ keyId: string; generated: boolean }> {
+  return generateCeremonySecretKey(crypto, keys, IDENTITY_SEAL_KEY_PURPOSE, 'identity-secrets');
+}
+
+/** Seals under the ceremony's identity key; SHOMEI_KEY_NOT_FOUND naming the ceremony when there is none. */
 export function hsmSecretSealer(crypto: CryptoModule, keys: KeyRegistry): SecretSealer {
   let keyId: Promise<string> | undefined;
-  const currentKey = async (): Promise<string> => {
-    const existing = await keys.findActiveByPurpose(IDENTITY_SEAL_KEY_PURPOSE);
-    const oldest = existing.sort((a, b) => a.created_at.localeCompare(b.created_at))[0];
-    if (oldest !== undefined) return oldest.key_id;
-    const key = await crypto.createSecretKey('data-encryption', 'identity-secrets');
-    await keys.record({
-      keyId: key.id,
-      label: key.label,
-      kind: key.kind,
-      algorithm: key.algorithm,
-      purpose: IDENTITY_SEAL_KEY_PURPOSE,
-    });
-    return key.id;
-  };
+  const currentKey = (): Promise<string> => ceremonyKeyOf(keys, IDENTITY_SEAL_KEY_PURPOSE);
   return {
     async seal(plaintext) {
       keyId ??= currentKey().catch((error: unknown) => {

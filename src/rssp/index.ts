@@ -30,6 +30,7 @@ export { DocumentSigningService } from './documents.ts';
 export { CSC, CscError, type CscErrorCode, isCscError } from './errors.ts';
 export { rsspMigrations } from './migrations.ts';
 export { AuthorizationServer } from './oauth.ts';
+export { generateOtpSealKey } from './otp.ts';
 export type {
   AuthenticatedUser,
   CertificateIssuance,

@@ -7,13 +7,22 @@
 import type { Kysely } from 'kysely';
 import { generateSecret, generateURI, verify as verifyTotpCode } from 'otplib';
 import type { CryptoModule } from '../crypto/index.ts';
-import type { KeyRegistry } from '../store/index.ts';
+import { ceremonyKeyOf, generateCeremonySecretKey, type KeyRegistry } from '../store/index.ts';
 import { CSC } from './errors.ts';
 import type { Clock, OneTimeCodeSender } from './ports.ts';
 import { randomId, randomNumericCode, sameSecretHash, secretHash } from './secrets.ts';
 import type { CredentialTable, RsspTables } from './tables.ts';
 
 const SEAL_KEY_PURPOSE = 'rssp-otp-seal';
+
+/** The key ceremony step for the key that seals one-time-code seeds (idempotent). */
+export function generateOtpSealKey(
+  crypto: CryptoModule,
+  keys: KeyRegistry,
+): Promise<{ keyId: string; generated: boolean }> {
+  return generateCeremonySecretKey(crypto, keys, SEAL_KEY_PURPOSE, SEAL_KEY_PURPOSE);
+}
+
 const CODE_PATTERN = /^[0-9]{6,8}$/;
 
 export class OneTimeCodeFactor {
@@ -134,19 +143,8 @@ export class OneTimeCodeFactor {
   }
 
   private sealKeyId(): Promise<string> {
-    this.sealKey ??= (async () => {
-      const [existing] = await this.keys.findActiveByPurpose(SEAL_KEY_PURPOSE);
-      if (existing !== undefined) return existing.key_id;
-      const key = await this.crypto.createSecretKey('data-encryption', SEAL_KEY_PURPOSE);
-      await this.keys.record({
-        keyId: key.id,
-        label: key.label,
-        kind: 'data-encryption',
-        algorithm: 'AES-256',
-        purpose: SEAL_KEY_PURPOSE,
-      });
-      return key.id;
-    })();
+    // Made by the key ceremony at `shomei init` (ADR 019), never here on first use.
+    this.sealKey ??= ceremonyKeyOf(this.keys, SEAL_KEY_PURPOSE);
     this.sealKey.catch(() => {
       this.sealKey = undefined;
     });

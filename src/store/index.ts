@@ -1,3 +1,4 @@
+export { ceremonyKeyOf, generateCeremonySecretKey } from './ceremony-keys.ts';
 export {
   type Database,
   type DialectName,
