@@ -7,26 +7,12 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
-import { type ContractActor, type EnvelopeStatus, parseInput, searchSchema } from './model.ts';
+import { type ContractActor, parseInput, searchSchema } from './model.ts';
 import { canReadAll } from './permissions.ts';
+import type { EnvelopeSummary, SearchPage } from './shapes.ts';
 import type { ContractsTables } from './tables.ts';
 
-export interface EnvelopeSummary {
-  readonly id: string;
-  readonly title: string;
-  readonly counterparty: string;
-  readonly transactionDate: string | null;
-  readonly amount: number | null;
-  readonly currency: string;
-  readonly status: EnvelopeStatus;
-  readonly createdAt: string;
-  readonly completedAt: string | null;
-}
-
-export interface SearchPage {
-  readonly items: readonly EnvelopeSummary[];
-  readonly nextCursor: string | null;
-}
+export type { EnvelopeSummary, SearchPage };
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);

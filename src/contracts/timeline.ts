@@ -7,33 +7,10 @@
 import { loadEnvelope } from './access.ts';
 import type { ContractsContext } from './context.ts';
 import type { ContractActor } from './model.ts';
+import type { TimelineActor, TimelineEntry } from './shapes.ts';
 import type { PartyTable } from './tables.ts';
 
-export interface TimelineActor {
-  /** party: a party of this envelope; user: an account holder who is not a party (the sender). */
-  readonly kind: 'party' | 'user' | 'api-key' | 'system' | 'unknown';
-  readonly name: string | null;
-  readonly company: string | null;
-}
-
-export interface TimelineEntry {
-  readonly seq: number;
-  /** ISO-8601 UTC; the UI shows it in JST. */
-  readonly time: string;
-  /** The audit event type, e.g. envelope.send, party.authenticate, document.read, envelope.sign. */
-  readonly type: string;
-  readonly outcome: 'success' | 'failure';
-  readonly actor: TimelineActor;
-  /** The IP address the request came from, when it came over the network. */
-  readonly ip: string | null;
-  /** The party the event concerns when it is not the actor (whom a notification went to, say). */
-  readonly party: { readonly name: string; readonly company: string | null } | null;
-  readonly document: string | null;
-  /** How the actor was authenticated (e.g. email-link+access-code), when recorded. */
-  readonly method: string | null;
-  /** A reason code or text (a refused access code, a decline), when recorded. */
-  readonly reason: string | null;
-}
+export type { TimelineActor, TimelineEntry };
 
 /** At most this many events per envelope are read (far beyond any real envelope's history). */
 const TIMELINE_LIMIT = 5000;
