@@ -1,6 +1,7 @@
 /** Contracts migrations (0700 range); the same code runs on SQLite and PostgreSQL. */
 import type { Kysely } from 'kysely';
 import { binaryType, type DialectName, type NamedMigrations } from '../store/index.ts';
+import { bulkMigrations } from './bulk-migrations.ts';
 import { partyMigrations } from './party-migrations.ts';
 import { recordsMigrations } from './records-migrations.ts';
 import { workflowMigrations } from './workflow-migrations.ts';
@@ -182,4 +183,6 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
   ...workflowMigrations(dialect),
   // Parties by person: the party's own tenant (0740–0749).
   ...partyMigrations(),
+  // Bulk send as a queued job (0750–0759).
+  ...bulkMigrations(dialect),
 });

@@ -150,13 +150,31 @@ export const workflowSchemas: Record<string, unknown> = {
       reminders: ref('Reminders'),
     },
   },
-  BulkResult: {
+  BulkQueued: {
     type: 'object',
     properties: {
       jobId: { type: 'string' },
       templateId: { type: 'string' },
+      status: { enum: ['queued'] },
+      total: { type: 'integer' },
+    },
+  },
+  BulkJob: {
+    type: 'object',
+    properties: {
+      jobId: { type: 'string' },
+      templateId: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      status: { enum: ['queued', 'running', 'done'] },
+      total: { type: 'integer' },
+      done: { type: 'integer', description: 'rows with an outcome so far' },
       created: { type: 'integer' },
       failed: { type: 'integer' },
+      accessCodes: {
+        enum: ['ready', 'taken', 'none'],
+        description: 'ready: the sender may take them once (POST …/access-codes)',
+      },
+      finishedAt: { type: ['string', 'null'] },
       rows: {
         type: 'array',
         items: {
@@ -166,13 +184,30 @@ export const workflowSchemas: Record<string, unknown> = {
             email: { type: ['string', 'null'] },
             envelopeId: { type: 'string' },
             status: { enum: ['sent', 'awaiting-approval'] },
-            accessCodes: { type: 'array', items: { type: 'object' } },
             error: error,
           },
         },
       },
     },
   },
+  BulkAccessCodes: {
+    type: 'object',
+    properties: {
+      jobId: { type: 'string' },
+      codes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            index: { type: 'integer' },
+            email: { type: 'string' },
+            accessCode: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+
   ApprovalStatus: {
     type: 'object',
     properties: {
@@ -238,16 +273,37 @@ export function workflowPaths(): Record<string, unknown> {
     },
     '/api/templates/{id}/bulk-send': {
       post: op(
-        'Bulk send (一括送信): one envelope per row, each sent (or put up for internal approval); a result per row',
+        'Bulk send (一括送信): queues a job that makes one envelope per row, each sent (or put up for internal approval); answers at once',
         { parameters: [id], requestBody: json(ref('BulkSendInput')) },
         {
-          '200': { description: 'Per-row results', ...json(ref('BulkResult')) },
+          '202': { description: 'Queued; poll GET /api/bulk-jobs/{id}', ...json(ref('BulkQueued')) },
           '413': { description: 'SHOMEI_BULK_TOO_LARGE', ...json(error) },
+          '429': {
+            description: 'SHOMEI_BULK_BUSY: too many of the sender’s jobs in progress',
+            ...json(error),
+          },
         },
       ),
     },
     '/api/bulk-jobs/{id}': {
-      get: op('A bulk job and the outcome of each row (no access codes)', { parameters: [id] }),
+      get: op(
+        'A bulk job: progress and the outcome of each row so far (no access codes)',
+        { parameters: [id] },
+        {
+          '200': { description: 'The job', ...json(ref('BulkJob')) },
+        },
+      ),
+    },
+    '/api/bulk-jobs/{id}/access-codes': {
+      post: op(
+        "The job's access codes, served once to its sender when the job is done; then wiped",
+        { parameters: [id] },
+        {
+          '200': { description: 'The codes', ...json(ref('BulkAccessCodes')) },
+          '409': { description: 'SHOMEI_BULK_RUNNING', ...json(error) },
+          '410': { description: 'SHOMEI_BULK_CODES_TAKEN', ...json(error) },
+        },
+      ),
     },
     '/api/envelopes/{id}/remind': {
       post: op(

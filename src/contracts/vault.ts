@@ -195,6 +195,11 @@ export class DocumentVault {
     if (blobRef !== null) await overwriteAndRemove(path.join(this.deps.blobDirectory, safeName(blobRef)));
   }
 
+  /** Opens a key sealed by newDocumentKey(id) for something other than a document (bulk codes). */
+  async unsealKey(id: string, hsmKeyId: string, sealedKey: Uint8Array): Promise<Buffer> {
+    return this.deps.crypto.decryptWithKey(hsmKeyId, sealedKey, contentKeyAad(id));
+  }
+
   async contentKeyOf(document: DocumentTable): Promise<Buffer> {
     if (document.status === 'shredded' || document.sealed_key === null || document.hsm_key_id === null) {
       throw contractErrors.shredded();

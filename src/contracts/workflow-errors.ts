@@ -28,6 +28,31 @@ export const workflowErrors = {
       { status: 413, details: { limit } },
     );
   },
+  bulkBusy(limit: number): ShomeiError {
+    return shomeiError(
+      'SHOMEI_BULK_BUSY',
+      `処理中の一括送信が上限 (${limit} 件) に達しています。完了してから送信してください。`,
+      `You already have ${limit} bulk sends in progress; send again when one has finished.`,
+      { status: 429, details: { limit } },
+    );
+  },
+  bulkRunning(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_BULK_RUNNING',
+      '一括送信はまだ処理中です。完了後にアクセスコードを取得できます。',
+      'The bulk send is still in progress; its access codes can be taken when it has finished.',
+      { status: 409 },
+    );
+  },
+  bulkCodesTaken(): ShomeiError {
+    // Served once: a second request (or a job that issued no codes) gets this, never the codes.
+    return shomeiError(
+      'SHOMEI_BULK_CODES_TAKEN',
+      'この一括送信のアクセスコードは取得済みか、発行されていません。',
+      'The access codes of this bulk send were already taken, or none were issued.',
+      { status: 410 },
+    );
+  },
   approvalPending(): ShomeiError {
     return shomeiError(
       'SHOMEI_APPROVAL_PENDING',

@@ -3,7 +3,8 @@
  * Registered by the contracts plugin (routes.ts), which lends its authentication helpers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { bulkSend, getBulkJob } from './bulk-send.ts';
+import { takeAccessCodes } from './bulk-codes.ts';
+import { getBulkJob, submitBulkSend } from './bulk-send.ts';
 import { sendEnvelope, viewEnvelope } from './envelopes.ts';
 import { contractErrors } from './errors.ts';
 import { instantiate } from './from-template.ts';
@@ -101,10 +102,23 @@ export function registerWorkflowRoutes(
   app.post<{ Params: IdParams }>(
     '/api/templates/:id/bulk-send',
     { bodyLimit: BULK_BODY_LIMIT },
-    async (request) => bulkSend(ctx, await auth.actorOf(request), request.params.id, request.body),
+    async (request, reply) => {
+      const submitted = await submitBulkSend(
+        ctx,
+        await auth.actorOf(request),
+        request.params.id,
+        request.body,
+      );
+      contracts.bulk.kick();
+      return reply.status(202).send(submitted);
+    },
   );
   app.get<{ Params: IdParams }>('/api/bulk-jobs/:id', async (request) =>
     getBulkJob(ctx, await auth.actorOf(request), request.params.id),
+  );
+  // Served once to the job's sender (a POST: it changes the job — the codes are gone afterwards).
+  app.post<{ Params: IdParams }>('/api/bulk-jobs/:id/access-codes', async (request) =>
+    takeAccessCodes(ctx, await auth.actorOf(request), request.params.id),
   );
 
   app.post<{ Params: IdParams }>('/api/envelopes/:id/remind', async (request) =>

@@ -40,6 +40,19 @@ export type BulkJobTable = {
   total: number;
   created: number;
   failed: number;
+  /** Migration 0750 (queued bulk send); optional on insert. queued → running → done. */
+  status?: 'queued' | 'running' | 'done';
+  /** JSON of the rows, slot and reminders, kept until the job is done. */
+  input?: string | null;
+  /** JSON of the ContractActor that submitted the job, for the worker. */
+  actor?: string | null;
+  /** An instance works the job while this is in the future. */
+  lease_until?: string | null;
+  finished_at?: string | null;
+  /** none (no codes), ready (sealed, not yet taken), taken (served once, then wiped). */
+  codes_state?: 'none' | 'ready' | 'taken';
+  codes_hsm_key_id?: string | null;
+  codes_sealed_key?: Uint8Array | null;
 };
 
 export type BulkRowTable = {
@@ -49,6 +62,12 @@ export type BulkRowTable = {
   envelope_id: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** Migration 0750: claimed (being made), draft (envelope made, not yet sent) or done. */
+  state?: 'claimed' | 'draft' | 'done';
+  /** sent or awaiting-approval, for a row that made its envelope. */
+  status?: string | null;
+  /** The row's access codes, AES-GCM under the job's sealed key until the sender takes them. */
+  codes?: Uint8Array | null;
 };
 
 /** Per-tenant reminder defaults (absent: the installation's defaults). */

@@ -431,8 +431,13 @@ describe('F7/F9/F14 templates and bulk jobs', () => {
       { email: 'bulk-ok@outside.example', name: '一括 花子' },
     ];
     const bulk = await member.send('POST', `/api/templates/${id}/bulk-send`, { rows });
-    assert.equal(bulk.statusCode, 200, bulk.body);
-    const result = json<{ jobId: string; created: number; failed: number }>(bulk);
+    assert.equal(bulk.statusCode, 202, bulk.body);
+    const { jobId } = json<{ jobId: string }>(bulk);
+    await h.contracts.bulk.idle();
+    const result = {
+      jobId,
+      ...json<{ created: number; failed: number }>(await member.send('GET', `/api/bulk-jobs/${jobId}`)),
+    };
     assert.deepEqual([result.created, result.failed], [1, 400]);
     const audited = h.audit.ofType('envelope.bulk-send').filter((e) => e.subject?.id === result.jobId);
     assert.equal(audited.length, 1);

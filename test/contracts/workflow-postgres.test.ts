@@ -85,8 +85,15 @@ describe('on PostgreSQL', () => {
         { email: 'three@pg.example', name: '三 三郎' },
       ],
     });
-    assert.equal(response.statusCode, 200, response.body);
-    const result = json<{ created: number; rows: { error?: { code: string } }[] }>(response);
+    assert.equal(response.statusCode, 202, response.body);
+    const { jobId } = json<{ jobId: string }>(response);
+    // Both instances' workers are woken; the job's lease and each row's claim let one make each row.
+    second.bulk.kick();
+    await Promise.all([h.contracts.bulk.idle(), second.bulk.idle()]);
+    const result = json<{ status: string; created: number; rows: { error?: { code: string } }[] }>(
+      await sender.send('GET', `/api/bulk-jobs/${jobId}`),
+    );
+    assert.equal(result.status, 'done');
     assert.equal(result.created, 2);
     assert.equal(result.rows[1]?.error?.code, 'SHOMEI_ENVELOPE_INVALID');
     assert.equal(h.mailer.to('one@pg.example').length, 1);
