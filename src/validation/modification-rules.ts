@@ -163,6 +163,39 @@ function acroFormFilled(c: ObjectChange): boolean {
   );
 }
 
+const permsOf = (reader: PdfReader) => reader.dict(reader.catalog.get('Perms'));
+const permsKeys = (c: ObjectChange) => changedKeys(permsOf(c.prev), permsOf(c.cur));
+/** /Perms entries for usage rights (ISO 32000-1 §12.8.4: /UR3; /UR in PDF 1.5) and their transform method. */
+const USAGE_RIGHTS: Readonly<Record<string, string>> = { UR3: 'UR3', UR: 'UR' };
+
+/** A signature dictionary whose /Reference names the transform method, signed in this revision. */
+function signedUsageRights(c: ObjectChange, value: PdfObject | undefined, method: string): boolean {
+  const references = c.cur.resolve(c.cur.dict(value)?.get('Reference'));
+  const named =
+    references instanceof PdfArray &&
+    references.items.some((r) => c.cur.dict(r)?.name('TransformMethod') === method);
+  return named && signedIn(c.cur, value, c.revision);
+}
+
+/**
+ * /Perms changed only in its usage-rights signature (ISO 32000-1 §12.8.2.3, §12.8.4): one signed
+ * in this revision, or taken away. Usage rights enable viewer features and are honoured only
+ * within every other permission handler, so DocMDP still rules; adding one is signing (P≥2).
+ * /DocMDP itself never changes: only the first signature certifies (ISO 32000-2 §12.8.2.2.1).
+ */
+function usageRightsOnly(c: ObjectChange): boolean {
+  const after = permsOf(c.cur);
+  if (c.cur.catalog.get('Perms') !== undefined && after === undefined) return false;
+  const keys = permsKeys(c);
+  return keys.every((key) => {
+    const method = USAGE_RIGHTS[key];
+    const value = after?.get(key);
+    return method !== undefined && (value === undefined || signedUsageRights(c, value, method));
+  });
+}
+
+const certificationChanged = (c: ObjectChange) => permsKeys(c).includes('DocMDP');
+
 const kind =
   (...kinds: ChangeKind[]) =>
   (c: ObjectChange) =>
@@ -193,6 +226,23 @@ export const MODIFICATION_RULES: readonly ModificationRule[] = [
     when: (c) => c.kind === 'changed' && within(catalogKeys(c), FORM_CATALOG_KEYS),
     ja: '文書カタログのフォーム（/AcroForm）が更新されました',
     en: 'the catalog’s form (/AcroForm) was updated',
+  },
+  {
+    id: 'catalog-certification-changed',
+    role: 'catalog',
+    level: 'OTHER',
+    when: (c) => c.kind === 'changed' && certificationChanged(c),
+    ja: '認証署名（/Perms /DocMDP）が追加・差し替え・削除されました（文書を認証できるのは最初の署名だけです）',
+    en: 'the certification (/Perms /DocMDP) was added, replaced or removed (only the first signature can certify a document)',
+  },
+  {
+    id: 'catalog-usage-rights',
+    role: 'catalog',
+    level: 'FORM_FILLING',
+    when: (c) =>
+      c.kind === 'changed' && within(catalogKeys(c), [...FORM_CATALOG_KEYS, 'Perms']) && usageRightsOnly(c),
+    ja: 'この改訂で署名された利用権限署名（/Perms /UR3）が追加された、または利用権限が外されました',
+    en: 'a usage-rights signature (/Perms /UR3) signed in this revision was added, or usage rights were taken away',
   },
   {
     id: 'catalog-attachments',
@@ -233,6 +283,22 @@ export const MODIFICATION_RULES: readonly ModificationRule[] = [
     when: () => true,
     ja: '拡張情報（/Extensions）が更新されました',
     en: 'the developer extensions (/Extensions) were updated',
+  },
+  {
+    id: 'perms-certification-changed',
+    role: 'perms',
+    level: 'OTHER',
+    when: certificationChanged,
+    ja: '認証署名（/Perms /DocMDP）が追加・差し替え・削除されました（文書を認証できるのは最初の署名だけです）',
+    en: 'the certification (/Perms /DocMDP) was added, replaced or removed (only the first signature can certify a document)',
+  },
+  {
+    id: 'perms-usage-rights',
+    role: 'perms',
+    level: 'FORM_FILLING',
+    when: (c) => (c.kind === 'added' || c.kind === 'changed') && usageRightsOnly(c),
+    ja: 'この改訂で署名された利用権限署名（/Perms /UR3）が追加された、または利用権限が外されました',
+    en: 'a usage-rights signature (/Perms /UR3) signed in this revision was added, or usage rights were taken away',
   },
   {
     id: 'signature-added',

@@ -4,7 +4,7 @@
  * or normalise the tricks (a new /Root, a generation-1 redefinition, an xref entry pointing at a decoy,
  * a freed object still referred to, a revision after the last %%EOF).
  */
-import { openPdf, PdfArray, type PdfDict, PdfRef, serializePdf } from '../../src/pdf/index.ts';
+import { openPdf, PdfArray, PdfDict, PdfRef, serializePdf } from '../../src/pdf/index.ts';
 
 export interface RawObject {
   readonly number: number;
@@ -160,4 +160,53 @@ export async function appendXrefStream(
 export function objectStream(number: number, body: string): string {
   const header = `${number} 0 `;
   return stream(`${header}${body}`, ` /Type /ObjStm /N 1 /First ${header.length}`);
+}
+
+/** What a /Perms entry's new signature dictionary says and whether its /ByteRange ends with its revision. */
+export interface PermsSignature {
+  /** The /Perms entry: /UR3 (usage rights) or /DocMDP (certification). */
+  readonly entry: 'UR3' | 'DocMDP';
+  readonly signedInRevision: boolean;
+}
+
+const TRANSFORM = {
+  UR3: '/TransformMethod /UR3 /TransformParams << /Type /TransformParams /V /2.2 /Document [/FullSave] /Annots [/Create] >>',
+  DocMDP: '/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 /P 3 >>',
+} as const;
+
+/**
+ * A revision that puts a new signature dictionary under /Perms (directly in the catalog's /Perms
+ * when it has one, else in a new indirect /Perms). Its /ByteRange is fixed after writing, with the
+ * same width, to end at this revision's %%EOF — or to cover nothing sensible. Its /Contents stays
+ * zeros: shomei does not validate usage-rights signatures (no form field holds them), only where
+ * their byte range ends.
+ */
+export async function appendPermsSignature(bytes: Buffer, options: PermsSignature): Promise<Buffer> {
+  const last = await lastRevision(bytes);
+  const n = last.size;
+  const placeholder = '[0 0000000000 0000000000 0000000000]';
+  const signature = `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange ${placeholder} /Contents <${'0'.repeat(128)}> /Reference [<< /Type /SigRef ${TRANSFORM[options.entry]} >>] >>`;
+  const perms = last.catalog.get('Perms');
+  const objects: RawObject[] = [{ number: n, body: signature }];
+  if (perms instanceof PdfDict) {
+    objects.push({
+      number: last.catalogNumber,
+      body: rewrite(last.catalog, { Perms: rewrite(perms, { [options.entry]: `${n} 0 R` }) }),
+    });
+  } else {
+    objects.push(
+      { number: n + 1, body: `<< /${options.entry} ${n} 0 R >>` },
+      { number: last.catalogNumber, body: rewrite(last.catalog, { Perms: `${n + 1} 0 R` }) },
+    );
+  }
+  const out = await appendRaw(bytes, { objects });
+  const at = out.indexOf(placeholder, bytes.length);
+  const holeStart = out.indexOf('/Contents <', at) + '/Contents '.length;
+  const holeEnd = out.indexOf('>', holeStart) + 1;
+  const pad = (v: number) => String(v).padStart(10, '0');
+  const range = options.signedInRevision
+    ? `[0 ${pad(holeStart)} ${pad(holeEnd)} ${pad(out.length - holeEnd)}]`
+    : `[0 ${pad(holeStart)} ${pad(holeEnd)} ${pad(0)}]`;
+  out.write(range, at, 'latin1');
+  return out;
 }

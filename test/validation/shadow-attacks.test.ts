@@ -6,7 +6,9 @@
  * also /Info and carries /Type /DSS, another that is the catalog's /Metadata, and a reference to an
  * object that does not exist yet. No variant may pass, each must name what changed in Japanese and
  * English, and none is reported as HASH_FAILURE (the signed bytes are intact). pdftotext (poppler)
- * shows that the replacing variants really change the text a reader extracts.
+ * shows that the replacing variants really change the text a reader extracts. /Perms is judged as
+ * ISO 32000 allows: the certification (/DocMDP) never changes after signing, a usage-rights signature
+ * (/UR3) signed in its own revision counts as signing (allowed from P=2).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { serializePdf } from '../../src/pdf/index.ts';
 import { type ValidationReport, validatePdf } from '../../src/validation/index.ts';
 import { run } from '../helpers/run.ts';
 import {
+  appendPermsSignature,
   appendRaw,
   appendXrefStream,
   FORGED_TEXT,
@@ -320,6 +323,31 @@ const ATTACKS: readonly Attack[] = [
     },
   },
   {
+    name: '/Perms /DocMDP pointed at a new certification signed in its revision',
+    bases: BASES,
+    names: /certification \(\/Perms \/DocMDP\) was added, replaced or removed/,
+    build: (bytes) => appendPermsSignature(bytes, { entry: 'DocMDP', signedInRevision: true }),
+  },
+  {
+    name: '/Perms /DocMDP removed (the certification lifted for viewers)',
+    bases: ['P1', 'P2', 'P3'],
+    names: /certification \(\/Perms \/DocMDP\) was added, replaced or removed/,
+    async build(bytes) {
+      const last = await lastRevision(bytes);
+      const catalog = last.catalog.clone();
+      catalog.delete('Perms');
+      return appendRaw(bytes, {
+        objects: [{ number: last.catalogNumber, body: serializePdf(catalog).toString('latin1') }],
+      });
+    },
+  },
+  {
+    name: 'a usage-rights signature (/Perms /UR3) whose byte range does not end with its revision',
+    bases: BASES,
+    names: /document catalog|signature value|permissions \(\/Perms\)/,
+    build: (bytes) => appendPermsSignature(bytes, { entry: 'UR3', signedInRevision: false }),
+  },
+  {
     name: 'a revision after the last %%EOF that redefines the page content',
     bases: BASES,
     names: /After the last %%EOF/,
@@ -398,5 +426,31 @@ describe('shadow attacks and forged revisions on sealed documents', () => {
     assert.equal(s1.subIndication, 'SIG_CONSTRAINTS_FAILURE');
     assert.match(s1.reasons[0]!.en, /page 2 \(object 7\)/);
     assert.match(s1.reasons[0]!.ja, /2 ページ目/);
+  });
+});
+
+describe('/Perms changes judged as ISO 32000 allows them', () => {
+  it('a usage-rights signature (/Perms /UR3) signed in its own revision is signing: passes without DocMDP and at P=2/3, is named and refused at P=1', async () => {
+    for (const base of BASES) {
+      const updated = await appendPermsSignature(signed.get(base)!, { entry: 'UR3', signedInRevision: true });
+      const s1 = (await validate(updated)).signatures[0]!;
+      const rules = s1.modifications?.changes.map((c) => c.rule) ?? [];
+      assert.ok(rules.includes('catalog-usage-rights'), `${base}: ${rules}`);
+      // Without DocMDP the base has no /Perms, so a new indirect one is judged by the /Perms rules too.
+      if (base === 'none') assert.ok(rules.includes('perms-usage-rights'), `${base}: ${rules}`);
+      if (base === 'P1') {
+        assert.equal(s1.indication, 'INDETERMINATE', base);
+        assert.equal(s1.subIndication, 'SIG_CONSTRAINTS_FAILURE', base);
+        assert.match(s1.reasons[0]!.en, /usage-rights signature \(\/Perms \/UR3\) signed in this revision/);
+        assert.match(s1.reasons[0]!.ja, /利用権限署名（\/Perms \/UR3）/);
+      } else {
+        assert.equal(s1.indication, 'TOTAL_PASSED', `${base}: ${JSON.stringify(s1.reasons)}`);
+        assert.equal(s1.modifications?.level, 'FORM_FILLING', base);
+        assert.ok(
+          s1.modifications?.changes.every((c) => c.allowed),
+          base,
+        );
+      }
+    }
   });
 });
