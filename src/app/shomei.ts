@@ -56,6 +56,7 @@ import {
   createRemoteSignatureService,
   DEFAULT_RSSP_SETTINGS,
   mailedCodes,
+  mailedExpiryNotices,
   type RemoteSignatureService,
   timestampAuthority,
 } from '../rssp/index.ts';
@@ -429,6 +430,14 @@ export async function openShomei(
       revocation: trust.cscRevocation,
       timestamps: timestampAuthority(timestamps.source),
       codeSender: mailedCodes(mailer),
+      // A tenant may make the login TOTP app the signing factor (contracts' signing policy); the same
+      // replay and lockout rules as at login apply.
+      loginFactor: { verifyTotpCode: (userId, code) => identity.verifyTotpCode(userId, code) },
+      expiryNotices: mailedExpiryNotices(
+        mailer,
+        async (userId) => (await identity.accounts.getUser(userId))?.email,
+        config.http.publicUrl,
+      ),
       // signatures/signDoc: detached CAdES/PAdES CMS built by the ades module around the HSM signature.
       cms: { prepare: prepareCmsSignature, complete: completeCmsSignature },
       settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },

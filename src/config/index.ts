@@ -89,6 +89,8 @@ export interface ShomeiConfig {
     readonly scal1Tenants: readonly string[];
     /** Seconds a "good" certificate status is reused by signHash/signDoc (0: ask the CA every call). */
     readonly certificateStatusCacheSeconds: number;
+    /** Days before a signing certificate ends when its holder is mailed (once per threshold). */
+    readonly expiryNoticeDays: readonly number[];
   };
   /** Accounts, sessions and lockout (identity module; JT2A 7.1.3). */
   readonly identity: {
@@ -190,6 +192,11 @@ const schema = z.object({
   SHOMEI_RSSP_ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
   // Reuse of the CA's "good" for a signing certificate; short, since revocation must stop signing.
   SHOMEI_RSSP_STATUS_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  // Days before a signing certificate ends when its holder is mailed, e.g. "30,7" (empty: never).
+  SHOMEI_RSSP_EXPIRY_NOTICE_DAYS: z
+    .string()
+    .regex(/^(\d{1,3}(,\d{1,3})*)?$/, 'comma-separated day counts')
+    .default('30,7'),
   SHOMEI_CONTRACTS_MAX_DOCUMENT_BYTES: z.coerce
     .number()
     .int()
@@ -341,6 +348,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       accessTokenSeconds: e.SHOMEI_RSSP_ACCESS_TOKEN_SECONDS,
       scal1Tenants: e.SHOMEI_RSSP_SCAL1_TENANTS.split(',').filter((t) => t !== ''),
       certificateStatusCacheSeconds: e.SHOMEI_RSSP_STATUS_CACHE_SECONDS,
+      expiryNoticeDays: e.SHOMEI_RSSP_EXPIRY_NOTICE_DAYS.split(',')
+        .filter((d) => d !== '')
+        .map(Number)
+        .filter((d) => d > 0),
     },
     identity: {
       sessionIdleMinutes: e.SHOMEI_SESSION_IDLE_MINUTES,

@@ -4,6 +4,7 @@ import type { EmbeddedSigning } from '../ades/index.ts';
 import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
 import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
+import type { SigningFactor } from '../rssp/index.ts';
 import type { DialectName } from '../store/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
 import type { CompletionAssemblyInput, CompletionProvider } from './completion-assembly.ts';
@@ -100,6 +101,11 @@ export interface ContractsContext {
   readonly clock: () => Date;
   /** PDF parsing and validation off the event loop (the app's worker pool, ADR 016); absent: inline. */
   readonly pdfWork?: ContractsPdfWork;
+  /** Per tenant, the second factor that activates signing credentials (the rssp's store). */
+  readonly signingFactors?: {
+    of(tenantId: string): Promise<SigningFactor>;
+    set(tenantId: string, factor: SigningFactor): Promise<void>;
+  };
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;
 }

@@ -18,6 +18,7 @@ import {
 } from './model.ts';
 import { notifyCancelled, notifyDue } from './notify.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
+import { assertModesAllowed } from './signing-policy.ts';
 import type { DocumentTable, EnvelopeTable, PartyTable } from './tables.ts';
 import type { PreparedVersion } from './vault.ts';
 
@@ -49,6 +50,12 @@ export async function buildEnvelope(
   raw: unknown,
 ): Promise<{ envelope: EnvelopeTable; parties: PartyTable[] }> {
   const input: EnvelopeInput = parseInput(envelopeInputSchema, raw);
+  await assertModesAllowed(
+    ctx,
+    sender,
+    input.parties.map((p) => p.signingMode ?? null),
+    'envelope.create',
+  );
   const now = ctx.clock();
   if (input.expiresAt !== undefined && Date.parse(input.expiresAt) <= now.getTime()) {
     throw contractErrors.invalid('expiresAt', 'must be in the future');
@@ -294,6 +301,14 @@ export async function sendEnvelope(
   if (documents.length === 0)
     throw contractErrors.invalid('documents', 'add at least one PDF before sending');
   await assertApprovedForSending(ctx, envelopeId);
+  // The policy may have changed since the draft was made.
+  await assertModesAllowed(
+    ctx,
+    { tenantId: loaded.envelope.tenant_id, userId: requireSenderActor(actor).userId },
+    loaded.parties.filter((p) => p.status !== 'removed').map((p) => p.signing_mode),
+    'envelope.send',
+    envelopeId,
+  );
   for (const party of loaded.parties) {
     if (party.placement !== null) {
       const placement = JSON.parse(party.placement) as { document: number };

@@ -138,6 +138,15 @@ export const contractErrors = {
       { status: 413, details: { limit } },
     );
   },
+  signingModeNotAllowed(mode: string, allowed: readonly string[]): ShomeiError {
+    const ja: Record<string, string> = { 'signer-type': '当事者型', 'witness-type': '立会人型' };
+    return shomeiError(
+      'SHOMEI_SIGNING_MODE_NOT_ALLOWED',
+      `この組織では${ja[mode] ?? mode}の署名は使えません (使えるもの: ${allowed.map((m) => ja[m] ?? m).join('・')})。`,
+      `Your organisation does not allow ${mode} signing (allowed: ${allowed.join(', ')}).`,
+      { status: 403, details: { signingMode: mode, allowedModes: allowed } },
+    );
+  },
   credentialNotOwned(): ShomeiError {
     // Another person's credential (or none) is refused the same way, so credential ids cannot be probed.
     return shomeiError(

@@ -8,6 +8,7 @@ import { contractErrors } from './errors.ts';
 import type { ContractActor } from './model.ts';
 import { notifyDue } from './notify.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
+import { assertModesAllowed } from './signing-policy.ts';
 
 export interface WitnessSwitch {
   readonly partyId: string;
@@ -29,6 +30,13 @@ export async function switchToWitness(
   if (party === undefined || party.role !== 'signer') throw contractErrors.notFound();
   if (party.signing_mode !== 'signer-type' || party.status !== 'waiting')
     throw contractErrors.state(party.status, 'switched to witness-type');
+  await assertModesAllowed(
+    ctx,
+    { tenantId: envelope.tenant_id, userId: actor.kind === 'party' ? '' : actor.userId },
+    ['witness-type'],
+    'envelope.party.mode',
+    envelopeId,
+  );
   const accessCode = envelope.status === 'sent' ? generateAccessCode() : null;
   const changed = await ctx.db
     .updateTable('contract_parties')

@@ -7,6 +7,7 @@ import type { ContractActor } from './model.ts';
 import { contractsOpenApi } from './openapi.ts';
 import { switchToWitness } from './party-mode.ts';
 import type { ContractService } from './service.ts';
+import { registerSigningPolicyRoutes } from './signing-policy-routes.ts';
 import { registerWorkflowRoutes } from './workflow-routes.ts';
 
 export interface ContractRoutesOptions {
@@ -243,6 +244,8 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
     await contracts.removeWebhook(await actorOf(contracts, request), request.params.id);
     return reply.status(204).send();
   });
+  // The tenant's signing policy (allowed modes, signing factor): GET and PUT /api/contracts/signing-policy.
+  registerSigningPolicyRoutes(app, contracts, (request) => actorOf(contracts, request));
   app.put<{ Body: { years?: unknown } }>('/api/contracts/retention', async (request, reply) => {
     await contracts.setRetention(await actorOf(contracts, request), request.body?.years);
     return reply.status(204).send();

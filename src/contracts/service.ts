@@ -54,6 +54,7 @@ import {
   type WitnessConfirmation,
   witnessConfirmation,
 } from './signing.ts';
+import { type SigningPolicy, setSigningPolicy, signingPolicyOf } from './signing-policy.ts';
 import type { ContractsTables } from './tables.ts';
 import {
   createTenantApiKey,
@@ -163,6 +164,7 @@ export class ContractService {
       ...(deps.auditSearch === undefined ? {} : { auditSearch: deps.auditSearch }),
       ...(deps.isAuditor === undefined ? {} : { isAuditor: deps.isAuditor }),
       ...(deps.pdfWork === undefined ? {} : { pdfWork: deps.pdfWork }),
+      ...(deps.rssp === undefined ? {} : { signingFactors: deps.rssp.signingFactors }),
       clock,
       emit: (tenantId, event, data) => this.webhooks.enqueue(tenantId, event, data),
     };
@@ -314,6 +316,17 @@ export class ContractService {
     }
     await completeEnvelope(this.context, loaded.envelope, loaded.parties);
     return viewEnvelope(this.context, actor, envelopeId);
+  }
+
+  /** The signing modes the actor's tenant allows and its signing factor (any member may read it). */
+  async signingPolicy(actor: ContractActor): Promise<SigningPolicy> {
+    if (actor.kind === 'party') throw contractErrors.forbidden();
+    return signingPolicyOf(this.context, actor.tenantId);
+  }
+
+  /** Tenant administrators only, audited (the one door for the policy). */
+  setSigningPolicy(actor: ContractActor, raw: unknown): Promise<SigningPolicy> {
+    return setSigningPolicy(this.context, actor, raw);
   }
 
   /** Per-tenant retention in years (7–100), tenant administrators only. */

@@ -110,6 +110,13 @@ export type TenantSettingsTable = {
   updated_at: string;
 };
 
+/** A tenant's allowed signing modes, comma-separated (migration 0741); no row: both. */
+export type TenantSigningPolicyTable = {
+  tenant_id: string;
+  allowed_modes: string;
+  updated_at: string;
+};
+
 export type ApiKeyTable = {
   id: string;
   tenant_id: string;
@@ -148,6 +155,7 @@ export type ContractsTables = {
   contract_documents: DocumentTable;
   contract_document_versions: DocumentVersionTable;
   contract_tenant_settings: TenantSettingsTable;
+  contract_tenant_signing_policy: TenantSigningPolicyTable;
   contract_api_keys: ApiKeyTable;
   contract_webhooks: WebhookTable;
   contract_webhook_deliveries: WebhookDeliveryTable;

@@ -11,11 +11,12 @@ import type { CredentialService } from './credentials.ts';
 import { CSC, CscError } from './errors.ts';
 import { auditableIdentifier } from './identifiers.ts';
 import type { OneTimeCodeFactor } from './otp.ts';
-import type { Clock } from './ports.ts';
+import type { Clock, LoginFactor } from './ports.ts';
 import type { RsspPrincipal } from './principal.ts';
 import { randomSecret, secretHash, verifyPin } from './secrets.ts';
 import type { RsspSettings } from './settings.ts';
 import type { CredentialTable, RsspTables } from './tables.ts';
+import type { TenantSigningFactors } from './tenant-signing.ts';
 
 export interface AuthenticationDatum {
   readonly id: string;
@@ -83,6 +84,8 @@ export class SignatureActivationModule {
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
     private readonly settings: RsspSettings,
+    private readonly signingFactors?: TenantSigningFactors,
+    private readonly loginFactor?: LoginFactor,
   ) {}
 
   /** credentials/authorize: PIN + one-time code → SAD (explicit mode). Every refusal is audited. */
@@ -434,7 +437,13 @@ export class SignatureActivationModule {
     credential: CredentialTable,
     authData: readonly AuthenticationDatum[],
   ): Promise<{ ok: true; method: string } | { ok: false; method: string; reason: string }> {
-    const method = credential.otp_method === 'email' ? 'pin+email-otp' : 'pin+totp';
+    const loginFactor = await this.loginFactorFor(credential);
+    const method =
+      loginFactor !== undefined
+        ? 'pin+login-totp'
+        : credential.otp_method === 'email'
+          ? 'pin+email-otp'
+          : 'pin+totp';
     const pins = authData.filter((d) => d.id === 'PIN');
     const otps = authData.filter((d) => d.id === 'OTP');
     if (pins.length !== 1 || otps.length !== 1 || authData.length !== 2) {
@@ -442,16 +451,26 @@ export class SignatureActivationModule {
     }
     const pin = pins[0]!.value ?? '';
     const code = otps[0]!.value ?? '';
-    if (credential.pin_hash === null || credential.otp_method === null) {
+    if (credential.pin_hash === null || (loginFactor === undefined && credential.otp_method === null)) {
       return { ok: false, method, reason: 'factors-not-enrolled' };
     }
     const pinOk = pin.length <= 64 && (await verifyPin(credential.pin_hash, pin));
     const otpOk =
-      credential.otp_method === 'totp'
-        ? await this.otp.verifyTotp(credential, code)
-        : await this.otp.verifyEmailCode(credential, code);
+      loginFactor !== undefined
+        ? code.length <= 16 && (await loginFactor.verifyTotpCode(credential.user_id, code))
+        : credential.otp_method === 'totp'
+          ? await this.otp.verifyTotp(credential, code)
+          : await this.otp.verifyEmailCode(credential, code);
     if (pinOk && otpOk) return { ok: true, method };
     return { ok: false, method, reason: !pinOk && !otpOk ? 'pin-and-otp' : !pinOk ? 'pin' : 'otp' };
+  }
+
+  /** The login authenticator, when the credential's tenant made it the signing factor (else the credential's own). */
+  private async loginFactorFor(credential: CredentialTable): Promise<LoginFactor | undefined> {
+    if (this.loginFactor === undefined || this.signingFactors === undefined) return undefined;
+    return (await this.signingFactors.of(credential.tenant_id)) === 'login-totp'
+      ? this.loginFactor
+      : undefined;
   }
 
   /** Why a SAD could not be used, in the specification's words. */

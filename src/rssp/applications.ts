@@ -44,6 +44,11 @@ export const applySchema = z
   })
   .strict();
 
+/** A renewal keeps the certificate's names unless the holder's name or organisation changed. */
+export const renewSchema = z
+  .object({ commonName: dnValue.optional(), organisation: dnValue.optional() })
+  .strict();
+
 export const approveSchema = z
   .object({
     identityCheck: z
@@ -67,6 +72,8 @@ export interface CredentialApplication {
   readonly decidedBy: string | null;
   readonly identityCheck: { readonly method: string; readonly reference: string } | null;
   readonly decisionReason: string | null;
+  /** Set on a renewal: the credential the new one replaces once approved. */
+  readonly renewsCredentialId: string | null;
 }
 
 function view(row: CredentialApplicationTable): CredentialApplication {
@@ -86,6 +93,7 @@ function view(row: CredentialApplicationTable): CredentialApplication {
         ? null
         : { method: row.identity_check_method, reference: row.identity_check_reference ?? '' },
     decisionReason: row.decision_reason,
+    renewsCredentialId: row.renews_credential_id,
   };
 }
 
@@ -113,6 +121,17 @@ function badInput(error: z.ZodError): Error {
   });
 }
 
+/** CN and O of a subject as this module writes it ("CN=…, O=…, C=JP") or as RFC 4514 prints it. */
+function parseSubject(subject: string): { commonName?: string; organisation?: string } {
+  const out: { commonName?: string; organisation?: string } = {};
+  for (const part of subject.split(/\s*,\s*/)) {
+    const [key, ...value] = part.split('=');
+    if (key === 'CN') out.commonName = value.join('=');
+    if (key === 'O') out.organisation = value.join('=');
+  }
+  return out;
+}
+
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) throw badInput(parsed.error);
@@ -135,10 +154,68 @@ export class CredentialApplications {
     raw: unknown,
   ): Promise<CredentialApplication> {
     const input = parseWith(applySchema, raw);
+    await this.assertNonePending(user.userId);
+    const subject = `CN=${input.commonName}${input.organisation === undefined ? '' : `, O=${input.organisation}`}, C=JP`;
+    return this.submit(user, { ...input, subject }, null);
+  }
+
+  /**
+   * Renewal before the certificate ends (JT2A appendix 4): a new key and a new application through the
+   * same RA review as the first one; once approved, the new credential takes over the PIN and one-time
+   * factor and the old one is revoked as superseded, its key destroyed.
+   */
+  async renew(
+    user: { userId: string; tenantId: string | null },
+    credentialId: string,
+    raw: unknown,
+  ): Promise<CredentialApplication> {
+    const input = parseWith(renewSchema, raw);
+    const old = await this.credentials.requireOwned(credentialId, user.userId);
+    if ((old.status !== 'active' && old.status !== 'suspended') || old.certificate === null) {
+      throw shomeiError(
+        'SHOMEI_RSSP_CREDENTIAL_STATE',
+        `このクレデンシャルは更新できません (${old.status})。`,
+        `This credential cannot be renewed (${old.status}).`,
+        { status: 409, details: { status: old.status } },
+      );
+    }
+    await this.assertNonePending(user.userId);
+    const previous = await this.db
+      .selectFrom('rssp_credential_applications')
+      .select('subject')
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirst();
+    const names = parseSubject(previous?.subject ?? old.cert_subject_dn ?? '');
+    const commonName = input.commonName ?? names.commonName;
+    if (commonName === undefined) {
+      throw shomeiError(
+        'SHOMEI_BAD_REQUEST',
+        '入力 commonName が必要です。',
+        'Input commonName is required.',
+        {
+          status: 400,
+          details: { field: 'commonName' },
+        },
+      );
+    }
+    const organisation = input.organisation ?? names.organisation;
+    const subject = `CN=${commonName}${organisation === undefined ? '' : `, O=${organisation}`}, C=JP`;
+    return this.submit(
+      user,
+      {
+        subject,
+        algorithm: old.key_algorithm as z.output<typeof applySchema>['algorithm'],
+        ...(old.description === null ? {} : { description: old.description }),
+      },
+      credentialId,
+    );
+  }
+
+  private async assertNonePending(userId: string): Promise<void> {
     const pending = await this.db
       .selectFrom('rssp_credential_applications')
       .select('id')
-      .where('user_id', '=', user.userId)
+      .where('user_id', '=', userId)
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (pending !== undefined) {
@@ -149,7 +226,14 @@ export class CredentialApplications {
         { status: 409 },
       );
     }
-    const subject = `CN=${input.commonName}${input.organisation === undefined ? '' : `, O=${input.organisation}`}, C=JP`;
+  }
+
+  private async submit(
+    user: { userId: string; tenantId: string | null },
+    input: { subject: string; algorithm: z.output<typeof applySchema>['algorithm']; description?: string },
+    renews: string | null,
+  ): Promise<CredentialApplication> {
+    const subject = input.subject;
     const { credential } = await this.held.create({
       userId: user.userId,
       ...(user.tenantId === null ? {} : { tenantId: user.tenantId }),
@@ -171,11 +255,13 @@ export class CredentialApplications {
       identity_check_method: null,
       identity_check_reference: null,
       decision_reason: null,
+      renews_credential_id: renews,
     };
     await this.db.insertInto('rssp_credential_applications').values(row).execute();
     await this.record('credential.application.submit', 'user', user.userId, row.id, 'success', {
       credentialId: row.credential_id,
       algorithm: row.algorithm,
+      ...(renews === null ? {} : { renews }),
     });
     return view(row);
   }
@@ -224,13 +310,26 @@ export class CredentialApplications {
       identity_check_method: identityCheck.method,
       identity_check_reference: identityCheck.reference,
     });
+    const superseded =
+      issuance.status === 'issued' && row.renews_credential_id !== null
+        ? await this.supersede(row.renews_credential_id, row.credential_id, operatorId)
+        : undefined;
     await this.record('credential.application.approve', 'operator', operatorId, id, 'success', {
       credentialId: row.credential_id,
       identityCheckMethod: identityCheck.method,
       identityCheckReference: identityCheck.reference,
       certificate: issuance.status,
+      ...(superseded === undefined ? {} : { superseded }),
     });
     return decided;
+  }
+
+  /** The renewed credential gives way to its successor, unless its holder already revoked it. */
+  private async supersede(oldId: string, newId: string, operatorId: string): Promise<string | undefined> {
+    const old = await this.credentials.get(oldId);
+    if (old === undefined || (old.status !== 'active' && old.status !== 'suspended')) return undefined;
+    await this.credentials.supersede(oldId, newId, operatorId, 'operator');
+    return oldId;
   }
 
   /** Rejected: the credential ends and its key is destroyed (nothing unused stays in the HSM). */

@@ -517,7 +517,17 @@ export class CredentialService {
       },
       actorId,
     );
-    // The signer keeps the same PIN and one-time-code factor across a renewal.
+    await this.supersede(credentialId, created.credential.credential_id, actorId);
+    return { credential: await this.require(created.credential.credential_id), csr: created.csr };
+  }
+
+  /**
+   * The renewal's last step (JT2A appendix 4: the old key is destroyed when a new one replaces it):
+   * the new credential takes over the signer's PIN and one-time-code factor, and the old one is
+   * revoked as superseded, its key destroyed. Signatures it made stay valid (their timestamps prove when).
+   */
+  async supersede(oldId: string, newId: string, actorId: string, actorKind: 'user' | 'operator' = 'user') {
+    const old = await this.require(oldId);
     await this.db
       .updateTable('rssp_credentials')
       .set({
@@ -525,11 +535,11 @@ export class CredentialService {
         otp_method: old.otp_method,
         totp_seed_sealed: old.totp_seed_sealed,
         last_totp_step: old.last_totp_step,
+        email: old.email,
       })
-      .where('credential_id', '=', created.credential.credential_id)
+      .where('credential_id', '=', newId)
       .execute();
-    await this.retire(credentialId, actorId, 'revoked', 'superseded', 'credential.renew');
-    return { credential: await this.require(created.credential.credential_id), csr: created.csr };
+    await this.retire(oldId, actorId, 'revoked', 'superseded', 'credential.renew', actorKind, newId);
   }
 
   private async transition(
@@ -560,6 +570,8 @@ export class CredentialService {
     to: 'revoked' | 'ended',
     reason: RevocationReason,
     event: string,
+    actorKind: 'user' | 'operator' = 'user',
+    successor?: string,
   ): Promise<void> {
     const credential = await this.require(credentialId);
     if (credential.status === 'revoked' || credential.status === 'ended') {
@@ -572,7 +584,11 @@ export class CredentialService {
       .where('credential_id', '=', credentialId)
       .execute();
     await this.invalidateSads(credentialId);
-    const details: Record<string, unknown> = { reason, certificateSerial: credential.cert_serial };
+    const details: Record<string, unknown> = {
+      reason,
+      certificateSerial: credential.cert_serial,
+      ...(successor === undefined ? {} : { successor }),
+    };
     if (credential.certificate !== null && this.issuer !== undefined) {
       await this.issuer.revokeCertificate(Buffer.from(credential.certificate), reason);
       details.certificateRevoked = true;
@@ -587,7 +603,7 @@ export class CredentialService {
         .execute();
       details.keyDestroyed = credential.key_id;
     }
-    await this.record(event, actorId, credentialId, 'success', details);
+    await this.record(event, actorId, credentialId, 'success', details, actorKind);
   }
 
   private async invalidateSads(credentialId: string): Promise<void> {

@@ -28,6 +28,8 @@ export {
 } from './credentials.ts';
 export { DocumentSigningService } from './documents.ts';
 export { CSC, CscError, type CscErrorCode, isCscError } from './errors.ts';
+export { CredentialExpiryNotices, DEFAULT_EXPIRY_NOTICE_DAYS } from './expiry.ts';
+export { expiryNoticeMail, mailedExpiryNotices } from './expiry-mail.ts';
 export { rsspMigrations } from './migrations.ts';
 export { AuthorizationServer } from './oauth.ts';
 export { generateOtpSealKey } from './otp.ts';
@@ -40,6 +42,9 @@ export type {
   CertificateStatusSource,
   Clock,
   CmsSignatureBuilder,
+  CredentialExpiryNotice,
+  ExpiryNoticeSender,
+  LoginFactor,
   OneTimeCodeSender,
   RevocationReason,
   TimestampAuthority,
@@ -56,4 +61,5 @@ export {
   type RemoteSignatureServiceParts,
 } from './service.ts';
 export { DEFAULT_RSSP_SETTINGS, type RsspSettings } from './settings.ts';
-export type { RsspTables } from './tables.ts';
+export type { RsspTables, SigningFactor } from './tables.ts';
+export { DEFAULT_SIGNING_FACTOR, SIGNING_FACTORS, TenantSigningFactors } from './tenant-signing.ts';

@@ -232,4 +232,27 @@ export const rsspMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  '0611_rssp_renewal_and_signing_factor': {
+    kind: 'expand',
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('rssp_credential_applications')
+        .addColumn('renews_credential_id', 'text')
+        .execute();
+      await db.schema
+        .createTable('rssp_tenant_signing')
+        .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+        .addColumn('signing_factor', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('rssp_credential_expiry_notices')
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('cert_serial', 'text', (c) => c.notNull())
+        .addColumn('threshold_days', 'integer', (c) => c.notNull())
+        .addColumn('sent_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rssp_credential_expiry_notices_pk', ['cert_serial', 'threshold_days'])
+        .execute();
+    },
+  },
 });

@@ -89,3 +89,25 @@ export interface CmsSignatureBuilder {
   }): { digestToSign: Buffer; state: unknown };
   complete(state: unknown, signatureValue: Uint8Array): Buffer;
 }
+
+/**
+ * The user's login authenticator (identity module), when a tenant lets it activate signing: checks a
+ * code from the TOTP app the user logs in with, accepted once, failures counted towards lockout.
+ */
+export interface LoginFactor {
+  verifyTotpCode(userId: string, code: string): Promise<boolean>;
+}
+
+/** A signing certificate ending soon, to be told to its holder (mail, composed by the app). */
+export interface CredentialExpiryNotice {
+  readonly userId: string;
+  readonly credentialId: string;
+  readonly subject: string;
+  readonly serialNumber: string;
+  readonly notAfter: string;
+  readonly daysLeft: number;
+}
+
+export interface ExpiryNoticeSender {
+  sendExpiryNotice(notice: CredentialExpiryNotice): Promise<void>;
+}

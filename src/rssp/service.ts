@@ -13,6 +13,7 @@ import { ClientSystemRegistry } from './clients.ts';
 import { CredentialService } from './credentials.ts';
 import { DecoupledAuthorizations } from './decoupled.ts';
 import { DocumentSigningService } from './documents.ts';
+import { CredentialExpiryNotices, DEFAULT_EXPIRY_NOTICE_DAYS } from './expiry.ts';
 import { AuthorizationServer } from './oauth.ts';
 import { OneTimeCodeFactor } from './otp.ts';
 import {
@@ -20,6 +21,8 @@ import {
   type CertificateStatusSource,
   type Clock,
   type CmsSignatureBuilder,
+  type ExpiryNoticeSender,
+  type LoginFactor,
   type OneTimeCodeSender,
   systemClock,
   type TimestampAuthority,
@@ -28,6 +31,7 @@ import {
 import type { RsspSettings } from './settings.ts';
 import { HashSigningService } from './signing.ts';
 import type { RsspTables } from './tables.ts';
+import { TenantSigningFactors } from './tenant-signing.ts';
 import { AccessTokenService } from './tokens.ts';
 
 export interface RemoteSignatureServiceParts {
@@ -51,6 +55,10 @@ export interface RemoteSignatureServiceParts {
   readonly revocation?: RevocationSource & { load?(): Promise<void> };
   /** Where failures of background (operationMode "A") work are reported; the client sees server_error. */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** The login authenticator, for tenants that make it the signing factor (identity module). */
+  readonly loginFactor?: LoginFactor;
+  /** Mails a holder before their signing certificate ends. */
+  readonly expiryNotices?: ExpiryNoticeSender;
 }
 
 export interface RemoteSignatureService {
@@ -60,6 +68,10 @@ export interface RemoteSignatureService {
   /** Self-service credential applications waiting for the RA's identity check. */
   readonly applications: CredentialApplications;
   readonly activation: SignatureActivationModule;
+  /** Per tenant: the credential's own one-time code, or the login authenticator, as second factor. */
+  readonly signingFactors: TenantSigningFactors;
+  /** The daily check that mails holders before their certificates end. */
+  readonly expiryNotices: CredentialExpiryNotices;
   readonly signing: HashSigningService;
   /** operationMode "A" jobs and their results for signatures/signPolling. */
   readonly asyncResults: AsyncSigningResults;
@@ -112,7 +124,24 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     undefined,
   );
   const applications = new CredentialApplications(db, held, credentials, parts.issuer, parts.audit, clock);
-  const activation = new SignatureActivationModule(db, credentials, otp, parts.audit, clock, parts.settings);
+  const signingFactors = new TenantSigningFactors(db, clock);
+  const activation = new SignatureActivationModule(
+    db,
+    credentials,
+    otp,
+    parts.audit,
+    clock,
+    parts.settings,
+    signingFactors,
+    parts.loginFactor,
+  );
+  const expiryNotices = new CredentialExpiryNotices(
+    db,
+    parts.expiryNotices,
+    parts.audit,
+    clock,
+    parts.settings.expiryNoticeDays ?? DEFAULT_EXPIRY_NOTICE_DAYS,
+  );
   const signing = new HashSigningService(
     parts.crypto,
     credentials,
@@ -175,6 +204,8 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     credentials,
     applications,
     activation,
+    signingFactors,
+    expiryNotices,
     signing,
     asyncResults,
     decoupled,

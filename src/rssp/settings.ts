@@ -33,6 +33,8 @@ export interface RsspSettings {
    * a new code also cancels the ones still open, so guesses always face a single code.
    */
   readonly challengeLimit?: { readonly count: number; readonly windowSeconds: number };
+  /** Days before a signing certificate ends when its holder is mailed (once per threshold). */
+  readonly expiryNoticeDays?: readonly number[];
 }
 
 export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
@@ -53,4 +55,5 @@ export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
   approvalSeconds: 300,
   certificateStatusCacheSeconds: 10,
   challengeLimit: { count: 5, windowSeconds: 900 },
+  expiryNoticeDays: [30, 7],
 };

@@ -195,6 +195,8 @@ export type RsspTables = {
   rssp_async_results: AsyncResultTable;
   rssp_pending_authorizations: PendingAuthorizationTable;
   rssp_credential_applications: CredentialApplicationTable;
+  rssp_tenant_signing: TenantSigningTable;
+  rssp_credential_expiry_notices: CredentialExpiryNoticeTable;
 };
 
 /** A self-service application for a signing credential, waiting for the RA's identity check. */
@@ -212,4 +214,23 @@ export type CredentialApplicationTable = {
   identity_check_method: string | null;
   identity_check_reference: string | null;
   decision_reason: string | null;
+  /** A renewal (JT2A appendix 4): the credential this one replaces once approved; null for a first application. */
+  renews_credential_id: string | null;
+};
+
+/** Which second factor activates signing for a tenant's credentials (migration 0611). */
+export type SigningFactor = 'credential-otp' | 'login-totp';
+
+export type TenantSigningTable = {
+  tenant_id: string;
+  signing_factor: SigningFactor;
+  updated_at: string;
+};
+
+/** One row per certificate and notice threshold: the claim that makes each expiry mail go once. */
+export type CredentialExpiryNoticeTable = {
+  credential_id: string;
+  cert_serial: string;
+  threshold_days: number;
+  sent_at: string;
 };

@@ -78,6 +78,11 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     shomei.logger.error({ err: error }, 'TSA certificate expiry check failed'),
   );
   app.addHook('onClose', async () => stopTsaCheck());
+  // Signing certificates ending soon: their holders are mailed (once per threshold) to renew.
+  const stopCredentialNotices = shomei.rssp.expiryNotices.start((error) =>
+    shomei.logger.error({ err: error }, 'signing certificate expiry notices failed'),
+  );
+  app.addHook('onClose', async () => stopCredentialNotices());
   // Embedded CA publication (/pki/ca, /pki/crl, /pki/ocsp) and the RFC 3161 TSA (/tsa).
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });

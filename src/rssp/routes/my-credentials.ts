@@ -1,7 +1,8 @@
 /**
  * "My signing certificate" for the web UI (/api/me/credentials): the signed-in user (browser session
  * after MFA, passed in by the server) applies for a credential, follows its review, sets and changes
- * the PIN, enrols the one-time factor by QR code, suspends, resumes and revokes it. The same service
+ * the PIN, enrols the one-time factor by QR code, suspends, resumes and revokes it, and applies for
+ * its renewal before the certificate ends. The same service
  * methods as the bearer-token API (/api/credentials) do the work; only the authentication differs.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -65,19 +66,32 @@ export async function myCredentialRoutes(
 
   app.get('/', async (request, reply) => {
     const session = user(request);
-    const [credentials, applications] = await Promise.all([
+    const [credentials, applications, signingFactor] = await Promise.all([
       rssp.credentials.listForUser(session.userId),
       rssp.applications.list({ userId: session.userId }),
+      rssp.signingFactors.of(session.tenantId),
     ]);
+    // signingFactor says what the second code at signing is: the credential's own or the login app's.
     return reply
       .header('cache-control', 'no-store')
-      .send({ credentials: credentials.map(describe), applications });
+      .send({ credentials: credentials.map(describe), applications, signingFactor });
   });
 
   app.post('/applications', opts, async (request, reply) => {
     const session = user(request);
     const application = await rssp.applications.apply(
       { userId: session.userId, tenantId: session.tenantId },
+      request.body,
+    );
+    return reply.status(201).send(application);
+  });
+
+  // Renewal: a new key and an application for the RA; the old credential ends once it is approved.
+  app.post('/:id/renew', opts, async (request, reply) => {
+    const { session, credential } = await owned(request);
+    const application = await rssp.applications.renew(
+      { userId: session.userId, tenantId: session.tenantId },
+      credential.credential_id,
       request.body,
     );
     return reply.status(201).send(application);
