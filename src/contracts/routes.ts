@@ -1,12 +1,15 @@
 /** HTTP routes of the contracts module (a Fastify plugin registered by src/server). */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { contractErrors } from './errors.ts';
 import { evidencePackage } from './evidence.ts';
 import { recordRoutes } from './import-routes.ts';
-import type { ContractActor } from './model.ts';
-import { contractsOpenApi } from './openapi.ts';
+import { type ContractActor, envelopeInputSchema, searchSchema } from './model.ts';
 import { switchToWitness } from './party-mode.ts';
 import type { ContractService } from './service.ts';
+import { envelopeViewSchema, searchPageSchema, timelineEntrySchema } from './shapes.ts';
+import { approveSchema, signerSchema, witnessSchema } from './signing.ts';
 import { registerSigningPolicyRoutes } from './signing-policy-routes.ts';
 import { registerWorkflowRoutes } from './workflow-routes.ts';
 
@@ -18,7 +21,11 @@ export interface ContractRoutesOptions {
 
 export const PARTY_HEADER = 'x-shomei-party';
 
-type IdParams = { id: string };
+const idParams = z.object({ id: z.string() });
+const partyParams = z.object({ id: z.string(), partyId: z.string() });
+/** Schema refusals answer SHOMEI_ENVELOPE_INVALID naming the field, as the service's own parsing does. */
+const config = { invalidInput: contractErrors.invalid };
+const security: { [scheme: string]: string[] }[] = [{ session: [] }, { apiKey: [] }, { partySession: [] }];
 
 async function actorOf(contracts: ContractService, request: FastifyRequest): Promise<ContractActor> {
   const source = request.ip;
@@ -71,40 +78,96 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
     (_request, body, done) => done(null, body),
   );
 
-  app.get('/api/openapi.json', async () => contractsOpenApi(contracts.settings.publicUrl));
+  // Also when the plugin runs on its own (tests): the routes' zod schemas validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Who acts is settled before the body is checked (401/403 before 400), once per request.
+  const actors = new WeakMap<FastifyRequest, Promise<ContractActor>>();
+  const actor = (request: FastifyRequest): Promise<ContractActor> => {
+    const known = actors.get(request) ?? actorOf(contracts, request);
+    actors.set(request, known);
+    return known;
+  };
+  const authenticated = async (request: FastifyRequest) => void (await actor(request));
+  const signing = async (request: FastifyRequest) => requireMfa(request, await actor(request));
+  const api = app.withTypeProvider<ZodTypeProvider>();
   // Templates, bulk send, reminders and internal approval.
-  registerWorkflowRoutes(app, contracts, { actorOf: (request) => actorOf(contracts, request), requireMfa });
+  registerWorkflowRoutes(app, contracts, { actorOf: actor, requireMfa });
   // Imports, the correction and deletion log, tenant permissions and the tenant export.
-  await app.register(recordRoutes, { contracts, actorOf });
+  await app.register(recordRoutes, { contracts, actorOf: (_contracts, request) => actor(request) });
 
-  app.post('/api/envelopes', async (request, reply) => {
-    const envelope = await contracts.create(await actorOf(contracts, request), request.body);
-    return reply.status(201).send(envelope);
-  });
-  app.get('/api/envelopes', async (request) =>
-    contracts.search(await actorOf(contracts, request), request.query),
+  api.post(
+    '/api/envelopes',
+    {
+      schema: {
+        summary: 'Create a draft envelope (下書きの作成)',
+        security,
+        body: envelopeInputSchema,
+        response: { 201: envelopeViewSchema },
+      },
+      config,
+      preValidation: authenticated,
+    },
+    async (request, reply) =>
+      reply.status(201).send(await contracts.create(await actor(request), request.body)),
   );
-  app.get<{ Params: IdParams }>('/api/envelopes/:id', async (request) =>
-    contracts.get(await actorOf(contracts, request), request.params.id),
+  api.get(
+    '/api/envelopes',
+    {
+      schema: {
+        summary: 'Search envelopes (電子帳簿保存法: transaction date, amount, counterparty)',
+        security,
+        querystring: searchSchema,
+        response: { 200: searchPageSchema },
+      },
+      config,
+      preValidation: authenticated,
+    },
+    async (request) => contracts.search(await actor(request), request.query),
   );
-  app.post<{ Params: IdParams; Querystring: { name?: string } }>(
+  api.get(
+    '/api/envelopes/:id',
+    {
+      schema: {
+        summary: 'Read an envelope',
+        security,
+        params: idParams,
+        response: { 200: envelopeViewSchema },
+      },
+    },
+    async (request) => contracts.get(await actor(request), request.params.id),
+  );
+  api.post(
     '/api/envelopes/:id/documents',
+    {
+      schema: {
+        summary: 'Add a PDF (Content-Type: application/pdf; ?name= its file name)',
+        security,
+        params: idParams,
+      },
+    },
     async (request, reply) => {
-      const actor = await actorOf(contracts, request);
+      const query = request.query as { name?: unknown };
+      const who = await actor(request);
       if (!Buffer.isBuffer(request.body)) {
         throw contractErrors.notPdf('send the file with Content-Type: application/pdf');
       }
-      const name = typeof request.query.name === 'string' ? request.query.name : 'document.pdf';
-      return reply
-        .status(201)
-        .send(await contracts.addDocument(actor, request.params.id, name, request.body));
+      const name = typeof query.name === 'string' ? query.name : 'document.pdf';
+      return reply.status(201).send(await contracts.addDocument(who, request.params.id, name, request.body));
     },
   );
-  app.get<{ Params: IdParams & { documentId: string } }>(
+  api.get(
     '/api/envelopes/:id/documents/:documentId',
+    {
+      schema: {
+        summary: 'Download a document (PDF)',
+        security,
+        params: z.object({ id: z.string(), documentId: z.string() }),
+      },
+    },
     async (request, reply) => {
       const document = await contracts.readDocument(
-        await actorOf(contracts, request),
+        await actor(request),
         request.params.id,
         request.params.documentId,
       );
@@ -115,96 +178,148 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
         .send(document.bytes);
     },
   );
-  app.get<{ Params: IdParams }>('/api/envelopes/:id/timeline', async (request, reply) => {
-    const events = await contracts.timeline(await actorOf(contracts, request), request.params.id);
-    return reply.header('cache-control', 'no-store').send({ events });
-  });
-  app.get<{ Params: IdParams }>('/api/envelopes/:id/certificate-of-completion', async (request, reply) => {
-    const file = await contracts.certificateOfCompletion(
-      await actorOf(contracts, request),
-      request.params.id,
-    );
-    // RFC 6266: an ASCII filename for old clients, the Japanese one in filename* (RFC 8187).
-    return reply
-      .header('content-type', 'application/pdf')
-      .header(
-        'content-disposition',
-        `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-      )
-      .header('cache-control', 'no-store')
-      .send(file.bytes);
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/send', async (request) =>
-    contracts.send(await actorOf(contracts, request), request.params.id),
-  );
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/cancel', async (request, reply) => {
-    await contracts.cancel(await actorOf(contracts, request), request.params.id, request.body);
-    return reply.status(204).send();
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/decline', async (request, reply) => {
-    await contracts.decline(await actorOf(contracts, request), request.params.id, request.body);
-    return reply.status(204).send();
-  });
-  app.delete<{ Params: IdParams & { partyId: string } }>(
-    '/api/envelopes/:id/parties/:partyId',
-    async (request) =>
-      contracts.removeParty(await actorOf(contracts, request), request.params.id, request.params.partyId),
-  );
-  app.post<{ Params: IdParams & { partyId: string } }>(
-    '/api/envelopes/:id/parties/:partyId/witness-type',
-    async (request) =>
-      switchToWitness(
-        contracts.context,
-        await actorOf(contracts, request),
-        request.params.id,
-        request.params.partyId,
-      ),
-  );
-  app.post<{ Params: IdParams & { partyId: string } }>(
-    '/api/envelopes/:id/parties/:partyId/reissue',
-    async (request) =>
-      contracts.reissueAccess(await actorOf(contracts, request), request.params.id, request.params.partyId),
-  );
-  app.get<{ Params: IdParams }>('/api/envelopes/:id/witness-confirmation', async (request) =>
-    contracts.witnessConfirmation(await actorOf(contracts, request), request.params.id),
-  );
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/sign/witness', async (request) => {
-    const actor = await actorOf(contracts, request);
-    requireMfa(request, actor);
-    return contracts.act(actor, request.params.id, 'witness', request.body);
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/sign/signer', async (request) => {
-    const actor = await actorOf(contracts, request);
-    requireMfa(request, actor);
-    return contracts.act(actor, request.params.id, 'signer', request.body);
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/approve', async (request) => {
-    const actor = await actorOf(contracts, request);
-    requireMfa(request, actor);
-    return contracts.act(actor, request.params.id, 'approve', request.body);
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/complete', async (request) =>
-    contracts.complete(await actorOf(contracts, request), request.params.id),
-  );
-  app.get<{ Params: IdParams }>('/api/envelopes/:id/evidence', async (request, reply) => {
-    const pack = await evidencePackage(
-      contracts.context,
-      await actorOf(contracts, request),
-      request.params.id,
-    );
-    return reply.header('cache-control', 'no-store').send(pack);
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/delete', async (request, reply) => {
-    await contracts.delete(await actorOf(contracts, request), request.params.id, request.body);
-    return reply.status(204).send();
-  });
-  app.post<{ Params: IdParams; Body: { hold?: unknown } }>(
-    '/api/envelopes/:id/legal-hold',
-    async (request) => {
-      const hold = request.body?.hold;
-      if (typeof hold !== 'boolean') throw contractErrors.invalid('hold', 'true or false');
-      return contracts.legalHold(await actorOf(contracts, request), request.params.id, hold);
+  api.get(
+    '/api/envelopes/:id/timeline',
+    {
+      schema: {
+        summary: "The envelope's history (操作履歴)",
+        security,
+        params: idParams,
+        response: { 200: z.object({ events: z.array(timelineEntrySchema) }) },
+      },
     },
+    async (request, reply) => {
+      const events = await contracts.timeline(await actor(request), request.params.id);
+      return reply.header('cache-control', 'no-store').send({ events });
+    },
+  );
+  api.get(
+    '/api/envelopes/:id/certificate-of-completion',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      const file = await contracts.certificateOfCompletion(await actor(request), request.params.id);
+      // RFC 6266: an ASCII filename for old clients, the Japanese one in filename* (RFC 8187).
+      return reply
+        .header('content-type', 'application/pdf')
+        .header(
+          'content-disposition',
+          `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+        )
+        .header('cache-control', 'no-store')
+        .send(file.bytes);
+    },
+  );
+  api.post('/api/envelopes/:id/send', { schema: { security, params: idParams } }, async (request) =>
+    contracts.send(await actor(request), request.params.id),
+  );
+  api.post(
+    '/api/envelopes/:id/cancel',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      await contracts.cancel(await actor(request), request.params.id, request.body);
+      return reply.status(204).send();
+    },
+  );
+  api.post(
+    '/api/envelopes/:id/decline',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      await contracts.decline(await actor(request), request.params.id, request.body);
+      return reply.status(204).send();
+    },
+  );
+  api.delete(
+    '/api/envelopes/:id/parties/:partyId',
+    { schema: { security, params: partyParams } },
+    async (request) => contracts.removeParty(await actor(request), request.params.id, request.params.partyId),
+  );
+  api.post(
+    '/api/envelopes/:id/parties/:partyId/witness-type',
+    { schema: { security, params: partyParams } },
+    async (request) =>
+      switchToWitness(contracts.context, await actor(request), request.params.id, request.params.partyId),
+  );
+  api.post(
+    '/api/envelopes/:id/parties/:partyId/reissue',
+    { schema: { security, params: partyParams } },
+    async (request) =>
+      contracts.reissueAccess(await actor(request), request.params.id, request.params.partyId),
+  );
+  api.get(
+    '/api/envelopes/:id/witness-confirmation',
+    { schema: { security, params: idParams } },
+    async (request) => contracts.witnessConfirmation(await actor(request), request.params.id),
+  );
+  api.post(
+    '/api/envelopes/:id/sign/witness',
+    {
+      schema: {
+        summary: 'Sign as a witness-type party (立会人型)',
+        security,
+        params: idParams,
+        body: witnessSchema,
+      },
+      config,
+      preValidation: signing,
+    },
+    async (request) => contracts.act(await actor(request), request.params.id, 'witness', request.body),
+  );
+  api.post(
+    '/api/envelopes/:id/sign/signer',
+    {
+      schema: {
+        summary: "Sign with the party's own certificate (当事者型)",
+        security,
+        params: idParams,
+        body: signerSchema,
+      },
+      config,
+      preValidation: signing,
+    },
+    async (request) => contracts.act(await actor(request), request.params.id, 'signer', request.body),
+  );
+  api.post(
+    '/api/envelopes/:id/approve',
+    {
+      schema: { summary: 'Approve (承認)', security, params: idParams, body: approveSchema },
+      config,
+      preValidation: signing,
+    },
+    async (request) => contracts.act(await actor(request), request.params.id, 'approve', request.body),
+  );
+  api.post('/api/envelopes/:id/complete', { schema: { security, params: idParams } }, async (request) =>
+    contracts.complete(await actor(request), request.params.id),
+  );
+  api.get(
+    '/api/envelopes/:id/evidence',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      const pack = await evidencePackage(contracts.context, await actor(request), request.params.id);
+      return reply.header('cache-control', 'no-store').send(pack);
+    },
+  );
+  api.post(
+    '/api/envelopes/:id/delete',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      await contracts.delete(await actor(request), request.params.id, request.body);
+      return reply.status(204).send();
+    },
+  );
+  api.post(
+    '/api/envelopes/:id/legal-hold',
+    {
+      schema: {
+        summary: 'Place or lift a legal hold (retention cannot end while held)',
+        security,
+        params: idParams,
+        body: z.object({ hold: z.boolean() }),
+        response: { 200: envelopeViewSchema },
+      },
+      config,
+      preValidation: authenticated,
+    },
+    async (request) => contracts.legalHold(await actor(request), request.params.id, request.body.hold),
   );
   app.post('/api/sign/open', async (request) => {
     const session = await contracts.openLink(request.body, request.ip);
@@ -216,38 +331,46 @@ const plugin: FastifyPluginAsync<ContractRoutesOptions> = async (app: FastifyIns
       header: PARTY_HEADER,
     };
   });
-  app.post<{ Body: { scopes?: unknown } }>('/api/contracts/api-keys', async (request, reply) => {
-    const scopes = request.body?.scopes;
-    if (!Array.isArray(scopes) || scopes.length > 5 || !scopes.every((s) => typeof s === 'string')) {
-      throw contractErrors.invalid('scopes', 'an array of scope names');
-    }
-    return reply
-      .status(201)
-      .send(await contracts.createApiKey(await actorOf(contracts, request), scopes as string[]));
-  });
-  app.get('/api/contracts/api-keys', async (request) =>
-    contracts.listApiKeys(await actorOf(contracts, request)),
+  api.post(
+    '/api/contracts/api-keys',
+    {
+      schema: {
+        summary: 'Create a tenant API key (the secret is shown once)',
+        security,
+        body: z.object({ scopes: z.array(z.string()).max(5) }),
+        response: { 201: z.object({ id: z.string(), key: z.string() }) },
+      },
+      config,
+      preValidation: authenticated,
+    },
+    async (request, reply) =>
+      reply.status(201).send(await contracts.createApiKey(await actor(request), request.body.scopes)),
   );
-  app.delete<{ Params: IdParams }>('/api/contracts/api-keys/:id', async (request, reply) => {
-    await contracts.revokeApiKey(await actorOf(contracts, request), request.params.id);
-    return reply.status(204).send();
-  });
+  app.get('/api/contracts/api-keys', async (request) => contracts.listApiKeys(await actor(request)));
+  api.delete(
+    '/api/contracts/api-keys/:id',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      await contracts.revokeApiKey(await actor(request), request.params.id);
+      return reply.status(204).send();
+    },
+  );
   app.post<{ Body: { url?: unknown } }>('/api/contracts/webhooks', async (request, reply) =>
-    reply
-      .status(201)
-      .send(await contracts.registerWebhook(await actorOf(contracts, request), request.body?.url)),
+    reply.status(201).send(await contracts.registerWebhook(await actor(request), request.body?.url)),
   );
-  app.get('/api/contracts/webhooks', async (request) =>
-    contracts.listWebhooks(await actorOf(contracts, request)),
+  app.get('/api/contracts/webhooks', async (request) => contracts.listWebhooks(await actor(request)));
+  api.delete(
+    '/api/contracts/webhooks/:id',
+    { schema: { security, params: idParams } },
+    async (request, reply) => {
+      await contracts.removeWebhook(await actor(request), request.params.id);
+      return reply.status(204).send();
+    },
   );
-  app.delete<{ Params: IdParams }>('/api/contracts/webhooks/:id', async (request, reply) => {
-    await contracts.removeWebhook(await actorOf(contracts, request), request.params.id);
-    return reply.status(204).send();
-  });
   // The tenant's signing policy (allowed modes, signing factor): GET and PUT /api/contracts/signing-policy.
-  registerSigningPolicyRoutes(app, contracts, (request) => actorOf(contracts, request));
+  registerSigningPolicyRoutes(app, contracts, actor);
   app.put<{ Body: { years?: unknown } }>('/api/contracts/retention', async (request, reply) => {
-    await contracts.setRetention(await actorOf(contracts, request), request.body?.years);
+    await contracts.setRetention(await actor(request), request.body?.years);
     return reply.status(204).send();
   });
 };

@@ -25,7 +25,7 @@ const sha256List = z
   .min(1)
   .max(50);
 
-const witnessSchema = z
+export const witnessSchema = z
   .object({
     /** The party ticks "I confirm …": must be literally true. */
     confirmed: z.literal(true),
@@ -35,7 +35,7 @@ const witnessSchema = z
   })
   .strict();
 
-const signerSchema = z
+export const signerSchema = z
   .object({
     /** One of the signer's own credentials, chosen now; the one named at creation when omitted. */
     credentialId: z.string().min(1).max(100).optional(),

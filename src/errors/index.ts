@@ -60,3 +60,29 @@ export function describeError(error: unknown): { code: string; message: Localize
     status: 500,
   };
 }
+
+/**
+ * Route input declared with zod is checked by Fastify before the handler runs (src/server); the
+ * refusal is the route's own module error, so a client sees the same SHOMEI_… code as when the
+ * module parsed the input itself. A route names its factory in `config.invalidInput`.
+ */
+export type InvalidInput = (field: string, reason: string) => ShomeiError;
+
+/** For routes of modules without an input error of their own. */
+export const invalidInput: InvalidInput = (field, reason) =>
+  shomeiError(
+    'SHOMEI_INPUT_INVALID',
+    `入力 ${field} が不正です: ${reason}`,
+    `Input ${field} is invalid: ${reason}`,
+    {
+      status: 400,
+      details: { field, reason },
+    },
+  );
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Turns a schema refusal into this route's typed error (default: SHOMEI_INPUT_INVALID). */
+    invalidInput?: InvalidInput;
+  }
+}

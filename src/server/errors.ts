@@ -1,6 +1,7 @@
 /** The one place where errors become HTTP responses. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { describeError, isShomeiError } from '../errors/index.ts';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { describeError, invalidInput, isShomeiError, type ShomeiError } from '../errors/index.ts';
 import { databaseUnavailable, isDatabaseUnavailable } from '../store/index.ts';
 
 export function handleError(
@@ -9,8 +10,11 @@ export function handleError(
   reply: FastifyReply,
 ): void {
   // The database being away is a typed 503 the client can retry, not an internal error (issue #22).
-  const error =
-    !isShomeiError(thrown) && isDatabaseUnavailable(thrown) ? databaseUnavailable(undefined, thrown) : thrown;
+  const error = hasZodFastifySchemaValidationErrors(thrown)
+    ? schemaRefusal(thrown, request)
+    : !isShomeiError(thrown) && isDatabaseUnavailable(thrown)
+      ? databaseUnavailable(undefined, thrown)
+      : thrown;
   if (isShomeiError(error)) {
     request.log.info({ code: error.code, details: error.details }, 'request refused');
     void reply.status(error.status).send({ error: { code: error.code, message: error.messages } });
@@ -41,4 +45,15 @@ export function handleError(
   request.log.error({ err: error }, 'unexpected error');
   const described = describeError(error);
   void reply.status(described.status).send({ error: { code: described.code, message: described.message } });
+}
+
+/** A zod refusal of a route's declared input, as the route's module error naming the first field. */
+function schemaRefusal(
+  error: FastifyError & { validation: readonly { instancePath: string; message?: string }[] },
+  request: FastifyRequest,
+): ShomeiError {
+  const issue = error.validation[0];
+  const path = issue?.instancePath.split('/').filter(Boolean).join('.') ?? '';
+  const field = path === '' ? `(${error.validationContext ?? 'body'})` : path;
+  return (request.routeOptions.config.invalidInput ?? invalidInput)(field, issue?.message ?? 'invalid');
 }

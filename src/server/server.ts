@@ -1,5 +1,6 @@
 /** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminRoutes, privilegesRoutes } from '../admin/index.ts';
 import { operatorConsole, type Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
@@ -12,6 +13,7 @@ import { tsaRoutes } from '../tsa/index.ts';
 import { validationRoutes } from '../validation/index.ts';
 import { webRoutes } from '../web/index.ts';
 import { handleError } from './errors.ts';
+import { registerOpenApi } from './openapi.ts';
 import { registerRateLimits } from './rate-limit.ts';
 
 const NO_STORE_PREFIXES = ['/api/', '/csc/', '/oauth2/'] as const;
@@ -21,6 +23,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** Terminate TLS here (and ask for client certificates when a client CA is given); see src/ops. */
   readonly tls?: TlsMaterial;
+  /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
+  readonly onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildServer(shomei: Shomei, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -49,6 +53,12 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
         },
       })) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
+  // Routes declare params, query, body and responses once with zod: Fastify validates and serialises
+  // with them, and the OpenAPI document at /api/openapi.json is generated from them (before any route).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await registerOpenApi(app, shomei.contracts.settings.publicUrl);
   // API answers carry secrets (new API keys, webhook secrets, access codes, party tokens, SAD):
   // nothing under these prefixes is stored by a browser or proxy unless its route says otherwise.
   app.addHook('onSend', async (request, reply) => {
@@ -99,7 +109,7 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
   await registerRsspRoutes(app, shomei.rssp, (request) => request.principal);
   // Accounts, applications, login, MFA and sessions: /api/auth, /api/applications, /api/users.
   await app.register(identityRoutes, { identity: shomei.identity });
-  // E-contract service: /api/envelopes, /api/sign, /api/contracts, /api/openapi.json.
+  // E-contract service: /api/envelopes, /api/sign, /api/contracts.
   await app.register(contractRoutes, { contracts: shomei.contracts });
   // Administration and audit review (/api/admin): registered terminals and privileged roles only.
   // Credentials, certificates and backups in the operator console run inside the same plugin.

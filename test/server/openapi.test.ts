@@ -1,0 +1,108 @@
+/**
+ * GET /api/openapi.json: the document generated from the routes' zod schemas is valid OpenAPI 3.1
+ * (checked by an outside validator), names every route the server registers, and says what the
+ * server enforces (a client generated from it sends what the server accepts).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { Shomei } from '../../src/app/index.ts';
+import { buildServer } from '../../src/server/index.ts';
+import { openTestShomei, type TestHome } from '../helpers/home.ts';
+
+interface Operation {
+  readonly tags?: readonly string[];
+  readonly requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  readonly parameters?: readonly { name: string; in: string; schema: JsonSchema }[];
+  readonly responses?: Record<string, { content?: Record<string, { schema: JsonSchema }> }>;
+}
+interface JsonSchema {
+  readonly type?: string;
+  readonly additionalProperties?: boolean;
+  readonly properties?: Record<string, JsonSchema>;
+  readonly items?: JsonSchema;
+  readonly maximum?: number;
+  readonly required?: readonly string[];
+}
+interface Document {
+  readonly openapi: string;
+  readonly paths: Record<string, Record<string, Operation>>;
+}
+
+let shomei: Shomei & TestHome;
+let app: FastifyInstance;
+let document: Document;
+const registered: { method: string; url: string; hidden: boolean }[] = [];
+
+before(async () => {
+  shomei = await openTestShomei();
+  app = await buildServer(shomei, {
+    onRoute: (route: RouteOptions) => {
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+      for (const method of [route.method].flat()) registered.push({ method, url: route.url, hidden });
+    },
+  });
+  await app.ready();
+  const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+  assert.equal(response.statusCode, 200);
+  document = response.json<Document>();
+});
+after(async () => {
+  await app.close();
+  await shomei.close();
+});
+
+/** Fastify's /a/:id, /a/* and a prefix's / as OpenAPI writes them; a trailing slash is the same path. */
+const openApiPath = (url: string) =>
+  url
+    .replace(/:([A-Za-z0-9_]+)/g, '{$1}')
+    .replace(/\*$/, '{*}')
+    .replace(/(.)\/$/, '$1');
+const operation = (method: string, url: string): Operation | undefined => {
+  const path = Object.keys(document.paths).find((p) => openApiPath(p) === openApiPath(url));
+  return path === undefined ? undefined : document.paths[path]?.[method.toLowerCase()];
+};
+
+describe('GET /api/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document) as unknown as Record<string, unknown>);
+    assert.deepEqual(result.errors ?? [], []);
+    assert.equal(result.valid, true);
+    assert.match(document.openapi, /^3\.1\./);
+  });
+
+  it('names every route the server registers (HEAD aside, which Fastify adds to each GET)', () => {
+    const routes = registered.filter((r) => r.method !== 'HEAD' && !r.hidden);
+    assert.ok(routes.length > 100, `only ${routes.length} routes registered`);
+    const missing = routes.filter((r) => operation(r.method, r.url) === undefined);
+    assert.deepEqual(missing, []);
+    // Only the web UI's built files are left out (@fastify/static hides them), never an API route.
+    const hidden = registered.filter((r) => r.hidden).map((r) => r.url);
+    assert.deepEqual(
+      hidden.filter((url) => !/^\/(index\.html|assets\/[\w.-]+)$/.test(url)),
+      [],
+    );
+  });
+
+  it('puts each area under its tag, the CSC API under its own', () => {
+    const tagOf = (method: string, url: string) => operation(method, url)?.tags?.[0];
+    assert.equal(tagOf('POST', '/csc/v2/signatures/signHash'), 'CSC API v2');
+    assert.equal(tagOf('POST', '/csc/v2/credentials/list'), 'CSC API v2');
+    assert.equal(tagOf('POST', '/api/auth/login'), 'identity');
+    assert.equal(tagOf('POST', '/api/verify'), 'verify');
+    assert.equal(tagOf('POST', '/api/envelopes'), 'contracts');
+    assert.equal(tagOf('GET', '/api/admin/audit/events'), 'admin');
+    assert.equal(tagOf('GET', '/api/credentials/:id'), 'credentials');
+  });
+
+  it('says what envelope creation accepts: no unknown fields, order at most 100', () => {
+    const body = operation('POST', '/api/envelopes')?.requestBody?.content['application/json']?.schema;
+    assert.equal(body?.additionalProperties, false);
+    const party = body?.properties?.parties?.items;
+    assert.equal(party?.additionalProperties, false);
+    assert.equal(party?.properties?.order?.maximum, 100);
+    assert.deepEqual(body?.required?.includes('parties'), true);
+  });
+});
