@@ -7,7 +7,7 @@
  * the entry in the correction log. Axe has no critical violations; screenshots in ja and en.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setPermission } from '../../src/contracts/index.ts';
@@ -155,11 +155,17 @@ describe('templates, bulk send, import and corrections in the browser', () => {
     assert.deepEqual(await criticalViolations(page), []);
     await screenshotBoth(page, 'bulk-preview');
     await page.getByRole('button', { name: '1 件を送信' }).click();
-    const summary = page.locator('[data-created]');
+    // Queued: the page polls the job until it is done, then offers the access codes as one download.
+    const summary = page.locator('[data-status="done"]');
     await summary.waitFor();
     assert.equal(await summary.getAttribute('data-created'), '1');
-    const accessCode = (await page.locator('[data-access-code="yamada@b.example"]').textContent())?.trim();
-    assert.ok(accessCode !== undefined && accessCode.length >= 8, 'the access code is shown once');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'アクセスコードをダウンロード (1 回のみ)' }).click(),
+    ]);
+    const codesCsv = readFileSync(await download.path()).toString('utf8');
+    assert.match(codesCsv, /^\ufeffline,email,accessCode\r\n"2","yamada@b\.example","\d{5}-\d{5}"\r\n$/);
+    await page.locator('[data-codes="taken"]').waitFor();
     await screenshotBoth(page, 'bulk-result');
     await page.locator('tr[data-result-line="2"] a').click();
     await page.waitForURL((url) => /^\/envelopes\/[0-9a-f-]{36}$/.test(url.pathname));

@@ -99,7 +99,7 @@ export const workflowEn: Record<keyof typeof workflowJa, string> = {
   'bulk.problem.date': 'Enter the transaction date as 2026-04-01.',
   'bulk.problem.columns': 'This row has more columns than the header (put values with commas in " quotes).',
   'bulk.send': 'Send {n}',
-  'bulk.sending': 'Sending… (many rows take a few minutes)',
+  'bulk.sending': 'Submitting…',
   'bulk.hint.tooLarge': 'Split the CSV into files within the limit and send them one at a time.',
   'bulk.result': 'Result',
   'bulk.resultSummary': 'Created: {created} / failed: {failed}',
@@ -109,7 +109,11 @@ export const workflowEn: Record<keyof typeof workflowJa, string> = {
   'bulk.accessCode': 'Access code:',
   'bulk.rowHint': 'Fix this row in the CSV and send just this row again.',
   'bulk.codesNote':
-    'Access codes are shown only here. Give them to each party by another channel than e-mail (e.g. by phone).',
+    'The sender can download the access codes once. Give them to each party by another channel than e-mail (e.g. by phone).',
+  'bulk.progress':
+    'In progress: {done} of {total} rows ({failed} failed). It goes on if you close this page.',
+  'bulk.takeCodes': 'Download the access codes (once only)',
+  'bulk.codesTaken': 'The access codes were downloaded; they cannot be taken again.',
   'bulk.toList': 'To the contracts',
 
   'reminders.title': 'Reminders',

@@ -97,7 +97,7 @@ export const workflowJa = {
   'bulk.problem.date': '取引年月日は 2026-04-01 の形式で入力してください。',
   'bulk.problem.columns': '見出し行より列が多い行です (カンマを含む値は " で囲んでください)。',
   'bulk.send': '{n} 件を送信',
-  'bulk.sending': '送信中… (件数が多いと数分かかります)',
+  'bulk.sending': '受付中…',
   'bulk.hint.tooLarge': 'CSV を上限以下の件数に分けて、1 つずつ送信してください。',
   'bulk.result': '送信結果',
   'bulk.resultSummary': '作成: {created} 件 / 失敗: {failed} 件',
@@ -107,7 +107,10 @@ export const workflowJa = {
   'bulk.accessCode': 'アクセスコード:',
   'bulk.rowHint': 'CSV のこの行を直して、この行だけ再度送信してください。',
   'bulk.codesNote':
-    'アクセスコードはこの画面でのみ表示されます。メールとは別の方法 (電話など) で相手先に伝えてください。',
+    'アクセスコードは送信者が 1 回だけダウンロードできます。メールとは別の方法 (電話など) で相手先に伝えてください。',
+  'bulk.progress': '処理中: {done} / {total} 件 (失敗 {failed} 件)。この画面を閉じても処理は続きます。',
+  'bulk.takeCodes': 'アクセスコードをダウンロード (1 回のみ)',
+  'bulk.codesTaken': 'アクセスコードはダウンロード済みです。再度の取得はできません。',
   'bulk.toList': '契約一覧へ',
 
   'reminders.title': 'リマインド',

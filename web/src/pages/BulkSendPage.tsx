@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { ApiError, getJson, sendJson } from '../api.ts';
+import { ApiError, getJson, saveBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { type CsvEncoding, decodeCsv, previewCsv } from '../csv.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -14,15 +14,34 @@ interface BulkRowResult {
   readonly email: string | null;
   readonly envelopeId?: string;
   readonly status?: 'sent' | 'awaiting-approval';
-  readonly accessCodes?: readonly { email: string; accessCode: string }[];
   readonly error?: { readonly code: string; readonly message: { ja: string; en: string } };
 }
 
-interface BulkResult {
+/** GET /api/bulk-jobs/:id: the job's progress and each row's outcome so far. */
+interface BulkJob {
   readonly jobId: string;
+  readonly status: 'queued' | 'running' | 'done';
+  readonly total: number;
+  readonly done: number;
   readonly created: number;
   readonly failed: number;
+  readonly accessCodes: 'ready' | 'taken' | 'none';
   readonly rows: readonly BulkRowResult[];
+}
+
+interface TakenCodes {
+  readonly codes: readonly { index: number; email: string; accessCode: string }[];
+}
+
+const POLL_MS = 1000;
+
+/** The codes as a CSV (UTF-8 with BOM, so spreadsheet software reads the Japanese headers). */
+function codesCsv(codes: TakenCodes['codes'], lines: readonly number[]): string {
+  const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+  const body = codes.map((c) =>
+    [String(lines[c.index] ?? c.index + 1), c.email, c.accessCode].map(quote).join(','),
+  );
+  return `\ufeffline,email,accessCode\r\n${body.join('\r\n')}\r\n`;
 }
 
 /**
@@ -34,7 +53,8 @@ export function BulkSendPage({ id }: { id: string }) {
   const [template, setTemplate] = useState<TemplateView | undefined>();
   const [text, setText] = useState('');
   const [encoding, setEncoding] = useState<CsvEncoding | undefined>();
-  const [result, setResult] = useState<{ lines: readonly number[]; job: BulkResult } | undefined>();
+  const [result, setResult] = useState<{ lines: readonly number[]; job: BulkJob } | undefined>();
+  const [codesError, setCodesError] = useState<unknown>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
 
@@ -42,6 +62,17 @@ export function BulkSendPage({ id }: { id: string }) {
     getJson<TemplateView>(`/api/templates/${id}`).then(setTemplate).catch(setError);
   }, [id]);
   const preview = useMemo(() => (text.trim() === '' ? undefined : previewCsv(text)), [text]);
+  // The job runs on the server after the answer: its progress is polled until it is done.
+  const polling = result !== undefined && result.job.status !== 'done' ? result.job.jobId : undefined;
+  useEffect(() => {
+    if (polling === undefined) return;
+    const timer = setInterval(() => {
+      getJson<BulkJob>(`/api/bulk-jobs/${polling}`)
+        .then((job) => setResult((r) => (r === undefined || r.job.jobId !== job.jobId ? r : { ...r, job })))
+        .catch(setError);
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [polling]);
 
   if (template === undefined)
     return error === undefined ? (
@@ -58,14 +89,39 @@ export function BulkSendPage({ id }: { id: string }) {
     setResult(undefined);
     setBusy(true);
     try {
-      const job = await sendJson<BulkResult>('POST', `/api/templates/${id}/bulk-send`, {
-        rows: ready.map((r) => r.row),
-      });
+      const queued = await sendJson<{ jobId: string; total: number }>(
+        'POST',
+        `/api/templates/${id}/bulk-send`,
+        {
+          rows: ready.map((r) => r.row),
+        },
+      );
+      const job: BulkJob = {
+        jobId: queued.jobId,
+        status: 'queued',
+        total: queued.total,
+        done: 0,
+        created: 0,
+        failed: 0,
+        accessCodes: 'none',
+        rows: [],
+      };
       setResult({ lines: ready.map((r) => r.line), job });
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function takeCodes(job: BulkJob, lines: readonly number[]) {
+    setCodesError(undefined);
+    try {
+      const taken = await sendJson<TakenCodes>('POST', `/api/bulk-jobs/${job.jobId}/access-codes`, {});
+      saveBytes(codesCsv(taken.codes, lines), `access-codes-${job.jobId}.csv`, 'text/csv');
+      setResult((r) => (r === undefined ? r : { ...r, job: { ...r.job, accessCodes: 'taken' } }));
+    } catch (e) {
+      setCodesError(e);
     }
   }
 
@@ -187,7 +243,7 @@ export function BulkSendPage({ id }: { id: string }) {
             <button
               type="button"
               className="primary"
-              disabled={busy || ready.length === 0 || slots.length !== 1}
+              disabled={busy || polling !== undefined || ready.length === 0 || slots.length !== 1}
               onClick={() => void send()}
             >
               {busy ? t('bulk.sending') : t('bulk.send', { n: ready.length })}
@@ -203,9 +259,40 @@ export function BulkSendPage({ id }: { id: string }) {
       {result !== undefined ? (
         <section className="card" aria-labelledby="bulk-result" aria-live="polite">
           <h2 id="bulk-result">{t('bulk.result')}</h2>
-          <p data-created={result.job.created} data-failed={result.job.failed}>
-            {t('bulk.resultSummary', { created: result.job.created, failed: result.job.failed })}
+          <p
+            role="status"
+            data-status={result.job.status}
+            data-done={result.job.done}
+            data-created={result.job.created}
+            data-failed={result.job.failed}
+          >
+            {result.job.status === 'done'
+              ? t('bulk.resultSummary', { created: result.job.created, failed: result.job.failed })
+              : t('bulk.progress', {
+                  done: result.job.done,
+                  total: result.job.total,
+                  failed: result.job.failed,
+                })}
           </p>
+          {result.job.status !== 'done' ? (
+            <progress max={result.job.total} value={result.job.done} aria-label={t('bulk.result')} />
+          ) : null}
+          {result.job.status === 'done' && result.job.accessCodes !== 'none' ? (
+            <div className="actions" data-codes={result.job.accessCodes}>
+              {result.job.accessCodes === 'ready' ? (
+                <button
+                  type="button"
+                  className="primary"
+                  onClick={() => void takeCodes(result.job, result.lines)}
+                >
+                  {t('bulk.takeCodes')}
+                </button>
+              ) : (
+                <p className="small">{t('bulk.codesTaken')}</p>
+              )}
+            </div>
+          ) : null}
+          {codesError !== undefined ? <ErrorNotice error={codesError} hint="hint.reload" /> : null}
           <div className="table-wrap">
             <table className="table">
               <thead>
@@ -222,16 +309,9 @@ export function BulkSendPage({ id }: { id: string }) {
                     <td>{r.email ?? '—'}</td>
                     <td>
                       {r.envelopeId !== undefined ? (
-                        <>
-                          <Link to={`/envelopes/${r.envelopeId}`}>
-                            {r.status === 'awaiting-approval' ? t('bulk.awaitingApproval') : t('bulk.sent')}
-                          </Link>
-                          {(r.accessCodes ?? []).map((c) => (
-                            <div key={c.email} className="small">
-                              {t('bulk.accessCode')} <code data-access-code={c.email}>{c.accessCode}</code>
-                            </div>
-                          ))}
-                        </>
+                        <Link to={`/envelopes/${r.envelopeId}`}>
+                          {r.status === 'awaiting-approval' ? t('bulk.awaitingApproval') : t('bulk.sent')}
+                        </Link>
                       ) : (
                         <div className="field-error" role="note">
                           <p>{r.error?.message[lang] ?? t('error.generic')}</p>
