@@ -9,6 +9,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Shomei } from '../../src/app/index.ts';
 import { buildServer } from '../../src/server/index.ts';
+import { type ContractsHarness, createUser, login } from '../contracts/harness.ts';
 import { openTestShomei, type TestHome } from '../helpers/home.ts';
 
 interface Operation {
@@ -104,5 +105,40 @@ describe('GET /api/openapi.json', () => {
     assert.equal(party?.additionalProperties, false);
     assert.equal(party?.properties?.order?.maximum, 100);
     assert.deepEqual(body?.required?.includes('parties'), true);
+  });
+
+  it('a body the schema refuses answers the module’s typed error, once the caller is known', async () => {
+    const party = { role: 'signer', signingMode: 'witness-type', email: 'b@example.jp', name: '乙 花子' };
+    const tooLate = {
+      title: '業務委託契約',
+      counterparty: '乙株式会社',
+      parties: [{ ...party, order: 101 }],
+    };
+    const anonymous = await app.inject({ method: 'POST', url: '/api/envelopes', payload: tooLate });
+    assert.equal(anonymous.statusCode, 401, 'who asks is settled before what they sent');
+
+    await createUser({ shomei } as unknown as ContractsHarness, {
+      email: 'a@example.jp',
+      tenantSlug: 'openapi',
+    });
+    const sender = await login(app, 'a@example.jp');
+    const refused = await sender.send('POST', '/api/envelopes', tooLate);
+    assert.equal(refused.statusCode, 400);
+    const { error } = refused.json<{ error: { code: string; message: { ja: string; en: string } } }>();
+    assert.equal(error.code, 'SHOMEI_ENVELOPE_INVALID');
+    assert.match(error.message.en, /parties\.0\.order/);
+    assert.match(error.message.ja, /parties\.0\.order/);
+    const unknown = await sender.send('POST', '/api/envelopes', { ...tooLate, parties: [party], owner: 'x' });
+    assert.equal(unknown.json<{ error: { code: string } }>().error.code, 'SHOMEI_ENVELOPE_INVALID');
+    const hold = await sender.send('POST', '/api/envelopes/none/legal-hold', { hold: 'yes' });
+    assert.equal(hold.statusCode, 400);
+    assert.match(
+      hold.json<{ error: { message: { en: string } } }>().error.message.en,
+      /Input hold is invalid/,
+    );
+    const search = await sender.send('GET', '/api/envelopes');
+    assert.deepEqual(search.json<{ items: unknown[] }>().items, [], 'nothing was created');
+    const created = await sender.send('POST', '/api/envelopes', { ...tooLate, parties: [party] });
+    assert.equal(created.statusCode, 201, created.body);
   });
 });
