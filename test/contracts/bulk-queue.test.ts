@@ -129,8 +129,15 @@ describe('bulk send as a queued job', () => {
     assert.equal(queued.status, 202, queued.text());
     const { jobId, total } = queued.json<{ jobId: string; total: number }>();
     assert.equal(total, ROWS);
-    // A sender's fourth open job would be refused (SHOMEI_BULK_BUSY); a colleague cannot read this one.
     assert.equal((await colleague.send(base, 'GET', `/api/bulk-jobs/${jobId}`)).status, 404);
+    // One worker per instance: while this job runs, two more wait, and a fourth open one is refused.
+    const small = { rows: [{ email: 'not-an-address', name: '待機' }] };
+    for (const expected of [202, 202, 429]) {
+      const more = await sender.send(base, 'POST', `/api/templates/${templateId}/bulk-send`, small);
+      assert.equal(more.status, expected, more.text());
+      if (expected === 429)
+        assert.equal(more.json<{ error: { code: string } }>().error.code, 'SHOMEI_BULK_BUSY');
+    }
 
     // Kill the process while the worker is part-way through the rows.
     let progress = await job(base, jobId);
