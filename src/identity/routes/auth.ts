@@ -1,10 +1,12 @@
 /** `/api/auth/…`: login steps, logout, sessions, activation, password, TOTP, passkeys, OIDC. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { secondFactorFailed } from '../errors.ts';
 import type { Identity } from '../identity.ts';
 import { clearSessionCookie, requirePrincipal } from '../request-authentication.ts';
-import { contextOf, IDENTITY_BODY_LIMIT, issueCookie, parseInput, sessionAt } from './common.ts';
+import type { SessionStage } from '../sessions.ts';
+import { contextOf, IDENTITY_BODY_LIMIT, identityInput, issueCookie, sessionAt } from './common.ts';
 
 const email = z.string().trim().min(3).max(254).email();
 const password = z.string().min(1).max(1024);
@@ -23,64 +25,99 @@ const idParam = z.object({ id: z.string().min(1).max(1400) });
 
 const OIDC_COOKIE = 'shomei_oidc';
 
-export async function authRoutes(app: FastifyInstance, identity: Identity): Promise<void> {
-  const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
+/** The session checks run before the body is validated, so 401/409 come before 400 as they always did. */
+const at = (stages: readonly SessionStage[]) => async (request: FastifyRequest) =>
+  void sessionAt(request, stages);
+const signedIn = async (request: FastifyRequest) => void requirePrincipal(request);
 
-  app.post('/api/auth/login', opts, async (request, reply) => {
-    const body = parseInput(loginSchema, request.body);
-    const outcome = await identity.authenticator.login(
-      body.email,
-      body.password,
-      contextOf(request),
-      request.identitySession?.record.id,
-    );
-    const csrfToken = issueCookie(identity, reply, outcome.secret);
-    return { next: outcome.next, secondFactors: outcome.secondFactors, csrfToken };
-  });
+export async function authRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const opts = { bodyLimit: IDENTITY_BODY_LIMIT, config: identityInput };
 
-  app.post('/api/auth/login/totp', opts, async (request, reply) => {
-    const session = sessionAt(request, ['second-factor']);
-    const body = parseInput(codeSchema, request.body);
-    const done = await identity.authenticator.completeSecondFactor(
-      session.record,
-      { method: 'totp', code: body.code },
-      contextOf(request),
-    );
-    return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
-  });
+  app.post(
+    '/api/auth/login',
+    { ...opts, schema: { summary: 'Log in with e-mail and password (first step)', body: loginSchema } },
+    async (request, reply) => {
+      const { body } = request;
+      const outcome = await identity.authenticator.login(
+        body.email,
+        body.password,
+        contextOf(request),
+        request.identitySession?.record.id,
+      );
+      const csrfToken = issueCookie(identity, reply, outcome.secret);
+      return { next: outcome.next, secondFactors: outcome.secondFactors, csrfToken };
+    },
+  );
 
-  app.post('/api/auth/login/recovery-code', opts, async (request, reply) => {
-    const session = sessionAt(request, ['second-factor']);
-    const body = parseInput(codeSchema, request.body);
-    const done = await identity.authenticator.completeSecondFactor(
-      session.record,
-      { method: 'recovery-code', code: body.code },
-      contextOf(request),
-    );
-    const remaining = await identity.recoveryCodes.remaining(session.record.userId);
-    return {
-      next: 'done',
-      methods: done.methods,
-      remainingRecoveryCodes: remaining,
-      csrfToken: issueCookie(identity, reply, done.secret),
-    };
-  });
+  app.post(
+    '/api/auth/login/totp',
+    {
+      ...opts,
+      schema: { summary: 'Second step: a TOTP code', body: codeSchema },
+      preValidation: at(['second-factor']),
+    },
+    async (request, reply) => {
+      const session = sessionAt(request, ['second-factor']);
+      const { body } = request;
+      const done = await identity.authenticator.completeSecondFactor(
+        session.record,
+        { method: 'totp', code: body.code },
+        contextOf(request),
+      );
+      return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
+    },
+  );
+
+  app.post(
+    '/api/auth/login/recovery-code',
+    {
+      ...opts,
+      schema: { summary: 'Second step: a recovery code', body: codeSchema },
+      preValidation: at(['second-factor']),
+    },
+    async (request, reply) => {
+      const session = sessionAt(request, ['second-factor']);
+      const { body } = request;
+      const done = await identity.authenticator.completeSecondFactor(
+        session.record,
+        { method: 'recovery-code', code: body.code },
+        contextOf(request),
+      );
+      const remaining = await identity.recoveryCodes.remaining(session.record.userId);
+      return {
+        next: 'done',
+        methods: done.methods,
+        remainingRecoveryCodes: remaining,
+        csrfToken: issueCookie(identity, reply, done.secret),
+      };
+    },
+  );
 
   app.post('/api/auth/login/passkey/options', opts, async (request) => {
     const session = sessionAt(request, ['second-factor']);
     return identity.passkeys.authenticationOptions(session.record.userId, session.record.id);
   });
 
-  app.post('/api/auth/login/passkey', { bodyLimit: 64 * 1024 }, async (request, reply) => {
-    const session = sessionAt(request, ['second-factor']);
-    const body = parseInput(passkeyResponseSchema, request.body);
-    const done = await identity.authenticator.completeSecondFactor(
-      session.record,
-      { method: 'passkey', response: body.response },
-      contextOf(request),
-    );
-    return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
-  });
+  app.post(
+    '/api/auth/login/passkey',
+    {
+      bodyLimit: 64 * 1024,
+      config: identityInput,
+      schema: { summary: 'Second step: a passkey assertion', body: passkeyResponseSchema },
+      preValidation: at(['second-factor']),
+    },
+    async (request, reply) => {
+      const session = sessionAt(request, ['second-factor']);
+      const { body } = request;
+      const done = await identity.authenticator.completeSecondFactor(
+        session.record,
+        { method: 'passkey', response: body.response },
+        contextOf(request),
+      );
+      return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
+    },
+  );
 
   app.post('/api/auth/logout', opts, async (request, reply) => {
     const session = request.identitySession;
@@ -127,39 +164,73 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
     };
   });
 
-  app.delete('/api/auth/sessions/:id', async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const { id } = parseInput(idParam, request.params);
-    await identity.revokeSession(id, principal, 'revoked-by-user');
-    if (id === principal.sessionRef) clearSessionCookie(reply, identity.sessionCookie);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/auth/sessions/:id',
+    {
+      schema: { summary: 'End one of my sessions', params: idParam },
+      config: identityInput,
+      preValidation: signedIn,
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const { id } = request.params;
+      await identity.revokeSession(id, principal, 'revoked-by-user');
+      if (id === principal.sessionRef) clearSessionCookie(reply, identity.sessionCookie);
+      return reply.status(204).send();
+    },
+  );
 
-  app.post('/api/auth/activate', opts, async (request) => {
-    const body = parseInput(activateSchema, request.body);
-    const user = await identity.activate(body.token, body.password, contextOf(request));
-    return { userId: user.id, status: user.status, next: 'login' };
-  });
+  app.post(
+    '/api/auth/activate',
+    { ...opts, schema: { summary: 'Activate an account and set its password', body: activateSchema } },
+    async (request) => {
+      const { body } = request;
+      const user = await identity.activate(body.token, body.password, contextOf(request));
+      return { userId: user.id, status: user.status, next: 'login' };
+    },
+  );
 
   // Password reset by mail: the same answer for every address (no account enumeration).
-  app.post('/api/auth/password-reset/request', opts, async (request, reply) => {
-    const body = parseInput(resetRequestSchema, request.body);
-    await identity.passwordReset.request(body.email, contextOf(request));
-    return reply.status(202).header('cache-control', 'no-store').send({ accepted: true });
-  });
+  app.post(
+    '/api/auth/password-reset/request',
+    {
+      ...opts,
+      schema: {
+        summary: 'Ask for a password-reset mail (same answer for every address)',
+        body: resetRequestSchema,
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      await identity.passwordReset.request(body.email, contextOf(request));
+      return reply.status(202).header('cache-control', 'no-store').send({ accepted: true });
+    },
+  );
 
-  app.post('/api/auth/password-reset', opts, async (request, reply) => {
-    const body = parseInput(resetSchema, request.body);
-    await identity.passwordReset.complete(body.token, body.password, contextOf(request));
-    return reply.header('cache-control', 'no-store').send({ reset: true, next: 'login' });
-  });
+  app.post(
+    '/api/auth/password-reset',
+    { ...opts, schema: { summary: 'Set a new password with the mailed token', body: resetSchema } },
+    async (request, reply) => {
+      const { body } = request;
+      await identity.passwordReset.complete(body.token, body.password, contextOf(request));
+      return reply.header('cache-control', 'no-store').send({ reset: true, next: 'login' });
+    },
+  );
 
-  app.post('/api/auth/password', opts, async (request) => {
-    const principal = requirePrincipal(request);
-    const body = parseInput(passwordChangeSchema, request.body);
-    await identity.changePassword(principal, body.currentPassword, body.newPassword, contextOf(request));
-    return { changed: true };
-  });
+  app.post(
+    '/api/auth/password',
+    {
+      ...opts,
+      schema: { summary: 'Change the password', body: passwordChangeSchema },
+      preValidation: signedIn,
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      const { body } = request;
+      await identity.changePassword(principal, body.currentPassword, body.newPassword, contextOf(request));
+      return { changed: true };
+    },
+  );
 
   // ---- TOTP enrolment ----
 
@@ -171,19 +242,27 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
     return enrolment;
   });
 
-  app.post('/api/auth/totp/confirm', opts, async (request, reply) => {
-    const session = sessionAt(request, ['enrolment', 'authenticated']);
-    const body = parseInput(codeSchema, request.body);
-    const ok = await identity.totp.confirm(session.record.userId, body.code);
-    await identity.recordEnrolment(session.record, 'totp', ok ? 'success' : 'failure', contextOf(request));
-    if (!ok) throw secondFactorFailed();
-    const recoveryCodes = await identity.recoveryCodes.regenerate(session.record.userId);
-    await identity.recordEnrolment(session.record, 'recovery-codes', 'success', contextOf(request), {
-      count: recoveryCodes.length,
-    });
-    const secret = await identity.authenticator.afterEnrolment(session.record, 'totp');
-    return { recoveryCodes, csrfToken: issueCookie(identity, reply, secret) };
-  });
+  app.post(
+    '/api/auth/totp/confirm',
+    {
+      ...opts,
+      schema: { summary: 'Confirm TOTP enrolment with a first code', body: codeSchema },
+      preValidation: at(['enrolment', 'authenticated']),
+    },
+    async (request, reply) => {
+      const session = sessionAt(request, ['enrolment', 'authenticated']);
+      const { body } = request;
+      const ok = await identity.totp.confirm(session.record.userId, body.code);
+      await identity.recordEnrolment(session.record, 'totp', ok ? 'success' : 'failure', contextOf(request));
+      if (!ok) throw secondFactorFailed();
+      const recoveryCodes = await identity.recoveryCodes.regenerate(session.record.userId);
+      await identity.recordEnrolment(session.record, 'recovery-codes', 'success', contextOf(request), {
+        count: recoveryCodes.length,
+      });
+      const secret = await identity.authenticator.afterEnrolment(session.record, 'totp');
+      return { recoveryCodes, csrfToken: issueCookie(identity, reply, secret) };
+    },
+  );
 
   app.delete('/api/auth/totp', async (request, reply) => {
     requirePrincipal(request);
@@ -212,43 +291,60 @@ export async function authRoutes(app: FastifyInstance, identity: Identity): Prom
     return identity.passkeys.registrationOptions(user, session.record.id);
   });
 
-  app.post('/api/auth/passkeys', { bodyLimit: 64 * 1024 }, async (request, reply) => {
-    const session = sessionAt(request, ['enrolment', 'authenticated']);
-    const body = parseInput(passkeyRegistrationSchema, request.body);
-    const passkey = await identity.passkeys.register(
-      session.record.userId,
-      session.record.id,
-      body.response,
-      body.name ?? 'passkey',
-    );
-    await identity.recordEnrolment(
-      session.record,
-      'passkey',
-      passkey === null ? 'failure' : 'success',
-      contextOf(request),
-      passkey === null ? {} : { passkeyId: passkey.id },
-    );
-    if (passkey === null) throw secondFactorFailed();
-    const secret = await identity.authenticator.afterEnrolment(session.record, 'passkey');
-    return reply.status(201).send({ passkey, csrfToken: issueCookie(identity, reply, secret) });
-  });
+  app.post(
+    '/api/auth/passkeys',
+    {
+      bodyLimit: 64 * 1024,
+      config: identityInput,
+      schema: { summary: 'Register a passkey', body: passkeyRegistrationSchema },
+      preValidation: at(['enrolment', 'authenticated']),
+    },
+    async (request, reply) => {
+      const session = sessionAt(request, ['enrolment', 'authenticated']);
+      const { body } = request;
+      const passkey = await identity.passkeys.register(
+        session.record.userId,
+        session.record.id,
+        body.response,
+        body.name ?? 'passkey',
+      );
+      await identity.recordEnrolment(
+        session.record,
+        'passkey',
+        passkey === null ? 'failure' : 'success',
+        contextOf(request),
+        passkey === null ? {} : { passkeyId: passkey.id },
+      );
+      if (passkey === null) throw secondFactorFailed();
+      const secret = await identity.authenticator.afterEnrolment(session.record, 'passkey');
+      return reply.status(201).send({ passkey, csrfToken: issueCookie(identity, reply, secret) });
+    },
+  );
 
   app.get('/api/auth/passkeys', async (request) => {
     const principal = requirePrincipal(request);
     return { passkeys: await identity.passkeys.list(principal.userId) };
   });
 
-  app.delete('/api/auth/passkeys/:id', async (request, reply) => {
-    requirePrincipal(request);
-    const { id } = parseInput(idParam, request.params);
-    const session = sessionAt(request, ['authenticated']);
-    const removed = await identity.removeSecondFactor(
-      session.record,
-      { kind: 'passkey', id },
-      contextOf(request),
-    );
-    return reply.status(removed ? 204 : 404).send();
-  });
+  app.delete(
+    '/api/auth/passkeys/:id',
+    {
+      schema: { summary: 'Remove a passkey', params: idParam },
+      config: identityInput,
+      preValidation: signedIn,
+    },
+    async (request, reply) => {
+      requirePrincipal(request);
+      const { id } = request.params;
+      const session = sessionAt(request, ['authenticated']);
+      const removed = await identity.removeSecondFactor(
+        session.record,
+        { kind: 'passkey', id },
+        contextOf(request),
+      );
+      return reply.status(removed ? 204 : 404).send();
+    },
+  );
 
   // ---- OpenID Connect ----
 

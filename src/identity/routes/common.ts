@@ -1,7 +1,7 @@
 /** Helpers shared by the identity routes: defensive body parsing, JSON-only bodies, session access. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { shomeiError } from '../../errors/index.ts';
+import { type ShomeiError, shomeiError } from '../../errors/index.ts';
 import type { RequestContext } from '../authentication.ts';
 import { notAuthenticated, wrongStage } from '../errors.ts';
 import type { Identity } from '../identity.ts';
@@ -15,16 +15,26 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
-    throw shomeiError(
-      'SHOMEI_INPUT_INVALID',
-      `入力が正しくありません (${field})。`,
-      `The input is invalid (${field}).`,
-      { status: 400, details: { field } },
+    throw invalidIdentityInput(
+      issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.'),
     );
   }
   return parsed.data;
 }
+
+export function invalidIdentityInput(field: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_INPUT_INVALID',
+    `入力が正しくありません (${field})。`,
+    `The input is invalid (${field}).`,
+    { status: 400, details: { field } },
+  );
+}
+
+/** Route config: a schema refusal answers as parseInput does (the whole body is named `body`). */
+export const identityInput = {
+  invalidInput: (field: string) => invalidIdentityInput(field.startsWith('(') ? 'body' : field),
+};
 
 /**
  * Bodies must be JSON: browsers cannot send a cross-site JSON POST without a CORS preflight, which

@@ -1,5 +1,6 @@
 /** The identity module's HTTP routes as one Fastify plugin. */
 import type { FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Identity } from '../identity.ts';
 import { applicationRoutes } from './applications.ts';
 import { authRoutes } from './auth.ts';
@@ -12,6 +13,9 @@ export interface IdentityRoutesOptions {
 
 /** Register after `authenticateRequests` (which provides cookies, `request.principal` and CSRF). */
 export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (app, options) => {
+  // Also when the plugin runs on its own (tests): the routes' zod schemas validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   requireJsonBodies(app);
   await authRoutes(app, options.identity);
   await applicationRoutes(app, options.identity);
