@@ -5,7 +5,9 @@
  * A sends a contract to A and B (signer-type, by e-mail) and an outside person (witness-type); B finds
  * it in B's own list and signs with B's certificate (the only one offered), the outside person signs
  * by link, A sees it completed. The PDF passes pdfsig and `shomei verify`; both companies find it by
- * date, amount and counterparty. B's screen shows no withdraw and none of A's addresses.
+ * date, amount and counterparty. B's screen shows no withdraw and none of A's addresses. B then renews
+ * the certificate through the same RA approval (PIN and code carry over, the old one is revoked), and
+ * A's administrator allows 当事者型 only, after which the sender form offers nothing else.
  * Accounts and the operator's role are set up directly (they have their own screens and tests).
  */
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
+import { setPermission } from '../../src/contracts/index.ts';
 import { samplePdf } from '../contracts/harness.ts';
 import { pdfsigReport, pem, trustingNssDb } from '../contracts/validators.ts';
 import { runShomei } from '../helpers/run.ts';
@@ -344,5 +347,51 @@ describe('signer-type contract between two companies, entirely in the browser', 
     await searchFinds(pageA);
     await searchFinds(pageB);
     await shot(pageB, '12-b-search');
+
+    // ---- renewal: B applies on 電子証明書, the operator approves, the new one keeps PIN and code ----
+    await pageB.getByRole('link', { name: '電子証明書' }).click();
+    const oldCard = pageB.locator('article[data-status="active"]');
+    const oldId = await oldCard.getAttribute('data-credential');
+    await oldCard.getByRole('button', { name: '更新を申請' }).click();
+    await pageB.getByRole('button', { name: '更新を申請' }).last().click();
+    await pageB.getByText('更新を申請しました。').waitFor();
+    await pageB
+      .getByTestId('my-applications')
+      .locator('[data-status="pending"]', { hasText: '(更新)' })
+      .waitFor();
+    await shot(pageB, '13-renewal-applied');
+    await pageOp.reload();
+    const renewal = pageOp.getByTestId('credential-application').filter({ hasText: '(更新)' });
+    await renewal.getByLabel('本人確認の方法').selectOption('identity-document-copy');
+    await renewal.getByLabel('確認記録の参照番号').fill('RA-2026-0203 登記事項証明書');
+    await renewal.getByRole('button', { name: '承認して発行' }).click();
+    await renewal.waitFor({ state: 'detached' });
+    await pageB.reload();
+    const renewed = pageB.locator('article[data-status="active"]');
+    await renewed.waitFor();
+    assert.notEqual(await renewed.getAttribute('data-credential'), oldId);
+    await renewed.getByText('設定済み (totp)').waitFor();
+    await pageB.locator(`article[data-credential="${oldId}"][data-status="revoked"]`).waitFor();
+    await shot(pageB, '14-renewed');
+
+    // ---- A's administrator allows 当事者型 only: the sender form offers nothing else ----
+    await setPermission(e2e.contracts.context, { kind: 'operator', id: 'e2e' }, a.user.tenantId, {
+      userId: a.user.id,
+      permission: 'tenant.admin',
+      granted: true,
+    });
+    await pageA.reload();
+    await pageA.getByRole('link', { name: '署名の設定' }).click();
+    await pageA.getByRole('checkbox', { name: /立会人型/ }).uncheck();
+    await shot(pageA, '15-signing-policy');
+    await pageA.getByRole('button', { name: '保存' }).click();
+    await pageA.getByText('署名の設定を保存しました。').waitFor();
+    await pageA.getByRole('link', { name: '新規作成' }).click();
+    const modes = pageA.locator('[data-party="1"] select[id$="-mode"] option');
+    await modes.first().waitFor({ state: 'attached' });
+    const offeredModes: string[] = [];
+    for (const option of await modes.all()) offeredModes.push((await option.getAttribute('value')) ?? '');
+    assert.deepEqual(offeredModes, ['signer-type']);
+    assert.equal(await pageA.getByRole('button', { name: /立会人型の署名者を追加/ }).count(), 0);
   });
 });

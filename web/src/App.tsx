@@ -16,6 +16,7 @@ import { MyCertificatePage } from './pages/MyCertificatePage.tsx';
 import { NewEnvelopePage, type SentNotice } from './pages/NewEnvelopePage.tsx';
 import { OperatorPage } from './pages/OperatorPage.tsx';
 import { ForgotPasswordPage, SetPasswordPage } from './pages/PasswordPages.tsx';
+import { SigningPolicyPage } from './pages/SigningPolicyPage.tsx';
 import { SignPage } from './pages/SignPage.tsx';
 import { TemplateEditorPage } from './pages/TemplateEditorPage.tsx';
 import { TemplatesPage } from './pages/TemplatesPage.tsx';
@@ -133,6 +134,12 @@ export function App() {
     screen = (
       <NeedsLogin>
         <BackupsPage />
+      </NeedsLogin>
+    );
+  else if (path === '/settings/signing')
+    screen = (
+      <NeedsLogin>
+        <SigningPolicyPage />
       </NeedsLogin>
     );
   else if (path === '/settings/integrations')

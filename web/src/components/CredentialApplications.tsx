@@ -10,6 +10,8 @@ interface Application {
   readonly subject: string;
   readonly algorithm: string;
   readonly submittedAt: string;
+  /** A renewal: the same identity check as a first application, then the old certificate is revoked. */
+  readonly renewsCredentialId: string | null;
 }
 
 const METHODS = [
@@ -109,7 +111,10 @@ export function CredentialApplications() {
       {rows !== undefined && rows.length === 0 ? <p className="empty">{t('ops.none')}</p> : null}
       {rows?.map((a) => (
         <article key={a.id} className="application" data-testid="credential-application">
-          <h3>{a.subject}</h3>
+          <h3>
+            {a.subject}
+            {a.renewsCredentialId === null ? null : ` ${t('mycert.app.renewal')}`}
+          </h3>
           <p className="small">
             {t('ra.applicant')}: <code>{a.userId}</code> · {a.algorithm} ·{' '}
             {formatDateTime(a.submittedAt, lang, era)}

@@ -6,12 +6,16 @@ import type { MyCredential } from '../pages/my-certificate-types.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
-type Lifecycle = 'suspend' | 'resume' | 'revoke';
+type Lifecycle = 'suspend' | 'resume' | 'revoke' | 'renew';
 const CONFIRM: Record<Lifecycle, MessageKey> = {
   suspend: 'mycert.confirmSuspend',
   resume: 'mycert.confirmResume',
   revoke: 'mycert.confirmRevoke',
+  renew: 'mycert.confirmRenew',
 };
+const DAY_MS = 24 * 3600 * 1000;
+/** When the card starts to say the certificate ends soon (the first notice mail goes at 30 days). */
+const SOON_DAYS = 30;
 
 /** Sets the PIN the first time, or changes it (the old PIN counts towards the lockout). */
 function PinForm({ credential, onDone }: { credential: MyCredential; onDone: (message: string) => void }) {
@@ -136,9 +140,14 @@ function OtpEnrolment({ credential, onDone }: { credential: MyCredential; onDone
 /** One credential: certificate facts, PIN, one-time factor, suspend / resume / revoke. */
 export function CredentialCard({
   credential,
+  signingFactor,
+  renewable,
   onChanged,
 }: {
   credential: MyCredential;
+  signingFactor: 'credential-otp' | 'login-totp';
+  /** False while an application (e.g. this renewal) waits for the RA. */
+  renewable: boolean;
   onChanged: (message?: string) => void;
 }) {
   const { lang, era, t } = useI18n();
@@ -146,8 +155,20 @@ export function CredentialCard({
   const [error, setError] = useState<unknown>();
   const id = credential.credentialID;
   const cert = credential.certificate;
+  const daysLeft = cert === null ? undefined : Math.floor((Date.parse(cert.validTo) - Date.now()) / DAY_MS);
   async function lifecycle(action: Lifecycle) {
     setError(undefined);
+    if (action === 'renew') {
+      try {
+        await sendJson('POST', `/api/me/credentials/${id}/renew`, {});
+        onChanged(t('mycert.renewApplied'));
+      } catch (e) {
+        setError(e);
+      } finally {
+        setAsking(undefined);
+      }
+      return;
+    }
     try {
       const after = await sendJson<MyCredential>(
         'POST',
@@ -184,6 +205,12 @@ export function CredentialCard({
           {cert === null
             ? '—'
             : `${formatDateTime(cert.validFrom, lang, era)} – ${formatDateTime(cert.validTo, lang, era)}`}
+          {daysLeft !== undefined && daysLeft < SOON_DAYS && credential.status !== 'revoked' ? (
+            <strong className="badge" data-testid="expires-soon">
+              {' '}
+              {t('mycert.expiresIn', { days: Math.max(daysLeft, 0) })}
+            </strong>
+          ) : null}
         </dd>
         <dt>{t('mycert.keyAlgorithm')}</dt>
         <dd>{credential.algorithm}</dd>
@@ -191,15 +218,19 @@ export function CredentialCard({
         <dd>{t(credential.pinSet ? 'mycert.set' : 'mycert.notSet')}</dd>
         <dt>{t('mycert.otpState')}</dt>
         <dd>
-          {credential.otpMethod === null
-            ? t('mycert.notSet')
-            : `${t('mycert.set')} (${credential.otpMethod})`}
+          {signingFactor === 'login-totp'
+            ? t('mycert.otpIsLogin')
+            : credential.otpMethod === null
+              ? t('mycert.notSet')
+              : `${t('mycert.set')} (${credential.otpMethod})`}
         </dd>
       </dl>
       {credential.status === 'active' ? (
         <PinForm credential={credential} onDone={(m) => onChanged(m)} />
       ) : null}
-      {credential.status === 'active' && credential.otpMethod === null ? (
+      {credential.status === 'active' &&
+      credential.otpMethod === null &&
+      signingFactor === 'credential-otp' ? (
         <OtpEnrolment credential={credential} onDone={() => onChanged()} />
       ) : null}
       {credential.status === 'active' || credential.status === 'suspended' ? (
@@ -213,6 +244,11 @@ export function CredentialCard({
               {t('mycert.resume')}
             </button>
           )}
+          {renewable && cert !== null ? (
+            <button type="button" onClick={() => setAsking('renew')}>
+              {t('mycert.renew')}
+            </button>
+          ) : null}
           <button type="button" className="danger" onClick={() => setAsking('revoke')}>
             {t('mycert.revoke')}
           </button>
@@ -227,6 +263,7 @@ export function CredentialCard({
           onCancel={() => setAsking(undefined)}
         >
           {asking === 'revoke' ? <p>{t('mycert.revokeNote')}</p> : null}
+          {asking === 'renew' ? <p>{t('mycert.renewNote')}</p> : null}
         </ConfirmDialog>
       ) : null}
       {error !== undefined ? <ErrorNotice error={error} /> : null}

@@ -4,16 +4,22 @@ import { useI18n } from '../i18n/index.tsx';
 import type { MyCredentials } from '../pages/my-certificate-types.ts';
 import { Link } from '../router.tsx';
 
-/** The signer's own usable credentials (active, PIN and one-time factor set), chosen at signing time. */
+/**
+ * The signer's own usable credentials (active, PIN and one-time factor set — or the login app, when
+ * the tenant made it the signing factor), chosen at signing time.
+ */
 export function CredentialChoice({ value, onChange }: { value: string; onChange: (id: string) => void }) {
   const { t } = useI18n();
   const [usable, setUsable] = useState<MyCredentials['credentials'] | undefined>();
+  const [loginFactor, setLoginFactor] = useState(false);
   useEffect(() => {
     getJson<MyCredentials>('/api/me/credentials')
       .then((mine) => {
+        const login = mine.signingFactor === 'login-totp';
         const ready = mine.credentials.filter(
-          (c) => c.status === 'active' && c.pinSet && c.otpMethod !== null,
+          (c) => c.status === 'active' && c.pinSet && (login || c.otpMethod !== null),
         );
+        setLoginFactor(login);
         setUsable(ready);
         if (ready[0] !== undefined) onChange(ready[0].credentialID);
       })
@@ -36,6 +42,7 @@ export function CredentialChoice({ value, onChange }: { value: string; onChange:
           </option>
         ))}
       </select>
+      {loginFactor ? <small data-testid="login-factor-note">{t('sign.loginFactorNote')}</small> : null}
     </>
   );
 }

@@ -56,6 +56,9 @@ export function Layout({ children }: { children: ReactNode }) {
           {holdsTenant(mine, 'tenant.admin') ? (
             <Link to="/settings/integrations">{t('nav.integrations')}</Link>
           ) : null}
+          {holdsTenant(mine, 'tenant.admin') ? (
+            <Link to="/settings/signing">{t('nav.signingPolicy')}</Link>
+          ) : null}
           <Link to="/verify">{t('nav.verify')}</Link>
           {operatorHome !== undefined ? <Link to={operatorHome}>{t('nav.operator')}</Link> : null}
           {mayOpen(mine, 'audit') ? <Link to="/admin/audit">{t('nav.audit')}</Link> : null}

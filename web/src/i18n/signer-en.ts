@@ -100,4 +100,30 @@ export const signerEn: Record<keyof typeof signerJa, string> = {
   'draft.delete': 'Delete draft',
   'draft.confirm': 'Delete the draft “{title}”?',
   'draft.deleted': 'The draft was deleted.',
+
+  'mycert.renew': 'Apply for renewal',
+  'mycert.confirmRenew': 'Apply to renew certificate {id}?',
+  'mycert.renewNote':
+    'A new key and certificate are applied for. Once approved after an identity check, the PIN and one-time code carry over, and the current certificate is revoked and its key destroyed. Until then it still signs.',
+  'mycert.renewApplied': 'Renewal applied for. It waits for the identity check and approval.',
+  'mycert.app.renewal': '(renewal)',
+  'mycert.expiresIn': 'ends in {days} days',
+  'mycert.otpIsLogin': 'The login authenticator (organisation setting)',
+  'mycert.factor.credential-otp':
+    'Second factor when signing: the one-time code enrolled here per certificate (organisation setting).',
+  'mycert.factor.login-totp':
+    'Second factor when signing: the code of the authenticator you log in with (organisation setting). No enrolment per certificate.',
+  'sign.loginFactorNote':
+    'For the one-time code, enter the code of the authenticator you log in with (the one after the code used at login).',
+  'policy.title': 'Signing settings',
+  'policy.lead':
+    'Which signing modes this organisation uses, and the second factor added to the PIN for signer-type signing. Changes are recorded in the audit log.',
+  'policy.modes': 'Signing modes allowed',
+  'policy.factor': 'Second factor when signing',
+  'policy.factor.credential-otp': 'One-time code per certificate (default)',
+  'policy.factor.login-totp': 'The login authenticator',
+  'policy.save': 'Save',
+  'policy.saved': 'Signing settings saved.',
+  'policy.needMode': 'Choose at least one signing mode.',
+  'nav.signingPolicy': 'Signing settings',
 };

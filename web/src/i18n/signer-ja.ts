@@ -98,4 +98,30 @@ export const signerJa = {
   'draft.delete': '下書きを削除',
   'draft.confirm': '下書き「{title}」を削除しますか?',
   'draft.deleted': '下書きを削除しました。',
+
+  'mycert.renew': '更新を申請',
+  'mycert.confirmRenew': '電子証明書 {id} の更新を申請しますか?',
+  'mycert.renewNote':
+    '新しい鍵で証明書を申請します。本人確認のうえ承認されると、PIN とワンタイムコードは引き継がれ、今の証明書は失効し鍵は廃棄されます。それまでは今の証明書で署名できます。',
+  'mycert.renewApplied': '更新を申請しました。本人確認と承認をお待ちください。',
+  'mycert.app.renewal': '(更新)',
+  'mycert.expiresIn': '有効期限まであと {days} 日',
+  'mycert.otpIsLogin': 'ログイン用の認証アプリ (組織の設定)',
+  'mycert.factor.credential-otp':
+    '署名時の 2 要素目: この画面で証明書ごとに登録するワンタイムコード (組織の設定)。',
+  'mycert.factor.login-totp':
+    '署名時の 2 要素目: ログインに使う認証アプリのコード (組織の設定)。証明書ごとの登録は不要です。',
+  'sign.loginFactorNote':
+    'ワンタイムコードには、ログインに使う認証アプリに表示されるコードを入力してください (ログイン時に使ったコードの次のコード)。',
+  'policy.title': '署名の設定',
+  'policy.lead':
+    'この組織で使える署名方式と、当事者型の署名で PIN に加える 2 要素目を決めます。変更は監査ログに記録されます。',
+  'policy.modes': '使える署名方式',
+  'policy.factor': '署名時の 2 要素目',
+  'policy.factor.credential-otp': '証明書ごとのワンタイムコード (既定)',
+  'policy.factor.login-totp': 'ログイン用の認証アプリ',
+  'policy.save': '保存',
+  'policy.saved': '署名の設定を保存しました。',
+  'policy.needMode': '署名方式を 1 つ以上選んでください。',
+  'nav.signingPolicy': '署名の設定',
 } as const;

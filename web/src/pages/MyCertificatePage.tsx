@@ -94,10 +94,17 @@ export function MyCertificatePage() {
       {error !== undefined ? <ErrorNotice error={error} hint="hint.reload" /> : null}
       {mine === undefined ? <p role="status">{t('common.loading')}</p> : null}
       {mine !== undefined && current.length === 0 ? <p className="empty">{t('mycert.none')}</p> : null}
+      {mine !== undefined ? (
+        <p className="small" data-testid="signing-factor">
+          {t(`mycert.factor.${mine.signingFactor}`)}
+        </p>
+      ) : null}
       {current.map((c) => (
         <CredentialCard
           key={c.credentialID}
           credential={c}
+          signingFactor={mine?.signingFactor ?? 'credential-otp'}
+          renewable={!pending}
           onChanged={(message) => {
             setNotice(message);
             load();
@@ -110,7 +117,9 @@ export function MyCertificatePage() {
           <ul data-testid="my-applications">
             {mine.applications.map((a) => (
               <li key={a.id} data-status={a.status}>
-                {formatDateTime(a.submittedAt, lang, era)} — {a.subject} — {t(`mycert.app.${a.status}`)}
+                {formatDateTime(a.submittedAt, lang, era)} — {a.subject} —{' '}
+                {a.renewsCredentialId === null ? '' : `${t('mycert.app.renewal')} `}
+                {t(`mycert.app.${a.status}`)}
                 {a.decisionReason === null ? null : ` (${a.decisionReason})`}
               </li>
             ))}

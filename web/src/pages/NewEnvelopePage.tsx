@@ -1,5 +1,5 @@
-import { type FormEvent, useCallback, useState } from 'react';
-import { postBytes, sendJson } from '../api.ts';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { getJson, postBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import {
@@ -16,6 +16,7 @@ import { useSession } from '../session.tsx';
 import type { Envelope } from './envelope-types.ts';
 
 type Mode = 'witness-type' | 'signer-type';
+const MODES: readonly Mode[] = ['witness-type', 'signer-type'];
 
 interface PartyDraft {
   readonly key: string;
@@ -69,6 +70,19 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
   const [error, setError] = useState<unknown>();
   const [problem, setProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // Only the signing modes the tenant allows are offered (the server refuses the others too).
+  const [allowed, setAllowed] = useState<readonly Mode[]>(MODES);
+  useEffect(() => {
+    getJson<{ allowedModes: Mode[] }>('/api/contracts/signing-policy')
+      .then((policy) => {
+        const modes = MODES.filter((m) => policy.allowedModes.includes(m));
+        setAllowed(modes);
+        setParties((all) =>
+          all.map((p) => (modes.includes(p.mode) ? p : { ...p, mode: modes[0] ?? p.mode })),
+        );
+      })
+      .catch(() => undefined);
+  }, []);
 
   const update = (key: string, change: Partial<PartyDraft>) =>
     setParties((all) => all.map((p) => (p.key === key ? { ...p, ...change } : p)));
@@ -237,8 +251,11 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
                     update(p.key, { mode: e.target.value === 'signer-type' ? 'signer-type' : 'witness-type' })
                   }
                 >
-                  <option value="witness-type">{t('mode.witness-type')}</option>
-                  <option value="signer-type">{t('mode.signer-type')}</option>
+                  {allowed.map((m) => (
+                    <option key={m} value={m}>
+                      {t(`mode.${m}`)}
+                    </option>
+                  ))}
                 </select>
               </div>
               <div className="field">
@@ -295,12 +312,16 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
           </fieldset>
         ))}
         <div className="actions">
-          <button type="button" onClick={() => setParties((all) => [...all, newParty('witness-type')])}>
-            {t('party.addWitness')}
-          </button>
-          <button type="button" onClick={() => setParties((all) => [...all, newParty('signer-type')])}>
-            {t('party.addSigner')}
-          </button>
+          {allowed.includes('witness-type') ? (
+            <button type="button" onClick={() => setParties((all) => [...all, newParty('witness-type')])}>
+              {t('party.addWitness')}
+            </button>
+          ) : null}
+          {allowed.includes('signer-type') ? (
+            <button type="button" onClick={() => setParties((all) => [...all, newParty('signer-type')])}>
+              {t('party.addSigner')}
+            </button>
+          ) : null}
         </div>
       </section>
 

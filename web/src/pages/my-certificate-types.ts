@@ -22,9 +22,13 @@ export interface MyApplication {
   readonly status: 'pending' | 'approved' | 'rejected';
   readonly submittedAt: string;
   readonly decisionReason: string | null;
+  /** A renewal: the credential the new one replaces once approved. */
+  readonly renewsCredentialId: string | null;
 }
 
 export interface MyCredentials {
   readonly credentials: readonly MyCredential[];
   readonly applications: readonly MyApplication[];
+  /** The tenant's second factor at signing: the credential's own code, or the login app's. */
+  readonly signingFactor: 'credential-otp' | 'login-totp';
 }
