@@ -1,17 +1,17 @@
 /**
  * The certificate of completion as a download of its own: the certificate attached to the completed
- * PDF (JSON, covered by the archive timestamp) read back and set as a PDF, so that a party can file
- * or print it without a viewer that opens attachments.
+ * PDF (JSON, covered by the archive timestamp) read back and set as the same A4 PDF that is attached
+ * beside it, so that a party can file or print it without a viewer that opens attachments.
  */
-import { buildTextPdf } from '../seal/index.ts';
 import { loadEnvelope } from './access.ts';
-import { certificateText, extractCertificate } from './certificate.ts';
+import { extractCertificate } from './certificate.ts';
+import { certificatePdf } from './certificate-layout.ts';
 import type { ContractsContext } from './context.ts';
 import { readDocument } from './envelopes.ts';
 import { contractErrors } from './errors.ts';
 import type { ContractActor } from './model.ts';
 
-export const CERTIFICATE_TITLE = '合意締結証明書 / Certificate of Completion';
+export { CERTIFICATE_TITLE } from './certificate-layout.ts';
 
 export interface CertificateDownload {
   readonly bytes: Buffer;
@@ -40,15 +40,8 @@ export async function certificateOfCompletionPdf(
     const { bytes } = await readDocument(ctx, actor, envelopeId, document.id);
     const certificate = await extractCertificate(bytes);
     if (certificate === undefined) continue;
-    // The text attachment's own lines, minus its heading (the PDF sets the title itself).
-    const lines = certificateText(certificate).trimEnd().split('\n').slice(2);
-    lines.push(
-      '',
-      'この PDF は、署名済み PDF に添付された証明書 (certificate-of-completion.json) から作成しました。',
-      'This PDF sets out the certificate attached to the signed PDF (certificate-of-completion.json).',
-    );
     return {
-      bytes: buildTextPdf({ title: CERTIFICATE_TITLE, lines, createdAt: ctx.clock() }),
+      bytes: certificatePdf(certificate),
       name: `合意締結証明書-${envelopeId}.pdf`,
       asciiName: `certificate-of-completion-${envelopeId}.pdf`,
     };

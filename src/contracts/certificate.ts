@@ -1,7 +1,7 @@
 /**
  * The certificate of completion (合意締結証明書): who took part, how each was authenticated, when,
  * from where, the documents' hashes and the audit records of the envelope, in Japanese and English.
- * It travels inside the final PDF as embedded files (text for people, JSON for machines), added
+ * It travels inside the final PDF as embedded files (an A4 PDF and text for people, JSON for machines), added
  * before the archive timestamp so that the timestamp covers it.
  */
 import { createHash } from 'node:crypto';
@@ -18,10 +18,12 @@ import {
   pdfNumber,
   pdfText,
 } from '../pdf/index.ts';
+import { CERTIFICATE_TITLE, certificateLines, certificatePdf } from './certificate-layout.ts';
 import type { EnvelopeTable, PartyTable } from './tables.ts';
 
 export const CERTIFICATE_TEXT_NAME = 'certificate-of-completion.txt';
 export const CERTIFICATE_JSON_NAME = 'certificate-of-completion.json';
+export const CERTIFICATE_PDF_NAME = 'certificate-of-completion.pdf';
 
 export interface AuditReference {
   readonly seq: number;
@@ -110,54 +112,9 @@ export function buildCertificate(
   };
 }
 
-const ROLE_JA: Record<string, string> = { signer: '署名者', approver: '承認者', viewer: '閲覧者' };
-const MODE_JA: Record<string, string> = { 'signer-type': '当事者型', 'witness-type': '立会人型' };
-
+/** The text attachment: the same words as the PDF (certificate-layout.ts), for any text viewer. */
 export function certificateText(c: CertificateOfCompletion): string {
-  const lines = [
-    '合意締結証明書 / Certificate of Completion',
-    '==========================================',
-    `件名 / Title: ${c.envelope.title}`,
-    `契約 ID / Envelope ID: ${c.envelope.id}`,
-    `取引先 / Counterparty: ${c.envelope.counterparty}`,
-    `取引年月日 / Transaction date: ${c.envelope.transactionDate ?? '-'}`,
-    `金額 / Amount: ${c.envelope.amount === null ? '-' : `${c.envelope.amount} ${c.envelope.currency}`}`,
-    `送信日時 / Sent (UTC): ${c.envelope.sentAt ?? '-'}`,
-    `締結日時 / Completed (UTC): ${c.envelope.completedAt}`,
-    '',
-    '当事者 / Parties',
-  ];
-  for (const [i, p] of c.parties.entries()) {
-    lines.push(
-      `${i + 1}. ${p.label == null ? '' : `[${p.label}]`} ${p.company ?? ''} ${p.title ?? ''} ${p.name} <${p.email}>`.replace(
-        /\s+/g,
-        ' ',
-      ),
-      `   役割 / Role: ${ROLE_JA[p.role] ?? p.role} / ${p.role}${p.signingMode === null ? '' : ` (${MODE_JA[p.signingMode] ?? ''} / ${p.signingMode})`}`,
-      `   状態 / Status: ${p.status}   日時 / Time (UTC): ${p.actedAt ?? '-'}`,
-      `   認証方法 / Authentication: ${p.authentication ?? '-'}   IP アドレス / IP address: ${p.sourceIp ?? '-'}`,
-    );
-    if (p.confirmation !== null && typeof p.confirmation === 'object') {
-      const conf = p.confirmation as { text?: string; confirmedAt?: string };
-      lines.push(`   確認 / Confirmation (${conf.confirmedAt ?? ''}): ${conf.text ?? ''}`);
-    }
-  }
-  lines.push('', '文書 / Documents');
-  for (const d of c.documents) {
-    lines.push(
-      `- ${d.name}`,
-      `  原本 SHA-256 / Original: ${d.originalSha256}`,
-      `  署名済 SHA-256 / Signed: ${d.signedSha256}`,
-    );
-  }
-  lines.push('', '監査ログ参照 / Audit trail references (seq, time, type, record hash)');
-  for (const a of c.audit) lines.push(`- #${a.seq} ${a.time} ${a.type} ${a.hash}`);
-  lines.push(
-    '',
-    'この証明書は署名済み PDF に添付され、その後のアーカイブタイムスタンプで保護されています。',
-    'This certificate is attached to the signed PDF and protected by the archive timestamp added after it.',
-  );
-  return `${lines.join('\n')}\n`;
+  return `${[CERTIFICATE_TITLE, '='.repeat(42), ...certificateLines(c)].join('\n')}\n`;
 }
 
 function embeddedFile(data: Buffer, subtype: string): ReturnType<typeof flateStream> {
@@ -182,11 +139,18 @@ export async function attachCertificate(
 ): Promise<void> {
   const text = Buffer.from(certificateText(certificate), 'utf8');
   const json = Buffer.from(JSON.stringify(certificate, null, 2), 'utf8');
+  const pdf = certificatePdf(certificate);
   await appendRevision(
     input,
     (reader, update) => {
       const specs: [string, PdfObject][] = [];
       for (const [name, data, subtype, description] of [
+        [
+          CERTIFICATE_PDF_NAME,
+          pdf,
+          'application/pdf',
+          '合意締結証明書 (PDF) / Certificate of completion (PDF)',
+        ],
         [CERTIFICATE_TEXT_NAME, text, 'text/plain', '合意締結証明書 / Certificate of completion'],
         [
           CERTIFICATE_JSON_NAME,

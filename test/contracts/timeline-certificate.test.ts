@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setPermission } from '../../src/contracts/index.ts';
+import { runShomei } from '../helpers/run.ts';
 import {
   Client,
   type ContractsHarness,
@@ -54,6 +55,8 @@ describe('envelope timeline and certificate of completion', () => {
     const created = await clientA.send('POST', '/api/envelopes', {
       title: '秘密保持契約書',
       counterparty: 'B株式会社',
+      amount: 1650000,
+      transactionDate: '2026-11-20',
       parties: [
         {
           role: 'signer',
@@ -215,5 +218,41 @@ describe('envelope timeline and certificate of completion', () => {
         `the certificate names ${expected}:\n${pdftotext.stdout}`,
       );
     }
+    // Issue #19: written for people — Japan time, 円, statuses and methods in words, hashes in an appendix.
+    const words = pdftotext.stdout.replace(/\s+/g, ' ');
+    for (const expected of [
+      '1,650,000円',
+      '2026年11月20日',
+      '(日本時間)',
+      '署名済み',
+      'メールのリンクとアクセスコード',
+      '付録: 文書のハッシュ値と監査記録',
+    ]) {
+      assert.ok(words.includes(expected), `the certificate shows ${expected}:\n${pdftotext.stdout}`);
+    }
+    assert.doesNotMatch(words, /1650000 JPY|Status: signed|email-link\+access-code|\d{4}-\d{2}-\d{2}T/);
+
+    // The same certificate travels inside the final PDF as an attached PDF; the final PDF still validates.
+    const documentId = json<{ documents: { id: string }[] }>(
+      await clientA.send('GET', `/api/envelopes/${id}`),
+    ).documents[0]!.id;
+    const finalPdf = path.join(h.dir, 'final.pdf');
+    writeFileSync(
+      finalPdf,
+      (await clientA.send('GET', `/api/envelopes/${id}/documents/${documentId}`)).rawPayload,
+    );
+    assert.equal(spawnSync('qpdf', ['--check', finalPdf]).status, 0);
+    const attached = spawnSync('qpdf', ['--show-attachment=certificate-of-completion.pdf', finalPdf]);
+    assert.equal(attached.status, 0, String(attached.stderr));
+    const attachedPdf = path.join(h.dir, 'attached-certificate.pdf');
+    writeFileSync(attachedPdf, attached.stdout);
+    assert.equal(spawnSync('qpdf', ['--check', attachedPdf]).status, 0);
+    const attachedText = spawnSync('pdftotext', ['-enc', 'UTF-8', attachedPdf, '-'], { encoding: 'utf8' });
+    assert.ok(attachedText.stdout.replace(/\s+/g, ' ').includes('1,650,000円'), attachedText.stdout);
+    const pdfsig = spawnSync('pdfsig', [finalPdf], { encoding: 'utf8' });
+    assert.match(pdfsig.stdout, /Signature Validation: Signature is Valid\./, pdfsig.stdout + pdfsig.stderr);
+    const verified = runShomei(['verify', finalPdf, '--json'], h.shomei.env);
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+    assert.equal(JSON.parse(verified.stdout).indication, 'TOTAL_PASSED');
   });
 });
