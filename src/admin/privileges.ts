@@ -20,6 +20,12 @@ export const ADMIN_PRIVILEGES = [
   'certificates.manage',
   'backups.read',
   'backups.manage',
+  'seal.sign',
+  'archive.renew',
+  'tenants.export',
+  'tenants.manage',
+  'keys.rekey',
+  'contracts.delete',
 ] as const;
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 export type Privilege = IdentityPrivilege | AdminPrivilege;
@@ -44,6 +50,17 @@ export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
   'certificates.manage': ['system_administrator'],
   'backups.read': ['system_operator', 'system_administrator'],
   'backups.manage': ['system_operator', 'system_administrator'],
+  // The provider's e-seal and archive timestamps sign in the provider's name (issue #18): operation.
+  'seal.sign': ['system_operator', 'system_administrator'],
+  'archive.renew': ['system_operator', 'system_administrator'],
+  // A tenant's whole record leaves the service (termination, no lock-in): operation, audited.
+  'tenants.export': ['system_operator', 'system_administrator'],
+  // Tenant permissions and API keys are configuration; revoking a leaked key is also the CISO's.
+  'tenants.manage': ['system_administrator', 'security_officer'],
+  // Re-wrapping under the KEKs and starting new KEK epochs (ADR 017): configuration of keys.
+  'keys.rekey': ['system_administrator'],
+  // Asking for the lawful deletion of a contract; the deletion itself is dual-controlled.
+  'contracts.delete': ['system_administrator', 'security_officer'],
 };
 
 export async function userHasPrivilege(

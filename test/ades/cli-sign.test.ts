@@ -1,25 +1,31 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listSignatures } from '../../src/pdf/index.ts';
+import { makeTestHome, type TestHome } from '../helpers/home.ts';
+import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
 import { writeSamplePdf } from './sample-pdf.ts';
 import { qpdfCheck } from './validators.ts';
 
+let home: TestHome;
 let dir: string;
+/** The provider's e-seal signs only for an authenticated operator (ADR 019): the operator's session. */
 let env: Record<string, string>;
+let team: Record<TeamRole, TestOperator>;
 
-before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'shomei-sign-cli-'));
-  env = { SHOMEI_HOME: path.join(dir, 'home'), SHOMEI_LOG_LEVEL: 'silent', SHOMEI_LANG: 'en' };
-  const init = runShomei(['init'], env);
+before(async () => {
+  home = makeTestHome({ SHOMEI_LANG: 'en' });
+  dir = home.home;
+  const init = runShomei(['init'], home.env);
   assert.equal(init.status, 0, init.stderr);
+  team = await makeTeam(home, ['security_officer', 'system_operator', 'system_auditor']);
+  env = team.system_operator.env;
   writeSamplePdf(path.join(dir, 'in.pdf'), { pages: 2 });
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => home.remove());
 
 describe('shomei sign', () => {
   it('signs a PDF at B-LTA with a visible seal on page 2 (exit 0)', async () => {
@@ -106,5 +112,29 @@ describe('shomei sign', () => {
     assert.equal(level.status, 2);
     assert.match(level.stderr, /SHOMEI_ADES_LEVEL_INVALID/);
     assert.equal(existsSync(output), false);
+  });
+
+  it('signs only for an authenticated operator who may use the e-seal, and records who signed', () => {
+    const output = path.join(dir, 'door.pdf');
+    const anonymous = runShomei(['sign', path.join(dir, 'in.pdf'), '-o', output], {
+      ...home.env,
+      SHOMEI_OPERATOR_SESSION: path.join(dir, 'no-session'),
+    });
+    assert.equal(anonymous.status, 1);
+    assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
+    const auditor = runShomei(['sign', path.join(dir, 'in.pdf'), '-o', output], team.system_auditor.env);
+    assert.equal(auditor.status, 1);
+    assert.match(auditor.stderr, /SHOMEI_FORBIDDEN/);
+    assert.equal(existsSync(output), false);
+    const records = runShomei(['audit', 'search', '--type', 'signature.create'], team.system_auditor.env);
+    assert.equal(records.status, 0, records.stderr);
+    const signed = records.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { actor: { id: string }; details: { format: string } });
+    assert.ok(signed.length >= 2);
+    assert.ok(signed.every((r) => r.actor.id === team.system_operator.userId));
+    const denied = runShomei(['audit', 'search', '--type', 'admin.access.denied'], team.system_auditor.env);
+    assert.match(denied.stdout, /seal\.sign/);
   });
 });

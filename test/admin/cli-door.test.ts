@@ -79,6 +79,13 @@ describe('shomei CLI through the one door', () => {
       ['audit', 'prune', '--through', '2'],
       ['audit', 'search'],
       ['admin', 'approve', 'some-request'],
+      ['sign', 'in.pdf', '-o', 'out.pdf'],
+      ['contracts', 'export', '--tenant', 't', '--out', path.join(home.home, 'x.zip')],
+      ['contracts', 'permissions', 'grant', '--user', 'u', '--permission', 'tenant.admin'],
+      ['contracts', 'api-keys', 'revoke', '--id', '0123456789abcdef', '--reason', 'r'],
+      ['archive', 'renew'],
+      ['keys', 'migrate-wrapped'],
+      ['keys', 'rotate-kek'],
       [
         'admin',
         'training',

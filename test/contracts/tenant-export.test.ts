@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { type ExportManifest, setPermission } from '../../src/contracts/index.ts';
 import { qpdfCheck } from '../ades/validators.ts';
+import { makeTeam } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
 import {
   type Client,
@@ -172,17 +173,28 @@ it('nobody else exports: a member gets 403, an API key too', async () => {
   assert.equal(response.statusCode, 403);
 });
 
-it('shomei contracts export --tenant --out writes the same export to disk', async () => {
+it('shomei contracts export --tenant --out writes the same export to disk, for an authenticated operator only', async () => {
   const zip = path.join(h.dir, 'cli-export.zip');
-  const result = runShomei(['contracts', 'export', '--tenant', tenantId, '--out', zip], h.shomei.env);
+  // A tenant's whole record leaves the service only for a named operator (ADR 019).
+  const anonymous = runShomei(['contracts', 'export', '--tenant', tenantId, '--out', zip], {
+    ...h.shomei.env,
+    SHOMEI_OPERATOR_SESSION: path.join(h.dir, 'no-session'),
+  });
+  assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
+  assert.equal(existsSync(zip), false);
+  const team = await makeTeam(h.shomei, ['security_officer', 'system_operator']);
+  const env = team.system_operator.env;
+  const result = runShomei(['contracts', 'export', '--tenant', tenantId, '--out', zip], env);
   assert.equal(result.status, 0, result.stderr);
+  const audited = (await h.shomei.audit.search({ type: 'contracts.tenant.export' })).at(-1);
+  assert.equal(audited?.actor.id, team.system_operator.userId);
   const summary = JSON.parse(result.stdout) as { records: number; deleted: number };
   assert.equal(summary.records, 3);
   assert.equal(summary.deleted, 1);
   checkExport(zip, path.join(h.dir, 'cli-export'));
   // An existing file is never overwritten.
   const before = readFileSync(zip);
-  const again = runShomei(['contracts', 'export', '--tenant', tenantId, '--out', zip], h.shomei.env);
+  const again = runShomei(['contracts', 'export', '--tenant', tenantId, '--out', zip], env);
   assert.notEqual(again.status, 0);
   assert.match(again.stderr, /SHOMEI_CLI_USAGE/);
   assert.ok(readFileSync(zip).equals(before));

@@ -34,6 +34,7 @@ import {
   openContractsHarness,
   samplePdf,
 } from '../contracts/harness.ts';
+import { makeTeam } from '../helpers/operators.ts';
 import { run, SHOMEI_BIN } from '../helpers/run.ts';
 import { OID, PIN } from '../rssp/fixture.ts';
 import { type OutsidePki, startOutsidePki } from './outside-pki.ts';
@@ -243,8 +244,10 @@ describe('outside CA and TSA on every path', () => {
     const input = path.join(h.dir, 'sign-in.pdf');
     const output = path.join(h.dir, 'sign-out.pdf');
     writeFileSync(input, samplePdf());
+    // The provider's e-seal signs for a named operator only (ADR 019).
+    const team = await makeTeam(h.shomei, ['security_officer', 'system_operator'], env);
     const result = await runAsync(['sign', input, '-o', output, '--level', 'B-LTA'], {
-      ...env,
+      ...team.system_operator.env,
       SHOMEI_HOME: h.shomei.home,
       SHOMEI_LOG_LEVEL: 'silent',
       SHOMEI_TSA_TIMEOUT_MS: '20000',

@@ -1,10 +1,10 @@
 /** `shomei archive renew`: archive timestamp renewal of completed contract documents (criterion 2.2.4 (4)). */
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
+import { requirePrivilege } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { ContractService } from '../../contracts/index.ts';
 import { shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
+import { withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
 
 export function registerArchiveCommands(program: Command): void {
@@ -34,8 +34,9 @@ export function registerArchiveCommands(program: Command): void {
           );
         }
       }
-      const shomei = await openShomei(config, createLogger({ level: 'warn' }));
-      try {
+      // New archive timestamps are written in the provider's name: an authenticated operator (ADR 019).
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'archive.renew');
         const contracts = new ContractService({
           config,
           database: shomei.database,
@@ -55,8 +56,6 @@ export function registerArchiveCommands(program: Command): void {
           outcomes,
         });
         if (outcomes.some((x) => x.action === 'failed')) process.exitCode = 1;
-      } finally {
-        await shomei.close();
-      }
+      });
     });
 }

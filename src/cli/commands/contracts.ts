@@ -6,18 +6,22 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { openShomei } from '../../app/index.ts';
+import { type AuthenticatedOperator, openShomei, requirePrivilege } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { exportTenant, setPermission } from '../../contracts/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
+import { withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
 
 function usage(ja: string, en: string): Error {
   return shomeiError('SHOMEI_CLI_USAGE', ja, en, { status: 400 });
 }
 
-const operator = { kind: 'operator' as const, id: `cli:${process.env.USER ?? 'unknown'}` };
+/** The authenticated operator as the contracts module records them (ADR 019). */
+function actorOf(operator: AuthenticatedOperator) {
+  return { kind: 'user' as const, id: operator.userId };
+}
 
 export function registerContractsCommands(program: Command): void {
   const contracts = program.command('contracts').description('E-contract records / 電子契約の記録');
@@ -34,22 +38,23 @@ export function registerContractsCommands(program: Command): void {
       // An earlier export is never overwritten.
       if (existsSync(o.out))
         throw usage('--out のファイルが既にあります。', 'The --out file already exists.');
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
       // Written under a temporary name and renamed at the end, so a failed export leaves no ZIP behind.
       const partial = `${o.out}.partial`;
-      try {
-        const tenant = await shomei.identity.accounts.getTenant(o.tenant);
-        if (tenant === undefined) throw usage('テナントが見つかりません。', 'No such tenant.');
-        const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
-        const summary = await exportTenant(shomei.contracts.context, o.tenant, operator, output);
-        await rename(partial, o.out);
-        printJson({ out: o.out, ...summary });
-      } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
-      } finally {
-        await shomei.close();
-      }
+      await withOperator(async (shomei, operator) => {
+        // A tenant's whole record leaves the service: an authenticated operator, audited.
+        await requirePrivilege(shomei, operator, 'tenants.export');
+        try {
+          const tenant = await shomei.identity.accounts.getTenant(o.tenant);
+          if (tenant === undefined) throw usage('テナントが見つかりません。', 'No such tenant.');
+          const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+          const summary = await exportTenant(shomei.contracts.context, o.tenant, actorOf(operator), output);
+          await rename(partial, o.out);
+          printJson({ out: o.out, ...summary });
+        } catch (error) {
+          await rm(partial, { force: true });
+          throw error;
+        }
+      });
     });
   registerApiKeyCommands(contracts);
   const permissions = contracts
@@ -65,19 +70,17 @@ export function registerContractsCommands(program: Command): void {
       .requiredOption('--user <id>', 'user id')
       .requiredOption('--permission <name>', 'tenant.admin | documents.read_all | corrections.read')
       .action(async (o: { user: string; permission: string }) => {
-        const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-        try {
+        await withOperator(async (shomei, operator) => {
+          await requirePrivilege(shomei, operator, 'tenants.manage');
           const user = await shomei.identity.accounts.getUser(o.user);
           if (user === undefined) throw usage('利用者が見つかりません。', 'No such user.');
-          const list = await setPermission(shomei.contracts.context, operator, user.tenantId, {
+          const list = await setPermission(shomei.contracts.context, actorOf(operator), user.tenantId, {
             userId: user.id,
             permission: o.permission,
             granted,
           });
           printJson({ tenantId: user.tenantId, permissions: list });
-        } finally {
-          await shomei.close();
-        }
+        });
       });
   }
 }
@@ -105,13 +108,11 @@ function registerApiKeyCommands(contracts: Command): void {
     .action(async (o: { id: string; reason: string }) => {
       if (o.reason.trim().length === 0 || o.reason.length > 500)
         throw usage('--reason が必要です (500 文字まで)。', '--reason is required (up to 500 characters).');
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-      try {
-        const revoked = await shomei.contracts.revokeApiKeyAsOperator(operator, o.id, o.reason);
+      await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'tenants.manage');
+        const revoked = await shomei.contracts.revokeApiKeyAsOperator(actorOf(operator), o.id, o.reason);
         if (!revoked) throw usage('有効な API キーが見つかりません。', 'No such active API key.');
         printJson({ id: o.id, revoked: true });
-      } finally {
-        await shomei.close();
-      }
+      });
     });
 }

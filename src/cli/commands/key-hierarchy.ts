@@ -3,12 +3,12 @@
  * rotation are resumable: each document and key is moved in its own step, so a run that was
  * interrupted (even by kill -9) is finished by running the same command again.
  */
-import os from 'node:os';
 import { type Command, Option } from 'commander';
-import { openShomei, rekey } from '../../app/index.ts';
+import { type AuthenticatedOperator, openShomei, rekey, requirePrivilege } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
+import { withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
 
 interface RekeyOptions {
@@ -28,8 +28,8 @@ function wholeNumber(value: string, option: string): number {
   return Number(value);
 }
 
-function operator() {
-  return { kind: 'operator' as const, id: `cli:${os.userInfo().username}` };
+function actorOf(operator: AuthenticatedOperator) {
+  return { kind: 'user' as const, id: operator.userId };
 }
 
 function keysCommand(program: Command): Command {
@@ -85,8 +85,9 @@ export function registerKeyHierarchyCommands(program: Command): void {
 async function runRekey(rotate: boolean, options: RekeyOptions): Promise<void> {
   const graceSeconds = wholeNumber(options.graceSeconds, '--grace-seconds');
   const config = loadConfig();
-  const shomei = await openShomei(config, createLogger({ level: 'warn' }));
-  try {
+  // Re-wrapping and new KEK epochs change the provider's keys: an authenticated administrator (ADR 019).
+  await withOperator(async (shomei, operator) => {
+    await requirePrivilege(shomei, operator, 'keys.rekey');
     let due = rotate;
     if (rotate && options.ifDue === true) {
       const newest = (await shomei.keyHierarchy.keks.epochs('contract-document')).at(-1);
@@ -94,14 +95,12 @@ async function runRekey(rotate: boolean, options: RekeyOptions): Promise<void> {
         newest === undefined ? Number.POSITIVE_INFINITY : Date.now() - Date.parse(newest.created_at);
       due = age > config.keys.kekEpochDays * 86_400_000;
     }
-    const report = await rekey(shomei, operator(), {
+    const report = await rekey(shomei, actorOf(operator), {
       rotate: due,
       epochGraceSeconds: graceSeconds,
       // One line per page, so an operator (or a test) sees it progress.
       onProgress: (progress) => process.stdout.write(`${JSON.stringify({ progress })}\n`),
     });
     printJson({ rotated: due, report });
-  } finally {
-    await shomei.close();
-  }
+  });
 }

@@ -15,12 +15,11 @@ import {
   signCades,
   signPdf,
 } from '../../ades/index.ts';
-import { openShomei } from '../../app/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { type AuthenticatedOperator, requirePrivilege, type Shomei } from '../../app/index.ts';
 import { isShomeiError, shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
 import { certificateFacts, parseCertificate } from '../../pki/index.ts';
 import { buildSealAppearance } from '../../seal/index.ts';
+import { withOperator } from '../operator.ts';
 import { printError, printJson } from '../output.ts';
 
 /** SHA-256 of the input ("what was signed", for the record shown after signing). */
@@ -95,77 +94,89 @@ async function runSign(input: string, options: SignOptions): Promise<void> {
   const rect = options.stamp || options.rect ? parseRect(options.rect) : undefined;
   const output = path.resolve(options.output);
   if (path.resolve(input) === output) throw optionInvalid('-o', 'the output must differ from the input');
+  // The provider's e-seal signs in the provider's name: an authenticated operator (ADR 019).
+  await withOperator(async (shomei, operator) => {
+    await requirePrivilege(shomei, operator, 'seal.sign');
+    await signAsProvider(shomei, operator, input, output, { ...options, level }, pageIndex, rect);
+  });
+}
 
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
-  try {
-    const signing = await openEmbeddedSigning(shomei);
-    const signer = certificateFacts(parseCertificate(signing.certificateChain[0]!)).subject;
-    let fieldName: string | undefined;
-    let cms: Buffer;
-    const signingTime = new Date();
-    if (options.cades) {
-      ({ signature: cms } = await signCades({
-        input,
-        output,
-        signer: signing.signer,
-        signerCertificate: signing.certificateChain[0]!,
-        certificateChain: signing.certificateChain.slice(1),
-        level,
-        tsa: signing.tsa,
-        revocationSource: signing.revocationSource,
-      }));
-    } else {
-      const appearance =
-        options.stamp && rect
-          ? buildSealAppearance({
-              name: options.name ?? 'shomei',
-              signingTime,
-              width: rect[2] - rect[0],
-              height: rect[3] - rect[1],
-              ...(shomei.config.environment === 'production' ? {} : { environmentMark: 'TEST' as const }),
-            })
-          : undefined;
-      const result = await signPdf({
-        input,
-        output,
-        signer: signing.signer,
-        certificateChain: signing.certificateChain,
-        level,
-        tsa: signing.tsa,
-        revocationSource: signing.revocationSource,
-        signingTime,
-        page: pageIndex,
-        ...(rect ? { rect } : {}),
-        ...(appearance ? { appearance } : {}),
-        ...(options.reason === undefined ? {} : { reason: options.reason }),
-        ...(options.location === undefined ? {} : { location: options.location }),
-        ...(options.name === undefined ? {} : { signerName: options.name }),
-      });
-      fieldName = result.fieldName;
-      cms = result.cms;
-    }
-    const timestampTime = signatureTimestampTime(cms);
-    await shomei.audit.trail.append({
-      type: 'signature.create',
-      actor: { kind: 'operator', id: process.env.USER ?? 'cli' },
-      subject: { kind: 'document', id: path.basename(output) },
-      outcome: 'success',
-      details: { format: options.cades ? 'CAdES' : 'PAdES', level, keyId: signing.signer.keyId },
-    });
-    printJson({
+async function signAsProvider(
+  shomei: Shomei,
+  operator: AuthenticatedOperator,
+  input: string,
+  output: string,
+  options: SignOptions & { level: SignatureLevel },
+  pageIndex: number,
+  rect: [number, number, number, number] | undefined,
+): Promise<void> {
+  const level = options.level;
+  const signing = await openEmbeddedSigning(shomei);
+  const signer = certificateFacts(parseCertificate(signing.certificateChain[0]!)).subject;
+  let fieldName: string | undefined;
+  let cms: Buffer;
+  const signingTime = new Date();
+  if (options.cades) {
+    ({ signature: cms } = await signCades({
+      input,
       output,
-      format: options.cades ? 'CAdES (detached)' : 'PAdES',
+      signer: signing.signer,
+      signerCertificate: signing.certificateChain[0]!,
+      certificateChain: signing.certificateChain.slice(1),
       level,
-      jisLevel: JIS_LEVEL_NAMES[level],
-      signer,
-      inputSha256: (await digestContent(input)).toString('hex'),
-      claimedSigningTime: signingTime.toISOString(),
-      ...(timestampTime === undefined ? {} : { timestampTime: timestampTime.toISOString() }),
-      ...(fieldName === undefined ? {} : { fieldName }),
+      tsa: signing.tsa,
+      revocationSource: signing.revocationSource,
+    }));
+  } else {
+    const appearance =
+      options.stamp && rect
+        ? buildSealAppearance({
+            name: options.name ?? 'shomei',
+            signingTime,
+            width: rect[2] - rect[0],
+            height: rect[3] - rect[1],
+            ...(shomei.config.environment === 'production' ? {} : { environmentMark: 'TEST' as const }),
+          })
+        : undefined;
+    const result = await signPdf({
+      input,
+      output,
+      signer: signing.signer,
+      certificateChain: signing.certificateChain,
+      level,
+      tsa: signing.tsa,
+      revocationSource: signing.revocationSource,
+      signingTime,
+      page: pageIndex,
+      ...(rect ? { rect } : {}),
+      ...(appearance ? { appearance } : {}),
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      ...(options.location === undefined ? {} : { location: options.location }),
+      ...(options.name === undefined ? {} : { signerName: options.name }),
     });
-  } finally {
-    await shomei.close();
+    fieldName = result.fieldName;
+    cms = result.cms;
   }
+  const timestampTime = signatureTimestampTime(cms);
+  await shomei.audit.trail.append({
+    type: 'signature.create',
+    actor: { kind: 'user', id: operator.userId },
+    source: operator.source,
+    subject: { kind: 'document', id: path.basename(output) },
+    outcome: 'success',
+    details: { format: options.cades ? 'CAdES' : 'PAdES', level, keyId: signing.signer.keyId },
+  });
+  printJson({
+    output,
+    format: options.cades ? 'CAdES (detached)' : 'PAdES',
+    level,
+    jisLevel: JIS_LEVEL_NAMES[level],
+    signer,
+    inputSha256: (await digestContent(input)).toString('hex'),
+    claimedSigningTime: signingTime.toISOString(),
+    ...(timestampTime === undefined ? {} : { timestampTime: timestampTime.toISOString() }),
+    ...(fieldName === undefined ? {} : { fieldName }),
+  });
 }
 
 export function registerSignCommands(program: Command): void {
