@@ -125,7 +125,8 @@ async function destroyDocumentKey(
   documentId: string | undefined,
 ): Promise<void> {
   const objects = await shomei.crypto.destroyKey(keyId).catch(() => 0);
-  await shomei.keys.markDestroyed(keyId, 'document key moved under the KEK (ADR 017)').catch(() => undefined);
+  // Audit before the registry says destroyed: a run killed in between finds the key still active and
+  // records it again (hsmObjectsDestroyed 0), so every destruction is recorded at least once.
   await shomei.audit.trail.append({
     type: 'key.destroy',
     actor,
@@ -133,6 +134,7 @@ async function destroyDocumentKey(
     outcome: 'success',
     details: { purpose: DOCUMENT_KEY_PURPOSE, documentId: documentId ?? null, hsmObjectsDestroyed: objects },
   });
+  await shomei.keys.markDestroyed(keyId, 'document key moved under the KEK (ADR 017)').catch(() => undefined);
 }
 
 /** Per-document keys no document uses: a run killed between re-sealing and destroying left them. */
