@@ -37,10 +37,17 @@ export function openDocumentWork(config: ShomeiConfig): DocumentWork {
   const pool = new WorkPool({ ...config.work }, jobs);
   // Anonymous verification gets its own threads and queue (half of them, at least one): a flood of
   // hostile documents then waits or is refused there, never in front of users' uploads and completions.
+  // Its queue is short (503 beyond it), its heap and decode budget smaller, its threads niced, so the
+  // flood neither holds much memory nor takes the CPU from signed-in users (issue #16 load test).
+  const lane = config.work.publicLane;
   const publicPool = new WorkPool(
     {
       ...config.work,
       workers: config.work.workers === 0 ? 0 : Math.max(1, Math.floor(config.work.workers / 2)),
+      queue: lane.queue,
+      workerHeapMb: lane.workerHeapMb,
+      budget: { ...config.work.budget, maxDecodedBytes: lane.maxDecodedBytes },
+      nice: lane.nice,
     },
     jobs,
   );

@@ -28,6 +28,20 @@ export interface WorkConfig {
   };
   /** POST /api/verify per client address (SHOMEI_VERIFY_RATE_LIMIT, requests/minute; 0: off). */
   readonly verifyPerMinute: number;
+  /**
+   * The anonymous verification lane (POST /api/verify): its own threads, a short queue, a smaller
+   * heap and decode budget, and a lower CPU priority than the threads that serve signed-in users.
+   */
+  readonly publicLane: {
+    /** Jobs waiting before 503 SHOMEI_WORK_BUSY (SHOMEI_PDF_PUBLIC_QUEUE). */
+    readonly queue: number;
+    /** JavaScript heap of a public worker, MiB (SHOMEI_PDF_PUBLIC_HEAP_MB). */
+    readonly workerHeapMb: number;
+    /** Bytes inflated over all streams of one anonymous document (SHOMEI_PDF_PUBLIC_MAX_DECODED_BYTES). */
+    readonly maxDecodedBytes: number;
+    /** Niceness of a public worker thread, 0–19 (SHOMEI_PDF_PUBLIC_NICE; Linux per-thread). */
+    readonly nice: number;
+  };
 }
 
 const schema = z.object({
@@ -45,6 +59,15 @@ const schema = z.object({
   SHOMEI_PDF_MAX_OBJECTS_PARSED: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   SHOMEI_PDF_PARSE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SHOMEI_VERIFY_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  SHOMEI_PDF_PUBLIC_QUEUE: z.coerce.number().int().min(1).max(10_000).default(8),
+  SHOMEI_PDF_PUBLIC_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(192),
+  SHOMEI_PDF_PUBLIC_MAX_DECODED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(8 * 1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
+  SHOMEI_PDF_PUBLIC_NICE: z.coerce.number().int().min(0).max(19).default(10),
 });
 
 /** The work settings of `env`; a bad one stops start-up naming it (SHOMEI_CONFIG_INVALID). */
@@ -74,5 +97,12 @@ export function workConfig(env: NodeJS.ProcessEnv): WorkConfig {
       maxMillis: e.SHOMEI_PDF_PARSE_SECONDS * 1000,
     },
     verifyPerMinute: e.SHOMEI_VERIFY_RATE_LIMIT,
+    publicLane: {
+      queue: e.SHOMEI_PDF_PUBLIC_QUEUE,
+      workerHeapMb: e.SHOMEI_PDF_PUBLIC_HEAP_MB,
+      // Never above the document budget of signed-in users.
+      maxDecodedBytes: Math.min(e.SHOMEI_PDF_PUBLIC_MAX_DECODED_BYTES, e.SHOMEI_PDF_MAX_DECODED_BYTES),
+      nice: e.SHOMEI_PDF_PUBLIC_NICE,
+    },
   };
 }

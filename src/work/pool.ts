@@ -28,6 +28,8 @@ export interface WorkSettings {
   readonly workerHeapMb: number;
   /** The per-document decode budget every job reads PDFs under. */
   readonly budget: PdfBudgetLimits;
+  /** Niceness of each worker thread (Linux: per thread; elsewhere ignored); 0 or absent: unchanged. */
+  readonly nice?: number;
 }
 
 /** Runs one named job on the calling thread (the jobs module's `runJob`). */

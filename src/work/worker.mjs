@@ -1,10 +1,23 @@
 // One worker thread of the document work pool (src/work/pool.ts). Plain JavaScript so that Piscina can
 // load it however the process started; the TypeScript loader is registered here because loader hooks
 // are per thread (neither `--import tsx` nor bin/shomei.js's registration reaches a worker on Node 20).
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { workerData } from 'piscina';
 import { register } from 'tsx/esm/api';
 
 register();
+
+// A lower CPU priority for this thread only (the anonymous verification lane): on Linux a thread's
+// id names it to setpriority, so the threads serving signed-in users keep the cores under a flood.
+if (workerData.settings.nice > 0) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, workerData.settings.nice);
+  } catch {
+    // Not Linux (no /proc/thread-self): the thread keeps the process's priority.
+  }
+}
 
 const jobs = await import(workerData.jobsModule);
 jobs.configureWorker(workerData.settings);
