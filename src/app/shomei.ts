@@ -462,6 +462,7 @@ export async function openShomei(
       settings: {
         maxDocumentBytes: config.contracts.maxDocumentBytes,
         unprocessedInputHours: config.contracts.unprocessedInputHours,
+        closedDocumentDays: config.contracts.closedDocumentDays,
         linkValidityHours: config.contracts.linkValidityHours,
         defaultRetentionYears: config.contracts.retentionYears,
         archiveRenewalWindowDays: config.contracts.archiveRenewalWindowDays,

@@ -117,6 +117,8 @@ export interface ShomeiConfig {
     readonly maxDocumentBytes: number;
     /** Uploaded input of envelopes never sent is deleted after this many hours. */
     readonly unprocessedInputHours: number;
+    /** Documents of declined, cancelled and expired envelopes are deleted this many days after closing. */
+    readonly closedDocumentDays: number;
     /** Validity of e-mailed signing links, hours. */
     readonly linkValidityHours: number;
     /** Default retention of completed envelopes, years. */
@@ -204,6 +206,7 @@ const schema = z.object({
     .max(512 * 1024 * 1024)
     .default(20 * 1024 * 1024),
   SHOMEI_CONTRACTS_UNPROCESSED_HOURS: z.coerce.number().min(0.01).max(720).default(8),
+  SHOMEI_CONTRACTS_CLOSED_DOCUMENT_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SHOMEI_CONTRACTS_LINK_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
   // 電子帳簿保存法: 7 years at least, like the per-tenant setting (contracts tenant-settings.ts).
   SHOMEI_CONTRACTS_RETENTION_YEARS: z.coerce.number().int().min(7).max(100).default(10),
@@ -366,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
     contracts: {
       maxDocumentBytes: e.SHOMEI_CONTRACTS_MAX_DOCUMENT_BYTES,
       unprocessedInputHours: e.SHOMEI_CONTRACTS_UNPROCESSED_HOURS,
+      closedDocumentDays: e.SHOMEI_CONTRACTS_CLOSED_DOCUMENT_DAYS,
       linkValidityHours: e.SHOMEI_CONTRACTS_LINK_HOURS,
       retentionYears: e.SHOMEI_CONTRACTS_RETENTION_YEARS,
       archiveRenewalWindowDays: e.SHOMEI_ARCHIVE_RENEWAL_WINDOW_DAYS,

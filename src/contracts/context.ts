@@ -26,6 +26,11 @@ export interface ContractsSettings {
   readonly defaultRetentionYears: number;
   /** Uploaded input in envelopes never sent is deleted after this many hours (published setting). */
   readonly unprocessedInputHours: number;
+  /**
+   * Documents of declined, cancelled and expired envelopes are crypto-shredded this many days after
+   * the envelope closed (published setting, issue #18); the record of what happened stays.
+   */
+  readonly closedDocumentDays: number;
   /** Archive timestamps are renewed when the newest one's TSA certificate expires within this many days. */
   readonly archiveRenewalWindowDays: number;
   /** Digest algorithms treated as weak for archive renewal (e.g. SHA-1). */
@@ -60,6 +65,7 @@ export const DEFAULT_CONTRACTS_SETTINGS: ContractsSettings = {
   accessCodeAttempts: 5,
   defaultRetentionYears: 10,
   unprocessedInputHours: 8,
+  closedDocumentDays: 90,
   archiveRenewalWindowDays: 365,
   weakDigestOids: ['1.3.14.3.2.26', '1.2.840.113549.2.5'],
   publicUrl: 'http://127.0.0.1:8080',

@@ -410,12 +410,42 @@ export class ContractService {
     return renewArchiveTimestamps(this.context, options);
   }
 
+  /** Documents of envelopes that never became contracts, past the published period (issue #18). */
+  private async shredClosedEnvelopes(now: Date): Promise<number> {
+    const ctx = this.context;
+    const cutoff = new Date(now.getTime() - ctx.settings.closedDocumentDays * 86_400_000).toISOString();
+    const closed = await ctx.db
+      .selectFrom('contract_envelopes as e')
+      .selectAll('e')
+      .where('e.status', 'in', ['declined', 'cancelled', 'expired'])
+      .where('e.legal_hold', '=', 0)
+      .where('e.updated_at', '<', cutoff)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('contract_documents as d')
+            .select('d.id')
+            .whereRef('d.envelope_id', '=', 'e.id')
+            .where('d.status', '=', 'active'),
+        ),
+      )
+      .execute();
+    const by = { kind: 'process' as const, id: 'contracts-sweep' };
+    let shredded = 0;
+    for (const envelope of closed)
+      shredded += await shredEnvelope(ctx, envelope, by, 'closed envelope period ended', true);
+    return shredded;
+  }
+
   /**
    * Housekeeping: uploaded input of envelopes never sent is deleted after the published number of
    * hours; completions that lost their instance are finished; sent envelopes past their expiry
-   * become expired; completed envelopes whose retention ended (and not on legal hold) are shredded.
+   * become expired; completed envelopes whose retention ended (and not on legal hold) are shredded,
+   * and so are the documents of declined, cancelled and expired envelopes closed longer ago than
+   * the published `closedDocumentDays`.
    */
   async sweep(now: Date = this.context.clock()): Promise<{
+    closed: number;
     unprocessed: number;
     expired: number;
     retentionEnded: number;
@@ -488,7 +518,9 @@ export class ContractService {
     let retentionEnded = 0;
     for (const envelope of ended)
       retentionEnded += await shredEnvelope(ctx, envelope, process, 'retention period ended', true);
+    const closed = await this.shredClosedEnvelopes(now);
     return {
+      closed,
       unprocessed,
       expired: Number(expired.numUpdatedRows),
       retentionEnded,

@@ -269,6 +269,36 @@ describe('retention, legal hold and unprocessed input', () => {
   });
 });
 
+describe('documents of envelopes that never became contracts', () => {
+  it('are shredded after the published period once cancelled, and kept until then', async () => {
+    const envelopeId = await newEnvelope();
+    const documentId = json<{ documents: { id: string }[] }>(await upload(envelopeId, samplePdf()))
+      .documents[0]!.id;
+    assert.equal((await client.send('POST', `/api/envelopes/${envelopeId}/send`)).statusCode, 200);
+    const cancelled = await client.send('POST', `/api/envelopes/${envelopeId}/cancel`, {
+      reason: '取りやめ',
+    });
+    assert.equal(cancelled.statusCode, 204, cancelled.body);
+    const day = 86_400_000;
+    const period = h.contracts.context.settings.closedDocumentDays;
+    await h.contracts.sweep(new Date(Date.now() + (period - 1) * day));
+    const kept = await client.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`);
+    assert.equal(kept.statusCode, 200, 'kept within the period');
+    const swept = await h.contracts.sweep(new Date(Date.now() + (period + 1) * day));
+    assert.ok(swept.closed >= 1);
+    assert.equal(
+      errorCode(await client.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`)),
+      'SHOMEI_DOCUMENT_DELETED',
+    );
+    const view = json<{ status: string; documents: { status: string }[] }>(
+      await client.send('GET', `/api/envelopes/${envelopeId}`),
+    );
+    assert.deepEqual([view.status, view.documents[0]!.status], ['cancelled', 'shredded']);
+    const deleted = h.audit.ofType('envelope.delete').find((e) => e.subject?.id === envelopeId);
+    assert.equal(deleted?.details?.reason, 'closed envelope period ended');
+  });
+});
+
 describe('an interrupted completion', () => {
   it('is put back to sent by the sweep after its lease when not every party has acted', async () => {
     const envelopeId = await newEnvelope();
