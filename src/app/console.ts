@@ -1,12 +1,19 @@
 /**
  * The operator console's parts from other modules, put together here (composition root): the
- * dual-control kinds for revoking credentials and certificates and restoring backups, the backup
- * catalogue, and the /api/admin routes for credentials, certificates and backups. Once per
+ * dual-control kinds for revoking credentials and certificates, restoring backups and promoting a
+ * restored installation, the backup catalogue, and the /api/admin routes for credentials,
+ * certificates and backups. Once per
  * installation object, however many servers are built on it (tests build several).
  */
 import type { ConsoleRoutes } from '../admin/index.ts';
 import { caConsoleRoutes } from '../ca/index.ts';
-import { BackupCatalogue, backupConsoleRoutes, backupRestoreExecutor } from '../ops/index.ts';
+import {
+  BackupCatalogue,
+  backupConsoleRoutes,
+  backupRestoreExecutor,
+  PROMOTE_KIND,
+  promotionExecutor,
+} from '../ops/index.ts';
 import { credentialRevokeExecutor, rsspConsoleRoutes } from '../rssp/index.ts';
 import { certificateRevokeAndDestroyExecutor } from './revocation.ts';
 import type { Shomei } from './shomei.ts';
@@ -35,6 +42,7 @@ export function operatorConsole(shomei: Shomei): OperatorConsole {
   dualControl.register('certificate.revoke', certificateRevokeAndDestroyExecutor(shomei));
   dualControl.register('backup.restore', backupRestoreExecutor(backups, sources));
   dualControl.register('tsa.renew', tsaRenewExecutor(shomei));
+  dualControl.register(PROMOTE_KIND, promotionExecutor(shomei.ops.mode));
   const created: OperatorConsole = {
     backups,
     routes: [rsspConsoleRoutes(shomei.rssp), caConsoleRoutes(shomei.ca), backupConsoleRoutes(backups)],

@@ -5,6 +5,7 @@ import { caMigrations } from '../ca/index.ts';
 import { contractsMigrations } from '../contracts/index.ts';
 import { identityMigrations } from '../identity/index.ts';
 import { mailMigrations } from '../mail/index.ts';
+import { operatingModeMigrations } from '../ops/index.ts';
 import { rsspMigrations } from '../rssp/index.ts';
 import {
   type DialectName,
@@ -18,6 +19,7 @@ export function allMigrations(dialect: DialectName): NamedMigrations[] {
   return [
     foundationMigrations(dialect),
     keyHierarchyMigrations(dialect),
+    operatingModeMigrations(),
     auditMigrations(dialect),
     adminMigrations(dialect),
     caMigrations(dialect),

@@ -44,9 +44,11 @@ import {
   createOpsServices,
   databaseConnectionOptions,
   ensureHealthKey,
+  holdMailWhilePassive,
   hsmProbe,
   instrumentMailer,
   instrumentTimestampSource,
+  OperatingMode,
   type OpsServices,
   opsMetrics,
   overridesInForce,
@@ -294,6 +296,9 @@ export async function openShomei(
     if (installation.environment !== config.environment) {
       throw environmentMismatch(installation.environment, config.environment);
     }
+    // A restored installation is passive until promoted (ADR 024): known before anything can sign.
+    const mode = new OperatingMode(database);
+    await mode.refresh();
     crypto = CryptoModule.open({
       modulePath: config.pkcs11.modulePath,
       tokenLabel: config.pkcs11.tokenLabel,
@@ -346,7 +351,10 @@ export async function openShomei(
       },
       settings: { ...config.admin, allowIpList: config.environment === 'development' },
     });
-    const mailer = instrumentMailer(createMailer(config.mail, config.environment, database));
+    const mailer = holdMailWhilePassive(
+      instrumentMailer(createMailer(config.mail, config.environment, database)),
+      mode,
+    );
     const identity = new Identity({
       database,
       sealer: hsmSecretSealer(opened, keys),
@@ -471,6 +479,7 @@ export async function openShomei(
     const probe = await hsmProbe(opened, keys);
     const ops = createOpsServices(config.environment, database, {
       probe,
+      mode,
       overrides: overridesInForce(config),
       expiring: async () => {
         const [issuing, root] = await ca.chain();
@@ -486,12 +495,16 @@ export async function openShomei(
         });
       },
     });
-    // Every HSM signature (user credentials, e-seal, CA, TSA, checkpoints) stops when the clock is out
-    // of bounds, and is counted and timed for /metrics; the health probe signs only random challenges.
+    // Every HSM signature (user credentials, e-seal, CA, TSA, checkpoints) stops while the installation
+    // is passive and when the clock is out of bounds, and is counted and timed for /metrics; the
+    // health probe signs only random challenges.
     const timer = signingTimer();
     opened.observeSigning({
       beforeSign: (keyId) => {
-        if (keyId !== probe.keyId) ops.clock.assertSynchronised();
+        if (keyId !== probe.keyId) {
+          mode.assertActive();
+          ops.clock.assertSynchronised();
+        }
         timer.started(keyId);
       },
       afterSign: (keyId, outcome) => {
@@ -526,10 +539,12 @@ export async function openShomei(
         await rssp.asyncResults.settled();
         await mailer.close();
         await work.close();
+        mode.stop();
         try {
           await audit.shutdown();
         } catch (error) {
-          log.error({ err: error }, 'audit shutdown checkpoint failed');
+          // A passive installation signs no checkpoint; the first one after promotion covers these records.
+          if (mode.mode === 'active') log.error({ err: error }, 'audit shutdown checkpoint failed');
         }
         opened.close();
         if (keyDatabase !== database) await keyDatabase.close();

@@ -41,6 +41,7 @@ import {
   manifestSchema,
 } from './backup-format.ts';
 import { environmentMismatch } from './environment.ts';
+import { markRestoredPassive } from './operating-mode-table.ts';
 
 export { BACKUP_FORMAT, type BackupManifest } from './backup-format.ts';
 export const BACKUP_KEY_PURPOSE = 'backup-signing';
@@ -605,6 +606,11 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
         '復元',
       );
     }
+    // Passive until promoted (ADR 024): the original may still be live on the same keys.
+    await markRestoredPassive(
+      manifest.database.dialect === 'sqlite' ? `sqlite:${path.join(staging, 'shomei.db')}` : databaseUrl,
+      `restored from a backup of ${manifest.createdAt}`,
+    );
     rmSync(path.join(staging, 'restore-db'), { recursive: true, force: true });
     if (options.pinFile !== undefined) {
       mkdirSync(path.join(staging, 'secrets'), { recursive: true, mode: 0o700 });
@@ -620,6 +626,7 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
       manifestSha256: verification.manifestSha256,
       operator,
       approvedBy: approver,
+      mode: 'passive',
     };
     writeFileSync(path.join(staging, 'restore-record.json'), `${JSON.stringify(record, null, 2)}\n`, {
       mode: 0o600,

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { scheduledJobsHeld } from './operating-mode.ts';
 
 export type ClusterLockResult<T> = { readonly ran: true; readonly value: T } | { readonly ran: false };
 
@@ -22,6 +23,8 @@ export async function withClusterLock<T>(
   name: string,
   fn: () => Promise<T>,
 ): Promise<ClusterLockResult<T>> {
+  // A passive (restored, not yet promoted) installation runs no scheduled job (ADR 024).
+  if (scheduledJobsHeld(database)) return { ran: false };
   // Also guard inside the process, so two timers of one instance never overlap either.
   if (heldInProcess.has(`${database.displayUrl}\u0000${name}`)) return { ran: false };
   const local = `${database.displayUrl}\u0000${name}`;

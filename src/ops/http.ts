@@ -181,6 +181,9 @@ export async function registerOpsHttp(app: FastifyInstance, options: OpsHttpOpti
     };
   });
 
+  // A promotion approved elsewhere (CLI, another instance) reaches this one without a restart.
+  options.ops.mode.start();
+  app.addHook('onClose', async () => options.ops.mode.stop());
   app.get('/readyz', async (_request, reply) => {
     const result = await readiness(options);
     return reply.status(result.ready ? 200 : 503).send(result.body);

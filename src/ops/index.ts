@@ -59,6 +59,12 @@ export { listenFailed, type ManagementListener, startManagementListener } from '
 export { type OpsMetrics, opsMetrics, timed } from './metrics.ts';
 export { collectMetrics, type MetricsSources } from './metrics-collect.ts';
 export {
+  holdMailWhilePassive,
+  installationPassive,
+  OperatingMode,
+} from './operating-mode.ts';
+export { type InstallationMode, operatingModeMigrations } from './operating-mode-table.ts';
+export {
   assertProductionSafeguards,
   complianceFails,
   complianceNotMet,
@@ -70,6 +76,7 @@ export {
   type SafeguardRow,
   safeguardsText,
 } from './production-gate.ts';
+export { PROMOTE_KIND, promotionExecutor } from './promotion.ts';
 export { type Readiness, readiness } from './readiness.ts';
 export { requestIdFor } from './request-id.ts';
 export { createOpsServices, type OpsParts, type OpsServices } from './service.ts';

@@ -1,12 +1,13 @@
 /**
  * /readyz: ready only when this instance can do its work now — the database answers, the HSM makes
  * and verifies a real signature with the health key, the outside TSA (when one is configured)
- * answers, and the clock is known to be right. An unconfigured clock is reported as such, never as
- * "ok"; in production it makes the instance not ready unless overridden (no-time-source).
+ * answers, the clock is known to be right and the installation is not passive (ADR 024). An
+ * unconfigured clock is reported as such, never as "ok"; in production it makes the instance not ready unless overridden (no-time-source).
  */
 import type { Environment } from '../config/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ClockGuard, ClockState } from './clock.ts';
+import type { InstallationMode } from './operating-mode-table.ts';
 import type { OpsServices } from './service.ts';
 import type { OpsSettings } from './settings.ts';
 
@@ -24,6 +25,8 @@ export interface Readiness {
     readonly status: 'ready' | 'not-ready';
     readonly checks: Record<string, string>;
     readonly clock: ClockState;
+    /** active, or passive after a restore until promoted (ADR 024). */
+    readonly mode: InstallationMode;
     readonly overrides: readonly string[];
     readonly reasons: Record<string, string>;
   };
@@ -76,12 +79,26 @@ export async function readiness(sources: ReadinessSources): Promise<Readiness> {
     checks.tsa = (await tsaReachable(sources.settings.tsaUrl)) ? 'ok' : 'failed';
     ready &&= checks.tsa === 'ok';
   }
+  // A passive installation answers but does no work: not ready, so no load balancer sends it any.
+  const mode = await sources.ops.mode.refresh();
+  checks.installation = mode;
+  if (mode === 'passive') {
+    reasons.installation = 'passive: restored, not yet promoted (installation.promote)';
+    ready = false;
+  }
   const clock = sources.clock.state();
   const clockResult = clockCheck(clock, sources);
   checks.clock = clockResult.status;
   ready &&= clockResult.passes;
   return {
     ready,
-    body: { status: ready ? 'ready' : 'not-ready', checks, clock, overrides: sources.ops.overrides, reasons },
+    body: {
+      status: ready ? 'ready' : 'not-ready',
+      checks,
+      clock,
+      mode,
+      overrides: sources.ops.overrides,
+      reasons,
+    },
   };
 }

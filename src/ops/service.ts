@@ -5,6 +5,7 @@ import { ClockGuard } from './clock.ts';
 import { type ClusterLockResult, withClusterLock } from './cluster-lock.ts';
 import { type EnvironmentMarks, environmentMarks } from './environment.ts';
 import type { HsmProbe } from './health-key.ts';
+import type { OperatingMode } from './operating-mode.ts';
 import type { ProductionSafeguard } from './production-gate.ts';
 import { loadOpsSettings, type OpsSettings } from './settings.ts';
 
@@ -22,6 +23,8 @@ export interface OpsServices {
   readonly overrides: readonly ProductionSafeguard[];
   /** Certificates and keys with an end date, for the expiry gauges. */
   expiring(): Promise<ReadonlyArray<{ readonly name: string; readonly notAfter: Date }>>;
+  /** Active, or passive after a restore until promoted (ADR 024). */
+  readonly mode: OperatingMode;
 }
 
 /** What the composition root adds to the operations services. */
@@ -29,6 +32,7 @@ export interface OpsParts {
   readonly probe: HsmProbe;
   readonly overrides: readonly ProductionSafeguard[];
   readonly expiring: OpsServices['expiring'];
+  readonly mode: OperatingMode;
 }
 
 export function createOpsServices(

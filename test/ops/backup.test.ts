@@ -3,7 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from '
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openShomei } from '../../src/app/index.ts';
+import { openShomei, operatorConsole } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { verifyBackup } from '../../src/ops/index.ts';
@@ -289,6 +289,17 @@ describe('backup create / verify / restore', () => {
     try {
       assert.equal(shomei.installationId, installationId);
       const digest = createHash('sha256').update('restored').digest();
+      // Restored installations are passive until two people promote them (ADR 024).
+      await assert.rejects(shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' }), {
+        code: 'SHOMEI_INSTALLATION_PASSIVE',
+      });
+      operatorConsole(shomei);
+      const asked = await shomei.admin.dualControl.request(
+        'installation.promote',
+        {},
+        team.system_administrator.userId,
+      );
+      await shomei.admin.dualControl.approve(asked.id, team.security_officer.userId);
       const signature = await shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' });
       const publicKey = createPublicKey({
         key: Buffer.from(key.publicKey, 'base64'),

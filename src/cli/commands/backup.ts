@@ -4,11 +4,17 @@
  */
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { authenticateOperator, openShomei, requirePrivilege, type Shomei } from '../../app/index.ts';
+import {
+  authenticateOperator,
+  openShomei,
+  requestApproval,
+  requirePrivilege,
+  type Shomei,
+} from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
-import { createBackup, restoreBackup, verifyBackup } from '../../ops/index.ts';
+import { createBackup, PROMOTE_KIND, restoreBackup, verifyBackup } from '../../ops/index.ts';
 import { credentialsMissing, readCredentials, withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
 
@@ -195,6 +201,7 @@ export function registerBackupCommands(program: Command): void {
               approvedBy: people.approver,
               manifestSha256: restored.manifestSha256,
               installationId: restored.installationId,
+              mode: shomei.ops.mode.mode,
             },
           });
           const chain = await shomei.audit.verify();
@@ -204,6 +211,8 @@ export function registerBackupCommands(program: Command): void {
             installationId: restored.installationId,
             environment: restored.environment,
             restoredAt: restored.restoredAt,
+            // Signs nothing until promoted: `shomei backup promote`, approved by a second person.
+            mode: shomei.ops.mode.mode,
             keysInToken: keys.length,
             auditChain: chain,
           });
@@ -212,4 +221,15 @@ export function registerBackupCommands(program: Command): void {
         }
       },
     );
+  backup
+    .command('promote')
+    .description(
+      'Ask to make a restored (passive) installation the live one; a second person approves with shomei admin approve / 復元した待機環境の稼働開始を依頼 (二者承認)',
+    )
+    .action(async () => {
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, PROMOTE_KIND, {}),
+      );
+      printJson({ request });
+    });
 }
