@@ -296,7 +296,7 @@ export async function openShomei(
     if (installation.environment !== config.environment) {
       throw environmentMismatch(installation.environment, config.environment);
     }
-    // A restored installation is passive until promoted (ADR 024): known before anything can sign.
+    // A restored installation is passive until promoted (ADR 027): known before anything can sign.
     const mode = new OperatingMode(database);
     await mode.refresh();
     crypto = CryptoModule.open({

@@ -606,7 +606,7 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
         '復元',
       );
     }
-    // Passive until promoted (ADR 024): the original may still be live on the same keys.
+    // Passive until promoted (ADR 027): the original may still be live on the same keys.
     await markRestoredPassive(
       manifest.database.dialect === 'sqlite' ? `sqlite:${path.join(staging, 'shomei.db')}` : databaseUrl,
       `restored from a backup of ${manifest.createdAt}`,

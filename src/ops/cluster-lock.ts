@@ -23,7 +23,7 @@ export async function withClusterLock<T>(
   name: string,
   fn: () => Promise<T>,
 ): Promise<ClusterLockResult<T>> {
-  // A passive (restored, not yet promoted) installation runs no scheduled job (ADR 024).
+  // A passive (restored, not yet promoted) installation runs no scheduled job (ADR 027).
   if (scheduledJobsHeld(database)) return { ran: false };
   // Also guard inside the process, so two timers of one instance never overlap either.
   if (heldInProcess.has(`${database.displayUrl}\u0000${name}`)) return { ran: false };

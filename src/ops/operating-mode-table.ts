@@ -1,5 +1,5 @@
 /**
- * Where the installation's operating mode is kept (ADR 024): one row, absent on every installation
+ * Where the installation's operating mode is kept (ADR 027): one row, absent on every installation
  * made before it (they are active). The table is created "if not exists" both by the migration and by
  * a restore, which marks the restored database passive before anything can open it, whatever release
  * wrote the backup.

@@ -1,5 +1,5 @@
 /**
- * Active or passive (ADR 024). A restored installation starts passive: it signs nothing (no
+ * Active or passive (ADR 027). A restored installation starts passive: it signs nothing (no
  * signatures, certificates or timestamps), sends no mail and runs no scheduled job, and /readyz says
  * so, until two operators promote it through dual control (`installation.promote`). This is what
  * keeps a restore drill from becoming a second live installation beside the original.

@@ -1,7 +1,7 @@
 /**
  * `installation.promote`: a passive (restored) installation becomes the live one only when a system
  * administrator asks and a second person approves (dual control, both steps audited by it). Whoever
- * promotes has made sure the original installation is gone or stopped for good (docs/operations.md).
+ * promotes has made sure the original installation is gone or stopped for good (docs/admin-guide.md, "Restore").
  */
 import type { DualControlExecutor } from '../admin/index.ts';
 import { shomeiError } from '../errors/index.ts';

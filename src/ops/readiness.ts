@@ -1,7 +1,7 @@
 /**
  * /readyz: ready only when this instance can do its work now — the database answers, the HSM makes
  * and verifies a real signature with the health key, the outside TSA (when one is configured)
- * answers, the clock is known to be right and the installation is not passive (ADR 024). An
+ * answers, the clock is known to be right and the installation is not passive (ADR 027). An
  * unconfigured clock is reported as such, never as "ok"; in production it makes the instance not ready unless overridden (no-time-source).
  */
 import type { Environment } from '../config/index.ts';
@@ -25,7 +25,7 @@ export interface Readiness {
     readonly status: 'ready' | 'not-ready';
     readonly checks: Record<string, string>;
     readonly clock: ClockState;
-    /** active, or passive after a restore until promoted (ADR 024). */
+    /** active, or passive after a restore until promoted (ADR 027). */
     readonly mode: InstallationMode;
     readonly overrides: readonly string[];
     readonly reasons: Record<string, string>;

@@ -23,7 +23,7 @@ export interface OpsServices {
   readonly overrides: readonly ProductionSafeguard[];
   /** Certificates and keys with an end date, for the expiry gauges. */
   expiring(): Promise<ReadonlyArray<{ readonly name: string; readonly notAfter: Date }>>;
-  /** Active, or passive after a restore until promoted (ADR 024). */
+  /** Active, or passive after a restore until promoted (ADR 027). */
   readonly mode: OperatingMode;
 }
 

@@ -289,7 +289,7 @@ describe('backup create / verify / restore', () => {
     try {
       assert.equal(shomei.installationId, installationId);
       const digest = createHash('sha256').update('restored').digest();
-      // Restored installations are passive until two people promote them (ADR 024).
+      // Restored installations are passive until two people promote them (ADR 027).
       await assert.rejects(shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' }), {
         code: 'SHOMEI_INSTALLATION_PASSIVE',
       });

@@ -1,5 +1,5 @@
 /**
- * The restore drill (issue #22, ADR 024): a backup restored into a new home while the original still
+ * The restore drill (issue #22, ADR 027): a backup restored into a new home while the original still
  * runs comes up passive — /readyz says so, its TSA refuses, `shomei sign` fails with a typed error —
  * and becomes live only when a system administrator asks and a second person approves
  * (`installation.promote`). Timestamps are judged by openssl, the signed PDF by pdfsig.
