@@ -288,7 +288,7 @@ describe('two companies sign one contract through the web UI', () => {
     await pageA.getByRole('heading', { name: 'History' }).waitFor();
     await screenshot(pageA, 'envelope-completed-en');
     await pageB.getByRole('button', { name: '表示言語' }).click();
-    await pageB.getByRole('heading', { name: 'Signing result' }).waitFor();
+    await pageB.getByRole('heading', { name: 'You have signed' }).waitFor();
     await screenshot(pageB, 'sign-result-en');
 
     // ---- not an auditor: the audit API refuses, the screen says why and what to do ----

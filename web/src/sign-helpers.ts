@@ -22,10 +22,13 @@ export async function outcomeOf(
   signer: { id: string; email: string },
   signedSha256: string,
   lang: string,
+  onStep: (step: 'fetch' | 'verify') => void = () => {},
 ): Promise<SignOutcome> {
   const document = envelope.documents[0];
   if (document === undefined) throw new Error('no document');
+  onStep('fetch');
   const bytes = await getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`);
+  onStep('verify');
   const report = await verifyBytes(bytes, document.name, lang).catch(() => undefined);
   return {
     signerId: `${signer.email} (${signer.id})`,

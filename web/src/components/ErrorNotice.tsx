@@ -13,7 +13,15 @@ export function ErrorNotice({ error, hint = 'hint.retry' }: { error: unknown; hi
     <div role="alert" className="notice notice-error">
       <p>{message}</p>
       <p>{t('error.nextStep', { hint: t(hint) })}</p>
-      {error instanceof ApiError && error.code !== 'NETWORK' ? <p className="code">{error.code}</p> : null}
+      {error instanceof ApiError && error.code !== 'NETWORK' ? (
+        // The code is for support staff: behind 「詳細」, not the most prominent line.
+        <details>
+          <summary>{t('error.details')}</summary>
+          <p className="code">
+            {t('error.code')}: {error.code}
+          </p>
+        </details>
+      ) : null}
     </div>
   );
 }

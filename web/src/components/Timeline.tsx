@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { getJson } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
+import { journeyJa as WORDED } from '../i18n/journey-ja.ts';
 import type { Envelope, TimelineEntry } from '../pages/envelope-types.ts';
 
 /** What happened, in order, from the envelope's own record (when the audit timeline is unavailable). */
@@ -49,7 +50,17 @@ const EVENT_KEYS: Record<string, MessageKey> = {
   'envelope.delete': 'event.delete',
   'document.archive-timestamp.renew': 'event.renew',
   'document.shred': 'event.shred',
+  'envelope.party.reissue': 'event.reissue',
+  'envelope.remind': 'event.remind',
 };
+
+/** A method or reason in words when the catalogue has it; otherwise the raw value, set as code. */
+function Worded({ prefix, value }: { prefix: 'method' | 'reason'; value: string }) {
+  const { t } = useI18n();
+  const key = `${prefix}.${value}`;
+  if (key in WORDED) return <>{t(key as MessageKey)}</>;
+  return <code>{value}</code>;
+}
 
 /** What happened to the envelope, from the audit trail: event, time (JST), who, from which IP. */
 export function Timeline({ envelope }: { envelope: Envelope }) {
@@ -99,8 +110,18 @@ export function Timeline({ envelope }: { envelope: Envelope }) {
             <span className="timeline-who small">
               {who(e)}
               {e.ip === null ? null : <> · {t('event.ip', { ip: e.ip })}</>}
-              {e.method === null ? null : <> · {e.method}</>}
-              {e.reason === null ? null : <> · {e.reason}</>}
+              {e.method === null ? null : (
+                <>
+                  {' '}
+                  · <Worded prefix="method" value={e.method} />
+                </>
+              )}
+              {e.reason === null ? null : (
+                <>
+                  {' '}
+                  · <Worded prefix="reason" value={e.reason} />
+                </>
+              )}
             </span>
           </li>
         );

@@ -2,6 +2,7 @@ import { accountEn } from './account-en.ts';
 import { consoleEn } from './console-en.ts';
 import { integrationEn } from './integration-en.ts';
 import type { MessageKey } from './ja.ts';
+import { journeyEn } from './journey-en.ts';
 import { signerEn } from './signer-en.ts';
 import { workflowEn } from './workflow-en.ts';
 
@@ -12,6 +13,7 @@ export const en: Record<MessageKey, string> = {
   ...integrationEn,
   ...workflowEn,
   ...signerEn,
+  ...journeyEn,
   'app.name': 'shomei',
   'app.seal': '署',
   'app.tagline': 'E-contract and remote signature service',
@@ -204,7 +206,7 @@ export const en: Record<MessageKey, string> = {
   'timeline.sent': 'Sent for signature',
   'timeline.signed': '{name} signed',
   'timeline.declined': '{name} declined',
-  'timeline.completed': 'Completed (long-term signature B-LTA)',
+  'timeline.completed': 'Completed (with a long-term timestamp)',
   'event.create': 'Envelope created',
   'event.upload': 'Document “{document}” added',
   'event.send': 'Sent for signature',
@@ -215,7 +217,7 @@ export const en: Record<MessageKey, string> = {
   'event.approve': 'Approved',
   'event.decline': 'Declined to sign',
   'event.cancel': 'Envelope cancelled',
-  'event.complete': 'Completed (long-term signature B-LTA)',
+  'event.complete': 'Completed (with a long-term timestamp)',
   'event.partyRemove': 'Party {party} removed',
   'event.legalHold': 'Legal hold changed',
   'event.delete': 'Envelope deleted',

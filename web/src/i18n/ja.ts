@@ -2,6 +2,7 @@
 import { accountJa } from './account-ja.ts';
 import { consoleJa } from './console-ja.ts';
 import { integrationJa } from './integration-ja.ts';
+import { journeyJa } from './journey-ja.ts';
 import { signerJa } from './signer-ja.ts';
 import { workflowJa } from './workflow-ja.ts';
 
@@ -11,6 +12,7 @@ export const ja = {
   ...integrationJa,
   ...workflowJa,
   ...signerJa,
+  ...journeyJa,
   'app.name': 'shomei 署名',
   'app.seal': '署',
   'app.tagline': '電子契約・リモート署名サービス',
@@ -202,7 +204,7 @@ export const ja = {
   'timeline.sent': '署名依頼を送信',
   'timeline.signed': '{name} が署名',
   'timeline.declined': '{name} が却下',
-  'timeline.completed': '締結完了 (長期署名 B-LTA)',
+  'timeline.completed': '締結完了 (長期保存用のタイムスタンプ付き)',
   'event.create': '契約を作成',
   'event.upload': '文書「{document}」を登録',
   'event.send': '署名依頼を送信',
@@ -213,7 +215,7 @@ export const ja = {
   'event.approve': '承認',
   'event.decline': '署名を却下',
   'event.cancel': '契約を取り消し',
-  'event.complete': '締結完了 (長期署名 B-LTA)',
+  'event.complete': '締結完了 (長期保存用のタイムスタンプ付き)',
   'event.partyRemove': '当事者 {party} 様を削除',
   'event.legalHold': '訴訟ホールドを変更',
   'event.delete': '契約を削除',

@@ -10,6 +10,7 @@ import {
 } from '../components/EnvelopeWorkflow.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
+import { PartyLock } from '../components/PartyLock.tsx';
 import { SenderActions } from '../components/SenderActions.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -131,6 +132,7 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
   const [outcome, setOutcome] = useState<SignOutcome | undefined>();
   const [approval, setApproval] = useState<ApprovalView | undefined>();
   const [codes, setCodes] = useState<SentNotice['accessCodes'] | undefined>();
+  const [reissuedTo, setReissuedTo] = useState<string | undefined>();
   const { mine: privileges } = usePrivileges();
 
   const load = useCallback(async () => {
@@ -202,7 +204,7 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
       {shownCodes !== undefined && shownCodes.length > 0 ? (
         <section className="notice notice-info" aria-labelledby="codes-heading">
           <h2 id="codes-heading">{t('sent.codesTitle')}</h2>
-          <p>{t('sent.codesLead')}</p>
+          <p>{reissuedTo === undefined ? t('sent.codesLead') : t('lock.reissued', { name: reissuedTo })}</p>
           <ul>
             {shownCodes.map((c) => (
               <li key={c.email}>
@@ -212,7 +214,13 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
           </ul>
         </section>
       ) : null}
-      {outcome !== undefined ? <SignResult outcome={outcome} /> : null}
+      {outcome !== undefined ? (
+        <SignResult
+          outcome={outcome}
+          title={envelope.title}
+          completed={envelope.status === 'completed' || envelope.status === 'completing'}
+        />
+      ) : null}
       <div className="two-col">
         <section className="card" aria-labelledby="facts-heading">
           <h2 id="facts-heading">{t('envelope.facts')}</h2>
@@ -262,6 +270,17 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
                   <td>
                     {t(partyStatusKey(p.status))}
                     {p.actedAt !== null ? <small> {formatDateTime(p.actedAt, lang, era)}</small> : null}
+                    {isSender ? (
+                      <PartyLock
+                        envelope={envelope}
+                        party={p}
+                        onReissued={(r) => {
+                          setCodes([{ email: r.email, accessCode: r.accessCode }]);
+                          setReissuedTo(p.name);
+                          void load();
+                        }}
+                      />
+                    ) : null}
                   </td>
                 </tr>
               ))}

@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { getBytes, getJson, saveBytes, sendJson, setPartyToken } from '../api.ts';
+import { ApiError, getBytes, getJson, saveBytes, sendJson, setPartyToken } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
+import { SignProgress, type SignStep } from '../components/SignProgress.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { Timeline } from '../components/Timeline.tsx';
 import { useI18n } from '../i18n/index.tsx';
@@ -50,6 +51,7 @@ export function SignPage({ token }: { token: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [outcome, setOutcome] = useState<SignOutcome | undefined>();
+  const [step, setStep] = useState<SignStep | undefined>();
   const [pages, setPages] = useState(0);
   const [marker, seenEnd] = useSeenEnd(pages > 0);
 
@@ -84,6 +86,7 @@ export function SignPage({ token }: { token: string }) {
     if (opened === undefined || confirmation === undefined || envelope === undefined) return;
     setBusy(true);
     setError(undefined);
+    setStep('sign');
     try {
       const after = await sendJson<Envelope>('POST', `/api/envelopes/${opened.envelopeId}/sign/witness`, {
         confirmed: true,
@@ -97,6 +100,7 @@ export function SignPage({ token }: { token: string }) {
           { id: opened.partyId, email: me?.email ?? '' },
           confirmation.documents[0]?.sha256 ?? '',
           lang,
+          setStep,
         ),
       );
       setEnvelope(after);
@@ -107,6 +111,7 @@ export function SignPage({ token }: { token: string }) {
       setError(e);
     } finally {
       setBusy(false);
+      setStep(undefined);
     }
   }
 
@@ -146,7 +151,16 @@ export function SignPage({ token }: { token: string }) {
             {t('party.open')}
           </button>
         </form>
-        {error !== undefined ? <ErrorNotice error={error} hint="hint.accessCode" /> : null}
+        {error !== undefined ? (
+          <ErrorNotice
+            error={error}
+            hint={
+              error instanceof ApiError && error.code === 'SHOMEI_SIGNING_LINK_LOCKED'
+                ? 'hint.locked'
+                : 'hint.accessCode'
+            }
+          />
+        ) : null}
       </div>
     );
   }
@@ -161,14 +175,32 @@ export function SignPage({ token }: { token: string }) {
       })
     : [];
   const myBox = boxes.find((b) => b.variant === 'mine');
+  if (outcome !== undefined) {
+    // The result page of its own: what happened, what next, the download; the timeline below it.
+    return (
+      <div className="sign">
+        <h1>{envelope.title}</h1>
+        <SignResult
+          outcome={outcome}
+          title={envelope.title}
+          completed={envelope.status === 'completed' || envelope.status === 'completing'}
+          onDownload={() => void download()}
+        />
+        <section className="card" aria-labelledby="sign-timeline-heading">
+          <h2 id="sign-timeline-heading">{t('envelope.timeline')}</h2>
+          <Timeline envelope={envelope} />
+        </section>
+        {error !== undefined ? <ErrorNotice error={error} /> : null}
+      </div>
+    );
+  }
   return (
     <div className="sign">
       <h1>{envelope.title}</h1>
       <p className="lead">
         {me ? t('party.you', { name: me.company ? `${me.company} ${me.name}` : me.name }) : null}
       </p>
-      {outcome !== undefined ? <SignResult outcome={outcome} /> : null}
-      {outcome !== undefined || confirmation === undefined ? (
+      {confirmation === undefined ? (
         <div className="actions">
           <button type="button" className="primary" onClick={() => void download()}>
             {t('download.pdf')}
@@ -219,6 +251,7 @@ export function SignPage({ token }: { token: string }) {
           <button type="submit" className="primary" disabled={busy || !checked}>
             {busy ? t('sign.signing') : t('party.sign')}
           </button>
+          {step === undefined ? null : <SignProgress step={step} />}
         </form>
       ) : null}
       <section className="card" aria-labelledby="sign-timeline-heading">
