@@ -1,11 +1,13 @@
 /** `/api/applications/…`: apply (anyone), list and decide (operators with the privilege). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { applicationInputSchema, approvalSchema } from '../applications.ts';
 import { notFound } from '../errors.ts';
 import type { Identity } from '../identity.ts';
-import { requirePrivilege } from '../request-authentication.ts';
-import { contextOf, IDENTITY_BODY_LIMIT, parseInput } from './common.ts';
+import type { IdentityPrivilege } from '../model.ts';
+import { requirePrincipal, requirePrivilege } from '../request-authentication.ts';
+import { contextOf, IDENTITY_BODY_LIMIT, identityInput } from './common.ts';
 
 /** POST /api/applications per source address and hour (the server's @fastify/rate-limit). */
 const APPLICATIONS_PER_SOURCE_PER_HOUR = 10;
@@ -16,49 +18,93 @@ const listQuery = z.object({
 });
 const rejectSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
-export async function applicationRoutes(app: FastifyInstance, identity: Identity): Promise<void> {
+export async function applicationRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // The privilege is checked before the input, so 401/403 come before 400 as they always did.
+  const privileged = (privilege: IdentityPrivilege) => async (request: FastifyRequest) =>
+    void (await requirePrivilege(identity, request, privilege));
   const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
 
   // Public and mailing: each source address may apply a few times an hour (SHOMEI_RATE_LIMITED).
   const applyLimit = { rateLimit: { max: APPLICATIONS_PER_SOURCE_PER_HOUR, timeWindow: 3600_000 } };
-  app.post('/api/applications', { ...opts, config: applyLimit }, async (request, reply) => {
-    const input = parseInput(applicationInputSchema.strict(), request.body);
-    const { id } = await identity.submitApplication(input, contextOf(request));
-    return reply.status(201).send({ id, status: 'pending' });
-  });
+  app.post(
+    '/api/applications',
+    {
+      ...opts,
+      schema: { body: applicationInputSchema.strict() },
+      config: { ...applyLimit, ...identityInput },
+    },
+    async (request, reply) => {
+      const input = request.body;
+      const { id } = await identity.submitApplication(input, contextOf(request));
+      return reply.status(201).send({ id, status: 'pending' });
+    },
+  );
 
-  app.get('/api/applications', async (request) => {
-    await requirePrivilege(identity, request, 'identity.applications.decide');
-    const query = parseInput(listQuery, request.query);
-    return { applications: await identity.applications.list(query.status, query.limit ?? 100) };
-  });
+  app.get(
+    '/api/applications',
+    {
+      schema: { querystring: listQuery },
+      config: identityInput,
+      preValidation: privileged('identity.applications.decide'),
+    },
+    async (request) => {
+      const query = request.query;
+      return { applications: await identity.applications.list(query.status, query.limit ?? 100) };
+    },
+  );
 
-  app.get('/api/applications/:id', async (request) => {
-    await requirePrivilege(identity, request, 'identity.applications.decide');
-    const { id } = parseInput(idParam, request.params);
-    const application = await identity.applications.get(id);
-    if (application === undefined) throw notFound('application');
-    return application;
-  });
+  app.get(
+    '/api/applications/:id',
+    {
+      schema: { params: idParam },
+      config: identityInput,
+      preValidation: privileged('identity.applications.decide'),
+    },
+    async (request) => {
+      const { id } = request.params;
+      const application = await identity.applications.get(id);
+      if (application === undefined) throw notFound('application');
+      return application;
+    },
+  );
 
-  app.post('/api/applications/:id/approve', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.applications.decide');
-    const { id } = parseInput(idParam, request.params);
-    const decision = parseInput(approvalSchema.strict(), request.body);
-    const approval = await identity.approveApplication(id, decision, operator);
-    return {
-      application: approval.application,
-      tenantId: approval.tenant.id,
-      userId: approval.user.id,
-      activationExpiresAt: approval.activationExpiresAt,
-    };
-  });
+  app.post(
+    '/api/applications/:id/approve',
+    {
+      ...opts,
+      schema: { params: idParam, body: approvalSchema.strict() },
+      config: identityInput,
+      preValidation: privileged('identity.applications.decide'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      const decision = request.body;
+      const approval = await identity.approveApplication(id, decision, operator);
+      return {
+        application: approval.application,
+        tenantId: approval.tenant.id,
+        userId: approval.user.id,
+        activationExpiresAt: approval.activationExpiresAt,
+      };
+    },
+  );
 
-  app.post('/api/applications/:id/reject', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.applications.decide');
-    const { id } = parseInput(idParam, request.params);
-    const body = parseInput(rejectSchema, request.body);
-    await identity.rejectApplication(id, body.reason, operator);
-    return { id, status: 'rejected' };
-  });
+  app.post(
+    '/api/applications/:id/reject',
+    {
+      ...opts,
+      schema: { params: idParam, body: rejectSchema },
+      config: identityInput,
+      preValidation: privileged('identity.applications.decide'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      const body = request.body;
+      await identity.rejectApplication(id, body.reason, operator);
+      return { id, status: 'rejected' };
+    },
+  );
 }

@@ -1,12 +1,13 @@
 /** `/api/users/…`: one's own account; operators unlock, suspend, resume, close and re-issue activation. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuditActor } from '../../audit/events.ts';
 import { notFound } from '../errors.ts';
 import type { Identity } from '../identity.ts';
-import type { Principal } from '../model.ts';
+import type { IdentityPrivilege, Principal } from '../model.ts';
 import { requirePrincipal, requirePrivilege } from '../request-authentication.ts';
-import { IDENTITY_BODY_LIMIT, parseInput } from './common.ts';
+import { IDENTITY_BODY_LIMIT, identityInput } from './common.ts';
 
 const idParam = z.object({ id: z.string().uuid() });
 const reasonSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
@@ -15,7 +16,11 @@ function operatorActor(principal: Principal): AuditActor {
   return { kind: 'operator', id: principal.userId, tenantId: principal.tenantId };
 }
 
-export async function userRoutes(app: FastifyInstance, identity: Identity): Promise<void> {
+export async function userRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // The privilege is checked before the input, so 401/403 come before 400 as they always did.
+  const privileged = (privilege: IdentityPrivilege) => async (request: FastifyRequest) =>
+    void (await requirePrivilege(identity, request, privilege));
   const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
 
   app.get('/api/users/me', async (request) => {
@@ -26,63 +31,122 @@ export async function userRoutes(app: FastifyInstance, identity: Identity): Prom
     return visible;
   });
 
-  app.get('/api/users/:id', async (request) => {
-    await requirePrivilege(identity, request, 'identity.accounts.manage');
-    const { id } = parseInput(idParam, request.params);
-    const user = await identity.getUser(id);
-    if (user === undefined) throw notFound('user');
-    return user;
-  });
+  app.get(
+    '/api/users/:id',
+    {
+      schema: { params: idParam },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.manage'),
+    },
+    async (request) => {
+      const { id } = request.params;
+      const user = await identity.getUser(id);
+      if (user === undefined) throw notFound('user');
+      return user;
+    },
+  );
 
-  app.get('/api/users/:id/sessions', async (request) => {
-    await requirePrivilege(identity, request, 'identity.accounts.manage');
-    const { id } = parseInput(idParam, request.params);
-    const sessions = await identity.listSessions(id);
-    return {
-      sessions: sessions.map((s) => ({
-        id: s.id,
-        createdAt: s.createdAt,
-        lastSeenAt: s.lastSeenAt,
-        source: s.source,
-      })),
-    };
-  });
+  app.get(
+    '/api/users/:id/sessions',
+    {
+      schema: { params: idParam },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.manage'),
+    },
+    async (request) => {
+      const { id } = request.params;
+      const sessions = await identity.listSessions(id);
+      return {
+        sessions: sessions.map((s) => ({
+          id: s.id,
+          createdAt: s.createdAt,
+          lastSeenAt: s.lastSeenAt,
+          source: s.source,
+        })),
+      };
+    },
+  );
 
-  app.post('/api/users/:id/unlock', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.accounts.unlock');
-    const { id } = parseInput(idParam, request.params);
-    const wasLocked = await identity.unlock(id, operator);
-    return { id, wasLocked };
-  });
+  app.post(
+    '/api/users/:id/unlock',
+    {
+      ...opts,
+      schema: { params: idParam },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.unlock'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      const wasLocked = await identity.unlock(id, operator);
+      return { id, wasLocked };
+    },
+  );
 
-  app.post('/api/users/:id/suspend', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.accounts.manage');
-    const { id } = parseInput(idParam, request.params);
-    const { reason } = parseInput(reasonSchema, request.body);
-    const user = await identity.lifecycle.suspend(id, operatorActor(operator), reason);
-    return { id, status: user.status };
-  });
+  app.post(
+    '/api/users/:id/suspend',
+    {
+      ...opts,
+      schema: { params: idParam, body: reasonSchema },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.manage'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      const { reason } = request.body;
+      const user = await identity.lifecycle.suspend(id, operatorActor(operator), reason);
+      return { id, status: user.status };
+    },
+  );
 
-  app.post('/api/users/:id/resume', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.accounts.manage');
-    const { id } = parseInput(idParam, request.params);
-    const { reason } = parseInput(reasonSchema, request.body);
-    const user = await identity.lifecycle.resume(id, operatorActor(operator), reason);
-    return { id, status: user.status };
-  });
+  app.post(
+    '/api/users/:id/resume',
+    {
+      ...opts,
+      schema: { params: idParam, body: reasonSchema },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.manage'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      const { reason } = request.body;
+      const user = await identity.lifecycle.resume(id, operatorActor(operator), reason);
+      return { id, status: user.status };
+    },
+  );
 
-  app.post('/api/users/:id/close', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.accounts.manage');
-    const { id } = parseInput(idParam, request.params);
-    const { reason } = parseInput(reasonSchema, request.body);
-    const result = await identity.lifecycle.close(id, operatorActor(operator), reason);
-    return { id, status: result.user.status, hookFailures: result.hookFailures };
-  });
+  app.post(
+    '/api/users/:id/close',
+    {
+      ...opts,
+      schema: { params: idParam, body: reasonSchema },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.manage'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      const { reason } = request.body;
+      const result = await identity.lifecycle.close(id, operatorActor(operator), reason);
+      return { id, status: result.user.status, hookFailures: result.hookFailures };
+    },
+  );
 
-  app.post('/api/users/:id/activation', opts, async (request) => {
-    const operator = await requirePrivilege(identity, request, 'identity.accounts.manage');
-    const { id } = parseInput(idParam, request.params);
-    await identity.issueActivation(id, operator);
-    return { id, issued: true };
-  });
+  app.post(
+    '/api/users/:id/activation',
+    {
+      ...opts,
+      schema: { params: idParam },
+      config: identityInput,
+      preValidation: privileged('identity.accounts.manage'),
+    },
+    async (request) => {
+      const operator = requirePrincipal(request);
+      const { id } = request.params;
+      await identity.issueActivation(id, operator);
+      return { id, issued: true };
+    },
+  );
 }
