@@ -14,6 +14,14 @@ import type { ContractsTables } from './tables.ts';
 
 export type { EnvelopeSummary, SearchPage };
 
+/**
+ * What the user typed, in the width names are stored in: NFKC turns half-width ｻﾝﾌﾟﾙ into サンプル
+ * and full-width ＡＢＣ into ABC (then lower case), so either spelling finds the record.
+ */
+function normalised(value: string): string {
+  return value.normalize('NFKC').toLowerCase();
+}
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -120,16 +128,17 @@ export async function searchEnvelopes(
   if (filter.amountMin !== undefined) query = query.where('e.amount', '>=', filter.amountMin);
   if (filter.amountMax !== undefined) query = query.where('e.amount', '<=', filter.amountMax);
   if (filter.counterparty !== undefined) {
+    const counterparty = normalised(filter.counterparty);
     query =
       filter.counterpartyMatch === 'exact'
-        ? query.where('e.counterparty', '=', filter.counterparty)
+        ? query.where('e.counterparty', '=', filter.counterparty.normalize('NFKC'))
         : query.where(
-            sql<boolean>`lower(e.counterparty) like ${`%${escapeLike(filter.counterparty.toLowerCase())}%`} escape '\\'`,
+            sql<boolean>`lower(e.counterparty) like ${`%${escapeLike(counterparty)}%`} escape '\\'`,
           );
   }
   if (filter.title !== undefined) {
     query = query.where(
-      sql<boolean>`lower(e.title) like ${`%${escapeLike(filter.title.toLowerCase())}%`} escape '\\'`,
+      sql<boolean>`lower(e.title) like ${`%${escapeLike(normalised(filter.title))}%`} escape '\\'`,
     );
   }
   if (filter.status !== undefined) query = query.where('e.status', '=', filter.status);

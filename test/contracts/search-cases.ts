@@ -74,10 +74,12 @@ function expected(rows: readonly Row[], f: Filter): string[] {
       (r) =>
         f.counterparty === undefined ||
         (f.counterpartyMatch === 'contains'
-          ? r.counterparty.toLowerCase().includes(f.counterparty.toLowerCase())
-          : r.counterparty === f.counterparty),
+          ? r.counterparty.toLowerCase().includes(f.counterparty.normalize('NFKC').toLowerCase())
+          : r.counterparty === f.counterparty.normalize('NFKC')),
     )
-    .filter((r) => f.title === undefined || r.title.toLowerCase().includes(f.title.toLowerCase()))
+    .filter(
+      (r) => f.title === undefined || r.title.toLowerCase().includes(f.title.normalize('NFKC').toLowerCase()),
+    )
     .filter((r) => f.status === undefined || r.status === f.status)
     .filter((r) => f.orderBy !== 'transactionDate' || r.transaction_date !== null)
     .sort((a, b) => {
@@ -130,6 +132,10 @@ export function searchCases(harness: () => ContractsHarness): void {
       { counterparty: '株式会社アルファ' },
       { counterparty: 'gamma', counterpartyMatch: 'contains' },
       { counterparty: '%_', counterpartyMatch: 'contains' },
+      // Half-width kana and full-width Latin find the same records (NFKC, issue #19).
+      { counterparty: 'ｱﾙﾌｧ', counterpartyMatch: 'contains' },
+      { counterparty: 'ＧＡＭＭＡ', counterpartyMatch: 'contains' },
+      { counterparty: 'ﾍﾞｰﾀ合同会社' },
       {
         transactionDateFrom: '2025-02-01',
         amountMax: 3_000_000,
