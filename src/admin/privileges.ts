@@ -25,7 +25,6 @@ export const ADMIN_PRIVILEGES = [
   'tenants.export',
   'tenants.manage',
   'keys.rekey',
-  'contracts.delete',
 ] as const;
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 export type Privilege = IdentityPrivilege | AdminPrivilege;
@@ -59,8 +58,6 @@ export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
   'tenants.manage': ['system_administrator', 'security_officer'],
   // Re-wrapping under the KEKs and starting new KEK epochs (ADR 017): configuration of keys.
   'keys.rekey': ['system_administrator'],
-  // Asking for the lawful deletion of a contract; the deletion itself is dual-controlled.
-  'contracts.delete': ['system_administrator', 'security_officer'],
 };
 
 export async function userHasPrivilege(

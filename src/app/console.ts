@@ -7,6 +7,7 @@
  */
 import type { ConsoleRoutes } from '../admin/index.ts';
 import { caConsoleRoutes } from '../ca/index.ts';
+import { LAWFUL_DELETION_KIND, lawfulDeletionExecutor } from '../contracts/index.ts';
 import {
   BackupCatalogue,
   backupConsoleRoutes,
@@ -42,6 +43,7 @@ export function operatorConsole(shomei: Shomei): OperatorConsole {
   dualControl.register('certificate.revoke', certificateRevokeAndDestroyExecutor(shomei));
   dualControl.register('backup.restore', backupRestoreExecutor(backups, sources));
   dualControl.register('tsa.renew', tsaRenewExecutor(shomei));
+  dualControl.register(LAWFUL_DELETION_KIND, lawfulDeletionExecutor(shomei.contracts.context));
   dualControl.register(PROMOTE_KIND, promotionExecutor(shomei.ops.mode));
   const created: OperatorConsole = {
     backups,

@@ -26,6 +26,7 @@ export {
   searchRecordLog,
 } from './corrections.ts';
 export { type ImportMetadata, type ImportView, importRecord, importView } from './imports.ts';
+export { LAWFUL_DELETION_KIND, lawfulDeletionExecutor } from './lawful-deletion.ts';
 export { contractsMigrations } from './migrations.ts';
 export type {
   ContractActor,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { type ExportManifest, setPermission } from '../../src/contracts/index.ts';
 import { qpdfCheck } from '../ades/validators.ts';
-import { makeTeam } from '../helpers/operators.ts';
+import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
 import {
   type Client,
@@ -32,6 +32,7 @@ let importedId: string;
 let draftId: string;
 let shreddedId: string;
 let foreignId: string;
+let team: Record<TeamRole, TestOperator>;
 
 async function importScan(client: Client, title: string): Promise<string> {
   const response = await client.send('POST', '/api/imports', {
@@ -182,7 +183,7 @@ it('shomei contracts export --tenant --out writes the same export to disk, for a
   });
   assert.match(anonymous.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
   assert.equal(existsSync(zip), false);
-  const team = await makeTeam(h.shomei, ['security_officer', 'system_operator']);
+  team = await makeTeam(h.shomei, ['security_officer', 'system_administrator', 'system_operator']);
   const env = team.system_operator.env;
   const result = runShomei(['contracts', 'export', '--tenant', tenantId, '--out', zip], env);
   assert.equal(result.status, 0, result.stderr);
@@ -198,4 +199,49 @@ it('shomei contracts export --tenant --out writes the same export to disk, for a
   assert.notEqual(again.status, 0);
   assert.match(again.stderr, /SHOMEI_CLI_USAGE/);
   assert.ok(readFileSync(zip).equals(before));
+});
+
+it('a contract within retention is deleted only on a lawful request that a second person approves', async () => {
+  const documentStatus = async () =>
+    (
+      await h.contracts.context.db
+        .selectFrom('contract_documents')
+        .select('status')
+        .where('envelope_id', '=', importedId)
+        .execute()
+    ).map((d) => d.status);
+  const ask = (reason: string) =>
+    runShomei(
+      [
+        'contracts',
+        'delete',
+        '--envelope',
+        importedId,
+        '--reason',
+        reason,
+        '--basis',
+        '個人情報保護法 35条 請求',
+      ],
+      team.system_administrator.env,
+    );
+  assert.match(ask('   ').stderr, /SHOMEI_ENVELOPE_INVALID/);
+  const asked = ask('本人からの削除請求');
+  assert.equal(asked.status, 0, asked.stderr);
+  const request = JSON.parse(asked.stdout).request as { id: string; status: string };
+  assert.equal(request.status, 'pending');
+  assert.deepEqual(await documentStatus(), ['active'], 'nothing deleted before approval');
+  const self = runShomei(['admin', 'approve', request.id], team.system_administrator.env);
+  assert.match(self.stderr, /SHOMEI_APPROVAL_SELF/);
+  const approved = runShomei(['admin', 'approve', request.id], team.security_officer.env);
+  assert.equal(approved.status, 0, approved.stderr);
+  assert.equal(JSON.parse(approved.stdout).outcome.documents, 1);
+  assert.deepEqual(await documentStatus(), ['shredded']);
+  const deleted = (await h.shomei.audit.search({ type: 'envelope.delete' })).find(
+    (e) => e.subject?.id === importedId,
+  );
+  assert.equal(deleted?.actor.id, team.security_officer.userId);
+  assert.match(
+    String(deleted?.details?.reason),
+    /^lawful deletion \(個人情報保護法 35条 請求\): 本人からの削除請求/,
+  );
 });

@@ -6,9 +6,14 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type AuthenticatedOperator, openShomei, requirePrivilege } from '../../app/index.ts';
+import {
+  type AuthenticatedOperator,
+  openShomei,
+  requestApproval,
+  requirePrivilege,
+} from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
-import { exportTenant, setPermission } from '../../contracts/index.ts';
+import { exportTenant, LAWFUL_DELETION_KIND, setPermission } from '../../contracts/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { withOperator } from '../operator.ts';
@@ -57,6 +62,25 @@ export function registerContractsCommands(program: Command): void {
       });
     });
   registerApiKeyCommands(contracts);
+  contracts
+    .command('delete')
+    .description(
+      'Ask for the lawful deletion of a contract during its retention (dual control: contract.delete) / 法令に基づく契約の削除を依頼 (二者承認)',
+    )
+    .requiredOption('--envelope <id>', 'envelope or imported record id')
+    .requiredOption('--reason <text>', 'why (recorded; up to 500 characters)')
+    .requiredOption('--basis <text>', 'the law, order or request it rests on (up to 200 characters)')
+    .action(async (o: { envelope: string; reason: string; basis: string }) => {
+      // Nothing is deleted until a second person approves (shomei admin approve <id>, or the console).
+      const request = await withOperator((shomei, operator) =>
+        requestApproval(shomei, operator, LAWFUL_DELETION_KIND, {
+          envelopeId: o.envelope,
+          reason: o.reason,
+          basis: o.basis,
+        }),
+      );
+      printJson({ request });
+    });
   const permissions = contracts
     .command('permissions')
     .description('Tenant permissions (tenant.admin, documents.read_all, corrections.read) / テナント権限');
