@@ -5,8 +5,8 @@ import { openPdf } from '../pdf/index.ts';
 import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
 import type { ContractsContext, ContractsPdfWork } from './context.ts';
 import { logDeletion } from './corrections.ts';
+import { discardDraft } from './discard-draft.ts';
 import { contractErrors } from './errors.ts';
-import { discardDraft } from './from-template.ts';
 import { assertApprovedForSending } from './internal-approval-gate.ts';
 import {
   type ContractActor,
