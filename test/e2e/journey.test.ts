@@ -17,6 +17,9 @@ import { type E2e, openE2e, PASSWORD, screenshot, totp } from './harness.ts';
 
 const AXE = path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
 
+/** Signing, completion (B-LTA) and the result's validation on a loaded 2-core machine. */
+const SIGNING_MS = 90_000;
+
 let e2e: E2e;
 before(async () => {
   e2e = await openE2e();
@@ -94,7 +97,8 @@ describe('the signing journey a business user expects', () => {
     };
     const envelope = await e2e.contracts.create(actor, {
       title: '業務委託契約書',
-      counterparty: '株式会社取引先',
+      counterparty: 'トリサキ商事株式会社',
+      amount: 1650000,
       expiresAt: '2030-03-31T08:00:00Z',
       parties: [
         {
@@ -174,6 +178,22 @@ describe('the signing journey a business user expects', () => {
     await plainJapanese(pageA, 'envelope after re-issue');
     await screenshot(pageA, 'journey-reissued-ja');
 
+    // ---- A's list: half-width ｶﾅ finds the full-width name, the search stays in the address ----
+    await pageA.goto('/envelopes');
+    await pageA.getByLabel('取引先').fill('ﾄﾘｻｷ');
+    await pageA.getByRole('button', { name: '検索', exact: true }).click();
+    await pageA.waitForFunction(() =>
+      (globalThis as unknown as { location: { search: string } }).location.search.includes('counterparty='),
+    );
+    await pageA.reload();
+    await pageA.locator(`[data-envelope="${envelope.id}"]`).waitFor();
+    assert.equal(await pageA.getByLabel('取引先').inputValue(), 'ﾄﾘｻｷ', 'the search survives a reload');
+    await pageA.setViewportSize({ width: 390, height: 844 });
+    const amount = await pageA.locator(`[data-envelope="${envelope.id}"] td.num`).boundingBox();
+    assert.ok(amount && amount.x >= 0 && amount.x + amount.width <= 390, 'the amount is on a phone screen');
+    await accessible(pageA, 'contract list on a phone');
+    await screenshot(pageA, 'journey-list-phone-ja');
+
     // ---- B opens the new link with the new code, signs, and lands on the result page ----
     const reissued = (await outbox()).find((m) => m.to === 'sato@partner.example')!;
     assert.match(reissued.text, /新しいアクセスコードは送信者から/);
@@ -189,7 +209,7 @@ describe('the signing journey a business user expects', () => {
     await pageB.getByTestId('sign-progress').waitFor();
     assert.match((await pageB.getByTestId('sign-progress').textContent()) ?? '', /手順 1 \/ 3/);
     const heading = pageB.getByRole('heading', { name: '署名が完了しました' });
-    await heading.waitFor();
+    await heading.waitFor({ timeout: SIGNING_MS });
     assert.equal(
       await heading.evaluate(
         (el) => (el.ownerDocument as unknown as { activeElement: unknown }).activeElement === el,

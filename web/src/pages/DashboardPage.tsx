@@ -27,10 +27,29 @@ const EMPTY: Filters = {
   status: '',
 };
 
+/** The search kept in the address (?counterparty=…), so a reload, a bookmark or Back shows the same list. */
+function filtersFromUrl(): Filters {
+  const params = new URLSearchParams(globalThis.location?.search ?? '');
+  const filters = { ...EMPTY };
+  for (const key of Object.keys(EMPTY) as (keyof Filters)[]) filters[key] = params.get(key) ?? '';
+  return filters;
+}
+
+function keepInUrl(applied: Filters): void {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(applied)) if (value.trim() !== '') query.set(key, value.trim());
+  const search = query.toString();
+  globalThis.history?.replaceState(null, '', `${location.pathname}${search === '' ? '' : `?${search}`}`);
+}
+
+const searched = (f: Filters) => Object.values(f).some((v) => v.trim() !== '');
+
 /** Envelopes of the tenant, searchable by the 電子帳簿保存法 keys (date range, amount range, counterparty). */
 export function DashboardPage() {
   const { lang, era, t } = useI18n();
-  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const [initial] = useState<Filters>(filtersFromUrl);
+  const [filters, setFilters] = useState<Filters>(initial);
+  const [applied, setApplied] = useState<Filters>(initial);
   const [items, setItems] = useState<readonly EnvelopeSummary[] | undefined>();
   const [next, setNext] = useState<{ filters: Filters; cursor: string } | undefined>();
   const [error, setError] = useState<unknown>();
@@ -55,12 +74,18 @@ export function DashboardPage() {
   }, []);
 
   useEffect(() => {
-    void load(EMPTY);
-  }, [load]);
+    void load(initial);
+  }, [load, initial]);
+
+  function apply(next: Filters) {
+    keepInUrl(next);
+    setApplied(next);
+    void load(next);
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    void load(filters);
+    apply(filters);
   }
 
   const field = (key: keyof Filters) => ({
@@ -134,7 +159,7 @@ export function DashboardPage() {
             type="button"
             onClick={() => {
               setFilters(EMPTY);
-              void load(EMPTY);
+              apply(EMPTY);
             }}
           >
             {t('search.clear')}
@@ -143,10 +168,10 @@ export function DashboardPage() {
       </form>
       {error !== undefined ? <ErrorNotice error={error} /> : null}
       {items === undefined ? null : items.length === 0 ? (
-        <p className="card empty">{t('dashboard.empty')}</p>
+        <p className="card empty">{t(searched(applied) ? 'dashboard.empty' : 'dashboard.none')}</p>
       ) : (
         <div className="table-wrap">
-          <table className="table" aria-label={t('dashboard.title')}>
+          <table className="table cards" aria-label={t('dashboard.title')}>
             <thead>
               <tr>
                 <th scope="col">{t('envelope.status')}</th>
@@ -161,15 +186,19 @@ export function DashboardPage() {
             <tbody>
               {items.map((item) => (
                 <tr key={item.id} data-envelope={item.id}>
-                  <td>
+                  <td data-label={t('envelope.status')}>
                     <StatusBadge status={item.status} />
                   </td>
-                  <td>
+                  <td data-label={t('envelope.title')} className="card-title">
                     <Link to={`/envelopes/${item.id}`}>{item.title}</Link>
                   </td>
-                  <td>{item.counterparty}</td>
-                  <td>{formatDate(item.transactionDate, lang, era === 'japanese')}</td>
-                  <td className="num">{formatAmount(item.amount, item.currency, lang)}</td>
+                  <td data-label={t('envelope.counterparty')}>{item.counterparty}</td>
+                  <td data-label={t('envelope.transactionDate')}>
+                    {formatDate(item.transactionDate, lang, era === 'japanese')}
+                  </td>
+                  <td data-label={t('envelope.amount')} className="num">
+                    {formatAmount(item.amount, item.currency, lang)}
+                  </td>
                 </tr>
               ))}
             </tbody>
