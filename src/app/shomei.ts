@@ -480,6 +480,7 @@ export async function openShomei(
     const ops = createOpsServices(config.environment, database, {
       probe,
       mode,
+      hsmSessions: () => opened.sessionPoolState(),
       overrides: overridesInForce(config),
       expiring: async () => {
         const [issuing, root] = await ca.chain();

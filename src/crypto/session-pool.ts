@@ -68,6 +68,11 @@ export class SessionPool {
     return this.all.length;
   }
 
+  /** Sessions open, idle, and callers waiting for one (the HSM session pool gauge). */
+  state(): { total: number; idle: number; waiting: number } {
+    return { total: this.all.length, idle: this.idle.length, waiting: this.waiting.length };
+  }
+
   /** The token's slot; it may change when the module is re-initialised. */
   get slot(): Handle {
     return this.currentSlot;

@@ -23,20 +23,31 @@ export function instrumentTimestampSource(source: TimestampSource, label: string
 }
 
 /**
- * The same mailer; a message that cannot be sent is counted (and still thrown to the caller). Only
- * SMTP can fail this way; the development outbox is returned as it is (its routes look for the class).
+ * The same mailer; messages waiting for the SMTP relay are the mail queue gauge, and a message that
+ * cannot be sent is counted (and still thrown to the caller). Only SMTP can fail this way; the
+ * development outbox is returned as it is (its routes look for the class).
  */
 export function instrumentMailer(mailer: Mailer): Mailer {
+  const { queueDepth, mailErrors } = opsMetrics();
+  // Mail is handed to the relay while the caller waits; the queue is what is waiting for the relay
+  // now. The development outbox writes to the database at once: nothing ever waits there.
+  queueDepth.set({ queue: 'mail' }, 0);
   if (mailer.kind !== 'smtp') return mailer;
   return {
     kind: mailer.kind,
-    send: (message) =>
-      timed(
-        (_seconds, outcome) => {
-          if (outcome === 'failure') opsMetrics().mailErrors.inc();
-        },
-        () => mailer.send(message),
-      ),
+    send: async (message) => {
+      queueDepth.inc({ queue: 'mail' });
+      try {
+        return await timed(
+          (_seconds, outcome) => {
+            if (outcome === 'failure') mailErrors.inc();
+          },
+          () => mailer.send(message),
+        );
+      } finally {
+        queueDepth.dec({ queue: 'mail' });
+      }
+    },
     close: () => mailer.close(),
   };
 }

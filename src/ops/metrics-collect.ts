@@ -1,6 +1,7 @@
 /**
  * Gauges set when /metrics is scraped (on the public or the management listener): audit checkpoint
- * lag, clock offset (no series while unknown), queue depths, pool state, expiry days and overrides.
+ * lag, clock offset (no series while unknown), queue depths, database and HSM pool state, expiry
+ * days and overrides.
  */
 import { sql } from 'kysely';
 import type { AuditTables } from '../audit/index.ts';
@@ -57,6 +58,9 @@ export async function collectMetrics(sources: MetricsSources): Promise<string> {
     for (const [state, value] of Object.entries(pool))
       metrics.poolConnections.set({ pool: 'database', state }, value);
   }
+  // Waiting callers mean every HSM session is busy: signing queues behind the pool (SHOMEI_PKCS11_SESSIONS).
+  for (const [state, value] of Object.entries(sources.ops.hsmSessions()))
+    metrics.poolConnections.set({ pool: 'hsm', state }, value);
   metrics.expiryDays.reset();
   for (const item of await sources.ops.expiring().catch(() => [])) {
     metrics.expiryDays.set(

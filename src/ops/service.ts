@@ -25,6 +25,8 @@ export interface OpsServices {
   expiring(): Promise<ReadonlyArray<{ readonly name: string; readonly notAfter: Date }>>;
   /** Active, or passive after a restore until promoted (ADR 027). */
   readonly mode: OperatingMode;
+  /** The HSM session pool now (open, idle, callers waiting), for the pool gauge. */
+  hsmSessions(): { total: number; idle: number; waiting: number };
 }
 
 /** What the composition root adds to the operations services. */
@@ -33,6 +35,7 @@ export interface OpsParts {
   readonly overrides: readonly ProductionSafeguard[];
   readonly expiring: OpsServices['expiring'];
   readonly mode: OperatingMode;
+  readonly hsmSessions: OpsServices['hsmSessions'];
 }
 
 export function createOpsServices(
