@@ -83,14 +83,3 @@ export async function ensureDemoAccounts(
   writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
   return { accounts, file, created: true };
 }
-
-export function describeDemoAccounts(accounts: readonly DemoAccount[], file: string): string {
-  if (accounts.length === 0) return '';
-  const lines = accounts.map((a) => `  ${a.organisation} ${a.title} ${a.name}: ${a.email} / ${a.password}`);
-  return [
-    'デモ用アカウント / Demo accounts (development only; second factor is enrolled at first login):',
-    ...lines,
-    `  (saved in ${file})`,
-    '',
-  ].join('\n');
-}

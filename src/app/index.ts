@@ -5,7 +5,7 @@ export {
   runBootstrapCeremony,
 } from './bootstrap.ts';
 export { type OperatorConsole, operatorConsole } from './console.ts';
-export { type DemoAccount, describeDemoAccounts, ensureDemoAccounts } from './demo.ts';
+export { type DemoAccount, ensureDemoAccounts } from './demo.ts';
 export { type RekeyReport, rekey } from './key-hierarchy.ts';
 export { allMigrations } from './migrations.ts';
 export {

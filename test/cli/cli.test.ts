@@ -133,7 +133,8 @@ describe('shomei command', () => {
         let out = '';
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
-          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          // The start-up line is JSON, like every line the server prints.
+          const match = /"address":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"listening"/.exec(out);
           if (match) resolve(match[1]!);
         });
         child.once('exit', (code) => reject(new Error(`shomei start exited early with ${code}`)));

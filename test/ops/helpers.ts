@@ -25,7 +25,7 @@ export async function startShomei(env: Record<string, string>, bin = SHOMEI_BIN)
   const address = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const match = /"address":"(https?:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"listening"/.exec(out);
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`shomei start exited early with ${code}: ${out}`)));
@@ -60,7 +60,7 @@ export async function startExpectingFailure(
     out += c.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.doesNotMatch(out, /listening on/);
+  assert.doesNotMatch(out, /"msg":"listening"/);
   return { code, output: out };
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { describeDemoAccounts, ensureDemoAccounts, initialise, openShomei } from '../../app/index.ts';
+import { ensureDemoAccounts, initialise, openShomei } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
@@ -56,9 +56,24 @@ async function startService(): Promise<void> {
     };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
-    process.stdout.write(`shomei: listening on ${address} (${config.environment}, data in ${config.home})\n`);
-    if (management !== undefined) process.stdout.write(`shomei: metrics on ${management.address}/metrics\n`);
-    process.stdout.write(describeDemoAccounts(demo.accounts, demo.file));
+    // JSON lines like everything else the server prints, written whatever SHOMEI_LOG_LEVEL says (as
+    // fatal lines are): an operator and a supervisor must learn where the service listens.
+    const announce = createLogger({ level: 'info' });
+    announce.info({ address, environment: config.environment, home: config.home }, 'listening');
+    if (management !== undefined) announce.info({ address: `${management.address}/metrics` }, 'metrics');
+    if (demo.accounts.length > 0) {
+      // Passwords stay in the 0600 file; the log names the people only.
+      const accounts = demo.accounts.map(({ organisation, title, name, email }) => ({
+        organisation,
+        title,
+        name,
+        email,
+      }));
+      announce.info(
+        { accounts, file: demo.file },
+        'デモ用アカウント / demo accounts (development only; passwords in the file, second factor enrolled at first login)',
+      );
+    }
   } catch (error) {
     await closeAll().catch(() => undefined);
     throw error;
