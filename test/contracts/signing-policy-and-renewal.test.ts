@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
 import type { Kysely } from 'kysely';
 import { generate } from 'otplib';
 import { setPermission } from '../../src/contracts/index.ts';
 import type { User } from '../../src/identity/index.ts';
 import type { MailTables } from '../../src/mail/index.ts';
+import { registerRsspRoutes } from '../../src/rssp/index.ts';
 import { run } from '../helpers/run.ts';
 import {
   Client,
@@ -285,6 +287,32 @@ describe('tenant signing policy', () => {
         ['success', 'pin+login-totp'],
       ],
     );
+
+    // A CSC client reads from credentials/info which code to ask for.
+    const csc = Fastify();
+    await registerRsspRoutes(csc, h.shomei.rssp);
+    try {
+      const basic = Buffer.from(`${sender.email}:${PASSWORD}`).toString('base64');
+      const login = await csc.inject({
+        method: 'POST',
+        url: '/csc/v2/auth/login',
+        headers: { authorization: `Basic ${basic}` },
+        payload: {},
+      });
+      const token = (login.json() as { access_token: string }).access_token;
+      const info = await csc.inject({
+        method: 'POST',
+        url: '/csc/v2/credentials/info',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { credentialID: credential.id, lang: 'en-US' },
+      });
+      const otpObject = (
+        info.json() as { auth: { objects: { id: string; description: string }[] } }
+      ).auth.objects.find((o) => o.id === 'OTP');
+      assert.match(otpObject?.description ?? '', /authenticator app you log in with/);
+    } finally {
+      await csc.close();
+    }
 
     // Narrowed to witness-type only: a draft made before cannot be sent any more.
     const earlier = json<{ id: string }>(await draft(client, 'signer-type', 'nakamura@c.example')).id;

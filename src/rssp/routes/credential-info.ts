@@ -12,6 +12,8 @@ export interface CredentialInfoOptions {
   readonly lang: 'ja-JP' | 'en-US';
   readonly now: Date;
   readonly certificateStatus: CertificateStatus | undefined;
+  /** The credential's tenant signs with the login TOTP app instead of the credential's own code. */
+  readonly loginFactor?: boolean;
 }
 
 export function credentialInfo(
@@ -46,7 +48,7 @@ export function credentialInfo(
     }
     info.cert = cert;
   }
-  if (options.authInfo) info.auth = authObject(credential, options.lang);
+  if (options.authInfo) info.auth = authObject(credential, options.lang, options.loginFactor ?? false);
   info.SCAL = credential.scal;
   info.multisign = credential.multisign;
   info.lang = options.lang;
@@ -68,7 +70,11 @@ function certificateStatus(credential: CredentialTable, options: CredentialInfoO
 }
 
 /** The 2.0 `auth` object: PIN AND OTP as Password objects (TOTP) or a challenge (mailed code). */
-function authObject(credential: CredentialTable, lang: 'ja-JP' | 'en-US'): Record<string, unknown> {
+function authObject(
+  credential: CredentialTable,
+  lang: 'ja-JP' | 'en-US',
+  loginFactor: boolean,
+): Record<string, unknown> {
   if (credential.auth_mode === 'oauth2code') return { mode: 'oauth2code' };
   const en = lang === 'en-US';
   const pin = {
@@ -78,8 +84,18 @@ function authObject(credential: CredentialTable, lang: 'ja-JP' | 'en-US'): Recor
     label: 'PIN',
     description: en ? 'The PIN of the signing credential' : '署名用クレデンシャルの PIN',
   };
-  const otp =
-    credential.otp_method === 'email'
+  const otp = loginFactor
+    ? {
+        type: 'Password',
+        id: 'OTP',
+        format: 'N',
+        generator: 'totp',
+        label: 'OTP',
+        description: en
+          ? 'The code of the authenticator app you log in with (organisation setting)'
+          : 'ログインに使う認証アプリのコード (組織の設定)',
+      }
+    : credential.otp_method === 'email'
       ? {
           type: 'ChallengeResponse',
           id: 'OTP',

@@ -221,6 +221,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
             lang,
             now: rssp.clock.now(),
             certificateStatus: undefined,
+            loginFactor: (await rssp.signingFactors.of(c.tenant_id)) === 'login-totp',
           }),
         })),
       );
@@ -245,6 +246,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       lang: responseLanguage(body),
       now: rssp.clock.now(),
       certificateStatus: await rssp.signing.certificateStatus(credential),
+      loginFactor: (await rssp.signingFactors.of(credential.tenant_id)) === 'login-totp',
     });
   });
 
