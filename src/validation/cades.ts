@@ -119,5 +119,6 @@ export async function validateCadesSignature(
     timestamps: [...outcome.timestamps, ...archives],
     reasons: outcome.reasons,
     warnings: [...outcome.warnings, ...(archiveFailure ? archiveFailure.reasons : [])],
+    ...(outcome.information.length > 0 ? { information: outcome.information } : {}),
   };
 }

@@ -52,16 +52,14 @@ async function cachedRevocation(
   return pending;
 }
 
-/** Allowance for clocks and second-precision times between a timestamp and the answer that follows it. */
-const FRESHNESS_SLACK_MS = 5 * 60_000;
-
 /**
- * A "good" answer speaks for the best signature time when it was issued after it, or when that time
- * lies within the answer's validity (thisUpdate … nextUpdate), as a CRL issued before signing does.
+ * A "good" answer speaks for the best signature time when it was issued after it (less the policy's
+ * allowance for clocks and second-precision times), or when that time lies within the answer's
+ * validity (thisUpdate … nextUpdate), as a CRL issued before signing does.
  */
-function fresh(answer: RevocationAnswer, at: Date): boolean {
+function fresh(answer: RevocationAnswer, at: Date, slackMs: number): boolean {
   if (answer.issuedAt === undefined) return true;
-  if (answer.issuedAt.getTime() >= at.getTime() - FRESHNESS_SLACK_MS) return true;
+  if (answer.issuedAt.getTime() >= at.getTime() - slackMs) return true;
   return answer.nextUpdate !== undefined && at.getTime() <= answer.nextUpdate.getTime();
 }
 
@@ -181,7 +179,10 @@ export async function validateChain(
       else failures.push({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', reason: text });
       continue;
     }
-    if (answer.status === 'good' && !fresh(answer, times.bestTime)) {
+    if (
+      answer.status === 'good' &&
+      !fresh(answer, times.bestTime, context.policy.thresholds.revocationFreshnessSlackMs)
+    ) {
       const issued = dateLabel(answer.issuedAt!);
       const text = reason(
         'REVOCATION_DATA_NOT_FRESH',

@@ -1,6 +1,7 @@
 /** What every check in one validation run shares: trust anchors, the certificate pool, revocation data, time. */
 import type { ParsedCertificate } from '../pki/index.ts';
 import { CertificatePool } from './certificates.ts';
+import type { ValidationPolicy } from './policy.ts';
 import type { RevocationMaterial } from './revocation.ts';
 import type { RevocationFetcher } from './types.ts';
 
@@ -10,6 +11,7 @@ export interface ValidationContext {
   readonly revocation: { crls: Uint8Array[]; ocspResponses: Uint8Array[] };
   readonly fetcher: RevocationFetcher | undefined;
   readonly validationTime: Date;
+  readonly policy: ValidationPolicy;
   /** Answers per certificate, so that a chain shared by several signatures is checked once. */
   readonly revocationCache: Map<string, Promise<unknown>>;
 }
@@ -18,9 +20,11 @@ export function newContext(
   anchors: readonly ParsedCertificate[],
   fetcher: RevocationFetcher | undefined,
   validationTime: Date,
+  policy: ValidationPolicy,
 ): ValidationContext {
   return {
     anchors,
+    policy,
     pool: new CertificatePool(),
     revocation: { crls: [], ocspResponses: [] },
     fetcher,

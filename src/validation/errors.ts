@@ -45,3 +45,12 @@ export function detachedDataMissing(): ShomeiError {
     { status: 422 },
   );
 }
+
+export function policyInvalid(reason: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_VALIDATION_POLICY_INVALID',
+    `検証ポリシーを使えません（${reason}）。`,
+    `The validation policy cannot be used (${reason}).`,
+    { status: 400, details: { reason } },
+  );
+}

@@ -15,6 +15,8 @@ const T = {
   time: { ja: '検証時刻', en: 'Validation time' },
   document: { ja: '文書', en: 'Document' },
   anchors: { ja: 'トラストアンカー', en: 'Trust anchors' },
+  policy: { ja: '検証ポリシー', en: 'Validation policy' },
+  information: { ja: '情報', en: 'Information' },
   online: { ja: 'オンライン失効確認', en: 'Online revocation checking' },
   signer: { ja: '署名者', en: 'Signer' },
   level: { ja: '達成レベル', en: 'Level reached' },
@@ -79,6 +81,7 @@ function signature(s: SignatureValidationResult, lang: Lang): string {
 <table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>
 ${s.reasons.length ? `<h3>${T.reasons[lang]}</h3>${reasons(s.reasons, lang)}` : ''}
 ${s.warnings.length ? `<h3>${T.warnings[lang]}</h3>${reasons(s.warnings, lang)}` : ''}
+${s.information?.length ? `<h3>${T.information[lang]}</h3>${reasons(s.information, lang)}` : ''}
 ${chain ? `<h3>${T.chain[lang]}</h3><ol>${chain}</ol>` : ''}
 ${changes ? `<h3>${T.changes[lang]}</h3><ul>${changes}</ul>` : ''}</section>`;
 }
@@ -93,6 +96,7 @@ export function renderHtmlReport(report: ValidationReport, lang: Lang): string {
 <tr><th>${T.overall[lang]}</th><td>${escapeHtml(INDICATION[report.indication]![lang])}</td></tr>
 <tr><th>${T.time[lang]}</th><td>${escapeHtml(report.validationTime)}</td></tr>
 <tr><th>${T.document[lang]}</th><td>${escapeHtml(doc.name ?? '')} ${escapeHtml(doc.type)}, ${doc.size} bytes, SHA-256 ${escapeHtml(doc.sha256)}</td></tr>
+<tr><th>${T.policy[lang]}</th><td>${escapeHtml(report.policy.name)}<br><code>sha256 ${escapeHtml(report.policy.digest)}</code></td></tr>
 <tr><th>${T.anchors[lang]}</th><td>${report.policy.trustAnchors.map((a) => escapeHtml(a.subject)).join('<br>') || '—'}</td></tr>
 <tr><th>${T.online[lang]}</th><td>${report.policy.online ? T.yes[lang] : T.no[lang]}</td></tr>
 </table>

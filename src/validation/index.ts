@@ -10,6 +10,13 @@ export {
   type OnlineRevocationOptions,
   revocationUnavailable,
 } from './online-revocation.ts';
+export {
+  DEFAULT_POLICY,
+  parsePolicy,
+  readPolicyFile,
+  type ValidationPolicy,
+  validationPolicySchema,
+} from './policy.ts';
 export { httpRevocationFetcher } from './revocation.ts';
 export { type ValidationRoutesOptions, validationRoutes } from './routes.ts';
 export { parseAnchors, readTrustAnchors } from './trust.ts';

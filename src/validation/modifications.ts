@@ -31,13 +31,17 @@ export const levelRank = (level: ModificationLevel): number => LEVEL_ORDER.index
  * §12.8.2.2.2). A document without a certification signature has no MDP restriction; like Acrobat's
  * default for approval signatures (and EU DSS, which reports such changes without failing), it may
  * gain annotations and attachments — e-contract services attach their certificate of completion
- * after the last signature — but never page content. Permitted changes still appear as a warning
- * naming the revision.
+ * after the last signature — but never page content (the policy's modifications.withoutCertification,
+ * ANNOTATIONS by default). Permitted changes still appear as a warning naming the revision.
  */
-export function allowedLevel(docMdp: 1 | 2 | 3 | undefined): ModificationLevel {
+export function allowedLevel(
+  docMdp: 1 | 2 | 3 | undefined,
+  withoutCertification: ModificationLevel,
+): ModificationLevel {
   if (docMdp === 1) return 'LTA_UPDATES';
   if (docMdp === 2) return 'FORM_FILLING';
-  return 'ANNOTATIONS';
+  if (docMdp === 3) return 'ANNOTATIONS';
+  return withoutCertification;
 }
 
 const MAX_CHANGES_PER_REVISION = 200;

@@ -117,7 +117,7 @@ export async function validatePdfSignatures(
     });
     const changes = await revisionChanges(bytes, reader);
     const certification = signatures.find((s) => s.docMdpPermissions !== undefined)?.docMdpPermissions;
-    const allowed = allowedLevel(certification);
+    const allowed = allowedLevel(certification, context.policy.modifications.withoutCertification);
     const docTs = entries
       .filter((e) => formatOf(e.info) === 'RFC3161')
       .sort((x, y) => (y.info.revisionIndex ?? -1) - (x.info.revisionIndex ?? -1));
@@ -376,5 +376,6 @@ async function validateSignatureEntry(
     timestamps: outcome.timestamps,
     reasons: outcome.reasons,
     warnings,
+    ...(outcome.information.length > 0 ? { information: outcome.information } : {}),
   };
 }

@@ -1,12 +1,14 @@
 /**
  * The public verification API: POST /api/verify (no login), a PDF or a detached CAdES signature as
  * the raw body (application/pdf, application/pkcs7-signature with ?data in multipart) or as
- * multipart/form-data fields `file` and `data`; JSON report, or HTML with ?format=html&lang=ja|en.
+ * multipart/form-data fields `file` and `data`, and optionally `policy` (a validation policy JSON,
+ * docs/verification.md); JSON report, or HTML with ?format=html&lang=ja|en.
  */
 import type { FastifyInstance } from 'fastify';
 import { isShomeiError } from '../errors/index.ts';
 import { inputTooLarge, unusableInput } from './errors.ts';
 import { renderHtmlReport } from './html.ts';
+import { MAX_POLICY_BYTES, parsePolicy, type ValidationPolicy } from './policy.ts';
 import type { ValidationOptions, ValidationReport } from './types.ts';
 import { validateDocument } from './validate.ts';
 
@@ -36,7 +38,7 @@ const MAX_PARTS = 4;
 async function multipartFiles(
   body: Buffer,
   contentType: string,
-): Promise<{ file?: Uint8Array; data?: Uint8Array; name?: string }> {
+): Promise<{ file?: Uint8Array; data?: Uint8Array; name?: string; policy?: ValidationPolicy }> {
   let form: FormData;
   try {
     // Node's own multipart parser (undici); the body is already size-limited by Fastify.
@@ -44,11 +46,16 @@ async function multipartFiles(
   } catch {
     throw unusableInput('malformed multipart/form-data');
   }
-  const out: { file?: Uint8Array; data?: Uint8Array; name?: string } = {};
+  const out: { file?: Uint8Array; data?: Uint8Array; name?: string; policy?: ValidationPolicy } = {};
   let count = 0;
   for (const [key, value] of form.entries()) {
     count += 1;
     if (count > MAX_PARTS) throw unusableInput('too many form parts');
+    if (key === 'policy') {
+      const text = typeof value === 'string' ? value : await value.slice(0, MAX_POLICY_BYTES + 1).text();
+      out.policy = parsePolicy(text);
+      continue;
+    }
     if (typeof value === 'string') continue;
     const bytes = new Uint8Array(await value.arrayBuffer());
     if (key === 'file') {
@@ -105,6 +112,7 @@ export async function validationRoutes(
           trustAnchors: await options.trustAnchors(),
           online: options.allowOnline === true && query.online === 'true',
           ...(parts.name ? { name: parts.name } : {}),
+          ...('policy' in parts && parts.policy ? { policy: parts.policy } : {}),
         },
       });
     } catch (error) {

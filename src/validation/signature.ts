@@ -11,6 +11,7 @@ import { attributeValues, CMS_OID, type HashName, type ParsedCms, signingTimeOf 
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
 import { checkIntegrity } from './integrity.ts';
+import { sortFindings } from './policy.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import { validateTimestamp } from './timestamps.ts';
 import type {
@@ -55,6 +56,7 @@ export interface CmsSignatureOutcome {
   readonly timestamps: readonly TimestampValidationResult[];
   readonly reasons: readonly Reason[];
   readonly warnings: readonly Reason[];
+  readonly information: readonly Reason[];
   /** Structural level reached before the LTA step (decided by the caller with its document timestamps). */
   readonly baseLevel: AchievedLevel;
   readonly embeddedRevocationComplete: boolean;
@@ -176,7 +178,8 @@ export async function validateCmsSignature(
   const poe = proven.sort((a, b) => a.getTime() - b.getTime())[0];
   const bestTime =
     poe !== undefined && poe.getTime() < context.validationTime.getTime() ? poe : context.validationTime;
-  if (claimed !== undefined && poe !== undefined && claimed.getTime() > poe.getTime() + 5 * 60_000) {
+  const tolerance = context.policy.thresholds.claimedTimeToleranceMs;
+  if (claimed !== undefined && poe !== undefined && claimed.getTime() > poe.getTime() + tolerance) {
     const c = dateLabel(claimed);
     warnings.push(
       reason(
@@ -208,8 +211,9 @@ export async function validateCmsSignature(
       );
   }
   verdicts.push(...timestampVerdicts);
-  const chosen = verdicts.find((v) => v.indication === 'TOTAL_FAILED') ?? verdicts[0];
-  const others = verdicts.filter((v) => v !== chosen).map((v) => v.reason);
+  const sorted = sortFindings(context.policy, verdicts, warnings);
+  const chosen = sorted.verdicts.find((v) => v.indication === 'TOTAL_FAILED') ?? sorted.verdicts[0];
+  const others = sorted.verdicts.filter((v) => v !== chosen).map((v) => v.reason);
   // ETSI EN 319 142-1 §6.3 / 319 122-1 §6.3: B-B needs the signer certificate bound by an ESS
   // signing-certificate(-v2) attribute, whatever the SubFilter.
   let baseLevel: AchievedLevel = integrity.ok && integrity.signingCertificateBound ? 'B-B' : 'none';
@@ -225,7 +229,8 @@ export async function validateCmsSignature(
     ...(cms.digestAlgorithm ? { digestAlgorithm: cms.digestAlgorithm } : {}),
     timestamps,
     reasons: chosen ? [chosen.reason, ...others] : [],
-    warnings,
+    warnings: sorted.warnings,
+    information: sorted.information,
     baseLevel,
     embeddedRevocationComplete,
   };

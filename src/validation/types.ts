@@ -2,6 +2,7 @@
  * The validation report model (ETSI EN 319 102-1 §5.1.3 indications, EU DSS simple report shape):
  * facts per signature, an indication with its sub-indication, and reasons in Japanese and English.
  */
+import type { ValidationPolicy } from './policy.ts';
 
 export type Indication = 'TOTAL_PASSED' | 'INDETERMINATE' | 'TOTAL_FAILED';
 
@@ -132,6 +133,8 @@ export interface SignatureValidationResult {
   readonly reasons: readonly Reason[];
   /** Remarks that do not change the indication. */
   readonly warnings: readonly Reason[];
+  /** Findings the validation policy only records (level INFORM); absent when there are none. */
+  readonly information?: readonly Reason[];
 }
 
 export interface ValidationReport {
@@ -145,6 +148,9 @@ export interface ValidationReport {
     readonly revisions?: number;
   };
   readonly policy: {
+    /** The validation policy applied: its name and the SHA-256 of its canonical JSON. */
+    readonly name: string;
+    readonly digest: string;
     readonly trustAnchors: readonly CertificateSummary[];
     readonly online: boolean;
   };
@@ -170,4 +176,6 @@ export interface ValidationOptions {
   readonly validationTime?: Date;
   /** The document name shown in the report. */
   readonly name?: string;
+  /** The validation policy (default: the shipped default-policy.json). */
+  readonly policy?: ValidationPolicy;
 }

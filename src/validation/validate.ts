@@ -10,6 +10,8 @@ import { newContext } from './context.ts';
 import { detachedDataMissing, inputTooLarge, unusableInput } from './errors.ts';
 import { parseCertificateOnce } from './facts.ts';
 import { validatePdfSignatures } from './pdf.ts';
+import type { ValidationPolicy } from './policy.ts';
+import { DEFAULT_POLICY, sortFindings } from './policy.ts';
 import { httpRevocationFetcher } from './revocation.ts';
 import type { Indication, SignatureValidationResult, ValidationOptions, ValidationReport } from './types.ts';
 
@@ -36,9 +38,11 @@ function report(
   anchors: readonly ParsedCertificate[],
   options: ValidationOptions,
   validationTime: Date,
-  signatures: SignatureValidationResult[],
+  results: SignatureValidationResult[],
   revisions?: number,
 ): ValidationReport {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const signatures = results.map((result) => settleWarnings(result, policy));
   const worst = signatures.reduce<Indication>(
     (w, s) => (RANK[s.indication] > RANK[w] ? s.indication : w),
     'TOTAL_PASSED',
@@ -53,9 +57,41 @@ function report(
       sha256: createHash('sha256').update(bytes).digest('hex'),
       ...(revisions === undefined ? {} : { revisions }),
     },
-    policy: { trustAnchors: anchors.map(summarise), online: options.online === true },
+    policy: {
+      name: policy.name,
+      digest: policy.digest,
+      trustAnchors: anchors.map(summarise),
+      online: options.online === true,
+    },
     indication: worst,
     signatures,
+  };
+}
+
+/**
+ * The policy's word on each result's warnings (failures were sorted where they were found): INFORM
+ * moves a warning to information, FAIL makes it a failed acceptance constraint, the worse indication winning.
+ */
+function settleWarnings(
+  result: SignatureValidationResult,
+  policy: ValidationPolicy,
+): SignatureValidationResult {
+  const sorted = sortFindings(policy, [], result.warnings, result.information);
+  const { information: _, ...rest } = result;
+  const settled = {
+    ...rest,
+    warnings: sorted.warnings,
+    ...(sorted.information.length > 0 ? { information: sorted.information } : {}),
+  };
+  const raised = sorted.verdicts[0];
+  if (raised === undefined) return settled;
+  if (RANK[raised.indication] <= RANK[settled.indication] && settled.indication !== 'TOTAL_PASSED')
+    return { ...settled, reasons: [...settled.reasons, ...sorted.verdicts.map((v) => v.reason)] };
+  return {
+    ...settled,
+    indication: raised.indication,
+    subIndication: raised.subIndication,
+    reasons: [...sorted.verdicts.map((v) => v.reason), ...settled.reasons],
   };
 }
 
@@ -63,7 +99,7 @@ function contextFor(options: ValidationOptions) {
   const anchors = anchorsOf(options);
   const time = options.validationTime ?? new Date();
   const fetcher = options.online ? (options.fetcher ?? httpRevocationFetcher) : undefined;
-  const context = newContext(anchors, fetcher, time);
+  const context = newContext(anchors, fetcher, time, options.policy ?? DEFAULT_POLICY);
   context.pool.add(...anchors);
   return { anchors, time, context };
 }

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { signCades } from '../../src/ades/index.ts';
 import { buildServer, handleError } from '../../src/server/index.ts';
-import { type ValidationReport, validationRoutes } from '../../src/validation/index.ts';
+import { parsePolicy, type ValidationReport, validationRoutes } from '../../src/validation/index.ts';
 import { type Corpus, openCorpus } from './corpus.ts';
 
 let corpus: Corpus;
@@ -98,8 +98,33 @@ describe('POST /api/verify', () => {
       const html = await response.text();
       assert.match(html, new RegExp(`<html lang="${lang}">`));
       assert.match(html, words);
+      assert.match(html, /shomei-default-2026/, 'the report names the policy applied');
       assert.doesNotMatch(html, /<script/i);
     }
+  });
+
+  it('a validation policy as the multipart part `policy`: named in the report; a bad one is a 400', async () => {
+    const policy = JSON.parse(
+      readFileSync(new URL('../../src/validation/default-policy.json', import.meta.url), 'utf8'),
+    );
+    policy.name = 'api policy';
+    policy.constraints.REVOCATION_DATA_MISSING = 'WARN';
+    const send = (text: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([lta], { type: 'application/pdf' }), 'lta.pdf');
+      form.append('policy', text);
+      return fetch(url(server), { method: 'POST', body: form });
+    };
+    const response = await send(JSON.stringify(policy));
+    assert.equal(response.status, 200);
+    const report = (await response.json()) as ValidationReport;
+    assert.equal(report.policy.name, 'api policy');
+    assert.equal(report.policy.digest, parsePolicy(JSON.stringify(policy)).digest);
+    assert.equal(report.indication, 'TOTAL_PASSED');
+    const refused = await send(JSON.stringify({ ...policy, constraints: { HASH_FAILURE: 'WARN' } }));
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'SHOMEI_VALIDATION_POLICY_INVALID');
   });
 
   it('unusable input: typed errors, and the size limit', async () => {

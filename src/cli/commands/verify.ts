@@ -1,5 +1,5 @@
 /**
- * `shomei verify FILE [--data DETACHED] [--trust ROOTS.pem] [--online] [--json] [--lang ja|en]`:
+ * `shomei verify FILE [--data DETACHED] [--trust ROOTS.pem] [--policy POLICY.json] [--online] [--json] [--lang ja|en]`:
  * validates every signature and document timestamp of a PDF, or a detached CAdES signature.
  * Exit 0 when every one is TOTAL_PASSED, 1 when any is not, 2 for unusable input.
  */
@@ -11,6 +11,7 @@ import { createLogger } from '../../log/index.ts';
 import { DEFAULT_PDF_BUDGET, type PdfBudgetLimits, withPdfBudget } from '../../pdf/index.ts';
 import {
   readLimited,
+  readPolicyFile,
   readTrustAnchors,
   type SignatureValidationResult,
   type ValidationReport,
@@ -21,6 +22,7 @@ import { cliLang, type Lang, printError, printJson } from '../output.ts';
 interface VerifyOptions {
   data?: string;
   trust?: string;
+  policy?: string;
   online?: boolean;
   json?: boolean;
   lang?: string;
@@ -61,6 +63,8 @@ const LABEL = {
     warnings: '注意',
     overall: '総合判定',
     anchors: 'トラストアンカー',
+    policy: '検証ポリシー',
+    information: '情報',
     none: 'なし（--trust で指定してください）',
   },
   en: {
@@ -74,6 +78,8 @@ const LABEL = {
     warnings: 'Warnings',
     overall: 'Overall',
     anchors: 'Trust anchors',
+    policy: 'Validation policy',
+    information: 'Information',
     none: 'none (give them with --trust)',
   },
 } as const;
@@ -92,6 +98,9 @@ function printSignature(s: SignatureValidationResult, lang: Lang): void {
     ),
     ...(s.reasons.length ? [`  ${l.reasons}:`, ...s.reasons.map((r) => `    - ${r[lang]}`)] : []),
     ...(s.warnings.length ? [`  ${l.warnings}:`, ...s.warnings.map((r) => `    - ${r[lang]}`)] : []),
+    ...(s.information?.length
+      ? [`  ${l.information}:`, ...s.information.map((r) => `    - ${r[lang]}`)]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -100,6 +109,7 @@ function printReport(report: ValidationReport, lang: Lang): void {
   const l = LABEL[lang];
   const anchors = report.policy.trustAnchors.map((a) => a.subject).join('; ');
   process.stdout.write(`${l.anchors}: ${anchors || l.none}\n`);
+  process.stdout.write(`${l.policy}: ${report.policy.name} (sha256 ${report.policy.digest})\n`);
   for (const s of report.signatures) printSignature(s, lang);
   process.stdout.write(`${l.overall}: ${report.indication}\n`);
 }
@@ -118,10 +128,16 @@ async function runVerify(file: string, options: VerifyOptions): Promise<void> {
     const document = await readLimited(file, 'document');
     const data = options.data === undefined ? undefined : await readLimited(options.data, 'detached data');
     const trustAnchors = options.trust ? readTrustAnchors(options.trust) : await installationAnchors();
+    const policy = options.policy === undefined ? undefined : await readPolicyFile(options.policy);
     // The per-document decode budget of the settings, as for the server's workers (ADR 016): a
     // one-shot command needs no worker to be stopped, the budget's time limit ends it.
     report = await withPdfBudget(budgetSettings(), () =>
-      validateDocument(document, data, { trustAnchors, online: options.online === true, name: file }),
+      validateDocument(document, data, {
+        trustAnchors,
+        online: options.online === true,
+        name: file,
+        ...(policy ? { policy } : {}),
+      }),
     );
   } catch (error) {
     // Everything that stops validation before a verdict is unusable input (exit 2).
@@ -146,6 +162,7 @@ export function registerVerifyCommands(program: Command): void {
     .argument('<file>', 'signed PDF, or a detached CAdES signature (.p7s)')
     .option('--data <file>', 'the signed data of a detached CAdES signature')
     .option('--trust <roots.pem>', 'trust anchors (PEM); default: the embedded root of this installation')
+    .option('--policy <policy.json>', 'validation policy (JSON); default: the shipped default policy')
     .option('--online', 'fetch OCSP/CRL via the certificates’ AIA/CRLDP URLs')
     .option('--json', 'print the JSON report (docs/verification-report.md)')
     .option('--lang <ja|en>', 'language of the text output')
