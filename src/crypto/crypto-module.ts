@@ -202,11 +202,6 @@ export class CryptoModule {
     return this.pool.size;
   }
 
-  /** The session pool now: open, idle, and callers waiting (for /metrics). */
-  sessionPoolState(): { total: number; idle: number; waiting: number } {
-    return this.pool.state();
-  }
-
   /**
    * Keeps signing keys generated with an owner outside the token, wrapped under the purpose's KEK
    * (ADR 017); at most `cacheSize` unwrapped copies stay as session objects.

@@ -199,6 +199,14 @@ describe('wrapped signing keys', () => {
     // What the module itself holds: the evicted copies were destroyed, not just forgotten.
     const session = (await shomei.crypto.objectCounts()).session;
     assert.ok(session <= baseline + 3, `${session} session objects, ${baseline} before`);
+
+    // One after another with nothing in between (a loop that never waits on a timer or I/O): the
+    // bound holds after every signature, not only once the process is idle.
+    for (const key of keys) {
+      await shomei.crypto.signDigest(key.id, digest, { digestAlgorithm: 'SHA-256' });
+      const held = shomei.crypto.sessionKeyCache.size;
+      assert.ok(held <= 3, `cache holds ${held} after signing with ${key.id}`);
+    }
   });
 
   test("a document's content key sealed under the document KEK opens for that document only", async () => {
