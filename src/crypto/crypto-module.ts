@@ -30,7 +30,7 @@ import {
   rsaPublicKey,
   spkiDer,
 } from './public-key.ts';
-import { SessionKeyCache } from './session-key-cache.ts';
+import { type SessionKey, SessionKeyCache } from './session-key-cache.ts';
 import { SessionPool } from './session-pool.ts';
 import { SigningWorkers } from './signing-workers.ts';
 import { bumpSoftHsmGeneration } from './softhsm-generation.ts';
@@ -146,7 +146,8 @@ export class CryptoModule {
   private observer: SigningObserver | undefined;
   private wrappedKeys: WrappedKeyStore | undefined;
   private sessionKeys = this.newSessionKeyCache(DEFAULT_SESSION_KEYS);
-  private readonly unwraps = new Map<string, Promise<void>>();
+  /** Unwraps under way, with the signatures waiting for each (see unwrapIntoCache). */
+  private readonly unwraps = new Map<string, { readonly done: Promise<SessionKey>; waiters: number }>();
 
   private constructor(
     private readonly pkcs11: Pkcs11,
@@ -200,6 +201,11 @@ export class CryptoModule {
 
   get sessionCount(): number {
     return this.pool.size;
+  }
+
+  /** The session pool now: open, idle, and callers waiting (for /metrics). */
+  sessionPoolState(): { total: number; idle: number; waiting: number } {
+    return this.pool.state();
   }
 
   /**
@@ -557,7 +563,7 @@ export class CryptoModule {
     const wrapped = await this.wrappedKeys?.find(keyId);
     if (wrapped === undefined || this.wrappedKeys === undefined) throw keyNotFound(keyId);
     if (wrapped.kekId === kekId) return wrapped;
-    const copy = await this.unwrap(wrapped, true);
+    const copy = await this.unwrapExtractable(wrapped);
     const kek = await this.kekHandle(kekId);
     const context = wrappingContext(wrapped.purpose, wrapped.owner, wrapped.keyId);
     const blob = await this.pool.use((session) => {
@@ -680,25 +686,31 @@ export class CryptoModule {
   private async signingKey(keyId: string): Promise<KeyLease> {
     for (let attempt = 0; ; attempt += 1) {
       const session = this.sessionKeys.acquire(keyId);
-      if (session !== undefined) {
-        const key = { privateHandle: session.handle, algorithm: session.algorithm };
-        return { key, release: () => this.sessionKeys.release(keyId, session) };
-      }
+      if (session !== undefined) return this.sessionLease(keyId, session);
       const token = await this.tokenSigningKey(keyId);
-      if (token !== undefined) return { key: token, release: () => undefined };
+      if ('privateHandle' in token) return { key: token, release: () => undefined };
+      if (token.session !== undefined) return this.sessionLease(keyId, token.session);
       // Evicted again before this signature could take it (a burst over the cache bound): retry.
       if (attempt >= 3) throw keyNotFound(keyId);
     }
   }
 
-  /** A token key (undefined once a wrapped key was unwrapped into the session cache instead). */
-  private async tokenSigningKey(keyId: string): Promise<CachedKey | undefined> {
+  private sessionLease(keyId: string, session: SessionKey): KeyLease {
+    const key = { privateHandle: session.handle, algorithm: session.algorithm };
+    return { key, release: () => this.sessionKeys.release(keyId, session) };
+  }
+
+  /**
+   * A token key, or a wrapped key's session copy acquired for this caller (`session` undefined when
+   * it was forgotten before the caller could take it: retry).
+   */
+  private async tokenSigningKey(keyId: string): Promise<CachedKey | { readonly session?: SessionKey }> {
     const cached = this.signingKeys.get(keyId);
     if (cached !== undefined) return cached;
     const wrapped = await this.wrappedKeys?.find(keyId);
     if (wrapped !== undefined) {
-      await this.unwrapIntoCache(wrapped);
-      return undefined;
+      const session = await this.unwrapIntoCache(wrapped);
+      return session === undefined ? {} : { session };
     }
     // One lookup per key: a batch of 100 signatures on a key not yet cached would otherwise run 100
     // searches through the session pool before the first signature.
@@ -710,30 +722,51 @@ export class CryptoModule {
     return lookup;
   }
 
-  /** One C_UnwrapKey per key however many signatures wait for it; the copy lands in the LRU. */
-  private async unwrapIntoCache(wrapped: WrappedKey): Promise<void> {
-    let unwrap = this.unwraps.get(wrapped.keyId);
-    if (unwrap === undefined) {
-      unwrap = this.unwrap(wrapped)
-        .then(() => undefined)
-        .finally(() => this.unwraps.delete(wrapped.keyId));
-      this.unwraps.set(wrapped.keyId, unwrap);
+  /**
+   * One C_UnwrapKey per key however many signatures wait for it; the copy lands in the LRU and each
+   * waiter leaves with it acquired. The unwrap holds the copy until the last waiter has taken it, so a
+   * burst over the cache bound cannot evict it under them; the hold ends with that waiter, not on a
+   * later turn of the event loop, so a run of signatures that never yields still keeps the bound.
+   */
+  private async unwrapIntoCache(wrapped: WrappedKey): Promise<SessionKey | undefined> {
+    const keyId = wrapped.keyId;
+    let pending = this.unwraps.get(keyId);
+    if (pending === undefined) {
+      pending = { done: this.unwrapHeld(wrapped), waiters: 0 };
+      this.unwraps.set(keyId, pending);
     }
-    await unwrap;
+    pending.waiters += 1;
+    let held: SessionKey | undefined;
+    try {
+      held = await pending.done;
+      return this.sessionKeys.acquire(keyId);
+    } finally {
+      pending.waiters -= 1;
+      if (pending.waiters === 0) {
+        if (this.unwraps.get(keyId) === pending) this.unwraps.delete(keyId);
+        if (held !== undefined) this.sessionKeys.release(keyId, held);
+      }
+    }
   }
 
-  private async unwrap(wrapped: WrappedKey, extractable = false): Promise<CachedKey> {
+  /** Unwraps a signing copy (sensitive, not extractable) into the LRU, acquired once as the hold. */
+  private async unwrapHeld(wrapped: WrappedKey): Promise<SessionKey> {
     const kek = await this.kekHandle(wrapped.kekId);
     const context = wrappingContext(wrapped.purpose, wrapped.owner, wrapped.keyId);
     const handle = await this.pool.use((session) =>
-      unwrapSigningKey(this.pkcs11, session, kek, wrapped, context, extractable),
+      unwrapSigningKey(this.pkcs11, session, kek, wrapped, context, false),
     );
-    if (extractable) return { privateHandle: handle, algorithm: wrapped.algorithm };
-    // Held until every signature waiting for this unwrap has resumed (they do so in microtasks, before
-    // setImmediate) and acquired it, so a burst over the cache bound cannot evict it under them.
-    const entry = this.sessionKeys.insertAcquired(wrapped.keyId, { handle, algorithm: wrapped.algorithm });
-    setImmediate(() => this.sessionKeys.release(wrapped.keyId, entry));
-    return { privateHandle: entry.handle, algorithm: entry.algorithm };
+    return this.sessionKeys.insertAcquired(wrapped.keyId, { handle, algorithm: wrapped.algorithm });
+  }
+
+  /** An extractable copy for one C_WrapKey (rotation); the caller destroys it. */
+  private async unwrapExtractable(wrapped: WrappedKey): Promise<CachedKey> {
+    const kek = await this.kekHandle(wrapped.kekId);
+    const context = wrappingContext(wrapped.purpose, wrapped.owner, wrapped.keyId);
+    const handle = await this.pool.use((session) =>
+      unwrapSigningKey(this.pkcs11, session, kek, wrapped, context, true),
+    );
+    return { privateHandle: handle, algorithm: wrapped.algorithm };
   }
 
   private async kekHandle(kekId: string): Promise<Handle> {
