@@ -18,7 +18,7 @@ import { sendEnvelope } from './envelopes.ts';
 import { contractErrors } from './errors.ts';
 import { instantiate } from './from-template.ts';
 import { requestApproval } from './internal-approval.ts';
-import { workflowDb } from './internal-approval-gate.ts';
+import { hasPendingApproval, workflowDb } from './internal-approval-gate.ts';
 import type { ContractActor } from './model.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
 import { envelopeFieldsSchema, slotFillSchema } from './template-model.ts';
@@ -278,7 +278,9 @@ export class BulkWorker {
       }
       const status = await this.envelopeStatus(envelopeId);
       if (approvers.length > 0) {
-        if (status === 'draft') await requestApproval(this.ctx, job.actor, envelopeId, { approvers });
+        // A resumed row whose approval was already requested is only recorded.
+        if (status === 'draft' && !(await hasPendingApproval(this.ctx, envelopeId)))
+          await requestApproval(this.ctx, job.actor, envelopeId, { approvers });
         await this.finishRow(job.id, index, raw, { envelopeId, status: 'awaiting-approval' });
       } else if (status === 'draft') {
         const sent = await sendEnvelope(this.ctx, job.actor, envelopeId);
@@ -291,7 +293,11 @@ export class BulkWorker {
       }
     } catch (error) {
       // A row made but not sent (or not put up for approval) is taken back: no half-created envelopes.
-      if (envelopeId !== undefined && (await this.envelopeStatus(envelopeId)) === 'draft') {
+      if (
+        envelopeId !== undefined &&
+        (await this.envelopeStatus(envelopeId)) === 'draft' &&
+        !(await hasPendingApproval(this.ctx, envelopeId))
+      ) {
         await discardDraft(
           this.ctx,
           envelopeId,
