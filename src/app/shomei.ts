@@ -481,6 +481,7 @@ export async function openShomei(
       probe,
       mode,
       hsmSessions: () => opened.sessionPoolState(),
+      ...(trust.outsideTsaProbe === undefined ? {} : { tsaProbe: trust.outsideTsaProbe }),
       overrides: overridesInForce(config),
       expiring: async () => {
         const [issuing, root] = await ca.chain();

@@ -76,6 +76,8 @@ export interface TrustServices {
   /** signDoc B-LT/B-LTA validation data: the embedded CA's own chain in-process, any other online. */
   readonly cscRevocation: RevocationSource;
   readonly credentialCa: CaAdapterKind;
+  /** Asks the outside TSA with the client's own TLS and auth settings (/readyz); undefined without one. */
+  readonly outsideTsaProbe?: () => Promise<'ok' | 'unauthorised' | 'unreachable'>;
   /** The outside TSA's breaker state, when one is configured. */
   outsideTsaState():
     | { readonly circuit: 'closed' | 'open'; readonly consecutiveFailures: number }
@@ -163,6 +165,7 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
     credentialIssuer,
     cscRevocation,
     credentialCa: credentialCa.kind,
+    ...(client === undefined ? {} : { outsideTsaProbe: () => client.probe() }),
     outsideTsaState: () => guard?.state(),
     paths: () => trustPaths(env),
     async installOutsideCertificate(credentials, credentialId, pem, actorId) {

@@ -32,22 +32,6 @@ export interface Readiness {
   };
 }
 
-async function tsaReachable(url: string): Promise<boolean> {
-  try {
-    // Any HTTP answer shows the TSA is up; an empty POST is refused by an RFC 3161 server with 4xx.
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/timestamp-query' },
-      body: new Uint8Array(0),
-      signal: AbortSignal.timeout(3000),
-    });
-    await response.arrayBuffer();
-    return response.status < 500;
-  } catch {
-    return false;
-  }
-}
-
 function clockCheck(clock: ClockState, sources: ReadinessSources): { status: string; passes: boolean } {
   if (clock.status === 'ok') return { status: 'ok', passes: true };
   if (clock.status !== 'unconfigured') return { status: 'failed', passes: false };
@@ -75,9 +59,14 @@ export async function readiness(sources: ReadinessSources): Promise<Readiness> {
     reasons.hsm = hsm.reason;
     ready = false;
   }
-  if (sources.settings.tsaUrl !== undefined) {
-    checks.tsa = (await tsaReachable(sources.settings.tsaUrl)) ? 'ok' : 'failed';
-    ready &&= checks.tsa === 'ok';
+  // The TSA client's own probe: its client certificate, private CA and basic auth, as a real request.
+  if (sources.ops.tsaProbe !== undefined) {
+    const tsa = await sources.ops.tsaProbe();
+    checks.tsa = tsa === 'ok' ? 'ok' : 'failed';
+    if (tsa !== 'ok') {
+      reasons.tsa = tsa;
+      ready = false;
+    }
   }
   // A passive installation answers but does no work: not ready, so no load balancer sends it any.
   const mode = await sources.ops.mode.refresh();

@@ -27,6 +27,8 @@ export interface OpsServices {
   readonly mode: OperatingMode;
   /** The HSM session pool now (open, idle, callers waiting), for the pool gauge. */
   hsmSessions(): { total: number; idle: number; waiting: number };
+  /** The outside TSA asked with the TSA client's TLS and auth settings; absent without one. */
+  readonly tsaProbe?: () => Promise<'ok' | 'unauthorised' | 'unreachable'>;
 }
 
 /** What the composition root adds to the operations services. */
@@ -36,6 +38,7 @@ export interface OpsParts {
   readonly expiring: OpsServices['expiring'];
   readonly mode: OperatingMode;
   readonly hsmSessions: OpsServices['hsmSessions'];
+  readonly tsaProbe?: OpsServices['tsaProbe'];
 }
 
 export function createOpsServices(

@@ -103,14 +103,33 @@ export class TsaClient implements TimestampSource {
     });
   }
 
-  /** Sends a DER query, returns the DER reply (HTTP errors and oversized replies are refused). */
-  async post(query: Uint8Array): Promise<Buffer> {
+  /**
+   * Whether the TSA answers this client — same TLS client certificate, private CA and basic auth as
+   * a real request — without spending a token: an empty query, which an RFC 3161 server refuses
+   * (4xx or a rejection). For /readyz. 401/403 mean our credentials are not accepted.
+   */
+  async probe(): Promise<'ok' | 'unauthorised' | 'unreachable'> {
+    try {
+      const response = await this.transport.post(new Uint8Array(0), this.headers());
+      if (response.status === 401 || response.status === 403) return 'unauthorised';
+      return response.status < 500 ? 'ok' : 'unreachable';
+    } catch {
+      return 'unreachable';
+    }
+  }
+
+  private headers(): Record<string, string> {
     const headers: Record<string, string> = { 'content-type': 'application/timestamp-query' };
     if (this.options.username !== undefined) {
       const credentials = `${this.options.username}:${this.options.password ?? ''}`;
       headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
     }
-    const response = await this.transport.post(query, headers);
+    return headers;
+  }
+
+  /** Sends a DER query, returns the DER reply (HTTP errors and oversized replies are refused). */
+  async post(query: Uint8Array): Promise<Buffer> {
+    const response = await this.transport.post(query, this.headers());
     if (response.status !== 200) throw tsaErrors.unreachable(`${this.url.origin}: HTTP ${response.status}`);
     const type = response.contentType;
     if (!type.toLowerCase().startsWith('application/timestamp-reply')) {

@@ -118,7 +118,13 @@ describe('readiness and metrics of a running server', () => {
       const { status, body } = await readyWhenMeasured(server.address);
       assert.equal(status, 503);
       const checks = body.checks as Record<string, string>;
-      assert.deepEqual(checks, { database: 'ok', hsm: 'ok', tsa: 'ok', clock: 'failed' });
+      assert.deepEqual(checks, {
+        database: 'ok',
+        hsm: 'ok',
+        tsa: 'ok',
+        installation: 'active',
+        clock: 'failed',
+      });
       const clock = body.clock as { status: string; offsetMs: number; server: string };
       assert.equal(clock.status, 'skewed');
       assert.ok(Math.abs(clock.offsetMs - TEN_MINUTES) < 5000);

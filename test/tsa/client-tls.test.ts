@@ -12,7 +12,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isShomeiError } from '../../src/errors/index.ts';
 import { parseCertificate } from '../../src/pki/index.ts';
+import { buildServer } from '../../src/server/index.ts';
 import { externalTsaClient, loadExternalTsaSettings } from '../../src/tsa/index.ts';
+import { openTestShomei } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
 import { type PeerTsa, startPeerTsa } from './peer-tsa.ts';
 
@@ -151,6 +153,34 @@ describe('TSA client with TLS client authentication', () => {
     );
     await assert.rejects(noServerCa.timestamp(digest, 'SHA-256'), unreachable);
     noServerCa.close();
+  });
+
+  test('/readyz asks the TSA with the client certificate and private CA; without them the probe fails', async () => {
+    const settings = {
+      SHOMEI_TSA_URL: url,
+      SHOMEI_TSA_TLS_CERT: f('client.pem'),
+      SHOMEI_TSA_TLS_KEY: f('client.key'),
+      SHOMEI_TSA_TLS_CA: f('tls-ca.pem'),
+      SHOMEI_TSA_TRUST_ANCHORS: peer.caPem,
+    };
+    // The trust services read the TSA settings from the process environment, as `shomei start` does.
+    Object.assign(process.env, settings);
+    const shomei = await openTestShomei();
+    for (const name of Object.keys(settings)) delete process.env[name];
+    const app = await buildServer(shomei);
+    try {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      const body = response.json() as { checks: Record<string, string>; reasons: Record<string, string> };
+      assert.equal(body.checks.tsa, 'ok', JSON.stringify(body));
+      assert.equal(body.reasons.tsa, undefined);
+    } finally {
+      await app.close();
+      await shomei.close();
+    }
+    const { SHOMEI_TSA_TLS_CERT: _cert, SHOMEI_TSA_TLS_KEY: _key, ...noClientCert } = settings;
+    const bare = externalTsaClient(loadExternalTsaSettings(noClientCert)!);
+    assert.equal(await bare.probe(), 'unreachable');
+    bare.close();
   });
 
   test('a certificate without its key, or a missing file, is a configuration error naming the setting', () => {
