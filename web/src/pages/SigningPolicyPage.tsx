@@ -58,7 +58,7 @@ export function SigningPolicyPage() {
           <fieldset>
             <legend>{t('policy.modes')}</legend>
             {MODES.map((m) => (
-              <label key={m}>
+              <label key={m} style={{ display: 'block' }}>
                 <input
                   type="checkbox"
                   name="mode"
@@ -73,7 +73,7 @@ export function SigningPolicyPage() {
           <fieldset>
             <legend>{t('policy.factor')}</legend>
             {FACTORS.map((f) => (
-              <label key={f}>
+              <label key={f} style={{ display: 'block' }}>
                 <input
                   type="radio"
                   name="factor"
