@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import { getJson, sendJson } from '../api.ts';
+import { useState } from 'react';
 import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
+import { useManagedList } from './use-managed-list.ts';
 
 /** GET /api/contracts/api-keys (src/contracts/api-keys.ts ApiKeyView): never a secret. */
 interface ApiKeyView {
@@ -16,45 +16,17 @@ interface ApiKeyView {
   readonly revokedAt: string | null;
 }
 const SCOPES = ['envelopes:read', 'envelopes:write'] as const;
+const pickKeys = (answer: Record<string, unknown>) => answer.keys as readonly ApiKeyView[];
 
 /** List, create (secret shown once) and revoke the tenant's API keys. */
 export function ApiKeysSection() {
   const { lang, era, t } = useI18n();
   const { user } = useSession();
-  const [keys, setKeys] = useState<readonly ApiKeyView[]>();
+  const list = useManagedList<ApiKeyView>('/api/contracts/api-keys', pickKeys);
+  const { items: keys, secret, setSecret, removing: revoking, setRemoving: setRevoking, busy, error } = list;
   const [scopes, setScopes] = useState<readonly string[]>(['envelopes:read']);
-  const [secret, setSecret] = useState<string>();
-  const [revoking, setRevoking] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const load = useCallback(() => {
-    getJson<{ keys: ApiKeyView[] }>('/api/contracts/api-keys')
-      .then((r) => setKeys(r.keys))
-      .catch(setError);
-  }, []);
-  useEffect(load, [load]);
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-      load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const create = () =>
-    run(async () => {
-      const made = await sendJson<{ id: string; key: string }>('POST', '/api/contracts/api-keys', { scopes });
-      setSecret(made.key);
-    });
-  const revoke = (id: string) =>
-    run(async () => {
-      await sendJson('DELETE', `/api/contracts/api-keys/${encodeURIComponent(id)}`);
-      setRevoking(undefined);
-    });
+  const create = () => list.create({ scopes }, 'key');
+  const revoke = (id: string) => list.remove(id);
   return (
     <section className="card" aria-labelledby="keys-title">
       <h2 id="keys-title">{t('integ.keys')}</h2>

@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
-import { getJson, sendJson } from '../api.ts';
+import { useState } from 'react';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
+import { useManagedList } from './use-managed-list.ts';
 
 /** GET /api/contracts/webhooks (src/contracts/webhooks.ts WebhookView). */
 interface WebhookView {
@@ -13,44 +13,16 @@ interface WebhookView {
   readonly createdAt: string;
 }
 
+const pickHooks = (answer: Record<string, unknown>) => answer.webhooks as readonly WebhookView[];
+
 /** List, register (the server refuses private and loopback URLs) and delete the tenant's webhooks. */
 export function WebhooksSection() {
   const { lang, era, t } = useI18n();
-  const [hooks, setHooks] = useState<readonly WebhookView[]>();
+  const list = useManagedList<WebhookView>('/api/contracts/webhooks', pickHooks);
+  const { items: hooks, secret, setSecret, removing: deleting, setRemoving: setDeleting, busy, error } = list;
   const [url, setUrl] = useState('');
-  const [secret, setSecret] = useState<string>();
-  const [deleting, setDeleting] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const load = useCallback(() => {
-    getJson<{ webhooks: WebhookView[] }>('/api/contracts/webhooks')
-      .then((r) => setHooks(r.webhooks))
-      .catch(setError);
-  }, []);
-  useEffect(load, [load]);
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-      load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const register = () =>
-    run(async () => {
-      const made = await sendJson<{ id: string; secret: string }>('POST', '/api/contracts/webhooks', { url });
-      setSecret(made.secret);
-      setUrl('');
-    });
-  const remove = (id: string) =>
-    run(async () => {
-      await sendJson('DELETE', `/api/contracts/webhooks/${encodeURIComponent(id)}`);
-      setDeleting(undefined);
-    });
+  const register = () => list.create({ url }, 'secret', () => setUrl(''));
+  const remove = (id: string) => list.remove(id);
   return (
     <section className="card" aria-labelledby="hooks-title">
       <h2 id="hooks-title">{t('integ.webhooks')}</h2>
