@@ -123,9 +123,15 @@ export const contractErrors = {
     );
   },
   notPdf(reason: string): ShomeiError {
+    // The Japanese names the problem in words; the technical reason stays in English and details.
+    const ja: Record<string, string> = {
+      empty: 'ファイルが空です。',
+      'no %PDF- header': 'PDF ファイルではありません。PDF を選んでください。',
+      'no pages': 'ページのない PDF です。',
+    };
     return shomeiError(
       'SHOMEI_DOCUMENT_NOT_PDF',
-      `PDF として読めません: ${reason}`,
+      `PDF として読めません。${ja[reason] ?? 'ファイルが壊れているか、対応していない形式です。'}`,
       `The file is not a readable PDF: ${reason}`,
       { status: 400, details: { reason } },
     );
@@ -156,10 +162,27 @@ export const contractErrors = {
       { status: 403 },
     );
   },
+  /** PIN or one-time code of the signer's own credential refused (the RSSP counts the attempt). */
+  signingAuthenticationWrong(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_SIGNING_PIN_WRONG',
+      'PIN またはワンタイムコードが違います。続けて間違えると電子証明書がロックされます。',
+      'The PIN or the one-time code is not right. Further mistakes lock the signing certificate.',
+      { status: 400 },
+    );
+  },
+  signingCredentialLocked(): ShomeiError {
+    return shomeiError(
+      'SHOMEI_SIGNING_CREDENTIAL_LOCKED',
+      'PIN またはワンタイムコードを続けて間違えたため、電子証明書がロックされています。「電子証明書」画面の案内に従い、運用者にロックの解除を依頼してください。',
+      'The signing certificate is locked after too many wrong PINs or codes. Ask the operator to unlock it, as the “Signing certificate” screen explains.',
+      { status: 423 },
+    );
+  },
   signingFailed(reason: string): ShomeiError {
     return shomeiError(
       'SHOMEI_SIGNING_FAILED',
-      `署名できませんでした: ${reason}`,
+      '署名できませんでした。しばらくしてからもう一度お試しください。',
       `The signature could not be made: ${reason}`,
       { status: 400, details: { reason } },
     );

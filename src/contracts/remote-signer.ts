@@ -5,7 +5,7 @@
  */
 import type { DigestAlgorithm, SignatureScheme } from '../crypto/index.ts';
 import { CscClient } from '../rssp/client/index.ts';
-import type { RemoteSignatureService, RsspPrincipal } from '../rssp/index.ts';
+import { isCscError, type RemoteSignatureService, type RsspPrincipal } from '../rssp/index.ts';
 import { contractErrors } from './errors.ts';
 
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
@@ -41,6 +41,11 @@ function signAlgoFor(scheme: SignatureScheme): string {
 }
 
 function refused(error: unknown): Error {
+  // The RSSP's protocol errors in the signer's words (the CSC description is English by specification).
+  if (isCscError(error) && error.error === 'invalid_authentication_data')
+    return contractErrors.signingAuthenticationWrong();
+  if (isCscError(error) && error.description === 'Credential locked')
+    return contractErrors.signingCredentialLocked();
   const description =
     typeof error === 'object' && error !== null && 'description' in error
       ? String((error as { description: unknown }).description)

@@ -136,7 +136,10 @@ describe('two tenants, a signer-type and a witness-type party', () => {
       documentSha256: [view.documents[0]!.sha256],
     });
     assert.equal(wrongPin.statusCode, 400, wrongPin.body);
-    assert.equal(json<{ error: { code: string } }>(wrongPin).error.code, 'SHOMEI_SIGNING_FAILED');
+    // In the signer's words, not the CSC description (issue #19).
+    const refusal = json<{ error: { code: string; message: { ja: string } } }>(wrongPin).error;
+    assert.equal(refusal.code, 'SHOMEI_SIGNING_PIN_WRONG');
+    assert.match(refusal.message.ja, /^PIN またはワンタイムコードが違います/);
     const signedA = await clientA.send('POST', `/api/envelopes/${envelopeId}/sign/signer`, {
       pin: '246810',
       otp: await generate({ secret: credential.totp, epoch: Math.floor(Date.now() / 1000) + 30 }),
