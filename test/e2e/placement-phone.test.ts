@@ -14,6 +14,9 @@ import type { Page } from 'playwright-core';
 import { samplePdf } from '../contracts/harness.ts';
 import { createUser, type E2e, openE2e, PASSWORD, screenshot, totp } from './harness.ts';
 
+/** Signing, completion (B-LTA) and the result's validation on a loaded 2-core machine. */
+const SIGNING_MS = 90_000;
+
 let e2e: E2e;
 before(async () => {
   e2e = await openE2e();
@@ -94,6 +97,8 @@ describe('seal placement by mouse, signing on a phone', () => {
       (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/envelopes',
     );
     await pageA.getByRole('button', { name: '送信する' }).click();
+    // The confirmation names who will be mailed; sending happens only after it (issue #19).
+    await pageA.getByRole('dialog').getByRole('button', { name: '送信する' }).click();
     const sentBody = (await createRequest).postDataJSON() as {
       parties: { placement: { page: number; rect: [number, number, number, number] } }[];
     };
@@ -181,7 +186,7 @@ describe('seal placement by mouse, signing on a phone', () => {
     await noHorizontalScroll(pageB);
     await screenshot(pageB, 'sign-phone-review-ja');
     await signButton.tap();
-    await pageB.getByTestId('sign-result').waitFor();
+    await pageB.getByTestId('sign-result').waitFor({ timeout: SIGNING_MS });
     // B reads the envelope's timeline through the link session too: B's own signature is on it.
     await pageB.locator('ol.timeline[data-source="audit"] li[data-event="envelope.sign"]').waitFor();
     await noHorizontalScroll(pageB);

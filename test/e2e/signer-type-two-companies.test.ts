@@ -31,6 +31,9 @@ import {
   totp,
 } from './harness.ts';
 
+/** Signing, completion (B-LTA) and the result's validation on a loaded 2-core machine. */
+const SIGNING_MS = 90_000;
+
 let e2e: E2e;
 before(async () => {
   e2e = await openE2e();
@@ -230,6 +233,8 @@ describe('signer-type contract between two companies, entirely in the browser', 
     await pageA.locator('.seal-box').nth(2).waitFor();
     await shot(pageA, '6-new-envelope');
     await pageA.getByRole('button', { name: '送信する' }).click();
+    // The confirmation names who will be mailed; sending happens only after it (issue #19).
+    await pageA.getByRole('dialog').getByRole('button', { name: '送信する' }).click();
     await pageA.waitForURL(
       (url) => /^\/envelopes\/[A-Za-z0-9_-]+$/.test(url.pathname) && !url.pathname.endsWith('/new'),
       { timeout: 90_000 },
@@ -252,7 +257,7 @@ describe('signer-type contract between two companies, entirely in the browser', 
     await pageA.getByLabel('電子証明書の PIN').fill(PIN);
     await pageA.getByLabel('ワンタイムコード (認証アプリ)').fill(await generate({ secret: seedA }));
     await pageA.getByRole('button', { name: '署名する', exact: true }).click();
-    await pageA.getByTestId('sign-result').waitFor();
+    await pageA.getByTestId('sign-result').waitFor({ timeout: SIGNING_MS });
 
     // ---- B: the mail's /contracts/<id> link, then B's own list ----
     const outbox = (await (await fetch(`${e2e.base}/dev/outbox?format=json`)).json()) as {
@@ -286,7 +291,7 @@ describe('signer-type contract between two companies, entirely in the browser', 
     await shotBoth(pageB, '9-b-sign');
     await pageB.getByRole('button', { name: '署名する', exact: true }).click();
     const resultB = pageB.getByTestId('sign-result');
-    await resultB.waitFor();
+    await resultB.waitFor({ timeout: SIGNING_MS });
     assert.match((await resultB.locator('[data-field="signer-name"]').textContent()) ?? '', /Sato Hanako/);
     await shot(pageB, '10-b-result');
 
@@ -302,7 +307,7 @@ describe('signer-type contract between two companies, entirely in the browser', 
     await pageC.getByTestId('document-end').scrollIntoViewIfNeeded();
     await pageC.getByTestId('witness-confirm').check();
     await pageC.getByRole('button', { name: '同意して署名する' }).click();
-    await pageC.getByTestId('sign-result').waitFor();
+    await pageC.getByTestId('sign-result').waitFor({ timeout: SIGNING_MS });
 
     // ---- A sees completion; the PDF passes pdfsig and shomei verify ----
     await pageA.reload();

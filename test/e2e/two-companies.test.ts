@@ -26,6 +26,9 @@ import {
   totp,
 } from './harness.ts';
 
+/** Signing, completion (B-LTA) and the result's validation on a loaded 2-core machine. */
+const SIGNING_MS = 90_000;
+
 let e2e: E2e;
 before(async () => {
   e2e = await openE2e();
@@ -141,6 +144,12 @@ describe('two companies sign one contract through the web UI', () => {
     await screenshotBoth(pageA, 'new-envelope');
 
     await pageA.getByRole('button', { name: '送信する' }).click();
+    // The confirmation names who will be mailed; sending happens only after it (issue #19).
+    assert.match(
+      (await pageA.getByTestId('send-recipients').textContent()) ?? '',
+      /B株式会社 佐藤 花子 \(sato@b\.example\)/,
+    );
+    await pageA.getByRole('dialog').getByRole('button', { name: '送信する' }).click();
     await pageA.waitForURL(
       (url) => /^\/envelopes\/[A-Za-z0-9_-]+$/.test(url.pathname) && !url.pathname.endsWith('/new'),
     );
@@ -214,7 +223,7 @@ describe('two companies sign one contract through the web UI', () => {
     await screenshotBoth(pageB, 'sign-review');
     await pageB.getByRole('button', { name: '同意して署名する' }).click();
     const resultB = pageB.getByTestId('sign-result');
-    await resultB.waitFor();
+    await resultB.waitFor({ timeout: SIGNING_MS });
     assert.equal(await resultB.locator('[data-field="document"]').textContent(), '業務委託契約書.pdf');
     assert.equal(
       await resultB.locator('[data-field="document-hash"]').textContent(),
@@ -241,7 +250,7 @@ describe('two companies sign one contract through the web UI', () => {
     await screenshotBoth(pageA, 'envelope-sign');
     await pageA.getByRole('button', { name: '署名する', exact: true }).click();
     const resultA = pageA.getByTestId('sign-result');
-    await resultA.waitFor();
+    await resultA.waitFor({ timeout: SIGNING_MS });
     assert.match((await resultA.locator('[data-field="signer-name"]').textContent()) ?? '', /Yamada Taro/);
     await pageA.locator('[data-status="completed"]').first().waitFor();
     await screenshot(pageA, 'envelope-completed-ja');

@@ -44,4 +44,9 @@ export const journeyEn: Record<keyof typeof journeyJa, string> = {
   'reason.unknown-link': 'invalid link',
   'reason.party-removed': 'link of a removed party',
   'dashboard.none': 'No contracts yet. Start with “Send a new contract”.',
+  'new.sealOf': 'Seal of {name}',
+  'new.confirmTitle': 'Send “{title}”?',
+  'new.confirmLead':
+    'The people below will be mailed a signing request. After sending the contents cannot be changed (it can be withdrawn).',
+  'form.required': 'required',
 };

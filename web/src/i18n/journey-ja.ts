@@ -43,4 +43,9 @@ export const journeyJa = {
   'reason.unknown-link': '無効なリンク',
   'reason.party-removed': '宛先から外された方のリンク',
   'dashboard.none': 'まだ契約はありません。「新しい契約を送信」から始めてください。',
+  'new.sealOf': '{name} の押印欄',
+  'new.confirmTitle': '「{title}」を送信しますか？',
+  'new.confirmLead':
+    '次の方に署名依頼のメールが届きます。送信後は内容を変更できません (取り消しはできます)。',
+  'form.required': '必須',
 } as const;
