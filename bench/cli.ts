@@ -14,11 +14,15 @@ import { openEmbeddedSigning, signPdf } from '../src/ades/index.ts';
 import { openShomei } from '../src/app/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
+import { makeTeam } from '../test/helpers/operators.ts';
 
 const RUNS = 5;
 const bin = path.resolve(import.meta.dirname, '..', 'bin', 'shomei.js');
 const work = mkdtempSync(path.join(tmpdir(), 'shomei-bench-cli-'));
-const env = { ...process.env, SHOMEI_HOME: path.join(work, 'home'), SHOMEI_LOG_LEVEL: 'silent' };
+const home = path.join(work, 'home');
+const settings = { SHOMEI_HOME: home, SHOMEI_LOG_LEVEL: 'silent' };
+/** The provider's e-seal signs for an authenticated operator (ADR 019): a session file, set after init. */
+let env: NodeJS.ProcessEnv = { ...process.env, ...settings };
 
 /** A PDF of one text page, plus one opaque stream of `padBytes` (for the ~10 MB case). */
 function writePdf(file: string, padBytes: number): void {
@@ -84,6 +88,11 @@ function measure(label: string, args: readonly string[]): number {
 
 try {
   wall([bin, 'init']);
+  const team = await makeTeam(
+    { home, config: loadConfig(settings), env: settings, remove: () => undefined },
+    ['security_officer', 'system_operator'],
+  );
+  env = { ...process.env, ...team.system_operator.env };
   const one = path.join(work, 'one.pdf');
   const big = path.join(work, 'big.pdf');
   writePdf(one, 0);
