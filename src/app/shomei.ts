@@ -123,6 +123,8 @@ export interface Shomei {
 
 export interface InitialiseResult {
   readonly createdToken: boolean;
+  /** Where init left the SO PIN for the operator to take away (only when it created the token). */
+  readonly soPinFile?: string;
   readonly appliedMigrations: string[];
   readonly installationId: string;
 }
@@ -138,6 +140,7 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
   pointSoftHsmAtHome(config);
 
   let createdToken = false;
+  let soPinFile: string | undefined;
   const pkcs11 = acquireLibrary(config.pkcs11.modulePath);
   try {
     if (findTokenSlot(pkcs11, config.pkcs11.tokenLabel) === undefined) {
@@ -151,7 +154,7 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
       }
       const pins = { soPin: generatePin(), userPin: generatePin() };
       initialiseToken(pkcs11, config.pkcs11.tokenLabel, pins);
-      writePinFile(config.pkcs11.pinFile, pins);
+      soPinFile = writePinFile(config.pkcs11.pinFile, pins);
       createdToken = true;
       logger?.info({ tokenLabel: config.pkcs11.tokenLabel }, 'token initialised');
     }
@@ -185,7 +188,12 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
       throw environmentMismatch(existing.environment, config.environment);
     }
     await generateInstallationKeys(config, database);
-    return { createdToken, appliedMigrations, installationId: installationId! };
+    return {
+      createdToken,
+      ...(soPinFile === undefined ? {} : { soPinFile }),
+      appliedMigrations,
+      installationId: installationId!,
+    };
   } finally {
     await database.close();
   }

@@ -1,10 +1,21 @@
 /**
  * Finding and initialising the token that holds shomei's keys, and the PIN file that unlocks it.
  * PINs are generated from a CSPRNG, kept only in a 0600 file (or a file the operator provides), and
- * never logged.
+ * never logged. The PIN file holds the user PIN only: the Security Officer's PIN is not the
+ * application's to keep (issue #22). `shomei init` leaves it once in `token-so-pin.json` beside the
+ * PIN file for the operator to move to safe storage; shomei never reads that file.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { shomeiError } from '../errors/index.ts';
 import { toCryptoError } from './errors.ts';
@@ -52,13 +63,49 @@ export function readPinFile(pinFile: string): TokenPins {
       { status: 500, details: { pinFile } },
     );
   }
-  return { soPin: typeof pins.soPin === 'string' ? pins.soPin : '', userPin: pins.userPin };
+  if (typeof pins.soPin === 'string' && pins.soPin !== '') moveSoPinOut(pinFile, pins.soPin, pins.userPin);
+  // The SO PIN is never returned: nothing in shomei needs it after the token exists.
+  return { soPin: '', userPin: pins.userPin };
 }
 
-export function writePinFile(pinFile: string, pins: TokenPins): void {
-  mkdirSync(path.dirname(pinFile), { recursive: true, mode: 0o700 });
-  writeFileSync(pinFile, `${JSON.stringify(pins)}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(pinFile, 0o600);
+/** Where `shomei init` leaves the SO PIN for the operator to take away (never read by shomei). */
+export function soPinFileFor(pinFile: string): string {
+  return path.join(path.dirname(pinFile), 'token-so-pin.json');
+}
+
+/**
+ * Installations made before the SO PIN left the PIN file: the SO PIN goes to the file the operator
+ * takes away, then the PIN file is replaced (write and rename, so it is never half-written) by one
+ * holding the user PIN only. A PIN file shomei may not write (provided read-only by the operator) is
+ * left as it is (the operator removes the SO PIN from it, docs/install.md).
+ */
+function moveSoPinOut(pinFile: string, soPin: string, userPin: string): void {
+  const soFile = soPinFileFor(pinFile);
+  const staged = `${pinFile}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    if (!existsSync(soFile)) writeSecret(soFile, { soPin });
+    // Never drop an SO PIN that is not safely elsewhere.
+    else if ((JSON.parse(readFileSync(soFile, 'utf8')) as { soPin?: unknown }).soPin !== soPin) return;
+    writeSecret(staged, { userPin });
+    renameSync(staged, pinFile);
+  } catch {
+    // Not writable here: the PIN file keeps working as it is.
+    rmSync(staged, { force: true });
+  }
+}
+
+function writeSecret(file: string, value: Record<string, string>): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify(value)}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+}
+
+/** Writes the user PIN to the PIN file and the SO PIN, once, to the file the operator takes away. */
+export function writePinFile(pinFile: string, pins: TokenPins): string {
+  const soFile = soPinFileFor(pinFile);
+  writeSecret(soFile, { soPin: pins.soPin });
+  writeSecret(pinFile, { userPin: pins.userPin });
+  return soFile;
 }
 
 export function findTokenSlot(pkcs11: Pkcs11, label: string): Handle | undefined {

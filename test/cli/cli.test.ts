@@ -67,10 +67,13 @@ describe('shomei command', () => {
     const after = JSON.parse(runShomei(['keys', 'list'], home.env).stdout) as { keys: Array<{ id: string }> };
     assert.ok(!after.keys.some((k) => k.id === keyId));
 
-    const pins = JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as {
-      soPin: string;
-      userPin: string;
-    };
+    // The SO PIN is in the file init left for the operator, not in the PIN file (issue #22).
+    const pins = {
+      ...JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')),
+      ...JSON.parse(
+        readFileSync(path.join(path.dirname(home.config.pkcs11.pinFile), 'token-so-pin.json'), 'utf8'),
+      ),
+    } as { userPin: string; soPin: string };
     for (const output of [generated, listed, destroyed]) {
       assert.ok(!`${output.stdout}${output.stderr}`.includes(pins.userPin));
       assert.ok(!`${output.stdout}${output.stderr}`.includes(pins.soPin));

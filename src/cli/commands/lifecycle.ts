@@ -93,6 +93,14 @@ export function registerLifecycleCommands(program: Command): void {
         home: config.home,
         environment: config.environment,
         tokenCreated: result.createdToken,
+        // The Security Officer's PIN is not the application's to keep: move it to safe storage now.
+        ...(result.soPinFile === undefined
+          ? {}
+          : {
+              soPinFile: result.soPinFile,
+              soPinNote:
+                'SO PIN: この file を安全な保管場所へ移し、SHOMEI_HOME から削除してください / move this file to safe storage and remove it from SHOMEI_HOME; shomei never reads it',
+            }),
         migrationsApplied: result.appliedMigrations,
         installationId: result.installationId,
       });
