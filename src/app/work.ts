@@ -48,6 +48,7 @@ export function openDocumentWork(config: ShomeiConfig): DocumentWork {
       workerHeapMb: lane.workerHeapMb,
       budget: { ...config.work.budget, maxDecodedBytes: lane.maxDecodedBytes },
       nice: lane.nice,
+      collectAfterJob: true,
     },
     jobs,
   );

@@ -30,6 +30,8 @@ export interface WorkSettings {
   readonly budget: PdfBudgetLimits;
   /** Niceness of each worker thread (Linux: per thread; elsewhere ignored); 0 or absent: unchanged. */
   readonly nice?: number;
+  /** A full garbage collection in the worker after each job (the anonymous lane: bombs' buffers). */
+  readonly collectAfterJob?: boolean;
 }
 
 /** Runs one named job on the calling thread (the jobs module's `runJob`). */

@@ -3,6 +3,8 @@
 // are per thread (neither `--import tsx` nor bin/shomei.js's registration reaches a worker on Node 20).
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { workerData } from 'piscina';
 import { register } from 'tsx/esm/api';
 
@@ -22,10 +24,23 @@ if (workerData.settings.nice > 0) {
 const jobs = await import(workerData.jobsModule);
 jobs.configureWorker(workerData.settings);
 
+// The anonymous lane collects after every job: a refused bomb leaves up to its whole decode budget
+// in buffers outside the JavaScript heap, which V8 would otherwise free only some jobs later.
+const collect = workerData.settings.collectAfterJob === true ? exposedGc() : undefined;
+
+function exposedGc() {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
+}
+
 /** Piscina's task handler: the job's result, or its typed error as data (errors lose fields when cloned). */
-export default function run(task) {
+export default async function run(task) {
   // The pool's deadline for this job starts now.
   task.started.postMessage(0);
   task.started.close();
-  return jobs.runJob(task.job, task.input);
+  try {
+    return await jobs.runJob(task.job, task.input);
+  } finally {
+    collect?.();
+  }
 }
