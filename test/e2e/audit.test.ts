@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import {
   createUser,
   criticalViolations,
   type E2e,
+  logIn,
   openE2e,
   PASSWORD,
   screenshotBoth,
@@ -36,16 +36,6 @@ async function person(shomei: TestShomei, email: string, familyName: string) {
     familyName,
     givenName: '一郎',
   });
-}
-
-async function logIn(page: Page, email: string, secret: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('メールアドレス').fill(email);
-  await page.getByLabel('パスワード').fill(PASSWORD);
-  await page.getByRole('button', { name: '次へ' }).click();
-  await page.getByLabel('確認コード (6 桁)').fill(await totp(secret, 1));
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForURL('**/envelopes');
 }
 
 describe('auditor, operator and first-login screens', () => {

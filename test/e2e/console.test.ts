@@ -6,18 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { setPermission } from '../../src/contracts/index.ts';
 import {
   createUser,
   criticalViolations,
   type E2e,
+  logIn,
   openE2e,
-  PASSWORD,
   screenshot,
   screenshotBoth,
   signerCredential,
-  totp,
 } from './harness.ts';
 
 let e2e: E2e;
@@ -27,16 +25,6 @@ before(async () => {
 after(async () => {
   await e2e?.close();
 });
-
-async function logIn(page: Page, email: string, secret: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('メールアドレス').fill(email);
-  await page.getByLabel('パスワード').fill(PASSWORD);
-  await page.getByRole('button', { name: '次へ' }).click();
-  await page.getByLabel('確認コード (6 桁)').fill(await totp(secret, 1));
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForURL('**/envelopes');
-}
 
 describe('operator console: credentials, certificates, backups', () => {
   it('shows an operator their sections and hides them from a member without a role', async () => {

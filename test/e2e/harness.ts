@@ -161,6 +161,20 @@ export async function totp(secret: string, stepOffset = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + stepOffset * 30 });
 }
 
+/**
+ * Logs in through the login screen with password and TOTP. The next time step: the current one was
+ * spent when the account's authenticator was enrolled (createUser).
+ */
+export async function logIn(page: Page, email: string, totpSecret: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('メールアドレス').fill(email);
+  await page.getByLabel('パスワード').fill(PASSWORD);
+  await page.getByRole('button', { name: '次へ' }).click();
+  await page.getByLabel('確認コード (6 桁)').fill(await totp(totpSecret, 1));
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.waitForURL('**/envelopes');
+}
+
 /** Injects axe-core and returns the critical violations (rule id and the first offending node). */
 export async function criticalViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays in force.

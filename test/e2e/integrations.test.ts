@@ -7,17 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { setPermission } from '../../src/contracts/index.ts';
-import {
-  createUser,
-  criticalViolations,
-  type E2e,
-  openE2e,
-  PASSWORD,
-  screenshotBoth,
-  totp,
-} from './harness.ts';
+import { createUser, criticalViolations, type E2e, logIn, openE2e, screenshotBoth } from './harness.ts';
 
 let e2e: E2e;
 before(async () => {
@@ -26,16 +17,6 @@ before(async () => {
 after(async () => {
   await e2e?.close();
 });
-
-async function logIn(page: Page, email: string, totpSecret: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('メールアドレス').fill(email);
-  await page.getByLabel('パスワード').fill(PASSWORD);
-  await page.getByRole('button', { name: '次へ' }).click();
-  await page.getByLabel('確認コード (6 桁)').fill(await totp(totpSecret, 1));
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForURL('**/envelopes');
-}
 
 async function listWithKey(key: string): Promise<number> {
   const response = await fetch(`${e2e.base}/api/envelopes`, { headers: { authorization: `Bearer ${key}` } });
