@@ -137,9 +137,11 @@ describe(`validation fuzz (seed ${SEED}, ${COUNT} mutants)`, () => {
     assert.ok(layout.dssCertificates.length > 0);
   });
 
-  it('every mutant: a typed error or a verdict per signature, never a pass with changed bytes', async () => {
+  it('every mutant: a typed error or a verdict per signature, never a pass with changed bytes', async (t) => {
     const random = generator(SEED);
     const seen = new Map<string, number>();
+    /** What became of the mutants of each kind: typed error, report not passed, report passed. */
+    const outcomes = new Map<string, { error: number; notPassed: number; passed: number }>();
     for (let i = 0; i < COUNT; i += 1) {
       const mutant = mutate(random);
       const label = `mutant ${i} (${mutant.kind}, seed ${SEED})`;
@@ -159,7 +161,13 @@ describe(`validation fuzz (seed ${SEED}, ${COUNT} mutants)`, () => {
       }
       if (report) checkReport(report, mutant, label);
       seen.set(mutant.kind, (seen.get(mutant.kind) ?? 0) + 1);
+      const tally = outcomes.get(mutant.kind) ?? { error: 0, notPassed: 0, passed: 0 };
+      if (report === undefined) tally.error += 1;
+      else if (report.indication === 'TOTAL_PASSED') tally.passed += 1;
+      else tally.notPassed += 1;
+      outcomes.set(mutant.kind, tally);
     }
+    t.diagnostic(`outcomes by kind: ${JSON.stringify(Object.fromEntries(outcomes))}`);
     // Each kind of damage was tried: the generator did not collapse onto one.
     assert.equal(seen.size, 6, JSON.stringify([...seen]));
   });
