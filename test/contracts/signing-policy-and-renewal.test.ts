@@ -310,25 +310,45 @@ describe('tenant signing policy', () => {
         info.json() as { auth: { objects: { id: string; description: string }[] } }
       ).auth.objects.find((o) => o.id === 'OTP');
       assert.match(otpObject?.description ?? '', /authenticator app you log in with/);
+      // Nor is a code mailed that the login factor would refuse (credentials/getChallenge).
+      const mailed = await h.shomei.rssp.applications.apply(
+        { userId: sender.id, tenantId: sender.tenantId },
+        { commonName: 'Ito Mail', algorithm: 'EC-P256' },
+      );
+      await h.shomei.rssp.applications.approve(mailed.id, operator.id, {
+        identityCheck: { method: 'in-person', reference: 'RA-2026-0303' },
+      });
+      await h.shomei.rssp.credentials.enrolEmailCodes(mailed.credentialId, sender.id, 'ito-sign@p.example');
+      const challenge = () =>
+        csc.inject({
+          method: 'POST',
+          url: '/csc/v2/credentials/getChallenge',
+          headers: { authorization: `Bearer ${token}` },
+          payload: { credentialID: mailed.credentialId, authObjectID: 'OTP' },
+        });
+      assert.equal((await challenge()).statusCode, 400);
+
+      // Narrowed to witness-type only: a draft made before cannot be sent any more.
+      const earlier = json<{ id: string }>(await draft(client, 'signer-type', 'nakamura@c.example')).id;
+      await client.send('POST', `/api/envelopes/${earlier}/documents?name=a.pdf`, undefined, {
+        contentType: 'application/pdf',
+        raw: samplePdf(1, 'a'),
+      });
+      await adminClient.send('PUT', '/api/contracts/signing-policy', {
+        allowedModes: ['witness-type'],
+        signingFactor: 'credential-otp',
+      });
+      const send = await client.send('POST', `/api/envelopes/${earlier}/send`);
+      assert.equal(errorOf(send).code, 'SHOMEI_SIGNING_MODE_NOT_ALLOWED');
+      assert.equal(
+        json<{ status: string }>(await client.send('GET', `/api/envelopes/${earlier}`)).status,
+        'draft',
+      );
+      // Back on the credential's own codes, the mailed challenge is sent.
+      assert.equal((await challenge()).statusCode, 204);
+      assert.equal((await outboxTo('ito-sign@p.example')).length, 1);
     } finally {
       await csc.close();
     }
-
-    // Narrowed to witness-type only: a draft made before cannot be sent any more.
-    const earlier = json<{ id: string }>(await draft(client, 'signer-type', 'nakamura@c.example')).id;
-    await client.send('POST', `/api/envelopes/${earlier}/documents?name=a.pdf`, undefined, {
-      contentType: 'application/pdf',
-      raw: samplePdf(1, 'a'),
-    });
-    await adminClient.send('PUT', '/api/contracts/signing-policy', {
-      allowedModes: ['witness-type'],
-      signingFactor: 'credential-otp',
-    });
-    const send = await client.send('POST', `/api/envelopes/${earlier}/send`);
-    assert.equal(errorOf(send).code, 'SHOMEI_SIGNING_MODE_NOT_ALLOWED');
-    assert.equal(
-      json<{ status: string }>(await client.send('GET', `/api/envelopes/${earlier}`)).status,
-      'draft',
-    );
   });
 });

@@ -344,7 +344,14 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       optionalUser(principal, body),
       credentialId,
     );
-    if (authObjectId !== 'OTP' || credential.otp_method !== 'email' || credential.auth_mode !== 'explicit') {
+    // Under the tenant's login factor the code comes from the login app: a mailed code would be refused.
+    const loginFactor = (await rssp.signingFactors.of(credential.tenant_id)) === 'login-totp';
+    if (
+      authObjectId !== 'OTP' ||
+      credential.otp_method !== 'email' ||
+      credential.auth_mode !== 'explicit' ||
+      loginFactor
+    ) {
       // sendOTP has no authObjectID: a credential without e-mailed codes has no online OTP to send.
       throw method === 'getChallenge'
         ? CSC.invalidParameter('authObjectID')
