@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { KeyAlgorithm, SignatureScheme } from '../../src/crypto/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
-import { openTestShomei, softHsmEnv } from '../helpers/home.ts';
+import { openTestShomei } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
+import { listTokenObjects, rejectsWithCode, spkiPem } from '../helpers/token.ts';
 
 type TestShomei = Awaited<ReturnType<typeof openTestShomei>>;
 let shomei: TestShomei;
@@ -23,30 +24,11 @@ after(async () => {
 
 function pem(spki: Buffer): string {
   const file = path.join(work, `pub-${randomBytes(4).toString('hex')}.pem`);
-  const body = spki.toString('base64').replace(/.{64}/g, '$&\n');
-  writeFileSync(file, `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PUBLIC KEY-----\n`);
+  writeFileSync(file, spkiPem(spki));
   return file;
 }
 
-function listObjects(): string {
-  const pins = JSON.parse(readFileSync(shomei.config.pkcs11.pinFile, 'utf8')) as { userPin: string };
-  const result = run(
-    'pkcs11-tool',
-    [
-      '--module',
-      shomei.config.pkcs11.modulePath,
-      '--token-label',
-      'shomei',
-      '--login',
-      '--pin',
-      pins.userPin,
-      '--list-objects',
-    ],
-    { env: softHsmEnv(shomei.home) },
-  );
-  assert.equal(result.status, 0, result.stderr);
-  return result.stdout;
-}
+const listObjects = () => listTokenObjects(shomei);
 
 /** The block pkcs11-tool prints for the private key with this id. */
 function privateKeyBlock(listing: string, id: string): string {
@@ -56,13 +38,7 @@ function privateKeyBlock(listing: string, id: string): string {
   return block;
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isShomeiError(error), `expected a ShomeiError, got ${String(error)}`);
-    assert.equal(error.code, code, JSON.stringify(error.details));
-    return true;
-  });
-}
+const expectCode = rejectsWithCode;
 
 describe('keys generated in the token', () => {
   const cases: Array<{ algorithm: KeyAlgorithm; scheme: SignatureScheme; pkeyopt: string[] }> = [

@@ -5,15 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { contentKeyAad } from '../../src/contracts/index.ts';
 import type { KeyAlgorithm } from '../../src/crypto/index.ts';
-import { isShomeiError } from '../../src/errors/index.ts';
-import { openTestShomei, softHsmEnv } from '../helpers/home.ts';
+import { openTestShomei } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
+import { listTokenObjects, rejectsWithCode, spkiPem } from '../helpers/token.ts';
 
 type TestShomei = Awaited<ReturnType<typeof openTestShomei>>;
 let shomei: TestShomei;
@@ -29,31 +29,14 @@ after(async () => {
 
 /** Objects in the token as pkcs11-tool (another process) sees them: session objects never show. */
 function tokenObjectCount(): number {
-  const pins = JSON.parse(readFileSync(shomei.config.pkcs11.pinFile, 'utf8')) as { userPin: string };
-  const result = run(
-    'pkcs11-tool',
-    [
-      '--module',
-      shomei.config.pkcs11.modulePath,
-      '--token-label',
-      'shomei',
-      '--login',
-      '--pin',
-      pins.userPin,
-      '-O',
-    ],
-    { env: softHsmEnv(shomei.home) },
-  );
-  assert.equal(result.status, 0, result.stderr);
-  return (result.stdout.match(/^(Private Key|Public Key|Secret Key) Object/gm) ?? []).length;
+  return (listTokenObjects(shomei).match(/^(Private Key|Public Key|Secret Key) Object/gm) ?? []).length;
 }
 
 /** openssl verifies a signature over `message` with the key's SubjectPublicKeyInfo. */
 function opensslVerifies(spki: Buffer, message: Buffer, signature: Buffer): boolean {
   const id = randomBytes(4).toString('hex');
   const pub = path.join(work, `${id}.pem`);
-  const body = spki.toString('base64').replace(/.{64}/g, '$&\n');
-  writeFileSync(pub, `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PUBLIC KEY-----\n`);
+  writeFileSync(pub, spkiPem(spki));
   writeFileSync(path.join(work, `${id}.msg`), message);
   writeFileSync(path.join(work, `${id}.sig`), signature);
   const result = run('openssl', [
@@ -77,13 +60,7 @@ async function sign(keyId: string, message: Buffer): Promise<Buffer> {
   return shomei.crypto.signDigest(keyId, digest, { digestAlgorithm: 'SHA-256' });
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isShomeiError(error), String(error));
-    assert.equal(error.code, code);
-    return true;
-  });
-}
+const expectCode = rejectsWithCode;
 
 /** Replaces columns of a wrapped-key row, as someone with write access to the database could. */
 async function changeRow(keyId: string, values: { wrapped?: Buffer; owner?: string; purpose?: string }) {
