@@ -3,11 +3,12 @@
  * validates every signature and document timestamp of a PDF, or a detached CAdES signature.
  * Exit 0 when every one is TOTAL_PASSED, 1 when any is not, 2 for unusable input.
  */
+
+import { existsSync } from 'node:fs';
 import { type Command, CommanderError } from 'commander';
-import { openShomei } from '../../app/index.ts';
+import type { CaTables } from '../../ca/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { isShomeiError, shomeiError } from '../../errors/index.ts';
-import { createLogger } from '../../log/index.ts';
 import { DEFAULT_PDF_BUDGET, type PdfBudgetLimits, withPdfBudget } from '../../pdf/index.ts';
 import {
   readLimited,
@@ -28,14 +29,27 @@ interface VerifyOptions {
   lang?: string;
 }
 
-/** The embedded root of this installation, when there is one (the embedded default). */
+/**
+ * The embedded root of this installation, when there is one (the embedded default). Read from the
+ * database alone: no HSM login, no migrations, no composition root (a verify starts fast, ADR 023);
+ * a missing SQLite file means no installation here, and nothing is created.
+ */
 async function installationAnchors(): Promise<Uint8Array[]> {
   try {
-    const shomei = await openShomei(loadConfig(), createLogger({ level: 'silent' }));
+    const url = loadConfig().databaseUrl;
+    if (url.startsWith('sqlite:') && !existsSync(url.slice('sqlite:'.length))) return [];
+    const { openDatabase } = await import('../../store/index.ts');
+    const database = openDatabase(url);
     try {
-      return [await shomei.ca.certificate('root')];
+      const root = await database.db
+        .withTables<CaTables>()
+        .selectFrom('ca_authorities')
+        .select('certificate')
+        .where('name', '=', 'root')
+        .executeTakeFirst();
+      return root === undefined ? [] : [Buffer.from(root.certificate)];
     } finally {
-      await shomei.close();
+      await database.close();
     }
   } catch {
     return [];
