@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 import { checkConfiguration, loadOpsSettings } from '../../src/ops/index.ts';
 import { runShomei } from '../helpers/run.ts';
-import { openssl } from './helpers.ts';
+import { mismatchedTlsPair } from './helpers.ts';
 import { type SntpResponder, startSntpResponder } from './sntp-responder.ts';
 
 let dir: string;
@@ -23,25 +23,7 @@ let env: Record<string, string>;
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'shomei-config-check-'));
-  for (const name of ['a', 'b']) {
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-days',
-      '2',
-      '-keyout',
-      path.join(dir, `${name}.key`),
-      '-out',
-      path.join(dir, `${name}.pem`),
-    ]);
-  }
+  const tls = mismatchedTlsPair(dir);
   skewed = await startSntpResponder(10 * 60_000);
   busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
@@ -49,8 +31,8 @@ before(async () => {
   env = {
     SHOMEI_HOME: path.join(dir, 'home'),
     SHOMEI_ENV: 'staging',
-    SHOMEI_TLS_CERT: path.join(dir, 'a.pem'),
-    SHOMEI_TLS_KEY: path.join(dir, 'b.key'),
+    SHOMEI_TLS_CERT: tls.cert,
+    SHOMEI_TLS_KEY: tls.key,
     SHOMEI_SMTP_URL: 'smtp://127.0.0.1:9',
     SHOMEI_TSA_URL: 'http://127.0.0.1:9/tsa',
     SHOMEI_NTP_SERVER: skewed.address,

@@ -70,6 +70,30 @@ export function openssl(args: string[], input?: string): string {
   return result.stdout;
 }
 
+/** Two self-signed EC P-256 certificates in `dir`; a.pem with b.key is a TLS pair that does not match. */
+export function mismatchedTlsPair(dir: string): { cert: string; key: string } {
+  for (const name of ['a', 'b']) {
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '2',
+      '-keyout',
+      path.join(dir, `${name}.key`),
+      '-out',
+      path.join(dir, `${name}.pem`),
+    ]);
+  }
+  return { cert: path.join(dir, 'a.pem'), key: path.join(dir, 'b.key') };
+}
+
 /** A client CA and a client certificate it issued (EC P-256), as PEM files in `dir`. */
 export function makeClientPki(dir: string, name: string): { caCert: string; cert: string; key: string } {
   const caKey = path.join(dir, `${name}-ca.key`);

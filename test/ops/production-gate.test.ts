@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import { openssl, type RunningShomei, startExpectingFailure, startShomei } from './helpers.ts';
+import { mismatchedTlsPair, type RunningShomei, startExpectingFailure, startShomei } from './helpers.ts';
 
 const cleanups: Array<() => unknown> = [];
 let dir: string;
@@ -74,30 +74,12 @@ describe('production safeguards and start-up failures', () => {
   });
 
   test('a TLS key that does not match its certificate stops the start, naming SHOMEI_TLS_KEY', async () => {
-    for (const name of ['a', 'b']) {
-      openssl([
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        `/CN=${name}`,
-        '-days',
-        '2',
-        '-keyout',
-        path.join(dir, `${name}.key`),
-        '-out',
-        path.join(dir, `${name}.pem`),
-      ]);
-    }
+    const tls = mismatchedTlsPair(dir);
     const env = {
       ...production,
       SHOMEI_TLS_EMBEDDED: 'false',
-      SHOMEI_TLS_CERT: path.join(dir, 'a.pem'),
-      SHOMEI_TLS_KEY: path.join(dir, 'b.key'),
+      SHOMEI_TLS_CERT: tls.cert,
+      SHOMEI_TLS_KEY: tls.key,
     };
     const mismatch = fatalLine((await startExpectingFailure(env)).output);
     assert.equal(mismatch.code, 'SHOMEI_TLS_INVALID');
