@@ -162,21 +162,32 @@ export const contractErrors = {
       { status: 403 },
     );
   },
-  /** PIN or one-time code of the signer's own credential refused (the RSSP counts the attempt). */
-  signingAuthenticationWrong(): ShomeiError {
+  /**
+   * PIN or one-time code of the signer's own credential refused (the RSSP counts the attempt); the
+   * tries left are told when the RSSP is this installation's (a remote one does not say).
+   */
+  signingAuthenticationWrong(attemptsLeft?: number): ShomeiError {
+    if (attemptsLeft === undefined) {
+      return shomeiError(
+        'SHOMEI_SIGNING_PIN_WRONG',
+        'PIN またはワンタイムコードが違います。続けて間違えると電子証明書がロックされます。',
+        'The PIN or the one-time code is not right. Further mistakes lock the signing certificate.',
+        { status: 400 },
+      );
+    }
     return shomeiError(
       'SHOMEI_SIGNING_PIN_WRONG',
-      'PIN またはワンタイムコードが違います。続けて間違えると電子証明書がロックされます。',
-      'The PIN or the one-time code is not right. Further mistakes lock the signing certificate.',
-      { status: 400 },
+      `PIN またはワンタイムコードが違います。あと ${attemptsLeft} 回入力できます。`,
+      `The PIN or the one-time code is not right. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`,
+      { status: 400, details: { attemptsLeft } },
     );
   },
   signingCredentialLocked(): ShomeiError {
     return shomeiError(
       'SHOMEI_SIGNING_CREDENTIAL_LOCKED',
-      'PIN またはワンタイムコードを続けて間違えたため、電子証明書がロックされています。「電子証明書」画面の案内に従い、運用者にロックの解除を依頼してください。',
-      'The signing certificate is locked after too many wrong PINs or codes. Ask the operator to unlock it, as the “Signing certificate” screen explains.',
-      { status: 423 },
+      'PIN またはワンタイムコードを続けて間違えたため、電子証明書がロックされました。運用担当者にロックの解除を依頼してください。',
+      'Your signing certificate is locked after too many wrong PINs or codes. Ask the operator to unlock it.',
+      { status: 423, details: { attemptsLeft: 0 } },
     );
   },
   signingFailed(reason: string): ShomeiError {

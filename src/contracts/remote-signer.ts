@@ -40,10 +40,12 @@ function signAlgoFor(scheme: SignatureScheme): string {
   return scheme === 'ECDSA' ? ECDSA_WITH_SHA256 : SHA256_WITH_RSA;
 }
 
-function refused(error: unknown): Error {
+function refused(error: unknown, attemptsLeft?: number): Error {
   // The RSSP's protocol errors in the signer's words (the CSC description is English by specification).
   if (isCscError(error) && error.error === 'invalid_authentication_data')
-    return contractErrors.signingAuthenticationWrong();
+    return attemptsLeft === 0
+      ? contractErrors.signingCredentialLocked()
+      : contractErrors.signingAuthenticationWrong(attemptsLeft);
   if (isCscError(error) && error.description === 'Credential locked')
     return contractErrors.signingCredentialLocked();
   const description =
@@ -104,10 +106,20 @@ export function inProcessRemoteSigner(rssp: RemoteSignatureService): RemoteSigne
           ...(request.source === undefined ? {} : { source: request.source }),
         });
       } catch (error) {
-        throw refused(error);
+        throw refused(error, await attemptsAfter(rssp, error, request.credentialId));
       }
     },
   };
+}
+
+/** After a wrong PIN or code, the tries the credential's budget still allows (read, not guessed). */
+async function attemptsAfter(
+  rssp: RemoteSignatureService,
+  error: unknown,
+  credentialId: string,
+): Promise<number | undefined> {
+  if (!isCscError(error) || error.error !== 'invalid_authentication_data') return undefined;
+  return (await rssp.credentials.attempts(credentialId).catch(() => undefined))?.attemptsLeft;
 }
 
 /** Any CSC API v2 RSSP by URL; `accessTokenFor` supplies the user's service token at that RSSP. */

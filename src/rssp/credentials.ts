@@ -43,6 +43,12 @@ export interface CreatedCredential {
   readonly csr: Buffer;
 }
 
+/** How many PIN + one-time-code tries the shared budget still allows (a count only, no secret). */
+export interface CredentialAttempts {
+  readonly attemptsLeft: number;
+  readonly locked: boolean;
+}
+
 const PIN_PATTERN = /^[0-9]{6,16}$/;
 
 export function invalidPinFormat(): Error {
@@ -79,6 +85,14 @@ export class CredentialService {
     const found = await this.get(credentialId);
     if (found === undefined) throw credentialNotFound(credentialId);
     return found;
+  }
+
+  /** The tries left before the credential locks, for telling the signer after a wrong PIN or code. */
+  async attempts(credentialId: string): Promise<CredentialAttempts> {
+    const row = await this.require(credentialId);
+    const locked = row.locked_at !== null;
+    const left = locked ? 0 : Math.max(0, this.settings.maxFailedAttempts - row.failed_attempts);
+    return { attemptsLeft: left, locked: locked || left === 0 };
   }
 
   /** A user's own credential (anyone else's reads as absent, so existence does not leak). */

@@ -23,6 +23,7 @@ export { type ClientSystem, ClientSystemRegistry, type NewClientSystem } from '.
 export {
   type CreatedCredential,
   type Credential,
+  type CredentialAttempts,
   CredentialService,
   type NewCredential,
 } from './credentials.ts';

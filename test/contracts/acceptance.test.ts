@@ -137,9 +137,40 @@ describe('two tenants, a signer-type and a witness-type party', () => {
     });
     assert.equal(wrongPin.statusCode, 400, wrongPin.body);
     // In the signer's words, not the CSC description (issue #19).
-    const refusal = json<{ error: { code: string; message: { ja: string } } }>(wrongPin).error;
+    type Refusal = { error: { code: string; message: { ja: string; en: string } } };
+    const refusal = json<Refusal>(wrongPin).error;
     assert.equal(refusal.code, 'SHOMEI_SIGNING_PIN_WRONG');
-    assert.match(refusal.message.ja, /^PIN またはワンタイムコードが違います/);
+    assert.equal(refusal.message.ja, 'PIN またはワンタイムコードが違います。あと 4 回入力できます。');
+    assert.equal(refusal.message.en, 'The PIN or the one-time code is not right. 4 attempts left.');
+    // Each further mistake says one try fewer; the fifth locks the credential, and then even the
+    // right PIN is refused with the plain locked message until an operator unlocks it.
+    const tries: Refusal['error'][] = [];
+    for (const pin of ['999998', '999997', '999996', '999995', '246810']) {
+      const response = await clientA.send('POST', `/api/envelopes/${envelopeId}/sign/signer`, {
+        pin,
+        otp: pin === '246810' ? await generate({ secret: credential.totp }) : '000000',
+        documentSha256: [view.documents[0]!.sha256],
+      });
+      assert.equal(response.statusCode, tries.length < 3 ? 400 : 423, response.body);
+      tries.push(json<Refusal>(response).error);
+    }
+    assert.deepEqual(
+      tries.map((t) => [t.code, /あと (\d) 回/.exec(t.message.ja)?.[1]]),
+      [
+        ['SHOMEI_SIGNING_PIN_WRONG', '3'],
+        ['SHOMEI_SIGNING_PIN_WRONG', '2'],
+        ['SHOMEI_SIGNING_PIN_WRONG', '1'],
+        ['SHOMEI_SIGNING_CREDENTIAL_LOCKED', undefined],
+        ['SHOMEI_SIGNING_CREDENTIAL_LOCKED', undefined],
+      ],
+    );
+    assert.match(tries[2]!.message.en, /1 attempt left\.$/);
+    assert.match(tries[3]!.message.ja, /ロックされました。運用担当者にロックの解除を依頼してください。$/);
+    assert.deepEqual(await h.shomei.rssp.credentials.attempts(credential.credentialId), {
+      attemptsLeft: 0,
+      locked: true,
+    });
+    await h.shomei.rssp.credentials.unlock(credential.credentialId, 'operator-in-test');
     const signedA = await clientA.send('POST', `/api/envelopes/${envelopeId}/sign/signer`, {
       pin: '246810',
       otp: await generate({ secret: credential.totp, epoch: Math.floor(Date.now() / 1000) + 30 }),
