@@ -20,7 +20,7 @@ export const CORRECTABLE_FIELDS = ['title', 'counterparty', 'transactionDate', '
 export type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
 type FieldValue = string | number | null;
 
-const correctionSchema = z
+export const correctionSchema = z
   .object({
     recordId: z.string().min(1).max(100),
     reason: text(1000),
@@ -182,7 +182,7 @@ export async function logDeletion(
 
 const when = z.union([isoDate, z.iso.datetime({ offset: true })]);
 
-const logSearchSchema = z
+export const logSearchSchema = z
   .object({
     /** Inclusive; a date means its start (UTC). */
     from: when.optional(),

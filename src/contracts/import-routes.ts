@@ -4,8 +4,9 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditActorOf } from './access.ts';
-import { correctRecord, searchRecordLog } from './corrections.ts';
+import { correctionSchema, correctRecord, logSearchSchema, searchRecordLog } from './corrections.ts';
 import { contractErrors } from './errors.ts';
 import { importRecord, importView, splitJsonImport } from './imports.ts';
 import type { ContractActor } from './model.ts';
@@ -22,6 +23,7 @@ export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app,
   const { contracts } = options;
   const ctx = contracts.context;
   const actor = (request: FastifyRequest) => options.actorOf(contracts, request);
+  const authenticated = async (request: FastifyRequest) => void (await actor(request));
   const limit = contracts.settings.maxDocumentBytes;
   // Base64 is 4/3 of the PDF, plus room for the metadata.
   const jsonLimit = Math.ceil((limit * 4) / 3) + 256 * 1024;
@@ -50,13 +52,25 @@ export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app,
       .send(await importView(ctx, await actor(request), request.params.id)),
   );
 
-  app.post('/api/corrections', async (request, reply) =>
-    reply.status(201).send(await correctRecord(ctx, await actor(request), request.body)),
+  // Who acts is settled before the input is checked (401/403 before 400); the same error code as before.
+  const checked = { config: { invalidInput: contractErrors.invalid }, preValidation: authenticated };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post(
+    '/api/corrections',
+    {
+      schema: { summary: 'Correct a record’s metadata with a reason (訂正)', body: correctionSchema },
+      ...checked,
+    },
+    async (request, reply) =>
+      reply.status(201).send(await correctRecord(ctx, await actor(request), request.body)),
   );
-  app.get('/api/corrections', async (request, reply) =>
-    reply
-      .header('cache-control', 'no-store')
-      .send(await searchRecordLog(ctx, await actor(request), request.query)),
+  api.get(
+    '/api/corrections',
+    { schema: { summary: 'The correction and deletion log', querystring: logSearchSchema }, ...checked },
+    async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send(await searchRecordLog(ctx, await actor(request), request.query)),
   );
 
   app.get('/api/contracts/permissions', async (request) => {
