@@ -25,6 +25,7 @@ export const ADMIN_PRIVILEGES = [
   'tenants.export',
   'tenants.manage',
   'keys.rekey',
+  'hsm.configure',
 ] as const;
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 export type Privilege = IdentityPrivilege | AdminPrivilege;
@@ -58,6 +59,8 @@ export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
   'tenants.manage': ['system_administrator', 'security_officer'],
   // Re-wrapping under the KEKs and starting new KEK epochs (ADR 017): configuration of keys.
   'keys.rekey': ['system_administrator'],
+  // Accepting a changed HSM configuration as the new baseline (JT2A III app. 1 §7): the CISO.
+  'hsm.configure': ['security_officer'],
 };
 
 export async function userHasPrivilege(

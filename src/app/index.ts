@@ -6,6 +6,11 @@ export {
 } from './bootstrap.ts';
 export { type OperatorConsole, operatorConsole } from './console.ts';
 export { type DemoAccount, ensureDemoAccounts } from './demo.ts';
+export {
+  acceptHsmConfiguration,
+  checkHsmConfiguration,
+  type HsmConfigurationCheck,
+} from './hsm-configuration.ts';
 export { type RekeyReport, rekey } from './key-hierarchy.ts';
 export { allMigrations } from './migrations.ts';
 export {

@@ -42,10 +42,7 @@ async function recordInitKeyCeremony(
 ): Promise<number> {
   const trail = new DatabaseAuditTrail(database);
   const made = (await keys.list()).filter((k) => !before.has(k.key_id));
-  const actor = {
-    kind: 'operator' as const,
-    id: `ceremony:${userInfo().username}@${hostname()}`.slice(0, 128),
-  };
+  const actor = ceremonyActor();
   for (const key of made) {
     await trail.append({
       type: 'key.generate',
@@ -62,4 +59,9 @@ async function recordInitKeyCeremony(
     });
   }
   return made.length;
+}
+
+/** Who ran the ceremony: the OS account on this host (no operator account exists yet at init). */
+export function ceremonyActor(): { kind: 'operator'; id: string } {
+  return { kind: 'operator', id: `ceremony:${userInfo().username}@${hostname()}`.slice(0, 128) };
 }

@@ -71,7 +71,8 @@ import {
   openDatabase,
 } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index.ts';
-import { completeInitKeyCeremony, keyIdsBefore } from './key-ceremony.ts';
+import { checkHsmConfiguration } from './hsm-configuration.ts';
+import { ceremonyActor, completeInitKeyCeremony, keyIdsBefore } from './key-ceremony.ts';
 import { kekGenerated } from './key-hierarchy.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
@@ -231,6 +232,8 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
     await ensureHealthKey(crypto, keys);
     await setupEmbeddedPki(config, database, crypto, keys);
     await completeInitKeyCeremony(database, crypto, keys, before);
+    // The HSM's configuration is recorded the first time and compared at every later init or start.
+    await checkHsmConfiguration(config, database, ceremonyActor());
   } finally {
     crypto.close();
   }

@@ -15,6 +15,7 @@ export const ALERT_RULES = [
   'audit-write-failure',
   'expiry-warning',
   'trust-service-failure',
+  'hsm-configuration-change',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -276,4 +277,20 @@ export function trustServiceFailures(batch: readonly AuditRecord[]): AlertDraft[
         events: [ref(record)],
       };
     });
+}
+
+/** The HSM's module, token or mechanisms differ from what the ceremony recorded (JT2A III app. 1 §7). */
+export function hsmConfigurationChanges(batch: readonly AuditRecord[]): AlertDraft[] {
+  return batch
+    .filter((record) => record.type === 'hsm.configuration.changed')
+    .map((record) => ({
+      rule: 'hsm-configuration-change' as const,
+      severity: 'critical' as const,
+      actorId: record.actor.id,
+      summary: {
+        ja: 'HSM の構成 (モジュール・トークン・メカニズム) が記録と異なります。計画した変更でなければ調査してください (shomei hsm check)。',
+        en: 'The HSM configuration (module, token, mechanisms) differs from the recorded one; investigate unless the change was planned (shomei hsm check).',
+      },
+      events: [ref(record)],
+    }));
 }

@@ -12,6 +12,7 @@ import {
   abnormalRate,
   duplicateSessions,
   expiryWarnings,
+  hsmConfigurationChanges,
   outsideHours,
   skippedSteps,
   trustServiceFailures,
@@ -104,6 +105,7 @@ export class AlertMonitor {
         ...(await skippedSteps(db, batch)),
         ...expiryWarnings(batch),
         ...trustServiceFailures(batch),
+        ...hsmConfigurationChanges(batch),
       ];
       const alerts: Alert[] = [];
       for (const draft of drafts) alerts.push(await this.store(db, draft));

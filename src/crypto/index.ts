@@ -11,6 +11,11 @@ export {
   type SignatureScheme,
 } from './algorithms.ts';
 export {
+  describeHsmConfiguration,
+  type HsmConfiguration,
+  hsmConfigurationFingerprint,
+} from './configuration.ts';
+export {
   CryptoModule,
   type CryptoModuleOptions,
   type KeyAttributes,

@@ -5,9 +5,12 @@
  * step leaves an audit record. Keys are checked in the token with pkcs11-tool, not our own code.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openShomei } from '../../src/app/index.ts';
+import { hsmSecretSealer, IDENTITY_SEAL_KEY_PURPOSE } from '../../src/identity/index.ts';
+import { createLogger } from '../../src/log/index.ts';
 import { makeTestHome, softHsmEnv, type TestHome } from '../helpers/home.ts';
 import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
@@ -42,7 +45,7 @@ describe('shomei CLI through the one door', () => {
             details: Record<string, unknown>;
           },
       );
-  const pkcs11Labels = () =>
+  const pkcs11Labels = (type: 'privkey' | 'secrkey' = 'privkey') =>
     run(
       'pkcs11-tool',
       [
@@ -52,7 +55,7 @@ describe('shomei CLI through the one door', () => {
         home.config.pkcs11.tokenLabel,
         '--list-objects',
         '--type',
-        'privkey',
+        type,
         '--login',
         '--pin',
         (JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as { userPin: string }).userPin,
@@ -179,7 +182,16 @@ describe('shomei CLI through the one door', () => {
   it('init recorded every key it made as key.generate, with purpose, algorithm and fingerprint', () => {
     const generated = auditTypes(team.system_auditor, 'key.generate');
     const purposes = generated.map((e) => e.details.purpose as string);
-    for (const purpose of ['audit-checkpoint', 'tsa', 'provider-e-seal', 'backup-signing']) {
+    for (const purpose of [
+      'audit-checkpoint',
+      'tsa',
+      'provider-e-seal',
+      'backup-signing',
+      'health-check',
+      IDENTITY_SEAL_KEY_PURPOSE,
+      'rssp-otp-seal',
+      'contracts-webhook-secrets',
+    ]) {
       assert.ok(purposes.includes(purpose), `${purpose} in ${purposes.join(', ')}`);
     }
     assert.ok(
@@ -242,5 +254,63 @@ describe('shomei CLI through the one door', () => {
     });
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /SHOMEI_RETENTION_YEARS/);
+  });
+
+  it('the sealing keys come from the init ceremony; without one a module refuses instead of making its own', async () => {
+    const secretLabels = pkcs11Labels('secrkey');
+    for (const label of ['identity-secrets', 'rssp-otp-seal', 'contracts:webhook-secrets'])
+      assert.match(secretLabels, new RegExp(`label:\\s+${label}\\n`), label);
+    const secretCount = () => (pkcs11Labels('secrkey').match(/Secret Key Object/g) ?? []).length;
+    const before = secretCount();
+    const shomei = await openShomei(home.config, createLogger({ level: 'silent' }));
+    try {
+      const [sealKey] = await shomei.keys.findActiveByPurpose(IDENTITY_SEAL_KEY_PURPOSE);
+      await shomei.keys.markDestroyed(sealKey!.key_id, 'test: the ceremony key is gone');
+      await assert.rejects(
+        hsmSecretSealer(shomei.crypto, shomei.keys).seal(Buffer.from('a TOTP seed')),
+        (error: { code?: string; message?: string }) =>
+          error.code === 'SHOMEI_KEY_NOT_FOUND' && /shomei init/.test(error.message ?? ''),
+      );
+    } finally {
+      await shomei.close();
+    }
+    assert.equal(secretCount(), before, 'no key made on first use');
+  });
+
+  it('detects an HSM configuration change, audits and alerts it once, until the security officer accepts it', async () => {
+    const unchanged = ok(runShomei(['keys', 'hsm-check'], home.env));
+    assert.equal(unchanged.status, 'unchanged');
+    // Another PKCS#11 module file (here a copy at another path) is a configuration change.
+    const otherModule = path.join(home.home, 'other-softhsm2.so');
+    copyFileSync(home.config.pkcs11.modulePath, otherModule);
+    const changedEnv = { ...home.env, SHOMEI_PKCS11_MODULE: otherModule };
+    const changed = runShomei(['keys', 'hsm-check'], changedEnv);
+    assert.equal(changed.status, 1);
+    assert.match(changed.stderr, /SHOMEI_HSM_CONFIGURATION_CHANGED/);
+    const detected = JSON.parse(changed.stdout) as { status: string; newlyDetected: boolean };
+    assert.deepEqual([detected.status, detected.newlyDetected], ['changed', true]);
+    const again = JSON.parse(runShomei(['keys', 'hsm-check'], changedEnv).stdout) as {
+      newlyDetected: boolean;
+    };
+    assert.equal(again.newlyDetected, false, 'recorded once per change');
+    assert.equal(auditTypes(team.system_auditor, 'hsm.configuration.changed').length, 1);
+    const shomei = await openShomei(home.config, createLogger({ level: 'silent' }));
+    try {
+      assert.equal((await shomei.audit.alerts.list({ rule: 'hsm-configuration-change' })).length, 1);
+    } finally {
+      await shomei.close();
+    }
+    const refused = runShomei(['keys', 'hsm-accept', '--reason', 'module moved'], {
+      ...team.system_administrator.env,
+      SHOMEI_PKCS11_MODULE: otherModule,
+    });
+    assert.match(refused.stderr, /SHOMEI_FORBIDDEN/);
+    ok(
+      runShomei(['keys', 'hsm-accept', '--reason', 'module moved'], {
+        ...team.security_officer.env,
+        SHOMEI_PKCS11_MODULE: otherModule,
+      }),
+    );
+    assert.equal(ok(runShomei(['keys', 'hsm-check'], changedEnv)).status, 'unchanged');
   });
 });

@@ -4,7 +4,12 @@
  * the key is made or destroyed only when a second person approves (ADR 019).
  */
 import type { Command } from 'commander';
-import { requestApproval } from '../../app/index.ts';
+import {
+  acceptHsmConfiguration,
+  checkHsmConfiguration,
+  requestApproval,
+  requirePrivilege,
+} from '../../app/index.ts';
 import { KEY_ALGORITHMS, type KeyInfo } from '../../crypto/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { withOperator, withShomei } from '../operator.ts';
@@ -79,5 +84,54 @@ export function registerKeyCommands(program: Command): void {
         requestApproval(shomei, operator, 'key.destroy', { keyId, reason: options.reason }),
       );
       printJson({ request });
+    });
+
+  registerHsmConfigurationCommands(keys);
+}
+
+/** `keys hsm-check` (start-up does the same; run it from a timer) and `keys hsm-accept` (issue #18). */
+function registerHsmConfigurationCommands(keys: Command): void {
+  keys
+    .command('hsm-check')
+    .description(
+      'Compare the HSM module, token and mechanisms with the recorded configuration; a change is audited and alerted / HSM 構成の変更を検知',
+    )
+    .action(async () => {
+      const result = await withShomei(async (shomei) => {
+        const check = await checkHsmConfiguration(shomei.config, shomei.database);
+        // Raise the alert now rather than at the next scan of a running server.
+        if (check.newlyDetected) await shomei.audit.alerts.scan();
+        return check;
+      });
+      printJson(result);
+      if (result.status === 'changed') {
+        throw shomeiError(
+          'SHOMEI_HSM_CONFIGURATION_CHANGED',
+          'HSM の構成が記録と異なります (監査ログとアラートに記録しました)。計画した変更なら shomei keys hsm-accept で承認してください。',
+          'The HSM configuration differs from the recorded one (audited and alerted); if the change was planned, accept it with shomei keys hsm-accept.',
+          { status: 500, details: { fingerprint: result.fingerprint, recorded: result.recordedFingerprint } },
+        );
+      }
+    });
+  keys
+    .command('hsm-accept')
+    .description(
+      'Accept the HSM configuration now seen as the recorded one, after a planned change (security officer) / 計画した HSM 構成変更を承認',
+    )
+    .requiredOption('--reason <text>', 'the planned change (recorded; up to 500 characters)')
+    .action(async (options: { reason: string }) => {
+      if (options.reason.trim().length === 0 || options.reason.length > 500) {
+        throw shomeiError(
+          'SHOMEI_CLI_USAGE',
+          '--reason が必要です (500 文字まで)。',
+          '--reason is required (up to 500 characters).',
+          { status: 400 },
+        );
+      }
+      const accepted = await withOperator(async (shomei, operator) => {
+        await requirePrivilege(shomei, operator, 'hsm.configure');
+        return acceptHsmConfiguration(shomei.config, shomei.database, operator.userId, options.reason.trim());
+      });
+      printJson(accepted);
     });
 }
