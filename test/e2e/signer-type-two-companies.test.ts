@@ -254,6 +254,16 @@ describe('signer-type contract between two companies, entirely in the browser', 
     await pageA.reload();
     await pageA.getByRole('heading', { name: 'あなたの署名の番です' }).waitFor();
     await pageA.getByRole('checkbox', { name: /電子署名することに同意します/ }).check();
+    // A mistyped PIN: the page says how many tries remain and what to do (issue #19).
+    await pageA.getByLabel('電子証明書の PIN').fill('000000');
+    await pageA.getByLabel('ワンタイムコード (認証アプリ)').fill('000000');
+    await pageA.getByRole('button', { name: '署名する', exact: true }).click();
+    const refusal = pageA.getByRole('alert').filter({ hasText: 'あと 4 回入力できます。' });
+    await refusal.waitFor({ timeout: SIGNING_MS });
+    assert.match(
+      (await refusal.textContent()) ?? '',
+      /PIN またはワンタイムコードが違います。.*PIN と認証アプリのコードを確認/,
+    );
     await pageA.getByLabel('電子証明書の PIN').fill(PIN);
     await pageA.getByLabel('ワンタイムコード (認証アプリ)').fill(await generate({ secret: seedA }));
     await pageA.getByRole('button', { name: '署名する', exact: true }).click();

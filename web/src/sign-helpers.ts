@@ -1,4 +1,4 @@
-import { getBytes, uploadForm } from './api.ts';
+import { ApiError, getBytes, uploadForm } from './api.ts';
 import type { SignOutcome } from './components/SignResult.tsx';
 import type { SealBox } from './components/seal.ts';
 import type { Envelope } from './pages/envelope-types.ts';
@@ -69,4 +69,11 @@ export function placementBoxes(
 /** Scrolls the viewer (and the window) so that the viewer's own seal field is in view. */
 export function scrollToMySeal(): void {
   document.querySelector('[data-variant="mine"]')?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+}
+
+/** What to do after a refused signature: retype PIN and code, or (once locked) ask the operator. */
+export function signingHint(error: unknown): 'hint.pin' | 'hint.credentialLocked' {
+  return error instanceof ApiError && error.code === 'SHOMEI_SIGNING_CREDENTIAL_LOCKED'
+    ? 'hint.credentialLocked'
+    : 'hint.pin';
 }

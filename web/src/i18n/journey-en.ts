@@ -9,6 +9,8 @@ export const journeyEn: Record<keyof typeof journeyJa, string> = {
   'lock.reissued':
     'A new link was mailed to {name}. Give them the new access code below by another channel, such as telephone.',
   'hint.locked': 'Contact the sender and ask them to re-issue the access code. A new link will come by mail.',
+  'hint.credentialLocked':
+    'Ask the operator to check your identity and unlock it. Until then this certificate cannot sign.',
   'progress.title': 'Signing',
   'progress.lead': 'Please keep this page open (it takes about 10 seconds).',
   'progress.sign': 'Adding the electronic signature and timestamp',

@@ -20,7 +20,7 @@ import { formatAmount, formatDate } from '../format-money.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { holdsTenant, usePrivileges } from '../privileges.ts';
 import { useSession } from '../session.tsx';
-import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
+import { outcomeOf, placementBoxes, scrollToMySeal, signingHint } from '../sign-helpers.ts';
 import type { Envelope, Party } from './envelope-types.ts';
 import type { SentNotice } from './NewEnvelopePage.tsx';
 
@@ -118,7 +118,7 @@ function SignerPanel({
           {busy ? t('sign.signing') : t('sign.submit')}
         </button>
       </form>
-      {error !== undefined ? <ErrorNotice error={error} hint="hint.pin" /> : null}
+      {error !== undefined ? <ErrorNotice error={error} hint={signingHint(error)} /> : null}
     </section>
   );
 }
