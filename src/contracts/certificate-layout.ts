@@ -54,6 +54,8 @@ const METHOD: Record<string, string> = {
   'password+passkey': 'パスワードとパスキー / Password and passkey',
   'pin+totp': '証明書の PIN と認証アプリ / Certificate PIN and authenticator app',
   'pin+email-otp': '証明書の PIN とメールの確認コード / Certificate PIN and mailed code',
+  'pin+login-totp': '証明書の PIN とログイン用の認証アプリ / Certificate PIN and login authenticator app',
+  'pin+otp': '証明書の PIN とワンタイムコード / Certificate PIN and one-time code',
 };
 
 const words = (table: Record<string, string>, value: string | null): string =>
@@ -73,6 +75,9 @@ function partyLines(c: CertificateOfCompletion): string[] {
       `   状態 / Status: ${words(STATUS, p.status)}`,
       `   日時 / Time: ${jstDateTime(p.actedAt)}`,
       `   本人確認の方法 / Authentication: ${words(METHOD, p.authentication)}`,
+      ...(p.signatureActivation == null
+        ? []
+        : [`   署名時の本人確認 / Signature activation: ${words(METHOD, p.signatureActivation)}`]),
       `   接続元 IP アドレス / IP address: ${p.sourceIp ?? '—'}`,
     );
     const conf = p.confirmation as { text?: string; confirmedAt?: string } | null;

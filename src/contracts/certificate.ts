@@ -57,6 +57,8 @@ export interface CertificateOfCompletion {
     readonly status: string;
     readonly actedAt: string | null;
     readonly authentication: string | null;
+    /** A signer-type party's signature activation factors ('pin+totp', 'pin+login-totp', …). */
+    readonly signatureActivation?: string | null;
     readonly sourceIp: string | null;
     readonly confirmation: unknown;
   }[];
@@ -103,6 +105,8 @@ export function buildCertificate(
           status: p.status,
           actedAt: p.acted_at,
           authentication: typeof evidence.authentication === 'string' ? evidence.authentication : null,
+          signatureActivation:
+            typeof evidence.signatureActivation === 'string' ? evidence.signatureActivation : null,
           sourceIp: typeof evidence.sourceIp === 'string' ? evidence.sourceIp : null,
           confirmation: evidence.confirmation ?? null,
         };

@@ -28,10 +28,16 @@ export interface RemoteSignRequest {
   readonly source?: string;
 }
 
+export interface SignedDigests {
+  readonly signatures: Buffer[];
+  /** The factors that activated the SAD, as the RSSP named them (null: a remote RSSP does not say). */
+  readonly activation: string | null;
+}
+
 export interface RemoteSigner {
   certificates(userId: string, credentialId: string): Promise<SignerCertificates>;
   /** Authorises (PIN + OTP → SAD bound to exactly these digests) and signs them. */
-  signDigests(request: RemoteSignRequest): Promise<Buffer[]>;
+  signDigests(request: RemoteSignRequest): Promise<SignedDigests>;
 }
 
 export const DIGEST: DigestAlgorithm = 'SHA-256';
@@ -86,18 +92,22 @@ export function inProcessRemoteSigner(rssp: RemoteSignatureService): RemoteSigne
       const principal = principalFor(request.userId);
       try {
         const credential = await rssp.credentials.require(request.credentialId);
-        const { sad } = await rssp.activation.authorizeCredential(principal, request.userId, {
-          credentialId: request.credentialId,
-          numSignatures: request.digests.length,
-          hashes: request.digests,
-          hashAlgorithmOid: SHA256_OID,
-          authData: [
-            { id: 'PIN', value: request.pin },
-            { id: 'OTP', value: request.otp },
-          ],
-          ...(request.source === undefined ? {} : { source: request.source }),
-        });
-        return await rssp.signing.signHash(principal, {
+        const { sad, authenticationMethod } = await rssp.activation.authorizeCredential(
+          principal,
+          request.userId,
+          {
+            credentialId: request.credentialId,
+            numSignatures: request.digests.length,
+            hashes: request.digests,
+            hashAlgorithmOid: SHA256_OID,
+            authData: [
+              { id: 'PIN', value: request.pin },
+              { id: 'OTP', value: request.otp },
+            ],
+            ...(request.source === undefined ? {} : { source: request.source }),
+          },
+        );
+        const signatures = await rssp.signing.signHash(principal, {
           credentialId: request.credentialId,
           sad,
           hashes: request.digests.map((d) => d.toString('base64')),
@@ -105,6 +115,7 @@ export function inProcessRemoteSigner(rssp: RemoteSignatureService): RemoteSigne
           signAlgo: signAlgoFor(credential.key_algorithm.startsWith('EC') ? 'ECDSA' : 'RSASSA-PKCS1-v1_5'),
           ...(request.source === undefined ? {} : { source: request.source }),
         });
+        return { signatures, activation: authenticationMethod ?? null };
       } catch (error) {
         throw refused(error, await attemptsAfter(rssp, error, request.credentialId));
       }
@@ -155,13 +166,14 @@ export function cscRemoteSigner(
           otp: request.otp,
           numSignatures: request.digests.length,
         });
-        return await c.signHash({
+        const signatures = await c.signHash({
           credentialId: request.credentialId,
           sad,
           hashes: request.digests,
           signAlgo: signAlgoFor(scheme),
           hashAlgorithmOid: SHA256_OID,
         });
+        return { signatures, activation: null };
       } catch (error) {
         throw refused(error);
       }

@@ -219,6 +219,7 @@ export async function signAsSigner(
   const provider = await ctx.provider();
   const dir = await workDir(ctx);
   const outputs: Buffer[] = [];
+  let activation: string | null = null;
   try {
     const prepared = [];
     for (const [index, document] of documents.entries()) {
@@ -242,7 +243,7 @@ export async function signAsSigner(
       );
     }
     // One SAD for exactly these digests (batch signing, JT2A appendix 1 method 1).
-    const signatures = await ctx.remoteSigner.signDigests({
+    const signed = await ctx.remoteSigner.signDigests({
       userId: actor.userId,
       credentialId: certificates.credentialId,
       digests: prepared.map((p) => p.digestToSign),
@@ -250,6 +251,8 @@ export async function signAsSigner(
       otp: input.otp,
       ...(actor.source === undefined ? {} : { source: actor.source }),
     });
+    const signatures = signed.signatures;
+    activation = signed.activation;
     if (signatures.length !== prepared.length) throw contractErrors.signingFailed('signature count mismatch');
     for (const [index, p] of prepared.entries()) {
       const output = path.join(dir, `${index}.pdf`);
@@ -279,7 +282,8 @@ export async function signAsSigner(
     mode: 'signer-type',
     authentication: auth.method,
     sourceIp: auth.source,
-    signatureActivation: 'PIN + one-time code (SAD bound to the document digests)',
+    // The factors that really activated the SAD (the tenant may sign with the login TOTP app).
+    signatureActivation: activation ?? 'pin+otp',
     credentialId: certificates.credentialId,
   });
 }
@@ -408,6 +412,9 @@ async function commitAct(
         partyId: party.id,
         mode: evidence.mode,
         authentication: evidence.authentication,
+        ...(evidence.signatureActivation === undefined
+          ? {}
+          : { signatureActivation: evidence.signatureActivation }),
         documents: record.documents,
         ...(evidence.confirmation === undefined ? {} : { confirmation: evidence.confirmation }),
       },

@@ -36,6 +36,8 @@ export interface AuthorizeCredentialRequest {
 export interface SignatureActivationData {
   readonly sad: string;
   readonly expiresIn: number;
+  /** The factors that activated it ('pin+totp', 'pin+email-otp', 'pin+login-totp'): a name, no secret. */
+  readonly authenticationMethod?: string;
 }
 
 export interface ConsumedAuthorization {
@@ -149,7 +151,7 @@ export class SignatureActivationModule {
         expiresIn: this.settings.sadLifetimeSeconds,
       },
     });
-    return { sad, expiresIn: this.settings.sadLifetimeSeconds };
+    return { sad, expiresIn: this.settings.sadLifetimeSeconds, authenticationMethod: factors.method };
   }
 
   /**

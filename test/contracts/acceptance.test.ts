@@ -5,6 +5,7 @@
  * document timestamp; every step is audited; outsiders cannot read it.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -265,6 +266,14 @@ describe('two tenants, a signer-type and a witness-type party', () => {
       ],
     );
     assert.match(certificate.parties[1]!.authentication ?? '', /email-link\+access-code/);
+    // The factors that activated the signer's SAD, as the RSSP recorded them (issue #19).
+    assert.equal(certificate.parties[0]!.signatureActivation, 'pin+totp');
+    assert.equal(certificate.parties[1]!.signatureActivation, null);
+    // qpdf, not our code, reads the text the certificate shows.
+    const text = execFileSync('qpdf', ['--show-attachment=certificate-of-completion.txt', file], {
+      encoding: 'utf8',
+    });
+    assert.match(text, /署名時の本人確認 \/ Signature activation: 証明書の PIN と認証アプリ/);
     assert.ok(certificate.parties[0]!.sourceIp !== null);
     assert.equal(certificate.documents[0]!.originalSha256, view.documents[0]!.sha256);
     assert.ok(certificate.audit.some((r) => r.type === 'envelope.send'));

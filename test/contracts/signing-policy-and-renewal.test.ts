@@ -287,6 +287,9 @@ describe('tenant signing policy', () => {
         ['success', 'pin+login-totp'],
       ],
     );
+    // The signing's own record names the login app as the factor, not the credential's code (issue #19).
+    const signedRecord = h.audit.ofType('envelope.sign').filter((e) => e.outcome === 'success');
+    assert.equal(signedRecord.at(-1)?.details?.signatureActivation, 'pin+login-totp');
 
     // A CSC client reads from credentials/info which code to ask for.
     const csc = Fastify();
