@@ -108,7 +108,12 @@ describe('shomei compliance report', () => {
   });
 
   test('the practice statement and terms of use cite the settings in force, with no blank left', () => {
-    const env = { ...home.env, SHOMEI_SESSION_IDLE_MINUTES: '15', SHOMEI_RSSP_SAD_LIFETIME_SECONDS: '120' };
+    const env = {
+      ...home.env,
+      SHOMEI_SESSION_IDLE_MINUTES: '15',
+      SHOMEI_RSSP_SAD_LIFETIME_SECONDS: '120',
+      SHOMEI_CONTRACTS_CLOSED_DOCUMENT_DAYS: '45',
+    };
     const statement = runShomei(['compliance', 'document', 'practice-statement'], env);
     assert.equal(statement.status, 0, statement.stderr);
     assert.doesNotMatch(statement.stdout, /\{\{[A-Z_]+\}\}/);
@@ -120,6 +125,9 @@ describe('shomei compliance report', () => {
     assert.equal(terms.status, 0, terms.stderr);
     assert.doesNotMatch(terms.stdout, /\{\{[A-Z_]+\}\}/);
     assert.match(terms.stdout, /valid for\s+120 seconds/);
+    // Retention and deletion periods are published from the settings in force (issue #18).
+    assert.match(terms.stdout, /kept for at least 7 years/);
+    assert.match(terms.stdout, /deleted 45 days after they\s+closed/);
     assert.equal(runShomei(['compliance', 'document', '../../etc/passwd'], env).status, 2);
     assert.throws(() => fillTemplate('a {{NOT_A_SETTING}} b', {}), /NOT_A_SETTING/);
   });

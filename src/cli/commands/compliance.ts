@@ -201,6 +201,9 @@ function documentValues(shomei: Shomei, facts: LiveFacts): Record<string, string
     CLOCK: facts.clock,
     AUDIT_CHECKPOINT_SECONDS: String(config.audit.checkpointIntervalSeconds),
     AUDIT_CHAIN: facts.auditChain,
+    AUDIT_RETENTION_YEARS: String(config.audit.retentionYears),
+    CONTRACT_RETENTION_YEARS: String(config.contracts.retentionYears),
+    CLOSED_DOCUMENT_DAYS: String(config.contracts.closedDocumentDays),
   };
 }
 
