@@ -113,12 +113,12 @@ async function main(): Promise<void> {
     const parallel = counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
     const size = (pdf.length / 1024).toFixed(0);
     process.stdout.write(
-      [
+      `${[
         `document: B-LTA PDF, ${size} KiB, ${signatures} signatures per document (signature + document timestamp)`,
         `baseline: SHA-256 of the whole file ${hashPerSecond.toFixed(0)}/s`,
         `single thread: ${single.toFixed(1)} validations/s (${(single * signatures).toFixed(1)} signatures/s), ${(hashPerSecond / single).toFixed(0)}× the time of one SHA-256 pass, ${cpuMs.toFixed(0)} ms CPU per validation`,
         `${cores} worker threads: ${parallel.toFixed(1)} validations/s (${(parallel * signatures).toFixed(1)} signatures/s), ${(parallel / single).toFixed(2)}× single thread`,
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   } finally {
     rmSync(home, { recursive: true, force: true });
