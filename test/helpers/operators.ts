@@ -92,7 +92,11 @@ export async function makeTeam(
     env,
   );
   assert.equal(ceremony.status, 0, ceremony.stderr);
-  const outcome = JSON.parse(ceremony.stdout) as {
+  // The ceremony prints one indented JSON document; a warning logged on stdout (one line, e.g. with an
+  // outside TSA configured) may come before it.
+  const start = ceremony.stdout.search(/^\{$/m);
+  const end = ceremony.stdout.search(/^\}$/m);
+  const outcome = JSON.parse(ceremony.stdout.slice(start, end + 1)) as {
     operators: { userId: string; email: string; role: TeamRole; activationLink: string }[];
   };
   const shomei = await openShomei(home.config, createLogger({ level: 'silent' }));
