@@ -126,7 +126,7 @@ export async function withOperator<T>(
   work: (shomei: Shomei, operator: AuthenticatedOperator) => Promise<T>,
 ): Promise<T> {
   const proof = await operatorProof();
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
   try {
     return await work(shomei, await resolveOperator(shomei, proof));
   } finally {
@@ -136,7 +136,7 @@ export async function withOperator<T>(
 
 /** Opens the installation for commands with no operator (reads, offline checks, the bootstrap). */
 export async function withShomei<T>(work: (shomei: Shomei) => Promise<T>): Promise<T> {
-  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+  const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
   try {
     return await work(shomei);
   } finally {

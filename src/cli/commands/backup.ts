@@ -182,7 +182,7 @@ export function registerBackupCommands(program: Command): void {
           SHOMEI_DATABASE_URL: restored.databaseUrl,
           SHOMEI_PKCS11_PIN_FILE: `${restored.home}/secrets/token-pins.json`,
         });
-        const shomei = await openShomei(restoredConfig, createLogger({ level: 'warn' }));
+        const shomei = await openShomei(restoredConfig, createLogger({ level: 'warn' }, process.stderr));
         let people: { operator: string; approver: string };
         try {
           people = await authenticateRestorers(shomei, operatorCredentials, approverCredentials);

@@ -220,7 +220,7 @@ export function registerComplianceCommands(program: Command): void {
     )
     .option('--format <format>', 'text | markdown | json', 'text')
     .action(async (options: { format: string }) => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
       try {
         const facts = await liveFacts(shomei);
         // Production safeguards and overrides (issue #22); a row not met makes the report exit 1.
@@ -257,7 +257,7 @@ export function registerComplianceCommands(program: Command): void {
     })
     .action(async (name: string) => {
       const template = readFileSync(path.join(DOCS, `${name}.md`), 'utf8');
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
       try {
         process.stdout.write(fillTemplate(template, documentValues(shomei, await liveFacts(shomei))));
       } finally {

@@ -117,7 +117,7 @@ function registerApiKeyCommands(contracts: Command): void {
     .description('List the API keys of a tenant (no secrets) / API キーの一覧')
     .requiredOption('--tenant <id>', 'tenant id')
     .action(async (o: { tenant: string }) => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
       try {
         printJson({ tenantId: o.tenant, keys: await shomei.contracts.apiKeysOfTenant(o.tenant) });
       } finally {

@@ -50,7 +50,7 @@ export function registerKeyHierarchyCommands(program: Command): void {
     .command('hierarchy')
     .description('KEK epochs, wrapped keys and token object count / KEK と鍵階層の状態')
     .action(async () => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
       try {
         const epochs = [];
         for (const purpose of ['user-signing', 'contract-document'] as const) {

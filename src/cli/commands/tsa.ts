@@ -19,7 +19,7 @@ export function registerTsaCommands(program: Command): void {
       'The TSA certificate in use, days left, retired certificates and the timestamp source / 使用中の TSA 証明書と残り日数',
     )
     .action(async () => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
       try {
         printJson({
           ...(await shomei.tsa.status()),
@@ -53,7 +53,7 @@ export function registerTsaCommands(program: Command): void {
     )
     .option('--days <n>', 'window in days (default SHOMEI_TSA_RENEWAL_WARNING_DAYS, 90)')
     .action(async (options: { days?: string }) => {
-      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }));
+      const shomei = await openShomei(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
       try {
         const days =
           options.days === undefined ? (shomei.tsa.settings.renewalWarningDays ?? 90) : Number(options.days);
