@@ -62,7 +62,10 @@ describe('shomei tsa renew', () => {
     const oldCertificate = await shomei.tsa.certificate();
     const before = await stamp('before');
     writeSamplePdf(file('in.pdf'), { pages: 1 });
-    const signed = runShomei(['sign', file('in.pdf'), '-o', file('signed.pdf'), '--level', 'B-LT'], home.env);
+    const signed = runShomei(
+      ['sign', file('in.pdf'), '-o', file('signed.pdf'), '--level', 'B-LT'],
+      team.system_administrator.env,
+    );
     assert.equal(signed.status, 0, signed.stderr);
     const oldStatus = await shomei.tsa.status();
     assert.equal(oldStatus.retired.length, 0);
