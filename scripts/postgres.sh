@@ -16,6 +16,9 @@ run_psql() { su postgres -c "psql -p $cport -v ON_ERROR_STOP=1 -qtA $*" ; }
 if ! run_psql "-c \"select 1 from pg_roles where rolname='shomei'\"" | grep -q 1; then
   run_psql "-c \"create role shomei login createdb password 'shomei-test'\"" >/dev/null
 fi
+# DROP DATABASE … WITH (FORCE) in the tests must also end an autovacuum worker that just entered
+# a scratch database; that needs pg_signal_backend (granting twice is harmless).
+run_psql "-c \"grant pg_signal_backend to shomei\"" >/dev/null
 if ! run_psql "-c \"select 1 from pg_database where datname='shomei_test'\"" | grep -q 1; then
   run_psql "-c \"create database shomei_test owner shomei\"" >/dev/null
 fi
