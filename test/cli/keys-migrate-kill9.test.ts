@@ -6,16 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { initialise, openShomei, type Shomei } from '../../src/app/index.ts';
 import type { AuditTables } from '../../src/audit/index.ts';
 import type { ContractActor } from '../../src/contracts/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { type ContractsHarness, createUser, samplePdf } from '../contracts/harness.ts';
-import { makeTestHome, softHsmEnv, type TestHome } from '../helpers/home.ts';
+import { makeTestHome, type TestHome } from '../helpers/home.ts';
 import { makeTeam, type TestOperator } from '../helpers/operators.ts';
-import { run, runShomei, SHOMEI_BIN } from '../helpers/run.ts';
+import { runShomei, SHOMEI_BIN } from '../helpers/run.ts';
+import { listTokenObjects } from '../helpers/token.ts';
 
 /** More than one page of the migration (100 rows each), so a kill after the first lands mid-run. */
 const DOCUMENTS = 130;
@@ -32,23 +32,9 @@ function open(): Promise<Shomei> {
 
 /** Token objects as pkcs11-tool sees them (session objects never show). */
 function tokenObjectCount(): number {
-  const pins = JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as { userPin: string };
-  const listed = run(
-    'pkcs11-tool',
-    [
-      '--module',
-      home.config.pkcs11.modulePath,
-      '--token-label',
-      'shomei',
-      '--login',
-      '--pin',
-      pins.userPin,
-      '-O',
-    ],
-    { env: softHsmEnv(home.home) },
-  );
-  assert.equal(listed.status, 0, listed.stderr);
-  return (listed.stdout.match(/^(Private Key|Public Key|Secret Key|Certificate|Data) Object/gm) ?? []).length;
+  return (
+    listTokenObjects(home).match(/^(Private Key|Public Key|Secret Key|Certificate|Data) Object/gm) ?? []
+  ).length;
 }
 
 /** Documents as they were before ADR 017: each content key sealed by a token key of its own. */
