@@ -1,4 +1,4 @@
-/** Every module's migrations, in the order the modules stack up (DESIGN.md). */
+/** Every module's migrations, in the order the modules stack up (ARCHITECTURE.md, Layers). */
 import { adminMigrations } from '../admin/index.ts';
 import { auditMigrations } from '../audit/index.ts';
 import { caMigrations } from '../ca/index.ts';
