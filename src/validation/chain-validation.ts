@@ -7,6 +7,7 @@ import type { ParsedCertificate } from '../pki/index.ts';
 import { buildPath, fingerprint, summarise, validAt } from './certificates.ts';
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
+import { CHAIN_GAP } from './messages.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import { type RevocationAnswer, revocationStatus } from './revocation.ts';
 import type { CertificateCheck, Indication, Reason, SubIndication } from './types.ts';
@@ -63,175 +64,207 @@ function fresh(answer: RevocationAnswer, at: Date, slackMs: number): boolean {
   return answer.nextUpdate !== undefined && at.getTime() <= answer.nextUpdate.getTime();
 }
 
+type Failure = NonNullable<ChainVerdict['failure']>;
+
+/** What one certificate of the path adds to the verdict. */
+interface Finding {
+  readonly failures: Failure[];
+  readonly warnings: Reason[];
+  /** False when this certificate's revocation status is not established. */
+  revocationKnown: boolean;
+}
+
+function noChain(leaf: ParsedCertificate, found: Extract<ReturnType<typeof buildPath>, { found: false }>) {
+  const top = found.partial[found.partial.length - 1]!;
+  const why =
+    CHAIN_GAP[found.reason === 'bad-signature' || found.reason === 'not-a-ca' ? found.reason : 'no-anchor'];
+  return {
+    chain: found.partial.map((c) => ({ ...summarise(c), revocation: 'not-checked' as const })),
+    failure: {
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+      reason: reason(
+        'NO_CERTIFICATE_CHAIN_FOUND',
+        { leaf: label(leaf), top: label(top), issuer: factsOf(top).issuer, why },
+        { subject: { certificate: factsOf(leaf).subject } },
+      ),
+    },
+    warnings: [],
+    revocationComplete: false,
+  } satisfies ChainVerdict;
+}
+
+/** ETSI EN 319 102-1 §5.2.6: every certificate valid at the best proven time. */
+function validityFailure(certificate: ParsedCertificate, times: ChainTimes): Failure | undefined {
+  const facts = factsOf(certificate);
+  const subject = { certificate: facts.subject };
+  const at = dateLabel(times.bestTime);
+  const validity = validAt(certificate, times.bestTime);
+  if (validity === 'expired') {
+    const end = dateLabel(facts.notAfter);
+    const about = { subject: { ...subject, date: end.iso } };
+    return times.proven
+      ? {
+          indication: 'TOTAL_FAILED',
+          subIndication: 'EXPIRED',
+          reason: reason(
+            'CERTIFICATE_EXPIRED_BEFORE_POE',
+            { certificate: label(certificate), end, at },
+            about,
+          ),
+        }
+      : {
+          indication: 'INDETERMINATE',
+          subIndication: 'OUT_OF_BOUNDS_NO_POE',
+          reason: reason('CERTIFICATE_EXPIRED_NO_POE', { certificate: label(certificate), end }, about),
+        };
+  }
+  if (validity !== 'not-yet-valid') return undefined;
+  const start = dateLabel(facts.notBefore);
+  return {
+    indication: 'INDETERMINATE',
+    subIndication: 'NOT_YET_VALID',
+    reason: reason(
+      'CERTIFICATE_NOT_YET_VALID',
+      { certificate: label(certificate), start, at },
+      { subject: { ...subject, date: start.iso } },
+    ),
+  };
+}
+
+/** Missing, unknown or stale revocation data: a failure for a signer, a warning for a TSA. */
+function revocationGap(
+  answer: RevocationAnswer,
+  certificate: ParsedCertificate,
+  times: ChainTimes,
+  slackMs: number,
+): Reason | undefined {
+  const subject = { certificate: factsOf(certificate).subject };
+  if (answer.status === 'none') {
+    return reason(
+      'REVOCATION_DATA_MISSING',
+      { certificate: label(certificate), problems: answer.fetchProblems },
+      { subject },
+    );
+  }
+  if (answer.status === 'unknown') {
+    return reason('REVOCATION_STATUS_UNKNOWN', { certificate: label(certificate) }, { subject });
+  }
+  if (answer.status !== 'good') return undefined;
+  if (fresh(answer, times.bestTime, slackMs)) return undefined;
+  const issued = dateLabel(answer.issuedAt!);
+  return reason(
+    'REVOCATION_DATA_NOT_FRESH',
+    { certificate: label(certificate), issued, at: dateLabel(times.bestTime) },
+    { subject: { ...subject, date: issued.iso } },
+  );
+}
+
+/** A revoked certificate: fatal before the claimed time, harmless after a proof of existence. */
+function revokedFinding(
+  answer: RevocationAnswer,
+  certificate: ParsedCertificate,
+  times: ChainTimes,
+  isLeaf: boolean,
+): { failure?: Failure; warning?: Reason } {
+  const revoked = dateLabel(answer.revocationTime!);
+  const about = { subject: { certificate: factsOf(certificate).subject, date: revoked.iso } };
+  const claimed = times.claimedTime;
+  if (claimed !== undefined && answer.revocationTime!.getTime() <= claimed.getTime()) {
+    const params = {
+      certificate: label(certificate),
+      revoked,
+      claimed: dateLabel(claimed),
+      role: times.role,
+    };
+    return {
+      failure: {
+        indication: 'TOTAL_FAILED',
+        subIndication: 'REVOKED',
+        reason: reason('REVOKED_BEFORE_SIGNING', params, about),
+      },
+    };
+  }
+  if (times.proven && times.bestTime.getTime() < answer.revocationTime!.getTime()) {
+    const at = dateLabel(times.bestTime);
+    return { warning: reason('REVOKED_AFTER_POE', { certificate: label(certificate), revoked, at }, about) };
+  }
+  return {
+    failure: {
+      indication: 'INDETERMINATE',
+      subIndication: isLeaf ? 'REVOKED_NO_POE' : 'REVOKED_CA_NO_POE',
+      reason: reason('REVOKED_NO_POE', { certificate: label(certificate), revoked }, about),
+    },
+  };
+}
+
+function revocationCheck(certificate: ParsedCertificate, answer: RevocationAnswer): CertificateCheck {
+  return {
+    ...summarise(certificate),
+    revocation: answer.status === 'none' ? 'not-checked' : answer.status,
+    ...(answer.revocationTime ? { revocationTime: answer.revocationTime.toISOString() } : {}),
+    revocationSource: answer.source,
+    revocationOnline: answer.online,
+  };
+}
+
+const NO_CHECK_NEEDED: RevocationAnswer = {
+  status: 'good',
+  source: 'none',
+  online: false,
+  fetchProblems: [],
+};
+
+/** Revocation of one certificate below the anchor, added to the finding. */
+async function checkRevocation(
+  context: ValidationContext,
+  path: readonly ParsedCertificate[],
+  i: number,
+  times: ChainTimes,
+  finding: Finding,
+): Promise<CertificateCheck> {
+  const certificate = path[i]!;
+  const answer = factsOf(certificate).ocspNoCheck
+    ? NO_CHECK_NEEDED
+    : await cachedRevocation(context, certificate, path[i + 1]!);
+  const gap = revocationGap(answer, certificate, times, context.policy.thresholds.revocationFreshnessSlackMs);
+  if (gap !== undefined) {
+    finding.revocationKnown = false;
+    if (times.role === 'tsa') finding.warnings.push(gap);
+    else finding.failures.push({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', reason: gap });
+  } else if (answer.status === 'revoked') {
+    const { failure, warning } = revokedFinding(answer, certificate, times, i === 0);
+    if (failure) finding.failures.push(failure);
+    if (warning) finding.warnings.push(warning);
+  }
+  return revocationCheck(certificate, answer);
+}
+
 export async function validateChain(
   leaf: ParsedCertificate,
   context: ValidationContext,
   times: ChainTimes,
 ): Promise<ChainVerdict> {
   const found = buildPath(leaf, context.anchors, context.pool.all());
-  if (!found.found) {
-    const top = found.partial[found.partial.length - 1]!;
-    const topFacts = factsOf(top);
-    const why =
-      found.reason === 'bad-signature'
-        ? { ja: '発行者の署名を検証できません', en: 'the issuer signature does not verify' }
-        : found.reason === 'not-a-ca'
-          ? { ja: '発行者が CA 証明書ではありません', en: 'the issuer is not a CA certificate' }
-          : {
-              ja: '信頼するルート証明書に到達しません',
-              en: 'it does not lead to a trusted root certificate',
-            };
-    return {
-      chain: found.partial.map((c) => ({ ...summarise(c), revocation: 'not-checked' as const })),
-      failure: {
-        indication: 'INDETERMINATE',
-        subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
-        reason: reason(
-          'NO_CERTIFICATE_CHAIN_FOUND',
-          `証明書 ${label(leaf)} の証明書チェーンを構築できません。${label(top)} の発行者「${topFacts.issuer}」は信頼するトラストアンカーにありません（${why.ja}）。`,
-          `No certificate chain could be built for ${label(leaf)}: the issuer "${topFacts.issuer}" of ${label(top)} is not among the trusted anchors (${why.en}).`,
-          { certificate: factsOf(leaf).subject },
-        ),
-      },
-      warnings: [],
-      revocationComplete: false,
-    };
-  }
+  if (!found.found) return noChain(leaf, found);
   const path = found.path;
-  const failures: NonNullable<ChainVerdict['failure']>[] = [];
-  const warnings: Reason[] = [];
+  const finding: Finding = { failures: [], warnings: [], revocationKnown: true };
   const checks: CertificateCheck[] = [];
-  let revocationComplete = true;
-  const at = dateLabel(times.bestTime);
   for (let i = 0; i < path.length; i += 1) {
     const certificate = path[i]!;
-    const facts = factsOf(certificate);
-    const subject = { certificate: facts.subject };
-    const isAnchor = context.anchors.some((a) => a.der.equals(certificate.der));
-    const validity = validAt(certificate, times.bestTime);
-    if (validity === 'expired') {
-      const end = dateLabel(facts.notAfter);
-      failures.push(
-        times.proven
-          ? {
-              indication: 'TOTAL_FAILED',
-              subIndication: 'EXPIRED',
-              reason: reason(
-                'CERTIFICATE_EXPIRED_BEFORE_POE',
-                `証明書 ${label(certificate)} は ${end.ja} に有効期間が満了しており、タイムスタンプが示す時刻 ${at.ja} にはすでに失効していました。`,
-                `Certificate ${label(certificate)} expired on ${end.en}, before the time proven by the timestamp (${at.en}).`,
-                { ...subject, date: end.iso },
-              ),
-            }
-          : {
-              indication: 'INDETERMINATE',
-              subIndication: 'OUT_OF_BOUNDS_NO_POE',
-              reason: reason(
-                'CERTIFICATE_EXPIRED_NO_POE',
-                `証明書 ${label(certificate)} の有効期間は ${end.ja} に満了しています。それより前に署名が存在したことを示すタイムスタンプがないため、署名の有効性を判断できません。`,
-                `Certificate ${label(certificate)} expired on ${end.en}, and no timestamp proves that the signature existed before then.`,
-                { ...subject, date: end.iso },
-              ),
-            },
-      );
-    } else if (validity === 'not-yet-valid') {
-      const start = dateLabel(facts.notBefore);
-      failures.push({
-        indication: 'INDETERMINATE',
-        subIndication: 'NOT_YET_VALID',
-        reason: reason(
-          'CERTIFICATE_NOT_YET_VALID',
-          `証明書 ${label(certificate)} の有効期間は ${start.ja} からで、署名時刻 ${at.ja} にはまだ有効ではありません。`,
-          `Certificate ${label(certificate)} is valid only from ${start.en}, after the signature time ${at.en}.`,
-          { ...subject, date: start.iso },
-        ),
-      });
-    }
-    if (isAnchor) {
+    const invalid = validityFailure(certificate, times);
+    if (invalid) finding.failures.push(invalid);
+    if (context.anchors.some((a) => a.der.equals(certificate.der))) {
       checks.push({ ...summarise(certificate), revocation: 'trust-anchor' });
       continue;
     }
-    const issuer = path[i + 1]!;
-    const answer = facts.ocspNoCheck
-      ? ({ status: 'good', source: 'none', online: false, fetchProblems: [] } as RevocationAnswer)
-      : await cachedRevocation(context, certificate, issuer);
-    checks.push({
-      ...summarise(certificate),
-      revocation: answer.status === 'none' ? 'not-checked' : answer.status,
-      ...(answer.revocationTime ? { revocationTime: answer.revocationTime.toISOString() } : {}),
-      revocationSource: answer.source,
-      revocationOnline: answer.online,
-    });
-    if (answer.status === 'none' || answer.status === 'unknown') {
-      revocationComplete = false;
-      const fetched = answer.fetchProblems.length > 0 ? `（${answer.fetchProblems.join('; ')}）` : '';
-      const text = reason(
-        answer.status === 'none' ? 'REVOCATION_DATA_MISSING' : 'REVOCATION_STATUS_UNKNOWN',
-        answer.status === 'none'
-          ? `証明書 ${label(certificate)} の失効情報（CRL・OCSP）が文書に含まれておらず、取得もできませんでした${fetched}。失効していないことを確認できません。`
-          : `証明書 ${label(certificate)} について OCSP 応答者が状態「不明」と回答しました。`,
-        answer.status === 'none'
-          ? `No revocation information (CRL or OCSP) for certificate ${label(certificate)} is embedded in the document or could be fetched${fetched ? ` (${answer.fetchProblems.join('; ')})` : ''}; it cannot be confirmed that it was not revoked.`
-          : `The OCSP responder answered "unknown" for certificate ${label(certificate)}.`,
-        subject,
-      );
-      if (times.role === 'tsa') warnings.push(text);
-      else failures.push({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', reason: text });
-      continue;
-    }
-    if (
-      answer.status === 'good' &&
-      !fresh(answer, times.bestTime, context.policy.thresholds.revocationFreshnessSlackMs)
-    ) {
-      const issued = dateLabel(answer.issuedAt!);
-      const text = reason(
-        'REVOCATION_DATA_NOT_FRESH',
-        `証明書 ${label(certificate)} の失効情報は ${issued.ja} に発行されたもので、署名時刻 ${at.ja} の時点の状態を示していません。`,
-        `The revocation information for certificate ${label(certificate)} was issued on ${issued.en} and does not cover the signature time ${at.en}.`,
-        { ...subject, date: issued.iso },
-      );
-      revocationComplete = false;
-      if (times.role === 'tsa') warnings.push(text);
-      else failures.push({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', reason: text });
-      continue;
-    }
-    if (answer.status !== 'revoked') continue;
-    const revokedAt = dateLabel(answer.revocationTime!);
-    const claimed = times.claimedTime;
-    if (claimed !== undefined && answer.revocationTime!.getTime() <= claimed.getTime()) {
-      const when = dateLabel(claimed);
-      failures.push({
-        indication: 'TOTAL_FAILED',
-        subIndication: 'REVOKED',
-        reason: reason(
-          'REVOKED_BEFORE_SIGNING',
-          `証明書 ${label(certificate)} は ${revokedAt.ja} に失効しており、${times.role === 'tsa' ? 'タイムスタンプの時刻' : '署名時刻'} ${when.ja} より前です。`,
-          `Certificate ${label(certificate)} was revoked on ${revokedAt.en}, before the ${times.role === 'tsa' ? 'timestamp time' : 'signing time'} ${when.en}.`,
-          { ...subject, date: revokedAt.iso },
-        ),
-      });
-    } else if (times.proven && times.bestTime.getTime() < answer.revocationTime!.getTime()) {
-      warnings.push(
-        reason(
-          'REVOKED_AFTER_POE',
-          `証明書 ${label(certificate)} は ${revokedAt.ja} に失効しましたが、署名はそれより前の ${at.ja} に存在したことがタイムスタンプで証明されているため有効です。`,
-          `Certificate ${label(certificate)} was revoked on ${revokedAt.en}, but a timestamp proves the signature existed earlier (${at.en}), so it stays valid.`,
-          { ...subject, date: revokedAt.iso },
-        ),
-      );
-    } else {
-      failures.push({
-        indication: 'INDETERMINATE',
-        subIndication: i === 0 ? 'REVOKED_NO_POE' : 'REVOKED_CA_NO_POE',
-        reason: reason(
-          'REVOKED_NO_POE',
-          `証明書 ${label(certificate)} は ${revokedAt.ja} に失効しています。署名がそれより前に存在したことを示すタイムスタンプがありません。`,
-          `Certificate ${label(certificate)} was revoked on ${revokedAt.en}, and no timestamp proves that the signature existed before then.`,
-          { ...subject, date: revokedAt.iso },
-        ),
-      });
-    }
+    checks.push(await checkRevocation(context, path, i, times, finding));
   }
-  const failure = failures.find((f) => f.indication === 'TOTAL_FAILED') ?? failures[0];
-  return { chain: checks, ...(failure ? { failure } : {}), warnings, revocationComplete };
+  const failure = finding.failures.find((f) => f.indication === 'TOTAL_FAILED') ?? finding.failures[0];
+  return {
+    chain: checks,
+    ...(failure ? { failure } : {}),
+    warnings: finding.warnings,
+    revocationComplete: finding.revocationKnown,
+  };
 }

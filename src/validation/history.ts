@@ -36,8 +36,7 @@ export async function vanishedSignatures(
 export function vanishedWarning(info: PdfSignatureInfo): Reason {
   return reason(
     'SIGNATURE_NOT_IN_CURRENT_REVISION',
-    `署名欄「${info.fieldName}」は以前の改訂にはありますが、現在の文書には表示されません。`,
-    `Signature field "${info.fieldName}" is in an earlier revision but not in the document as it is displayed now.`,
-    info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
+    { field: info.fieldName },
+    { subject: info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex } },
   );
 }

@@ -16,20 +16,18 @@ import {
 } from './cms.ts';
 import { factsOf } from './facts.ts';
 
+export type IntegrityFailure =
+  | 'no-signer-certificate'
+  | 'signing-certificate-mismatch'
+  | 'unsupported-digest'
+  | 'weak-digest'
+  | 'no-message-digest'
+  | 'hash-mismatch'
+  | 'signature-invalid';
+
 export type IntegrityOutcome =
   | { readonly ok: true; readonly signer: ParsedCertificate; readonly signingCertificateBound: boolean }
-  | {
-      readonly ok: false;
-      readonly failure:
-        | 'no-signer-certificate'
-        | 'signing-certificate-mismatch'
-        | 'unsupported-digest'
-        | 'weak-digest'
-        | 'no-message-digest'
-        | 'hash-mismatch'
-        | 'signature-invalid';
-      readonly signer?: ParsedCertificate;
-    };
+  | { readonly ok: false; readonly failure: IntegrityFailure; readonly signer?: ParsedCertificate };
 
 /**
  * `contentDigest(hash)` gives the digest of the signed content (the byte ranges, the detached file

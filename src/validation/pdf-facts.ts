@@ -9,6 +9,7 @@ import type {
   ModificationAnalysis,
   ModificationLevel,
   Reason,
+  ReasonSubject,
   RevisionChange,
   SignatureValidationResult,
 } from './types.ts';
@@ -46,17 +47,15 @@ export function formatOf(info: PdfSignatureInfo): SignatureValidationResult['for
   return 'PKCS7';
 }
 
+const revisionOf = (info: PdfSignatureInfo): ReasonSubject | undefined =>
+  info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex };
+
 export function coverageVerdict(info: PdfSignatureInfo): Verdict | undefined {
   if (info.coversRevision) return undefined;
   return {
     indication: 'TOTAL_FAILED',
     subIndication: 'FORMAT_FAILURE',
-    reason: reason(
-      'BYTE_RANGE_INVALID',
-      `署名欄「${info.fieldName}」の /ByteRange が、ファイルの先頭から署名値（/Contents）以外のすべてを覆っていません。署名されていない部分が隠れている可能性があります。`,
-      `The /ByteRange of field "${info.fieldName}" does not cover everything from the start of the file except the signature value (/Contents); unsigned bytes may be hidden.`,
-      info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
-    ),
+    reason: reason('BYTE_RANGE_INVALID', { field: info.fieldName }, { subject: revisionOf(info) }),
   };
 }
 
@@ -103,9 +102,8 @@ export function modificationVerdict(analysis: ModificationAnalysis | undefined):
     subIndication: 'SIG_CONSTRAINTS_FAILURE',
     reason: reason(
       content ? 'MODIFIED_AFTER_SIGNING' : 'MODIFICATION_NOT_PERMITTED',
-      `署名後の改訂 ${bad.revision}（増分更新）で${bad.description.ja}。${content ? '表示される文書は署名された内容と異なる可能性があります。' : 'この変更は文書の変更許可（DocMDP）で認められていません。'}`,
-      `Revision ${bad.revision} (an incremental update after signing): ${bad.description.en}. ${content ? 'The document as displayed may not be the signed content.' : 'This change is not permitted by the document modification permissions (DocMDP).'}`,
-      { revision: bad.revision },
+      { revision: bad.revision, change: bad.description },
+      { subject: { revision: bad.revision } },
     ),
   };
 }
@@ -121,21 +119,12 @@ export function trailingDataVerdict(bytes: Uint8Array, end: number): Verdict | u
   return {
     indication: 'INDETERMINATE',
     subIndication: 'SIG_CONSTRAINTS_FAILURE',
-    reason: reason(
-      'UNSIGNED_DATA_AFTER_EOF',
-      `最後の %%EOF の後に、改訂として解釈され得るデータ（${bytes.length - end} バイト）があります。表示ソフトによっては署名されていない内容が表示されます。`,
-      `After the last %%EOF there are ${bytes.length - end} bytes that a reader could interpret as a revision; some viewers would display unsigned content.`,
-    ),
+    reason: reason('UNSIGNED_DATA_AFTER_EOF', { bytes: bytes.length - end }),
   };
 }
 
 export function orphanWarning(info: PdfSignatureInfo): Reason {
-  return reason(
-    'FIELD_NOT_IN_FORM',
-    `署名欄「${info.fieldName}」はページの注釈にはありますが、フォーム（AcroForm /Fields）に登録されていません。表示ソフトによってはこの署名が表示されません。`,
-    `Signature field "${info.fieldName}" is in a page's annotations but not in the form (AcroForm /Fields); some viewers will not show this signature.`,
-    info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
-  );
+  return reason('FIELD_NOT_IN_FORM', { field: info.fieldName }, { subject: revisionOf(info) });
 }
 
 export function coverage(info: PdfSignatureInfo) {
@@ -151,12 +140,7 @@ export function formatFailure(info: PdfSignatureInfo, what: string): Verdict {
   return {
     indication: 'TOTAL_FAILED',
     subIndication: 'FORMAT_FAILURE',
-    reason: reason(
-      'SIGNATURE_UNREADABLE',
-      `署名欄「${info.fieldName}」の署名を読み取れません（${what}）。`,
-      `The signature in field "${info.fieldName}" cannot be read (${what}).`,
-      info.revisionIndex === undefined ? undefined : { revision: info.revisionIndex },
-    ),
+    reason: reason('SIGNATURE_UNREADABLE', { field: info.fieldName, what }, { subject: revisionOf(info) }),
   };
 }
 

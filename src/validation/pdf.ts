@@ -282,13 +282,7 @@ async function loadDssSafely(context: ValidationContext, bytes: Uint8Array): Pro
     return [];
   } catch (error) {
     const code = isShomeiError(error) ? error.code : ((error as Error)?.name ?? 'error');
-    return [
-      reason(
-        'DSS_UNREADABLE',
-        `文書セキュリティストア（DSS）を読み取れないため、その検証情報は使われていません（${code}）。`,
-        `The document security store (DSS) cannot be read, so its validation data was not used (${code}).`,
-      ),
-    ];
+    return [reason('DSS_UNREADABLE', { code })];
   }
 }
 
@@ -354,9 +348,8 @@ async function validateSignatureEntry(
       warnings.push(
         reason(
           'PERMITTED_CHANGES',
-          `署名後の改訂 ${analysis.laterRevisions.join(', ')} に許可された変更（${highest}）があります。`,
-          `Revisions ${analysis.laterRevisions.join(', ')} after signing contain permitted changes (${highest}).`,
-          { revision: analysis.laterRevisions[0]! },
+          { revisions: analysis.laterRevisions, level: highest },
+          { subject: { revision: analysis.laterRevisions[0]! } },
         ),
       );
     }

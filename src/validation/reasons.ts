@@ -2,10 +2,24 @@
  * Human reasons in Japanese and English (JIPDEC EC 2.2.4 (3): say exactly why). Each names the
  * certificate, date or revision concerned, so that a person can act on it.
  */
+import { type MessageKey, type MessageParams, messageText } from './messages.ts';
 import type { Reason, ReasonSubject } from './types.ts';
 
-export function reason(code: string, ja: string, en: string, subject?: ReasonSubject): Reason {
-  return subject === undefined ? { code, ja, en } : { code, ja, en, subject };
+export interface ReasonOptions {
+  /** The reason code when it is not the message key (the SIGNATURE_INVALID and TIMESTAMP_* families). */
+  readonly code?: string;
+  readonly subject?: ReasonSubject | undefined;
+}
+
+/** A reason: its stable code, its words from the message catalogue, and what it is about. */
+export function reason<K extends MessageKey>(
+  key: K,
+  params: MessageParams<K>,
+  options: ReasonOptions = {},
+): Reason {
+  const { ja, en } = messageText(key, params);
+  const code = options.code ?? key;
+  return options.subject === undefined ? { code, ja, en } : { code, ja, en, subject: options.subject };
 }
 
 /** A short name for a certificate in a sentence: its CN when there is one, else the whole subject. */

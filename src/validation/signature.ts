@@ -10,7 +10,8 @@ import { validateChain } from './chain-validation.ts';
 import { attributeValues, CMS_OID, type HashName, type ParsedCms, signingTimeOf } from './cms.ts';
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
-import { checkIntegrity } from './integrity.ts';
+import { checkIntegrity, type IntegrityFailure } from './integrity.ts';
+import { SIGNER_INTEGRITY } from './messages.ts';
 import { sortFindings } from './policy.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import { validateTimestamp } from './timestamps.ts';
@@ -62,50 +63,16 @@ export interface CmsSignatureOutcome {
   readonly embeddedRevocationComplete: boolean;
 }
 
-const INTEGRITY_VERDICT = {
-  'no-signer-certificate': [
-    'INDETERMINATE',
-    'NO_SIGNING_CERTIFICATE_FOUND',
-    '署名者証明書が署名にも文書にも含まれていません',
-    'the signer certificate is neither in the signature nor in the document',
-  ],
-  'signing-certificate-mismatch': [
-    'INDETERMINATE',
-    'NO_SIGNING_CERTIFICATE_FOUND',
-    '署名者証明書が signing-certificate-v2 属性のハッシュ値と一致しません',
-    'the signer certificate does not match the hash in the signing-certificate-v2 attribute',
-  ],
-  'unsupported-digest': [
-    'TOTAL_FAILED',
-    'FORMAT_FAILURE',
-    '対応していないアルゴリズムです',
-    'its algorithm is not supported',
-  ],
-  'weak-digest': [
-    'INDETERMINATE',
-    'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
-    'SHA-1 のダイジェストは現在の暗号要件を満たさず、それより前に署名されたことの証明もありません',
-    'its SHA-1 digest no longer meets the cryptographic constraints and nothing proves it was made before',
-  ],
-  'no-message-digest': [
-    'TOTAL_FAILED',
-    'FORMAT_FAILURE',
-    'message-digest 属性がありません',
-    'it has no message-digest attribute',
-  ],
-  'hash-mismatch': [
-    'TOTAL_FAILED',
-    'HASH_FAILURE',
-    '署名対象データのハッシュ値が署名内の値（message-digest）と一致しません。署名後にデータが改変されています',
-    'the hash of the signed data does not match the message-digest in the signature: the data was changed after signing',
-  ],
-  'signature-invalid': [
-    'TOTAL_FAILED',
-    'SIG_CRYPTO_FAILURE',
-    '署名値を署名者の公開鍵で検証できません',
-    "the signature value does not verify with the signer's public key",
-  ],
-} as const;
+/** What each integrity failure means for the signature (ETSI EN 319 102-1 §5.2.7); words in messages.ts. */
+const INTEGRITY_VERDICT: Record<IntegrityFailure, readonly [Indication, SubIndication]> = {
+  'no-signer-certificate': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  'signing-certificate-mismatch': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  'unsupported-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
+  'weak-digest': ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'],
+  'no-message-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
+  'hash-mismatch': ['TOTAL_FAILED', 'HASH_FAILURE'],
+  'signature-invalid': ['TOTAL_FAILED', 'SIG_CRYPTO_FAILURE'],
+};
 
 export async function validateCmsSignature(
   input: CmsSignatureInput,
@@ -119,25 +86,18 @@ export async function validateCmsSignature(
   const signerFacts = integrity.signer ? factsOf(integrity.signer) : undefined;
   const signerName = signerFacts ? certificateLabel(signerFacts.subject, signerFacts.serialNumber) : '';
   if (!integrity.ok) {
-    const [indication, sub, ja, en] = INTEGRITY_VERDICT[integrity.failure];
+    const [indication, sub] = INTEGRITY_VERDICT[integrity.failure];
     verdicts.push({
       indication,
       subIndication: sub,
       reason: reason(
-        sub,
-        `署名${signerName ? `（署名者 ${signerName}）` : ''}が無効です: ${ja}。`,
-        `The signature${signerName ? ` by ${signerName}` : ''} is not valid: ${en}.`,
-        signerFacts ? { certificate: signerFacts.subject } : undefined,
+        'SIGNATURE_INVALID',
+        { signer: signerName, detail: SIGNER_INTEGRITY[integrity.failure] },
+        { code: sub, subject: signerFacts ? { certificate: signerFacts.subject } : undefined },
       ),
     });
   } else if (!integrity.signingCertificateBound) {
-    warnings.push(
-      reason(
-        'NO_SIGNING_CERTIFICATE_V2',
-        '署名に signing-certificate(-v2) 属性がないため、ベースラインの B-B レベルに達していません（ETSI EN 319 142-1 / 319 122-1）。',
-        'The signature has no signing-certificate(-v2) attribute, so it does not reach the baseline B-B level (ETSI EN 319 142-1 / 319 122-1).',
-      ),
-    );
+    warnings.push(reason('NO_SIGNING_CERTIFICATE_V2', {}));
   }
   verdicts.push(...input.structuralVerdicts);
   // Signature timestamps: over the signature value (RFC 3161 appendix A).
@@ -168,9 +128,8 @@ export async function validateCmsSignature(
         subIndication: 'SIG_CONSTRAINTS_FAILURE',
         reason: reason(
           'SIGNATURE_TIMESTAMP_INVALID',
-          `署名タイムスタンプが無効なため、署名時刻を証明できません: ${check.result.reasons[0]?.ja ?? ''}`,
-          `The signature timestamp is not valid, so the signing time is not proven: ${check.result.reasons[0]?.en ?? ''}`,
-          check.result.reasons[0]?.subject,
+          { detail: check.result.reasons[0] },
+          { subject: check.result.reasons[0]?.subject },
         ),
       });
     }
@@ -181,14 +140,7 @@ export async function validateCmsSignature(
   const tolerance = context.policy.thresholds.claimedTimeToleranceMs;
   if (claimed !== undefined && poe !== undefined && claimed.getTime() > poe.getTime() + tolerance) {
     const c = dateLabel(claimed);
-    warnings.push(
-      reason(
-        'CLAIMED_TIME_AFTER_TIMESTAMP',
-        `署名者が主張する署名時刻 ${c.ja} がタイムスタンプの時刻より後です。`,
-        `The signing time claimed by the signer (${c.en}) is after the timestamp time.`,
-        { date: c.iso },
-      ),
-    );
+    warnings.push(reason('CLAIMED_TIME_AFTER_TIMESTAMP', { claimed: c }, { subject: { date: c.iso } }));
   }
   let chain: readonly CertificateCheck[] = [];
   let embeddedRevocationComplete = false;

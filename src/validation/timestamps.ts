@@ -11,7 +11,8 @@ import { validateChain } from './chain-validation.ts';
 import { guarded, type HashName, hashNameOf, parseCms } from './cms.ts';
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
-import { checkIntegrity } from './integrity.ts';
+import { checkIntegrity, type IntegrityFailure } from './integrity.ts';
+import { TIMESTAMP_KIND, tsaIntegrity } from './messages.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import type { Reason, TimestampKind, TimestampValidationResult } from './types.ts';
 
@@ -23,10 +24,18 @@ export interface TimestampCheck {
   readonly revocationComplete: boolean;
 }
 
-const KIND_TEXT: Record<TimestampKind, { ja: string; en: string }> = {
-  'signature-timestamp': { ja: '署名タイムスタンプ', en: 'signature timestamp' },
-  'document-timestamp': { ja: '文書タイムスタンプ', en: 'document timestamp' },
-  'archive-timestamp': { ja: 'アーカイブタイムスタンプ', en: 'archive timestamp' },
+/** What each integrity failure of a token means (ETSI EN 319 102-1 §5.4); words in messages.ts. */
+const TSA_INTEGRITY_VERDICT: Record<
+  IntegrityFailure,
+  readonly [TimestampValidationResult['indication'], NonNullable<TimestampValidationResult['subIndication']>]
+> = {
+  'no-signer-certificate': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  'signing-certificate-mismatch': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  'unsupported-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
+  'weak-digest': ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'],
+  'no-message-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
+  'hash-mismatch': ['TOTAL_FAILED', 'HASH_FAILURE'],
+  'signature-invalid': ['TOTAL_FAILED', 'SIG_CRYPTO_FAILURE'],
 };
 
 function failed(
@@ -55,7 +64,7 @@ export async function validateTimestamp(
   context: ValidationContext,
   poeTime: Date,
 ): Promise<TimestampCheck> {
-  const k = KIND_TEXT[kind];
+  const k = TIMESTAMP_KIND[kind];
   let cms: ReturnType<typeof parseCms>;
   let info: TSTInfo;
   try {
@@ -64,13 +73,7 @@ export async function validateTimestamp(
     const eContent = cms.eContent;
     info = guarded('TSTInfo', () => decodeAs(eContent, TSTInfo, 'TSTInfo'));
   } catch {
-    return failed(kind, 'TOTAL_FAILED', 'FORMAT_FAILURE', [
-      reason(
-        'TIMESTAMP_UNREADABLE',
-        `${k.ja}を読み取れません（RFC 3161 のトークンではありません）。`,
-        `The ${k.en} cannot be read (not an RFC 3161 token).`,
-      ),
-    ]);
+    return failed(kind, 'TOTAL_FAILED', 'FORMAT_FAILURE', [reason('TIMESTAMP_UNREADABLE', { kind: k })]);
   }
   const genTime = info.genTime;
   const gen = dateLabel(genTime);
@@ -82,14 +85,7 @@ export async function validateTimestamp(
       kind,
       'TOTAL_FAILED',
       'HASH_FAILURE',
-      [
-        reason(
-          'TIMESTAMP_IMPRINT_MISMATCH',
-          `${gen.ja} の${k.ja}のメッセージインプリントが、対象データのハッシュ値と一致しません。`,
-          `The message imprint of the ${k.en} of ${gen.en} does not match the hash of the data it should cover.`,
-          { date: gen.iso },
-        ),
-      ],
+      [reason('TIMESTAMP_IMPRINT_MISMATCH', { kind: k, gen }, { subject: { date: gen.iso } })],
       at,
     );
   }
@@ -100,61 +96,19 @@ export async function validateTimestamp(
   if (!integrity.ok) {
     const tsa = integrity.signer ? factsOf(integrity.signer) : undefined;
     const name = tsa ? certificateLabel(tsa.subject, tsa.serialNumber) : '';
-    const byFailure = {
-      'no-signer-certificate': [
-        'INDETERMINATE',
-        'NO_SIGNING_CERTIFICATE_FOUND',
-        'TSA 証明書が見つかりません',
-        'the TSA certificate is not found',
-      ],
-      'signing-certificate-mismatch': [
-        'INDETERMINATE',
-        'NO_SIGNING_CERTIFICATE_FOUND',
-        `TSA 証明書 ${name} が signing-certificate 属性と一致しません`,
-        `the TSA certificate ${name} does not match its signing-certificate attribute`,
-      ],
-      'unsupported-digest': [
-        'TOTAL_FAILED',
-        'FORMAT_FAILURE',
-        '対応していないハッシュアルゴリズムです',
-        'its digest algorithm is not supported',
-      ],
-      'weak-digest': [
-        'INDETERMINATE',
-        'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
-        'SHA-1 のハッシュは現在の暗号要件を満たしません',
-        'its SHA-1 digest no longer meets the cryptographic constraints',
-      ],
-      'no-message-digest': [
-        'TOTAL_FAILED',
-        'FORMAT_FAILURE',
-        'message-digest 属性がありません',
-        'it has no message-digest attribute',
-      ],
-      'hash-mismatch': [
-        'TOTAL_FAILED',
-        'HASH_FAILURE',
-        'TSTInfo のハッシュ値が一致しません',
-        'the hash of its TSTInfo does not match',
-      ],
-      'signature-invalid': [
-        'TOTAL_FAILED',
-        'SIG_CRYPTO_FAILURE',
-        `TSA ${name} の署名値を検証できません`,
-        `the signature value of the TSA ${name} does not verify`,
-      ],
-    } as const;
-    const [indication, sub, ja, en] = byFailure[integrity.failure];
+    const [indication, sub] = TSA_INTEGRITY_VERDICT[integrity.failure];
     return failed(
       kind,
       indication,
       sub,
       [
         reason(
-          `TIMESTAMP_${integrity.failure.toUpperCase().replaceAll('-', '_')}`,
-          `${gen.ja} の${k.ja}が無効です: ${ja}。`,
-          `The ${k.en} of ${gen.en} is not valid: ${en}.`,
-          { date: gen.iso },
+          'TIMESTAMP_INTEGRITY',
+          { kind: k, gen, detail: tsaIntegrity(integrity.failure, name) },
+          {
+            code: `TIMESTAMP_${integrity.failure.toUpperCase().replaceAll('-', '_')}`,
+            subject: { date: gen.iso },
+          },
         ),
       ],
       at,
@@ -171,9 +125,8 @@ export async function validateTimestamp(
       [
         reason(
           'TSA_NOT_TIMESTAMPING',
-          `${k.ja}の TSA 証明書 ${certificateLabel(tsaFacts.subject, tsaFacts.serialNumber)} にタイムスタンプ用途（id-kp-timeStamping）がありません。`,
-          `The TSA certificate ${certificateLabel(tsaFacts.subject, tsaFacts.serialNumber)} of the ${k.en} lacks the timeStamping extended key usage.`,
-          { certificate: tsaFacts.subject },
+          { kind: k, tsa: certificateLabel(tsaFacts.subject, tsaFacts.serialNumber) },
+          { subject: { certificate: tsaFacts.subject } },
         ),
       ],
       { ...at, tsa: tsaSummary },
@@ -195,10 +148,9 @@ export async function validateTimestamp(
         chain.failure.subIndication,
         [
           reason(
-            `TIMESTAMP_${chain.failure.reason.code}`,
-            `${gen.ja} の${k.ja}の TSA 証明書を検証できません: ${chain.failure.reason.ja}`,
-            `The TSA certificate of the ${k.en} of ${gen.en} cannot be validated: ${chain.failure.reason.en}`,
-            chain.failure.reason.subject,
+            'TIMESTAMP_TSA_CHAIN',
+            { kind: k, gen, detail: chain.failure.reason },
+            { code: `TIMESTAMP_${chain.failure.reason.code}`, subject: chain.failure.reason.subject },
           ),
           ...warnings,
         ],
