@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The `shomei` command. scripts/setup.sh bundles the sources into dist/cli/ (esbuild, split per command,
-// npm packages left external), which starts in a fraction of the time; when any source file is newer than the bundle
-// the sources run through tsx's loader instead, so an edit is never masked by a stale bundle
-// (docs/adr/001-typescript-without-build-step.md).
+// The `shomei` command. scripts/setup.sh compiles the sources into dist/cli/ (esbuild, split per
+// command, npm packages external, ADR 031), which starts in a fraction of the time and runs the server
+// and its worker threads without a TypeScript loader. When any source file is newer than the build the
+// sources run through tsx's loader instead, so an edit is never masked by a stale build.
+// SHOMEI_RUN_FROM=src|dist overrides the choice (for measuring); src/config/prebuilt.ts decides the same
+// way for the worker threads.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const bundle = path.join(root, 'dist', 'cli', 'shomei.js');
+const build = path.join(root, 'dist', 'cli', 'shomei.js');
 
 function newestSource(dir) {
   let newest = 0;
@@ -18,9 +20,17 @@ function newestSource(dir) {
   return newest;
 }
 
+function buildIsCurrent() {
+  const choice = process.env.SHOMEI_RUN_FROM;
+  if (choice === 'src' || !existsSync(build)) return false;
+  return choice === 'dist' || statSync(build).mtimeMs >= newestSource(path.join(root, 'src'));
+}
+
 let entry;
-if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(path.join(root, 'src'))) {
-  entry = await import(bundle);
+if (buildIsCurrent()) {
+  // Stack traces name the TypeScript sources through the build's .map files (read as modules load).
+  process.setSourceMapsEnabled(true);
+  entry = await import(build);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import type { TimestampAuthority } from '../ades/index.ts';
-import { packageRoot, type ShomeiConfig } from '../config/index.ts';
+import { packageRoot, prebuiltEntry, type ShomeiConfig } from '../config/index.ts';
 import type { CompletionAssemblyInput, CompletionProvider } from '../contracts/index.ts';
 import { setPdfBudgetDefaults } from '../pdf/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
@@ -29,9 +29,12 @@ export interface DocumentWork extends Omit<WorkJobs, 'assembleCompleted'> {
 export function openDocumentWork(config: ShomeiConfig): DocumentWork {
   // PDFs read on this thread (signing, completion) spend from the same per-document budget.
   setPdfBudgetDefaults(config.work.budget);
-  // From the package root, not import.meta.url: this file may run from the CLI bundle (dist/).
+  // Workers load the prebuilt jobs module when it is current (no TypeScript loader per thread, ADR 031);
+  // the sources otherwise. From the package root, not import.meta.url: this file may run from dist/.
   const jobs = {
-    url: pathToFileURL(path.join(packageRoot(), 'src', 'app', 'work-jobs.ts')).href,
+    url:
+      prebuiltEntry('work-jobs') ??
+      pathToFileURL(path.join(packageRoot(), 'src', 'app', 'work-jobs.ts')).href,
     runInline: runJob,
   };
   const pool = new WorkPool({ ...config.work }, jobs);

@@ -1,14 +1,17 @@
 // One worker thread of the document work pool (src/work/pool.ts). Plain JavaScript so that Piscina can
-// load it however the process started; the TypeScript loader is registered here because loader hooks
-// are per thread (neither `--import tsx` nor bin/shomei.js's registration reaches a worker on Node 20).
+// load it however the process started. The jobs module is the prebuilt JavaScript in dist/cli when it
+// is current (ADR 031); only for the sources is the TypeScript loader registered, here because loader
+// hooks are per thread (neither `--import tsx` nor bin/shomei.js's registration reaches a worker on
+// Node 20) — tsx and its transforms cost a thread tens of MiB and a second of CPU.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { workerData } from 'piscina';
-import { register } from 'tsx/esm/api';
 
-register();
+if (workerData.jobsModule.endsWith('.ts')) (await import('tsx/esm/api')).register();
+// The build's stack traces name the TypeScript sources (its .map files), as on the main thread.
+else process.setSourceMapsEnabled(true);
 
 // A lower CPU priority for this thread only (the anonymous verification lane): on Linux a thread's
 // id names it to setpriority, so the threads serving signed-in users keep the cores under a flood.
