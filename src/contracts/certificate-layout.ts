@@ -6,6 +6,7 @@
  */
 import { buildTextPdf } from '../seal/index.ts';
 import type { CertificateOfCompletion } from './certificate.ts';
+import { methodWords } from './method-words.ts';
 
 export const CERTIFICATE_TITLE = '合意締結証明書 / Certificate of Completion';
 
@@ -48,18 +49,11 @@ const MODE: Record<string, string> = {
   'witness-type': '立会人型 (事業者の電子署名) / Witness-type',
   'signer-type': '当事者型 (本人の電子証明書) / Signer-type',
 };
-const METHOD: Record<string, string> = {
-  'email-link+access-code': 'メールのリンクとアクセスコード / Mailed link and access code',
-  'password+totp': 'パスワードと認証アプリ / Password and authenticator app',
-  'password+passkey': 'パスワードとパスキー / Password and passkey',
-  'pin+totp': '証明書の PIN と認証アプリ / Certificate PIN and authenticator app',
-  'pin+email-otp': '証明書の PIN とメールの確認コード / Certificate PIN and mailed code',
-  'pin+login-totp': '証明書の PIN とログイン用の認証アプリ / Certificate PIN and login authenticator app',
-  'pin+otp': '証明書の PIN とワンタイムコード / Certificate PIN and one-time code',
-};
 
 const words = (table: Record<string, string>, value: string | null): string =>
   value === null ? '—' : (table[value] ?? value);
+
+const method = (value: string | null): string => (value === null ? '—' : (methodWords(value) ?? value));
 
 function partyLines(c: CertificateOfCompletion): string[] {
   const lines = ['当事者 / Parties'];
@@ -74,10 +68,10 @@ function partyLines(c: CertificateOfCompletion): string[] {
       `   役割 / Role: ${words(ROLE, p.role)}${p.signingMode === null ? '' : `、${words(MODE, p.signingMode)}`}`,
       `   状態 / Status: ${words(STATUS, p.status)}`,
       `   日時 / Time: ${jstDateTime(p.actedAt)}`,
-      `   本人確認の方法 / Authentication: ${words(METHOD, p.authentication)}`,
+      `   本人確認の方法 / Authentication: ${method(p.authentication)}`,
       ...(p.signatureActivation == null
         ? []
-        : [`   署名時の本人確認 / Signature activation: ${words(METHOD, p.signatureActivation)}`]),
+        : [`   署名時の本人確認 / Signature activation: ${method(p.signatureActivation)}`]),
       `   接続元 IP アドレス / IP address: ${p.sourceIp ?? '—'}`,
     );
     const conf = p.confirmation as { text?: string; confirmedAt?: string } | null;

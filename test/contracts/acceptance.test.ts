@@ -274,6 +274,9 @@ describe('two tenants, a signer-type and a witness-type party', () => {
       encoding: 'utf8',
     });
     assert.match(text, /署名時の本人確認 \/ Signature activation: 証明書の PIN と認証アプリ/);
+    // A signed-in account's method in words, not the record's account-session:… syntax (issue #19).
+    assert.match(text, /本人確認の方法 \/ Authentication: ログイン中のアカウント \(パスワードと認証アプリ\)/);
+    assert.doesNotMatch(text, /account-session/);
     assert.ok(certificate.parties[0]!.sourceIp !== null);
     assert.equal(certificate.documents[0]!.originalSha256, view.documents[0]!.sha256);
     assert.ok(certificate.audit.some((r) => r.type === 'envelope.send'));

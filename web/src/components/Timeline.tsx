@@ -54,11 +54,25 @@ const EVENT_KEYS: Record<string, MessageKey> = {
   'envelope.remind': 'event.remind',
 };
 
+const ACCOUNT_SESSION = /^account-session:([a-z+-]+)(?: \(aal[12]\))?$/;
+
+/** A signed-in account's factors (account-session:password+totp (aal2)) in words, or null if unknown. */
+function sessionWords(value: string, t: ReturnType<typeof useI18n>['t']): string | null {
+  const factors = ACCOUNT_SESSION.exec(value)?.[1]?.split('+') ?? [];
+  const keys = factors.map((f) => `factor.${f}`);
+  if (keys.length === 0 || keys.some((k) => !(k in WORDED))) return null;
+  const words = keys.map((k) => t(k as MessageKey)).join(t('factor.join'));
+  return t('method.accountSession', { factors: words });
+}
+
 /** A method or reason in words when the catalogue has it; otherwise the raw value, set as code. */
 function Worded({ prefix, value }: { prefix: 'method' | 'reason'; value: string }) {
   const { t } = useI18n();
   const key = `${prefix}.${value}`;
   if (key in WORDED) return <>{t(key as MessageKey)}</>;
+  if (prefix === 'method' && value === 'api-key') return <>{t('method.apiKey')}</>;
+  const session = prefix === 'method' ? sessionWords(value, t) : null;
+  if (session !== null) return <>{session}</>;
   return <code>{value}</code>;
 }
 
