@@ -28,8 +28,8 @@ function buildIsCurrent() {
 
 let entry;
 if (buildIsCurrent()) {
-  // Stack traces name the TypeScript sources through the build's .map files (read as modules load).
-  process.setSourceMapsEnabled(true);
+  // Stack traces name the build's chunks; NODE_OPTIONS=--enable-source-maps maps them to src/ through
+  // the .map files beside them (off by default: the maps cost a server ~12 MB, ADR 031).
   entry = await import(build);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -10,8 +10,6 @@ import { runInNewContext } from 'node:vm';
 import { workerData } from 'piscina';
 
 if (workerData.jobsModule.endsWith('.ts')) (await import('tsx/esm/api')).register();
-// The build's stack traces name the TypeScript sources (its .map files), as on the main thread.
-else process.setSourceMapsEnabled(true);
 
 // A lower CPU priority for this thread only (the anonymous verification lane): on Linux a thread's
 // id names it to setpriority, so the threads serving signed-in users keep the cores under a flood.
