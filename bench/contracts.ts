@@ -46,6 +46,8 @@ function row(i: number): ContractsTables['contract_envelopes'] {
     closed_reason: null,
     retention_until: null,
     legal_hold: 0,
+    search_title: `契約書 ${i}`,
+    search_counterparty: COUNTERPARTIES[(i * 7) % COUNTERPARTIES.length]!,
   };
 }
 

@@ -14,6 +14,7 @@ import { contractErrors } from './errors.ts';
 import { type ContractActor, isoDate, MAX_AMOUNT, parseInput, text } from './model.ts';
 import { hasPermission, recordsDb } from './permissions.ts';
 import type { RecordLogKind, RecordLogTable } from './records-tables.ts';
+import { searchForm } from './search-columns.ts';
 import type { EnvelopeTable } from './tables.ts';
 
 export const CORRECTABLE_FIELDS = ['title', 'counterparty', 'transactionDate', 'amount'] as const;
@@ -131,6 +132,9 @@ export async function correctRecord(
       for (const [field, change] of Object.entries(changes)) {
         const column = COLUMN[field as CorrectableField];
         update = update.set({ [column]: change.after });
+        // The search spelling follows the corrected value (search-columns.ts).
+        if (column === 'title' || column === 'counterparty')
+          update = update.set({ [`search_${column}`]: searchForm(String(change.after)) });
         update =
           change.before === null
             ? update.where(column, 'is', null)

@@ -17,6 +17,7 @@ import {
   type SealPlacement,
 } from './model.ts';
 import { notifyCancelled, notifyDue } from './notify.ts';
+import { searchColumns } from './search-columns.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
 import { assertModesAllowed } from './signing-policy.ts';
 import type { DocumentTable, EnvelopeTable, PartyTable } from './tables.ts';
@@ -136,6 +137,7 @@ export async function buildEnvelope(
     closed_reason: null,
     retention_until: null,
     legal_hold: 0,
+    ...searchColumns(input),
   };
   return { envelope, parties };
 }

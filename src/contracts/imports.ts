@@ -16,6 +16,7 @@ import { contractErrors } from './errors.ts';
 import { type ContractActor, type EnvelopeView, isoDate, MAX_AMOUNT, parseInput, text } from './model.ts';
 import { recordsDb } from './permissions.ts';
 import type { ImportTable } from './records-tables.ts';
+import { searchColumns } from './search-columns.ts';
 import type { DocumentTable, EnvelopeTable } from './tables.ts';
 import type { PreparedVersion } from './vault.ts';
 
@@ -141,6 +142,7 @@ export async function importRecord(
     closed_reason: null,
     retention_until: retentionUntil.toISOString(),
     legal_hold: 0,
+    ...searchColumns(metadata),
   };
   const imported: ImportTable = {
     envelope_id: envelopeId,

@@ -4,6 +4,7 @@ import { binaryType, type DialectName, type NamedMigrations } from '../store/ind
 import { bulkMigrations } from './bulk-migrations.ts';
 import { partyMigrations } from './party-migrations.ts';
 import { recordsMigrations } from './records-migrations.ts';
+import { searchMigrations } from './search-migrations.ts';
 import { workflowMigrations } from './workflow-migrations.ts';
 
 export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
@@ -185,4 +186,6 @@ export const contractsMigrations = (dialect: DialectName): NamedMigrations => ({
   ...partyMigrations(),
   // Bulk send as a queued job (0750–0759).
   ...bulkMigrations(dialect),
+  // Search in either width: NFKC search columns (0760–0769).
+  ...searchMigrations(),
 });

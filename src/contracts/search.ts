@@ -9,18 +9,20 @@ import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import { type ContractActor, parseInput, searchSchema } from './model.ts';
 import { canReadAll } from './permissions.ts';
+import { searchForm } from './search-columns.ts';
 import type { EnvelopeSummary, SearchPage } from './shapes.ts';
 import type { ContractsTables } from './tables.ts';
 
 export type { EnvelopeSummary, SearchPage };
 
 /**
- * What the user typed, in the width names are stored in: NFKC turns half-width ｻﾝﾌﾟﾙ into サンプル
- * and full-width ＡＢＣ into ABC (then lower case), so either spelling finds the record.
+ * What the user typed, in the search columns' spelling (NFKC, lower case): half-width ｻﾝﾌﾟﾙ and
+ * full-width サンプル meet whichever was stored. Rows older code wrote without the columns fall back
+ * to lower() of the shown value.
  */
-function normalised(value: string): string {
-  return value.normalize('NFKC').toLowerCase();
-}
+const normalised = searchForm;
+const searchTitle = sql<string>`coalesce(e.search_title, lower(e.title))`;
+const searchCounterparty = sql<string>`coalesce(e.search_counterparty, lower(e.counterparty))`;
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -131,14 +133,14 @@ export async function searchEnvelopes(
     const counterparty = normalised(filter.counterparty);
     query =
       filter.counterpartyMatch === 'exact'
-        ? query.where('e.counterparty', '=', filter.counterparty.normalize('NFKC'))
+        ? query.where(sql<boolean>`${searchCounterparty} = ${counterparty}`)
         : query.where(
-            sql<boolean>`lower(e.counterparty) like ${`%${escapeLike(counterparty)}%`} escape '\\'`,
+            sql<boolean>`${searchCounterparty} like ${`%${escapeLike(counterparty)}%`} escape '\\'`,
           );
   }
   if (filter.title !== undefined) {
     query = query.where(
-      sql<boolean>`lower(e.title) like ${`%${escapeLike(normalised(filter.title))}%`} escape '\\'`,
+      sql<boolean>`${searchTitle} like ${`%${escapeLike(normalised(filter.title))}%`} escape '\\'`,
     );
   }
   if (filter.status !== undefined) query = query.where('e.status', '=', filter.status);

@@ -37,6 +37,9 @@ export type EnvelopeTable = {
   closed_reason: string | null;
   retention_until: string | null;
   legal_hold: number;
+  /** title and counterparty in NFKC, lower case (search-columns.ts); null only in rows older code wrote. */
+  search_title: string | null;
+  search_counterparty: string | null;
 };
 
 export type PartyTable = {

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import type { ContractsTables } from '../../src/contracts/index.ts';
+import type { DialectName } from '../../src/store/index.ts';
 import { adminApiKey, Client, type ContractsHarness, createUser, json } from './harness.ts';
+import { searchBackfillCase } from './search-backfill.ts';
 
 type Row = ContractsTables['contract_envelopes'];
 
@@ -39,6 +41,9 @@ function seedRows(tenantId: string, createdBy: string, n: number): Row[] {
       closed_reason: null,
       retention_until: null,
       legal_hold: 0,
+      // As older code wrote them: no search columns, so search falls back to lower() of the value.
+      search_title: null,
+      search_counterparty: null,
     });
   }
   return rows;
@@ -111,7 +116,8 @@ async function allPages(client: Client, f: Filter, limit: number): Promise<strin
   throw new Error('too many pages');
 }
 
-export function searchCases(harness: () => ContractsHarness): void {
+export function searchCases(harness: () => ContractsHarness, dialect: DialectName): void {
+  searchBackfillCase(dialect);
   it('returns exactly the matching envelopes of the tenant, for each filter and combinations, across pages', async () => {
     const h = harness();
     const owner = await createUser(h, { email: 'keiri@a.example', tenantSlug: 'search-a' });
@@ -158,6 +164,27 @@ export function searchCases(harness: () => ContractsHarness): void {
       assert.deepEqual(await allPages(client, f, 50), want, JSON.stringify(f));
       assert.deepEqual(await allPages(client, f, 7), want, `paged by 7: ${JSON.stringify(f)}`);
     }
+
+    // Written through the API in half-width, found in full-width and the other way round (issue #19).
+    const writer2 = new Client(h.app);
+    writer2.headers.authorization = `Bearer ${(await adminApiKey(h, owner, ['envelopes:write'])).key}`;
+    const made: string[] = [];
+    for (const [title, counterparty] of [
+      ['ｻﾝﾌﾟﾙ覚書', 'ｻﾝﾌﾟﾙ商事'],
+      ['ＡＢＣ覚書', 'ＡＢＣ商事'],
+    ]) {
+      const created = await writer2.send('POST', '/api/envelopes', {
+        title,
+        counterparty,
+        parties: [{ role: 'signer', signingMode: 'witness-type', email: 'x@c.example', name: '鈴木 一郎' }],
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      made.push(json<{ id: string }>(created).id);
+    }
+    assert.deepEqual(await allPages(client, { title: 'サンプル覚書' }, 50), [made[0]]);
+    assert.deepEqual(await allPages(client, { counterparty: 'サンプル商事' }, 50), [made[0]]);
+    assert.deepEqual(await allPages(client, { title: 'abc' }, 50), [made[1]]);
+    assert.deepEqual(await allPages(client, { counterparty: 'abc商事' }, 50), [made[1]]);
 
     const bad = await client.send('GET', '/api/envelopes?amountMin=5&amountMax=1');
     assert.equal(bad.statusCode, 400);

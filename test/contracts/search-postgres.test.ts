@@ -11,4 +11,4 @@ after(async () => {
   await h?.close();
 });
 
-describe('envelope search on PostgreSQL', () => searchCases(() => h));
+describe('envelope search on PostgreSQL', () => searchCases(() => h, 'postgres'));

@@ -11,4 +11,4 @@ after(async () => {
   await h?.close();
 });
 
-describe('envelope search on SQLite', () => searchCases(() => h));
+describe('envelope search on SQLite', () => searchCases(() => h, 'sqlite'));
