@@ -86,146 +86,179 @@ interface Entry {
   readonly cmsError: string | undefined;
 }
 
+/** What every signature of one file is judged against. */
+interface FileScope {
+  readonly bytes: Uint8Array;
+  readonly context: ValidationContext;
+  readonly changes: Awaited<ReturnType<typeof revisionChanges>>;
+  readonly docTsRevisions: ReadonlySet<number>;
+  readonly allowed: ModificationLevel;
+  /** Valid document timestamps: the revision they sit in and their time. */
+  readonly provenBy: { revision: number; time: Date }[];
+  readonly results: Map<Entry, SignatureValidationResult>;
+}
+
+const poeFor = (scope: FileScope, revision: number | undefined): Date[] =>
+  revision === undefined ? [] : scope.provenBy.filter((p) => p.revision > revision).map((p) => p.time);
+
+const earliest = (scope: FileScope, dates: Date[]): Date =>
+  dates.sort((a, b) => a.getTime() - b.getTime())[0] ?? scope.context.validationTime;
+
+/** Every signature a reader could meet: in the form, only on a page, or only in an earlier revision. */
+async function findSignatures(bytes: Uint8Array, reader: PdfReader) {
+  const listed = await listSignatures(bytes);
+  const orphans = orphanSignatures(reader, listed);
+  const vanished = await vanishedSignatures(bytes, reader, [...listed, ...orphans]);
+  const signatures = [...listed, ...orphans, ...vanished].sort(
+    (x, y) => (x.revisionIndex ?? 0) - (y.revisionIndex ?? 0),
+  );
+  if (signatures.length === 0) throw noSignatures();
+  if (signatures.length > MAX_SIGNATURES) throw unusableInput(`more than ${MAX_SIGNATURES} signatures`);
+  // Each revision is compared with the one before it: bounded so that a crafted file cannot make this quadratic work huge.
+  if (reader.revisions.length > MAX_REVISIONS) throw unusableInput(`more than ${MAX_REVISIONS} revisions`);
+  return { signatures, orphans, vanished };
+}
+
+/** Parses each CMS once and pools its certificates and revocation data for every chain. */
+function parseEntries(signatures: readonly PdfSignatureInfo[], context: ValidationContext): Entry[] {
+  return signatures.map((info) => {
+    try {
+      const cms = parseCms(cmsBytes(info));
+      context.pool.add(...(cms.certificates as ParsedCertificate[]));
+      addRevocation(context, cms);
+      addRevocation(context, adobeRevocationValues(cms.signerInfo));
+      return { info, cms, cmsError: undefined };
+    } catch (error) {
+      return { info, cms: undefined, cmsError: (error as Error).message };
+    }
+  });
+}
+
 export async function validatePdfSignatures(
   bytes: Uint8Array,
   context: ValidationContext,
 ): Promise<{ results: SignatureValidationResult[]; revisions: number }> {
   const reader: PdfReader = await openPdf(bytes);
   try {
-    const listed = await listSignatures(bytes);
-    const orphans = orphanSignatures(reader, listed);
-    const vanished = await vanishedSignatures(bytes, reader, [...listed, ...orphans]);
-    const signatures = [...listed, ...orphans, ...vanished].sort(
-      (x, y) => (x.revisionIndex ?? 0) - (y.revisionIndex ?? 0),
-    );
-    if (signatures.length === 0) throw noSignatures();
-    if (signatures.length > MAX_SIGNATURES) throw unusableInput(`more than ${MAX_SIGNATURES} signatures`);
-    // Each revision is compared with the one before it: bounded so that a crafted file cannot make this quadratic work huge.
-    if (reader.revisions.length > MAX_REVISIONS) throw unusableInput(`more than ${MAX_REVISIONS} revisions`);
+    const { signatures, orphans, vanished } = await findSignatures(bytes, reader);
     const dssWarnings = await loadDssSafely(context, bytes);
     const trailing = trailingDataVerdict(bytes, reader.revisions.at(-1)!.endOffset);
-    const entries: Entry[] = signatures.map((info) => {
-      try {
-        const cms = parseCms(cmsBytes(info));
-        context.pool.add(...(cms.certificates as ParsedCertificate[]));
-        addRevocation(context, cms);
-        addRevocation(context, adobeRevocationValues(cms.signerInfo));
-        return { info, cms, cmsError: undefined };
-      } catch (error) {
-        return { info, cms: undefined, cmsError: (error as Error).message };
-      }
-    });
-    const changes = await revisionChanges(bytes, reader);
+    const entries = parseEntries(signatures, context);
     const certification = signatures.find((s) => s.docMdpPermissions !== undefined)?.docMdpPermissions;
-    const allowed = allowedLevel(certification, context.policy.modifications.withoutCertification);
     const docTs = entries
       .filter((e) => formatOf(e.info) === 'RFC3161')
       .sort((x, y) => (y.info.revisionIndex ?? -1) - (x.info.revisionIndex ?? -1));
-    const docTsRevisions = new Set(
-      docTs.map((e) => e.info.revisionIndex).filter((r): r is number => r !== undefined),
-    );
-    const results = new Map<Entry, SignatureValidationResult>();
-    /** Valid document timestamps: revision they sit in and their time. */
-    const provenBy: { revision: number; time: Date }[] = [];
-    const poeFor = (revision: number | undefined): Date[] =>
-      revision === undefined ? [] : provenBy.filter((p) => p.revision > revision).map((p) => p.time);
-    const earliest = (dates: Date[]): Date =>
-      dates.sort((a, b) => a.getTime() - b.getTime())[0] ?? context.validationTime;
+    const scope: FileScope = {
+      bytes,
+      context,
+      changes: await revisionChanges(bytes, reader),
+      docTsRevisions: new Set(
+        docTs.map((e) => e.info.revisionIndex).filter((r): r is number => r !== undefined),
+      ),
+      allowed: allowedLevel(certification, context.policy.modifications.withoutCertification),
+      provenBy: [],
+      results: new Map(),
+    };
+    // Newest first: each document timestamp proves the existence of everything before it.
     let tIndex = docTs.length;
-    for (const entry of docTs) {
-      const { info } = entry;
-      const analysis = analyse(info.revisionIndex, changes, docTsRevisions, allowed);
-      const base = {
-        id: `T${tIndex--}`,
-        kind: 'document-timestamp' as const,
-        format: 'RFC3161' as const,
-        fieldName: info.fieldName,
-        level: 'none' as AchievedLevel,
-        chain: [],
-        coverage: coverage(info),
-        ...(analysis ? { modifications: analysis } : {}),
-      };
-      const structural = coverageVerdict(info);
-      if (structural || !rangeUsable(info, bytes.length)) {
-        const verdict = structural ?? formatFailure(info, 'byte range');
-        results.set(entry, {
-          ...base,
-          indication: verdict.indication,
-          subIndication: verdict.subIndication,
-          bestSignatureTime: context.validationTime.toISOString(),
-          timestamps: [],
-          reasons: [verdict.reason],
-          warnings: [],
-        });
-        continue;
-      }
-      const check = await perSignature(info, () =>
-        validateTimestamp(
-          cmsBytes(info),
-          'document-timestamp',
-          rangeDigest(bytes, info),
-          context,
-          earliest(poeFor(info.revisionIndex)),
-        ),
-      );
-      if ('failure' in check) {
-        results.set(entry, { ...base, ...failedResult(check.failure, context) });
-        continue;
-      }
-      if (check.provenTime && info.revisionIndex !== undefined)
-        provenBy.push({ revision: info.revisionIndex, time: check.provenTime });
-      results.set(entry, {
-        ...base,
-        indication: check.result.indication,
-        ...(check.result.subIndication ? { subIndication: check.result.subIndication } : {}),
-        ...(check.tsaCertificate ? { signer: check.result.tsa } : {}),
-        bestSignatureTime: (check.provenTime ?? context.validationTime).toISOString(),
-        timestamps: [check.result],
-        reasons: check.result.indication === 'TOTAL_PASSED' ? [] : check.result.reasons,
-        warnings: check.result.indication === 'TOTAL_PASSED' ? check.result.reasons : [],
-      });
-    }
+    for (const entry of docTs) await validateDocumentTimestamp(scope, entry, `T${tIndex--}`);
     let sIndex = 0;
     for (const entry of entries) {
       if (formatOf(entry.info) === 'RFC3161') continue;
       sIndex += 1;
-      const id = `S${sIndex}`;
-      const outcome = await perSignature(entry.info, () =>
-        validateSignatureEntry(
-          entry,
-          id,
-          bytes,
-          context,
-          changes,
-          docTsRevisions,
-          allowed,
-          poeFor(entry.info.revisionIndex),
-          earliest(poeFor(entry.info.revisionIndex)),
-        ),
-      );
-      const result: SignatureValidationResult =
-        'failure' in outcome
-          ? {
-              id,
-              kind: 'signature',
-              format: formatOf(entry.info),
-              fieldName: entry.info.fieldName,
-              coverage: coverage(entry.info),
-              ...failedResult(outcome.failure, context),
-            }
-          : outcome;
       const note = orphans.includes(entry.info)
         ? orphanWarning(entry.info)
         : vanished.includes(entry.info)
           ? vanishedWarning(entry.info)
           : undefined;
-      results.set(entry, note ? { ...result, warnings: [...result.warnings, note] } : result);
+      await validateSignature(scope, entry, `S${sIndex}`, note);
     }
-    const all = entries.map((e) => withWarnings(withVerdict(results.get(e)!, trailing), dssWarnings));
+    const all = entries.map((e) => withWarnings(withVerdict(scope.results.get(e)!, trailing), dssWarnings));
     return { results: all, revisions: reader.revisions.length };
   } finally {
     reader.close();
   }
+}
+
+async function validateDocumentTimestamp(scope: FileScope, entry: Entry, id: string): Promise<void> {
+  const { info } = entry;
+  const { bytes, context } = scope;
+  const analysis = analyse(info.revisionIndex, scope.changes, scope.docTsRevisions, scope.allowed);
+  const base = {
+    id,
+    kind: 'document-timestamp' as const,
+    format: 'RFC3161' as const,
+    fieldName: info.fieldName,
+    level: 'none' as AchievedLevel,
+    chain: [],
+    coverage: coverage(info),
+    ...(analysis ? { modifications: analysis } : {}),
+  };
+  const structural = coverageVerdict(info);
+  if (structural || !rangeUsable(info, bytes.length)) {
+    const verdict = structural ?? formatFailure(info, 'byte range');
+    scope.results.set(entry, {
+      ...base,
+      indication: verdict.indication,
+      subIndication: verdict.subIndication,
+      bestSignatureTime: context.validationTime.toISOString(),
+      timestamps: [],
+      reasons: [verdict.reason],
+      warnings: [],
+    });
+    return;
+  }
+  const poe = earliest(scope, poeFor(scope, info.revisionIndex));
+  const check = await perSignature(info, () =>
+    validateTimestamp(cmsBytes(info), 'document-timestamp', rangeDigest(bytes, info), context, poe),
+  );
+  if ('failure' in check) {
+    scope.results.set(entry, { ...base, ...failedResult(check.failure, context) });
+    return;
+  }
+  if (check.provenTime && info.revisionIndex !== undefined)
+    scope.provenBy.push({ revision: info.revisionIndex, time: check.provenTime });
+  const passed = check.result.indication === 'TOTAL_PASSED';
+  scope.results.set(entry, {
+    ...base,
+    indication: check.result.indication,
+    ...(check.result.subIndication ? { subIndication: check.result.subIndication } : {}),
+    ...(check.tsaCertificate ? { signer: check.result.tsa } : {}),
+    bestSignatureTime: (check.provenTime ?? context.validationTime).toISOString(),
+    timestamps: [check.result],
+    reasons: passed ? [] : check.result.reasons,
+    warnings: passed ? check.result.reasons : [],
+  });
+}
+
+async function validateSignature(scope: FileScope, entry: Entry, id: string, note: Reason | undefined) {
+  const { context } = scope;
+  const poe = poeFor(scope, entry.info.revisionIndex);
+  const outcome = await perSignature(entry.info, () =>
+    validateSignatureEntry(
+      entry,
+      id,
+      scope.bytes,
+      context,
+      scope.changes,
+      scope.docTsRevisions,
+      scope.allowed,
+      poe,
+      earliest(scope, [...poe]),
+    ),
+  );
+  const result: SignatureValidationResult =
+    'failure' in outcome
+      ? {
+          id,
+          kind: 'signature',
+          format: formatOf(entry.info),
+          fieldName: entry.info.fieldName,
+          coverage: coverage(entry.info),
+          ...failedResult(outcome.failure, context),
+        }
+      : outcome;
+  scope.results.set(entry, note ? { ...result, warnings: [...result.warnings, note] } : result);
 }
 
 /** A thrown error while validating one signature becomes that signature's FORMAT_FAILURE, not the document's. */

@@ -10,7 +10,7 @@ import { validateChain } from './chain-validation.ts';
 import { attributeValues, CMS_OID, type HashName, type ParsedCms, signingTimeOf } from './cms.ts';
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
-import { checkIntegrity, type IntegrityFailure } from './integrity.ts';
+import { checkIntegrity, type IntegrityFailure, type IntegrityOutcome } from './integrity.ts';
 import { SIGNER_INTEGRITY } from './messages.ts';
 import { sortFindings } from './policy.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
@@ -74,40 +74,35 @@ const INTEGRITY_VERDICT: Record<IntegrityFailure, readonly [Indication, SubIndic
   'signature-invalid': ['TOTAL_FAILED', 'SIG_CRYPTO_FAILURE'],
 };
 
-export async function validateCmsSignature(
-  input: CmsSignatureInput,
-  context: ValidationContext,
-): Promise<CmsSignatureOutcome> {
-  const { cms } = input;
-  const warnings: Reason[] = [];
-  const verdicts: Verdict[] = [];
-  const integrity = checkIntegrity(cms, context.pool.all(), input.contentDigest, input.content);
-  const claimed = signingTimeOf(cms.signerInfo) ?? input.claimedTimeFallback;
+/** The CMS's own integrity (ETSI EN 319 102-1 §5.2.7): a verdict when broken, a warning when unbound. */
+function integrityFindings(integrity: IntegrityOutcome): { verdict?: Verdict; warning?: Reason } {
+  if (integrity.ok) {
+    return integrity.signingCertificateBound ? {} : { warning: reason('NO_SIGNING_CERTIFICATE_V2', {}) };
+  }
   const signerFacts = integrity.signer ? factsOf(integrity.signer) : undefined;
-  const signerName = signerFacts ? certificateLabel(signerFacts.subject, signerFacts.serialNumber) : '';
-  if (!integrity.ok) {
-    const [indication, sub] = INTEGRITY_VERDICT[integrity.failure];
-    verdicts.push({
+  const signer = signerFacts ? certificateLabel(signerFacts.subject, signerFacts.serialNumber) : '';
+  const [indication, sub] = INTEGRITY_VERDICT[integrity.failure];
+  return {
+    verdict: {
       indication,
       subIndication: sub,
       reason: reason(
         'SIGNATURE_INVALID',
-        { signer: signerName, detail: SIGNER_INTEGRITY[integrity.failure] },
+        { signer, detail: SIGNER_INTEGRITY[integrity.failure] },
         { code: sub, subject: signerFacts ? { certificate: signerFacts.subject } : undefined },
       ),
-    });
-  } else if (!integrity.signingCertificateBound) {
-    warnings.push(reason('NO_SIGNING_CERTIFICATE_V2', {}));
-  }
-  verdicts.push(...input.structuralVerdicts);
-  // Signature timestamps: over the signature value (RFC 3161 appendix A).
-  const timestamps: TimestampValidationResult[] = [];
-  const proven: Date[] = [...input.documentPoe];
-  const signatureValue = new Uint8Array(cms.signerInfo.signature.buffer);
-  let signatureTimestampOk = false;
-  // The signer's own chain explains more than a failed timestamp, so timestamp verdicts come last.
-  const timestampVerdicts: Verdict[] = [];
-  for (const token of attributeValues(cms.signerInfo.unsignedAttrs, CMS_OID.signatureTimeStampToken).slice(
+    },
+  };
+}
+
+/** Signature timestamps, over the signature value (RFC 3161 appendix A); at most eight are read. */
+async function signatureTimestamps(input: CmsSignatureInput, context: ValidationContext) {
+  const signerInfo = input.cms.signerInfo;
+  const signatureValue = new Uint8Array(signerInfo.signature.buffer);
+  const results: TimestampValidationResult[] = [];
+  const proven: Date[] = [];
+  const verdicts: Verdict[] = [];
+  for (const token of attributeValues(signerInfo.unsignedAttrs, CMS_OID.signatureTimeStampToken).slice(
     0,
     8,
   )) {
@@ -118,23 +113,52 @@ export async function validateCmsSignature(
       context,
       input.timestampPoe,
     );
-    timestamps.push(check.result);
+    results.push(check.result);
     if (check.provenTime) {
       proven.push(check.provenTime);
-      signatureTimestampOk = true;
-    } else {
-      timestampVerdicts.push({
-        indication: 'INDETERMINATE',
-        subIndication: 'SIG_CONSTRAINTS_FAILURE',
-        reason: reason(
-          'SIGNATURE_TIMESTAMP_INVALID',
-          { detail: check.result.reasons[0] },
-          { subject: check.result.reasons[0]?.subject },
-        ),
-      });
+      continue;
     }
+    const first = check.result.reasons[0];
+    verdicts.push({
+      indication: 'INDETERMINATE',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      reason: reason('SIGNATURE_TIMESTAMP_INVALID', { detail: first }, { subject: first?.subject }),
+    });
   }
-  const poe = proven.sort((a, b) => a.getTime() - b.getTime())[0];
+  return { results, proven, verdicts };
+}
+
+/** Revocation data for every certificate below the anchor is in the file, so the level can be B-LT. */
+const revocationEmbedded = (chain: readonly CertificateCheck[]): boolean =>
+  chain.every(
+    (c) =>
+      c.revocation === 'trust-anchor' ||
+      ((c.revocation === 'good' || c.revocation === 'revoked') && c.revocationOnline === false),
+  );
+
+/** ETSI EN 319 142-1 §6.3 / 319 122-1 §6.3: B-B needs the signer certificate bound by ESS signing-certificate(-v2). */
+function baseLevelOf(
+  integrity: IntegrityOutcome,
+  timestamped: boolean,
+  revocationInFile: boolean,
+): AchievedLevel {
+  if (!integrity.ok || !integrity.signingCertificateBound) return 'none';
+  if (!timestamped) return 'B-B';
+  return revocationInFile ? 'B-LT' : 'B-T';
+}
+
+export async function validateCmsSignature(
+  input: CmsSignatureInput,
+  context: ValidationContext,
+): Promise<CmsSignatureOutcome> {
+  const { cms } = input;
+  const integrity = checkIntegrity(cms, context.pool.all(), input.contentDigest, input.content);
+  const claimed = signingTimeOf(cms.signerInfo) ?? input.claimedTimeFallback;
+  const own = integrityFindings(integrity);
+  const verdicts: Verdict[] = [...(own.verdict ? [own.verdict] : []), ...input.structuralVerdicts];
+  const warnings: Reason[] = own.warning ? [own.warning] : [];
+  const stamps = await signatureTimestamps(input, context);
+  const poe = [...input.documentPoe, ...stamps.proven].sort((a, b) => a.getTime() - b.getTime())[0];
   const bestTime =
     poe !== undefined && poe.getTime() < context.validationTime.getTime() ? poe : context.validationTime;
   const tolerance = context.policy.thresholds.claimedTimeToleranceMs;
@@ -144,7 +168,7 @@ export async function validateCmsSignature(
   }
   let chain: readonly CertificateCheck[] = [];
   let embeddedRevocationComplete = false;
-  if (integrity.signer !== undefined && integrity.ok) {
+  if (integrity.ok) {
     const verdict = await validateChain(integrity.signer, context, {
       bestTime,
       proven: poe !== undefined,
@@ -154,23 +178,14 @@ export async function validateCmsSignature(
     chain = verdict.chain;
     warnings.push(...verdict.warnings);
     if (verdict.failure) verdicts.push(verdict.failure);
-    embeddedRevocationComplete =
-      verdict.failure === undefined &&
-      chain.every(
-        (c) =>
-          c.revocation === 'trust-anchor' ||
-          ((c.revocation === 'good' || c.revocation === 'revoked') && c.revocationOnline === false),
-      );
+    embeddedRevocationComplete = verdict.failure === undefined && revocationEmbedded(chain);
   }
-  verdicts.push(...timestampVerdicts);
+  // The signer's own chain explains more than a failed timestamp, so timestamp verdicts come last.
+  verdicts.push(...stamps.verdicts);
   const sorted = sortFindings(context.policy, verdicts, warnings);
   const chosen = sorted.verdicts.find((v) => v.indication === 'TOTAL_FAILED') ?? sorted.verdicts[0];
   const others = sorted.verdicts.filter((v) => v !== chosen).map((v) => v.reason);
-  // ETSI EN 319 142-1 §6.3 / 319 122-1 §6.3: B-B needs the signer certificate bound by an ESS
-  // signing-certificate(-v2) attribute, whatever the SubFilter.
-  let baseLevel: AchievedLevel = integrity.ok && integrity.signingCertificateBound ? 'B-B' : 'none';
-  if (baseLevel === 'B-B' && (signatureTimestampOk || input.documentPoe.length > 0)) baseLevel = 'B-T';
-  if (baseLevel === 'B-T' && embeddedRevocationComplete) baseLevel = 'B-LT';
+  const timestamped = stamps.proven.length > 0 || input.documentPoe.length > 0;
   return {
     indication: chosen?.indication ?? 'TOTAL_PASSED',
     ...(chosen ? { subIndication: chosen.subIndication } : {}),
@@ -179,11 +194,11 @@ export async function validateCmsSignature(
     ...(claimed ? { claimedSigningTime: claimed.toISOString() } : {}),
     bestSignatureTime: bestTime.toISOString(),
     ...(cms.digestAlgorithm ? { digestAlgorithm: cms.digestAlgorithm } : {}),
-    timestamps,
+    timestamps: stamps.results,
     reasons: chosen ? [chosen.reason, ...others] : [],
     warnings: sorted.warnings,
     information: sorted.information,
-    baseLevel,
+    baseLevel: baseLevelOf(integrity, timestamped, embeddedRevocationComplete),
     embeddedRevocationComplete,
   };
 }

@@ -53,6 +53,18 @@ function failed(
   };
 }
 
+/** The token's CMS and TSTInfo, or nothing when it is not an RFC 3161 token. */
+function readToken(token: Uint8Array): { cms: ReturnType<typeof parseCms>; info: TSTInfo } | undefined {
+  try {
+    const cms = parseCms(token, 'timestamp token');
+    const eContent = cms.eContent;
+    if (cms.eContentType !== OID.tstInfo || eContent === undefined) return undefined;
+    return { cms, info: guarded('TSTInfo', () => decodeAs(eContent, TSTInfo, 'TSTInfo')) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `stampedDigest(hash)` is the digest of what the token must cover; `poeTime` is when the token is
  * itself proven to exist (a later timestamp's time, or the validation time).
@@ -65,16 +77,11 @@ export async function validateTimestamp(
   poeTime: Date,
 ): Promise<TimestampCheck> {
   const k = TIMESTAMP_KIND[kind];
-  let cms: ReturnType<typeof parseCms>;
-  let info: TSTInfo;
-  try {
-    cms = parseCms(token, 'timestamp token');
-    if (cms.eContentType !== OID.tstInfo || cms.eContent === undefined) throw new Error('not a TSTInfo');
-    const eContent = cms.eContent;
-    info = guarded('TSTInfo', () => decodeAs(eContent, TSTInfo, 'TSTInfo'));
-  } catch {
+  const parsed = readToken(token);
+  if (parsed === undefined) {
     return failed(kind, 'TOTAL_FAILED', 'FORMAT_FAILURE', [reason('TIMESTAMP_UNREADABLE', { kind: k })]);
   }
+  const { cms, info } = parsed;
   const genTime = info.genTime;
   const gen = dateLabel(genTime);
   const at = { genTime: gen.iso };
