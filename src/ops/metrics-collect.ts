@@ -31,6 +31,11 @@ async function auditLagSeconds(database: Database): Promise<number> {
 const QUEUES: Record<string, string> = {
   webhooks: 'select count(*) as n from contract_webhook_deliveries where delivered_at is null',
   completion: "select count(*) as n from contract_envelopes where status = 'completing'",
+  // Certificate renewals waiting for the RA's identity check. Archive timestamp renewal has no
+  // queue to count: which documents are due is known only by reading each PDF, which the daily
+  // job does and a scrape must not.
+  renewal:
+    "select count(*) as n from rssp_credential_applications where status = 'pending' and renews_credential_id is not null",
 };
 
 async function setQueueDepths(database: Database): Promise<void> {

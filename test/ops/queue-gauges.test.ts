@@ -1,7 +1,8 @@
 /**
- * The mail queue and HSM session pool gauges in /metrics (issue #22), scraped as Prometheus text:
- * mail waiting for a real (held) SMTP relay counts in the queue until the relay answers; the HSM
- * pool reports its open and idle sessions. A passive installation's mailer sends nothing (ADR 027).
+ * The mail queue, certificate renewal queue and HSM session pool gauges in /metrics (issue #22),
+ * scraped as Prometheus text: mail waiting for a real (held) SMTP relay counts in the queue until
+ * the relay answers; a renewal waiting for the RA counts until it is decided; the HSM pool reports
+ * its open and idle sessions. A passive installation's mailer sends nothing (ADR 027).
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -76,6 +77,22 @@ async function gauge(series: string): Promise<number | undefined> {
 }
 
 const MAIL = 'shomei_queue_depth{queue="mail"}';
+const RENEWAL = 'shomei_queue_depth{queue="renewal"}';
+
+/** An active account of a new tenant, as the RA's approval and the holder's renewal need. */
+async function activeUser(slug: string) {
+  const { accounts, applications } = shomei.identity;
+  const tenant = await accounts.createTenant({ slug, name: `${slug} 株式会社` });
+  const user = await accounts.createUser({
+    tenantId: tenant.id,
+    email: `${slug}@example.jp`,
+    displayName: slug,
+    familyName: '加藤',
+    givenName: '一郎',
+  });
+  const { token } = await applications.issueActivationToken(user.id);
+  return shomei.identity.activate(token, 'correct horse battery staple 署名', {});
+}
 const message = (n: number) => ({ to: `person${n}@example.jp`, subject: `queued ${n}`, text: 'hello' });
 
 describe('queue and pool gauges', () => {
@@ -95,6 +112,21 @@ describe('queue and pool gauges', () => {
     } finally {
       await mailer.close();
     }
+  });
+
+  test('a certificate renewal waiting for the RA is the renewal queue; a first application is not', async () => {
+    const { applications } = shomei.rssp;
+    const holder = await activeUser('renewal-holder');
+    const ra = await activeUser('renewal-ra');
+    const who = { userId: holder.id, tenantId: holder.tenantId };
+    const identityCheck = { identityCheck: { method: 'in-person', reference: 'RA-1' } };
+    const first = await applications.apply(who, { commonName: 'Kato Ichiro' });
+    assert.equal(await gauge(RENEWAL), 0, 'a first application is no renewal');
+    await applications.approve(first.id, ra.id, identityCheck);
+    const renewal = await applications.renew(who, first.credentialId, {});
+    assert.equal(await gauge(RENEWAL), 1);
+    await applications.approve(renewal.id, ra.id, identityCheck);
+    assert.equal(await gauge(RENEWAL), 0);
   });
 
   test('the HSM session pool reports its open and idle sessions and nobody waiting', async () => {
