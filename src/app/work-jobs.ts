@@ -6,8 +6,8 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
-import type { RevocationInformation } from '../ades/index.ts';
-import type { CompletionAssemblyInput } from '../contracts/index.ts';
+import type { PreparedPdfSignature, RevocationInformation } from '../ades/index.ts';
+import type { ActCompletion, ActPreparation, CompletionAssemblyInput } from '../contracts/index.ts';
 import {
   openPdf,
   type PdfBudgetLimits,
@@ -37,6 +37,10 @@ export interface WorkJobs {
     revocationCertificates: readonly Uint8Array[];
     issuerLookup: boolean;
   }): Promise<Uint8Array>;
+  /** An act's signature revision up to the digest the main thread has the HSM sign (ADR 034). */
+  prepareSignature(input: { preparation: ActPreparation }): Promise<PreparedPdfSignature>;
+  /** An act's CMS embedded; the signature timestamp is asked of the caller on `port`. */
+  completeSignature(input: { completion: ActCompletion; port: MessagePort }): Promise<Uint8Array>;
 }
 
 const jobs: WorkJobs = {
@@ -64,6 +68,21 @@ const jobs: WorkJobs = {
       port.close();
     }
   },
+  prepareSignature: async ({ preparation }) =>
+    (await import('../contracts/index.ts')).prepareActSignature(asBuffers(preparation)),
+  completeSignature: async ({ completion, port }) => {
+    const call = callerOn(port);
+    const { completeActSignature } = await import('../contracts/index.ts');
+    try {
+      return await completeActSignature(asBuffers(completion), {
+        tsa: {
+          timestamp: (digest, algorithm) => call('timestamp', digest, algorithm) as Promise<Uint8Array>,
+        },
+      });
+    } finally {
+      port.close();
+    }
+  },
   pageCount: async ({ bytes, maxFileBytes }) => {
     const reader = await openPdf(bytes, { limits: { maxFileBytes } });
     try {
@@ -79,14 +98,16 @@ export function configureWorker(settings: { readonly budget: PdfBudgetLimits }):
   setPdfBudgetDefaults(settings.budget);
 }
 
+/** Jobs on our own signed documents that wait for the HSM, CA or TSA between reads. */
+const OWN_DOCUMENT_JOBS = new Set(['assembleCompleted', 'prepareSignature', 'completeSignature']);
+
 export function runJob(job: string, input: unknown): Promise<JobOutcome> {
   const run = jobs[job as keyof WorkJobs] as ((input: unknown) => Promise<unknown>) | undefined;
   if (run === undefined) return outcomeOf(async () => Promise.reject(new Error(`unknown job ${job}`)));
-  // Completion reads our own signed documents and waits for the CA and TSA between reads: no wall-time
-  // budget there (the pool's job deadline still applies); every other job reads untrusted input.
-  const limits =
-    job === 'assembleCompleted'
-      ? { ...pdfBudgetDefaults(), maxMillis: Number.POSITIVE_INFINITY }
-      : pdfBudgetDefaults();
+  // Completion and the acts read our own signed documents and wait for the CA and TSA between reads:
+  // no wall-time budget there (the pool's job deadline still applies); every other job reads untrusted input.
+  const limits = OWN_DOCUMENT_JOBS.has(job)
+    ? { ...pdfBudgetDefaults(), maxMillis: Number.POSITIVE_INFINITY }
+    : pdfBudgetDefaults();
   return outcomeOf(() => withPdfBudget(limits, () => run(input)));
 }

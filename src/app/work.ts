@@ -5,15 +5,21 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
-import type { TimestampAuthority } from '../ades/index.ts';
+import type { PreparedPdfSignature, TimestampAuthority } from '../ades/index.ts';
 import { packageRoot, prebuiltEntry, type ShomeiConfig } from '../config/index.ts';
-import type { CompletionAssemblyInput, CompletionProvider } from '../contracts/index.ts';
+import type {
+  ActCompletion,
+  ActPreparation,
+  CompletionAssemblyInput,
+  CompletionProvider,
+} from '../contracts/index.ts';
 import { setPdfBudgetDefaults } from '../pdf/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
-import { serveCalls, WorkPool } from '../work/index.ts';
+import { asBuffers, serveCalls, WorkPool } from '../work/index.ts';
 import { type PortableValidationOptions, runJob, type WorkJobs } from './work-jobs.ts';
 
-export interface DocumentWork extends Omit<WorkJobs, 'assembleCompleted'> {
+export interface DocumentWork
+  extends Omit<WorkJobs, 'assembleCompleted' | 'prepareSignature' | 'completeSignature'> {
   /** Threads doing the work (0: the calling thread). */
   readonly threads: number;
   /** `validate` for anonymous callers (POST /api/verify), on a pool and queue of their own. */
@@ -22,6 +28,12 @@ export interface DocumentWork extends Omit<WorkJobs, 'assembleCompleted'> {
   readonly assembleCompleted?: (
     assembly: CompletionAssemblyInput,
     provider: CompletionProvider,
+  ) => Promise<Buffer>;
+  /** A signature act's PDF halves on a worker (absent without workers); the HSM signs in between here. */
+  readonly prepareSignature?: (preparation: ActPreparation) => Promise<PreparedPdfSignature>;
+  readonly completeSignature?: (
+    completion: ActCompletion,
+    provider: { readonly tsa: TimestampAuthority },
   ) => Promise<Buffer>;
   close(): Promise<void>;
 }
@@ -63,7 +75,12 @@ export function openDocumentWork(config: ShomeiConfig): DocumentWork {
     // Without workers the contracts module assembles on this thread itself (no calls to proxy).
     ...(pool.threads === 0
       ? {}
-      : { assembleCompleted: (assembly, provider) => assemble(pool, assembly, provider) }),
+      : {
+          assembleCompleted: (assembly, provider) => assemble(pool, assembly, provider),
+          prepareSignature: async (preparation) =>
+            asBuffers(await pool.run<PreparedPdfSignature>('prepareSignature', { preparation })),
+          completeSignature: (completion, provider) => completeSignature(pool, completion, provider.tsa),
+        }),
     close: async () => {
       await Promise.all([pool.close(), publicPool.close()]);
     },
@@ -95,6 +112,25 @@ async function assemble(
       },
       [port2],
     );
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } finally {
+    port1.close();
+  }
+}
+
+/** An act's CMS embedded on a worker; its signature timestamp request is served here. */
+async function completeSignature(
+  pool: WorkPool,
+  completion: ActCompletion,
+  tsa: TimestampAuthority,
+): Promise<Buffer> {
+  const { port1, port2 } = new MessageChannel();
+  serveCalls(port1, {
+    timestamp: (digest: Uint8Array, algorithm: Parameters<TimestampAuthority['timestamp']>[1]) =>
+      tsa.timestamp(digest, algorithm),
+  });
+  try {
+    const bytes = await pool.run<Uint8Array>('completeSignature', { completion, port: port2 }, [port2]);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } finally {
     port1.close();

@@ -1,12 +1,13 @@
 /** What every part of the contracts module works with, assembled once by ContractService. */
 import type { Kysely } from 'kysely';
-import type { EmbeddedSigning } from '../ades/index.ts';
+import type { EmbeddedSigning, PreparedPdfSignature, TimestampAuthority } from '../ades/index.ts';
 import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
 import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
 import type { SigningFactor } from '../rssp/index.ts';
 import type { DialectName } from '../store/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
+import type { ActCompletion, ActPreparation } from './act-assembly.ts';
 import type { CompletionAssemblyInput, CompletionProvider } from './completion-assembly.ts';
 import type { RemoteSigner } from './remote-signer.ts';
 import type { ContractsTables } from './tables.ts';
@@ -86,6 +87,10 @@ export interface ContractsPdfWork {
   }): Promise<ValidationReport>;
   /** assembleCompletedDocument on a worker, `provider` answering its calls from this thread. */
   assembleCompleted?(input: CompletionAssemblyInput, provider: CompletionProvider): Promise<Buffer>;
+  /** prepareActSignature on a worker (ADR 034). */
+  prepareSignature?(input: ActPreparation): Promise<PreparedPdfSignature>;
+  /** completeActSignature on a worker, its timestamp requests answered by `tsa` on this thread. */
+  completeSignature?(input: ActCompletion, provider: { readonly tsa: TimestampAuthority }): Promise<Buffer>;
 }
 
 export interface ContractsContext {

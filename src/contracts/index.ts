@@ -4,6 +4,13 @@
  * B-LTA completion, retention with legal hold and crypto-shredding, 電子帳簿保存法 search, archive
  * timestamp renewal, REST API with tenant API keys, and webhooks.
  */
+export {
+  type ActCompletion,
+  type ActPreparation,
+  type ActSeal,
+  completeActSignature,
+  prepareActSignature,
+} from './act-assembly.ts';
 export { API_SCOPES, type ApiScope } from './api-keys.ts';
 export {
   CERTIFICATE_JSON_NAME,

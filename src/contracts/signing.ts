@@ -7,12 +7,18 @@
  * transaction whose conditional updates let only one of two racing instances win.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { completePdfSignature, preparePdfSignature, signPdf } from '../ades/index.ts';
-import { buildSealAppearance, type SealAppearance } from '../seal/index.ts';
+import type { PreparedPdfSignature, TimestampAuthority } from '../ades/index.ts';
 import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
+import {
+  type ActCompletion,
+  type ActPreparation,
+  type ActSeal,
+  completeActSignature,
+  prepareActSignature,
+} from './act-assembly.ts';
 import type { ContractsContext } from './context.ts';
 import { contractErrors } from './errors.ts';
 import { type ContractActor, parseInput, type SealPlacement } from './model.ts';
@@ -121,17 +127,17 @@ export function authenticationOf(actor: ContractActor): { method: string; source
   return { method: 'api-key', source: actor.source ?? null };
 }
 
-async function sealFor(
+function sealFor(
   ctx: ContractsContext,
   party: PartyTable,
   documentIndex: number,
   signingTime: Date,
-): Promise<{ appearance: SealAppearance; page: number; rect: [number, number, number, number] } | undefined> {
+): ActSeal | undefined {
   if (party.placement === null) return undefined;
   const placement = JSON.parse(party.placement) as SealPlacement;
   if (placement.document !== documentIndex) return undefined;
   const [x1, y1, x2, y2] = placement.rect;
-  const appearance = buildSealAppearance({
+  const appearance = {
     name: party.name,
     ...(party.company === null ? {} : { organisation: party.company }),
     ...(party.title === null ? {} : { title: party.title }),
@@ -139,8 +145,21 @@ async function sealFor(
     width: x2 - x1,
     height: y2 - y1,
     ...(ctx.settings.testMark ? { environmentMark: 'TEST' as const } : {}),
-  });
+  };
   return { appearance, page: placement.page, rect: [x1, y1, x2, y2] };
+}
+
+/** An act's PDF halves on the work pool's threads when there is one (ADR 034); the HSM stays here. */
+function prepareOn(ctx: ContractsContext, input: ActPreparation): Promise<PreparedPdfSignature> {
+  return ctx.pdfWork?.prepareSignature === undefined
+    ? prepareActSignature(input)
+    : ctx.pdfWork.prepareSignature(input);
+}
+
+function completeOn(ctx: ContractsContext, input: ActCompletion, tsa: TimestampAuthority): Promise<Buffer> {
+  return ctx.pdfWork?.completeSignature === undefined
+    ? completeActSignature(input, { tsa })
+    : ctx.pdfWork.completeSignature(input, { tsa });
 }
 
 async function workDir(ctx: ContractsContext): Promise<string> {
@@ -167,23 +186,29 @@ export async function signAsWitness(
   const dir = await workDir(ctx);
   const outputs: Buffer[] = [];
   try {
+    const [signerCertificate, ...chain] = provider.certificateChain;
+    if (signerCertificate === undefined) throw contractErrors.signingFailed('no certificate');
     for (const [index, document] of documents.entries()) {
-      const seal = await sealFor(ctx, party, index, now);
-      const output = path.join(dir, `${index}.pdf`);
-      await signPdf({
-        input: await ctx.vault.read(document),
-        output,
-        signer: provider.signer,
-        certificateChain: provider.certificateChain,
-        level: 'B-T',
-        tsa: provider.tsa,
+      const seal = sealFor(ctx, party, index, now);
+      const prepared = await prepareOn(ctx, {
+        bytes: await ctx.vault.read(document),
+        preparedPath: path.join(dir, `${index}.prepared.pdf`),
+        signerCertificate,
+        certificateChain: chain,
         fieldName: `shomei-${party.id.slice(0, 8)}-${index}`,
         signerName: party.name,
         reason: `立会人型電子署名 (${party.name} の指図による) / Signed by the provider on the instruction of ${party.name}`,
         location: 'shomei',
-        ...(seal === undefined ? {} : { appearance: seal.appearance, page: seal.page, rect: seal.rect }),
+        signingTime: now,
+        ...(seal === undefined ? {} : { seal }),
       });
-      outputs.push(await readFile(output));
+      const signatureValue = await provider.signer.signDigest(
+        prepared.digestToSign,
+        prepared.digestAlgorithm,
+        prepared.signatureScheme,
+      );
+      const output = path.join(dir, `${index}.pdf`);
+      outputs.push(await completeOn(ctx, { state: prepared.state, signatureValue, output }, provider.tsa));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -223,22 +248,19 @@ export async function signAsSigner(
   try {
     const prepared = [];
     for (const [index, document] of documents.entries()) {
-      const seal = await sealFor(ctx, party, index, now);
+      const seal = sealFor(ctx, party, index, now);
       prepared.push(
-        await preparePdfSignature({
-          input: await ctx.vault.read(document),
+        await prepareOn(ctx, {
+          bytes: await ctx.vault.read(document),
           preparedPath: path.join(dir, `${index}.prepared.pdf`),
           signerCertificate,
           certificateChain: chain,
-          level: 'B-T',
           signatureScheme: certificates.scheme,
           fieldName: `shomei-${party.id.slice(0, 8)}-${index}`,
           signerName: party.name,
           reason: `当事者型電子署名 / Signed by ${party.name}`,
           signingTime: now,
-          ...(seal === undefined
-            ? {}
-            : { appearance: seal.appearance, pageIndex: seal.page, rect: seal.rect }),
+          ...(seal === undefined ? {} : { seal }),
         }),
       );
     }
@@ -256,13 +278,9 @@ export async function signAsSigner(
     if (signatures.length !== prepared.length) throw contractErrors.signingFailed('signature count mismatch');
     for (const [index, p] of prepared.entries()) {
       const output = path.join(dir, `${index}.pdf`);
-      await completePdfSignature({
-        state: p.state,
-        signatureValue: signatures[index]!,
-        output,
-        tsa: provider.tsa,
-      });
-      outputs.push(await readFile(output));
+      outputs.push(
+        await completeOn(ctx, { state: p.state, signatureValue: signatures[index]!, output }, provider.tsa),
+      );
     }
   } catch (error) {
     await ctx.audit.append({
