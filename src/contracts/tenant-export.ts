@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { ZipFile } from 'yazl';
 import type { AuditActor, AuditRecord } from '../audit/index.ts';
 import { listSignatures } from '../pdf/index.ts';
 import { type ValidationReport, validatePdf } from '../validation/index.ts';
@@ -98,7 +97,8 @@ export async function exportTenant(
   output: Writable,
 ): Promise<ExportSummary> {
   const db = recordsDb(ctx.db);
-  const zip = new ZipFile();
+  // yazl is loaded by the first export, not at every start (ADR 031).
+  const zip = new (await import('yazl')).ZipFile();
   const piped = zip.outputStream.pipe(output);
   const done = finished(piped);
   // A failed destination must stop the export rather than leave it waiting for a drain.

@@ -7,7 +7,7 @@
  */
 
 import type { Kysely } from 'kysely';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { AuditTrail } from '../audit/events.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { Accounts } from './accounts.ts';
@@ -41,6 +41,9 @@ function federationFailed(reason: string) {
   );
 }
 
+/** openid-client is loaded by the first federated login, not at every start (ADR 031). */
+const openidClient = () => import('openid-client');
+
 export class FederatedLogin {
   private configuration: Promise<oidc.Configuration> | undefined;
 
@@ -58,15 +61,17 @@ export class FederatedLogin {
   }
 
   private config(): Promise<oidc.Configuration> {
-    this.configuration ??= oidc
-      .discovery(
-        new URL(this.settings.issuer),
-        this.settings.clientId,
-        { redirect_uris: [this.settings.redirectUri], response_types: ['code'] },
-        oidc.ClientSecretBasic(this.settings.clientSecret),
-        this.settings.allowInsecureIssuer
-          ? { execute: [oidc.allowInsecureRequests], timeout: 10 }
-          : { timeout: 10 },
+    this.configuration ??= openidClient()
+      .then((oidc) =>
+        oidc.discovery(
+          new URL(this.settings.issuer),
+          this.settings.clientId,
+          { redirect_uris: [this.settings.redirectUri], response_types: ['code'] },
+          oidc.ClientSecretBasic(this.settings.clientSecret),
+          this.settings.allowInsecureIssuer
+            ? { execute: [oidc.allowInsecureRequests], timeout: 10 }
+            : { timeout: 10 },
+        ),
       )
       .catch((error: unknown) => {
         this.configuration = undefined;
@@ -83,6 +88,7 @@ export class FederatedLogin {
   /** Starts a login: returns the browser handle (for a cookie) and where to send the browser. */
   async begin(): Promise<{ handle: string; authorizationUrl: string }> {
     const config = await this.config();
+    const oidc = await openidClient();
     const handle = newSecretToken();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -121,6 +127,7 @@ export class FederatedLogin {
     const flow = handle === undefined || handle.length > 100 ? undefined : await this.takeFlow(handle);
     if (flow === undefined) return this.fail('unknown-flow', context);
     const config = await this.config();
+    const oidc = await openidClient();
     let claims: Record<string, unknown> | undefined;
     try {
       const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {

@@ -2,15 +2,11 @@
  * Passkeys (WebAuthn, @simplewebauthn/server). Challenges live in the server-side session and are
  * used once; user verification is required, so a passkey alone is a multi-factor authenticator.
  */
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -19,6 +15,8 @@ import type { SessionStore } from './sessions.ts';
 import type { IdentityTables } from './tables.ts';
 
 const CHALLENGE_LIFETIME_MS = 5 * 60_000;
+/** Loaded with the first passkey ceremony, not at every start (ADR 031). */
+const webauthn = () => import('@simplewebauthn/server');
 const b64url = z
   .string()
   .max(16_384)
@@ -101,7 +99,7 @@ export class Passkeys {
     sessionId: string,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.live(user.id);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: this.rpName,
       rpID: this.rpId,
       userID: new TextEncoder().encode(user.id),
@@ -131,9 +129,9 @@ export class Passkeys {
     if (!parsed.success) return null;
     const challenge = await this.sessions.takeChallenge(sessionId, 'passkey-registration');
     if (challenge === undefined) return null;
-    let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    let verification: Awaited<ReturnType<Awaited<ReturnType<typeof webauthn>>['verifyRegistrationResponse']>>;
     try {
-      verification = await verifyRegistrationResponse({
+      verification = await (await webauthn()).verifyRegistrationResponse({
         response: parsed.data as RegistrationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: this.origin,
@@ -172,7 +170,7 @@ export class Passkeys {
     sessionId: string,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const existing = await this.live(userId);
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: this.rpId,
       allowCredentials: existing.map((c) => ({ id: c.id })),
       userVerification: 'required',
@@ -201,7 +199,7 @@ export class Passkeys {
       .executeTakeFirst();
     if (row === undefined) return false;
     try {
-      const verification = await verifyAuthenticationResponse({
+      const verification = await (await webauthn()).verifyAuthenticationResponse({
         response: parsed.data as AuthenticationResponseJSON,
         expectedChallenge: challenge,
         expectedOrigin: this.origin,

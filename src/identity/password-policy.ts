@@ -4,7 +4,8 @@
  * passwords (the zxcvbn-ts common list, ~49,000 entries from breach corpora) or derived from the
  * account's own identifiers.
  */
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type { dictionary } from '@zxcvbn-ts/language-common';
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -13,7 +14,12 @@ export const MAX_PASSWORD_LENGTH = 256;
 
 let commonPasswords: Set<string> | undefined;
 function common(): Set<string> {
-  commonPasswords ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  // The list (~49,000 words) is loaded at the first password checked, not at every start (ADR 031).
+  commonPasswords ??= new Set(
+    (
+      createRequire(import.meta.url)('@zxcvbn-ts/language-common') as { dictionary: typeof dictionary }
+    ).dictionary['passwords-common'].map((p) => p.toLowerCase()),
+  );
   return commonPasswords;
 }
 

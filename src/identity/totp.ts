@@ -5,7 +5,6 @@
  */
 import type { Kysely } from 'kysely';
 import { generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
 import { invalidState } from './errors.ts';
 import type { Clock } from './model.ts';
 import type { SecretSealer } from './secret-sealer.ts';
@@ -63,7 +62,10 @@ export class TotpAuthenticators {
       .onConflict((oc) => oc.column('user_id').doUpdateSet(row))
       .execute();
     const otpauthUri = generateURI({ issuer: this.issuer, label: accountName, secret });
-    const qrCodeDataUrl = await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2 });
+    const qrCodeDataUrl = await (await import('qrcode')).default.toDataURL(otpauthUri, {
+      errorCorrectionLevel: 'M',
+      margin: 2,
+    });
     return { secret, otpauthUri, qrCodeDataUrl };
   }
 

@@ -1,5 +1,7 @@
 /** SMTP delivery through nodemailer, configured by SHOMEI_SMTP_URL and SHOMEI_MAIL_FROM. */
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { shomeiError } from '../errors/index.ts';
 import { checkMessage, type Mailer, type MailMessage } from './mailer.ts';
 
@@ -18,6 +20,8 @@ export class SmtpMailer implements Mailer {
   constructor(private readonly settings: SmtpSettings) {
     const url = new URL(settings.url);
     const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    // Loaded when SMTP is configured: an installation without it never holds nodemailer (ADR 031).
+    const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
     this.transport = nodemailer.createTransport({
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port === '' ? (url.protocol === 'smtps:' ? 465 : 587) : Number(url.port),

@@ -4,7 +4,8 @@
  * CFF-flavoured OpenType font would need a different embedding (FontFile3) that we do not write.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import * as fontkit from 'fontkit';
+import { createRequire } from 'node:module';
+import type * as fontkit from 'fontkit';
 import {
   SEAL_FONT_SETTING,
   type SealTextField,
@@ -56,7 +57,8 @@ export function openSealFont(fontPath: string): SealFont {
   if (!existsSync(fontPath)) throw sealFontMissing(fontPath);
   let opened: fontkit.Font | fontkit.FontCollection;
   try {
-    opened = fontkit.create(readFileSync(fontPath));
+    // fontkit is loaded with the first seal drawn, not at every start (ADR 031).
+    opened = (createRequire(import.meta.url)('fontkit') as typeof fontkit).create(readFileSync(fontPath));
   } catch (error) {
     throw sealFontInvalid(fontPath, 'not a font file fontkit can read', error);
   }

@@ -4,6 +4,7 @@
  * run on both dialects.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -15,7 +16,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from 'kysely';
-import pg from 'pg';
+import type Pg from 'pg';
 import { shomeiError } from '../errors/index.ts';
 import type { FoundationTables } from './tables.ts';
 
@@ -31,8 +32,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// PostgreSQL returns BIGINT (int8) as strings by default; our counters fit in a JS number.
-pg.types.setTypeParser(20, (value: string) => Number(value));
+let pgDriver: typeof Pg | undefined;
+
+/** pg is loaded for a PostgreSQL URL only: an SQLite installation never holds it (issue #20, ADR 031). */
+function postgresDriver(): typeof Pg {
+  if (pgDriver === undefined) {
+    pgDriver = createRequire(import.meta.url)('pg') as typeof Pg;
+    // PostgreSQL returns BIGINT (int8) as strings by default; our counters fit in a JS number.
+    pgDriver.types.setTypeParser(20, (value: string) => Number(value));
+  }
+  return pgDriver;
+}
 
 /**
  * SQLite does roll back DDL, but Kysely's adapter says it does not, so its migrator would run
@@ -85,7 +95,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     return { db, dialect: 'sqlite', displayUrl: url, poolState: () => undefined, close: () => db.destroy() };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({
+    const pool = new (postgresDriver().Pool)({
       connectionString: url,
       max: 10,
       application_name: options.applicationName ?? 'shomei',
@@ -115,7 +125,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
  * checked out between two queries) is an unhandled 'error' event and ends the process. The pool
  * drops such a connection and opens a new one on the next query, so reporting is all that is left.
  */
-function watchConnectionErrors(pool: pg.Pool, report: ((error: Error) => void) | undefined): void {
+function watchConnectionErrors(pool: Pg.Pool, report: ((error: Error) => void) | undefined): void {
   const onError = (error: Error): void => report?.(error);
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));

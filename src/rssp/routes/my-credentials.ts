@@ -6,7 +6,6 @@
  * methods as the bearer-token API (/api/credentials) do the work; only the authentication differs.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { shomeiError } from '../../errors/index.ts';
 import { parseWith } from '../applications.ts';
@@ -118,7 +117,10 @@ export async function myCredentialRoutes(
   app.post('/:id/totp', opts, async (request, reply) => {
     const { session, credential } = await owned(request);
     const enrolment = await rssp.credentials.enrolTotp(credential.credential_id, session.userId);
-    const qrCodeDataUrl = await QRCode.toDataURL(enrolment.uri, { errorCorrectionLevel: 'M', margin: 2 });
+    const qrCodeDataUrl = await (await import('qrcode')).default.toDataURL(enrolment.uri, {
+      errorCorrectionLevel: 'M',
+      margin: 2,
+    });
     return reply
       .header('cache-control', 'no-store')
       .send({ secret: enrolment.secret, otpauthUri: enrolment.uri, qrCodeDataUrl });
