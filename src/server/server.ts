@@ -1,7 +1,7 @@
 /** Fastify assembly: health endpoints here; each module contributes its routes through a plugin. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { adminRoutes, privilegesRoutes } from '../admin/index.ts';
+import { adminRoutes, policyRoutes, privilegesRoutes } from '../admin/index.ts';
 import { operatorConsole, type Shomei } from '../app/index.ts';
 import { caRoutes } from '../ca/index.ts';
 import { contractRoutes } from '../contracts/index.ts';
@@ -124,6 +124,8 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     tenantPermissions: (principal) =>
       shomei.contracts.tenantPermissionsOf(principal.tenantId, principal.userId),
   });
+  // Public policy pages, no login (ADR 033): /policies, /policies/:document[/versions/:n].
+  await app.register(policyRoutes, { policies: shomei.admin.policies });
   // Checkpoints at the configured interval and alert scans run while the server does.
   shomei.audit.startBackgroundWork();
   if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {

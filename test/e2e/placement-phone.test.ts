@@ -65,16 +65,58 @@ describe('seal placement by mouse, signing on a phone', () => {
     await pageA.goto('/envelopes/new');
     await pageA.getByLabel('契約書名').fill('売買契約書');
     await pageA.getByLabel('取引先').fill('D株式会社');
-    await pageA.setInputFiles('#env-file', pdfPath);
-    const canvas = pageA.locator('.pdf-canvas[data-page="0"]');
-    await pageA.locator('canvas[data-rendered="true"]').first().waitFor();
     const b = pageA.locator('[data-party="1"]');
     await b.getByLabel('会社名').fill('D株式会社');
     await b.getByLabel('氏名').fill('渡辺 恵');
     await b.getByLabel('メールアドレス').fill('watanabe@d.example');
 
-    // ---- the real mouse drag: press on the chip, move over the page, release ----
-    const chip = b.locator('[data-seal-chip]');
+    // ---- a password-protected PDF (issue #19): said so, not 'damaged', in the preview and by the server ----
+    for (const [name, userPassword] of [
+      ['locked.pdf', 'user-pw'],
+      ['owner-only.pdf', ''],
+    ] as const) {
+      const locked = path.join(e2e.dir, name);
+      const qpdf = spawnSync('qpdf', ['--encrypt', userPassword, 'owner-pw', '256', '--', pdfPath, locked]);
+      assert.equal(qpdf.status, 0, String(qpdf.stderr));
+      await pageA.setInputFiles('#env-file', locked);
+      await pageA
+        .getByRole('alert')
+        .filter({ hasText: 'パスワードで保護された (暗号化された) PDF' })
+        .waitFor();
+    }
+    // Sent anyway (position typed): the server's check, on its worker thread, refuses it in Japanese.
+    await b.getByLabel('ページ').fill('1');
+    await b.getByLabel('横位置 (pt)').fill('300');
+    await b.getByLabel('縦位置 (pt)').fill('100');
+    await pageA.getByRole('button', { name: '送信する' }).click();
+    await pageA.getByRole('dialog').getByRole('button', { name: '送信する' }).click();
+    await pageA.getByRole('alert').filter({ hasText: '暗号化されたPDFには署名できません' }).waitFor();
+    assert.ok(pageA.url().endsWith('/envelopes/new'), 'nothing was sent');
+
+    await pageA.setInputFiles('#env-file', pdfPath);
+    const canvas = pageA.locator('.pdf-canvas[data-page="0"]');
+    await pageA.locator('canvas[data-rendered="true"]').first().waitFor();
+
+    // ---- the real mouse drag: press on the chip beside the preview, move over the page, release ----
+    const chip = pageA.locator('.seal-chips [data-seal-chip]', { hasText: '渡辺 恵 の押印欄' });
+    await chip.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    // First a rough drop: the chip then says where its field is; selecting highlights the field,
+    // taking it off removes it (issue #19: chips beside the preview).
+    const rough = await chip.boundingBox();
+    const roughPage = await canvas.boundingBox();
+    assert.ok(rough && roughPage);
+    await pageA.mouse.move(rough.x + rough.width / 2, rough.y + rough.height / 2);
+    await pageA.mouse.down();
+    await pageA.mouse.move(roughPage.x + roughPage.width / 2, roughPage.y + 150, { steps: 10 });
+    await pageA.mouse.up();
+    const chips = pageA.locator('.seal-chips');
+    await chips.getByText('1 ページ目に配置済み').waitFor();
+    await chips.getByRole('button', { name: '渡辺 恵 の押印欄 を表示' }).click();
+    await canvas.locator('.seal-box.seal-selected', { hasText: '渡辺 恵 の押印欄' }).waitFor();
+    await chips.getByRole('button', { name: '渡辺 恵 の押印欄 を外す' }).click();
+    await chips.getByText('まだ置いていません').waitFor();
+    assert.equal(await canvas.locator('.seal-box').count(), 0, 'the field is off the page');
+    assert.equal(await b.getByLabel('ページ').inputValue(), '');
     await chip.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     const from = await chip.boundingBox();
     const page = await canvas.boundingBox();

@@ -112,7 +112,7 @@ describe('two companies sign one contract through the web UI', () => {
     // Drag and drop with the mouse: B's seal onto page 1, right half (placement-phone.test.ts checks
     // the coordinates). A taller window keeps the chip and the page on screen together.
     await pageA.setViewportSize({ width: 1280, height: 1500 });
-    const chip = b1.locator('[data-seal-chip]');
+    const chip = pageA.locator('.seal-chips [data-seal-chip]', { hasText: '佐藤 花子 の押印欄' });
     await chip.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     const from = await chip.boundingBox();
     const box = await pageA.locator('.pdf-canvas[data-page="0"]').boundingBox();

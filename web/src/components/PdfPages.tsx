@@ -86,7 +86,8 @@ function PdfPage({
                 return (
                   <div
                     key={b.key}
-                    className={`seal-box seal-${b.variant ?? 'editable'}`}
+                    className={`seal-box seal-${b.variant ?? 'editable'}${b.selected ? ' seal-selected' : ''}`}
+                    aria-current={b.selected ? 'true' : undefined}
                     data-seal={b.key}
                     data-variant={b.variant ?? 'editable'}
                     onPointerDown={
@@ -128,7 +129,7 @@ export function PdfPages({
 }) {
   const { t } = useI18n();
   const [pdf, setPdf] = useState<PDFDocumentProxy | undefined>();
-  const [failed, setFailed] = useState(false);
+  const [failed, setFailed] = useState<'unreadable' | 'encrypted' | false>(false);
   const [width, setWidth] = useState<number | undefined>();
   // Pages fit the viewer's width: on a phone the page shrinks instead of scrolling sideways.
   const viewer = useCallback((element: HTMLDivElement | null) => {
@@ -144,20 +145,30 @@ export function PdfPages({
     setFailed(false);
     // PDF.js takes ownership of the buffer it is given: hand it a copy.
     const task = getDocument({ data: new Uint8Array(bytes.slice(0)), isEvalSupported: false });
+    // PDF.js parses in its own worker thread; it also tells an encrypted file: a user password makes
+    // it refuse (PasswordException), an owner password only shows as permissions. Either way the
+    // server refuses to sign it, so say so now instead of 'damaged' or a preview that cannot be sent.
     task.promise
-      .then((doc) => {
+      .then(async (doc) => {
+        const encrypted = (await doc.getPermissions()) !== null;
         if (cancelled) return;
+        if (encrypted) {
+          setFailed('encrypted');
+          return;
+        }
         setPdf(doc);
         onLoaded?.(doc.numPages);
       })
-      .catch(() => {
-        if (!cancelled) setFailed(true);
+      .catch((error: unknown) => {
+        if (cancelled) return;
+        setFailed((error as Error | undefined)?.name === 'PasswordException' ? 'encrypted' : 'unreadable');
       });
     return () => {
       cancelled = true;
       void task.destroy();
     };
   }, [bytes, onLoaded]);
+  if (failed === 'encrypted') return <p role="alert">{t('pdf.encrypted')}</p>;
   if (failed) return <p role="alert">{t('pdf.failed')}</p>;
   if (pdf === undefined) return <p role="status">{t('pdf.loading')}</p>;
   return (

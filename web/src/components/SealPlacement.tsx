@@ -57,6 +57,7 @@ export function SealPlacementInputs({
   spot,
   onChange,
   onDrop,
+  chip = true,
   children,
 }: {
   /** The key the drop reports (and the seal box on the page carries). */
@@ -68,19 +69,23 @@ export function SealPlacementInputs({
   spot: SealSpot;
   onChange: (spot: SealSpot) => void;
   onDrop: SealDrop;
+  /** false where the chips sit beside the preview instead (SealChips). */
+  chip?: boolean;
   children?: ReactNode;
 }) {
   const { t } = useI18n();
   return (
     <fieldset className="seal-inputs">
       <legend className="visually-hidden">{legend}</legend>
-      <span
-        className="seal-chip"
-        data-seal-chip={sealKey}
-        onPointerDown={(e) => startSealDrag(e, sealKey, label, onDrop)}
-      >
-        {label}
-      </span>
+      {chip ? (
+        <span
+          className="seal-chip"
+          data-seal-chip={sealKey}
+          onPointerDown={(e) => startSealDrag(e, sealKey, label, onDrop)}
+        >
+          {label}
+        </span>
+      ) : null}
       <label>
         {t('party.page')}
         <input

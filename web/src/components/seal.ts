@@ -8,6 +8,8 @@ export interface SealBox {
   readonly rect: readonly [number, number, number, number];
   /** editable: the sender's own placement; mine: where the viewer's seal goes; other: another party's. */
   readonly variant?: 'editable' | 'mine' | 'other';
+  /** The field the sender selected beside the preview (SealChips): highlighted and scrolled to. */
+  readonly selected?: boolean;
 }
 
 /** The seal field's size in PDF points. */

@@ -169,6 +169,12 @@ export const en: Record<MessageKey, string> = {
   'party.signerTypeNote':
     'Signer-type: this person logs in and chooses a certificate of their own when signing; without an account or certificate, the mail tells them how to apply.',
   'party.sealLabel': 'Seal {n}',
+  'sealChips.title': 'Seal fields',
+  'sealChips.lead': 'Drag each onto the page.',
+  'sealChips.unplaced': 'Not placed yet',
+  'sealChips.placed': 'Placed on page {page}',
+  'sealChips.select': 'Show {label}',
+  'sealChips.remove': 'Take {label} off the page',
   'party.sealPosition': 'Seal position of signer {n}',
   'party.page': 'Page',
   'party.x': 'Horizontal (pt)',
@@ -250,6 +256,8 @@ export const en: Record<MessageKey, string> = {
   'pdf.page': 'Page {page} of {pages}',
   'pdf.loading': 'Rendering the PDF…',
   'pdf.failed': 'The PDF cannot be shown. Check that the file is not damaged.',
+  'pdf.encrypted':
+    'This PDF is password-protected (encrypted) and cannot be signed. Choose a copy without the protection.',
   'audit.title': 'Audit log',
   'audit.lead':
     'Every operation is recorded in a hash-chained audit log. Only system auditors can search and export it.',

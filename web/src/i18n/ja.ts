@@ -63,6 +63,11 @@ export const ja = {
   'error.nextStep': '対処: {hint}',
   'hint.retry': 'ファイルを確認して、もう一度お試しください。',
   'footer.method': '検証方法について',
+  'footer.policies': '規程・規約',
+  'footer.terms': '利用規約',
+  'footer.privacy': 'プライバシーポリシー',
+  'footer.practice': '運用規程',
+  'footer.servicePolicy': 'サービスポリシー (適合宣言)',
   'footer.overrides': '本番の安全装置を設定で上書き中: {list}',
   'notFound.title': 'ページが見つかりません',
   'notFound.back': 'トップへ戻る',
@@ -167,6 +172,12 @@ export const ja = {
   'party.signerTypeNote':
     '当事者型: この方はログインし、署名時にご自身の電子証明書を選んで署名します。アカウントや証明書がなければ申請の案内がメールで届きます。',
   'party.sealLabel': '押印欄 {n}',
+  'sealChips.title': '押印欄',
+  'sealChips.lead': 'ページの上にドラッグして置きます。',
+  'sealChips.unplaced': 'まだ置いていません',
+  'sealChips.placed': '{page} ページ目に配置済み',
+  'sealChips.select': '{label} を表示',
+  'sealChips.remove': '{label} を外す',
   'party.sealPosition': '署名者 {n} の押印位置',
   'party.page': 'ページ',
   'party.x': '横位置 (pt)',
@@ -248,6 +259,8 @@ export const ja = {
   'pdf.page': '{page} / {pages} ページ',
   'pdf.loading': 'PDF を表示しています…',
   'pdf.failed': 'PDF を表示できません。ファイルが壊れていないか確認してください。',
+  'pdf.encrypted':
+    'パスワードで保護された (暗号化された) PDF には署名できません。保護を解除した PDF を選んでください。',
   'audit.title': '監査ログ',
   'audit.lead':
     'すべての操作はハッシュチェーンで連結された監査ログに記録されています。検索と書き出しはシステム監査者のみ可能です。',

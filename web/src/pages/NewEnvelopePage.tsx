@@ -3,6 +3,7 @@ import { getJson, postBytes, sendJson } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
+import { SealChips } from '../components/SealChips.tsx';
 import {
   NO_SPOT,
   placementOf as placementOfSpot,
@@ -82,6 +83,7 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
   const [problem, setProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [selectedSeal, setSelectedSeal] = useState<string | undefined>();
   // Only the signing modes the tenant allows are offered (the server refuses the others too).
   const [allowed, setAllowed] = useState<readonly Mode[]>(MODES);
   useEffect(() => {
@@ -117,6 +119,7 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
             label: sealLabelOf(p, i),
             page: placement.page,
             rect: placement.rect,
+            selected: selectedSeal === p.key,
           },
         ];
   });
@@ -334,6 +337,7 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
                 spot={p.seal}
                 onChange={(seal) => update(p.key, { seal })}
                 onDrop={onDropSeal}
+                chip={false}
               >
                 {parties.length > 1 ? (
                   <button
@@ -366,7 +370,30 @@ export function NewEnvelopePage({ onSent }: { onSent: (id: string, notice: SentN
           {file === undefined ? (
             <p>{t('new.noFileYet')}</p>
           ) : (
-            <PdfPages bytes={file.bytes} boxes={boxes} onDropSeal={onDropSeal} onLoaded={setPages} />
+            <div className="preview-with-chips">
+              <SealChips
+                chips={parties.map((p, i) => ({
+                  key: p.key,
+                  label: sealLabelOf(p, i),
+                  page: placementOf(p)?.page,
+                }))}
+                selected={selectedSeal}
+                onSelect={(key) => {
+                  setSelectedSeal(key);
+                  // The selected field may be pages away: bring it into view once, after it is drawn.
+                  if (key !== undefined)
+                    requestAnimationFrame(() =>
+                      document.querySelector(`[data-seal="${key}"]`)?.scrollIntoView({ block: 'nearest' }),
+                    );
+                }}
+                onRemove={(key) => {
+                  update(key, { seal: NO_SPOT });
+                  if (selectedSeal === key) setSelectedSeal(undefined);
+                }}
+                onDrop={onDropSeal}
+              />
+              <PdfPages bytes={file.bytes} boxes={boxes} onDropSeal={onDropSeal} onLoaded={setPages} />
+            </div>
           )}
         </section>
 
