@@ -22,6 +22,25 @@ export {
   requireOperatorPrivilege,
 } from './operator-auth.ts';
 export {
+  isPolicyDocument,
+  POLICY_DOCUMENT_TITLES,
+  POLICY_ITEM_NAMES,
+  POLICY_ITEMS,
+  type PolicyItemName,
+  type PolicyItemState,
+  PolicyRegistry,
+  type PolicyVersion,
+  PUBLIC_POLICY_DOCUMENTS,
+  type PublicPolicyDocument,
+} from './policies.ts';
+export {
+  POLICY_PUBLISH_KIND,
+  type PolicyPublishOptions,
+  type PolicyRenderer,
+  policyPublishExecutor,
+} from './policy-publish.ts';
+export { type PolicyRoutesOptions, policyRoutes } from './policy-routes.ts';
+export {
   ADMIN_PRIVILEGES,
   type AdminPrivilege,
   PRIVILEGE_ROLES,

@@ -72,4 +72,29 @@ export const adminMigrations = (dialect: DialectName): NamedMigrations => ({
       );
     },
   },
+  // Published policy documents (ADR 033): each version kept as published, never updated.
+  '0530_admin_policies': {
+    kind: 'expand',
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_policy_versions')
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('effective_at', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'text', (c) => c.notNull())
+        .addColumn('published_by', 'text', (c) => c.notNull())
+        .addColumn('approval_id', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('markdown', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('admin_policy_versions_pk', ['document', 'version'])
+        .execute();
+      await db.schema
+        .createTable('admin_policy_items')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('set_at', 'text', (c) => c.notNull())
+        .addColumn('set_by', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });

@@ -23,6 +23,7 @@ import {
   roleRevokeExecutor,
 } from './executors.ts';
 import { RoleGrants } from './grants.ts';
+import { PolicyRegistry } from './policies.ts';
 import { type Privilege, privilegeCheckFor, userHasPrivilege } from './privileges.ts';
 import { isPrivileged, type Role } from './roles.ts';
 import type { AdminTables } from './tables.ts';
@@ -41,6 +42,8 @@ export interface AdminServices {
   readonly grants: RoleGrants;
   readonly dualControl: DualControl;
   readonly terminals: MaintenanceTerminals;
+  /** Published policy documents and the provider's items (ADR 033). */
+  readonly policies: PolicyRegistry;
   /** identity's PrivilegeCheck, answered from role grants. */
   readonly privilegeCheck: PrivilegeCheck;
   hasPrivilege(userId: string, privilege: Privilege): Promise<boolean>;
@@ -103,6 +106,7 @@ export function openAdminServices(options: OpenAdminOptions): AdminServices {
     grants,
     dualControl,
     terminals,
+    policies: new PolicyRegistry(db, clock),
     privilegeCheck: privilegeCheckFor(grants),
     hasPrivilege: (userId, privilege) => userHasPrivilege(grants, userId, privilege),
     async bootstrap(assignments, operatorInput) {

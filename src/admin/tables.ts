@@ -51,9 +51,33 @@ export interface MaintenanceTerminalTable {
   revoked_at: string | null;
 }
 
+/** One published version of a policy document (ADR 033); rows are only ever inserted. */
+export interface PolicyVersionTable {
+  document: string;
+  version: number;
+  /** ISO-8601 UTC: from when this version is the one in force. */
+  effective_at: string;
+  published_at: string;
+  published_by: string;
+  approval_id: string;
+  /** Hex SHA-256 of the UTF-8 Markdown, checked again whenever the version is served. */
+  sha256: string;
+  markdown: string;
+}
+
+/** A provider's text for a named template item (PROVIDER_NAME, CONTACT…), set under dual control. */
+export interface PolicyItemTable {
+  name: string;
+  value: string;
+  set_at: string;
+  set_by: string;
+}
+
 export type AdminTables = {
   admin_role_grants: RoleGrantTable;
   admin_training_records: TrainingRecordTable;
   admin_approval_requests: ApprovalRequestTable;
   admin_maintenance_terminals: MaintenanceTerminalTable;
+  admin_policy_versions: PolicyVersionTable;
+  admin_policy_items: PolicyItemTable;
 };

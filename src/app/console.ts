@@ -5,7 +5,7 @@
  * certificates and backups. Once per
  * installation object, however many servers are built on it (tests build several).
  */
-import type { ConsoleRoutes } from '../admin/index.ts';
+import { type ConsoleRoutes, POLICY_PUBLISH_KIND } from '../admin/index.ts';
 import { caConsoleRoutes } from '../ca/index.ts';
 import { LAWFUL_DELETION_KIND, lawfulDeletionExecutor } from '../contracts/index.ts';
 import {
@@ -16,6 +16,7 @@ import {
   promotionExecutor,
 } from '../ops/index.ts';
 import { credentialRevokeExecutor, rsspConsoleRoutes } from '../rssp/index.ts';
+import { policyPublisher } from './policy-documents.ts';
 import { certificateRevokeAndDestroyExecutor } from './revocation.ts';
 import type { Shomei } from './shomei.ts';
 import { tsaRenewExecutor } from './tsa-renewal.ts';
@@ -45,6 +46,7 @@ export function operatorConsole(shomei: Shomei): OperatorConsole {
   dualControl.register('tsa.renew', tsaRenewExecutor(shomei));
   dualControl.register(LAWFUL_DELETION_KIND, lawfulDeletionExecutor(shomei.contracts.context));
   dualControl.register(PROMOTE_KIND, promotionExecutor(shomei.ops.mode));
+  dualControl.register(POLICY_PUBLISH_KIND, policyPublisher(shomei));
   const created: OperatorConsole = {
     backups,
     routes: [rsspConsoleRoutes(shomei.rssp), caConsoleRoutes(shomei.ca), backupConsoleRoutes(backups)],

@@ -12,6 +12,7 @@ export {
   type HsmConfigurationCheck,
 } from './hsm-configuration.ts';
 export { type RekeyReport, rekey } from './key-hierarchy.ts';
+export { documentValues, liveFacts, observedTrust } from './live-facts.ts';
 export { allMigrations } from './migrations.ts';
 export {
   type AuthenticatedOperator,
@@ -24,6 +25,7 @@ export {
   startOperatorSession,
 } from './operator.ts';
 export { dataPaths } from './paths.ts';
+export { disclosureState, policyPublisher, renderPolicy } from './policy-documents.ts';
 export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';
 export { renewTsa, tsaRenewExecutor } from './tsa-renewal.ts';
 export { type DocumentWork, openDocumentWork, type PortableValidationOptions } from './work.ts';

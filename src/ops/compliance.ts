@@ -478,10 +478,6 @@ export function checklistText(facts: LiveFacts, lang: 'ja' | 'en'): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The policy documents whose `{{PLACEHOLDER}}`s are filled from the settings in force. */
-export const POLICY_DOCUMENTS = ['practice-statement', 'terms-of-use'] as const;
-export type PolicyDocument = (typeof POLICY_DOCUMENTS)[number];
-
 /**
  * Fills every `{{NAME}}` of a template. An unknown placeholder is an error rather than left in place,
  * so a published statement never shows a blank where a setting should be.

@@ -2,6 +2,7 @@
  * Production operation: TLS and mutual TLS, environment separation, backups, clock health,
  * metrics, readiness and cluster-wide locks for scheduled jobs.
  */
+
 export {
   BACKUP_FORMAT,
   BACKUP_KEY_PURPOSE,
@@ -33,11 +34,17 @@ export {
   fillTemplate,
   type ItemKind,
   type LiveFacts,
-  POLICY_DOCUMENTS,
-  type PolicyDocument,
 } from './compliance.ts';
 export { type ConfigCheck, checkConfiguration } from './config-check.ts';
 export { applicationName, databaseConnectionOptions } from './database-health.ts';
+export {
+  type DisclosureRow,
+  type DisclosureState,
+  type DisclosureStatus,
+  disclosureRows,
+  disclosureText,
+  type PublishedDocumentState,
+} from './disclosure.ts';
 export {
   checkTokenEnvironment,
   type EnvironmentMarks,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CHECKLIST, fillTemplate } from '../../src/ops/index.ts';
+import { POLICY_ITEM_NAMES, PUBLIC_POLICY_DOCUMENTS } from '../../src/admin/index.ts';
+import { CHECKLIST, type DisclosureRow, fillTemplate } from '../../src/ops/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
-import { credentialsEnv, makeTeam, type TeamRole } from '../helpers/operators.ts';
+import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
 
 const home = makeTestHome();
@@ -27,6 +28,13 @@ interface Row {
 }
 
 let observed: { checkpointTsa: string; credentialIssuer: string } | undefined;
+let team: Record<TeamRole, TestOperator> | undefined;
+
+function disclosure(): DisclosureRow[] {
+  const result = runShomei(['compliance', 'report', '--format', 'json'], home.env);
+  assert.equal(result.status, 0, result.stderr);
+  return (JSON.parse(result.stdout) as { disclosure: DisclosureRow[] }).disclosure;
+}
 
 function report(env: Record<string, string>): Facts {
   const result = runShomei(['compliance', 'report', '--format', 'json'], env);
@@ -67,7 +75,7 @@ describe('shomei compliance report', () => {
 
     // A backup is taken by an authenticated operator (ADR 019), as a provider would.
     const roles: TeamRole[] = ['security_officer', 'system_administrator', 'system_operator'];
-    const team = await makeTeam(home, roles, {}, roles);
+    team = await makeTeam(home, roles, {}, roles);
     const backup = runShomei(
       ['backup', 'create', '-o', path.join(home.home, '..', `${path.basename(home.home)}.backup`)],
       await credentialsEnv(home, team.system_operator),
@@ -130,5 +138,60 @@ describe('shomei compliance report', () => {
     assert.match(terms.stdout, /deleted 45 days after they\s+closed/);
     assert.equal(runShomei(['compliance', 'document', '../../etc/passwd'], env).status, 2);
     assert.throws(() => fillTemplate('a {{NOT_A_SETTING}} b', {}), /NOT_A_SETTING/);
+  });
+
+  test('policy documents are published through dual control, and the disclosure rows say so with evidence', async () => {
+    assert.ok(team !== undefined);
+    const before = disclosure();
+    assert.deepEqual(
+      before.map((r) => r.status),
+      [...PUBLIC_POLICY_DOCUMENTS.map(() => 'not-met'), 'not-met', 'not-met'],
+    );
+    assert.match(before.find((r) => r.topic.en === "The provider's items")?.evidence ?? '', /PROVIDER_NAME/);
+    const itemsFile = path.join(home.home, '..', `${path.basename(home.home)}-items.json`);
+    writeFileSync(
+      itemsFile,
+      JSON.stringify(Object.fromEntries(POLICY_ITEM_NAMES.map((n) => [n, `${n} の記載 (株式会社サンプル)`]))),
+    );
+    // The operator is not among the requesters: refused before anything is stored (the one door).
+    const refused = runShomei(
+      ['compliance', 'publish', '--items', itemsFile],
+      await credentialsEnv(home, team.system_operator),
+    );
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /SHOMEI_FORBIDDEN/);
+    const requested = runShomei(
+      ['compliance', 'publish', '--items', itemsFile],
+      await credentialsEnv(home, team.system_administrator),
+    );
+    assert.equal(requested.status, 0, requested.stderr);
+    const request = JSON.parse(requested.stdout) as { id: string; status: string };
+    assert.equal(request.status, 'pending');
+    const approved = runShomei(
+      ['admin', 'approve', request.id],
+      await credentialsEnv(home, team.security_officer),
+    );
+    assert.equal(approved.status, 0, approved.stderr);
+    assert.equal((JSON.parse(approved.stdout) as { status: string }).status, 'approved');
+
+    const outcome = (
+      JSON.parse(approved.stdout) as {
+        outcome: { published: { document: string; version: number; sha256: string }[] };
+      }
+    ).outcome;
+    const v1 = outcome.published.find((p) => p.document === 'terms-of-use');
+    assert.equal(v1?.version, 1);
+    const after = disclosure();
+    const terms = after.find((r) => r.topic.en === 'Terms of use, published');
+    assert.equal(terms?.status, 'met');
+    assert.match(
+      terms?.evidence ?? '',
+      new RegExp(`/policies/terms-of-use version 1 of 1, effective .* sha256 ${v1?.sha256}`),
+    );
+    for (const row of after.slice(0, PUBLIC_POLICY_DOCUMENTS.length + 1))
+      assert.equal(row.status, 'met', row.ref);
+    // SoftHSM2 is not a certified module: the Level 2 declaration's row stays not met, and says why.
+    assert.equal(after.at(-1)?.status, 'not-met');
+    assert.match(after.at(-1)?.evidence ?? '', /software token/);
   });
 });

@@ -108,6 +108,13 @@ export function Layout({ children }: { children: ReactNode }) {
       </main>
       <footer className="footer">
         <a href="/docs/verification">{t('footer.method')}</a>
+        {/* The published policies (ADR 033): server pages, readable without logging in. */}
+        <nav className="footer-policies" aria-label={t('footer.policies')}>
+          <a href="/policies/terms-of-use">{t('footer.terms')}</a>
+          <a href="/policies/privacy-policy">{t('footer.privacy')}</a>
+          <a href="/policies/practice-statement">{t('footer.practice')}</a>
+          <a href="/policies/service-policy">{t('footer.servicePolicy')}</a>
+        </nav>
         {environment?.overrides !== undefined && environment.overrides.length > 0 ? (
           <p className="footer-overrides" role="note" data-testid="production-overrides">
             {t('footer.overrides', { list: environment.overrides.join(', ') })}
