@@ -140,7 +140,8 @@ function attributeValue(info: SignerInfo, oid: string): Buffer | undefined {
   return value === undefined ? undefined : Buffer.from(value);
 }
 
-export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOptions): TimestampToken {
+/** The token's SignedData, its one signer and its TSTInfo (RFC 3161 §2.4.2), or a typed refusal. */
+function decodeToken(tokenDer: Uint8Array) {
   const contentInfo = guard(() => decodeAs(tokenDer, ContentInfo, 'timestamp token'));
   if (contentInfo.contentType !== OID.signedData) throw tsaErrors.malformed('not SignedData');
   const signedDataDer = new Uint8Array(contentInfo.content);
@@ -152,9 +153,11 @@ export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOpt
   const tstInfoDer = Buffer.from(eContent.buffer);
   const info = guard(() => decodeAs(tstInfoDer, TSTInfo, 'TSTInfo'));
   if (signedData.signerInfos.length !== 1) throw tsaErrors.malformed('not exactly one signer');
-  const signer = signedData.signerInfos[0]!;
+  return { signedDataDer, signedData, signer: signedData.signerInfos[0]!, tstInfoDer, info };
+}
 
-  // Imprint and nonce first: they say whether this is an answer to our question at all.
+/** Imprint, nonce and policy first: they say whether this is an answer to our question at all. */
+function checkAnswersOurRequest(info: TSTInfo, options: TokenCheckOptions): string | undefined {
   const expectedOid = DIGEST_OID[options.digestAlgorithm];
   if (
     info.messageImprint.hashAlgorithm.algorithm !== expectedOid ||
@@ -166,12 +169,17 @@ export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOpt
   if (options.nonce !== undefined && nonceHex !== serialHex(options.nonce)) throw tsaErrors.nonceMismatch();
   if (options.policy !== undefined && info.policy !== options.policy)
     throw tsaErrors.policyMismatch(info.policy);
+  return nonceHex;
+}
 
+/** The TSA certificate the signer names, among those carried or given; timeStamping only, critical. */
+function tsaCertificateOf(signedData: SignedData, signer: SignerInfo, options: TokenCheckOptions) {
   const carried = (signedData.certificates ?? [])
     .map((c) => c.certificate)
     .filter((c) => c !== undefined)
     .map((c) => guard(() => parseCertificate(encode(c))));
-  const tsaCert = signerCertificate(signer, [...carried, ...(options.certificates ?? [])]);
+  const known = [...carried, ...(options.certificates ?? [])];
+  const tsaCert = signerCertificate(signer, known);
   if (tsaCert === undefined)
     throw tsaErrors.certificateInvalid('the TSA certificate is neither in the token nor given');
   const facts = certificateFacts(tsaCert);
@@ -182,23 +190,11 @@ export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOpt
   ) {
     throw tsaErrors.certificateInvalid('extended key usage must be timeStamping only, and critical');
   }
+  return { tsaCert, facts, known };
+}
 
-  // Signed attributes: content type, message digest over the TSTInfo, signing certificate.
-  const digestAlgorithm = digestAlgorithmFromOid(signer.digestAlgorithm.algorithm);
-  if (digestAlgorithm === undefined)
-    throw tsaErrors.signatureInvalid(`digest ${signer.digestAlgorithm.algorithm}`);
-  const contentType = attributeValue(signer, OID.contentType);
-  const expectedContentType = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.tstInfo }).toBER());
-  if (contentType === undefined || !contentType.equals(expectedContentType)) {
-    throw tsaErrors.signatureInvalid('content-type attribute');
-  }
-  const messageDigest = attributeValue(signer, OID.messageDigest);
-  const expectedDigest = Buffer.from(
-    new asn1js.OctetString({ valueHex: digest(digestAlgorithm, tstInfoDer) }).toBER(),
-  );
-  if (messageDigest === undefined || !messageDigest.equals(expectedDigest)) {
-    throw tsaErrors.signatureInvalid('message-digest attribute');
-  }
+/** ESS signing-certificate(-v2): the signed attributes name this very certificate (RFC 5816). */
+function checkSigningCertificate(signer: SignerInfo, tsaCert: ParsedCertificate): void {
   const v2 = attributeValue(signer, OID.signingCertificateV2);
   const v1 = attributeValue(signer, OID.signingCertificate);
   if (v2 !== undefined) {
@@ -219,17 +215,49 @@ export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOpt
   } else {
     throw tsaErrors.certificateInvalid('no signing-certificate attribute');
   }
+}
+
+/** Signed attributes (content type, message digest over the TSTInfo, signing certificate) and the signature. */
+function checkSignature(
+  decoded: ReturnType<typeof decodeToken>,
+  tsaCert: ParsedCertificate,
+  publicKey: ReturnType<typeof certificateFacts>['publicKey'],
+): void {
+  const { signer, tstInfoDer, signedDataDer } = decoded;
+  const digestAlgorithm = digestAlgorithmFromOid(signer.digestAlgorithm.algorithm);
+  if (digestAlgorithm === undefined)
+    throw tsaErrors.signatureInvalid(`digest ${signer.digestAlgorithm.algorithm}`);
+  const contentType = attributeValue(signer, OID.contentType);
+  const expectedContentType = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.tstInfo }).toBER());
+  if (contentType === undefined || !contentType.equals(expectedContentType)) {
+    throw tsaErrors.signatureInvalid('content-type attribute');
+  }
+  const messageDigest = attributeValue(signer, OID.messageDigest);
+  const expectedDigest = Buffer.from(
+    new asn1js.OctetString({ valueHex: digest(digestAlgorithm, tstInfoDer) }).toBER(),
+  );
+  if (messageDigest === undefined || !messageDigest.equals(expectedDigest)) {
+    throw tsaErrors.signatureInvalid('message-digest attribute');
+  }
+  checkSigningCertificate(signer, tsaCert);
   const algorithm = guard(() => cmsSignatureAlgorithm(signer.signatureAlgorithm, signer.digestAlgorithm));
   const valid = guard(() =>
     verifySignature(
-      facts.publicKey,
+      publicKey,
       algorithm,
       signedAttributesBytes(signedDataDer),
       new Uint8Array(signer.signature.buffer),
     ),
   );
   if (!valid) throw tsaErrors.signatureInvalid('signature value');
+}
 
+export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOptions): TimestampToken {
+  const decoded = decodeToken(tokenDer);
+  const { info } = decoded;
+  const nonceHex = checkAnswersOurRequest(info, options);
+  const { tsaCert, facts, known } = tsaCertificateOf(decoded.signedData, decoded.signer, options);
+  checkSignature(decoded, tsaCert, facts.publicKey);
   const genTime = info.genTime;
   const now = options.now ?? new Date();
   const tolerance = options.toleranceMillis ?? DEFAULT_TOLERANCE;
@@ -238,11 +266,7 @@ export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOpt
     throw tsaErrors.certificateInvalid('genTime outside the certificate validity');
   }
   if (options.trustAnchors !== undefined) {
-    const chain = buildChain(tsaCert, {
-      anchors: options.trustAnchors,
-      intermediates: [...carried, ...(options.certificates ?? [])],
-      at: genTime,
-    });
+    const chain = buildChain(tsaCert, { anchors: options.trustAnchors, intermediates: known, at: genTime });
     if (!chain.trusted) throw tsaErrors.untrusted(chain.reason);
   }
   const accuracy = info.accuracy;
