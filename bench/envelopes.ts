@@ -28,8 +28,9 @@
  * this one process (server, client, SoftHSM2 and argon2/scrypt on libuv's threads alike).
  *
  * Before/after (issue #20 Deliver 3): the envelope slices alternate between the PDF work on the
- * document work pool (ADR 016) and the same jobs on the main thread (the pool's methods swapped for a
- * pool without workers), with the main thread's event-loop delay p99 of each.
+ * document work pool (ADR 016, 034: upload checks, each act's prepare and embed, completion) and the
+ * same jobs on the main thread (the pool's methods swapped for a pool without workers), with the main
+ * thread's event-loop delay p99 of each.
  *
  * At the end one completed PDF is downloaded and checked with pdfsig (NSS database trusting the
  * embedded root), so the figures are those of real completions.
@@ -364,19 +365,31 @@ async function slice(totals: Totals, concurrency: number, once: () => Promise<vo
 }
 
 // Before/after in one run: the pool's jobs swapped for the same jobs on the main thread (no workers).
-type Swappable = { -readonly [K in 'pageCount' | 'validate' | 'assembleCompleted']: DocumentWork[K] };
+type Swappable = {
+  -readonly [K in
+    | 'pageCount'
+    | 'validate'
+    | 'assembleCompleted'
+    | 'prepareSignature'
+    | 'completeSignature']: DocumentWork[K];
+};
 const work = shomei.work as unknown as Swappable;
 const pooledJobs: Swappable = {
   pageCount: work.pageCount,
   validate: work.validate,
   assembleCompleted: work.assembleCompleted,
+  prepareSignature: work.prepareSignature,
+  completeSignature: work.completeSignature,
 };
 const inlineWork = openDocumentWork({ ...config, work: { ...config.work, workers: 0 } });
 async function withPool(on: boolean, run: () => Promise<void>): Promise<void> {
   const inlineJobs: Swappable = {
     pageCount: inlineWork.pageCount,
     validate: inlineWork.validate,
+    // Absent: the contracts module does the acts' and the completion's PDF work on this thread.
     assembleCompleted: undefined,
+    prepareSignature: undefined,
+    completeSignature: undefined,
   };
   Object.assign(work, on ? pooledJobs : inlineJobs);
   try {
