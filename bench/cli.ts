@@ -3,12 +3,12 @@
  * 1-page PDF and `sign --level B-B` of a 1-page PDF, next to `node -e 0` in the same run; then the
  * whole command `sign --level B-LTA` of a ~10 MB PDF next to the in-process signing call for the same
  * file, with the difference. Medians of 5 runs each. Run: npx tsx bench/cli.ts
- * (bin/shomei.js uses the bundle in dist/cli when it is newer than every source: run
- * scripts/setup.sh first to measure the bundle, or touch a source to measure the tsx path).
+ * (bin/shomei.js runs the prebuilt dist/cli when it is newer than every source, ADR 031: run
+ * scripts/setup.sh first; SHOMEI_RUN_FROM=dist|src picks one in a tree that others are editing).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { openEmbeddedSigning, signPdf } from '../src/ades/index.ts';
 import { openShomei } from '../src/app/index.ts';
@@ -151,6 +151,11 @@ try {
   console.log(`10 MB B-LTA whole command            ${whole.toFixed(0).padStart(6)} ms`);
   console.log(`10 MB B-LTA in-process signPdf       ${call.toFixed(0).padStart(6)} ms`);
   console.log(`difference (target ≤ 300 ms)         ${(whole - call).toFixed(0).padStart(6)} ms`);
+  console.log(
+    `run from ${process.env.SHOMEI_RUN_FROM ?? 'dist/cli if current, else src'}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
