@@ -2,11 +2,13 @@
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CSC, CscError, invalidRequest, isCscError } from '../errors.ts';
 import { auditableIdentifier, hasControlCharacters } from '../identifiers.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
+import { REFUSED_INPUT } from './csc-shapes.ts';
 
 /** Errors on /csc/v2 and /oauth2 as the specification writes them: `{error, error_description}`. */
 export function cscErrorHandler(
@@ -60,7 +62,8 @@ export function printable(name: string, value: string): string {
 export function auditingCscErrorHandler(
   rssp: RemoteSignatureService,
 ): (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  return async (error, request, reply) => {
+  return async (thrown, request, reply) => {
+    const error = hasZodFastifySchemaValidationErrors(thrown) ? schemaRefusal(thrown.validation) : thrown;
     if (error instanceof RefusedInput) {
       await rssp.audit
         .append({
@@ -79,6 +82,18 @@ export function auditingCscErrorHandler(
     }
     cscErrorHandler(error, request, reply);
   };
+}
+
+/**
+ * A body the method's shape refused, as the specification's error: the shape's message for the first
+ * field at fault is its `error_description` (csc-shapes.ts), a control character a RefusedInput.
+ */
+function schemaRefusal(issues: readonly { message?: string; params?: Record<string, unknown> }[]): CscError {
+  const issue = issues[0];
+  const refused = issue?.params?.params as Record<string, unknown> | undefined;
+  const field = refused?.[REFUSED_INPUT];
+  if (typeof field === 'string') return new RefusedInput(field, String(refused?.value));
+  return invalidRequest(issue?.message ?? 'Malformed request body');
 }
 
 /** SHA-256 (hex) of the TLS client certificate, when the connection carries one. */

@@ -4,6 +4,7 @@ import { curveOid, keyLengthBits, signAlgorithmsFor } from '../algorithms.ts';
 import { generalizedTime } from '../certificates.ts';
 import type { CertificateStatus } from '../ports.ts';
 import type { CredentialTable } from '../tables.ts';
+import type { CredentialInfo } from './csc-shapes.ts';
 
 export interface CredentialInfoOptions {
   readonly certificates: 'none' | 'single' | 'chain';
@@ -16,24 +17,25 @@ export interface CredentialInfoOptions {
   readonly loginFactor?: boolean;
 }
 
-export function credentialInfo(
-  credential: CredentialTable,
-  options: CredentialInfoOptions,
-): Record<string, unknown> {
+export function credentialInfo(credential: CredentialTable, options: CredentialInfoOptions): CredentialInfo {
   const key = credential.key_algorithm as KeyAlgorithm;
   const usable =
     credential.status === 'active' && credential.key_id !== null && credential.locked_at === null;
-  const info: Record<string, unknown> = {};
-  if (credential.description !== null) info.description = credential.description;
   const curve = curveOid(key);
-  info.key = {
-    status: usable ? 'enabled' : 'disabled',
-    algo: signAlgorithmsFor(key),
-    len: keyLengthBits(key),
-    ...(curve === undefined ? {} : { curve }),
+  const info: CredentialInfo = {
+    ...(credential.description === null ? {} : { description: credential.description }),
+    key: {
+      status: usable ? 'enabled' : 'disabled',
+      algo: signAlgorithmsFor(key),
+      len: keyLengthBits(key),
+      ...(curve === undefined ? {} : { curve }),
+    },
+    SCAL: credential.scal,
+    multisign: credential.multisign,
+    lang: options.lang,
   };
   if (credential.certificate !== null) {
-    const cert: Record<string, unknown> = { status: certificateStatus(credential, options) };
+    const cert: NonNullable<CredentialInfo['cert']> = { status: certificateStatus(credential, options) };
     if (options.certificates !== 'none') {
       const chain = JSON.parse(credential.certificate_chain ?? '[]') as string[];
       const own = Buffer.from(credential.certificate).toString('base64');
@@ -49,13 +51,13 @@ export function credentialInfo(
     info.cert = cert;
   }
   if (options.authInfo) info.auth = authObject(credential, options.lang, options.loginFactor ?? false);
-  info.SCAL = credential.scal;
-  info.multisign = credential.multisign;
-  info.lang = options.lang;
   return info;
 }
 
-function certificateStatus(credential: CredentialTable, options: CredentialInfoOptions): string {
+function certificateStatus(
+  credential: CredentialTable,
+  options: CredentialInfoOptions,
+): 'valid' | 'expired' | 'revoked' | 'suspended' {
   if (
     credential.status === 'revoked' ||
     credential.status === 'ended' ||
@@ -74,7 +76,7 @@ function authObject(
   credential: CredentialTable,
   lang: 'ja-JP' | 'en-US',
   loginFactor: boolean,
-): Record<string, unknown> {
+): NonNullable<CredentialInfo['auth']> {
   if (credential.auth_mode === 'oauth2code') return { mode: 'oauth2code' };
   const en = lang === 'en-US';
   const pin = {

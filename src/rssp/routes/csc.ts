@@ -1,6 +1,7 @@
 /** The CSC API v2 methods under /csc/v2/ (csc-api-v2 §4). Every method but info and auth/login needs a bearer. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { SignatureLevel } from '../../ades/index.ts';
 import { entitled } from '../activation.ts';
 import { digestAlgorithmOf } from '../algorithms.ts';
@@ -17,15 +18,29 @@ import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
 import type { CredentialTable } from '../tables.ts';
-import {
-  auditingCscErrorHandler,
-  authenticateBearer,
-  bodyObject,
-  field,
-  printable,
-  responseLanguage,
-} from './common.ts';
+import { auditingCscErrorHandler, authenticateBearer, field, printable, responseLanguage } from './common.ts';
 import { credentialInfo } from './credential-info.ts';
+import {
+  authorizeCheckSchema,
+  authorizeSchema,
+  credentialInfoRequestSchema,
+  type documentDigestSchema,
+  type documentSchema,
+  extendTransactionSchema,
+  getChallengeSchema,
+  infoQuerySchema,
+  infoSchema,
+  listSchema,
+  loginSchema,
+  notImplementedSchema,
+  revokeSchema,
+  type SignDocAnswer,
+  sendOtpSchema,
+  signDocSchema,
+  signHashSchema,
+  signPollingSchema,
+  timestampSchema,
+} from './csc-shapes.ts';
 
 export const CSC_SPEC_VERSION = '2.0.0.2';
 
@@ -51,12 +66,26 @@ export function cscMethods(rssp: RemoteSignatureService): string[] {
   ];
 }
 
-export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureService): Promise<void> {
-  app.setErrorHandler(auditingCscErrorHandler(rssp));
-  const bearer = (request: FastifyRequest) => authenticateBearer(rssp, request);
+/** The bearer's principal, settled in preValidation so that 401 comes before a refused body. */
+const principals = new WeakMap<FastifyRequest, RsspPrincipal>();
+function principalOf(request: FastifyRequest): RsspPrincipal {
+  const principal = principals.get(request);
+  if (principal === undefined) throw CSC.invalidToken();
+  return principal;
+}
 
-  const info = async (request: FastifyRequest) => {
-    const body = request.method === 'GET' ? (request.query as Record<string, unknown>) : bodyObject(request);
+export async function cscRoutes(fastify: FastifyInstance, rssp: RemoteSignatureService): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // Also on a bare Fastify (tests): the shapes in csc-shapes.ts validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(auditingCscErrorHandler(rssp));
+  const bearer = async (request: FastifyRequest) => {
+    principals.set(request, await authenticateBearer(rssp, request));
+  };
+  const authenticated = { preValidation: bearer };
+
+  const info = (body: { lang?: unknown }) => {
     const lang = responseLanguage(body);
     const base = rssp.settings.publicUrl;
     return {
@@ -97,19 +126,18 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
         rssp.documents === undefined ? [] : rssp.documents.capabilities.levels.map((l) => LEVEL_NAMES[l]),
     };
   };
-  app.get('/info', info);
-  app.post('/info', info);
+  app.get('/info', { schema: infoQuerySchema }, async (request) => info(request.query));
+  app.post('/info', { schema: infoSchema }, async (request) => info(request.body));
 
-  app.post('/auth/login', async (request) => {
-    const body = bodyObject(request);
-    const rememberMe = field.optionalBoolean(body, 'rememberMe') ?? false;
+  app.post('/auth/login', { schema: loginSchema }, async (request) => {
+    const body = request.body;
+    const rememberMe = body.rememberMe ?? false;
     const refreshToken = body.refresh_token;
     const header = request.headers.authorization;
     let userId: string;
     let tenantId: string | null;
     let grantId: string | undefined;
-    if (header === undefined && refreshToken !== undefined) {
-      if (typeof refreshToken !== 'string') throw invalidRequest('Invalid string parameter: refresh_token');
+    if (header === undefined && refreshToken !== undefined && refreshToken !== null) {
       const grant = await rssp.tokens.refreshGrant(refreshToken);
       if (grant === undefined || grant.client_id !== null || grant.user_id === null)
         throw invalidRequest('Invalid refresh_token');
@@ -154,7 +182,10 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       { ...grant, ...(grantId === undefined ? {} : { grantId }) },
       rssp.settings.accessTokenSeconds,
     );
-    const response: Record<string, unknown> = { access_token: access.token, expires_in: access.expiresIn };
+    const response: { access_token: string; expires_in: number; refresh_token?: string } = {
+      access_token: access.token,
+      expires_in: access.expiresIn,
+    };
     if (rememberMe && grantId === undefined) {
       const refresh = await rssp.tokens.issue(
         'refresh',
@@ -173,32 +204,26 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     return response;
   });
 
-  app.post('/auth/revoke', async (request, reply) => {
-    const principal = await bearer(request);
-    const body = bodyObject(request);
-    const token = field.string(body, 'token', { required: true, max: 512 });
-    const hint = field.optionalString(body, 'token_type_hint');
-    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token')
-      throw CSC.invalidParameter('token_type_hint');
+  app.post('/auth/revoke', { schema: revokeSchema, ...authenticated }, async (request, reply) => {
+    const principal = principalOf(request);
     await rssp.tokens.revoke(
-      token,
+      request.body.token,
       (row) =>
         (principal.userId !== null && row.user_id === principal.userId) ||
         (principal.clientId !== null && row.client_id === principal.clientId),
     );
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
-  app.post('/credentials/list', async (request) => {
-    const principal = await bearer(request);
-    const body = bodyObject(request);
-    const userId = requestedUser(principal, body);
-    const withInfo = field.optionalBoolean(body, 'credentialInfo') ?? false;
-    const certificates = field.certificates(body);
-    const certInfo = field.optionalBoolean(body, 'certInfo') ?? false;
-    const authInfo = field.optionalBoolean(body, 'authInfo') ?? false;
-    const onlyValid = field.optionalBoolean(body, 'onlyValid') ?? false;
-    field.optionalString(body, 'clientData', 4096);
+  app.post('/credentials/list', { schema: listSchema, ...authenticated }, async (request) => {
+    const principal = principalOf(request);
+    const body = request.body;
+    const userId = requestedUser(principal, body.userID);
+    const withInfo = body.credentialInfo ?? false;
+    const certificates = body.certificates ?? 'single';
+    const certInfo = body.certInfo ?? false;
+    const authInfo = body.authInfo ?? false;
+    const onlyValid = body.onlyValid ?? false;
     const lang = responseLanguage(body);
     let credentials = (await rssp.credentials.listForUser(userId)).filter((c) =>
       entitled(principal, c, userId),
@@ -209,7 +234,9 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       );
       credentials = checked.filter((c): c is CredentialTable => c !== undefined);
     }
-    const response: Record<string, unknown> = { credentialIDs: credentials.map((c) => c.credential_id) };
+    const response: z.input<(typeof listSchema.response)[200]> = {
+      credentialIDs: credentials.map((c) => c.credential_id),
+    };
     if (withInfo) {
       response.credentialInfos = await Promise.all(
         credentials.map(async (c) => ({
@@ -230,99 +257,120 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     return response;
   });
 
-  app.post('/credentials/info', async (request) => {
-    const principal = await bearer(request);
-    const body = bodyObject(request);
-    const credentialId = field.string(body, 'credentialID', { required: true });
-    const certificates = field.certificates(body);
-    const certInfo = field.optionalBoolean(body, 'certInfo') ?? false;
-    field.optionalBoolean(body, 'authInfo');
-    field.optionalString(body, 'clientData', 4096);
-    const credential = await ownedCredential(rssp, principal, body, credentialId);
-    return credentialInfo(credential, {
-      certificates,
-      certInfo,
-      authInfo: true,
-      lang: responseLanguage(body),
-      now: rssp.clock.now(),
-      certificateStatus: await rssp.signing.certificateStatus(credential),
-      loginFactor: (await rssp.signingFactors.of(credential.tenant_id)) === 'login-totp',
-    });
-  });
-
-  app.post('/credentials/authorize', async (request, reply) => {
-    const principal = await bearer(request);
-    if (principal.scope !== 'service') throw CSC.accessDenied();
-    const body = bodyObject(request);
-    const credentialId = field.string(body, 'credentialID', { required: true });
-    const numSignatures = field.integer(body, 'numSignatures');
-    const { hashes, hashAlgorithmOid } = authorizedHashes(body);
-    const authData = field.authData(body);
-    const description = field.description(body);
-    field.optionalString(body, 'clientData', 4096);
-    if (authData.length > 0 && authData.every((d) => d.value === undefined)) {
-      // The auth objects named without values: the user approves out of band (decoupled, §5.3).
-      const credential = await rssp.activation.usableCredential(
-        principal,
-        optionalUser(principal, body),
-        credentialId,
-      );
-      if (credential.auth_mode !== 'explicit') throw CSC.invalidParameter('credentialID');
-      rssp.activation.checkBudget(credential, numSignatures, hashes, hashAlgorithmOid);
-      const ids = authData.map((d) => d.id).sort();
-      if (ids.length !== 2 || ids[0] !== 'OTP' || ids[1] !== 'PIN') throw CSC.invalidAuthenticationData();
-      const handle = await rssp.decoupled.request(principal, credential, {
-        numSignatures,
-        ...(hashes === undefined ? {} : { hashes }),
-        ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-        ...(description === undefined ? {} : { description }),
-        source: request.ip,
+  app.post(
+    '/credentials/info',
+    { schema: credentialInfoRequestSchema, ...authenticated },
+    async (request) => {
+      const principal = principalOf(request);
+      const body = request.body;
+      const credential = await ownedCredential(rssp, principal, body.userID, body.credentialID);
+      return credentialInfo(credential, {
+        certificates: body.certificates ?? 'single',
+        certInfo: body.certInfo ?? false,
+        authInfo: true,
+        lang: responseLanguage(body),
+        now: rssp.clock.now(),
+        certificateStatus: await rssp.signing.certificateStatus(credential),
+        loginFactor: (await rssp.signingFactors.of(credential.tenant_id)) === 'login-totp',
       });
-      return reply.status(202).header('cache-control', 'no-store').send({ handle });
-    }
-    const result = await rssp.activation.authorizeCredential(principal, optionalUser(principal, body), {
-      credentialId,
-      numSignatures,
-      ...(hashes === undefined ? {} : { hashes }),
-      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-      authData,
-      source: request.ip,
-    });
-    return reply.header('cache-control', 'no-store').send({ SAD: result.sad, expiresIn: result.expiresIn });
-  });
+    },
+  );
 
-  app.post('/credentials/authorizeCheck', async (request, reply) => {
-    const principal = await bearer(request);
-    if (principal.scope !== 'service') throw CSC.accessDenied();
-    const body = bodyObject(request);
-    const handle = field.string(body, 'handle', { required: true, max: 512 });
-    field.optionalString(body, 'clientData', 4096);
-    try {
-      const result = await rssp.decoupled.check(principal, optionalUser(principal, body), handle);
+  app.post(
+    '/credentials/authorize',
+    { schema: authorizeSchema, ...authenticated },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.scope !== 'service') throw CSC.accessDenied();
+      const body = request.body;
+      const credentialId = body.credentialID;
+      const numSignatures = body.numSignatures;
+      const { hashes, hashAlgorithmOid } = authorizedHashes(body);
+      const authData = (body.authData ?? []).map((d) =>
+        d.value === undefined ? { id: d.id } : { id: d.id, value: d.value },
+      );
+      const description = body.description ?? undefined;
+      if (authData.length > 0 && authData.every((d) => d.value === undefined)) {
+        // The auth objects named without values: the user approves out of band (decoupled, §5.3).
+        const credential = await rssp.activation.usableCredential(
+          principal,
+          optionalUser(principal, body.userID),
+          credentialId,
+        );
+        if (credential.auth_mode !== 'explicit') throw CSC.invalidParameter('credentialID');
+        rssp.activation.checkBudget(credential, numSignatures, hashes, hashAlgorithmOid);
+        const ids = authData.map((d) => d.id).sort();
+        if (ids.length !== 2 || ids[0] !== 'OTP' || ids[1] !== 'PIN') throw CSC.invalidAuthenticationData();
+        const handle = await rssp.decoupled.request(principal, credential, {
+          numSignatures,
+          ...(hashes === undefined ? {} : { hashes }),
+          ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+          ...(description === undefined ? {} : { description }),
+          source: request.ip,
+        });
+        return reply.status(202).header('cache-control', 'no-store').send({ handle });
+      }
+      const result = await rssp.activation.authorizeCredential(
+        principal,
+        optionalUser(principal, body.userID),
+        {
+          credentialId,
+          numSignatures,
+          ...(hashes === undefined ? {} : { hashes }),
+          ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+          authData,
+          source: request.ip,
+        },
+      );
       return reply.header('cache-control', 'no-store').send({ SAD: result.sad, expiresIn: result.expiresIn });
-    } catch (error) {
-      if (error instanceof AuthorizationPending) return reply.status(202).send({ handle: error.handle });
-      throw error;
-    }
-  });
+    },
+  );
 
-  app.post('/credentials/extendTransaction', async (request) => {
-    const principal = await bearer(request);
-    if (principal.scope !== 'service') throw CSC.accessDenied();
-    const body = bodyObject(request);
-    const credentialId = field.string(body, 'credentialID', { required: true });
-    const sad = field.string(body, 'SAD', { required: true, max: 512 });
-    const { hashes, hashAlgorithmOid } = authorizedHashes(body);
-    field.optionalString(body, 'clientData', 4096);
-    const result = await rssp.activation.extendTransaction(principal, optionalUser(principal, body), {
-      credentialId,
-      sad,
-      ...(hashes === undefined ? {} : { hashes }),
-      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-      source: request.ip,
-    });
-    return { SAD: result.sad, expiresIn: result.expiresIn };
-  });
+  app.post(
+    '/credentials/authorizeCheck',
+    { schema: authorizeCheckSchema, ...authenticated },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.scope !== 'service') throw CSC.accessDenied();
+      const body = request.body;
+      try {
+        const result = await rssp.decoupled.check(
+          principal,
+          optionalUser(principal, body.userID),
+          body.handle,
+        );
+        return reply
+          .header('cache-control', 'no-store')
+          .send({ SAD: result.sad, expiresIn: result.expiresIn });
+      } catch (error) {
+        if (error instanceof AuthorizationPending) return reply.status(202).send({ handle: error.handle });
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    '/credentials/extendTransaction',
+    { schema: extendTransactionSchema, ...authenticated },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.scope !== 'service') throw CSC.accessDenied();
+      const body = request.body;
+      const { hashes, hashAlgorithmOid } = authorizedHashes(body);
+      const result = await rssp.activation.extendTransaction(
+        principal,
+        optionalUser(principal, body.userID),
+        {
+          credentialId: body.credentialID,
+          sad: body.SAD,
+          ...(hashes === undefined ? {} : { hashes }),
+          ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
+          source: request.ip,
+        },
+      );
+      return { SAD: result.sad, expiresIn: result.expiresIn };
+    },
+  );
 
   /**
    * Sends the credential's e-mailed one-time code out of band: credentials/getChallenge for the OTP
@@ -331,18 +379,16 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
   const sendChallenge = async (
     request: FastifyRequest,
     reply: FastifyReply,
+    body: { credentialID: string; authObjectID?: string; userID?: unknown },
     method: 'getChallenge' | 'sendOTP',
   ) => {
-    const principal = await bearer(request);
-    const body = bodyObject(request);
-    const credentialId = field.string(body, 'credentialID', { required: true });
-    const authObjectId =
-      method === 'getChallenge' ? field.string(body, 'authObjectID', { required: true, max: 64 }) : 'OTP';
-    field.optionalString(body, 'clientData', 4096);
+    const principal = principalOf(request);
+    // sendOTP has no authObjectID: it sends the OTP object's code.
+    const authObjectId = body.authObjectID ?? 'OTP';
     const credential = await rssp.activation.usableCredential(
       principal,
-      optionalUser(principal, body),
-      credentialId,
+      optionalUser(principal, body.userID),
+      body.credentialID,
     );
     // Under the tenant's login factor the code comes from the login app: a mailed code would be refused.
     const loginFactor = (await rssp.signingFactors.of(credential.tenant_id)) === 'login-totp';
@@ -375,65 +421,60 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
       },
     });
     if (sent !== undefined) throw sent;
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   };
-  app.post('/credentials/getChallenge', (request, reply) => sendChallenge(request, reply, 'getChallenge'));
-  app.post('/credentials/sendOTP', (request, reply) => sendChallenge(request, reply, 'sendOTP'));
+  app.post('/credentials/getChallenge', { schema: getChallengeSchema, ...authenticated }, (request, reply) =>
+    sendChallenge(request, reply, request.body, 'getChallenge'),
+  );
+  app.post('/credentials/sendOTP', { schema: sendOtpSchema, ...authenticated }, (request, reply) =>
+    sendChallenge(request, reply, request.body, 'sendOTP'),
+  );
 
-  app.post('/signatures/signHash', async (request) => {
-    const principal = await bearer(request);
-    const body = bodyObject(request);
-    const credentialId = field.string(body, 'credentialID', { required: true });
-    const sad =
-      body.SAD === undefined || body.SAD === null
-        ? undefined
-        : field.string(body, 'SAD', { required: true, max: 512 });
-    const hashes = field.stringArray(body, 'hashes', true)!;
-    const hashAlgorithmOid = field.optionalString(body, 'hashAlgorithmOID', 64);
-    const signAlgo = field.string(body, 'signAlgo', { required: true, max: 64 });
-    const signAlgoParams = field.optionalString(body, 'signAlgoParams', 1024);
+  app.post('/signatures/signHash', { schema: signHashSchema, ...authenticated }, async (request) => {
+    const principal = principalOf(request);
+    const body = request.body;
+    const credentialId = body.credentialID;
+    const { SAD: sad, hashAlgorithmOID: hashAlgorithmOid, signAlgoParams } = body;
     const asynchronous = asyncMode(body, rssp);
-    field.optionalString(body, 'clientData', 4096);
-    const userId = optionalUser(principal, body);
+    const userId = optionalUser(principal, body.userID);
     const sign = async () => {
       const signatures = await rssp.signing.signHash(principal, {
         credentialId,
-        ...(sad === undefined ? {} : { sad }),
-        hashes,
-        ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-        signAlgo,
-        ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+        ...(sad == null ? {} : { sad }),
+        hashes: body.hashes,
+        ...(hashAlgorithmOid == null ? {} : { hashAlgorithmOid }),
+        signAlgo: body.signAlgo,
+        ...(signAlgoParams == null ? {} : { signAlgoParams }),
         ...(userId === null ? {} : { userId }),
         source: request.ip,
       });
       return { signatures: signatures.map((s) => s.toString('base64')) };
     };
     if (asynchronous === undefined) return sign();
-    return startAsync('signatures/signHash', principal, body, credentialId, asynchronous, sign);
+    return startAsync('signatures/signHash', principal, body.userID, credentialId, asynchronous, sign);
   });
 
-  app.post('/signatures/signPolling', async (request) => {
-    const principal = await bearer(request);
-    const body = bodyObject(request);
+  app.post('/signatures/signPolling', { schema: signPollingSchema, ...authenticated }, async (request) => {
+    const principal = principalOf(request);
+    const body = request.body;
     // The specification names it requestID; the value is the responseID, so that name is read too.
     const key = body.requestID === undefined && body.responseID !== undefined ? 'responseID' : 'requestID';
     const requestId = field.string(body, key, { required: true, max: 512 });
-    field.optionalString(body, 'clientData', 4096);
     if (principal.userId !== null && body.userID !== undefined && body.userID !== null)
       throw invalidRequest('userID parameter SHALL be null');
-    return rssp.asyncResults.poll(principal, requestedUser(principal, body), requestId);
+    return rssp.asyncResults.poll(principal, requestedUser(principal, body.userID), requestId);
   });
 
   /** operationMode "A": credential checked now, the method's work in the background, a responseID back. */
   const startAsync = async (
     method: AsyncMethod,
     principal: RsspPrincipal,
-    body: Record<string, unknown>,
+    userID: unknown,
     credentialId: string,
     validityMs: number,
     work: () => Promise<Record<string, unknown>>,
   ) => {
-    const credential = await ownedCredential(rssp, principal, body, credentialId);
+    const credential = await ownedCredential(rssp, principal, userID, credentialId);
     const responseID = await rssp.asyncResults.start(principal, {
       method,
       credentialId: credential.credential_id,
@@ -450,7 +491,7 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     ...(rssp.timestamps === undefined ? ['signatures/timestamp'] : []),
   ];
   for (const method of unimplemented) {
-    app.post(`/${method}`, async () => {
+    app.post(`/${method}`, { schema: notImplementedSchema }, async () => {
       throw CSC.notImplemented();
     });
   }
@@ -462,33 +503,27 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
     const documents = rssp.documents;
     // Base64 documents up to the configured size (the server-wide body limit is far smaller).
     const bodyLimit = Math.ceil((documents.documentLimit * 4) / 3) + 1024 * 1024;
-    app.post('/signatures/signDoc', { bodyLimit }, async (request) => {
-      const principal = await bearer(request);
-      const body = bodyObject(request);
-      const credentialId = field.string(body, 'credentialID', { required: true });
-      const sad =
-        body.SAD === undefined || body.SAD === null
-          ? undefined
-          : field.string(body, 'SAD', { required: true, max: 512 });
+    const signDoc = { bodyLimit, schema: signDocSchema, ...authenticated };
+    app.post('/signatures/signDoc', signDoc, async (request) => {
+      const principal = principalOf(request);
+      const body = request.body;
+      const credentialId = body.credentialID;
+      const sad = body.SAD ?? undefined;
       const asynchronous = asyncMode(body, rssp);
-      field.optionalString(body, 'clientData', 4096);
       // [VCK] spells it returnValidationInformation; accept both (csc-api-v2 §4.16).
-      const returnValidationInfo =
-        field.optionalBoolean(body, 'returnValidationInfo') ??
-        field.optionalBoolean(body, 'returnValidationInformation') ??
-        false;
-      const hasDigests = body.documentDigests !== undefined && body.documentDigests !== null;
-      const hasDocuments = body.documents !== undefined && body.documents !== null;
+      const returnValidationInfo = body.returnValidationInfo ?? body.returnValidationInformation ?? false;
+      const hasDigests = body.documentDigests != null;
+      const hasDocuments = body.documents != null;
       if (hasDigests && hasDocuments)
         throw invalidRequest('Both documentDigests and documents parameters passed');
       if (!hasDigests && !hasDocuments) throw invalidRequest('Empty documentDigests and documents objects');
-      const digestEntries = hasDigests ? documentDigestsOf(body.documentDigests) : [];
-      const documentEntries = hasDocuments ? documentsOf(body.documents, documents.documentLimit) : [];
+      const digestEntries = documentDigestsOf(body.documentDigests ?? []);
+      const documentEntries = documentsOf(body.documents ?? [], documents.documentLimit);
       if (digestEntries.length + documentEntries.length === 0)
         throw invalidRequest('Empty documentDigests and documents objects');
-      const userId = optionalUser(principal, body);
+      const userId = optionalUser(principal, body.userID);
       const sign = async () =>
-        signDocResponse(
+        signDocAnswer(
           await documents.signDoc(principal, {
             credentialId,
             ...(sad === undefined ? {} : { sad }),
@@ -500,26 +535,21 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
           }),
         );
       if (asynchronous === undefined) return sign();
-      return startAsync('signatures/signDoc', principal, body, credentialId, asynchronous, sign);
+      return startAsync('signatures/signDoc', principal, body.userID, credentialId, asynchronous, sign);
     });
   }
 
   if (rssp.timestamps !== undefined) {
     const timestamps = rssp.timestamps;
-    app.post('/signatures/timestamp', async (request) => {
-      await bearer(request);
-      const body = bodyObject(request);
-      const hash = field.string(body, 'hash', { required: true, max: 128 });
-      const hashAlgo = field.string(body, 'hashAlgo', { required: true, max: 64 });
+    app.post('/signatures/timestamp', { schema: timestampSchema, ...authenticated }, async (request) => {
+      const { hash, hashAlgo, nonce } = request.body;
       const digest = digestAlgorithmOf(hashAlgo);
       if (digest === undefined) throw CSC.invalidParameter('hashAlgo');
       const [bytes] = decodeHashes([hash], digest);
-      const nonce = field.optionalString(body, 'nonce', 64);
-      if (nonce !== undefined && !/^[0-9a-fA-F]{1,64}$/.test(nonce)) throw CSC.invalidParameter('nonce');
       const token = await timestamps.timestamp({
         hash: bytes!,
         hashAlgorithmOid: hashAlgo,
-        ...(nonce === undefined ? {} : { nonce: BigInt(`0x${nonce}`) }),
+        ...(nonce == null ? {} : { nonce: BigInt(`0x${nonce}`) }),
       });
       return { timestamp: token.toString('base64') };
     });
@@ -527,8 +557,8 @@ export async function cscRoutes(app: FastifyInstance, rssp: RemoteSignatureServi
 }
 
 /** The signDoc answer: attached results, detached results and validation data as the specification names them. */
-function signDocResponse(result: SignDocResult): Record<string, unknown> {
-  const response: Record<string, unknown> = {};
+function signDocAnswer(result: SignDocResult): SignDocAnswer {
+  const response: SignDocAnswer = {};
   if (result.documentsWithSignature.length > 0)
     response.DocumentWithSignature = result.documentsWithSignature.map((d) => d.toString('base64'));
   if (result.signatureObjects.length > 0)
@@ -548,17 +578,14 @@ function signDocResponse(result: SignDocResult): Record<string, unknown> {
  * response_uri (refused: the service does not call out to client-given URLs). Returns how long an
  * asynchronous result is kept, or undefined for a synchronous call.
  */
-function asyncMode(body: Record<string, unknown>, rssp: RemoteSignatureService): number | undefined {
-  const operationMode = field.optionalString(body, 'operationMode', 1);
-  if (operationMode !== undefined && operationMode !== 'S' && operationMode !== 'A')
-    throw CSC.invalidParameter('operationMode');
-  if (body.response_uri !== undefined && body.response_uri !== null)
-    throw CSC.invalidParameter('response_uri');
-  const period = body.validity_period;
+function asyncMode(
+  body: { operationMode?: 'S' | 'A' | null; validity_period?: number | null },
+  rssp: RemoteSignatureService,
+): number | undefined {
+  const { operationMode, validity_period: period } = body;
   if (period === undefined || period === null)
     return operationMode === 'A' ? (rssp.settings.asyncResultSeconds ?? 300) * 1000 : undefined;
-  if (operationMode !== 'A' || typeof period !== 'number' || !Number.isInteger(period))
-    throw CSC.invalidParameter('validity_period');
+  if (operationMode !== 'A') throw CSC.invalidParameter('validity_period');
   if (period < 1000 || period > (rssp.settings.maxAsyncResultSeconds ?? 3600) * 1000)
     throw invalidRequest('Out of bounds parameter validity_period');
   return period;
@@ -579,125 +606,104 @@ export const LEVEL_NAMES: Record<SignatureLevel, string> = {
   'B-LTA': 'Ades-B-LTA',
 };
 
-/** signature_format, conformance_level, signed_envelope_property and signed_props of one entry. */
-function entryOptions(entry: Record<string, unknown>): {
+type DigestEntry = z.output<typeof documentDigestSchema>;
+type DocumentEntry = z.output<typeof documentSchema>;
+
+/** conformance_level and signed_envelope_property of one entry (the shape checked their types). */
+function entryOptions(entry: DigestEntry | DocumentEntry): {
   format: 'P' | 'C';
   level: SignatureLevel;
   certification: boolean;
 } {
   const format = entry.signature_format;
-  if (typeof format !== 'string') throw CSC.missingString('signature_format');
-  if (format !== 'P' && format !== 'C') throw CSC.invalidParameter('signature_format');
   const raw = entry.conformance_level;
   let level: SignatureLevel = 'B-B';
   if (raw !== undefined && raw !== null) {
-    const found = typeof raw === 'string' ? LEVELS[raw.toLowerCase()] : undefined;
+    const found = LEVELS[raw.toLowerCase()];
     if (found === undefined) throw CSC.invalidParameter('conformance_level');
     level = found;
   }
   const envelope = entry.signed_envelope_property;
   // CAdES: only detached signatures are produced (absent means Detached here).
   const envelopes = format === 'P' ? ['Certification', 'Revision'] : ['Detached'];
-  if (
-    envelope !== undefined &&
-    envelope !== null &&
-    (typeof envelope !== 'string' || !envelopes.includes(envelope))
-  ) {
+  if (envelope !== undefined && envelope !== null && !envelopes.includes(envelope)) {
     throw CSC.invalidParameter('signed_envelope_property');
-  }
-  if (Array.isArray(entry.signed_props) && entry.signed_props.length > 0) {
-    throw invalidRequest('Invalid parameter signed_props (list of invalid attributes)');
   }
   return { format, level, certification: envelope === 'Certification' };
 }
 
+/** The algorithm fields of one entry, without the absent ones. */
+function algorithmOf(entry: DigestEntry | DocumentEntry) {
+  return {
+    signAlgo: entry.signAlgo,
+    ...(entry.hashAlgorithmOID == null ? {} : { hashAlgorithmOid: entry.hashAlgorithmOID }),
+    ...(entry.signAlgoParams == null ? {} : { signAlgoParams: entry.signAlgoParams }),
+  };
+}
+
 /** documentDigests of signDoc. */
-function documentDigestsOf(raw: unknown): DocumentDigestRequest[] {
-  const list = z.array(z.record(z.string(), z.unknown())).max(100).safeParse(raw);
-  if (!list.success) throw invalidRequest('Invalid object parameter documentDigests');
-  return list.data.map((entry) => {
+function documentDigestsOf(entries: readonly DigestEntry[]): DocumentDigestRequest[] {
+  return entries.map((entry) => {
     const { format, level } = entryOptions(entry);
-    const hashes = field.stringArray(entry, 'hashes', true)!;
-    const hashAlgorithmOid = field.optionalString(entry, 'hashAlgorithmOID', 64);
-    const signAlgo = field.string(entry, 'signAlgo', { required: true, max: 64 });
-    const signAlgoParams = field.optionalString(entry, 'signAlgoParams', 1024);
-    return {
-      hashes,
-      signatureFormat: format,
-      level,
-      signAlgo,
-      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-      ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
-    };
+    return { hashes: entry.hashes, signatureFormat: format, level, ...algorithmOf(entry) };
   });
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** documents of signDoc: strict Base64, decoded size limited per request. */
-function documentsOf(raw: unknown, maxBytes: number): DocumentRequest[] {
-  const list = z.array(z.record(z.string(), z.unknown())).max(100).safeParse(raw);
-  if (!list.success) throw invalidRequest('Invalid array parameter documents');
+/** documents of signDoc: strict Base64 (the shape), decoded size limited per request. */
+function documentsOf(entries: readonly DocumentEntry[], maxBytes: number): DocumentRequest[] {
   let total = 0;
-  return list.data.map((entry) => {
+  return entries.map((entry) => {
     const { format, level, certification } = entryOptions(entry);
-    const text = entry.document;
-    if (typeof text !== 'string' || text.length === 0 || !BASE64.test(text))
-      throw invalidRequest('Invalid Base64 documents string parameter');
-    total += (text.length / 4) * 3;
+    total += (entry.document.length / 4) * 3;
     if (total > maxBytes + 2) throw documentsTooLarge(maxBytes);
-    const document = Buffer.from(text, 'base64');
-    const hashAlgorithmOid = field.optionalString(entry, 'hashAlgorithmOID', 64);
-    const signAlgo = field.string(entry, 'signAlgo', { required: true, max: 64 });
-    const signAlgoParams = field.optionalString(entry, 'signAlgoParams', 1024);
     return {
-      document,
+      document: Buffer.from(entry.document, 'base64'),
       signatureFormat: format,
       level,
       ...(certification ? { certification } : {}),
-      signAlgo,
-      ...(hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid }),
-      ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+      ...algorithmOf(entry),
     };
   });
 }
 
 /** userID: absent for user-bound tokens (else 400), required for a client system's own token. */
-function requestedUser(principal: RsspPrincipal, body: Record<string, unknown>): string {
-  const userId = body.userID;
+function requestedUser(principal: RsspPrincipal, userId: unknown): string {
   if (principal.userId !== null) {
     if (userId !== undefined && userId !== null) throw CSC.userIdMustBeNull();
     return principal.userId;
   }
-  const parsed = z.string().min(1).max(100).safeParse(userId);
-  if (!parsed.success) throw CSC.missingString('userID');
-  return printable('userID', parsed.data);
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 100)
+    throw CSC.missingString('userID');
+  return printable('userID', userId);
 }
 
-function optionalUser(principal: RsspPrincipal, body: Record<string, unknown>): string | null {
+function optionalUser(principal: RsspPrincipal, userId: unknown): string | null {
   if (principal.userId !== null) {
-    if (body.userID !== undefined && body.userID !== null) throw CSC.userIdMustBeNull();
+    if (userId !== undefined && userId !== null) throw CSC.userIdMustBeNull();
     return null;
   }
-  return requestedUser(principal, body);
+  return requestedUser(principal, userId);
 }
 
 async function ownedCredential(
   rssp: RemoteSignatureService,
   principal: RsspPrincipal,
-  body: Record<string, unknown>,
+  userId: unknown,
   credentialId: string,
 ): Promise<CredentialTable> {
   const credential = await rssp.credentials.get(credentialId);
-  if (credential === undefined || !entitled(principal, credential, optionalUser(principal, body))) {
+  if (credential === undefined || !entitled(principal, credential, optionalUser(principal, userId))) {
     throw CSC.invalidParameter('credentialID');
   }
   return credential;
 }
 
-function authorizedHashes(body: Record<string, unknown>): { hashes?: Buffer[]; hashAlgorithmOid?: string } {
-  const raw = field.stringArray(body, 'hashes', false);
-  const hashAlgorithmOid = field.optionalString(body, 'hashAlgorithmOID', 64);
+function authorizedHashes(body: { hashes?: string[] | null; hashAlgorithmOID?: string | null }): {
+  hashes?: Buffer[];
+  hashAlgorithmOid?: string;
+} {
+  const raw = body.hashes ?? undefined;
+  const hashAlgorithmOid = body.hashAlgorithmOID ?? undefined;
   if (raw === undefined) return hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid };
   if (hashAlgorithmOid === undefined) throw CSC.missingString('hashAlgorithmOID');
   const digest = digestAlgorithmOf(hashAlgorithmOid);
