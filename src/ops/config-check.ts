@@ -10,6 +10,7 @@ import { loadCaSettings } from '../ca/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
 import { acquireLibrary, findTokenSlot, releaseLibrary } from '../crypto/index.ts';
 import { describeError } from '../errors/index.ts';
+import { externalTsaClient, loadExternalTsaSettings } from '../tsa/index.ts';
 import { productionSafeguards } from './production-gate.ts';
 import type { OpsSettings } from './settings.ts';
 import { querySntp } from './sntp.ts';
@@ -76,6 +77,33 @@ function checkToken(config: ShomeiConfig): string {
   }
 }
 
+const TSA_SETTINGS =
+  'SHOMEI_TSA_URL, SHOMEI_TSA_TLS_CERT, SHOMEI_TSA_TLS_KEY, SHOMEI_TSA_TLS_CA, SHOMEI_TSA_USERNAME, SHOMEI_TSA_PASSWORD';
+
+/**
+ * The outside TSA asked by the TSA client's own probe, as /readyz does: its client certificate,
+ * private CA and basic auth, so a TSA that refuses our credentials fails here, not at the first seal.
+ */
+async function checkTsa(ops: OpsSettings, env: NodeJS.ProcessEnv): Promise<ConfigCheck> {
+  if (ops.tsaUrl === undefined)
+    return {
+      check: 'tsa',
+      setting: 'SHOMEI_TSA_URL',
+      status: 'not-configured',
+      detail: 'embedded TSA (not accredited)',
+    };
+  return attempt('tsa', TSA_SETTINGS, async () => {
+    const settings = loadExternalTsaSettings(env);
+    if (settings === undefined) throw new Error('SHOMEI_TSA_URL is not set');
+    const client = externalTsaClient(settings);
+    const answer = await client.probe().finally(() => client.close());
+    if (answer === 'unauthorised') throw new Error('the TSA refuses our credentials (HTTP 401 or 403)');
+    const origin = new URL(settings.url).origin;
+    if (answer === 'unreachable') throw new Error(`no usable answer from ${origin}`);
+    return `${origin} answers this client`;
+  });
+}
+
 export async function checkConfiguration(
   config: ShomeiConfig,
   ops: OpsSettings,
@@ -137,29 +165,7 @@ export async function checkConfiguration(
       }),
     );
   }
-  if (ops.tsaUrl === undefined)
-    checks.push({
-      check: 'tsa',
-      setting: 'SHOMEI_TSA_URL',
-      status: 'not-configured',
-      detail: 'embedded TSA (not accredited)',
-    });
-  else {
-    const tsaUrl = ops.tsaUrl;
-    checks.push(
-      await attempt('tsa', 'SHOMEI_TSA_URL', async () => {
-        const response = await fetch(tsaUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/timestamp-query' },
-          body: new Uint8Array(0),
-          signal: AbortSignal.timeout(3000),
-        });
-        await response.arrayBuffer();
-        if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
-        return `answers (HTTP ${response.status})`;
-      }),
-    );
-  }
+  checks.push(await checkTsa(ops, env));
   if (ops.clock.ntpServer === undefined)
     checks.push({
       check: 'ntp',

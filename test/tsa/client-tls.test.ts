@@ -2,9 +2,11 @@
  * The TSA client over HTTPS with TLS client authentication, as accredited TSAs in Japan offer it:
  * certificates made by openssl, a Node HTTPS front that demands a client certificate and passes the
  * query on to the outside TSA (`openssl ts -reply`). Without the client certificate, or without the
- * CA of the server's private certificate, the TSA cannot be reached (typed error).
+ * CA of the server's private certificate, the TSA cannot be reached (typed error). `/readyz` and
+ * `shomei config check` ask it with the same client.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -14,8 +16,8 @@ import { isShomeiError } from '../../src/errors/index.ts';
 import { parseCertificate } from '../../src/pki/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { externalTsaClient, loadExternalTsaSettings } from '../../src/tsa/index.ts';
-import { openTestShomei } from '../helpers/home.ts';
-import { run } from '../helpers/run.ts';
+import { makeTestHome, openTestShomei } from '../helpers/home.ts';
+import { run, SHOMEI_BIN } from '../helpers/run.ts';
 import { type PeerTsa, startPeerTsa } from './peer-tsa.ts';
 
 let peer: PeerTsa;
@@ -119,6 +121,21 @@ after(async () => {
   await peer.close();
 });
 
+/** `shomei config check` run asynchronously: the HTTPS front in this process must keep answering. */
+function configCheck(
+  env: Record<string, string>,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [SHOMEI_BIN, 'config', 'check'],
+      { env: { ...process.env, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ status: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+    );
+  });
+}
+
 const unreachable = (error: unknown) => isShomeiError(error) && error.code === 'SHOMEI_TSA_UNREACHABLE';
 
 describe('TSA client with TLS client authentication', () => {
@@ -181,6 +198,30 @@ describe('TSA client with TLS client authentication', () => {
     const bare = externalTsaClient(loadExternalTsaSettings(noClientCert)!);
     assert.equal(await bare.probe(), 'unreachable');
     bare.close();
+  });
+
+  test('shomei config check asks the TSA as the client does: passes with the client certificate, fails without', async () => {
+    const home = makeTestHome();
+    try {
+      const tls = { SHOMEI_TSA_URL: url, SHOMEI_TSA_TLS_CA: f('tls-ca.pem') };
+      const tsaCheck = async (env: Record<string, string>) => {
+        const result = await configCheck({ ...home.env, ...env });
+        const { checks } = JSON.parse(result.stdout) as { checks: Array<Record<string, string>> };
+        return { status: result.status, tsa: checks.find((c) => c.check === 'tsa')!, stderr: result.stderr };
+      };
+      // Both at once: each is a separate process, and the front answers them side by side.
+      const [good, bare] = await Promise.all([
+        tsaCheck({ ...tls, SHOMEI_TSA_TLS_CERT: f('client.pem'), SHOMEI_TSA_TLS_KEY: f('client.key') }),
+        tsaCheck(tls),
+      ]);
+      assert.equal(good.tsa.status, 'ok', JSON.stringify(good.tsa));
+      assert.doesNotMatch(good.stderr, /SHOMEI_TSA_/, 'the TSA is not among the failed settings');
+      assert.equal(bare.tsa.status, 'failed');
+      assert.notEqual(bare.status, 0);
+      assert.match(bare.stderr, /SHOMEI_CONFIG_CHECK_FAILED.*SHOMEI_TSA_TLS_CERT/);
+    } finally {
+      home.remove();
+    }
   });
 
   test('a certificate without its key, or a missing file, is a configuration error naming the setting', () => {
