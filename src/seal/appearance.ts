@@ -131,44 +131,37 @@ function nameLines(name: SealName, font: SealFont): string[] {
 
 const width = (glyphs: readonly SealGlyph[]): number => glyphs.reduce((sum, g) => sum + g.advance, 0) / 1000;
 
-export function buildSealAppearance(
-  input: SealAppearanceInput,
-  options: SealAppearanceOptions = {},
-): SealAppearance {
-  checkInput(input);
-  const name = parseName(input.name);
-  const organisation = parseLabel(input.organisation, 'organisation');
-  const title = parseLabel(input.title, 'title');
-  const lang = input.lang ?? 'ja';
-  const time =
-    input.dateStyle === 'wareki' && lang === 'ja'
-      ? formatWareki(input.signingTime)
-      : formatJst(input.signingTime);
-  const font = openSealFont(sealFontPath(options.fontPath));
-  const subsetter = new FontSubsetter(font);
-  const box = frame(input.width, input.height);
-  const content = new ContentStream();
+/** What every part of the appearance draws with. */
+interface Pen {
+  readonly content: ContentStream;
+  readonly font: SealFont;
+  readonly subsetter: FontSubsetter;
+}
 
-  // The seal: a thick outer ring and a thin inner ring, as on a carved 実印/認印.
-  const { seal } = box;
+/** A thick outer ring and a thin inner ring, as on a carved 実印/認印; returns the free radius inside. */
+function drawRings(pen: Pen, seal: Circle): number {
   const ring = rings(seal.r);
-  content.save().strokeColor(SEAL_RED);
-  content.lineWidth(ring.outerWidth).circle(seal.cx, seal.cy, ring.outer).stroke();
-  content.lineWidth(ring.innerWidth).circle(seal.cx, seal.cy, ring.inner).stroke();
-  content.restore();
+  pen.content.save().strokeColor(SEAL_RED);
+  pen.content.lineWidth(ring.outerWidth).circle(seal.cx, seal.cy, ring.outer).stroke();
+  pen.content.lineWidth(ring.innerWidth).circle(seal.cx, seal.cy, ring.inner).stroke();
+  pen.content.restore();
+  return ring.free;
+}
 
-  // The name inside, in reading order for extraction (the /ActualText), drawn in seal red.
-  let nameSize: number;
+/** The name inside, in reading order for extraction (the /ActualText), in seal red; returns its size. */
+function drawName(pen: Pen, name: SealName, seal: Circle, free: number): number {
+  const { content, font, subsetter } = pen;
   content.save().fillColor(SEAL_RED).strokeColor(SEAL_RED);
+  let size: number;
   if (name.vertical) {
     const columns = nameColumns(name).map((c) => font.vertical(c, 'name'));
     const placed = layoutVertical(
       columns.map((c) => c.length),
-      ring.free,
+      free,
       emCentre(font.metrics.ascent, font.metrics.descent),
     );
     const glyphs = columns.flat();
-    nameSize = placed.size;
+    size = placed.size;
     content.text(
       'F1',
       placed.size,
@@ -181,8 +174,8 @@ export function buildSealAppearance(
     );
   } else {
     const lines = nameLines(name, font).map((l) => font.horizontal(l, 'name'));
-    const placed = layoutHorizontalInCircle(lines.map(width), ring.free);
-    nameSize = placed.size;
+    const placed = layoutHorizontalInCircle(lines.map(width), free);
+    size = placed.size;
     content.text(
       'F1',
       placed.size,
@@ -195,22 +188,41 @@ export function buildSealAppearance(
     );
   }
   content.restore();
+  return size;
+}
 
-  // The text block: what a reader needs without opening the signature panel.
-  const header = lang === 'ja' ? '電子署名' : 'Digitally signed';
-  const mark = input.environmentMark;
+interface TextBlock {
+  readonly header: string;
+  readonly organisation: string | undefined;
+  readonly title: string | undefined;
+  readonly name: string;
+  readonly signed: string;
+  readonly mark: string | undefined;
+}
+
+/** The text block: what a reader needs without opening the signature panel; returns its type size. */
+function drawTextBlock(
+  pen: Pen,
+  text: TextBlock,
+  area: SealAppearance['layout']['text'],
+  sealR: number,
+): number {
+  const { content, font, subsetter } = pen;
   const entries: { text: string; field: SealTextField | 'label' }[] = [
-    { text: header, field: 'label' },
-    ...(organisation ? [{ text: organisation, field: 'organisation' as const }] : []),
-    title ? { text: `${title} ${name.text}`, field: 'title' } : { text: name.text, field: 'name' },
-    { text: lang === 'ja' ? `署名日時 ${time}` : `Signed ${time}`, field: 'label' },
+    { text: text.header, field: 'label' },
+    ...(text.organisation ? [{ text: text.organisation, field: 'organisation' as const }] : []),
+    text.title ? { text: `${text.title} ${text.name}`, field: 'title' } : { text: text.name, field: 'name' },
+    { text: text.signed, field: 'label' },
   ];
   const lines = entries.map((e) => font.horizontal(e.text, e.field));
-  const markGlyphs = mark ? font.horizontal(mark, 'label') : [];
+  const markGlyphs = text.mark ? font.horizontal(text.mark, 'label') : [];
   // The mark sits 0.4 em after the heading in a box with 0.15 em padding on each side.
-  const markEm = mark ? 0.4 + width(markGlyphs) + 0.3 : 0;
-  const lineWidths = lines.map((l, i) => width(l) + (i === 0 ? markEm : 0));
-  const block = layoutBlock(lineWidths, box.text, seal.r * 0.32);
+  const markEm = text.mark ? 0.4 + width(markGlyphs) + 0.3 : 0;
+  const block = layoutBlock(
+    lines.map((l, i) => width(l) + (i === 0 ? markEm : 0)),
+    area,
+    sealR * 0.32,
+  );
   content.save().fillColor(TEXT_GREY);
   content.text(
     'F1',
@@ -218,27 +230,65 @@ export function buildSealAppearance(
     block.lines.map((p) => ({ cids: lines[p.index]!.map((g) => subsetter.cid(g)), x: p.x, y: p.y })),
   );
   content.restore();
-
-  if (mark && block.lines[0]) {
-    // A boxed red TEST after the header: non-production seals must be told apart at a glance.
-    const s = block.size;
-    const x = block.lines[0].x + width(lines[0]!) * s + 0.4 * s;
-    const y = block.lines[0].y;
-    const markWidth = width(markGlyphs) * s;
-    content
-      .save()
-      .fillColor(SEAL_RED)
-      .strokeColor(SEAL_RED)
-      .lineWidth(Math.max(0.5, s * 0.08));
-    content.rect(x, y - 0.25 * s, markWidth + 0.3 * s, 1.15 * s).stroke();
-    content.text('F1', s, [{ cids: markGlyphs.map((g) => subsetter.cid(g)), x: x + 0.15 * s, y }], {
-      strokeWidth: s * 0.03,
-    });
-    content.restore();
+  const first = block.lines[0];
+  if (text.mark && first) {
+    drawMark(
+      pen,
+      markGlyphs,
+      first.x + width(lines[0]!) * block.size + 0.4 * block.size,
+      first.y,
+      block.size,
+    );
   }
+  return block.size;
+}
 
+/** A boxed red TEST after the header: non-production seals must be told apart at a glance. */
+function drawMark(pen: Pen, glyphs: readonly SealGlyph[], x: number, y: number, s: number): void {
+  const markWidth = width(glyphs) * s;
+  pen.content
+    .save()
+    .fillColor(SEAL_RED)
+    .strokeColor(SEAL_RED)
+    .lineWidth(Math.max(0.5, s * 0.08));
+  pen.content.rect(x, y - 0.25 * s, markWidth + 0.3 * s, 1.15 * s).stroke();
+  pen.content.text('F1', s, [{ cids: glyphs.map((g) => pen.subsetter.cid(g)), x: x + 0.15 * s, y }], {
+    strokeWidth: s * 0.03,
+  });
+  pen.content.restore();
+}
+
+export function buildSealAppearance(
+  input: SealAppearanceInput,
+  options: SealAppearanceOptions = {},
+): SealAppearance {
+  checkInput(input);
+  const name = parseName(input.name);
+  const lang = input.lang ?? 'ja';
+  const time =
+    input.dateStyle === 'wareki' && lang === 'ja'
+      ? formatWareki(input.signingTime)
+      : formatJst(input.signingTime);
+  const font = openSealFont(sealFontPath(options.fontPath));
+  const pen: Pen = { content: new ContentStream(), font, subsetter: new FontSubsetter(font) };
+  const box = frame(input.width, input.height);
+  const { seal } = box;
+  const nameSize = drawName(pen, name, seal, drawRings(pen, seal));
+  const textSize = drawTextBlock(
+    pen,
+    {
+      header: lang === 'ja' ? '電子署名' : 'Digitally signed',
+      organisation: parseLabel(input.organisation, 'organisation'),
+      title: parseLabel(input.title, 'title'),
+      name: name.text,
+      signed: lang === 'ja' ? `署名日時 ${time}` : `Signed ${time}`,
+      mark: input.environmentMark,
+    },
+    box.text,
+    seal.r,
+  );
   let next = 0;
-  const embedded = subsetter.finish(() => new PdfRef(++next));
+  const embedded = pen.subsetter.finish(() => new PdfRef(++next));
   const xobject = new PdfStream(
     pdfDict({
       Type: pdfName('XObject'),
@@ -247,7 +297,7 @@ export function buildSealAppearance(
       Matrix: pdfArray(pdfNumber(1), pdfNumber(0), pdfNumber(0), pdfNumber(1), pdfNumber(0), pdfNumber(0)),
       Resources: pdfDict({ Font: pdfDict({ F1: embedded.fontRef }) }),
     }),
-    content.bytes(),
+    pen.content.bytes(),
   );
   return {
     xobject,
@@ -258,7 +308,7 @@ export function buildSealAppearance(
       text: box.text,
       nameDirection: name.vertical ? 'vertical' : 'horizontal',
       nameSize,
-      textSize: block.size,
+      textSize,
     },
   };
 }
