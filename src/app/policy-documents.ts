@@ -23,9 +23,11 @@ const DOCS = path.join(packageRoot(), 'docs');
 
 /** Markdown and HTML specials become literal characters; line breaks stay as paragraph breaks. */
 function literal(text: string): string {
+  const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+  // Markdown escapes first: the entities' own '&' and ';' are not among the escaped characters.
   return text
-    .replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)
     .replace(/[\\`*_[\]()#!|~]/g, (c) => `\\${c}`)
+    .replace(/[&<>]/g, (c) => entities[c]!)
     .replace(/\r?\n/g, '\n\n');
 }
 
@@ -38,7 +40,8 @@ export async function renderPolicy(
   document: PublicPolicyDocument,
   items: Readonly<Record<PolicyItemName, string | null>>,
 ): Promise<string> {
-  const template = readFileSync(path.join(DOCS, `${document}.md`), 'utf8');
+  // The templates' notes to the operator are HTML comments: not part of what is published.
+  const template = readFileSync(path.join(DOCS, `${document}.md`), 'utf8').replace(/<!--[\s\S]*?-->\n?/g, '');
   const values: Record<string, string> = documentValues(shomei, await liveFacts(shomei));
   for (const name of POLICY_ITEM_NAMES) {
     const value = items[name];
