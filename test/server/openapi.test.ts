@@ -87,6 +87,30 @@ describe('GET /api/openapi.json', () => {
     );
   });
 
+  it('every CSC API method declares what it takes and what it answers (request and response schemas)', () => {
+    const csc = registered.filter((r) => r.url.startsWith('/csc/v2/') && r.method !== 'HEAD');
+    assert.ok(csc.length >= 15, `only ${csc.length} CSC methods registered`);
+    const undeclared = csc.filter(({ method, url }) => {
+      const op = operation(method, url);
+      const request =
+        op?.requestBody?.content['application/json']?.schema !== undefined ||
+        (op?.parameters ?? []).length > 0;
+      const answers = Object.values(op?.responses ?? {}).filter((r) => r.content !== undefined);
+      return !request || answers.length === 0;
+    });
+    assert.deepEqual(undeclared, []);
+    // Wire names as the specification writes them, and its error body for refusals.
+    const signHash = operation('POST', '/csc/v2/signatures/signHash');
+    const body = signHash?.requestBody?.content['application/json']?.schema;
+    assert.deepEqual(
+      ['credentialID', 'hashes', 'signAlgo'].filter((name) => !body?.required?.includes(name)),
+      [],
+    );
+    assert.ok(body?.properties?.hashAlgorithmOID !== undefined && body.properties.SAD !== undefined);
+    const refusal = signHash?.responses?.['400']?.content?.['application/json']?.schema;
+    assert.deepEqual(refusal?.required, ['error', 'error_description']);
+  });
+
   it('puts each area under its tag, the CSC API under its own', () => {
     const tagOf = (method: string, url: string) => operation(method, url)?.tags?.[0];
     assert.equal(tagOf('POST', '/csc/v2/signatures/signHash'), 'CSC API v2');

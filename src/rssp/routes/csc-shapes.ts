@@ -423,4 +423,8 @@ export const timestampSchema = {
   response: { 200: z.object({ timestamp: z.string() }), ...refusals },
 };
 
-export const notImplementedSchema = { response: { 501: cscErrorSchema } };
+/** A method of the specification this service does not offer: any body, 501 not_implemented. */
+export const notImplementedSchema = {
+  body: z.unknown().describe('Not implemented by this service'),
+  response: { 501: cscErrorSchema },
+};
