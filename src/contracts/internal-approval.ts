@@ -42,6 +42,8 @@ export interface ApprovalView {
   readonly status: ApprovalState;
   readonly approvers: readonly {
     readonly userId: string;
+    /** 氏名 as the tenant's directory has it (null once the account is gone): people, not ids. */
+    readonly name: string | null;
     readonly status: InternalApprovalTable['status'];
     readonly decidedAt: string | null;
     readonly reason: string | null;
@@ -55,18 +57,24 @@ function stateOf(round: readonly InternalApprovalTable[]): ApprovalState {
   return round.every((r) => r.status === 'approved') ? 'approved' : 'pending';
 }
 
+const nameOf = (user: { familyName: string; givenName: string } | undefined): string | null =>
+  user === undefined ? null : `${user.familyName} ${user.givenName}`.trim();
+
 async function viewOf(ctx: ContractsContext, loaded: LoadedEnvelope): Promise<ApprovalView> {
   const round = await latestRound(ctx, loaded.envelope.id);
   return {
     envelopeId: loaded.envelope.id,
     round: round[0]?.round ?? 0,
     status: stateOf(round),
-    approvers: round.map((r) => ({
-      userId: r.approver_user_id,
-      status: r.status,
-      decidedAt: r.decided_at,
-      reason: r.reason,
-    })),
+    approvers: await Promise.all(
+      round.map(async (r) => ({
+        userId: r.approver_user_id,
+        name: nameOf(await ctx.users(r.approver_user_id)),
+        status: r.status,
+        decidedAt: r.decided_at,
+        reason: r.reason,
+      })),
+    ),
     envelope: await toView(ctx, loaded),
   };
 }

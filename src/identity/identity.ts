@@ -16,6 +16,7 @@ import { invalidState, invalidToken, notFound } from './errors.ts';
 import { FederatedLogin, type OidcSettings } from './federation.ts';
 import { AccountLifecycle } from './lifecycle.ts';
 import { LoginThrottle } from './lockout.ts';
+import { type Member, searchMembers } from './members.ts';
 import type {
   AccountClosedHook,
   Clock,
@@ -180,6 +181,11 @@ export class Identity implements IdentityService {
 
   getUser(userId: string): Promise<User | undefined> {
     return this.accounts.getUser(userId);
+  }
+
+  /** Active colleagues of the principal's tenant by name or e-mail (members.ts), for pickers. */
+  searchMembers(principal: Principal, query: string): Promise<Member[]> {
+    return searchMembers(this.db, principal.tenantId, query);
   }
 
   getTenant(tenantId: string): Promise<Tenant | undefined> {

@@ -178,6 +178,64 @@ describe('the signing journey a business user expects', () => {
     await plainJapanese(pageA, 'envelope after re-issue');
     await screenshot(pageA, 'journey-reissued-ja');
 
+    // ---- 社内承認: A picks a colleague by name (half-width kana), not by user id ----
+    const colleague = await identity.accounts.createUser({
+      tenantId: tenant.id,
+      email: 'suzuki@sample.example',
+      displayName: '鈴木 一郎',
+      familyName: '鈴木',
+      givenName: '一郎',
+      familyNameKana: 'スズキ',
+      department: '法務部',
+    });
+    await identity.activate(
+      (await identity.applications.issueActivationToken(colleague.id)).token,
+      PASSWORD,
+      {},
+    );
+    // Not offered: an account not yet activated, and another company's member of the same name.
+    await identity.accounts.createUser({
+      tenantId: tenant.id,
+      email: 'suzuki.pending@sample.example',
+      displayName: '鈴木 次郎',
+      familyName: '鈴木',
+      givenName: '次郎',
+    });
+    const elsewhere = await identity.accounts.createTenant({ slug: 'journey-b', name: '別会社株式会社' });
+    await identity.accounts.createUser({
+      tenantId: elsewhere.id,
+      email: 'suzuki@other.example',
+      displayName: '鈴木 三郎',
+      familyName: '鈴木',
+      givenName: '三郎',
+    });
+    const draft = await e2e.contracts.create(actor, {
+      title: '秘密保持契約書',
+      counterparty: '株式会社承認テスト',
+      parties: [
+        { role: 'signer', signingMode: 'witness-type', email: 'ito@partner.example', name: '伊藤 誠' },
+      ],
+    });
+    await e2e.contracts.addDocument(actor, draft.id, '秘密保持契約書.pdf', samplePdf(1, 'himitsu'));
+    await pageA.goto(`/envelopes/${draft.id}`);
+    const picker = pageA.locator('.member-picker');
+    await picker.getByLabel('氏名またはメールアドレスで検索').fill('ｽｽﾞｷ');
+    await picker.getByRole('button', { name: '鈴木 一郎 を追加' }).waitFor();
+    const offered = await picker.locator('.member-found li').allTextContents();
+    assert.equal(offered.length, 1, `only the active colleague of the tenant: ${offered.join(' / ')}`);
+    assert.match(offered[0]!, /鈴木 一郎.*法務部/);
+    await picker.getByRole('button', { name: '鈴木 一郎 を追加' }).click();
+    await picker.getByRole('button', { name: '鈴木 一郎 を外す' }).waitFor();
+    await accessible(pageA, 'internal approval picker');
+    await pageA.getByRole('button', { name: '承認を依頼', exact: true }).click();
+    const approverRow = pageA.locator('[data-approver-status="pending"]');
+    await approverRow.waitFor();
+    assert.match((await approverRow.textContent()) ?? '', /鈴木 一郎/);
+    await plainJapanese(pageA, 'internal approval requested');
+    // The directory answers only a signed-in account (B's page has no session).
+    const anonymous = await pageB.evaluate(async () => (await fetch('/api/users/members?q=')).status);
+    assert.equal(anonymous, 401);
+
     // ---- A's list: half-width ｶﾅ finds the full-width name, the search stays in the address ----
     await pageA.goto('/envelopes');
     await pageA.getByLabel('取引先').fill('ﾄﾘｻｷ');

@@ -10,6 +10,7 @@ import { requirePrincipal, requirePrivilege } from '../request-authentication.ts
 import { IDENTITY_BODY_LIMIT, identityInput } from './common.ts';
 
 const idParam = z.object({ id: z.string().uuid() });
+const memberQuery = z.object({ q: z.string().max(100).optional() }).strict();
 const reasonSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
 function operatorActor(principal: Principal): AuditActor {
@@ -30,6 +31,15 @@ export async function userRoutes(fastify: FastifyInstance, identity: Identity): 
     const { locked: _locked, ...visible } = user;
     return visible;
   });
+
+  // The tenant's member directory for pickers (社内承認): any signed-in account of the tenant.
+  app.get(
+    '/api/users/members',
+    { schema: { querystring: memberQuery }, config: identityInput },
+    async (request) => ({
+      members: await identity.searchMembers(requirePrincipal(request), request.query.q ?? ''),
+    }),
+  );
 
   app.get(
     '/api/users/:id',

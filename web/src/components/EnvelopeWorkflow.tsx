@@ -6,6 +6,7 @@ import type { Envelope } from '../pages/envelope-types.ts';
 import { useSession } from '../session.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PdfPages } from './LazyPdfPages.tsx';
+import { type Member, MemberPicker } from './MemberPicker.tsx';
 
 /** GET /api/envelopes/{id}/internal-approval (src/contracts/internal-approval.ts, ApprovalView). */
 export interface ApprovalView {
@@ -14,6 +15,7 @@ export interface ApprovalView {
   readonly status: 'none' | 'pending' | 'approved' | 'rejected';
   readonly approvers: readonly {
     readonly userId: string;
+    readonly name: string | null;
     readonly status: 'pending' | 'approved' | 'rejected' | 'withdrawn';
     readonly decidedAt: string | null;
     readonly reason: string | null;
@@ -135,7 +137,7 @@ export function InternalApproval({
   const { user } = useSession();
   const [view, setView] = useState<ApprovalView | undefined>();
   const [reason, setReason] = useState('');
-  const [requested, setRequested] = useState('');
+  const [requested, setRequested] = useState<readonly Member[]>([]);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const load = useCallback(() => {
@@ -185,7 +187,9 @@ export function InternalApproval({
             <tbody>
               {view.approvers.map((a) => (
                 <tr key={a.userId} data-approver-status={a.status}>
-                  <td>{a.userId === user?.id ? t('approval.you') : <code>{a.userId}</code>}</td>
+                  <td>
+                    {a.userId === user?.id ? t('approval.you') : (a.name ?? t('approval.unknownMember'))}
+                  </td>
                   <td>{t(`approval.approverStatus.${a.status}`)}</td>
                   <td>{a.decidedAt === null ? '—' : formatDateTime(a.decidedAt, lang, era)}</td>
                   <td>{a.reason ?? '—'}</td>
@@ -251,26 +255,22 @@ export function InternalApproval({
           className="form-grid"
           onSubmit={(e) => {
             e.preventDefault();
-            const approvers = requested
-              .split(/[\s,、]+/)
-              .map((a) => a.trim())
-              .filter((a) => a !== '');
+            const approvers = requested.map((m) => m.id);
             void act(() => sendJson('POST', `/api/envelopes/${envelopeId}/internal-approval`, { approvers }));
           }}
         >
-          <div className="field wide-field">
-            <label htmlFor="approval-request">{t('approval.requestIds')}</label>
-            <textarea
+          <fieldset className="field wide-field">
+            <legend>{t('approval.requestMembers')}</legend>
+            <MemberPicker
               id="approval-request"
-              required
-              rows={2}
-              value={requested}
-              onChange={(e) => setRequested(e.target.value)}
+              chosen={requested}
+              onChange={setRequested}
+              {...(user === undefined ? {} : { exclude: user.id })}
             />
             <small>{t('template.approversNote')}</small>
-          </div>
+          </fieldset>
           <div className="actions wide-field">
-            <button type="submit" disabled={busy}>
+            <button type="submit" disabled={busy || requested.length === 0}>
               {t('approval.request')}
             </button>
           </div>
