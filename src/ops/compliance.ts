@@ -121,15 +121,18 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     topic: t('運用規程の作成・公開', 'Practice statement, published'),
     kind: 'procedure',
     how: t(
-      'docs/practice-statement.md (実設定を引用するひな形) を公開ページに掲載',
-      'docs/practice-statement.md (template citing the settings in force), published',
+      'docs/practice-statement.md (実設定を引用するひな形) を二者承認で版として公開し /policies/practice-statement に掲載 (ADR 033)',
+      'docs/practice-statement.md (template citing the settings in force) published as a version under dual control at /policies/practice-statement (ADR 033)',
     ),
   },
   {
     ref: 'EC 2.1.3 (2) / RS 2.1.3 (2)',
     topic: t('利用規約の作成・公開', 'Terms of use, published'),
     kind: 'procedure',
-    how: t('docs/terms-of-use.md ひな形', 'docs/terms-of-use.md template'),
+    how: t(
+      'docs/terms-of-use.md を二者承認で版として公開し /policies/terms-of-use に掲載 (ADR 033)',
+      'docs/terms-of-use.md published as a version under dual control at /policies/terms-of-use (ADR 033)',
+    ),
   },
   {
     ref: 'EC 2.1.3 (3)',
