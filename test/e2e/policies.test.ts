@@ -129,6 +129,13 @@ describe('public policy pages', () => {
     assert.equal((await fetch(`${base}/policies/terms-of-use`)).status, 404);
     const approved = await shomei.admin.dualControl.approve(first, officer, 'e2e');
     assert.equal(approved.status, 'approved');
+    // Both steps are in the audit trail, under the two people's names.
+    const asked = await shomei.audit.search({ type: 'admin.approval.request' });
+    assert.ok(asked.some((e) => e.subject?.id === first && e.actor.id === administrator));
+    const approvals = await shomei.audit.search({ type: 'admin.approval.approve' });
+    assert.ok(
+      approvals.some((e) => e.subject?.id === first && e.actor.id === officer && e.outcome === 'success'),
+    );
     assert.equal((await shomei.admin.policies.versions('service-policy')).length, 1);
   });
 
