@@ -3,6 +3,7 @@
  * development outbox) and one headless Chromium per test file.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -31,19 +32,43 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-export async function openE2e(env: Record<string, string> = {}): Promise<E2e> {
+/** A port free right now on 127.0.0.1, so the server can be told its public URL before it listens. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return address.port;
+}
+
+/**
+ * `host: 'localhost'` for passkeys: WebAuthn binds a passkey to a domain (an IP address cannot be
+ * one), and the server checks the browser's origin against SHOMEI_PUBLIC_URL, which is therefore the
+ * address the browser really uses (Chromium resolves localhost to the loopback the server binds).
+ */
+export async function openE2e(
+  env: Record<string, string> = {},
+  options: { host?: '127.0.0.1' | 'localhost' } = {},
+): Promise<E2e> {
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
     throw new Error(
       'web/dist is missing: run scripts/setup.sh or npx vite build --config web/vite.config.ts',
     );
   }
-  const shomei = await openTestShomei({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0', ...env });
+  const port = await freePort();
+  const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const shomei = await openTestShomei({
+    SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0',
+    SHOMEI_PUBLIC_URL: base,
+    ...env,
+  });
   const contracts = shomei.contracts;
   const app = await buildServer(shomei);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  const base = `http://127.0.0.1:${address.port}`;
+  await app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [

@@ -2,6 +2,15 @@ import type { accountJa } from './account-ja.ts';
 
 /** English: activating an account, a forgotten password, setting a new password. */
 export const accountEn: Record<keyof typeof accountJa, string> = {
+  'passkey.register': 'Register a passkey',
+  'passkey.signIn': 'Log in with a passkey',
+  'passkey.defaultName': 'Login passkey',
+  'passkey.refused': 'The passkey could not be used. Try again, or use your authenticator app.',
+  'passkey.enrolChoice': 'Choose your second way to confirm it is you.',
+  'passkey.enrolLead':
+    "Passkey: log in with this device's screen lock (fingerprint, face or PIN). No code to type.",
+  'passkey.orApp': 'Or use an authenticator app',
+  'passkey.orCode': 'Or enter the code from your authenticator app',
   'login.enrolQrAlt': 'QR code to scan with your authenticator app',
   'login.enrolNoCamera': 'Cannot scan the QR code?',
   'login.recoveryDownload': 'Save as a text file',

@@ -1,5 +1,14 @@
 /** 日本語: アカウントの有効化、パスワードを忘れたとき、パスワードの再設定。 */
 export const accountJa = {
+  'passkey.register': 'パスキーを登録する',
+  'passkey.signIn': 'パスキーでログイン',
+  'passkey.defaultName': 'ログイン用パスキー',
+  'passkey.refused': 'パスキーを使えませんでした。もう一度お試しいただくか、認証アプリをお使いください。',
+  'passkey.enrolChoice': '2 つ目の確認方法を選んでください。',
+  'passkey.enrolLead':
+    'パスキー: この端末の画面ロック (指紋・顔・PIN) でログインします。コードの入力は要りません。',
+  'passkey.orApp': 'または、認証アプリを使う',
+  'passkey.orCode': 'または、認証アプリのコードを入力',
   'login.enrolQrAlt': '認証アプリで読み取る QR コード',
   'login.enrolNoCamera': 'QR コードを読み取れない場合',
   'login.recoveryDownload': 'テキストファイルで保存',

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PasskeyButton } from '../components/PasskeyButton.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -15,6 +16,8 @@ interface TotpEnrolment {
 
 interface LoginOutcome {
   readonly next: 'done' | 'second-factor' | 'enrolment';
+  /** The second factors the account has: a passkey is offered when it has one. */
+  readonly secondFactors?: readonly string[];
 }
 
 /** Password, then the second factor (TOTP), or TOTP enrolment on the first login. */
@@ -30,6 +33,7 @@ export function LoginPage() {
   const [recovery, setRecovery] = useState<readonly string[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [factors, setFactors] = useState<readonly string[]>([]);
 
   async function done() {
     await refresh();
@@ -42,6 +46,7 @@ export function LoginPage() {
     setError(undefined);
     try {
       const outcome = await sendJson<LoginOutcome>('POST', '/api/auth/login', { email, password });
+      setFactors(outcome.secondFactors ?? []);
       if (outcome.next === 'done') await done();
       else if (outcome.next === 'second-factor') setStep('totp');
       else {
@@ -137,6 +142,21 @@ export function LoginPage() {
         </form>
       ) : (
         <form className="card form" onSubmit={submitCode}>
+          {step === 'enrol' ? (
+            // At enrolment the person chooses: a passkey (the device's lock) or an authenticator app.
+            <section className="passkey-choice" aria-labelledby="passkey-choice">
+              <p id="passkey-choice">{t('passkey.enrolChoice')}</p>
+              <p className="small">{t('passkey.enrolLead')}</p>
+              <PasskeyButton ceremony="register" onDone={done} onError={setError} />
+              <h2 className="or-heading">{t('passkey.orApp')}</h2>
+            </section>
+          ) : null}
+          {step === 'totp' && factors.includes('passkey') ? (
+            <section className="passkey-choice">
+              <PasskeyButton ceremony="sign-in" onDone={done} onError={setError} />
+              <h2 className="or-heading">{t('passkey.orCode')}</h2>
+            </section>
+          ) : null}
           {step === 'enrol' && secret !== undefined ? (
             <>
               <p>{t('login.enrolLead')}</p>
