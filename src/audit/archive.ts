@@ -73,7 +73,7 @@ async function seqRange(
   return { fromSeq: Number(row.lo), throughSeq: Number(row.hi) };
 }
 
-export async function exportAuditArchive(options: {
+export interface ExportOptions {
   trail: DatabaseAuditTrail;
   signer: DigestSigner;
   timestamper?: CheckpointTimestamper | undefined;
@@ -82,17 +82,9 @@ export async function exportAuditArchive(options: {
   range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number };
   exportedBy: string;
   logger?: Logger;
-}): Promise<ExportResult> {
-  const { trail } = options;
-  if (existsSync(options.file)) {
-    throw exportError(
-      'SHOMEI_AUDIT_EXPORT_EXISTS',
-      `書出し先 ${options.file} は既にあります。上書きしません。`,
-      `The export target ${options.file} already exists; it is not overwritten.`,
-    );
-  }
-  const { fromSeq, throughSeq } = await seqRange(trail, options.range);
-  const lines: string[] = [];
+}
+
+async function readRecords(trail: DatabaseAuditTrail, fromSeq: number, throughSeq: number) {
   const records: AuditRecord[] = [];
   for (let next = fromSeq; next <= throughSeq; ) {
     const rows = await trail.db
@@ -104,14 +96,14 @@ export async function exportAuditArchive(options: {
       .limit(2000)
       .execute();
     if (rows.length === 0) break;
-    for (const row of rows) {
-      const record = recordFromRow(row);
-      records.push(record);
-      lines.push(canonicalJson(record));
-    }
+    records.push(...rows.map(recordFromRow));
     next = Number(rows[rows.length - 1]!.seq) + 1;
   }
-  // Refuse to archive a broken range: the archive must verify on its own.
+  return records;
+}
+
+/** Refuse to archive a broken range: the archive must verify on its own. */
+function refuseBrokenRange(records: readonly AuditRecord[], fromSeq: number): void {
   let previous = { seq: fromSeq - 1, hash: records[0]!.prevHash };
   for (const record of records) {
     const broken = checkLink(record, undefined, previous);
@@ -125,17 +117,25 @@ export async function exportAuditArchive(options: {
     }
     previous = { seq: record.seq, hash: record.hash };
   }
-  const eventsText = lines.map((l) => `${l}\n`).join('');
-  const checkpoints = await trail.db
+}
+
+async function buildManifest(
+  options: ExportOptions,
+  range: { fromSeq: number; throughSeq: number },
+  records: readonly AuditRecord[],
+  eventsText: string,
+): Promise<ArchiveManifest> {
+  const { fromSeq, throughSeq } = range;
+  const first = records[0]!;
+  const last = records[records.length - 1]!;
+  const checkpoints = await options.trail.db
     .selectFrom('audit_checkpoints')
     .selectAll()
     .where('through_seq', '>=', fromSeq)
     .where('through_seq', '<=', throughSeq)
     .orderBy('through_seq')
     .execute();
-  const first = records[0]!;
-  const last = records[records.length - 1]!;
-  const manifest: ArchiveManifest = {
+  return {
     format: ARCHIVE_FORMAT,
     installationId: options.installationId,
     archivedAt: new Date().toISOString(),
@@ -159,13 +159,17 @@ export async function exportAuditArchive(options: {
         timestampToken: c.timestamp_token === null ? null : Buffer.from(c.timestamp_token).toString('base64'),
       })),
   };
-  const manifestText = canonicalJson(manifest);
-  // The timestamp is over the manifest; the HSM signature then covers the manifest and the token
-  // together, so not even the token's unsigned parts (its certificate set) can change unnoticed.
+}
+
+/**
+ * The timestamp is over the manifest; the HSM signature then covers the manifest and the token
+ * together, so not even the token's unsigned parts (its certificate set) can change unnoticed.
+ */
+async function sealManifest(options: ExportOptions, manifest: ArchiveManifest): Promise<string> {
   let timestampToken: Buffer | null = null;
   if (options.timestamper !== undefined) {
     try {
-      timestampToken = await options.timestamper.timestamp(sha256(manifestText));
+      timestampToken = await options.timestamper.timestamp(sha256(canonicalJson(manifest)));
     } catch (error) {
       options.logger?.warn({ err: error }, 'audit archive timestamp failed');
     }
@@ -175,8 +179,24 @@ export async function exportAuditArchive(options: {
     timestampToken: timestampToken === null ? null : timestampToken.toString('base64'),
   };
   const signature = await options.signer.signDigest(sha256(canonicalJson(signed)), 'SHA-256');
-  const trailer = canonicalJson({ signed, signature: signature.toString('base64') });
-  const content = `${eventsText}${trailer}\n`;
+  return canonicalJson({ signed, signature: signature.toString('base64') });
+}
+
+export async function exportAuditArchive(options: ExportOptions): Promise<ExportResult> {
+  const { trail } = options;
+  if (existsSync(options.file)) {
+    throw exportError(
+      'SHOMEI_AUDIT_EXPORT_EXISTS',
+      `書出し先 ${options.file} は既にあります。上書きしません。`,
+      `The export target ${options.file} already exists; it is not overwritten.`,
+    );
+  }
+  const { fromSeq, throughSeq } = await seqRange(trail, options.range);
+  const records = await readRecords(trail, fromSeq, throughSeq);
+  refuseBrokenRange(records, fromSeq);
+  const eventsText = records.map((record) => `${canonicalJson(record)}\n`).join('');
+  const manifest = await buildManifest(options, { fromSeq, throughSeq }, records, eventsText);
+  const content = `${eventsText}${await sealManifest(options, manifest)}\n`;
   // Written beside the target and renamed, so a failed export never leaves half a file.
   const temporary = `${options.file}.${randomUUID()}.partial`;
   writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
@@ -191,7 +211,7 @@ export async function exportAuditArchive(options: {
       from_seq: fromSeq,
       through_seq: throughSeq,
       archive_sha256: archiveSha256,
-      manifest_sha256: sha256(manifestText).toString('hex'),
+      manifest_sha256: sha256(canonicalJson(manifest)).toString('hex'),
       exported_at: manifest.archivedAt,
       exported_by: options.exportedBy,
       verified_at: check.ok ? new Date().toISOString() : null,
@@ -242,6 +262,97 @@ export function verifyAuditArchive(file: string): ArchiveVerification {
   }
 }
 
+type Trailer = { signed?: { manifest?: ArchiveManifest; timestampToken?: unknown }; signature?: unknown };
+
+/** The record lines and the trailer line, or why the file is not an archive at all. */
+function splitArchive(bytes: Buffer): { eventsText: string; trailer: Trailer } | string {
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) return 'archive is not valid UTF-8';
+  if (!text.endsWith('\n')) return 'archive does not end with a newline (truncated?)';
+  const body = text.slice(0, -1);
+  const cut = body.lastIndexOf('\n');
+  const trailerText = body.slice(cut + 1);
+  try {
+    const trailer = JSON.parse(trailerText) as Trailer;
+    if (canonicalJson(trailer) !== trailerText) return 'manifest line is not in canonical form';
+    return { eventsText: cut < 0 ? '' : body.slice(0, cut + 1), trailer };
+  } catch {
+    return 'manifest line is not JSON';
+  }
+}
+
+/** Without a timestamp nothing proves when the archive was made (PS 3.4.3): a failure, not a note. */
+function checkManifestTimestamp(tokenText: unknown, manifest: ArchiveManifest, problems: string[]) {
+  if (tokenText === null || tokenText === undefined) {
+    problems.push('manifest has no timestamp');
+    return null;
+  }
+  const token = strictBase64(tokenText);
+  const facts =
+    token === undefined
+      ? { problem: 'not base64' }
+      : verifyTimestampToken(token, sha256(canonicalJson(manifest)));
+  if ('problem' in facts) {
+    problems.push(`manifest timestamp: ${facts.problem}`);
+    return null;
+  }
+  return { genTime: facts.genTime, serialNumber: facts.serialNumber };
+}
+
+/** Walks the record lines as a hash chain from the manifest's anchor; returns the first break. */
+function walkRecords(eventsText: string, manifest: ArchiveManifest, problems: string[]) {
+  const lines = eventsText === '' ? [] : eventsText.slice(0, -1).split('\n');
+  if (lines.length !== manifest.count)
+    problems.push(`manifest counts ${manifest.count} records, archive holds ${lines.length}`);
+  let previous = { seq: manifest.range.fromSeq - 1, hash: manifest.anchors.prevHash };
+  const hashes = new Map<number, string>();
+  for (const [index, line] of lines.entries()) {
+    let record: AuditRecord;
+    try {
+      record = JSON.parse(line) as AuditRecord;
+      if (canonicalJson(record) !== line) throw new Error('not canonical');
+    } catch {
+      const message = `line ${index + 1} is not a canonical record`;
+      return {
+        firstBreak: { seq: previous.seq + 1, reason: 'hash-mismatch', message } as ChainBreak,
+        hashes,
+      };
+    }
+    const broken = checkLink(record, undefined, previous);
+    if (broken !== undefined) return { firstBreak: broken, hashes };
+    hashes.set(record.seq, record.hash);
+    previous = { seq: record.seq, hash: record.hash };
+  }
+  if (previous.seq !== manifest.range.throughSeq) problems.push('records end before the manifest range');
+  if (previous.hash !== manifest.anchors.headHash)
+    problems.push('last record differs from the manifest head hash');
+  return { firstBreak: null, hashes };
+}
+
+/** Each included checkpoint verifies with the archive's key and agrees with the record it names. */
+function checkCheckpoints(
+  manifest: ArchiveManifest,
+  publicKey: Buffer,
+  hashes: ReadonlyMap<number, string>,
+  problems: string[],
+): void {
+  for (const checkpoint of Array.isArray(manifest.checkpoints) ? manifest.checkpoints : []) {
+    const checkpointSignature = strictBase64(checkpoint?.signature);
+    if (
+      typeof checkpoint?.payload !== 'string' ||
+      checkpointSignature === undefined ||
+      !verifyCheckpointSignature(publicKey, checkpoint.payload, checkpointSignature)
+    ) {
+      problems.push('an included checkpoint signature does not verify');
+      continue;
+    }
+    const payload = JSON.parse(checkpoint.payload) as { throughSeq: number; headHash: string };
+    const actual = hashes.get(payload.throughSeq);
+    if (actual !== undefined && actual !== payload.headHash)
+      problems.push(`record ${payload.throughSeq} differs from a signed checkpoint`);
+  }
+}
+
 function verifyArchiveContents(file: string): ArchiveVerification {
   const problems: string[] = [];
   const fail = (problem: string): ArchiveVerification => ({
@@ -262,26 +373,14 @@ function verifyArchiveContents(file: string): ArchiveVerification {
     return fail('archive cannot be read');
   }
   const archiveSha256 = createHash('sha256').update(bytes).digest('hex');
-  const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) return fail('archive is not valid UTF-8');
-  if (!text.endsWith('\n')) return fail('archive does not end with a newline (truncated?)');
-  const body = text.slice(0, -1);
-  const cut = body.lastIndexOf('\n');
-  const trailerText = body.slice(cut + 1);
-  const eventsText = cut < 0 ? '' : body.slice(0, cut + 1);
-  let trailer: { signed?: { manifest?: ArchiveManifest; timestampToken?: unknown }; signature?: unknown };
-  try {
-    trailer = JSON.parse(trailerText) as typeof trailer;
-    if (canonicalJson(trailer) !== trailerText) return fail('manifest line is not in canonical form');
-  } catch {
-    return fail('manifest line is not JSON');
-  }
+  const split = splitArchive(bytes);
+  if (typeof split === 'string') return fail(split);
+  const { eventsText, trailer } = split;
   const manifest = trailer.signed?.manifest;
   if (manifest === undefined || manifest === null || manifest.format !== ARCHIVE_FORMAT)
     return fail('not a shomei audit archive');
   const signature = strictBase64(trailer.signature);
   if (signature === undefined) return fail('manifest is not signed');
-  const manifestText = canonicalJson(manifest);
   const publicKey = strictBase64(manifest.signer?.publicKey);
   if (publicKey === undefined) return fail('manifest has no public key');
   const publicKeySha256 = spkiFingerprint(publicKey);
@@ -290,67 +389,11 @@ function verifyArchiveContents(file: string): ArchiveVerification {
   if (!verifyCheckpointSignature(publicKey, canonicalJson(trailer.signed), signature)) {
     problems.push('manifest signature does not verify');
   }
-  let timestamp: ArchiveVerification['timestamp'] = null;
-  const tokenText = trailer.signed?.timestampToken;
-  // Without a timestamp nothing proves when the archive was made (PS 3.4.3): a failure, not a note.
-  if (tokenText === null || tokenText === undefined) problems.push('manifest has no timestamp');
-  else {
-    const token = strictBase64(tokenText);
-    const facts =
-      token === undefined ? { problem: 'not base64' } : verifyTimestampToken(token, sha256(manifestText));
-    if ('problem' in facts) problems.push(`manifest timestamp: ${facts.problem}`);
-    else timestamp = { genTime: facts.genTime, serialNumber: facts.serialNumber };
-  }
+  const timestamp = checkManifestTimestamp(trailer.signed?.timestampToken, manifest, problems);
   if (sha256(eventsText).toString('hex') !== manifest.eventsSha256)
     problems.push('record lines differ from the manifest hash');
-
-  let firstBreak: ChainBreak | null = null;
-  const lines = eventsText === '' ? [] : eventsText.slice(0, -1).split('\n');
-  if (lines.length !== manifest.count)
-    problems.push(`manifest counts ${manifest.count} records, archive holds ${lines.length}`);
-  let previous = { seq: manifest.range.fromSeq - 1, hash: manifest.anchors.prevHash };
-  const hashes = new Map<number, string>();
-  for (const [index, line] of lines.entries()) {
-    let record: AuditRecord;
-    try {
-      record = JSON.parse(line) as AuditRecord;
-      if (canonicalJson(record) !== line) throw new Error('not canonical');
-    } catch {
-      firstBreak = {
-        seq: previous.seq + 1,
-        reason: 'hash-mismatch',
-        message: `line ${index + 1} is not a canonical record`,
-      };
-      break;
-    }
-    const broken = checkLink(record, undefined, previous);
-    if (broken !== undefined) {
-      firstBreak = broken;
-      break;
-    }
-    hashes.set(record.seq, record.hash);
-    previous = { seq: record.seq, hash: record.hash };
-  }
-  if (firstBreak === null) {
-    if (previous.seq !== manifest.range.throughSeq) problems.push('records end before the manifest range');
-    if (previous.hash !== manifest.anchors.headHash)
-      problems.push('last record differs from the manifest head hash');
-  }
-  for (const checkpoint of Array.isArray(manifest.checkpoints) ? manifest.checkpoints : []) {
-    const checkpointSignature = strictBase64(checkpoint?.signature);
-    if (
-      typeof checkpoint?.payload !== 'string' ||
-      checkpointSignature === undefined ||
-      !verifyCheckpointSignature(publicKey, checkpoint.payload, checkpointSignature)
-    ) {
-      problems.push('an included checkpoint signature does not verify');
-      continue;
-    }
-    const payload = JSON.parse(checkpoint.payload) as { throughSeq: number; headHash: string };
-    const actual = hashes.get(payload.throughSeq);
-    if (actual !== undefined && actual !== payload.headHash)
-      problems.push(`record ${payload.throughSeq} differs from a signed checkpoint`);
-  }
+  const { firstBreak, hashes } = walkRecords(eventsText, manifest, problems);
+  checkCheckpoints(manifest, publicKey, hashes, problems);
   return {
     ok: problems.length === 0 && firstBreak === null,
     problems,
