@@ -1,5 +1,5 @@
 /** The CSC API v2 methods under /csc/v2/ (csc-api-v2 §4). Every method but info and auth/login needs a bearer. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { SignatureLevel } from '../../ades/index.ts';
@@ -13,11 +13,13 @@ import {
   documentsTooLarge,
   type SignDocResult,
 } from '../documents.ts';
-import { CSC, CscError, invalidRequest } from '../errors.ts';
+import { CSC, invalidRequest } from '../errors.ts';
 import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
 import type { CredentialTable } from '../tables.ts';
+import { logIn } from '../verbs/log-in.ts';
+import { sendChallenge } from '../verbs/send-challenge.ts';
 import { auditingCscErrorHandler, authenticateBearer, field, printable, responseLanguage } from './common.ts';
 import { credentialInfo } from './credential-info.ts';
 import {
@@ -130,78 +132,17 @@ export async function cscRoutes(fastify: FastifyInstance, rssp: RemoteSignatureS
   app.post('/info', { schema: infoSchema }, async (request) => info(request.body));
 
   app.post('/auth/login', { schema: loginSchema }, async (request) => {
-    const body = request.body;
-    const rememberMe = body.rememberMe ?? false;
-    const refreshToken = body.refresh_token;
-    const header = request.headers.authorization;
-    let userId: string;
-    let tenantId: string | null;
-    let grantId: string | undefined;
-    if (header === undefined && refreshToken !== undefined && refreshToken !== null) {
-      const grant = await rssp.tokens.refreshGrant(refreshToken);
-      if (grant === undefined || grant.client_id !== null || grant.user_id === null)
-        throw invalidRequest('Invalid refresh_token');
-      userId = grant.user_id;
-      tenantId = grant.tenant_id;
-      grantId = grant.grant_id;
-    } else {
-      const match = header === undefined ? null : /^Basic ([A-Za-z0-9+/]+=*)$/.exec(header);
-      if (match === null) {
-        throw new CscError('invalid_request', 'Malformed authentication parameter', 401);
-      }
-      const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon <= 0 || decoded.length > 512) throw invalidRequest('Malformed username-password');
-      const user =
-        rssp.users === undefined
-          ? undefined
-          : await rssp.users.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1), request.ip);
-      if (user === undefined) {
-        await rssp.audit.append({
-          type: 'auth.login',
-          actor: { kind: 'anonymous', id: 'unknown' },
-          outcome: 'failure',
-          source: request.ip,
-          details: { method: 'basic', interface: 'csc' },
-        });
-        throw new CscError('authentication_error', 'An error occurred during authentication process', 400);
-      }
-      userId = user.userId;
-      tenantId = user.tenantId ?? null;
-    }
-    const grant = {
-      scope: 'service' as const,
-      userId,
-      tenantId,
-      clientId: null,
-      credentialId: null,
-      authMethod: 'basic',
-    };
-    const access = await rssp.tokens.issue(
-      'access',
-      { ...grant, ...(grantId === undefined ? {} : { grantId }) },
-      rssp.settings.accessTokenSeconds,
-    );
-    const response: { access_token: string; expires_in: number; refresh_token?: string } = {
-      access_token: access.token,
-      expires_in: access.expiresIn,
-    };
-    if (rememberMe && grantId === undefined) {
-      const refresh = await rssp.tokens.issue(
-        'refresh',
-        { ...grant, grantId: access.grantId },
-        rssp.settings.refreshTokenSeconds,
-      );
-      response.refresh_token = refresh.token;
-    }
-    await rssp.audit.append({
-      type: 'auth.login',
-      actor: { kind: 'user', id: userId },
-      outcome: 'success',
+    const result = await logIn(rssp, {
+      authorization: request.headers.authorization,
+      refreshToken: request.body.refresh_token ?? undefined,
+      rememberMe: request.body.rememberMe ?? false,
       source: request.ip,
-      details: { method: grantId === undefined ? 'basic' : 'refresh_token', interface: 'csc' },
     });
-    return response;
+    return {
+      access_token: result.accessToken,
+      expires_in: result.expiresIn,
+      ...(result.refreshToken === undefined ? {} : { refresh_token: result.refreshToken }),
+    };
   });
 
   app.post('/auth/revoke', { schema: revokeSchema, ...authenticated }, async (request, reply) => {
@@ -372,63 +313,32 @@ export async function cscRoutes(fastify: FastifyInstance, rssp: RemoteSignatureS
     },
   );
 
-  /**
-   * Sends the credential's e-mailed one-time code out of band: credentials/getChallenge for the OTP
-   * object, and the legacy credentials/sendOTP (v1, deprecated in 2.1) that older clients still call.
-   */
-  const sendChallenge = async (
+  const challenge = async (
     request: FastifyRequest,
-    reply: FastifyReply,
     body: { credentialID: string; authObjectID?: string; userID?: unknown },
     method: 'getChallenge' | 'sendOTP',
   ) => {
     const principal = principalOf(request);
-    // sendOTP has no authObjectID: it sends the OTP object's code.
-    const authObjectId = body.authObjectID ?? 'OTP';
-    const credential = await rssp.activation.usableCredential(
-      principal,
-      optionalUser(principal, body.userID),
-      body.credentialID,
-    );
-    // Under the tenant's login factor the code comes from the login app: a mailed code would be refused.
-    const loginFactor = (await rssp.signingFactors.of(credential.tenant_id)) === 'login-totp';
-    if (
-      authObjectId !== 'OTP' ||
-      credential.otp_method !== 'email' ||
-      credential.auth_mode !== 'explicit' ||
-      loginFactor
-    ) {
-      // sendOTP has no authObjectID: a credential without e-mailed codes has no online OTP to send.
-      throw method === 'getChallenge'
-        ? CSC.invalidParameter('authObjectID')
-        : invalidRequest('The credential has no online OTP to send');
-    }
-    const sent = await rssp.otp.sendEmailCode(credential).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    await rssp.audit.append({
-      type: 'sad.challenge',
-      actor: { kind: 'user', id: credential.user_id },
-      subject: { kind: 'credential', id: credential.credential_id },
-      outcome: sent === undefined ? 'success' : 'failure',
+    await sendChallenge(rssp, principal, {
+      method,
+      credentialId: body.credentialID,
+      userId: optionalUser(principal, body.userID),
+      authObjectId: body.authObjectID ?? 'OTP',
       source: request.ip,
-      details: {
-        channel: 'email',
-        clientId: principal.clientId,
-        method,
-        ...(sent instanceof CscError ? { reason: sent.description } : {}),
-      },
     });
-    if (sent !== undefined) throw sent;
-    return reply.status(204).send(null);
   };
-  app.post('/credentials/getChallenge', { schema: getChallengeSchema, ...authenticated }, (request, reply) =>
-    sendChallenge(request, reply, request.body, 'getChallenge'),
+  app.post(
+    '/credentials/getChallenge',
+    { schema: getChallengeSchema, ...authenticated },
+    async (request, reply) => {
+      await challenge(request, request.body, 'getChallenge');
+      return reply.status(204).send(null);
+    },
   );
-  app.post('/credentials/sendOTP', { schema: sendOtpSchema, ...authenticated }, (request, reply) =>
-    sendChallenge(request, reply, request.body, 'sendOTP'),
-  );
+  app.post('/credentials/sendOTP', { schema: sendOtpSchema, ...authenticated }, async (request, reply) => {
+    await challenge(request, request.body, 'sendOTP');
+    return reply.status(204).send(null);
+  });
 
   app.post('/signatures/signHash', { schema: signHashSchema, ...authenticated }, async (request) => {
     const principal = principalOf(request);
