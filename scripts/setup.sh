@@ -44,14 +44,15 @@ fi
 
 # The prebuilt JavaScript (dist/cli/, ADR 031): the command (shomei.js) and the worker threads' jobs
 # (work-jobs.js), split into chunks so that each command loads only its own modules and packages, with
-# source maps. Built beside and swapped in whole, stamped with the build's start so that an edit made
+# source maps. Built beside (per run) and swapped in whole, stamped with the build's start so that an edit made
 # during the build leaves it stale; bin/shomei.js and the work pool ignore it whenever a source is newer.
 if [ ! -f dist/cli/work-jobs.js ] || [ -n "$(find src -newer dist/cli/work-jobs.js -print -quit)" ]; then
   started=$(date +%s)
-  rm -rf dist/cli.next dist/shomei.mjs
+  next="dist/cli.next.$$"
+  rm -rf dist/shomei.mjs
   npx --no-install esbuild shomei=src/cli/index.ts work-jobs=src/app/work-jobs.ts --bundle --splitting \
     --platform=node --format=esm --target=node20 --packages=external --sourcemap --sources-content=false \
-    --log-level=warning --outdir=dist/cli.next --entry-names=[name] --chunk-names=chunks/[name]-[hash]
-  touch -d "@$started" dist/cli.next/shomei.js dist/cli.next/work-jobs.js
-  rm -rf dist/cli && mv dist/cli.next dist/cli
+    --log-level=warning --outdir="$next" --entry-names=[name] --chunk-names=chunks/[name]-[hash]
+  touch -d "@$started" "$next/shomei.js" "$next/work-jobs.js"
+  rm -rf dist/cli && mv -T "$next" dist/cli
 fi
