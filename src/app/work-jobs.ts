@@ -94,8 +94,15 @@ const jobs: WorkJobs = {
 };
 
 /** Called once in each worker with the pool's settings. */
-export function configureWorker(settings: { readonly budget: PdfBudgetLimits }): void {
+export function configureWorker(settings: {
+  readonly budget: PdfBudgetLimits;
+  readonly warmContracts?: boolean;
+}): void {
   setPdfBudgetDefaults(settings.budget);
+  // The signed-in users' pool loads the contracts module as it starts, not inside a user's first act,
+  // where the seconds of loading counted against the job's deadline (ADR 034). A failure here is
+  // the job's own import failing again, reported there.
+  if (settings.warmContracts === true) import('../contracts/index.ts').catch(() => {});
 }
 
 /** Jobs on our own signed documents that wait for the HSM, CA or TSA between reads. */

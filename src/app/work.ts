@@ -15,7 +15,7 @@ import type {
 } from '../contracts/index.ts';
 import { setPdfBudgetDefaults } from '../pdf/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
-import { asBuffers, serveCalls, WorkPool } from '../work/index.ts';
+import { asBuffers, serveCalls, WorkPool, type WorkSettings } from '../work/index.ts';
 import { type PortableValidationOptions, runJob, type WorkJobs } from './work-jobs.ts';
 
 export interface DocumentWork
@@ -49,7 +49,12 @@ export function openDocumentWork(config: ShomeiConfig): DocumentWork {
       pathToFileURL(path.join(packageRoot(), 'src', 'app', 'work-jobs.ts')).href,
     runInline: runJob,
   };
-  const pool = new WorkPool({ ...config.work }, jobs);
+  // Passed on to configureWorker in each thread (work-jobs.ts): users' acts and completions run here.
+  const settings: WorkSettings & { readonly warmContracts: boolean } = {
+    ...config.work,
+    warmContracts: true,
+  };
+  const pool = new WorkPool(settings, jobs);
   // Anonymous verification gets its own threads and queue (half of them, at least one): a flood of
   // hostile documents then waits or is refused there, never in front of users' uploads and completions.
   // Its queue is short (503 beyond it), its heap and decode budget smaller, its threads niced, so the
