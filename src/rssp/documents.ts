@@ -51,6 +51,7 @@ import { decodeHashes } from './hashes.ts';
 import type { Clock, CmsSignatureBuilder } from './ports.ts';
 import type { RsspPrincipal } from './principal.ts';
 import type { HashSigningService } from './signing.ts';
+import type { CredentialTable } from './tables.ts';
 
 export type SignDocFormat = 'P' | 'C';
 
@@ -118,6 +119,50 @@ interface Planned {
   readonly certification?: boolean;
 }
 
+type Refuse = (error: CscError, extra?: Record<string, unknown>) => Promise<never>;
+
+/** The digests the SAD must cover and the SAD's hash. */
+interface Authorisation {
+  readonly sadHash: string;
+  readonly digests: Buffer[];
+  readonly hashesHex: string[];
+  readonly digestOid: string;
+}
+
+interface SignerCertificates {
+  readonly signer: Buffer;
+  readonly chain: Buffer[];
+}
+
+interface PreparedPdf {
+  readonly state: PdfSigningState;
+  readonly digestToSign: Buffer;
+}
+
+interface SigningContext {
+  readonly keyId: string;
+  readonly certificates: SignerCertificates;
+  readonly revocation: RevocationSource | undefined;
+}
+
+interface Signed {
+  readonly signatureObjects: Buffer[];
+  readonly documentsWithSignature: Buffer[];
+  /** Every CMS made, detached or inside a PDF, for validationInfo. */
+  readonly producedCms: Buffer[];
+}
+
+function certificatesOf(credential: CredentialTable): SignerCertificates {
+  const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
+    Buffer.from(c, 'base64'),
+  );
+  return { signer: Buffer.from(credential.certificate!), chain };
+}
+
+function signOptions(entry: Planned) {
+  return { digestAlgorithm: entry.algorithm.digest, scheme: entry.algorithm.scheme };
+}
+
 /** Revocation answers remembered per request, so validationInfo returns exactly what was embedded. */
 function rememberingSource(inner: RevocationSource): RevocationSource {
   const answers = new Map<string, Promise<RevocationInformation>>();
@@ -168,10 +213,62 @@ export class DocumentSigningService {
     return this.maxDocumentBytes;
   }
 
+  /**
+   * Staged: plan (every entry resolved, decoded and hashed) → prepare (PDF revisions written) →
+   * consume the authorisation → sign (one HSM signature per entry) → assemble (validation data, the
+   * audit record, the answer). Everything before consume is refused without spending the SAD.
+   */
   async signDoc(principal: RsspPrincipal, request: SignDocRequest): Promise<SignDocResult> {
     const userId = principal.userId ?? request.userId ?? null;
     const credential = await this.credentials.get(request.credentialId);
-    const refuse = async (error: CscError, extra: Record<string, unknown> = {}): Promise<never> => {
+    const refuse = this.refusal(principal, request, userId, credential);
+    if (credential === undefined || !entitled(principal, credential, userId))
+      return refuse(CSC.invalidParameter('credentialID'));
+    const planned = await this.plan(credential, request).catch((error: unknown) =>
+      error instanceof CscError ? refuse(error) : Promise.reject(error),
+    );
+    const authorisation = await this.authorisationOf(principal, credential, request, planned, refuse);
+    const hashes = { hashes: authorisation.hashesHex };
+    // Inside the try/finally below refusals are awaited, so that the rejection is handled before
+    // the temporary directory is removed.
+    const workDir = planned.some((p) => p.kind === 'document' && p.format === 'P')
+      ? await mkdtemp(path.join(tmpdir(), 'shomei-signdoc-'))
+      : undefined;
+    try {
+      const certificates = certificatesOf(credential);
+      const pdfStates = await this.prepare(planned, certificates, workDir).catch((error: unknown) =>
+        refuse(error instanceof CscError ? error : CSC.invalidParameter('documents'), hashes),
+      );
+      const consumed = await this.consumeAuthorisation(principal, credential, authorisation, refuse);
+      const revocation = this.revocation === undefined ? undefined : rememberingSource(this.revocation);
+      if (this.revocation?.load !== undefined && planned.some((p) => levelAtLeast(p.level, 'B-LT')))
+        await this.revocation.load();
+      const signed = await this.sign(credential, certificates, planned, pdfStates, workDir, revocation).catch(
+        async (error: unknown) => {
+          await this.activation.release(authorisation.sadHash, authorisation.digests);
+          const failure = new CscError('server_error', 'The signature could not be created', 500);
+          await refuse(failure, hashes).catch(() => undefined);
+          throw error;
+        },
+      );
+      return await this.assemble(principal, credential, request, planned, signed, {
+        revocation,
+        hashesHex: authorisation.hashesHex,
+        authenticationMethod: consumed.authMethod,
+      });
+    } finally {
+      if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Records a refused signDoc (GL 7.1.4) and throws the refusal. */
+  private refusal(
+    principal: RsspPrincipal,
+    request: SignDocRequest,
+    userId: string | null,
+    credential: CredentialTable | undefined,
+  ): Refuse {
+    return async (error, extra = {}) => {
       await this.audit.append({
         type: 'signature.create',
         actor:
@@ -191,261 +288,286 @@ export class DocumentSigningService {
       });
       throw error;
     };
-    if (credential === undefined || !entitled(principal, credential, userId))
-      return refuse(CSC.invalidParameter('credentialID'));
+  }
+
+  /** Stage 1: every entry resolved, decoded and hashed before anything is spent. */
+  private async plan(credential: CredentialTable, request: SignDocRequest): Promise<Planned[]> {
     const key = credential.key_algorithm as KeyAlgorithm;
     const capabilities = this.capabilities;
-    // Every entry resolved, decoded and hashed before anything is spent.
     const planned: Planned[] = [];
-    try {
-      if (request.returnValidationInfo === true && !capabilities.validationInfo)
-        throw CSC.invalidParameter('returnValidationInfo');
-      for (const entry of request.documentDigests ?? []) {
-        const level = entry.level ?? 'B-B';
-        if (!capabilities.levels.includes(level) || (entry.signatureFormat === 'P' && level === 'B-LTA'))
-          throw CSC.invalidParameter('conformance_level');
-        const algorithm = resolveSignAlgorithm(
-          key,
-          entry.signAlgo,
-          entry.hashAlgorithmOid,
-          entry.signAlgoParams,
-        );
-        if (entry.signatureFormat === 'C' && level === 'B-LTA' && algorithm.digest !== 'SHA-256') {
-          // The archive timestamp's hash index needs the content's SHA-256, which we do not have.
-          throw CSC.invalidParameter('conformance_level');
-        }
-        for (const digest of decodeHashes(entry.hashes, algorithm.digest))
-          planned.push({
-            kind: 'digest',
-            format: entry.signatureFormat,
-            level,
-            algorithm,
-            authorised: digest,
-          });
+    if (request.returnValidationInfo === true && !capabilities.validationInfo)
+      throw CSC.invalidParameter('returnValidationInfo');
+    for (const entry of request.documentDigests ?? []) {
+      const level = entry.level ?? 'B-B';
+      if (!capabilities.levels.includes(level) || (entry.signatureFormat === 'P' && level === 'B-LTA'))
+        throw CSC.invalidParameter('conformance_level');
+      const algorithm = resolveSignAlgorithm(
+        key,
+        entry.signAlgo,
+        entry.hashAlgorithmOid,
+        entry.signAlgoParams,
+      );
+      if (entry.signatureFormat === 'C' && level === 'B-LTA' && algorithm.digest !== 'SHA-256') {
+        // The archive timestamp's hash index needs the content's SHA-256, which we do not have.
+        throw CSC.invalidParameter('conformance_level');
       }
-      let total = 0;
-      for (const entry of request.documents ?? []) {
-        const level = entry.level ?? 'B-B';
-        if (!capabilities.levels.includes(level)) throw CSC.invalidParameter('conformance_level');
-        const algorithm = resolveSignAlgorithm(
-          key,
-          entry.signAlgo,
-          entry.hashAlgorithmOid,
-          entry.signAlgoParams,
-        );
-        total += entry.document.length;
-        if (total > this.maxDocumentBytes) throw documentsTooLarge(this.maxDocumentBytes);
-        const authorised = createHash(nodeDigestName(algorithm.digest)).update(entry.document).digest();
-        planned.push({
-          kind: 'document',
-          format: entry.signatureFormat,
-          level,
-          algorithm,
-          authorised,
-          document: entry.document,
-          ...(entry.certification === true ? { certification: true } : {}),
-        });
-      }
-    } catch (error) {
-      if (error instanceof CscError) return refuse(error);
-      throw error;
+      for (const digest of decodeHashes(entry.hashes, algorithm.digest))
+        planned.push({ kind: 'digest', format: entry.signatureFormat, level, algorithm, authorised: digest });
     }
+    let total = 0;
+    for (const entry of request.documents ?? []) {
+      const level = entry.level ?? 'B-B';
+      if (!capabilities.levels.includes(level)) throw CSC.invalidParameter('conformance_level');
+      const algorithm = resolveSignAlgorithm(
+        key,
+        entry.signAlgo,
+        entry.hashAlgorithmOid,
+        entry.signAlgoParams,
+      );
+      total += entry.document.length;
+      if (total > this.maxDocumentBytes) throw documentsTooLarge(this.maxDocumentBytes);
+      const authorised = createHash(nodeDigestName(algorithm.digest)).update(entry.document).digest();
+      planned.push({
+        kind: 'document',
+        format: entry.signatureFormat,
+        level,
+        algorithm,
+        authorised,
+        document: entry.document,
+        ...(entry.certification === true ? { certification: true } : {}),
+      });
+    }
+    return planned;
+  }
+
+  /** What the SAD must cover: one digest algorithm, no digest twice, a usable credential, a SAD. */
+  private async authorisationOf(
+    principal: RsspPrincipal,
+    credential: CredentialTable,
+    request: SignDocRequest,
+    planned: readonly Planned[],
+    refuse: Refuse,
+  ): Promise<Authorisation> {
     if (planned.length === 0) return refuse(invalidRequest('Empty documentDigests and documents objects'));
     const digestOids = new Set(planned.map((e) => e.algorithm.digestOid));
     if (digestOids.size !== 1) return refuse(CSC.invalidParameter('hashAlgorithmOID'));
-    const all = planned.map((e) => e.authorised);
-    const hashesHex = all.map((d) => d.toString('hex'));
-    if (new Set(hashesHex).size !== all.length) return refuse(CSC.invalidParameter('hashes'));
+    const digests = planned.map((e) => e.authorised);
+    const hashesHex = digests.map((d) => d.toString('hex'));
+    if (new Set(hashesHex).size !== digests.length) return refuse(CSC.invalidParameter('hashes'));
     const problem = await this.hashSigning.signingProblem(credential);
     if (problem !== undefined) return refuse(problem, { hashes: hashesHex });
     let sadHash: string;
     if (request.sad !== undefined) sadHash = sadHashOf(request.sad);
     else if (principal.scope === 'credential') sadHash = principal.tokenHash;
     else return refuse(CSC.missingString('SAD'), { hashes: hashesHex });
+    return { sadHash, digests, hashesHex, digestOid: [...digestOids][0]! };
+  }
 
-    const signerCertificate = Buffer.from(credential.certificate!);
-    const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
-      Buffer.from(c, 'base64'),
-    );
-    // Inside the try/finally below refusals are awaited, so that the rejection is handled before
-    // the temporary directory is removed.
-    const workDir = planned.some((p) => p.kind === 'document' && p.format === 'P')
-      ? await mkdtemp(path.join(tmpdir(), 'shomei-signdoc-'))
-      : undefined;
-    try {
-      // PDFs are prepared (parsed, revision with the /Contents hole written) before the SAD is spent:
-      // a document that is not a PDF is refused without costing the signer an authorisation.
-      const pdfStates = new Map<number, { state: PdfSigningState; digestToSign: Buffer }>();
-      try {
-        for (const [index, entry] of planned.entries()) {
-          if (entry.kind !== 'document' || entry.format !== 'P') continue;
-          const prepared = await preparePdfSignature({
-            input: entry.document!,
-            preparedPath: path.join(workDir!, `prepared-${index}.pdf`),
-            signerCertificate,
-            certificateChain: chain,
-            level: entry.level,
-            digestAlgorithm: entry.algorithm.digest,
-            signatureScheme: entry.algorithm.scheme,
-            signingTime: this.clock.now(),
-            ...(entry.certification === true ? { docMdp: 2 as const } : {}),
-          });
-          pdfStates.set(index, { state: prepared.state, digestToSign: prepared.digestToSign });
-        }
-      } catch (error) {
-        if (error instanceof CscError) return await refuse(error, { hashes: hashesHex });
-        return await refuse(CSC.invalidParameter('documents'), { hashes: hashesHex });
-      }
-
-      let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
-      try {
-        consumed = await this.activation.consume(principal, credential, sadHash, all, [...digestOids][0]!);
-      } catch (error) {
-        // The specification's signDoc answer for a digest or document outside the authorisation.
-        if (error instanceof CscError && error.description === 'Hash is not authorized by the SAD') {
-          return await refuse(
-            new CscError('invalid_hash', 'Document or documentDigest does not match authorized hash', 403),
-            { hashes: hashesHex },
-          );
-        }
-        if (error instanceof CscError) return await refuse(error, { hashes: hashesHex });
-        throw error;
-      }
-
-      const revocation = this.revocation === undefined ? undefined : rememberingSource(this.revocation);
-      if (this.revocation?.load !== undefined && planned.some((p) => levelAtLeast(p.level, 'B-LT')))
-        await this.revocation.load();
-      const signatureObjects: Buffer[] = [];
-      const documentsWithSignature: Buffer[] = [];
-      const producedCms: Buffer[] = [];
-      try {
-        // Detached results first (digests, then CAdES documents), PDFs after, each in request order.
-        const order = [
-          ...planned.filter((p) => p.kind === 'digest'),
-          ...planned.filter((p) => p.kind === 'document' && p.format === 'C'),
-          ...planned.filter((p) => p.kind === 'document' && p.format === 'P'),
-        ];
-        for (const entry of order) {
-          const options = {
-            digestAlgorithm: entry.algorithm.digest,
-            scheme: entry.algorithm.scheme,
-          };
-          if (entry.kind === 'digest') {
-            const prepared = this.cms.prepare({
-              contentDigest: entry.authorised,
-              digestAlgorithm: entry.algorithm.digest,
-              signatureScheme: entry.algorithm.scheme,
-              signerCertificate,
-              certificateChain: chain,
-              ...(entry.format === 'C' ? { signingTime: this.clock.now() } : {}),
-            });
-            const value = await this.crypto.signDigest(credential.key_id!, prepared.digestToSign, options);
-            let cms = this.cms.complete(prepared.state, value);
-            // PAdES from digests stops at B-T inside the CMS; B-LT material goes to validationInfo.
-            const inside: SignatureLevel =
-              entry.format === 'P' && levelAtLeast(entry.level, 'B-T') ? 'B-T' : entry.level;
-            if (inside !== 'B-B') {
-              cms = encodeSignedData(
-                await extendCadesSignature(parseSignedData(cms), {
-                  level: inside,
-                  tsa: this.tsa!,
-                  ...(revocation === undefined ? {} : { revocationSource: revocation }),
-                }),
-              );
-            }
-            signatureObjects.push(cms);
-            producedCms.push(cms);
-          } else if (entry.format === 'C') {
-            const prepared = await prepareCadesSignature({
-              content: entry.document!,
-              signerCertificate,
-              certificateChain: chain,
-              digestAlgorithm: entry.algorithm.digest,
-              signatureScheme: entry.algorithm.scheme,
-              signingTime: this.clock.now(),
-              maxContentBytes: this.maxDocumentBytes,
-            });
-            const value = await this.crypto.signDigest(credential.key_id!, prepared.digestToSign, options);
-            const cms = await completeCadesSignature({
-              state: prepared.state,
-              signatureValue: value,
-              level: entry.level,
-              content: entry.document!,
-              ...(this.tsa === undefined ? {} : { tsa: this.tsa }),
-              ...(revocation === undefined ? {} : { revocationSource: revocation }),
-            });
-            signatureObjects.push(cms);
-            producedCms.push(cms);
-          } else {
-            const index = planned.indexOf(entry);
-            const { state, digestToSign } = pdfStates.get(index)!;
-            const value = await this.crypto.signDigest(credential.key_id!, digestToSign, options);
-            let current = path.join(workDir!, `signed-${index}.pdf`);
-            const { cms } = await completePdfSignature({
-              state,
-              signatureValue: value,
-              output: current,
-              ...(levelAtLeast(entry.level, 'B-T') ? { tsa: this.tsa! } : {}),
-            });
-            if (levelAtLeast(entry.level, 'B-LT')) {
-              const next = path.join(workDir!, `lt-${index}.pdf`);
-              await addValidationData({
-                input: current,
-                output: next,
-                revocationSource: revocation!,
-                scope: { fieldNames: [state.fieldName] },
-              });
-              current = next;
-            }
-            if (levelAtLeast(entry.level, 'B-LTA')) {
-              const next = path.join(workDir!, `lta-${index}.pdf`);
-              await addDocumentTimestamp({ input: current, output: next, tsa: this.tsa! });
-              current = next;
-            }
-            documentsWithSignature.push(await readFile(current));
-            producedCms.push(cms);
-          }
-        }
-      } catch (error) {
-        await this.activation.release(sadHash, all);
-        await refuse(new CscError('server_error', 'The signature could not be created', 500), {
-          hashes: hashesHex,
-        }).catch(() => undefined);
-        throw error;
-      }
-
-      let validationInfo: ValidationInfo | undefined;
-      if (request.returnValidationInfo === true && revocation !== undefined) {
-        validationInfo = await this.validationInfoOf(producedCms, revocation);
-      }
-      await this.audit.append({
-        type: 'signature.create',
-        actor: { kind: 'user', id: credential.user_id },
-        subject: { kind: 'credential', id: credential.credential_id },
-        outcome: 'success',
-        ...(request.source === undefined ? {} : { source: request.source }),
-        details: {
-          method: 'signDoc',
-          formats: planned.map((e) => e.format),
-          inputs: planned.map((e) => e.kind),
-          levels: planned.map((e) => e.level),
-          credentialId: credential.credential_id,
-          certificateSerial: credential.cert_serial,
-          hashes: hashesHex,
-          clientId: principal.clientId,
-          userId: credential.user_id,
-          serviceAuthentication: principal.authMethod,
-          authenticationMethod: consumed.authMethod,
-        },
+  /**
+   * Stage 2: PDFs are prepared (parsed, revision with the /Contents hole written) before the SAD is
+   * spent, so a document that is not a PDF is refused without costing the signer an authorisation.
+   */
+  private async prepare(
+    planned: readonly Planned[],
+    certificates: SignerCertificates,
+    workDir: string | undefined,
+  ): Promise<Map<number, PreparedPdf>> {
+    const pdfStates = new Map<number, PreparedPdf>();
+    for (const [index, entry] of planned.entries()) {
+      if (entry.kind !== 'document' || entry.format !== 'P') continue;
+      const prepared = await preparePdfSignature({
+        input: entry.document!,
+        preparedPath: path.join(workDir!, `prepared-${index}.pdf`),
+        signerCertificate: certificates.signer,
+        certificateChain: certificates.chain,
+        level: entry.level,
+        digestAlgorithm: entry.algorithm.digest,
+        signatureScheme: entry.algorithm.scheme,
+        signingTime: this.clock.now(),
+        ...(entry.certification === true ? { docMdp: 2 as const } : {}),
       });
-      return {
-        signatureObjects,
-        documentsWithSignature,
-        ...(validationInfo === undefined ? {} : { validationInfo }),
-      };
-    } finally {
-      if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+      pdfStates.set(index, { state: prepared.state, digestToSign: prepared.digestToSign });
     }
+    return pdfStates;
+  }
+
+  /** Stage 3: the SAD is spent for exactly the planned digests. */
+  private async consumeAuthorisation(
+    principal: RsspPrincipal,
+    credential: CredentialTable,
+    authorisation: Authorisation,
+    refuse: Refuse,
+  ): Promise<Awaited<ReturnType<SignatureActivationModule['consume']>>> {
+    const { sadHash, digests, digestOid, hashesHex } = authorisation;
+    try {
+      return await this.activation.consume(principal, credential, sadHash, digests, digestOid);
+    } catch (error) {
+      // The specification's signDoc answer for a digest or document outside the authorisation.
+      if (error instanceof CscError && error.description === 'Hash is not authorized by the SAD') {
+        return await refuse(
+          new CscError('invalid_hash', 'Document or documentDigest does not match authorized hash', 403),
+          { hashes: hashesHex },
+        );
+      }
+      if (error instanceof CscError) return await refuse(error, { hashes: hashesHex });
+      throw error;
+    }
+  }
+
+  /** Stage 4: one HSM signature per entry; detached results first (digests, then CAdES), PDFs after. */
+  private async sign(
+    credential: CredentialTable,
+    certificates: SignerCertificates,
+    planned: readonly Planned[],
+    pdfStates: ReadonlyMap<number, PreparedPdf>,
+    workDir: string | undefined,
+    revocation: RevocationSource | undefined,
+  ): Promise<Signed> {
+    const signed: Signed = { signatureObjects: [], documentsWithSignature: [], producedCms: [] };
+    const order = [
+      ...planned.filter((p) => p.kind === 'digest'),
+      ...planned.filter((p) => p.kind === 'document' && p.format === 'C'),
+      ...planned.filter((p) => p.kind === 'document' && p.format === 'P'),
+    ];
+    const context = { keyId: credential.key_id!, certificates, revocation };
+    for (const entry of order) {
+      if (entry.kind === 'digest') {
+        const cms = await this.signDigestEntry(entry, context);
+        signed.signatureObjects.push(cms);
+        signed.producedCms.push(cms);
+      } else if (entry.format === 'C') {
+        const cms = await this.signCadesDocument(entry, context);
+        signed.signatureObjects.push(cms);
+        signed.producedCms.push(cms);
+      } else {
+        const index = planned.indexOf(entry);
+        const pdf = await this.signPdfDocument(entry, index, pdfStates.get(index)!, workDir!, context);
+        signed.documentsWithSignature.push(pdf.document);
+        signed.producedCms.push(pdf.cms);
+      }
+    }
+    return signed;
+  }
+
+  /** A detached CMS over the SCA's digest; PAdES from digests stops at B-T inside the CMS. */
+  private async signDigestEntry(entry: Planned, context: SigningContext): Promise<Buffer> {
+    const prepared = this.cms.prepare({
+      contentDigest: entry.authorised,
+      digestAlgorithm: entry.algorithm.digest,
+      signatureScheme: entry.algorithm.scheme,
+      signerCertificate: context.certificates.signer,
+      certificateChain: context.certificates.chain,
+      ...(entry.format === 'C' ? { signingTime: this.clock.now() } : {}),
+    });
+    const value = await this.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
+    const cms = this.cms.complete(prepared.state, value);
+    // B-LT material for PAdES goes to validationInfo, not into the CMS.
+    const inside: SignatureLevel =
+      entry.format === 'P' && levelAtLeast(entry.level, 'B-T') ? 'B-T' : entry.level;
+    if (inside === 'B-B') return cms;
+    return encodeSignedData(
+      await extendCadesSignature(parseSignedData(cms), {
+        level: inside,
+        tsa: this.tsa!,
+        ...(context.revocation === undefined ? {} : { revocationSource: context.revocation }),
+      }),
+    );
+  }
+
+  /** A detached CAdES signature over a whole document, at its level. */
+  private async signCadesDocument(entry: Planned, context: SigningContext): Promise<Buffer> {
+    const prepared = await prepareCadesSignature({
+      content: entry.document!,
+      signerCertificate: context.certificates.signer,
+      certificateChain: context.certificates.chain,
+      digestAlgorithm: entry.algorithm.digest,
+      signatureScheme: entry.algorithm.scheme,
+      signingTime: this.clock.now(),
+      maxContentBytes: this.maxDocumentBytes,
+    });
+    const value = await this.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
+    return completeCadesSignature({
+      state: prepared.state,
+      signatureValue: value,
+      level: entry.level,
+      content: entry.document!,
+      ...(this.tsa === undefined ? {} : { tsa: this.tsa }),
+      ...(context.revocation === undefined ? {} : { revocationSource: context.revocation }),
+    });
+  }
+
+  /** The prepared PDF revision signed, then the level's validation data and document timestamp. */
+  private async signPdfDocument(
+    entry: Planned,
+    index: number,
+    prepared: PreparedPdf,
+    workDir: string,
+    context: SigningContext,
+  ): Promise<{ document: Buffer; cms: Buffer }> {
+    const value = await this.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
+    let current = path.join(workDir, `signed-${index}.pdf`);
+    const { cms } = await completePdfSignature({
+      state: prepared.state,
+      signatureValue: value,
+      output: current,
+      ...(levelAtLeast(entry.level, 'B-T') ? { tsa: this.tsa! } : {}),
+    });
+    if (levelAtLeast(entry.level, 'B-LT')) {
+      const next = path.join(workDir, `lt-${index}.pdf`);
+      await addValidationData({
+        input: current,
+        output: next,
+        revocationSource: context.revocation!,
+        scope: { fieldNames: [prepared.state.fieldName] },
+      });
+      current = next;
+    }
+    if (levelAtLeast(entry.level, 'B-LTA')) {
+      const next = path.join(workDir, `lta-${index}.pdf`);
+      await addDocumentTimestamp({ input: current, output: next, tsa: this.tsa! });
+      current = next;
+    }
+    return { document: await readFile(current), cms };
+  }
+
+  /** Stage 5: validation data when asked for, the audit record, the answer. */
+  private async assemble(
+    principal: RsspPrincipal,
+    credential: CredentialTable,
+    request: SignDocRequest,
+    planned: readonly Planned[],
+    signed: Signed,
+    facts: { revocation: RevocationSource | undefined; hashesHex: string[]; authenticationMethod: unknown },
+  ): Promise<SignDocResult> {
+    let validationInfo: ValidationInfo | undefined;
+    if (request.returnValidationInfo === true && facts.revocation !== undefined) {
+      validationInfo = await this.validationInfoOf(signed.producedCms, facts.revocation);
+    }
+    await this.audit.append({
+      type: 'signature.create',
+      actor: { kind: 'user', id: credential.user_id },
+      subject: { kind: 'credential', id: credential.credential_id },
+      outcome: 'success',
+      ...(request.source === undefined ? {} : { source: request.source }),
+      details: {
+        method: 'signDoc',
+        formats: planned.map((e) => e.format),
+        inputs: planned.map((e) => e.kind),
+        levels: planned.map((e) => e.level),
+        credentialId: credential.credential_id,
+        certificateSerial: credential.cert_serial,
+        hashes: facts.hashesHex,
+        clientId: principal.clientId,
+        userId: credential.user_id,
+        serviceAuthentication: principal.authMethod,
+        authenticationMethod: facts.authenticationMethod,
+      },
+    });
+    return {
+      signatureObjects: signed.signatureObjects,
+      documentsWithSignature: signed.documentsWithSignature,
+      ...(validationInfo === undefined ? {} : { validationInfo }),
+    };
   }
 
   /** Certificates and revocation data (the same answers that were embedded) for every signature made. */
