@@ -184,8 +184,8 @@ export class Identity implements IdentityService {
   }
 
   /** Active colleagues of the principal's tenant by name or e-mail (members.ts), for pickers. */
-  searchMembers(principal: Principal, query: string): Promise<Member[]> {
-    return searchMembers(this.db, principal.tenantId, query);
+  searchMembers(principal: Principal, query: string, ids?: readonly string[]): Promise<Member[]> {
+    return searchMembers(this.db, principal.tenantId, query, ids);
   }
 
   getTenant(tenantId: string): Promise<Tenant | undefined> {

@@ -20,10 +20,12 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** `ids`: only these accounts (a saved list of approvers shown by name again). */
 export async function searchMembers(
   db: Kysely<IdentityTables>,
   tenantId: string,
   query: string,
+  ids?: readonly string[],
 ): Promise<Member[]> {
   const words = query
     .normalize('NFKC')
@@ -36,6 +38,7 @@ export async function searchMembers(
     .select(['id', 'display_name', 'family_name', 'given_name', 'email', 'department', 'title'])
     .where('tenant_id', '=', tenantId)
     .where('status', '=', 'active');
+  if (ids !== undefined) select = select.where('id', 'in', ids.length === 0 ? [''] : [...ids]);
   // Every word must match one of the fields: 「山田 花子」 and 「yamada」 both find 山田 花子.
   for (const word of words) {
     const like = `%${escapeLike(word)}%`;

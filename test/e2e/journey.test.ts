@@ -194,7 +194,7 @@ describe('the signing journey a business user expects', () => {
       {},
     );
     // Not offered: an account not yet activated, and another company's member of the same name.
-    await identity.accounts.createUser({
+    const pending = await identity.accounts.createUser({
       tenantId: tenant.id,
       email: 'suzuki.pending@sample.example',
       displayName: '鈴木 次郎',
@@ -232,6 +232,15 @@ describe('the signing journey a business user expects', () => {
     await approverRow.waitFor();
     assert.match((await approverRow.textContent()) ?? '', /鈴木 一郎/);
     await plainJapanese(pageA, 'internal approval requested');
+    // A saved list (a template's approvers) comes back by name: only the active colleague of the tenant.
+    const byIds = (await pageA.evaluate(
+      async (ids) => (await fetch(`/api/users/members?ids=${ids}`)).json(),
+      [colleague.id, pending.id].join(','),
+    )) as { members: { name: string }[] };
+    assert.deepEqual(
+      byIds.members.map((m) => m.name),
+      ['鈴木 一郎'],
+    );
     // The directory answers only a signed-in account (B's page has no session).
     const anonymous = await pageB.evaluate(async () => (await fetch('/api/users/members?q=')).status);
     assert.equal(anonymous, 401);

@@ -10,7 +10,16 @@ import { requirePrincipal, requirePrivilege } from '../request-authentication.ts
 import { IDENTITY_BODY_LIMIT, identityInput } from './common.ts';
 
 const idParam = z.object({ id: z.string().uuid() });
-const memberQuery = z.object({ q: z.string().max(100).optional() }).strict();
+const memberQuery = z
+  .object({
+    q: z.string().max(100).optional(),
+    /** Comma-separated account ids (at most 10, as many as approvers). */
+    ids: z
+      .string()
+      .regex(/^[0-9a-f-]{36}(,[0-9a-f-]{36}){0,9}$/i)
+      .optional(),
+  })
+  .strict();
 const reasonSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
 function operatorActor(principal: Principal): AuditActor {
@@ -37,7 +46,11 @@ export async function userRoutes(fastify: FastifyInstance, identity: Identity): 
     '/api/users/members',
     { schema: { querystring: memberQuery }, config: identityInput },
     async (request) => ({
-      members: await identity.searchMembers(requirePrincipal(request), request.query.q ?? ''),
+      members: await identity.searchMembers(
+        requirePrincipal(request),
+        request.query.q ?? '',
+        request.query.ids?.split(','),
+      ),
     }),
   );
 

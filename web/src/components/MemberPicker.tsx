@@ -12,6 +12,20 @@ export interface Member {
 }
 
 /**
+ * A saved list of account ids back as people (GET /api/users/members?ids=); an id the directory no
+ * longer lists (closed or suspended account) stays in the list without a name, so saving keeps it.
+ */
+export async function approversByName(ids: readonly string[]): Promise<Member[]> {
+  if (ids.length === 0) return [];
+  const { members } = await getJson<{ members: Member[] }>(
+    `/api/users/members?ids=${encodeURIComponent(ids.join(','))}`,
+  ).catch(() => ({ members: [] as Member[] }));
+  return ids.map(
+    (id) => members.find((m) => m.id === id) ?? { id, name: '', email: '', department: null, title: null },
+  );
+}
+
+/**
  * Picks colleagues of the tenant by name or e-mail (社内承認's approvers) instead of typing user
  * ids: a search box, the matches to add, and the chosen people to take out again.
  */
@@ -60,10 +74,10 @@ export function MemberPicker({
           {chosen.map((m) => (
             <li key={m.id}>
               <span>
-                {m.name} <small>{describe(m)}</small>
+                {m.name || t('approval.unknownMember')} <small>{describe(m)}</small>
               </span>
               <button type="button" onClick={() => onChange(chosen.filter((c) => c.id !== m.id))}>
-                {t('members.remove', { name: m.name })}
+                {t('members.remove', { name: m.name || t('approval.unknownMember') })}
               </button>
             </li>
           ))}

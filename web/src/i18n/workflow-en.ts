@@ -27,7 +27,7 @@ export const workflowEn: Record<keyof typeof workflowJa, string> = {
   'template.addFile': 'Add a PDF (optional)',
   'template.documents': 'PDFs on file: {names}',
   'template.workflow': 'Reminders and internal approval',
-  'template.approvers': 'Internal approvers (user IDs, one per line or comma-separated)',
+  'template.approvers': 'Internal approvers',
   'template.approversNote':
     'Users of your company who must approve before sending (up to 10, not the sender). Nothing reaches anyone outside until all have approved.',
   'template.slots': 'Party slots',

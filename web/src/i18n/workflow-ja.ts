@@ -25,7 +25,7 @@ export const workflowJa = {
   'template.addFile': 'PDF を追加 (任意)',
   'template.documents': '登録済みの PDF: {names}',
   'template.workflow': 'リマインドと社内承認',
-  'template.approvers': '社内承認者 (ユーザー ID、改行またはカンマ区切り)',
+  'template.approvers': '社内承認者',
   'template.approversNote':
     '送信前に承認が必要な自社のユーザー (最大 10 名、送信者本人を除く)。全員の承認まで社外には届きません。',
   'template.slots': '当事者の枠',

@@ -3,6 +3,7 @@ import { getJson, postBytes, sendJson } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
+import { approversByName, type Member, MemberPicker } from '../components/MemberPicker.tsx';
 import {
   NO_SPOT,
   placementOf,
@@ -70,7 +71,7 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
   const [expires, setExpires] = useState('');
   const [interval, setIntervalDays] = useState('');
   const [maxReminders, setMaxReminders] = useState('');
-  const [approvers, setApprovers] = useState('');
+  const [approvers, setApprovers] = useState<readonly Member[]>([]);
   const [slots, setSlots] = useState<SlotDraft[]>(() => [slotDraft('甲'), slotDraft('乙')]);
   const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | undefined>();
   const [pages, setPages] = useState(0);
@@ -93,7 +94,7 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
         setExpires(d.expiresInDays === undefined ? '' : String(d.expiresInDays));
         setIntervalDays(d.reminders === undefined ? '' : String(d.reminders.intervalDays));
         setMaxReminders(d.reminders === undefined ? '' : String(d.reminders.maxReminders));
-        setApprovers((d.internalApprovers ?? []).join('\n'));
+        void approversByName(d.internalApprovers ?? []).then(setApprovers);
         setSlots(d.slots.map((s) => slotDraft(s.label, s)));
       })
       .catch(setError);
@@ -118,10 +119,7 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
       interval.trim() === '' && maxReminders.trim() === ''
         ? undefined
         : { intervalDays: int(interval) ?? 3, maxReminders: int(maxReminders) ?? 3 };
-    const approverIds = approvers
-      .split(/[\s,、]+/)
-      .map((a) => a.trim())
-      .filter((a) => a !== '');
+    const approverIds = approvers.map((m) => m.id);
     return {
       name: name.trim(),
       title: title.trim(),
@@ -313,16 +311,16 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
           />
           <small>{t('reminders.defaultNote')}</small>
         </div>
-        <div className="field wide-field">
-          <label htmlFor="tpl-approvers">{t('template.approvers')}</label>
-          <textarea
+        <fieldset className="field wide-field">
+          <legend>{t('template.approvers')}</legend>
+          <MemberPicker
             id="tpl-approvers"
-            rows={2}
-            value={approvers}
-            onChange={(e) => setApprovers(e.target.value)}
+            chosen={approvers}
+            onChange={setApprovers}
+            {...(user === undefined ? {} : { exclude: user.id })}
           />
           <small>{t('template.approversNote')}</small>
-        </div>
+        </fieldset>
       </section>
 
       <section className="card" aria-labelledby="tpl-slots">
