@@ -18,6 +18,7 @@ import { decodeHashes } from '../hashes.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import type { RemoteSignatureService } from '../service.ts';
 import type { CredentialTable } from '../tables.ts';
+import { listCredentials } from '../verbs/list-credentials.ts';
 import { logIn } from '../verbs/log-in.ts';
 import { sendChallenge } from '../verbs/send-challenge.ts';
 import { auditingCscErrorHandler, authenticateBearer, field, printable, responseLanguage } from './common.ts';
@@ -166,15 +167,7 @@ export async function cscRoutes(fastify: FastifyInstance, rssp: RemoteSignatureS
     const authInfo = body.authInfo ?? false;
     const onlyValid = body.onlyValid ?? false;
     const lang = responseLanguage(body);
-    let credentials = (await rssp.credentials.listForUser(userId)).filter((c) =>
-      entitled(principal, c, userId),
-    );
-    if (onlyValid) {
-      const checked = await Promise.all(
-        credentials.map(async (c) => ((await rssp.signing.signingProblem(c)) === undefined ? c : undefined)),
-      );
-      credentials = checked.filter((c): c is CredentialTable => c !== undefined);
-    }
+    const credentials = await listCredentials(rssp, principal, { userId, onlyValid });
     const response: z.input<(typeof listSchema.response)[200]> = {
       credentialIDs: credentials.map((c) => c.credential_id),
     };
