@@ -73,10 +73,14 @@ describe('a passkey chosen at enrolment', () => {
     await page.getByRole('button', { name: 'パスキーでログイン' }).click();
     await page.waitForURL('**/envelopes');
     const session = (await page.evaluate(async () => (await fetch('/api/auth/session')).json())) as {
-      methods?: string[];
-      principal?: { methods?: string[] };
+      authenticated: boolean;
+      assurance: string;
+      methods: string[];
     };
-    assert.match(JSON.stringify(session), /passkey/, JSON.stringify(session));
+    assert.deepEqual(
+      [session.authenticated, session.assurance, session.methods],
+      [true, 'aal2', ['password', 'passkey']],
+    );
     const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     assert.ok(after[0]!.signCount > credentials[0]!.signCount, 'the passkey signed the login');
   });
