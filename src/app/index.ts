@@ -26,6 +26,13 @@ export {
 } from './operator.ts';
 export { dataPaths } from './paths.ts';
 export { disclosureState, policyPublisher, renderPolicy } from './policy-documents.ts';
+export {
+  type SettingDeclaration,
+  settingsCatalogue,
+  settingsCheck,
+  settingsTable,
+  undeclaredSettings,
+} from './settings-catalogue.ts';
 export { type InitialiseResult, initialise, openShomei, type Shomei } from './shomei.ts';
 export { renewTsa, tsaRenewExecutor } from './tsa-renewal.ts';
 export { type DocumentWork, openDocumentWork, type PortableValidationOptions } from './work.ts';

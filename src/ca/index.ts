@@ -39,11 +39,20 @@ export {
   NON_PRODUCTION_WORDS,
   requireNaming,
 } from './naming.ts';
-export { type CredentialCaSettings, loadCredentialCaSettings } from './outside-settings.ts';
+export {
+  type CredentialCaSettings,
+  credentialCaSettingsSchema,
+  loadCredentialCaSettings,
+} from './outside-settings.ts';
 export { PROFILE_VALIDITY_DAYS } from './profiles.ts';
 export { RegistrationAuthority } from './registration-authority.ts';
 export { type CaRoutesOptions, caRoutes } from './routes.ts';
-export { DEVELOPMENT_POLICY_OID, type LoadedCaSettings, loadCaSettings } from './settings.ts';
+export {
+  caSettingsSchema,
+  DEVELOPMENT_POLICY_OID,
+  type LoadedCaSettings,
+  loadCaSettings,
+} from './settings.ts';
 export type { CaTables } from './tables.ts';
 export {
   type ApplicationParty,

@@ -59,3 +59,6 @@ export function loadCredentialCaSettings(env: NodeJS.ProcessEnv = process.env): 
     },
   };
 }
+
+/** The variables this file reads, for the settings catalogue (src/app/settings-catalogue.ts). */
+export { schema as credentialCaSettingsSchema };

@@ -132,3 +132,6 @@ export function loadCaSettings(config: ShomeiConfig, env: NodeJS.ProcessEnv = pr
     trustedCas,
   };
 }
+
+/** The variables this file reads, for the settings catalogue (src/app/settings-catalogue.ts). */
+export { schema as caSettingsSchema };

@@ -10,7 +10,7 @@ import { type WorkConfig, workConfig } from './work.ts';
 
 export { packageRoot } from './package-root.ts';
 export { prebuiltEntry } from './prebuilt.ts';
-export type { WorkConfig } from './work.ts';
+export { type WorkConfig, workSettingsSchema } from './work.ts';
 
 export const ENVIRONMENTS = ['production', 'staging', 'development'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -411,3 +411,6 @@ function oidcSettings(e: z.infer<typeof schema>): ShomeiConfig['oidc'] {
     multiFactorAcrValues: e.SHOMEI_OIDC_MFA_ACR.split(',').filter((v) => v !== ''),
   };
 }
+
+/** The variables this file reads, for the settings catalogue (src/app/settings-catalogue.ts). */
+export { schema as coreSettingsSchema };

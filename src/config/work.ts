@@ -106,3 +106,6 @@ export function workConfig(env: NodeJS.ProcessEnv): WorkConfig {
     },
   };
 }
+
+/** The variables this file reads, for the settings catalogue (src/app/settings-catalogue.ts). */
+export { schema as workSettingsSchema };

@@ -87,7 +87,7 @@ export { PROMOTE_KIND, promotionExecutor } from './promotion.ts';
 export { type Readiness, readiness } from './readiness.ts';
 export { requestIdFor } from './request-id.ts';
 export { createOpsServices, type OpsParts, type OpsServices } from './service.ts';
-export { loadOpsSettings, type OpsSettings } from './settings.ts';
+export { loadOpsSettings, type OpsSettings, opsSettingsSchema } from './settings.ts';
 export { parseNtpServer, querySntp, type SntpResult } from './sntp.ts';
 export {
   assertCertificates,

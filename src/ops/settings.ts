@@ -112,3 +112,6 @@ function hostPort(value: string | undefined): { host: string; port: number } | u
   const at = value.lastIndexOf(':');
   return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
 }
+
+/** The variables this file reads, for the settings catalogue (src/app/settings-catalogue.ts). */
+export { schema as opsSettingsSchema };

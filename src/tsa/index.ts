@@ -18,6 +18,7 @@ export {
   externalTsaClient,
   loadExternalTsaSettings,
   loadTsaSettings,
+  tsaSettingsSchema,
 } from './settings.ts';
 export type { TsaTables } from './tables.ts';
 export {

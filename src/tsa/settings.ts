@@ -190,3 +190,6 @@ export function externalTsaClient(settings: ExternalTsaSettings): TsaClient {
     ...(anchors === undefined ? {} : { trustAnchors: anchors, certificates: anchors }),
   });
 }
+
+/** The variables this file reads, for the settings catalogue (src/app/settings-catalogue.ts). */
+export { schema as tsaSettingsSchema };

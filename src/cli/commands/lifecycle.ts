@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { ensureDemoAccounts, initialise, openShomei } from '../../app/index.ts';
+import { ensureDemoAccounts, initialise, openShomei, settingsCheck } from '../../app/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
@@ -135,7 +135,8 @@ export function registerLifecycleCommands(program: Command): void {
       const config = loadConfig();
       // TLS pair, mutual-TLS CA, SMTP, TSA, NTP, CA names, PKCS#11 module and token, metrics
       // listener, production safeguards: each named by its setting (src/ops/config-check.ts).
-      const checks = await checkConfiguration(config, loadOpsSettings());
+      // Plus: every SHOMEI_* variable set is one shomei reads (src/app/settings-catalogue.ts).
+      const checks = [...(await checkConfiguration(config, loadOpsSettings())), settingsCheck(process.env)];
       printJson({ ...config, databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':***@'), checks });
       const failed = checks.filter((c) => c.status === 'failed').map((c) => c.setting);
       if (failed.length > 0) {
