@@ -60,7 +60,7 @@ async function logIn(page: Page, email: string, secret: string): Promise<void> {
 async function apply(page: Page, commonName: string, organisation: string, name: string): Promise<void> {
   await page.getByRole('link', { name: '電子証明書' }).click();
   await page.getByRole('heading', { name: '電子証明書 (署名用)' }).waitFor();
-  await page.getByLabel('氏名 (証明書の CN、ローマ字)').fill(commonName);
+  await page.getByLabel('氏名 (証明書に載る名前、ローマ字)').fill(commonName);
   await page.getByLabel('会社名 (証明書の O、ローマ字)').fill(organisation);
   // ECDSA P-256: quick to generate in SoftHSM2 and accepted by pdfsig alike.
   await page.getByLabel('鍵の種類').selectOption('EC-P256');

@@ -4,6 +4,7 @@ import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
+import { ScrollBox } from './ScrollBox.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
 import { useManagedList } from './use-managed-list.ts';
 
@@ -62,7 +63,7 @@ export function ApiKeysSection() {
       </p>
       {keys !== undefined && keys.length === 0 ? <p className="empty">{t('integ.keysNone')}</p> : null}
       {keys !== undefined && keys.length > 0 ? (
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table">
             <thead>
               <tr>
@@ -112,7 +113,7 @@ export function ApiKeysSection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       ) : null}
       {revoking !== undefined ? (
         <ConfirmDialog

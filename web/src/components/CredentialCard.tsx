@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { freshRequestHeaders, sendJson } from '../api.ts';
+import { commonName } from '../cert-name.ts';
 import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import type { MyCredential } from '../pages/my-certificate-types.ts';
@@ -191,15 +192,14 @@ export function CredentialCard({
       data-status={credential.status}
     >
       <h2 id={`${id}-h`}>
-        {cert?.subjectDN ?? id} <span className="badge">{t(`mycert.status.${credential.status}`)}</span>
+        {cert === null ? id : commonName(cert.subjectDN)}{' '}
+        <span className="badge">{t(`mycert.status.${credential.status}`)}</span>
       </h2>
       <dl className="facts">
         <dt>{t('mycert.id')}</dt>
         <dd>
           <code>{id}</code>
         </dd>
-        <dt>{t('mycert.issuer')}</dt>
-        <dd>{cert?.issuerDN ?? '—'}</dd>
         <dt>{t('mycert.validity')}</dt>
         <dd>
           {cert === null
@@ -212,8 +212,6 @@ export function CredentialCard({
             </strong>
           ) : null}
         </dd>
-        <dt>{t('mycert.keyAlgorithm')}</dt>
-        <dd>{credential.algorithm}</dd>
         <dt>{t('mycert.pinState')}</dt>
         <dd>{t(credential.pinSet ? 'mycert.set' : 'mycert.notSet')}</dd>
         <dt>{t('mycert.otpState')}</dt>
@@ -222,9 +220,21 @@ export function CredentialCard({
             ? t('mycert.otpIsLogin')
             : credential.otpMethod === null
               ? t('mycert.notSet')
-              : `${t('mycert.set')} (${credential.otpMethod})`}
+              : `${t('mycert.set')} (${t(credential.otpMethod === 'totp' ? 'factor.totp' : 'factor.email-otp')})`}
         </dd>
       </dl>
+      {/* The certificate's technical names, for whoever is asked to check them. */}
+      <details>
+        <summary>{t('done.details')}</summary>
+        <dl className="facts">
+          <dt>{t('mycert.subject')}</dt>
+          <dd>{cert?.subjectDN ?? '—'}</dd>
+          <dt>{t('mycert.issuer')}</dt>
+          <dd>{cert?.issuerDN ?? '—'}</dd>
+          <dt>{t('mycert.keyAlgorithm')}</dt>
+          <dd>{credential.algorithm}</dd>
+        </dl>
+      </details>
       {credential.status === 'active' ? (
         <PinForm credential={credential} onDone={(m) => onChanged(m)} />
       ) : null}

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { getJson } from '../api.ts';
+import { commonName } from '../cert-name.ts';
+import { formatDate } from '../format-money.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { MyCredentials } from '../pages/my-certificate-types.ts';
 import { Link } from '../router.tsx';
@@ -9,7 +11,7 @@ import { Link } from '../router.tsx';
  * the tenant made it the signing factor), chosen at signing time.
  */
 export function CredentialChoice({ value, onChange }: { value: string; onChange: (id: string) => void }) {
-  const { t } = useI18n();
+  const { lang, era, t } = useI18n();
   const [usable, setUsable] = useState<MyCredentials['credentials'] | undefined>();
   const [loginFactor, setLoginFactor] = useState(false);
   useEffect(() => {
@@ -38,7 +40,13 @@ export function CredentialChoice({ value, onChange }: { value: string; onChange:
       <select id="sign-credential" value={value} onChange={(e) => onChange(e.target.value)}>
         {usable.map((c) => (
           <option key={c.credentialID} value={c.credentialID}>
-            {c.certificate?.subjectDN ?? c.credentialID} ({c.credentialID})
+            {/* The person's name and when the certificate ends; the IDs are on the certificate page. */}
+            {c.certificate === null
+              ? c.credentialID
+              : t('sign.credentialOption', {
+                  name: commonName(c.certificate.subjectDN),
+                  until: formatDate(c.certificate.validTo.slice(0, 10), lang, era === 'japanese'),
+                })}
           </option>
         ))}
       </select>

@@ -7,6 +7,7 @@ import { useSession } from '../session.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { PdfPages } from './LazyPdfPages.tsx';
 import { type Member, MemberPicker } from './MemberPicker.tsx';
+import { ScrollBox } from './ScrollBox.tsx';
 
 /** GET /api/envelopes/{id}/internal-approval (src/contracts/internal-approval.ts, ApprovalView). */
 export interface ApprovalView {
@@ -174,7 +175,7 @@ export function InternalApproval({
         </span>
       </p>
       {view.approvers.length > 0 ? (
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table">
             <thead>
               <tr>
@@ -197,7 +198,7 @@ export function InternalApproval({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       ) : (
         <p className="small">{t('approval.none')}</p>
       )}

@@ -172,7 +172,8 @@ export function PdfPages({
   if (failed) return <p role="alert">{t('pdf.failed')}</p>;
   if (pdf === undefined) return <p role="status">{t('pdf.loading')}</p>;
   return (
-    <div className="pdf-pages" ref={viewer}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: the pages scroll on their own; the focus lets the arrow keys scroll them
+    <div className="pdf-pages" ref={viewer} tabIndex={0}>
       {width === undefined
         ? null
         : Array.from({ length: pdf.numPages }, (_, i) => (

@@ -41,6 +41,7 @@ export const journeyEn: Record<keyof typeof journeyJa, string> = {
   'method.apiKey': 'integration API key',
   'factor.password': 'password',
   'factor.totp': 'authenticator app',
+  'factor.email-otp': 'Code by e-mail',
   'factor.passkey': 'passkey',
   'factor.recovery-code': 'recovery code',
   'factor.federated': "organisation's single sign-on",

@@ -40,6 +40,7 @@ export const journeyJa = {
   'method.apiKey': '連携用の API キー',
   'factor.password': 'パスワード',
   'factor.totp': '認証アプリ',
+  'factor.email-otp': 'メールの確認コード',
   'factor.passkey': 'パスキー',
   'factor.recovery-code': '回復コード',
   'factor.federated': '組織のシングルサインオン',

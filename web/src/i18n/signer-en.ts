@@ -82,6 +82,7 @@ export const signerEn: Record<keyof typeof signerJa, string> = {
   'ra.method.other': 'Other',
 
   'sign.credential': 'Certificate to sign with',
+  'sign.credentialOption': '{name} (valid until {until})',
   'sign.noCredential':
     'You have no active signing certificate of your own. Apply on the “Signing certificate” screen and set its PIN and one-time code.',
   'party.unbound': 'Account not yet confirmed',

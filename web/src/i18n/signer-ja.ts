@@ -4,11 +4,11 @@ export const signerJa = {
 
   'mycert.title': '電子証明書 (署名用)',
   'mycert.lead':
-    '当事者型署名に使うご自身の電子証明書です。申請すると署名鍵が HSM の中で作られ、運用者が本人確認を記録して承認すると証明書が発行されます。',
+    '当事者型署名に使うご自身の電子証明書です。申請すると署名鍵が専用の鍵保管装置の中で作られ、運用者が本人確認を記録して承認すると証明書が発行されます。',
   'mycert.apply': '電子証明書を申請',
   'mycert.applyLead':
     '証明書に記載する氏名 (ローマ字) と会社名を、本人確認書類・登記どおりに入力してください。',
-  'mycert.commonName': '氏名 (証明書の CN、ローマ字)',
+  'mycert.commonName': '氏名 (証明書に載る名前、ローマ字)',
   'mycert.organisation': '会社名 (証明書の O、ローマ字)',
   'mycert.algorithm': '鍵の種類',
   'mycert.submit': '申請する',
@@ -80,6 +80,7 @@ export const signerJa = {
   'ra.method.other': 'その他',
 
   'sign.credential': '署名に使う電子証明書',
+  'sign.credentialOption': '{name} (有効期限 {until})',
   'sign.noCredential':
     'ご自身の有効な電子証明書がありません。「電子証明書」画面で申請し、PIN とワンタイムコードを設定してください。',
   'party.unbound': 'アカウント確認待ち',

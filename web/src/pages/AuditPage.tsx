@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, saveBytes, sendJsonText } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 
@@ -77,7 +78,7 @@ export function AuditPage() {
       </form>
       {error !== undefined ? <ErrorNotice error={error} hint="hint.auditor" /> : null}
       {events === undefined ? null : (
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table" aria-label={t('audit.title')}>
             <thead>
               <tr>
@@ -102,7 +103,7 @@ export function AuditPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
     </div>
   );

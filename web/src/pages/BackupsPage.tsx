@@ -7,6 +7,7 @@ import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { holds, usePrivileges } from '../privileges.ts';
 import '../console.css';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 
 type BackupState = 'creating' | 'ready' | 'failed' | 'interrupted';
 interface Backup {
@@ -184,7 +185,7 @@ export function BackupsPage() {
           ) : null}
           {backups !== undefined && backups.length === 0 ? <p className="empty">{t('ops.none')}</p> : null}
           {backups !== undefined && backups.length > 0 ? (
-            <div className="table-wrap">
+            <ScrollBox>
               <table className="table" data-testid="backups-table">
                 <caption className="visually-hidden">{t('console.backups.recent')}</caption>
                 <thead>
@@ -261,7 +262,7 @@ export function BackupsPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollBox>
           ) : null}
         </section>
       ) : null}

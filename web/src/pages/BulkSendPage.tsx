@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, getJson, saveBytes, sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { type CsvEncoding, decodeCsv, previewCsv } from '../csv.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
@@ -138,7 +139,10 @@ export function BulkSendPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="bulk-input">
         <h2 id="bulk-input">{t('bulk.input')}</h2>
         <p className="small">{t('bulk.format')}</p>
-        <pre className="csv-sample">{t('bulk.sample')}</pre>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a wide sample scrolls on a phone; the focus lets the arrow keys scroll it */}
+        <pre className="csv-sample" tabIndex={0}>
+          {t('bulk.sample')}
+        </pre>
         <div className="field">
           <label htmlFor="bulk-file">{t('bulk.file')}</label>
           <input
@@ -197,7 +201,7 @@ export function BulkSendPage({ id }: { id: string }) {
               {t('bulk.overLimit', { max: DEFAULT_MAX_ROWS })}
             </p>
           ) : null}
-          <div className="table-wrap">
+          <ScrollBox>
             <table className="table">
               <thead>
                 <tr>
@@ -238,7 +242,7 @@ export function BulkSendPage({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
           <div className="actions">
             <button
               type="button"
@@ -293,7 +297,7 @@ export function BulkSendPage({ id }: { id: string }) {
             </div>
           ) : null}
           {codesError !== undefined ? <ErrorNotice error={codesError} hint="hint.reload" /> : null}
-          <div className="table-wrap">
+          <ScrollBox>
             <table className="table">
               <thead>
                 <tr>
@@ -324,7 +328,7 @@ export function BulkSendPage({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
           <p className="small">{t('bulk.codesNote')}</p>
           <Link to="/envelopes">{t('bulk.toList')}</Link>
         </section>

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { usePrivileges } from '../privileges.ts';
@@ -132,7 +133,7 @@ export function CorrectionsLogPage() {
       {error !== undefined ? <ErrorNotice error={error} hint="log.hint" /> : null}
       {items !== undefined && items.length === 0 ? <p className="empty">{t('log.empty')}</p> : null}
       {items !== undefined && items.length > 0 ? (
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table" aria-label={t('log.title')}>
             <thead>
               <tr>
@@ -179,7 +180,7 @@ export function CorrectionsLogPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       ) : null}
       {next !== undefined ? (
         <button type="button" onClick={() => void load(next.filters, next.cursor)}>

@@ -7,6 +7,7 @@ import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { holds, type MyPrivileges, usePrivileges } from '../privileges.ts';
 import '../console.css';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 
 type CredentialStatus = 'pending-certificate' | 'active' | 'suspended' | 'revoked' | 'ended';
 interface Credential {
@@ -202,7 +203,7 @@ function CredentialsSection({ mine }: { mine: MyPrivileges | undefined }) {
         list.rows.length === 0 ? (
           <p className="empty">{t('ops.none')}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollBox>
             <table className="table" data-testid="credentials-table">
               <caption className="visually-hidden">{t('console.credentials')}</caption>
               <thead>
@@ -252,7 +253,7 @@ function CredentialsSection({ mine }: { mine: MyPrivileges | undefined }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
         )
       ) : null}
       {selected !== undefined ? (
@@ -457,7 +458,7 @@ function CertificatesSection({ mine }: { mine: MyPrivileges | undefined }) {
         list.rows.length === 0 ? (
           <p className="empty">{t('ops.none')}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollBox>
             <table className="table" data-testid="certificates-table">
               <caption className="visually-hidden">{t('console.certificates')}</caption>
               <thead>
@@ -503,7 +504,7 @@ function CertificatesSection({ mine }: { mine: MyPrivileges | undefined }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
         )
       ) : null}
       {selected !== undefined ? (

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatAmount, formatDate } from '../format-money.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -170,7 +171,7 @@ export function DashboardPage() {
       {items === undefined ? null : items.length === 0 ? (
         <p className="card empty">{t(searched(applied) ? 'dashboard.empty' : 'dashboard.none')}</p>
       ) : (
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table cards" aria-label={t('dashboard.title')}>
             <thead>
               <tr>
@@ -203,7 +204,7 @@ export function DashboardPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
       {next !== undefined ? (
         <div className="actions">

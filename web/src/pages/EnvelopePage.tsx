@@ -11,6 +11,7 @@ import {
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { PartyLock } from '../components/PartyLock.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { SenderActions } from '../components/SenderActions.tsx';
 import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -244,7 +245,7 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
       </div>
       <section className="card" aria-labelledby="parties-heading">
         <h2 id="parties-heading">{t('envelope.parties')}</h2>
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table">
             <thead>
               <tr>
@@ -286,7 +287,7 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       </section>
       {mine !== undefined && envelope.status === 'sent' && outcome === undefined ? (
         <SignerPanel

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
+import { commonName } from '../cert-name.ts';
 import { CredentialCard } from '../components/CredentialCard.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { formatDateTime } from '../format.ts';
@@ -117,7 +118,7 @@ export function MyCertificatePage() {
           <ul data-testid="my-applications">
             {mine.applications.map((a) => (
               <li key={a.id} data-status={a.status}>
-                {formatDateTime(a.submittedAt, lang, era)} — {a.subject} —{' '}
+                {formatDateTime(a.submittedAt, lang, era)} — {commonName(a.subject)} —{' '}
                 {a.renewsCredentialId === null ? '' : `${t('mycert.app.renewal')} `}
                 {t(`mycert.app.${a.status}`)}
                 {a.decisionReason === null ? null : ` (${a.decisionReason})`}

@@ -3,6 +3,7 @@ import { getJson, sendJson } from '../api.ts';
 import { ConsoleNav } from '../components/ConsoleNav.tsx';
 import { CredentialApplications } from '../components/CredentialApplications.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { holds, usePrivileges } from '../privileges.ts';
@@ -80,7 +81,7 @@ function Section<T>({
         state.rows.length === 0 ? (
           <p className="empty">{t('ops.none')}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollBox>
             <table className="table">
               <thead>
                 <tr>
@@ -93,7 +94,7 @@ function Section<T>({
               </thead>
               <tbody>{state.rows.map(row)}</tbody>
             </table>
-          </div>
+          </ScrollBox>
         )
       ) : null}
     </section>
@@ -167,7 +168,9 @@ export function OperatorPage() {
               <td>
                 <code>{a.kind}</code>
               </td>
-              <td>{a.requestedBy}</td>
+              <td>
+                <code>{a.requestedBy}</code>
+              </td>
               <td>{when(a.requestedAt)}</td>
               <td>{when(a.expiresAt)}</td>
               <td>
@@ -211,7 +214,9 @@ export function OperatorPage() {
           head={[t('ops.user'), t('ops.role'), t('ops.grantedAt')]}
           row={(g: Grant) => (
             <tr key={g.id}>
-              <td>{g.userId}</td>
+              <td>
+                <code>{g.userId}</code>
+              </td>
               <td>
                 <code>{g.role}</code>
               </td>

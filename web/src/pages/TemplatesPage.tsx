@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { getJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ScrollBox } from '../components/ScrollBox.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { Link } from '../router.tsx';
@@ -31,7 +32,7 @@ export function TemplatesPage() {
         <p className="empty">{t('templates.empty')}</p>
       ) : null}
       {templates !== undefined && templates.length > 0 ? (
-        <div className="table-wrap">
+        <ScrollBox>
           <table className="table">
             <thead>
               <tr>
@@ -55,7 +56,7 @@ export function TemplatesPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       ) : null}
     </div>
   );
