@@ -169,11 +169,14 @@ export function settingsTable(catalogue = settingsCatalogue()): string {
   ].join('\n');
 }
 
-/** SHOMEI_* variables in `env` that no schema or reader declares (tests' own SHOMEI_TEST_* aside). */
+/** Knobs of the tests, benches and fuzzers, never read by the product. */
+const TOOLING = /^SHOMEI_(TEST|BENCH|FUZZ)_/;
+
+/** SHOMEI_* variables in `env` that no schema or reader declares (the tooling's own aside). */
 export function undeclaredSettings(env: NodeJS.ProcessEnv): string[] {
   const declared = new Set(settingsCatalogue().map((s) => s.name));
   return Object.keys(env)
-    .filter((name) => name.startsWith('SHOMEI_') && !name.startsWith('SHOMEI_TEST_') && !declared.has(name))
+    .filter((name) => name.startsWith('SHOMEI_') && !TOOLING.test(name) && !declared.has(name))
     .sort();
 }
 

@@ -39,7 +39,12 @@ test('config check names a variable nobody reads and passes the declared ones', 
   const env = { SHOMEI_HOME: '/tmp/x', SHOMEI_TSA_URL: 'https://tsa.example', SHOMEI_OPERATOR_TOTP: '1' };
   assert.deepEqual(undeclaredSettings(env), []);
   assert.equal(settingsCheck(env).status, 'ok');
-  const misspelt = { ...env, SHOMEI_TSA_URI: 'https://tsa.example', SHOMEI_TEST_POSTGRES_URL: 'x' };
+  const misspelt = {
+    ...env,
+    SHOMEI_TSA_URI: 'https://tsa.example',
+    SHOMEI_TEST_POSTGRES_URL: 'x',
+    SHOMEI_FUZZ_SEED: '1',
+  };
   assert.deepEqual(undeclaredSettings(misspelt), ['SHOMEI_TSA_URI']);
   assert.deepEqual(settingsCheck(misspelt), {
     check: 'settings',
