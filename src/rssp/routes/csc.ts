@@ -88,49 +88,8 @@ export async function cscRoutes(fastify: FastifyInstance, rssp: RemoteSignatureS
   };
   const authenticated = { preValidation: bearer };
 
-  const info = (body: { lang?: unknown }) => {
-    const lang = responseLanguage(body);
-    const base = rssp.settings.publicUrl;
-    return {
-      specs: CSC_SPEC_VERSION,
-      name: rssp.settings.serviceName,
-      logo: `${base}/logo.png`,
-      region: 'JP',
-      lang,
-      description:
-        lang === 'en-US'
-          ? 'Remote signature service (keys in an HSM, SAD with PIN and one-time code: JT2A level 2)'
-          : 'リモート署名サービス (鍵は HSM 内、PIN とワンタイムコードによる署名活性化: JT2A レベル2)',
-      authType: ['basic', 'oauth2code', 'oauth2client'],
-      oauth2: `${base}/`,
-      asynchronousOperationMode: true,
-      methods: cscMethods(rssp),
-      validationInfo: rssp.documents?.capabilities.validationInfo ?? false,
-      signAlgorithms: {
-        algos: [
-          '1.2.840.113549.1.1.11',
-          '1.2.840.113549.1.1.12',
-          '1.2.840.113549.1.1.13',
-          '1.2.840.113549.1.1.10',
-          '1.2.840.113549.1.1.1',
-          '1.2.840.10045.4.3.2',
-          '1.2.840.10045.4.3.3',
-          '1.2.840.10045.4.3.4',
-          '1.2.840.10045.2.1',
-        ],
-      },
-      // signDoc: CAdES (detached) and PAdES from documentDigests or documents (csc-api-v2 §4.1, §6),
-      // at the levels the TSA and the revocation source at hand allow.
-      signature_formats:
-        rssp.documents === undefined
-          ? { formats: [], envelope_properties: [] }
-          : { formats: ['C', 'P'], envelope_properties: [['Detached'], ['Certification', 'Revision']] },
-      conformance_levels:
-        rssp.documents === undefined ? [] : rssp.documents.capabilities.levels.map((l) => LEVEL_NAMES[l]),
-    };
-  };
-  app.get('/info', { schema: infoQuerySchema }, async (request) => info(request.query));
-  app.post('/info', { schema: infoSchema }, async (request) => info(request.body));
+  app.get('/info', { schema: infoQuerySchema }, async (request) => serviceInfo(rssp, request.query));
+  app.post('/info', { schema: infoSchema }, async (request) => serviceInfo(rssp, request.body));
 
   app.post('/auth/login', { schema: loginSchema }, async (request) => {
     const result = await logIn(rssp, {
@@ -457,6 +416,49 @@ export async function cscRoutes(fastify: FastifyInstance, rssp: RemoteSignatureS
       return { timestamp: token.toString('base64') };
     });
   }
+}
+
+/** The info answer (csc-api-v2 §11.1): what this service offers, in the caller's language. */
+function serviceInfo(rssp: RemoteSignatureService, body: { lang?: unknown }) {
+  const lang = responseLanguage(body);
+  const base = rssp.settings.publicUrl;
+  return {
+    specs: CSC_SPEC_VERSION,
+    name: rssp.settings.serviceName,
+    logo: `${base}/logo.png`,
+    region: 'JP',
+    lang,
+    description:
+      lang === 'en-US'
+        ? 'Remote signature service (keys in an HSM, SAD with PIN and one-time code: JT2A level 2)'
+        : 'リモート署名サービス (鍵は HSM 内、PIN とワンタイムコードによる署名活性化: JT2A レベル2)',
+    authType: ['basic', 'oauth2code', 'oauth2client'],
+    oauth2: `${base}/`,
+    asynchronousOperationMode: true,
+    methods: cscMethods(rssp),
+    validationInfo: rssp.documents?.capabilities.validationInfo ?? false,
+    signAlgorithms: {
+      algos: [
+        '1.2.840.113549.1.1.11',
+        '1.2.840.113549.1.1.12',
+        '1.2.840.113549.1.1.13',
+        '1.2.840.113549.1.1.10',
+        '1.2.840.113549.1.1.1',
+        '1.2.840.10045.4.3.2',
+        '1.2.840.10045.4.3.3',
+        '1.2.840.10045.4.3.4',
+        '1.2.840.10045.2.1',
+      ],
+    },
+    // signDoc: CAdES (detached) and PAdES from documentDigests or documents (csc-api-v2 §4.1, §6),
+    // at the levels the TSA and the revocation source at hand allow.
+    signature_formats:
+      rssp.documents === undefined
+        ? { formats: [], envelope_properties: [] }
+        : { formats: ['C', 'P'], envelope_properties: [['Detached'], ['Certification', 'Revision']] },
+    conformance_levels:
+      rssp.documents === undefined ? [] : rssp.documents.capabilities.levels.map((l) => LEVEL_NAMES[l]),
+  };
 }
 
 /** The signDoc answer: attached results, detached results and validation data as the specification names them. */
