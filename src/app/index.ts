@@ -6,11 +6,13 @@ export {
 } from './bootstrap.ts';
 export { type OperatorConsole, operatorConsole } from './console.ts';
 export { type DemoAccount, ensureDemoAccounts } from './demo.ts';
+export { type ReappliedDestructions, reapplyDestructionLog } from './destruction-reapply.ts';
 export {
   acceptHsmConfiguration,
   checkHsmConfiguration,
   type HsmConfigurationCheck,
 } from './hsm-configuration.ts';
+export { type HsmConfigurationState, HsmConfigurationWatch } from './hsm-watch.ts';
 export { type RekeyReport, rekey } from './key-hierarchy.ts';
 export { documentValues, liveFacts, observedTrust } from './live-facts.ts';
 export { allMigrations } from './migrations.ts';

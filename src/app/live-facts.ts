@@ -189,6 +189,8 @@ export function documentValues(shomei: Shomei, facts: LiveFacts): Record<string,
     AUDIT_RETENTION_YEARS: String(config.audit.retentionYears),
     CONTRACT_RETENTION_YEARS: String(config.contracts.retentionYears),
     CLOSED_DOCUMENT_DAYS: String(config.contracts.closedDocumentDays),
+    // Days a signing key outlives its certificate's end before the sweep destroys it (ADR 032).
+    KEY_DESTRUCTION_GRACE_DAYS: String(config.rssp.keyDestructionGraceDays),
     TIMESTAMPS: facts.timestamps,
     CERTIFICATE_AUTHORITY: facts.certificateAuthority,
   };

@@ -65,6 +65,7 @@ import {
 import {
   applyMigrations,
   type Database,
+  DestructionLog,
   KekRing,
   KeyHierarchy,
   KeyRegistry,
@@ -72,12 +73,17 @@ import {
 } from '../store/index.ts';
 import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index.ts';
 import { checkHsmConfiguration } from './hsm-configuration.ts';
+import { HsmConfigurationWatch } from './hsm-watch.ts';
 import { ceremonyActor, completeInitKeyCeremony, keyIdsBefore } from './key-ceremony.ts';
 import { kekGenerated } from './key-hierarchy.ts';
 import { allMigrations } from './migrations.ts';
 import { dataPaths } from './paths.ts';
 import { openTrustServices, type TrustServices } from './trust-services.ts';
 import { type DocumentWork, openDocumentWork } from './work.ts';
+
+/** Every key destruction and shredding also goes to this file, when configured (ADR 032). */
+const destructionLogOf = (config: ShomeiConfig) =>
+  config.keys.destructionLog === undefined ? undefined : new DestructionLog(config.keys.destructionLog);
 
 export interface Shomei {
   readonly config: ShomeiConfig;
@@ -115,6 +121,8 @@ export interface Shomei {
   readonly mailer: Mailer;
   /** Clock guard, environment marks, cluster-wide locks, operations settings (TLS, NTP, metrics). */
   readonly ops: OpsServices;
+  /** The HSM configuration compared with the recorded one, on a timer and for /readyz (ADR 032). */
+  readonly hsmWatch: HsmConfigurationWatch;
   /** E-contract service: envelopes, signing flows, evidence, retention, 電帳法 search, archive renewal. */
   readonly contracts: ContractService;
   /** PDF parsing, validation and assembly on worker threads, under a decode budget (ADR 016). */
@@ -224,7 +232,7 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
     sessions: 1,
   });
   try {
-    const keys = new KeyRegistry(database.db);
+    const keys = new KeyRegistry(database.db, destructionLogOf(config));
     const before = await keyIdsBefore(keys);
     await ensureCheckpointKey(crypto, keys);
     // The KEKs of the key hierarchy (ADR 017), recorded in the key registry as `kek:<purpose>`.
@@ -319,7 +327,7 @@ export async function openShomei(
       inlineSigning: config.pkcs11.managedSoftHsm,
     });
     const opened = crypto;
-    const keys = new KeyRegistry(database.db);
+    const keys = new KeyRegistry(database.db, destructionLogOf(config));
     await checkTokenEnvironment(opened, config.environment, { markIfUnmarked: false, keys });
     // The embedded TSA and the mailer are built after the audit trail they record to, so the
     // checkpointer and the alert monitor reach them through these late-bound references.
@@ -488,8 +496,10 @@ export async function openShomei(
       },
     });
     const probe = await hsmProbe(opened, keys);
+    const hsmWatch = new HsmConfigurationWatch(config, database);
     const ops = createOpsServices(config.environment, database, {
       probe,
+      hsmConfiguration: () => hsmWatch.current(),
       mode,
       hsmSessions: () => opened.sessionPoolState(),
       ...(trust.outsideTsaProbe === undefined ? {} : { tsaProbe: trust.outsideTsaProbe }),
@@ -545,6 +555,7 @@ export async function openShomei(
       identity,
       mailer,
       ops,
+      hsmWatch,
       contracts,
       work,
       async close() {

@@ -38,6 +38,8 @@ export interface ShomeiConfig {
     readonly pinFile: string;
     /** Sessions kept open for concurrent signing; default: one per core, at least two. */
     readonly sessions: number;
+    /** Seconds between the running server's HSM configuration checks (JT2A part III appendix 1 §7). */
+    readonly configurationCheckSeconds: number;
   };
   readonly http: {
     readonly host: string;
@@ -77,6 +79,8 @@ export interface ShomeiConfig {
      * document's sealed key in an older backup opens at most this long (plus the rotation's grace).
      */
     readonly kekEpochDays: number;
+    /** File outside the data directory where every key destruction and shredding is appended (ADR 032). */
+    readonly destructionLog: string | undefined;
   };
   readonly rssp: {
     /** Lifetime of a SAD in seconds (credentials/authorize `expiresIn`). */
@@ -92,6 +96,10 @@ export interface ShomeiConfig {
     readonly certificateStatusCacheSeconds: number;
     /** Days before a signing certificate ends when its holder is mailed (once per threshold). */
     readonly expiryNoticeDays: readonly number[];
+    /** Days after a signing certificate's end before its key is destroyed (practice statement). */
+    readonly keyDestructionGraceDays: number;
+    /** Seconds between checks for expired or CA-revoked certificates whose keys are still held. */
+    readonly keySweepSeconds: number;
   };
   /** Accounts, sessions and lockout (identity module; JT2A 7.1.3). */
   readonly identity: {
@@ -155,6 +163,7 @@ const schema = z.object({
   SHOMEI_PKCS11_TOKEN_LABEL: z.string().min(1).max(32).default('shomei'),
   SHOMEI_PKCS11_PIN_FILE: z.string().min(1).optional(),
   SHOMEI_PKCS11_SESSIONS: z.coerce.number().int().min(1).max(256).optional(),
+  SHOMEI_HSM_CHECK_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
   SHOMEI_HOST: z.string().min(1).default('127.0.0.1'),
   SHOMEI_PORT: port.default(8080),
   SHOMEI_PUBLIC_URL: z.string().url().optional(),
@@ -184,6 +193,7 @@ const schema = z.object({
     .default(''),
   SHOMEI_ADMIN_APPROVAL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   SHOMEI_KEYS_KEK_EPOCH_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  SHOMEI_DESTRUCTION_LOG: z.string().min(1).max(4096).optional(),
   SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS: z.coerce.number().int().min(0).max(3650).default(365),
   SHOMEI_ADMIN_ALLOWED_IPS: z
     .string()
@@ -200,6 +210,9 @@ const schema = z.object({
     .string()
     .regex(/^(\d{1,3}(,\d{1,3})*)?$/, 'comma-separated day counts')
     .default('30,7'),
+  // Keys outlive their certificate's end by this grace (renewal and late signatures' evidence), no longer.
+  SHOMEI_RSSP_KEY_DESTRUCTION_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  SHOMEI_RSSP_KEY_SWEEP_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
   SHOMEI_CONTRACTS_MAX_DOCUMENT_BYTES: z.coerce
     .number()
     .int()
@@ -323,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       tokenLabel: e.SHOMEI_PKCS11_TOKEN_LABEL,
       pinFile: e.SHOMEI_PKCS11_PIN_FILE ?? path.join(home, 'secrets', 'token-pins.json'),
       sessions: e.SHOMEI_PKCS11_SESSIONS ?? 4,
+      configurationCheckSeconds: e.SHOMEI_HSM_CHECK_SECONDS,
     },
     http: { host: e.SHOMEI_HOST, port: e.SHOMEI_PORT, publicUrl: publicUrl.replace(/\/$/, '') },
     logLevel: e.SHOMEI_LOG_LEVEL,
@@ -344,7 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       trainingValidityDays: e.SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS,
       allowedIps: e.SHOMEI_ADMIN_ALLOWED_IPS.split(',').filter((ip) => ip !== ''),
     },
-    keys: { kekEpochDays: e.SHOMEI_KEYS_KEK_EPOCH_DAYS },
+    keys: { kekEpochDays: e.SHOMEI_KEYS_KEK_EPOCH_DAYS, destructionLog: e.SHOMEI_DESTRUCTION_LOG },
     rssp: {
       sadLifetimeSeconds: e.SHOMEI_RSSP_SAD_LIFETIME_SECONDS,
       maxFailedAttempts: e.SHOMEI_RSSP_MAX_FAILED_ATTEMPTS,
@@ -356,6 +370,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
         .filter((d) => d !== '')
         .map(Number)
         .filter((d) => d > 0),
+      keyDestructionGraceDays: e.SHOMEI_RSSP_KEY_DESTRUCTION_GRACE_DAYS,
+      keySweepSeconds: e.SHOMEI_RSSP_KEY_SWEEP_SECONDS,
     },
     identity: {
       sessionIdleMinutes: e.SHOMEI_SESSION_IDLE_MINUTES,

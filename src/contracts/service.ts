@@ -410,6 +410,27 @@ export class ContractService {
     return renewArchiveTimestamps(this.context, options);
   }
 
+  /**
+   * After a restore: documents the destruction log says were shredded are shredded again in the
+   * restored data (ADR 032). Ones already shredded or unknown here are left alone; returns those done.
+   */
+  async reapplyShredding(documentIds: readonly string[], by: AuditActor): Promise<string[]> {
+    const ctx = this.context;
+    const done: string[] = [];
+    for (const id of documentIds) {
+      const document = await ctx.db
+        .selectFrom('contract_documents')
+        .selectAll()
+        .where('id', '=', id)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      if (document === undefined) continue;
+      await ctx.vault.shred(document, by, 'destruction log re-applied after a restore');
+      done.push(id);
+    }
+    return done;
+  }
+
   /** Documents of envelopes that never became contracts, past the published period (issue #18). */
   private async shredClosedEnvelopes(now: Date): Promise<number> {
     const ctx = this.context;

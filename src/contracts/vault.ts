@@ -376,6 +376,13 @@ export class DocumentVault {
       .set({ data: null })
       .where('document_id', '=', document.id)
       .execute();
+    // Outside the database too, so restoring an older backup shreds it again (ADR 032).
+    this.deps.keys.destructionLog?.append({
+      kind: 'document',
+      id: document.id,
+      at: new Date().toISOString(),
+      reason,
+    });
     await this.deps.audit.append({
       type: 'document.shred',
       actor,

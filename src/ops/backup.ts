@@ -590,6 +590,12 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
       } finally {
         closeSync(out);
       }
+      // SoftHSM2 removes an object's lock file with the object and fails C_DestroyObject without one
+      // (ADR 032: a restore destroys keys again); the backup leaves lock files out as process state.
+      if (entry.path.startsWith('tokens/') && entry.path.endsWith('.object')) {
+        const lock = `${target.slice(0, -'.object'.length)}.lock`;
+        if (!existsSync(lock)) closeSync(openSync(lock, 'wx', 0o600));
+      }
     }
     const restoredDb = path.join(staging, 'restore-db', path.basename(manifest.database.entry));
     let databaseUrl: string;

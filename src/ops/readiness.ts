@@ -68,6 +68,13 @@ export async function readiness(sources: ReadinessSources): Promise<Readiness> {
       ready = false;
     }
   }
+  // A changed HSM configuration is reported (and alerted once) but does not stop the instance: an
+  // operator decides, and the security officer accepts or reverts it (ADR 032).
+  if (sources.ops.hsmConfiguration !== undefined) {
+    const state = await sources.ops.hsmConfiguration();
+    checks.hsmConfiguration = state;
+    if (state === 'changed') reasons.hsmConfiguration = 'changed since recorded (keys hsm-accept)';
+  }
   // A passive installation answers but does no work: not ready, so no load balancer sends it any.
   const mode = await sources.ops.mode.refresh();
   checks.installation = mode;

@@ -29,6 +29,8 @@ export interface OpsServices {
   hsmSessions(): { total: number; idle: number; waiting: number };
   /** The outside TSA asked with the TSA client's TLS and auth settings; absent without one. */
   readonly tsaProbe?: () => Promise<'ok' | 'unauthorised' | 'unreachable'>;
+  /** The HSM configuration against the recorded fingerprint: unchanged, changed, recorded or failed. */
+  readonly hsmConfiguration?: () => Promise<string>;
 }
 
 /** What the composition root adds to the operations services. */
@@ -39,6 +41,7 @@ export interface OpsParts {
   readonly mode: OperatingMode;
   readonly hsmSessions: OpsServices['hsmSessions'];
   readonly tsaProbe?: OpsServices['tsaProbe'];
+  readonly hsmConfiguration?: OpsServices['hsmConfiguration'];
 }
 
 export function createOpsServices(

@@ -60,6 +60,9 @@ export function invalidPinFormat(): Error {
   );
 }
 
+/** Why a key left the token without a revocation request of ours (key.destroy details.reason). */
+export type KeyDestructionReason = 'certificate-expired' | 'certificate-revoked-at-ca' | 'retirement-resumed';
+
 export class CredentialService {
   constructor(
     private readonly db: Kysely<RsspTables>,
@@ -618,6 +621,56 @@ export class CredentialService {
       details.keyDestroyed = credential.key_id;
     }
     await this.record(event, actorId, credentialId, 'success', details, actorKind);
+  }
+
+  /**
+   * A key whose certificate has ended (expiry plus grace) or was revoked at the CA by someone else:
+   * the credential stops, its key is destroyed and a `key.destroy` record says why. Nothing is sent
+   * to the CA. Safe to run twice and after a crash in the middle: a credential already stopped with
+   * its key still held is finished, one without a key is left alone.
+   */
+  async destroyKeyOfEndedCertificate(credentialId: string, reason: KeyDestructionReason): Promise<boolean> {
+    const credential = await this.require(credentialId);
+    if (credential.key_id === null) return false;
+    const to = reason === 'certificate-revoked-at-ca' ? 'revoked' : 'ended';
+    if (credential.status !== 'revoked' && credential.status !== 'ended') {
+      await this.db
+        .updateTable('rssp_credentials')
+        .set({ status: to, updated_at: this.clock.now().toISOString() })
+        .where('credential_id', '=', credentialId)
+        .execute();
+    }
+    await this.invalidateSads(credentialId);
+    const keyId = credential.key_id;
+    // Another instance's sweep may be destroying it at the same moment: gone is what counts.
+    if (await this.crypto.hasKey(keyId)) {
+      await this.crypto.destroyKey(keyId).catch(async (error) => {
+        if (await this.crypto.hasKey(keyId)) throw error;
+      });
+    }
+    await this.keys.markDestroyed(keyId, `credential ${credentialId}: ${reason}`).catch(() => undefined);
+    const cleared = await this.db
+      .updateTable('rssp_credentials')
+      .set({ key_id: null })
+      .where('credential_id', '=', credentialId)
+      .where('key_id', '=', keyId)
+      .executeTakeFirst();
+    // One record per destruction, written by whichever sweep cleared the key.
+    if (Number(cleared.numUpdatedRows) !== 1) return false;
+    await this.audit.append({
+      type: 'key.destroy',
+      actor: { kind: 'process', id: 'rssp' },
+      subject: { kind: 'key', id: keyId },
+      outcome: 'success',
+      details: {
+        reason,
+        credentialId,
+        certificateSerial: credential.cert_serial,
+        certificateNotAfter: credential.cert_not_after,
+        purpose: 'user-signing',
+      },
+    });
+    return true;
   }
 
   private async invalidateSads(credentialId: string): Promise<void> {

@@ -25,12 +25,14 @@ export {
   type Credential,
   type CredentialAttempts,
   CredentialService,
+  type KeyDestructionReason,
   type NewCredential,
 } from './credentials.ts';
 export { DocumentSigningService } from './documents.ts';
 export { CSC, CscError, type CscErrorCode, isCscError } from './errors.ts';
 export { CredentialExpiryNotices, DEFAULT_EXPIRY_NOTICE_DAYS } from './expiry.ts';
 export { expiryNoticeMail, mailedExpiryNotices } from './expiry-mail.ts';
+export { CredentialKeySweep, type KeySweepOutcome } from './key-sweep.ts';
 export { rsspMigrations } from './migrations.ts';
 export { AuthorizationServer } from './oauth.ts';
 export { generateOtpSealKey } from './otp.ts';

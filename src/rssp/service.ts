@@ -14,6 +14,7 @@ import { CredentialService } from './credentials.ts';
 import { DecoupledAuthorizations } from './decoupled.ts';
 import { DocumentSigningService } from './documents.ts';
 import { CredentialExpiryNotices, DEFAULT_EXPIRY_NOTICE_DAYS } from './expiry.ts';
+import { CredentialKeySweep } from './key-sweep.ts';
 import { AuthorizationServer } from './oauth.ts';
 import { OneTimeCodeFactor } from './otp.ts';
 import {
@@ -72,6 +73,8 @@ export interface RemoteSignatureService {
   readonly signingFactors: TenantSigningFactors;
   /** The daily check that mails holders before their certificates end. */
   readonly expiryNotices: CredentialExpiryNotices;
+  /** The periodic destruction of keys whose certificates expired (plus grace) or were revoked at the CA. */
+  readonly keySweep: CredentialKeySweep;
   readonly signing: HashSigningService;
   /** operationMode "A" jobs and their results for signatures/signPolling. */
   readonly asyncResults: AsyncSigningResults;
@@ -142,6 +145,13 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     clock,
     parts.settings.expiryNoticeDays ?? DEFAULT_EXPIRY_NOTICE_DAYS,
   );
+  const keySweep = new CredentialKeySweep(
+    db,
+    credentials,
+    parts.certificateStatus,
+    clock,
+    parts.settings.keyDestructionGraceDays ?? 30,
+  );
   const signing = new HashSigningService(
     parts.crypto,
     credentials,
@@ -206,6 +216,7 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     activation,
     signingFactors,
     expiryNotices,
+    keySweep,
     signing,
     asyncResults,
     decoupled,

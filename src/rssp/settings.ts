@@ -35,6 +35,10 @@ export interface RsspSettings {
   readonly challengeLimit?: { readonly count: number; readonly windowSeconds: number };
   /** Days before a signing certificate ends when its holder is mailed (once per threshold). */
   readonly expiryNoticeDays?: readonly number[];
+  /** Days after a signing certificate's end before its key is destroyed. */
+  readonly keyDestructionGraceDays?: number;
+  /** Seconds between the sweeps that destroy keys of expired or CA-revoked certificates. */
+  readonly keySweepSeconds?: number;
 }
 
 export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
@@ -56,4 +60,6 @@ export const DEFAULT_RSSP_SETTINGS: Omit<RsspSettings, 'publicUrl'> = {
   certificateStatusCacheSeconds: 10,
   challengeLimit: { count: 5, windowSeconds: 900 },
   expiryNoticeDays: [30, 7],
+  keyDestructionGraceDays: 30,
+  keySweepSeconds: 3600,
 };

@@ -93,6 +93,16 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     shomei.logger.error({ err: error }, 'signing certificate expiry notices failed'),
   );
   app.addHook('onClose', async () => stopCredentialNotices());
+  // Keys of certificates expired past the grace period or revoked at any CA are destroyed (ADR 032).
+  const stopKeySweep = shomei.rssp.keySweep.start(shomei.config.rssp.keySweepSeconds, (error) =>
+    shomei.logger.error({ err: error }, 'credential key sweep failed'),
+  );
+  app.addHook('onClose', async () => stopKeySweep());
+  // The HSM configuration is compared on a timer too; a change is audited and alerted once.
+  const stopHsmWatch = shomei.hsmWatch.start((state) =>
+    shomei.logger.warn({ hsmConfiguration: state }, 'HSM configuration differs from the recorded one'),
+  );
+  app.addHook('onClose', async () => stopHsmWatch());
   // Embedded CA publication (/pki/ca, /pki/crl, /pki/ocsp) and the RFC 3161 TSA (/tsa).
   await app.register(caRoutes, { ca: shomei.ca });
   await app.register(tsaRoutes, { tsa: shomei.tsa });

@@ -8,6 +8,7 @@ export {
   openDatabase,
   redactUrl,
 } from './database.ts';
+export { type DestructionEntry, DestructionLog, readDestructionLog } from './destruction-log.ts';
 export { KEK_PURPOSES, type KekPurpose, KekRing, kekRegistryPurpose } from './kek-ring.ts';
 export { KeyHierarchy, type KeyHierarchyTables, type WrappedKeyTable } from './key-hierarchy.ts';
 export { keyHierarchyMigrations } from './key-hierarchy-migrations.ts';

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { shomeiError } from '../errors/index.ts';
+import type { DestructionLog } from './destruction-log.ts';
 import type { FoundationTables, KeyRecordTable } from './tables.ts';
 
 export type KeyRecord = KeyRecordTable;
@@ -23,7 +24,11 @@ export function publicKeyFingerprint(spki: Uint8Array): string {
 }
 
 export class KeyRegistry {
-  constructor(private readonly db: Kysely<FoundationTables>) {}
+  constructor(
+    private readonly db: Kysely<FoundationTables>,
+    /** Where destructions are also written outside the database, for a restore to re-apply (ADR 032). */
+    readonly destructionLog?: DestructionLog,
+  ) {}
 
   async record(key: NewKeyRecord, now: Date = new Date()): Promise<KeyRecord> {
     const row: KeyRecord = {
@@ -69,6 +74,7 @@ export class KeyRegistry {
         { status: 404, details: { keyId } },
       );
     }
+    this.destructionLog?.append({ kind: 'key', id: keyId, at: now.toISOString(), reason });
   }
 
   async get(keyId: string): Promise<KeyRecord | undefined> {

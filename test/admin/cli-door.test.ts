@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { openShomei } from '../../src/app/index.ts';
 import { hsmSecretSealer, IDENTITY_SEAL_KEY_PURPOSE } from '../../src/identity/index.ts';
 import { createLogger } from '../../src/log/index.ts';
+import { buildServer } from '../../src/server/index.ts';
 import { makeTestHome, softHsmEnv, type TestHome } from '../helpers/home.ts';
 import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
@@ -294,10 +295,20 @@ describe('shomei CLI through the one door', () => {
     };
     assert.equal(again.newlyDetected, false, 'recorded once per change');
     assert.equal(auditTypes(team.system_auditor, 'hsm.configuration.changed').length, 1);
-    const shomei = await openShomei(home.config, createLogger({ level: 'silent' }));
+    // The running server sees it too: /readyz reports the change, and its check alerts no second time.
+    const changedConfig = { ...home.config, pkcs11: { ...home.config.pkcs11, modulePath: otherModule } };
+    const shomei = await openShomei(changedConfig, createLogger({ level: 'silent' }));
+    const server = await buildServer(shomei);
     try {
+      const ready = (await server.inject({ method: 'GET', url: '/readyz' })).json() as {
+        checks: Record<string, string>;
+        reasons: Record<string, string>;
+      };
+      assert.equal(ready.checks.hsmConfiguration, 'changed', JSON.stringify(ready));
+      assert.match(ready.reasons.hsmConfiguration ?? '', /hsm-accept/);
       assert.equal((await shomei.audit.alerts.list({ rule: 'hsm-configuration-change' })).length, 1);
     } finally {
+      await server.close();
       await shomei.close();
     }
     const refused = runShomei(['keys', 'hsm-accept', '--reason', 'module moved'], {

@@ -10,12 +10,16 @@ import { verifyBackup } from '../../src/ops/index.ts';
 import { makeTestHome } from '../helpers/home.ts';
 import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
+import { listTokenObjects } from '../helpers/token.ts';
 
 // A mail password in the configuration must not reach the backup (nothing is sent in this test).
 const SMTP_PASSWORD = 'smtp-Secret-7f3a9';
 const home = makeTestHome({ SHOMEI_SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@127.0.0.1:2525` });
 const work = `${home.home}-work`;
 mkdirSync(work, { recursive: true });
+// Outside the data directory, as ADR 032 asks: it survives the wipe below.
+const destructionLog = path.join(work, 'destruction-log.jsonl');
+home.env.SHOMEI_DESTRUCTION_LOG = destructionLog;
 after(() => {
   home.remove();
   rmSync(work, { recursive: true, force: true });
@@ -72,6 +76,8 @@ function layout(bytes: Buffer): { manifestStart: number; manifestEnd: number; da
 const backupFile = path.join(work, 'shomei.backup');
 const pinCopy = path.join(work, 'pins-escrow.json');
 let key: { id: string; publicKey: string };
+/** In the backup, destroyed afterwards: the restore must not bring it back. */
+let doomed: { id: string; publicKey: string };
 let installationId: string;
 
 describe('backup create / verify / restore', () => {
@@ -80,6 +86,7 @@ describe('backup create / verify / restore', () => {
     const roles: TeamRole[] = ['security_officer', 'system_administrator', 'system_operator'];
     team = await makeTeam(home, roles, {}, roles);
     key = await generateKey('before-backup');
+    doomed = await generateKey('doomed-after-backup');
     const anonymous = runShomei(['backup', 'create', '-o', `${backupFile}.x`], {
       ...home.env,
       SHOMEI_OPERATOR_SESSION: `${work}/none`,
@@ -270,17 +277,59 @@ describe('backup create / verify / restore', () => {
     assert.ok(!existsSync(target));
   });
 
-  test('backup → wipe → restore: the key signs again, data is back, later changes are not, the audit chain verifies', async () => {
+  test('backup → wipe → restore: the key signs again, data is back, later changes and destructions are not undone, the audit chain verifies', async () => {
     copyFileSync(home.config.pkcs11.pinFile, pinCopy);
     await generateKey('after-backup');
+    // Destroyed after the backup, through dual control; the destruction log outside the home records it.
+    const live = await openShomei(loadConfig({ ...home.env }), createLogger({ level: 'silent' }));
+    try {
+      const asked = await live.admin.dualControl.request(
+        'key.destroy',
+        { keyId: doomed.id, reason: 'retired' },
+        team.system_administrator.userId,
+      );
+      await live.admin.dualControl.approve(asked.id, team.security_officer.userId);
+    } finally {
+      await live.close();
+    }
+    assert.match(readFileSync(destructionLog, 'utf8'), new RegExp(`"id":"${doomed.id}"`));
     rmSync(home.home, { recursive: true, force: true });
 
-    const restored = json<{ installationId: string; auditChain: { ok: boolean; records: number } }>(
+    // A log that does not parse refuses the restore before anything is written.
+    const badLog = path.join(work, 'bad-log.jsonl');
+    writeFileSync(badLog, '{"kind":"key","id":"../../etc"}\n');
+    const refused = runShomei(
+      [
+        'backup',
+        'restore',
+        backupFile,
+        '--into',
+        home.home,
+        '--pin-file',
+        pinCopy,
+        '--destruction-log',
+        badLog,
+      ],
+      await restorers(),
+    );
+    assert.match(refused.stderr, /SHOMEI_DESTRUCTION_LOG_INVALID/);
+    assert.ok(!existsSync(home.home), 'nothing restored');
+
+    const restored = json<{
+      installationId: string;
+      auditChain: { ok: boolean; records: number };
+      destructionsReapplied: { keys: string[]; documents: string[] };
+    }>(
       runShomei(
         ['backup', 'restore', backupFile, '--into', home.home, '--pin-file', pinCopy],
         await restorers(),
       ),
     );
+    assert.deepEqual(restored.destructionsReapplied.keys, [doomed.id]);
+    // pkcs11-tool, not our code, lists the restored token: the key destroyed after the backup is not in it.
+    const objects = listTokenObjects(home);
+    assert.match(objects, /label:\s+before-backup/);
+    assert.doesNotMatch(objects, /doomed-after-backup/);
     assert.equal(restored.installationId, installationId);
     assert.equal(restored.auditChain.ok, true);
     assert.ok(restored.auditChain.records > 0);

@@ -122,6 +122,7 @@ describe('readiness and metrics of a running server', () => {
         database: 'ok',
         hsm: 'ok',
         tsa: 'ok',
+        hsmConfiguration: 'unchanged',
         installation: 'active',
         clock: 'failed',
       });

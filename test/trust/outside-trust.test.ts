@@ -36,6 +36,7 @@ import {
 } from '../contracts/harness.ts';
 import { makeTeam } from '../helpers/operators.ts';
 import { run, SHOMEI_BIN } from '../helpers/run.ts';
+import { rejectsWithCode } from '../helpers/token.ts';
 import { OID, PIN } from '../rssp/fixture.ts';
 import { type OutsidePki, startOutsidePki } from './outside-pki.ts';
 
@@ -351,6 +352,71 @@ describe('outside CA and TSA on every path', () => {
     const refused = await signDoc();
     assert.notEqual(refused.statusCode, 200, refused.body);
     assert.match(refused.body, /revoked/i);
+  });
+});
+
+describe('keys do not outlive their certificates (ADR 032)', () => {
+  const wrappedRow = (keyId: string) =>
+    h.shomei.database.db
+      .withTables<{ wrapped_keys: { key_id: string } }>()
+      .selectFrom('wrapped_keys')
+      .select('key_id')
+      .where('key_id', '=', keyId)
+      .executeTakeFirst();
+  const issue = async (userId: string) => {
+    const created = await h.shomei.rssp.credentials.create({
+      userId,
+      algorithm: 'EC-P256',
+      subject: `CN=${userId}, O=E株式会社, C=JP`,
+    });
+    assert.equal(created.credential.status, 'active');
+    return created.credential;
+  };
+
+  it('the sweep destroys the key of a credential revoked at cfssl, and of one past its end plus the grace period', async () => {
+    const revoked = await issue('sweep-revoked');
+    const expiring = await issue('sweep-expiring');
+    await pki.publishOcsp();
+    assert.ok(await wrappedRow(revoked.key_id!), 'the wrapped key is stored');
+    // Nothing is due yet: both certificates are good at cfssl and within their validity.
+    const quiet = await h.shomei.rssp.keySweep.sweep();
+    assert.ok(!quiet.some((o) => [revoked.credential_id, expiring.credential_id].includes(o.credentialId)));
+
+    // Revoked at the CA server by its own operator, not through shomei: only its OCSP says so.
+    await pki.revoke(revoked.cert_serial!);
+    const swept = await h.shomei.rssp.keySweep.sweep();
+    assert.deepEqual(
+      swept.filter((o) => o.credentialId === revoked.credential_id),
+      [{ credentialId: revoked.credential_id, reason: 'certificate-revoked-at-ca' }],
+    );
+    assert.equal(await wrappedRow(revoked.key_id!), undefined, 'the wrapped key row is gone');
+    await rejectsWithCode(
+      h.shomei.crypto.signDigest(revoked.key_id!, sha256('x'), { digestAlgorithm: 'SHA-256' }),
+      'SHOMEI_KEY_NOT_FOUND',
+    );
+    assert.equal((await h.shomei.rssp.credentials.get(revoked.credential_id))?.status, 'revoked');
+    // A second pass finds nothing left to do (idempotent).
+    const again = await h.shomei.rssp.keySweep.sweep();
+    assert.ok(!again.some((o) => o.credentialId === revoked.credential_id));
+
+    // Expiry: within the grace period (30 days) the key stays; after it, it goes.
+    const end = new Date(expiring.cert_not_after!).getTime();
+    const day = 24 * 3600 * 1000;
+    const inGrace = await h.shomei.rssp.keySweep.sweep(new Date(end + 29 * day));
+    assert.ok(!inGrace.some((o) => o.credentialId === expiring.credential_id));
+    assert.ok(await wrappedRow(expiring.key_id!), 'kept during the grace period');
+    const past = await h.shomei.rssp.keySweep.sweep(new Date(end + 31 * day));
+    assert.ok(
+      past.some((o) => o.credentialId === expiring.credential_id && o.reason === 'certificate-expired'),
+      JSON.stringify(past),
+    );
+    assert.equal(await wrappedRow(expiring.key_id!), undefined);
+    assert.equal((await h.shomei.rssp.credentials.get(expiring.credential_id))?.status, 'ended');
+
+    const records = await h.shomei.audit.search({ type: 'key.destroy', limit: 100 });
+    const reasons = new Map(records.map((r) => [r.subject?.id, r.details.reason]));
+    assert.equal(reasons.get(revoked.key_id!), 'certificate-revoked-at-ca');
+    assert.equal(reasons.get(expiring.key_id!), 'certificate-expired');
   });
 });
 

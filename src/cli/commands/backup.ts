@@ -2,11 +2,12 @@
  * `shomei backup create|verify|restore` (JT2A 7.1.6). Create and restore are audited; verify works
  * offline on any machine with nothing but the file (and, optionally, the pinned key fingerprint).
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   authenticateOperator,
   openShomei,
+  reapplyDestructionLog,
   requestApproval,
   requirePrivilege,
   type Shomei,
@@ -15,6 +16,7 @@ import { loadConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { createBackup, PROMOTE_KIND, restoreBackup, verifyBackup } from '../../ops/index.ts';
+import { readDestructionLog } from '../../store/index.ts';
 import { credentialsMissing, readCredentials, withOperator } from '../operator.ts';
 import { printJson } from '../output.ts';
 
@@ -149,6 +151,10 @@ export function registerBackupCommands(program: Command): void {
       '--expect-key <sha256>',
       'SHA-256 of the backup-signing public key to require / 要求する署名鍵の SHA-256',
     )
+    .option(
+      '--destruction-log <file>',
+      'keys and documents destroyed since, destroyed again after the restore (default SHOMEI_DESTRUCTION_LOG) / 破棄記録を再適用',
+    )
     .action(
       async (
         file: string,
@@ -157,9 +163,19 @@ export function registerBackupCommands(program: Command): void {
           pinFile?: string;
           databaseUrl?: string;
           expectKey?: string;
+          destructionLog?: string;
         },
       ) => {
         const config = loadConfig();
+        // Read and checked before anything is restored: a bad log leaves nothing behind (ADR 032).
+        // The configured log does not exist until the first destruction; a named one must exist.
+        const logFile = options.destructionLog ?? config.keys.destructionLog;
+        const destructions =
+          logFile === undefined
+            ? undefined
+            : options.destructionLog === undefined && !existsSync(logFile)
+              ? []
+              : readDestructionLog(logFile);
         const operatorCredentials = await readCredentials('SHOMEI_OPERATOR');
         const approverCredentials = await readCredentials('SHOMEI_APPROVER');
         if (operatorCredentials === undefined || approverCredentials === undefined)
@@ -204,6 +220,15 @@ export function registerBackupCommands(program: Command): void {
               mode: shomei.ops.mode.mode,
             },
           });
+          const reapplied =
+            destructions === undefined
+              ? undefined
+              : await reapplyDestructionLog(shomei, destructions, people.operator);
+          if (reapplied === undefined) {
+            console.error(
+              '警告: 破棄記録 (SHOMEI_DESTRUCTION_LOG) がないため、バックアップ後に破棄した鍵と文書が戻っている可能性があります。 / Warning: no destruction log, so keys and documents destroyed after this backup may be back.',
+            );
+          }
           const chain = await shomei.audit.verify();
           const keys = await shomei.crypto.listKeys();
           printJson({
@@ -214,6 +239,7 @@ export function registerBackupCommands(program: Command): void {
             // Signs nothing until promoted: `shomei backup promote`, approved by a second person.
             mode: shomei.ops.mode.mode,
             keysInToken: keys.length,
+            destructionsReapplied: reapplied ?? null,
             auditChain: chain,
           });
         } finally {
