@@ -107,6 +107,16 @@ const NOTES: Readonly<Record<string, { readonly default?: string; readonly descr
   SHOMEI_PORT: { description: 'where the server listens' },
   SHOMEI_PUBLIC_URL: { default: 'http://HOST:PORT', description: 'the URL users and certificates refer to' },
   SHOMEI_LOG_LEVEL: { description: 'pino log level' },
+  SHOMEI_HSM_CHECK_SECONDS: { description: 'how often the server compares the HSM configuration (ADR 032)' },
+  SHOMEI_DESTRUCTION_LOG: {
+    description: 'file outside SHOMEI_HOME where destructions are logged for restores to re-apply (ADR 032)',
+  },
+  SHOMEI_RSSP_KEY_DESTRUCTION_GRACE_DAYS: {
+    description: "days a signing key outlives its certificate's end (ADR 032)",
+  },
+  SHOMEI_RSSP_KEY_SWEEP_SECONDS: {
+    description: 'how often keys of expired or CA-revoked certificates are destroyed (ADR 032)',
+  },
 };
 
 interface JsonProperty {
