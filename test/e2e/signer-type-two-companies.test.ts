@@ -91,7 +91,7 @@ async function setUpCredential(page: Page, name: string): Promise<string> {
     await shotBoth(page, '4-otp-qr');
   }
   await card.getByRole('button', { name: '認証アプリに登録しました' }).click();
-  await card.getByText('設定済み (totp)').waitFor();
+  await card.getByText('設定済み (認証アプリ)').waitFor();
   return secret;
 }
 
@@ -385,7 +385,7 @@ describe('signer-type contract between two companies, entirely in the browser', 
     const renewed = pageB.locator('article[data-status="active"]');
     await renewed.waitFor();
     assert.notEqual(await renewed.getAttribute('data-credential'), oldId);
-    await renewed.getByText('設定済み (totp)').waitFor();
+    await renewed.getByText('設定済み (認証アプリ)').waitFor();
     await pageB.locator(`article[data-credential="${oldId}"][data-status="revoked"]`).waitFor();
     await shot(pageB, '14-renewed');
 
