@@ -15,6 +15,7 @@ import {
   signingCertificateReference,
 } from './cms.ts';
 import { factsOf } from './facts.ts';
+import type { Indication, SubIndication } from './types.ts';
 
 export type IntegrityFailure =
   | 'no-signer-certificate'
@@ -24,6 +25,20 @@ export type IntegrityFailure =
   | 'no-message-digest'
   | 'hash-mismatch'
   | 'signature-invalid';
+
+/**
+ * What each integrity failure means, for a signature (ETSI EN 319 102-1 §5.2.7) and a timestamp token
+ * (§5.4) alike; the words are in messages.ts.
+ */
+export const INTEGRITY_INDICATION: Record<IntegrityFailure, readonly [Indication, SubIndication]> = {
+  'no-signer-certificate': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  'signing-certificate-mismatch': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  'unsupported-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
+  'weak-digest': ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'],
+  'no-message-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
+  'hash-mismatch': ['TOTAL_FAILED', 'HASH_FAILURE'],
+  'signature-invalid': ['TOTAL_FAILED', 'SIG_CRYPTO_FAILURE'],
+};
 
 export type IntegrityOutcome =
   | { readonly ok: true; readonly signer: ParsedCertificate; readonly signingCertificateBound: boolean }

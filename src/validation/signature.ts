@@ -10,7 +10,7 @@ import { validateChain } from './chain-validation.ts';
 import { attributeValues, CMS_OID, type HashName, type ParsedCms, signingTimeOf } from './cms.ts';
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
-import { checkIntegrity, type IntegrityFailure, type IntegrityOutcome } from './integrity.ts';
+import { checkIntegrity, INTEGRITY_INDICATION, type IntegrityOutcome } from './integrity.ts';
 import { SIGNER_INTEGRITY } from './messages.ts';
 import { sortFindings } from './policy.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
@@ -63,17 +63,6 @@ export interface CmsSignatureOutcome {
   readonly embeddedRevocationComplete: boolean;
 }
 
-/** What each integrity failure means for the signature (ETSI EN 319 102-1 §5.2.7); words in messages.ts. */
-const INTEGRITY_VERDICT: Record<IntegrityFailure, readonly [Indication, SubIndication]> = {
-  'no-signer-certificate': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
-  'signing-certificate-mismatch': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
-  'unsupported-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
-  'weak-digest': ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'],
-  'no-message-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
-  'hash-mismatch': ['TOTAL_FAILED', 'HASH_FAILURE'],
-  'signature-invalid': ['TOTAL_FAILED', 'SIG_CRYPTO_FAILURE'],
-};
-
 /** The CMS's own integrity (ETSI EN 319 102-1 §5.2.7): a verdict when broken, a warning when unbound. */
 function integrityFindings(integrity: IntegrityOutcome): { verdict?: Verdict; warning?: Reason } {
   if (integrity.ok) {
@@ -81,7 +70,7 @@ function integrityFindings(integrity: IntegrityOutcome): { verdict?: Verdict; wa
   }
   const signerFacts = integrity.signer ? factsOf(integrity.signer) : undefined;
   const signer = signerFacts ? certificateLabel(signerFacts.subject, signerFacts.serialNumber) : '';
-  const [indication, sub] = INTEGRITY_VERDICT[integrity.failure];
+  const [indication, sub] = INTEGRITY_INDICATION[integrity.failure];
   return {
     verdict: {
       indication,

@@ -11,7 +11,7 @@ import { validateChain } from './chain-validation.ts';
 import { guarded, type HashName, hashNameOf, parseCms } from './cms.ts';
 import type { ValidationContext } from './context.ts';
 import { factsOf } from './facts.ts';
-import { checkIntegrity, type IntegrityFailure } from './integrity.ts';
+import { checkIntegrity, INTEGRITY_INDICATION } from './integrity.ts';
 import { TIMESTAMP_KIND, tsaIntegrity } from './messages.ts';
 import { certificateLabel, dateLabel, reason } from './reasons.ts';
 import type { Reason, TimestampKind, TimestampValidationResult } from './types.ts';
@@ -23,20 +23,6 @@ export interface TimestampCheck {
   readonly tsaCertificate: ParsedCertificate | undefined;
   readonly revocationComplete: boolean;
 }
-
-/** What each integrity failure of a token means (ETSI EN 319 102-1 §5.4); words in messages.ts. */
-const TSA_INTEGRITY_VERDICT: Record<
-  IntegrityFailure,
-  readonly [TimestampValidationResult['indication'], NonNullable<TimestampValidationResult['subIndication']>]
-> = {
-  'no-signer-certificate': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
-  'signing-certificate-mismatch': ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
-  'unsupported-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
-  'weak-digest': ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'],
-  'no-message-digest': ['TOTAL_FAILED', 'FORMAT_FAILURE'],
-  'hash-mismatch': ['TOTAL_FAILED', 'HASH_FAILURE'],
-  'signature-invalid': ['TOTAL_FAILED', 'SIG_CRYPTO_FAILURE'],
-};
 
 function failed(
   kind: TimestampKind,
@@ -103,7 +89,7 @@ export async function validateTimestamp(
   if (!integrity.ok) {
     const tsa = integrity.signer ? factsOf(integrity.signer) : undefined;
     const name = tsa ? certificateLabel(tsa.subject, tsa.serialNumber) : '';
-    const [indication, sub] = TSA_INTEGRITY_VERDICT[integrity.failure];
+    const [indication, sub] = INTEGRITY_INDICATION[integrity.failure];
     return failed(
       kind,
       indication,
