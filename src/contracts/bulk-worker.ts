@@ -20,6 +20,7 @@ import { instantiate } from './from-template.ts';
 import { requestApproval } from './internal-approval.ts';
 import { hasPendingApproval, workflowDb } from './internal-approval-gate.ts';
 import type { ContractActor } from './model.ts';
+import { notifyDue } from './notify.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
 import { envelopeFieldsSchema, slotFillSchema } from './template-model.ts';
 import { type LoadedTemplate, loadTemplate, readTemplateDocument, templateActor } from './templates.ts';
@@ -289,6 +290,7 @@ export class BulkWorker {
       } else {
         // Sent by the crashed worker, which lost the codes before anyone saw them: new ones replace them.
         const codes = await this.reissueCodes(envelopeId);
+        await this.askTheUnasked(envelopeId);
         await this.finishRow(job.id, index, raw, { envelopeId, status: 'sent', codes, key: job.key });
       }
     } catch (error) {
@@ -345,6 +347,31 @@ export class BulkWorker {
         `bulk job ${job.id} row ${index} resumed`,
       );
     }
+  }
+
+  /**
+   * A kill between the send's commit and its mails leaves parties never asked to sign. A party is asked
+   * now unless the audit trail shows its request mail went out (envelope.notify, written right after the
+   * mail) or it signs through its account; at worst a kill between the mail and that record asks twice.
+   */
+  private async askTheUnasked(envelopeId: string): Promise<void> {
+    const envelope = await this.ctx.db
+      .selectFrom('contract_envelopes')
+      .selectAll()
+      .where('id', '=', envelopeId)
+      .executeTakeFirstOrThrow();
+    const parties = await this.ctx.db
+      .selectFrom('contract_parties')
+      .selectAll()
+      .where('envelope_id', '=', envelopeId)
+      .execute();
+    const mailed =
+      (await this.ctx.auditSearch?.({ type: 'envelope.notify', subjectIds: [envelopeId] })) ?? [];
+    const asked = new Set(
+      mailed.map((r) => String((r.details as { partyId?: unknown } | undefined)?.partyId)),
+    );
+    for (const p of parties) if (p.user_id !== null || p.signing_mode === 'signer-type') asked.add(p.id);
+    await notifyDue(this.ctx, envelope, parties, asked);
   }
 
   private async reissueCodes(envelopeId: string): Promise<RowCodes> {
