@@ -384,6 +384,8 @@ describe('keys do not outlive their certificates (ADR 032)', () => {
 
     // Revoked at the CA server by its own operator, not through shomei: only its OCSP says so.
     await pki.revoke(revoked.cert_serial!);
+    // The quiet pass cached "good" for SHOMEI_RSSP_STATUS_CACHE_SECONDS (1 s here): the CA is asked again after it.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     const swept = await h.shomei.rssp.keySweep.sweep();
     assert.deepEqual(
       swept.filter((o) => o.credentialId === revoked.credential_id),
