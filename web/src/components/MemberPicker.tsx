@@ -1,15 +1,10 @@
 import { useEffect, useState } from 'react';
+import type { Member } from '../../../src/identity/members.ts';
 import { getJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 
-/** GET /api/users/members (src/identity/members.ts). */
-export interface Member {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string;
-  readonly department: string | null;
-  readonly title: string | null;
-}
+/** A colleague as GET /api/users/members answers it, typed by the server's own declaration. */
+export type { Member } from '../../../src/identity/members.ts';
 
 /**
  * A saved list of account ids back as people (GET /api/users/members?ids=); an id the directory no
