@@ -24,7 +24,7 @@ export interface RevocationSource {
   /** CRLs and/or OCSP responses (DER) that cover `certificate`, issued by `issuer`. */
   revocationFor(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationInformation>;
   /** CA certificates that may complete a chain (for example the TSA's issuing CA and root). */
-  readonly certificates?: readonly Uint8Array[];
+  readonly certificates?: readonly Uint8Array[] | undefined;
   /** Finds an issuer none of the certificates at hand is (e.g. through AIA caIssuers). */
   issuerOf?(certificate: Uint8Array): Promise<Uint8Array | undefined>;
 }

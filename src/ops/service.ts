@@ -28,9 +28,9 @@ export interface OpsServices {
   /** The HSM session pool now (open, idle, callers waiting), for the pool gauge. */
   hsmSessions(): { total: number; idle: number; waiting: number };
   /** The outside TSA asked with the TSA client's TLS and auth settings; absent without one. */
-  readonly tsaProbe?: () => Promise<'ok' | 'unauthorised' | 'unreachable'>;
+  readonly tsaProbe?: (() => Promise<'ok' | 'unauthorised' | 'unreachable'>) | undefined;
   /** The HSM configuration against the recorded fingerprint: unchanged, changed, recorded or failed. */
-  readonly hsmConfiguration?: () => Promise<string>;
+  readonly hsmConfiguration?: (() => Promise<string>) | undefined;
 }
 
 /** What the composition root adds to the operations services. */

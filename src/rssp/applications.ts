@@ -230,7 +230,11 @@ export class CredentialApplications {
 
   private async submit(
     user: { userId: string; tenantId: string | null },
-    input: { subject: string; algorithm: z.output<typeof applySchema>['algorithm']; description?: string },
+    input: {
+      subject: string;
+      algorithm: z.output<typeof applySchema>['algorithm'];
+      description?: string | undefined;
+    },
     renews: string | null,
   ): Promise<CredentialApplication> {
     const subject = input.subject;
@@ -267,8 +271,8 @@ export class CredentialApplications {
   }
 
   async list(filter: {
-    status?: CredentialApplicationTable['status'];
-    userId?: string;
+    status?: CredentialApplicationTable['status'] | undefined;
+    userId?: string | undefined;
   }): Promise<CredentialApplication[]> {
     let query = this.db.selectFrom('rssp_credential_applications').selectAll();
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);

@@ -149,7 +149,7 @@ export function rejection(failure: Failure, text: string): Buffer {
 
 export class EmbeddedTsa implements TimestampSource {
   private readonly db: Kysely<FoundationTables & TsaTables>;
-  private loaded?: Promise<LoadedUnit>;
+  private loaded?: Promise<LoadedUnit> | undefined;
   private serials: { next: bigint; end: bigint } = { next: 0n, end: 0n };
   private serialLock: Promise<unknown> = Promise.resolve();
   private refreshing = false;

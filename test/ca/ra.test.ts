@@ -92,7 +92,8 @@ describe('RA approval queue', () => {
   });
 
   test('a rejection is recorded with its reason and issues nothing', async () => {
-    const submitted = await ra.apply(await application({ delegation: undefined }));
+    const { delegation: _none, ...withoutDelegation } = await application();
+    const submitted = await ra.apply(withoutDelegation);
     const before = (await shomei.ca.list()).length;
     const rejected = await ra.reject(submitted.id, operator, '本人確認書類の有効期限切れ');
     assert.equal(rejected.status, 'rejected');

@@ -484,7 +484,7 @@ function signDocAnswer(result: SignDocResult): SignDocAnswer {
  * asynchronous result is kept, or undefined for a synchronous call.
  */
 function asyncMode(
-  body: { operationMode?: 'S' | 'A' | null; validity_period?: number | null },
+  body: { operationMode?: 'S' | 'A' | null | undefined; validity_period?: number | null | undefined },
   rssp: RemoteSignatureService,
 ): number | undefined {
   const { operationMode, validity_period: period } = body;
@@ -603,7 +603,10 @@ async function ownedCredential(
   return credential;
 }
 
-function authorizedHashes(body: { hashes?: string[] | null; hashAlgorithmOID?: string | null }): {
+function authorizedHashes(body: {
+  hashes?: string[] | null | undefined;
+  hashAlgorithmOID?: string | null | undefined;
+}): {
   hashes?: Buffer[];
   hashAlgorithmOid?: string;
 } {
