@@ -7,11 +7,11 @@ import type { Mailer } from '../mail/index.ts';
 import type { SigningFactor } from '../rssp/index.ts';
 import type { DialectName } from '../store/index.ts';
 import type { ValidationReport } from '../validation/index.ts';
-import type { ActCompletion, ActPreparation } from './act-assembly.ts';
-import type { CompletionAssemblyInput, CompletionProvider } from './completion-assembly.ts';
-import type { RemoteSigner } from './remote-signer.ts';
-import type { ContractsTables } from './tables.ts';
-import type { DocumentVault } from './vault.ts';
+import type { CompletionAssemblyInput, CompletionProvider } from './completion/completion-assembly.ts';
+import type { ActCompletion, ActPreparation } from './signing/act-assembly.ts';
+import type { RemoteSigner } from './signing/remote-signer.ts';
+import type { ContractsTables } from './store/tables.ts';
+import type { DocumentVault } from './store/vault.ts';
 
 export interface ContractsSettings {
   /** Largest PDF accepted per upload (bytes). */

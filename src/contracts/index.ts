@@ -4,37 +4,32 @@
  * B-LTA completion, retention with legal hold and crypto-shredding, 電子帳簿保存法 search, archive
  * timestamp renewal, REST API with tenant API keys, and webhooks.
  */
-export {
-  type ActCompletion,
-  type ActPreparation,
-  type ActSeal,
-  completeActSignature,
-  prepareActSignature,
-} from './act-assembly.ts';
-export { API_SCOPES, type ApiScope } from './api-keys.ts';
+
 export {
   CERTIFICATE_JSON_NAME,
   CERTIFICATE_TEXT_NAME,
   type CertificateOfCompletion,
   certificateText,
   extractCertificate,
-} from './certificate.ts';
-export type { CertificateDownload } from './certificate-pdf.ts';
+} from './completion/certificate.ts';
+export type { CertificateDownload } from './completion/certificate-pdf.ts';
 export {
   assembleCompletedDocument,
   type CompletionAssemblyInput,
   type CompletionProvider,
-} from './completion-assembly.ts';
+} from './completion/completion-assembly.ts';
+export type { RenewalOptions, RenewalOutcome } from './completion/renewal.ts';
 export { type ContractsSettings, DEFAULT_CONTRACTS_SETTINGS } from './context.ts';
 export {
   CORRECTABLE_FIELDS,
   type RecordLogEntry,
   type RecordLogPage,
   searchRecordLog,
-} from './corrections.ts';
-export { type ImportMetadata, type ImportView, importRecord, importView } from './imports.ts';
-export { LAWFUL_DELETION_KIND, lawfulDeletionExecutor } from './lawful-deletion.ts';
-export { contractsMigrations } from './migrations.ts';
+} from './envelopes/corrections.ts';
+export { LAWFUL_DELETION_KIND, lawfulDeletionExecutor } from './envelopes/lawful-deletion.ts';
+export { type EnvelopeSummary, type SearchPage, searchEnvelopes } from './envelopes/search.ts';
+export type { TimelineActor, TimelineEntry } from './envelopes/timeline.ts';
+export { type ContractRoutesOptions, contractRoutes, PARTY_HEADER } from './http/routes.ts';
 export type {
   ContractActor,
   DocumentView,
@@ -45,27 +40,38 @@ export type {
   PartyRole,
   PartyView,
   SigningMode,
-} from './model.ts';
+} from './model/model.ts';
 export {
   type PermissionGrant,
   setPermission,
   TENANT_PERMISSION_NAMES,
   TENANT_PERMISSIONS,
   type TenantPermission,
-} from './permissions.ts';
+} from './parties/permissions.ts';
+export { ContractService, type ContractServiceDependencies, generateWebhookSealKey } from './service.ts';
+export {
+  type ActCompletion,
+  type ActPreparation,
+  type ActSeal,
+  completeActSignature,
+  prepareActSignature,
+} from './signing/act-assembly.ts';
 export {
   cscRemoteSigner,
   inProcessRemoteSigner,
   type RemoteSigner,
   type RemoteSignRequest,
   type SignerCertificates,
-} from './remote-signer.ts';
-export type { RenewalOptions, RenewalOutcome } from './renewal.ts';
-export { type ContractRoutesOptions, contractRoutes, PARTY_HEADER } from './routes.ts';
-export { type EnvelopeSummary, type SearchPage, searchEnvelopes } from './search.ts';
-export { ContractService, type ContractServiceDependencies, generateWebhookSealKey } from './service.ts';
-export type { ContractsTables } from './tables.ts';
-export { EXPORT_FORMAT, type ExportManifest, type ExportSummary, exportTenant } from './tenant-export.ts';
-export type { TimelineActor, TimelineEntry } from './timeline.ts';
-export { contentKeyAad, DOCUMENT_KEY_PURPOSE } from './vault.ts';
-export { MAX_WEBHOOK_ATTEMPTS, signPayload } from './webhooks.ts';
+} from './signing/remote-signer.ts';
+export { contractsMigrations } from './store/migrations.ts';
+export type { ContractsTables } from './store/tables.ts';
+export { contentKeyAad, DOCUMENT_KEY_PURPOSE } from './store/vault.ts';
+export { API_SCOPES, type ApiScope } from './tenants/api-keys.ts';
+export {
+  EXPORT_FORMAT,
+  type ExportManifest,
+  type ExportSummary,
+  exportTenant,
+} from './tenants/tenant-export.ts';
+export { MAX_WEBHOOK_ATTEMPTS, signPayload } from './tenants/webhooks.ts';
+export { type ImportMetadata, type ImportView, importRecord, importView } from './workflow/imports.ts';

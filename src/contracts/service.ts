@@ -11,11 +11,14 @@ import type { Mailer } from '../mail/index.ts';
 import { withClusterLock } from '../ops/index.ts';
 import type { RemoteSignatureService } from '../rssp/index.ts';
 import { ceremonyKeyOf, type Database, generateCeremonySecretKey, type KeyRegistry } from '../store/index.ts';
-import { loadEnvelope } from './access.ts';
-import { type ApiKeyView, listApiKeys, resolveApiKey, revokeApiKeys } from './api-keys.ts';
-import { BulkWorker } from './bulk-worker.ts';
-import { type CertificateDownload, certificateOfCompletionPdf } from './certificate-pdf.ts';
-import { afterAct, completeEnvelope, type ResumeOutcome, resumeCompletions } from './completion.ts';
+import { type CertificateDownload, certificateOfCompletionPdf } from './completion/certificate-pdf.ts';
+import {
+  afterAct,
+  completeEnvelope,
+  type ResumeOutcome,
+  resumeCompletions,
+} from './completion/completion.ts';
+import { type RenewalOptions, type RenewalOutcome, renewArchiveTimestamps } from './completion/renewal.ts';
 import {
   type ContractsContext,
   type ContractsPdfWork,
@@ -35,27 +38,29 @@ import {
   setLegalHold,
   shredEnvelope,
   viewEnvelope,
-} from './envelopes.ts';
-import { contractErrors } from './errors.ts';
-import { hasPendingApproval } from './internal-approval-gate.ts';
-import { openSigningLink, type PartySession, resolvePartySession } from './links.ts';
-import type { ContractActor, EnvelopeView } from './model.ts';
-import { listPermissions, type TenantPermission } from './permissions.ts';
-import { type ReissuedAccess, reissueAccess } from './reissue.ts';
-import { sendDueReminders } from './reminders.ts';
-import type { RemoteSigner } from './remote-signer.ts';
-import { inProcessRemoteSigner } from './remote-signer.ts';
-import { type RenewalOptions, type RenewalOutcome, renewArchiveTimestamps } from './renewal.ts';
-import { type SearchPage, searchEnvelopes } from './search.ts';
+} from './envelopes/envelopes.ts';
+import { type ReissuedAccess, reissueAccess } from './envelopes/reissue.ts';
+import { type SearchPage, searchEnvelopes } from './envelopes/search.ts';
+import { envelopeTimeline, type TimelineEntry } from './envelopes/timeline.ts';
+import { contractErrors } from './model/errors.ts';
+import type { ContractActor, EnvelopeView } from './model/model.ts';
+import { loadEnvelope } from './parties/access.ts';
+import { hasPendingApproval } from './parties/internal-approval-gate.ts';
+import { openSigningLink, type PartySession, resolvePartySession } from './parties/links.ts';
+import { listPermissions, type TenantPermission } from './parties/permissions.ts';
+import type { RemoteSigner } from './signing/remote-signer.ts';
+import { inProcessRemoteSigner } from './signing/remote-signer.ts';
 import {
   approve,
   signAsSigner,
   signAsWitness,
   type WitnessConfirmation,
   witnessConfirmation,
-} from './signing.ts';
-import { type SigningPolicy, setSigningPolicy, signingPolicyOf } from './signing-policy.ts';
-import type { ContractsTables } from './tables.ts';
+} from './signing/signing.ts';
+import { type SigningPolicy, setSigningPolicy, signingPolicyOf } from './signing/signing-policy.ts';
+import type { ContractsTables } from './store/tables.ts';
+import { DocumentVault } from './store/vault.ts';
+import { type ApiKeyView, listApiKeys, resolveApiKey, revokeApiKeys } from './tenants/api-keys.ts';
 import {
   createTenantApiKey,
   listTenantApiKeys,
@@ -65,10 +70,10 @@ import {
   revokeApiKeysOfUser,
   revokeTenantApiKey,
   setRetention,
-} from './tenant-settings.ts';
-import { envelopeTimeline, type TimelineEntry } from './timeline.ts';
-import { DocumentVault } from './vault.ts';
-import { Webhooks, type WebhookView } from './webhooks.ts';
+} from './tenants/tenant-settings.ts';
+import { Webhooks, type WebhookView } from './tenants/webhooks.ts';
+import { BulkWorker } from './workflow/bulk-worker.ts';
+import { sendDueReminders } from './workflow/reminders.ts';
 
 export interface ContractServiceDependencies {
   readonly config: ShomeiConfig;

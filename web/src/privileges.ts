@@ -94,7 +94,7 @@ export function consolePaths(
     .map((section) => ({ section, path: paths[section] }));
 }
 
-/** Tenant permissions (src/contracts/permissions.ts) the user holds: tenant.admin, corrections.read … */
+/** Tenant permissions (src/contracts/parties/permissions.ts) the user holds: tenant.admin, corrections.read … */
 export function holdsTenant(mine: MyPrivileges | undefined, permission: string): boolean {
   return mine?.tenant.permissions.includes(permission) ?? false;
 }

@@ -8,7 +8,7 @@ import { ScrollBox } from './ScrollBox.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
 import { useManagedList } from './use-managed-list.ts';
 
-/** GET /api/contracts/api-keys (src/contracts/api-keys.ts ApiKeyView): never a secret. */
+/** GET /api/contracts/api-keys (src/contracts/tenants/api-keys.ts ApiKeyView): never a secret. */
 interface ApiKeyView {
   readonly id: string;
   readonly scopes: readonly string[];

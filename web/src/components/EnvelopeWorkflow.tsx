@@ -9,7 +9,7 @@ import { PdfPages } from './LazyPdfPages.tsx';
 import { type Member, MemberPicker } from './MemberPicker.tsx';
 import { ScrollBox } from './ScrollBox.tsx';
 
-/** GET /api/envelopes/{id}/internal-approval (src/contracts/internal-approval.ts, ApprovalView). */
+/** GET /api/envelopes/{id}/internal-approval (src/contracts/parties/internal-approval.ts, ApprovalView). */
 export interface ApprovalView {
   readonly envelopeId: string;
   readonly round: number;

@@ -21,7 +21,7 @@ export function PartyLock({
   onReissued,
 }: {
   envelope: Envelope;
-  /** `locked` is sent to the sender only (src/contracts/envelopes.ts). */
+  /** `locked` is sent to the sender only (src/contracts/envelopes/envelopes.ts). */
   party: Party & { readonly locked?: boolean };
   onReissued: (reissued: Reissued) => void;
 }) {

@@ -6,7 +6,7 @@ import { ErrorNotice } from './ErrorNotice.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
 import { useManagedList } from './use-managed-list.ts';
 
-/** GET /api/contracts/webhooks (src/contracts/webhooks.ts WebhookView). */
+/** GET /api/contracts/webhooks (src/contracts/tenants/webhooks.ts WebhookView). */
 interface WebhookView {
   readonly id: string;
   readonly url: string;

@@ -1,8 +1,8 @@
 /**
  * The contract API's shapes the screens use: the zod-inferred types the server serialises with
- * (src/contracts/shapes.ts), not copies.
+ * (src/contracts/model/shapes.ts), not copies.
  */
-import type { EnvelopeStatus } from '../../../src/contracts/shapes.ts';
+import type { EnvelopeStatus } from '../../../src/contracts/model/shapes.ts';
 
 export type {
   DocumentView as EnvelopeDocument,
@@ -12,7 +12,7 @@ export type {
   PartyStatus,
   PartyView as Party,
   TimelineEntry,
-} from '../../../src/contracts/shapes.ts';
+} from '../../../src/contracts/model/shapes.ts';
 
 export const ENVELOPE_STATUSES: readonly EnvelopeStatus[] = [
   'draft',

@@ -1,4 +1,4 @@
-/** GET /api/imports/{id} (src/contracts/imports.ts, ImportView). */
+/** GET /api/imports/{id} (src/contracts/workflow/imports.ts, ImportView). */
 import type { Envelope } from './envelope-types.ts';
 import type { ValidationReport } from './verify-types.ts';
 

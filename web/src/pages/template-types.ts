@@ -1,4 +1,4 @@
-/** The subset of the templates API (src/contracts/template-model.ts, templates.ts) the screens use. */
+/** The subset of the templates API (src/contracts/model/template-model.ts, templates.ts) the screens use. */
 export type SlotRole = 'signer' | 'approver' | 'viewer';
 export type SigningMode = 'signer-type' | 'witness-type';
 

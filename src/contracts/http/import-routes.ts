@@ -1,0 +1,106 @@
+/**
+ * Routes for imported records, the correction and deletion log, tenant permissions and the tenant
+ * export; registered by the contracts routes plugin, which passes in how a request's actor is found.
+ */
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  correctionSchema,
+  correctRecord,
+  logSearchSchema,
+  searchRecordLog,
+} from '../envelopes/corrections.ts';
+import { contractErrors } from '../model/errors.ts';
+import type { ContractActor } from '../model/model.ts';
+import { auditActorOf } from '../parties/access.ts';
+import { listPermissions, requireTenantAdmin, setPermission } from '../parties/permissions.ts';
+import type { ContractService } from '../service.ts';
+import { exportTenant } from '../tenants/tenant-export.ts';
+import { importRecord, importView, splitJsonImport } from '../workflow/imports.ts';
+
+export interface RecordRoutesOptions {
+  readonly contracts: ContractService;
+  readonly actorOf: (contracts: ContractService, request: FastifyRequest) => Promise<ContractActor>;
+}
+
+export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app, options) => {
+  const { contracts } = options;
+  const ctx = contracts.context;
+  const actor = (request: FastifyRequest) => options.actorOf(contracts, request);
+  const authenticated = async (request: FastifyRequest) => void (await actor(request));
+  const limit = contracts.settings.maxDocumentBytes;
+  // Base64 is 4/3 of the PDF, plus room for the metadata.
+  const jsonLimit = Math.ceil((limit * 4) / 3) + 256 * 1024;
+
+  app.post<{ Querystring: Record<string, string | undefined> }>(
+    '/api/imports',
+    { bodyLimit: jsonLimit },
+    async (request, reply) => {
+      const who = await actor(request);
+      let metadata: unknown;
+      let bytes: Buffer;
+      if (Buffer.isBuffer(request.body)) {
+        // application/pdf: the metadata comes as query parameters, as for document uploads.
+        if (request.body.length > limit) throw contractErrors.tooLarge(limit);
+        metadata = request.query;
+        bytes = request.body;
+      } else {
+        ({ metadata, bytes } = splitJsonImport(request.body, limit));
+      }
+      return reply.status(201).send(await importRecord(ctx, who, metadata, bytes));
+    },
+  );
+  app.get<{ Params: { id: string } }>('/api/imports/:id', async (request, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .send(await importView(ctx, await actor(request), request.params.id)),
+  );
+
+  // Who acts is settled before the input is checked (401/403 before 400); the same error code as before.
+  const checked = { config: { invalidInput: contractErrors.invalid }, preValidation: authenticated };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post(
+    '/api/corrections',
+    {
+      schema: { summary: 'Correct a record’s metadata with a reason (訂正)', body: correctionSchema },
+      ...checked,
+    },
+    async (request, reply) =>
+      reply.status(201).send(await correctRecord(ctx, await actor(request), request.body)),
+  );
+  api.get(
+    '/api/corrections',
+    { schema: { summary: 'The correction and deletion log', querystring: logSearchSchema }, ...checked },
+    async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send(await searchRecordLog(ctx, await actor(request), request.query)),
+  );
+
+  app.get('/api/contracts/permissions', async (request) => {
+    const tenantId = await requireTenantAdmin(ctx, await actor(request));
+    return { permissions: await listPermissions(ctx, tenantId) };
+  });
+  app.put('/api/contracts/permissions', async (request) => {
+    const who = await actor(request);
+    const tenantId = await requireTenantAdmin(ctx, who);
+    return { permissions: await setPermission(ctx, auditActorOf(who), tenantId, request.body) };
+  });
+
+  app.get('/api/contracts/export', async (request, reply) => {
+    const who = await actor(request);
+    const tenantId = await requireTenantAdmin(ctx, who);
+    const body = new PassThrough();
+    // The ZIP streams to the client as it is written; a failure mid-way ends the response.
+    exportTenant(ctx, tenantId, auditActorOf(who), body).catch((error: unknown) =>
+      request.log.error({ err: error }, 'tenant export failed'),
+    );
+    const day = ctx.clock().toISOString().slice(0, 10);
+    return reply
+      .header('content-type', 'application/zip')
+      .header('content-disposition', `attachment; filename="shomei-export-${day}.zip"`)
+      .header('cache-control', 'no-store')
+      .send(body);
+  });
+};
