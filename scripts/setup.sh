@@ -52,7 +52,9 @@ if [ ! -f dist/cli/work-jobs.js ] || [ -n "$(find src -newer dist/cli/work-jobs.
   rm -rf dist/shomei.mjs
   npx --no-install esbuild shomei=src/cli/index.ts work-jobs=src/app/work-jobs.ts --bundle --splitting \
     --platform=node --format=esm --target=node20 --packages=external --sourcemap --sources-content=false \
-    --log-level=warning --outdir="$next" --entry-names=[name] --chunk-names=chunks/[name]-[hash]
+    --log-level=warning --outdir="$next" --entry-names=[name] --chunk-names=chunks/[name]-[hash] --metafile="$next/meta.json"
+  # The sources the build was made from, which bin/shomei.js and the work pool check (ADR 038).
+  node -e 'const fs = require("fs"); const [meta, list] = process.argv.slice(1); fs.writeFileSync(list, Object.keys(JSON.parse(fs.readFileSync(meta, "utf8")).inputs).filter((f) => f.startsWith("src/")).join("\n") + "\n"); fs.rmSync(meta)' "$next/meta.json" "$next/sources.txt"
   touch -d "@$started" "$next/shomei.js" "$next/work-jobs.js"
   rm -rf dist/cli && mv -T "$next" dist/cli
 fi

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from './package-root.ts';
@@ -6,14 +6,15 @@ import { packageRoot } from './package-root.ts';
 /**
  * The prebuilt JavaScript of an entry in dist/cli/ (scripts/setup.sh, ADR 031), or undefined when the
  * sources must run through tsx instead. Code that itself runs from the build always gets it; code run
- * from the sources (tests, benches) gets it only while it is newer than every source file, so an edit
- * is never masked by a stale build. SHOMEI_RUN_FROM=src|dist overrides the choice (for measuring).
+ * from the sources (tests, benches) gets it only while no source it was built from is newer or gone, so
+ * an edit is never masked by a stale build (bin/shomei.js decides the same way, ADR 038).
+ * SHOMEI_RUN_FROM=src|dist overrides the choice (for measuring).
  */
 export function prebuiltEntry(entry: 'shomei' | 'work-jobs'): string | undefined {
   const file = path.join(packageRoot(), 'dist', 'cli', `${entry}.js`);
   const choice = process.env.SHOMEI_RUN_FROM;
   if (choice === 'src' || !existsSync(file)) return undefined;
-  const fresh = choice === 'dist' || runningPrebuilt() || statSync(file).mtimeMs >= newestSource();
+  const fresh = choice === 'dist' || runningPrebuilt() || sourcesUnchanged(statSync(file).mtimeMs);
   return fresh ? pathToFileURL(file).href : undefined;
 }
 
@@ -22,19 +23,23 @@ function runningPrebuilt(): boolean {
   return !import.meta.url.endsWith('.ts');
 }
 
-let newest: number | undefined;
+let unchanged: boolean | undefined;
 
-/** Newest modification time under src/, read once per process (a few hundred stat calls). */
-function newestSource(): number {
-  newest ??= newestIn(path.join(packageRoot(), 'src'));
-  return newest;
+/** Every source listed in dist/cli/sources.txt is still there and not newer than the build; read once. */
+function sourcesUnchanged(stamp: number): boolean {
+  unchanged ??= listedSourcesUnchanged(stamp);
+  return unchanged;
 }
 
-function newestIn(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newestIn(full) : statSync(full).mtimeMs);
-  }
-  return latest;
+function listedSourcesUnchanged(stamp: number): boolean {
+  const root = packageRoot();
+  const list = path.join(root, 'dist', 'cli', 'sources.txt');
+  if (!existsSync(list)) return false;
+  return readFileSync(list, 'utf8')
+    .split('\n')
+    .filter((source) => source !== '')
+    .every((source) => {
+      const stat = statSync(path.join(root, source), { throwIfNoEntry: false });
+      return stat !== undefined && stat.mtimeMs <= stamp;
+    });
 }

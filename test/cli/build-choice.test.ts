@@ -1,0 +1,85 @@
+/**
+ * Which code `bin/shomei.js` runs (ADR 031, ADR 038): the build in dist/cli while every source it lists
+ * in sources.txt is unchanged, the sources otherwise — an edit is never masked by a stale build — and
+ * `--version` before either. Checked on a miniature package whose two entries say which one ran.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const pkg = mkdtempSync(path.join(tmpdir(), 'shomei-build-choice-'));
+after(() => rmSync(pkg, { recursive: true, force: true }));
+
+const entry = (said: string) =>
+  `export async function main() { process.stdout.write('${said}'); return 0; }\n`;
+const file = (relative: string, text: string): string => {
+  const full = path.join(pkg, relative);
+  mkdirSync(path.dirname(full), { recursive: true });
+  writeFileSync(full, text);
+  return full;
+};
+const hourAgo = new Date(Date.now() - 3_600_000);
+const sources = ['src/cli/index.ts', 'src/lib/thing.ts'];
+
+mkdirSync(path.join(pkg, 'bin'));
+copyFileSync(path.join(repo, 'bin', 'shomei.js'), path.join(pkg, 'bin', 'shomei.js'));
+symlinkSync(path.join(repo, 'node_modules'), path.join(pkg, 'node_modules'));
+file('package.json', JSON.stringify({ type: 'module', version: '9.8.7' }));
+file('src/cli/index.ts', entry('src'));
+file('src/lib/thing.ts', 'export const thing = 1;\n');
+for (const source of sources) utimesSync(path.join(pkg, source), hourAgo, hourAgo);
+file('dist/cli/shomei.js', entry('dist'));
+file('dist/cli/sources.txt', `${sources.join('\n')}\n`);
+
+function ran(args: readonly string[] = ['anything'], env: NodeJS.ProcessEnv = {}): string {
+  const { SHOMEI_RUN_FROM: _, ...inherited } = process.env;
+  const result = spawnSync(process.execPath, [path.join(pkg, 'bin', 'shomei.js'), ...args], {
+    env: { ...inherited, ...env },
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout;
+}
+
+describe('bin/shomei.js: the build or the sources', () => {
+  test('the build runs while its sources are unchanged; a file it was not built from changes nothing', () => {
+    assert.equal(ran(), 'dist');
+    file('src/lib/unused.ts', 'export const unused = 2;\n');
+    assert.equal(ran(), 'dist');
+  });
+
+  test('--version answers from package.json without loading either', () => {
+    assert.equal(ran(['--version']), '9.8.7\n');
+  });
+
+  test('an edited source runs the sources; SHOMEI_RUN_FROM=dist still picks the build', () => {
+    const edited = path.join(pkg, 'src/lib/thing.ts');
+    utimesSync(edited, new Date(), new Date(Date.now() + 1000));
+    assert.equal(ran(), 'src');
+    assert.equal(ran(['anything'], { SHOMEI_RUN_FROM: 'dist' }), 'dist');
+    utimesSync(edited, hourAgo, hourAgo);
+    assert.equal(ran(), 'dist');
+  });
+
+  test('a source the build lists that is gone, or a build without its list, runs the sources', () => {
+    rmSync(path.join(pkg, 'src/lib/thing.ts'));
+    assert.equal(ran(), 'src');
+    file('src/lib/thing.ts', 'export const thing = 1;\n');
+    utimesSync(path.join(pkg, 'src/lib/thing.ts'), hourAgo, hourAgo);
+    assert.equal(ran(), 'dist');
+    rmSync(path.join(pkg, 'dist/cli/sources.txt'));
+    assert.equal(ran(), 'src');
+  });
+});
