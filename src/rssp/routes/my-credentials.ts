@@ -6,12 +6,25 @@
  * methods as the bearer-token API (/api/credentials) do the work; only the authentication differs.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { shomeiError } from '../../errors/index.ts';
-import { parseWith } from '../applications.ts';
+import { applySchema, renewSchema } from '../applications.ts';
 import type { RemoteSignatureService } from '../service.ts';
-import { describe } from './credentials-api.ts';
+import {
+  credentialApplicationSchema,
+  credentialIdParams,
+  credentialViewSchema,
+  myChangePinBody,
+  myCredentialsSchema,
+  myPinBody,
+  myRevokeBody,
+  noContent,
+  optionalBody,
+  totpEnrolmentPageSchema,
+} from './credential-shapes.ts';
+import { credentialInput, describe } from './credentials-api.ts';
 import { assertFreshRequest } from './fresh-request.ts';
+import type { ZodApp } from './zod-app.ts';
 
 /** The account behind a browser session, as the identity module authenticated it. */
 export interface SessionUser {
@@ -24,20 +37,21 @@ export interface SessionUser {
 export type SessionUserOf = (request: FastifyRequest) => SessionUser | undefined;
 
 const BODY_LIMIT = 4 * 1024;
-const idParams = z.object({ id: z.string().min(1).max(100) });
-const pinBody = z.object({ pin: z.string().min(1).max(64) }).strict();
-const changePinBody = z
-  .object({ oldPin: z.string().min(1).max(64), newPin: z.string().min(1).max(64) })
-  .strict();
-const revokeBody = z
-  .object({ reason: z.enum(['keyCompromise', 'cessationOfOperation', 'unspecified']).optional() })
-  .strict();
+
+interface Routes {
+  readonly api: ZodApp;
+  readonly rssp: RemoteSignatureService;
+  readonly user: (request: FastifyRequest) => SessionUser;
+}
 
 export async function myCredentialRoutes(
   app: FastifyInstance,
   rssp: RemoteSignatureService,
   sessionUserOf: SessionUserOf,
 ): Promise<void> {
+  // Also on a bare Fastify (tests): the shapes in credential-shapes.ts validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   const user = (request: FastifyRequest): SessionUser => {
     const session = sessionUserOf(request);
     if (session === undefined) {
@@ -56,14 +70,18 @@ export async function myCredentialRoutes(
     }
     return session;
   };
-  const owned = async (request: FastifyRequest) => {
-    const session = user(request);
-    const { id } = parseWith(idParams, request.params);
-    return { session, credential: await rssp.credentials.requireOwned(id, session.userId) };
-  };
-  const opts = { bodyLimit: BODY_LIMIT };
+  // Who asks is settled before what they sent (401/403 before 400).
+  app.addHook('preValidation', async (request) => void user(request));
+  const routes = { api: app.withTypeProvider<ZodTypeProvider>(), rssp, user };
+  applicationRoutes(routes);
+  pinRoutes(routes);
+  stateRoutes(routes);
+}
 
-  app.get('/', async (request, reply) => {
+/** The overview, applications and renewals. */
+function applicationRoutes({ api, rssp, user }: Routes): void {
+  const opts = { bodyLimit: BODY_LIMIT, config: credentialInput };
+  api.get('/', { schema: { response: { 200: myCredentialsSchema } } }, async (request, reply) => {
     const session = user(request);
     const [credentials, applications, signingFactor] = await Promise.all([
       rssp.credentials.listForUser(session.userId),
@@ -76,7 +94,8 @@ export async function myCredentialRoutes(
       .send({ credentials: credentials.map(describe), applications, signingFactor });
   });
 
-  app.post('/applications', opts, async (request, reply) => {
+  const applySchemas = { body: applySchema, response: { 201: credentialApplicationSchema } };
+  api.post('/applications', { ...opts, schema: applySchemas }, async (request, reply) => {
     const session = user(request);
     const application = await rssp.applications.apply(
       { userId: session.userId, tenantId: session.tenantId },
@@ -86,8 +105,14 @@ export async function myCredentialRoutes(
   });
 
   // Renewal: a new key and an application for the RA; the old credential ends once it is approved.
-  app.post('/:id/renew', opts, async (request, reply) => {
-    const { session, credential } = await owned(request);
+  const renewSchemas = {
+    params: credentialIdParams,
+    body: optionalBody(renewSchema),
+    response: { 201: credentialApplicationSchema },
+  };
+  api.post('/:id/renew', { ...opts, schema: renewSchemas }, async (request, reply) => {
+    const session = user(request);
+    const credential = await rssp.credentials.requireOwned(request.params.id, session.userId);
     const application = await rssp.applications.renew(
       { userId: session.userId, tenantId: session.tenantId },
       credential.credential_id,
@@ -95,27 +120,34 @@ export async function myCredentialRoutes(
     );
     return reply.status(201).send(application);
   });
+}
 
-  app.post('/:id/pin', opts, async (request, reply) => {
-    const { session, credential } = await owned(request);
-    await rssp.credentials.setPin(
-      credential.credential_id,
-      session.userId,
-      parseWith(pinBody, request.body).pin,
-    );
-    return reply.status(204).send();
+/** PIN and the one-time factor. */
+function pinRoutes({ api, rssp, user }: Routes): void {
+  const opts = { bodyLimit: BODY_LIMIT, config: credentialInput };
+  const done = { 204: noContent };
+  const pinSchema = { params: credentialIdParams, body: myPinBody, response: done };
+  api.post('/:id/pin', { ...opts, schema: pinSchema }, async (request, reply) => {
+    const session = user(request);
+    const credential = await rssp.credentials.requireOwned(request.params.id, session.userId);
+    await rssp.credentials.setPin(credential.credential_id, session.userId, request.body.pin);
+    return reply.status(204).send(null);
   });
 
-  app.post('/:id/pin/change', opts, async (request, reply) => {
-    const { session, credential } = await owned(request);
-    const input = parseWith(changePinBody, request.body);
+  const changeSchema = { params: credentialIdParams, body: myChangePinBody, response: done };
+  api.post('/:id/pin/change', { ...opts, schema: changeSchema }, async (request, reply) => {
+    const session = user(request);
+    const credential = await rssp.credentials.requireOwned(request.params.id, session.userId);
+    const input = request.body;
     await rssp.credentials.changePin(credential.credential_id, session.userId, input.oldPin, input.newPin);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // The seed is shown this once (text and QR code) and then only kept sealed by the HSM.
-  app.post('/:id/totp', opts, async (request, reply) => {
-    const { session, credential } = await owned(request);
+  const totpSchema = { params: credentialIdParams, response: { 200: totpEnrolmentPageSchema } };
+  api.post('/:id/totp', { ...opts, schema: totpSchema }, async (request, reply) => {
+    const session = user(request);
+    const credential = await rssp.credentials.requireOwned(request.params.id, session.userId);
     const enrolment = await rssp.credentials.enrolTotp(credential.credential_id, session.userId);
     const qrCodeDataUrl = await (await import('qrcode')).default.toDataURL(enrolment.uri, {
       errorCorrectionLevel: 'M',
@@ -125,17 +157,26 @@ export async function myCredentialRoutes(
       .header('cache-control', 'no-store')
       .send({ secret: enrolment.secret, otpauthUri: enrolment.uri, qrCodeDataUrl });
   });
+}
 
+/** Suspend, resume and revoke: replay-protected. */
+function stateRoutes({ api, rssp, user }: Routes): void {
+  const schema = { params: credentialIdParams, body: myRevokeBody, response: { 200: credentialViewSchema } };
   for (const action of ['suspend', 'resume', 'revoke'] as const) {
-    app.post(`/:id/${action}`, opts, async (request) => {
-      const { session, credential } = await owned(request);
-      const { reason } = parseWith(revokeBody, request.body);
-      await assertFreshRequest(rssp, request, session.userId);
-      const id = credential.credential_id;
-      if (action === 'suspend') await rssp.credentials.suspend(id, session.userId);
-      else if (action === 'resume') await rssp.credentials.resume(id, session.userId);
-      else await rssp.credentials.revoke(id, session.userId, reason ?? 'unspecified');
-      return describe(await rssp.credentials.requireOwned(id, session.userId));
-    });
+    api.post(
+      `/:id/${action}`,
+      { bodyLimit: BODY_LIMIT, config: credentialInput, schema },
+      async (request) => {
+        const session = user(request);
+        const credential = await rssp.credentials.requireOwned(request.params.id, session.userId);
+        const { reason } = request.body;
+        await assertFreshRequest(rssp, request, session.userId);
+        const id = credential.credential_id;
+        if (action === 'suspend') await rssp.credentials.suspend(id, session.userId);
+        else if (action === 'resume') await rssp.credentials.resume(id, session.userId);
+        else await rssp.credentials.revoke(id, session.userId, reason ?? 'unspecified');
+        return describe(await rssp.credentials.requireOwned(id, session.userId));
+      },
+    );
   }
 }
