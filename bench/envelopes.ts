@@ -39,10 +39,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { generate } from 'otplib';
 import { type DocumentWork, initialise, openDocumentWork, openShomei } from '../src/app/index.ts';
 import { loadConfig } from '../src/config/index.ts';
@@ -323,14 +325,35 @@ async function envelope(): Promise<void> {
 }
 
 /**
- * CPU time of the main thread alone (ms; Linux /proc, 10 ms ticks): with the process's CPU time it
- * gives what the main thread and the other threads each spend per envelope, which the load of a
- * shared machine does not change the way it changes wall-clock rates.
+ * CPU time (ms; Linux /proc, 10 ms ticks) of the main thread and of the work pool's threads (named
+ * shomei-work by src/work/worker.mjs): with the process's CPU time it gives what each spends per
+ * envelope, which the load of a shared machine does not change the way it changes wall-clock rates.
+ * Per thread id, so a thread that starts during a slice counts from zero.
  */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+function threadCpuMs(): Map<number, { readonly kind: 'main' | 'pool' | 'other'; readonly ms: number }> {
+  const threads = new Map<number, { kind: 'main' | 'pool' | 'other'; ms: number }>();
+  for (const tid of readdirSync('/proc/self/task').map(Number)) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const kind = tid === process.pid ? 'main' : name === 'shomei-work' ? 'pool' : 'other';
+      threads.set(tid, { kind, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
+}
+
+/** CPU ms by kind of thread since `before`. */
+function threadCpuSince(before: ReturnType<typeof threadCpuMs>): { main: number; pool: number } {
+  const spent = { main: 0, pool: 0 };
+  for (const [tid, now] of threadCpuMs()) {
+    if (now.kind === 'other') continue;
+    spent[now.kind] += now.ms - (before.get(tid)?.ms ?? 0);
+  }
+  return spent;
 }
 
 interface Totals {
@@ -338,6 +361,8 @@ interface Totals {
   elapsed: number;
   cpuMicros: number;
   mainCpuMs: number;
+  /** CPU of the work pool's threads (their JavaScript; V8's helper threads count as other). */
+  poolCpuMs: number;
   /** Event-loop busy time (ms): the main thread's share, next to the whole process's CPU time. */
   loopBusyMs: number;
   signatures: number;
@@ -349,6 +374,7 @@ const emptyTotals = (): Totals => ({
   elapsed: 0,
   cpuMicros: 0,
   mainCpuMs: 0,
+  poolCpuMs: 0,
   loopBusyMs: 0,
   signatures: 0,
   byKey: new Map(),
@@ -361,7 +387,7 @@ const emptyTotals = (): Totals => ({
  */
 async function slice(totals: Totals, concurrency: number, once: () => Promise<void>): Promise<void> {
   const cpu = process.cpuUsage();
-  const mainCpu = mainThreadCpuMs();
+  const threads = threadCpuMs();
   const loop = performance.eventLoopUtilization();
   const before = tally();
   const metricBefore = await metricSignatures();
@@ -378,7 +404,9 @@ async function slice(totals: Totals, concurrency: number, once: () => Promise<vo
   totals.elapsed += (performance.now() - begin) / 1000;
   const used = process.cpuUsage(cpu);
   totals.cpuMicros += used.user + used.system;
-  totals.mainCpuMs += mainThreadCpuMs() - mainCpu;
+  const spent = threadCpuSince(threads);
+  totals.mainCpuMs += spent.main;
+  totals.poolCpuMs += spent.pool;
   totals.loopBusyMs += performance.eventLoopUtilization(loop).active;
   totals.signatures += (await metricSignatures()) - metricBefore;
   for (const [keyId, n] of tally()) {
@@ -427,9 +455,59 @@ const inlineLoop = monitorEventLoopDelay({ resolution: 10 });
 async function timedLoop(histogram: IntervalHistogram, run: () => Promise<void>): Promise<void> {
   histogram.enable();
   try {
-    await run();
+    await profiled(histogram === pooledLoop ? 'pool' : 'main-thread', run);
   } finally {
     histogram.disable();
+  }
+}
+
+/**
+ * SHOMEI_BENCH_CPU_PROFILE=<dir>: the main thread's V8 CPU profile of each mode's envelope slices
+ * (one file per mode, the slices appended), without the setup and the raw slices that a whole-process
+ * --cpu-prof would mix in. Open in Chrome DevTools or any .cpuprofile viewer.
+ */
+const profileDir = process.env.SHOMEI_BENCH_CPU_PROFILE;
+const inspector = profileDir === undefined ? undefined : new Session();
+inspector?.connect();
+interface CpuProfile {
+  nodes: { id: number; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+const profiles = new Map<string, CpuProfile>();
+/** `later` appended to `earlier`: its root merged into the first root, its other nodes renumbered. */
+function appendProfile(earlier: CpuProfile | undefined, later: CpuProfile): CpuProfile {
+  if (earlier === undefined) return later;
+  const root = earlier.nodes[0]!;
+  const laterRoot = later.nodes[0]!.id;
+  const shift = Math.max(...earlier.nodes.map((n) => n.id));
+  const id = (n: number) => (n === laterRoot ? root.id : n + shift);
+  root.children = [...(root.children ?? []), ...(later.nodes[0]!.children ?? []).map(id)];
+  return {
+    nodes: [
+      ...earlier.nodes,
+      ...later.nodes.slice(1).map((n) => ({ ...n, id: id(n.id), children: (n.children ?? []).map(id) })),
+    ],
+    samples: [...earlier.samples, ...later.samples.map(id)],
+    timeDeltas: [...earlier.timeDeltas, ...later.timeDeltas],
+  };
+}
+async function profiled(mode: string, run: () => Promise<void>): Promise<void> {
+  if (inspector === undefined) return run();
+  const post = promisify(inspector.post.bind(inspector)) as (method: string) => Promise<unknown>;
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    await run();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
+    const merged = appendProfile(profiles.get(mode), profile);
+    profiles.set(mode, merged);
+    mkdirSync(profileDir!, { recursive: true });
+    writeFileSync(
+      path.join(profileDir!, `envelopes-${mode}.cpuprofile`),
+      JSON.stringify({ ...merged, startTime: 0, endTime: merged.timeDeltas.reduce((a, b) => a + b, 0) }),
+    );
   }
 }
 const p99Ms = (histogram: IntervalHistogram): number => histogram.percentile(99) / 1e6;
@@ -514,12 +592,13 @@ try {
     const main = t.mainCpuMs / t.count;
     const all = t.cpuMicros / 1000 / t.count;
     const ceiling = 60_000 / Math.max(main, all / availableParallelism());
-    return { main, other: all - main, ceiling };
+    const pool = t.poolCpuMs / t.count;
+    return { main, pool, other: all - main - pool, ceiling };
   };
   const before = perEnvelopeCpu(inlineEnvelopes);
   const after = perEnvelopeCpu(envelopes);
   console.log(
-    `  CPU per envelope, main thread / other threads (this process: server, SoftHSM2, libuv, workers and the bench's own HTTP client): ${before.main.toFixed(0)} / ${before.other.toFixed(0)} ms → ${after.main.toFixed(0)} / ${after.other.toFixed(0)} ms; ceiling on ${availableParallelism()} idle cores from CPU alone (main thread ≤ 1 core, all ≤ ${availableParallelism()}): ${before.ceiling.toFixed(0)} → ${after.ceiling.toFixed(0)}/min (× ${(after.ceiling / before.ceiling).toFixed(2)}) — a projection, not a measured rate`,
+    `  CPU per envelope, main thread / work pool threads / others (this process: server, SoftHSM2, the bench's own HTTP client on the main thread; V8 and libuv helpers, argon2 and scrypt as others): ${before.main.toFixed(0)} / ${before.pool.toFixed(0)} / ${before.other.toFixed(0)} ms → ${after.main.toFixed(0)} / ${after.pool.toFixed(0)} / ${after.other.toFixed(0)} ms; ceiling on ${availableParallelism()} idle cores from CPU alone (main thread ≤ 1 core, all ≤ ${availableParallelism()}): ${before.ceiling.toFixed(0)} → ${after.ceiling.toFixed(0)}/min (× ${(after.ceiling / before.ceiling).toFixed(2)}) — a projection, not a measured rate`,
   );
   console.log(
     `  CPU (pool on): ${(envelopes.cpuMicros / 1000 / envelopes.count).toFixed(0)} ms per envelope, ${(envelopes.cpuMicros / 1e6 / envelopes.elapsed).toFixed(2)} cores busy during envelopes (event loop busy ${((envelopes.loopBusyMs / 1000 / envelopes.elapsed) * 100).toFixed(0)} %), ${(baseline.cpuMicros / 1e6 / baseline.elapsed).toFixed(2)} during raw; load average ${load(envelopes)} (envelope slices) / ${load(baseline)} (raw slices), now ${loadavg()

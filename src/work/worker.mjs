@@ -3,13 +3,21 @@
 // is current (ADR 031); only for the sources is the TypeScript loader registered, here because loader
 // hooks are per thread (neither `--import tsx` nor bin/shomei.js's registration reaches a worker on
 // Node 20) — tsx and its transforms cost a thread tens of MiB and a second of CPU.
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { workerData } from 'piscina';
 
 if (workerData.jobsModule.endsWith('.ts')) (await import('tsx/esm/api')).register();
+
+// The thread's name in `top -H` and /proc (Linux; elsewhere nothing): bench/envelopes.ts reads the
+// pool's own CPU time by it, apart from the main thread and V8's and libuv's helpers.
+try {
+  writeFileSync('/proc/thread-self/comm', workerData.settings.nice > 0 ? 'shomei-verify' : 'shomei-work');
+} catch {
+  // Not Linux: the thread keeps its name.
+}
 
 // A lower CPU priority for this thread only (the anonymous verification lane): on Linux a thread's
 // id names it to setpriority, so the threads serving signed-in users keep the cores under a flood.
