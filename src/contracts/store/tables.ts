@@ -72,9 +72,9 @@ export type PartyTable = {
   evidence: string | null;
   decline_reason: string | null;
   /** 甲/乙/丙 …: the party's label in the contract (migration 0730; optional on insert). */
-  label?: string | null;
+  label?: string | null | undefined;
   /** The tenant of an account-holding party (migration 0740; optional on insert): its company lists the envelope. */
-  tenant_id?: string | null;
+  tenant_id?: string | null | undefined;
 };
 
 export type DocumentTable = {

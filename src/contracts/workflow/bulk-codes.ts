@@ -40,7 +40,11 @@ function openRowCodes(key: Buffer, jobId: string, index: number, sealed: Uint8Ar
 /** The job's code key, opened from its sealed form (the worker and the taking both need it). */
 export async function openJobKey(
   ctx: ContractsContext,
-  job: { id: string; codes_hsm_key_id?: string | null; codes_sealed_key?: Uint8Array | null },
+  job: {
+    id: string;
+    codes_hsm_key_id?: string | null | undefined;
+    codes_sealed_key?: Uint8Array | null | undefined;
+  },
 ): Promise<Buffer> {
   if (job.codes_hsm_key_id == null || job.codes_sealed_key == null) throw workflowErrors.bulkCodesTaken();
   return ctx.vault.unsealKey(job.id, job.codes_hsm_key_id, job.codes_sealed_key);

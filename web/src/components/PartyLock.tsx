@@ -22,7 +22,7 @@ export function PartyLock({
 }: {
   envelope: Envelope;
   /** `locked` is sent to the sender only (src/contracts/envelopes/envelopes.ts). */
-  party: Party & { readonly locked?: boolean };
+  party: Party;
   onReissued: (reissued: Reissued) => void;
 }) {
   const { t } = useI18n();

@@ -120,21 +120,23 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
         ? undefined
         : { intervalDays: int(interval) ?? 3, maxReminders: int(maxReminders) ?? 3 };
     const approverIds = approvers.map((m) => m.id);
+    const expiresInDays = int(expires);
     return {
       name: name.trim(),
       title: title.trim(),
       ...(counterparty.trim() === '' ? {} : { counterparty: counterparty.trim() }),
       signingOrder: order,
-      ...(int(expires) === undefined ? {} : { expiresInDays: int(expires) }),
+      ...(expiresInDays === undefined ? {} : { expiresInDays }),
       ...(reminders === undefined ? {} : { reminders }),
       ...(approverIds.length === 0 ? {} : { internalApprovers: approverIds }),
       slots: slots.map((s): TemplateSlot => {
         const placement = placementOf(s.seal);
+        const slotOrder = int(s.order);
         return {
           label: s.label.trim(),
           role: s.role,
           ...(s.role === 'signer' ? { signingMode: s.mode } : {}),
-          ...(int(s.order) === undefined ? {} : { order: int(s.order) }),
+          ...(slotOrder === undefined ? {} : { order: slotOrder }),
           ...(placement === undefined ? {} : { placement: { document: 0, ...placement } }),
           ...(s.userId.trim() === '' ? {} : { userId: s.userId.trim() }),
           ...(s.credentialId.trim() === '' ? {} : { credentialId: s.credentialId.trim() }),
