@@ -188,29 +188,33 @@ function rememberingSource(inner: RevocationSource): RevocationSource {
   };
 }
 
+export interface DocumentSigningDependencies {
+  readonly crypto: CryptoModule;
+  readonly credentials: CredentialService;
+  readonly activation: SignatureActivationModule;
+  readonly hashSigning: HashSigningService;
+  readonly cms: CmsSignatureBuilder;
+  readonly audit: AuditTrail;
+  readonly clock: Clock;
+  /** The signature and document timestamps (B-T and above); absent: B-B only. */
+  readonly tsa: AdesTimestampAuthority | undefined;
+  /** OCSP/CRL/CA certificates for B-LT and B-LTA; absent: those levels are not offered. */
+  readonly revocation: (RevocationSource & { load?(): Promise<void> }) | undefined;
+  readonly maxDocumentBytes: number;
+}
+
 export class DocumentSigningService {
-  constructor(
-    private readonly crypto: CryptoModule,
-    private readonly credentials: CredentialService,
-    private readonly activation: SignatureActivationModule,
-    private readonly hashSigning: HashSigningService,
-    private readonly cms: CmsSignatureBuilder,
-    private readonly audit: AuditTrail,
-    private readonly clock: Clock,
-    private readonly tsa: AdesTimestampAuthority | undefined,
-    private readonly revocation: (RevocationSource & { load?(): Promise<void> }) | undefined,
-    private readonly maxDocumentBytes: number,
-  ) {}
+  constructor(private readonly deps: DocumentSigningDependencies) {}
 
   get capabilities(): SignDocCapabilities {
     const levels: SignatureLevel[] = ['B-B'];
-    if (this.tsa !== undefined) levels.push('B-T');
-    if (this.tsa !== undefined && this.revocation !== undefined) levels.push('B-LT', 'B-LTA');
-    return { levels, validationInfo: this.revocation !== undefined };
+    if (this.deps.tsa !== undefined) levels.push('B-T');
+    if (this.deps.tsa !== undefined && this.deps.revocation !== undefined) levels.push('B-LT', 'B-LTA');
+    return { levels, validationInfo: this.deps.revocation !== undefined };
   }
 
   get documentLimit(): number {
-    return this.maxDocumentBytes;
+    return this.deps.maxDocumentBytes;
   }
 
   /**
@@ -220,7 +224,7 @@ export class DocumentSigningService {
    */
   async signDoc(principal: RsspPrincipal, request: SignDocRequest): Promise<SignDocResult> {
     const userId = principal.userId ?? request.userId ?? null;
-    const credential = await this.credentials.get(request.credentialId);
+    const credential = await this.deps.credentials.get(request.credentialId);
     const refuse = this.refusal(principal, request, userId, credential);
     if (credential === undefined || !entitled(principal, credential, userId))
       return refuse(CSC.invalidParameter('credentialID'));
@@ -240,12 +244,13 @@ export class DocumentSigningService {
         refuse(error instanceof CscError ? error : CSC.invalidParameter('documents'), hashes),
       );
       const consumed = await this.consumeAuthorisation(principal, credential, authorisation, refuse);
-      const revocation = this.revocation === undefined ? undefined : rememberingSource(this.revocation);
-      if (this.revocation?.load !== undefined && planned.some((p) => levelAtLeast(p.level, 'B-LT')))
-        await this.revocation.load();
+      const revocation =
+        this.deps.revocation === undefined ? undefined : rememberingSource(this.deps.revocation);
+      if (this.deps.revocation?.load !== undefined && planned.some((p) => levelAtLeast(p.level, 'B-LT')))
+        await this.deps.revocation.load();
       const signed = await this.sign(credential, certificates, planned, pdfStates, workDir, revocation).catch(
         async (error: unknown) => {
-          await this.activation.release(authorisation.sadHash, authorisation.digests);
+          await this.deps.activation.release(authorisation.sadHash, authorisation.digests);
           const failure = new CscError('server_error', 'The signature could not be created', 500);
           await refuse(failure, hashes).catch(() => undefined);
           throw error;
@@ -269,7 +274,7 @@ export class DocumentSigningService {
     credential: CredentialTable | undefined,
   ): Refuse {
     return async (error, extra = {}) => {
-      await this.audit.append({
+      await this.deps.audit.append({
         type: 'signature.create',
         actor:
           userId === null
@@ -325,7 +330,7 @@ export class DocumentSigningService {
         entry.signAlgoParams,
       );
       total += entry.document.length;
-      if (total > this.maxDocumentBytes) throw documentsTooLarge(this.maxDocumentBytes);
+      if (total > this.deps.maxDocumentBytes) throw documentsTooLarge(this.deps.maxDocumentBytes);
       const authorised = createHash(nodeDigestName(algorithm.digest)).update(entry.document).digest();
       planned.push({
         kind: 'document',
@@ -354,7 +359,7 @@ export class DocumentSigningService {
     const digests = planned.map((e) => e.authorised);
     const hashesHex = digests.map((d) => d.toString('hex'));
     if (new Set(hashesHex).size !== digests.length) return refuse(CSC.invalidParameter('hashes'));
-    const problem = await this.hashSigning.signingProblem(credential);
+    const problem = await this.deps.hashSigning.signingProblem(credential);
     if (problem !== undefined) return refuse(problem, { hashes: hashesHex });
     let sadHash: string;
     if (request.sad !== undefined) sadHash = sadHashOf(request.sad);
@@ -383,7 +388,7 @@ export class DocumentSigningService {
         level: entry.level,
         digestAlgorithm: entry.algorithm.digest,
         signatureScheme: entry.algorithm.scheme,
-        signingTime: this.clock.now(),
+        signingTime: this.deps.clock.now(),
         ...(entry.certification === true ? { docMdp: 2 as const } : {}),
       });
       pdfStates.set(index, { state: prepared.state, digestToSign: prepared.digestToSign });
@@ -400,7 +405,7 @@ export class DocumentSigningService {
   ): Promise<Awaited<ReturnType<SignatureActivationModule['consume']>>> {
     const { sadHash, digests, digestOid, hashesHex } = authorisation;
     try {
-      return await this.activation.consume(principal, credential, sadHash, digests, digestOid);
+      return await this.deps.activation.consume(principal, credential, sadHash, digests, digestOid);
     } catch (error) {
       // The specification's signDoc answer for a digest or document outside the authorisation.
       if (error instanceof CscError && error.description === 'Hash is not authorized by the SAD') {
@@ -451,16 +456,16 @@ export class DocumentSigningService {
 
   /** A detached CMS over the SCA's digest; PAdES from digests stops at B-T inside the CMS. */
   private async signDigestEntry(entry: Planned, context: SigningContext): Promise<Buffer> {
-    const prepared = this.cms.prepare({
+    const prepared = this.deps.cms.prepare({
       contentDigest: entry.authorised,
       digestAlgorithm: entry.algorithm.digest,
       signatureScheme: entry.algorithm.scheme,
       signerCertificate: context.certificates.signer,
       certificateChain: context.certificates.chain,
-      ...(entry.format === 'C' ? { signingTime: this.clock.now() } : {}),
+      ...(entry.format === 'C' ? { signingTime: this.deps.clock.now() } : {}),
     });
-    const value = await this.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
-    const cms = this.cms.complete(prepared.state, value);
+    const value = await this.deps.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
+    const cms = this.deps.cms.complete(prepared.state, value);
     // B-LT material for PAdES goes to validationInfo, not into the CMS.
     const inside: SignatureLevel =
       entry.format === 'P' && levelAtLeast(entry.level, 'B-T') ? 'B-T' : entry.level;
@@ -468,7 +473,7 @@ export class DocumentSigningService {
     return encodeSignedData(
       await extendCadesSignature(parseSignedData(cms), {
         level: inside,
-        tsa: this.tsa!,
+        tsa: this.deps.tsa!,
         ...(context.revocation === undefined ? {} : { revocationSource: context.revocation }),
       }),
     );
@@ -482,16 +487,16 @@ export class DocumentSigningService {
       certificateChain: context.certificates.chain,
       digestAlgorithm: entry.algorithm.digest,
       signatureScheme: entry.algorithm.scheme,
-      signingTime: this.clock.now(),
-      maxContentBytes: this.maxDocumentBytes,
+      signingTime: this.deps.clock.now(),
+      maxContentBytes: this.deps.maxDocumentBytes,
     });
-    const value = await this.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
+    const value = await this.deps.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
     return completeCadesSignature({
       state: prepared.state,
       signatureValue: value,
       level: entry.level,
       content: entry.document!,
-      ...(this.tsa === undefined ? {} : { tsa: this.tsa }),
+      ...(this.deps.tsa === undefined ? {} : { tsa: this.deps.tsa }),
       ...(context.revocation === undefined ? {} : { revocationSource: context.revocation }),
     });
   }
@@ -504,13 +509,13 @@ export class DocumentSigningService {
     workDir: string,
     context: SigningContext,
   ): Promise<{ document: Buffer; cms: Buffer }> {
-    const value = await this.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
+    const value = await this.deps.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
     let current = path.join(workDir, `signed-${index}.pdf`);
     const { cms } = await completePdfSignature({
       state: prepared.state,
       signatureValue: value,
       output: current,
-      ...(levelAtLeast(entry.level, 'B-T') ? { tsa: this.tsa! } : {}),
+      ...(levelAtLeast(entry.level, 'B-T') ? { tsa: this.deps.tsa! } : {}),
     });
     if (levelAtLeast(entry.level, 'B-LT')) {
       const next = path.join(workDir, `lt-${index}.pdf`);
@@ -524,7 +529,7 @@ export class DocumentSigningService {
     }
     if (levelAtLeast(entry.level, 'B-LTA')) {
       const next = path.join(workDir, `lta-${index}.pdf`);
-      await addDocumentTimestamp({ input: current, output: next, tsa: this.tsa! });
+      await addDocumentTimestamp({ input: current, output: next, tsa: this.deps.tsa! });
       current = next;
     }
     return { document: await readFile(current), cms };
@@ -543,7 +548,7 @@ export class DocumentSigningService {
     if (request.returnValidationInfo === true && facts.revocation !== undefined) {
       validationInfo = await this.validationInfoOf(signed.producedCms, facts.revocation);
     }
-    await this.audit.append({
+    await this.deps.audit.append({
       type: 'signature.create',
       actor: { kind: 'user', id: credential.user_id },
       subject: { kind: 'credential', id: credential.credential_id },

@@ -4,6 +4,7 @@
  * /oauth2 see ordinary SHOMEI_… errors.
  */
 import { ShomeiError, shomeiError } from '../errors/index.ts';
+import { hasControlCharacters } from './identifiers.ts';
 
 export type CscErrorCode =
   | 'invalid_request'
@@ -97,4 +98,23 @@ export function credentialState(credentialId: string, status: string, wanted: st
     `Credential ${credentialId} is ${status}, so it cannot be ${wanted}.`,
     { status: 409, details: { credentialId, status, wanted } },
   );
+}
+
+/**
+ * A parameter whose value no identifier, code or token can have (control characters): refused as the
+ * specification's invalid parameter, and recorded, since it is an attempt at the audit trail or the logs.
+ */
+export class RefusedInput extends CscError {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+  ) {
+    super('invalid_request', `Invalid parameter ${field}`, 400);
+  }
+}
+
+/** Refuses a value with control characters (see RefusedInput). */
+export function printable(name: string, value: string): string {
+  if (hasControlCharacters(value)) throw new RefusedInput(name, value);
+  return value;
 }

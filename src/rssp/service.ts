@@ -12,11 +12,12 @@ import { AsyncSigningResults } from './asynchronous.ts';
 import { ClientSystemRegistry } from './clients.ts';
 import { CredentialService } from './credentials.ts';
 import { DecoupledAuthorizations } from './decoupled.ts';
-import { DocumentSigningService } from './documents.ts';
+import { type DocumentSigningDependencies, DocumentSigningService } from './documents.ts';
 import { CredentialExpiryNotices, DEFAULT_EXPIRY_NOTICE_DAYS } from './expiry.ts';
 import { CredentialKeySweep } from './key-sweep.ts';
 import { AuthorizationServer } from './oauth.ts';
 import { OneTimeCodeFactor } from './otp.ts';
+import type { RsspParts } from './parts.ts';
 import {
   type CertificateIssuer,
   type CertificateStatusSource,
@@ -34,6 +35,7 @@ import { HashSigningService } from './signing.ts';
 import type { RsspTables } from './tables.ts';
 import { TenantSigningFactors } from './tenant-signing.ts';
 import { AccessTokenService } from './tokens.ts';
+import { type RsspVerbs, rsspVerbs } from './verbs/index.ts';
 
 export interface RemoteSignatureServiceParts {
   readonly database: Database;
@@ -60,41 +62,77 @@ export interface RemoteSignatureServiceParts {
   readonly loginFactor?: LoginFactor;
   /** Mails a holder before their signing certificate ends. */
   readonly expiryNotices?: ExpiryNoticeSender;
+  /** Throws once the service has ended: no new credentials after the termination (ADR 036). */
+  readonly admission?: () => Promise<void>;
 }
 
-export interface RemoteSignatureService {
-  readonly settings: RsspSettings;
-  readonly clock: Clock;
-  readonly credentials: CredentialService;
-  /** Self-service credential applications waiting for the RA's identity check. */
-  readonly applications: CredentialApplications;
-  readonly activation: SignatureActivationModule;
-  /** Per tenant: the credential's own one-time code, or the login authenticator, as second factor. */
-  readonly signingFactors: TenantSigningFactors;
-  /** The daily check that mails holders before their certificates end. */
-  readonly expiryNotices: CredentialExpiryNotices;
-  /** The periodic destruction of keys whose certificates expired (plus grace) or were revoked at the CA. */
-  readonly keySweep: CredentialKeySweep;
-  readonly signing: HashSigningService;
-  /** operationMode "A" jobs and their results for signatures/signPolling. */
-  readonly asyncResults: AsyncSigningResults;
-  /** credentials/authorize with out-of-band approval, and credentials/authorizeCheck. */
-  readonly decoupled: DecoupledAuthorizations;
-  readonly documents: DocumentSigningService | undefined;
-  readonly tokens: AccessTokenService;
-  readonly clients: ClientSystemRegistry;
-  readonly authorizationServer: AuthorizationServer;
-  readonly otp: OneTimeCodeFactor;
-  readonly users: UserAuthenticator | undefined;
-  readonly timestamps: TimestampAuthority | undefined;
-  readonly audit: AuditTrail;
-  /** For replay protection of credential management requests. */
-  readonly db: Kysely<RsspTables>;
+/**
+ * The service: its parts (for the composition root, background jobs and tests) and its verbs, which
+ * are all that routes call.
+ */
+export interface RemoteSignatureService extends RsspParts {
+  readonly verbs: RsspVerbs;
 }
+
+/** What routes see of the service: the verbs and read-only facts, never the database, audit trail or token store. */
+export type RsspRouteView = Omit<RemoteSignatureService, 'db' | 'audit' | 'tokens'>;
 
 export function createRemoteSignatureService(parts: RemoteSignatureServiceParts): RemoteSignatureService {
   const db = parts.database.db.withTables<RsspTables>();
   const clock = parts.clock ?? systemClock;
+  const credentialParts = buildCredentials(parts, db, clock);
+  const { credentials, activation } = credentialParts;
+  const signing = new HashSigningService(
+    parts.crypto,
+    credentials,
+    activation,
+    parts.certificateStatus,
+    parts.audit,
+    clock,
+    parts.settings.certificateStatusCacheSeconds ?? 0,
+  );
+  const tokens = new AccessTokenService(db, clock);
+  const clients = new ClientSystemRegistry(db, parts.audit, clock);
+  const built: RsspParts = {
+    ...credentialParts,
+    settings: parts.settings,
+    clock,
+    signing,
+    asyncResults: new AsyncSigningResults(db, clock, parts.onBackgroundError),
+    decoupled: new DecoupledAuthorizations(db, activation, parts.audit, clock, parts.settings),
+    documents: buildDocuments(parts, clock, { credentials, activation, hashSigning: signing }),
+    tokens,
+    clients,
+    authorizationServer: new AuthorizationServer(
+      db,
+      clients,
+      tokens,
+      credentials,
+      activation,
+      parts.users,
+      parts.audit,
+      clock,
+      parts.settings,
+    ),
+    users: parts.users,
+    timestamps: parts.timestamps,
+    audit: parts.audit,
+    db,
+  };
+  return { ...built, verbs: rsspVerbs(built) };
+}
+
+type CredentialParts = Pick<
+  RsspParts,
+  'otp' | 'credentials' | 'applications' | 'signingFactors' | 'activation' | 'expiryNotices' | 'keySweep'
+>;
+
+/** Credentials, their applications, their activation (SAM) and their end of life. */
+function buildCredentials(
+  parts: RemoteSignatureServiceParts,
+  db: Kysely<RsspTables>,
+  clock: Clock,
+): CredentialParts {
   const otp = new OneTimeCodeFactor(
     db,
     parts.crypto,
@@ -105,28 +143,21 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     parts.settings.emailCodeSeconds,
     parts.settings.challengeLimit,
   );
-  const credentials = new CredentialService(
-    db,
-    parts.crypto,
-    parts.keys,
-    parts.audit,
-    clock,
-    parts.settings,
-    otp,
-    parts.issuer,
-  );
+  const credentialService = (issuer: CertificateIssuer | undefined) =>
+    new CredentialService(
+      db,
+      parts.crypto,
+      parts.keys,
+      parts.audit,
+      clock,
+      parts.settings,
+      otp,
+      issuer,
+      parts.admission,
+    );
+  const credentials = credentialService(parts.issuer);
   // The same service without an issuer: an application's certificate is asked for only after the RA approves.
-  const held = new CredentialService(
-    db,
-    parts.crypto,
-    parts.keys,
-    parts.audit,
-    clock,
-    parts.settings,
-    otp,
-    undefined,
-  );
-  const applications = new CredentialApplications(db, held, credentials, parts.issuer, parts.audit, clock);
+  const held = credentialService(undefined);
   const signingFactors = new TenantSigningFactors(db, clock);
   const activation = new SignatureActivationModule(
     db,
@@ -138,35 +169,41 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     signingFactors,
     parts.loginFactor,
   );
-  const expiryNotices = new CredentialExpiryNotices(
-    db,
-    parts.expiryNotices,
-    parts.audit,
-    clock,
-    parts.settings.expiryNoticeDays ?? DEFAULT_EXPIRY_NOTICE_DAYS,
-  );
-  const keySweep = new CredentialKeySweep(
-    db,
+  return {
+    otp,
     credentials,
-    parts.certificateStatus,
-    clock,
-    parts.settings.keyDestructionGraceDays ?? 30,
-  );
-  const signing = new HashSigningService(
-    parts.crypto,
-    credentials,
+    applications: new CredentialApplications(db, held, credentials, parts.issuer, parts.audit, clock),
+    signingFactors,
     activation,
-    parts.certificateStatus,
-    parts.audit,
-    clock,
-    parts.settings.certificateStatusCacheSeconds ?? 0,
-  );
+    expiryNotices: new CredentialExpiryNotices(
+      db,
+      parts.expiryNotices,
+      parts.audit,
+      clock,
+      parts.settings.expiryNoticeDays ?? DEFAULT_EXPIRY_NOTICE_DAYS,
+    ),
+    keySweep: new CredentialKeySweep(
+      db,
+      credentials,
+      parts.certificateStatus,
+      clock,
+      parts.settings.keyDestructionGraceDays ?? 30,
+    ),
+  };
+}
+
+/** signDoc, when a CMS builder is given; its timestamps come from the same TSA as signatures/timestamp. */
+function buildDocuments(
+  parts: RemoteSignatureServiceParts,
+  clock: Clock,
+  signers: Pick<DocumentSigningDependencies, 'credentials' | 'activation' | 'hashSigning'>,
+): DocumentSigningService | undefined {
+  if (parts.cms === undefined) return undefined;
   const revocation =
     parts.revocation ??
     (isValidationDataProvider(parts.certificateStatus)
       ? parts.certificateStatus.revocationSource
       : undefined);
-  // signDoc's timestamps come from the same TSA as signatures/timestamp.
   const timestamps = parts.timestamps;
   const tsa: AdesTimestampAuthority | undefined =
     timestamps === undefined
@@ -178,56 +215,14 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
               hashAlgorithmOid: DIGEST_OID[digestAlgorithm],
             }),
         };
-  const documents =
-    parts.cms === undefined
-      ? undefined
-      : new DocumentSigningService(
-          parts.crypto,
-          credentials,
-          activation,
-          signing,
-          parts.cms,
-          parts.audit,
-          clock,
-          tsa,
-          revocation,
-          parts.settings.maxDocumentBytes ?? 32 * 1024 * 1024,
-        );
-  const asyncResults = new AsyncSigningResults(db, clock, parts.onBackgroundError);
-  const decoupled = new DecoupledAuthorizations(db, activation, parts.audit, clock, parts.settings);
-  const tokens = new AccessTokenService(db, clock);
-  const clients = new ClientSystemRegistry(db, parts.audit, clock);
-  const authorizationServer = new AuthorizationServer(
-    db,
-    clients,
-    tokens,
-    credentials,
-    activation,
-    parts.users,
-    parts.audit,
-    clock,
-    parts.settings,
-  );
-  return {
-    settings: parts.settings,
-    clock,
-    credentials,
-    applications,
-    activation,
-    signingFactors,
-    expiryNotices,
-    keySweep,
-    signing,
-    asyncResults,
-    decoupled,
-    documents,
-    tokens,
-    clients,
-    authorizationServer,
-    otp,
-    users: parts.users,
-    timestamps: parts.timestamps,
+  return new DocumentSigningService({
+    ...signers,
+    crypto: parts.crypto,
+    cms: parts.cms,
     audit: parts.audit,
-    db,
-  };
+    clock,
+    tsa,
+    revocation,
+    maxDocumentBytes: parts.settings.maxDocumentBytes ?? 32 * 1024 * 1024,
+  });
 }

@@ -7,13 +7,13 @@
 import { z } from 'zod';
 import type { ConsoleRoutes } from '../../admin/index.ts';
 import { parseWith } from '../applications.ts';
-import type { RemoteSignatureService } from '../service.ts';
+import type { RsspRouteView } from '../service.ts';
 
 const BODY_LIMIT = 4 * 1024;
 const listQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected']).optional() }).strict();
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
-export function applicationConsoleRoutes(rssp: RemoteSignatureService): ConsoleRoutes {
+export function applicationConsoleRoutes(rssp: RsspRouteView): ConsoleRoutes {
   return (app, guard) => {
     app.get('/api/admin/credential-applications', async (request) => {
       const principal = await guard.require(request, 'credentials.read');

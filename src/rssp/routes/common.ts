@@ -4,10 +4,9 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CSC, CscError, invalidRequest, isCscError } from '../errors.ts';
-import { auditableIdentifier, hasControlCharacters } from '../identifiers.ts';
+import { CSC, CscError, invalidRequest, isCscError, printable, RefusedInput } from '../errors.ts';
 import type { RsspPrincipal } from '../principal.ts';
-import type { RemoteSignatureService } from '../service.ts';
+import type { RsspRouteView } from '../service.ts';
 import { REFUSED_INPUT } from './csc-shapes.ts';
 
 /** Errors on /csc/v2 and /oauth2 as the specification writes them: `{error, error_description}`. */
@@ -39,45 +38,15 @@ export function cscErrorHandler(
   void reply.status(500).send({ error: 'server_error', error_description: 'An internal error occurred' });
 }
 
-/**
- * A parameter whose value no identifier, code or token can have (control characters): refused as the
- * specification's invalid parameter, and recorded, since it is an attempt at the audit trail or the logs.
- */
-export class RefusedInput extends CscError {
-  constructor(
-    readonly field: string,
-    readonly value: string,
-  ) {
-    super('invalid_request', `Invalid parameter ${field}`, 400);
-  }
-}
-
-/** Refuses a value with control characters (see RefusedInput). */
-export function printable(name: string, value: string): string {
-  if (hasControlCharacters(value)) throw new RefusedInput(name, value);
-  return value;
-}
-
 /** cscErrorHandler that first records refused input (GL 7.1.4: every access attempt). */
 export function auditingCscErrorHandler(
-  rssp: RemoteSignatureService,
+  rssp: RsspRouteView,
 ): (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (thrown, request, reply) => {
     const error = hasZodFastifySchemaValidationErrors(thrown) ? schemaRefusal(thrown.validation) : thrown;
     if (error instanceof RefusedInput) {
-      await rssp.audit
-        .append({
-          type: 'csc.request.refuse',
-          actor: { kind: 'anonymous', id: 'unknown' },
-          outcome: 'failure',
-          source: request.ip,
-          details: {
-            route: auditableIdentifier(request.url.split('?')[0], 100),
-            field: auditableIdentifier(error.field, 64),
-            value: auditableIdentifier(error.value),
-            reason: 'control-characters',
-          },
-        })
+      await rssp.verbs
+        .recordRefusedInput({ error, route: request.url.split('?')[0], source: request.ip })
         .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit of a refusal failed'));
     }
     cscErrorHandler(error, request, reply);
@@ -107,37 +76,19 @@ export function peerCertificateSha256(request: FastifyRequest): string | undefin
 
 /** The bearer of `Authorization: Bearer …`, checked against the token store and the client's TLS binding. */
 export async function authenticateBearer(
-  rssp: RemoteSignatureService,
+  rssp: RsspRouteView,
   request: FastifyRequest,
 ): Promise<RsspPrincipal> {
   const header = request.headers.authorization;
   if (header === undefined) throw CSC.malformedAuthorizationHeader();
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
   if (match === null) throw CSC.malformedAuthorizationHeader();
-  let principal: RsspPrincipal;
-  try {
-    principal = await rssp.tokens.authenticate(match[1]!);
-  } catch (error) {
-    // Every refused access attempt is recorded (GL 7.1.4), without the presented token.
-    await rssp.audit.append({
-      type: 'auth.bearer',
-      actor: { kind: 'anonymous', id: 'unknown' },
-      outcome: 'failure',
-      source: request.ip,
-      details: {
-        reason: error instanceof CscError ? error.error : 'error',
-        route: request.url.split('?')[0]!.slice(0, 100),
-      },
-    });
-    throw error;
-  }
-  if (principal.clientId !== null) {
-    // A token issued to a client bound to a TLS certificate is usable only over that client's connection.
-    const client = await rssp.clients.get(principal.clientId);
-    if (client === undefined || !rssp.clients.tlsMatches(client, peerCertificateSha256(request)))
-      throw CSC.accessDenied('The TLS client certificate does not belong to the client');
-  }
-  return principal;
+  return rssp.verbs.authenticateBearer({
+    token: match[1]!,
+    source: request.ip,
+    route: request.url.split('?')[0]!,
+    tlsCertificateSha256: peerCertificateSha256(request),
+  });
 }
 
 /** The JSON body as a plain object (CSC methods always take one; `{}` when absent). */
@@ -223,4 +174,4 @@ export function responseLanguage(body: Record<string, unknown>): 'ja-JP' | 'en-U
   return typeof lang === 'string' && /^en\b/i.test(lang) ? 'en-US' : 'ja-JP';
 }
 
-export { CscError };
+export { CscError, printable, RefusedInput };

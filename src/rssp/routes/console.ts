@@ -5,15 +5,15 @@
  * other key destruction (`credential.revoke`, PS 4.2.10). Never returns PIN hashes, seeds or keys.
  */
 import type { FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ConsoleRoutes, DualControlExecutor } from '../../admin/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import type { Credential } from '../credentials.ts';
 import { credentialState } from '../errors.ts';
 import type { RevocationReason } from '../ports.ts';
-import type { RemoteSignatureService } from '../service.ts';
+import type { RsspRouteView } from '../service.ts';
 import type { CredentialStatus } from '../tables.ts';
+import { CREDENTIAL_STATE_CHANGES } from '../verbs/index.ts';
 import { applicationConsoleRoutes } from './application-console.ts';
 
 const STATUSES = [
@@ -89,7 +89,7 @@ export function credentialForConsole(c: Credential): Record<string, unknown> {
 }
 
 /** `credential.revoke`: requested by an operator or administrator, approved by another administrator or the security officer. */
-export function credentialRevokeExecutor(rssp: RemoteSignatureService): DualControlExecutor {
+export function credentialRevokeExecutor(rssp: RsspRouteView): DualControlExecutor {
   return {
     description: {
       ja: '署名用クレデンシャルの失効 (鍵の破棄)',
@@ -119,7 +119,7 @@ export function credentialRevokeExecutor(rssp: RemoteSignatureService): DualCont
   };
 }
 
-export function rsspConsoleRoutes(rssp: RemoteSignatureService): ConsoleRoutes {
+export function rsspConsoleRoutes(rssp: RsspRouteView): ConsoleRoutes {
   const applications = applicationConsoleRoutes(rssp);
   return async (app, guard) => {
     await applications(app, guard);
@@ -128,26 +128,7 @@ export function rsspConsoleRoutes(rssp: RemoteSignatureService): ConsoleRoutes {
     app.get('/api/admin/credentials', async (request) => {
       const principal = await guard.require(request, 'credentials.read');
       const filter = parse(listQuery, request.query);
-      let query = rssp.db.selectFrom('rssp_credentials').selectAll();
-      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-      if (filter.tenant !== undefined) query = query.where('tenant_id', '=', filter.tenant);
-      if (filter.owner !== undefined) query = query.where('user_id', '=', filter.owner);
-      if (filter.q !== undefined) {
-        // A substring of the id, the subject or the serial; LIKE wildcards in the input are literal.
-        const pattern = `%${filter.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-        query = query.where((eb) =>
-          eb.or([
-            eb(sql`credential_id`, 'like', sql`${pattern} escape '\\'`),
-            eb(sql`coalesce(cert_subject_dn, '')`, 'like', sql`${pattern} escape '\\'`),
-            eb(sql`coalesce(cert_serial, '')`, 'like', sql`${pattern} escape '\\'`),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('credential_id')
-        .limit(filter.limit ?? 200)
-        .execute();
+      const rows = await rssp.verbs.searchCredentials(filter);
       await guard.record(request, principal, 'admin.credentials.read', { filter, returned: rows.length });
       return { credentials: rows.map(credentialForConsole) };
     });
@@ -161,15 +142,11 @@ export function rsspConsoleRoutes(rssp: RemoteSignatureService): ConsoleRoutes {
       return credentialForConsole(credential);
     });
 
-    for (const action of ['suspend', 'resume', 'unlock'] as const) {
+    for (const action of CREDENTIAL_STATE_CHANGES) {
       app.post(`/api/admin/credentials/:id/${action}`, { bodyLimit: BODY_LIMIT }, async (request) => {
         const principal = await guard.require(request, 'credentials.manage');
-        const id = idOf(request);
-        // The service records credential.suspend / resume / unlock with the operator as actor.
-        if (action === 'suspend') await rssp.credentials.suspend(id, principal.userId);
-        else if (action === 'resume') await rssp.credentials.resume(id, principal.userId);
-        else await rssp.credentials.unlock(id, principal.userId);
-        return credentialForConsole(await rssp.credentials.require(id));
+        const change = { credentialId: idOf(request), action, operatorId: principal.userId };
+        return credentialForConsole(await rssp.verbs.changeCredentialState(change));
       });
     }
 

@@ -3,9 +3,9 @@
  * login with rememberMe, becomes a service-scope access token. Every attempt is recorded (GL 7.1.4).
  */
 import { CscError, invalidRequest } from '../errors.ts';
-import type { RemoteSignatureService } from '../service.ts';
+import type { RsspParts } from '../parts.ts';
 
-export type LogInDependencies = Pick<RemoteSignatureService, 'tokens' | 'audit' | 'users' | 'settings'>;
+export type LogInDependencies = Pick<RsspParts, 'tokens' | 'audit' | 'users' | 'settings'>;
 
 export interface LogInRequest {
   /** The Authorization header as sent, if any. */

@@ -3,19 +3,16 @@
  * older clients): the credential's e-mailed one-time code, sent out of band and recorded.
  */
 import { CSC, CscError, invalidRequest } from '../errors.ts';
+import type { RsspParts } from '../parts.ts';
 import type { RsspPrincipal } from '../principal.ts';
-import type { RemoteSignatureService } from '../service.ts';
+import { optionalUser, type RequestedUser } from './caller.ts';
 
-export type SendChallengeDependencies = Pick<
-  RemoteSignatureService,
-  'activation' | 'signingFactors' | 'otp' | 'audit'
->;
+export type SendChallengeDependencies = Pick<RsspParts, 'activation' | 'signingFactors' | 'otp' | 'audit'>;
 
 export interface SendChallengeRequest {
   readonly method: 'getChallenge' | 'sendOTP';
   readonly credentialId: string;
-  /** The user a client system acts for; null for a user's own token. */
-  readonly userId: string | null;
+  readonly userId: RequestedUser;
   /** sendOTP names none: it sends the OTP object's code. */
   readonly authObjectId: string;
   readonly source: string;
@@ -26,7 +23,11 @@ export async function sendChallenge(
   principal: RsspPrincipal,
   request: SendChallengeRequest,
 ): Promise<void> {
-  const credential = await deps.activation.usableCredential(principal, request.userId, request.credentialId);
+  const credential = await deps.activation.usableCredential(
+    principal,
+    optionalUser(principal, request.userId),
+    request.credentialId,
+  );
   // Under the tenant's login factor the code comes from the login app: a mailed code would be refused.
   const loginFactor = (await deps.signingFactors.of(credential.tenant_id)) === 'login-totp';
   if (
