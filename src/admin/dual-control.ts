@@ -28,6 +28,11 @@ export interface DualControlExecutor {
   beneficiary?(payload: JsonObject): string | undefined;
   /** Checks that the operation could happen now (run at request and again at approval). */
   precheck?(payload: JsonObject): Promise<void>;
+  /**
+   * The execution is a journal of idempotent steps: an approved request whose execution was cut short
+   * (`executing` after a crash, or `failed`) may be run again by `resume` instead of a new approval.
+   */
+  readonly resumable?: boolean;
   /** Performs the operation; the result (no secrets) is stored with the request. */
   execute(
     payload: JsonObject,
@@ -288,6 +293,69 @@ export class DualControl {
     return (await this.get(id))!;
   }
 
+  /**
+   * Finishes an approved request of a resumable kind whose execution was cut short: two people already
+   * agreed, so one authorised person (requester or approver role) runs the remaining steps; audited.
+   */
+  async resume(idInput: unknown, operatorInput: string, source?: string): Promise<ApprovalRequest> {
+    const operator = identifier(operatorInput, 'operator');
+    const id = identifier(idInput, 'requestId');
+    const refuse = async (error: ShomeiError): Promise<never> => {
+      await this.record('admin.approval.resume', operator, id, 'failure', source, { reason: error.code });
+      throw error;
+    };
+    const row = await this.db
+      .selectFrom('admin_approval_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return refuse(notFound('approval request', id));
+    const { executor } = this.executor(row.kind);
+    if (executor.resumable !== true || (row.status !== 'executing' && row.status !== 'failed')) {
+      return refuse(notResumable(id, row.status));
+    }
+    if (!(await this.grants.hasAnyRole(operator, [...executor.requesters, ...executor.approvers]))) {
+      return refuse(notAuthorised(`resume ${row.kind}`, executor.approvers));
+    }
+    await this.record('admin.approval.resume', operator, id, 'success', source, { kind: row.kind });
+    return this.finish(row, executor, operator, source);
+  }
+
+  /** Runs the executor of a claimed request and stores its outcome (or its failure). */
+  private async finish(
+    row: ApprovalRequestTable,
+    executor: DualControlExecutor,
+    actor: string,
+    source: string | undefined,
+  ): Promise<ApprovalRequest> {
+    let outcome: JsonObject;
+    try {
+      outcome = await executor.execute(JSON.parse(row.payload) as JsonObject, {
+        requestId: row.id,
+        requestedBy: row.requested_by,
+        approvedBy: row.decided_by ?? actor,
+      });
+    } catch (error) {
+      await this.db
+        .updateTable('admin_approval_requests')
+        .set({ status: 'failed', outcome: canonicalJson({ error: codeOf(error) }) })
+        .where('id', '=', row.id)
+        .execute();
+      await this.record('admin.approval.approve', actor, row.id, 'failure', source, {
+        kind: row.kind,
+        requestedBy: row.requested_by,
+        reason: codeOf(error),
+      });
+      throw error;
+    }
+    await this.db
+      .updateTable('admin_approval_requests')
+      .set({ status: 'approved', outcome: canonicalJson(outcome) })
+      .where('id', '=', row.id)
+      .execute();
+    return (await this.get(row.id))!;
+  }
+
   /** Rejects a pending request (an authorised approver) or withdraws it (the requester). */
   async reject(idInput: unknown, deciderInput: string, source?: string): Promise<ApprovalRequest> {
     const decider = identifier(deciderInput, 'decider');
@@ -381,6 +449,15 @@ export class DualControl {
     if (transaction === undefined) await this.audit.append(event);
     else await this.audit.appendWithin(transaction, event);
   }
+}
+
+function notResumable(requestId: string, status: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_APPROVAL_NOT_RESUMABLE',
+    'この依頼は再開できません (承認済みで中断した、再開できる種類の依頼だけが対象です)。',
+    'The request cannot be resumed: only an approved request of a resumable kind whose execution was cut short can.',
+    { status: 409, details: { requestId, status } },
+  );
 }
 
 function codeOf(error: unknown): string {

@@ -16,6 +16,7 @@ import {
   promotionExecutor,
 } from '../ops/index.ts';
 import { credentialRevokeExecutor, rsspConsoleRoutes } from '../rssp/index.ts';
+import { KEY_COMPROMISE_KIND, keyCompromiseExecutor } from './key-compromise.ts';
 import { policyPublisher } from './policy-documents.ts';
 import { certificateRevokeAndDestroyExecutor } from './revocation.ts';
 import type { Shomei } from './shomei.ts';
@@ -47,6 +48,7 @@ export function operatorConsole(shomei: Shomei): OperatorConsole {
   dualControl.register(LAWFUL_DELETION_KIND, lawfulDeletionExecutor(shomei.contracts.context));
   dualControl.register(PROMOTE_KIND, promotionExecutor(shomei.ops.mode));
   dualControl.register(POLICY_PUBLISH_KIND, policyPublisher(shomei));
+  dualControl.register(KEY_COMPROMISE_KIND, keyCompromiseExecutor(shomei));
   const created: OperatorConsole = {
     backups,
     routes: [rsspConsoleRoutes(shomei.rssp), caConsoleRoutes(shomei.ca), backupConsoleRoutes(backups)],

@@ -13,6 +13,8 @@ export {
   type HsmConfigurationCheck,
 } from './hsm-configuration.ts';
 export { type HsmConfigurationState, HsmConfigurationWatch } from './hsm-watch.ts';
+export { KEY_COMPROMISE_KIND } from './key-compromise.ts';
+export { type CompromiseProgress, reportKeyCompromise } from './key-compromise-request.ts';
 export { type RekeyReport, rekey } from './key-hierarchy.ts';
 export { documentValues, liveFacts, observedTrust } from './live-facts.ts';
 export { allMigrations } from './migrations.ts';

@@ -16,6 +16,7 @@ export const ALERT_RULES = [
   'expiry-warning',
   'trust-service-failure',
   'hsm-configuration-change',
+  'key-compromise',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -293,4 +294,23 @@ export function hsmConfigurationChanges(batch: readonly AuditRecord[]): AlertDra
       },
       events: [ref(record)],
     }));
+}
+
+/** A key compromise was declared and its procedure started (PS 3.6.1, ADR 035). */
+export function keyCompromises(batch: readonly AuditRecord[]): AlertDraft[] {
+  return batch
+    .filter((record) => record.type === 'key.compromise.incident' && record.outcome === 'success')
+    .map((record) => {
+      const purpose = typeof record.details.purpose === 'string' ? record.details.purpose : '?';
+      return {
+        rule: 'key-compromise' as const,
+        severity: 'critical' as const,
+        actorId: record.actor.id,
+        summary: {
+          ja: `鍵の危殆化 (${purpose}): 証明書の失効・鍵の破棄・鍵更新を実施しています (事案 ${record.subject?.id ?? '?'})。`,
+          en: `Key compromise (${purpose}): certificates revoked, key destroyed and re-keyed (incident ${record.subject?.id ?? '?'}).`,
+        },
+        events: [ref(record)],
+      };
+    });
 }

@@ -13,6 +13,7 @@ import {
   duplicateSessions,
   expiryWarnings,
   hsmConfigurationChanges,
+  keyCompromises,
   outsideHours,
   skippedSteps,
   trustServiceFailures,
@@ -106,6 +107,7 @@ export class AlertMonitor {
         ...expiryWarnings(batch),
         ...trustServiceFailures(batch),
         ...hsmConfigurationChanges(batch),
+        ...keyCompromises(batch),
       ];
       const alerts: Alert[] = [];
       for (const draft of drafts) alerts.push(await this.store(db, draft));

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import {
   acceptHsmConfiguration,
   checkHsmConfiguration,
+  reportKeyCompromise,
   requestApproval,
   requirePrivilege,
 } from '../../app/index.ts';
@@ -87,6 +88,35 @@ export function registerKeyCommands(program: Command): void {
     });
 
   registerHsmConfigurationCommands(keys);
+  registerCompromiseCommand(keys);
+}
+
+/**
+ * `keys compromise` (PS 3.6.1, ADR 035): asks for the procedure under dual control; run again, it
+ * says where the request stands and finishes an approved one that was cut short.
+ */
+function registerCompromiseCommand(keys: Command): void {
+  keys
+    .command('compromise')
+    .description(
+      'Declare a key compromised: revoke, re-key, destroy, notify once a second person approves (dual control: key.compromise) / 鍵の危殆化対応を依頼 (二者承認)',
+    )
+    .requiredOption('--key <key>', 'hex key id, key label, or a signing credential id')
+    .requiredOption('--reason <text>', 'what happened (recorded; up to 500 characters)')
+    .action(async (options: { key: string; reason: string }) => {
+      if (options.reason.trim().length === 0 || options.reason.length > 500) {
+        throw shomeiError(
+          'SHOMEI_CLI_USAGE',
+          '--reason が必要です (500 文字まで)。',
+          '--reason is required (up to 500 characters).',
+          { status: 400 },
+        );
+      }
+      const progress = await withOperator((shomei, operator) =>
+        reportKeyCompromise(shomei, operator, options.key.trim(), options.reason.trim()),
+      );
+      printJson(progress);
+    });
 }
 
 /** `keys hsm-check` (start-up does the same; run it from a timer) and `keys hsm-accept` (issue #18). */
