@@ -123,113 +123,175 @@ async function finishCompletion(
   const dir = path.join(ctx.workDirectory, randomUUID());
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const provider = await ctx.provider();
-    const signedHashes: { document: DocumentTable; bytes: Buffer; sha256: string }[] = [];
-    for (const document of documents) {
-      const bytes = await ctx.vault.read(document);
-      signedHashes.push({ document, bytes, sha256: sha256Hex(bytes) });
-    }
-    const certificate = buildCertificate(
-      envelope,
-      parties,
-      signedHashes.map((d) => ({
-        name: d.document.name,
-        originalSha256: d.document.original_sha256,
-        signedSha256: d.sha256,
-      })),
-      await auditReferences(ctx, envelope),
-      completedAt,
-    );
-    for (const [index, { document, bytes }] of signedHashes.entries()) {
-      // On the work pool's threads when there is one (ADR 016); revocation and timestamps stay here.
-      const assembly = { bytes, certificate, directory: dir, index };
-      const completed =
-        ctx.pdfWork?.assembleCompleted === undefined
-          ? await assembleCompletedDocument(assembly, provider)
-          : await ctx.pdfWork.assembleCompleted(assembly, provider);
-      const key = await ctx.vault.contentKeyOf(document);
-      prepared.push(
-        await ctx.vault.prepareVersion(
-          document.id,
-          document.current_version + 1,
-          'completion',
-          key,
-          completed,
-        ),
-      );
-    }
+    await assembleVersions(ctx, { envelope, parties, documents, completedAt, dir }, prepared);
     const retentionUntil = addYears(
       completedAt,
       await retentionYearsOf(ctx, envelope.tenant_id),
     ).toISOString();
-    const completeEvent: AuditEventInput = {
-      type: 'envelope.complete',
-      actor: { kind: 'process', id: 'contracts' },
-      subject: { kind: 'envelope', id: envelope.id },
-      outcome: 'success',
-      details: {
-        documents: prepared.map((p) => ({
-          id: p.row.document_id,
-          sha256: p.row.sha256,
-          version: p.row.version,
-        })),
-        level: 'B-LTA',
-        retentionUntil,
-        ...(resumed ? { resumed: true } : {}),
-      },
-    };
-    await ctx.db.transaction().execute(async (trx) => {
-      for (const [index, version] of prepared.entries()) {
-        const document = documents[index]!;
-        await ctx.vault.record(trx, version);
-        const moved = await trx
-          .updateTable('contract_documents')
-          .set({ current_version: version.row.version })
-          .where('id', '=', document.id)
-          .where('current_version', '=', document.current_version)
-          .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) !== 1) throw contractErrors.conflict();
-      }
-      const done = await trx
-        .updateTable('contract_envelopes')
-        .set({
-          status: 'completed',
-          completed_at: completedAt.toISOString(),
-          retention_until: retentionUntil,
-          updated_at: completedAt.toISOString(),
-        })
-        .where('id', '=', envelope.id)
-        .where('status', '=', 'completing')
-        .executeTakeFirst();
-      if (Number(done.numUpdatedRows) !== 1) throw contractErrors.conflict();
-      // In the same transaction: a crash cannot leave a completed envelope without its record.
-      if (transactional(ctx.audit)) await ctx.audit.appendWithin(trx, completeEvent);
+    const completeEvent = completionEvent(envelope.id, prepared, retentionUntil, resumed);
+    await commitCompletion(ctx, {
+      envelope,
+      documents,
+      prepared,
+      completedAt,
+      retentionUntil,
+      completeEvent,
     });
     committed = true;
     if (!transactional(ctx.audit)) await ctx.audit.append(completeEvent);
   } catch (error) {
     // Files of versions that committed are the documents now; only uncommitted ones go.
     if (!committed) await ctx.vault.abandon(prepared);
-    // Back to sent so that completion can be tried again (POST …/complete, or the sweep after the
-    // lease) — only while the claim is still ours, never under an instance that took it over.
-    await ctx.db
-      .updateTable('contract_envelopes')
-      .set({ status: 'sent' })
-      .where('id', '=', envelope.id)
-      .where('status', '=', 'completing')
-      .where('updated_at', '=', claimedAt)
-      .execute();
-    await ctx.audit.append({
-      type: 'envelope.complete',
-      actor: { kind: 'process', id: 'contracts' },
-      subject: { kind: 'envelope', id: envelope.id },
-      outcome: 'failure',
-      details: { reason: error instanceof Error ? error.message.slice(0, 200) : 'unknown' },
-    });
+    await returnToSent(ctx, envelope.id, claimedAt, error);
     throw error;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  await announceCompletion(ctx, envelope);
+}
+
+interface CompletionWork {
+  readonly envelope: EnvelopeTable;
+  readonly parties: readonly PartyTable[];
+  readonly documents: readonly DocumentTable[];
+  readonly completedAt: Date;
+  /** The completion's private work directory. */
+  readonly dir: string;
+}
+
+/**
+ * Each document's completed version (certificate, B-LT, B-LTA) written but not recorded, pushed onto
+ * `prepared` one by one so that a failure half-way abandons exactly the ones already written.
+ */
+async function assembleVersions(
+  ctx: ContractsContext,
+  work: CompletionWork,
+  prepared: PreparedVersion[],
+): Promise<void> {
+  const provider = await ctx.provider();
+  const signedHashes: { document: DocumentTable; bytes: Buffer; sha256: string }[] = [];
+  for (const document of work.documents) {
+    const bytes = await ctx.vault.read(document);
+    signedHashes.push({ document, bytes, sha256: sha256Hex(bytes) });
+  }
+  const certificate = buildCertificate(
+    work.envelope,
+    work.parties,
+    signedHashes.map((d) => ({
+      name: d.document.name,
+      originalSha256: d.document.original_sha256,
+      signedSha256: d.sha256,
+    })),
+    await auditReferences(ctx, work.envelope),
+    work.completedAt,
+  );
+  for (const [index, { document, bytes }] of signedHashes.entries()) {
+    // On the work pool's threads when there is one (ADR 016); revocation and timestamps stay here.
+    const assembly = { bytes, certificate, directory: work.dir, index };
+    const completed =
+      ctx.pdfWork?.assembleCompleted === undefined
+        ? await assembleCompletedDocument(assembly, provider)
+        : await ctx.pdfWork.assembleCompleted(assembly, provider);
+    const key = await ctx.vault.contentKeyOf(document);
+    prepared.push(
+      await ctx.vault.prepareVersion(document.id, document.current_version + 1, 'completion', key, completed),
+    );
+  }
+}
+
+function completionEvent(
+  envelopeId: string,
+  prepared: readonly PreparedVersion[],
+  retentionUntil: string,
+  resumed: boolean,
+): AuditEventInput {
+  return {
+    type: 'envelope.complete',
+    actor: { kind: 'process', id: 'contracts' },
+    subject: { kind: 'envelope', id: envelopeId },
+    outcome: 'success',
+    details: {
+      documents: prepared.map((p) => ({
+        id: p.row.document_id,
+        sha256: p.row.sha256,
+        version: p.row.version,
+      })),
+      level: 'B-LTA',
+      retentionUntil,
+      ...(resumed ? { resumed: true } : {}),
+    },
+  };
+}
+
+/** New versions, `completed` and the envelope.complete record in one transaction. */
+async function commitCompletion(
+  ctx: ContractsContext,
+  commit: {
+    readonly envelope: EnvelopeTable;
+    readonly documents: readonly DocumentTable[];
+    readonly prepared: readonly PreparedVersion[];
+    readonly completedAt: Date;
+    readonly retentionUntil: string;
+    readonly completeEvent: AuditEventInput;
+  },
+): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    for (const [index, version] of commit.prepared.entries()) {
+      const document = commit.documents[index]!;
+      await ctx.vault.record(trx, version);
+      const moved = await trx
+        .updateTable('contract_documents')
+        .set({ current_version: version.row.version })
+        .where('id', '=', document.id)
+        .where('current_version', '=', document.current_version)
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) throw contractErrors.conflict();
+    }
+    const done = await trx
+      .updateTable('contract_envelopes')
+      .set({
+        status: 'completed',
+        completed_at: commit.completedAt.toISOString(),
+        retention_until: commit.retentionUntil,
+        updated_at: commit.completedAt.toISOString(),
+      })
+      .where('id', '=', commit.envelope.id)
+      .where('status', '=', 'completing')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) !== 1) throw contractErrors.conflict();
+    // In the same transaction: a crash cannot leave a completed envelope without its record.
+    if (transactional(ctx.audit)) await ctx.audit.appendWithin(trx, commit.completeEvent);
+  });
+}
+
+/**
+ * Back to sent so that completion can be tried again (POST …/complete, or the sweep after the
+ * lease) — only while the claim is still ours, never under an instance that took it over.
+ */
+async function returnToSent(
+  ctx: ContractsContext,
+  envelopeId: string,
+  claimedAt: string,
+  error: unknown,
+): Promise<void> {
+  await ctx.db
+    .updateTable('contract_envelopes')
+    .set({ status: 'sent' })
+    .where('id', '=', envelopeId)
+    .where('status', '=', 'completing')
+    .where('updated_at', '=', claimedAt)
+    .execute();
+  await ctx.audit.append({
+    type: 'envelope.complete',
+    actor: { kind: 'process', id: 'contracts' },
+    subject: { kind: 'envelope', id: envelopeId },
+    outcome: 'failure',
+    details: { reason: error instanceof Error ? error.message.slice(0, 200) : 'unknown' },
+  });
+}
+
+/** The parties' mails and the envelope.completed webhook, after the commit. */
+async function announceCompletion(ctx: ContractsContext, envelope: EnvelopeTable): Promise<void> {
   const sender = await ctx.users(envelope.created_by);
   const fresh = await ctx.db
     .selectFrom('contract_parties')
@@ -261,16 +323,28 @@ export async function resumeCompletions(
   options: { readonly cutoff: Date; readonly startup: boolean },
   onError: (envelopeId: string, error: unknown) => void,
 ): Promise<ResumeOutcome> {
-  const cutoff = options.cutoff.toISOString();
-  let resumed = 0;
-  let returned = 0;
-  let failed = 0;
   if (options.startup && ctx.dialect === 'sqlite') await removeStaleWorkFiles(ctx, options.cutoff);
+  const stalled = await resumeStalled(ctx, options, onError);
+  const unclaimed = await completeUnclaimed(ctx, options, onError);
+  return {
+    resumed: stalled.resumed + unclaimed.resumed,
+    returned: stalled.returned,
+    failed: stalled.failed + unclaimed.failed,
+  };
+}
+
+/** `completing` envelopes whose claim is older than the cutoff: finished, or put back to `sent`. */
+async function resumeStalled(
+  ctx: ContractsContext,
+  options: { readonly cutoff: Date; readonly startup: boolean },
+  onError: (envelopeId: string, error: unknown) => void,
+): Promise<ResumeOutcome> {
+  const outcome = { resumed: 0, returned: 0, failed: 0 };
   const stalled = await ctx.db
     .selectFrom('contract_envelopes')
     .selectAll()
     .where('status', '=', 'completing')
-    .where('updated_at', '<', cutoff)
+    .where('updated_at', '<', options.cutoff.toISOString())
     .orderBy('updated_at')
     .limit(100)
     .execute();
@@ -293,23 +367,33 @@ export async function resumeCompletions(
         .where('status', '=', 'completing')
         .where('updated_at', '=', takenAt)
         .execute();
-      returned += 1;
+      outcome.returned += 1;
       continue;
     }
     if (options.startup && ctx.dialect === 'sqlite') await ctx.vault.removeUnrecordedBlobs(envelope.id);
     try {
       await finishCompletion(ctx, { ...envelope, updated_at: takenAt }, parties, takenAt, true);
-      resumed += 1;
+      outcome.resumed += 1;
     } catch (error) {
-      failed += 1;
+      outcome.failed += 1;
       onError(envelope.id, error);
     }
   }
+  return outcome;
+}
+
+/** `sent` envelopes every acting party has acted on, untouched since the cutoff: completed now. */
+async function completeUnclaimed(
+  ctx: ContractsContext,
+  options: { readonly cutoff: Date; readonly startup: boolean },
+  onError: (envelopeId: string, error: unknown) => void,
+): Promise<{ resumed: number; failed: number }> {
+  const outcome = { resumed: 0, failed: 0 };
   const unclaimed = await ctx.db
     .selectFrom('contract_envelopes as e')
     .selectAll('e')
     .where('e.status', '=', 'sent')
-    .where('e.updated_at', '<', cutoff)
+    .where('e.updated_at', '<', options.cutoff.toISOString())
     .where((eb) =>
       eb.and([
         eb.not(
@@ -343,13 +427,13 @@ export async function resumeCompletions(
         .select('status')
         .where('id', '=', envelope.id)
         .executeTakeFirst();
-      if (now?.status === 'completed') resumed += 1;
+      if (now?.status === 'completed') outcome.resumed += 1;
     } catch (error) {
-      failed += 1;
+      outcome.failed += 1;
       onError(envelope.id, error);
     }
   }
-  return { resumed, returned, failed };
+  return outcome;
 }
 
 async function partiesOf(ctx: ContractsContext, envelopeId: string): Promise<PartyTable[]> {
