@@ -18,8 +18,8 @@ import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { setPermission } from '../../src/contracts/index.ts';
 import { samplePdf } from '../contracts/harness.ts';
-import { pdfsigReport, pem, trustingNssDb } from '../contracts/validators.ts';
-import { runShomei } from '../helpers/run.ts';
+import { pdfsigReportAsync, pem, trustingNssDb } from '../contracts/validators.ts';
+import { runShomeiAsync } from '../helpers/run.ts';
 import {
   createUser,
   criticalViolations,
@@ -339,13 +339,15 @@ describe('signer-type contract between two companies, entirely in the browser', 
     const [, root] = await e2e.shomei.ca.chain();
     const rootPem = path.join(e2e.dir, 'root.pem');
     writeFileSync(rootPem, pem(root!));
-    const report = pdfsigReport(finalPdf, trustingNssDb(path.join(e2e.dir, 'nss'), rootPem));
+    // pdfsig and shomei verify ask the embedded CA's OCSP responder, this process's server, so neither
+    // may block it: a synchronous spawn left each waiting for its own timeout (over six minutes).
+    const report = await pdfsigReportAsync(finalPdf, trustingNssDb(path.join(e2e.dir, 'nss'), rootPem));
     const signatures = report.blocks.filter((block) => !/Timestamp/i.test(block.split('\n')[0] ?? ''));
     assert.ok(signatures.length >= 3, report.raw);
     for (const block of signatures.slice(0, 3)) assert.match(block, /Signature is Valid\./, report.raw);
     assert.match(report.raw, /Common Name: Yamada Taro/);
     assert.match(report.raw, /Common Name: Sato Hanako/);
-    const verified = runShomei(['verify', finalPdf, '--trust', rootPem, '--json'], e2e.shomei.env);
+    const verified = await runShomeiAsync(['verify', finalPdf, '--trust', rootPem, '--json'], e2e.shomei.env);
     const verdict = JSON.parse(verified.stdout) as {
       indication: string;
       signatures: { kind: string; indication: string; signer?: { subject: string } }[];

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { samplePdf } from '../contracts/harness.ts';
-import { pdfsigReport, pem, trustingNssDb } from '../contracts/validators.ts';
+import { pdfsigReportAsync, pem, trustingNssDb } from '../contracts/validators.ts';
 import {
   createUser,
   criticalViolations,
@@ -262,7 +262,8 @@ describe('two companies sign one contract through the web UI', () => {
     const [, root] = await e2e.shomei.ca.chain();
     const rootPem = path.join(e2e.dir, 'root.pem');
     writeFileSync(rootPem, pem(root!));
-    const report = pdfsigReport(fileA, trustingNssDb(path.join(e2e.dir, 'nss'), rootPem));
+    // pdfsig asks the embedded CA's OCSP responder, this process's server: it must not be blocked.
+    const report = await pdfsigReportAsync(fileA, trustingNssDb(path.join(e2e.dir, 'nss'), rootPem));
     assert.ok(report.blocks.length >= 2, report.raw);
     for (const block of report.blocks.slice(0, 2)) {
       assert.match(block, /Signature Validation: Signature is Valid\./, report.raw);
