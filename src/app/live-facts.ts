@@ -191,6 +191,8 @@ export function documentValues(shomei: Shomei, facts: LiveFacts): Record<string,
     CLOSED_DOCUMENT_DAYS: String(config.contracts.closedDocumentDays),
     // Days a signing key outlives its certificate's end before the sweep destroys it (ADR 032).
     KEY_DESTRUCTION_GRACE_DAYS: String(config.rssp.keyDestructionGraceDays),
+    // How often that sweep runs, in whole minutes as the service policy states it (at least 1).
+    KEY_SWEEP_MINUTES: String(Math.max(1, Math.round(config.rssp.keySweepSeconds / 60))),
     TIMESTAMPS: facts.timestamps,
     CERTIFICATE_AUTHORITY: facts.certificateAuthority,
   };

@@ -53,7 +53,11 @@ describe('public policy pages', () => {
 
   before(async () => {
     // A live setting that the published text must show as it is now.
-    e2e = await openE2e({ SHOMEI_CONTRACTS_CLOSED_DOCUMENT_DAYS: '45' });
+    e2e = await openE2e({
+      SHOMEI_CONTRACTS_CLOSED_DOCUMENT_DAYS: '45',
+      SHOMEI_RSSP_KEY_DESTRUCTION_GRACE_DAYS: '21',
+      SHOMEI_RSSP_KEY_SWEEP_SECONDS: '1800',
+    });
     const { shomei } = e2e;
     const people = [];
     for (const [email, family] of [
@@ -157,7 +161,7 @@ describe('public policy pages', () => {
       assert.equal(await page.locator('a[href^="javascript"]').count(), 0);
       assert.deepEqual(await seriousViolations(page), [], 'axe on terms of use');
       for (const [document, expected] of [
-        ['service-policy', /レベル 2/],
+        ['service-policy', /レベル 2[\s\S]*終了から 21 日後に破棄する[\s\S]*30 分ごと/],
         ['privacy-policy', /プライバシーポリシー/],
         ['practice-statement', /運用規程/],
       ] as const) {
