@@ -2,7 +2,6 @@
  * The admin services an installation runs: role grants with separation of duties, training records,
  * dual control with its executors, maintenance terminals, and the privilege check for identity.
  */
-import type { Kysely } from 'kysely';
 import {
   type AuditParameterStore,
   mergeAuditParameters,
@@ -67,7 +66,7 @@ export interface OpenAdminOptions {
 }
 
 export function openAdminServices(options: OpenAdminOptions): AdminServices {
-  const db = options.database.db.withTables<AdminTables>() as unknown as Kysely<AdminTables>;
+  const db = options.database.db.withTables<AdminTables>();
   const clock = options.clock ?? (() => new Date());
   const grants = new RoleGrants(db, options.audit, options.settings, clock);
   const dualControl = new DualControl(db, grants, options.audit, options.settings, clock);

@@ -38,7 +38,7 @@ export class DatabaseAuditTrail implements TransactionalAuditTrail {
   private readonly clock: () => Date;
 
   constructor(database: Pick<Database, 'db' | 'dialect'>, options: { clock?: () => Date } = {}) {
-    this.db = database.db.withTables<AuditTables>() as unknown as AuditDb;
+    this.db = database.db.withTables<AuditTables>();
     this.dialect = database.dialect;
     this.clock = options.clock ?? (() => new Date());
   }
@@ -88,6 +88,7 @@ export class DatabaseAuditTrail implements TransactionalAuditTrail {
    */
   async appendWithin<Tables>(transaction: Transaction<Tables>, event: AuditEventInput): Promise<AuditRecord> {
     const clean = sanitiseAuditEvent(event);
+    // The caller's transaction is typed with its own tables; the audit tables are in the same database.
     const trx = transaction as unknown as AuditDb;
     let query = trx.selectFrom('audit_chain_head').select(['last_seq', 'last_hash']).where('id', '=', 'head');
     if (this.dialect === 'postgres') query = query.forUpdate();

@@ -74,7 +74,7 @@ export class Identity implements IdentityService {
   private readonly hasher: PasswordHasher;
 
   constructor(private readonly deps: IdentityDependencies) {
-    const db = deps.database.db as unknown as Kysely<IdentityTables>;
+    const db = deps.database.db.withTables<IdentityTables>();
     const clock = deps.clock ?? (() => new Date());
     const settings = deps.settings;
     this.db = db;

@@ -173,7 +173,7 @@ export interface OidcFlowTable {
   expires_at: string;
 }
 
-export interface IdentityTables {
+export type IdentityTables = {
   identity_tenants: TenantTable;
   identity_users: UserTable;
   identity_passwords: PasswordTable;
@@ -187,4 +187,4 @@ export interface IdentityTables {
   identity_source_failures: SourceFailureTable;
   identity_federated_links: FederatedLinkTable;
   identity_oidc_flows: OidcFlowTable;
-}
+};

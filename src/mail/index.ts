@@ -1,5 +1,4 @@
 /** Mail: SMTP delivery (nodemailer) and, in development, a database outbox shown at /dev/outbox. */
-import type { Kysely } from 'kysely';
 import type { Environment } from '../config/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { Database } from '../store/index.ts';
@@ -33,7 +32,7 @@ export function createMailer(settings: MailSettings, environment: Environment, d
     const smtp: SmtpSettings = { url: settings.smtpUrl, from: settings.from };
     return new SmtpMailer(smtp);
   }
-  if (environment === 'development') return new OutboxMailer(database.db as unknown as Kysely<MailTables>);
+  if (environment === 'development') return new OutboxMailer(database.db.withTables<MailTables>());
   throw shomeiError(
     'SHOMEI_CONFIG_INVALID',
     '設定 SHOMEI_SMTP_URL: 開発環境以外ではメールサーバーの設定が必要です。',

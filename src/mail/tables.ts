@@ -7,6 +7,6 @@ export interface OutboxTable {
   created_at: string;
 }
 
-export interface MailTables {
+export type MailTables = {
   mail_outbox: OutboxTable;
-}
+};

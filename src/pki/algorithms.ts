@@ -7,6 +7,7 @@ import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import {
+  DIGEST_ALGORITHMS,
   DIGEST_OID,
   type DigestAlgorithm,
   defaultScheme,
@@ -46,8 +47,7 @@ export function digestAlgorithmIdentifier(digest: DigestAlgorithm): AlgorithmIde
 }
 
 export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined {
-  const entry = Object.entries(DIGEST_OID).find(([, value]) => value === oid);
-  return entry?.[0] as DigestAlgorithm | undefined;
+  return DIGEST_ALGORITHMS.find((digest) => DIGEST_OID[digest] === oid);
 }
 
 /** The AlgorithmIdentifier for signing with a key of this algorithm (RFC 4055, RFC 5758). */
@@ -82,11 +82,9 @@ interface DescribedAlgorithm extends SignatureAlgorithm {
 /** What a signature AlgorithmIdentifier means; refuses anything shomei does not accept. */
 export function describeSignatureAlgorithm(algorithm: AlgorithmIdentifier): DescribedAlgorithm {
   const oid = algorithm.algorithm;
-  for (const [digest, value] of Object.entries(RSA_PKCS1)) {
-    if (value === oid) return { digestAlgorithm: digest as DigestAlgorithm, scheme: 'RSASSA-PKCS1-v1_5' };
-  }
-  for (const [digest, value] of Object.entries(ECDSA)) {
-    if (value === oid) return { digestAlgorithm: digest as DigestAlgorithm, scheme: 'ECDSA' };
+  for (const digest of DIGEST_ALGORITHMS) {
+    if (RSA_PKCS1[digest] === oid) return { digestAlgorithm: digest, scheme: 'RSASSA-PKCS1-v1_5' };
+    if (ECDSA[digest] === oid) return { digestAlgorithm: digest, scheme: 'ECDSA' };
   }
   if (oid === OID.rsassaPss) {
     if (algorithm.parameters === null || algorithm.parameters === undefined) {

@@ -158,38 +158,7 @@ export class CredentialService {
       });
       await this.db
         .insertInto('rssp_credentials')
-        .values({
-          credential_id: credentialId,
-          user_id: input.userId,
-          tenant_id: input.tenantId ?? null,
-          description: input.description ?? null,
-          key_id: key.id,
-          key_algorithm: input.algorithm,
-          public_key: key.publicKey!,
-          status: 'pending-certificate',
-          scal,
-          auth_mode: input.authMode ?? 'explicit',
-          multisign,
-          allowed_clients: input.allowedClients === undefined ? null : JSON.stringify(input.allowedClients),
-          certificate: null,
-          certificate_chain: null,
-          cert_serial: null,
-          cert_issuer_dn: null,
-          cert_subject_dn: null,
-          cert_not_before: null,
-          cert_not_after: null,
-          certificate_request_id: null,
-          certificate_request: null,
-          pin_hash: null,
-          otp_method: null,
-          totp_seed_sealed: null,
-          last_totp_step: 0,
-          email: input.email ?? null,
-          failed_attempts: 0,
-          locked_at: null,
-          created_at: now,
-          updated_at: now,
-        })
+        .values(pendingCredentialRow(credentialId, input, { key, scal, multisign, now }))
         .execute();
     } catch (error) {
       // Nothing half-written: a key without its record does not stay in the HSM.
@@ -707,4 +676,49 @@ function locked(): Error {
     'The credential is locked.',
     { status: 423 },
   );
+}
+
+/** The row of a credential whose key was just generated: no certificate, PIN or one-time factor yet. */
+function pendingCredentialRow(
+  credentialId: string,
+  input: NewCredential,
+  made: {
+    key: { id: string; publicKey?: Buffer | undefined };
+    scal: '1' | '2';
+    multisign: number;
+    now: string;
+  },
+): CredentialTable {
+  return {
+    credential_id: credentialId,
+    user_id: input.userId,
+    tenant_id: input.tenantId ?? null,
+    description: input.description ?? null,
+    key_id: made.key.id,
+    key_algorithm: input.algorithm,
+    public_key: made.key.publicKey!,
+    status: 'pending-certificate',
+    scal: made.scal,
+    auth_mode: input.authMode ?? 'explicit',
+    multisign: made.multisign,
+    allowed_clients: input.allowedClients === undefined ? null : JSON.stringify(input.allowedClients),
+    certificate: null,
+    certificate_chain: null,
+    cert_serial: null,
+    cert_issuer_dn: null,
+    cert_subject_dn: null,
+    cert_not_before: null,
+    cert_not_after: null,
+    certificate_request_id: null,
+    certificate_request: null,
+    pin_hash: null,
+    otp_method: null,
+    totp_seed_sealed: null,
+    last_totp_step: 0,
+    email: input.email ?? null,
+    failed_attempts: 0,
+    locked_at: null,
+    created_at: made.now,
+    updated_at: made.now,
+  };
 }

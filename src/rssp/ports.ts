@@ -2,6 +2,7 @@
  * What the remote signature service needs from modules written beside it (identity, ca, tsa, ades,
  * mail). Narrow on purpose: the composition root adapts the real implementations to these.
  */
+import type { DigestAlgorithm, SignatureScheme } from '../crypto/index.ts';
 
 /** A user as the RSSP sees one after authentication. */
 export interface AuthenticatedUser {
@@ -80,8 +81,8 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface CmsSignatureBuilder {
   prepare(request: {
     contentDigest: Uint8Array;
-    digestAlgorithm: 'SHA-256' | 'SHA-384' | 'SHA-512';
-    signatureScheme: 'RSASSA-PKCS1-v1_5' | 'RSASSA-PSS' | 'ECDSA';
+    digestAlgorithm: DigestAlgorithm;
+    signatureScheme: SignatureScheme;
     signerCertificate: Uint8Array;
     certificateChain: readonly Uint8Array[];
     /** CAdES carries signing-time; PAdES leaves it to the PDF's /M. */

@@ -16,13 +16,13 @@ export function searchColumns(envelope: { title: string; counterparty: string })
   return { search_title: searchForm(envelope.title), search_counterparty: searchForm(envelope.counterparty) };
 }
 
-interface Unnormalised {
+type Unnormalised = {
   contract_envelopes: { id: string; title: string; counterparty: string; search_title: string | null };
-}
+};
 
 /** The migration's backfill: rows written before the columns existed (or by older code), in batches. */
 export async function backfillSearchColumns(db: Kysely<unknown>): Promise<void> {
-  const typed = db as unknown as Kysely<Unnormalised>;
+  const typed = db.withTables<Unnormalised>();
   for (;;) {
     const rows = await typed
       .selectFrom('contract_envelopes')
