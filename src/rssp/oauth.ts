@@ -16,7 +16,7 @@ import { decodeHashes } from './hashes.ts';
 import type { Clock, UserAuthenticator } from './ports.ts';
 import { randomSecret, secretHash } from './secrets.ts';
 import type { RsspSettings } from './settings.ts';
-import type { RsspTables, TokenScope } from './tables.ts';
+import type { AuthorizationCodeTable, RsspTables, TokenScope } from './tables.ts';
 import type { AccessTokenService } from './tokens.ts';
 
 export interface AuthorizationRequest {
@@ -111,56 +111,13 @@ export class AuthorizationServer {
     // plain PKCE would let anyone who sees the authorization request redeem the code (RFC 7636 §7.2).
     if (params.code_challenge_method !== 'S256')
       throw fail('invalid_request', 'Invalid parameter code_challenge_method');
-    let scope: TokenScope = 'service';
     if (params.scope !== undefined && params.scope !== 'service' && params.scope !== 'credential') {
       throw fail('invalid_scope', 'Invalid parameter scope');
     }
-    let credentialId = params.credentialID;
-    let hashAlgorithmOid = params.hashAlgorithmOID;
-    let hashes: Buffer[] | undefined;
-    let numSignatures: number | undefined;
-    if (params.authorization_details !== undefined) {
-      const details = parseAuthorizationDetails(params.authorization_details);
-      if (details === undefined) throw fail('invalid_request', 'Invalid parameter authorization_details');
-      scope = 'credential';
-      credentialId = details.credentialID;
-      hashAlgorithmOid = details.hashAlgorithmOID;
-      const digest = digestAlgorithmOf(hashAlgorithmOid);
-      if (digest === undefined) throw fail('invalid_request', 'Invalid parameter hashAlgorithmOID');
-      try {
-        hashes = decodeHashes(
-          details.documentDigests.map((d) => d.hash),
-          digest,
-        );
-      } catch (error) {
-        throw fail(
-          'invalid_request',
-          error instanceof CscError ? error.description : 'Invalid parameter authorization_details',
-        );
-      }
-      numSignatures = hashes.length;
-    } else if (params.scope === 'credential') {
-      scope = 'credential';
-      if (credentialId === undefined)
-        throw fail('invalid_request', 'Missing (or invalid type) string parameter credentialID');
-      const n = Number(params.numSignatures);
-      if (params.numSignatures === undefined || !/^[0-9]{1,6}$/.test(params.numSignatures) || n < 1) {
-        throw fail('invalid_request', 'Missing (or invalid type) integer parameter numSignatures');
-      }
-      numSignatures = n;
-      if (params.hashes !== undefined) {
-        const digest = hashAlgorithmOid === undefined ? undefined : digestAlgorithmOf(hashAlgorithmOid);
-        if (digest === undefined) throw fail('invalid_request', 'Invalid parameter hashAlgorithmOID');
-        try {
-          hashes = decodeHashes(params.hashes.split(','), digest, 'base64url');
-        } catch (error) {
-          throw fail(
-            'invalid_request',
-            error instanceof CscError ? error.description : 'Invalid parameter hashes',
-          );
-        }
-      }
-    }
+    const { scope, credentialId, hashAlgorithmOid, hashes, numSignatures } = requestedCredential(
+      params,
+      fail,
+    );
     if (scope === 'credential') {
       const credential = credentialId === undefined ? undefined : await this.credentials.get(credentialId);
       if (credential === undefined || credential.auth_mode !== 'oauth2code')
@@ -445,41 +402,43 @@ export class AuthorizationServer {
       throw oauthError('invalid_grant', 'redirect_uri parameter does not match');
     const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
     if (computed !== row.code_challenge) throw oauthError('invalid_grant', 'Invalid parameter code_verifier');
-    if (row.scope === 'service') {
-      const access = await this.tokens.issue(
-        'access',
-        {
-          scope: 'service',
-          userId: row.user_id,
-          tenantId: row.tenant_id,
-          clientId: client.client_id,
-          credentialId: null,
-          authMethod: 'oauth2code',
-          grantId,
-        },
-        this.settings.accessTokenSeconds,
-      );
-      const refresh = await this.tokens.issue(
-        'refresh',
-        {
-          scope: 'service',
-          userId: row.user_id,
-          tenantId: row.tenant_id,
-          clientId: client.client_id,
-          credentialId: null,
-          authMethod: 'oauth2code',
-          grantId,
-        },
-        this.settings.refreshTokenSeconds,
-      );
-      return {
-        access_token: access.token,
-        token_type: 'Bearer',
-        expires_in: access.expiresIn,
-        refresh_token: refresh.token,
-        scope: 'service',
-      };
-    }
+    return row.scope === 'service'
+      ? this.serviceTokens(client, row, grantId)
+      : this.credentialToken(client, row, grantId);
+  }
+
+  /** A service-scope code: an access token and a refresh token of one grant. */
+  private async serviceTokens(
+    client: ClientSystem,
+    row: AuthorizationCodeTable,
+    grantId: string,
+  ): Promise<TokenResponse> {
+    const grant = {
+      scope: 'service' as const,
+      userId: row.user_id,
+      tenantId: row.tenant_id,
+      clientId: client.client_id,
+      credentialId: null,
+      authMethod: 'oauth2code',
+      grantId,
+    };
+    const access = await this.tokens.issue('access', grant, this.settings.accessTokenSeconds);
+    const refresh = await this.tokens.issue('refresh', grant, this.settings.refreshTokenSeconds);
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refresh.token,
+      scope: 'service',
+    };
+  }
+
+  /** A credential-scope code: an access token that is also the SAD for the authorised hashes. */
+  private async credentialToken(
+    client: ClientSystem,
+    row: AuthorizationCodeTable,
+    grantId: string,
+  ): Promise<TokenResponse> {
     const access = await this.tokens.issue(
       'access',
       {
@@ -581,4 +540,68 @@ function parseAuthorizationDetails(raw: string): CredentialAuthorizationDetails 
 /** The grant id shared by every token issued from one authorization code. */
 function grantOfCode(codeHash: string): string {
   return `grant-code-${codeHash.slice(0, 32)}`;
+}
+
+/**
+ * The credential an authorize request asks for: from authorization_details (RFC 9396), or from
+ * scope=credential with credentialID, numSignatures and hashes; nothing for the service scope.
+ */
+function requestedCredential(
+  params: Readonly<Record<string, string | undefined>>,
+  fail: (error: string, description: string) => AuthorizationRedirectError,
+): {
+  scope: TokenScope;
+  credentialId: string | undefined;
+  hashAlgorithmOid: string | undefined;
+  hashes: Buffer[] | undefined;
+  numSignatures: number | undefined;
+} {
+  let scope: TokenScope = 'service';
+  let credentialId = params.credentialID;
+  let hashAlgorithmOid = params.hashAlgorithmOID;
+  let hashes: Buffer[] | undefined;
+  let numSignatures: number | undefined;
+  if (params.authorization_details !== undefined) {
+    const details = parseAuthorizationDetails(params.authorization_details);
+    if (details === undefined) throw fail('invalid_request', 'Invalid parameter authorization_details');
+    scope = 'credential';
+    credentialId = details.credentialID;
+    hashAlgorithmOid = details.hashAlgorithmOID;
+    const digest = digestAlgorithmOf(hashAlgorithmOid);
+    if (digest === undefined) throw fail('invalid_request', 'Invalid parameter hashAlgorithmOID');
+    try {
+      hashes = decodeHashes(
+        details.documentDigests.map((d) => d.hash),
+        digest,
+      );
+    } catch (error) {
+      throw fail(
+        'invalid_request',
+        error instanceof CscError ? error.description : 'Invalid parameter authorization_details',
+      );
+    }
+    numSignatures = hashes.length;
+  } else if (params.scope === 'credential') {
+    scope = 'credential';
+    if (credentialId === undefined)
+      throw fail('invalid_request', 'Missing (or invalid type) string parameter credentialID');
+    const n = Number(params.numSignatures);
+    if (params.numSignatures === undefined || !/^[0-9]{1,6}$/.test(params.numSignatures) || n < 1) {
+      throw fail('invalid_request', 'Missing (or invalid type) integer parameter numSignatures');
+    }
+    numSignatures = n;
+    if (params.hashes !== undefined) {
+      const digest = hashAlgorithmOid === undefined ? undefined : digestAlgorithmOf(hashAlgorithmOid);
+      if (digest === undefined) throw fail('invalid_request', 'Invalid parameter hashAlgorithmOID');
+      try {
+        hashes = decodeHashes(params.hashes.split(','), digest, 'base64url');
+      } catch (error) {
+        throw fail(
+          'invalid_request',
+          error instanceof CscError ? error.description : 'Invalid parameter hashes',
+        );
+      }
+    }
+  }
+  return { scope, credentialId, hashAlgorithmOid, hashes, numSignatures };
 }

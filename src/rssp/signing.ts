@@ -101,35 +101,11 @@ export class HashSigningService {
     const problem = await this.signingProblem(credential);
     if (problem !== undefined) return refuse(problem, { hashes: hashesHex });
 
-    let sadHash: string;
-    if (request.sad !== undefined) {
-      if (request.sad.length === 0 || request.sad.length > 512)
-        return refuse(CSC.invalidParameter('SAD'), { hashes: hashesHex });
-      sadHash = sadHashOf(request.sad);
-    } else if (principal.scope === 'credential') {
-      sadHash = principal.tokenHash;
-    } else {
-      return refuse(CSC.missingString('SAD'), { hashes: hashesHex });
-    }
+    const sadHash = authorisationOf(principal, request);
+    if (sadHash instanceof CscError) return refuse(sadHash, { hashes: hashesHex });
     let signatures: Buffer[] | undefined;
-    const successEvent = (authenticationMethod: string | null): AuditEventInput => ({
-      type: 'signature.create',
-      actor: actorOf(principal, userId),
-      subject: { kind: 'credential', id: credential.credential_id },
-      outcome: 'success',
-      ...(request.source === undefined ? {} : { source: request.source }),
-      details: {
-        credentialId: credential.credential_id,
-        certificateSerial: credential.cert_serial,
-        hashes: hashesHex,
-        hashAlgorithmOID: algorithm.digestOid,
-        signAlgo: request.signAlgo,
-        clientId: principal.clientId,
-        userId: credential.user_id,
-        serviceAuthentication: principal.authMethod,
-        authenticationMethod,
-      },
-    });
+    const successEvent = (authenticationMethod: string | null): AuditEventInput =>
+      signatureRecord({ principal, userId, credential, request, hashesHex, algorithm }, authenticationMethod);
     const audit = this.audit;
     const inTransaction = isTransactional(audit);
     let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
@@ -211,4 +187,47 @@ function actorOf(principal: RsspPrincipal, userId: string | null) {
     };
   }
   return { kind: 'client-system' as const, id: principal.clientId ?? 'unknown' };
+}
+
+/** The SAD's hash: the SAD sent, or a credential-scope token that is its own authorisation. */
+function authorisationOf(principal: RsspPrincipal, request: SignHashRequest): string | CscError {
+  if (request.sad !== undefined) {
+    if (request.sad.length === 0 || request.sad.length > 512) return CSC.invalidParameter('SAD');
+    return sadHashOf(request.sad);
+  }
+  if (principal.scope === 'credential') return principal.tokenHash;
+  return CSC.missingString('SAD');
+}
+
+/** The signature.create record of a signing that succeeded. */
+function signatureRecord(
+  signed: {
+    principal: RsspPrincipal;
+    userId: string | null;
+    credential: CredentialTable;
+    request: SignHashRequest;
+    hashesHex: string[];
+    algorithm: ReturnType<typeof resolveSignAlgorithm>;
+  },
+  authenticationMethod: string | null,
+): AuditEventInput {
+  const { principal, credential, request } = signed;
+  return {
+    type: 'signature.create',
+    actor: actorOf(principal, signed.userId),
+    subject: { kind: 'credential', id: credential.credential_id },
+    outcome: 'success',
+    ...(request.source === undefined ? {} : { source: request.source }),
+    details: {
+      credentialId: credential.credential_id,
+      certificateSerial: credential.cert_serial,
+      hashes: signed.hashesHex,
+      hashAlgorithmOID: signed.algorithm.digestOid,
+      signAlgo: request.signAlgo,
+      clientId: principal.clientId,
+      userId: credential.user_id,
+      serviceAuthentication: principal.authMethod,
+      authenticationMethod,
+    },
+  };
 }
