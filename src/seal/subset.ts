@@ -54,7 +54,7 @@ export class FontSubsetter {
       const id = subset.includeGlyph(this.font.fontkit.getGlyph(glyph.gid)) as unknown;
       if (typeof id === 'number' && id !== i + 1) throw new Error(`fontkit subset numbering changed (${id})`);
     }
-    const program = subset.encode();
+    const program = encodeLightly(this.font, subset, [0, ...this.glyphs.map((g) => g.gid)]);
     const tag = subsetTag(this.glyphs.map((g) => g.gid));
     const baseFont = `${tag}+${this.font.postscriptName}`;
 
@@ -128,6 +128,50 @@ export class FontSubsetter {
 }
 
 /** Six capital letters (§9.6.4) derived from the glyph set, so equal seals give equal bytes. */
+/** What of fontkit's TrueType internals the subset's encode reads (fontkit 2; checked when used). */
+interface TrueTypeInternals {
+  readonly stream?: { readonly view?: DataView };
+  readonly loca?: { readonly offsets?: readonly number[] };
+  readonly directory?: { readonly tables?: Record<string, { readonly offset?: number } | undefined> };
+}
+type DecodableGlyph = { _decode?: () => unknown };
+
+/**
+ * fontkit's TrueType subset decodes each glyph's whole outline (every point, as objects) only to learn
+ * whether it is a composite — about a fifth of an act's and a completion's PDF work in
+ * bench/envelopes.ts (issue #20, ADR 039). During this synchronous encode, a simple glyph answers from
+ * its header (numberOfContours, the glyph's first int16); composite glyphs, empty ones and variable
+ * fonts take fontkit's own path. The override is on the glyph objects only, removed before returning.
+ */
+function encodeLightly(
+  font: SealFont,
+  subset: { encode(): Uint8Array },
+  gids: readonly number[],
+): Uint8Array {
+  const internals = font.fontkit as unknown as TrueTypeInternals;
+  const view = internals.stream?.view;
+  const offsets = internals.loca?.offsets;
+  const glyf = internals.directory?.tables?.glyf?.offset;
+  if (view === undefined || offsets === undefined || glyf === undefined || internals.directory?.tables?.fvar)
+    return subset.encode();
+  const overridden: DecodableGlyph[] = [];
+  try {
+    for (const gid of new Set(gids)) {
+      const glyph = font.fontkit.getGlyph(gid) as unknown as DecodableGlyph;
+      const full = glyph._decode;
+      const start = offsets[gid];
+      if (typeof full !== 'function' || start === undefined || start === offsets[gid + 1]) continue;
+      const contours = view.getInt16(glyf + start);
+      if (contours < 0) continue;
+      glyph._decode = () => ({ numberOfContours: contours });
+      overridden.push(glyph);
+    }
+    return subset.encode();
+  } finally {
+    for (const glyph of overridden) delete glyph._decode;
+  }
+}
+
 function subsetTag(gids: readonly number[]): string {
   const digest = createHash('sha256').update(gids.join(',')).digest();
   let tag = '';

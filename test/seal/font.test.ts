@@ -84,6 +84,16 @@ describe('seal font embedding', () => {
     }
   });
 
+  it('embeds byte for byte the subset fontkit itself writes (the header-only glyph check of issue #20 changes nothing)', () => {
+    const a = buildSealAppearance({ ...base, name: '渡邊 花子' });
+    const program = inflateSync(fontParts(a).fontFile.data);
+    const full = fontkit.openSync('/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf') as fontkit.Font;
+    const reference = full.createSubset();
+    for (const [, text] of [...unicodeMap(a)].sort(([x], [y]) => x - y))
+      reference.includeGlyph(full.glyphForCodePoint(text.codePointAt(0)!));
+    assert.ok(Buffer.from(reference.encode()).equals(program));
+  });
+
   it('maps every drawn glyph back to its text, including vertical alternates', () => {
     const a = buildSealAppearance({ ...base, name: 'ルーシー' });
     const map = unicodeMap(a);
