@@ -5,10 +5,13 @@
  * docs/verification.md); JSON report, or HTML with ?format=html&lang=ja|en.
  */
 import type { FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { isShomeiError } from '../errors/index.ts';
 import { inputTooLarge, unusableInput } from './errors.ts';
 import { renderHtmlReport } from './html.ts';
 import { MAX_POLICY_BYTES, parsePolicy, type ValidationPolicy } from './policy.ts';
+import { validationReportSchema, verifyQuerySchema } from './report-shapes.ts';
 import type { ValidationOptions, ValidationReport } from './types.ts';
 import { validateDocument } from './validate.ts';
 
@@ -66,6 +69,25 @@ async function multipartFiles(
   return out;
 }
 
+/** The document (and the detached data, its name and a policy) from a raw or multipart body. */
+async function documentParts(
+  body: unknown,
+  contentType: string,
+  bodyLimit: number,
+): Promise<{ file: Uint8Array; data?: Uint8Array; name?: string; policy?: ValidationPolicy }> {
+  if (!Buffer.isBuffer(body) || body.length === 0) {
+    throw unusableInput(
+      'send the document as application/pdf, application/pkcs7-signature or multipart/form-data',
+    );
+  }
+  if (body.length > bodyLimit) throw inputTooLarge('request', body.length, bodyLimit);
+  const parts = contentType.startsWith('multipart/form-data')
+    ? await multipartFiles(body, contentType)
+    : { file: body as Uint8Array };
+  if (parts.file === undefined) throw unusableInput('the form has no "file" part');
+  return { ...parts, file: parts.file };
+}
+
 export async function validationRoutes(
   app: FastifyInstance,
   options: ValidationRoutesOptions,
@@ -87,22 +109,28 @@ export async function validationRoutes(
       validateDocument(input.document, input.data, input.options));
   const perMinute = options.perMinute ?? 0;
   // Read by @fastify/rate-limit (registered by the server with global: false), per client address.
-  const config: Record<string, unknown> =
-    perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: 60_000 } } : {};
-  app.post('/api/verify', { bodyLimit, config }, async (request, reply) => {
-    const query = (request.query ?? {}) as Record<string, string | undefined>;
+  const rateLimit = perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: 60_000 } } : {};
+  // Also on a bare Fastify (tests): the declared query and answer validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const schema = {
+    // The body is the document itself (PDF, CMS or a multipart form), read by the parsers above.
+    querystring: verifyQuerySchema,
+    response: {
+      200: {
+        content: {
+          'application/json': { schema: validationReportSchema },
+          'text/html': { schema: z.string().describe('The report as a page (?format=html)') },
+        },
+      },
+    },
+  };
+  const config = { ...rateLimit, invalidInput: (field: string) => unusableInput(`query ${field}`) };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post('/api/verify', { bodyLimit, config, schema }, async (request, reply) => {
+    const query = request.query;
     const lang = query.lang === 'en' ? 'en' : 'ja';
-    const contentType = request.headers['content-type'] ?? '';
-    if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
-      throw unusableInput(
-        'send the document as application/pdf, application/pkcs7-signature or multipart/form-data',
-      );
-    }
-    if (request.body.length > bodyLimit) throw inputTooLarge('request', request.body.length, bodyLimit);
-    const parts = contentType.startsWith('multipart/form-data')
-      ? await multipartFiles(request.body, contentType)
-      : { file: request.body as Uint8Array };
-    if (parts.file === undefined) throw unusableInput('the form has no "file" part');
+    const parts = await documentParts(request.body, request.headers['content-type'] ?? '', bodyLimit);
     let report: ValidationReport;
     try {
       report = await validate({
@@ -112,7 +140,7 @@ export async function validationRoutes(
           trustAnchors: await options.trustAnchors(),
           online: options.allowOnline === true && query.online === 'true',
           ...(parts.name ? { name: parts.name } : {}),
-          ...('policy' in parts && parts.policy ? { policy: parts.policy } : {}),
+          ...(parts.policy ? { policy: parts.policy } : {}),
         },
       });
     } catch (error) {
