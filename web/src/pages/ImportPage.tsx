@@ -5,19 +5,31 @@ import { useI18n } from '../i18n/index.tsx';
 import { usePath } from '../router.tsx';
 import type { ImportView } from './import-types.ts';
 
-/**
- * 取込: a contract signed elsewhere, or a scanned paper contract, with the metadata 電帳法 search
- * needs (title, counterparty, transaction date, amount — all required).
- */
-export function ImportPage() {
+type ImportSource = 'electronic' | 'paper-scan';
+
+/** What the form holds: the metadata 電帳法 search needs, and the PDF. */
+interface ImportForm {
+  readonly title: string;
+  readonly counterparty: string;
+  readonly date: string;
+  readonly amount: string;
+  readonly source: ImportSource;
+  readonly file: { name: string; bytes: ArrayBuffer } | undefined;
+}
+
+const EMPTY_FORM: ImportForm = {
+  title: '',
+  counterparty: '',
+  date: '',
+  amount: '',
+  source: 'electronic',
+  file: undefined,
+};
+
+/** Uploads the PDF with its metadata and opens the imported record; progress, problem and error for the view. */
+function useImportUpload(form: ImportForm) {
   const { t } = useI18n();
   const { navigate } = usePath();
-  const [title, setTitle] = useState('');
-  const [counterparty, setCounterparty] = useState('');
-  const [date, setDate] = useState('');
-  const [amount, setAmount] = useState('');
-  const [source, setSource] = useState<'electronic' | 'paper-scan'>('electronic');
-  const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | undefined>();
   const [progress, setProgress] = useState<number | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
@@ -26,24 +38,24 @@ export function ImportPage() {
     event.preventDefault();
     setProblem(undefined);
     setError(undefined);
-    if (file === undefined) {
+    if (form.file === undefined) {
       setProblem(t('new.needFile'));
       return;
     }
     // The PDF goes as application/pdf and the metadata as query parameters (no multipart parser).
     const query = new URLSearchParams({
-      title: title.trim(),
-      counterparty: counterparty.trim(),
-      transactionDate: date,
-      amount: amount.trim(),
-      source,
-      documentName: file.name,
+      title: form.title.trim(),
+      counterparty: form.counterparty.trim(),
+      transactionDate: form.date,
+      amount: form.amount.trim(),
+      source: form.source,
+      documentName: form.file.name,
     });
     setProgress(0);
     try {
       const view = await uploadBytes<ImportView>(
         `/api/imports?${query}`,
-        file.bytes,
+        form.file.bytes,
         'application/pdf',
         setProgress,
       );
@@ -53,93 +65,24 @@ export function ImportPage() {
       setProgress(undefined);
     }
   }
+  return { submit, progress, problem, error };
+}
 
+/**
+ * 取込: a contract signed elsewhere, or a scanned paper contract, with the metadata 電帳法 search
+ * needs (title, counterparty, transaction date, amount — all required).
+ */
+export function ImportPage() {
+  const { t } = useI18n();
+  const [form, setForm] = useState<ImportForm>(EMPTY_FORM);
+  const { submit, progress, problem, error } = useImportUpload(form);
   const busy = progress !== undefined;
   return (
     <form className="new-envelope" onSubmit={submit}>
       <h1>{t('import.title')}</h1>
       <p className="lead">{t('import.lead')}</p>
-      <section className="card form-grid" aria-labelledby="import-facts">
-        <h2 id="import-facts">{t('new.basics')}</h2>
-        <div className="field">
-          <label htmlFor="import-title">{t('envelope.title')}</label>
-          <input
-            id="import-title"
-            required
-            maxLength={200}
-            value={title}
-            onChange={(e) => setTitle(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="import-counterparty">{t('envelope.counterparty')}</label>
-          <input
-            id="import-counterparty"
-            required
-            maxLength={200}
-            value={counterparty}
-            onChange={(e) => setCounterparty(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="import-date">{t('envelope.transactionDate')}</label>
-          <input
-            id="import-date"
-            type="date"
-            required
-            value={date}
-            onChange={(e) => setDate(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="import-amount">{t('envelope.amountYen')}</label>
-          <input
-            id="import-amount"
-            type="number"
-            min={0}
-            required
-            inputMode="numeric"
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="import-source">{t('import.source')}</label>
-          <select
-            id="import-source"
-            value={source}
-            onChange={(e) => setSource(e.target.value === 'paper-scan' ? 'paper-scan' : 'electronic')}
-          >
-            <option value="electronic">{t('import.source.electronic')}</option>
-            <option value="paper-scan">{t('import.source.paper-scan')}</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="import-file">{t('import.file')}</label>
-          <input
-            id="import-file"
-            type="file"
-            accept="application/pdf,.pdf"
-            required
-            onChange={(e) => {
-              const chosen = e.target.files?.[0];
-              if (chosen === undefined) return;
-              void chosen.arrayBuffer().then((bytes) => setFile({ name: chosen.name, bytes }));
-            }}
-          />
-        </div>
-        <p className="small wide-field">{t('import.required')}</p>
-      </section>
-      {progress !== undefined ? (
-        <div className="progress" role="status">
-          <progress max={100} value={Math.round(progress * 100)} aria-label={t('import.progress')} />
-          <span>
-            {progress < 1
-              ? t('verify.uploading', { percent: Math.round(progress * 100) })
-              : t('import.validating')}
-          </span>
-        </div>
-      ) : null}
+      <ImportFacts form={form} onChange={(change) => setForm((f) => ({ ...f, ...change }))} />
+      {progress !== undefined ? <ImportProgress progress={progress} /> : null}
       {problem !== undefined ? (
         <p role="alert" className="notice notice-error">
           {problem}
@@ -152,5 +95,127 @@ export function ImportPage() {
         </button>
       </div>
     </form>
+  );
+}
+
+function ImportProgress({ progress }: { progress: number }) {
+  const { t } = useI18n();
+  return (
+    <div className="progress" role="status">
+      <progress max={100} value={Math.round(progress * 100)} aria-label={t('import.progress')} />
+      <span>
+        {progress < 1
+          ? t('verify.uploading', { percent: Math.round(progress * 100) })
+          : t('import.validating')}
+      </span>
+    </div>
+  );
+}
+
+/** A required one-line text field of the import form. */
+function TextField(props: { id: string; label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        required
+        maxLength={200}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
+function ImportFacts({
+  form,
+  onChange,
+}: {
+  form: ImportForm;
+  onChange: (change: Partial<ImportForm>) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <section className="card form-grid" aria-labelledby="import-facts">
+      <h2 id="import-facts">{t('new.basics')}</h2>
+      <TextField
+        id="import-title"
+        label={t('envelope.title')}
+        value={form.title}
+        onChange={(title) => onChange({ title })}
+      />
+      <TextField
+        id="import-counterparty"
+        label={t('envelope.counterparty')}
+        value={form.counterparty}
+        onChange={(counterparty) => onChange({ counterparty })}
+      />
+      <div className="field">
+        <label htmlFor="import-date">{t('envelope.transactionDate')}</label>
+        <input
+          id="import-date"
+          type="date"
+          required
+          value={form.date}
+          onChange={(e) => onChange({ date: e.target.value })}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor="import-amount">{t('envelope.amountYen')}</label>
+        <input
+          id="import-amount"
+          type="number"
+          min={0}
+          required
+          inputMode="numeric"
+          value={form.amount}
+          onChange={(e) => onChange({ amount: e.target.value })}
+        />
+      </div>
+      <ImportSourceAndFile form={form} onChange={onChange} />
+      <p className="small wide-field">{t('import.required')}</p>
+    </section>
+  );
+}
+
+function ImportSourceAndFile({
+  form,
+  onChange,
+}: {
+  form: ImportForm;
+  onChange: (change: Partial<ImportForm>) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <div className="field">
+        <label htmlFor="import-source">{t('import.source')}</label>
+        <select
+          id="import-source"
+          value={form.source}
+          onChange={(e) =>
+            onChange({ source: e.target.value === 'paper-scan' ? 'paper-scan' : 'electronic' })
+          }
+        >
+          <option value="electronic">{t('import.source.electronic')}</option>
+          <option value="paper-scan">{t('import.source.paper-scan')}</option>
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="import-file">{t('import.file')}</label>
+        <input
+          id="import-file"
+          type="file"
+          accept="application/pdf,.pdf"
+          required
+          onChange={(e) => {
+            const chosen = e.target.files?.[0];
+            if (chosen === undefined) return;
+            void chosen.arrayBuffer().then((bytes) => onChange({ file: { name: chosen.name, bytes } }));
+          }}
+        />
+      </div>
+    </>
   );
 }
