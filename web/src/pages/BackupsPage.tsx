@@ -60,26 +60,13 @@ function formatSize(bytes: number | undefined, lang: string): string {
   return `${number} ${units[unit]}`;
 }
 
-/**
- * Operator console — backups: recent backups on the server with who took them, size, manifest hash
- * and the last verification; create and verify run on the server (the list polls while they run);
- * restore is requested here and takes effect only when a second person approves it.
- */
-export function BackupsPage() {
-  const { lang, era, t } = useI18n();
-  const when = (iso: string | undefined) => formatDateTime(iso, lang, era);
-  const { loaded, mine } = usePrivileges();
-  const readable = holds(mine, 'backups.read');
-  const manage = holds(mine, 'backups.manage');
-  const mayRestore =
-    mine?.operations.some((o) => o.id === 'backup.restore' && o.mayRequest === true) ?? false;
+/** The backup list (polled while a backup or a verification runs) and the actions on it. */
+function useBackups(readable: boolean) {
   const [backups, setBackups] = useState<readonly Backup[] | undefined>();
   const [loadError, setLoadError] = useState<unknown>();
   const [error, setError] = useState<unknown>();
   const [outcome, setOutcome] = useState<Said>();
   const [starting, setStarting] = useState(false);
-  const [restoring, setRestoring] = useState<Backup | undefined>();
-  const [busy, setBusy] = useState(false);
 
   const load = useCallback(() => {
     getJson<{ backups: Backup[] }>('/api/admin/backups')
@@ -100,44 +87,56 @@ export function BackupsPage() {
     return () => clearInterval(timer);
   }, [running, load]);
 
-  async function create() {
-    setStarting(true);
+  /** Starts a server-side action, then reloads the list (the poll follows it while it runs). */
+  async function act(path: string, whileStarting = false) {
+    if (whileStarting) setStarting(true);
     setError(undefined);
     setOutcome(undefined);
     try {
-      await sendJson('POST', '/api/admin/backups', {});
+      await sendJson('POST', path, {});
       load();
     } catch (e) {
       setError(e);
     } finally {
-      setStarting(false);
+      if (whileStarting) setStarting(false);
     }
   }
+  const create = () => act('/api/admin/backups', true);
+  const verify = (id: string) => act(`/api/admin/backups/${encodeURIComponent(id)}/verify`);
+  return { backups, loadError, error, setError, outcome, setOutcome, starting, running, create, verify };
+}
 
-  async function verify(id: string) {
-    setError(undefined);
-    setOutcome(undefined);
-    try {
-      await sendJson('POST', `/api/admin/backups/${encodeURIComponent(id)}/verify`, {});
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+/**
+ * Operator console — backups: recent backups on the server with who took them, size, manifest hash
+ * and the last verification; create and verify run on the server (the list polls while they run);
+ * restore is requested here and takes effect only when a second person approves it.
+ */
+export function BackupsPage() {
+  const { lang, era, t } = useI18n();
+  const when = (iso: string | undefined) => formatDateTime(iso, lang, era);
+  const { loaded, mine } = usePrivileges();
+  const readable = holds(mine, 'backups.read');
+  const may: May = {
+    manage: holds(mine, 'backups.manage'),
+    restore: mine?.operations.some((o) => o.id === 'backup.restore' && o.mayRequest === true) ?? false,
+  };
+  const list = useBackups(readable);
+  const [restoring, setRestoring] = useState<Backup | undefined>();
+  const [busy, setBusy] = useState(false);
 
   async function requestRestore() {
     if (restoring === undefined) return;
     setBusy(true);
-    setError(undefined);
+    list.setError(undefined);
     try {
       const request = await sendJson<ApprovalRequest>(
         'POST',
         `/api/admin/backups/${encodeURIComponent(restoring.id)}/restore`,
         {},
       );
-      setOutcome({ key: 'console.requested', values: { id: request.id, until: request.expiresAt } });
+      list.setOutcome({ key: 'console.requested', values: { id: request.id, until: request.expiresAt } });
     } catch (e) {
-      setError(e);
+      list.setError(e);
     } finally {
       setBusy(false);
       setRestoring(undefined);
@@ -156,115 +155,14 @@ export function BackupsPage() {
         </div>
       ) : null}
       {readable ? (
-        <section className="card" aria-labelledby="console-backups">
-          <div className="title-row">
-            <h2 id="console-backups">{t('console.backups.recent')}</h2>
-            {manage ? (
-              <button
-                type="button"
-                className="primary"
-                onClick={() => void create()}
-                disabled={starting || running}
-              >
-                {t('console.backups.create')}
-              </button>
-            ) : null}
-          </div>
-          <p role="status" aria-live="polite">
-            {running ? t('console.backups.running') : ''}
-          </p>
-          {outcome !== undefined ? (
-            <p role="status" className="notice-ok">
-              {t(outcome.key, { id: outcome.values.id, until: when(outcome.values.until) })}
-            </p>
-          ) : null}
-          {error !== undefined ? <ErrorNotice error={error} hint="hint.operator" /> : null}
-          {loadError !== undefined ? <ErrorNotice error={loadError} hint="hint.operator" /> : null}
-          {backups === undefined && loadError === undefined ? (
-            <p role="status">{t('common.loading')}</p>
-          ) : null}
-          {backups !== undefined && backups.length === 0 ? <p className="empty">{t('ops.none')}</p> : null}
-          {backups !== undefined && backups.length > 0 ? (
-            <ScrollBox>
-              <table className="table" data-testid="backups-table">
-                <caption className="visually-hidden">{t('console.backups.recent')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('console.createdAt')}</th>
-                    <th scope="col">{t('console.backups.by')}</th>
-                    <th scope="col">{t('console.status')}</th>
-                    <th scope="col">{t('console.backups.size')}</th>
-                    <th scope="col">{t('console.backups.manifest')}</th>
-                    <th scope="col">{t('console.backups.lastVerify')}</th>
-                    <th scope="col">{t('console.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {backups.map((b) => (
-                    <tr key={b.id} data-backup={b.id}>
-                      <td>{when(b.createdAt)}</td>
-                      <td>{b.createdBy.name}</td>
-                      <td>
-                        <span className={`badge badge-${STATE_TONE[b.state]}`} data-state={b.state}>
-                          {t(`console.backups.state.${b.state}`)}
-                        </span>
-                        {b.error !== undefined ? <span className="code">{b.error}</span> : null}
-                      </td>
-                      <td className="nowrap">{formatSize(b.size, lang)}</td>
-                      <td className="hash-short">{b.manifestSha256 ?? '—'}</td>
-                      <td data-testid="last-verify">
-                        {b.verifying === true ? (
-                          <span className="badge badge-warn">{t('console.backups.verifying')}</span>
-                        ) : b.lastVerify !== undefined ? (
-                          <>
-                            <span
-                              className={`badge badge-${b.lastVerify.valid ? 'ok' : 'bad'}`}
-                              data-valid={b.lastVerify.valid ? 'yes' : 'no'}
-                            >
-                              {b.lastVerify.valid ? t('console.backups.valid') : t('console.backups.invalid')}
-                            </span>
-                            <br />
-                            <span className="small">
-                              {when(b.lastVerify.at)} ({b.lastVerify.byName ?? b.lastVerify.by})
-                            </span>
-                          </>
-                        ) : (
-                          '—'
-                        )}
-                      </td>
-                      <td>
-                        <div className="actions">
-                          {manage && b.state === 'ready' ? (
-                            <button
-                              type="button"
-                              disabled={running}
-                              aria-label={t('console.backups.verifyOf', { when: when(b.createdAt) })}
-                              onClick={() => void verify(b.id)}
-                            >
-                              {t('console.backups.verify')}
-                            </button>
-                          ) : null}
-                          {mayRestore && b.state === 'ready' ? (
-                            <button
-                              type="button"
-                              aria-label={t('console.backups.restoreOf', { when: when(b.createdAt) })}
-                              onClick={() => {
-                                setOutcome(undefined);
-                                setRestoring(b);
-                              }}
-                            >
-                              {t('console.backups.restore')}
-                            </button>
-                          ) : null}
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </ScrollBox>
-          ) : null}
-        </section>
+        <BackupsSection
+          list={list}
+          may={may}
+          onRestore={(b) => {
+            list.setOutcome(undefined);
+            setRestoring(b);
+          }}
+        />
       ) : null}
       {restoring !== undefined ? (
         <ConfirmDialog
@@ -280,5 +178,186 @@ export function BackupsPage() {
         </ConfirmDialog>
       ) : null}
     </div>
+  );
+}
+
+/** What the signed-in operator may do here (from their privileges, read once by the page). */
+interface May {
+  readonly manage: boolean;
+  readonly restore: boolean;
+}
+
+function BackupsSection({
+  list,
+  may,
+  onRestore,
+}: {
+  list: ReturnType<typeof useBackups>;
+  may: May;
+  onRestore: (backup: Backup) => void;
+}) {
+  const { lang, era, t } = useI18n();
+  const when = (iso: string | undefined) => formatDateTime(iso, lang, era);
+  const { backups, loadError, error, outcome, running } = list;
+  return (
+    <section className="card" aria-labelledby="console-backups">
+      <div className="title-row">
+        <h2 id="console-backups">{t('console.backups.recent')}</h2>
+        {may.manage ? (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void list.create()}
+            disabled={list.starting || running}
+          >
+            {t('console.backups.create')}
+          </button>
+        ) : null}
+      </div>
+      <p role="status" aria-live="polite">
+        {running ? t('console.backups.running') : ''}
+      </p>
+      {outcome !== undefined ? (
+        <p role="status" className="notice-ok">
+          {t(outcome.key, { id: outcome.values.id, until: when(outcome.values.until) })}
+        </p>
+      ) : null}
+      {error !== undefined ? <ErrorNotice error={error} hint="hint.operator" /> : null}
+      {loadError !== undefined ? <ErrorNotice error={loadError} hint="hint.operator" /> : null}
+      {backups === undefined && loadError === undefined ? <p role="status">{t('common.loading')}</p> : null}
+      {backups !== undefined && backups.length === 0 ? <p className="empty">{t('ops.none')}</p> : null}
+      {backups !== undefined && backups.length > 0 ? (
+        <BackupsTable
+          backups={backups}
+          running={running}
+          may={may}
+          onVerify={list.verify}
+          onRestore={onRestore}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function BackupsTable({
+  backups,
+  running,
+  may,
+  onVerify,
+  onRestore,
+}: {
+  backups: readonly Backup[];
+  running: boolean;
+  may: May;
+  onVerify: (id: string) => Promise<void>;
+  onRestore: (backup: Backup) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <ScrollBox>
+      <table className="table" data-testid="backups-table">
+        <caption className="visually-hidden">{t('console.backups.recent')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('console.createdAt')}</th>
+            <th scope="col">{t('console.backups.by')}</th>
+            <th scope="col">{t('console.status')}</th>
+            <th scope="col">{t('console.backups.size')}</th>
+            <th scope="col">{t('console.backups.manifest')}</th>
+            <th scope="col">{t('console.backups.lastVerify')}</th>
+            <th scope="col">{t('console.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {backups.map((b) => (
+            <BackupRow
+              key={b.id}
+              backup={b}
+              running={running}
+              may={may}
+              onVerify={onVerify}
+              onRestore={onRestore}
+            />
+          ))}
+        </tbody>
+      </table>
+    </ScrollBox>
+  );
+}
+
+function BackupRow({
+  backup: b,
+  running,
+  may,
+  onVerify,
+  onRestore,
+}: {
+  backup: Backup;
+  running: boolean;
+  may: May;
+  onVerify: (id: string) => Promise<void>;
+  onRestore: (backup: Backup) => void;
+}) {
+  const { lang, era, t } = useI18n();
+  const when = (iso: string | undefined) => formatDateTime(iso, lang, era);
+  return (
+    <tr data-backup={b.id}>
+      <td>{when(b.createdAt)}</td>
+      <td>{b.createdBy.name}</td>
+      <td>
+        <span className={`badge badge-${STATE_TONE[b.state]}`} data-state={b.state}>
+          {t(`console.backups.state.${b.state}`)}
+        </span>
+        {b.error !== undefined ? <span className="code">{b.error}</span> : null}
+      </td>
+      <td className="nowrap">{formatSize(b.size, lang)}</td>
+      <td className="hash-short">{b.manifestSha256 ?? '—'}</td>
+      <td data-testid="last-verify">
+        <LastVerify backup={b} />
+      </td>
+      <td>
+        <div className="actions">
+          {may.manage && b.state === 'ready' ? (
+            <button
+              type="button"
+              disabled={running}
+              aria-label={t('console.backups.verifyOf', { when: when(b.createdAt) })}
+              onClick={() => void onVerify(b.id)}
+            >
+              {t('console.backups.verify')}
+            </button>
+          ) : null}
+          {may.restore && b.state === 'ready' ? (
+            <button
+              type="button"
+              aria-label={t('console.backups.restoreOf', { when: when(b.createdAt) })}
+              onClick={() => onRestore(b)}
+            >
+              {t('console.backups.restore')}
+            </button>
+          ) : null}
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+function LastVerify({ backup: b }: { backup: Backup }) {
+  const { lang, era, t } = useI18n();
+  if (b.verifying === true) return <span className="badge badge-warn">{t('console.backups.verifying')}</span>;
+  if (b.lastVerify === undefined) return <>—</>;
+  return (
+    <>
+      <span
+        className={`badge badge-${b.lastVerify.valid ? 'ok' : 'bad'}`}
+        data-valid={b.lastVerify.valid ? 'yes' : 'no'}
+      >
+        {b.lastVerify.valid ? t('console.backups.valid') : t('console.backups.invalid')}
+      </span>
+      <br />
+      <span className="small">
+        {formatDateTime(b.lastVerify.at, lang, era)} ({b.lastVerify.byName ?? b.lastVerify.by})
+      </span>
+    </>
   );
 }
