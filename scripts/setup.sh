@@ -42,7 +42,8 @@ if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/vite.
   npx --no-install vite build --config web/vite.config.ts --logLevel warn
 fi
 
-# The prebuilt JavaScript (dist/cli/, ADR 031): the command (shomei.js) and the worker threads' jobs
+# The prebuilt JavaScript (dist/cli/, ADR 031, ADR 038: scripts/build-cli.mjs): the command (shomei.js,
+# verify.js) and the worker threads' jobs
 # (work-jobs.js), split into chunks so that each command loads only its own modules and packages, with
 # source maps. Built beside (per run) and swapped in whole, stamped with the build's start so that an edit made
 # during the build leaves it stale; bin/shomei.js and the work pool ignore it whenever a source is newer.
@@ -50,11 +51,7 @@ if [ ! -f dist/cli/work-jobs.js ] || [ -n "$(find src -newer dist/cli/work-jobs.
   started=$(date +%s)
   next="dist/cli.next.$$"
   rm -rf dist/shomei.mjs
-  npx --no-install esbuild shomei=src/cli/index.ts work-jobs=src/app/work-jobs.ts --bundle --splitting \
-    --platform=node --format=esm --target=node20 --packages=external --sourcemap --sources-content=false \
-    --log-level=warning --outdir="$next" --entry-names=[name] --chunk-names=chunks/[name]-[hash] --metafile="$next/meta.json"
-  # The sources the build was made from, which bin/shomei.js and the work pool check (ADR 038).
-  node -e 'const fs = require("fs"); const [meta, list] = process.argv.slice(1); fs.writeFileSync(list, Object.keys(JSON.parse(fs.readFileSync(meta, "utf8")).inputs).filter((f) => f.startsWith("src/")).join("\n") + "\n"); fs.rmSync(meta)' "$next/meta.json" "$next/sources.txt"
+  node scripts/build-cli.mjs "$next"
   touch -d "@$started" "$next/shomei.js" "$next/work-jobs.js"
   rm -rf dist/cli && mv -T "$next" dist/cli
 fi

@@ -12,8 +12,8 @@
  * signer the hash of (attrType ‖ that AttributeValue), all as encoded.
  */
 import { createHash } from 'node:crypto';
-import { children, derOid, readSingle, tlv } from './der.ts';
-import { adesMalformed } from './errors.ts';
+import { derOid, tlv } from '../pki/index.ts';
+import { adesMalformed, children, readSingle } from './errors.ts';
 import { ADES_OID } from './oids.ts';
 import { type SignedDataParts, soleSigner, unsignedAttribute, withUnsignedAttribute } from './signed-data.ts';
 import { requestTimestamp, type TimestampAuthority } from './timestamp.ts';

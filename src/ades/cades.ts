@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { DigestAlgorithm, DigestSigner, SignatureScheme } from '../crypto/index.ts';
+import { derOid, tlv } from '../pki/index.ts';
 import { addArchiveTimestampV3 } from './archive-timestamp.ts';
 import { signatureCertificates } from './cms-inspection.ts';
 import {
@@ -12,8 +13,7 @@ import {
   type PreparedCmsSignature,
   prepareCmsSignature,
 } from './cms-signature.ts';
-import { children, derOid, readOid, readSingle, tlv } from './der.ts';
-import { adesInputTooLarge, adesServiceMissing } from './errors.ts';
+import { adesInputTooLarge, adesServiceMissing, children, readOid, readSingle } from './errors.ts';
 import { DEFAULT_MAX_FILE_BYTES, digestContent, writeFileAtomic } from './files.ts';
 import { levelAtLeast, type SignatureLevel } from './levels.ts';
 import { ADES_OID } from './oids.ts';

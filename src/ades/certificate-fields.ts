@@ -4,8 +4,8 @@
  * certificate exactly, whatever encoding choices its CA made.
  */
 import { createHash } from 'node:crypto';
-import { children, type DerElement, readOid, readSingle } from './der.ts';
-import { adesInputTooLarge, adesMalformed } from './errors.ts';
+import type { DerElement } from '../pki/index.ts';
+import { adesInputTooLarge, adesMalformed, children, readOid, readSingle } from './errors.ts';
 
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 

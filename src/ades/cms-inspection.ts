@@ -4,7 +4,7 @@
  */
 import { certificateFacts, parseCertificate } from '../pki/index.ts';
 import { certificateFields } from './certificate-fields.ts';
-import { children, readSingle } from './der.ts';
+import { children, readSingle } from './errors.ts';
 import { ADES_OID } from './oids.ts';
 import { attributeValues, parseSignedData, type SignedDataParts, soleSigner } from './signed-data.ts';
 

@@ -19,10 +19,16 @@ import {
   nodeDigestName,
   type SignatureScheme,
 } from '../crypto/index.ts';
-import { digestAlgorithmIdentifier, signatureAlgorithmFor, verifySignature } from '../pki/index.ts';
+import {
+  derInteger,
+  derOid,
+  digestAlgorithmIdentifier,
+  signatureAlgorithmFor,
+  tlv,
+  verifySignature,
+} from '../pki/index.ts';
 import { certificateFields } from './certificate-fields.ts';
-import { derInteger, derOid, readSingle, tlv } from './der.ts';
-import { adesAlgorithmUnsupported, signatureValueInvalid } from './errors.ts';
+import { adesAlgorithmUnsupported, readSingle, signatureValueInvalid } from './errors.ts';
 import { ADES_OID } from './oids.ts';
 import { buildSignedAttributes, type CommitmentType } from './signed-attributes.ts';
 import { encodeSignedData, type SignedDataParts } from './signed-data.ts';

@@ -1,5 +1,6 @@
 /** The typed errors of signature creation. Messages name structure, never document content or secrets. */
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
+import { derReader } from '../pki/index.ts';
 
 export function adesMalformed(what: string, reason: string, cause?: unknown): ShomeiError {
   return shomeiError(
@@ -9,6 +10,9 @@ export function adesMalformed(what: string, reason: string, cause?: unknown): Sh
     { status: 400, details: { what, reason }, ...(cause === undefined ? {} : { cause }) },
   );
 }
+
+/** pki's DER walker, failing with SHOMEI_ADES_MALFORMED: the code callers of ades rely on. */
+export const { readSingle, children, readOid } = derReader(adesMalformed);
 
 export function adesInputTooLarge(what: string, size: number, limit: number): ShomeiError {
   return shomeiError(

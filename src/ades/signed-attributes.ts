@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { DigestAlgorithm } from '../crypto/index.ts';
 import { DIGEST_LENGTH } from '../crypto/index.ts';
+import { derOid, derSetOf, tlv } from '../pki/index.ts';
 import type { CertificateFields } from './certificate-fields.ts';
-import { derOid, derSetOf, tlv } from './der.ts';
 import { adesMalformed } from './errors.ts';
 import { ADES_OID } from './oids.ts';
 

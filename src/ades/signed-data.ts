@@ -3,8 +3,8 @@
  * (timestamps, certificates, revocation values) can be added after signing without re-encoding —
  * and so without disturbing — anything that a signature or an archive timestamp covers.
  */
-import { children, derInteger, derOid, readOid, readSingle, tlv } from './der.ts';
-import { adesInputTooLarge, adesMalformed } from './errors.ts';
+import { derInteger, derOid, tlv } from '../pki/index.ts';
+import { adesInputTooLarge, adesMalformed, children, readOid, readSingle } from './errors.ts';
 import { ADES_OID } from './oids.ts';
 
 /** Largest CMS object accepted (a PDF /Contents or a .p7s with its validation data). */

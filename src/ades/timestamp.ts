@@ -6,8 +6,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { TSTInfo } from '@peculiar/asn1-tsp';
 import { DIGEST_OID, type DigestAlgorithm } from '../crypto/index.ts';
-import { children, readOid, readSingle } from './der.ts';
-import { timestampFailed } from './errors.ts';
+import { children, readOid, readSingle, timestampFailed } from './errors.ts';
 import { ADES_OID } from './oids.ts';
 import { attributeValues, parseSignedData, type SignedDataParts, soleSigner } from './signed-data.ts';
 

@@ -12,8 +12,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { verifySignature } from '../pki/index.ts';
 import { type CertificateFields, certificateFields } from './certificate-fields.ts';
-import { children, readSingle } from './der.ts';
-import { validationDataUnavailable } from './errors.ts';
+import { children, readSingle, validationDataUnavailable } from './errors.ts';
 
 export interface RevocationInformation {
   readonly crls: readonly Uint8Array[];

@@ -17,7 +17,14 @@ export interface ShomeiErrorOptions {
   readonly cause?: unknown;
 }
 
+/**
+ * Marks a ShomeiError made by another copy of this module: `shomei verify` runs as its own bundle
+ * (ADR 038), and its errors reach the command's entry, which has its own copy of this class.
+ */
+const BRAND = Symbol.for('shomei.ShomeiError');
+
 export class ShomeiError extends Error {
+  readonly [BRAND] = true;
   readonly code: string;
   readonly messages: LocalizedText;
   readonly status: number;
@@ -38,7 +45,10 @@ export class ShomeiError extends Error {
 }
 
 export function isShomeiError(error: unknown): error is ShomeiError {
-  return error instanceof ShomeiError;
+  return (
+    error instanceof ShomeiError ||
+    (error instanceof Error && (error as { [BRAND]?: unknown })[BRAND] === true)
+  );
 }
 
 /** Shorthand used by modules to declare their errors next to where they are thrown. */

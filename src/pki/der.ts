@@ -4,6 +4,7 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
+import { derReader } from './der-walker.ts';
 import { inputTooLarge, malformed } from './errors.ts';
 
 /** Upper bounds for things read from outside (bytes of DER, or of PEM text). */
@@ -64,38 +65,17 @@ export function asn1Element(der: Uint8Array, what: string): asn1js.AsnType {
   return parsed.result;
 }
 
+const reader = derReader(malformed);
+
 /**
  * Checks from the header alone that `der` is exactly one definite-length element, so that the one
- * full parse (AsnConvert) is not preceded by a second one; indefinite lengths get the full check.
+ * full parse (AsnConvert) is not preceded by a second one; multi-byte tags and indefinite lengths
+ * (BER) get the full check.
  */
 function checkSingleElement(der: Uint8Array, what: string): void {
   if (der.byteLength < 2) throw malformed(what, 'too short');
-  let offset = 1;
-  if ((der[0]! & 0x1f) === 0x1f) {
-    while (offset < der.byteLength && der[offset]! & 0x80) offset += 1;
-    offset += 1;
-  }
-  const first = der[offset];
-  if (first === undefined) throw malformed(what, 'truncated');
-  if (first === 0x80) {
-    asn1Element(der, what);
-    return;
-  }
-  let length = first;
-  let header = offset + 1;
-  if (first > 0x80) {
-    const count = first & 0x7f;
-    if (count > 4) throw malformed(what, 'length too large');
-    length = 0;
-    for (let i = 0; i < count; i += 1) {
-      const byte = der[offset + 1 + i];
-      if (byte === undefined) throw malformed(what, 'truncated');
-      length = length * 256 + byte;
-    }
-    header = offset + 1 + count;
-  }
-  if (header + length > der.byteLength) throw malformed(what, 'truncated');
-  if (header + length < der.byteLength) throw malformed(what, 'trailing bytes after the ASN.1 element');
+  if ((der[0]! & 0x1f) === 0x1f || der[1] === 0x80) asn1Element(der, what);
+  else reader.readSingle(der, what);
 }
 
 /** Parses DER into an @peculiar/asn1-* schema class, mapping every failure to SHOMEI_PKI_MALFORMED. */

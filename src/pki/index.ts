@@ -26,6 +26,16 @@ export {
   pemBlocks,
   toPem,
 } from './der.ts';
+export {
+  type DerElement,
+  type DerFailure,
+  type DerReader,
+  derInteger,
+  derOid,
+  derReader,
+  derSetOf,
+  tlv,
+} from './der-walker.ts';
 export { inputTooLarge, malformed } from './errors.ts';
 export {
   type CertificateFacts,

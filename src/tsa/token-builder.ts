@@ -11,6 +11,7 @@ import {
   type ParsedCertificate,
   signingAlgorithm,
   signTbs,
+  tlv,
 } from '../pki/index.ts';
 import { signingCertificateV2 } from './ess.ts';
 
@@ -38,20 +39,6 @@ function accuracy(millis: number): Accuracy {
 
 function attribute(type: string, valueDer: Uint8Array | ArrayBuffer): Attribute {
   return new Attribute({ attrType: type, attrValues: [new Uint8Array(valueDer).slice().buffer] });
-}
-
-/** DER length octets. */
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-/** One DER element from its tag and already-encoded contents. */
-function tlv(tag: number, ...contents: Buffer[]): Buffer {
-  const body = Buffer.concat(contents);
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
 }
 
 /**
@@ -168,6 +155,5 @@ const GRANTED_STATUS = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]);
  * token bytes directly: re-parsing the token just to re-encode it would double the work per reply.
  */
 export function grantedReply(token: Buffer): Buffer {
-  const body = Buffer.concat([GRANTED_STATUS, token]);
-  return Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]);
+  return tlv(0x30, GRANTED_STATUS, token);
 }

@@ -1,0 +1,102 @@
+// Builds the prebuilt JavaScript of the command and the worker threads' jobs into the directory given
+// (scripts/setup.sh, ADR 031, ADR 038), and lists the sources it was built from in sources.txt there.
+// Three choices for start-up time (ADR 038):
+// - `shomei verify` is a bundle of its own, not split with the other commands: esbuild's splitting
+//   tree-shakes for all entries at once, so through the barrels (validation → ades → embedded signing)
+//   the shared chunks verify loads held the HSM, the CA, the TSA and the database (1.2 MB; 0.3 MB alone);
+// - shomei's own modules are side-effect free to the bundler, so a barrel import (`…/index.ts`) brings
+//   only the modules whose exports are used;
+// - the ASN.1 packages (asn1js, @peculiar/asn1-*: pure JavaScript, ~200 small CommonJS files) are
+//   bundled into the chunks that use them; every other package stays external, one copy in node_modules.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '..');
+const src = path.join(root, 'src') + path.sep;
+const outdir = path.resolve(process.argv[2] ?? 'dist/cli');
+const BUNDLED = /^(asn1js|@peculiar\/asn1-[a-z0-9-]+)$/;
+// What the bundled packages bring with them; anything else from node_modules in the build is an error.
+const BUNDLED_WITH = /^(asn1js|pvtsutils|pvutils|tslib|@peculiar\/(asn1-[a-z0-9-]+|utils))$/;
+
+const dependencies = Object.keys(
+  JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies,
+);
+
+/** shomei's modules, resolved as usual, marked free of side effects. */
+const sourcesSideEffectFree = {
+  name: 'sources-side-effect-free',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData === 'inner' || !args.importer.startsWith(src)) return undefined;
+      const { path: resolved, errors } = await plugin.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'inner',
+      });
+      if (errors.length > 0) return { errors };
+      return resolved.startsWith(src) ? { path: resolved, sideEffects: false } : undefined;
+    });
+  },
+};
+
+/** Commands built apart (see above); the command table's `import('./commands/<name>.ts')` loads them. */
+const APART = ['verify', 'sign'];
+const commandsApart = {
+  name: 'commands-apart',
+  setup(plugin) {
+    plugin.onResolve({ filter: new RegExp(`^\\./commands/(${APART.join('|')})\\.ts$`) }, (args) =>
+      args.importer === path.join(src, 'cli', 'index.ts')
+        ? { path: args.path.replace(/^\.\/commands\/(.*)\.ts$/, './$1.js'), external: true }
+        : undefined,
+    );
+  },
+};
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: [...dependencies.filter((name) => !BUNDLED.test(name)), '*.node'],
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+  outdir,
+  entryNames: '[name]',
+  metafile: true,
+};
+const builds = await Promise.all([
+  build({
+    ...common,
+    entryPoints: { shomei: 'src/cli/index.ts', 'work-jobs': 'src/app/work-jobs.ts' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [sourcesSideEffectFree, commandsApart],
+  }),
+  ...APART.map((name) =>
+    build({
+      ...common,
+      entryPoints: { [name]: `src/cli/commands/${name}.ts` },
+      plugins: [sourcesSideEffectFree],
+    }),
+  ),
+]);
+
+const inputs = [...new Set(builds.flatMap((result) => Object.keys(result.metafile.inputs)))];
+const stray = [
+  ...new Set(inputs.map((input) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1]).filter(Boolean)),
+].filter((name) => !BUNDLED_WITH.test(name));
+if (stray.length > 0) {
+  console.error(
+    `shomei build: packages bundled by accident (declare them in package.json): ${stray.join(' ')}`,
+  );
+  process.exit(1);
+}
+// The sources the build was made from, which bin/shomei.js and the work pool check (ADR 038).
+writeFileSync(
+  path.join(outdir, 'sources.txt'),
+  `${inputs.filter((input) => input.startsWith('src/')).join('\n')}\n`,
+);

@@ -1,0 +1,135 @@
+/**
+ * The one DER element walker and writer. Written by hand on purpose: CMS signatures, the
+ * archive-time-stamp-v3 hash index and "to be signed" parts are defined over the exact bytes of each
+ * element as they appear in the file, and ASN.1 libraries re-encode what they parse (which can
+ * silently change a foreign certificate or CRL). Here every element keeps the bytes it was read from.
+ * Each module reads with its own error (`derReader(adesMalformed)`), so a caller's code stays stable.
+ */
+
+export interface DerElement {
+  /** The identifier octet (single-byte tags only: everything CMS uses). */
+  readonly tag: number;
+  /** Tag, length and value, as read. */
+  readonly raw: Buffer;
+  /** The value octets. */
+  readonly value: Buffer;
+}
+
+/** Builds the module's own error for malformed input (`what` names the thing, `reason` the fault). */
+export type DerFailure = (what: string, reason: string) => Error;
+
+export interface DerReader {
+  /** Reads one element at `offset`; definite lengths only (DER). */
+  readElement(bytes: Buffer, offset: number, what: string): DerElement;
+  /** The whole input must be exactly one element. */
+  readSingle(bytes: Uint8Array, what: string): DerElement;
+  /** The elements inside a constructed element. */
+  children(element: DerElement, what: string, depth?: number): DerElement[];
+  /** The dotted form of an OBJECT IDENTIFIER element. */
+  readOid(element: DerElement, what: string): string;
+}
+
+const MAX_DEPTH = 32;
+
+export function derReader(fail: DerFailure): DerReader {
+  const readElement = (bytes: Buffer, offset: number, what: string): DerElement => {
+    if (offset + 2 > bytes.length) throw fail(what, 'truncated element');
+    const tag = bytes[offset]!;
+    if ((tag & 0x1f) === 0x1f) throw fail(what, 'multi-byte tag');
+    let length = bytes[offset + 1]!;
+    let header = 2;
+    if (length === 0x80) throw fail(what, 'indefinite length');
+    if (length > 0x80) {
+      const count = length & 0x7f;
+      if (count > 4 || offset + 2 + count > bytes.length) throw fail(what, 'bad length');
+      length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!;
+      header += count;
+    }
+    const end = offset + header + length;
+    if (end > bytes.length) throw fail(what, 'truncated element');
+    return { tag, raw: bytes.subarray(offset, end), value: bytes.subarray(offset + header, end) };
+  };
+  return {
+    readElement,
+    readSingle(bytes, what) {
+      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const element = readElement(buffer, 0, what);
+      if (element.raw.length !== buffer.length) throw fail(what, 'trailing bytes');
+      return element;
+    },
+    children(element, what, depth = 0) {
+      if (depth > MAX_DEPTH) throw fail(what, 'nesting too deep');
+      if ((element.tag & 0x20) === 0) throw fail(what, 'expected a constructed element');
+      const out: DerElement[] = [];
+      let offset = 0;
+      while (offset < element.value.length) {
+        const child = readElement(element.value, offset, what);
+        out.push(child);
+        offset += child.raw.length;
+      }
+      return out;
+    },
+    readOid(element, what) {
+      if (element.tag !== 0x06 || element.value.length === 0) throw fail(what, 'expected an OID');
+      return oidArcs(element.value).join('.');
+    },
+  };
+}
+
+function oidArcs(bytes: Buffer): number[] {
+  const first = bytes[0]!;
+  const arcs = [first < 80 ? Math.floor(first / 40) : 2, first < 80 ? first % 40 : first - 80];
+  let value = 0;
+  for (let i = 1; i < bytes.length; i++) {
+    value = value * 128 + (bytes[i]! & 0x7f);
+    if ((bytes[i]! & 0x80) === 0) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  return arcs;
+}
+
+function encodeLength(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const bytes: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+/** Tag + length + the concatenated parts. */
+export function tlv(tag: number, ...parts: readonly Uint8Array[]): Buffer {
+  const value = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), encodeLength(value.length), value]);
+}
+
+export function derInteger(value: number): Buffer {
+  const bytes: number[] = [];
+  let rest = value;
+  do {
+    bytes.unshift(rest & 0xff);
+    rest = Math.floor(rest / 256);
+  } while (rest > 0);
+  if ((bytes[0]! & 0x80) !== 0) bytes.unshift(0);
+  return tlv(0x02, Buffer.from(bytes));
+}
+
+export function derOid(dotted: string): Buffer {
+  const arcs = dotted.split('.').map(Number);
+  const body: number[] = [arcs[0]! * 40 + arcs[1]!];
+  for (const arc of arcs.slice(2)) {
+    const chunk = [arc & 0x7f];
+    for (let rest = Math.floor(arc / 128); rest > 0; rest = Math.floor(rest / 128)) {
+      chunk.unshift(0x80 | (rest & 0x7f));
+    }
+    body.push(...chunk);
+  }
+  return tlv(0x06, Buffer.from(body));
+}
+
+/** DER SET OF: elements sorted by their encodings (X.690 11.6). */
+export function derSetOf(elements: readonly Uint8Array[], tag = 0x31): Buffer {
+  const sorted = [...elements].map((e) => Buffer.from(e)).sort(Buffer.compare);
+  return tlv(tag, ...sorted);
+}
