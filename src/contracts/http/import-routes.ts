@@ -5,6 +5,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   correctionSchema,
   correctRecord,
@@ -13,6 +14,7 @@ import {
 } from '../envelopes/corrections.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
+import { importViewSchema } from '../model/shapes.ts';
 import { auditActorOf } from '../parties/access.ts';
 import { listPermissions, requireTenantAdmin, setPermission } from '../parties/permissions.ts';
 import type { ContractService } from '../service.ts';
@@ -33,9 +35,15 @@ export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app,
   // Base64 is 4/3 of the PDF, plus room for the metadata.
   const jsonLimit = Math.ceil((limit * 4) / 3) + 256 * 1024;
 
-  app.post<{ Querystring: Record<string, string | undefined> }>(
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  // The body is the PDF itself (application/pdf, metadata in the query) or JSON with the PDF in
+  // base64; importRecord checks both against importMetadataSchema, so only the answer is declared.
+  api.post(
     '/api/imports',
-    { bodyLimit: jsonLimit },
+    {
+      bodyLimit: jsonLimit,
+      schema: { summary: 'Import a signed or scanned record', response: { 201: importViewSchema } },
+    },
     async (request, reply) => {
       const who = await actor(request);
       let metadata: unknown;
@@ -51,15 +59,21 @@ export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app,
       return reply.status(201).send(await importRecord(ctx, who, metadata, bytes));
     },
   );
-  app.get<{ Params: { id: string } }>('/api/imports/:id', async (request, reply) =>
-    reply
-      .header('cache-control', 'no-store')
-      .send(await importView(ctx, await actor(request), request.params.id)),
+  api.get(
+    '/api/imports/:id',
+    {
+      schema: { params: z.object({ id: z.string() }), response: { 200: importViewSchema } },
+      config: { invalidInput: contractErrors.invalid },
+      preValidation: authenticated,
+    },
+    async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send(await importView(ctx, await actor(request), request.params.id)),
   );
 
   // Who acts is settled before the input is checked (401/403 before 400); the same error code as before.
   const checked = { config: { invalidInput: contractErrors.invalid }, preValidation: authenticated };
-  const api = app.withTypeProvider<ZodTypeProvider>();
   api.post(
     '/api/corrections',
     {

@@ -130,6 +130,28 @@ export const timelineEntrySchema = z.object({
 export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 export type TimelineActor = TimelineEntry['actor'];
 
+/** GET /api/imports/{id}: an imported record, the facts of its import and the validation at import. */
+export const importViewSchema = z.object({
+  record: envelopeViewSchema,
+  import: z.object({
+    source: z.enum(['electronic', 'paper-scan']),
+    signatureStatus: z.enum(['signed', 'none']),
+    signatures: z.number().int(),
+    indication: z.string().nullable().describe('TOTAL_PASSED / INDETERMINATE / TOTAL_FAILED; null unsigned'),
+    validationError: z.string().nullable(),
+    parties: z.array(
+      z.object({ name: z.string(), company: z.string().optional(), email: z.string().optional() }),
+    ),
+    note: z.string().nullable(),
+    importedBy: z.string(),
+    importedAt: z.string(),
+  }),
+  validation: z
+    .unknown()
+    .describe('The validation report made at import, as POST /api/verify answers it (kept as made), or null'),
+});
+export type ImportViewShape = z.output<typeof importViewSchema>;
+
 /** Every refusal: a stable code and the message in Japanese and English. */
 export const errorSchema = z.object({
   error: z.object({

@@ -14,12 +14,12 @@ import { checkPdf, toView } from '../envelopes/envelopes.ts';
 import { contractErrors } from '../model/errors.ts';
 import {
   type ContractActor,
-  type EnvelopeView,
   isoDate,
   MAX_AMOUNT,
   parseInput,
   text,
 } from '../model/model.ts';
+import type { ImportViewShape } from '../model/shapes.ts';
 import { auditActorOf, loadEnvelope } from '../parties/access.ts';
 import { recordsDb } from '../parties/permissions.ts';
 import type { ImportTable } from '../store/records-tables.ts';
@@ -56,21 +56,10 @@ export const importMetadataSchema = z
   .strict();
 export type ImportMetadata = z.input<typeof importMetadataSchema>;
 
-export interface ImportView {
-  readonly record: EnvelopeView;
-  readonly import: {
-    readonly source: string;
-    readonly signatureStatus: 'signed' | 'none';
-    readonly signatures: number;
-    readonly indication: string | null;
-    readonly validationError: string | null;
-    readonly parties: readonly { name: string; company?: string; email?: string }[];
-    readonly note: string | null;
-    readonly importedBy: string;
-    readonly importedAt: string;
-  };
+/** The wire shape (model/shapes.ts), with the report typed as the validation module builds it. */
+export type ImportView = Omit<ImportViewShape, 'validation'> & {
   readonly validation: ValidationReport | null;
-}
+};
 
 /** The JSON form of POST /api/imports: the metadata plus the PDF in base64. */
 export function splitJsonImport(raw: unknown, limit: number): { metadata: unknown; bytes: Buffer } {
@@ -119,6 +108,7 @@ export async function importRecord(
 ): Promise<ImportView> {
   if (actor.kind === 'party') throw contractErrors.forbidden();
   if (actor.kind === 'api-key' && !actor.scopes.includes('envelopes:write')) throw contractErrors.forbidden();
+  await ctx.admission?.();
   const metadata = parseInput(importMetadataSchema, rawMetadata);
   await checkPdf(bytes, ctx.settings.maxDocumentBytes, ctx.pdfWork);
   const name = (metadata.documentName ?? `${metadata.title}.pdf`).replace(/[/\\]/g, '').slice(0, 200);
@@ -239,7 +229,8 @@ export async function importView(
 
 export function importFacts(row: ImportTable): ImportView['import'] {
   return {
-    source: row.source,
+    // Only importMetadataSchema's two values are ever written.
+    source: row.source as ImportViewShape['import']['source'],
     signatureStatus: row.signature_status,
     signatures: Number(row.signatures),
     indication: row.indication,
