@@ -78,3 +78,11 @@ export {
   MaintenanceTerminals,
   type TerminalDecision,
 } from './terminals.ts';
+export {
+  SERVICE_TERMINATION_KIND,
+  ServiceTermination,
+  serviceEndedAt,
+  serviceTerminated,
+  type TerminationPlan,
+  type TerminationStep,
+} from './termination.ts';

@@ -97,4 +97,17 @@ export const adminMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  // Service termination (ADR 036): one row per finished step, so a resumed run skips what is done.
+  '0550_admin_service_termination': {
+    kind: 'expand',
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_service_termination')
+        .addColumn('step', 'text', (c) => c.primaryKey())
+        .addColumn('done_at', 'text', (c) => c.notNull())
+        .addColumn('done_by', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 });

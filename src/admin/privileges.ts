@@ -26,6 +26,7 @@ export const ADMIN_PRIVILEGES = [
   'tenants.manage',
   'keys.rekey',
   'hsm.configure',
+  'service.terminate',
 ] as const;
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 export type Privilege = IdentityPrivilege | AdminPrivilege;
@@ -61,6 +62,8 @@ export const PRIVILEGE_ROLES: Record<Privilege, readonly Role[]> = {
   'keys.rekey': ['system_administrator'],
   // Accepting a changed HSM configuration as the new baseline (JT2A III app. 1 §7): the CISO.
   'hsm.configure': ['security_officer'],
+  // Carrying out an approved service termination (ADR 036): the administrator who asked for it.
+  'service.terminate': ['system_administrator'],
 };
 
 export async function userHasPrivilege(

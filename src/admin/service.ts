@@ -27,6 +27,7 @@ import { type Privilege, privilegeCheckFor, userHasPrivilege } from './privilege
 import { isPrivileged, type Role } from './roles.ts';
 import type { AdminTables } from './tables.ts';
 import { MaintenanceTerminals } from './terminals.ts';
+import { SERVICE_TERMINATION_KIND, ServiceTermination, serviceTerminationExecutor } from './termination.ts';
 import { identifier } from './validate.ts';
 
 export interface AdminSettings {
@@ -43,6 +44,8 @@ export interface AdminServices {
   readonly terminals: MaintenanceTerminals;
   /** Published policy documents and the provider's items (ADR 033). */
   readonly policies: PolicyRegistry;
+  /** The approved service termination and its finished steps (ADR 036). */
+  readonly termination: ServiceTermination;
   /** identity's PrivilegeCheck, answered from role grants. */
   readonly privilegeCheck: PrivilegeCheck;
   hasPrivilege(userId: string, privilege: Privilege): Promise<boolean>;
@@ -95,6 +98,8 @@ export function openAdminServices(options: OpenAdminOptions): AdminServices {
       }),
     );
   }
+  const termination = new ServiceTermination(db, options.audit, clock);
+  dualControl.register(SERVICE_TERMINATION_KIND, serviceTerminationExecutor(termination));
   const terminals = new MaintenanceTerminals(
     db,
     options.audit,
@@ -106,6 +111,7 @@ export function openAdminServices(options: OpenAdminOptions): AdminServices {
     dualControl,
     terminals,
     policies: new PolicyRegistry(db, clock),
+    termination,
     privilegeCheck: privilegeCheckFor(grants),
     hasPrivilege: (userId, privilege) => userHasPrivilege(grants, userId, privilege),
     async bootstrap(assignments, operatorInput) {

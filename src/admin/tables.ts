@@ -73,6 +73,15 @@ export interface PolicyItemTable {
   set_by: string;
 }
 
+/** A finished step of the service termination (ADR 036): the approved plan, notices, exports, keys. */
+export interface ServiceTerminationTable {
+  step: string;
+  done_at: string;
+  done_by: string;
+  /** JSON: what the step did (no secrets). */
+  outcome: string;
+}
+
 export type AdminTables = {
   admin_role_grants: RoleGrantTable;
   admin_training_records: TrainingRecordTable;
@@ -80,4 +89,5 @@ export type AdminTables = {
   admin_maintenance_terminals: MaintenanceTerminalTable;
   admin_policy_versions: PolicyVersionTable;
   admin_policy_items: PolicyItemTable;
+  admin_service_termination: ServiceTerminationTable;
 };

@@ -30,6 +30,7 @@ export {
 } from './operator.ts';
 export { dataPaths } from './paths.ts';
 export { disclosureState, policyPublisher, renderPolicy } from './policy-documents.ts';
+export { runServiceTermination, type TerminationRun } from './service-termination.ts';
 export {
   type SettingDeclaration,
   settingsCatalogue,

@@ -5,7 +5,14 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { completeCmsSignature, prepareCmsSignature } from '../ades/index.ts';
-import { type AdminServices, mailAlertNotifier, openAdminServices } from '../admin/index.ts';
+import {
+  type AdminServices,
+  type AdminTables,
+  mailAlertNotifier,
+  openAdminServices,
+  serviceEndedAt,
+  serviceTerminated,
+} from '../admin/index.ts';
 import type { Alert, AlertNotifier } from '../audit/index.ts';
 import {
   type AuditServices,
@@ -233,6 +240,9 @@ async function generateInstallationKeys(config: ShomeiConfig, database: Database
   });
   try {
     const keys = new KeyRegistry(database.db, destructionLogOf(config));
+    // After a finished service termination no key is made again (ADR 036).
+    const ended = await serviceEndedAt(database.db.withTables<AdminTables>());
+    if (ended !== undefined) throw serviceTerminated(ended);
     const before = await keyIdsBefore(keys);
     await ensureCheckpointKey(crypto, keys);
     // The KEKs of the key hierarchy (ADR 017), recorded in the key registry as `kek:<purpose>`.
@@ -431,7 +441,10 @@ export async function openShomei(
     };
     checkpointTimestamper ??= timestamps.source;
     const credentialIssuer = trust.credentialIssuer;
+    // After an approved service termination takes effect, nothing new is accepted (ADR 036).
+    const admission = () => admin.termination.assertAccepting();
     const rssp = createRemoteSignatureService({
+      admission,
       database,
       crypto: opened,
       keys,
@@ -475,6 +488,7 @@ export async function openShomei(
     const work = openDocumentWork(config);
     const contracts = new ContractService({
       pdfWork: work,
+      admission,
       config,
       database,
       crypto: opened,

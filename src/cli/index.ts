@@ -85,6 +85,10 @@ export const COMMANDS: Readonly<
     load: [async () => (await import('./commands/contracts.ts')).registerContractsCommands],
     about: 'E-contract records / 電子契約の記録',
   },
+  service: {
+    load: [async () => (await import('./commands/service.ts')).registerServiceCommands],
+    about: 'Service termination (dual control) / サービスの終了 (二者承認)',
+  },
 };
 
 function baseProgram(): Command {

@@ -117,6 +117,8 @@ export interface ContractsContext {
     of(tenantId: string): Promise<SigningFactor>;
     set(tenantId: string, factor: SigningFactor): Promise<void>;
   };
+  /** Throws once the service has ended (ADR 036): asked before any new envelope or import. */
+  readonly admission?: () => Promise<void>;
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;
 }

@@ -94,6 +94,8 @@ export interface ContractServiceDependencies {
   readonly clock?: () => Date;
   /** PDF parsing and validation on worker threads (ADR 016). */
   readonly pdfWork?: ContractsPdfWork;
+  /** Throws once the service has ended: no new envelopes after the termination (ADR 036). */
+  readonly admission?: () => Promise<void>;
 }
 
 const WEBHOOK_KEY_PURPOSE = 'contracts-webhook-secrets';
@@ -169,6 +171,7 @@ export class ContractService {
       ...(deps.auditSearch === undefined ? {} : { auditSearch: deps.auditSearch }),
       ...(deps.isAuditor === undefined ? {} : { isAuditor: deps.isAuditor }),
       ...(deps.pdfWork === undefined ? {} : { pdfWork: deps.pdfWork }),
+      ...(deps.admission === undefined ? {} : { admission: deps.admission }),
       ...(deps.rssp === undefined ? {} : { signingFactors: deps.rssp.signingFactors }),
       clock,
       emit: (tenantId, event, data) => this.webhooks.enqueue(tenantId, event, data),
@@ -279,6 +282,11 @@ export class ContractService {
   }
   removeWebhook(actor: ContractActor, id: string): Promise<void> {
     return removeWebhook(this.context, this.webhooks, actor, id);
+  }
+  /** The tenant's administrators (who hear of a service termination, ADR 036). */
+  async tenantAdministrators(tenantId: string): Promise<string[]> {
+    const grants = await listPermissions(this.context, tenantId);
+    return grants.filter((g) => g.permission === 'tenant.admin').map((g) => g.userId);
   }
   /** The tenant permissions (閲覧権限 and the like) a user holds in their own tenant. */
   async tenantPermissionsOf(tenantId: string, userId: string): Promise<TenantPermission[]> {

@@ -124,6 +124,17 @@ export class Accounts {
     return row === undefined ? undefined : tenantFromRow(row);
   }
 
+  /** Every tenant, oldest first (the service termination exports each one, ADR 036). */
+  async listTenants(): Promise<Tenant[]> {
+    const rows = await this.db
+      .selectFrom('identity_tenants')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(tenantFromRow);
+  }
+
   async getTenantBySlug(slug: string, db: Kysely<IdentityTables> = this.db): Promise<Tenant | undefined> {
     const row = await db
       .selectFrom('identity_tenants')

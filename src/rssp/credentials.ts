@@ -61,7 +61,11 @@ export function invalidPinFormat(): Error {
 }
 
 /** Why a key left the token without a revocation request of ours (key.destroy details.reason). */
-export type KeyDestructionReason = 'certificate-expired' | 'certificate-revoked-at-ca' | 'retirement-resumed';
+export type KeyDestructionReason =
+  | 'certificate-expired'
+  | 'certificate-revoked-at-ca'
+  | 'retirement-resumed'
+  | 'service-terminated';
 
 export class CredentialService {
   constructor(
@@ -73,6 +77,8 @@ export class CredentialService {
     private readonly settings: RsspSettings,
     private readonly otp: OneTimeCodeFactor,
     private readonly issuer: CertificateIssuer | undefined,
+    /** Refuses new credentials once the service has ended (ADR 036). */
+    private readonly admission: () => Promise<void> = async () => undefined,
   ) {}
 
   async get(credentialId: string): Promise<Credential | undefined> {
@@ -118,6 +124,7 @@ export class CredentialService {
 
   /** Generates the key in the HSM, requests the certificate and activates when it is issued at once. */
   async create(input: NewCredential, actorId: string = input.userId): Promise<CreatedCredential> {
+    await this.admission();
     const scal = input.scal ?? '2';
     if (
       scal === '1' &&
@@ -590,6 +597,17 @@ export class CredentialService {
       details.keyDestroyed = credential.key_id;
     }
     await this.record(event, actorId, credentialId, 'success', details, actorKind);
+  }
+
+  /** Every credential that still holds a key (the service termination destroys them all, ADR 036). */
+  async holdingKeys(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('rssp_credentials')
+      .select('credential_id')
+      .where('key_id', 'is not', null)
+      .orderBy('credential_id')
+      .execute();
+    return rows.map((r) => r.credential_id);
   }
 
   /**

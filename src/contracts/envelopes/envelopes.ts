@@ -35,6 +35,7 @@ export async function createEnvelope(
   raw: unknown,
 ): Promise<EnvelopeView> {
   const sender = requireSenderActor(actor);
+  await ctx.admission?.();
   const { envelope, parties } = await buildEnvelope(ctx, sender, raw);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.insertInto('contract_envelopes').values(envelope).execute();

@@ -89,6 +89,7 @@ export async function instantiate(
   audit: Record<string, unknown> = {},
 ): Promise<string> {
   if (template.documents.length === 0) throw contractErrors.invalid('documents', 'the template has no PDF');
+  await ctx.admission?.();
   const { envelope, parties } = await buildEnvelope(ctx, sender, envelopeInput(ctx, template, fill));
   const reminders = fill.reminders ?? template.definition.reminders;
   const made: { document: DocumentTable; version: PreparedVersion }[] = [];
