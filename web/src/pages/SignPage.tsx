@@ -36,30 +36,66 @@ function useSeenEnd(ready: boolean): [React.RefObject<HTMLDivElement | null>, bo
   return [marker, seen];
 }
 
-/**
- * A counterparty's signing: the mailed link plus the access code (passed on separately), the whole
- * document with where the seal goes, explicit intent, then the result screen.
- */
-export function SignPage({ token }: { token: string }) {
-  const { lang, t } = useI18n();
-  const [code, setCode] = useState('');
+/** The current version's PDF: once everyone has signed, the completed one. */
+async function firstDocumentBytes(envelope: Envelope): Promise<ArrayBuffer | undefined> {
+  const document = envelope.documents[0];
+  return document === undefined
+    ? undefined
+    : getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`);
+}
+
+/** The witness signature with the confirmed text and document hashes, then what it led to. */
+async function signAsWitness(
+  opened: Opened,
+  envelope: Envelope,
+  confirmation: Confirmation,
+  lang: 'ja' | 'en',
+  setStep: (step: SignStep) => void,
+) {
+  const after = await sendJson<Envelope>('POST', `/api/envelopes/${opened.envelopeId}/sign/witness`, {
+    confirmed: true,
+    lang,
+    documentSha256: confirmation.documents.map((d) => d.sha256),
+  });
+  const me = envelope.parties.find((p) => p.id === opened.partyId);
+  const outcome = await outcomeOf(
+    after,
+    { id: opened.partyId, email: me?.email ?? '' },
+    confirmation.documents[0]?.sha256 ?? '',
+    lang,
+    setStep,
+  );
+  return { after, outcome };
+}
+
+/** The signing's state and its three actions (open, sign, download), each with busy and error. */
+function useSigning(token: string) {
+  const { lang } = useI18n();
   const [opened, setOpened] = useState<Opened | undefined>();
   const [envelope, setEnvelope] = useState<Envelope | undefined>();
   const [confirmation, setConfirmation] = useState<Confirmation | undefined>();
   const [bytes, setBytes] = useState<ArrayBuffer | undefined>();
-  const [checked, setChecked] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [outcome, setOutcome] = useState<SignOutcome | undefined>();
   const [step, setStep] = useState<SignStep | undefined>();
-  const [pages, setPages] = useState(0);
-  const [marker, seenEnd] = useSeenEnd(pages > 0);
 
-  async function open(event: FormEvent) {
-    event.preventDefault();
+  /** Runs one action with the busy flag and the error notice. */
+  async function attempt(work: () => Promise<void>) {
     setBusy(true);
     setError(undefined);
     try {
+      await work();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  // Each part is shown as it arrives: the session and envelope first, then what to confirm, the PDF.
+  const open = (code: string) =>
+    attempt(async () => {
       const session = await sendJson<Opened>('POST', '/api/sign/open', { token, accessCode: code.trim() });
       setPartyToken(session.partyToken);
       setOpened(session);
@@ -71,51 +107,26 @@ export function SignPage({ token }: { token: string }) {
           await getJson<Confirmation>(`/api/envelopes/${session.envelopeId}/witness-confirmation`),
         );
       }
-      const document = view.documents[0];
-      if (document !== undefined)
-        setBytes(await getBytes(`/api/envelopes/${view.id}/documents/${document.id}`));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+      const pdf = await firstDocumentBytes(view);
+      if (pdf !== undefined) setBytes(pdf);
+    });
 
-  async function sign(event: FormEvent) {
-    event.preventDefault();
+  async function sign() {
     if (opened === undefined || confirmation === undefined || envelope === undefined) return;
-    setBusy(true);
-    setError(undefined);
     setStep('sign');
-    try {
-      const after = await sendJson<Envelope>('POST', `/api/envelopes/${opened.envelopeId}/sign/witness`, {
-        confirmed: true,
-        lang,
-        documentSha256: confirmation.documents.map((d) => d.sha256),
-      });
-      const me = envelope.parties.find((p) => p.id === opened.partyId);
-      setOutcome(
-        await outcomeOf(
-          after,
-          { id: opened.partyId, email: me?.email ?? '' },
-          confirmation.documents[0]?.sha256 ?? '',
-          lang,
-          setStep,
-        ),
-      );
-      setEnvelope(after);
-      const document = after.documents[0];
-      if (document !== undefined)
-        setBytes(await getBytes(`/api/envelopes/${after.id}/documents/${document.id}`));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      setStep(undefined);
-    }
+    await attempt(async () => {
+      try {
+        const signed = await signAsWitness(opened, envelope, confirmation, lang, setStep);
+        setOutcome(signed.outcome);
+        setEnvelope(signed.after);
+        const pdf = await firstDocumentBytes(signed.after);
+        if (pdf !== undefined) setBytes(pdf);
+      } finally {
+        setStep(undefined);
+      }
+    });
   }
 
-  /** The current version: once everyone has signed, the completed PDF. */
   async function download() {
     if (envelope === undefined) return;
     setError(undefined);
@@ -133,48 +144,19 @@ export function SignPage({ token }: { token: string }) {
     }
   }
 
-  if (opened === undefined || envelope === undefined) {
-    return (
-      <div className="narrow">
-        <h1>{t('party.openTitle')}</h1>
-        <p className="lead">{t('party.openLead')}</p>
-        <form className="card form" onSubmit={open}>
-          <label htmlFor="access-code">{t('party.accessCode')}</label>
-          <input
-            id="access-code"
-            autoComplete="off"
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-          <button type="submit" className="primary" disabled={busy}>
-            {t('party.open')}
-          </button>
-        </form>
-        {error !== undefined ? (
-          <ErrorNotice
-            error={error}
-            hint={
-              error instanceof ApiError && error.code === 'SHOMEI_SIGNING_LINK_LOCKED'
-                ? 'hint.locked'
-                : 'hint.accessCode'
-            }
-          />
-        ) : null}
-      </div>
-    );
-  }
+  return { opened, envelope, confirmation, bytes, busy, error, outcome, step, open, sign, download };
+}
 
-  const me: Party | undefined = envelope.parties.find((p) => p.id === opened.partyId);
-  const reviewing = confirmation !== undefined && outcome === undefined;
-  // Before signing the signer sees where the seal goes; afterwards the PDF shows the seal itself.
-  const boxes = reviewing
-    ? placementBoxes(envelope, opened.partyId, {
-        mine: t('seal.yours'),
-        other: (name) => t('seal.other', { name }),
-      })
-    : [];
-  const myBox = boxes.find((b) => b.variant === 'mine');
+type Signing = ReturnType<typeof useSigning>;
+
+/**
+ * A counterparty's signing: the mailed link plus the access code (passed on separately), the whole
+ * document with where the seal goes, explicit intent, then the result screen.
+ */
+export function SignPage({ token }: { token: string }) {
+  const signing = useSigning(token);
+  const { opened, envelope, outcome, error } = signing;
+  if (opened === undefined || envelope === undefined) return <AccessCodeStep signing={signing} />;
   if (outcome !== undefined) {
     // The result page of its own: what happened, what next, the download; the timeline below it.
     return (
@@ -184,16 +166,72 @@ export function SignPage({ token }: { token: string }) {
           outcome={outcome}
           title={envelope.title}
           completed={envelope.status === 'completed' || envelope.status === 'completing'}
-          onDownload={() => void download()}
+          onDownload={() => void signing.download()}
         />
-        <section className="card" aria-labelledby="sign-timeline-heading">
-          <h2 id="sign-timeline-heading">{t('envelope.timeline')}</h2>
-          <Timeline envelope={envelope} />
-        </section>
+        <TimelineSection envelope={envelope} />
         {error !== undefined ? <ErrorNotice error={error} /> : null}
       </div>
     );
   }
+  return <ReviewStep signing={signing} opened={opened} envelope={envelope} />;
+}
+
+function AccessCodeStep({ signing }: { signing: Signing }) {
+  const { t } = useI18n();
+  const [code, setCode] = useState('');
+  const { error } = signing;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void signing.open(code);
+  };
+  return (
+    <div className="narrow">
+      <h1>{t('party.openTitle')}</h1>
+      <p className="lead">{t('party.openLead')}</p>
+      <form className="card form" onSubmit={submit}>
+        <label htmlFor="access-code">{t('party.accessCode')}</label>
+        <input
+          id="access-code"
+          autoComplete="off"
+          required
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+        />
+        <button type="submit" className="primary" disabled={signing.busy}>
+          {t('party.open')}
+        </button>
+      </form>
+      {error !== undefined ? (
+        <ErrorNotice
+          error={error}
+          hint={
+            error instanceof ApiError && error.code === 'SHOMEI_SIGNING_LINK_LOCKED'
+              ? 'hint.locked'
+              : 'hint.accessCode'
+          }
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function TimelineSection({ envelope }: { envelope: Envelope }) {
+  const { t } = useI18n();
+  return (
+    <section className="card" aria-labelledby="sign-timeline-heading">
+      <h2 id="sign-timeline-heading">{t('envelope.timeline')}</h2>
+      <Timeline envelope={envelope} />
+    </section>
+  );
+}
+
+/** The document with where the seal goes, read to the end, then the intent. */
+function ReviewStep({ signing, opened, envelope }: { signing: Signing; opened: Opened; envelope: Envelope }) {
+  const { t } = useI18n();
+  const { confirmation, error } = signing;
+  const [pages, setPages] = useState(0);
+  const [marker, seenEnd] = useSeenEnd(pages > 0);
+  const me: Party | undefined = envelope.parties.find((p) => p.id === opened.partyId);
   return (
     <div className="sign">
       <h1>{envelope.title}</h1>
@@ -202,63 +240,111 @@ export function SignPage({ token }: { token: string }) {
       </p>
       {confirmation === undefined ? (
         <div className="actions">
-          <button type="button" className="primary" onClick={() => void download()}>
+          <button type="button" className="primary" onClick={() => void signing.download()}>
             {t('download.pdf')}
           </button>
         </div>
       ) : null}
-      <section className="card" aria-labelledby="doc-heading">
-        <h2 id="doc-heading">{t('party.readTitle')}</h2>
-        {reviewing ? <p className="lead small">{t('party.readLead')}</p> : null}
-        {myBox !== undefined ? (
-          <div className="seal-where">
-            <p className="small">{t('seal.where', { page: myBox.page + 1 })}</p>
-            <button type="button" onClick={scrollToMySeal} disabled={pages === 0}>
-              {t('seal.jump')}
-            </button>
-          </div>
-        ) : null}
-        {bytes === undefined ? (
-          <p role="status">{t('common.loading')}</p>
-        ) : (
-          <PdfPages
-            bytes={bytes}
-            boxes={boxes}
-            onLoaded={setPages}
-            footer={
-              <div ref={marker} className="end-marker" data-testid="document-end">
-                {t('party.endOfDocument')}
-              </div>
-            }
-          />
-        )}
-      </section>
-      {confirmation !== undefined && outcome === undefined ? (
-        <form className="card form wide" onSubmit={sign} aria-labelledby="intent-heading">
-          <h2 id="intent-heading">{t('party.intentTitle')}</h2>
-          <p className="small">{t('party.witnessExplain')}</p>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={checked}
-              disabled={!seenEnd}
-              onChange={(e) => setChecked(e.target.checked)}
-              data-testid="witness-confirm"
-            />
-            <span data-testid="witness-text">{confirmation[lang]}</span>
-          </label>
-          {!seenEnd ? <p className="small">{t('party.readFirst')}</p> : null}
-          <button type="submit" className="primary" disabled={busy || !checked}>
-            {busy ? t('sign.signing') : t('party.sign')}
-          </button>
-          {step === undefined ? null : <SignProgress step={step} />}
-        </form>
+      <DocumentSection
+        signing={signing}
+        opened={opened}
+        envelope={envelope}
+        pages={pages}
+        onLoaded={setPages}
+        marker={marker}
+      />
+      {confirmation !== undefined ? (
+        <IntentForm signing={signing} confirmation={confirmation} seenEnd={seenEnd} />
       ) : null}
-      <section className="card" aria-labelledby="sign-timeline-heading">
-        <h2 id="sign-timeline-heading">{t('envelope.timeline')}</h2>
-        <Timeline envelope={envelope} />
-      </section>
+      <TimelineSection envelope={envelope} />
       {error !== undefined ? <ErrorNotice error={error} /> : null}
     </div>
+  );
+}
+
+function DocumentSection(props: {
+  signing: Signing;
+  opened: Opened;
+  envelope: Envelope;
+  pages: number;
+  onLoaded: (pages: number) => void;
+  marker: React.RefObject<HTMLDivElement | null>;
+}) {
+  const { t } = useI18n();
+  const { signing, opened, envelope, pages } = props;
+  const reviewing = signing.confirmation !== undefined;
+  // Before signing the signer sees where the seal goes; afterwards the PDF shows the seal itself.
+  const boxes = reviewing
+    ? placementBoxes(envelope, opened.partyId, {
+        mine: t('seal.yours'),
+        other: (name) => t('seal.other', { name }),
+      })
+    : [];
+  const myBox = boxes.find((b) => b.variant === 'mine');
+  return (
+    <section className="card" aria-labelledby="doc-heading">
+      <h2 id="doc-heading">{t('party.readTitle')}</h2>
+      {reviewing ? <p className="lead small">{t('party.readLead')}</p> : null}
+      {myBox !== undefined ? (
+        <div className="seal-where">
+          <p className="small">{t('seal.where', { page: myBox.page + 1 })}</p>
+          <button type="button" onClick={scrollToMySeal} disabled={pages === 0}>
+            {t('seal.jump')}
+          </button>
+        </div>
+      ) : null}
+      {signing.bytes === undefined ? (
+        <p role="status">{t('common.loading')}</p>
+      ) : (
+        <PdfPages
+          bytes={signing.bytes}
+          boxes={boxes}
+          onLoaded={props.onLoaded}
+          footer={
+            <div ref={props.marker} className="end-marker" data-testid="document-end">
+              {t('party.endOfDocument')}
+            </div>
+          }
+        />
+      )}
+    </section>
+  );
+}
+
+function IntentForm({
+  signing,
+  confirmation,
+  seenEnd,
+}: {
+  signing: Signing;
+  confirmation: Confirmation;
+  seenEnd: boolean;
+}) {
+  const { lang, t } = useI18n();
+  const [checked, setChecked] = useState(false);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void signing.sign();
+  };
+  return (
+    <form className="card form wide" onSubmit={submit} aria-labelledby="intent-heading">
+      <h2 id="intent-heading">{t('party.intentTitle')}</h2>
+      <p className="small">{t('party.witnessExplain')}</p>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={checked}
+          disabled={!seenEnd}
+          onChange={(e) => setChecked(e.target.checked)}
+          data-testid="witness-confirm"
+        />
+        <span data-testid="witness-text">{confirmation[lang]}</span>
+      </label>
+      {!seenEnd ? <p className="small">{t('party.readFirst')}</p> : null}
+      <button type="submit" className="primary" disabled={signing.busy || !checked}>
+        {signing.busy ? t('sign.signing') : t('party.sign')}
+      </button>
+      {signing.step === undefined ? null : <SignProgress step={signing.step} />}
+    </form>
   );
 }
