@@ -45,7 +45,7 @@ await initialise(config);
 const shomei = await openShomei(config, createLogger({ level: 'silent' }));
 
 let offsetMs = 0;
-const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
+const clock: Clock = () => new Date(Date.now() + offsetMs);
 const users = {
   verifyPassword: async (u: string, p: string) => (p === 'bench-password' ? { userId: u } : undefined),
 };
@@ -179,7 +179,7 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<void> {
   const rounds = 10;
   for (let i = 0; i < rounds; i += 1) {
     offsetMs += 30_000;
-    const otp = await generateTotp({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
+    const otp = await generateTotp({ secret, epoch: Math.floor(clock().getTime() / 1000) });
     await post('credentials/authorize', token, {
       credentialID: credential.credential_id,
       numSignatures: 1,

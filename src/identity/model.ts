@@ -109,7 +109,7 @@ export interface AccountClosure {
 export type AccountClosedHook = (closure: AccountClosure) => Promise<void>;
 
 /** The time source; tests inject one to move through idle and absolute timeouts without sleeping. */
-export type Clock = () => Date;
+export type { Clock } from '../clock/index.ts';
 
 /** The privilege check used until the admin module provides role grants: nobody holds a privilege. */
 export const denyAllPrivileges: PrivilegeCheck = async () => false;

@@ -227,7 +227,7 @@ export class SignatureActivationModule {
     if (request.hashes !== undefined && request.hashAlgorithmOid === undefined)
       throw CSC.missingString('hashAlgorithmOID');
     const oldHash = sadHashOf(request.sad);
-    const now = this.clock.now();
+    const now = this.clock();
     const newSad = randomSecret();
     const newHash = sadHashOf(newSad);
     const count = request.hashes?.length ?? 0;
@@ -312,7 +312,7 @@ export class SignatureActivationModule {
 
   /** Stores an authorisation issued elsewhere in this module (a credential-scope OAuth token acts as SAD). */
   async storeSad(sadHash: string, grant: SadGrant): Promise<void> {
-    const now = this.clock.now();
+    const now = this.clock();
     const expiry = new Date(now.getTime() + grant.lifetimeSeconds * 1000);
     await this.db.transaction().execute((trx) =>
       insertSad(trx, sadHash, {
@@ -339,7 +339,7 @@ export class SignatureActivationModule {
     digestOid: string,
     within?: (trx: Transaction<RsspTables>, consumed: ConsumedAuthorization) => Promise<void>,
   ): Promise<ConsumedAuthorization> {
-    const now = this.clock.now();
+    const now = this.clock();
     const k = digests.length;
     return this.db.transaction().execute(async (trx) => {
       let update = trx

@@ -253,7 +253,7 @@ export class CredentialApplications {
       subject,
       algorithm: input.algorithm,
       status: 'pending',
-      submitted_at: this.clock.now().toISOString(),
+      submitted_at: this.clock().toISOString(),
       decided_at: null,
       decided_by: null,
       identity_check_method: null,
@@ -381,7 +381,7 @@ export class CredentialApplications {
     status: 'approved' | 'rejected',
     extra: Partial<CredentialApplicationTable>,
   ): Promise<CredentialApplication> {
-    const decidedAt = this.clock.now().toISOString();
+    const decidedAt = this.clock().toISOString();
     const updated = await this.db
       .updateTable('rssp_credential_applications')
       .set({ ...extra, status, decided_at: decidedAt, decided_by: operatorId })

@@ -50,7 +50,7 @@ export class AsyncSigningResults {
   async start(principal: RsspPrincipal, job: AsyncStart): Promise<string> {
     const responseId = randomSecret();
     const responseHash = responseHashOf(responseId);
-    const now = this.clock.now();
+    const now = this.clock();
     // Outcomes nobody fetched in time are of no use to anyone: drop them as new jobs come in.
     await this.db.deleteFrom('rssp_async_results').where('expires_at', '<', now.toISOString()).execute();
     await this.db
@@ -76,7 +76,7 @@ export class AsyncSigningResults {
   /** signPolling: the outcome once (200 body, or the method's own error), 202 while running. */
   async poll(principal: RsspPrincipal, userId: string, requestId: string): Promise<Record<string, unknown>> {
     const responseHash = responseHashOf(requestId);
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const row = await this.db
       .selectFrom('rssp_async_results')
       .select(['status', 'result', 'user_id', 'client_id', 'expires_at'])
@@ -132,7 +132,7 @@ export class AsyncSigningResults {
     try {
       await this.db
         .updateTable('rssp_async_results')
-        .set({ status, result, completed_at: this.clock.now().toISOString() })
+        .set({ status, result, completed_at: this.clock().toISOString() })
         .where('response_hash', '=', responseHash)
         .where('status', '=', 'pending')
         .execute();

@@ -75,7 +75,7 @@ export class ClientSystemRegistry {
         tls_certificate_sha256: input.tlsCertificateSha256 ?? null,
         tenant_id: input.tenantId ?? null,
         status: 'active',
-        created_at: this.clock.now().toISOString(),
+        created_at: this.clock().toISOString(),
       })
       .execute();
     await this.audit.append({

@@ -153,7 +153,7 @@ export class CredentialService {
       purpose: 'user-signing',
       owner: credentialId,
     });
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     try {
       await this.keys.record({
         keyId: key.id,
@@ -203,7 +203,7 @@ export class CredentialService {
       }
       await this.db
         .updateTable('rssp_credentials')
-        .set({ certificate_request_id: issuance.requestId, updated_at: this.clock.now().toISOString() })
+        .set({ certificate_request_id: issuance.requestId, updated_at: this.clock().toISOString() })
         .where('credential_id', '=', credentialId)
         .execute();
     }
@@ -240,7 +240,7 @@ export class CredentialService {
         cert_subject_dn: facts.subjectDn,
         cert_not_before: facts.notBefore.toISOString(),
         cert_not_after: facts.notAfter.toISOString(),
-        updated_at: this.clock.now().toISOString(),
+        updated_at: this.clock().toISOString(),
       })
       .where('credential_id', '=', credentialId)
       .where('status', '=', 'pending-certificate')
@@ -260,7 +260,7 @@ export class CredentialService {
     const pinHash = await hashPin(pin);
     const result = await this.db
       .updateTable('rssp_credentials')
-      .set({ pin_hash: pinHash, updated_at: this.clock.now().toISOString() })
+      .set({ pin_hash: pinHash, updated_at: this.clock().toISOString() })
       .where('credential_id', '=', credentialId)
       .where('user_id', '=', userId)
       .where('pin_hash', 'is', null)
@@ -297,7 +297,7 @@ export class CredentialService {
     await this.releaseAttempt(credentialId);
     await this.db
       .updateTable('rssp_credentials')
-      .set({ pin_hash: await hashPin(newPin), updated_at: this.clock.now().toISOString() })
+      .set({ pin_hash: await hashPin(newPin), updated_at: this.clock().toISOString() })
       .where('credential_id', '=', credentialId)
       .execute();
     await this.record('credential.pin.change', userId, credentialId, 'success', {});
@@ -321,7 +321,7 @@ export class CredentialService {
         otp_method: 'totp',
         totp_seed_sealed: enrolment.sealed,
         last_totp_step: 0,
-        updated_at: this.clock.now().toISOString(),
+        updated_at: this.clock().toISOString(),
       })
       .where('credential_id', '=', credentialId)
       .where('otp_method', 'is', null)
@@ -346,7 +346,7 @@ export class CredentialService {
     }
     const result = await this.db
       .updateTable('rssp_credentials')
-      .set({ otp_method: 'email', email, updated_at: this.clock.now().toISOString() })
+      .set({ otp_method: 'email', email, updated_at: this.clock().toISOString() })
       .where('credential_id', '=', credentialId)
       .where('user_id', '=', userId)
       .where('otp_method', 'is', null)
@@ -364,7 +364,7 @@ export class CredentialService {
    * all). Returns false when the credential is locked or its budget is used up (it locks then).
    */
   async reserveAttempt(credentialId: string): Promise<boolean> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const row = await this.db
       .updateTable('rssp_credentials')
       .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), updated_at: now }))
@@ -383,7 +383,7 @@ export class CredentialService {
    * Returns true when the credential is now locked.
    */
   async registerFailedAttempt(credentialId: string): Promise<boolean> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const row = await this.db
       .selectFrom('rssp_credentials')
       .select(['failed_attempts', 'locked_at'])
@@ -441,7 +441,7 @@ export class CredentialService {
     await this.require(credentialId);
     await this.db
       .updateTable('rssp_credentials')
-      .set({ locked_at: null, failed_attempts: 0, updated_at: this.clock.now().toISOString() })
+      .set({ locked_at: null, failed_attempts: 0, updated_at: this.clock().toISOString() })
       .where('credential_id', '=', credentialId)
       .execute();
     await this.record('credential.unlock', operatorId, credentialId, 'success', {}, 'operator');
@@ -544,7 +544,7 @@ export class CredentialService {
   ): Promise<void> {
     const result = await this.db
       .updateTable('rssp_credentials')
-      .set({ status: to, updated_at: this.clock.now().toISOString() })
+      .set({ status: to, updated_at: this.clock().toISOString() })
       .where('credential_id', '=', credentialId)
       .where('status', '=', from)
       .executeTakeFirst();
@@ -573,7 +573,7 @@ export class CredentialService {
     // Stop signing first, then revoke at the CA, then destroy the key.
     await this.db
       .updateTable('rssp_credentials')
-      .set({ status: to, updated_at: this.clock.now().toISOString() })
+      .set({ status: to, updated_at: this.clock().toISOString() })
       .where('credential_id', '=', credentialId)
       .execute();
     await this.invalidateSads(credentialId);
@@ -623,7 +623,7 @@ export class CredentialService {
     if (credential.status !== 'revoked' && credential.status !== 'ended') {
       await this.db
         .updateTable('rssp_credentials')
-        .set({ status: to, updated_at: this.clock.now().toISOString() })
+        .set({ status: to, updated_at: this.clock().toISOString() })
         .where('credential_id', '=', credentialId)
         .execute();
     }

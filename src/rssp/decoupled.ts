@@ -59,7 +59,7 @@ export class DecoupledAuthorizations {
     },
   ): Promise<string> {
     const handle = randomSecret();
-    const now = this.clock.now();
+    const now = this.clock();
     const hashes = request.hashes?.map((h) => h.toString('hex'));
     await this.db
       .deleteFrom('rssp_pending_authorizations')
@@ -111,7 +111,7 @@ export class DecoupledAuthorizations {
       .where('credential_id', '=', credentialId)
       .where('user_id', '=', userId)
       .where('status', '=', 'pending')
-      .where('expires_at', '>', this.clock.now().toISOString())
+      .where('expires_at', '>', this.clock().toISOString())
       .orderBy('created_at')
       .execute();
     return rows.map(toApproval);
@@ -128,7 +128,7 @@ export class DecoupledAuthorizations {
     decision: { approve: true; authData: readonly AuthenticationDatum[] } | { approve: false },
     source?: string,
   ): Promise<void> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const row = await this.db
       .selectFrom('rssp_pending_authorizations')
       .selectAll()
@@ -165,7 +165,7 @@ export class DecoupledAuthorizations {
       .set({
         status: decision.approve ? 'approved' : 'rejected',
         auth_method: authMethod,
-        decided_at: this.clock.now().toISOString(),
+        decided_at: this.clock().toISOString(),
       })
       .where('handle_hash', '=', row.handle_hash)
       .where('status', '=', 'pending')
@@ -207,7 +207,7 @@ export class DecoupledAuthorizations {
       row.user_id !== user ||
       row.client_id !== principal.clientId ||
       row.status === 'retrieved' ||
-      (row.status === 'pending' && row.expires_at <= this.clock.now().toISOString())
+      (row.status === 'pending' && row.expires_at <= this.clock().toISOString())
     ) {
       throw CSC.invalidParameter('handle');
     }

@@ -388,7 +388,7 @@ export class DocumentSigningService {
         level: entry.level,
         digestAlgorithm: entry.algorithm.digest,
         signatureScheme: entry.algorithm.scheme,
-        signingTime: this.deps.clock.now(),
+        signingTime: this.deps.clock(),
         ...(entry.certification === true ? { docMdp: 2 as const } : {}),
       });
       pdfStates.set(index, { state: prepared.state, digestToSign: prepared.digestToSign });
@@ -462,7 +462,7 @@ export class DocumentSigningService {
       signatureScheme: entry.algorithm.scheme,
       signerCertificate: context.certificates.signer,
       certificateChain: context.certificates.chain,
-      ...(entry.format === 'C' ? { signingTime: this.deps.clock.now() } : {}),
+      ...(entry.format === 'C' ? { signingTime: this.deps.clock() } : {}),
     });
     const value = await this.deps.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));
     const cms = this.deps.cms.complete(prepared.state, value);
@@ -487,7 +487,7 @@ export class DocumentSigningService {
       certificateChain: context.certificates.chain,
       digestAlgorithm: entry.algorithm.digest,
       signatureScheme: entry.algorithm.scheme,
-      signingTime: this.deps.clock.now(),
+      signingTime: this.deps.clock(),
       maxContentBytes: this.deps.maxDocumentBytes,
     });
     const value = await this.deps.crypto.signDigest(context.keyId, prepared.digestToSign, signOptions(entry));

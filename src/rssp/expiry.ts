@@ -24,7 +24,7 @@ export class CredentialExpiryNotices {
   ) {}
 
   /** One pass: every active or suspended certificate within a threshold not yet told about it. */
-  async check(now: Date = this.clock.now()): Promise<CredentialExpiryNotice[]> {
+  async check(now: Date = this.clock()): Promise<CredentialExpiryNotice[]> {
     if (this.sender === undefined || this.thresholds.length === 0) return [];
     const widest = Math.max(...this.thresholds);
     const rows = await this.db

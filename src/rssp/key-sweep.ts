@@ -26,7 +26,7 @@ export class CredentialKeySweep {
   ) {}
 
   /** One pass; `now` is injectable so a test can stand after the grace period. */
-  async sweep(now: Date = this.clock.now()): Promise<KeySweepOutcome[]> {
+  async sweep(now: Date = this.clock()): Promise<KeySweepOutcome[]> {
     const rows = await this.db
       .selectFrom('rssp_credentials')
       .selectAll()

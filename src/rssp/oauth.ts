@@ -171,7 +171,7 @@ export class AuthorizationServer {
       throw error;
     }
     const requestUri = `urn:ietf:params:oauth:request_uri:${randomSecret()}`;
-    const now = this.clock.now();
+    const now = this.clock();
     await this.db
       .insertInto('rssp_pushed_requests')
       .values({
@@ -191,7 +191,7 @@ export class AuthorizationServer {
     clientId: string | undefined,
     requestUri: string,
   ): Promise<Record<string, string | undefined>> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const row = await this.db
       .updateTable('rssp_pushed_requests')
       .set({ consumed_at: now })
@@ -261,7 +261,7 @@ export class AuthorizationServer {
       }
     }
     const code = randomSecret();
-    const now = this.clock.now();
+    const now = this.clock();
     await this.db
       .insertInto('rssp_authorization_codes')
       .values({
@@ -379,7 +379,7 @@ export class AuthorizationServer {
     if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
       throw oauthError('invalid_request', 'Missing (or invalid type) string parameter code_verifier');
     }
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const codeHash = secretHash(`code:${code}`);
     // Consumed in the same statement that finds it: a code can be redeemed once (RFC 6749 §4.1.2).
     const row = await this.db

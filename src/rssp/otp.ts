@@ -55,7 +55,7 @@ export class OneTimeCodeFactor {
     const secret = (
       await this.crypto.decryptWithKey(await this.sealKeyId(), Buffer.from(credential.totp_seed_sealed))
     ).toString('utf8');
-    const epoch = Math.floor(this.clock.now().getTime() / 1000);
+    const epoch = Math.floor(this.clock().getTime() / 1000);
     let result: Awaited<ReturnType<typeof verifyTotpCode>>;
     try {
       result = await verifyTotpCode({ secret, token: code, epoch, epochTolerance: 30 });
@@ -83,7 +83,7 @@ export class OneTimeCodeFactor {
       throw new Error('no e-mail delivery for this credential');
     }
     const code = randomNumericCode(6);
-    const now = this.clock.now();
+    const now = this.clock();
     const windowStart = new Date(now.getTime() - this.challengeLimit.windowSeconds * 1000).toISOString();
     await this.db.transaction().execute(async (trx) => {
       const recent = await trx
@@ -122,7 +122,7 @@ export class OneTimeCodeFactor {
   /** Consumes a matching, unexpired mailed code; a code is never accepted twice. */
   async verifyEmailCode(credential: CredentialTable, code: string): Promise<boolean> {
     if (!CODE_PATTERN.test(code)) return false;
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const wanted = secretHash(`${credential.credential_id}:${code}`);
     const open = await this.db
       .selectFrom('rssp_otp_challenges')

@@ -68,11 +68,7 @@ export interface TimestampAuthority {
   timestamp(request: { hash: Buffer; hashAlgorithmOid: string; nonce?: bigint }): Promise<Buffer>;
 }
 
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+export { type Clock, systemClock } from '../clock/index.ts';
 
 /**
  * Detached CMS for signatures/signDoc (ades module): signed attributes around a document digest,

@@ -154,13 +154,13 @@ export class HashSigningService {
     if (credential.status !== 'active' || credential.key_id === null || credential.certificate === null) {
       return CSC.credentialDisabled();
     }
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     if (credential.cert_not_before === null || credential.cert_not_after === null)
       return CSC.credentialDisabled();
     if (now < credential.cert_not_before || now > credential.cert_not_after) return CSC.certificateExpired();
     if (this.statusSource !== undefined) {
       const key = `${credential.credential_id}:${credential.cert_serial}`;
-      const nowMs = this.clock.now().getTime();
+      const nowMs = this.clock().getTime();
       if ((this.goodUntil.get(key) ?? 0) > nowMs) return undefined;
       const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
         Buffer.from(c, 'base64'),

@@ -29,7 +29,7 @@ export class TenantSigningFactors {
   }
 
   async set(tenantId: string, factor: SigningFactor): Promise<void> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     await this.db
       .insertInto('rssp_tenant_signing')
       .values({ tenant_id: tenantId, signing_factor: factor, updated_at: now })

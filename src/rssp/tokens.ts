@@ -39,7 +39,7 @@ export class AccessTokenService {
   async issue(kind: 'access' | 'refresh', grant: TokenGrant, lifetimeSeconds: number): Promise<IssuedToken> {
     const token = randomSecret();
     const tokenHash = tokenHashOf(token);
-    const now = this.clock.now();
+    const now = this.clock();
     const grantId = grant.grantId ?? randomId('grant-');
     await this.db
       .insertInto('rssp_tokens')
@@ -66,7 +66,7 @@ export class AccessTokenService {
     if (token.length < 16 || token.length > 512) throw CSC.invalidToken();
     const row = await this.find(token, 'access');
     if (row === undefined || row.revoked_at !== null) throw CSC.invalidToken();
-    if (row.expires_at <= this.clock.now().toISOString()) throw CSC.expiredToken();
+    if (row.expires_at <= this.clock().toISOString()) throw CSC.expiredToken();
     return {
       tokenHash: row.token_hash,
       scope: row.scope,
@@ -82,7 +82,7 @@ export class AccessTokenService {
   async refreshGrant(token: string): Promise<TokenTable | undefined> {
     if (token.length < 16 || token.length > 512) return undefined;
     const row = await this.find(token, 'refresh');
-    if (row === undefined || row.revoked_at !== null || row.expires_at <= this.clock.now().toISOString()) {
+    if (row === undefined || row.revoked_at !== null || row.expires_at <= this.clock().toISOString()) {
       return undefined;
     }
     return row;
@@ -102,7 +102,7 @@ export class AccessTokenService {
       .where('token_hash', '=', hash)
       .executeTakeFirst();
     if (row === undefined || !mayRevoke(row)) return;
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     if (row.kind === 'refresh') {
       await this.db
         .updateTable('rssp_tokens')
@@ -128,7 +128,7 @@ export class AccessTokenService {
 
   /** Revokes every token of a grant and the authorisations they carry; returns how many were live. */
   async revokeGrant(grantId: string): Promise<number> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock().toISOString();
     const live = await this.db
       .updateTable('rssp_tokens')
       .set({ revoked_at: now })

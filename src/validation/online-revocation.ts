@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RevocationInformation, RevocationSource } from '../ades/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import { issuedBy, type ParsedCertificate, parseCertificates } from '../pki/index.ts';
 import { factsOf, parseCertificateOnce } from './facts.ts';
@@ -34,7 +35,7 @@ export interface OnlineRevocationOptions {
   readonly defaultTtlSeconds?: number;
   /** Reuse a cached answer at most this long even when its nextUpdate is later (default: no limit). */
   readonly maxAgeSeconds?: number;
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 interface CachedAnswer {
@@ -68,12 +69,12 @@ export class OnlineRevocation implements RevocationSource {
   private readonly cache = new Map<string, Promise<CachedAnswer>>();
   private readonly issuers = new Map<string, Promise<Uint8Array | undefined>>();
   private readonly fetcher: RevocationFetcher;
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(private readonly options: OnlineRevocationOptions = {}) {
     this.certificates = [...(options.certificates ?? [])];
     this.fetcher = options.fetcher ?? httpRevocationFetcher;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? systemClock;
   }
 
   async revocationFor(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationInformation> {

@@ -33,8 +33,10 @@ import { run } from '../helpers/run.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-export class TestClock implements Clock {
+export class TestClock {
   private offsetMs = 0;
+  /** The service's Clock: this clock's time. */
+  readonly read: Clock = () => this.now();
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
   }
@@ -178,7 +180,7 @@ export async function openRsspFixture(
     crypto: shomei.crypto,
     keys: shomei.keys,
     audit,
-    clock,
+    clock: clock.read,
     users,
     issuer: ca,
     certificateStatus: ca,

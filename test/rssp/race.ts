@@ -24,7 +24,7 @@ export async function secondInstance(
     crypto: f.shomei.crypto,
     keys: f.shomei.keys,
     audit: f.audit,
-    clock: f.clock,
+    clock: f.clock.read,
     users: f.users,
     issuer: f.ca,
     certificateStatus: f.ca,

@@ -114,7 +114,7 @@ function credentialRoutes(app: CscScope, rssp: RsspRouteView, authenticated: Aut
       certInfo: body.certInfo ?? false,
       authInfo: body.authInfo ?? false,
       lang: responseLanguage(body),
-      now: rssp.clock.now(),
+      now: rssp.clock(),
       certificateStatus: undefined,
     };
     return {

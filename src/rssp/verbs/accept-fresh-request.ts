@@ -39,7 +39,7 @@ export async function acceptFreshRequest(
     throw replayed();
   }
   const at = Date.parse(stamp);
-  const now = deps.clock.now();
+  const now = deps.clock();
   if (Number.isNaN(at) || Math.abs(now.getTime() - at) > FRESHNESS_SECONDS * 1000) throw replayed();
   try {
     await deps.db

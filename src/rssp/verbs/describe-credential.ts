@@ -27,7 +27,7 @@ export async function describeCredential(
   const credential = await ownedCredential(deps, principal, request.userId, request.credentialId);
   return {
     credential,
-    now: deps.clock.now(),
+    now: deps.clock(),
     certificateStatus: await deps.signing.certificateStatus(credential),
     loginFactor: (await deps.signingFactors.of(credential.tenant_id)) === 'login-totp',
   };
