@@ -36,15 +36,21 @@ export function totpCode(secret: string, stepOffset = 0): Promise<string> {
 /** The newest time step handed out per seed: the server refuses a step at or before its last one. */
 const lastStepGiven = new Map<string, number>();
 
+/** How long a handed-out code must stay acceptable: time for a command to start on a loaded machine. */
+const MIN_VALIDITY_MS = 45_000;
+
 /**
- * A code the server has not seen yet: the next step's (it stays acceptable while a slow machine starts
- * the command), or, when that step was already handed out in this window, the one after it once the
- * clock allows (the server accepts one step either side of its own).
+ * A code the server has not seen yet, of the earliest step that stays acceptable long enough: the
+ * server accepts one step either side of its own, so the current step's code holds until the next step
+ * ends. Handing out the current step before the next one gives a seed two codes per window; a third
+ * call waits for the clock.
  */
 async function freshCode(secret: string): Promise<string> {
   for (;;) {
     const now = Math.floor(Date.now() / 30_000);
-    const wanted = Math.max(now + 1, (lastStepGiven.get(secret) ?? Number.NEGATIVE_INFINITY) + 1);
+    const after = (lastStepGiven.get(secret) ?? Number.NEGATIVE_INFINITY) + 1;
+    const current = now >= after && (now + 2) * 30_000 - Date.now() >= MIN_VALIDITY_MS ? now : undefined;
+    const wanted = current ?? Math.max(now + 1, after);
     if (wanted <= now + 1) {
       lastStepGiven.set(secret, wanted);
       return generate({ secret, epoch: wanted * 30 });
