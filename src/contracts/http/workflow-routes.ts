@@ -3,11 +3,18 @@
  * Registered by the contracts plugin (routes.ts), which lends its authentication helpers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { sendEnvelope, viewEnvelope } from '../envelopes/envelopes.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
-import { fromTemplateSchema } from '../model/template-model.ts';
-import { parseWith } from '../model/workflow-errors.ts';
+import {
+  fromTemplateSchema,
+  templateListSchema,
+  templateSchema,
+  templateViewSchema,
+} from '../model/template-model.ts';
+import { parseWith, workflowErrors } from '../model/workflow-errors.ts';
 import {
   approvalStatus,
   approveInternally,
@@ -28,6 +35,7 @@ import {
   listTemplates,
   loadTemplate,
   readTemplateDocument,
+  requireTemplateWrite,
   templateActor,
   updateTemplate,
 } from '../workflow/templates.ts';
@@ -48,22 +56,53 @@ export function registerWorkflowRoutes(
   contracts: ContractService,
   auth: RouteAuth,
 ): void {
-  const ctx = contracts.context;
+  templateRoutes(app, contracts, auth);
+  templateUseRoutes(app, contracts, auth);
+  reminderRoutes(app, contracts, auth);
+  approvalRoutes(app, contracts, auth);
+}
 
-  app.post('/api/templates', async (request, reply) =>
+/** Templates: create, list, read, replace and delete (shapes in model/template-model.ts). */
+function templateRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
+  const ctx = contracts.context;
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  // Who acts is settled before the input is checked (401/403 before 400).
+  const checked = {
+    config: { invalidInput: workflowErrors.templateInvalid },
+    preValidation: async (request: FastifyRequest) => void (await auth.actorOf(request)),
+  };
+  const params = z.object({ id: z.string() });
+  const createSchema = { body: templateSchema, response: { 201: templateViewSchema } };
+  api.post('/api/templates', { schema: createSchema, ...checked }, async (request, reply) =>
     reply.status(201).send(await createTemplate(ctx, await auth.actorOf(request), request.body)),
   );
-  app.get('/api/templates', async (request) => listTemplates(ctx, await auth.actorOf(request)));
-  app.get<{ Params: IdParams }>('/api/templates/:id', async (request) =>
+  api.get(
+    '/api/templates',
+    { schema: { response: { 200: templateListSchema } }, ...checked },
+    async (request) => listTemplates(ctx, await auth.actorOf(request)),
+  );
+  const readSchema = { params, response: { 200: templateViewSchema } };
+  api.get('/api/templates/:id', { schema: readSchema, ...checked }, async (request) =>
     getTemplate(ctx, await auth.actorOf(request), request.params.id),
   );
-  app.put<{ Params: IdParams }>('/api/templates/:id', async (request) =>
+  const replaceSchema = { params, body: templateSchema, response: { 200: templateViewSchema } };
+  // Who may change this template is settled before the new definition is checked (403 before 400).
+  const editor = async (request: FastifyRequest) =>
+    requireTemplateWrite(ctx, await auth.actorOf(request), (request.params as { id: string }).id);
+  const replace = { schema: replaceSchema, ...checked, preValidation: editor };
+  api.put('/api/templates/:id', replace, async (request) =>
     updateTemplate(ctx, await auth.actorOf(request), request.params.id, request.body),
   );
-  app.delete<{ Params: IdParams }>('/api/templates/:id', async (request, reply) => {
+  const deleteSchema = { params, response: { 204: z.null().describe('No content') } };
+  api.delete('/api/templates/:id', { schema: deleteSchema, ...checked }, async (request, reply) => {
     await deleteTemplate(ctx, await auth.actorOf(request), request.params.id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
+}
+
+/** A template's documents, envelopes made from it and bulk send. */
+function templateUseRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
+  const ctx = contracts.context;
   app.post<{ Params: IdParams; Querystring: { name?: string } }>(
     '/api/templates/:id/documents',
     async (request, reply) => {
@@ -120,7 +159,11 @@ export function registerWorkflowRoutes(
   app.post<{ Params: IdParams }>('/api/bulk-jobs/:id/access-codes', async (request) =>
     takeAccessCodes(ctx, await auth.actorOf(request), request.params.id),
   );
+}
 
+/** Reminders now, per envelope and the tenant's default. */
+function reminderRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
+  const ctx = contracts.context;
   app.post<{ Params: IdParams }>('/api/envelopes/:id/remind', async (request) =>
     remindNow(ctx, await auth.actorOf(request), request.params.id),
   );
@@ -130,7 +173,11 @@ export function registerWorkflowRoutes(
   app.put('/api/contracts/reminders', async (request) =>
     setTenantReminders(ctx, await auth.actorOf(request), request.body),
   );
+}
 
+/** 社内承認: request, status, the document for the approvers, approve and reject. */
+function approvalRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
+  const ctx = contracts.context;
   app.post<{ Params: IdParams }>('/api/envelopes/:id/internal-approval', async (request, reply) =>
     reply
       .status(201)

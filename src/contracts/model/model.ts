@@ -2,30 +2,12 @@
 import { z } from 'zod';
 import type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode } from '../store/tables.ts';
 import { contractErrors } from './errors.ts';
-import { placementSchema } from './shapes.ts';
+import { isoDate, MAX_AMOUNT, placementSchema, text } from './shapes.ts';
 
 export type { DocumentView, EnvelopeView, PartyView, SealPlacement } from './shapes.ts';
+export { isoDate, MAX_AMOUNT, text } from './shapes.ts';
 export type { EnvelopeStatus, PartyRole, PartyStatus, SigningMode };
 export { placementSchema };
-
-export const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((v) => !/\p{Cc}/u.test(v), 'control characters');
-
-export const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine(
-    (v) =>
-      !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
-    'not a date',
-  );
-
-export const MAX_AMOUNT = 1_000_000_000_000_000; // 10^15 yen: beyond any contract, inside 2^53.
 
 const partySchema = z
   .object({

@@ -5,6 +5,26 @@
  */
 import { z } from 'zod';
 
+/** Text a person typed: trimmed, bounded, no control characters. */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !/\p{Cc}/u.test(v), 'control characters');
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine(
+    (v) =>
+      !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+    'not a date',
+  );
+
+export const MAX_AMOUNT = 1_000_000_000_000_000; // 10^15 yen: beyond any contract, inside 2^53.
+
 export const envelopeStatusSchema = z.enum([
   'draft',
   'sent',

@@ -1,6 +1,7 @@
 /** What a template (テンプレート) holds and what filling one in takes: zod schemas, bounded. */
 import { z } from 'zod';
-import { isoDate, MAX_AMOUNT, placementSchema, text } from './model.ts';
+// zod and shapes.ts only: the web client type-checks against this file.
+import { isoDate, MAX_AMOUNT, placementSchema, text } from './shapes.ts';
 
 const userId = z.string().min(1).max(100);
 
@@ -62,6 +63,23 @@ export const templateSchema = z
       ctx.addIssue({ code: 'custom', message: 'approvers must be distinct', path: ['internalApprovers'] });
   });
 export type TemplateDefinition = z.infer<typeof templateSchema>;
+/** What a client sends (defaults not yet applied). */
+export type TemplateDefinitionInput = z.input<typeof templateSchema>;
+
+export const templateViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  definition: templateSchema,
+  documents: z.array(z.object({ id: z.string(), name: z.string(), sha256: z.string(), size: z.number() })),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type TemplateView = z.output<typeof templateViewSchema>;
+export const templateListSchema = z.object({
+  templates: z.array(z.object({ id: z.string(), name: z.string(), updatedAt: z.string() })),
+});
+export type TemplateSummary = z.output<typeof templateListSchema>['templates'][number];
 
 /** The concrete party of one slot: an account holder, or an outside person by e-mail. */
 export const slotFillSchema = z

@@ -10,7 +10,7 @@ import type { ContractsContext } from '../context.ts';
 import { checkPdf } from '../envelopes/envelopes.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
-import { type TemplateDefinition, templateSchema } from '../model/template-model.ts';
+import { type TemplateDefinition, type TemplateView, templateSchema } from '../model/template-model.ts';
 import { parseWith, workflowErrors } from '../model/workflow-errors.ts';
 import { auditActorOf } from '../parties/access.ts';
 import { workflowDb } from '../parties/internal-approval-gate.ts';
@@ -19,15 +19,7 @@ import type { DocumentTable, DocumentVersionTable } from '../store/tables.ts';
 import type { PreparedVersion } from '../store/vault.ts';
 import type { TemplateDocumentTable, TemplateTable } from '../store/workflow-tables.ts';
 
-export interface TemplateView {
-  readonly id: string;
-  readonly name: string;
-  readonly definition: TemplateDefinition;
-  readonly documents: readonly { id: string; name: string; sha256: string; size: number }[];
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type { TemplateView };
 
 export interface LoadedTemplate {
   readonly row: TemplateTable;
@@ -185,6 +177,16 @@ export async function getTemplate(
 ): Promise<TemplateView> {
   const { tenantId } = templateActor(actor, 'read');
   return toView(await loadTemplate(ctx, tenantId, id));
+}
+
+/** Refuses an actor who may not change the template (the route asks before it checks the body). */
+export async function requireTemplateWrite(
+  ctx: ContractsContext,
+  actor: ContractActor,
+  id: string,
+): Promise<void> {
+  const editor = templateActor(actor, 'write');
+  await requireTemplateEditor(ctx, editor, await loadTemplate(ctx, editor.tenantId, id));
 }
 
 /** Replaces the definition; the documents stay. */
