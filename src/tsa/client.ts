@@ -93,13 +93,11 @@ export class TsaClient implements TimestampSource {
     return checkTimestampReply(reply, {
       digest,
       digestAlgorithm,
-      ...(nonce === undefined ? {} : { nonce }),
-      ...(policy === undefined ? {} : { policy }),
-      ...(this.options.toleranceMillis === undefined
-        ? {}
-        : { toleranceMillis: this.options.toleranceMillis }),
-      ...(this.options.trustAnchors === undefined ? {} : { trustAnchors: this.options.trustAnchors }),
-      ...(this.options.certificates === undefined ? {} : { certificates: this.options.certificates }),
+      nonce,
+      policy,
+      toleranceMillis: this.options.toleranceMillis,
+      trustAnchors: this.options.trustAnchors,
+      certificates: this.options.certificates,
     });
   }
 

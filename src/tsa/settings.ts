@@ -40,13 +40,13 @@ const schema = z.object({
 /** The outside TSA from SHOMEI_TSA_URL, …_USERNAME, …_PASSWORD, …_TRUST_ANCHORS (PEM file). */
 export interface ExternalTsaSettings {
   readonly url: string;
-  readonly username?: string;
-  readonly password?: string;
-  readonly trustAnchorsFile?: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly trustAnchorsFile?: string | undefined;
   readonly timeoutMillis: number;
-  readonly tlsCertFile?: string;
-  readonly tlsKeyFile?: string;
-  readonly tlsCaFile?: string;
+  readonly tlsCertFile?: string | undefined;
+  readonly tlsKeyFile?: string | undefined;
+  readonly tlsCaFile?: string | undefined;
   readonly retries: number;
   readonly breakerFailures: number;
   readonly breakerSeconds: number;
@@ -93,13 +93,13 @@ export function loadExternalTsaSettings(
   }
   return {
     url: e.SHOMEI_TSA_URL,
-    ...(e.SHOMEI_TSA_USERNAME === undefined ? {} : { username: e.SHOMEI_TSA_USERNAME }),
-    ...(e.SHOMEI_TSA_PASSWORD === undefined ? {} : { password: e.SHOMEI_TSA_PASSWORD }),
-    ...(e.SHOMEI_TSA_TRUST_ANCHORS === undefined ? {} : { trustAnchorsFile: e.SHOMEI_TSA_TRUST_ANCHORS }),
+    username: e.SHOMEI_TSA_USERNAME,
+    password: e.SHOMEI_TSA_PASSWORD,
+    trustAnchorsFile: e.SHOMEI_TSA_TRUST_ANCHORS,
     timeoutMillis: e.SHOMEI_TSA_TIMEOUT_MS,
-    ...(e.SHOMEI_TSA_TLS_CERT === undefined ? {} : { tlsCertFile: e.SHOMEI_TSA_TLS_CERT }),
-    ...(e.SHOMEI_TSA_TLS_KEY === undefined ? {} : { tlsKeyFile: e.SHOMEI_TSA_TLS_KEY }),
-    ...(e.SHOMEI_TSA_TLS_CA === undefined ? {} : { tlsCaFile: e.SHOMEI_TSA_TLS_CA }),
+    tlsCertFile: e.SHOMEI_TSA_TLS_CERT,
+    tlsKeyFile: e.SHOMEI_TSA_TLS_KEY,
+    tlsCaFile: e.SHOMEI_TSA_TLS_CA,
     retries: e.SHOMEI_TSA_RETRIES,
     breakerFailures: e.SHOMEI_TSA_BREAKER_FAILURES,
     breakerSeconds: e.SHOMEI_TSA_BREAKER_SECONDS,
@@ -184,10 +184,11 @@ export function externalTsaClient(settings: ExternalTsaSettings): TsaClient {
   return new TsaClient({
     url: settings.url,
     timeoutMillis: settings.timeoutMillis,
-    ...(tls === undefined ? {} : { tls }),
-    ...(settings.username === undefined ? {} : { username: settings.username }),
-    ...(settings.password === undefined ? {} : { password: settings.password }),
-    ...(anchors === undefined ? {} : { trustAnchors: anchors, certificates: anchors }),
+    tls,
+    username: settings.username,
+    password: settings.password,
+    trustAnchors: anchors,
+    certificates: anchors,
   });
 }
 

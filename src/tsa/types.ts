@@ -64,31 +64,31 @@ export interface TokenCheckOptions {
   readonly digest: Uint8Array;
   readonly digestAlgorithm: DigestAlgorithm;
   /** Hex or bytes of the nonce that was sent, when one was sent. */
-  readonly nonce?: Uint8Array;
+  readonly nonce?: Uint8Array | undefined;
   /** Required policy, when the caller asked for one. */
-  readonly policy?: string;
+  readonly policy?: string | undefined;
   /** How far genTime may be from `now` (default 5 minutes). */
-  readonly toleranceMillis?: number;
-  readonly now?: Date;
+  readonly toleranceMillis?: number | undefined;
+  readonly now?: Date | undefined;
   /** Certificates to find the TSA's certificate among when the token does not carry it. */
-  readonly certificates?: readonly ParsedCertificate[];
+  readonly certificates?: readonly ParsedCertificate[] | undefined;
   /** When given, the TSA certificate must chain to one of these (at genTime). */
-  readonly trustAnchors?: readonly ParsedCertificate[];
+  readonly trustAnchors?: readonly ParsedCertificate[] | undefined;
 }
 
 export interface TsaClientOptions {
   readonly url: string;
-  readonly username?: string;
-  readonly password?: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
   /** Default 10 s. */
-  readonly timeoutMillis?: number;
+  readonly timeoutMillis?: number | undefined;
   /** Largest reply accepted (default 256 KiB). */
-  readonly maxReplyBytes?: number;
-  readonly policy?: string;
-  readonly toleranceMillis?: number;
-  readonly trustAnchors?: readonly ParsedCertificate[];
+  readonly maxReplyBytes?: number | undefined;
+  readonly policy?: string | undefined;
+  readonly toleranceMillis?: number | undefined;
+  readonly trustAnchors?: readonly ParsedCertificate[] | undefined;
   /** Extra certificates (e.g. the TSA's, when it does not honour certReq). */
-  readonly certificates?: readonly ParsedCertificate[];
+  readonly certificates?: readonly ParsedCertificate[] | undefined;
   /** TLS client certificate/key and the CA for the TSA's server certificate (https URLs). */
-  readonly tls?: TsaTls;
+  readonly tls?: TsaTls | undefined;
 }
