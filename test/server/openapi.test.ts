@@ -31,6 +31,127 @@ interface Document {
   readonly paths: Record<string, Record<string, Operation>>;
 }
 
+/**
+ * Routes whose shapes are not declared yet (issue #21 Deliver 1 unfinished): administration and the
+ * operator console, OAuth 2.0, identity answers, the rest of the contract API, operations.
+ */
+const PENDING_ROUTES: readonly string[] = [
+  'GET /api/admin/alerts',
+  'GET /api/admin/approvals',
+  'POST /api/admin/approvals',
+  'POST /api/admin/approvals/:id/approve',
+  'POST /api/admin/approvals/:id/reject',
+  'GET /api/admin/audit/events',
+  'POST /api/admin/audit/export',
+  'GET /api/admin/audit/verify',
+  'GET /api/admin/backups',
+  'POST /api/admin/backups',
+  'GET /api/admin/backups/:id',
+  'POST /api/admin/backups/:id/restore',
+  'POST /api/admin/backups/:id/verify',
+  'GET /api/admin/certificates',
+  'GET /api/admin/certificates/:serial',
+  'POST /api/admin/certificates/:serial/revoke',
+  'GET /api/admin/credential-applications',
+  'POST /api/admin/credential-applications/:id/approve',
+  'POST /api/admin/credential-applications/:id/reject',
+  'GET /api/admin/credentials',
+  'GET /api/admin/credentials/:id',
+  'POST /api/admin/credentials/:id/resume',
+  'POST /api/admin/credentials/:id/revoke',
+  'POST /api/admin/credentials/:id/suspend',
+  'POST /api/admin/credentials/:id/unlock',
+  'GET /api/admin/roles',
+  'POST /api/admin/roles/grants',
+  'GET /api/admin/terminals',
+  'POST /api/admin/terminals',
+  'POST /api/admin/training',
+  'GET /api/admin/training/:userId',
+  'GET /api/applications',
+  'POST /api/applications',
+  'GET /api/applications/:id',
+  'POST /api/applications/:id/approve',
+  'POST /api/applications/:id/reject',
+  'POST /api/auth/activate',
+  'POST /api/auth/login',
+  'POST /api/auth/login/passkey',
+  'POST /api/auth/login/passkey/options',
+  'POST /api/auth/login/recovery-code',
+  'POST /api/auth/login/totp',
+  'POST /api/auth/logout',
+  'GET /api/auth/oidc/callback',
+  'GET /api/auth/oidc/start',
+  'GET /api/auth/passkeys',
+  'POST /api/auth/passkeys',
+  'DELETE /api/auth/passkeys/:id',
+  'POST /api/auth/passkeys/options',
+  'POST /api/auth/password',
+  'POST /api/auth/password-reset',
+  'POST /api/auth/password-reset/request',
+  'POST /api/auth/recovery-codes',
+  'GET /api/auth/session',
+  'GET /api/auth/sessions',
+  'DELETE /api/auth/sessions/:id',
+  'DELETE /api/auth/totp',
+  'POST /api/auth/totp/confirm',
+  'POST /api/auth/totp/enrol',
+  'GET /api/bulk-jobs/:id',
+  'POST /api/bulk-jobs/:id/access-codes',
+  'GET /api/contracts/api-keys',
+  'DELETE /api/contracts/api-keys/:id',
+  'GET /api/contracts/permissions',
+  'PUT /api/contracts/permissions',
+  'PUT /api/contracts/reminders',
+  'PUT /api/contracts/retention',
+  'GET /api/contracts/signing-policy',
+  'PUT /api/contracts/signing-policy',
+  'GET /api/contracts/webhooks',
+  'POST /api/contracts/webhooks',
+  'DELETE /api/contracts/webhooks/:id',
+  'GET /api/corrections',
+  'POST /api/corrections',
+  'POST /api/envelopes/:id/approve',
+  'POST /api/envelopes/:id/cancel',
+  'POST /api/envelopes/:id/complete',
+  'POST /api/envelopes/:id/decline',
+  'POST /api/envelopes/:id/delete',
+  'POST /api/envelopes/:id/documents',
+  'GET /api/envelopes/:id/internal-approval',
+  'POST /api/envelopes/:id/internal-approval',
+  'POST /api/envelopes/:id/internal-approval/approve',
+  'POST /api/envelopes/:id/internal-approval/reject',
+  'DELETE /api/envelopes/:id/parties/:partyId',
+  'POST /api/envelopes/:id/parties/:partyId/reissue',
+  'POST /api/envelopes/:id/parties/:partyId/witness-type',
+  'POST /api/envelopes/:id/remind',
+  'PUT /api/envelopes/:id/reminders',
+  'POST /api/envelopes/:id/send',
+  'POST /api/envelopes/:id/sign/signer',
+  'POST /api/envelopes/:id/sign/witness',
+  'GET /api/envelopes/:id/witness-confirmation',
+  'GET /api/environment',
+  'GET /api/me/privileges',
+  'GET /api/openapi.json',
+  'POST /api/sign/open',
+  'POST /api/templates/:id/bulk-send',
+  'POST /api/templates/:id/documents',
+  'POST /api/templates/:id/envelopes',
+  'GET /api/users/:id',
+  'POST /api/users/:id/activation',
+  'POST /api/users/:id/close',
+  'POST /api/users/:id/resume',
+  'GET /api/users/:id/sessions',
+  'POST /api/users/:id/suspend',
+  'POST /api/users/:id/unlock',
+  'GET /api/users/me',
+  'GET /api/users/members',
+  'GET /oauth2/authorize',
+  'POST /oauth2/authorize',
+  'POST /oauth2/pushed_authorize',
+  'POST /oauth2/revoke',
+  'POST /oauth2/token',
+];
+
 let shomei: Shomei & TestHome;
 let app: FastifyInstance;
 let document: Document;
@@ -109,6 +230,44 @@ describe('GET /api/openapi.json', () => {
     assert.ok(body?.properties?.hashAlgorithmOID !== undefined && body.properties.SAD !== undefined);
     const refusal = signHash?.responses?.['400']?.content?.['application/json']?.schema;
     assert.deepEqual(refusal?.required, ['error', 'error_description']);
+  });
+
+  it('every /api/ and /oauth2/ route declares its answer, and its parameters when the path has some', () => {
+    const undeclared = registered
+      .filter((r) => /^\/(api|oauth2)\//.test(r.url) && r.method !== 'HEAD' && !r.hidden)
+      .filter(({ method, url }) => {
+        const op = operation(method, url);
+        const answers = Object.entries(op?.responses ?? {}).some(
+          ([code, r]) => code.startsWith('2') && (r.content !== undefined || code === '204'),
+        );
+        const pathParameters = (op?.parameters ?? []).filter((p) => p.in === 'path').length;
+        return !answers || (/[:*]/.test(url) && pathParameters === 0);
+      })
+      .map(({ method, url }) => `${method} ${url}`);
+    // Downloads whose answer is the file itself (the body is not JSON a schema could describe).
+    const files = [
+      'GET /api/contracts/export',
+      'GET /api/envelopes/:id/certificate-of-completion',
+      'GET /api/envelopes/:id/documents/:documentId',
+      'GET /api/envelopes/:id/evidence',
+      'GET /api/envelopes/:id/internal-approval/documents/:documentId',
+    ];
+    // Still read by hand in their handlers (PENDING_ROUTES): a new route cannot join them.
+    const pending = PENDING_ROUTES;
+    assert.deepEqual(
+      undeclared.filter((route) => !files.includes(route) && !pending.includes(route)),
+      [],
+    );
+    // What the web client's certificate and verify screens import is what the document says.
+    const json = (method: string, url: string, code: string) =>
+      operation(method, url)?.responses?.[code]?.content?.['application/json']?.schema;
+    assert.deepEqual(json('GET', '/api/me/credentials', '200')?.required, [
+      'credentials',
+      'applications',
+      'signingFactor',
+    ]);
+    assert.ok(json('POST', '/api/verify', '200')?.required?.includes('signatures'));
+    assert.ok(json('GET', '/api/imports/:id', '200')?.properties?.record !== undefined);
   });
 
   it('puts each area under its tag, the CSC API under its own', () => {
