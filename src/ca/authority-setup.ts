@@ -65,6 +65,28 @@ export async function generateRecordedKey(
   return digestSignerFor(context.crypto, key.id);
 }
 
+/** The issuing CA's issuer: the root's key and name, its extensions, and an end no later than the root's. */
+async function underRoot(context: AuthoritySetupContext, signer: DigestSigner, now: Date) {
+  const root = await context.db
+    .selectFrom('ca_authorities')
+    .selectAll()
+    .where('name', '=', 'root')
+    .executeTakeFirstOrThrow();
+  const issuerSigner = await digestSignerFor(context.crypto, root.key_id);
+  const rootCert = parseCertificate(Buffer.from(root.certificate));
+  const rootEnd = certificateFacts(rootCert).notAfter;
+  return {
+    issuerSigner,
+    issuerName: rootCert.certificate.tbsCertificate.subject,
+    extensions: issuingCaExtensions(
+      signer.publicKey,
+      issuerSigner.publicKey,
+      authorityUrls(context.publicUrl, 'root'),
+    ),
+    notAfter: new Date(Math.min(now.getTime() + ISSUING_VALIDITY_DAYS * DAY, rootEnd.getTime())),
+  };
+}
+
 /** Creates the root or the issuing CA when it does not exist yet. Returns true when it created one. */
 export async function ensureAuthority(
   context: AuthoritySetupContext,
@@ -85,27 +107,15 @@ export async function ensureAuthority(
     `ca-${name}`,
   );
   const now = new Date();
-  let issuerSigner = signer;
-  let issuerName = buildName(naming.root);
-  let extensions = rootExtensions(signer.publicKey);
-  let notAfter = new Date(now.getTime() + ROOT_VALIDITY_DAYS * DAY);
-  if (name === 'issuing') {
-    const root = await context.db
-      .selectFrom('ca_authorities')
-      .selectAll()
-      .where('name', '=', 'root')
-      .executeTakeFirstOrThrow();
-    issuerSigner = await digestSignerFor(context.crypto, root.key_id);
-    const rootCert = parseCertificate(Buffer.from(root.certificate));
-    issuerName = rootCert.certificate.tbsCertificate.subject;
-    extensions = issuingCaExtensions(
-      signer.publicKey,
-      issuerSigner.publicKey,
-      authorityUrls(context.publicUrl, 'root'),
-    );
-    const rootEnd = certificateFacts(rootCert).notAfter;
-    notAfter = new Date(Math.min(now.getTime() + ISSUING_VALIDITY_DAYS * DAY, rootEnd.getTime()));
-  }
+  const { issuerSigner, issuerName, extensions, notAfter } =
+    name === 'issuing'
+      ? await underRoot(context, signer, now)
+      : {
+          issuerSigner: signer,
+          issuerName: buildName(naming.root),
+          extensions: rootExtensions(signer.publicKey),
+          notAfter: new Date(now.getTime() + ROOT_VALIDITY_DAYS * DAY),
+        };
   const der = await signCertificate(
     {
       serialNumber: randomSerial(),
