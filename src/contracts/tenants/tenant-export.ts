@@ -86,6 +86,86 @@ async function auditByRecord(
   }
 }
 
+type ManifestRecord = ExportManifest['records'][number];
+type AddFile = (name: string, data: Buffer) => Promise<void>;
+
+const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+
+/** The ZIP being written to `output`: each file is added in turn, its SHA-256 kept for the manifest. */
+async function openZip(output: Writable, mtime: Date) {
+  // yazl is loaded by the first export, not at every start (ADR 031).
+  const zip = new (await import('yazl')).ZipFile();
+  const done = finished(zip.outputStream.pipe(output));
+  // A failed destination must stop the export rather than leave it waiting for a drain.
+  let failure: unknown;
+  done.catch((error: unknown) => {
+    failure = error;
+  });
+  const files: ExportManifest['files'][number][] = [];
+  const add: AddFile = async (name, data) => {
+    if (failure !== undefined) throw failure;
+    files.push({ path: name, sha256: createHash('sha256').update(data).digest('hex'), size: data.length });
+    const stream = Readable.from([data]);
+    zip.addReadStream(stream, name, { mtime, mode: 0o100600, size: data.length });
+    await Promise.race([finished(stream), done.then(() => undefined)]);
+    if (failure !== undefined) throw failure;
+  };
+  /** Adds the manifest last and waits until the whole ZIP is written. */
+  const close = async (manifestBytes: Buffer): Promise<void> => {
+    zip.addBuffer(manifestBytes, 'manifest.json', { mtime, mode: 0o100600 });
+    zip.end();
+    await done;
+  };
+  return { files, add, close };
+}
+
+/** The tenant's envelope ids in order, and the audit records of each (one pass over the trail). */
+async function tenantRecords(ctx: ContractsContext, tenantId: string) {
+  const db = recordsDb(ctx.db);
+  const ids = await db
+    .selectFrom('contract_envelopes')
+    .select(['id', 'created_at'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const documentsOfTenant = await db
+    .selectFrom('contract_documents as d')
+    .innerJoin('contract_envelopes as e', 'e.id', 'd.envelope_id')
+    .select(['d.id', 'd.envelope_id'])
+    .where('e.tenant_id', '=', tenantId)
+    .execute();
+  const recordOf = new Map<string, string>(ids.map((r) => [r.id, r.id]));
+  for (const d of documentsOfTenant) recordOf.set(d.id, d.envelope_id);
+  const audit =
+    ids.length === 0
+      ? new Map<string, AuditRecord[]>()
+      : await auditByRecord(ctx, ids[0]!.created_at, recordOf);
+  return { ids: ids.map((r) => r.id), audit };
+}
+
+/** Every record of the tenant into the ZIP, a page of envelopes at a time. */
+async function exportRecords(
+  ctx: ContractsContext,
+  tenantId: string,
+  add: AddFile,
+  records: ManifestRecord[],
+): Promise<void> {
+  const { ids, audit } = await tenantRecords(ctx, tenantId);
+  for (let start = 0; start < ids.length; start += PAGE) {
+    const page = ids.slice(start, start + PAGE);
+    const envelopes = await recordsDb(ctx.db)
+      .selectFrom('contract_envelopes')
+      .selectAll()
+      .where('id', 'in', page)
+      .execute();
+    envelopes.sort((a, b) => page.indexOf(a.id) - page.indexOf(b.id));
+    for (const envelope of envelopes) {
+      records.push(await exportRecord(ctx, envelope, audit.get(envelope.id) ?? [], add));
+    }
+  }
+}
+
 /**
  * Writes the ZIP to `output` (a file or an HTTP response) and audits the export. The caller checks
  * that `by` may export this tenant (a tenant administrator, or an operator at the CLI).
@@ -96,80 +176,25 @@ export async function exportTenant(
   by: AuditActor,
   output: Writable,
 ): Promise<ExportSummary> {
-  const db = recordsDb(ctx.db);
-  // yazl is loaded by the first export, not at every start (ADR 031).
-  const zip = new (await import('yazl')).ZipFile();
-  const piped = zip.outputStream.pipe(output);
-  const done = finished(piped);
-  // A failed destination must stop the export rather than leave it waiting for a drain.
-  let failure: unknown;
-  done.catch((error: unknown) => {
-    failure = error;
-  });
-  const files: { path: string; sha256: string; size: number }[] = [];
-  const records: ExportManifest['records'][number][] = [];
-  const mtime = ctx.clock();
-  const add = async (name: string, data: Buffer): Promise<void> => {
-    if (failure !== undefined) throw failure;
-    files.push({ path: name, sha256: createHash('sha256').update(data).digest('hex'), size: data.length });
-    const stream = Readable.from([data]);
-    zip.addReadStream(stream, name, { mtime, mode: 0o100600, size: data.length });
-    await Promise.race([finished(stream), done.then(() => undefined)]);
-    if (failure !== undefined) throw failure;
-  };
-  const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
-  let deleted = 0;
+  const zip = await openZip(output, ctx.clock());
+  const records: ManifestRecord[] = [];
   try {
-    const ids = await db
-      .selectFrom('contract_envelopes')
-      .select(['id', 'created_at'])
-      .where('tenant_id', '=', tenantId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    const documentsOfTenant = await db
-      .selectFrom('contract_documents as d')
-      .innerJoin('contract_envelopes as e', 'e.id', 'd.envelope_id')
-      .select(['d.id', 'd.envelope_id'])
-      .where('e.tenant_id', '=', tenantId)
-      .execute();
-    const recordOf = new Map<string, string>(ids.map((r) => [r.id, r.id]));
-    for (const d of documentsOfTenant) recordOf.set(d.id, d.envelope_id);
-    const audit =
-      ids.length === 0
-        ? new Map<string, AuditRecord[]>()
-        : await auditByRecord(ctx, ids[0]!.created_at, recordOf);
-    for (let start = 0; start < ids.length; start += PAGE) {
-      const page = ids.slice(start, start + PAGE).map((r) => r.id);
-      const envelopes = await db
-        .selectFrom('contract_envelopes')
-        .selectAll()
-        .where('id', 'in', page)
-        .execute();
-      envelopes.sort((a, b) => page.indexOf(a.id) - page.indexOf(b.id));
-      for (const envelope of envelopes) {
-        const entry = await exportRecord(ctx, envelope, audit.get(envelope.id) ?? [], add, json);
-        if (entry.deleted) deleted++;
-        records.push(entry);
-      }
-    }
+    await exportRecords(ctx, tenantId, zip.add, records);
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT,
       version: 1,
       tenantId,
       createdAt: ctx.clock().toISOString(),
       records,
-      files,
+      files: zip.files,
     };
     const manifestBytes = json(manifest);
-    zip.addBuffer(manifestBytes, 'manifest.json', { mtime, mode: 0o100600 });
-    zip.end();
-    await done;
+    await zip.close(manifestBytes);
     const summary: ExportSummary = {
       tenantId,
       records: records.length,
-      deleted,
-      files: files.length,
+      deleted: records.filter((r) => r.deleted).length,
+      files: zip.files.length,
       manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
     };
     await ctx.audit.append({
@@ -193,57 +218,47 @@ export async function exportTenant(
   }
 }
 
-async function exportRecord(
-  ctx: ContractsContext,
-  envelope: EnvelopeTable,
-  audit: readonly AuditRecord[],
-  add: (name: string, data: Buffer) => Promise<void>,
-  json: (value: unknown) => Buffer,
-): Promise<ExportManifest['records'][number]> {
-  const db = recordsDb(ctx.db);
-  const kind = envelope.status === 'imported' ? ('imported' as const) : ('envelope' as const);
-  const documents = await db
+type DocumentRow = Awaited<ReturnType<typeof documentsOf>>[number];
+type ImportRow = Awaited<ReturnType<typeof importOf>>;
+type Validation = Record<string, ValidationReport | { error: string } | null>;
+
+function documentsOf(ctx: ContractsContext, envelopeId: string) {
+  return recordsDb(ctx.db)
     .selectFrom('contract_documents')
     .selectAll()
-    .where('envelope_id', '=', envelope.id)
+    .where('envelope_id', '=', envelopeId)
     .orderBy('position')
     .execute();
-  if (documents.length > 0 && documents.every((d) => d.status === 'shredded')) {
-    const deletedAt =
-      documents
-        .map((d) => d.shredded_at ?? '')
-        .sort()
-        .at(-1) ?? null;
-    return { id: envelope.id, kind, status: envelope.status, deleted: true, deletedAt, files: [] };
-  }
-  const base = `records/${envelope.id}`;
-  const written: string[] = [];
-  const put = async (name: string, data: Buffer): Promise<void> => {
-    await add(`${base}/${name}`, data);
-    written.push(`${base}/${name}`);
-  };
-  const parties = await db
-    .selectFrom('contract_parties')
-    .selectAll()
-    .where('envelope_id', '=', envelope.id)
-    .orderBy('position')
-    .execute();
-  const imported = await db
+}
+
+function importOf(ctx: ContractsContext, envelopeId: string) {
+  return recordsDb(ctx.db)
     .selectFrom('contract_imports')
     .selectAll()
-    .where('envelope_id', '=', envelope.id)
+    .where('envelope_id', '=', envelopeId)
     .executeTakeFirst();
-  const validation: Record<string, ValidationReport | { error: string } | null> = {};
+}
+
+/** A record whose every document was crypto-shredded: listed as deleted, without content. */
+function deletedRecord(envelope: EnvelopeTable, kind: ManifestRecord['kind'], documents: DocumentRow[]) {
+  const deletedAt =
+    documents
+      .map((d) => d.shredded_at ?? '')
+      .sort()
+      .at(-1) ?? null;
+  return { id: envelope.id, kind, status: envelope.status, deleted: true, deletedAt, files: [] };
+}
+
+/** Each live document's PDF, with its validation report and the certificate of completion it carries. */
+async function exportDocuments(
+  ctx: ContractsContext,
+  documents: DocumentRow[],
+  imported: ImportRow,
+  put: AddFile,
+): Promise<{ validation: Validation; certificate: unknown }> {
+  const validation: Validation = {};
   let certificate: unknown;
-  const documentFacts = [];
   for (const [index, document] of documents.entries()) {
-    documentFacts.push({
-      id: document.id,
-      name: document.name,
-      version: document.current_version,
-      originalSha256: document.original_sha256,
-      status: document.status,
-    });
     if (document.status !== 'active') continue;
     const bytes = await ctx.vault.read(document);
     const file = `documents/${index + 1}-${safe(document.name)}`;
@@ -267,43 +282,84 @@ async function exportRecord(
         ? null
         : (JSON.parse(imported.validation_report) as ValidationReport);
   }
-  await put(
-    'metadata.json',
-    json({
-      id: envelope.id,
-      kind,
-      title: envelope.title,
-      counterparty: envelope.counterparty,
-      transactionDate: envelope.transaction_date,
-      amount: envelope.amount === null ? null : Number(envelope.amount),
-      currency: envelope.currency,
-      status: envelope.status,
-      signingOrder: kind === 'envelope' ? envelope.signing_order : null,
-      createdBy: envelope.created_by,
-      createdAt: envelope.created_at,
-      sentAt: envelope.sent_at,
-      completedAt: envelope.completed_at,
-      closedReason: envelope.closed_reason,
-      retentionUntil: envelope.retention_until,
-      legalHold: envelope.legal_hold === 1,
-      parties: parties.map((p) => ({
-        id: p.id,
-        order: p.position,
-        role: p.role,
-        signingMode: p.signing_mode,
-        userId: p.user_id,
-        email: p.email,
-        company: p.company,
-        title: p.title,
-        name: p.name,
-        status: p.status,
-        actedAt: p.acted_at,
-        declineReason: p.decline_reason,
-      })),
-      documents: documentFacts,
-      ...(imported === undefined ? {} : { import: importFacts(imported) }),
-    }),
-  );
+  return { validation, certificate };
+}
+
+async function recordMetadata(
+  ctx: ContractsContext,
+  envelope: EnvelopeTable,
+  kind: ManifestRecord['kind'],
+  documents: DocumentRow[],
+  imported: ImportRow,
+) {
+  const parties = await recordsDb(ctx.db)
+    .selectFrom('contract_parties')
+    .selectAll()
+    .where('envelope_id', '=', envelope.id)
+    .orderBy('position')
+    .execute();
+  return {
+    id: envelope.id,
+    kind,
+    title: envelope.title,
+    counterparty: envelope.counterparty,
+    transactionDate: envelope.transaction_date,
+    amount: envelope.amount === null ? null : Number(envelope.amount),
+    currency: envelope.currency,
+    status: envelope.status,
+    signingOrder: kind === 'envelope' ? envelope.signing_order : null,
+    createdBy: envelope.created_by,
+    createdAt: envelope.created_at,
+    sentAt: envelope.sent_at,
+    completedAt: envelope.completed_at,
+    closedReason: envelope.closed_reason,
+    retentionUntil: envelope.retention_until,
+    legalHold: envelope.legal_hold === 1,
+    parties: parties.map((p) => ({
+      id: p.id,
+      order: p.position,
+      role: p.role,
+      signingMode: p.signing_mode,
+      userId: p.user_id,
+      email: p.email,
+      company: p.company,
+      title: p.title,
+      name: p.name,
+      status: p.status,
+      actedAt: p.acted_at,
+      declineReason: p.decline_reason,
+    })),
+    documents: documents.map((d) => ({
+      id: d.id,
+      name: d.name,
+      version: d.current_version,
+      originalSha256: d.original_sha256,
+      status: d.status,
+    })),
+    ...(imported === undefined ? {} : { import: importFacts(imported) }),
+  };
+}
+
+async function exportRecord(
+  ctx: ContractsContext,
+  envelope: EnvelopeTable,
+  audit: readonly AuditRecord[],
+  add: AddFile,
+): Promise<ManifestRecord> {
+  const kind = envelope.status === 'imported' ? ('imported' as const) : ('envelope' as const);
+  const documents = await documentsOf(ctx, envelope.id);
+  if (documents.length > 0 && documents.every((d) => d.status === 'shredded')) {
+    return deletedRecord(envelope, kind, documents);
+  }
+  const base = `records/${envelope.id}`;
+  const written: string[] = [];
+  const put: AddFile = async (name, data) => {
+    await add(`${base}/${name}`, data);
+    written.push(`${base}/${name}`);
+  };
+  const imported = await importOf(ctx, envelope.id);
+  const { validation, certificate } = await exportDocuments(ctx, documents, imported, put);
+  await put('metadata.json', json(await recordMetadata(ctx, envelope, kind, documents, imported)));
   if (Object.keys(validation).length > 0) await put('validation.json', json(validation));
   if (certificate !== undefined) await put('certificate-of-completion.json', json(certificate));
   await put('audit.json', json(audit));
