@@ -48,18 +48,21 @@ async function affectedCertificates(shomei: Shomei, keyId: string, purpose: stri
   return [...own, ...issued];
 }
 
-/** A subscriber's credential ends by its own path (revoked at its CA, key destroyed). */
-async function revokeCredential(context: CompromiseContext): Promise<boolean> {
+/**
+ * A subscriber's credential ends by its own path (revoked at its CA, key destroyed). Returns the
+ * certificate serial it revoked, or undefined when there was nothing left to revoke.
+ */
+async function revokeCredential(context: CompromiseContext): Promise<string | undefined> {
   const { shomei, key } = context;
-  if (key.credentialId === null) return false;
+  if (key.credentialId === null) return undefined;
   const row = await shomei.rssp.db
     .selectFrom('rssp_credentials')
-    .select('status')
+    .select(['status', 'cert_serial'])
     .where('credential_id', '=', key.credentialId)
     .executeTakeFirst();
-  if (row === undefined || row.status === 'revoked' || row.status === 'ended') return false;
+  if (row === undefined || row.status === 'revoked' || row.status === 'ended') return undefined;
   await shomei.rssp.credentials.revoke(key.credentialId, context.approvedBy, 'keyCompromise');
-  return true;
+  return row.cert_serial ?? undefined;
 }
 
 function reasonFor(certificate: IssuedCertificate, keyId: string): RevocationReason {
@@ -69,10 +72,16 @@ function reasonFor(certificate: IssuedCertificate, keyId: string): RevocationRea
 /** Revokes what the embedded CA issued; lists what an outside CA must revoke; publishes fresh CRLs. */
 export async function revokeAffectedCertificates(context: CompromiseContext): Promise<JsonObject> {
   const { shomei, key } = context;
-  const credentialRevoked = await revokeCredential(context);
   const revoked: string[] = [];
   const outside: string[] = [];
   const issuers = new Set<AuthorityName>();
+  const credentialSerial = await revokeCredential(context);
+  if (credentialSerial !== undefined) {
+    const certificate = await shomei.ca.get(credentialSerial);
+    revoked.push(credentialSerial);
+    if (certificate !== undefined && certificate.issuer !== 'external')
+      issuers.add(certificate.issuer as AuthorityName);
+  }
   for (const certificate of await affectedCertificates(shomei, key.keyId, key.purpose)) {
     if (certificate.issuer === 'external') {
       outside.push(certificate.serialNumber);
@@ -88,7 +97,7 @@ export async function revokeAffectedCertificates(context: CompromiseContext): Pr
     crls.push({ issuer, sha256: createHash('sha256').update(der).digest('hex') });
   }
   return {
-    credentialRevoked: credentialRevoked ? key.credentialId : null,
+    credentialRevoked: credentialSerial === undefined ? null : key.credentialId,
     revokedCertificates: revoked,
     outsideCaMustRevoke: outside,
     crls,
@@ -114,8 +123,9 @@ async function destroyKey(context: CompromiseContext): Promise<boolean> {
   return true;
 }
 
+/** After this step the key is gone; `byThisStep` says whether this step removed it (else an earlier one). */
 export async function destroyCompromisedKey(context: CompromiseContext): Promise<JsonObject> {
-  return { keyDestroyed: await destroyKey(context) };
+  return { keyDestroyed: true, byThisStep: await destroyKey(context) };
 }
 
 /** The provider re-keys what it can make itself; otherwise the report names the next step. */

@@ -155,11 +155,24 @@ async function runStep(
   }
 }
 
-/** The report's steps as lines for the notice (what was revoked, what replaced the key, what is next). */
+const list = (value: unknown) =>
+  Array.isArray(value) && value.length > 0 ? value.join(', ') : 'なし / none';
+
+/** The report as lines a reader understands (the notice): what was revoked, replaced and what is next. */
 function describeSteps(report: Readonly<Record<string, JsonObject>>): string {
-  return COMPROMISE_STEPS.filter((step) => report[step] !== undefined && step !== 'incident')
-    .map((step) => `- ${step}: ${JSON.stringify(report[step])}`)
-    .join('\n');
+  const revoke = report.revoke ?? {};
+  const rekey = report.rekey ?? {};
+  const next = rekey.next as { ja?: string; en?: string } | undefined;
+  return [
+    `- 失効した証明書 / Certificates revoked: ${list(revoke.revokedCertificates)}`,
+    ...(Array.isArray(revoke.outsideCaMustRevoke) && revoke.outsideCaMustRevoke.length > 0
+      ? [`- 外部認証局で失効を依頼 / To be revoked at the outside CA: ${list(revoke.outsideCaMustRevoke)}`]
+      : []),
+    '- 鍵は暗号装置から破棄しました / The key has been destroyed in the HSM.',
+    typeof rekey.replacementKeyId === 'string'
+      ? `- 新しい鍵 / Replacement key: ${rekey.replacementKeyId}`
+      : `- 次の手順 / Next: ${next?.ja ?? ''} / ${next?.en ?? ''}`,
+  ].join('\n');
 }
 
 /** Runs every step not yet recorded, in order; returns the report (each step's record). */
