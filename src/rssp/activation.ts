@@ -78,17 +78,20 @@ export function entitled(
   return principal.clientId !== null && allowed.includes(principal.clientId);
 }
 
+/** What the SAM works with; without signingFactors every tenant signs with the credential's own code. */
+export interface SignatureActivationDependencies {
+  readonly db: Kysely<RsspTables>;
+  readonly credentials: CredentialService;
+  readonly otp: OneTimeCodeFactor;
+  readonly audit: AuditTrail;
+  readonly clock: Clock;
+  readonly settings: RsspSettings;
+  readonly signingFactors: TenantSigningFactors | undefined;
+  readonly loginFactor: LoginFactor | undefined;
+}
+
 export class SignatureActivationModule {
-  constructor(
-    private readonly db: Kysely<RsspTables>,
-    private readonly credentials: CredentialService,
-    private readonly otp: OneTimeCodeFactor,
-    private readonly audit: AuditTrail,
-    private readonly clock: Clock,
-    private readonly settings: RsspSettings,
-    private readonly signingFactors?: TenantSigningFactors,
-    private readonly loginFactor?: LoginFactor,
-  ) {}
+  constructor(private readonly deps: SignatureActivationDependencies) {}
 
   /** credentials/authorize: PIN + one-time code → SAD (explicit mode). Every refusal is audited. */
   async authorizeCredential(
@@ -107,12 +110,12 @@ export class SignatureActivationModule {
       clientId: principal.clientId,
       serviceAuthentication: principal.authMethod,
     };
-    const factors = (await this.credentials.reserveAttempt(credential.credential_id))
+    const factors = (await this.deps.credentials.reserveAttempt(credential.credential_id))
       ? await this.verifyFactors(credential, request.authData)
       : undefined;
     if (factors === undefined || !factors.ok) {
-      const nowLocked = await this.credentials.registerFailedAttempt(credential.credential_id);
-      await this.audit.append({
+      const nowLocked = await this.deps.credentials.registerFailedAttempt(credential.credential_id);
+      await this.deps.audit.append({
         type: 'sad.issue',
         actor: { kind: 'user', id: user },
         subject: { kind: 'credential', id: credential.credential_id },
@@ -127,7 +130,7 @@ export class SignatureActivationModule {
       });
       throw factors === undefined ? CSC.credentialLocked() : CSC.invalidAuthenticationData();
     }
-    await this.credentials.resetFailedAttempts(credential.credential_id);
+    await this.deps.credentials.resetFailedAttempts(credential.credential_id);
     const sad = randomSecret();
     await this.storeSad(sadHashOf(sad), {
       credentialId: credential.credential_id,
@@ -137,9 +140,9 @@ export class SignatureActivationModule {
       ...(request.hashes === undefined ? {} : { hashes: request.hashes }),
       ...(request.hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid: request.hashAlgorithmOid }),
       authMethod: factors.method,
-      lifetimeSeconds: this.settings.sadLifetimeSeconds,
+      lifetimeSeconds: this.deps.settings.sadLifetimeSeconds,
     });
-    await this.audit.append({
+    await this.deps.audit.append({
       type: 'sad.issue',
       actor: { kind: 'user', id: user },
       subject: { kind: 'credential', id: credential.credential_id },
@@ -148,10 +151,10 @@ export class SignatureActivationModule {
       details: {
         ...audited,
         authenticationMethod: factors.method,
-        expiresIn: this.settings.sadLifetimeSeconds,
+        expiresIn: this.deps.settings.sadLifetimeSeconds,
       },
     });
-    return { sad, expiresIn: this.settings.sadLifetimeSeconds, authenticationMethod: factors.method };
+    return { sad, expiresIn: this.deps.settings.sadLifetimeSeconds, authenticationMethod: factors.method };
   }
 
   /**
@@ -171,7 +174,7 @@ export class SignatureActivationModule {
       return credential;
     } catch (error) {
       const caller = principal.userId ?? userId;
-      await this.audit.append({
+      await this.deps.audit.append({
         type: 'sad.issue',
         actor:
           caller === null
@@ -199,14 +202,17 @@ export class SignatureActivationModule {
     credential: CredentialTable,
     authData: readonly AuthenticationDatum[],
   ): Promise<string> {
-    if (credential.locked_at !== null || !(await this.credentials.reserveAttempt(credential.credential_id)))
+    if (
+      credential.locked_at !== null ||
+      !(await this.deps.credentials.reserveAttempt(credential.credential_id))
+    )
       throw CSC.credentialLocked();
     const factors = await this.verifyFactors(credential, authData);
     if (!factors.ok) {
-      await this.credentials.registerFailedAttempt(credential.credential_id);
+      await this.deps.credentials.registerFailedAttempt(credential.credential_id);
       throw CSC.invalidAuthenticationData();
     }
-    await this.credentials.resetFailedAttempts(credential.credential_id);
+    await this.deps.credentials.resetFailedAttempts(credential.credential_id);
     return factors.method;
   }
 
@@ -227,11 +233,11 @@ export class SignatureActivationModule {
     if (request.hashes !== undefined && request.hashAlgorithmOid === undefined)
       throw CSC.missingString('hashAlgorithmOID');
     const oldHash = sadHashOf(request.sad);
-    const now = this.clock();
+    const now = this.deps.clock();
     const newSad = randomSecret();
     const newHash = sadHashOf(newSad);
     const count = request.hashes?.length ?? 0;
-    const expiresIn = await this.db
+    const expiresIn = await this.deps.db
       .transaction()
       .execute(async (trx) => {
         const old = await trx
@@ -264,7 +270,7 @@ export class SignatureActivationModule {
         }
         const transactionEnd = new Date(old.transaction_expires_at);
         const expiry = new Date(
-          Math.min(now.getTime() + this.settings.sadLifetimeSeconds * 1000, transactionEnd.getTime()),
+          Math.min(now.getTime() + this.deps.settings.sadLifetimeSeconds * 1000, transactionEnd.getTime()),
         );
         await insertSad(trx, newHash, {
           credentialId: credential.credential_id,
@@ -282,7 +288,7 @@ export class SignatureActivationModule {
         return Math.max(1, Math.floor((expiry.getTime() - now.getTime()) / 1000));
       })
       .catch(async (error: unknown) => {
-        await this.audit.append({
+        await this.deps.audit.append({
           type: 'sad.extend',
           actor: { kind: 'user', id: credential.user_id },
           subject: { kind: 'credential', id: credential.credential_id },
@@ -294,7 +300,7 @@ export class SignatureActivationModule {
         });
         throw error;
       });
-    await this.audit.append({
+    await this.deps.audit.append({
       type: 'sad.extend',
       actor: { kind: 'user', id: credential.user_id },
       subject: { kind: 'credential', id: credential.credential_id },
@@ -312,14 +318,14 @@ export class SignatureActivationModule {
 
   /** Stores an authorisation issued elsewhere in this module (a credential-scope OAuth token acts as SAD). */
   async storeSad(sadHash: string, grant: SadGrant): Promise<void> {
-    const now = this.clock();
+    const now = this.deps.clock();
     const expiry = new Date(now.getTime() + grant.lifetimeSeconds * 1000);
-    await this.db.transaction().execute((trx) =>
+    await this.deps.db.transaction().execute((trx) =>
       insertSad(trx, sadHash, {
         ...grant,
         remaining: grant.numSignatures,
         expiresAt: expiry,
-        transactionExpiresAt: new Date(now.getTime() + this.settings.transactionSeconds * 1000),
+        transactionExpiresAt: new Date(now.getTime() + this.deps.settings.transactionSeconds * 1000),
         now,
       }),
     );
@@ -339,9 +345,9 @@ export class SignatureActivationModule {
     digestOid: string,
     within?: (trx: Transaction<RsspTables>, consumed: ConsumedAuthorization) => Promise<void>,
   ): Promise<ConsumedAuthorization> {
-    const now = this.clock();
+    const now = this.deps.clock();
     const k = digests.length;
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       let update = trx
         .updateTable('rssp_sads')
         .set((eb) => ({ remaining: eb('remaining', '-', k) }))
@@ -387,7 +393,7 @@ export class SignatureActivationModule {
 
   /** Gives signatures back when the HSM failed after the reservation (nothing half-spent). */
   async release(sadHash: string, digests: readonly Buffer[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('rssp_sads')
         .set((eb) => ({ remaining: eb('remaining', '+', digests.length) }))
@@ -412,7 +418,7 @@ export class SignatureActivationModule {
     userId: string | null,
     credentialId: string,
   ): Promise<CredentialTable> {
-    const credential = await this.credentials.get(credentialId);
+    const credential = await this.deps.credentials.get(credentialId);
     if (credential === undefined || !entitled(principal, credential, userId))
       throw CSC.invalidParameter('credentialID');
     if (credential.status !== 'active' || credential.key_id === null) throw CSC.credentialDisabled();
@@ -461,17 +467,17 @@ export class SignatureActivationModule {
       loginFactor !== undefined
         ? code.length <= 16 && (await loginFactor.verifyTotpCode(credential.user_id, code))
         : credential.otp_method === 'totp'
-          ? await this.otp.verifyTotp(credential, code)
-          : await this.otp.verifyEmailCode(credential, code);
+          ? await this.deps.otp.verifyTotp(credential, code)
+          : await this.deps.otp.verifyEmailCode(credential, code);
     if (pinOk && otpOk) return { ok: true, method };
     return { ok: false, method, reason: !pinOk && !otpOk ? 'pin-and-otp' : !pinOk ? 'pin' : 'otp' };
   }
 
   /** The login authenticator, when the credential's tenant made it the signing factor (else the credential's own). */
   private async loginFactorFor(credential: CredentialTable): Promise<LoginFactor | undefined> {
-    if (this.loginFactor === undefined || this.signingFactors === undefined) return undefined;
-    return (await this.signingFactors.of(credential.tenant_id)) === 'login-totp'
-      ? this.loginFactor
+    if (this.deps.loginFactor === undefined || this.deps.signingFactors === undefined) return undefined;
+    return (await this.deps.signingFactors.of(credential.tenant_id)) === 'login-totp'
+      ? this.deps.loginFactor
       : undefined;
   }
 

@@ -70,18 +70,21 @@ const oauthError = (
 
 const PUSHED_REQUEST_SECONDS = 90;
 
+/** What the authorization server works with; users absent: no login page (only client credentials). */
+export interface AuthorizationServerDependencies {
+  readonly db: Kysely<RsspTables>;
+  readonly clients: ClientSystemRegistry;
+  readonly tokens: AccessTokenService;
+  readonly credentials: CredentialService;
+  readonly activation: SignatureActivationModule;
+  readonly users: UserAuthenticator | undefined;
+  readonly audit: AuditTrail;
+  readonly clock: Clock;
+  readonly settings: RsspSettings;
+}
+
 export class AuthorizationServer {
-  constructor(
-    private readonly db: Kysely<RsspTables>,
-    private readonly clients: ClientSystemRegistry,
-    private readonly tokens: AccessTokenService,
-    private readonly credentials: CredentialService,
-    private readonly activation: SignatureActivationModule,
-    private readonly users: UserAuthenticator | undefined,
-    private readonly audit: AuditTrail,
-    private readonly clock: Clock,
-    private readonly settings: RsspSettings,
-  ) {}
+  constructor(private readonly deps: AuthorizationServerDependencies) {}
 
   /**
    * Checks an authorize request. Problems with client_id or redirect_uri are answered directly (never
@@ -93,10 +96,10 @@ export class AuthorizationServer {
     const clientId = params.client_id;
     if (clientId === undefined)
       throw oauthError('invalid_request', 'Missing (or invalid type) string parameter client_id');
-    const client = await this.clients.get(clientId);
+    const client = await this.deps.clients.get(clientId);
     if (client === undefined) throw oauthError('invalid_request', 'Invalid parameter client_id');
     const redirectUri = params.redirect_uri;
-    if (redirectUri === undefined || !this.clients.redirectAllowed(client, redirectUri)) {
+    if (redirectUri === undefined || !this.deps.clients.redirectAllowed(client, redirectUri)) {
       throw oauthError('invalid_request', 'Invalid parameter redirect_uri');
     }
     const state = params.state;
@@ -119,7 +122,8 @@ export class AuthorizationServer {
       fail,
     );
     if (scope === 'credential') {
-      const credential = credentialId === undefined ? undefined : await this.credentials.get(credentialId);
+      const credential =
+        credentialId === undefined ? undefined : await this.deps.credentials.get(credentialId);
       if (credential === undefined || credential.auth_mode !== 'oauth2code')
         throw fail('invalid_request', 'Invalid parameter credentialID');
       if (credential.scal === '2' && hashes === undefined)
@@ -171,8 +175,8 @@ export class AuthorizationServer {
       throw error;
     }
     const requestUri = `urn:ietf:params:oauth:request_uri:${randomSecret()}`;
-    const now = this.clock();
-    await this.db
+    const now = this.deps.clock();
+    await this.deps.db
       .insertInto('rssp_pushed_requests')
       .values({
         request_uri_hash: secretHash(`par:${requestUri}`),
@@ -191,8 +195,8 @@ export class AuthorizationServer {
     clientId: string | undefined,
     requestUri: string,
   ): Promise<Record<string, string | undefined>> {
-    const now = this.clock().toISOString();
-    const row = await this.db
+    const now = this.deps.clock().toISOString();
+    const row = await this.deps.db
       .updateTable('rssp_pushed_requests')
       .set({ consumed_at: now })
       .where('request_uri_hash', '=', secretHash(`par:${requestUri}`))
@@ -217,11 +221,11 @@ export class AuthorizationServer {
     const fail = (error: string, description: string) =>
       new AuthorizationRedirectError(error, description, request.redirectUri, request.state);
     const user =
-      this.users === undefined
+      this.deps.users === undefined
         ? undefined
-        : await this.users.verifyPassword(login.username, login.password, source);
+        : await this.deps.users.verifyPassword(login.username, login.password, source);
     if (user === undefined) {
-      await this.audit.append({
+      await this.deps.audit.append({
         type: 'oauth2.authorize',
         actor: { kind: 'anonymous', id: 'unknown' },
         outcome: 'failure',
@@ -232,17 +236,17 @@ export class AuthorizationServer {
     }
     let authMethod = 'password';
     if (request.scope === 'credential') {
-      const credential = await this.credentials.get(request.credentialId ?? '');
+      const credential = await this.deps.credentials.get(request.credentialId ?? '');
       if (credential === undefined || credential.user_id !== user.userId || credential.status !== 'active') {
         throw fail('access_denied', 'Invalid parameter credentialID');
       }
       try {
-        authMethod = `password+${await this.activation.verifyActivationFactors(credential, [
+        authMethod = `password+${await this.deps.activation.verifyActivationFactors(credential, [
           { id: 'PIN', value: login.pin ?? '' },
           { id: 'OTP', value: login.otp ?? '' },
         ])}`;
       } catch (error) {
-        await this.audit.append({
+        await this.deps.audit.append({
           type: 'oauth2.authorize',
           actor: { kind: 'user', id: user.userId },
           subject: { kind: 'credential', id: credential.credential_id },
@@ -261,8 +265,8 @@ export class AuthorizationServer {
       }
     }
     const code = randomSecret();
-    const now = this.clock();
-    await this.db
+    const now = this.deps.clock();
+    await this.deps.db
       .insertInto('rssp_authorization_codes')
       .values({
         code_hash: secretHash(`code:${code}`),
@@ -279,12 +283,14 @@ export class AuthorizationServer {
           request.hashes === undefined ? null : JSON.stringify(request.hashes.map((h) => h.toString('hex'))),
         authorization_details: request.authorizationDetails ?? null,
         auth_method: authMethod,
-        expires_at: new Date(now.getTime() + this.settings.authorizationCodeSeconds * 1000).toISOString(),
+        expires_at: new Date(
+          now.getTime() + this.deps.settings.authorizationCodeSeconds * 1000,
+        ).toISOString(),
         consumed_at: null,
         created_at: now.toISOString(),
       })
       .execute();
-    await this.audit.append({
+    await this.deps.audit.append({
       type: 'oauth2.authorize',
       actor: { kind: 'user', id: user.userId },
       ...(request.credentialId === undefined
@@ -314,7 +320,7 @@ export class AuthorizationServer {
       case 'authorization_code':
         return this.exchangeCode(client, params);
       case 'client_credentials': {
-        const access = await this.tokens.issue(
+        const access = await this.deps.tokens.issue(
           'access',
           {
             scope: 'service',
@@ -324,7 +330,7 @@ export class AuthorizationServer {
             credentialId: null,
             authMethod: 'oauth2client',
           },
-          this.settings.accessTokenSeconds,
+          this.deps.settings.accessTokenSeconds,
         );
         return {
           access_token: access.token,
@@ -337,11 +343,11 @@ export class AuthorizationServer {
         const refresh =
           params.refresh_token === undefined
             ? undefined
-            : await this.tokens.refreshGrant(params.refresh_token);
+            : await this.deps.tokens.refreshGrant(params.refresh_token);
         if (refresh === undefined || refresh.client_id !== client.client_id || refresh.scope !== 'service') {
           throw oauthError('invalid_grant', 'Invalid refresh_token');
         }
-        const access = await this.tokens.issue(
+        const access = await this.deps.tokens.issue(
           'access',
           {
             scope: 'service',
@@ -352,7 +358,7 @@ export class AuthorizationServer {
             authMethod: refresh.auth_method,
             grantId: refresh.grant_id,
           },
-          this.settings.accessTokenSeconds,
+          this.deps.settings.accessTokenSeconds,
         );
         return {
           access_token: access.token,
@@ -379,10 +385,10 @@ export class AuthorizationServer {
     if (verifier === undefined || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) {
       throw oauthError('invalid_request', 'Missing (or invalid type) string parameter code_verifier');
     }
-    const now = this.clock().toISOString();
+    const now = this.deps.clock().toISOString();
     const codeHash = secretHash(`code:${code}`);
     // Consumed in the same statement that finds it: a code can be redeemed once (RFC 6749 §4.1.2).
-    const row = await this.db
+    const row = await this.deps.db
       .updateTable('rssp_authorization_codes')
       .set({ consumed_at: now })
       .where('code_hash', '=', codeHash)
@@ -422,8 +428,8 @@ export class AuthorizationServer {
       authMethod: 'oauth2code',
       grantId,
     };
-    const access = await this.tokens.issue('access', grant, this.settings.accessTokenSeconds);
-    const refresh = await this.tokens.issue('refresh', grant, this.settings.refreshTokenSeconds);
+    const access = await this.deps.tokens.issue('access', grant, this.deps.settings.accessTokenSeconds);
+    const refresh = await this.deps.tokens.issue('refresh', grant, this.deps.settings.refreshTokenSeconds);
     return {
       access_token: access.token,
       token_type: 'Bearer',
@@ -439,7 +445,7 @@ export class AuthorizationServer {
     row: AuthorizationCodeTable,
     grantId: string,
   ): Promise<TokenResponse> {
-    const access = await this.tokens.issue(
+    const access = await this.deps.tokens.issue(
       'access',
       {
         scope: 'credential',
@@ -450,13 +456,13 @@ export class AuthorizationServer {
         authMethod: 'oauth2code',
         grantId,
       },
-      this.settings.credentialTokenSeconds,
+      this.deps.settings.credentialTokenSeconds,
     );
     const hashes =
       row.hashes === null
         ? undefined
         : (JSON.parse(row.hashes) as string[]).map((h) => Buffer.from(h, 'hex'));
-    await this.activation.storeSad(access.tokenHash, {
+    await this.deps.activation.storeSad(access.tokenHash, {
       credentialId: row.credential_id!,
       userId: row.user_id,
       clientId: client.client_id,
@@ -464,7 +470,7 @@ export class AuthorizationServer {
       ...(hashes === undefined ? {} : { hashes }),
       ...(row.hash_algorithm_oid === null ? {} : { hashAlgorithmOid: row.hash_algorithm_oid }),
       authMethod: row.auth_method,
-      lifetimeSeconds: this.settings.credentialTokenSeconds,
+      lifetimeSeconds: this.deps.settings.credentialTokenSeconds,
     });
     return {
       access_token: access.token,
@@ -482,14 +488,14 @@ export class AuthorizationServer {
    * §4.1.2), their authorisations with them, and the attempt is recorded.
    */
   private async refuseReplayedCode(codeHash: string, client: ClientSystem): Promise<void> {
-    const used = await this.db
+    const used = await this.deps.db
       .selectFrom('rssp_authorization_codes')
       .select(['consumed_at', 'user_id', 'client_id'])
       .where('code_hash', '=', codeHash)
       .executeTakeFirst();
     if (used === undefined || used.consumed_at === null) return;
-    const revoked = await this.tokens.revokeGrant(grantOfCode(codeHash));
-    await this.audit.append({
+    const revoked = await this.deps.tokens.revokeGrant(grantOfCode(codeHash));
+    await this.deps.audit.append({
       type: 'oauth2.token',
       actor: { kind: 'client-system', id: client.client_id },
       subject: { kind: 'user', id: used.user_id },

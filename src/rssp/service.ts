@@ -82,15 +82,15 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
   const clock = parts.clock ?? systemClock;
   const credentialParts = buildCredentials(parts, db, clock);
   const { credentials, activation } = credentialParts;
-  const signing = new HashSigningService(
-    parts.crypto,
+  const signing = new HashSigningService({
+    crypto: parts.crypto,
     credentials,
     activation,
-    parts.certificateStatus,
-    parts.audit,
+    statusSource: parts.certificateStatus,
+    audit: parts.audit,
     clock,
-    parts.settings.certificateStatusCacheSeconds ?? 0,
-  );
+    statusCacheSeconds: parts.settings.certificateStatusCacheSeconds,
+  });
   const tokens = new AccessTokenService(db, clock);
   const clients = new ClientSystemRegistry(db, parts.audit, clock);
   const built: RsspParts = {
@@ -103,17 +103,17 @@ export function createRemoteSignatureService(parts: RemoteSignatureServiceParts)
     documents: buildDocuments(parts, clock, { credentials, activation, hashSigning: signing }),
     tokens,
     clients,
-    authorizationServer: new AuthorizationServer(
+    authorizationServer: new AuthorizationServer({
       db,
       clients,
       tokens,
       credentials,
       activation,
-      parts.users,
-      parts.audit,
+      users: parts.users,
+      audit: parts.audit,
       clock,
-      parts.settings,
-    ),
+      settings: parts.settings,
+    }),
     users: parts.users,
     timestamps: parts.timestamps,
     audit: parts.audit,
@@ -159,16 +159,16 @@ function buildCredentials(
   // The same service without an issuer: an application's certificate is asked for only after the RA approves.
   const held = credentialService(undefined);
   const signingFactors = new TenantSigningFactors(db, clock);
-  const activation = new SignatureActivationModule(
+  const activation = new SignatureActivationModule({
     db,
     credentials,
     otp,
-    parts.audit,
+    audit: parts.audit,
     clock,
-    parts.settings,
+    settings: parts.settings,
     signingFactors,
-    parts.loginFactor,
-  );
+    loginFactor: parts.loginFactor,
+  });
   return {
     otp,
     credentials,

@@ -30,6 +30,18 @@ function isTransactional(audit: AuditTrail): audit is TransactionalAuditTrail {
   return typeof (audit as Partial<TransactionalAuditTrail>).appendWithin === 'function';
 }
 
+/** What signHash works with; without a status source the certificate is not asked about before signing. */
+export interface HashSigningDependencies {
+  readonly crypto: CryptoModule;
+  readonly credentials: CredentialService;
+  readonly activation: SignatureActivationModule;
+  readonly statusSource: CertificateStatusSource | undefined;
+  readonly audit: AuditTrail;
+  readonly clock: Clock;
+  /** How long a "good" answer of the status source is reused (capped by the source's own limit). */
+  readonly statusCacheSeconds?: number | undefined;
+}
+
 export class HashSigningService {
   /**
    * "good" answers of the status source by credential and certificate serial, until (ms). Asking the
@@ -39,18 +51,10 @@ export class HashSigningService {
   private readonly goodUntil = new Map<string, number>();
   private readonly statusTtlMs: number;
 
-  constructor(
-    private readonly crypto: CryptoModule,
-    private readonly credentials: CredentialService,
-    private readonly activation: SignatureActivationModule,
-    private readonly statusSource: CertificateStatusSource | undefined,
-    private readonly audit: AuditTrail,
-    private readonly clock: Clock,
-    statusCacheSeconds = 0,
-  ) {
-    const ceiling = statusSource?.maxStatusAgeSeconds ?? Number.POSITIVE_INFINITY;
-    this.statusTtlMs = Math.max(0, Math.min(statusCacheSeconds, ceiling)) * 1000;
-    statusSource?.onRevocation?.(() => this.forgetCertificateStatus());
+  constructor(private readonly deps: HashSigningDependencies) {
+    const ceiling = deps.statusSource?.maxStatusAgeSeconds ?? Number.POSITIVE_INFINITY;
+    this.statusTtlMs = Math.max(0, Math.min(deps.statusCacheSeconds ?? 0, ceiling)) * 1000;
+    deps.statusSource?.onRevocation?.(() => this.forgetCertificateStatus());
   }
 
   /** Drops every cached "good" status (a revocation became known). */
@@ -59,10 +63,10 @@ export class HashSigningService {
   }
 
   async signHash(principal: RsspPrincipal, request: SignHashRequest): Promise<Buffer[]> {
-    const credential = await this.credentials.get(request.credentialId);
+    const credential = await this.deps.credentials.get(request.credentialId);
     const userId = principal.userId ?? request.userId ?? null;
     const refuse = async (error: CscError, extra: Record<string, unknown> = {}): Promise<never> => {
-      await this.audit.append({
+      await this.deps.audit.append({
         type: 'signature.create',
         actor: actorOf(principal, userId),
         subject: { kind: 'credential', id: request.credentialId.slice(0, 100) },
@@ -106,20 +110,20 @@ export class HashSigningService {
     let signatures: Buffer[] | undefined;
     const successEvent = (authenticationMethod: string | null): AuditEventInput =>
       signatureRecord({ principal, userId, credential, request, hashesHex, algorithm }, authenticationMethod);
-    const audit = this.audit;
+    const audit = this.deps.audit;
     const inTransaction = isTransactional(audit);
     let consumed: Awaited<ReturnType<SignatureActivationModule['consume']>>;
     try {
       // The HSM signs and the record is written inside the SAD's transaction: a process killed before
       // the commit leaves the SAD usable (the signature never left it), never spent without a record.
-      consumed = await this.activation.consume(
+      consumed = await this.deps.activation.consume(
         principal,
         credential,
         sadHash,
         digests,
         algorithm.digestOid,
         async (trx, reserved) => {
-          signatures = await this.crypto.signDigests(credential.key_id!, digests, {
+          signatures = await this.deps.crypto.signDigests(credential.key_id!, digests, {
             digestAlgorithm: algorithm.digest,
             scheme: algorithm.scheme,
           });
@@ -141,12 +145,12 @@ export class HashSigningService {
 
   /** The CA's word on the credential's certificate (credentials/info cert.status); undefined without a source. */
   async certificateStatus(credential: CredentialTable): Promise<CertificateStatus | undefined> {
-    if (this.statusSource === undefined || credential.certificate === null) return undefined;
+    if (this.deps.statusSource === undefined || credential.certificate === null) return undefined;
     if (credential.status === 'revoked' || credential.status === 'ended') return 'revoked';
     const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
       Buffer.from(c, 'base64'),
     );
-    return this.statusSource.statusOf(Buffer.from(credential.certificate), chain);
+    return this.deps.statusSource.statusOf(Buffer.from(credential.certificate), chain);
   }
 
   /** Key active, certificate within validity and not revoked (REQUIREMENTS 2.2.3 (1) ア/イ). */
@@ -154,18 +158,18 @@ export class HashSigningService {
     if (credential.status !== 'active' || credential.key_id === null || credential.certificate === null) {
       return CSC.credentialDisabled();
     }
-    const now = this.clock().toISOString();
+    const now = this.deps.clock().toISOString();
     if (credential.cert_not_before === null || credential.cert_not_after === null)
       return CSC.credentialDisabled();
     if (now < credential.cert_not_before || now > credential.cert_not_after) return CSC.certificateExpired();
-    if (this.statusSource !== undefined) {
+    if (this.deps.statusSource !== undefined) {
       const key = `${credential.credential_id}:${credential.cert_serial}`;
-      const nowMs = this.clock().getTime();
+      const nowMs = this.deps.clock().getTime();
       if ((this.goodUntil.get(key) ?? 0) > nowMs) return undefined;
       const chain = (JSON.parse(credential.certificate_chain ?? '[]') as string[]).map((c) =>
         Buffer.from(c, 'base64'),
       );
-      const status = await this.statusSource.statusOf(Buffer.from(credential.certificate), chain);
+      const status = await this.deps.statusSource.statusOf(Buffer.from(credential.certificate), chain);
       if (status === 'revoked') return invalidRequest('Signing certificate is revoked');
       if (status === 'suspended') return invalidRequest('Signing certificate is suspended');
       if (status !== 'good') return invalidRequest('Signing certificate status is unknown');

@@ -6,7 +6,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CscError } from '../errors.ts';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../oauth.ts';
-import type { RemoteSignatureService } from '../service.ts';
+import type { RsspRouteView } from '../service.ts';
 import { auditingCscErrorHandler, peerCertificateSha256, printable } from './common.ts';
 
 const AUTHORIZE_PARAMETERS = [
@@ -76,7 +76,7 @@ ${credential}
 </form></body></html>`;
 }
 
-export async function oauth2Routes(app: FastifyInstance, rssp: RemoteSignatureService): Promise<void> {
+export async function oauth2Routes(app: FastifyInstance, rssp: RsspRouteView): Promise<void> {
   await app.register(formbody, { bodyLimit: 128 * 1024 });
   const refusals = auditingCscErrorHandler(rssp);
   app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
@@ -131,7 +131,7 @@ export async function oauth2Routes(app: FastifyInstance, rssp: RemoteSignatureSe
     const token = form.token;
     if (token === undefined)
       throw new CscError('invalid_request', 'Missing (or invalid type) string parameter token', 400);
-    await rssp.tokens.revoke(token, (row) => row.client_id === client.client_id);
+    await rssp.verbs.revokeToken({ userId: null, clientId: client.client_id }, token);
     return reply.status(204).send();
   });
 }
@@ -168,7 +168,7 @@ function formOf(request: FastifyRequest): Record<string, string | undefined> {
 
 /** client_secret_basic or client_secret_post, plus the TLS certificate binding when the request has one. */
 async function authenticateClient(
-  rssp: RemoteSignatureService,
+  rssp: RsspRouteView,
   request: FastifyRequest,
   form: Record<string, string | undefined>,
 ) {

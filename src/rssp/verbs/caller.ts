@@ -75,16 +75,21 @@ export interface StartedAsync {
   readonly responseID: string;
 }
 
-/** operationMode "A": credential checked now, the method's work in the background, a responseID back. */
-export async function startAsync<T extends Record<string, unknown>>(
+/**
+ * The method's work now (validityMs undefined), or in operationMode "A": the credential checked now,
+ * the work in the background, a responseID back.
+ */
+export async function nowOrInBackground<T extends Record<string, unknown>>(
   deps: Pick<RsspParts, 'credentials' | 'asyncResults'>,
   principal: RsspPrincipal,
-  job: { method: AsyncMethod; userId: RequestedUser; credentialId: string; validityMs: number },
+  method: AsyncMethod,
+  job: { userId: RequestedUser; credentialId: string; validityMs: number | undefined },
   work: () => Promise<T>,
-): Promise<StartedAsync> {
+): Promise<T | StartedAsync> {
+  if (job.validityMs === undefined) return work();
   const credential = await ownedCredential(deps, principal, job.userId, job.credentialId);
   const responseID = await deps.asyncResults.start(principal, {
-    method: job.method,
+    method,
     credentialId: credential.credential_id,
     userId: credential.user_id,
     validityMs: job.validityMs,

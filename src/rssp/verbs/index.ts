@@ -15,7 +15,7 @@ import { type ListCredentialsRequest, listCredentials } from './list-credentials
 import { type LogInRequest, logIn } from './log-in.ts';
 import { pollSignature } from './poll-signature.ts';
 import { recordRefusedInput } from './record-refused-input.ts';
-import { revokeToken } from './revoke-token.ts';
+import { revokeToken, type TokenHolder } from './revoke-token.ts';
 import { type CredentialSearch, searchCredentials } from './search-credentials.ts';
 import { type SendChallengeRequest, sendChallenge } from './send-challenge.ts';
 import { type ResponseLanguage, serviceInfo } from './service-info.ts';
@@ -31,7 +31,7 @@ export function rsspVerbs(parts: RsspParts) {
   return {
     info: (request: { lang: ResponseLanguage }) => serviceInfo(parts, request),
     logIn: (request: LogInRequest) => logIn(parts, request),
-    revokeToken: (principal: RsspPrincipal, token: string) => revokeToken(parts, principal, token),
+    revokeToken: (holder: TokenHolder, token: string) => revokeToken(parts, holder, token),
     authenticateBearer: (presented: BearerPresentation) => authenticateBearer(parts, presented),
     recordRefusedInput: (...a: Params<typeof recordRefusedInput>) => recordRefusedInput(parts, ...a),
     acceptFreshRequest: (proof: FreshnessProof) => acceptFreshRequest(parts, proof),

@@ -7,11 +7,11 @@ import type { RsspParts } from '../parts.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import {
   asyncMode,
+  nowOrInBackground,
   type OperationMode,
   optionalUser,
   type RequestedUser,
   type StartedAsync,
-  startAsync,
 } from './caller.ts';
 
 export interface SignDocDependencies extends Pick<RsspParts, 'settings' | 'credentials' | 'asyncResults'> {
@@ -55,13 +55,13 @@ export async function signDoc(
     source: request.source,
   };
   const sign = async () => signDocAnswer(await deps.documents.signDoc(principal, signing));
-  if (asynchronous === undefined) return sign();
-  const job = {
-    method: 'signatures/signDoc' as const,
-    userId: request.userId,
-    credentialId: request.credentialId,
-  };
-  return startAsync(deps, principal, { ...job, validityMs: asynchronous }, sign);
+  return nowOrInBackground(
+    deps,
+    principal,
+    'signatures/signDoc',
+    { ...request, validityMs: asynchronous },
+    sign,
+  );
 }
 
 /** The signDoc answer: attached results, detached results and validation data as the specification names them. */

@@ -7,11 +7,11 @@ import type { RsspPrincipal } from '../principal.ts';
 import type { SignHashRequest as SigningRequest } from '../signing.ts';
 import {
   asyncMode,
+  nowOrInBackground,
   type OperationMode,
   optionalUser,
   type RequestedUser,
   type StartedAsync,
-  startAsync,
 } from './caller.ts';
 
 export type SignHashDependencies = Pick<RsspParts, 'signing' | 'settings' | 'credentials' | 'asyncResults'>;
@@ -55,11 +55,11 @@ export async function signHash(
   const sign = async () => ({
     signatures: (await deps.signing.signHash(principal, signing)).map((s) => s.toString('base64')),
   });
-  if (asynchronous === undefined) return sign();
-  const job = {
-    method: 'signatures/signHash' as const,
-    userId: request.userId,
-    credentialId: request.credentialId,
-  };
-  return startAsync(deps, principal, { ...job, validityMs: asynchronous }, sign);
+  return nowOrInBackground(
+    deps,
+    principal,
+    'signatures/signHash',
+    { ...request, validityMs: asynchronous },
+    sign,
+  );
 }
