@@ -33,7 +33,9 @@ function keyStage(o: RequestOptions): { keys: 'destroy' | 'hand-over'; handOverT
 }
 
 export function registerServiceCommands(program: Command): void {
-  const service = program.command('service').description('The service as a whole / サービス全体');
+  const service = program
+    .command('service')
+    .description('Service termination (dual control) / サービスの終了 (二者承認)');
   const terminate = service
     .command('terminate')
     .description('Service termination (PS 3.7, JT2A appendix 4) / サービスの終了');
