@@ -32,6 +32,85 @@ function verificationFailed(what: string, seq: number | undefined, reason: strin
   );
 }
 
+/** shomei audit verify: the live chain, or an archive file alone. */
+async function verifyAction(options: { archive?: string }): Promise<void> {
+  if (options.archive !== undefined) {
+    const result = verifyAuditArchive(path.resolve(options.archive));
+    printJson({
+      ok: result.ok,
+      firstBreak: result.firstBreak,
+      problems: result.problems,
+      range: result.manifest?.range ?? null,
+      archivedAt: result.manifest?.archivedAt ?? null,
+      installationId: result.manifest?.installationId ?? null,
+      signerPublicKeySha256: result.publicKeySha256,
+      timestamp: result.timestamp,
+      archiveSha256: result.archiveSha256,
+    });
+    if (!result.ok) {
+      throw verificationFailed(
+        'アーカイブ',
+        result.firstBreak?.seq,
+        result.firstBreak?.message ?? result.problems[0] ?? 'invalid',
+      );
+    }
+    return;
+  }
+  const result = await withShomei((shomei) => shomei.audit.verify());
+  printJson(result);
+  if (!result.ok) {
+    const problem = result.firstBreak ?? result.checkpoints.problems[0];
+    throw verificationFailed(
+      '監査ログ',
+      result.firstBreak?.seq ?? result.checkpoints.problems[0]?.throughSeq,
+      result.firstBreak?.message ?? (problem as { reason: string } | undefined)?.reason ?? 'invalid',
+    );
+  }
+}
+
+/** shomei audit search: matching records as JSON lines, the read itself audited. */
+async function searchAction(options: Record<string, string | undefined>): Promise<void> {
+  const filter = parseSearchFilter(
+    Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  );
+  await withOperator(async (shomei, operator) => {
+    await requirePrivilege(shomei, operator, 'audit.read');
+    const events = await shomei.audit.search(filter);
+    for (const event of events) process.stdout.write(`${JSON.stringify(event)}\n`);
+    await shomei.audit.trail.append({
+      type: 'audit.read',
+      actor: { kind: 'user', id: operator.userId },
+      outcome: 'success',
+      details: { filter: { ...filter }, returned: events.length, via: 'cli' },
+    });
+  });
+}
+
+/** shomei audit export: a signed, timestamped archive of a time or sequence range. */
+async function exportAction(options: Record<string, string | undefined>): Promise<void> {
+  const range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number } = {};
+  if (options.from !== undefined) range.from = options.from;
+  if (options.to !== undefined) range.to = options.to;
+  const fromSeq = seqOption(options.fromSeq, '--from-seq');
+  const throughSeq = seqOption(options.throughSeq, '--through-seq');
+  if (fromSeq !== undefined) range.fromSeq = fromSeq;
+  if (throughSeq !== undefined) range.throughSeq = throughSeq;
+  const file = path.resolve(options.output!);
+  const result = await withOperator(async (shomei, operator) => {
+    await requirePrivilege(shomei, operator, 'audit.export');
+    return shomei.audit.exportArchive(file, range, operator.userId);
+  });
+  printJson({
+    file,
+    exportId: result.exportId,
+    range: result.manifest.range,
+    count: result.manifest.count,
+    archiveSha256: result.archiveSha256,
+    signerPublicKeySha256: result.manifest.signer.publicKeySha256,
+    verified: result.verification.ok,
+  });
+}
+
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('Audit trail / 監査ログ');
 
@@ -41,40 +120,7 @@ export function registerAuditCommands(program: Command): void {
       'Recompute the hash chain and checkpoints, or verify an exported archive offline / チェーンとチェックポイント、またはアーカイブを検証',
     )
     .option('--archive <file>', 'verify this archive file alone (no database or HSM needed)')
-    .action(async (options: { archive?: string }) => {
-      if (options.archive !== undefined) {
-        const result = verifyAuditArchive(path.resolve(options.archive));
-        printJson({
-          ok: result.ok,
-          firstBreak: result.firstBreak,
-          problems: result.problems,
-          range: result.manifest?.range ?? null,
-          archivedAt: result.manifest?.archivedAt ?? null,
-          installationId: result.manifest?.installationId ?? null,
-          signerPublicKeySha256: result.publicKeySha256,
-          timestamp: result.timestamp,
-          archiveSha256: result.archiveSha256,
-        });
-        if (!result.ok) {
-          throw verificationFailed(
-            'アーカイブ',
-            result.firstBreak?.seq,
-            result.firstBreak?.message ?? result.problems[0] ?? 'invalid',
-          );
-        }
-        return;
-      }
-      const result = await withShomei((shomei) => shomei.audit.verify());
-      printJson(result);
-      if (!result.ok) {
-        const problem = result.firstBreak ?? result.checkpoints.problems[0];
-        throw verificationFailed(
-          '監査ログ',
-          result.firstBreak?.seq ?? result.checkpoints.problems[0]?.throughSeq,
-          result.firstBreak?.message ?? (problem as { reason: string } | undefined)?.reason ?? 'invalid',
-        );
-      }
-    });
+    .action(verifyAction);
 
   audit
     .command('search')
@@ -84,22 +130,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--type <type>', 'event type, or a prefix such as auth.*')
     .option('--actor <id>', 'actor id')
     .option('--limit <n>', 'most records to print (default 1000)')
-    .action(async (options: Record<string, string | undefined>) => {
-      const filter = parseSearchFilter(
-        Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-      );
-      await withOperator(async (shomei, operator) => {
-        await requirePrivilege(shomei, operator, 'audit.read');
-        const events = await shomei.audit.search(filter);
-        for (const event of events) process.stdout.write(`${JSON.stringify(event)}\n`);
-        await shomei.audit.trail.append({
-          type: 'audit.read',
-          actor: { kind: 'user', id: operator.userId },
-          outcome: 'success',
-          details: { filter: { ...filter }, returned: events.length, via: 'cli' },
-        });
-      });
-    });
+    .action(searchAction);
 
   audit
     .command('export')
@@ -111,29 +142,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--to <time>', 'to (exclusive), YYYY-MM-DD or ISO-8601')
     .option('--from-seq <n>', 'first sequence number')
     .option('--through-seq <n>', 'last sequence number')
-    .action(async (options: Record<string, string | undefined>) => {
-      const range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number } = {};
-      if (options.from !== undefined) range.from = options.from;
-      if (options.to !== undefined) range.to = options.to;
-      const fromSeq = seqOption(options.fromSeq, '--from-seq');
-      const throughSeq = seqOption(options.throughSeq, '--through-seq');
-      if (fromSeq !== undefined) range.fromSeq = fromSeq;
-      if (throughSeq !== undefined) range.throughSeq = throughSeq;
-      const file = path.resolve(options.output!);
-      const result = await withOperator(async (shomei, operator) => {
-        await requirePrivilege(shomei, operator, 'audit.export');
-        return shomei.audit.exportArchive(file, range, operator.userId);
-      });
-      printJson({
-        file,
-        exportId: result.exportId,
-        range: result.manifest.range,
-        count: result.manifest.count,
-        archiveSha256: result.archiveSha256,
-        signerPublicKeySha256: result.manifest.signer.publicKeySha256,
-        verified: result.verification.ok,
-      });
-    });
+    .action(exportAction);
 
   audit
     .command('prune')
