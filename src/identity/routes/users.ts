@@ -27,12 +27,20 @@ function operatorActor(principal: Principal): AuditActor {
 }
 
 export async function userRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
-  const app = fastify.withTypeProvider<ZodTypeProvider>();
-  // The privilege is checked before the input, so 401/403 come before 400 as they always did.
-  const privileged = (privilege: IdentityPrivilege) => async (request: FastifyRequest) =>
-    void (await requirePrivilege(identity, request, privilege));
-  const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
+  ownRoutes(fastify, identity);
+  accountRoutes(fastify, identity);
+  lifecycleRoutes(fastify, identity);
+}
 
+/** The privilege is checked before the input, so 401/403 come before 400 as they always did. */
+const privilegedBy =
+  (identity: Identity) => (privilege: IdentityPrivilege) => async (request: FastifyRequest) =>
+    void (await requirePrivilege(identity, request, privilege));
+const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
+
+/** One's own account and the tenant's member directory. */
+function ownRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/api/users/me', async (request) => {
     const principal = requirePrincipal(request);
     const user = await identity.getUser(principal.userId);
@@ -53,7 +61,12 @@ export async function userRoutes(fastify: FastifyInstance, identity: Identity): 
       ),
     }),
   );
+}
 
+/** An operator reads an account and its sessions, and unlocks it. */
+function accountRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const privileged = privilegedBy(identity);
   app.get(
     '/api/users/:id',
     {
@@ -105,7 +118,12 @@ export async function userRoutes(fastify: FastifyInstance, identity: Identity): 
       return { id, wasLocked };
     },
   );
+}
 
+/** Suspend, resume, close and a new activation link (identity.accounts.manage). */
+function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const privileged = privilegedBy(identity);
   app.post(
     '/api/users/:id/suspend',
     {
