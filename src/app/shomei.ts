@@ -361,11 +361,13 @@ export async function openShomei(
     });
     // Credentials' signing keys live outside the token, wrapped under a KEK per purpose (ADR 017).
     // On SQLite the lookup gets a connection of its own: signHash signs inside a transaction that
-    // holds the main connection, and a lookup queued behind it would wait forever.
+    // holds the main connection, and a lookup queued behind it would wait forever. Writes stay on
+    // the main connection (see KeyHierarchy).
     const keyDatabase = database.dialect === 'sqlite' ? openDatabase(config.databaseUrl) : database;
     const keyHierarchy = new KeyHierarchy(
-      keyDatabase.db,
+      database.db,
       new KekRing(opened, keys, kekGenerated(audit.trail)),
+      keyDatabase.db,
     );
     opened.attachWrappedKeyStore(keyHierarchy);
     const admin = openAdminServices({

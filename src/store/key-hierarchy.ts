@@ -24,14 +24,26 @@ export type KeyHierarchyTables = {
   wrapped_keys: WrappedKeyTable;
 };
 
+/**
+ * Writes go through the main connection, lookups may use one of their own. On SQLite a signature is
+ * made inside a transaction holding the main connection, so `find` cannot queue behind it. A write
+ * on that second connection is another matter: better-sqlite3 waits for SQLite's lock synchronously,
+ * so while another request's write transaction sat between two statements the wait stopped the
+ * event loop that transaction needed to commit, and busy_timeout ended in SQLITE_BUSY (8 credentials
+ * created at once, issue #20). On the main connection Kysely queues the write behind that
+ * transaction instead. No write here runs inside a transaction of the main connection.
+ */
 export class KeyHierarchy implements WrappedKeyStore {
   private readonly db: Kysely<FoundationTables & KeyHierarchyTables>;
+  private readonly lookups: Kysely<FoundationTables & KeyHierarchyTables>;
 
   constructor(
     db: Kysely<FoundationTables>,
     readonly keks: KekRing,
+    lookups: Kysely<FoundationTables> = db,
   ) {
     this.db = db.withTables<KeyHierarchyTables>();
+    this.lookups = lookups.withTables<KeyHierarchyTables>();
   }
 
   currentKek(purpose: string): Promise<string> {
@@ -39,7 +51,7 @@ export class KeyHierarchy implements WrappedKeyStore {
   }
 
   async find(keyId: string): Promise<WrappedKey | undefined> {
-    const row = await this.db
+    const row = await this.lookups
       .selectFrom('wrapped_keys')
       .selectAll()
       .where('key_id', '=', keyId)
@@ -47,15 +59,9 @@ export class KeyHierarchy implements WrappedKeyStore {
     return row === undefined ? undefined : toWrappedKey(row);
   }
 
-  /** Inserts a key, or replaces its blob and KEK after a re-wrap. */
+  /** Inserts a key, or replaces its blob and KEK after a re-wrap (one statement, no read first). */
   async save(key: WrappedKey): Promise<void> {
     const now = new Date().toISOString();
-    const updated = await this.db
-      .updateTable('wrapped_keys')
-      .set({ kek_id: key.kekId, wrapped: key.wrapped, updated_at: now })
-      .where('key_id', '=', key.keyId)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) return;
     await this.db
       .insertInto('wrapped_keys')
       .values({
@@ -69,6 +75,9 @@ export class KeyHierarchy implements WrappedKeyStore {
         created_at: now,
         updated_at: now,
       })
+      .onConflict((oc) =>
+        oc.column('key_id').doUpdateSet({ kek_id: key.kekId, wrapped: key.wrapped, updated_at: now }),
+      )
       .execute();
   }
 
