@@ -14,10 +14,11 @@ function find(dir) {
   return out;
 }
 
-// The files that took longest in fresh-clone runs of the whole suite (2 cores), longest first. The
-// runner starts files in the order given, two at a time, so a long file started near the end would run
-// on alone after everything else; started first (the rest following in name order), the two lanes
-// finish together. Update it from a whole run's per-file times when the order of sizes changes.
+// The files that took longest in fresh-clone runs of the whole suite (2 cores), longest first. Files
+// start in the order given, two at a time (test-files.mjs keeps the order; `node --test` sorts by
+// name), so a long file started near the end would run on alone after everything else; started first
+// (the rest following in name order), the two lanes finish together. Update it from a whole run's
+// per-file times when the order of sizes changes.
 const LONGEST_FIRST = [
   'test/e2e/signer-type-two-companies.test.ts',
   'test/e2e/two-companies.test.ts',
@@ -42,7 +43,7 @@ const args = process.argv.slice(2);
 const files = args.length > 0 ? args : longestFirst(find('test').sort());
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', path.join(import.meta.dirname, 'test-files.mjs'), ...files],
   { stdio: 'inherit', env: { ...process.env, SHOMEI_LOG_LEVEL: process.env.SHOMEI_LOG_LEVEL ?? 'silent' } },
 );
 process.exit(result.status ?? 1);
