@@ -30,10 +30,20 @@ const at = (stages: readonly SessionStage[]) => async (request: FastifyRequest) 
   void sessionAt(request, stages);
 const signedIn = async (request: FastifyRequest) => void requirePrincipal(request);
 
-export async function authRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
-  const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const opts = { bodyLimit: IDENTITY_BODY_LIMIT, config: identityInput };
+const opts = { bodyLimit: IDENTITY_BODY_LIMIT, config: identityInput };
 
+export async function authRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
+  loginRoutes(fastify, identity);
+  sessionRoutes(fastify, identity);
+  passwordRoutes(fastify, identity);
+  totpRoutes(fastify, identity);
+  passkeyRoutes(fastify, identity);
+  oidcRoutes(fastify, identity);
+}
+
+/** Login: password, then TOTP, a recovery code or a passkey. */
+function loginRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/api/auth/login',
     { ...opts, schema: { summary: 'Log in with e-mail and password (first step)', body: loginSchema } },
@@ -118,7 +128,11 @@ export async function authRoutes(fastify: FastifyInstance, identity: Identity): 
       return { next: 'done', methods: done.methods, csrfToken: issueCookie(identity, reply, done.secret) };
     },
   );
+}
 
+/** Logout, the current session and the list of one's sessions. */
+function sessionRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post('/api/auth/logout', opts, async (request, reply) => {
     const session = request.identitySession;
     if (session !== undefined) await identity.logout(session.record, contextOf(request));
@@ -179,7 +193,11 @@ export async function authRoutes(fastify: FastifyInstance, identity: Identity): 
       return reply.status(204).send();
     },
   );
+}
 
+/** Activation, password reset by mail and password change. */
+function passwordRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/api/auth/activate',
     { ...opts, schema: { summary: 'Activate an account and set its password', body: activateSchema } },
@@ -231,9 +249,11 @@ export async function authRoutes(fastify: FastifyInstance, identity: Identity): 
       return { changed: true };
     },
   );
+}
 
-  // ---- TOTP enrolment ----
-
+/** TOTP enrolment and recovery codes. */
+function totpRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post('/api/auth/totp/enrol', opts, async (request, reply) => {
     const session = sessionAt(request, ['enrolment', 'authenticated']);
     const user = await identity.getUser(session.record.userId);
@@ -281,9 +301,11 @@ export async function authRoutes(fastify: FastifyInstance, identity: Identity): 
     void reply.header('cache-control', 'no-store');
     return { recoveryCodes };
   });
+}
 
-  // ---- passkey registration ----
-
+/** Passkey registration, list and removal. */
+function passkeyRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post('/api/auth/passkeys/options', opts, async (request) => {
     const session = sessionAt(request, ['enrolment', 'authenticated']);
     const user = await identity.getUser(session.record.userId);
@@ -345,9 +367,11 @@ export async function authRoutes(fastify: FastifyInstance, identity: Identity): 
       return reply.status(removed ? 204 : 404).send();
     },
   );
+}
 
-  // ---- OpenID Connect ----
-
+/** OpenID Connect login (start and callback). */
+function oidcRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/api/auth/oidc/start', async (_request, reply) => {
     const federation = identity.federation;
     if (federation === undefined) return reply.status(404).send();
