@@ -12,13 +12,7 @@ import { retentionYearsOf } from '../completion/completion.ts';
 import type { ContractsContext } from '../context.ts';
 import { checkPdf, toView } from '../envelopes/envelopes.ts';
 import { contractErrors } from '../model/errors.ts';
-import {
-  type ContractActor,
-  isoDate,
-  MAX_AMOUNT,
-  parseInput,
-  text,
-} from '../model/model.ts';
+import { type ContractActor, isoDate, MAX_AMOUNT, parseInput, text } from '../model/model.ts';
 import type { ImportViewShape } from '../model/shapes.ts';
 import { auditActorOf, loadEnvelope } from '../parties/access.ts';
 import { recordsDb } from '../parties/permissions.ts';
