@@ -11,6 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonObject, TerminationPlan } from '../admin/index.ts';
 import { CHECKPOINT_KEY_PURPOSE } from '../audit/index.ts';
+import { TOKEN_MARKER_PREFIX } from '../ops/index.ts';
 import type { Shomei } from './shomei.ts';
 
 type Once = (step: string, work: () => Promise<JsonObject>) => Promise<JsonObject>;
@@ -42,10 +43,16 @@ export async function terminationKeys(shomei: Shomei, once: Once, by: string): P
     }));
     credentials++;
   }
-  const kept = (await shomei.keys.findActiveByPurpose(CHECKPOINT_KEY_PURPOSE)).map((k) => k.key_id);
+  const tokenKeys = await shomei.crypto.listKeys();
+  // The token's environment marker stays too: it signs nothing, and keeps this token from being
+  // taken for another environment's (ADR 036).
+  const kept = [
+    ...(await shomei.keys.findActiveByPurpose(CHECKPOINT_KEY_PURPOSE)).map((k) => k.key_id),
+    ...tokenKeys.filter((k) => k.label.startsWith(TOKEN_MARKER_PREFIX)).map((k) => k.id),
+  ];
   const registered = (await shomei.keys.list({ status: 'active' })).map((k) => k.key_id);
   // Then anything in the token the registry does not list (nothing should be; the token decides).
-  const inToken = (await shomei.crypto.listKeys()).map((k) => k.id);
+  const inToken = tokenKeys.map((k) => k.id);
   const doomed = [...new Set([...registered, ...inToken])].filter((id) => !kept.includes(id));
   for (const keyId of doomed) {
     await once(`key:${keyId}`, () => destroyProviderKey(shomei, keyId, by));

@@ -3,10 +3,13 @@ import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from '
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openShomei, operatorConsole } from '../../src/app/index.ts';
+import { openShomei, operatorConsole, type Shomei } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { importRecord, LAWFUL_DELETION_KIND, setPermission } from '../../src/contracts/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { verifyBackup } from '../../src/ops/index.ts';
+import { buildServer } from '../../src/server/index.ts';
+import { samplePdf } from '../contracts/harness.ts';
 import { makeTestHome } from '../helpers/home.ts';
 import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { runShomei } from '../helpers/run.ts';
@@ -70,6 +73,67 @@ async function generateKey(label: string): Promise<{ id: string; publicKey: stri
   }
 }
 
+/** A tenant's contract (imported, with its document) and an API key to ask for it over HTTP. */
+async function contractInBackup(): Promise<{ envelopeId: string; documentId: string; apiKey: string }> {
+  const shomei = await openShomei(loadConfig({ ...home.env }), createLogger({ level: 'silent' }));
+  try {
+    const tenant = await shomei.identity.accounts.createTenant({
+      slug: 'backup-a',
+      name: 'バックアップ株式会社',
+    });
+    const created = await shomei.identity.accounts.createUser({
+      tenantId: tenant.id,
+      email: 'admin@backup-a.example',
+      displayName: 'admin',
+      familyName: '復元',
+      givenName: '花子',
+    });
+    const { token } = await shomei.identity.applications.issueActivationToken(created.id);
+    const user = await shomei.identity.activate(token, 'correct horse battery staple 署名', {});
+    await setPermission(shomei.contracts.context, { kind: 'operator', id: 'test' }, tenant.id, {
+      userId: user.id,
+      permission: 'tenant.admin',
+      granted: true,
+    });
+    const actor = {
+      kind: 'user' as const,
+      userId: user.id,
+      tenantId: tenant.id,
+      email: user.email,
+      authentication: 'test',
+    };
+    const { record } = await importRecord(
+      shomei.contracts.context,
+      actor,
+      {
+        title: '削除請求のある契約',
+        counterparty: '株式会社相手',
+        transactionDate: '2025-04-01',
+        amount: 1000,
+      },
+      samplePdf(1, 'backup'),
+    );
+    const { key } = await shomei.contracts.createApiKey(actor, ['envelopes:read']);
+    return { envelopeId: record.id, documentId: record.documents[0]!.id, apiKey: key };
+  } finally {
+    await shomei.close();
+  }
+}
+
+/** GET the document over the server's HTTP API with the tenant's API key. */
+async function downloadDocument(shomei: Shomei): Promise<{ statusCode: number; body: string }> {
+  const app = await buildServer(shomei);
+  try {
+    return await app.inject({
+      method: 'GET',
+      url: `/api/envelopes/${contract.envelopeId}/documents/${contract.documentId}`,
+      headers: { authorization: `Bearer ${contract.apiKey}` },
+    });
+  } finally {
+    await app.close();
+  }
+}
+
 function json<T>(result: { status: number; stdout: string; stderr: string }): T {
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout) as T;
@@ -89,6 +153,8 @@ let key: { id: string; publicKey: string };
 /** In the backup, destroyed afterwards: the restore must not bring it back. */
 let doomed: { id: string; publicKey: string };
 let installationId: string;
+/** In the backup, shredded afterwards by a lawful deletion: the restore must not bring it back. */
+let contract: { envelopeId: string; documentId: string; apiKey: string };
 
 describe('backup create / verify / restore', () => {
   test('create writes a signed backup that verifies offline and holds no secret', async () => {
@@ -97,6 +163,7 @@ describe('backup create / verify / restore', () => {
     team = await makeTeam(home, roles, {}, roles);
     key = await generateKey('before-backup');
     doomed = await generateKey('doomed-after-backup');
+    contract = await contractInBackup();
     const anonymous = runShomei(['backup', 'create', '-o', `${backupFile}.x`], {
       ...home.env,
       SHOMEI_OPERATOR_SESSION: `${work}/none`,
@@ -299,10 +366,23 @@ describe('backup create / verify / restore', () => {
         team.system_administrator.userId,
       );
       await live.admin.dualControl.approve(asked.id, team.security_officer.userId);
+      // The contract is deleted on a lawful request (dual control); its document is crypto-shredded.
+      operatorConsole(live);
+      const deletion = await live.admin.dualControl.request(
+        LAWFUL_DELETION_KIND,
+        { envelopeId: contract.envelopeId, reason: '本人からの削除請求', basis: '個人情報保護法 35条' },
+        team.system_administrator.userId,
+      );
+      await live.admin.dualControl.approve(deletion.id, team.security_officer.userId);
+      assert.match((await downloadDocument(live)).body, /SHOMEI_DOCUMENT_DELETED/);
     } finally {
       await live.close();
     }
     assert.match(readFileSync(destructionLog, 'utf8'), new RegExp(`"id":"${doomed.id}"`));
+    assert.match(
+      readFileSync(destructionLog, 'utf8'),
+      new RegExp(`"kind":"document","id":"${contract.documentId}"`),
+    );
     rmSync(home.home, { recursive: true, force: true });
 
     // A log that does not parse refuses the restore before anything is written.
@@ -336,6 +416,7 @@ describe('backup create / verify / restore', () => {
       ),
     );
     assert.deepEqual(restored.destructionsReapplied.keys, [doomed.id]);
+    assert.deepEqual(restored.destructionsReapplied.documents, [contract.documentId]);
     // pkcs11-tool, not our code, lists the restored token: the key destroyed after the backup is not in it.
     const objects = listTokenObjects(home);
     assert.match(objects, /label:\s+before-backup/);
@@ -369,6 +450,24 @@ describe('backup create / verify / restore', () => {
         type: 'spki',
       });
       assert.ok(verify('sha256', Buffer.from('restored'), { key: publicKey, dsaEncoding: 'der' }, signature));
+      // The shredded document stays gone: the HTTP API answers with the typed code, no content.
+      const download = await downloadDocument(shomei);
+      assert.equal(download.statusCode, 410, download.body);
+      assert.match(download.body, /SHOMEI_DOCUMENT_DELETED/);
+      assert.doesNotMatch(download.body, /%PDF/);
+      // …and its sealed content key and ciphertext are not in the restored database.
+      const document = await shomei.contracts.context.db
+        .selectFrom('contract_documents')
+        .select(['status', 'sealed_key'])
+        .where('id', '=', contract.documentId)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(document, { status: 'shredded', sealed_key: null });
+      const versions = await shomei.contracts.context.db
+        .selectFrom('contract_document_versions')
+        .select('data')
+        .where('document_id', '=', contract.documentId)
+        .execute();
+      assert.ok(versions.length > 0 && versions.every((v) => v.data === null));
       const labels = (await shomei.crypto.listKeys()).map((k) => k.label);
       assert.ok(labels.includes('before-backup'));
       assert.ok(!labels.includes('after-backup'), 'a key made after the backup is not in the restored token');
