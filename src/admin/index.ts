@@ -14,6 +14,14 @@ export type { AuditParameterTarget } from './executors.ts';
 export { type RoleGrant, RoleGrants, type TrainingRecord } from './grants.ts';
 export { adminMigrations } from './migrations.ts';
 export {
+  PUBLIC_NOTICE_KINDS,
+  PUBLIC_NOTICE_TITLES,
+  type PublicNotice,
+  type PublicNoticeInput,
+  type PublicNoticeKind,
+  PublicNotices,
+} from './notices.ts';
+export {
   type AuthenticatedOperator,
   authenticateOperator,
   type OperatorAuthenticationDependencies,

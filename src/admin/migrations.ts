@@ -97,6 +97,22 @@ export const adminMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  // Public notices of a key compromise or the service's end (PS 3.6.1, 3.7): inserted, never updated.
+  '0545_admin_public_notices': {
+    kind: 'expand',
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_public_notices')
+        .addColumn('reference', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'text', (c) => c.notNull())
+        .addColumn('published_by', 'text', (c) => c.notNull())
+        .addColumn('effective_at', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
   // Service termination (ADR 036): one row per finished step, so a resumed run skips what is done.
   '0550_admin_service_termination': {
     kind: 'expand',

@@ -7,6 +7,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { marked } from 'marked';
 import { isShomeiError } from '../errors/index.ts';
+import { noticeRoutes } from './notice-routes.ts';
+import type { PublicNotices } from './notices.ts';
 import {
   isPolicyDocument,
   POLICY_DOCUMENT_TITLES,
@@ -15,24 +17,16 @@ import {
   PUBLIC_POLICY_DOCUMENTS,
   type PublicPolicyDocument,
 } from './policies.ts';
+import { escapeHtml, page, sendHtml } from './policy-html.ts';
 
 export interface PolicyRoutesOptions {
   readonly policies: PolicyRegistry;
+  /** The public notices (key compromise, service termination), listed at /policies/notices. */
+  readonly notices?: PublicNotices;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const title = (d: PublicPolicyDocument) =>
   `${POLICY_DOCUMENT_TITLES[d].ja} / ${POLICY_DOCUMENT_TITLES[d].en}`;
-
-function page(heading: string, body: string): string {
-  return `<!doctype html>
-<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(heading)}</title></head>
-<body><header><nav aria-label="規程・規約 / Policies"><a href="/policies">規程・規約の一覧 / All policies</a> · <a href="/login">ログイン / Log in</a></nav></header>
-<main>${body}</main></body></html>
-`;
-}
 
 function versionLine(v: PolicyVersion): string {
   return `版 / version ${v.version} — 施行 / effective ${escapeHtml(v.effectiveAt)}`;
@@ -71,21 +65,21 @@ async function indexPage(policies: PolicyRegistry): Promise<string> {
       return `<li><a href="/policies/${d}">${escapeHtml(title(d))}</a> (${current})</li>`;
     }),
   );
-  return page('規程・規約 / Policies', `<h1>規程・規約 / Policies</h1><ul>${rows.join('')}</ul>`);
-}
-
-function send(reply: FastifyReply, status: number, html: string) {
-  return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+  const notices =
+    '<p><a href="/policies/notices">お知らせ (鍵の危殆化・サービスの終了) / Notices (key compromise, service termination)</a></p>';
+  return page('規程・規約 / Policies', `<h1>規程・規約 / Policies</h1><ul>${rows.join('')}</ul>${notices}`);
 }
 
 function notFound(reply: FastifyReply, message: { ja: string; en: string }) {
   const body = `<h1>見つかりません / Not found</h1><p>${escapeHtml(message.ja)}</p><p lang="en">${escapeHtml(message.en)}</p>`;
-  return send(reply, 404, page('見つかりません / Not found', body));
+  return sendHtml(reply, 404, page('見つかりません / Not found', body));
 }
 
 export async function policyRoutes(app: FastifyInstance, options: PolicyRoutesOptions): Promise<void> {
   const { policies } = options;
-  app.get('/policies', async (_request, reply) => send(reply, 200, await indexPage(policies)));
+  // Registered before '/policies/:document', though find-my-way prefers the static path anyway.
+  if (options.notices !== undefined) await noticeRoutes(app, { notices: options.notices });
+  app.get('/policies', async (_request, reply) => sendHtml(reply, 200, await indexPage(policies)));
   const show = async (reply: FastifyReply, documentParam: string, versionParam?: string) => {
     if (!isPolicyDocument(documentParam)) {
       return notFound(reply, { ja: 'その文書はありません。', en: 'There is no such document.' });
@@ -95,7 +89,7 @@ export async function policyRoutes(app: FastifyInstance, options: PolicyRoutesOp
     }
     try {
       const version = versionParam === undefined ? undefined : Number(versionParam);
-      return send(reply, 200, await documentPage(policies, documentParam, version));
+      return sendHtml(reply, 200, await documentPage(policies, documentParam, version));
     } catch (error) {
       if (isShomeiError(error) && error.code === 'SHOMEI_POLICY_NOT_PUBLISHED') {
         return notFound(reply, error.messages);

@@ -22,6 +22,7 @@ import {
   roleRevokeExecutor,
 } from './executors.ts';
 import { RoleGrants } from './grants.ts';
+import { PublicNotices } from './notices.ts';
 import { PolicyRegistry } from './policies.ts';
 import { type Privilege, privilegeCheckFor, userHasPrivilege } from './privileges.ts';
 import { isPrivileged, type Role } from './roles.ts';
@@ -46,6 +47,8 @@ export interface AdminServices {
   readonly policies: PolicyRegistry;
   /** The approved service termination and its finished steps (ADR 036). */
   readonly termination: ServiceTermination;
+  /** Public notices, written by the key-compromise and termination steps only. */
+  readonly notices: PublicNotices;
   /** identity's PrivilegeCheck, answered from role grants. */
   readonly privilegeCheck: PrivilegeCheck;
   hasPrivilege(userId: string, privilege: Privilege): Promise<boolean>;
@@ -112,6 +115,7 @@ export function openAdminServices(options: OpenAdminOptions): AdminServices {
     terminals,
     policies: new PolicyRegistry(db, clock),
     termination,
+    notices: new PublicNotices(db, clock),
     privilegeCheck: privilegeCheckFor(grants),
     hasPrivilege: (userId, privilege) => userHasPrivilege(grants, userId, privilege),
     async bootstrap(assignments, operatorInput) {

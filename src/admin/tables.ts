@@ -82,6 +82,20 @@ export interface ServiceTerminationTable {
   outcome: string;
 }
 
+/** A public notice (key compromise, service termination); rows are only ever inserted. */
+export interface PublicNoticeTable {
+  /** The incident or termination plan it belongs to: one notice each. */
+  reference: string;
+  kind: string;
+  published_at: string;
+  published_by: string;
+  effective_at: string;
+  /** Canonical JSON of the facts and the ja/en text (no secrets, no addresses). */
+  body: string;
+  /** Hex SHA-256 of body, checked again whenever the notice is served. */
+  sha256: string;
+}
+
 export type AdminTables = {
   admin_role_grants: RoleGrantTable;
   admin_training_records: TrainingRecordTable;
@@ -90,4 +104,5 @@ export type AdminTables = {
   admin_policy_versions: PolicyVersionTable;
   admin_policy_items: PolicyItemTable;
   admin_service_termination: ServiceTerminationTable;
+  admin_public_notices: PublicNoticeTable;
 };

@@ -3,7 +3,7 @@
  * `key.compromise`: an administrator or the security officer names the compromised key, a second
  * person approves, and only then the steps run — incident record (raises the `key-compromise`
  * alert), revocation of the affected certificates with a fresh CRL, re-keying where the provider can,
- * destruction of the compromised key, notices to the people concerned. Each finished step is an audit
+ * destruction of the compromised key, a public notice (/policies/notices), notices to the people concerned. Each finished step is an audit
  * record under the incident (the request id); a run after a crash skips the recorded steps and every
  * step also checks the world first, so nothing is done twice. Assembled here because it spans the CA,
  * TSA, RSSP, key registry, audit and mail; it calls their existing methods, no second path.
@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { DualControlExecutor, JsonObject } from '../admin/index.ts';
 import type { AuditActor } from '../audit/index.ts';
 import { shomeiError } from '../errors/index.ts';
+import { discloseCompromise } from './key-compromise-disclosure.ts';
 import { sendCompromiseNotices } from './key-compromise-notices.ts';
 import {
   destroyCompromisedKey,
@@ -24,7 +25,7 @@ import type { Shomei } from './shomei.ts';
 export const KEY_COMPROMISE_KIND = 'key.compromise';
 
 /** The steps in the order they run; each leaves `key.compromise.<step>` in the audit trail. */
-export const COMPROMISE_STEPS = ['incident', 'revoke', 'rekey', 'destroy', 'notify'] as const;
+export const COMPROMISE_STEPS = ['incident', 'revoke', 'rekey', 'destroy', 'disclose', 'notify'] as const;
 export type CompromiseStep = (typeof COMPROMISE_STEPS)[number];
 
 /** What the request names: the key, what it is for and (for a signing credential) whose it is. */
@@ -148,6 +149,8 @@ async function runStep(
       return rekeyCompromisedKey(context);
     case 'destroy':
       return destroyCompromisedKey(context);
+    case 'disclose':
+      return discloseCompromise(context, report);
     case 'notify':
       // The alert for the incident record is raised (and mailed to administrators) by this scan.
       await shomei.audit.alerts.scan();

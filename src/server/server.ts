@@ -134,8 +134,8 @@ export async function buildServer(shomei: Shomei, options: ServerOptions = {}): 
     tenantPermissions: (principal) =>
       shomei.contracts.tenantPermissionsOf(principal.tenantId, principal.userId),
   });
-  // Public policy pages, no login (ADR 033): /policies, /policies/:document[/versions/:n].
-  await app.register(policyRoutes, { policies: shomei.admin.policies });
+  // Public policy pages, no login (ADR 033): /policies, /policies/:document[/versions/:n], /policies/notices.
+  await app.register(policyRoutes, { policies: shomei.admin.policies, notices: shomei.admin.notices });
   // Checkpoints at the configured interval and alert scans run while the server does.
   shomei.audit.startBackgroundWork();
   if (shomei.config.environment === 'development' && shomei.mailer instanceof OutboxMailer) {

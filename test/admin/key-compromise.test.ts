@@ -3,15 +3,17 @@
  * authenticated operator, waits for a second person, then revokes, re-keys, destroys and notifies.
  * Judged from outside: pkcs11-tool for the token, openssl crl / verify -crl_check for the revocation;
  * a second run is a no-op, and a run cut short (mail server down) is finished by running it again.
+ * The public notice (/policies/notices, HTML and JSON) is read anonymously: one per incident, no secrets.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openShomei, type Shomei } from '../../src/app/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { OutboxMailer } from '../../src/mail/index.ts';
 import { toPem } from '../../src/pki/index.ts';
+import { buildServer } from '../../src/server/index.ts';
 import { makeTestHome, type TestHome } from '../helpers/home.ts';
 import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
@@ -46,6 +48,47 @@ describe('shomei keys compromise', () => {
   };
   const steps = (shomei: Shomei, incident: string) =>
     shomei.audit.search({ type: 'key.compromise.*', subjectIds: [incident] });
+  interface PublicNotice {
+    kind: string;
+    reference: string;
+    effectiveAt: string;
+    publishedAt: string;
+    facts: {
+      keyLabel?: string;
+      certificates?: { serialNumber: string; subject: string; revokedAt: string }[];
+    };
+    text: { ja: string; en: string };
+  }
+  /** The notices page and its JSON as anyone reads them: no session, no key. */
+  const publicNotices = () =>
+    inspect(async (shomei) => {
+      const app = await buildServer(shomei);
+      try {
+        const html = await app.inject({ method: 'GET', url: '/policies/notices' });
+        const json = await app.inject({ method: 'GET', url: '/policies/notices.json' });
+        const index = await app.inject({ method: 'GET', url: '/policies' });
+        assert.deepEqual([html.statusCode, json.statusCode, index.statusCode], [200, 200, 200]);
+        assert.match(html.headers['content-type'] as string, /text\/html/);
+        assert.match(index.body, /href="\/policies\/notices"/);
+        return {
+          html: html.body,
+          json: json.body,
+          notices: (json.json() as { notices: PublicNotice[] }).notices,
+        };
+      } finally {
+        await app.close();
+      }
+    });
+  /** Neither operators' addresses nor the token PINs may reach a public page. */
+  const assertNoSecrets = (text: string) => {
+    const pins = Object.values(JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as object)
+      .flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as object)))
+      .filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    assert.ok(pins.length > 0, 'the PINs were read');
+    for (const secret of [...pins, team.security_officer.email, team.system_administrator.email]) {
+      assert.ok(!text.includes(secret), 'a secret or an address is on the public page');
+    }
+  };
 
   before(async () => {
     home = makeTestHome({ SHOMEI_AUDIT_CHECKPOINT_INTERVAL: '0' });
@@ -134,6 +177,7 @@ describe('shomei keys compromise', () => {
       'key.compromise.revoke',
       'key.compromise.rekey',
       'key.compromise.destroy',
+      'key.compromise.disclose',
       'key.compromise.notify',
     ]);
     assert.equal(seen.alerts.length, 1);
@@ -145,10 +189,35 @@ describe('shomei keys compromise', () => {
     );
     assert.match(seen.mail[0]!.text, new RegExp(asked.request.id));
 
+    // The public notice: this key by label, its certificate by serial and subject, distrust from its revocation.
+    const revokedCert = await inspect(async (shomei) => ({
+      label: (await shomei.keys.get(tsa.keyId))!.label,
+      certificate: (await shomei.ca.get(tsa.serialNumber))!,
+    }));
+    const revokedAt = revokedCert.certificate.revokedAt!.toISOString();
+    const shown = await publicNotices();
+    assert.equal(shown.notices.length, 1);
+    const notice = shown.notices[0]!;
+    assert.deepEqual(
+      [notice.kind, notice.reference, notice.effectiveAt],
+      ['key-compromise', asked.request.id, revokedAt],
+    );
+    assert.equal(notice.facts.keyLabel, revokedCert.label);
+    assert.deepEqual(notice.facts.certificates, [
+      { serialNumber: tsa.serialNumber, subject: revokedCert.certificate.subject, revokedAt },
+    ]);
+    assert.ok(notice.publishedAt >= revokedAt);
+    assert.match(notice.text.ja, new RegExp(`${revokedAt} 以降`));
+    assert.match(notice.text.en, new RegExp(`after ${revokedAt}`));
+    for (const expected of [tsa.serialNumber, revokedCert.label, revokedAt, '鍵の危殆化', 'Key compromise'])
+      assert.ok(shown.html.includes(expected), expected);
+    assertNoSecrets(shown.html + shown.json);
+
     const done = ok<Progress>(compromise(team.system_administrator, tsa.keyId));
     assert.deepEqual([done.state, done.request.id], ['done', asked.request.id]);
     const after = await inspect(async (shomei) => (await steps(shomei, asked.request.id)).length);
-    assert.equal(after, 5, 'a second run adds no step');
+    assert.equal(after, 6, 'a second run adds no step');
+    assert.equal((await publicNotices()).notices.length, 1, 'nor a notice');
   });
 
   it('e-seal key: a run cut short by the mail server is finished by running the command again', async () => {
@@ -173,5 +242,13 @@ describe('shomei keys compromise', () => {
     const types = await inspect(async (shomei) => (await steps(shomei, asked.request.id)).map((r) => r.type));
     assert.equal(types.filter((t) => t === 'key.compromise.rekey').length, 1, 'the re-key is not repeated');
     assert.equal(types.at(-1), 'key.compromise.notify');
+    // The cut run disclosed already; the resumed one adds no second notice for the incident.
+    assert.equal(types.filter((t) => t === 'key.compromise.disclose').length, 1);
+    const shown = await publicNotices();
+    const mine = shown.notices.filter((n) => n.reference === asked.request.id);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0]!.facts.keyLabel, eSeal.label);
+    assert.equal(shown.notices.length, 2, 'the TSA notice stays beside it');
+    assertNoSecrets(shown.html + shown.json);
   });
 });
