@@ -1,6 +1,6 @@
 /**
  * Carrying out an approved service termination (PS 3.7, JT2A appendix 4; ADR 036), step by step:
- * notices to every tenant's administrators, then — once the effective time has passed — every
+ * a public notice (/policies/notices) and mail to every tenant's administrators, then — once the effective time has passed — every
  * tenant's records exported and timestamped, then the keys destroyed (or the audit archive and the
  * CA's records handed over), then a final report. Each finished step is recorded once
  * (`ServiceTermination.record`), so a run cut short resumes where it stopped and a run after the
@@ -61,8 +61,59 @@ function notice(plan: TerminationPlan, tenantName: string): { subject: string; t
   };
 }
 
+/** The service's own contact (a published policy item), or where to find it once set. */
+async function contact(shomei: Shomei): Promise<{ ja: string; en: string }> {
+  const item = (await shomei.admin.policies.items()).find((i) => i.name === 'PROVIDER_CONTACT');
+  if (item?.value != null) return { ja: item.value, en: item.value };
+  return {
+    ja: 'サービスポリシー (/policies/service-policy) の連絡窓口',
+    en: 'the contact in the service policy (/policies/service-policy)',
+  };
+}
+
+/** The public notice of the end (PS 3.7 Web サイトにおいても公開する): one per approved plan. */
+async function publishNotice(run: Run): Promise<JsonObject> {
+  const { plan } = run;
+  const to = await contact(run.shomei);
+  const keys =
+    plan.keys === 'destroy'
+      ? {
+          ja: '事業者の鍵と利用者の署名鍵は終了手続きの中で破棄します。',
+          en: "The provider's and the signers' keys will be destroyed during the termination.",
+        }
+      : {
+          ja: '事業者の記録 (監査記録・認証局の記録) は後継事業者へ引き継ぎます。',
+          en: "The provider's records (audit trail, CA records) will be handed over to the successor.",
+        };
+  const { notice, created } = await run.shomei.admin.notices.publish(
+    {
+      kind: 'service-termination',
+      reference: plan.requestId,
+      effectiveAt: plan.effectiveAt,
+      facts: { keys: plan.keys },
+      text: {
+        ja: [
+          `本サービスは ${plan.effectiveAt} をもって終了します。以後、新しい契約の送信と署名用証明書の発行は受け付けません。`,
+          '各利用者 (組織) の全記録 (契約書 PDF、検証結果、監査記録) は、タイムスタンプ付きの書出しファイルとして各組織の管理者にお渡しします。',
+          keys.ja,
+          `お問い合わせ: ${to.ja}`,
+        ].join('\n'),
+        en: [
+          `The service ends at ${plan.effectiveAt}. From then on, no new envelopes are sent and no signing certificates are issued.`,
+          "Every customer organisation's records (contract PDFs, validation reports, audit records) are handed to its administrators as a timestamped export.",
+          keys.en,
+          `Contact: ${to.en}`,
+        ].join('\n'),
+      },
+    },
+    run.by,
+  );
+  return { reference: notice.reference, created, sha256: notice.sha256 };
+}
+
 async function notify(run: Run): Promise<JsonObject> {
   const { shomei } = run;
+  const published = await publishNotice(run);
   const notified: string[] = [];
   const tenants = await shomei.identity.accounts.listTenants();
   for (const tenant of tenants) {
@@ -75,7 +126,7 @@ async function notify(run: Run): Promise<JsonObject> {
     }
   }
   // User ids only: the addresses are in the accounts, and the trail keeps no more than it needs.
-  return { tenants: tenants.length, notified };
+  return { tenants: tenants.length, notified, publicNotice: published };
 }
 
 /** One tenant's ZIP (written aside, then renamed) and an RFC 3161 token over its SHA-256. */

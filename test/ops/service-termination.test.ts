@@ -4,6 +4,7 @@
  * the HTTP API refuses new envelopes with SHOMEI_SERVICE_TERMINATED, every tenant's export opens
  * (unzip), matches its manifest and carries an RFC 3161 token openssl verifies, pkcs11-tool shows
  * no key but the audit checkpoint key, the steps are in the audit trail, and a second run is a no-op.
+ * The end is on the public notices page (read with no credentials) once, with the plan's date.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -30,6 +31,8 @@ const tenants: { id: string; adminEmail: string; recordId: string }[] = [];
 let apiKey: string;
 let credentialKeyId: string;
 let keptLabels: string[];
+/** The token PINs, read after init: none may reach a public page. */
+let pins: string[];
 
 async function withShomei<T>(work: (shomei: Shomei) => Promise<T>): Promise<T> {
   const shomei = await openShomei(loadConfig({ ...home.env }), createLogger({ level: 'silent' }));
@@ -47,6 +50,29 @@ function json<T>(result: { status: number; stdout: string; stderr: string }): T 
 
 const terminate = (args: string[], env: Record<string, string>) =>
   runShomei(['service', 'terminate', ...args], env);
+
+interface PublicNotice {
+  kind: string;
+  reference: string;
+  effectiveAt: string;
+  text: { ja: string; en: string };
+}
+
+/** GET /policies/notices and its JSON with no credentials, as a customer or relying party reads them. */
+async function publicNotices(): Promise<{ text: string; notices: PublicNotice[] }> {
+  return withShomei(async (shomei) => {
+    const app = await buildServer(shomei);
+    try {
+      const html = await app.inject({ method: 'GET', url: '/policies/notices' });
+      const json = await app.inject({ method: 'GET', url: '/policies/notices.json' });
+      assert.deepEqual([html.statusCode, json.statusCode], [200, 200]);
+      const notices = (json.json() as { notices: PublicNotice[] }).notices;
+      return { text: html.body + json.body, notices };
+    } finally {
+      await app.close();
+    }
+  });
+}
 
 /** A tenant with an administrator and one imported record. */
 async function tenantWithRecord(shomei: Shomei, slug: string): Promise<(typeof tenants)[number]> {
@@ -118,6 +144,9 @@ async function createEnvelope(): Promise<{ statusCode: number; body: string }> {
 before(async () => {
   mkdirSync(work, { recursive: true });
   json(runShomei(['init'], home.env));
+  pins = Object.values(JSON.parse(readFileSync(home.config.pkcs11.pinFile, 'utf8')) as object)
+    .flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as object)))
+    .filter((v): v is string => typeof v === 'string' && v.length >= 4);
   team = await makeTeam(home, ['security_officer', 'system_administrator']);
   await withShomei(async (shomei) => {
     tenants.push(await tenantWithRecord(shomei, 'term-a'), await tenantWithRecord(shomei, 'term-b'));
@@ -229,6 +258,24 @@ describe('shomei service terminate', () => {
     assert.equal(outcome.alreadyFinished, false);
     assert.deepEqual(outcome.report.tenants.map((t) => t.tenantId).sort(), [...tenantIds].sort());
 
+    // The notify step published the end on the public notices page: once, with the plan's date.
+    const plan = await withShomei(async (shomei) => (await shomei.admin.termination.plan())!);
+    const shown = await publicNotices();
+    assert.deepEqual(
+      shown.notices.map((n) => [n.kind, n.reference, n.effectiveAt]),
+      [['service-termination', plan.requestId, plan.effectiveAt]],
+    );
+    const { ja, en } = shown.notices[0]!.text;
+    assert.match(ja, new RegExp(`${plan.effectiveAt} をもって終了`));
+    assert.match(ja, /書出しファイル/);
+    assert.match(en, /timestamped export/);
+    assert.match(en, /Contact: /);
+    for (const tenant of tenants)
+      assert.ok(!shown.text.includes(tenant.adminEmail), 'no address on the page');
+    assert.ok(!shown.text.includes(apiKey) && !shown.text.includes(exportTo), 'no key or export path');
+    assert.ok(pins.length > 0);
+    for (const pin of pins) assert.ok(!shown.text.includes(pin), 'no PIN on the page');
+
     for (const tenantId of tenantIds) {
       const zip = path.join(exportTo, `${tenantId}.zip`);
       assert.equal(run('unzip', ['-t', zip]).status, 0, zip);
@@ -306,5 +353,6 @@ describe('shomei service terminate', () => {
     assert.equal(listTokenObjects(home), objects);
     const status = json<{ steps: { step: string }[] }>(terminate(['status'], home.env));
     assert.equal(status.steps.at(-1)?.step, 'finish');
+    assert.equal((await publicNotices()).notices.length, 1, 'the notice is not published twice');
   });
 });
