@@ -215,8 +215,8 @@ export async function carryOutCompromise(context: CompromiseContext): Promise<Js
 export function keyCompromiseExecutor(shomei: Shomei): DualControlExecutor {
   return {
     description: {
-      ja: '鍵の危殆化対応 (失効・鍵更新・破棄・通知)',
-      en: 'Key compromise: revoke, re-key, destroy, notify',
+      ja: '鍵の危殆化対応 (失効・鍵更新・破棄・公開・通知)',
+      en: 'Key compromise: revoke, re-key, destroy, disclose, notify',
     },
     requesters: ['system_administrator', 'security_officer'],
     approvers: ['security_officer', 'system_administrator'],
