@@ -50,6 +50,9 @@ export function runAsync(
         stderr: Buffer.concat(stderr).toString('utf8'),
       }),
     );
+    // A child that exits before reading its input closes the pipe: EPIPE on stdin is not a failure
+    // of its own (the exit status and stderr report the command's outcome).
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input);
   });
 }

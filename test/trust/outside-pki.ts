@@ -67,6 +67,9 @@ function exec(command: string, args: readonly string[], cwd: string, stdin?: str
     child.on('close', (code) =>
       code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')}: ${err}`)),
     );
+    // A child that exits before reading its input (most never read it) closes the pipe: EPIPE on
+    // stdin is not a failure of its own; the exit status and stderr say how the command went.
+    child.stdin.on('error', () => {});
     child.stdin.end(stdin ?? '');
   });
 }
