@@ -92,9 +92,16 @@ export async function revokeAffectedCertificates(context: CompromiseContext): Pr
     issuers.add(certificate.issuer as AuthorityName);
   }
   const crls: JsonObject[] = [];
+  // An authority whose own key is compromised signs its final CRL now: the destroy step ends its key.
+  const ended = AUTHORITY_OF_PURPOSE[key.purpose];
   for (const issuer of issuers) {
+    if (issuer === ended) continue;
     const der = await shomei.ca.crl(issuer);
     crls.push({ issuer, sha256: createHash('sha256').update(der).digest('hex') });
+  }
+  if (ended !== undefined) {
+    const der = await shomei.ca.finalCrl(ended);
+    crls.push({ issuer: ended, final: true, sha256: createHash('sha256').update(der).digest('hex') });
   }
   return {
     credentialRevoked: credentialSerial === undefined ? null : key.credentialId,

@@ -142,6 +142,7 @@ export async function ensureAuthority(
         ocsp_key_id: null,
         ocsp_certificate: null,
         created_at: now.toISOString(),
+        final_crl: null,
       })
       .execute();
     await trx

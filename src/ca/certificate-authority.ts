@@ -351,42 +351,97 @@ export class CertificateAuthority {
     return rows.map(toIssuedCertificate);
   }
 
-  /** The current CRL of one authority (DER), re-signed when revocations changed or half its life passed. */
+  /**
+   * The current CRL of one authority (DER), re-signed when revocations changed or half its life passed;
+   * once the authority's key was destroyed after a compromise, its final CRL.
+   */
   async crl(name: AuthorityName): Promise<Buffer> {
-    const authority = await this.authority(name);
-    const revoked = await this.db
+    const { final_crl } = await this.authorityRow(name);
+    if (final_crl !== null) return Buffer.from(final_crl);
+    const revoked = await this.revokedBy(name);
+    const stamp = revoked.map((r) => `${r.serial_number}@${r.revoked_at}`).join(',');
+    const cached = this.crlCache.get(name);
+    const halfLife = (this.settings.crlValidityHours * 3_600_000) / 2;
+    if (cached !== undefined && cached.stamp === stamp && Date.now() - cached.producedAt < halfLife)
+      return cached.der;
+    const thisUpdate = new Date();
+    const nextUpdate = new Date(thisUpdate.getTime() + this.settings.crlValidityHours * 3_600_000);
+    const der = await this.signCrl(name, revoked, thisUpdate, nextUpdate);
+    this.crlCache.set(name, { der, stamp, producedAt: thisUpdate.getTime() });
+    return der;
+  }
+
+  /**
+   * Signs and keeps the last CRL of an authority whose key is about to be destroyed (key compromise,
+   * ADR 035): every revocation, and a nextUpdate no earlier than the end of the last certificate it
+   * issued, so relying parties can still learn that everything it issued is revoked. Signed once;
+   * crl() serves it from then on.
+   */
+  async finalCrl(name: AuthorityName): Promise<Buffer> {
+    const { final_crl } = await this.authorityRow(name);
+    if (final_crl !== null) return Buffer.from(final_crl);
+    const last = await this.db
+      .selectFrom('ca_certificates')
+      .select((eb) => eb.fn.max('not_after').as('lastEnd'))
+      .where('issuer', '=', name)
+      .executeTakeFirst();
+    const thisUpdate = new Date();
+    const regular = thisUpdate.getTime() + this.settings.crlValidityHours * 3_600_000;
+    const lastEnd = last?.lastEnd == null ? 0 : Date.parse(String(last.lastEnd));
+    const der = await this.signCrl(
+      name,
+      await this.revokedBy(name),
+      thisUpdate,
+      new Date(Math.max(regular, lastEnd)),
+    );
+    await this.db
+      .updateTable('ca_authorities')
+      .set({ final_crl: der })
+      .where('name', '=', name)
+      .where('final_crl', 'is', null)
+      .execute();
+    return Buffer.from((await this.authorityRow(name)).final_crl ?? der);
+  }
+
+  private revokedBy(name: AuthorityName) {
+    return this.db
       .selectFrom('ca_certificates')
       .select(['serial_number', 'revoked_at', 'revocation_reason'])
       .where('issuer', '=', name)
       .where('status', '=', 'revoked')
       .orderBy('serial_number')
       .execute();
-    const stamp = revoked.map((r) => `${r.serial_number}@${r.revoked_at}`).join(',');
-    const cached = this.crlCache.get(name);
-    const halfLife = (this.settings.crlValidityHours * 3_600_000) / 2;
-    if (cached !== undefined && cached.stamp === stamp && Date.now() - cached.producedAt < halfLife)
-      return cached.der;
+  }
+
+  private async signCrl(
+    name: AuthorityName,
+    revoked: readonly {
+      serial_number: string;
+      revoked_at: string | null;
+      revocation_reason: string | null;
+    }[],
+    thisUpdate: Date,
+    nextUpdate: Date,
+  ): Promise<Buffer> {
+    const authority = await this.authority(name);
     const updated = await this.db
       .updateTable('ca_authorities')
       .set((eb) => ({ crl_number: eb('crl_number', '+', 1) }))
       .where('name', '=', name)
       .returning('crl_number')
       .executeTakeFirstOrThrow();
-    const thisUpdate = new Date();
-    const der = await buildCrl({
+    return buildCrl({
       issuer: authority.certificate.certificate.tbsCertificate.subject,
       signer: authority.signer,
       crlNumber: Number(updated.crl_number),
       thisUpdate,
-      nextUpdate: new Date(thisUpdate.getTime() + this.settings.crlValidityHours * 3_600_000),
+      nextUpdate,
       revoked: revoked.map((r) => ({
         serialNumber: r.serial_number,
         revokedAt: new Date(r.revoked_at ?? thisUpdate.toISOString()),
         reason: (r.revocation_reason ?? 'unspecified') as RevocationReason,
       })),
     });
-    this.crlCache.set(name, { der, stamp, producedAt: thisUpdate.getTime() });
-    return der;
   }
 
   /** Answers an OCSP request (DER) with an OCSP response (DER); malformed input gets malformedRequest. */

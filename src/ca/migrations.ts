@@ -68,4 +68,11 @@ export const caMigrations = (dialect: DialectName): NamedMigrations => ({
         .execute();
     },
   },
+  // The last CRL of an authority whose key was destroyed after a compromise (ADR 035): the CA can never
+  // sign another, so this one is kept and served.
+  '0110_ca_final_crl': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('ca_authorities').addColumn('final_crl', binaryType(dialect)).execute();
+    },
+  },
 });

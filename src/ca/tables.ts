@@ -13,6 +13,8 @@ export interface CaAuthorityTable {
   ocsp_key_id: string | null;
   ocsp_certificate: Uint8Array | null;
   created_at: string;
+  /** The last CRL, signed before the authority's key was destroyed after a compromise (ADR 035). */
+  final_crl: Uint8Array | null;
 }
 
 export interface CaCertificateTable {

@@ -328,3 +328,50 @@ describe('key roles and responder renewal', () => {
     assert.equal(await shomei.ca.setup(), false, 'nothing to do the second time');
   });
 });
+
+// Last in this file: it ends the issuing CA of the shared home.
+describe('a CA whose key is destroyed after a compromise (ADR 035)', () => {
+  test('keeps serving its final CRL — every revocation, next update after its last certificate ends', async () => {
+    const { csr } = await hsmKeyWithCsr(shomei, YAMADA);
+    const issued = await shomei.ca.issue({ csr, profile: 'signer' });
+    await shomei.ca.revoke(issued.serialNumber, 'cACompromise');
+    const final = await shomei.ca.finalCrl('issuing');
+    assert.deepEqual(await shomei.ca.finalCrl('issuing'), final, 'signed once');
+    const row = await shomei.ca.db
+      .selectFrom('ca_authorities')
+      .selectAll()
+      .where('name', '=', 'issuing')
+      .executeTakeFirstOrThrow();
+    await shomei.crypto.destroyKey(row.key_id);
+    assert.ok(!(await shomei.crypto.listKeys()).some((k) => k.id === row.key_id), 'the key is gone');
+    const served = await shomei.ca.crl('issuing');
+    assert.deepEqual(served, final, 'the CRL endpoint serves the final CRL without the key');
+
+    const crlFile = path.join(dir, 'final.crl');
+    writeFileSync(crlFile, served);
+    const chain = path.join(dir, 'final-chain.pem');
+    writeFileSync(chain, readFileSync(issuingPem, 'utf8') + readFileSync(rootPem, 'utf8'));
+    const shown = run('openssl', [
+      'crl',
+      '-in',
+      crlFile,
+      '-inform',
+      'DER',
+      '-CAfile',
+      chain,
+      '-noout',
+      '-text',
+    ]);
+    assert.match(shown.stderr + shown.stdout, /verify OK/);
+    assert.match(shown.stdout, new RegExp(`Serial Number: ${issued.serialNumber.toUpperCase()}`));
+    assert.match(shown.stdout, /CA Compromise/);
+    const next = /Next Update: (.+)/.exec(shown.stdout)?.[1];
+    assert.ok(next !== undefined, shown.stdout);
+    const lastEnd = Math.max(
+      ...(await shomei.ca.list({ limit: 10_000 }))
+        .filter((c) => c.issuer === 'issuing')
+        .map((c) => c.notAfter.getTime()),
+    );
+    assert.ok(Date.parse(next) >= lastEnd - 1000, `next update ${next} before the last certificate ends`);
+  });
+});
