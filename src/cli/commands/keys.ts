@@ -99,7 +99,7 @@ function registerCompromiseCommand(keys: Command): void {
   keys
     .command('compromise')
     .description(
-      'Declare a key compromised: revoke, re-key, destroy, notify once a second person approves (dual control: key.compromise) / 鍵の危殆化対応を依頼 (二者承認)',
+      'Declare a key compromised: revoke, re-key, destroy, publish, notify once a second person approves (dual control: key.compromise) / 鍵の危殆化対応を依頼 (二者承認)',
     )
     .requiredOption('--key <key>', 'hex key id, key label, or a signing credential id')
     .requiredOption('--reason <text>', 'what happened (recorded; up to 500 characters)')
