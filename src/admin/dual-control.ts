@@ -168,17 +168,7 @@ export class DualControl {
 
   async approve(idInput: unknown, approverInput: string, source?: string): Promise<ApprovalRequest> {
     const approver = identifier(approverInput, 'approver');
-    const id = identifier(idInput, 'requestId');
-    const refuse = async (error: ShomeiError): Promise<never> => {
-      await this.record('admin.approval.approve', approver, id, 'failure', source, { reason: error.code });
-      throw error;
-    };
-    const row = await this.db
-      .selectFrom('admin_approval_requests')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (row === undefined) return refuse(notFound('approval request', id));
+    const { id, row, refuse } = await this.named('admin.approval.approve', approver, idInput, source);
     const now = this.clock();
     const current = toRequest(row, now);
     const { executor } = this.executor(row.kind);
@@ -299,17 +289,7 @@ export class DualControl {
    */
   async resume(idInput: unknown, operatorInput: string, source?: string): Promise<ApprovalRequest> {
     const operator = identifier(operatorInput, 'operator');
-    const id = identifier(idInput, 'requestId');
-    const refuse = async (error: ShomeiError): Promise<never> => {
-      await this.record('admin.approval.resume', operator, id, 'failure', source, { reason: error.code });
-      throw error;
-    };
-    const row = await this.db
-      .selectFrom('admin_approval_requests')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (row === undefined) return refuse(notFound('approval request', id));
+    const { id, row, refuse } = await this.named('admin.approval.resume', operator, idInput, source);
     const { executor } = this.executor(row.kind);
     if (executor.resumable !== true || (row.status !== 'executing' && row.status !== 'failed')) {
       return refuse(notResumable(id, row.status));
@@ -319,6 +299,24 @@ export class DualControl {
     }
     await this.record('admin.approval.resume', operator, id, 'success', source, { kind: row.kind });
     return this.finish(row, executor, operator, source);
+  }
+
+  /**
+   * The request an approval or a resume names, and the refusal that records the failed action before
+   * throwing its error (an unknown request is refused, and recorded, the same way).
+   */
+  private async named(action: string, actor: string, idInput: unknown, source: string | undefined) {
+    const id = identifier(idInput, 'requestId');
+    const refuse = async (error: ShomeiError): Promise<never> => {
+      await this.record(action, actor, id, 'failure', source, { reason: error.code });
+      throw error;
+    };
+    const row = await this.db
+      .selectFrom('admin_approval_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return { id, refuse, row: row ?? (await refuse(notFound('approval request', id))) };
   }
 
   /** Runs the executor of a claimed request and stores its outcome (or its failure). */

@@ -24,6 +24,15 @@ function rejectsWith(code: string) {
   };
 }
 
+/** openssl's reading of an issuing-CA CRL, its signature checked against the issuing CA and the root. */
+function showIssuingCrl(der: Buffer, name: string) {
+  const crlFile = path.join(dir, name);
+  writeFileSync(crlFile, der);
+  const chain = path.join(dir, 'chain.pem');
+  writeFileSync(chain, readFileSync(issuingPem, 'utf8') + readFileSync(rootPem, 'utf8'));
+  return run('openssl', ['crl', '-in', crlFile, '-inform', 'DER', '-CAfile', chain, '-noout', '-text']);
+}
+
 before(async () => {
   shomei = await openTestShomei();
   dir = workDir();
@@ -226,21 +235,7 @@ describe('revocation and the CRL', () => {
     );
     await assert.rejects(shomei.ca.revoke('zz', 'superseded'), rejectsWith('SHOMEI_CA_INPUT_INVALID'));
     const der = await shomei.ca.crl('issuing');
-    const crlFile = path.join(dir, 'issuing.crl');
-    writeFileSync(crlFile, der);
-    const chain = path.join(dir, 'chain.pem');
-    writeFileSync(chain, readFileSync(issuingPem, 'utf8') + readFileSync(rootPem, 'utf8'));
-    const verified = run('openssl', [
-      'crl',
-      '-in',
-      crlFile,
-      '-inform',
-      'DER',
-      '-CAfile',
-      chain,
-      '-noout',
-      '-text',
-    ]);
+    const verified = showIssuingCrl(der, 'issuing.crl');
     assert.equal(verified.status, 0, verified.stderr);
     assert.match(verified.stderr + verified.stdout, /verify OK/);
     assert.match(verified.stdout, new RegExp(`Serial Number: ${issued.serialNumber.toUpperCase()}`));
@@ -347,21 +342,7 @@ describe('a CA whose key is destroyed after a compromise (ADR 035)', () => {
     const served = await shomei.ca.crl('issuing');
     assert.deepEqual(served, final, 'the CRL endpoint serves the final CRL without the key');
 
-    const crlFile = path.join(dir, 'final.crl');
-    writeFileSync(crlFile, served);
-    const chain = path.join(dir, 'final-chain.pem');
-    writeFileSync(chain, readFileSync(issuingPem, 'utf8') + readFileSync(rootPem, 'utf8'));
-    const shown = run('openssl', [
-      'crl',
-      '-in',
-      crlFile,
-      '-inform',
-      'DER',
-      '-CAfile',
-      chain,
-      '-noout',
-      '-text',
-    ]);
+    const shown = showIssuingCrl(served, 'final.crl');
     assert.match(shown.stderr + shown.stdout, /verify OK/);
     assert.match(shown.stdout, new RegExp(`Serial Number: ${issued.serialNumber.toUpperCase()}`));
     assert.match(shown.stdout, /CA Compromise/);
