@@ -78,3 +78,4 @@ export {
   signingAlgorithm,
   signTbs,
 } from './sign.ts';
+export { signerCertificate } from './signer-identifier.ts';

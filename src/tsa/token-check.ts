@@ -18,12 +18,12 @@ import {
   digest,
   digestAlgorithmFromOid,
   encode,
-  namesEqual,
   OID,
   type ParsedCertificate,
   PKI_LIMITS,
   parseCertificate,
   serialHex,
+  signerCertificate,
   verifySignature,
 } from '../pki/index.ts';
 import { tsaErrors } from './errors.ts';
@@ -110,27 +110,6 @@ function signedAttributesBytes(signedDataDer: Uint8Array): Buffer {
   return bytes;
 }
 
-function signerCertificate(
-  info: SignerInfo,
-  candidates: readonly ParsedCertificate[],
-): ParsedCertificate | undefined {
-  const byIssuer = info.sid.issuerAndSerialNumber;
-  const bySki = info.sid.subjectKeyIdentifier;
-  return candidates.find((c) => {
-    const tbs = c.certificate.tbsCertificate;
-    if (byIssuer !== undefined) {
-      return (
-        namesEqual(tbs.issuer, byIssuer.issuer) &&
-        serialHex(tbs.serialNumber) === serialHex(byIssuer.serialNumber)
-      );
-    }
-    if (bySki !== undefined) {
-      return certificateFacts(c).subjectKeyIdentifier === Buffer.from(bySki.buffer).toString('hex');
-    }
-    return false;
-  });
-}
-
 function attributeValue(info: SignerInfo, oid: string): Buffer | undefined {
   const attrs = (info.signedAttrs ?? []).filter((a) => a.attrType === oid);
   if (attrs.length > 1 || (attrs[0] !== undefined && attrs[0].attrValues.length !== 1)) {
@@ -179,7 +158,7 @@ function tsaCertificateOf(signedData: SignedData, signer: SignerInfo, options: T
     .filter((c) => c !== undefined)
     .map((c) => guard(() => parseCertificate(encode(c))));
   const known = [...carried, ...(options.certificates ?? [])];
-  const tsaCert = signerCertificate(signer, known);
+  const tsaCert = signerCertificate(signer.sid, known);
   if (tsaCert === undefined)
     throw tsaErrors.certificateInvalid('the TSA certificate is neither in the token nor given');
   const facts = certificateFacts(tsaCert);

@@ -8,9 +8,9 @@ import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 import { isShomeiError } from '../errors/index.ts';
-import { decodeAs, namesEqual, OID, type ParsedCertificate, serialHex } from '../pki/index.ts';
+import { decodeAs, OID, type ParsedCertificate, serialHex } from '../pki/index.ts';
 import { unusableInput } from './errors.ts';
-import { factsOf, parseCertificateOnce } from './facts.ts';
+import { parseCertificateOnce } from './facts.ts';
 
 export const MAX_CMS_BYTES = 16 * 1024 * 1024;
 const MAX_CERTIFICATES = 256;
@@ -178,28 +178,6 @@ export function attributeValues(
   return (attributes ?? [])
     .filter((a) => a.attrType === oid)
     .flatMap((a) => a.attrValues.map((v) => Buffer.from(v)));
-}
-
-/** The certificate the SignerInfo's sid names, among `candidates`. */
-export function findSignerCertificate(
-  info: SignerInfo,
-  candidates: readonly ParsedCertificate[],
-): ParsedCertificate | undefined {
-  const byIssuer = info.sid.issuerAndSerialNumber;
-  const bySki = info.sid.subjectKeyIdentifier;
-  return candidates.find((c) => {
-    const tbs = c.certificate.tbsCertificate;
-    if (byIssuer !== undefined) {
-      return (
-        namesEqual(tbs.issuer, byIssuer.issuer) &&
-        serialHex(tbs.serialNumber) === serialHex(byIssuer.serialNumber)
-      );
-    }
-    if (bySki !== undefined) {
-      return factsOf(c).subjectKeyIdentifier === Buffer.from(bySki.buffer).toString('hex');
-    }
-    return false;
-  });
 }
 
 /** signingTime (RFC 5652 §11.3), when present and readable. */

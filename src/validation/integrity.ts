@@ -6,14 +6,13 @@
  */
 
 import { createHash } from 'node:crypto';
-import { cmsSignatureAlgorithm, type ParsedCertificate, verifySignature } from '../pki/index.ts';
 import {
-  findSignerCertificate,
-  type HashName,
-  messageDigestOf,
-  type ParsedCms,
-  signingCertificateReference,
-} from './cms.ts';
+  cmsSignatureAlgorithm,
+  type ParsedCertificate,
+  signerCertificate,
+  verifySignature,
+} from '../pki/index.ts';
+import { type HashName, messageDigestOf, type ParsedCms, signingCertificateReference } from './cms.ts';
 import { factsOf } from './facts.ts';
 import type { Indication, SubIndication } from './types.ts';
 
@@ -55,7 +54,7 @@ export function checkIntegrity(
   content?: () => Uint8Array,
 ): IntegrityOutcome {
   const info = cms.signerInfo;
-  const signer = findSignerCertificate(info, [...cms.certificates, ...pool]);
+  const signer = signerCertificate(info.sid, [...cms.certificates, ...pool], factsOf);
   if (signer === undefined) return { ok: false, failure: 'no-signer-certificate' };
   const reference = signingCertificateReference(info);
   if (reference === 'malformed') return { ok: false, failure: 'signing-certificate-mismatch', signer };
