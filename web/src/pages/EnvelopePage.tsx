@@ -2,13 +2,9 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, getBytes, getJson, postFormText, saveBytes, sendJson } from '../api.ts';
 import { CorrectionForm } from '../components/CorrectionForm.tsx';
 import { CredentialChoice } from '../components/CredentialChoice.tsx';
-import {
-  type ApprovalView,
-  ApproverView,
-  InternalApproval,
-  SenderReminders,
-} from '../components/EnvelopeWorkflow.tsx';
+import { ApproverView, SenderReminders } from '../components/EnvelopeWorkflow.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { type ApprovalView, InternalApproval } from '../components/InternalApproval.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { PartyLock } from '../components/PartyLock.tsx';
 import { ScrollBox } from '../components/ScrollBox.tsx';
@@ -18,7 +14,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { Timeline } from '../components/Timeline.tsx';
 import { formatDateTime } from '../format.ts';
 import { formatAmount, formatDate } from '../format-money.ts';
-import { useI18n } from '../i18n/index.tsx';
+import { type Lang, useI18n } from '../i18n/index.tsx';
 import { holdsTenant, usePrivileges } from '../privileges.ts';
 import { useSession } from '../session.tsx';
 import { outcomeOf, placementBoxes, scrollToMySeal, signingHint } from '../sign-helpers.ts';
@@ -124,18 +120,15 @@ function SignerPanel({
   );
 }
 
-/** One envelope: facts, parties, timeline, downloads; the signing panel when it is the user's turn. */
-export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | undefined }) {
-  const { lang, era, t } = useI18n();
-  const { user } = useSession();
+type Download = 'pdf' | 'evidence' | 'report' | 'certificate';
+type AccessCodes = SentNotice['accessCodes'];
+type Translate = ReturnType<typeof useI18n>['t'];
+
+/** The envelope, or for an internal approver of a draft they may not open, the approval round. */
+function useEnvelope(id: string) {
   const [envelope, setEnvelope] = useState<Envelope | undefined>();
   const [error, setError] = useState<unknown>();
-  const [outcome, setOutcome] = useState<SignOutcome | undefined>();
   const [approval, setApproval] = useState<ApprovalView | undefined>();
-  const [codes, setCodes] = useState<SentNotice['accessCodes'] | undefined>();
-  const [reissuedTo, setReissuedTo] = useState<string | undefined>();
-  const { mine: privileges } = usePrivileges();
-
   const load = useCallback(async () => {
     try {
       setEnvelope(await getJson<Envelope>(`/api/envelopes/${id}`));
@@ -155,45 +148,188 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
   useEffect(() => {
     void load();
   }, [load]);
+  return { envelope, approval, error, setError, load };
+}
+
+/** Fetches one of the envelope's files and saves it; the report is made by POST /api/verify. */
+async function download(envelope: Envelope, kind: Download, lang: Lang, t: Translate): Promise<void> {
+  const document = envelope.documents[0];
+  if (document === undefined) return;
+  if (kind === 'certificate') {
+    const pdf = await getBytes(`/api/envelopes/${envelope.id}/certificate-of-completion`);
+    saveBytes(pdf, t('download.certificateFile', { id: envelope.id }), 'application/pdf');
+    return;
+  }
+  if (kind === 'evidence') {
+    const pack = await getJson<unknown>(`/api/envelopes/${envelope.id}/evidence`);
+    saveBytes(JSON.stringify(pack, null, 2), `evidence-${envelope.id}.json`, 'application/json');
+    return;
+  }
+  const bytes = await getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`);
+  if (kind === 'pdf') {
+    saveBytes(bytes, document.name, 'application/pdf');
+    return;
+  }
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type: 'application/pdf' }), document.name);
+  const html = await postFormText(`/api/verify?format=html&lang=${lang}`, form);
+  saveBytes(html, `verification-report-${lang}.html`, 'text/html');
+}
+
+function AccessCodesNotice({ codes, reissuedTo }: { codes: AccessCodes; reissuedTo: string | undefined }) {
+  const { t } = useI18n();
+  return (
+    <section className="notice notice-info" aria-labelledby="codes-heading">
+      <h2 id="codes-heading">{t('sent.codesTitle')}</h2>
+      <p>{reissuedTo === undefined ? t('sent.codesLead') : t('lock.reissued', { name: reissuedTo })}</p>
+      <ul>
+        {codes.map((c) => (
+          <li key={c.email}>
+            {c.email}: <code data-access-code={c.email}>{c.accessCode}</code>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function FactsAndTimeline({ envelope }: { envelope: Envelope }) {
+  const { lang, era, t } = useI18n();
+  return (
+    <div className="two-col">
+      <section className="card" aria-labelledby="facts-heading">
+        <h2 id="facts-heading">{t('envelope.facts')}</h2>
+        <dl className="facts">
+          <dt>{t('envelope.counterparty')}</dt>
+          <dd>{envelope.counterparty}</dd>
+          <dt>{t('envelope.transactionDate')}</dt>
+          <dd>{formatDate(envelope.transactionDate, lang, era === 'japanese')}</dd>
+          <dt>{t('envelope.amount')}</dt>
+          <dd>{formatAmount(envelope.amount, envelope.currency, lang)}</dd>
+          <dt>{t('envelope.order')}</dt>
+          <dd>{t(`order.${envelope.signingOrder}`)}</dd>
+          <dt>{t('envelope.retention')}</dt>
+          <dd>{formatDateTime(envelope.retentionUntil ?? undefined, lang, era)}</dd>
+        </dl>
+      </section>
+      <section className="card" aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">{t('envelope.timeline')}</h2>
+        <Timeline envelope={envelope} />
+      </section>
+    </div>
+  );
+}
+
+/** The parties and where each stands; the sender can unlock a party locked out by wrong access codes. */
+function PartiesTable({
+  envelope,
+  isSender,
+  onReissued,
+}: {
+  envelope: Envelope;
+  isSender: boolean;
+  onReissued: (party: Party, code: { email: string; accessCode: string }) => void;
+}) {
+  const { lang, era, t } = useI18n();
+  return (
+    <section className="card" aria-labelledby="parties-heading">
+      <h2 id="parties-heading">{t('envelope.parties')}</h2>
+      <ScrollBox>
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">{t('party.company')}</th>
+              <th scope="col">{t('party.title')}</th>
+              <th scope="col">{t('party.name')}</th>
+              <th scope="col">{t('party.email')}</th>
+              <th scope="col">{t('party.mode')}</th>
+              <th scope="col">{t('envelope.status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {envelope.parties.map((p) => (
+              <tr key={p.id} data-party-status={p.status}>
+                <td>{p.company ?? '—'}</td>
+                <td>{p.title ?? '—'}</td>
+                <td>
+                  {p.label ? <span className="slot-label">{p.label}</span> : null}
+                  {p.name}
+                </td>
+                <td>{p.email}</td>
+                <td>{p.signingMode === null ? '—' : t(`mode.${p.signingMode}`)}</td>
+                <td>
+                  {t(partyStatusKey(p.status))}
+                  {p.actedAt !== null ? <small> {formatDateTime(p.actedAt, lang, era)}</small> : null}
+                  {isSender ? (
+                    <PartyLock envelope={envelope} party={p} onReissued={(r) => onReissued(p, r)} />
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollBox>
+    </section>
+  );
+}
+
+function Downloads({ envelope, onDownload }: { envelope: Envelope; onDownload: (kind: Download) => void }) {
+  const { t } = useI18n();
+  const document = envelope.documents[0];
+  return (
+    <section className="card" aria-labelledby="downloads-heading">
+      <h2 id="downloads-heading">{t('envelope.downloads')}</h2>
+      <p className="lead small">
+        {envelope.status === 'completed' ? t('envelope.downloadsLead') : t('envelope.downloadsPending')}
+      </p>
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => onDownload('pdf')} disabled={!document}>
+          {t('download.pdf')}
+        </button>
+        <button type="button" onClick={() => onDownload('report')} disabled={!document}>
+          {t('download.report')}
+        </button>
+        <button type="button" onClick={() => onDownload('evidence')}>
+          {t('download.evidence')}
+        </button>
+        <button
+          type="button"
+          onClick={() => onDownload('certificate')}
+          disabled={!document || envelope.status !== 'completed'}
+        >
+          {t('download.certificate')}
+        </button>
+      </div>
+      <p className="small">{t('download.certificateNote')}</p>
+    </section>
+  );
+}
+
+/** One envelope: facts, parties, timeline, downloads; the signing panel when it is the user's turn. */
+export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | undefined }) {
+  const { lang, t } = useI18n();
+  const { user } = useSession();
+  const { envelope, approval, error, setError, load } = useEnvelope(id);
+  const [outcome, setOutcome] = useState<SignOutcome | undefined>();
+  const [codes, setCodes] = useState<AccessCodes | undefined>();
+  const [reissuedTo, setReissuedTo] = useState<string | undefined>();
+  const { mine: privileges } = usePrivileges();
 
   if (approval !== undefined && envelope === undefined)
     return <ApproverView approval={approval} onChanged={() => void load()} />;
   if (error !== undefined && envelope === undefined) return <ErrorNotice error={error} hint="hint.reload" />;
   if (envelope === undefined) return <p role="status">{t('common.loading')}</p>;
-  const document = envelope.documents[0];
   const isSender = envelope.createdBy !== undefined && envelope.createdBy === user?.id;
   const mayCorrect = isSender || holdsTenant(privileges, 'tenant.admin');
   const shownCodes = codes ?? notice?.accessCodes;
   const mine = envelope.parties.find(
     (p) => p.userId === user?.id && p.status === 'waiting' && p.signingMode === 'signer-type',
   );
-
-  async function download(kind: 'pdf' | 'evidence' | 'report' | 'certificate') {
-    if (envelope === undefined || document === undefined) return;
+  const live = envelope.status === 'draft' || envelope.status === 'sent';
+  function onDownload(kind: Download) {
+    if (envelope?.documents[0] === undefined) return;
     setError(undefined);
-    try {
-      if (kind === 'certificate') {
-        const pdf = await getBytes(`/api/envelopes/${envelope.id}/certificate-of-completion`);
-        saveBytes(pdf, t('download.certificateFile', { id: envelope.id }), 'application/pdf');
-        return;
-      }
-      if (kind === 'evidence') {
-        const pack = await getJson<unknown>(`/api/envelopes/${envelope.id}/evidence`);
-        saveBytes(JSON.stringify(pack, null, 2), `evidence-${envelope.id}.json`, 'application/json');
-        return;
-      }
-      const bytes = await getBytes(`/api/envelopes/${envelope.id}/documents/${document.id}`);
-      if (kind === 'pdf') {
-        saveBytes(bytes, document.name, 'application/pdf');
-        return;
-      }
-      const form = new FormData();
-      form.append('file', new Blob([bytes], { type: 'application/pdf' }), document.name);
-      const html = await postFormText(`/api/verify?format=html&lang=${lang}`, form);
-      saveBytes(html, `verification-report-${lang}.html`, 'text/html');
-    } catch (e) {
-      setError(e);
-    }
+    download(envelope, kind, lang, t).catch(setError);
   }
 
   return (
@@ -203,17 +339,7 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
         <StatusBadge status={envelope.status} />
       </div>
       {shownCodes !== undefined && shownCodes.length > 0 ? (
-        <section className="notice notice-info" aria-labelledby="codes-heading">
-          <h2 id="codes-heading">{t('sent.codesTitle')}</h2>
-          <p>{reissuedTo === undefined ? t('sent.codesLead') : t('lock.reissued', { name: reissuedTo })}</p>
-          <ul>
-            {shownCodes.map((c) => (
-              <li key={c.email}>
-                {c.email}: <code data-access-code={c.email}>{c.accessCode}</code>
-              </li>
-            ))}
-          </ul>
-        </section>
+        <AccessCodesNotice codes={shownCodes} reissuedTo={reissuedTo} />
       ) : null}
       {outcome !== undefined ? (
         <SignResult
@@ -222,73 +348,16 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
           completed={envelope.status === 'completed' || envelope.status === 'completing'}
         />
       ) : null}
-      <div className="two-col">
-        <section className="card" aria-labelledby="facts-heading">
-          <h2 id="facts-heading">{t('envelope.facts')}</h2>
-          <dl className="facts">
-            <dt>{t('envelope.counterparty')}</dt>
-            <dd>{envelope.counterparty}</dd>
-            <dt>{t('envelope.transactionDate')}</dt>
-            <dd>{formatDate(envelope.transactionDate, lang, era === 'japanese')}</dd>
-            <dt>{t('envelope.amount')}</dt>
-            <dd>{formatAmount(envelope.amount, envelope.currency, lang)}</dd>
-            <dt>{t('envelope.order')}</dt>
-            <dd>{t(`order.${envelope.signingOrder}`)}</dd>
-            <dt>{t('envelope.retention')}</dt>
-            <dd>{formatDateTime(envelope.retentionUntil ?? undefined, lang, era)}</dd>
-          </dl>
-        </section>
-        <section className="card" aria-labelledby="timeline-heading">
-          <h2 id="timeline-heading">{t('envelope.timeline')}</h2>
-          <Timeline envelope={envelope} />
-        </section>
-      </div>
-      <section className="card" aria-labelledby="parties-heading">
-        <h2 id="parties-heading">{t('envelope.parties')}</h2>
-        <ScrollBox>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('party.company')}</th>
-                <th scope="col">{t('party.title')}</th>
-                <th scope="col">{t('party.name')}</th>
-                <th scope="col">{t('party.email')}</th>
-                <th scope="col">{t('party.mode')}</th>
-                <th scope="col">{t('envelope.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {envelope.parties.map((p) => (
-                <tr key={p.id} data-party-status={p.status}>
-                  <td>{p.company ?? '—'}</td>
-                  <td>{p.title ?? '—'}</td>
-                  <td>
-                    {p.label ? <span className="slot-label">{p.label}</span> : null}
-                    {p.name}
-                  </td>
-                  <td>{p.email}</td>
-                  <td>{p.signingMode === null ? '—' : t(`mode.${p.signingMode}`)}</td>
-                  <td>
-                    {t(partyStatusKey(p.status))}
-                    {p.actedAt !== null ? <small> {formatDateTime(p.actedAt, lang, era)}</small> : null}
-                    {isSender ? (
-                      <PartyLock
-                        envelope={envelope}
-                        party={p}
-                        onReissued={(r) => {
-                          setCodes([{ email: r.email, accessCode: r.accessCode }]);
-                          setReissuedTo(p.name);
-                          void load();
-                        }}
-                      />
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollBox>
-      </section>
+      <FactsAndTimeline envelope={envelope} />
+      <PartiesTable
+        envelope={envelope}
+        isSender={isSender}
+        onReissued={(p, r) => {
+          setCodes([{ email: r.email, accessCode: r.accessCode }]);
+          setReissuedTo(p.name);
+          void load();
+        }}
+      />
       {mine !== undefined && envelope.status === 'sent' && outcome === undefined ? (
         <SignerPanel
           envelope={envelope}
@@ -307,37 +376,9 @@ export function EnvelopePage({ id, notice }: { id: string; notice: SentNotice | 
           onSent={(sent) => setCodes(sent)}
         />
       ) : null}
-      {isSender && (envelope.status === 'draft' || envelope.status === 'sent') ? (
-        <SenderReminders envelope={envelope} />
-      ) : null}
-      {isSender && (envelope.status === 'draft' || envelope.status === 'sent') ? (
-        <SenderActions envelope={envelope} onChanged={() => void load()} />
-      ) : null}
-      <section className="card" aria-labelledby="downloads-heading">
-        <h2 id="downloads-heading">{t('envelope.downloads')}</h2>
-        <p className="lead small">
-          {envelope.status === 'completed' ? t('envelope.downloadsLead') : t('envelope.downloadsPending')}
-        </p>
-        <div className="actions">
-          <button type="button" className="primary" onClick={() => void download('pdf')} disabled={!document}>
-            {t('download.pdf')}
-          </button>
-          <button type="button" onClick={() => void download('report')} disabled={!document}>
-            {t('download.report')}
-          </button>
-          <button type="button" onClick={() => void download('evidence')}>
-            {t('download.evidence')}
-          </button>
-          <button
-            type="button"
-            onClick={() => void download('certificate')}
-            disabled={!document || envelope.status !== 'completed'}
-          >
-            {t('download.certificate')}
-          </button>
-        </div>
-        <p className="small">{t('download.certificateNote')}</p>
-      </section>
+      {isSender && live ? <SenderReminders envelope={envelope} /> : null}
+      {isSender && live ? <SenderActions envelope={envelope} onChanged={() => void load()} /> : null}
+      <Downloads envelope={envelope} onDownload={onDownload} />
       {mayCorrect && envelope.status !== 'draft' ? (
         <CorrectionForm record={envelope} onCorrected={() => void load()} />
       ) : null}
