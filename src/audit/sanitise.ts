@@ -117,6 +117,8 @@ function stripSecrets(value: unknown, path: string, redacted: string[], depth: n
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      // A key holding undefined is an absent key (CONTRIBUTING, Optional fields): not recorded, not redacted.
+      if (inner === undefined) continue;
       const here = path === '' ? key : `${path}.${key}`;
       if (isSecretKey(key)) {
         redacted.push(here);

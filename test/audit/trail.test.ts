@@ -81,6 +81,37 @@ describe('audit trail (SQLite)', () => {
     assert.equal(row.details.includes('hunter2'), false);
   });
 
+  it('records a detail key holding undefined exactly as an absent key (no entry, no redaction)', async () => {
+    const event = {
+      type: 'credential.authorize',
+      actor: { kind: 'user', id: 'u1' },
+      outcome: 'success',
+    } as const;
+    const absent = await shomei.audit.trail.appendAuditEvent({
+      ...event,
+      details: { credentialId: 'c1', nested: { keyId: 'k1' } },
+    });
+    const undefinedKeys = await shomei.audit.trail.appendAuditEvent({
+      ...event,
+      details: {
+        credentialId: 'c1',
+        pin: undefined,
+        note: undefined,
+        nested: { keyId: 'k1', otp: undefined },
+      },
+    });
+    assert.deepEqual(undefinedKeys.details, absent.details);
+    assert.equal(canonicalJson(undefinedKeys.details), '{"credentialId":"c1","nested":{"keyId":"k1"}}');
+    const rows = await shomei.audit.trail.db
+      .selectFrom('audit_events')
+      .select(['seq', 'details'])
+      .where('seq', 'in', [absent.seq, undefinedKeys.seq])
+      .orderBy('seq')
+      .execute();
+    assert.equal(rows[0]?.details, rows[1]?.details);
+    assert.equal((await shomei.audit.verify()).ok, true);
+  });
+
   it('tells secret keys from identifiers', () => {
     for (const key of [
       'pin',
