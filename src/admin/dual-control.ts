@@ -170,78 +170,10 @@ export class DualControl {
     const approver = identifier(approverInput, 'approver');
     const { id, row, refuse } = await this.named('admin.approval.approve', approver, idInput, source);
     const now = this.clock();
-    const current = toRequest(row, now);
     const { executor } = this.executor(row.kind);
-    if (current.status === 'expired') {
-      return refuse(
-        shomeiError(
-          'SHOMEI_APPROVAL_EXPIRED',
-          '承認期限を過ぎた依頼です。',
-          'The request has expired and can no longer be approved.',
-          {
-            status: 409,
-            details: { requestId: id, expiresAt: row.expires_at },
-          },
-        ),
-      );
-    }
-    if (current.status !== 'pending') {
-      return refuse(
-        shomeiError(
-          'SHOMEI_APPROVAL_NOT_PENDING',
-          'この依頼は既に処理されています。',
-          'The request has already been decided.',
-          {
-            status: 409,
-            details: { requestId: id, status: current.status },
-          },
-        ),
-      );
-    }
-    if (approver === row.requested_by) {
-      return refuse(
-        shomeiError(
-          'SHOMEI_APPROVAL_SELF',
-          '依頼者本人は承認できません。別の権限者の承認が必要です。',
-          'The requester cannot approve their own request; a second authorised person must.',
-          { status: 403, details: { requestId: id } },
-        ),
-      );
-    }
-    if (executor.beneficiary?.(JSON.parse(row.payload) as JsonObject) === approver) {
-      return refuse(
-        shomeiError(
-          'SHOMEI_APPROVAL_SELF',
-          '操作の対象者本人は承認できません。',
-          'The person the operation benefits cannot approve it.',
-          { status: 403, details: { requestId: id } },
-        ),
-      );
-    }
-    if (!(await this.grants.hasAnyRole(approver, executor.approvers))) {
-      return refuse(notAuthorised(`approve ${row.kind}`, executor.approvers));
-    }
-    // Claim the request atomically: of two approvers racing, exactly one executes it.
-    const claimed = await this.db
-      .updateTable('admin_approval_requests')
-      .set({ status: 'executing', decided_by: approver, decided_at: now.toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now.toISOString())
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) {
-      return refuse(
-        shomeiError(
-          'SHOMEI_APPROVAL_NOT_PENDING',
-          'この依頼は既に処理されています。',
-          'The request has already been decided.',
-          {
-            status: 409,
-            details: { requestId: id },
-          },
-        ),
-      );
-    }
+    const refusal = await this.approvalRefusal(row, toRequest(row, now), executor, approver);
+    if (refusal !== undefined) return refuse(refusal);
+    if (!(await this.claim(id, approver, now))) return refuse(alreadyDecided(id));
     const payload = JSON.parse(row.payload) as JsonObject;
     let outcome: JsonObject;
     try {
@@ -252,17 +184,7 @@ export class DualControl {
         approvedBy: approver,
       });
     } catch (error) {
-      await this.db
-        .updateTable('admin_approval_requests')
-        .set({ status: 'failed', outcome: canonicalJson({ error: codeOf(error) }) })
-        .where('id', '=', id)
-        .execute();
-      await this.record('admin.approval.approve', approver, id, 'failure', source, {
-        kind: row.kind,
-        requestedBy: row.requested_by,
-        reason: codeOf(error),
-      });
-      throw error;
+      return this.failed(row, approver, source, error);
     }
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -281,6 +203,77 @@ export class DualControl {
       );
     });
     return (await this.get(id))!;
+  }
+
+  /** Why this approver may not approve this request now, if they may not: expiry, state, person, role. */
+  private async approvalRefusal(
+    row: ApprovalRequestTable,
+    current: ApprovalRequest,
+    executor: DualControlExecutor,
+    approver: string,
+  ): Promise<ShomeiError | undefined> {
+    const id = row.id;
+    if (current.status === 'expired') {
+      return shomeiError(
+        'SHOMEI_APPROVAL_EXPIRED',
+        '承認期限を過ぎた依頼です。',
+        'The request has expired and can no longer be approved.',
+        { status: 409, details: { requestId: id, expiresAt: row.expires_at } },
+      );
+    }
+    if (current.status !== 'pending') return alreadyDecided(id, current.status);
+    if (approver === row.requested_by) {
+      return shomeiError(
+        'SHOMEI_APPROVAL_SELF',
+        '依頼者本人は承認できません。別の権限者の承認が必要です。',
+        'The requester cannot approve their own request; a second authorised person must.',
+        { status: 403, details: { requestId: id } },
+      );
+    }
+    if (executor.beneficiary?.(JSON.parse(row.payload) as JsonObject) === approver) {
+      return shomeiError(
+        'SHOMEI_APPROVAL_SELF',
+        '操作の対象者本人は承認できません。',
+        'The person the operation benefits cannot approve it.',
+        { status: 403, details: { requestId: id } },
+      );
+    }
+    if (!(await this.grants.hasAnyRole(approver, executor.approvers))) {
+      return notAuthorised(`approve ${row.kind}`, executor.approvers);
+    }
+    return undefined;
+  }
+
+  /** Claims the request atomically: of two approvers racing, exactly one executes it. */
+  private async claim(id: string, approver: string, now: Date): Promise<boolean> {
+    const claimed = await this.db
+      .updateTable('admin_approval_requests')
+      .set({ status: 'executing', decided_by: approver, decided_at: now.toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now.toISOString())
+      .executeTakeFirst();
+    return Number(claimed.numUpdatedRows) === 1;
+  }
+
+  /** An execution that threw: the request is `failed` with the error's code, audited, and the error rethrown. */
+  private async failed(
+    row: ApprovalRequestTable,
+    actor: string,
+    source: string | undefined,
+    error: unknown,
+  ): Promise<never> {
+    await this.db
+      .updateTable('admin_approval_requests')
+      .set({ status: 'failed', outcome: canonicalJson({ error: codeOf(error) }) })
+      .where('id', '=', row.id)
+      .execute();
+    await this.record('admin.approval.approve', actor, row.id, 'failure', source, {
+      kind: row.kind,
+      requestedBy: row.requested_by,
+      reason: codeOf(error),
+    });
+    throw error;
   }
 
   /**
@@ -334,17 +327,7 @@ export class DualControl {
         approvedBy: row.decided_by ?? actor,
       });
     } catch (error) {
-      await this.db
-        .updateTable('admin_approval_requests')
-        .set({ status: 'failed', outcome: canonicalJson({ error: codeOf(error) }) })
-        .where('id', '=', row.id)
-        .execute();
-      await this.record('admin.approval.approve', actor, row.id, 'failure', source, {
-        kind: row.kind,
-        requestedBy: row.requested_by,
-        reason: codeOf(error),
-      });
-      throw error;
+      return this.failed(row, actor, source, error);
     }
     await this.db
       .updateTable('admin_approval_requests')
@@ -391,17 +374,7 @@ export class DualControl {
       );
       return true;
     });
-    if (!decided) {
-      throw shomeiError(
-        'SHOMEI_APPROVAL_NOT_PENDING',
-        'この依頼は既に処理されています。',
-        'The request has already been decided.',
-        {
-          status: 409,
-          details: { requestId: id },
-        },
-      );
-    }
+    if (!decided) throw alreadyDecided(id);
     return (await this.get(id))!;
   }
 
@@ -447,6 +420,16 @@ export class DualControl {
     if (transaction === undefined) await this.audit.append(event);
     else await this.audit.appendWithin(transaction, event);
   }
+}
+
+/** The request is no longer pending (its status when known, as the approval saw it). */
+function alreadyDecided(requestId: string, status?: string): ShomeiError {
+  return shomeiError(
+    'SHOMEI_APPROVAL_NOT_PENDING',
+    'この依頼は既に処理されています。',
+    'The request has already been decided.',
+    { status: 409, details: status === undefined ? { requestId } : { requestId, status } },
+  );
 }
 
 function notResumable(requestId: string, status: string): ShomeiError {
