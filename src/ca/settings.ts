@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ShomeiConfig } from '../config/index.ts';
+import { parseSettings, type ShomeiConfig } from '../config/index.ts';
 import { KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { type ParsedCertificate, parseCertificates } from '../pki/index.ts';
@@ -66,18 +66,7 @@ export interface LoadedCaSettings {
 }
 
 export function loadCaSettings(config: ShomeiConfig, env: NodeJS.ProcessEnv = process.env): LoadedCaSettings {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const setting = String(issue.path[0] ?? 'configuration');
-    throw shomeiError(
-      'SHOMEI_CONFIG_INVALID',
-      `設定 ${setting} が不正です: ${issue.message}`,
-      `Setting ${setting} is invalid: ${issue.message}`,
-      { status: 500, details: { setting } },
-    );
-  }
-  const e = parsed.data;
+  const e = parseSettings(schema, env);
   if (config.environment === 'production') {
     // Production names must never read like a test CA's (criteria 2.1.3 (16): environments kept apart).
     for (const setting of ['SHOMEI_CA_ORGANIZATION', 'SHOMEI_CA_NAME_PREFIX'] as const) {

@@ -9,6 +9,7 @@ import { shomeiError } from '../errors/index.ts';
 import { type WorkConfig, workConfig } from './work.ts';
 
 export { packageRoot } from './package-root.ts';
+export { parseSettings } from './parse.ts';
 export { prebuiltEntry } from './prebuilt.ts';
 export { type WorkConfig, workSettingsSchema } from './work.ts';
 

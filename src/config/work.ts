@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { shomeiError } from '../errors/index.ts';
+import { parseSettings } from './parse.ts';
 
 export interface WorkConfig {
   /** Worker threads for PDF work (SHOMEI_PDF_WORKERS; 0: on the main thread). */
@@ -72,18 +72,7 @@ const schema = z.object({
 
 /** The work settings of `env`; a bad one stops start-up naming it (SHOMEI_CONFIG_INVALID). */
 export function workConfig(env: NodeJS.ProcessEnv): WorkConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const setting = String(issue.path[0] ?? 'configuration');
-    throw shomeiError(
-      'SHOMEI_CONFIG_INVALID',
-      `設定 ${setting} が不正です: ${issue.message}`,
-      `Setting ${setting} is invalid: ${issue.message}`,
-      { details: { setting }, status: 500 },
-    );
-  }
-  const e = parsed.data;
+  const e = parseSettings(schema, env);
   return {
     // Both cores by default: one worker per core (the main thread mostly waits on I/O and the HSM).
     workers: e.SHOMEI_PDF_WORKERS ?? Math.max(1, availableParallelism()),

@@ -4,6 +4,7 @@
  * shared configuration file changes little; `shomei compliance report` prints them.
  */
 import { z } from 'zod';
+import { parseSettings } from '../config/index.ts';
 import { shomeiError } from '../errors/index.ts';
 
 export interface OpsSettings {
@@ -66,18 +67,7 @@ const schema = z.object({
 });
 
 export function loadOpsSettings(env: NodeJS.ProcessEnv = process.env): OpsSettings {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const setting = String(issue.path[0] ?? 'configuration');
-    throw shomeiError(
-      'SHOMEI_CONFIG_INVALID',
-      `設定 ${setting} が不正です: ${issue.message}`,
-      `Setting ${setting} is invalid: ${issue.message}`,
-      { status: 500, details: { setting } },
-    );
-  }
-  const e = parsed.data;
+  const e = parseSettings(schema, env);
   if ((e.SHOMEI_TLS_CERT === undefined) !== (e.SHOMEI_TLS_KEY === undefined)) {
     const missing = e.SHOMEI_TLS_CERT === undefined ? 'SHOMEI_TLS_CERT' : 'SHOMEI_TLS_KEY';
     throw shomeiError(

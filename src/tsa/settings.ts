@@ -1,6 +1,7 @@
 /** TSA settings from `SHOMEI_TSA_…` environment variables. */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseSettings } from '../config/index.ts';
 import { DIGEST_ALGORITHMS, KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { parseCertificates } from '../pki/index.ts';
@@ -53,26 +54,11 @@ export interface ExternalTsaSettings {
   readonly revocationCheck: 'require' | 'off';
 }
 
-function parse(env: NodeJS.ProcessEnv) {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const setting = String(issue.path[0] ?? 'configuration');
-    throw shomeiError(
-      'SHOMEI_CONFIG_INVALID',
-      `設定 ${setting} が不正です: ${issue.message}`,
-      `Setting ${setting} is invalid: ${issue.message}`,
-      { status: 500, details: { setting } },
-    );
-  }
-  return parsed.data;
-}
-
 /** Undefined when SHOMEI_TSA_URL is not set (the embedded TSA then timestamps everything). */
 export function loadExternalTsaSettings(
   env: NodeJS.ProcessEnv = process.env,
 ): ExternalTsaSettings | undefined {
-  const e = parse(env);
+  const e = parseSettings(schema, env);
   if (e.SHOMEI_TSA_URL === undefined) return undefined;
   const url = new URL(e.SHOMEI_TSA_URL);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -144,7 +130,7 @@ function tlsOptions(settings: ExternalTsaSettings): TsaTls | undefined {
 }
 
 export function loadTsaSettings(env: NodeJS.ProcessEnv = process.env): TsaSettings {
-  const e = parse(env);
+  const e = parseSettings(schema, env);
   return {
     policyOid: e.SHOMEI_TSA_POLICY_OID,
     accuracyMillis: e.SHOMEI_TSA_ACCURACY_MS,
