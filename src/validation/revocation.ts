@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { CertID, OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, type Name } from '@peculiar/asn1-x509';
+import { readLimitedBody } from '../net/index.ts';
 import { namesEqual, OID, type ParsedCertificate, serialHex, verifySignature } from '../pki/index.ts';
 import { hashNameOf } from './cms.ts';
 import { factsOf, issuedByOnce, parsedCrl, parsedOcsp } from './facts.ts';
@@ -246,23 +247,7 @@ const MAX_FETCHED_BYTES = 8 * 1024 * 1024;
 
 async function limitedBody(response: Response): Promise<Uint8Array> {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_FETCHED_BYTES) throw new Error('response too large');
-  const reader = response.body?.getReader();
-  if (reader === undefined) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > MAX_FETCHED_BYTES) {
-      await reader.cancel();
-      throw new Error('response too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  return readLimitedBody(response, MAX_FETCHED_BYTES, () => new Error('response too large'));
 }
 
 function checkUrl(url: string): void {

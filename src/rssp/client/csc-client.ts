@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { shomeiError } from '../../errors/index.ts';
+import { readLimitedBody } from '../../net/index.ts';
 
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
@@ -249,20 +250,7 @@ export class CscClient {
   }
 }
 
-async function readLimited(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw new CscClientError(502, 'server_error', 'The service response is too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readLimited(response: Response): Promise<string> {
+  const tooLarge = () => new CscClientError(502, 'server_error', 'The service response is too large');
+  return readLimitedBody(response, MAX_RESPONSE_BYTES, tooLarge).then((body) => body.toString('utf8'));
 }
