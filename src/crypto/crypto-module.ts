@@ -138,7 +138,12 @@ export class CryptoModule {
   /** signDigest calls begun and not yet finished, whether or not they hold a session yet. */
   private signaturesUnderway = 0;
   private readonly keyLookups = new Map<string, Promise<CachedKey>>();
-  /** KEK handles by CKA_ID: a handful per installation (one per purpose and epoch). */
+  /**
+   * Secret-key handles by CKA_ID: the KEKs (a handful per installation, one per purpose and epoch),
+   * which every document read and credential signature uses, so that each use is not a C_FindObjects.
+   * Dropped when this process destroys the key or re-opens its sessions; a key destroyed by another
+   * process is dropped when the token refuses its handle (withSecretKey).
+   */
   private readonly keks = new Map<string, Handle>();
   /** Started on the first batch: most installations sign one digest at a time. */
   private workers: SigningWorkers | undefined;
@@ -479,34 +484,26 @@ export class CryptoModule {
 
   /** Encrypts a small secret (a per-document key) with an AES-256 data-encryption key in the token (AES-GCM). */
   async encryptWithKey(keyId: string, plaintext: Uint8Array, aad?: Uint8Array): Promise<Buffer> {
-    const handle = await this.findObject(keyId, p.CKO_SECRET_KEY);
-    if (handle === undefined) throw keyNotFound(keyId);
     const iv = randomBytes(GCM_IV_BYTES);
-    const out = await this.pool.use(async (session) => {
-      try {
-        this.pkcs11.C_EncryptInit(session, gcm(iv, aad), handle);
-        return await this.pkcs11.C_EncryptAsync(
-          session,
-          Buffer.from(plaintext),
-          Buffer.alloc(plaintext.length + GCM_TAG_BYTES + 32),
-        );
-      } catch (error) {
-        throw toCryptoError(error, 'C_Encrypt');
-      }
-    });
+    const out = await this.withSecretKey(keyId, undefined, (handle) =>
+      this.pool.use(async (session) => {
+        try {
+          this.pkcs11.C_EncryptInit(session, gcm(iv, aad), handle);
+          return await this.pkcs11.C_EncryptAsync(
+            session,
+            Buffer.from(plaintext),
+            Buffer.alloc(plaintext.length + GCM_TAG_BYTES + 32),
+          );
+        } catch (error) {
+          throw toCryptoError(error, 'C_Encrypt');
+        }
+      }),
+    );
     return Buffer.concat([iv, out]);
-  }
-
-  private async findDecryptionKey(keyId: string): Promise<Handle> {
-    const handle =
-      (await this.findObject(keyId, p.CKO_SECRET_KEY)) ?? (await this.findObject(keyId, p.CKO_PRIVATE_KEY));
-    if (handle === undefined) throw keyNotFound(keyId);
-    return handle;
   }
 
   /** Decrypts what encryptWithKey produced. Any key that is not a data-encryption key is refused by the token. */
   async decryptWithKey(keyId: string, sealed: Uint8Array, aad?: Uint8Array): Promise<Buffer> {
-    const handle = await this.pool.recovering(() => this.findDecryptionKey(keyId));
     const data = Buffer.from(sealed);
     if (data.length < GCM_IV_BYTES + GCM_TAG_BYTES) {
       throw shomeiError(
@@ -516,18 +513,52 @@ export class CryptoModule {
       );
     }
     const iv = data.subarray(0, GCM_IV_BYTES);
-    return this.pool.use(async (session) => {
-      try {
-        this.pkcs11.C_DecryptInit(session, gcm(iv, aad), handle);
-        return await this.pkcs11.C_DecryptAsync(
-          session,
-          data.subarray(GCM_IV_BYTES),
-          Buffer.alloc(data.length),
-        );
-      } catch (error) {
-        throw toCryptoError(error, 'C_Decrypt');
-      }
-    });
+    // A private key is looked up too, so that the token itself refuses it (key usage).
+    return this.withSecretKey(keyId, p.CKO_PRIVATE_KEY, (handle) =>
+      this.pool.use(async (session) => {
+        try {
+          this.pkcs11.C_DecryptInit(session, gcm(iv, aad), handle);
+          return await this.pkcs11.C_DecryptAsync(
+            session,
+            data.subarray(GCM_IV_BYTES),
+            Buffer.alloc(data.length),
+          );
+        } catch (error) {
+          throw toCryptoError(error, 'C_Decrypt');
+        }
+      }),
+    );
+  }
+
+  /**
+   * Runs `use` with the secret key's cached handle (or, when there is none, the object of `otherClass`).
+   * A handle the token no longer knows (the key was destroyed by another process, e.g. `shomei keys
+   * rotate-kek`) is dropped and the key looked up once more, which then finds nothing: a destroyed
+   * KEK is never used again, wherever it was destroyed.
+   */
+  private async withSecretKey<T>(
+    keyId: string,
+    otherClass: number | undefined,
+    use: (handle: Handle) => Promise<T>,
+  ): Promise<T> {
+    const lookUp = async (): Promise<Handle> => {
+      const handle =
+        (await this.kekHandle(keyId).catch(() => undefined)) ??
+        (otherClass === undefined ? undefined : await this.findObject(keyId, otherClass));
+      if (handle === undefined) throw keyNotFound(keyId);
+      return handle;
+    };
+    const handle = await this.pool.recovering(lookUp);
+    try {
+      return await use(handle);
+    } catch (error) {
+      const stale = /HANDLE_INVALID/.test(
+        String((error as { details?: { pkcs11?: string } }).details?.pkcs11),
+      );
+      if (!stale || this.keks.get(keyId) !== handle) throw error;
+      this.keks.delete(keyId);
+      return use(await lookUp());
+    }
   }
 
   /**
@@ -581,6 +612,7 @@ export class CryptoModule {
   /** Destroys every object (private, public, secret) with this id. Returns how many were destroyed. */
   async destroyKey(keyId: string): Promise<number> {
     this.signingKeys.delete(keyId);
+    this.keks.delete(keyId);
     if (this.wrappedKeys !== undefined && (await this.wrappedKeys.find(keyId)) !== undefined) {
       this.sessionKeys.forget(keyId);
       return (await this.wrappedKeys.remove(keyId)) ? 1 : 0;

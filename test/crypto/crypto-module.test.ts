@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { KeyAlgorithm, SignatureScheme } from '../../src/crypto/index.ts';
+import { type KeyAlgorithm, readPinFile, type SignatureScheme } from '../../src/crypto/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
-import { openTestShomei } from '../helpers/home.ts';
+import { openTestShomei, softHsmEnv } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
 import { listTokenObjects, rejectsWithCode, spkiPem } from '../helpers/token.ts';
 
@@ -358,6 +358,46 @@ describe('destroying keys', () => {
       'SHOMEI_KEY_NOT_FOUND',
     );
     await expectCode(shomei.crypto.destroyKey(key.id), 'SHOMEI_KEY_NOT_FOUND');
+  });
+});
+
+describe('a data-encryption key destroyed after use (crypto-shredding with cached key handles)', () => {
+  /** A KEK in use: it sealed a content key and opened it, so this process holds its handle. */
+  async function kekInUse(label: string): Promise<{ id: string; sealed: Buffer }> {
+    const kek = await shomei.crypto.createSecretKey('data-encryption', label);
+    const sealed = await shomei.crypto.encryptWithKey(kek.id, randomBytes(32));
+    for (let i = 0; i < 2; i += 1)
+      assert.equal((await shomei.crypto.decryptWithKey(kek.id, sealed)).length, 32);
+    return { id: kek.id, sealed };
+  }
+
+  test('destroyed by this process: nothing opens or seals under it any more', async () => {
+    const kek = await kekInUse('t-shred-here');
+    assert.equal(await shomei.crypto.destroyKey(kek.id), 1);
+    await expectCode(shomei.crypto.decryptWithKey(kek.id, kek.sealed), 'SHOMEI_KEY_NOT_FOUND');
+    await expectCode(shomei.crypto.encryptWithKey(kek.id, randomBytes(32)), 'SHOMEI_KEY_NOT_FOUND');
+  });
+
+  test('destroyed by another process (pkcs11-tool, as shomei keys rotate-kek would): refused here too', async () => {
+    const kek = await kekInUse('t-shred-elsewhere');
+    const other = await kekInUse('t-shred-bystander');
+    const deleted = run(
+      'pkcs11-tool',
+      [
+        ...['--module', shomei.config.pkcs11.modulePath, '--token-label', shomei.config.pkcs11.tokenLabel],
+        ...['--login', '--pin', readPinFile(shomei.config.pkcs11.pinFile).userPin],
+        ...['--delete-object', '--type', 'secrkey', '--id', kek.id],
+      ],
+      { env: softHsmEnv(shomei.home) },
+    );
+    assert.equal(deleted.status, 0, deleted.stderr);
+    assert.doesNotMatch(listObjects(), new RegExp(kek.id));
+    for (let i = 0; i < 2; i += 1) {
+      await expectCode(shomei.crypto.decryptWithKey(kek.id, kek.sealed), 'SHOMEI_KEY_NOT_FOUND');
+      await expectCode(shomei.crypto.encryptWithKey(kek.id, randomBytes(32)), 'SHOMEI_KEY_NOT_FOUND');
+    }
+    // The other key's handle still works.
+    assert.equal((await shomei.crypto.decryptWithKey(other.id, other.sealed)).length, 32);
   });
 });
 
