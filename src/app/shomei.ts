@@ -2,27 +2,24 @@
  * The composition root: opens configuration, database and HSM in one place so that the CLI and the
  * server assemble the same parts. `initialise` is idempotent and is what `shomei init` runs.
  */
-import { randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { completeCmsSignature, prepareCmsSignature } from '../ades/index.ts';
 import {
   type AdminServices,
   type AdminTables,
   mailAlertNotifier,
-  openAdminServices,
   serviceEndedAt,
   serviceTerminated,
 } from '../admin/index.ts';
-import type { Alert, AlertNotifier } from '../audit/index.ts';
+import { type AuditServices, type CheckpointTimestamper, ensureCheckpointKey } from '../audit/index.ts';
 import {
-  type AuditServices,
-  type CheckpointTimestamper,
-  ensureCheckpointKey,
-  openAuditServices,
-} from '../audit/index.ts';
-import { CertificateAuthority, ExternalCa, loadCaSettings, RegistrationAuthority } from '../ca/index.ts';
+  CertificateAuthority,
+  type ExternalCa,
+  loadCaSettings,
+  type RegistrationAuthority,
+} from '../ca/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
-import { ContractService } from '../contracts/index.ts';
+import type { ContractService } from '../contracts/index.ts';
 import {
   acquireLibrary,
   CryptoModule,
@@ -35,46 +32,25 @@ import {
   writePinFile,
 } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import {
-  type AccountClosedHook,
-  hsmSecretSealer,
-  Identity,
-  identitySettingsFrom,
-  oidcSettingsFrom,
-  type PrivilegeCheck,
-} from '../identity/index.ts';
+import type { AccountClosedHook, Identity, PrivilegeCheck } from '../identity/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
-import { createMailer, type Mailer } from '../mail/index.ts';
+import type { Mailer } from '../mail/index.ts';
 import {
   applicationName,
   checkTokenEnvironment,
-  createOpsServices,
   databaseConnectionOptions,
   ensureHealthKey,
-  holdMailWhilePassive,
   hsmProbe,
-  instrumentMailer,
-  instrumentTimestampSource,
   OperatingMode,
   type OpsServices,
-  opsMetrics,
-  overridesInForce,
-  signingTimer,
 } from '../ops/index.ts';
-import {
-  createRemoteSignatureService,
-  DEFAULT_RSSP_SETTINGS,
-  mailedCodes,
-  mailedExpiryNotices,
-  type RemoteSignatureService,
-  timestampAuthority,
-} from '../rssp/index.ts';
+import type { RemoteSignatureService } from '../rssp/index.ts';
 import {
   applyMigrations,
   type Database,
   DestructionLog,
   KekRing,
-  KeyHierarchy,
+  type KeyHierarchy,
   KeyRegistry,
   openDatabase,
 } from '../store/index.ts';
@@ -82,10 +58,24 @@ import { EmbeddedTsa, loadTsaSettings, type TimestampSource } from '../tsa/index
 import { checkHsmConfiguration } from './hsm-configuration.ts';
 import { HsmConfigurationWatch } from './hsm-watch.ts';
 import { ceremonyActor, completeInitKeyCeremony, keyIdsBefore } from './key-ceremony.ts';
-import { kekGenerated } from './key-hierarchy.ts';
 import { allMigrations } from './migrations.ts';
+import {
+  guardSigning,
+  type LateAuditReferences,
+  notInitialised,
+  type Opening,
+  openAdmin,
+  openAudit,
+  openContracts,
+  openIdentity,
+  openKeyHierarchy,
+  openMailer,
+  openOps,
+  openPki,
+  openRssp,
+} from './open-steps.ts';
 import { dataPaths } from './paths.ts';
-import { openTrustServices, type TrustServices } from './trust-services.ts';
+import type { TrustServices } from './trust-services.ts';
 import { type DocumentWork, openDocumentWork } from './work.ts';
 
 /** Every key destruction and shredding also goes to this file, when configured (ADR 032). */
@@ -312,19 +302,7 @@ export async function openShomei(
   const database = openDatabase(config.databaseUrl, databaseConnectionOptions(log));
   let crypto: CryptoModule | undefined;
   try {
-    await applyMigrations(database.db, allMigrations(database.dialect), { displayUrl: database.displayUrl });
-    const installation = await database.db.selectFrom('installation').selectAll().executeTakeFirst();
-    if (installation === undefined) {
-      throw shomeiError(
-        'SHOMEI_NOT_INITIALISED',
-        'データディレクトリが初期化されていません (shomei init を実行してください)。',
-        'The data directory is not initialised (run shomei init).',
-        { status: 500 },
-      );
-    }
-    if (installation.environment !== config.environment) {
-      throw environmentMismatch(installation.environment, config.environment);
-    }
+    const installationId = await openInstallation(config, database);
     // A restored installation is passive until promoted (ADR 027): known before anything can sign.
     const mode = new OperatingMode(database);
     await mode.refresh();
@@ -336,264 +314,91 @@ export async function openShomei(
       // Only the managed SoftHSM2 is local enough for inline signing (see CryptoModuleOptions).
       inlineSigning: config.pkcs11.managedSoftHsm,
     });
-    const opened = crypto;
     const keys = new KeyRegistry(database.db, destructionLogOf(config));
-    await checkTokenEnvironment(opened, config.environment, { markIfUnmarked: false, keys });
-    // The embedded TSA and the mailer are built after the audit trail they record to, so the
-    // checkpointer and the alert monitor reach them through these late-bound references.
-    let checkpointTimestamper: CheckpointTimestamper | undefined = options.auditTimestamper;
-    let alertNotifier: AlertNotifier | undefined;
-    const audit = await openAuditServices({
-      database,
-      crypto: opened,
-      keys,
-      installationId: installation.installation_id,
-      settings: config.audit,
-      retentionYears: config.audit.retentionYears,
-      timestamper: {
-        timestamp(digest: Buffer) {
-          if (checkpointTimestamper === undefined) throw new Error('no TSA for audit checkpoints');
-          return checkpointTimestamper.timestamp(digest);
-        },
-      },
-      notifier: { notify: async (alert: Alert) => alertNotifier?.notify(alert) },
-      logger: log,
-    });
-    // Credentials' signing keys live outside the token, wrapped under a KEK per purpose (ADR 017).
-    // On SQLite the lookup gets a connection of its own: signHash signs inside a transaction that
-    // holds the main connection, and a lookup queued behind it would wait forever. Writes stay on
-    // the main connection (see KeyHierarchy).
-    const keyDatabase = database.dialect === 'sqlite' ? openDatabase(config.databaseUrl) : database;
-    const keyHierarchy = new KeyHierarchy(
-      database.db,
-      new KekRing(opened, keys, kekGenerated(audit.trail)),
-      keyDatabase.db,
-    );
-    opened.attachWrappedKeyStore(keyHierarchy);
-    const admin = openAdminServices({
-      database,
-      audit: audit.trail,
-      crypto: opened,
-      keys,
-      auditParameters: audit.parameters,
-      auditPrune: {
-        check: (throughSeq) => audit.checkPrune(throughSeq),
-        prune: async (throughSeq, prunedBy) => ({ ...(await audit.prune(throughSeq, prunedBy)) }),
-      },
-      settings: { ...config.admin, allowIpList: config.environment === 'development' },
-    });
-    const mailer = holdMailWhilePassive(
-      instrumentMailer(createMailer(config.mail, config.environment, database)),
-      mode,
-    );
-    const identity = new Identity({
-      database,
-      sealer: hsmSecretSealer(opened, keys),
-      mailer,
-      audit: audit.trail,
-      privileges: options.privileges ?? admin.privilegeCheck,
-      settings: identitySettingsFrom(config),
-      logger: log,
-      oidc: oidcSettingsFrom(config),
-      onAccountClosed: [
-        ...(options.onAccountClosed ?? []),
-        // A closed account's signing credentials end: certificates revoked, keys destroyed.
-        async (closure) => {
-          await rssp.credentials.endAllForUser(closure.userId, closure.closedBy);
-        },
-        // …and every contracts API key it created stops working (they act as that account).
-        async function revokeContractsApiKeys(closure) {
-          await contracts.revokeApiKeysOfUser(
-            { kind: 'process', id: 'account-closure' },
-            closure.userId,
-            `account closed by ${closure.closedBy}`,
-          );
-        },
-      ],
-    });
-    const caSettings = loadCaSettings(config);
-    const ca = new CertificateAuthority({
-      database,
-      crypto: opened,
-      keys,
-      settings: caSettings.settings,
-      audit: audit.trail,
-    });
-    const ra = new RegistrationAuthority(ca, audit.trail);
-    const externalCa = new ExternalCa({
-      ca,
-      crypto: opened,
-      keys,
-      trustedCas: caSettings.trustedCas,
-      audit: audit.trail,
-    });
-    const tsa = new EmbeddedTsa({
-      database,
-      crypto: opened,
-      settings: loadTsaSettings(),
-      audit: audit.trail,
-    });
-    const trust = openTrustServices({ config, ca, tsa, audit: audit.trail });
-    const timestamps = {
-      ...trust.timestamps,
-      source: instrumentTimestampSource(
-        trust.timestamps.source,
-        trust.timestamps.externalUrl === undefined ? 'embedded' : 'outside',
-      ),
-    };
-    checkpointTimestamper ??= timestamps.source;
-    const credentialIssuer = trust.credentialIssuer;
-    // After an approved service termination takes effect, nothing new is accepted (ADR 036).
-    const admission = () => admin.termination.assertAccepting();
-    const rssp = createRemoteSignatureService({
-      admission,
-      database,
-      crypto: opened,
-      keys,
-      audit: audit.trail,
-      users: {
-        // CSC auth/login (HTTP Basic): the identity module's password check, lockout included.
-        async verifyPassword(username, password, source) {
-          try {
-            const user = await identity.verifyPassword({
-              email: username,
-              password,
-              ...(source === undefined ? {} : { source }),
-            });
-            return { userId: user.id, tenantId: user.tenantId };
-          } catch {
-            return undefined;
-          }
-        },
-      },
-      // Development issues signer certificates at once; elsewhere they wait for RA approval.
-      issuer: credentialIssuer,
-      certificateStatus: credentialIssuer,
-      revocation: trust.cscRevocation,
-      timestamps: timestampAuthority(timestamps.source),
-      codeSender: mailedCodes(mailer),
-      // A tenant may make the login TOTP app the signing factor (contracts' signing policy); the same
-      // replay and lockout rules as at login apply.
-      loginFactor: { verifyTotpCode: (userId, code) => identity.verifyTotpCode(userId, code) },
-      expiryNotices: mailedExpiryNotices(
-        mailer,
-        async (userId) => (await identity.accounts.getUser(userId))?.email,
-        config.http.publicUrl,
-      ),
-      // signatures/signDoc: detached CAdES/PAdES CMS built by the ades module around the HSM signature.
-      cms: { prepare: prepareCmsSignature, complete: completeCmsSignature },
-      settings: { ...DEFAULT_RSSP_SETTINGS, ...config.rssp, publicUrl: config.http.publicUrl },
-      onBackgroundError: (error) => log.error({ err: error }, 'asynchronous CSC signing failed'),
-    });
-    if (config.audit.alertMailTo.length > 0)
-      alertNotifier = mailAlertNotifier(mailer, config.audit.alertMailTo);
-    const work = openDocumentWork(config);
-    const contracts = new ContractService({
-      pdfWork: work,
-      admission,
-      config,
-      database,
-      crypto: opened,
-      keys,
-      audit: audit.trail,
-      mailer,
-      users: (id) => identity.accounts.getUser(id),
-      rssp,
-      auditSearch: (filter) => audit.search(filter),
-      provider: trust.signingProvider({ config, database, crypto: opened, keys }),
-      isAuditor: (userId) => admin.grants.hasAnyRole(userId, ['system_auditor']),
-      settings: {
-        maxDocumentBytes: config.contracts.maxDocumentBytes,
-        unprocessedInputHours: config.contracts.unprocessedInputHours,
-        closedDocumentDays: config.contracts.closedDocumentDays,
-        linkValidityHours: config.contracts.linkValidityHours,
-        defaultRetentionYears: config.contracts.retentionYears,
-        archiveRenewalWindowDays: config.contracts.archiveRenewalWindowDays,
-      },
-    });
-    const probe = await hsmProbe(opened, keys);
-    const hsmWatch = new HsmConfigurationWatch(config, database);
-    const ops = createOpsServices(config.environment, database, {
-      probe,
-      hsmConfiguration: () => hsmWatch.current(),
-      mode,
-      hsmSessions: () => opened.sessionPoolState(),
-      ...(trust.outsideTsaProbe === undefined ? {} : { tsaProbe: trust.outsideTsaProbe }),
-      overrides: overridesInForce(config),
-      expiring: async () => {
-        const [issuing, root] = await ca.chain();
-        return [
-          { name: 'ca-issuing', der: issuing },
-          { name: 'ca-root', der: root },
-          { name: 'tsa', der: (await tsa.status().catch(() => undefined))?.notAfter },
-        ].flatMap((c) => {
-          if (typeof c.der === 'string') return [{ name: c.name, notAfter: new Date(c.der) }];
-          return c.der === undefined
-            ? []
-            : [{ name: c.name, notAfter: new Date(new X509Certificate(c.der).validTo) }];
-        });
-      },
-    });
-    // Every HSM signature (user credentials, e-seal, CA, TSA, checkpoints) stops while the installation
-    // is passive and when the clock is out of bounds, and is counted and timed for /metrics; the
-    // health probe signs only random challenges.
-    const timer = signingTimer();
-    opened.observeSigning({
-      beforeSign: (keyId) => {
-        if (keyId !== probe.keyId) {
-          mode.assertActive();
-          ops.clock.assertSynchronised();
-        }
-        timer.started(keyId);
-      },
-      afterSign: (keyId, outcome) => {
-        timer.finished(keyId, outcome);
-        opsMetrics().signatures.inc({ source: keyId === probe.keyId ? 'health' : 'hsm', outcome });
-      },
-    });
-    return {
-      config,
-      database,
-      crypto: opened,
-      keys,
-      keyHierarchy,
-      logger: log,
-      installationId: installation.installation_id,
-      audit,
-      admin,
-      rssp,
-      ca,
-      ra,
-      externalCa,
-      tsa,
-      timestamps,
-      trust,
-      identity,
-      mailer,
-      ops,
-      hsmWatch,
-      contracts,
-      work,
-      async close() {
-        // operationMode "A" jobs still signing finish before the HSM and the database go away.
-        await rssp.asyncResults.settled();
-        await mailer.close();
-        await work.close();
-        mode.stop();
-        try {
-          await audit.shutdown();
-        } catch (error) {
-          // A passive installation signs no checkpoint; the first one after promotion covers these records.
-          if (mode.mode === 'active') log.error({ err: error }, 'audit shutdown checkpoint failed');
-        }
-        opened.close();
-        if (keyDatabase !== database) await keyDatabase.close();
-        await database.close();
-      },
-    };
+    await checkTokenEnvironment(crypto, config.environment, { markIfUnmarked: false, keys });
+    return await assemble({ config, log, database, crypto, keys, mode, installationId }, options);
   } catch (error) {
     crypto?.close();
     await database.close();
     throw error;
   }
+}
+
+/** Migrates, then reads the installation's id; refuses an uninitialised or another environment's one. */
+async function openInstallation(config: ShomeiConfig, database: Database): Promise<string> {
+  await applyMigrations(database.db, allMigrations(database.dialect), { displayUrl: database.displayUrl });
+  const installation = await database.db.selectFrom('installation').selectAll().executeTakeFirst();
+  if (installation === undefined) throw notInitialised();
+  if (installation.environment !== config.environment) {
+    throw environmentMismatch(installation.environment, config.environment);
+  }
+  return installation.installation_id;
+}
+
+/** Builds every service on the open database and token, each step from the ones before it. */
+async function assemble(o: Opening, options: OpenShomeiOptions): Promise<Shomei> {
+  const late: LateAuditReferences = { timestamper: options.auditTimestamper, notifier: undefined };
+  const audit = await openAudit(o, late);
+  const { keyHierarchy, keyDatabase } = openKeyHierarchy(o, audit);
+  const admin = openAdmin(o, audit);
+  const mailer = openMailer(o);
+  const identity = openIdentity(
+    o,
+    { audit, admin, mailer, privileges: options.privileges, onAccountClosed: options.onAccountClosed ?? [] },
+    () => ({ rssp, contracts }),
+  );
+  const pki = openPki(o, audit);
+  late.timestamper ??= pki.timestamps.source;
+  // After an approved service termination takes effect, nothing new is accepted (ADR 036).
+  const admission = () => admin.termination.assertAccepting();
+  const rssp = openRssp(o, { audit, identity, mailer, pki, admission });
+  if (o.config.audit.alertMailTo.length > 0)
+    late.notifier = mailAlertNotifier(mailer, o.config.audit.alertMailTo);
+  const work = openDocumentWork(o.config);
+  const contracts = openContracts(o, { audit, identity, mailer, pki, admission, admin, rssp, work });
+  const probe = await hsmProbe(o.crypto, o.keys);
+  const hsmWatch = new HsmConfigurationWatch(o.config, o.database);
+  const ops = openOps(o, pki, { probe, hsmWatch });
+  guardSigning(o, probe, ops);
+  return {
+    config: o.config,
+    database: o.database,
+    crypto: o.crypto,
+    keys: o.keys,
+    keyHierarchy,
+    logger: o.log,
+    installationId: o.installationId,
+    audit,
+    admin,
+    rssp,
+    ...pki,
+    identity,
+    mailer,
+    ops,
+    hsmWatch,
+    contracts,
+    work,
+    close: () => closeAll(o, { rssp, mailer, work, audit, keyDatabase }),
+  };
+}
+
+/** Stops in the order that lets each part finish with the ones below it still open. */
+async function closeAll(
+  o: Opening,
+  parts: Pick<Shomei, 'rssp' | 'mailer' | 'work' | 'audit'> & { keyDatabase: Database },
+): Promise<void> {
+  // operationMode "A" jobs still signing finish before the HSM and the database go away.
+  await parts.rssp.asyncResults.settled();
+  await parts.mailer.close();
+  await parts.work.close();
+  o.mode.stop();
+  try {
+    await parts.audit.shutdown();
+  } catch (error) {
+    // A passive installation signs no checkpoint; the first one after promotion covers these records.
+    if (o.mode.mode === 'active') o.log.error({ err: error }, 'audit shutdown checkpoint failed');
+  }
+  o.crypto.close();
+  if (parts.keyDatabase !== o.database) await parts.keyDatabase.close();
+  await o.database.close();
 }
