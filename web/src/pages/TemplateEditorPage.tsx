@@ -1,58 +1,371 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { getJson, postBytes, sendJson } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
 import { approversByName, type Member, MemberPicker } from '../components/MemberPicker.tsx';
-import {
-  NO_SPOT,
-  placementOf,
-  SealPlacementInputs,
-  type SealSpot,
-  spotOfDrop,
-  spotOfPlacement,
-} from '../components/SealPlacement.tsx';
+import { placementOf } from '../components/SealPlacement.tsx';
 import type { SealBox } from '../components/seal.ts';
+import {
+  int,
+  type SlotDraft,
+  SlotsSection,
+  slotDraft,
+  slotOfDraft,
+  useSlotDrafts,
+} from '../components/TemplateSlots.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type {
-  SigningMode,
-  SlotRole,
-  TemplateDefinition,
-  TemplateSlot,
-  TemplateView,
-} from './template-types.ts';
+import type { TemplateDefinition, TemplateView } from './template-types.ts';
 
-const LABELS = ['甲', '乙', '丙', '丁', '戊', '己'];
-
-interface SlotDraft {
-  readonly key: string;
-  label: string;
-  role: SlotRole;
-  mode: SigningMode;
-  order: string;
-  userId: string;
-  credentialId: string;
-  seal: SealSpot;
+/** The template's own fields as typed (numbers as strings until saved). */
+interface Settings {
+  readonly name: string;
+  readonly title: string;
+  readonly counterparty: string;
+  readonly order: 'sequential' | 'parallel';
+  readonly expires: string;
+  readonly interval: string;
+  readonly maxReminders: string;
+  readonly approvers: readonly Member[];
 }
+const NEW_SETTINGS: Settings = {
+  name: '',
+  title: '',
+  counterparty: '',
+  order: 'sequential',
+  expires: '',
+  interval: '',
+  maxReminders: '',
+  approvers: [],
+};
+type Change = (change: Partial<Settings>) => void;
+type PdfFile = { name: string; bytes: ArrayBuffer };
+type Translate = ReturnType<typeof useI18n>['t'];
 
-let counter = 0;
-function slotDraft(label: string, from?: TemplateSlot): SlotDraft {
-  counter += 1;
+function settingsOf(d: TemplateDefinition): Omit<Settings, 'approvers'> {
   return {
-    key: `s${counter}`,
-    label: from?.label ?? label,
-    role: from?.role ?? 'signer',
-    mode: from?.signingMode ?? 'witness-type',
-    order: from?.order === undefined ? '' : String(from.order),
-    userId: from?.userId ?? '',
-    credentialId: from?.credentialId ?? '',
-    seal: spotOfPlacement(from?.placement),
+    name: d.name,
+    title: d.title,
+    counterparty: d.counterparty ?? '',
+    order: d.signingOrder ?? 'sequential',
+    expires: d.expiresInDays === undefined ? '' : String(d.expiresInDays),
+    interval: d.reminders === undefined ? '' : String(d.reminders.intervalDays),
+    maxReminders: d.reminders === undefined ? '' : String(d.reminders.maxReminders),
   };
 }
 
-const int = (value: string) => (value.trim() === '' ? undefined : Number.parseInt(value, 10));
+/** What the API takes, or the first problem the browser cannot check (in the language shown). */
+function definitionOf(s: Settings, slots: readonly SlotDraft[], t: Translate): TemplateDefinition | string {
+  if (slots.length === 0) return t('template.needSlot');
+  if (new Set(slots.map((x) => x.label.trim())).size !== slots.length) return t('template.labelsUnique');
+  if (!slots.some((x) => x.role === 'signer')) return t('template.needSigner');
+  const reminders =
+    s.interval.trim() === '' && s.maxReminders.trim() === ''
+      ? undefined
+      : { intervalDays: int(s.interval) ?? 3, maxReminders: int(s.maxReminders) ?? 3 };
+  const approverIds = s.approvers.map((m) => m.id);
+  const expiresInDays = int(s.expires);
+  return {
+    name: s.name.trim(),
+    title: s.title.trim(),
+    ...(s.counterparty.trim() === '' ? {} : { counterparty: s.counterparty.trim() }),
+    signingOrder: s.order,
+    ...(expiresInDays === undefined ? {} : { expiresInDays }),
+    ...(reminders === undefined ? {} : { reminders }),
+    ...(approverIds.length === 0 ? {} : { internalApprovers: approverIds }),
+    slots: slots.map(slotOfDraft),
+  };
+}
+
+/** Creates or replaces the definition, then adds the chosen PDF. */
+async function saveTemplate(id: string | undefined, body: TemplateDefinition, file: PdfFile | undefined) {
+  const view =
+    id === undefined
+      ? await sendJson<TemplateView>('POST', '/api/templates', body)
+      : await sendJson<TemplateView>('PUT', `/api/templates/${id}`, body);
+  if (file === undefined) return view;
+  return postBytes<TemplateView>(
+    `/api/templates/${view.id}/documents?name=${encodeURIComponent(file.name)}`,
+    file.bytes,
+    'application/pdf',
+  );
+}
+
+/** The template being edited: a new one, or the stored one loaded into the fields and slots. */
+function useTemplateDraft(id: string | undefined) {
+  const [loaded, setLoaded] = useState<TemplateView | undefined>();
+  const [settings, setSettings] = useState<Settings>(NEW_SETTINGS);
+  const slots = useSlotDrafts();
+  const [error, setError] = useState<unknown>();
+  const change: Change = (c) => setSettings((s) => ({ ...s, ...c }));
+  const { setSlots } = slots;
+  useEffect(() => {
+    if (id === undefined) return;
+    getJson<TemplateView>(`/api/templates/${id}`)
+      .then((tpl) => {
+        const d = tpl.definition;
+        setLoaded(tpl);
+        setSettings((s) => ({ ...s, ...settingsOf(d) }));
+        void approversByName(d.internalApprovers ?? []).then((approvers) =>
+          setSettings((s) => ({ ...s, approvers })),
+        );
+        setSlots(d.slots.map((s) => slotDraft(s.label, s)));
+      })
+      .catch(setError);
+  }, [id, setSlots]);
+  return { loaded, setLoaded, settings, change, slots, error, setError };
+}
+
+function TitleRow({ id, name }: { id: string | undefined; name: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="title-row">
+      <h1>{id === undefined ? t('template.newTitle') : t('template.editTitle', { name })}</h1>
+      {id !== undefined ? (
+        <div className="actions">
+          <Link to={`/templates/${id}/use`} className="button primary">
+            {t('templates.use')}
+          </Link>
+          <Link to={`/templates/${id}/bulk`} className="button">
+            {t('templates.bulk')}
+          </Link>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function RequiredText({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} required maxLength={200} value={value} onChange={(e) => onChange(e.target.value)} />
+    </div>
+  );
+}
+
+/** A whole number typed into the form, kept as typed. */
+function NumberField({
+  id,
+  label,
+  min,
+  max,
+  value,
+  onChange,
+  note,
+}: {
+  id: string;
+  label: string;
+  min: number;
+  max: number;
+  value: string;
+  onChange: (value: string) => void;
+  note?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        min={min}
+        max={max}
+        inputMode="numeric"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {note === undefined ? null : <small>{note}</small>}
+    </div>
+  );
+}
+
+function PdfInput({
+  id,
+  loaded,
+  onFile,
+}: {
+  id: string | undefined;
+  loaded: TemplateView | undefined;
+  onFile: (file: PdfFile) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="field">
+      <label htmlFor="tpl-file">{id === undefined ? t('new.file') : t('template.addFile')}</label>
+      <input
+        id="tpl-file"
+        type="file"
+        accept="application/pdf,.pdf"
+        onChange={(e) => {
+          const chosen = e.target.files?.[0];
+          if (chosen === undefined) return;
+          void chosen.arrayBuffer().then((bytes) => onFile({ name: chosen.name, bytes }));
+        }}
+      />
+      {loaded !== undefined && loaded.documents.length > 0 ? (
+        <small>{t('template.documents', { names: loaded.documents.map((d) => d.name).join(', ') })}</small>
+      ) : null}
+    </div>
+  );
+}
+
+/** Name, envelope title, counterparty, order, expiry and the PDF. */
+function BasicsSection({
+  settings: s,
+  change,
+  children,
+}: {
+  settings: Settings;
+  change: Change;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <section className="card form-grid" aria-labelledby="tpl-basics">
+      <h2 id="tpl-basics">{t('template.basics')}</h2>
+      <RequiredText
+        id="tpl-name"
+        label={t('template.name')}
+        value={s.name}
+        onChange={(name) => change({ name })}
+      />
+      <RequiredText
+        id="tpl-title"
+        label={t('template.envelopeTitle')}
+        value={s.title}
+        onChange={(title) => change({ title })}
+      />
+      <div className="field">
+        <label htmlFor="tpl-counterparty">{t('template.counterparty')}</label>
+        <input
+          id="tpl-counterparty"
+          maxLength={200}
+          value={s.counterparty}
+          onChange={(e) => change({ counterparty: e.target.value })}
+        />
+        <small>{t('template.counterpartyNote')}</small>
+      </div>
+      <div className="field">
+        <label htmlFor="tpl-order">{t('envelope.order')}</label>
+        <select
+          id="tpl-order"
+          value={s.order}
+          onChange={(e) => change({ order: e.target.value === 'parallel' ? 'parallel' : 'sequential' })}
+        >
+          <option value="sequential">{t('order.sequential')}</option>
+          <option value="parallel">{t('order.parallel')}</option>
+        </select>
+      </div>
+      <NumberField
+        id="tpl-expires"
+        label={t('template.expires')}
+        min={1}
+        max={365}
+        value={s.expires}
+        onChange={(expires) => change({ expires })}
+      />
+      {children}
+    </section>
+  );
+}
+
+/** Reminders and internal approvers (社内承認) for the envelopes made from the template. */
+function WorkflowSection({ settings: s, change }: { settings: Settings; change: Change }) {
+  const { t } = useI18n();
+  const { user } = useSession();
+  return (
+    <section className="card form-grid" aria-labelledby="tpl-workflow">
+      <h2 id="tpl-workflow">{t('template.workflow')}</h2>
+      <NumberField
+        id="tpl-interval"
+        label={t('reminders.interval')}
+        min={1}
+        max={90}
+        value={s.interval}
+        onChange={(interval) => change({ interval })}
+      />
+      <NumberField
+        id="tpl-max"
+        label={t('reminders.max')}
+        min={0}
+        max={20}
+        value={s.maxReminders}
+        onChange={(maxReminders) => change({ maxReminders })}
+        note={t('reminders.defaultNote')}
+      />
+      <fieldset className="field wide-field">
+        <legend>{t('template.approvers')}</legend>
+        <MemberPicker
+          id="tpl-approvers"
+          chosen={s.approvers}
+          onChange={(approvers) => change({ approvers })}
+          {...(user === undefined ? {} : { exclude: user.id })}
+        />
+        <small>{t('template.approversNote')}</small>
+      </fieldset>
+    </section>
+  );
+}
+
+/** The chosen PDF with the slots' seal fields, which can be dragged onto it. */
+function TemplatePreview({
+  id,
+  file,
+  slots,
+  onPages,
+}: {
+  id: string | undefined;
+  file: PdfFile | undefined;
+  slots: ReturnType<typeof useSlotDrafts>;
+  onPages: (pages: number) => void;
+}) {
+  const { t } = useI18n();
+  const boxes: SealBox[] = slots.slots.flatMap((s) => {
+    const placement = placementOf(s.seal);
+    return placement === undefined
+      ? []
+      : [{ key: s.key, label: t('template.sealLabel', { label: s.label }), ...placement }];
+  });
+  return (
+    <section className="card" aria-labelledby="tpl-preview">
+      <h2 id="tpl-preview">{t('new.preview')}</h2>
+      <p className="lead small">{t('new.previewLead')}</p>
+      {file === undefined ? (
+        <p>{id === undefined ? t('new.noFileYet') : t('template.previewNeedsFile')}</p>
+      ) : (
+        <PdfPages bytes={file.bytes} boxes={boxes} onDropSeal={slots.onDropSeal} onLoaded={onPages} />
+      )}
+    </section>
+  );
+}
+
+function SaveBar({ id, busy, onDelete }: { id: string | undefined; busy: boolean; onDelete: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="actions">
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? t('template.saving') : t('template.save')}
+      </button>
+      {id !== undefined ? (
+        <button type="button" className="danger" onClick={onDelete}>
+          {t('template.delete')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
 
 /**
  * Create or edit a template: name, envelope title, PDF, slots (甲/乙/丙, role, signing mode, order,
@@ -62,95 +375,20 @@ const int = (value: string) => (value.trim() === '' ? undefined : Number.parseIn
 export function TemplateEditorPage({ id }: { id: string | undefined }) {
   const { t } = useI18n();
   const { navigate } = usePath();
-  const { user } = useSession();
-  const [loaded, setLoaded] = useState<TemplateView | undefined>();
-  const [name, setName] = useState('');
-  const [title, setTitle] = useState('');
-  const [counterparty, setCounterparty] = useState('');
-  const [order, setOrder] = useState<'sequential' | 'parallel'>('sequential');
-  const [expires, setExpires] = useState('');
-  const [interval, setIntervalDays] = useState('');
-  const [maxReminders, setMaxReminders] = useState('');
-  const [approvers, setApprovers] = useState<readonly Member[]>([]);
-  const [slots, setSlots] = useState<SlotDraft[]>(() => [slotDraft('甲'), slotDraft('乙')]);
-  const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | undefined>();
+  const { loaded, setLoaded, settings, change, slots, error, setError } = useTemplateDraft(id);
+  const [file, setFile] = useState<PdfFile | undefined>();
   const [pages, setPages] = useState(0);
-  const [error, setError] = useState<unknown>();
   const [problem, setProblem] = useState<string | undefined>();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
-
-  useEffect(() => {
-    if (id === undefined) return;
-    getJson<TemplateView>(`/api/templates/${id}`)
-      .then((tpl) => {
-        const d = tpl.definition;
-        setLoaded(tpl);
-        setName(d.name);
-        setTitle(d.title);
-        setCounterparty(d.counterparty ?? '');
-        setOrder(d.signingOrder ?? 'sequential');
-        setExpires(d.expiresInDays === undefined ? '' : String(d.expiresInDays));
-        setIntervalDays(d.reminders === undefined ? '' : String(d.reminders.intervalDays));
-        setMaxReminders(d.reminders === undefined ? '' : String(d.reminders.maxReminders));
-        void approversByName(d.internalApprovers ?? []).then(setApprovers);
-        setSlots(d.slots.map((s) => slotDraft(s.label, s)));
-      })
-      .catch(setError);
-  }, [id]);
-
-  const update = (key: string, change: Partial<SlotDraft>) =>
-    setSlots((all) => all.map((s) => (s.key === key ? { ...s, ...change } : s)));
-  const onDropSeal = useCallback((key: string, page: number, x: number, y: number) => {
-    setSlots((all) => all.map((s) => (s.key === key ? { ...s, seal: spotOfDrop(page, x, y) } : s)));
-  }, []);
-  const sealLabel = (label: string) => t('template.sealLabel', { label });
-  const boxes: SealBox[] = slots.flatMap((s) => {
-    const placement = placementOf(s.seal);
-    return placement === undefined ? [] : [{ key: s.key, label: sealLabel(s.label), ...placement }];
-  });
-
-  function definition(): TemplateDefinition | string {
-    if (slots.length === 0) return t('template.needSlot');
-    if (new Set(slots.map((s) => s.label.trim())).size !== slots.length) return t('template.labelsUnique');
-    if (!slots.some((s) => s.role === 'signer')) return t('template.needSigner');
-    const reminders =
-      interval.trim() === '' && maxReminders.trim() === ''
-        ? undefined
-        : { intervalDays: int(interval) ?? 3, maxReminders: int(maxReminders) ?? 3 };
-    const approverIds = approvers.map((m) => m.id);
-    const expiresInDays = int(expires);
-    return {
-      name: name.trim(),
-      title: title.trim(),
-      ...(counterparty.trim() === '' ? {} : { counterparty: counterparty.trim() }),
-      signingOrder: order,
-      ...(expiresInDays === undefined ? {} : { expiresInDays }),
-      ...(reminders === undefined ? {} : { reminders }),
-      ...(approverIds.length === 0 ? {} : { internalApprovers: approverIds }),
-      slots: slots.map((s): TemplateSlot => {
-        const placement = placementOf(s.seal);
-        const slotOrder = int(s.order);
-        return {
-          label: s.label.trim(),
-          role: s.role,
-          ...(s.role === 'signer' ? { signingMode: s.mode } : {}),
-          ...(slotOrder === undefined ? {} : { order: slotOrder }),
-          ...(placement === undefined ? {} : { placement: { document: 0, ...placement } }),
-          ...(s.userId.trim() === '' ? {} : { userId: s.userId.trim() }),
-          ...(s.credentialId.trim() === '' ? {} : { credentialId: s.credentialId.trim() }),
-        };
-      }),
-    };
-  }
 
   async function save(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
     setProblem(undefined);
     setSaved(false);
-    const body = definition();
+    const body = definitionOf(settings, slots.slots, t);
     if (typeof body === 'string') {
       setProblem(body);
       return;
@@ -161,18 +399,8 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
     }
     setBusy(true);
     try {
-      let view =
-        id === undefined
-          ? await sendJson<TemplateView>('POST', '/api/templates', body)
-          : await sendJson<TemplateView>('PUT', `/api/templates/${id}`, body);
-      if (file !== undefined) {
-        view = await postBytes<TemplateView>(
-          `/api/templates/${view.id}/documents?name=${encodeURIComponent(file.name)}`,
-          file.bytes,
-          'application/pdf',
-        );
-        setFile(undefined);
-      }
+      const view = await saveTemplate(id, body, file);
+      setFile(undefined);
       setLoaded(view);
       setSaved(true);
       if (id === undefined) navigate(`/templates/${view.id}`);
@@ -198,269 +426,13 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
     return <p role="status">{t('common.loading')}</p>;
   return (
     <form className="new-envelope" onSubmit={save}>
-      <div className="title-row">
-        <h1>{id === undefined ? t('template.newTitle') : t('template.editTitle', { name })}</h1>
-        {id !== undefined ? (
-          <div className="actions">
-            <Link to={`/templates/${id}/use`} className="button primary">
-              {t('templates.use')}
-            </Link>
-            <Link to={`/templates/${id}/bulk`} className="button">
-              {t('templates.bulk')}
-            </Link>
-          </div>
-        ) : null}
-      </div>
-      <section className="card form-grid" aria-labelledby="tpl-basics">
-        <h2 id="tpl-basics">{t('template.basics')}</h2>
-        <div className="field">
-          <label htmlFor="tpl-name">{t('template.name')}</label>
-          <input
-            id="tpl-name"
-            required
-            maxLength={200}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="tpl-title">{t('template.envelopeTitle')}</label>
-          <input
-            id="tpl-title"
-            required
-            maxLength={200}
-            value={title}
-            onChange={(e) => setTitle(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="tpl-counterparty">{t('template.counterparty')}</label>
-          <input
-            id="tpl-counterparty"
-            maxLength={200}
-            value={counterparty}
-            onChange={(e) => setCounterparty(e.target.value)}
-          />
-          <small>{t('template.counterpartyNote')}</small>
-        </div>
-        <div className="field">
-          <label htmlFor="tpl-order">{t('envelope.order')}</label>
-          <select
-            id="tpl-order"
-            value={order}
-            onChange={(e) => setOrder(e.target.value === 'parallel' ? 'parallel' : 'sequential')}
-          >
-            <option value="sequential">{t('order.sequential')}</option>
-            <option value="parallel">{t('order.parallel')}</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="tpl-expires">{t('template.expires')}</label>
-          <input
-            id="tpl-expires"
-            type="number"
-            min={1}
-            max={365}
-            inputMode="numeric"
-            value={expires}
-            onChange={(e) => setExpires(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="tpl-file">{id === undefined ? t('new.file') : t('template.addFile')}</label>
-          <input
-            id="tpl-file"
-            type="file"
-            accept="application/pdf,.pdf"
-            onChange={(e) => {
-              const chosen = e.target.files?.[0];
-              if (chosen === undefined) return;
-              void chosen.arrayBuffer().then((bytes) => setFile({ name: chosen.name, bytes }));
-            }}
-          />
-          {loaded !== undefined && loaded.documents.length > 0 ? (
-            <small>
-              {t('template.documents', { names: loaded.documents.map((d) => d.name).join(', ') })}
-            </small>
-          ) : null}
-        </div>
-      </section>
-
-      <section className="card form-grid" aria-labelledby="tpl-workflow">
-        <h2 id="tpl-workflow">{t('template.workflow')}</h2>
-        <div className="field">
-          <label htmlFor="tpl-interval">{t('reminders.interval')}</label>
-          <input
-            id="tpl-interval"
-            type="number"
-            min={1}
-            max={90}
-            inputMode="numeric"
-            value={interval}
-            onChange={(e) => setIntervalDays(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="tpl-max">{t('reminders.max')}</label>
-          <input
-            id="tpl-max"
-            type="number"
-            min={0}
-            max={20}
-            inputMode="numeric"
-            value={maxReminders}
-            onChange={(e) => setMaxReminders(e.target.value)}
-          />
-          <small>{t('reminders.defaultNote')}</small>
-        </div>
-        <fieldset className="field wide-field">
-          <legend>{t('template.approvers')}</legend>
-          <MemberPicker
-            id="tpl-approvers"
-            chosen={approvers}
-            onChange={setApprovers}
-            {...(user === undefined ? {} : { exclude: user.id })}
-          />
-          <small>{t('template.approversNote')}</small>
-        </fieldset>
-      </section>
-
-      <section className="card" aria-labelledby="tpl-slots">
-        <h2 id="tpl-slots">{t('template.slots')}</h2>
-        <p className="lead small">{t('template.slotsLead')}</p>
-        {slots.map((s, i) => (
-          <fieldset key={s.key} className="party" data-slot={i + 1}>
-            <legend>{t('template.slot', { label: s.label || String(i + 1) })}</legend>
-            <div className="form-grid">
-              <div className="field">
-                <label htmlFor={`${s.key}-label`}>{t('template.label')}</label>
-                <input
-                  id={`${s.key}-label`}
-                  required
-                  maxLength={20}
-                  list="slot-labels"
-                  value={s.label}
-                  onChange={(e) => update(s.key, { label: e.target.value })}
-                />
-              </div>
-              <div className="field">
-                <label htmlFor={`${s.key}-role`}>{t('template.role')}</label>
-                <select
-                  id={`${s.key}-role`}
-                  value={s.role}
-                  onChange={(e) => update(s.key, { role: e.target.value as SlotRole })}
-                >
-                  <option value="signer">{t('role.signer')}</option>
-                  <option value="approver">{t('role.approver')}</option>
-                  <option value="viewer">{t('role.viewer')}</option>
-                </select>
-              </div>
-              {s.role === 'signer' ? (
-                <div className="field">
-                  <label htmlFor={`${s.key}-mode`}>{t('party.mode')}</label>
-                  <select
-                    id={`${s.key}-mode`}
-                    value={s.mode}
-                    onChange={(e) =>
-                      update(s.key, {
-                        mode: e.target.value === 'signer-type' ? 'signer-type' : 'witness-type',
-                      })
-                    }
-                  >
-                    <option value="witness-type">{t('mode.witness-type')}</option>
-                    <option value="signer-type">{t('mode.signer-type')}</option>
-                  </select>
-                </div>
-              ) : null}
-              <div className="field">
-                <label htmlFor={`${s.key}-order`}>{t('template.slotOrder')}</label>
-                <input
-                  id={`${s.key}-order`}
-                  type="number"
-                  min={1}
-                  max={100}
-                  inputMode="numeric"
-                  value={s.order}
-                  onChange={(e) => update(s.key, { order: e.target.value })}
-                />
-              </div>
-              <div className="field">
-                <label htmlFor={`${s.key}-user`}>{t('template.fixedUser')}</label>
-                <input
-                  id={`${s.key}-user`}
-                  autoComplete="off"
-                  value={s.userId}
-                  onChange={(e) => update(s.key, { userId: e.target.value })}
-                />
-                <small>{t('template.fixedUserNote')}</small>
-                {user !== undefined ? (
-                  <button type="button" onClick={() => update(s.key, { userId: user.id })}>
-                    {t('template.fixedMe')}
-                  </button>
-                ) : null}
-              </div>
-              {s.role === 'signer' && s.mode === 'signer-type' ? (
-                <div className="field">
-                  <label htmlFor={`${s.key}-credential`}>{t('party.credential')}</label>
-                  <input
-                    id={`${s.key}-credential`}
-                    autoComplete="off"
-                    value={s.credentialId}
-                    onChange={(e) => update(s.key, { credentialId: e.target.value })}
-                  />
-                </div>
-              ) : null}
-            </div>
-            <SealPlacementInputs
-              sealKey={s.key}
-              label={sealLabel(s.label)}
-              legend={t('template.sealPosition', { label: s.label })}
-              pages={pages}
-              spot={s.seal}
-              onChange={(seal) => update(s.key, { seal })}
-              onDrop={onDropSeal}
-            >
-              <button type="button" onClick={() => update(s.key, { seal: NO_SPOT })}>
-                {t('template.clearSeal')}
-              </button>
-              {slots.length > 1 ? (
-                <button type="button" onClick={() => setSlots((all) => all.filter((q) => q.key !== s.key))}>
-                  {t('template.removeSlot')}
-                </button>
-              ) : null}
-            </SealPlacementInputs>
-          </fieldset>
-        ))}
-        <datalist id="slot-labels">
-          {LABELS.map((l) => (
-            <option key={l} value={l} />
-          ))}
-        </datalist>
-        <div className="actions">
-          <button
-            type="button"
-            onClick={() =>
-              setSlots((all) => [
-                ...all,
-                slotDraft(LABELS.find((l) => !all.some((s) => s.label === l)) ?? String(all.length + 1)),
-              ])
-            }
-          >
-            {t('template.addSlot')}
-          </button>
-        </div>
-      </section>
-
-      <section className="card" aria-labelledby="tpl-preview">
-        <h2 id="tpl-preview">{t('new.preview')}</h2>
-        <p className="lead small">{t('new.previewLead')}</p>
-        {file === undefined ? (
-          <p>{id === undefined ? t('new.noFileYet') : t('template.previewNeedsFile')}</p>
-        ) : (
-          <PdfPages bytes={file.bytes} boxes={boxes} onDropSeal={onDropSeal} onLoaded={setPages} />
-        )}
-      </section>
-
+      <TitleRow id={id} name={settings.name} />
+      <BasicsSection settings={settings} change={change}>
+        <PdfInput id={id} loaded={loaded} onFile={setFile} />
+      </BasicsSection>
+      <WorkflowSection settings={settings} change={change} />
+      <SlotsSection drafts={slots} pages={pages} />
+      <TemplatePreview id={id} file={file} slots={slots} onPages={setPages} />
       {problem !== undefined ? (
         <p role="alert" className="notice notice-error">
           {problem}
@@ -472,16 +444,7 @@ export function TemplateEditorPage({ id }: { id: string | undefined }) {
         </p>
       ) : null}
       {error !== undefined ? <ErrorNotice error={error} hint="hint.checkForm" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? t('template.saving') : t('template.save')}
-        </button>
-        {id !== undefined ? (
-          <button type="button" className="danger" onClick={() => setConfirming(true)}>
-            {t('template.delete')}
-          </button>
-        ) : null}
-      </div>
+      <SaveBar id={id} busy={busy} onDelete={() => setConfirming(true)} />
       {confirming ? (
         <ConfirmDialog
           title={t('template.delete')}
