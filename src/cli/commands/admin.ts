@@ -81,7 +81,19 @@ async function asOperatorOrCeremony<T>(
 
 export function registerAdminCommands(program: Command): void {
   const admin = program.command('admin').description('Privileged roles and administration / 特権と管理');
+  registerBootstrapCommand(admin);
+  registerSessionCommands(admin);
+  admin
+    .command('roles')
+    .description('List role grants in effect / 付与中の役割を一覧')
+    .action(async () => printJson({ grants: await withShomei((shomei) => shomei.admin.grants.list()) }));
+  registerTrainingCommands(admin);
+  registerTerminalCommands(admin);
+  registerApprovalCommands(admin);
+}
 
+/** The key ceremony that makes the first operators (before any team exists). */
+function registerBootstrapCommand(admin: Command): void {
   admin
     .command('bootstrap')
     .description(
@@ -99,7 +111,10 @@ export function registerAdminCommands(program: Command): void {
       );
       printJson(outcome);
     });
+}
 
+/** An operator's own session for this shell: log in, log out, who am I. */
+function registerSessionCommands(admin: Command): void {
   admin
     .command('login')
     .description(
@@ -136,12 +151,9 @@ export function registerAdminCommands(program: Command): void {
       const proof = await operatorProof();
       await withShomei(async (shomei) => printJson(await resolveOperator(shomei, proof)));
     });
+}
 
-  admin
-    .command('roles')
-    .description('List role grants in effect / 付与中の役割を一覧')
-    .action(async () => printJson({ grants: await withShomei((shomei) => shomei.admin.grants.list()) }));
-
+function registerTrainingCommands(admin: Command): void {
   const trainingCommand = admin.command('training').description('Staff training records / 教育訓練の記録');
   trainingCommand
     .command('add')
@@ -168,7 +180,9 @@ export function registerAdminCommands(program: Command): void {
     .action(async (o: { user: string }) =>
       printJson({ training: await withShomei((shomei) => shomei.admin.grants.trainingOf(o.user)) }),
     );
+}
 
+function registerTerminalCommands(admin: Command): void {
   const terminals = admin.command('terminals').description('Maintenance terminals / 保守端末');
   terminals
     .command('register')
@@ -191,7 +205,10 @@ export function registerAdminCommands(program: Command): void {
     .action(async () =>
       printJson({ terminals: await withShomei((shomei) => shomei.admin.terminals.list()) }),
     );
+}
 
+/** Dual-control requests: list them, approve or reject one as the second person. */
+function registerApprovalCommands(admin: Command): void {
   admin
     .command('approvals')
     .description('List dual-control requests / 二者承認の依頼を一覧')

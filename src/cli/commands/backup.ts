@@ -12,7 +12,7 @@ import {
   requirePrivilege,
   type Shomei,
 } from '../../app/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, type ShomeiConfig } from '../../config/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { createBackup, PROMOTE_KIND, restoreBackup, verifyBackup } from '../../ops/index.ts';
@@ -48,11 +48,19 @@ async function authenticateRestorers(
 
 const PROCESS_ACTOR = { kind: 'process', id: 'shomei-backup' } as const;
 
+type RestoredBackup = Awaited<ReturnType<typeof restoreBackup>>;
+
 export function registerBackupCommands(program: Command): void {
   const backup = program
     .command('backup')
     .description('Signed backups and restore / 署名付きバックアップと復元');
+  registerCreateCommand(backup);
+  registerVerifyCommand(backup);
+  registerRestoreCommand(backup);
+  registerPromoteCommand(backup);
+}
 
+function registerCreateCommand(backup: Command): void {
   backup
     .command('create')
     .description(
@@ -62,45 +70,52 @@ export function registerBackupCommands(program: Command): void {
     .action(async (options: { output: string }) => {
       await withOperator(async (shomei, operator) => {
         await requirePrivilege(shomei, operator, 'backups.manage');
-        const created = await createBackup(shomei, options.output);
-        // Read the written file back: a backup counts as taken only once it verifies.
-        const check = verifyBackup(created.file, created.manifest.signer.publicKeySha256);
-        const details = {
-          manifestSha256: created.manifestSha256,
-          entries: created.manifest.entries.length,
-          environment: created.manifest.environment,
-        };
-        await shomei.audit.trail.append({
-          type: 'backup.create',
-          actor: { kind: 'user', id: operator.userId },
-          outcome: 'success',
-          details,
-        });
-        await shomei.audit.trail.append({
-          type: 'backup.verify',
-          actor: PROCESS_ACTOR,
-          outcome: check.valid ? 'success' : 'failure',
-          details: { manifestSha256: created.manifestSha256, problems: check.problems.length },
-        });
-        if (!check.valid) {
-          throw shomeiError(
-            'SHOMEI_BACKUP_INVALID',
-            `書き込んだバックアップが検証に失敗しました: ${check.problems.join('; ')}`,
-            `The written backup failed verification: ${check.problems.join('; ')}`,
-            { status: 500 },
-          );
-        }
-        printJson({
-          file: created.file,
-          installationId: created.manifest.installationId,
-          createdAt: created.manifest.createdAt,
-          signerKeySha256: created.manifest.signer.publicKeySha256,
-          verified: true,
-          ...details,
-        });
+        await createAndCheck(shomei, operator.userId, options.output);
       });
     });
+}
 
+/** Writes the backup, reads it back and audits both; a backup counts as taken only once it verifies. */
+async function createAndCheck(shomei: Shomei, operatorId: string, output: string): Promise<void> {
+  const created = await createBackup(shomei, output);
+  // Read the written file back: a backup counts as taken only once it verifies.
+  const check = verifyBackup(created.file, created.manifest.signer.publicKeySha256);
+  const details = {
+    manifestSha256: created.manifestSha256,
+    entries: created.manifest.entries.length,
+    environment: created.manifest.environment,
+  };
+  await shomei.audit.trail.append({
+    type: 'backup.create',
+    actor: { kind: 'user', id: operatorId },
+    outcome: 'success',
+    details,
+  });
+  await shomei.audit.trail.append({
+    type: 'backup.verify',
+    actor: PROCESS_ACTOR,
+    outcome: check.valid ? 'success' : 'failure',
+    details: { manifestSha256: created.manifestSha256, problems: check.problems.length },
+  });
+  if (!check.valid) {
+    throw shomeiError(
+      'SHOMEI_BACKUP_INVALID',
+      `書き込んだバックアップが検証に失敗しました: ${check.problems.join('; ')}`,
+      `The written backup failed verification: ${check.problems.join('; ')}`,
+      { status: 500 },
+    );
+  }
+  printJson({
+    file: created.file,
+    installationId: created.manifest.installationId,
+    createdAt: created.manifest.createdAt,
+    signerKeySha256: created.manifest.signer.publicKeySha256,
+    verified: true,
+    ...details,
+  });
+}
+
+function registerVerifyCommand(backup: Command): void {
   backup
     .command('verify')
     .description(
@@ -134,7 +149,17 @@ export function registerBackupCommands(program: Command): void {
         );
       }
     });
+}
 
+interface RestoreOptions {
+  readonly into: string;
+  readonly pinFile?: string;
+  readonly databaseUrl?: string;
+  readonly expectKey?: string;
+  readonly destructionLog?: string;
+}
+
+function registerRestoreCommand(backup: Command): void {
   backup
     .command('restore')
     .description(
@@ -155,98 +180,103 @@ export function registerBackupCommands(program: Command): void {
       '--destruction-log <file>',
       'keys and documents destroyed since, destroyed again after the restore (default SHOMEI_DESTRUCTION_LOG) / 破棄記録を再適用',
     )
-    .action(
-      async (
-        file: string,
-        options: {
-          into: string;
-          pinFile?: string;
-          databaseUrl?: string;
-          expectKey?: string;
-          destructionLog?: string;
-        },
-      ) => {
-        const config = loadConfig();
-        // Read and checked before anything is restored: a bad log leaves nothing behind (ADR 032).
-        // The configured log does not exist until the first destruction; a named one must exist.
-        const logFile = options.destructionLog ?? config.keys.destructionLog;
-        const destructions =
-          logFile === undefined
-            ? undefined
-            : options.destructionLog === undefined && !existsSync(logFile)
-              ? []
-              : readDestructionLog(logFile);
-        const operatorCredentials = await readCredentials('SHOMEI_OPERATOR');
-        const approverCredentials = await readCredentials('SHOMEI_APPROVER');
-        if (operatorCredentials === undefined || approverCredentials === undefined)
-          throw credentialsMissing();
-        const restored = await restoreBackup(file, {
-          environment: config.environment,
-          into: options.into,
-          pinFile: options.pinFile,
-          databaseUrl:
-            options.databaseUrl ??
-            (config.databaseUrl.startsWith('postgres') ? config.databaseUrl : undefined),
-          operator: operatorCredentials.email,
-          approvedBy: approverCredentials.email,
-          ...(options.expectKey === undefined ? {} : { expectedSignerSha256: options.expectKey }),
-        });
-        // Open the restored installation: the keys must be usable and the audit chain must verify.
-        const restoredConfig = loadConfig({
-          ...process.env,
-          SHOMEI_HOME: restored.home,
-          SHOMEI_DATABASE_URL: restored.databaseUrl,
-          SHOMEI_PKCS11_PIN_FILE: `${restored.home}/secrets/token-pins.json`,
-        });
-        const shomei = await openShomei(restoredConfig, createLogger({ level: 'warn' }, process.stderr));
-        let people: { operator: string; approver: string };
-        try {
-          people = await authenticateRestorers(shomei, operatorCredentials, approverCredentials);
-        } catch (error) {
-          // Not two authenticated people: the restored directory (token, PINs, data) does not stay.
-          await shomei.close();
-          rmSync(restored.home, { recursive: true, force: true });
-          throw error;
-        }
-        try {
-          await shomei.audit.trail.append({
-            type: 'backup.restore',
-            actor: { kind: 'user', id: people.operator },
-            outcome: 'success',
-            details: {
-              approvedBy: people.approver,
-              manifestSha256: restored.manifestSha256,
-              installationId: restored.installationId,
-              mode: shomei.ops.mode.mode,
-            },
-          });
-          const reapplied =
-            destructions === undefined
-              ? undefined
-              : await reapplyDestructionLog(shomei, destructions, people.operator);
-          if (reapplied === undefined) {
-            console.error(
-              '警告: 破棄記録 (SHOMEI_DESTRUCTION_LOG) がないため、バックアップ後に破棄した鍵と文書が戻っている可能性があります。 / Warning: no destruction log, so keys and documents destroyed after this backup may be back.',
-            );
-          }
-          const chain = await shomei.audit.verify();
-          const keys = await shomei.crypto.listKeys();
-          printJson({
-            home: restored.home,
-            installationId: restored.installationId,
-            environment: restored.environment,
-            restoredAt: restored.restoredAt,
-            // Signs nothing until promoted: `shomei backup promote`, approved by a second person.
-            mode: shomei.ops.mode.mode,
-            keysInToken: keys.length,
-            destructionsReapplied: reapplied ?? null,
-            auditChain: chain,
-          });
-        } finally {
-          await shomei.close();
-        }
-      },
+    .action(restore);
+}
+
+/**
+ * The destruction log to re-apply, read and checked before anything is restored: a bad log leaves
+ * nothing behind (ADR 032). The configured log does not exist until the first destruction; a named
+ * one must exist.
+ */
+function destructionsToReapply(config: ShomeiConfig, options: RestoreOptions) {
+  const logFile = options.destructionLog ?? config.keys.destructionLog;
+  if (logFile === undefined) return undefined;
+  return options.destructionLog === undefined && !existsSync(logFile) ? [] : readDestructionLog(logFile);
+}
+
+async function restore(file: string, options: RestoreOptions): Promise<void> {
+  const config = loadConfig();
+  const destructions = destructionsToReapply(config, options);
+  const operatorCredentials = await readCredentials('SHOMEI_OPERATOR');
+  const approverCredentials = await readCredentials('SHOMEI_APPROVER');
+  if (operatorCredentials === undefined || approverCredentials === undefined) throw credentialsMissing();
+  const restored = await restoreBackup(file, {
+    environment: config.environment,
+    into: options.into,
+    pinFile: options.pinFile,
+    databaseUrl:
+      options.databaseUrl ?? (config.databaseUrl.startsWith('postgres') ? config.databaseUrl : undefined),
+    operator: operatorCredentials.email,
+    approvedBy: approverCredentials.email,
+    ...(options.expectKey === undefined ? {} : { expectedSignerSha256: options.expectKey }),
+  });
+  // Open the restored installation: the keys must be usable and the audit chain must verify.
+  const restoredConfig = loadConfig({
+    ...process.env,
+    SHOMEI_HOME: restored.home,
+    SHOMEI_DATABASE_URL: restored.databaseUrl,
+    SHOMEI_PKCS11_PIN_FILE: `${restored.home}/secrets/token-pins.json`,
+  });
+  const shomei = await openShomei(restoredConfig, createLogger({ level: 'warn' }, process.stderr));
+  let people: { operator: string; approver: string };
+  try {
+    people = await authenticateRestorers(shomei, operatorCredentials, approverCredentials);
+  } catch (error) {
+    // Not two authenticated people: the restored directory (token, PINs, data) does not stay.
+    await shomei.close();
+    rmSync(restored.home, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    await recordAndReport(shomei, restored, people, destructions);
+  } finally {
+    await shomei.close();
+  }
+}
+
+/** Audits the restore, re-applies the destructions since the backup and prints what the restored installation holds. */
+async function recordAndReport(
+  shomei: Shomei,
+  restored: RestoredBackup,
+  people: { operator: string; approver: string },
+  destructions: ReturnType<typeof destructionsToReapply>,
+): Promise<void> {
+  await shomei.audit.trail.append({
+    type: 'backup.restore',
+    actor: { kind: 'user', id: people.operator },
+    outcome: 'success',
+    details: {
+      approvedBy: people.approver,
+      manifestSha256: restored.manifestSha256,
+      installationId: restored.installationId,
+      mode: shomei.ops.mode.mode,
+    },
+  });
+  const reapplied =
+    destructions === undefined
+      ? undefined
+      : await reapplyDestructionLog(shomei, destructions, people.operator);
+  if (reapplied === undefined) {
+    console.error(
+      '警告: 破棄記録 (SHOMEI_DESTRUCTION_LOG) がないため、バックアップ後に破棄した鍵と文書が戻っている可能性があります。 / Warning: no destruction log, so keys and documents destroyed after this backup may be back.',
     );
+  }
+  const chain = await shomei.audit.verify();
+  const keys = await shomei.crypto.listKeys();
+  printJson({
+    home: restored.home,
+    installationId: restored.installationId,
+    environment: restored.environment,
+    restoredAt: restored.restoredAt,
+    // Signs nothing until promoted: `shomei backup promote`, approved by a second person.
+    mode: shomei.ops.mode.mode,
+    keysInToken: keys.length,
+    destructionsReapplied: reapplied ?? null,
+    auditChain: chain,
+  });
+}
+
+function registerPromoteCommand(backup: Command): void {
   backup
     .command('promote')
     .description(
