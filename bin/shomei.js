@@ -19,6 +19,27 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 
 const build = new URL('dist/cli/shomei.js', root);
 
+/**
+ * The top-level help stored by the build (ADR 043), while the one source it is made from
+ * (src/cli/index.ts: the command table) is not newer than the build; otherwise undefined.
+ */
+function storedHelp() {
+  if (process.env.SHOMEI_RUN_FROM === 'src') return undefined;
+  const help = new URL('dist/cli/help.txt', root);
+  const table = statSync(new URL('src/cli/index.ts', root), { throwIfNoEntry: false });
+  const stamp = statSync(build, { throwIfNoEntry: false });
+  if (table === undefined || stamp === undefined || table.mtimeMs > stamp.mtimeMs) return undefined;
+  return existsSync(help) ? readFileSync(help, 'utf8') : undefined;
+}
+
+if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+  const help = storedHelp();
+  if (help !== undefined) {
+    process.stdout.write(help);
+    process.exit(0);
+  }
+}
+
 /** True when no source listed by the build is newer than it or missing (an unlisted file is not built). */
 function sourcesUnchanged() {
   const list = new URL('dist/cli/sources.txt', root);

@@ -8,18 +8,21 @@
 // In those two bundles only (the split build stays as ADR 031 made it):
 // - shomei's own modules are side-effect free to the bundler, so a barrel import (`…/index.ts`) brings
 //   only the modules whose exports are used;
-// - the ASN.1 packages (asn1js, @peculiar/asn1-*: pure JavaScript, ~200 small CommonJS files) are
-//   bundled into the chunks that use them; every other package stays external, one copy in node_modules.
+// - the ASN.1 packages (asn1js, @peculiar/asn1-*: pure JavaScript, ~200 small CommonJS files), kysely
+//   and zod (pure JavaScript, ~400 small ES modules between them: resolving them cost more CPU than
+//   running them, ADR 043) are bundled into the chunks that use them; every other package stays
+//   external, one copy in node_modules.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 const src = path.join(root, 'src') + path.sep;
 const outdir = path.resolve(process.argv[2] ?? 'dist/cli');
-const BUNDLED = /^(asn1js|@peculiar\/asn1-[a-z0-9-]+)$/;
+const BUNDLED = /^(asn1js|@peculiar\/asn1-[a-z0-9-]+|kysely|zod)$/;
 // What the bundled packages bring with them; anything else from node_modules in the build is an error.
-const BUNDLED_WITH = /^(asn1js|pvtsutils|pvutils|tslib|@peculiar\/(asn1-[a-z0-9-]+|utils))$/;
+const BUNDLED_WITH = /^(asn1js|pvtsutils|pvutils|tslib|kysely|zod|@peculiar\/(asn1-[a-z0-9-]+|utils))$/;
 
 const dependencies = Object.keys(
   JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies,
@@ -100,6 +103,9 @@ if (stray.length > 0) {
   );
   process.exit(1);
 }
+// The top-level help, which bin/shomei.js prints for `--help` without loading commander (ADR 043).
+const { overviewHelp } = await import(pathToFileURL(path.join(outdir, 'shomei.js')).href);
+writeFileSync(path.join(outdir, 'help.txt'), overviewHelp());
 // The sources the build was made from, which bin/shomei.js and the work pool check (ADR 038).
 writeFileSync(
   path.join(outdir, 'sources.txt'),

@@ -115,6 +115,16 @@ function overviewProgram(): Command {
   return program;
 }
 
+/**
+ * The top-level help as `--help` prints it when not on a terminal (80 columns). The build stores it
+ * (dist/cli/help.txt), so bin/shomei.js answers `--help` without commander or this module (ADR 043).
+ */
+export function overviewHelp(): string {
+  return overviewProgram()
+    .configureOutput({ getOutHelpWidth: () => 80 })
+    .helpInformation();
+}
+
 /** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 unusable input or usage). */
 export async function main(argv: readonly string[]): Promise<number> {
   try {

@@ -1,7 +1,8 @@
 /**
  * Which code `bin/shomei.js` runs (ADR 031, ADR 038): the build in dist/cli while every source it lists
  * in sources.txt is unchanged, the sources otherwise — an edit is never masked by a stale build — and
- * `--version` before either. Checked on a miniature package whose two entries say which one ran.
+ * `--version` before either, the build's stored top-level help while the command table is unchanged
+ * (ADR 043). Checked on a miniature package whose two entries say which one ran.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,7 @@ file('src/lib/thing.ts', 'export const thing = 1;\n');
 for (const source of sources) utimesSync(path.join(pkg, source), hourAgo, hourAgo);
 file('dist/cli/shomei.js', entry('dist'));
 file('dist/cli/sources.txt', `${sources.join('\n')}\n`);
+file('dist/cli/help.txt', 'Usage: stored help\n');
 
 function ran(args: readonly string[] = ['anything'], env: NodeJS.ProcessEnv = {}): string {
   const { SHOMEI_RUN_FROM: _, ...inherited } = process.env;
@@ -62,6 +64,17 @@ describe('bin/shomei.js: the build or the sources', () => {
 
   test('--version answers from package.json without loading either', () => {
     assert.equal(ran(['--version']), '9.8.7\n');
+  });
+
+  test('--help prints the stored help until the command table is edited, then asks the entry', () => {
+    assert.equal(ran(['--help']), 'Usage: stored help\n');
+    assert.equal(ran(['-h']), 'Usage: stored help\n');
+    assert.equal(ran(['--help'], { SHOMEI_RUN_FROM: 'src' }), 'src');
+    const table = path.join(pkg, 'src/cli/index.ts');
+    utimesSync(table, new Date(), new Date(Date.now() + 1000));
+    assert.equal(ran(['--help']), 'src');
+    utimesSync(table, hourAgo, hourAgo);
+    assert.equal(ran(['--help']), 'Usage: stored help\n');
   });
 
   test('an edited source runs the sources; SHOMEI_RUN_FROM=dist still picks the build', () => {
