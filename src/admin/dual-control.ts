@@ -11,6 +11,7 @@ import { isShomeiError, type ShomeiError, shomeiError } from '../errors/index.ts
 import { invalidInput, notAuthorised, notFound } from './errors.ts';
 import type { RoleGrants } from './grants.ts';
 import type { Role } from './roles.ts';
+import type { APPROVAL_STATUSES } from './shapes.ts';
 import type { AdminTables, ApprovalRequestTable } from './tables.ts';
 import { identifier } from './validate.ts';
 
@@ -47,7 +48,7 @@ export interface DualControlKind {
   readonly approvers: readonly Role[];
 }
 
-export type ApprovalStatus = 'pending' | 'executing' | 'approved' | 'rejected' | 'expired' | 'failed';
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export interface ApprovalRequest {
   readonly id: string;

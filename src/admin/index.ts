@@ -79,6 +79,7 @@ export {
   type OpenAdminOptions,
   openAdminServices,
 } from './service.ts';
+export { type ApprovalRequestView, approvalRequestSchema, type MyPrivilegesView } from './shapes.ts';
 export type { AdminTables } from './tables.ts';
 export {
   clientCertificateOf,

@@ -2,19 +2,42 @@
  * HTTP routes under /api/admin. Every request must come from a registered maintenance terminal
  * (checked before anything else, refusals audited), from an authenticated principal holding the
  * privilege the route needs (refusals audited). Reading the audit trail is for auditors only.
+ * Requests and answers are declared with zod (shapes.ts, audit's shapes): Fastify validates and
+ * serialises with them and the OpenAPI document is generated from them.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { type AuditServices, parseSearchFilter } from '../audit/index.ts';
-import { shomeiError } from '../errors/index.ts';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  type AuditServices,
+  alertSchema,
+  auditExportBody,
+  auditPageSchema,
+  auditSearchQuery,
+  chainVerificationSchema,
+  parseSearchFilter,
+} from '../audit/index.ts';
 import type { Principal } from '../identity/index.ts';
-import type { ConsoleGuard, ConsoleRoutes } from './console.ts';
-import type { ApprovalStatus } from './dual-control.ts';
-import { invalidInput, notAuthorised } from './errors.ts';
-import { PRIVILEGE_ROLES, type Privilege } from './privileges.ts';
+import type { ConsoleRoutes } from './console.ts';
+import { adminInput, consoleGuard, type GuardedApp, withZod } from './console-guard.ts';
 import type { AdminServices } from './service.ts';
+import {
+  approvalBody,
+  approvalListQuery,
+  approvalListSchema,
+  approvalRequestSchema,
+  idParams,
+  roleGrantBody,
+  roleGrantSchema,
+  terminalBody,
+  terminalSchema,
+  trainingBody,
+  trainingParams,
+  trainingRecordSchema,
+} from './shapes.ts';
 import { clientCertificateOf } from './terminals.ts';
 import { identifier } from './validate.ts';
 
@@ -26,34 +49,13 @@ export interface AdminRoutesOptions {
 }
 
 const BODY_LIMIT = 16 * 1024;
-const APPROVAL_STATUSES: readonly ApprovalStatus[] = [
-  'pending',
-  'executing',
-  'approved',
-  'rejected',
-  'expired',
-  'failed',
-];
-
-function body(request: FastifyRequest): Record<string, unknown> {
-  const value = request.body;
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw invalidInput('body', 'must be a JSON object');
-  return value as Record<string, unknown>;
-}
-
-function query(request: FastifyRequest): Record<string, unknown> {
-  const raw = (request.query ?? {}) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value !== 'string') throw invalidInput(key, 'must be given once');
-  }
-  return raw;
-}
+const opts = { bodyLimit: BODY_LIMIT, config: adminInput };
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: FastifyInstance, options) => {
-  const { admin, audit } = options;
-  const trail = audit.trail;
-
+  // Also on a bare Fastify (tests): the declared shapes validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const { admin } = options;
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/admin')) return;
     await admin.terminals.require({
@@ -63,191 +65,160 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app: F
       userId: (request as { principal?: Principal }).principal?.userId,
     });
   });
-
-  /** The logged-in user; an anonymous attempt on an admin route is audited and refused. */
-  const principalOf = async (request: FastifyRequest): Promise<Principal> => {
-    const principal = (request as { principal?: Principal }).principal;
-    if (principal !== undefined) return principal;
-    await trail.append({
-      type: 'admin.access.denied',
-      actor: { kind: 'anonymous', id: 'unauthenticated' },
-      outcome: 'failure',
-      source: request.ip,
-      details: { route: request.routeOptions.url ?? request.url.slice(0, 200), reason: 'not-authenticated' },
-    });
-    throw shomeiError('SHOMEI_AUTH_REQUIRED', 'ログインが必要です。', 'You need to log in.', { status: 401 });
-  };
-
-  const require = async (request: FastifyRequest, privilege: Privilege): Promise<Principal> => {
-    const principal = await principalOf(request);
-    if (!(await admin.hasPrivilege(principal.userId, privilege))) {
-      await trail.append({
-        type: 'admin.access.denied',
-        actor: { kind: 'user', id: principal.userId, tenantId: principal.tenantId },
-        outcome: 'failure',
-        ...(request.ip === undefined ? {} : { source: request.ip }),
-        details: { route: request.routeOptions.url ?? request.url.slice(0, 200), privilege },
-      });
-      throw notAuthorised(privilege, PRIVILEGE_ROLES[privilege]);
-    }
-    return principal;
-  };
-
-  const guard: ConsoleGuard = {
-    require,
-    async requestApproval(request, kind, payload) {
-      const principal = await principalOf(request);
-      return admin.dualControl.request(kind, payload, principal.userId, request.ip);
-    },
-    async record(request, principal, type, details) {
-      await trail.append({
-        type,
-        actor: { kind: 'user', id: principal.userId, tenantId: principal.tenantId },
-        outcome: 'success',
-        source: request.ip,
-        details: { ...details },
-      });
-    },
-  };
+  const guard = consoleGuard(admin, options.audit.trail);
   for (const routes of options.consoleRoutes ?? []) await routes(app, guard);
+  const guarded: GuardedApp = { api: withZod(app), guard };
+  auditRoutes(guarded, options.audit);
+  approvalRoutes(guarded, admin);
+  peopleRoutes(guarded, admin);
+};
 
-  app.get('/api/admin/audit/events', async (request) => {
-    const principal = await require(request, 'audit.read');
-    const filter = parseSearchFilter(query(request));
-    const events = await audit.search(filter);
-    await trail.append({
-      type: 'audit.read',
-      actor: { kind: 'user', id: principal.userId, tenantId: principal.tenantId },
-      outcome: 'success',
-      source: request.ip,
-      details: { filter: { ...filter }, returned: events.length },
-    });
-    return { events, next: events.length > 0 ? events[events.length - 1]!.seq : null };
+/** The audit trail: search, chain check, signed export (auditors), and the alerts raised over it. */
+function auditRoutes({ api, guard }: GuardedApp, audit: AuditServices): void {
+  const events = { querystring: auditSearchQuery, response: { 200: auditPageSchema } };
+  const read = { config: adminInput, preValidation: guard.before('audit.read') };
+  api.get('/api/admin/audit/events', { ...read, schema: events }, async (request) => {
+    const principal = await guard.require(request, 'audit.read');
+    const filter = parseSearchFilter(request.query);
+    const found = await audit.search(filter);
+    await guard.record(request, principal, 'audit.read', { filter: { ...filter }, returned: found.length });
+    return { events: found, next: found.length > 0 ? found[found.length - 1]!.seq : null };
   });
 
-  app.get('/api/admin/audit/verify', async (request) => {
-    await require(request, 'audit.read');
-    return audit.verify();
-  });
+  const verify = { response: { 200: chainVerificationSchema } };
+  api.get('/api/admin/audit/verify', { ...read, schema: verify }, async () => audit.verify());
 
-  app.post('/api/admin/audit/export', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = await require(request, 'audit.export');
-    const b = body(request);
-    const range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number } = {};
-    if (b.from !== undefined) range.from = String(b.from);
-    if (b.to !== undefined) range.to = String(b.to);
-    for (const key of ['fromSeq', 'throughSeq'] as const) {
-      const v = b[key];
-      if (v === undefined) continue;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
-        throw invalidInput(key, 'must be a positive integer');
-      range[key] = v;
-    }
+  const exportSchema = {
+    body: auditExportBody,
+    response: {
+      200: {
+        description: 'The signed, timestamped archive of the range (JSON lines)',
+        content: { 'application/x-ndjson': { schema: z.string() } },
+      },
+    },
+  };
+  const exporting = { ...opts, preValidation: guard.before('audit.export'), schema: exportSchema };
+  api.post('/api/admin/audit/export', exporting, async (request, reply) => {
+    const principal = await guard.require(request, 'audit.export');
     const dir = mkdtempSync(path.join(tmpdir(), 'shomei-export-'));
     try {
       const file = path.join(dir, 'audit-archive.jsonl');
-      const result = await audit.exportArchive(file, range, principal.userId);
-      const content = readFileSync(file);
+      const result = await audit.exportArchive(file, request.body, principal.userId);
+      const { fromSeq, throughSeq } = result.manifest.range;
       return reply
         .header('content-type', 'application/x-ndjson')
-        .header(
-          'content-disposition',
-          `attachment; filename="audit-${result.manifest.range.fromSeq}-${result.manifest.range.throughSeq}.jsonl"`,
-        )
-        .send(content);
+        .header('content-disposition', `attachment; filename="audit-${fromSeq}-${throughSeq}.jsonl"`)
+        .send(readFileSync(file) as unknown as string); // a Buffer goes out as it is, never serialised
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  app.get('/api/admin/alerts', async (request) => {
-    await require(request, 'alerts.read');
-    const q = query(request);
+  const alertsQuery = z.object({
+    since: z.string().optional().describe('ISO-8601'),
+    rule: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  });
+  const alerts = { querystring: alertsQuery, response: { 200: z.object({ alerts: z.array(alertSchema) }) } };
+  const alerting = { config: adminInput, preValidation: guard.before('alerts.read'), schema: alerts };
+  api.get('/api/admin/alerts', alerting, async (request) => {
+    await guard.require(request, 'alerts.read');
+    const { since, rule, limit } = request.query;
     const filter: { since?: string; rule?: string; limit?: number } = {};
-    if (q.since !== undefined) filter.since = parseSearchFilter({ from: q.since }).from!;
-    if (q.rule !== undefined) filter.rule = identifier(q.rule, 'rule', 40);
-    if (q.limit !== undefined) {
-      const n = Number(q.limit);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) throw invalidInput('limit', 'must be 1–1000');
-      filter.limit = n;
-    }
+    if (since !== undefined) filter.since = parseSearchFilter({ from: since }).from!;
+    if (rule !== undefined) filter.rule = identifier(rule, 'rule', 40);
+    if (limit !== undefined) filter.limit = limit;
     return { alerts: await audit.alerts.list(filter) };
   });
+}
 
-  app.get('/api/admin/approvals', async (request) => {
-    await require(request, 'approvals.read');
-    const status = query(request).status;
-    if (status !== undefined && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) {
-      throw invalidInput('status', `must be one of ${APPROVAL_STATUSES.join(', ')}`);
-    }
+/** Dual control: the list, a request of any kind, its approval or rejection by another person. */
+function approvalRoutes({ api, guard }: GuardedApp, admin: AdminServices): void {
+  const list = { querystring: approvalListQuery, response: { 200: approvalListSchema } };
+  const reading = { config: adminInput, preValidation: guard.before('approvals.read'), schema: list };
+  api.get('/api/admin/approvals', reading, async (request) => {
+    await guard.require(request, 'approvals.read');
+    const { status } = request.query;
     return {
-      approvals: await admin.dualControl.list(
-        status === undefined ? {} : { status: status as ApprovalStatus },
-      ),
+      approvals: await admin.dualControl.list(status === undefined ? {} : { status }),
       kinds: admin.dualControl.kinds(),
     };
   });
 
-  app.post('/api/admin/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = await principalOf(request);
-    const b = body(request);
-    const created = await admin.dualControl.request(b.kind, b.payload, principal.userId, request.ip);
-    return reply.status(202).send(created);
-  });
+  const requested = { 202: approvalRequestSchema };
+  const create = { body: approvalBody, response: requested };
+  api.post(
+    '/api/admin/approvals',
+    { ...opts, preValidation: guard.signedIn, schema: create },
+    async (request, reply) => {
+      const principal = await guard.principal(request);
+      const { kind, payload } = request.body;
+      return reply
+        .status(202)
+        .send(await admin.dualControl.request(kind, payload, principal.userId, request.ip));
+    },
+  );
 
-  app.post('/api/admin/approvals/:id/approve', { bodyLimit: BODY_LIMIT }, async (request) => {
-    const principal = await principalOf(request);
-    return admin.dualControl.approve((request.params as { id: string }).id, principal.userId, request.ip);
+  const decide = { params: idParams, response: { 200: approvalRequestSchema } };
+  const deciding = { ...opts, preValidation: guard.signedIn, schema: decide };
+  api.post('/api/admin/approvals/:id/approve', deciding, async (request) => {
+    const principal = await guard.principal(request);
+    return admin.dualControl.approve(request.params.id, principal.userId, request.ip);
   });
-
-  app.post('/api/admin/approvals/:id/reject', { bodyLimit: BODY_LIMIT }, async (request) => {
-    const principal = await principalOf(request);
-    return admin.dualControl.reject((request.params as { id: string }).id, principal.userId, request.ip);
+  api.post('/api/admin/approvals/:id/reject', deciding, async (request) => {
+    const principal = await guard.principal(request);
+    return admin.dualControl.reject(request.params.id, principal.userId, request.ip);
   });
+}
 
-  app.get('/api/admin/roles', async (request) => {
-    await require(request, 'approvals.read');
+/** Role grants (dual control), training records and maintenance terminals. */
+function peopleRoutes({ api, guard }: GuardedApp, admin: AdminServices): void {
+  const grants = { response: { 200: z.object({ grants: z.array(roleGrantSchema) }) } };
+  const reading = { config: adminInput, preValidation: guard.before('approvals.read'), schema: grants };
+  api.get('/api/admin/roles', reading, async (request) => {
+    await guard.require(request, 'approvals.read');
     return { grants: await admin.grants.list() };
   });
 
-  app.post('/api/admin/roles/grants', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = await principalOf(request);
-    const b = body(request);
-    const created = await admin.dualControl.request(
-      'role.grant',
-      { userId: b.userId, role: b.role },
-      principal.userId,
-      request.ip,
-    );
-    return reply.status(202).send(created);
+  const grant = { body: roleGrantBody, response: { 202: approvalRequestSchema } };
+  api.post(
+    '/api/admin/roles/grants',
+    { ...opts, preValidation: guard.signedIn, schema: grant },
+    async (request, reply) => {
+      const { userId, role } = request.body;
+      return reply.status(202).send(await guard.requestApproval(request, 'role.grant', { userId, role }));
+    },
+  );
+
+  const training = { preValidation: guard.before('training.record') };
+  const record = { body: trainingBody, response: { 201: trainingRecordSchema } };
+  api.post('/api/admin/training', { ...opts, ...training, schema: record }, async (request, reply) => {
+    const principal = await guard.require(request, 'training.record');
+    return reply.status(201).send(await admin.grants.recordTraining(request.body, principal.userId));
   });
 
-  app.post('/api/admin/training', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = await require(request, 'training.record');
-    const b = body(request);
-    const record = await admin.grants.recordTraining(
-      { userId: b.userId, topic: b.topic, trainer: b.trainer, trainedOn: b.trainedOn },
-      principal.userId,
-    );
-    return reply.status(201).send(record);
-  });
+  const history = {
+    params: trainingParams,
+    response: { 200: z.object({ training: z.array(trainingRecordSchema) }) },
+  };
+  api.get(
+    '/api/admin/training/:userId',
+    { ...training, config: adminInput, schema: history },
+    async (request) => {
+      await guard.require(request, 'training.record');
+      return { training: await admin.grants.trainingOf(identifier(request.params.userId, 'userId')) };
+    },
+  );
 
-  app.get('/api/admin/training/:userId', async (request) => {
-    await require(request, 'training.record');
-    const userId = identifier((request.params as { userId: string }).userId, 'userId');
-    return { training: await admin.grants.trainingOf(userId) };
-  });
-
-  app.get('/api/admin/terminals', async (request) => {
-    await require(request, 'terminals.manage');
+  const terminals = { preValidation: guard.before('terminals.manage'), config: adminInput };
+  const listed = { response: { 200: z.object({ terminals: z.array(terminalSchema) }) } };
+  api.get('/api/admin/terminals', { ...terminals, schema: listed }, async (request) => {
+    await guard.require(request, 'terminals.manage');
     return { terminals: await admin.terminals.list() };
   });
-
-  app.post('/api/admin/terminals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const principal = await require(request, 'terminals.manage');
-    const b = body(request);
-    return reply
-      .status(201)
-      .send(await admin.terminals.register({ label: b.label, certificate: b.certificate }, principal.userId));
+  const register = { body: terminalBody, response: { 201: terminalSchema } };
+  api.post('/api/admin/terminals', { ...opts, ...terminals, schema: register }, async (request, reply) => {
+    const principal = await guard.require(request, 'terminals.manage');
+    return reply.status(201).send(await admin.terminals.register(request.body, principal.userId));
   });
-};
+}

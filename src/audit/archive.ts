@@ -50,10 +50,18 @@ function exportError(code: string, ja: string, en: string, details: Record<strin
   return shomeiError(code, ja, en, { status: 400, details });
 }
 
+/** The records an export covers: a time range, a sequence range, or both (absent bounds are open). */
+export interface ArchiveRange {
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly fromSeq?: number | undefined;
+  readonly throughSeq?: number | undefined;
+}
+
 /** Resolves a time range to the contiguous sequence range it covers. */
 async function seqRange(
   trail: DatabaseAuditTrail,
-  range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number },
+  range: ArchiveRange,
 ): Promise<{ fromSeq: number; throughSeq: number }> {
   let query = trail.db
     .selectFrom('audit_events')
@@ -79,9 +87,9 @@ export interface ExportOptions {
   timestamper?: CheckpointTimestamper | undefined;
   installationId: string;
   file: string;
-  range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number };
+  range: ArchiveRange;
   exportedBy: string;
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 async function readRecords(trail: DatabaseAuditTrail, fromSeq: number, throughSeq: number) {

@@ -5,6 +5,7 @@ export { type Alert, AlertMonitor, type AlertNotifier } from './alerts.ts';
 export {
   ARCHIVE_FORMAT,
   type ArchiveManifest,
+  type ArchiveRange,
   type ArchiveVerification,
   type ExportResult,
   exportAuditArchive,
@@ -53,6 +54,16 @@ export {
   type OpenAuditOptions,
   openAuditServices,
 } from './service.ts';
+export {
+  type AlertView,
+  type AuditRecordView,
+  alertSchema,
+  auditExportBody,
+  auditPageSchema,
+  auditRecordSchema,
+  auditSearchQuery,
+  chainVerificationSchema,
+} from './shapes.ts';
 export type { AuditTables } from './tables.ts';
 export { type CheckpointTimestamper, verifyTimestampToken } from './timestamp.ts';
 export { type ChainHead, DatabaseAuditTrail, type TransactionalAuditTrail } from './trail.ts';

@@ -7,6 +7,7 @@ import type { Logger } from '../log/index.ts';
 import type { Database, KeyRegistry } from '../store/index.ts';
 import { AlertMonitor, type AlertNotifier } from './alerts.ts';
 import {
+  type ArchiveRange,
   type ArchiveVerification,
   type ExportResult,
   exportAuditArchive,
@@ -49,7 +50,7 @@ export interface AuditServices {
   /** Writes a signed, timestamped archive of a range and verifies the written file. */
   exportArchive(
     file: string,
-    range: { from?: string; to?: string; fromSeq?: number; throughSeq?: number },
+    range: ArchiveRange,
     exportedBy: string,
   ): Promise<ExportResult & { verification: ArchiveVerification }>;
   /** Deletes records through `throughSeq` once exported and verified, leaving a signed anchor. */

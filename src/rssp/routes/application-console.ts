@@ -4,20 +4,26 @@
  * check the applicant's identity outside the system and approve with the method and reference of
  * that check (the certificate is issued then), or reject with a reason (the key is destroyed).
  */
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConsoleRoutes } from '../../admin/index.ts';
-import { parseWith } from '../applications.ts';
+import { approveSchema, rejectSchema } from '../applications.ts';
 import type { RsspRouteView } from '../service.ts';
+import { credentialApplicationSchema, credentialIdParams } from './credential-shapes.ts';
+import { credentialInput } from './credentials-api.ts';
 
 const BODY_LIMIT = 4 * 1024;
 const listQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected']).optional() }).strict();
-const idParams = z.object({ id: z.string().min(1).max(100) });
 
 export function applicationConsoleRoutes(rssp: RsspRouteView): ConsoleRoutes {
   return (app, guard) => {
-    app.get('/api/admin/credential-applications', async (request) => {
+    const api = app.withTypeProvider<ZodTypeProvider>();
+    const listed = z.object({ applications: z.array(credentialApplicationSchema) });
+    const list = { querystring: listQuery, response: { 200: listed } };
+    const reading = { config: credentialInput, preValidation: guard.before('credentials.read') };
+    api.get('/api/admin/credential-applications', { ...reading, schema: list }, async (request) => {
       const principal = await guard.require(request, 'credentials.read');
-      const filter = parseWith(listQuery, request.query);
+      const filter = request.query;
       const applications = await rssp.applications.list(filter);
       await guard.record(request, principal, 'admin.credential-applications.read', {
         status: filter.status ?? null,
@@ -26,16 +32,30 @@ export function applicationConsoleRoutes(rssp: RsspRouteView): ConsoleRoutes {
       return { applications };
     });
 
-    app.post('/api/admin/credential-applications/:id/approve', { bodyLimit: BODY_LIMIT }, async (request) => {
-      const principal = await guard.require(request, 'credentials.manage');
-      const { id } = parseWith(idParams, request.params);
-      return rssp.applications.approve(id, principal.userId, request.body);
-    });
+    const deciding = {
+      bodyLimit: BODY_LIMIT,
+      config: credentialInput,
+      preValidation: guard.before('credentials.manage'),
+    };
+    const decided = { 200: credentialApplicationSchema };
+    const approve = { params: credentialIdParams, body: approveSchema, response: decided };
+    api.post(
+      '/api/admin/credential-applications/:id/approve',
+      { ...deciding, schema: approve },
+      async (request) => {
+        const principal = await guard.require(request, 'credentials.manage');
+        return rssp.applications.approve(request.params.id, principal.userId, request.body);
+      },
+    );
 
-    app.post('/api/admin/credential-applications/:id/reject', { bodyLimit: BODY_LIMIT }, async (request) => {
-      const principal = await guard.require(request, 'credentials.manage');
-      const { id } = parseWith(idParams, request.params);
-      return rssp.applications.reject(id, principal.userId, request.body);
-    });
+    const reject = { params: credentialIdParams, body: rejectSchema, response: decided };
+    api.post(
+      '/api/admin/credential-applications/:id/reject',
+      { ...deciding, schema: reject },
+      async (request) => {
+        const principal = await guard.require(request, 'credentials.manage');
+        return rssp.applications.reject(request.params.id, principal.userId, request.body);
+      },
+    );
   };
 }

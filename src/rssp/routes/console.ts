@@ -4,9 +4,9 @@
  * revokes the certificate and destroys the key in the HSM, so it goes through dual control like any
  * other key destruction (`credential.revoke`, PS 4.2.10). Never returns PIN hashes, seeds or keys.
  */
-import type { FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ConsoleRoutes, DualControlExecutor } from '../../admin/index.ts';
+import { approvalRequestSchema, type ConsoleRoutes, type DualControlExecutor } from '../../admin/index.ts';
 import { shomeiError } from '../../errors/index.ts';
 import type { Credential } from '../credentials.ts';
 import { credentialState } from '../errors.ts';
@@ -15,6 +15,13 @@ import type { RsspRouteView } from '../service.ts';
 import type { CredentialStatus } from '../tables.ts';
 import { CREDENTIAL_STATE_CHANGES } from '../verbs/index.ts';
 import { applicationConsoleRoutes } from './application-console.ts';
+import {
+  type ConsoleCredentialView,
+  consoleCredentialSchema,
+  credentialIdParams,
+  optionalBody,
+} from './credential-shapes.ts';
+import { badCredentialInput } from './credentials-api.ts';
 
 const STATUSES = [
   'pending-certificate',
@@ -40,8 +47,12 @@ const listQuery = z
     limit: z.coerce.number().int().min(1).max(500).optional(),
   })
   .strict();
-const idParams = z.object({ id: z.string().min(1).max(100) });
 const revokeBody = z.object({ reason: z.enum(REASONS).optional() }).strict();
+
+/** Route config: a refused parameter answers SHOMEI_BAD_REQUEST naming it (`input` for the whole). */
+export const consoleInput = {
+  invalidInput: (field: string) => badCredentialInput(field.startsWith('(') ? 'input' : field),
+};
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value ?? {});
@@ -56,7 +67,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /** What an operator sees of a credential: state, key facts, certificate; no secrets. */
-export function credentialForConsole(c: Credential): Record<string, unknown> {
+export function credentialForConsole(c: Credential): ConsoleCredentialView {
   return {
     credentialID: c.credential_id,
     owner: c.user_id,
@@ -123,39 +134,55 @@ export function rsspConsoleRoutes(rssp: RsspRouteView): ConsoleRoutes {
   const applications = applicationConsoleRoutes(rssp);
   return async (app, guard) => {
     await applications(app, guard);
-    const idOf = (request: FastifyRequest) => parse(idParams, request.params).id;
-
-    app.get('/api/admin/credentials', async (request) => {
+    const api = app.withTypeProvider<ZodTypeProvider>();
+    const reading = { config: consoleInput, preValidation: guard.before('credentials.read') };
+    const list = {
+      querystring: listQuery,
+      response: { 200: z.object({ credentials: z.array(consoleCredentialSchema) }) },
+    };
+    api.get('/api/admin/credentials', { ...reading, schema: list }, async (request) => {
       const principal = await guard.require(request, 'credentials.read');
-      const filter = parse(listQuery, request.query);
+      const filter = request.query;
       const rows = await rssp.verbs.searchCredentials(filter);
       await guard.record(request, principal, 'admin.credentials.read', { filter, returned: rows.length });
       return { credentials: rows.map(credentialForConsole) };
     });
 
-    app.get('/api/admin/credentials/:id', async (request) => {
+    const one = { params: credentialIdParams, response: { 200: consoleCredentialSchema } };
+    api.get('/api/admin/credentials/:id', { ...reading, schema: one }, async (request) => {
       const principal = await guard.require(request, 'credentials.read');
-      const credential = await rssp.credentials.require(idOf(request));
+      const credential = await rssp.credentials.require(request.params.id);
       await guard.record(request, principal, 'admin.credentials.read', {
         credentialId: credential.credential_id,
       });
       return credentialForConsole(credential);
     });
 
+    const managing = { bodyLimit: BODY_LIMIT, ...reading, preValidation: guard.before('credentials.manage') };
     for (const action of CREDENTIAL_STATE_CHANGES) {
-      app.post(`/api/admin/credentials/:id/${action}`, { bodyLimit: BODY_LIMIT }, async (request) => {
+      api.post(`/api/admin/credentials/:id/${action}`, { ...managing, schema: one }, async (request) => {
         const principal = await guard.require(request, 'credentials.manage');
-        const change = { credentialId: idOf(request), action, operatorId: principal.userId };
+        const change = { credentialId: request.params.id, action, operatorId: principal.userId };
         return credentialForConsole(await rssp.verbs.changeCredentialState(change));
       });
     }
 
-    app.post('/api/admin/credentials/:id/revoke', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-      const id = idOf(request);
-      const { reason } = parse(revokeBody, request.body);
+    // Destroys the key: a dual-control request (202), carried out once another person approves.
+    const revoke = {
+      params: credentialIdParams,
+      body: optionalBody(revokeBody),
+      response: { 202: approvalRequestSchema },
+    };
+    const revoking = {
+      bodyLimit: BODY_LIMIT,
+      config: consoleInput,
+      preValidation: guard.signedIn,
+      schema: revoke,
+    };
+    api.post('/api/admin/credentials/:id/revoke', revoking, async (request, reply) => {
       const created = await guard.requestApproval(request, 'credential.revoke', {
-        credentialId: id,
-        reason: reason ?? 'unspecified',
+        credentialId: request.params.id,
+        reason: request.body.reason ?? 'unspecified',
       });
       return reply.status(202).send(created);
     });

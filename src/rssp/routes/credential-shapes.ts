@@ -124,3 +124,37 @@ export const myRevokeBody = optionalBody(
 );
 
 export const noContent = z.null().describe('No content');
+
+/** What an operator sees of a credential in the console: state, key facts, certificate; no secrets. */
+export const consoleCredentialSchema = credentialViewSchema
+  .pick({
+    credentialID: true,
+    description: true,
+    status: true,
+    algorithm: true,
+    scal: true,
+    authMode: true,
+    multisign: true,
+    pinSet: true,
+    otpMethod: true,
+    locked: true,
+    createdAt: true,
+  })
+  .extend({
+    certificate: z
+      .object({
+        serialNumber: z.string(),
+        subjectDN: z.string().nullable(),
+        issuerDN: z.string().nullable(),
+        validFrom: z.string().nullable(),
+        validTo: z.string().nullable(),
+      })
+      .nullable(),
+    owner: z.string().describe("The holder's user id"),
+    tenantId: z.string().nullable(),
+    keyDestroyed: z.boolean(),
+    lockedAt: z.string().nullable(),
+    failedAttempts: z.number().int(),
+    updatedAt: z.string(),
+  });
+export type ConsoleCredentialView = z.output<typeof consoleCredentialSchema>;
