@@ -6,6 +6,7 @@
  *   node bench/prebuilt.mjs bench/hostile-verify.ts [arguments …]
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -16,9 +17,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup.sh')], { stdio: 'inherit' });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 const outfile = path.join(root, 'dist', 'bench', `${path.basename(bench, '.ts')}.js`);
+// A bench's second process (bench/envelopes-client.ts: the customers) is built beside it.
+const client = path.resolve(bench).replace(/\.ts$/, '-client.ts');
 await build({
-  entryPoints: [path.resolve(bench)],
-  outfile,
+  entryPoints: [path.resolve(bench), ...(existsSync(client) ? [client] : [])],
+  outdir: path.dirname(outfile),
   bundle: true,
   platform: 'node',
   format: 'esm',
