@@ -85,8 +85,8 @@ export function prepareCmsSignature(request: CmsSignatureRequest): PreparedCmsSi
     contentDigest: request.contentDigest,
     digestAlgorithm: request.digestAlgorithm,
     signer,
-    ...(request.signingTime === undefined ? {} : { signingTime: request.signingTime }),
-    ...(request.commitmentType === undefined ? {} : { commitmentType: request.commitmentType }),
+    signingTime: request.signingTime,
+    commitmentType: request.commitmentType,
   });
   const digestToSign = createHash(nodeDigestName(request.digestAlgorithm)).update(signedAttributes).digest();
   return {

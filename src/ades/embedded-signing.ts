@@ -112,7 +112,7 @@ export async function generateProviderSealKey(
     kind: key.kind,
     algorithm: key.algorithm,
     purpose: PROVIDER_SEAL_PURPOSE,
-    ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+    publicKey: key.publicKey,
   });
   return { keyId: key.id, generated: true };
 }

@@ -7,7 +7,7 @@ export function adesMalformed(what: string, reason: string, cause?: unknown): Sh
     'SHOMEI_ADES_MALFORMED',
     `${what} の形式が正しくありません (${reason})。`,
     `The ${what} is malformed (${reason}).`,
-    { status: 400, details: { what, reason }, ...(cause === undefined ? {} : { cause }) },
+    { status: 400, details: { what, reason }, cause },
   );
 }
 
@@ -55,7 +55,7 @@ export function timestampFailed(reason: string, cause?: unknown): ShomeiError {
     'SHOMEI_ADES_TIMESTAMP_FAILED',
     `タイムスタンプを取得できませんでした (${reason})。`,
     `The timestamp could not be obtained (${reason}).`,
-    { status: 502, details: { reason }, ...(cause === undefined ? {} : { cause }) },
+    { status: 502, details: { reason }, cause },
   );
 }
 

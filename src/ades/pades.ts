@@ -37,25 +37,25 @@ export interface PdfSignatureRequest {
   readonly preparedPath: string;
   readonly signerCertificate: Uint8Array;
   readonly certificateChain: readonly Uint8Array[];
-  readonly digestAlgorithm?: DigestAlgorithm;
-  readonly signatureScheme?: SignatureScheme;
+  readonly digestAlgorithm?: DigestAlgorithm | undefined;
+  readonly signatureScheme?: SignatureScheme | undefined;
   /** The level this signature will be completed to (sizes the /Contents hole). */
   readonly level?: SignatureLevel;
-  readonly fieldName?: string;
+  readonly fieldName?: string | undefined;
   /** Zero-based page for a visible signature. */
-  readonly pageIndex?: number;
-  readonly rect?: readonly [number, number, number, number];
-  readonly appearance?: SignatureAppearance;
-  readonly reason?: string;
-  readonly location?: string;
-  readonly contactInfo?: string;
-  readonly signerName?: string;
+  readonly pageIndex?: number | undefined;
+  readonly rect?: readonly [number, number, number, number] | undefined;
+  readonly appearance?: SignatureAppearance | undefined;
+  readonly reason?: string | undefined;
+  readonly location?: string | undefined;
+  readonly contactInfo?: string | undefined;
+  readonly signerName?: string | undefined;
   /** /M: the claimed signing time (PAdES has no signing-time attribute). Default now. */
-  readonly signingTime?: Date;
+  readonly signingTime?: Date | undefined;
   /** Certification signature (DocMDP): 2 = form filling and signing allowed afterwards. */
-  readonly docMdp?: 1 | 2 | 3;
+  readonly docMdp?: 1 | 2 | 3 | undefined;
   /** Used only without a /Reason (EN 319 142-1 5.3.2). */
-  readonly commitmentType?: CommitmentType;
+  readonly commitmentType?: CommitmentType | undefined;
 }
 
 const pdfStateSchema = z
@@ -122,14 +122,14 @@ export async function preparePdfSignature(
     signingTime: request.signingTime ?? new Date(),
     contentsSize: contentsSizeFor(request),
     output: request.preparedPath,
-    ...(request.pageIndex === undefined ? {} : { pageIndex: request.pageIndex }),
-    ...(request.rect === undefined ? {} : { rect: request.rect }),
-    ...(request.appearance === undefined ? {} : { appearance: request.appearance }),
-    ...(request.reason === undefined ? {} : { reason: request.reason }),
-    ...(request.location === undefined ? {} : { location: request.location }),
-    ...(request.contactInfo === undefined ? {} : { contactInfo: request.contactInfo }),
-    ...(request.signerName === undefined ? {} : { signerName: request.signerName }),
-    ...(request.docMdp === undefined ? {} : { docMdpPermissions: request.docMdp }),
+    pageIndex: request.pageIndex,
+    rect: request.rect,
+    appearance: request.appearance,
+    reason: request.reason,
+    location: request.location,
+    contactInfo: request.contactInfo,
+    signerName: request.signerName,
+    docMdpPermissions: request.docMdp,
   });
   try {
     const algorithm = nodeDigestName(digestAlgorithm) as NodeDigestName;

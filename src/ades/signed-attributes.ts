@@ -27,8 +27,8 @@ export interface SignedAttributeInput {
   readonly digestAlgorithm: DigestAlgorithm;
   readonly signer: CertificateFields;
   /** Only for CAdES: PAdES carries the claimed time in the signature dictionary's /M. */
-  readonly signingTime?: Date;
-  readonly commitmentType?: CommitmentType;
+  readonly signingTime?: Date | undefined;
+  readonly commitmentType?: CommitmentType | undefined;
   /** eContentType; id-data unless given. */
   readonly contentType?: string;
 }

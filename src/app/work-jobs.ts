@@ -25,7 +25,7 @@ export interface WorkJobs {
   /** A PDF or a detached CAdES signature (with its data) validated into a report. */
   validate(input: {
     document: Uint8Array;
-    data?: Uint8Array;
+    data?: Uint8Array | undefined;
     options: PortableValidationOptions;
   }): Promise<ValidationReport>;
   /** Pages of an uploaded PDF (opens and walks the page tree: the upload check). */

@@ -18,7 +18,7 @@ export async function ensureCheckpointKey(crypto: CryptoModule, keys: KeyRegistr
     kind: key.kind,
     algorithm: key.algorithm,
     purpose: CHECKPOINT_KEY_PURPOSE,
-    ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+    publicKey: key.publicKey,
   });
   return digestSignerFor(crypto, key.id);
 }

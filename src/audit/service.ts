@@ -130,7 +130,7 @@ export async function openAuditServices(options: OpenAuditOptions): Promise<Audi
         file,
         range,
         exportedBy,
-        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        logger: options.logger,
       });
       return { ...result, verification: verifyAuditArchive(file) };
     },

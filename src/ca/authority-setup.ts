@@ -56,7 +56,7 @@ export async function generateRecordedKey(
       kind: key.kind,
       algorithm: key.algorithm,
       purpose,
-      ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+      publicKey: key.publicKey,
     });
   } catch (error) {
     await context.crypto.destroyKey(key.id);

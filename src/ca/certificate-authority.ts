@@ -256,7 +256,7 @@ export class CertificateAuthority {
           issuerPublicKey: issuer.signer.publicKey,
           urls: authorityUrls(this.settings.publicUrl, 'issuing'),
           policyOid: this.settings.policyOid,
-          ...(request.altNames === undefined ? {} : { altNames: request.altNames }),
+          altNames: request.altNames,
         }),
       },
       issuer.signer,

@@ -24,7 +24,7 @@ export interface CfsslSettings {
   readonly url: string;
   readonly profile: string;
   /** Hex HMAC key for authsign (the server's auth_keys entry); never logged. */
-  readonly authKey?: string;
+  readonly authKey?: string | undefined;
   readonly timeoutMillis: number;
 }
 

@@ -55,7 +55,7 @@ export function loadCredentialCaSettings(env: NodeJS.ProcessEnv = process.env): 
       url: e.SHOMEI_CFSSL_URL.replace(/\/+$/, ''),
       profile: e.SHOMEI_CFSSL_PROFILE,
       timeoutMillis: e.SHOMEI_CFSSL_TIMEOUT_MS,
-      ...(e.SHOMEI_CFSSL_AUTH_KEY === undefined ? {} : { authKey: e.SHOMEI_CFSSL_AUTH_KEY }),
+      authKey: e.SHOMEI_CFSSL_AUTH_KEY,
     },
   };
 }

@@ -152,7 +152,7 @@ export interface EndEntityContext {
   readonly issuerPublicKey: Uint8Array;
   readonly urls: AuthorityUrls;
   readonly policyOid: string;
-  readonly altNames?: SubjectAltNames;
+  readonly altNames?: SubjectAltNames | undefined;
 }
 
 export function endEntityExtensions(context: EndEntityContext): Extension[] {

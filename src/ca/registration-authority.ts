@@ -38,9 +38,9 @@ function party(field: string, value: ApplicationParty | undefined): ApplicationP
   const userId = text(`${field}.userId`, value.userId, false);
   return {
     name: text(`${field}.name`, value.name)!,
-    ...(organisation === undefined ? {} : { organisation }),
-    ...(email === undefined ? {} : { email }),
-    ...(userId === undefined ? {} : { userId }),
+    organisation,
+    email,
+    userId,
   };
 }
 

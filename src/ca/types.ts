@@ -115,10 +115,10 @@ export type IdentityCheckMethod = (typeof IDENTITY_CHECK_METHODS)[number];
 
 export interface ApplicationParty {
   readonly name: string;
-  readonly organisation?: string;
-  readonly email?: string;
+  readonly organisation?: string | undefined;
+  readonly email?: string | undefined;
   /** Account id in shomei, when the party has one. */
-  readonly userId?: string;
+  readonly userId?: string | undefined;
 }
 
 /**

@@ -72,7 +72,7 @@ export interface KeyInfo {
 export interface SignDigestOptions {
   readonly digestAlgorithm: DigestAlgorithm;
   /** Defaults to PKCS#1 v1.5 for RSA keys and ECDSA for EC keys. */
-  readonly scheme?: SignatureScheme;
+  readonly scheme?: SignatureScheme | undefined;
 }
 
 export interface CryptoModuleOptions {

@@ -35,6 +35,6 @@ export async function digestSignerFor(crypto: CryptoModule, keyId: string): Prom
     publicKey: key.publicKey,
     defaultScheme: defaultScheme(algorithm),
     signDigest: (digest, digestAlgorithm, scheme) =>
-      crypto.signDigest(keyId, digest, { digestAlgorithm, ...(scheme === undefined ? {} : { scheme }) }),
+      crypto.signDigest(keyId, digest, { digestAlgorithm, scheme }),
   };
 }

@@ -44,7 +44,7 @@ export class SmtpMailer implements Mailer {
         to: checked.to,
         subject: checked.subject,
         text: checked.text,
-        ...(checked.html === undefined ? {} : { html: checked.html }),
+        html: checked.html,
       });
     } catch (error) {
       // The cause may name the server; it never carries the credentials, which live in the transport.

@@ -79,25 +79,25 @@ export interface SignatureFieldOptions {
   /** Field name: a new field, or an existing unsigned /Sig field. */
   readonly fieldName: string;
   /** Zero-based page index for the widget (default 0). */
-  readonly pageIndex?: number;
+  readonly pageIndex?: number | undefined;
   /** [x1, y1, x2, y2] in default user space; omitted or all zero means an invisible signature. */
-  readonly rect?: readonly [number, number, number, number];
-  readonly appearance?: SignatureAppearance;
+  readonly rect?: readonly [number, number, number, number] | undefined;
+  readonly appearance?: SignatureAppearance | undefined;
 }
 
 export interface SignaturePlaceholderOptions extends SignatureFieldOptions {
   /** Default `ETSI.CAdES.detached`; `ETSI.RFC3161` makes a document timestamp (/Type /DocTimeStamp). */
   readonly subFilter?: SignatureSubFilter;
   /** /M: the claimed signing time (not for document timestamps). */
-  readonly signingTime?: Date;
-  readonly reason?: string;
-  readonly location?: string;
-  readonly contactInfo?: string;
-  readonly signerName?: string;
+  readonly signingTime?: Date | undefined;
+  readonly reason?: string | undefined;
+  readonly location?: string | undefined;
+  readonly contactInfo?: string | undefined;
+  readonly signerName?: string | undefined;
   /** Bytes reserved for the DER CMS (the hole holds twice as many hex digits). Default 16384. */
   readonly contentsSize?: number;
   /** DocMDP certification: 1 no changes, 2 form filling and signing, 3 also annotations. */
-  readonly docMdpPermissions?: 1 | 2 | 3;
+  readonly docMdpPermissions?: 1 | 2 | 3 | undefined;
   /** Where to write the prepared PDF; without it the result is returned in memory. */
   readonly output?: string;
 }

@@ -15,7 +15,7 @@ export function malformed(what: string, reason: string, cause?: unknown): Shomei
     'SHOMEI_PKI_MALFORMED',
     `${what} の形式が正しくありません (${reason})。`,
     `The ${what} is malformed (${reason}).`,
-    { status: 400, details: { what, reason }, ...(cause === undefined ? {} : { cause }) },
+    { status: 400, details: { what, reason }, cause },
   );
 }
 

@@ -42,12 +42,12 @@ export interface CertificateFacts {
   readonly extendedKeyUsage: readonly string[];
   readonly extendedKeyUsageCritical: boolean;
   readonly isCa: boolean;
-  readonly pathLength?: number;
+  readonly pathLength?: number | undefined;
   readonly ocspUrls: readonly string[];
   readonly caIssuersUrls: readonly string[];
   readonly crlUrls: readonly string[];
-  readonly subjectKeyIdentifier?: string;
-  readonly authorityKeyIdentifier?: string;
+  readonly subjectKeyIdentifier?: string | undefined;
+  readonly authorityKeyIdentifier?: string | undefined;
   readonly policies: readonly string[];
   readonly dnsNames: readonly string[];
   readonly emailAddresses: readonly string[];
@@ -121,7 +121,7 @@ export function certificateFacts(parsed: ParsedCertificate): CertificateFacts {
     extendedKeyUsage: eku === undefined ? [] : [...parseExtension(eku, ExtendedKeyUsage)],
     extendedKeyUsageCritical: eku?.critical ?? false,
     isCa: basic?.cA ?? false,
-    ...(basic?.pathLenConstraint === undefined ? {} : { pathLength: basic.pathLenConstraint }),
+    pathLength: basic?.pathLenConstraint,
     ocspUrls: accessUrls(OID.adOcsp),
     caIssuersUrls: accessUrls(OID.adCaIssuers),
     crlUrls: cdp.flatMap((dp) =>
@@ -129,10 +129,9 @@ export function certificateFacts(parsed: ParsedCertificate): CertificateFacts {
         .map((n) => n.uniformResourceIdentifier)
         .filter((u): u is string => u !== undefined),
     ),
-    ...(ski === undefined ? {} : { subjectKeyIdentifier: Buffer.from(ski.buffer).toString('hex') }),
-    ...(aki?.keyIdentifier === undefined
-      ? {}
-      : { authorityKeyIdentifier: Buffer.from(aki.keyIdentifier.buffer).toString('hex') }),
+    subjectKeyIdentifier: ski === undefined ? undefined : Buffer.from(ski.buffer).toString('hex'),
+    authorityKeyIdentifier:
+      aki?.keyIdentifier === undefined ? undefined : Buffer.from(aki.keyIdentifier.buffer).toString('hex'),
     policies: policies.map((p) => p.policyIdentifier),
     dnsNames: san.map((n) => n.dNSName).filter((n): n is string => n !== undefined),
     emailAddresses: san.map((n) => n.rfc822Name).filter((n): n is string => n !== undefined),

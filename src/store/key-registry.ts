@@ -16,7 +16,7 @@ export interface NewKeyRecord {
   readonly kind: string;
   readonly algorithm: string;
   readonly purpose: string;
-  readonly publicKey?: Uint8Array;
+  readonly publicKey?: Uint8Array | undefined;
 }
 
 export function publicKeyFingerprint(spki: Uint8Array): string {

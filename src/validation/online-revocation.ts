@@ -22,8 +22,8 @@ import type { RevocationFetcher } from './types.ts';
 export interface CertificateStatusAnswer {
   readonly status: 'good' | 'revoked' | 'unknown';
   readonly source: 'ocsp' | 'crl';
-  readonly revocationTime?: Date;
-  readonly nextUpdate?: Date;
+  readonly revocationTime?: Date | undefined;
+  readonly nextUpdate?: Date | undefined;
 }
 
 export interface OnlineRevocationOptions {
@@ -180,8 +180,8 @@ export class OnlineRevocation implements RevocationSource {
             answer: {
               status: answer.status,
               source: answer.source,
-              ...(answer.revocationTime === undefined ? {} : { revocationTime: answer.revocationTime }),
-              ...(answer.nextUpdate === undefined ? {} : { nextUpdate: answer.nextUpdate }),
+              revocationTime: answer.revocationTime,
+              nextUpdate: answer.nextUpdate,
             },
             fetchedAt,
             expires: answer.nextUpdate?.getTime() ?? fetchedAt + ttl,

@@ -129,7 +129,7 @@ export function orphanWarning(info: PdfSignatureInfo): Reason {
 
 export function coverage(info: PdfSignatureInfo) {
   return {
-    ...(info.revisionIndex === undefined ? {} : { revision: info.revisionIndex }),
+    revision: info.revisionIndex,
     ...(info.byteRange ? { byteRange: info.byteRange } : {}),
     coversRevision: info.coversRevision,
     coversWholeFile: info.coversWholeFile,

@@ -28,7 +28,7 @@ export interface ValidationRoutesOptions {
    */
   readonly validate?: (input: {
     document: Uint8Array;
-    data?: Uint8Array;
+    data?: Uint8Array | undefined;
     options: Omit<ValidationOptions, 'fetcher'>;
   }) => Promise<ValidationReport>;
   /** Requests per minute from one client address (@fastify/rate-limit must be registered); 0: none. */
@@ -105,7 +105,7 @@ export async function validationRoutes(
   }
   const validate =
     options.validate ??
-    ((input: { document: Uint8Array; data?: Uint8Array; options: ValidationOptions }) =>
+    ((input: { document: Uint8Array; data?: Uint8Array | undefined; options: ValidationOptions }) =>
       validateDocument(input.document, input.data, input.options));
   const perMinute = options.perMinute ?? 0;
   // Read by @fastify/rate-limit (registered by the server with global: false), per client address.
@@ -135,7 +135,7 @@ export async function validationRoutes(
     try {
       report = await validate({
         document: parts.file,
-        ...(parts.data === undefined ? {} : { data: parts.data }),
+        data: parts.data,
         options: {
           trustAnchors: await options.trustAnchors(),
           online: options.allowOnline === true && query.online === 'true',

@@ -101,7 +101,7 @@ export interface ModificationAnalysis {
 
 export interface Coverage {
   /** Index of the revision this signature signed. */
-  readonly revision?: number;
+  readonly revision?: number | undefined;
   readonly byteRange?: readonly number[];
   /** The byte range covers that whole revision except the /Contents hole. */
   readonly coversRevision: boolean;
@@ -145,7 +145,7 @@ export interface ValidationReport {
     readonly name?: string;
     readonly size: number;
     readonly sha256: string;
-    readonly revisions?: number;
+    readonly revisions?: number | undefined;
   };
   readonly policy: {
     /** The validation policy applied: its name and the SHA-256 of its canonical JSON. */

@@ -55,7 +55,7 @@ function report(
       ...(options.name ? { name: options.name } : {}),
       size: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      ...(revisions === undefined ? {} : { revisions }),
+      revisions,
     },
     policy: {
       name: policy.name,
