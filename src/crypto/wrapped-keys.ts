@@ -126,19 +126,23 @@ function publicKeyOf(pkcs11: Pkcs11, session: Handle, handle: Handle, algorithm:
   return spkiDer(ecPublicKey(algorithm as 'EC-P256' | 'EC-P384', point!.value as Buffer));
 }
 
-/** Generates a key pair inside the module and returns its public key and wrapped private key. */
-export function generateWrappedKeyPair(
+/**
+ * Generates a key pair inside the module and returns its public key and wrapped private key. The
+ * generation runs on libuv's thread pool: an RSA-2048 key pair takes SoftHSM2 0.2–1 s, which held
+ * the server's event loop for as long whenever a credential was created (issue #20 Deliver 3).
+ */
+export async function generateWrappedKeyPair(
   pkcs11: Pkcs11,
   session: Handle,
   kek: Handle,
   algorithm: KeyAlgorithm,
   context: Buffer,
-): { publicKey: Buffer; wrapped: Buffer } {
+): Promise<{ publicKey: Buffer; wrapped: Buffer }> {
   const { publicTemplate, privateTemplate } = sessionKeyPairTemplates(algorithm);
   const mechanism = { mechanism: isRsa(algorithm) ? p.CKM_RSA_PKCS_KEY_PAIR_GEN : p.CKM_EC_KEY_PAIR_GEN };
   let pair: pkcs11types.KeyPair;
   try {
-    pair = pkcs11.C_GenerateKeyPair(session, mechanism, publicTemplate, privateTemplate);
+    pair = await pkcs11.C_GenerateKeyPairAsync(session, mechanism, publicTemplate, privateTemplate);
   } catch (error) {
     throw toCryptoError(error, 'C_GenerateKeyPair');
   }
