@@ -81,6 +81,18 @@ function issuedByUs(certId: CertID, issuer: ParsedCertificate): boolean {
   );
 }
 
+/**
+ * The responder's certificate as the response embeds it, parsed once per certificate: every OCSP
+ * answer carries it, and parsing it again was a visible share of the answer's time (issue #20).
+ */
+let responderCertificate: { readonly der: Buffer; readonly parsed: Certificate } | undefined;
+function parsedResponderCertificate(der: Uint8Array): Certificate {
+  if (responderCertificate === undefined || !responderCertificate.der.equals(der)) {
+    responderCertificate = { der: Buffer.from(der), parsed: AsnConvert.parse(der, Certificate) };
+  }
+  return responderCertificate.parsed;
+}
+
 export async function respondToOcsp(requestDer: Uint8Array, context: OcspResponderContext): Promise<Buffer> {
   if (requestDer.byteLength === 0 || requestDer.byteLength > PKI_LIMITS.ocspRequest) {
     return ocspError(OCSPResponseStatus.malformedRequest);
@@ -138,7 +150,7 @@ export async function respondToOcsp(requestDer: Uint8Array, context: OcspRespond
     tbsResponseData: responseData,
     signatureAlgorithm: signed.signatureAlgorithm,
     signature: new Uint8Array(signed.signature).buffer,
-    certs: [AsnConvert.parse(context.responderCertificate.der, Certificate)],
+    certs: [parsedResponderCertificate(context.responderCertificate.der)],
   });
   return encode(
     new OCSPResponse({
