@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditActor } from '../../audit/index.ts';
 import type { ContractsContext } from '../context.ts';
+import type { RecordLogEntry, RecordLogPage } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import { type ContractActor, isoDate, MAX_AMOUNT, parseInput, text } from '../model/model.ts';
 import { auditActorOf, loadEnvelope } from '../parties/access.ts';
 import { hasPermission, recordsDb } from '../parties/permissions.ts';
-import type { RecordLogKind, RecordLogTable } from '../store/records-tables.ts';
+import type { RecordLogTable } from '../store/records-tables.ts';
 import { searchForm } from '../store/search-columns.ts';
 import type { EnvelopeTable } from '../store/tables.ts';
 
@@ -43,16 +44,7 @@ const COLUMN: Record<CorrectableField, 'title' | 'counterparty' | 'transaction_d
   amount: 'amount',
 };
 
-export interface RecordLogEntry {
-  readonly id: string;
-  readonly recordId: string;
-  readonly kind: RecordLogKind;
-  /** Corrections: {field: {before, after}}; deletions: {documents: n}. */
-  readonly changes: Readonly<Record<string, unknown>>;
-  readonly reason: string;
-  readonly actor: { readonly kind: string; readonly id: string };
-  readonly at: string;
-}
+export type { RecordLogEntry };
 
 function currentValue(envelope: EnvelopeTable, field: CorrectableField): FieldValue {
   const value = envelope[COLUMN[field]];
@@ -202,10 +194,7 @@ export const logSearchSchema = z
   })
   .strict();
 
-export interface RecordLogPage {
-  readonly items: readonly RecordLogEntry[];
-  readonly nextCursor: string | null;
-}
+export type { RecordLogPage };
 
 function bound(value: string, end: boolean): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(value).toISOString();

@@ -4,6 +4,7 @@ import { isShomeiError } from '../../errors/index.ts';
 import { openPdf } from '../../pdf/index.ts';
 import type { ContractsContext, ContractsPdfWork } from '../context.ts';
 import { notifyCancelled, notifyDue } from '../mail/notify.ts';
+import { reasonSchema, type SendResult } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import {
   type ContractActor,
@@ -64,52 +65,7 @@ export async function buildEnvelope(
   }
   const id = randomUUID();
   const parties: PartyTable[] = [];
-  for (const [index, p] of input.parties.entries()) {
-    let email = p.email;
-    let name = p.name;
-    let company = p.company ?? null;
-    let title = p.title ?? null;
-    let tenantId: string | null = null;
-    if (p.userId !== undefined) {
-      const user = await ctx.users(p.userId);
-      if (user === undefined || user.status !== 'active') {
-        throw contractErrors.invalid(`parties.${index}.userId`, 'no active account');
-      }
-      email = user.email;
-      name ??= `${user.familyName} ${user.givenName}`.trim() || user.displayName;
-      company ??= user.organisationName;
-      title ??= user.title;
-      tenantId = user.tenantId;
-      if (p.credentialId !== undefined) await assertOwnCredential(ctx, p.userId, p.credentialId, index);
-    }
-    parties.push({
-      id: randomUUID(),
-      envelope_id: id,
-      position: p.order ?? (input.signingOrder === 'parallel' ? 1 : index + 1),
-      role: p.role,
-      signing_mode: p.signingMode ?? null,
-      user_id: p.userId ?? null,
-      email: email!,
-      company,
-      title,
-      name: name!,
-      status: 'waiting',
-      access_code_hash: null,
-      link_token_hash: null,
-      link_expires_at: null,
-      link_used_at: null,
-      party_session_hash: null,
-      party_session_expires_at: null,
-      failed_attempts: 0,
-      credential_id: p.credentialId ?? null,
-      placement: p.placement === undefined ? null : JSON.stringify(p.placement),
-      acted_at: null,
-      evidence: null,
-      decline_reason: null,
-      label: p.label ?? null,
-      tenant_id: tenantId,
-    });
-  }
+  for (const [index, p] of input.parties.entries()) parties.push(await partyRow(ctx, id, input, p, index));
   if (!parties.some((p) => p.role === 'signer'))
     throw contractErrors.invalid('parties', 'at least one signer');
   // Access codes chosen by the sender are hashed now; generated ones are made at sending.
@@ -141,6 +97,60 @@ export async function buildEnvelope(
     ...searchColumns(input),
   };
   return { envelope, parties };
+}
+
+/** A new party's row: an account holder's details come from the account, an outsider's as given. */
+async function partyRow(
+  ctx: ContractsContext,
+  envelopeId: string,
+  input: EnvelopeInput,
+  p: EnvelopeInput['parties'][number],
+  index: number,
+): Promise<PartyTable> {
+  let email = p.email;
+  let name = p.name;
+  let company = p.company ?? null;
+  let title = p.title ?? null;
+  let tenantId: string | null = null;
+  if (p.userId !== undefined) {
+    const user = await ctx.users(p.userId);
+    if (user === undefined || user.status !== 'active') {
+      throw contractErrors.invalid(`parties.${index}.userId`, 'no active account');
+    }
+    email = user.email;
+    name ??= `${user.familyName} ${user.givenName}`.trim() || user.displayName;
+    company ??= user.organisationName;
+    title ??= user.title;
+    tenantId = user.tenantId;
+    if (p.credentialId !== undefined) await assertOwnCredential(ctx, p.userId, p.credentialId, index);
+  }
+  return {
+    id: randomUUID(),
+    envelope_id: envelopeId,
+    position: p.order ?? (input.signingOrder === 'parallel' ? 1 : index + 1),
+    role: p.role,
+    signing_mode: p.signingMode ?? null,
+    user_id: p.userId ?? null,
+    email: email!,
+    company,
+    title,
+    name: name!,
+    status: 'waiting',
+    access_code_hash: null,
+    link_token_hash: null,
+    link_expires_at: null,
+    link_used_at: null,
+    party_session_hash: null,
+    party_session_expires_at: null,
+    failed_attempts: 0,
+    credential_id: p.credentialId ?? null,
+    placement: p.placement === undefined ? null : JSON.stringify(p.placement),
+    acted_at: null,
+    evidence: null,
+    decline_reason: null,
+    label: p.label ?? null,
+    tenant_id: tenantId,
+  };
 }
 
 /**
@@ -279,15 +289,7 @@ export async function addDocument(
   return viewEnvelope(ctx, actor, envelopeId);
 }
 
-export interface SendResult {
-  readonly envelope: EnvelopeView;
-  /** Access codes generated for outside parties: shown once to the sender, who passes them on separately. */
-  readonly accessCodes: readonly {
-    readonly partyId: string;
-    readonly email: string;
-    readonly accessCode: string;
-  }[];
-}
+export type { SendResult };
 
 export async function sendEnvelope(
   ctx: ContractsContext,
@@ -465,11 +467,7 @@ export async function readDocument(
 }
 
 function reasonOf(raw: unknown): string {
-  const reason = typeof raw === 'object' && raw !== null ? (raw as { reason?: unknown }).reason : undefined;
-  if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 1000) {
-    throw contractErrors.invalid('reason', 'a reason of 1–1000 characters is required');
-  }
-  return reason.trim();
+  return parseInput(reasonSchema, raw).reason;
 }
 
 async function close(

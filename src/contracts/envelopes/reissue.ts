@@ -7,17 +7,13 @@
 import type { ContractsContext } from '../context.ts';
 import { requestMail, senderFacts } from '../mail/mail-text.ts';
 import { greeting, issueLink, linkFor, partiesDue } from '../mail/notify.ts';
+import type { ReissuedAccess } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
 import { auditActorOf, loadEnvelope } from '../parties/access.ts';
 import { generateAccessCode, hashAccessCode } from '../parties/secrets.ts';
 
-export interface ReissuedAccess {
-  readonly partyId: string;
-  readonly email: string;
-  /** The new access code, to pass on by another channel (shown once, never stored in clear). */
-  readonly accessCode: string;
-}
+export type { ReissuedAccess };
 
 export async function reissueAccess(
   ctx: ContractsContext,

@@ -12,6 +12,12 @@ import {
   logSearchSchema,
   searchRecordLog,
 } from '../envelopes/corrections.ts';
+import {
+  permissionChangeSchema,
+  permissionListSchema,
+  recordLogEntrySchema,
+  recordLogPageSchema,
+} from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
 import { importViewSchema } from '../model/shapes.ts';
@@ -74,29 +80,38 @@ export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app,
 
   // Who acts is settled before the input is checked (401/403 before 400); the same error code as before.
   const checked = { config: { invalidInput: contractErrors.invalid }, preValidation: authenticated };
-  api.post(
-    '/api/corrections',
-    {
-      schema: { summary: 'Correct a record’s metadata with a reason (訂正)', body: correctionSchema },
-      ...checked,
-    },
-    async (request, reply) =>
-      reply.status(201).send(await correctRecord(ctx, await actor(request), request.body)),
+  const correct = {
+    summary: 'Correct a record’s metadata with a reason (訂正)',
+    body: correctionSchema,
+    response: { 201: recordLogEntrySchema },
+  };
+  api.post('/api/corrections', { schema: correct, ...checked }, async (request, reply) =>
+    reply.status(201).send(await correctRecord(ctx, await actor(request), request.body)),
   );
-  api.get(
-    '/api/corrections',
-    { schema: { summary: 'The correction and deletion log', querystring: logSearchSchema }, ...checked },
-    async (request, reply) =>
-      reply
-        .header('cache-control', 'no-store')
-        .send(await searchRecordLog(ctx, await actor(request), request.query)),
+  const log = {
+    summary: 'The correction and deletion log',
+    querystring: logSearchSchema,
+    response: { 200: recordLogPageSchema },
+  };
+  api.get('/api/corrections', { schema: log, ...checked }, async (request, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .send(await searchRecordLog(ctx, await actor(request), request.query)),
   );
 
-  app.get('/api/contracts/permissions', async (request) => {
+  // Tenant permissions: the tenant administrator is settled before the change is checked.
+  const admin = {
+    config: { invalidInput: contractErrors.invalid },
+    preValidation: async (request: FastifyRequest) =>
+      void (await requireTenantAdmin(ctx, await actor(request))),
+  };
+  const list = { summary: "The tenant's permission grants", response: { 200: permissionListSchema } };
+  api.get('/api/contracts/permissions', { schema: list, ...admin }, async (request) => {
     const tenantId = await requireTenantAdmin(ctx, await actor(request));
     return { permissions: await listPermissions(ctx, tenantId) };
   });
-  app.put('/api/contracts/permissions', async (request) => {
+  const change = { ...list, summary: 'Grant or revoke a permission', body: permissionChangeSchema };
+  api.put('/api/contracts/permissions', { schema: change, ...admin }, async (request) => {
     const who = await actor(request);
     const tenantId = await requireTenantAdmin(ctx, who);
     return { permissions: await setPermission(ctx, auditActorOf(who), tenantId, request.body) };

@@ -6,16 +6,27 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendEnvelope, viewEnvelope } from '../envelopes/envelopes.ts';
-import { contractErrors } from '../model/errors.ts';
+import {
+  approvalViewSchema,
+  bulkJobViewSchema,
+  bulkSubmittedSchema,
+  fromTemplateAnswerSchema,
+  reminderRunSchema,
+  takenCodesSchema,
+} from '../model/answers.ts';
 import type { ContractActor } from '../model/model.ts';
 import {
+  type FromTemplateInput,
   fromTemplateSchema,
+  remindersSchema,
   templateListSchema,
   templateSchema,
   templateViewSchema,
 } from '../model/template-model.ts';
-import { parseWith, workflowErrors } from '../model/workflow-errors.ts';
+import { workflowErrors } from '../model/workflow-errors.ts';
 import {
+  approvalRejectionSchema,
+  approvalRequestSchema,
   approvalStatus,
   approveInternally,
   readForApproval,
@@ -23,8 +34,9 @@ import {
   requestApproval,
 } from '../parties/internal-approval.ts';
 import type { ContractService } from '../service.ts';
+import { approveSchema } from '../signing/signing.ts';
 import { takeAccessCodes } from '../workflow/bulk-codes.ts';
-import { getBulkJob, submitBulkSend } from '../workflow/bulk-send.ts';
+import { bulkSendSchema, getBulkJob, submitBulkSend } from '../workflow/bulk-send.ts';
 import { instantiate } from '../workflow/from-template.ts';
 import { remindNow, setEnvelopeReminders, setTenantReminders } from '../workflow/reminders.ts';
 import {
@@ -39,14 +51,15 @@ import {
   templateActor,
   updateTemplate,
 } from '../workflow/templates.ts';
-
-export interface RouteAuth {
-  actorOf(request: FastifyRequest): Promise<ContractActor>;
-  /** Acts through an account need an MFA (AAL2) session; API keys may not act. */
-  requireMfa(request: FastifyRequest, actor: ContractActor): void;
-}
-
-type IdParams = { id: string };
+import {
+  envelopeInput,
+  gatesOf,
+  idParams,
+  pdfUpload,
+  pdfUploadInput,
+  type RouteAuth,
+  security,
+} from './route-auth.ts';
 
 /** Bulk bodies are larger than the server's default JSON limit (500 rows with fields). */
 const BULK_BODY_LIMIT = 4 * 1024 * 1024;
@@ -58,6 +71,7 @@ export function registerWorkflowRoutes(
 ): void {
   templateRoutes(app, contracts, auth);
   templateUseRoutes(app, contracts, auth);
+  bulkRoutes(app, contracts, auth);
   reminderRoutes(app, contracts, auth);
   approvalRoutes(app, contracts, auth);
 }
@@ -100,63 +114,117 @@ function templateRoutes(app: FastifyInstance, contracts: ContractService, auth: 
   });
 }
 
-/** A template's documents, envelopes made from it and bulk send. */
+/** A template's documents and envelopes made from it. */
 function templateUseRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
   const ctx = contracts.context;
-  app.post<{ Params: IdParams; Querystring: { name?: string } }>(
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const gates = gatesOf(contracts, auth);
+  const upload = {
+    summary: 'Add a PDF to a template (Content-Type: application/pdf; ?name= its file name)',
+    security,
+    params: idParams,
+    ...pdfUpload,
+    response: { 201: templateViewSchema },
+  };
+  api.post(
     '/api/templates/:id/documents',
+    { schema: upload, config: pdfUploadInput, preValidation: gates.authenticated },
     async (request, reply) => {
-      const actor = await auth.actorOf(request);
-      if (!Buffer.isBuffer(request.body)) {
-        throw contractErrors.notPdf('send the file with Content-Type: application/pdf');
-      }
-      const name = typeof request.query.name === 'string' ? request.query.name : 'document.pdf';
-      return reply
-        .status(201)
-        .send(await addTemplateDocument(ctx, actor, request.params.id, name, request.body));
+      const { params, query, body } = request;
+      const view = await addTemplateDocument(ctx, await auth.actorOf(request), params.id, query.name, body);
+      return reply.status(201).send(view);
     },
   );
-  app.post<{ Params: IdParams }>('/api/templates/:id/envelopes', async (request, reply) => {
-    const actor = await auth.actorOf(request);
-    const sender = templateActor(actor, 'write');
-    const input = parseWith(fromTemplateSchema, request.body, contractErrors.invalid);
-    const template = await loadTemplate(ctx, sender.tenantId, request.params.id);
-    const plaintexts = [];
-    for (const document of template.documents) plaintexts.push(await readTemplateDocument(ctx, document));
-    const { parties, reminders, send, ...fields } = input;
-    const envelopeId = await instantiate(ctx, actor, sender, template, plaintexts, {
-      fields,
-      parties,
-      reminders,
-    });
-    const approvers = template.definition.internalApprovers ?? [];
-    if (approvers.length > 0) {
-      // 社内承認: the template makes every envelope wait for its approvers before anyone outside sees it.
-      const approval = await requestApproval(ctx, actor, envelopeId, { approvers });
-      return reply.status(201).send({ envelope: approval.envelope, approval, accessCodes: [] });
-    }
-    if (send) return reply.status(201).send(await sendEnvelope(ctx, actor, envelopeId));
-    return reply.status(201).send({ envelope: await viewEnvelope(ctx, actor, envelopeId), accessCodes: [] });
-  });
-  app.post<{ Params: IdParams }>(
-    '/api/templates/:id/bulk-send',
-    { bodyLimit: BULK_BODY_LIMIT },
+  const create = {
+    summary: 'Make an envelope from a template (sent, a draft, or waiting for internal approval)',
+    security,
+    params: idParams,
+    body: fromTemplateSchema,
+    response: { 201: fromTemplateAnswerSchema },
+  };
+  api.post(
+    '/api/templates/:id/envelopes',
+    { schema: create, config: envelopeInput, preValidation: gates.templateWriter },
     async (request, reply) => {
-      const submitted = await submitBulkSend(
-        ctx,
-        await auth.actorOf(request),
-        request.params.id,
-        request.body,
-      );
+      const actor = await auth.actorOf(request);
+      const made = await envelopeFromTemplate(ctx, actor, request.params.id, request.body);
+      return reply.status(201).send(made);
+    },
+  );
+}
+
+/** An envelope from a template: sent when asked, else a draft, unless internal approval comes first. */
+async function envelopeFromTemplate(
+  ctx: ContractService['context'],
+  actor: ContractActor,
+  templateId: string,
+  input: FromTemplateInput,
+) {
+  const sender = templateActor(actor, 'write');
+  const template = await loadTemplate(ctx, sender.tenantId, templateId);
+  const plaintexts = [];
+  for (const document of template.documents) plaintexts.push(await readTemplateDocument(ctx, document));
+  const { parties, reminders, send, ...fields } = input;
+  const envelopeId = await instantiate(ctx, actor, sender, template, plaintexts, {
+    fields,
+    parties,
+    reminders,
+  });
+  const approvers = template.definition.internalApprovers ?? [];
+  if (approvers.length > 0) {
+    // 社内承認: the template makes every envelope wait for its approvers before anyone outside sees it.
+    const approval = await requestApproval(ctx, actor, envelopeId, { approvers });
+    return { envelope: approval.envelope, approval, accessCodes: [] };
+  }
+  if (send) return sendEnvelope(ctx, actor, envelopeId);
+  return { envelope: await viewEnvelope(ctx, actor, envelopeId), accessCodes: [] };
+}
+
+/** Bulk send from a template: the job, its progress and its access codes (once). */
+function bulkRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
+  const ctx = contracts.context;
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const gates = gatesOf(contracts, auth);
+  const submit = {
+    summary: 'Queue a bulk send: one envelope per row (一括送信)',
+    security,
+    params: idParams,
+    body: bulkSendSchema,
+    response: { 202: bulkSubmittedSchema },
+  };
+  api.post(
+    '/api/templates/:id/bulk-send',
+    {
+      bodyLimit: BULK_BODY_LIMIT,
+      schema: submit,
+      config: envelopeInput,
+      preValidation: gates.templateWriter,
+    },
+    async (request, reply) => {
+      const actor = await auth.actorOf(request);
+      const submitted = await submitBulkSend(ctx, actor, request.params.id, request.body);
       contracts.bulk.kick();
       return reply.status(202).send(submitted);
     },
   );
-  app.get<{ Params: IdParams }>('/api/bulk-jobs/:id', async (request) =>
+  const checked = { config: envelopeInput, preValidation: gates.authenticated };
+  const job = {
+    summary: "A bulk job's progress and rows",
+    security,
+    params: idParams,
+    response: { 200: bulkJobViewSchema },
+  };
+  api.get('/api/bulk-jobs/:id', { schema: job, ...checked }, async (request) =>
     getBulkJob(ctx, await auth.actorOf(request), request.params.id),
   );
   // Served once to the job's sender (a POST: it changes the job — the codes are gone afterwards).
-  app.post<{ Params: IdParams }>('/api/bulk-jobs/:id/access-codes', async (request) =>
+  const codes = {
+    summary: "The job's access codes, once, to its sender",
+    security,
+    params: idParams,
+    response: { 200: takenCodesSchema },
+  };
+  api.post('/api/bulk-jobs/:id/access-codes', { schema: codes, ...checked }, async (request) =>
     takeAccessCodes(ctx, await auth.actorOf(request), request.params.id),
   );
 }
@@ -164,52 +232,82 @@ function templateUseRoutes(app: FastifyInstance, contracts: ContractService, aut
 /** Reminders now, per envelope and the tenant's default. */
 function reminderRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
   const ctx = contracts.context;
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/remind', async (request) =>
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const gates = gatesOf(contracts, auth);
+  const checked = { config: envelopeInput, preValidation: gates.authenticated };
+  const now = {
+    summary: 'Remind now every party whose turn it is (リマインド)',
+    security,
+    params: idParams,
+    response: { 200: reminderRunSchema },
+  };
+  api.post('/api/envelopes/:id/remind', { schema: now, ...checked }, async (request) =>
     remindNow(ctx, await auth.actorOf(request), request.params.id),
   );
-  app.put<{ Params: IdParams }>('/api/envelopes/:id/reminders', async (request) =>
+  const settings = { security, body: remindersSchema, response: { 200: remindersSchema } };
+  const envelope = { summary: "The envelope's reminder settings", params: idParams, ...settings };
+  api.put('/api/envelopes/:id/reminders', { schema: envelope, ...checked }, async (request) =>
     setEnvelopeReminders(ctx, await auth.actorOf(request), request.params.id, request.body),
   );
-  app.put('/api/contracts/reminders', async (request) =>
-    setTenantReminders(ctx, await auth.actorOf(request), request.body),
+  const tenant = { summary: "The tenant's default reminder settings (tenant administrators)", ...settings };
+  api.put(
+    '/api/contracts/reminders',
+    { schema: tenant, config: envelopeInput, preValidation: gates.tenantAdmin },
+    async (request) => setTenantReminders(ctx, await auth.actorOf(request), request.body),
   );
 }
 
 /** 社内承認: request, status, the document for the approvers, approve and reject. */
 function approvalRoutes(app: FastifyInstance, contracts: ContractService, auth: RouteAuth): void {
   const ctx = contracts.context;
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/internal-approval', async (request, reply) =>
-    reply
-      .status(201)
-      .send(await requestApproval(ctx, await auth.actorOf(request), request.params.id, request.body)),
-  );
-  app.get<{ Params: IdParams }>('/api/envelopes/:id/internal-approval', async (request) =>
-    approvalStatus(ctx, await auth.actorOf(request), request.params.id),
-  );
-  app.get<{ Params: IdParams & { documentId: string } }>(
-    '/api/envelopes/:id/internal-approval/documents/:documentId',
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const gates = gatesOf(contracts, auth);
+  const checked = { config: envelopeInput, preValidation: gates.authenticated };
+  const answer = { security, params: idParams, response: { 200: approvalViewSchema } };
+  const ask = { summary: 'Ask for internal approval (社内承認)', ...answer, body: approvalRequestSchema };
+  api.post(
+    '/api/envelopes/:id/internal-approval',
+    { schema: { ...ask, response: { 201: approvalViewSchema } }, ...checked },
     async (request, reply) => {
-      const document = await readForApproval(
+      const approval = await requestApproval(
         ctx,
         await auth.actorOf(request),
         request.params.id,
-        request.params.documentId,
+        request.body,
       );
-      return reply
-        .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(document.name)}`)
-        .header('cache-control', 'no-store')
-        .send(document.bytes);
+      return reply.status(201).send(approval);
     },
   );
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/internal-approval/approve', async (request) => {
-    const actor = await auth.actorOf(request);
-    auth.requireMfa(request, actor);
-    return approveInternally(ctx, actor, request.params.id, request.body);
-  });
-  app.post<{ Params: IdParams }>('/api/envelopes/:id/internal-approval/reject', async (request) => {
-    const actor = await auth.actorOf(request);
-    auth.requireMfa(request, actor);
-    return rejectInternally(ctx, actor, request.params.id, request.body);
-  });
+  api.get(
+    '/api/envelopes/:id/internal-approval',
+    { schema: { summary: 'The internal approval round', ...answer }, ...checked },
+    async (request) => approvalStatus(ctx, await auth.actorOf(request), request.params.id),
+  );
+  const document = { security, params: idParams.extend({ documentId: z.string() }) };
+  api.get(
+    '/api/envelopes/:id/internal-approval/documents/:documentId',
+    { schema: document },
+    async (request, reply) => {
+      const { id, documentId } = request.params;
+      const file = await readForApproval(ctx, await auth.actorOf(request), id, documentId);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+        .header('cache-control', 'no-store')
+        .send(file.bytes);
+    },
+  );
+  const signing = { config: envelopeInput, preValidation: gates.signing };
+  const approve = {
+    summary: 'Approve internally, naming the documents reviewed',
+    ...answer,
+    body: approveSchema,
+  };
+  api.post('/api/envelopes/:id/internal-approval/approve', { schema: approve, ...signing }, async (request) =>
+    approveInternally(ctx, await auth.actorOf(request), request.params.id, request.body),
+  );
+  const reject = { summary: 'Reject internally, with a reason', ...answer, body: approvalRejectionSchema };
+  api.post('/api/envelopes/:id/internal-approval/reject', { schema: reject, ...signing }, async (request) =>
+    rejectInternally(ctx, await auth.actorOf(request), request.params.id, request.body),
+  );
 }

@@ -10,20 +10,22 @@
 import { z } from 'zod';
 import type { ContractsContext } from '../context.ts';
 import { toView } from '../envelopes/envelopes.ts';
+import type { ApprovalState, ApprovalView } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
-import type { ContractActor, EnvelopeView } from '../model/model.ts';
+import type { ContractActor } from '../model/model.ts';
 import { parseWith, workflowErrors } from '../model/workflow-errors.ts';
 import { approveSchema, authenticationOf, checkReviewed, currentDocuments } from '../signing/signing.ts';
 import type { InternalApprovalTable } from '../store/workflow-tables.ts';
 import { auditActorOf, type LoadedEnvelope, loadEnvelope } from './access.ts';
 import { latestRound, workflowDb } from './internal-approval-gate.ts';
 
-const requestSchema = z
+/** POST /api/envelopes/{id}/internal-approval. */
+export const approvalRequestSchema = z
   .object({ approvers: z.array(z.string().min(1).max(100)).min(1).max(10) })
   .strict()
   .refine((r) => new Set(r.approvers).size === r.approvers.length, 'approvers must be distinct');
 
-const rejectSchema = z
+export const approvalRejectionSchema = z
   .object({
     reason: z
       .string()
@@ -34,22 +36,7 @@ const rejectSchema = z
   })
   .strict();
 
-export type ApprovalState = 'none' | 'pending' | 'approved' | 'rejected';
-
-export interface ApprovalView {
-  readonly envelopeId: string;
-  readonly round: number;
-  readonly status: ApprovalState;
-  readonly approvers: readonly {
-    readonly userId: string;
-    /** 氏名 as the tenant's directory has it (null once the account is gone): people, not ids. */
-    readonly name: string | null;
-    readonly status: InternalApprovalTable['status'];
-    readonly decidedAt: string | null;
-    readonly reason: string | null;
-  }[];
-  readonly envelope: EnvelopeView;
-}
+export type { ApprovalState, ApprovalView };
 
 function stateOf(round: readonly InternalApprovalTable[]): ApprovalState {
   if (round.length === 0) return 'none';
@@ -139,7 +126,7 @@ export async function requestApproval(
   envelopeId: string,
   raw: unknown,
 ): Promise<ApprovalView> {
-  const input = parseWith(requestSchema, raw, contractErrors.invalid);
+  const input = parseWith(approvalRequestSchema, raw, contractErrors.invalid);
   const loaded = await loadEnvelope(ctx, actor, envelopeId, 'manage');
   if (loaded.envelope.status !== 'draft')
     throw contractErrors.state(loaded.envelope.status, 'sent for approval');
@@ -332,6 +319,6 @@ export async function rejectInternally(
   envelopeId: string,
   raw: unknown,
 ): Promise<ApprovalView> {
-  const input = parseWith(rejectSchema, raw, contractErrors.invalid);
+  const input = parseWith(approvalRejectionSchema, raw, contractErrors.invalid);
   return decide(ctx, actor, envelopeId, 'rejected', { reason: input.reason });
 }

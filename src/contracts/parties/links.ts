@@ -4,10 +4,12 @@
  * codes). Tokens and codes are stored hashed and never logged.
  */
 import type { ShomeiError } from '../../errors/index.ts';
+import { withoutUndefined } from '../../objects/index.ts';
 import type { ContractsContext } from '../context.ts';
 import { lockedMail } from '../mail/mail-text.ts';
+import { openLinkSchema } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
-import type { ContractActor } from '../model/model.ts';
+import { type ContractActor, parseInput } from '../model/model.ts';
 import type { PartyTable } from '../store/tables.ts';
 import { randomToken, tokenHash, verifyAccessCode } from './secrets.ts';
 
@@ -18,38 +20,53 @@ export interface PartySession {
   readonly expiresAt: string;
 }
 
+/** Records a refused attempt (never the token or code) and throws what the holder is told. */
+type Refuse = (reason: string, party?: PartyTable, error?: ShomeiError) => Promise<never>;
+
+function refusalsOf(ctx: ContractsContext, source: string | undefined): Refuse {
+  return async (reason, party, error = contractErrors.linkInvalid()) => {
+    const subject = party === undefined ? undefined : { kind: 'envelope', id: party.envelope_id };
+    await ctx.audit.append({
+      type: 'party.authenticate',
+      actor: { kind: 'anonymous', id: party === undefined ? 'unknown-link' : `party:${party.id}` },
+      ...withoutUndefined({ subject, source }),
+      outcome: 'failure',
+      details: { reason, method: 'email-link+access-code' },
+    });
+    throw error;
+  };
+}
+
 export async function openSigningLink(
   ctx: ContractsContext,
   raw: unknown,
   source: string | undefined,
 ): Promise<PartySession> {
-  const body = (typeof raw === 'object' && raw !== null ? raw : {}) as {
-    token?: unknown;
-    accessCode?: unknown;
-  };
-  const token = typeof body.token === 'string' && body.token.length <= 200 ? body.token : undefined;
-  const code =
-    typeof body.accessCode === 'string' && body.accessCode.length <= 64 ? body.accessCode : undefined;
-  if (token === undefined || code === undefined)
-    throw contractErrors.invalid('token/accessCode', 'both are required');
+  const { token, accessCode } = parseInput(openLinkSchema, raw);
   const hash = tokenHash(token);
   const now = ctx.clock();
-  const refuse = async (
-    reason: string,
-    partyId?: string,
-    envelopeId?: string,
-    error: ShomeiError = contractErrors.linkInvalid(),
-  ): Promise<never> => {
-    await ctx.audit.append({
-      type: 'party.authenticate',
-      actor: { kind: 'anonymous', id: partyId === undefined ? 'unknown-link' : `party:${partyId}` },
-      ...(envelopeId === undefined ? {} : { subject: { kind: 'envelope', id: envelopeId } }),
-      outcome: 'failure',
-      ...(source === undefined ? {} : { source }),
-      details: { reason, method: 'email-link+access-code' },
-    });
-    throw error;
-  };
+  const refuse = refusalsOf(ctx, source);
+  const party = await liveLinkParty(ctx, hash, now, refuse);
+  await checkAccessCode(ctx, party, hash, accessCode, refuse);
+  const session = await spendLink(ctx, party, hash, now, refuse);
+  await ctx.audit.append({
+    type: 'party.authenticate',
+    actor: { kind: 'anonymous', id: `party:${party.id}` },
+    subject: { kind: 'envelope', id: party.envelope_id },
+    outcome: 'success',
+    ...withoutUndefined({ source }),
+    details: { method: 'email-link+access-code', partyId: party.id, email: party.email },
+  });
+  return session;
+}
+
+/** The party whose link this is, while link and envelope are still open to it. */
+async function liveLinkParty(
+  ctx: ContractsContext,
+  hash: string,
+  now: Date,
+  refuse: Refuse,
+): Promise<PartyTable> {
   const party = await ctx.db
     .selectFrom('contract_parties')
     .selectAll()
@@ -61,16 +78,26 @@ export async function openSigningLink(
     .select(['status', 'expires_at'])
     .where('id', '=', party.envelope_id)
     .executeTakeFirstOrThrow();
-  if (party.status === 'removed') return refuse('party-removed', party.id, party.envelope_id);
-  if (party.link_used_at !== null) return refuse('link-used', party.id, party.envelope_id);
+  if (party.status === 'removed') return refuse('party-removed', party);
+  if (party.link_used_at !== null) return refuse('link-used', party);
   if (party.link_expires_at === null || Date.parse(party.link_expires_at) <= now.getTime()) {
-    return refuse('link-expired', party.id, party.envelope_id);
+    return refuse('link-expired', party);
   }
   if (envelope.status !== 'sent' && envelope.status !== 'completed') {
-    return refuse(`envelope-${envelope.status}`, party.id, party.envelope_id);
+    return refuse(`envelope-${envelope.status}`, party);
   }
   // Past its expiry an envelope is dead even before the sweep marks it expired.
-  if (envelopeExpired(envelope, now)) return refuse('envelope-expired', party.id, party.envelope_id);
+  if (envelopeExpired(envelope, now)) return refuse('envelope-expired', party);
+  return party;
+}
+
+async function checkAccessCode(
+  ctx: ContractsContext,
+  party: PartyTable,
+  hash: string,
+  code: string,
+  refuse: Refuse,
+): Promise<void> {
   // The attempt is counted before the code is compared, in one conditional statement: parallel
   // guesses each take a slot or are refused, so no more than the limit are ever compared.
   const counted = await ctx.db
@@ -83,19 +110,24 @@ export async function openSigningLink(
     .returning('failed_attempts')
     .executeTakeFirst();
   // A locked link stays known (so its holder is told it is locked) until the sender re-issues it.
-  if (counted === undefined)
-    return refuse('attempts-exhausted', party.id, party.envelope_id, contractErrors.linkLocked());
-  if (party.access_code_hash === null || !(await verifyAccessCode(party.access_code_hash, code))) {
-    const left = ctx.settings.accessCodeAttempts - Number(counted.failed_attempts);
-    if (left > 0) {
-      return refuse('access-code', party.id, party.envelope_id, contractErrors.accessCodeWrong(left));
-    }
-    await tellSenderLocked(ctx, party);
-    return refuse('access-code-locked', party.id, party.envelope_id, contractErrors.linkLocked());
-  }
+  if (counted === undefined) return refuse('attempts-exhausted', party, contractErrors.linkLocked());
+  if (party.access_code_hash !== null && (await verifyAccessCode(party.access_code_hash, code))) return;
+  const left = ctx.settings.accessCodeAttempts - Number(counted.failed_attempts);
+  if (left > 0) return refuse('access-code', party, contractErrors.accessCodeWrong(left));
+  await tellSenderLocked(ctx, party);
+  return refuse('access-code-locked', party, contractErrors.linkLocked());
+}
+
+/** Spends the link for a new party session; exactly once even when two requests race with it. */
+async function spendLink(
+  ctx: ContractsContext,
+  party: PartyTable,
+  hash: string,
+  now: Date,
+  refuse: Refuse,
+): Promise<PartySession> {
   const session = randomToken();
   const expiresAt = new Date(now.getTime() + ctx.settings.partySessionMinutes * 60_000).toISOString();
-  // Conditional: the link is spent exactly once even when two requests race with it.
   const spent = await ctx.db
     .updateTable('contract_parties')
     .set({
@@ -108,15 +140,7 @@ export async function openSigningLink(
     .where('link_token_hash', '=', hash)
     .where('link_used_at', 'is', null)
     .executeTakeFirst();
-  if (Number(spent.numUpdatedRows) !== 1) return refuse('link-used', party.id, party.envelope_id);
-  await ctx.audit.append({
-    type: 'party.authenticate',
-    actor: { kind: 'anonymous', id: `party:${party.id}` },
-    subject: { kind: 'envelope', id: party.envelope_id },
-    outcome: 'success',
-    ...(source === undefined ? {} : { source }),
-    details: { method: 'email-link+access-code', partyId: party.id, email: party.email },
-  });
+  if (Number(spent.numUpdatedRows) !== 1) return refuse('link-used', party);
   return { token: session, envelopeId: party.envelope_id, partyId: party.id, expiresAt };
 }
 

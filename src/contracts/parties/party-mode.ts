@@ -5,17 +5,14 @@
 
 import type { ContractsContext } from '../context.ts';
 import { notifyDue } from '../mail/notify.ts';
+import type { WitnessSwitch } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
 import { assertModesAllowed } from '../signing/signing-policy.ts';
 import { auditActorOf, loadEnvelope } from './access.ts';
 import { generateAccessCode, hashAccessCode } from './secrets.ts';
 
-export interface WitnessSwitch {
-  readonly partyId: string;
-  /** For a sent envelope: the new access code, to pass on by another channel (shown once). */
-  readonly accessCode: string | null;
-}
+export type { WitnessSwitch };
 
 export async function switchToWitness(
   ctx: ContractsContext,

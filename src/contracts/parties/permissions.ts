@@ -8,12 +8,14 @@
 import type { Kysely } from 'kysely';
 import type { AuditActor } from '../../audit/index.ts';
 import type { ContractsContext } from '../context.ts';
+import { type PermissionGrant, permissionChangeSchema, TENANT_PERMISSIONS } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
-import type { ContractActor } from '../model/model.ts';
+import { type ContractActor, parseInput } from '../model/model.ts';
 import type { RecordsTables } from '../store/records-tables.ts';
 import type { ContractsTables } from '../store/tables.ts';
 
-export const TENANT_PERMISSIONS = ['tenant.admin', 'documents.read_all', 'corrections.read'] as const;
+export type { PermissionGrant };
+export { TENANT_PERMISSIONS };
 export type TenantPermission = (typeof TENANT_PERMISSIONS)[number];
 
 export const TENANT_PERMISSION_NAMES: Record<TenantPermission, { ja: string; en: string }> = {
@@ -21,13 +23,6 @@ export const TENANT_PERMISSION_NAMES: Record<TenantPermission, { ja: string; en:
   'documents.read_all': { ja: '閲覧権限 (テナントの全文書)', en: 'Read every document of the tenant' },
   'corrections.read': { ja: '訂正削除履歴の閲覧', en: 'Read the correction and deletion log' },
 };
-
-export interface PermissionGrant {
-  readonly userId: string;
-  readonly permission: TenantPermission;
-  readonly grantedBy: string;
-  readonly grantedAt: string;
-}
 
 function isPermission(value: unknown): value is TenantPermission {
   return typeof value === 'string' && (TENANT_PERMISSIONS as readonly string[]).includes(value);
@@ -95,15 +90,7 @@ export async function setPermission(
   tenantId: string,
   raw: unknown,
 ): Promise<PermissionGrant[]> {
-  const body = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const { userId, permission, granted } = body;
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 100) {
-    throw contractErrors.invalid('userId', 'required');
-  }
-  if (!isPermission(permission)) {
-    throw contractErrors.invalid('permission', `one of ${TENANT_PERMISSIONS.join(', ')}`);
-  }
-  if (typeof granted !== 'boolean') throw contractErrors.invalid('granted', 'true or false');
+  const { userId, permission, granted } = parseInput(permissionChangeSchema, raw);
   const user = await ctx.users(userId);
   if (user === undefined || user.tenantId !== tenantId) {
     throw contractErrors.invalid('userId', 'no account in this tenant');

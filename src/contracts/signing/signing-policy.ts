@@ -5,7 +5,6 @@
  * own session, and audited; the remote signature service reads the factor at every activation.
  */
 import { z } from 'zod';
-import type { SigningFactor } from '../../rssp/index.ts';
 import { DEFAULT_SIGNING_FACTOR, SIGNING_FACTORS } from '../../rssp/index.ts';
 import type { ContractsContext } from '../context.ts';
 import { contractErrors } from '../model/errors.ts';
@@ -15,12 +14,7 @@ import { requireTenantAdmin } from '../parties/permissions.ts';
 
 export const SIGNING_MODES = ['signer-type', 'witness-type'] as const satisfies readonly SigningMode[];
 
-export interface SigningPolicy {
-  readonly allowedModes: readonly SigningMode[];
-  readonly signingFactor: SigningFactor;
-}
-
-const policySchema = z
+export const signingPolicySchema = z
   .object({
     allowedModes: z
       .array(z.enum(SIGNING_MODES))
@@ -30,6 +24,8 @@ const policySchema = z
     signingFactor: z.enum(SIGNING_FACTORS),
   })
   .strict();
+
+export type SigningPolicy = z.output<typeof signingPolicySchema>;
 
 export async function signingPolicyOf(ctx: ContractsContext, tenantId: string): Promise<SigningPolicy> {
   const row = await ctx.db
@@ -52,7 +48,7 @@ export async function setSigningPolicy(
   raw: unknown,
 ): Promise<SigningPolicy> {
   const tenantId = await requireTenantAdmin(ctx, actor);
-  const input = parseInput(policySchema, raw);
+  const input = parseInput(signingPolicySchema, raw);
   if (input.signingFactor !== DEFAULT_SIGNING_FACTOR && ctx.signingFactors === undefined) {
     throw contractErrors.invalid('signingFactor', 'no remote signature service here');
   }

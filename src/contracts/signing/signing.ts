@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { PreparedPdfSignature, TimestampAuthority } from '../../ades/index.ts';
 import type { ContractsContext } from '../context.ts';
 import { isTurnOf } from '../mail/notify.ts';
+import type { WitnessConfirmation } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import { type ContractActor, parseInput, type SealPlacement } from '../model/model.ts';
 import { auditActorOf, type LoadedEnvelope, loadEnvelope } from '../parties/access.ts';
@@ -54,11 +55,7 @@ export const signerSchema = z
 /** An approval binds the approver to the documents as reviewed; internal approval before sending uses it too. */
 export const approveSchema = z.object({ documentSha256: sha256List }).strict();
 
-export interface WitnessConfirmation {
-  readonly ja: string;
-  readonly en: string;
-  readonly documents: readonly { readonly id: string; readonly name: string; readonly sha256: string }[];
-}
+export type { WitnessConfirmation };
 
 export function confirmationText(
   party: Pick<PartyTable, 'name' | 'company'>,

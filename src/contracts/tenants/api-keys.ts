@@ -9,6 +9,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditActor } from '../../audit/index.ts';
 import type { ContractsContext } from '../context.ts';
+import type { ApiKeyView } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
 import { tokenHash } from '../parties/secrets.ts';
@@ -16,14 +17,7 @@ import { tokenHash } from '../parties/secrets.ts';
 export const API_SCOPES = ['envelopes:read', 'envelopes:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-export interface ApiKeyView {
-  readonly id: string;
-  readonly scopes: readonly string[];
-  /** The account the key acts as. */
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly revokedAt: string | null;
-}
+export type { ApiKeyView };
 
 export async function createApiKey(
   ctx: ContractsContext,

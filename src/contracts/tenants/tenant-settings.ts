@@ -5,16 +5,17 @@
  */
 import type { AuditActor } from '../../audit/index.ts';
 import type { ContractsContext } from '../context.ts';
+import { RETENTION_YEARS, retentionSchema, webhookInputSchema } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
-import type { ContractActor } from '../model/model.ts';
+import { type ContractActor, parseInput } from '../model/model.ts';
 import { auditActorOf } from '../parties/access.ts';
 import { hasPermission, requireTenantAdmin } from '../parties/permissions.ts';
 import { type ApiKeyView, createApiKey, listApiKeys, revokeApiKeys } from './api-keys.ts';
 import type { Webhooks, WebhookView } from './webhooks.ts';
 
 /** 電子帳簿保存法 keeps records 7 years (10 for some losses): no tenant may keep them shorter. */
-export const MIN_RETENTION_YEARS = 7;
-export const MAX_RETENTION_YEARS = 100;
+export const MIN_RETENTION_YEARS = RETENTION_YEARS.min;
+export const MAX_RETENTION_YEARS = RETENTION_YEARS.max;
 
 async function record(
   ctx: ContractsContext,
@@ -34,23 +35,9 @@ async function record(
 }
 
 /** Per-tenant retention of completed envelopes, in years (7–100). */
-export async function setRetention(
-  ctx: ContractsContext,
-  actor: ContractActor,
-  years: unknown,
-): Promise<void> {
+export async function setRetention(ctx: ContractsContext, actor: ContractActor, raw: unknown): Promise<void> {
   const tenantId = await requireTenantAdmin(ctx, actor);
-  if (
-    typeof years !== 'number' ||
-    !Number.isInteger(years) ||
-    years < MIN_RETENTION_YEARS ||
-    years > MAX_RETENTION_YEARS
-  ) {
-    throw contractErrors.invalid(
-      'retentionYears',
-      `an integer from ${MIN_RETENTION_YEARS} to ${MAX_RETENTION_YEARS}`,
-    );
-  }
+  const { years } = parseInput(retentionSchema, { years: raw });
   const now = ctx.clock().toISOString();
   await ctx.db
     .insertInto('contract_tenant_settings')
@@ -64,10 +51,10 @@ export async function registerWebhook(
   ctx: ContractsContext,
   webhooks: Webhooks,
   actor: ContractActor,
-  url: unknown,
+  raw: unknown,
 ): Promise<{ id: string; secret: string }> {
   const tenantId = await requireTenantAdmin(ctx, actor);
-  if (typeof url !== 'string') throw contractErrors.invalid('url', 'required');
+  const { url } = parseInput(webhookInputSchema, { url: raw });
   const created = await webhooks.register(tenantId, url);
   // The host only: a receiver's URL may carry its own token in the path or query.
   await record(

@@ -7,6 +7,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CryptoModule } from '../../crypto/index.ts';
 import { checkOutboundUrl, guardedPost, type OutboundPolicy } from '../../net/index.ts';
+import type { WebhookView } from '../model/answers.ts';
 import type { ContractsTables } from '../store/tables.ts';
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
@@ -22,11 +23,7 @@ export interface WebhookDependencies {
   readonly outbound: OutboundPolicy;
 }
 
-export interface WebhookView {
-  readonly id: string;
-  readonly url: string;
-  readonly createdAt: string;
-}
+export type { WebhookView };
 
 export function signPayload(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');

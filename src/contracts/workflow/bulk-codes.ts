@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { ContractsContext } from '../context.ts';
+import type { TakenCodes } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
 import { workflowErrors } from '../model/workflow-errors.ts';
@@ -15,10 +16,7 @@ import { templateActor } from './templates.ts';
 
 export type RowCodes = readonly { readonly email: string; readonly accessCode: string }[];
 
-export interface TakenCodes {
-  readonly jobId: string;
-  readonly codes: readonly { readonly index: number; readonly email: string; readonly accessCode: string }[];
-}
+export type { TakenCodes };
 
 const aad = (jobId: string, index: number): Buffer => Buffer.from(`shomei/bulk-codes/v1/${jobId}/${index}`);
 

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ContractsContext } from '../context.ts';
+import type { BulkJobView, BulkRowResult, BulkSubmitted } from '../model/answers.ts';
 import { contractErrors } from '../model/errors.ts';
 import type { ContractActor } from '../model/model.ts';
 import { remindersSchema } from '../model/template-model.ts';
@@ -18,7 +19,7 @@ import { workflowDb } from '../parties/internal-approval-gate.ts';
 import { hasPermission } from '../parties/permissions.ts';
 import { loadTemplate, templateActor } from './templates.ts';
 
-const bulkSchema = z
+export const bulkSendSchema = z
   .object({
     rows: z.array(z.unknown()).min(1),
     /** The slot each row fills; default: the template's only slot without a fixed party. */
@@ -37,37 +38,7 @@ export interface BulkInput {
 /** A sender may have this many jobs queued or running at once (each may hold the largest body). */
 export const MAX_OPEN_BULK_JOBS = 3;
 
-export interface BulkRowResult {
-  readonly index: number;
-  readonly email: string | null;
-  readonly envelopeId?: string;
-  /** sent, or awaiting-approval when the template names internal approvers. */
-  readonly status?: 'sent' | 'awaiting-approval';
-  readonly error?: { readonly code: string; readonly message: { ja: string; en: string } };
-}
-
-export interface BulkSubmitted {
-  readonly jobId: string;
-  readonly templateId: string;
-  readonly status: 'queued';
-  readonly total: number;
-}
-
-export interface BulkJobView {
-  readonly jobId: string;
-  readonly templateId: string;
-  readonly createdAt: string;
-  readonly status: 'queued' | 'running' | 'done';
-  readonly total: number;
-  /** Rows with an outcome so far (made or failed). */
-  readonly done: number;
-  readonly created: number;
-  readonly failed: number;
-  /** ready: the sender may take the codes (once); taken; none: no codes were issued. */
-  readonly accessCodes: 'ready' | 'taken' | 'none';
-  readonly finishedAt: string | null;
-  readonly rows: readonly BulkRowResult[];
-}
+export type { BulkJobView, BulkRowResult, BulkSubmitted };
 
 /** Checks and stores a bulk job; the worker is woken by the caller. */
 export async function submitBulkSend(
@@ -81,7 +52,7 @@ export async function submitBulkSend(
   const count = (raw as { rows?: unknown } | null)?.rows;
   if (Array.isArray(count) && count.length > ctx.settings.maxBulkRows)
     throw workflowErrors.bulkTooLarge(ctx.settings.maxBulkRows);
-  const input = parseWith(bulkSchema, raw, contractErrors.invalid);
+  const input = parseWith(bulkSendSchema, raw, contractErrors.invalid);
   const template = await loadTemplate(ctx, sender.tenantId, templateId);
   const open = template.definition.slots.filter((s) => s.userId === undefined);
   const slot = input.slot ?? (open.length === 1 ? open[0]!.label : undefined);

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { withoutUndefined } from '../../objects/index.ts';
 import { listSignatures } from '../../pdf/index.ts';
 import { parseAnchors, type ValidationReport, validatePdf } from '../../validation/index.ts';
 import { retentionYearsOf } from '../completion/completion.ts';
@@ -107,14 +108,38 @@ export async function importRecord(
   await checkPdf(bytes, ctx.settings.maxDocumentBytes, ctx.pdfWork);
   const name = (metadata.documentName ?? `${metadata.title}.pdf`).replace(/[/\\]/g, '').slice(0, 200);
   const validation = await validateImported(ctx, bytes, metadata.trustAnchors, name);
+  const { envelope, imported } = await importedRows(ctx, actor, metadata, validation);
+  const stored = await storeImported(ctx, envelope, imported, name, bytes);
+  await ctx.audit.append({
+    type: 'contracts.record.import',
+    actor: auditActorOf(actor),
+    subject: { kind: 'envelope', id: envelope.id },
+    outcome: 'success',
+    ...withoutUndefined({ source: actor.source }),
+    details: {
+      ...stored,
+      size: bytes.length,
+      source: metadata.source,
+      signatures: validation.signatures,
+      indication: imported.indication,
+    },
+  });
+  return importView(ctx, actor, envelope.id);
+}
+
+/** The record's rows: an envelope in status imported, kept for the tenant's retention, and the import facts. */
+async function importedRows(
+  ctx: ContractsContext,
+  actor: Exclude<ContractActor, { kind: 'party' }>,
+  metadata: z.output<typeof importMetadataSchema>,
+  validation: Awaited<ReturnType<typeof validateImported>>,
+): Promise<{ envelope: EnvelopeTable; imported: ImportTable }> {
   const now = ctx.clock();
   const retentionYears = await retentionYearsOf(ctx, actor.tenantId);
   const retentionUntil = new Date(now.getTime());
   retentionUntil.setUTCFullYear(retentionUntil.getUTCFullYear() + retentionYears);
-  const envelopeId = randomUUID();
-  const documentId = randomUUID();
   const envelope: EnvelopeTable = {
-    id: envelopeId,
+    id: randomUUID(),
     tenant_id: actor.tenantId,
     title: metadata.title,
     counterparty: metadata.counterparty,
@@ -136,7 +161,7 @@ export async function importRecord(
     ...searchColumns(metadata),
   };
   const imported: ImportTable = {
-    envelope_id: envelopeId,
+    envelope_id: envelope.id,
     tenant_id: actor.tenantId,
     source: metadata.source,
     signature_status: validation.signatures > 0 ? 'signed' : 'none',
@@ -149,6 +174,21 @@ export async function importRecord(
     imported_by: actor.userId,
     imported_at: now.toISOString(),
   };
+  return { envelope, imported };
+}
+
+/**
+ * Seals the PDF under a new document key and stores the record, its document and the import facts in
+ * one transaction (all or nothing; the key and sealed file are given back on failure).
+ */
+async function storeImported(
+  ctx: ContractsContext,
+  envelope: EnvelopeTable,
+  imported: ImportTable,
+  name: string,
+  bytes: Buffer,
+): Promise<{ documentId: string; sha256: string; hsmKeyId: string }> {
+  const documentId = randomUUID();
   const key = await ctx.vault.newDocumentKey(documentId);
   let prepared: PreparedVersion | undefined;
   try {
@@ -156,7 +196,7 @@ export async function importRecord(
     const version = prepared;
     const document: DocumentTable = {
       id: documentId,
-      envelope_id: envelopeId,
+      envelope_id: envelope.id,
       position: 0,
       name,
       hsm_key_id: key.hsmKeyId,
@@ -164,10 +204,9 @@ export async function importRecord(
       current_version: 1,
       original_sha256: version.row.sha256,
       status: 'active',
-      created_at: now.toISOString(),
+      created_at: envelope.created_at,
       shredded_at: null,
     };
-    // One transaction: the record, its document and the import facts exist together or not at all.
     await recordsDb(ctx.db)
       .transaction()
       .execute(async (trx) => {
@@ -181,23 +220,7 @@ export async function importRecord(
     await ctx.vault.discardKey(key.hsmKeyId);
     throw error;
   }
-  await ctx.audit.append({
-    type: 'contracts.record.import',
-    actor: auditActorOf(actor),
-    subject: { kind: 'envelope', id: envelopeId },
-    outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
-    details: {
-      documentId,
-      sha256: prepared.row.sha256,
-      size: bytes.length,
-      hsmKeyId: key.hsmKeyId,
-      source: metadata.source,
-      signatures: validation.signatures,
-      indication: imported.indication,
-    },
-  });
-  return importView(ctx, actor, envelopeId);
+  return { documentId, sha256: prepared.row.sha256, hsmKeyId: key.hsmKeyId };
 }
 
 /** The imported record's detail with its stored validation report (read access as for envelopes). */
