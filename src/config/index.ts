@@ -277,6 +277,15 @@ export function findSoftHsmModule(): string | undefined {
 
 /** Reads and validates the configuration; throws SHOMEI_CONFIG_INVALID naming the first bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
+  const e = parseSettings(env);
+  const pkcs11Module = resolvePkcs11Module(e);
+  refuseUnsafeProduction(e);
+  return toConfig(e, pkcs11Module, env);
+}
+
+type Settings = z.infer<typeof schema>;
+
+function parseSettings(env: NodeJS.ProcessEnv): Settings {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -288,8 +297,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       { details: { setting }, status: 500 },
     );
   }
-  const e = parsed.data;
-  const home = path.resolve(e.SHOMEI_HOME);
+  return parsed.data;
+}
+
+/** The PKCS#11 library: the one named, which must exist, or the SoftHSM2 found on this machine. */
+function resolvePkcs11Module(e: Settings): { modulePath: string; explicit: boolean } {
   const explicitModule = e.SHOMEI_PKCS11_MODULE;
   const modulePath = explicitModule ?? findSoftHsmModule();
   if (modulePath === undefined) {
@@ -308,6 +320,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       { details: { setting: 'SHOMEI_PKCS11_MODULE' }, status: 500 },
     );
   }
+  return { modulePath, explicit: explicitModule !== undefined };
+}
+
+function refuseUnsafeProduction(e: Settings): void {
   if (e.SHOMEI_ENV === 'production' && (e.SHOMEI_DATABASE_URL ?? 'sqlite:').startsWith('sqlite:')) {
     // Several instances and the audit chain's concurrency guarantees need PostgreSQL in production.
     throw shomeiError(
@@ -326,6 +342,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
       { details: { setting: 'SHOMEI_RETENTION_YEARS', floor: 7 }, status: 500 },
     );
   }
+}
+
+function toConfig(
+  e: Settings,
+  pkcs11Module: { modulePath: string; explicit: boolean },
+  env: NodeJS.ProcessEnv,
+): ShomeiConfig {
+  const home = path.resolve(e.SHOMEI_HOME);
+  const { modulePath } = pkcs11Module;
   const publicUrl = e.SHOMEI_PUBLIC_URL ?? `http://${e.SHOMEI_HOST}:${e.SHOMEI_PORT}`;
   return {
     environment: e.SHOMEI_ENV,
@@ -333,7 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
     databaseUrl: e.SHOMEI_DATABASE_URL ?? `sqlite:${path.join(home, 'shomei.db')}`,
     pkcs11: {
       modulePath,
-      managedSoftHsm: modulePath.includes('softhsm') && explicitModule === undefined,
+      managedSoftHsm: modulePath.includes('softhsm') && !pkcs11Module.explicit,
       tokenLabel: e.SHOMEI_PKCS11_TOKEN_LABEL,
       pinFile: e.SHOMEI_PKCS11_PIN_FILE ?? path.join(home, 'secrets', 'token-pins.json'),
       sessions: e.SHOMEI_PKCS11_SESSIONS ?? 4,
@@ -341,39 +366,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
     },
     http: { host: e.SHOMEI_HOST, port: e.SHOMEI_PORT, publicUrl: publicUrl.replace(/\/$/, '') },
     logLevel: e.SHOMEI_LOG_LEVEL,
-    audit: {
-      checkpointIntervalSeconds: e.SHOMEI_AUDIT_CHECKPOINT_INTERVAL,
-      retentionYears: e.SHOMEI_RETENTION_YEARS,
-      businessHours: parseHours(e.SHOMEI_ALERT_BUSINESS_HOURS),
-      timeZone: e.SHOMEI_ALERT_TIMEZONE,
-      rateLimit: {
-        events: Number(e.SHOMEI_ALERT_RATE.split('/')[0]),
-        seconds: Number(e.SHOMEI_ALERT_RATE.split('/')[1]),
-      },
-      alertMailTo: e.SHOMEI_ALERT_MAIL_TO.split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== ''),
-    },
+    audit: auditConfig(e),
     admin: {
       approvalHours: e.SHOMEI_ADMIN_APPROVAL_HOURS,
       trainingValidityDays: e.SHOMEI_ADMIN_TRAINING_VALIDITY_DAYS,
       allowedIps: e.SHOMEI_ADMIN_ALLOWED_IPS.split(',').filter((ip) => ip !== ''),
     },
     keys: { kekEpochDays: e.SHOMEI_KEYS_KEK_EPOCH_DAYS, destructionLog: e.SHOMEI_DESTRUCTION_LOG },
-    rssp: {
-      sadLifetimeSeconds: e.SHOMEI_RSSP_SAD_LIFETIME_SECONDS,
-      maxFailedAttempts: e.SHOMEI_RSSP_MAX_FAILED_ATTEMPTS,
-      multisign: e.SHOMEI_RSSP_MULTISIGN,
-      accessTokenSeconds: e.SHOMEI_RSSP_ACCESS_TOKEN_SECONDS,
-      scal1Tenants: e.SHOMEI_RSSP_SCAL1_TENANTS.split(',').filter((t) => t !== ''),
-      certificateStatusCacheSeconds: e.SHOMEI_RSSP_STATUS_CACHE_SECONDS,
-      expiryNoticeDays: e.SHOMEI_RSSP_EXPIRY_NOTICE_DAYS.split(',')
-        .filter((d) => d !== '')
-        .map(Number)
-        .filter((d) => d > 0),
-      keyDestructionGraceDays: e.SHOMEI_RSSP_KEY_DESTRUCTION_GRACE_DAYS,
-      keySweepSeconds: e.SHOMEI_RSSP_KEY_SWEEP_SECONDS,
-    },
+    rssp: rsspConfig(e),
     identity: {
       sessionIdleMinutes: e.SHOMEI_SESSION_IDLE_MINUTES,
       sessionAbsoluteHours: e.SHOMEI_SESSION_ABSOLUTE_HOURS,
@@ -399,7 +399,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
 }
 
 /** OIDC needs issuer, client id and secret together; a plain-HTTP issuer only in development. */
-function oidcSettings(e: z.infer<typeof schema>): ShomeiConfig['oidc'] {
+function auditConfig(e: Settings): ShomeiConfig['audit'] {
+  return {
+    checkpointIntervalSeconds: e.SHOMEI_AUDIT_CHECKPOINT_INTERVAL,
+    retentionYears: e.SHOMEI_RETENTION_YEARS,
+    businessHours: parseHours(e.SHOMEI_ALERT_BUSINESS_HOURS),
+    timeZone: e.SHOMEI_ALERT_TIMEZONE,
+    rateLimit: {
+      events: Number(e.SHOMEI_ALERT_RATE.split('/')[0]),
+      seconds: Number(e.SHOMEI_ALERT_RATE.split('/')[1]),
+    },
+    alertMailTo: e.SHOMEI_ALERT_MAIL_TO.split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
+  };
+}
+
+function rsspConfig(e: Settings): ShomeiConfig['rssp'] {
+  return {
+    sadLifetimeSeconds: e.SHOMEI_RSSP_SAD_LIFETIME_SECONDS,
+    maxFailedAttempts: e.SHOMEI_RSSP_MAX_FAILED_ATTEMPTS,
+    multisign: e.SHOMEI_RSSP_MULTISIGN,
+    accessTokenSeconds: e.SHOMEI_RSSP_ACCESS_TOKEN_SECONDS,
+    scal1Tenants: e.SHOMEI_RSSP_SCAL1_TENANTS.split(',').filter((t) => t !== ''),
+    certificateStatusCacheSeconds: e.SHOMEI_RSSP_STATUS_CACHE_SECONDS,
+    expiryNoticeDays: e.SHOMEI_RSSP_EXPIRY_NOTICE_DAYS.split(',')
+      .filter((d) => d !== '')
+      .map(Number)
+      .filter((d) => d > 0),
+    keyDestructionGraceDays: e.SHOMEI_RSSP_KEY_DESTRUCTION_GRACE_DAYS,
+    keySweepSeconds: e.SHOMEI_RSSP_KEY_SWEEP_SECONDS,
+  };
+}
+
+function oidcSettings(e: Settings): ShomeiConfig['oidc'] {
   const parts = [e.SHOMEI_OIDC_ISSUER, e.SHOMEI_OIDC_CLIENT_ID, e.SHOMEI_OIDC_CLIENT_SECRET];
   if (parts.every((p) => p === undefined)) return undefined;
   const missing = (

@@ -92,7 +92,15 @@ export function registerCaCommands(program: Command): void {
   const ca = program
     .command('ca')
     .description('Embedded development CA, RA queue, outside CA / 組み込み認証局・登録局・外部認証局');
+  registerCertificateOutputCommands(ca);
+  registerIssueCommand(ca);
+  registerRevokeAndListCommands(ca);
+  registerRaCommands(ca);
+  registerExternalCaCommands(ca);
+}
 
+/** The CA's own certificates as PEM (anyone may read them). */
+function registerCertificateOutputCommands(ca: Command): void {
   ca.command('root')
     .description('Print the embedded root CA certificate (PEM) / ルート CA 証明書を表示')
     .option('--out <file>', 'write to a file instead of stdout')
@@ -110,7 +118,19 @@ export function registerCaCommands(program: Command): void {
         output((await shomei.ca.chain()).map((der) => toPem(der, 'CERTIFICATE')).join(''), o.out),
       );
     });
+}
 
+interface IssueOptions {
+  readonly csr: string;
+  readonly profile: string;
+  readonly subject?: string;
+  readonly dns: string[];
+  readonly email: string[];
+  readonly days?: string;
+  readonly out?: string;
+}
+
+function registerIssueCommand(ca: Command): void {
   ca.command('issue')
     .description('Issue a certificate from a CSR file for a key in our HSM / CSR から証明書を発行')
     .requiredOption('--csr <file>', 'PKCS#10 request, PEM or DER')
@@ -120,36 +140,31 @@ export function registerCaCommands(program: Command): void {
     .option('--email <address>', 'subjectAltName e-mail (repeatable)', collect, [])
     .option('--days <n>', 'validity in days (default per profile)')
     .option('--out <file>', 'write the certificate (PEM) to a file')
-    .action(
-      async (o: {
-        csr: string;
-        profile: string;
-        subject?: string;
-        dns: string[];
-        email: string[];
-        days?: string;
-        out?: string;
-      }) => {
-        const profile = oneOf<CertificateProfile>('--profile', o.profile, CERTIFICATE_PROFILES);
-        const days = o.days === undefined ? undefined : Number(o.days);
-        if (days !== undefined && !Number.isInteger(days)) throw usage('--days', 'a whole number');
-        const csr = readFileSync(o.csr);
-        await withOperator(async (shomei, operator) => {
-          await requirePrivilege(shomei, operator, 'certificates.manage');
-          const issued = await shomei.ca.issue({
-            csr,
-            profile,
-            ...(o.subject === undefined ? {} : { subject: parseSubjectOption(o.subject) }),
-            altNames: { dnsNames: o.dns, emailAddresses: o.email },
-            ...(days === undefined ? {} : { validityDays: days }),
-            actor: actor(operator),
-          });
-          output(toPem(issued.der, 'CERTIFICATE'), o.out);
-          if (o.out !== undefined) printJson(describeCertificate(issued));
-        });
-      },
-    );
+    .action(issueFromCsr);
+}
 
+async function issueFromCsr(o: IssueOptions): Promise<void> {
+  const profile = oneOf<CertificateProfile>('--profile', o.profile, CERTIFICATE_PROFILES);
+  const days = o.days === undefined ? undefined : Number(o.days);
+  if (days !== undefined && !Number.isInteger(days)) throw usage('--days', 'a whole number');
+  const csr = readFileSync(o.csr);
+  await withOperator(async (shomei, operator) => {
+    await requirePrivilege(shomei, operator, 'certificates.manage');
+    const issued = await shomei.ca.issue({
+      csr,
+      profile,
+      ...(o.subject === undefined ? {} : { subject: parseSubjectOption(o.subject) }),
+      altNames: { dnsNames: o.dns, emailAddresses: o.email },
+      ...(days === undefined ? {} : { validityDays: days }),
+      actor: actor(operator),
+    });
+    output(toPem(issued.der, 'CERTIFICATE'), o.out);
+    if (o.out !== undefined) printJson(describeCertificate(issued));
+  });
+}
+
+/** Revocation under dual control, the certificate list and the CRLs. */
+function registerRevokeAndListCommands(ca: Command): void {
   ca.command('revoke')
     .description(
       'Ask for a certificate to be revoked (dual control: certificate.revoke) / 証明書の失効を依頼 (二者承認)',
@@ -198,7 +213,9 @@ export function registerCaCommands(program: Command): void {
         else output(der, o.out);
       });
     });
+}
 
+function registerRaCommands(ca: Command): void {
   const ra = ca.command('ra').description('RA approval queue / 登録局の審査キュー');
   ra.command('list')
     .description('List applications / 申請の一覧')
@@ -230,7 +247,9 @@ export function registerCaCommands(program: Command): void {
         printJson(await shomei.ra.reject(id, actor(operator), o.reason));
       });
     });
+}
 
+function registerExternalCaCommands(ca: Command): void {
   const external = ca.command('external').description('Outside CA hand-off / 外部認証局との連携');
   external
     .command('csr')

@@ -54,7 +54,14 @@ export function registerRsspCommands(program: Command): void {
   const rssp = program
     .command('rssp')
     .description('Remote signature service (CSC API v2) / リモート署名サービス');
+  registerClientCommand(rssp);
+  registerCreateCredentialCommand(rssp);
+  registerInstallCertificateCommand(rssp);
+  registerCredentialListCommand(rssp);
+  registerCredentialStateCommands(rssp);
+}
 
+function registerClientCommand(rssp: Command): void {
   rssp
     .command('register-client')
     .description('Register a client system (SCA); prints its id and secret once / クライアントシステムを登録')
@@ -76,7 +83,17 @@ export function registerRsspCommands(program: Command): void {
         printJson({ clientId: registered.clientId, clientSecret: registered.clientSecret });
       });
     });
+}
 
+interface CreateCredentialOptions {
+  readonly user: string;
+  readonly subject: string;
+  readonly algorithm: string;
+  readonly tenant?: string;
+  readonly oauth2code?: boolean;
+}
+
+function registerCreateCredentialCommand(rssp: Command): void {
   rssp
     .command('create-credential')
     .description('Generate a signing key in the HSM for a user and request its certificate / 署名鍵を生成')
@@ -85,40 +102,36 @@ export function registerRsspCommands(program: Command): void {
     .option('--algorithm <alg>', `one of ${KEY_ALGORITHMS.join(', ')}`, 'EC-P256')
     .option('--tenant <id>', 'tenant id')
     .option('--oauth2code', 'authorise through the OAuth authorization page instead of credentials/authorize')
-    .action(
-      async (o: {
-        user: string;
-        subject: string;
-        algorithm: string;
-        tenant?: string;
-        oauth2code?: boolean;
-      }) => {
-        if (!(KEY_ALGORITHMS as readonly string[]).includes(o.algorithm)) {
-          throw shomeiError(
-            'SHOMEI_BAD_REQUEST',
-            `--algorithm が不正です: ${o.algorithm}`,
-            `Invalid --algorithm: ${o.algorithm}`,
-            { status: 400 },
-          );
-        }
-        await asCredentialOperator(async (shomei) => {
-          const created = await shomei.rssp.credentials.create({
-            userId: o.user,
-            algorithm: o.algorithm as KeyAlgorithm,
-            subject: o.subject,
-            ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
-            ...(o.oauth2code ? { authMode: 'oauth2code' as const } : {}),
-          });
-          printJson({
-            credentialID: created.credential.credential_id,
-            status: created.credential.status,
-            certificateSerial: created.credential.cert_serial,
-            csr: created.csr.toString('base64'),
-          });
-        });
-      },
-    );
+    .action(createCredential);
+}
 
+async function createCredential(o: CreateCredentialOptions): Promise<void> {
+  if (!(KEY_ALGORITHMS as readonly string[]).includes(o.algorithm)) {
+    throw shomeiError(
+      'SHOMEI_BAD_REQUEST',
+      `--algorithm が不正です: ${o.algorithm}`,
+      `Invalid --algorithm: ${o.algorithm}`,
+      { status: 400 },
+    );
+  }
+  await asCredentialOperator(async (shomei) => {
+    const created = await shomei.rssp.credentials.create({
+      userId: o.user,
+      algorithm: o.algorithm as KeyAlgorithm,
+      subject: o.subject,
+      ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+      ...(o.oauth2code ? { authMode: 'oauth2code' as const } : {}),
+    });
+    printJson({
+      credentialID: created.credential.credential_id,
+      status: created.credential.status,
+      certificateSerial: created.credential.cert_serial,
+      csr: created.csr.toString('base64'),
+    });
+  });
+}
+
+function registerInstallCertificateCommand(rssp: Command): void {
   rssp
     .command('install-certificate')
     .description(
@@ -154,7 +167,9 @@ export function registerRsspCommands(program: Command): void {
         });
       });
     });
+}
 
+function registerCredentialListCommand(rssp: Command): void {
   rssp
     .command('list-credentials')
     .description("List a user's credentials / 利用者のクレデンシャルを一覧表示")
@@ -176,7 +191,10 @@ export function registerRsspCommands(program: Command): void {
         });
       });
     });
+}
 
+/** Unlock, suspend and resume at once; revoke and end under dual control (they destroy the key). */
+function registerCredentialStateCommands(rssp: Command): void {
   for (const [name, description] of [
     ['unlock', 'Unlock after failed PIN/OTP attempts / ロック解除'],
     ['suspend', 'Suspend / 一時停止'],
