@@ -4,12 +4,14 @@
  * still checks the privilege itself. Outside /api/admin (no terminal check), so any signed-in user can
  * ask; it says whether this terminal is one the console would accept.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { shomeiError } from '../errors/index.ts';
 import type { Principal } from '../identity/index.ts';
 import { PRIVILEGE_ROLES, type Privilege } from './privileges.ts';
 import { ROLE_NAMES, type Role } from './roles.ts';
 import type { AdminServices } from './service.ts';
+import { type MyPrivilegesView, myPrivilegesSchema } from './shapes.ts';
 import { clientCertificateOf } from './terminals.ts';
 
 export interface PrivilegesRoutesOptions {
@@ -25,27 +27,8 @@ export interface PrivilegesRoutesOptions {
  */
 const MEMBER_PERMISSIONS = ['envelopes.create', 'envelopes.read-own'] as const;
 
-export interface MyOperation {
-  readonly id: string;
-  readonly dualControl: boolean;
-  readonly description?: { readonly ja: string; readonly en: string };
-  readonly mayRequest?: boolean;
-  readonly mayApprove?: boolean;
-}
-
-export interface MyPrivileges {
-  readonly user: { readonly id: string; readonly tenantId: string };
-  readonly roles: readonly {
-    readonly role: Role;
-    readonly name: { readonly ja: string; readonly en: string };
-  }[];
-  readonly privileges: readonly Privilege[];
-  /** Operations the user may perform or take part in; dual-control ones need a second person. */
-  readonly operations: readonly MyOperation[];
-  readonly tenant: { readonly id: string; readonly permissions: readonly string[] };
-  /** Whether /api/admin would accept this terminal (registered certificate or allowed address). */
-  readonly terminal: { readonly allowed: boolean };
-}
+export type MyPrivileges = MyPrivilegesView;
+export type MyOperation = MyPrivilegesView['operations'][number];
 
 const ALL_PRIVILEGES = Object.keys(PRIVILEGE_ROLES) as Privilege[];
 
@@ -84,7 +67,10 @@ export async function privilegesOf(
 
 export const privilegesRoutes: FastifyPluginAsync<PrivilegesRoutesOptions> = async (app, options) => {
   const { admin } = options;
-  app.get('/api/me/privileges', async (request: FastifyRequest, reply) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const schema = { response: { 200: myPrivilegesSchema } };
+  app.withTypeProvider<ZodTypeProvider>().get('/api/me/privileges', { schema }, async (request, reply) => {
     const principal = (request as { principal?: Principal }).principal;
     if (principal === undefined) {
       throw shomeiError('SHOMEI_AUTH_REQUIRED', 'ログインが必要です。', 'You need to log in.', {

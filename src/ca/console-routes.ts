@@ -4,9 +4,10 @@
  * through dual control (`certificate.revoke`), because a revoked certificate cannot be taken back.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import type { ConsoleRoutes, DualControlExecutor } from '../admin/index.ts';
-import { shomeiError } from '../errors/index.ts';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { approvalRequestSchema, type ConsoleRoutes, type DualControlExecutor } from '../admin/index.ts';
+import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import { toPem } from '../pki/index.ts';
 import { type CertificateAuthority, normaliseSerial } from './certificate-authority.ts';
 import { caErrors } from './errors.ts';
@@ -19,10 +20,8 @@ import {
 } from './types.ts';
 
 const BODY_LIMIT = 4 * 1024;
-const STATUSES: readonly CertificateStatus[] = ['valid', 'revoked'];
-const PROFILES: readonly string[] = [...CERTIFICATE_PROFILES, 'ca', 'imported'];
 
-function bad(field: string): Error {
+function bad(field: string): ShomeiError {
   return shomeiError('SHOMEI_BAD_REQUEST', `入力 ${field} が不正です。`, `Input ${field} is invalid.`, {
     status: 400,
     details: { field },
@@ -41,7 +40,7 @@ function oneOf<T extends string>(value: unknown, field: string, allowed: readonl
   return v as T | undefined;
 }
 
-function summary(c: IssuedCertificate): Record<string, unknown> {
+function summary(c: IssuedCertificate): z.output<typeof summarySchema> {
   return {
     serialNumber: c.serialNumber,
     issuer: c.issuer,
@@ -91,51 +90,85 @@ export function certificateRevokeExecutor(ca: CertificateAuthority): DualControl
   };
 }
 
+const STATUSES = ['valid', 'revoked'] as const satisfies readonly CertificateStatus[];
+const PROFILES = [...CERTIFICATE_PROFILES, 'ca', 'imported'] as const;
+const listQuery = z
+  .object({
+    status: z.enum(STATUSES).optional(),
+    profile: z.enum(PROFILES).optional(),
+    q: z.string().min(1).max(100).optional().describe('Text in the subject, or hex of the serial'),
+    limit: z.coerce.number().int().min(1).max(500).default(200),
+  })
+  .strict();
+const serialParams = z.object({ serial: z.string().min(1).max(80) });
+const revokeBody = z.preprocess(
+  (body) => body ?? {},
+  z.object({ reason: z.enum(REVOCATION_REASONS).optional() }),
+);
+const summarySchema = z.object({
+  serialNumber: z.string().describe('Lower-case hex'),
+  issuer: z.string(),
+  profile: z.enum(PROFILES),
+  subject: z.string().describe('RFC 4514'),
+  status: z.enum(STATUSES),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  issuedAt: z.string(),
+  revokedAt: z.string().nullable(),
+  revocationReason: z.enum(REVOCATION_REASONS).nullable(),
+});
+const detailSchema = summarySchema.extend({
+  keyId: z.string().nullable().describe('The HSM key (CKA_ID hex), when the service holds it'),
+  applicationId: z.string().nullable(),
+  sha256: z.string(),
+  pem: z.string(),
+});
+
+/** Route config: a refused parameter answers SHOMEI_BAD_REQUEST naming it, as bad() does. */
+const caInput = { invalidInput: (field: string) => bad(field.startsWith('(') ? 'input' : field) };
+
+/** The newest certificates by status and profile; a text search narrows the newest 1,000 (console scale). */
+async function search(ca: CertificateAuthority, filter: z.output<typeof listQuery>) {
+  const needle = filter.q?.toLowerCase();
+  const listed = await ca.list({
+    ...(filter.status === undefined ? {} : { status: filter.status }),
+    ...(filter.profile === undefined ? {} : { profile: filter.profile }),
+    limit: needle === undefined ? filter.limit : 1000,
+  });
+  const hex = needle !== undefined && /^[0-9a-f:\s]+$/.test(needle) ? needle.replace(/[:\s]/g, '') : '';
+  const matching = listed.filter(
+    (c) =>
+      needle === undefined ||
+      c.subject.toLowerCase().includes(needle) ||
+      (hex !== '' && c.serialNumber.includes(hex)),
+  );
+  return { needle, certificates: matching.slice(0, filter.limit) };
+}
+
 export function caConsoleRoutes(ca: CertificateAuthority): ConsoleRoutes {
   return (app, guard) => {
-    const serialOf = (request: FastifyRequest) => {
-      const raw = text((request.params as { serial?: unknown }).serial, 'serial', 80);
-      if (raw === undefined) throw bad('serial');
-      return normaliseSerial(raw);
-    };
+    const api = app.withTypeProvider<ZodTypeProvider>();
+    const reading = { config: caInput, preValidation: guard.before('certificates.read') };
+    const listed = z.object({ certificates: z.array(summarySchema) });
+    api.get(
+      '/api/admin/certificates',
+      { ...reading, schema: { querystring: listQuery, response: { 200: listed } } },
+      async (request) => {
+        const principal = await guard.require(request, 'certificates.read');
+        const { status, profile, limit } = request.query;
+        const { needle, certificates } = await search(ca, request.query);
+        await guard.record(request, principal, 'admin.certificates.read', {
+          filter: { status: status ?? null, profile: profile ?? null, q: needle ?? null, limit },
+          returned: certificates.length,
+        });
+        return { certificates: certificates.map(summary) };
+      },
+    );
 
-    app.get('/api/admin/certificates', async (request) => {
+    const one = { params: serialParams, response: { 200: detailSchema } };
+    api.get('/api/admin/certificates/:serial', { ...reading, schema: one }, async (request) => {
       const principal = await guard.require(request, 'certificates.read');
-      const q = (request.query ?? {}) as Record<string, unknown>;
-      for (const key of Object.keys(q)) {
-        if (!['status', 'profile', 'q', 'limit'].includes(key)) throw bad(key);
-      }
-      const status = oneOf(q.status, 'status', STATUSES);
-      const profile = oneOf(q.profile, 'profile', PROFILES) as IssuedCertificate['profile'] | undefined;
-      const needle = text(q.q, 'q', 100)?.toLowerCase();
-      const limitText = text(q.limit, 'limit', 4);
-      const limit = limitText === undefined ? 200 : Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw bad('limit');
-      // The CA lists by status and profile; a text search narrows the newest 1,000 (console scale).
-      const listed = await ca.list({
-        ...(status === undefined ? {} : { status }),
-        ...(profile === undefined ? {} : { profile }),
-        limit: needle === undefined ? limit : 1000,
-      });
-      const hex = needle !== undefined && /^[0-9a-f:\s]+$/.test(needle) ? needle.replace(/[:\s]/g, '') : '';
-      const matching = listed
-        .filter(
-          (c) =>
-            needle === undefined ||
-            c.subject.toLowerCase().includes(needle) ||
-            (hex !== '' && c.serialNumber.includes(hex)),
-        )
-        .slice(0, limit);
-      await guard.record(request, principal, 'admin.certificates.read', {
-        filter: { status: status ?? null, profile: profile ?? null, q: needle ?? null, limit },
-        returned: matching.length,
-      });
-      return { certificates: matching.map(summary) };
-    });
-
-    app.get('/api/admin/certificates/:serial', async (request) => {
-      const principal = await guard.require(request, 'certificates.read');
-      const serial = serialOf(request);
+      const serial = normaliseSerial(request.params.serial);
       const found = await ca.get(serial);
       if (found === undefined) throw caErrors.notFound(serial);
       await guard.record(request, principal, 'admin.certificates.read', { serialNumber: serial });
@@ -148,13 +181,18 @@ export function caConsoleRoutes(ca: CertificateAuthority): ConsoleRoutes {
       };
     });
 
-    app.post('/api/admin/certificates/:serial/revoke', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-      const serial = serialOf(request);
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const reason = oneOf(body.reason, 'reason', REVOCATION_REASONS) ?? 'unspecified';
+    // A revoked certificate cannot be taken back: a dual-control request (202).
+    const revoke = { params: serialParams, body: revokeBody, response: { 202: approvalRequestSchema } };
+    const revoking = {
+      bodyLimit: BODY_LIMIT,
+      config: caInput,
+      preValidation: guard.signedIn,
+      schema: revoke,
+    };
+    api.post('/api/admin/certificates/:serial/revoke', revoking, async (request, reply) => {
       const created = await guard.requestApproval(request, 'certificate.revoke', {
-        serialNumber: serial,
-        reason,
+        serialNumber: normaliseSerial(request.params.serial),
+        reason: request.body.reason ?? 'unspecified',
       });
       return reply.status(202).send(created);
     });

@@ -17,42 +17,25 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { FastifyRequest } from 'fastify';
-import type { ConsoleRoutes, DualControlExecutor } from '../admin/index.ts';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { approvalRequestSchema, type ConsoleRoutes, type DualControlExecutor } from '../admin/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { isShomeiError, shomeiError } from '../errors/index.ts';
 import { type BackupSources, createBackup, restoreBackup, verifyBackup } from './backup.ts';
+import {
+  type BackupRecordView,
+  backupIdParams,
+  backupListSchema,
+  backupRecordSchema,
+  type backupVerifyResultSchema,
+} from './backup-shapes.ts';
 
 const ID = /^backup-\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 const SUFFIX = '.shomei-backup';
 
-export interface BackupVerifyResult {
-  readonly at: string;
-  /** User id, or `shomei` for the check right after writing. */
-  readonly by: string;
-  readonly byName?: string;
-  readonly valid: boolean;
-  readonly problems: readonly string[];
-}
-
-export interface BackupRecord {
-  readonly id: string;
-  readonly file: string;
-  readonly createdAt: string;
-  readonly createdBy: { readonly id: string; readonly name: string };
-  /** `interrupted`: the process stopped while writing it. */
-  readonly state: 'creating' | 'ready' | 'failed' | 'interrupted';
-  readonly error?: string;
-  readonly size?: number;
-  readonly manifestSha256?: string;
-  readonly signerKeySha256?: string;
-  readonly entries?: number;
-  readonly environment?: string;
-  readonly dialect?: string;
-  readonly lastVerify?: BackupVerifyResult;
-  /** True while a verification runs. */
-  readonly verifying?: boolean;
-}
+export type BackupVerifyResult = z.output<typeof backupVerifyResultSchema>;
+export type BackupRecord = BackupRecordView;
 
 export interface BackupCatalogueOptions {
   readonly sources: BackupSources;
@@ -331,33 +314,45 @@ export function backupRestoreExecutor(
 export function backupConsoleRoutes(catalogue: BackupCatalogue): ConsoleRoutes {
   return (app, guard) => {
     app.addHook('onClose', async () => catalogue.idle());
-    const idOf = (request: FastifyRequest) => String((request.params as { id?: unknown }).id ?? '');
+    const api = app.withTypeProvider<ZodTypeProvider>();
     const person = (p: { userId: string; displayName: string }) => ({ id: p.userId, name: p.displayName });
+    const reading = { preValidation: guard.before('backups.read') };
+    const managing = { bodyLimit: 1024, preValidation: guard.before('backups.manage') };
+    const started = { 202: backupRecordSchema };
 
-    app.get('/api/admin/backups', async (request) => {
-      const principal = await guard.require(request, 'backups.read');
-      const backups = catalogue.list();
-      await guard.record(request, principal, 'admin.backups.read', { returned: backups.length });
-      return { backups };
-    });
+    api.get(
+      '/api/admin/backups',
+      { ...reading, schema: { response: { 200: backupListSchema } } },
+      async (request) => {
+        const principal = await guard.require(request, 'backups.read');
+        const backups = catalogue.list();
+        await guard.record(request, principal, 'admin.backups.read', { returned: backups.length });
+        return { backups };
+      },
+    );
 
-    app.get('/api/admin/backups/:id', async (request) => {
+    const one = { params: backupIdParams, response: { 200: backupRecordSchema } };
+    api.get('/api/admin/backups/:id', { ...reading, schema: one }, async (request) => {
       await guard.require(request, 'backups.read');
-      return catalogue.get(idOf(request));
+      return catalogue.get(request.params.id);
     });
 
-    app.post('/api/admin/backups', { bodyLimit: 1024 }, async (request, reply) => {
+    api.post('/api/admin/backups', { ...managing, schema: { response: started } }, async (request, reply) => {
       const principal = await guard.require(request, 'backups.manage');
       return reply.status(202).send(catalogue.create(person(principal)));
     });
 
-    app.post('/api/admin/backups/:id/verify', { bodyLimit: 1024 }, async (request, reply) => {
+    const verify = { params: backupIdParams, response: started };
+    api.post('/api/admin/backups/:id/verify', { ...managing, schema: verify }, async (request, reply) => {
       const principal = await guard.require(request, 'backups.manage');
-      return reply.status(202).send(catalogue.verify(idOf(request), person(principal)));
+      return reply.status(202).send(catalogue.verify(request.params.id, person(principal)));
     });
 
-    app.post('/api/admin/backups/:id/restore', { bodyLimit: 1024 }, async (request, reply) => {
-      const created = await guard.requestApproval(request, 'backup.restore', { backupId: idOf(request) });
+    // Restoring replaces the data: a dual-control request (202), carried out once another person approves.
+    const restore = { params: backupIdParams, response: { 202: approvalRequestSchema } };
+    const restoring = { bodyLimit: 1024, preValidation: guard.signedIn, schema: restore };
+    api.post('/api/admin/backups/:id/restore', restoring, async (request, reply) => {
+      const created = await guard.requestApproval(request, 'backup.restore', { backupId: request.params.id });
       return reply.status(202).send(created);
     });
   };

@@ -7,11 +7,13 @@
 import type { TLSSocket } from 'node:tls';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Environment } from '../config/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ClockGuard } from './clock.ts';
 import { environmentMarks } from './environment.ts';
+import { environmentSchema } from './environment-shapes.ts';
 import { opsMetrics } from './metrics.ts';
 import { collectMetrics } from './metrics-collect.ts';
 import { readiness } from './readiness.ts';
@@ -169,7 +171,8 @@ export async function registerOpsHttp(app: FastifyInstance, options: OpsHttpOpti
     });
   }
 
-  app.get('/api/environment', async () => {
+  const environment = { response: { 200: environmentSchema } };
+  app.withTypeProvider<ZodTypeProvider>().get('/api/environment', { schema: environment }, async () => {
     const marks = environmentMarks(options.environment);
     return {
       environment: marks.environment,

@@ -36,14 +36,6 @@ interface Document {
  * operator console, OAuth 2.0, identity answers, the rest of the contract API, operations.
  */
 const PENDING_ROUTES: readonly string[] = [
-  'GET /api/admin/backups',
-  'POST /api/admin/backups',
-  'GET /api/admin/backups/:id',
-  'POST /api/admin/backups/:id/restore',
-  'POST /api/admin/backups/:id/verify',
-  'GET /api/admin/certificates',
-  'GET /api/admin/certificates/:serial',
-  'POST /api/admin/certificates/:serial/revoke',
   'GET /api/applications',
   'POST /api/applications',
   'GET /api/applications/:id',
@@ -72,8 +64,6 @@ const PENDING_ROUTES: readonly string[] = [
   'DELETE /api/auth/totp',
   'POST /api/auth/totp/confirm',
   'POST /api/auth/totp/enrol',
-  'GET /api/environment',
-  'GET /api/me/privileges',
   'GET /api/openapi.json',
   'GET /api/users/:id',
   'POST /api/users/:id/activation',
