@@ -1,22 +1,25 @@
 /** `/api/applications/…`: apply (anyone), list and decide (operators with the privilege). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { applicationInputSchema, approvalSchema } from '../applications.ts';
 import { notFound } from '../errors.ts';
 import type { Identity } from '../identity.ts';
 import type { IdentityPrivilege } from '../model.ts';
 import { requirePrincipal, requirePrivilege } from '../request-authentication.ts';
+import {
+  applicationListAnswer,
+  applicationSchema,
+  approvedAnswer,
+  applicationIdParams as idParam,
+  applicationListQuery as listQuery,
+  rejectedAnswer,
+  rejectionBody as rejectSchema,
+  submittedAnswer,
+} from './application-shapes.ts';
 import { contextOf, IDENTITY_BODY_LIMIT, identityInput } from './common.ts';
 
 /** POST /api/applications per source address and hour (the server's @fastify/rate-limit). */
 const APPLICATIONS_PER_SOURCE_PER_HOUR = 10;
-const idParam = z.object({ id: z.string().uuid() });
-const listQuery = z.object({
-  status: z.enum(['pending', 'approved', 'rejected']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-});
-const rejectSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
 export async function applicationRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -31,20 +34,28 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
     '/api/applications',
     {
       ...opts,
-      schema: { body: applicationInputSchema.strict() },
+      schema: {
+        summary: 'Apply for an account (anyone)',
+        body: applicationInputSchema.strict(),
+        response: { 201: submittedAnswer },
+      },
       config: { ...applyLimit, ...identityInput },
     },
     async (request, reply) => {
       const input = request.body;
       const { id } = await identity.submitApplication(input, contextOf(request));
-      return reply.status(201).send({ id, status: 'pending' });
+      return reply.status(201).send({ id, status: 'pending' as const });
     },
   );
 
   app.get(
     '/api/applications',
     {
-      schema: { querystring: listQuery },
+      schema: {
+        summary: 'List applications',
+        querystring: listQuery,
+        response: { 200: applicationListAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.applications.decide'),
     },
@@ -57,7 +68,7 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
   app.get(
     '/api/applications/:id',
     {
-      schema: { params: idParam },
+      schema: { summary: 'Read an application', params: idParam, response: { 200: applicationSchema } },
       config: identityInput,
       preValidation: privileged('identity.applications.decide'),
     },
@@ -73,7 +84,12 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
     '/api/applications/:id/approve',
     {
       ...opts,
-      schema: { params: idParam, body: approvalSchema.strict() },
+      schema: {
+        summary: 'Approve an application (identity checked)',
+        params: idParam,
+        body: approvalSchema.strict(),
+        response: { 200: approvedAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.applications.decide'),
     },
@@ -95,7 +111,12 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
     '/api/applications/:id/reject',
     {
       ...opts,
-      schema: { params: idParam, body: rejectSchema },
+      schema: {
+        summary: 'Reject an application',
+        params: idParam,
+        body: rejectSchema,
+        response: { 200: rejectedAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.applications.decide'),
     },
@@ -104,7 +125,7 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
       const { id } = request.params;
       const body = request.body;
       await identity.rejectApplication(id, body.reason, operator);
-      return { id, status: 'rejected' };
+      return { id, status: 'rejected' as const };
     },
   );
 }

@@ -69,6 +69,14 @@ export function sessionAt(request: FastifyRequest, stages: readonly SessionStage
   return session;
 }
 
+/**
+ * An answer with no body. Not `send(null)`: with a declared schema that would send the JSON `null`
+ * (Fastify leaves out a 204's body, but not a 404's).
+ */
+export function emptyAnswer(reply: FastifyReply, status: 204 | 404): FastifyReply {
+  return reply.status(status).send();
+}
+
 /** Sets the rotated cookie and returns the CSRF token that goes with it. */
 export function issueCookie(identity: Identity, reply: FastifyReply, secret: string): string {
   setSessionCookie(reply, identity.sessionCookie, secret);

@@ -8,6 +8,16 @@ import type { Identity } from '../identity.ts';
 import type { IdentityPrivilege, Principal } from '../model.ts';
 import { requirePrincipal, requirePrivilege } from '../request-authentication.ts';
 import { IDENTITY_BODY_LIMIT, identityInput } from './common.ts';
+import {
+  accountSchema,
+  accountSessionsAnswer,
+  accountStatusAnswer,
+  activationIssuedAnswer,
+  closedAnswer,
+  membersAnswer,
+  ownAccountSchema,
+  unlockedAnswer,
+} from './shapes.ts';
 
 const idParam = z.object({ id: z.string().uuid() });
 const memberQuery = z
@@ -41,18 +51,29 @@ const opts = { bodyLimit: IDENTITY_BODY_LIMIT };
 /** One's own account and the tenant's member directory. */
 function ownRoutes(fastify: FastifyInstance, identity: Identity): void {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  app.get('/api/users/me', async (request) => {
-    const principal = requirePrincipal(request);
-    const user = await identity.getUser(principal.userId);
-    if (user === undefined) throw notFound('user');
-    const { locked: _locked, ...visible } = user;
-    return visible;
-  });
+  // The answer's schema leaves out whether the account is locked (never shown to its holder).
+  app.get(
+    '/api/users/me',
+    { schema: { summary: 'My account', response: { 200: ownAccountSchema } } },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      const user = await identity.getUser(principal.userId);
+      if (user === undefined) throw notFound('user');
+      return user;
+    },
+  );
 
   // The tenant's member directory for pickers (社内承認): any signed-in account of the tenant.
   app.get(
     '/api/users/members',
-    { schema: { querystring: memberQuery }, config: identityInput },
+    {
+      schema: {
+        summary: "Search my organisation's members",
+        querystring: memberQuery,
+        response: { 200: membersAnswer },
+      },
+      config: identityInput,
+    },
     async (request) => ({
       members: await identity.searchMembers(
         requirePrincipal(request),
@@ -70,7 +91,7 @@ function accountRoutes(fastify: FastifyInstance, identity: Identity): void {
   app.get(
     '/api/users/:id',
     {
-      schema: { params: idParam },
+      schema: { summary: 'Read an account', params: idParam, response: { 200: accountSchema } },
       config: identityInput,
       preValidation: privileged('identity.accounts.manage'),
     },
@@ -85,7 +106,7 @@ function accountRoutes(fastify: FastifyInstance, identity: Identity): void {
   app.get(
     '/api/users/:id/sessions',
     {
-      schema: { params: idParam },
+      schema: { summary: 'An account’s sessions', params: idParam, response: { 200: accountSessionsAnswer } },
       config: identityInput,
       preValidation: privileged('identity.accounts.manage'),
     },
@@ -107,7 +128,7 @@ function accountRoutes(fastify: FastifyInstance, identity: Identity): void {
     '/api/users/:id/unlock',
     {
       ...opts,
-      schema: { params: idParam },
+      schema: { summary: 'Unlock an account', params: idParam, response: { 200: unlockedAnswer } },
       config: identityInput,
       preValidation: privileged('identity.accounts.unlock'),
     },
@@ -128,7 +149,12 @@ function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
     '/api/users/:id/suspend',
     {
       ...opts,
-      schema: { params: idParam, body: reasonSchema },
+      schema: {
+        summary: 'Suspend an account',
+        params: idParam,
+        body: reasonSchema,
+        response: { 200: accountStatusAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.accounts.manage'),
     },
@@ -145,7 +171,12 @@ function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
     '/api/users/:id/resume',
     {
       ...opts,
-      schema: { params: idParam, body: reasonSchema },
+      schema: {
+        summary: 'Resume an account',
+        params: idParam,
+        body: reasonSchema,
+        response: { 200: accountStatusAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.accounts.manage'),
     },
@@ -162,7 +193,12 @@ function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
     '/api/users/:id/close',
     {
       ...opts,
-      schema: { params: idParam, body: reasonSchema },
+      schema: {
+        summary: 'Close an account',
+        params: idParam,
+        body: reasonSchema,
+        response: { 200: closedAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.accounts.manage'),
     },
@@ -171,7 +207,7 @@ function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
       const { id } = request.params;
       const { reason } = request.body;
       const result = await identity.lifecycle.close(id, operatorActor(operator), reason);
-      return { id, status: result.user.status, hookFailures: result.hookFailures };
+      return { id, status: result.user.status, hookFailures: [...result.hookFailures] };
     },
   );
 
@@ -179,7 +215,11 @@ function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
     '/api/users/:id/activation',
     {
       ...opts,
-      schema: { params: idParam },
+      schema: {
+        summary: 'Send a new activation link',
+        params: idParam,
+        response: { 200: activationIssuedAnswer },
+      },
       config: identityInput,
       preValidation: privileged('identity.accounts.manage'),
     },
@@ -187,7 +227,7 @@ function lifecycleRoutes(fastify: FastifyInstance, identity: Identity): void {
       const operator = requirePrincipal(request);
       const { id } = request.params;
       await identity.issueActivation(id, operator);
-      return { id, issued: true };
+      return { id, issued: true as const };
     },
   );
 }
