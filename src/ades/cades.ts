@@ -62,8 +62,8 @@ export async function prepareCadesSignature(options: CadesPrepareOptions): Promi
 
 export interface CadesExtensionOptions {
   readonly level: SignatureLevel;
-  readonly tsa?: TimestampAuthority;
-  readonly revocationSource?: RevocationSource;
+  readonly tsa?: TimestampAuthority | undefined;
+  readonly revocationSource?: RevocationSource | undefined;
   /** Needed for B-LTA when the signature's digest is not SHA-256 (the content is hashed again). */
   readonly content?: DetachedContent;
 }

@@ -11,7 +11,7 @@ export interface AuditActor {
   /** User id, operator id, client id, or a process name such as "archive-renewal". */
   readonly id: string;
   /** Tenant the actor belongs to, when there is one. */
-  readonly tenantId?: string;
+  readonly tenantId?: string | undefined;
 }
 
 export interface AuditSubject {
@@ -26,10 +26,10 @@ export interface AuditEventInput {
   /** Dotted event type, e.g. `auth.login`, `key.generate`, `signature.create`, `sad.issue`. */
   readonly type: string;
   readonly actor: AuditActor;
-  readonly subject?: AuditSubject;
+  readonly subject?: AuditSubject | undefined;
   readonly outcome: AuditOutcome;
   /** Where the request came from (IP address), when it came over the network. */
-  readonly source?: string;
+  readonly source?: string | undefined;
   /** Non-secret facts: reason codes, certificate serials, document hashes, authentication methods. */
   readonly details?: Readonly<Record<string, unknown>>;
 }

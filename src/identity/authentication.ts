@@ -56,7 +56,7 @@ export interface AuthenticationParts {
 
 export function userActor(user: { id: string; tenantId?: string; tenant_id?: string }): AuditActor {
   const tenantId = user.tenantId ?? user.tenant_id;
-  return { kind: 'user', id: user.id, ...(tenantId === undefined ? {} : { tenantId }) };
+  return { kind: 'user', id: user.id, tenantId };
 }
 
 export class Authenticator {
@@ -70,7 +70,7 @@ export class Authenticator {
         type: 'auth.login',
         actor: { kind: 'anonymous', id: 'unknown' },
         outcome: 'failure',
-        ...(context.source === undefined ? {} : { source: context.source }),
+        source: context.source,
         details: { reason: 'source-rate-limited' },
       });
       throw rateLimited();
@@ -103,9 +103,9 @@ export class Authenticator {
       await audit.append({
         type: 'auth.login',
         actor: fresh === undefined ? { kind: 'anonymous', id: 'unknown' } : userActor(fresh),
-        ...(fresh === undefined ? {} : { subject: { kind: 'user', id: fresh.id } }),
+        subject: fresh === undefined ? undefined : { kind: 'user', id: fresh.id },
         outcome: 'failure',
-        ...(context.source === undefined ? {} : { source: context.source }),
+        source: context.source,
         details: { reason: refusal ?? 'wrong-password', method: 'password' },
       });
       if (lockedNow && fresh !== undefined) await this.announceLock(fresh, context);
@@ -156,7 +156,7 @@ export class Authenticator {
       actor: userActor(row),
       subject: { kind: 'session', id: session.id },
       outcome: 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: { method: 'password', stage, assurance: 'aal1' },
     });
     if (stage === 'authenticated') {
@@ -280,7 +280,7 @@ export class Authenticator {
       actor: userActor(user),
       subject: { kind: 'session', id: session.id },
       outcome: 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: {
         method: 'federated',
         issuer: assertion.issuer,
@@ -313,7 +313,7 @@ export class Authenticator {
       actor: userActor(user),
       subject: { kind: 'user', id: userId },
       outcome: ok ? 'success' : 'failure',
-      ...(source === undefined ? {} : { source }),
+      source,
       details: { method: 'totp', purpose: 'signature-activation' },
     });
     return ok;
@@ -332,7 +332,7 @@ export class Authenticator {
       actor: { kind: 'process', id: 'identity-lockout' },
       subject: { kind: 'user', id: user.id },
       outcome: 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: {
         threshold: this.p.settings.lockoutThreshold,
         until: this.p.settings.lockoutDurationMs === 0 ? 'administrator-unlock' : 'period',

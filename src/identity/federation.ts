@@ -229,12 +229,13 @@ export class FederatedLogin {
       type: 'auth.login',
       actor: { kind: 'anonymous', id: assertion?.subject ?? 'unknown' },
       outcome: 'failure',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: {
         method: 'federated',
         reason,
         issuer: this.settings.issuer,
-        ...(assertion === undefined ? {} : { acr: assertion.acr, amr: assertion.amr }),
+        acr: assertion?.acr,
+        amr: assertion?.amr,
         ...extra,
       },
     });

@@ -234,7 +234,7 @@ export class Identity implements IdentityService {
       actor: { kind: 'anonymous', id: input.delegation?.delegateEmail ?? input.user.email },
       subject: { kind: 'application', id: application.id },
       outcome: 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: { delegated: input.delegation !== undefined },
     });
     await this.sendQuietly(
@@ -329,9 +329,9 @@ export class Identity implements IdentityService {
     await this.deps.audit.append({
       type: 'account.activate',
       actor: user === undefined ? { kind: 'anonymous', id: 'unknown' } : userActor(user),
-      ...(user === undefined ? {} : { subject: { kind: 'user', id: user.id } }),
+      subject: user === undefined ? undefined : { kind: 'user', id: user.id },
       outcome: user === undefined ? 'failure' : 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
     });
     if (user === undefined) throw invalidToken();
     return user;
@@ -364,7 +364,7 @@ export class Identity implements IdentityService {
       actor: userActor({ id: principal.userId, tenantId: principal.tenantId }),
       subject: { kind: 'user', id: principal.userId },
       outcome: 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: { otherSessionsEnded: ended },
     });
   }
@@ -395,7 +395,7 @@ export class Identity implements IdentityService {
       actor: userActor({ id: session.userId, tenantId: session.tenantId }),
       subject: { kind: 'user', id: session.userId },
       outcome,
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: { authenticator: kind, ...details },
     });
   }
@@ -442,7 +442,7 @@ export class Identity implements IdentityService {
       actor: userActor({ id: session.userId, tenantId: session.tenantId }),
       subject: { kind: 'session', id: session.id },
       outcome: 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
     });
   }
 

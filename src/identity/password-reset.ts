@@ -57,9 +57,9 @@ export class PasswordReset {
     await audit.append({
       type: 'auth.password-reset-request',
       actor: { kind: 'anonymous', id: 'unknown' },
-      ...(row === undefined ? {} : { subject: { kind: 'user', id: row.id } }),
+      subject: row === undefined ? undefined : { kind: 'user', id: row.id },
       outcome: outcome === 'mailed' ? 'success' : 'failure',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: { result: outcome },
     });
   }
@@ -85,9 +85,9 @@ export class PasswordReset {
     await audit.append({
       type: 'auth.password-reset',
       actor: userId === undefined ? { kind: 'anonymous', id: 'unknown' } : { kind: 'user', id: userId },
-      ...(userId === undefined ? {} : { subject: { kind: 'user', id: userId } }),
+      subject: userId === undefined ? undefined : { kind: 'user', id: userId },
       outcome: userId === undefined ? 'failure' : 'success',
-      ...(context.source === undefined ? {} : { source: context.source }),
+      source: context.source,
       details: { sessionsEnded: ended },
     });
     if (userId === undefined) throw invalidToken();

@@ -50,8 +50,8 @@ export interface SadGrant {
   readonly userId: string;
   readonly clientId: string | null;
   readonly numSignatures: number;
-  readonly hashes?: readonly Buffer[];
-  readonly hashAlgorithmOid?: string;
+  readonly hashes?: readonly Buffer[] | undefined;
+  readonly hashAlgorithmOid?: string | undefined;
   readonly authMethod: string;
   readonly lifetimeSeconds: number;
 }
@@ -120,12 +120,12 @@ export class SignatureActivationModule {
         actor: { kind: 'user', id: user },
         subject: { kind: 'credential', id: credential.credential_id },
         outcome: 'failure',
-        ...(request.source === undefined ? {} : { source: request.source }),
+        source: request.source,
         details: {
           ...audited,
           reason: factors?.reason ?? 'locked',
           locked: nowLocked,
-          ...(factors === undefined ? {} : { authenticationMethod: factors.method }),
+          authenticationMethod: factors?.method,
         },
       });
       throw factors === undefined ? CSC.credentialLocked() : CSC.invalidAuthenticationData();
@@ -137,8 +137,8 @@ export class SignatureActivationModule {
       userId: user,
       clientId: principal.clientId,
       numSignatures: request.numSignatures,
-      ...(request.hashes === undefined ? {} : { hashes: request.hashes }),
-      ...(request.hashAlgorithmOid === undefined ? {} : { hashAlgorithmOid: request.hashAlgorithmOid }),
+      hashes: request.hashes,
+      hashAlgorithmOid: request.hashAlgorithmOid,
       authMethod: factors.method,
       lifetimeSeconds: this.deps.settings.sadLifetimeSeconds,
     });
@@ -147,7 +147,7 @@ export class SignatureActivationModule {
       actor: { kind: 'user', id: user },
       subject: { kind: 'credential', id: credential.credential_id },
       outcome: 'success',
-      ...(request.source === undefined ? {} : { source: request.source }),
+      source: request.source,
       details: {
         ...audited,
         authenticationMethod: factors.method,
@@ -182,7 +182,7 @@ export class SignatureActivationModule {
             : { kind: 'user', id: auditableIdentifier(caller) },
         subject: { kind: 'credential', id: auditableIdentifier(request.credentialId) },
         outcome: 'failure',
-        ...(request.source === undefined ? {} : { source: request.source }),
+        source: request.source,
         details: {
           reason: error instanceof CscError ? error.description : 'error',
           numSignatures: request.numSignatures,
@@ -305,7 +305,7 @@ export class SignatureActivationModule {
       actor: { kind: 'user', id: credential.user_id },
       subject: { kind: 'credential', id: credential.credential_id },
       outcome: 'success',
-      ...(request.source === undefined ? {} : { source: request.source }),
+      source: request.source,
       details: {
         credentialId: credential.credential_id,
         certificateSerial: credential.cert_serial,

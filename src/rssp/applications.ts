@@ -243,7 +243,7 @@ export class CredentialApplications {
       ...(user.tenantId === null ? {} : { tenantId: user.tenantId }),
       algorithm: input.algorithm,
       subject,
-      ...(input.description === undefined ? {} : { description: input.description }),
+      description: input.description,
     });
     const row: CredentialApplicationTable = {
       id: randomUUID(),
@@ -323,7 +323,7 @@ export class CredentialApplications {
       identityCheckMethod: identityCheck.method,
       identityCheckReference: identityCheck.reference,
       certificate: issuance.status,
-      ...(superseded === undefined ? {} : { superseded }),
+      superseded,
     });
     return decided;
   }

@@ -26,14 +26,14 @@ export type Credential = CredentialTable;
 
 export interface NewCredential {
   readonly userId: string;
-  readonly tenantId?: string;
+  readonly tenantId?: string | undefined;
   readonly algorithm: KeyAlgorithm;
   /** Subject of the certificate request, RFC 4514 (e.g. "CN=Yamada Taro, C=JP"). */
   readonly subject: string;
   readonly scal?: '1' | '2';
   readonly authMode?: CredentialAuthMode;
   readonly multisign?: number;
-  readonly description?: string;
+  readonly description?: string | undefined;
   readonly allowedClients?: readonly string[];
   readonly email?: string;
 }
@@ -187,7 +187,7 @@ export class CredentialService {
       const issuance = await this.issuer.requestCertificate({
         credentialId,
         userId: input.userId,
-        ...(input.tenantId === undefined ? {} : { tenantId: input.tenantId }),
+        tenantId: input.tenantId,
         csr,
       });
       if (issuance.status === 'issued') {
@@ -580,7 +580,7 @@ export class CredentialService {
     const details: Record<string, unknown> = {
       reason,
       certificateSerial: credential.cert_serial,
-      ...(successor === undefined ? {} : { successor }),
+      successor,
     };
     if (credential.certificate !== null && this.issuer !== undefined) {
       await this.issuer.revokeCertificate(Buffer.from(credential.certificate), reason);

@@ -54,7 +54,7 @@ export class DecoupledAuthorizations {
       numSignatures: number;
       hashes?: readonly Buffer[];
       hashAlgorithmOid?: string;
-      description?: string;
+      description?: string | undefined;
       source?: string;
     },
   ): Promise<string> {
@@ -89,7 +89,7 @@ export class DecoupledAuthorizations {
       actor: { kind: 'user', id: credential.user_id },
       subject: { kind: 'credential', id: credential.credential_id },
       outcome: 'success',
-      ...(request.source === undefined ? {} : { source: request.source }),
+      source: request.source,
       details: {
         credentialId: credential.credential_id,
         certificateSerial: credential.cert_serial,
@@ -150,7 +150,7 @@ export class DecoupledAuthorizations {
           actor: { kind: 'user', id: userId },
           subject: { kind: 'credential', id: credential.credential_id },
           outcome: 'failure',
-          ...(source === undefined ? {} : { source }),
+          source,
           details: {
             approvalId,
             clientId: row.client_id,
@@ -176,7 +176,7 @@ export class DecoupledAuthorizations {
       actor: { kind: 'user', id: userId },
       subject: { kind: 'credential', id: credential.credential_id },
       outcome: decision.approve ? 'success' : 'failure',
-      ...(source === undefined ? {} : { source }),
+      source,
       details: {
         approvalId,
         credentialId: credential.credential_id,
@@ -229,7 +229,7 @@ export class DecoupledAuthorizations {
       userId: row.user_id,
       clientId: row.client_id,
       numSignatures: row.num_signatures,
-      ...(hashes === undefined ? {} : { hashes: hashes.map((h) => Buffer.from(h, 'hex')) }),
+      hashes: hashes?.map((h) => Buffer.from(h, 'hex')),
       ...(row.hash_algorithm_oid === null ? {} : { hashAlgorithmOid: row.hash_algorithm_oid }),
       authMethod: row.auth_method ?? 'unknown',
       lifetimeSeconds: this.settings.sadLifetimeSeconds,

@@ -79,8 +79,8 @@ export interface DocumentRequest {
 export interface SignDocRequest {
   readonly credentialId: string;
   readonly sad?: string;
-  readonly documentDigests?: readonly DocumentDigestRequest[];
-  readonly documents?: readonly DocumentRequest[];
+  readonly documentDigests?: readonly DocumentDigestRequest[] | undefined;
+  readonly documents?: readonly DocumentRequest[] | undefined;
   readonly returnValidationInfo?: boolean;
   readonly userId?: string;
   readonly source?: string;
@@ -97,7 +97,7 @@ export interface SignDocResult {
   readonly signatureObjects: Buffer[];
   /** Signed PDFs of PAdES documents, in request order. */
   readonly documentsWithSignature: Buffer[];
-  readonly validationInfo?: ValidationInfo;
+  readonly validationInfo?: ValidationInfo | undefined;
 }
 
 /** What signDoc can do with the services it was given (for info and for refusals). */
@@ -282,7 +282,7 @@ export class DocumentSigningService {
             : { kind: 'user', id: userId },
         subject: { kind: 'credential', id: request.credentialId.slice(0, 100) },
         outcome: 'failure',
-        ...(request.source === undefined ? {} : { source: request.source }),
+        source: request.source,
         details: {
           method: 'signDoc',
           reason: error.description,
@@ -474,7 +474,7 @@ export class DocumentSigningService {
       await extendCadesSignature(parseSignedData(cms), {
         level: inside,
         tsa: this.deps.tsa!,
-        ...(context.revocation === undefined ? {} : { revocationSource: context.revocation }),
+        revocationSource: context.revocation,
       }),
     );
   }
@@ -496,8 +496,8 @@ export class DocumentSigningService {
       signatureValue: value,
       level: entry.level,
       content: entry.document!,
-      ...(this.deps.tsa === undefined ? {} : { tsa: this.deps.tsa }),
-      ...(context.revocation === undefined ? {} : { revocationSource: context.revocation }),
+      tsa: this.deps.tsa,
+      revocationSource: context.revocation,
     });
   }
 
@@ -553,7 +553,7 @@ export class DocumentSigningService {
       actor: { kind: 'user', id: credential.user_id },
       subject: { kind: 'credential', id: credential.credential_id },
       outcome: 'success',
-      ...(request.source === undefined ? {} : { source: request.source }),
+      source: request.source,
       details: {
         method: 'signDoc',
         formats: planned.map((e) => e.format),
@@ -571,7 +571,7 @@ export class DocumentSigningService {
     return {
       signatureObjects: signed.signatureObjects,
       documentsWithSignature: signed.documentsWithSignature,
-      ...(validationInfo === undefined ? {} : { validationInfo }),
+      validationInfo,
     };
   }
 

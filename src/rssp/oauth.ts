@@ -24,13 +24,13 @@ export interface AuthorizationRequest {
   readonly redirectUri: string;
   readonly scope: TokenScope;
   readonly codeChallenge: string;
-  readonly state?: string;
-  readonly credentialId?: string;
-  readonly numSignatures?: number;
-  readonly hashes?: readonly Buffer[];
-  readonly hashAlgorithmOid?: string;
-  readonly authorizationDetails?: string;
-  readonly description?: string;
+  readonly state?: string | undefined;
+  readonly credentialId?: string | undefined;
+  readonly numSignatures?: number | undefined;
+  readonly hashes?: readonly Buffer[] | undefined;
+  readonly hashAlgorithmOid?: string | undefined;
+  readonly authorizationDetails?: string | undefined;
+  readonly description?: string | undefined;
 }
 
 /** An error to send back to the client's redirect URI (only once the redirect URI is known to be registered). */
@@ -140,15 +140,13 @@ export class AuthorizationServer {
         redirectUri,
         scope,
         codeChallenge: challenge,
-        ...(state === undefined ? {} : { state }),
-        ...(credentialId === undefined || scope !== 'credential' ? {} : { credentialId }),
-        ...(numSignatures === undefined ? {} : { numSignatures }),
-        ...(hashes === undefined ? {} : { hashes }),
-        ...(hashAlgorithmOid === undefined || scope !== 'credential' ? {} : { hashAlgorithmOid }),
-        ...(params.authorization_details === undefined
-          ? {}
-          : { authorizationDetails: params.authorization_details }),
-        ...(params.description === undefined ? {} : { description: params.description.slice(0, 500) }),
+        state,
+        credentialId: scope === 'credential' ? credentialId : undefined,
+        numSignatures,
+        hashes,
+        hashAlgorithmOid: scope === 'credential' ? hashAlgorithmOid : undefined,
+        authorizationDetails: params.authorization_details,
+        description: params.description?.slice(0, 500),
       },
     };
   }
@@ -229,7 +227,7 @@ export class AuthorizationServer {
         type: 'oauth2.authorize',
         actor: { kind: 'anonymous', id: 'unknown' },
         outcome: 'failure',
-        ...(source === undefined ? {} : { source }),
+        source,
         details: { clientId: request.clientId, scope: request.scope, reason: 'login-failed' },
       });
       throw fail('access_denied', 'The user could not be authenticated');
@@ -251,7 +249,7 @@ export class AuthorizationServer {
           actor: { kind: 'user', id: user.userId },
           subject: { kind: 'credential', id: credential.credential_id },
           outcome: 'failure',
-          ...(source === undefined ? {} : { source }),
+          source,
           details: {
             clientId: request.clientId,
             scope: 'credential',
@@ -293,11 +291,10 @@ export class AuthorizationServer {
     await this.deps.audit.append({
       type: 'oauth2.authorize',
       actor: { kind: 'user', id: user.userId },
-      ...(request.credentialId === undefined
-        ? {}
-        : { subject: { kind: 'credential', id: request.credentialId } }),
+      subject:
+        request.credentialId === undefined ? undefined : { kind: 'credential', id: request.credentialId },
       outcome: 'success',
-      ...(source === undefined ? {} : { source }),
+      source,
       details: {
         clientId: request.clientId,
         scope: request.scope,
@@ -467,7 +464,7 @@ export class AuthorizationServer {
       userId: row.user_id,
       clientId: client.client_id,
       numSignatures: row.num_signatures ?? 1,
-      ...(hashes === undefined ? {} : { hashes }),
+      hashes,
       ...(row.hash_algorithm_oid === null ? {} : { hashAlgorithmOid: row.hash_algorithm_oid }),
       authMethod: row.auth_method,
       lifetimeSeconds: this.deps.settings.credentialTokenSeconds,

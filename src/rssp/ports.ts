@@ -21,7 +21,7 @@ export interface UserAuthenticator {
 export interface CertificateRequest {
   readonly credentialId: string;
   readonly userId: string;
-  readonly tenantId?: string;
+  readonly tenantId?: string | undefined;
   /** PKCS#10 CertificationRequest (DER), signed with the HSM key (proof of possession). */
   readonly csr: Buffer;
 }

@@ -71,7 +71,7 @@ export class HashSigningService {
         actor: actorOf(principal, userId),
         subject: { kind: 'credential', id: request.credentialId.slice(0, 100) },
         outcome: 'failure',
-        ...(request.source === undefined ? {} : { source: request.source }),
+        source: request.source,
         details: {
           reason: error.description,
           clientId: principal.clientId,
@@ -221,7 +221,7 @@ function signatureRecord(
     actor: actorOf(principal, signed.userId),
     subject: { kind: 'credential', id: credential.credential_id },
     outcome: 'success',
-    ...(request.source === undefined ? {} : { source: request.source }),
+    source: request.source,
     details: {
       credentialId: credential.credential_id,
       certificateSerial: credential.cert_serial,

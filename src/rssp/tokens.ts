@@ -16,7 +16,7 @@ export interface TokenGrant {
   readonly clientId: string | null;
   readonly credentialId: string | null;
   readonly authMethod: string;
-  readonly grantId?: string;
+  readonly grantId?: string | undefined;
 }
 
 export interface IssuedToken {

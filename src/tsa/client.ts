@@ -2,10 +2,12 @@
  * RFC 3161 client for any TSA URL (HTTP or HTTPS, optional basic auth and TLS client certificate), with a timeout and a reply
  * size limit. Every reply is checked (token-check.ts) before it is returned.
  */
+
 import { randomBytes } from 'node:crypto';
 import { OctetString } from '@peculiar/asn1-schema';
 import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
 import { DIGEST_LENGTH, type DigestAlgorithm } from '../crypto/index.ts';
+import { withoutUndefined } from '../objects/index.ts';
 import { digestAlgorithmIdentifier, encode, PKI_LIMITS } from '../pki/index.ts';
 import { tsaErrors } from './errors.ts';
 import { positiveInteger } from './token-builder.ts';
@@ -18,7 +20,7 @@ export function buildTimestampQuery(
   digest: Uint8Array,
   digestAlgorithm: DigestAlgorithm,
   options: TimestampRequestOptions = {},
-): { query: Buffer; nonce?: Uint8Array } {
+): { query: Buffer; nonce?: Uint8Array | undefined } {
   if (digest.byteLength !== DIGEST_LENGTH[digestAlgorithm]) {
     throw tsaErrors.malformed('the digest length does not match its algorithm');
   }
@@ -30,17 +32,20 @@ export function buildTimestampQuery(
   } else if (options.nonce !== false) {
     nonce = options.nonce;
   }
-  const query = new TimeStampReq({
-    version: 1,
-    messageImprint: new MessageImprint({
-      hashAlgorithm: digestAlgorithmIdentifier(digestAlgorithm),
-      hashedMessage: new OctetString(digest),
+  // asn1-schema's constructor types forbid an explicit undefined (the serialiser skips it alike).
+  const query = new TimeStampReq(
+    withoutUndefined({
+      version: 1,
+      messageImprint: new MessageImprint({
+        hashAlgorithm: digestAlgorithmIdentifier(digestAlgorithm),
+        hashedMessage: new OctetString(digest),
+      }),
+      reqPolicy: options.policy,
+      nonce: nonce === undefined ? undefined : positiveInteger(nonce),
+      certReq: options.certReq ?? true,
     }),
-    ...(options.policy === undefined ? {} : { reqPolicy: options.policy }),
-    ...(nonce === undefined ? {} : { nonce: positiveInteger(nonce) }),
-    certReq: options.certReq ?? true,
-  });
-  return { query: encode(query), ...(nonce === undefined ? {} : { nonce }) };
+  );
+  return { query: encode(query), nonce };
 }
 
 export class TsaClient implements TimestampSource {
@@ -62,7 +67,7 @@ export class TsaClient implements TimestampSource {
     this.transport = new TsaTransport(this.url, {
       timeoutMillis: options.timeoutMillis ?? 10_000,
       maxReplyBytes: options.maxReplyBytes ?? PKI_LIMITS.timestampReply,
-      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      tls: options.tls,
     });
   }
 
@@ -87,7 +92,7 @@ export class TsaClient implements TimestampSource {
     const policy = options.policy ?? this.options.policy;
     const { query, nonce } = buildTimestampQuery(digest, digestAlgorithm, {
       ...options,
-      ...(policy === undefined ? {} : { policy }),
+      policy,
     });
     const reply = await this.post(query);
     return checkTimestampReply(reply, {

@@ -18,7 +18,7 @@ export const tsaErrors = {
       `TSA がタイムスタンプを拒否しました (status ${status}${failInfo.length > 0 ? `, ${failInfo.join(',')}` : ''})。`,
       `The TSA refused the timestamp (status ${status}${failInfo.length > 0 ? `, ${failInfo.join(',')}` : ''}).`,
       502,
-      { status, failInfo, ...(text === undefined ? {} : { statusText: text.slice(0, 200) }) },
+      { status, failInfo, statusText: text?.slice(0, 200) },
     ),
   malformed: (reason: string): ShomeiError =>
     tsaError(

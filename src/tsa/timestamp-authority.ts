@@ -274,7 +274,7 @@ export class EmbeddedTsa implements TimestampSource {
       outcome: 'success',
       details: {
         approvedBy,
-        ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
+        requestId: request.requestId,
         previousCertificate: oldFacts.serialNumber,
         previousKeyId: old.key_id,
         previousKey: 'destroyed',
@@ -452,7 +452,7 @@ export class EmbeddedTsa implements TimestampSource {
     return checkTimestampToken(token, {
       digest,
       digestAlgorithm,
-      ...(nonce === undefined ? {} : { nonce }),
+      nonce,
       certificates: [unit.certificate],
     });
   }
@@ -461,7 +461,7 @@ export class EmbeddedTsa implements TimestampSource {
     digest: Uint8Array,
     digestAlgorithm: DigestAlgorithm,
     options: TimestampRequestOptions,
-  ): Promise<{ token: Buffer; nonce?: Uint8Array }> {
+  ): Promise<{ token: Buffer; nonce?: Uint8Array | undefined }> {
     if (digest.byteLength !== DIGEST_LENGTH[digestAlgorithm]) {
       throw tsaErrors.malformed('the digest length does not match its algorithm');
     }
@@ -479,7 +479,7 @@ export class EmbeddedTsa implements TimestampSource {
       nonce === undefined ? undefined : positiveInteger(nonce),
       options.certReq ?? true,
     );
-    return { token, ...(nonce === undefined ? {} : { nonce }) };
+    return { token, nonce };
   }
 
   private async issue(
@@ -515,7 +515,7 @@ export class EmbeddedTsa implements TimestampSource {
         serialNumber,
         genTime,
         accuracyMillis: this.settings.accuracyMillis,
-        ...(nonce === undefined ? {} : { nonce }),
+        nonce,
       },
       unit: unit.token,
       includeCertificate: certReq,
@@ -616,7 +616,7 @@ async function newCertifiedKey(
       kind: key.kind,
       algorithm: key.algorithm,
       purpose: 'tsa',
-      ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+      publicKey: key.publicKey,
     });
   } catch (error) {
     await deps.crypto.destroyKey(key.id);

@@ -1,8 +1,10 @@
 /** Building the TimeStampToken: SignedData over a TSTInfo, signed attributes signed in the HSM. */
+
 import { Attribute, IssuerAndSerialNumber } from '@peculiar/asn1-cms';
 import { Accuracy, type MessageImprint, TSTInfo } from '@peculiar/asn1-tsp';
 import * as asn1js from 'asn1js';
 import type { DigestAlgorithm, DigestSigner } from '../crypto/index.ts';
+import { withoutUndefined } from '../objects/index.ts';
 import {
   digest,
   digestAlgorithmIdentifier,
@@ -21,7 +23,7 @@ export interface TokenContent {
   readonly serialNumber: bigint;
   readonly genTime: Date;
   readonly accuracyMillis: number;
-  readonly nonce?: ArrayBuffer;
+  readonly nonce?: ArrayBuffer | undefined;
 }
 
 export function integerBytes(value: bigint): ArrayBuffer {
@@ -101,16 +103,19 @@ export async function buildTimestampToken(params: {
 }): Promise<{ token: Buffer; tstInfo: Buffer }> {
   const { signer, digestAlgorithm, parts } = params.unit;
   const { content } = params;
-  const info = new TSTInfo({
-    version: 1,
-    policy: content.policy,
-    messageImprint: content.messageImprint,
-    serialNumber: integerBytes(content.serialNumber),
-    genTime: content.genTime,
-    accuracy: accuracy(content.accuracyMillis),
-    ordering: false,
-    ...(content.nonce === undefined ? {} : { nonce: content.nonce }),
-  });
+  // asn1-schema's constructor types forbid an explicit undefined (the serialiser skips it alike).
+  const info = new TSTInfo(
+    withoutUndefined({
+      version: 1,
+      policy: content.policy,
+      messageImprint: content.messageImprint,
+      serialNumber: integerBytes(content.serialNumber),
+      genTime: content.genTime,
+      accuracy: accuracy(content.accuracyMillis),
+      ordering: false,
+      nonce: content.nonce,
+    }),
+  );
   const tstInfo = encode(info);
   const messageDigest = encode(
     attribute(

@@ -256,7 +256,7 @@ export function checkTimestampToken(tokenDer: Uint8Array, options: TokenCheckOpt
     policy: info.policy,
     digestAlgorithm: options.digestAlgorithm,
     digest: Buffer.from(options.digest),
-    ...(nonceHex === undefined ? {} : { nonce: nonceHex }),
+    nonce: nonceHex,
     tsaCertificate: tsaCert.der,
     ...(accuracy === undefined
       ? {}

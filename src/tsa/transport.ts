@@ -18,7 +18,7 @@ export interface TsaTls {
 export interface TsaTransportOptions {
   readonly timeoutMillis: number;
   readonly maxReplyBytes: number;
-  readonly tls?: TsaTls;
+  readonly tls?: TsaTls | undefined;
 }
 
 export interface TsaHttpReply {
@@ -40,9 +40,9 @@ export class TsaTransport {
         ? new HttpsAgent({
             keepAlive: true,
             maxSockets: 8,
-            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
-            ...(tls.key === undefined ? {} : { key: tls.key }),
-            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.ca,
           })
         : new HttpAgent({ keepAlive: true, maxSockets: 8 });
   }

@@ -9,7 +9,7 @@ export interface TimestampRequestOptions {
   /** Ask the TSA to include its certificate (default true). */
   readonly certReq?: boolean;
   /** Ask for this TSA policy. */
-  readonly policy?: string;
+  readonly policy?: string | undefined;
 }
 
 /** A checked timestamp token. */
@@ -23,7 +23,7 @@ export interface TimestampToken {
   readonly digestAlgorithm: DigestAlgorithm;
   readonly digest: Buffer;
   /** Hex, when a nonce was sent. */
-  readonly nonce?: string;
+  readonly nonce?: string | undefined;
   /** The TSA's certificate (DER), from the token or the caller's trust configuration. */
   readonly tsaCertificate: Buffer;
   /** Accuracy in milliseconds, when the TSA stated one. */

@@ -136,13 +136,13 @@ export class CscClient {
     username: string,
     password: string,
     rememberMe = false,
-  ): Promise<{ accessToken: string; refreshToken?: string }> {
+  ): Promise<{ accessToken: string; refreshToken?: string | undefined }> {
     const basic = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
     const body = loginSchema.parse(await this.call('auth/login', { rememberMe }, false, `Basic ${basic}`));
     this.accessToken = body.access_token;
     return {
       accessToken: body.access_token,
-      ...(body.refresh_token === undefined ? {} : { refreshToken: body.refresh_token }),
+      refreshToken: body.refresh_token,
     };
   }
 
@@ -192,8 +192,8 @@ export class CscClient {
         SAD: options.sad,
         hashes: options.hashes.map((h) => Buffer.from(h).toString('base64')),
         signAlgo: options.signAlgo,
-        ...(options.hashAlgorithmOid === undefined ? {} : { hashAlgorithmOID: options.hashAlgorithmOid }),
-        ...(options.signAlgoParams === undefined ? {} : { signAlgoParams: options.signAlgoParams }),
+        hashAlgorithmOID: options.hashAlgorithmOid,
+        signAlgoParams: options.signAlgoParams,
       }),
     );
     if (body.signatures.length !== options.hashes.length) {

@@ -49,8 +49,8 @@ export async function signPdfWithCsc(
     digestAlgorithm: 'SHA-256',
     signatureScheme: scheme,
     level: options.level ?? 'B-B',
-    ...(options.reason === undefined ? {} : { reason: options.reason }),
-    ...(options.signerName === undefined ? {} : { signerName: options.signerName }),
+    reason: options.reason,
+    signerName: options.signerName,
   });
   let signature: Buffer;
   try {

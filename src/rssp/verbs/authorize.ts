@@ -63,7 +63,7 @@ async function requestApproval(
   return deps.decoupled.request(principal, credential, {
     numSignatures: request.numSignatures,
     ...hashed,
-    ...(request.description === undefined ? {} : { description: request.description }),
+    description: request.description,
     source: request.source,
   });
 }

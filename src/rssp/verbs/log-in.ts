@@ -18,7 +18,7 @@ export interface LogInRequest {
 export interface LogInResult {
   readonly accessToken: string;
   readonly expiresIn: number;
-  readonly refreshToken?: string;
+  readonly refreshToken?: string | undefined;
 }
 
 interface Grant {
@@ -43,7 +43,7 @@ export async function logIn(deps: LogInDependencies, request: LogInRequest): Pro
   };
   const access = await deps.tokens.issue(
     'access',
-    { ...issued, ...(grant.grantId === undefined ? {} : { grantId: grant.grantId }) },
+    { ...issued, grantId: grant.grantId },
     deps.settings.accessTokenSeconds,
   );
   let refreshToken: string | undefined;
@@ -65,7 +65,7 @@ export async function logIn(deps: LogInDependencies, request: LogInRequest): Pro
   return {
     accessToken: access.token,
     expiresIn: access.expiresIn,
-    ...(refreshToken === undefined ? {} : { refreshToken }),
+    refreshToken,
   };
 }
 

@@ -48,8 +48,8 @@ export async function signDoc(
   const signing: SignDocRequest = {
     credentialId: request.credentialId,
     ...(sad == null ? {} : { sad }),
-    ...(documentDigests === undefined ? {} : { documentDigests }),
-    ...(documents === undefined ? {} : { documents }),
+    documentDigests,
+    documents,
     returnValidationInfo: request.returnValidationInfo ?? false,
     ...(userId === null ? {} : { userId }),
     source: request.source,
