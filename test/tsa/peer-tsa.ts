@@ -45,9 +45,8 @@ function openssl(args: readonly string[]): Promise<{ status: number; stderr: str
   });
 }
 
-export function makePeerPki(): { dir: string; caPem: string; tsaPem: string; config: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shomei-peer-tsa-'));
-  const f = (name: string) => path.join(dir, name);
+/** The peer's root CA and its TSA certificate (RSA, timeStamping critical), made by openssl (`f` names a file in its folder). */
+function makePeerCertificates(f: (name: string) => string): void {
   must(
     run('openssl', [
       'req',
@@ -112,6 +111,10 @@ export function makePeerPki(): { dir: string; caPem: string; tsaPem: string; con
     ]),
     'peer TSA certificate',
   );
+}
+
+/** `openssl ts -reply`'s configuration for the peer: SHA-2 digests, two policies, its name in the token. */
+function writePeerConfig(f: (name: string) => string): string {
   writeFileSync(f('serial'), '01\n');
   const config = f('tsa.cnf');
   writeFileSync(
@@ -137,6 +140,14 @@ export function makePeerPki(): { dir: string; caPem: string; tsaPem: string; con
       '',
     ].join('\n'),
   );
+  return config;
+}
+
+export function makePeerPki(): { dir: string; caPem: string; tsaPem: string; config: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shomei-peer-tsa-'));
+  const f = (name: string) => path.join(dir, name);
+  makePeerCertificates(f);
+  const config = writePeerConfig(f);
   return { dir, caPem: f('ca.pem'), tsaPem: f('tsa.pem'), config };
 }
 

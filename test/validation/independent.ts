@@ -23,9 +23,10 @@ function must(command: string, args: string[], cwd?: string): void {
   if (result.status !== 0) throw new Error(`${command} ${args[0]} failed: ${result.stderr}`);
 }
 
-export function opensslPki(dir: string): OpensslPki {
-  mkdirSync(dir, { recursive: true });
-  const f = (name: string) => path.join(dir, name);
+type FileIn = (name: string) => string;
+
+/** The CA's configuration, its root and the signer's certificate (CN with Japanese, nonRepudiation). */
+function makeCertificates(f: FileIn): void {
   writeFileSync(f('index.txt'), '');
   writeFileSync(f('crlnumber'), '01\n');
   writeFileSync(
@@ -83,6 +84,10 @@ export function opensslPki(dir: string): OpensslPki {
     '-extensions',
     'leaf_ext',
   ]);
+}
+
+/** The root's CRL, listing nothing, as PEM and DER. */
+function makeEmptyCrl(f: FileIn): void {
   must('openssl', [
     'ca',
     '-gencrl',
@@ -96,6 +101,10 @@ export function opensslPki(dir: string): OpensslPki {
     f('root.crl.pem'),
   ]);
   must('openssl', ['crl', '-in', f('root.crl.pem'), '-outform', 'DER', '-out', f('root.crl')]);
+}
+
+/** An NSS database holding the signer's key and certificate with the root trusted, for pdfsig; its path. */
+function makeNssDb(f: FileIn): string {
   must('openssl', [
     'pkcs12',
     '-export',
@@ -117,6 +126,15 @@ export function opensslPki(dir: string): OpensslPki {
   must('certutil', ['-N', '--empty-password', '-d', `sql:${nss}`]);
   must('pk12util', ['-i', f('signer.p12'), '-d', `sql:${nss}`, '-W', '']);
   must('certutil', ['-M', '-d', `sql:${nss}`, '-n', 'Independent Test Root - Independent', '-t', 'CT,C,C']);
+  return nss;
+}
+
+export function opensslPki(dir: string): OpensslPki {
+  mkdirSync(dir, { recursive: true });
+  const f = (name: string) => path.join(dir, name);
+  makeCertificates(f);
+  makeEmptyCrl(f);
+  const nss = makeNssDb(f);
   return {
     dir,
     rootPem: f('root.pem'),

@@ -23,8 +23,8 @@ function openssl(args: string[], cwd: string): string {
   return result.stdout;
 }
 
-export function startOpensslTsa(): OpensslTsa {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shomei-tsa-'));
+/** A throw-away root and a TSA certificate it issued (timeStamping, critical), in `dir`. */
+function makeTsaCertificates(dir: string): void {
   openssl(
     [
       'req',
@@ -86,6 +86,10 @@ export function startOpensslTsa(): OpensslTsa {
     ],
     dir,
   );
+}
+
+/** The `openssl ts -reply` configuration: SHA-256, ESSCertIDv2, the TSA certificate in the token. */
+function writeTsaConfig(dir: string): void {
   writeFileSync(
     path.join(dir, 'tsa.cnf'),
     [
@@ -109,6 +113,12 @@ export function startOpensslTsa(): OpensslTsa {
     ].join('\n'),
   );
   writeFileSync(path.join(dir, 'serial'), '01\n');
+}
+
+export function startOpensslTsa(): OpensslTsa {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shomei-tsa-'));
+  makeTsaCertificates(dir);
+  writeTsaConfig(dir);
   let n = 0;
   return {
     dir,
