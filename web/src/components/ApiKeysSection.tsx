@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
+import type { ApiKeyView } from '../pages/envelope-types.ts';
 import { useSession } from '../session.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
@@ -8,14 +9,6 @@ import { ScrollBox } from './ScrollBox.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
 import { useManagedList } from './use-managed-list.ts';
 
-/** GET /api/contracts/api-keys (src/contracts/tenants/api-keys.ts ApiKeyView): never a secret. */
-interface ApiKeyView {
-  readonly id: string;
-  readonly scopes: readonly string[];
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly revokedAt: string | null;
-}
 const SCOPES = ['envelopes:read', 'envelopes:write'] as const;
 const pickKeys = (answer: Record<string, unknown>) => answer.keys as readonly ApiKeyView[];
 

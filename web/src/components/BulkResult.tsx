@@ -1,27 +1,15 @@
 import { useI18n } from '../i18n/index.tsx';
+import type { BulkJobView } from '../pages/envelope-types.ts';
 import { Link } from '../router.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { ScrollBox } from './ScrollBox.tsx';
 
-interface BulkRowResult {
-  readonly index: number;
-  readonly email: string | null;
-  readonly envelopeId?: string;
-  readonly status?: 'sent' | 'awaiting-approval';
-  readonly error?: { readonly code: string; readonly message: { ja: string; en: string } };
-}
-
 /** GET /api/bulk-jobs/:id: the job's progress and each row's outcome so far. */
-export interface BulkJob {
-  readonly jobId: string;
-  readonly status: 'queued' | 'running' | 'done';
-  readonly total: number;
-  readonly done: number;
-  readonly created: number;
-  readonly failed: number;
-  readonly accessCodes: 'ready' | 'taken' | 'none';
-  readonly rows: readonly BulkRowResult[];
-}
+export type BulkJob = Pick<
+  BulkJobView,
+  'jobId' | 'status' | 'total' | 'done' | 'created' | 'failed' | 'accessCodes' | 'rows'
+>;
+type BulkRowResult = BulkJob['rows'][number];
 
 /** A job and, for each of its rows (by index), the CSV line it came from. */
 export interface BulkResultView {

@@ -2,26 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
-import type { Envelope } from '../pages/envelope-types.ts';
+import type { ApprovalView } from '../pages/envelope-types.ts';
 import { useSession } from '../session.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { type Member, MemberPicker } from './MemberPicker.tsx';
 import { ScrollBox } from './ScrollBox.tsx';
 
-/** GET /api/envelopes/{id}/internal-approval (src/contracts/parties/internal-approval.ts, ApprovalView). */
-export interface ApprovalView {
-  readonly envelopeId: string;
-  readonly round: number;
-  readonly status: 'none' | 'pending' | 'approved' | 'rejected';
-  readonly approvers: readonly {
-    readonly userId: string;
-    readonly name: string | null;
-    readonly status: 'pending' | 'approved' | 'rejected' | 'withdrawn';
-    readonly decidedAt: string | null;
-    readonly reason: string | null;
-  }[];
-  readonly envelope: Envelope;
-}
+export type { ApprovalView };
 
 type AccessCodes = readonly { email: string; accessCode: string }[];
 /** Runs one approval request; on success the round is reloaded and the envelope page told. */

@@ -1,15 +1,11 @@
 import { useState } from 'react';
 import { sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
-import type { Envelope, Party } from '../pages/envelope-types.ts';
+import type { Envelope, Party, ReissuedAccess } from '../pages/envelope-types.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
-export interface Reissued {
-  readonly partyId: string;
-  readonly email: string;
-  readonly accessCode: string;
-}
+export type Reissued = ReissuedAccess;
 
 /**
  * ロック中 beside a party whose link locked on wrong access codes, and the sender's one-click re-issue

@@ -1,17 +1,11 @@
 import { useState } from 'react';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
+import type { WebhookView } from '../pages/envelope-types.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
 import { useManagedList } from './use-managed-list.ts';
-
-/** GET /api/contracts/webhooks (src/contracts/tenants/webhooks.ts WebhookView). */
-interface WebhookView {
-  readonly id: string;
-  readonly url: string;
-  readonly createdAt: string;
-}
 
 const pickHooks = (answer: Record<string, unknown>) => answer.webhooks as readonly WebhookView[];
 

@@ -5,14 +5,11 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { ScrollBox } from '../components/ScrollBox.tsx';
 import { type CsvEncoding, type CsvPreview, decodeCsv, type PreviewRow, previewCsv } from '../csv.ts';
 import { useI18n } from '../i18n/index.tsx';
+import type { TakenCodes } from './envelope-types.ts';
 import { openSlots, type TemplateView } from './template-types.ts';
 
 /** The server's default maximum (ContractsSettings.maxBulkRows); a lower configured one answers 413. */
 const DEFAULT_MAX_ROWS = 500;
-
-interface TakenCodes {
-  readonly codes: readonly { index: number; email: string; accessCode: string }[];
-}
 
 const POLL_MS = 1000;
 

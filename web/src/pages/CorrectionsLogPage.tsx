@@ -6,16 +6,9 @@ import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { usePrivileges } from '../privileges.ts';
 import { Link } from '../router.tsx';
+import type { RecordLogEntry } from './envelope-types.ts';
 
-interface LogEntry {
-  readonly id: string;
-  readonly recordId: string;
-  readonly kind: 'correction' | 'deletion';
-  readonly changes: Readonly<Record<string, unknown>>;
-  readonly reason: string;
-  readonly actor: { readonly kind: string; readonly id: string };
-  readonly at: string;
-}
+type LogEntry = RecordLogEntry;
 
 interface Filters {
   from: string;

@@ -1,9 +1,19 @@
 /**
  * The contract API's shapes the screens use: the zod-inferred types the server serialises with
- * (src/contracts/model/shapes.ts), not copies.
+ * (src/contracts/model/shapes.ts and answers.ts), not copies.
  */
 import type { EnvelopeStatus } from '../../../src/contracts/model/shapes.ts';
 
+export type {
+  ApiKeyView,
+  ApprovalView,
+  BulkJobView,
+  BulkRowResult,
+  RecordLogEntry,
+  ReissuedAccess,
+  TakenCodes,
+  WebhookView,
+} from '../../../src/contracts/model/answers.ts';
 export type {
   DocumentView as EnvelopeDocument,
   EnvelopeStatus,
