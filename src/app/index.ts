@@ -23,6 +23,7 @@ export {
   authenticateOperator,
   decideApproval,
   type OperatorCredentials,
+  type OperatorDoor,
   operatorFromSession,
   requestApproval,
   requirePrivilege,
@@ -30,6 +31,7 @@ export {
 } from './operator.ts';
 export { dataPaths } from './paths.ts';
 export { disclosureState, policyPublisher, renderPolicy } from './policy-documents.ts';
+export { openSealSigning, type SealSigning } from './seal-signing.ts';
 export { runServiceTermination, type TerminationRun } from './service-termination.ts';
 export {
   type SettingDeclaration,

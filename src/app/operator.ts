@@ -18,13 +18,23 @@ import type { Shomei } from './shomei.ts';
 
 export type { AuthenticatedOperator, OperatorCredentials } from '../admin/index.ts';
 
-function deps(shomei: Shomei) {
+/**
+ * What the door needs of an installation: identity, the role grants and the audit trail. The whole
+ * application is one; `shomei sign` opens only these with its e-seal (openSealSigning, ADR 043).
+ */
+export interface OperatorDoor {
+  readonly identity: Shomei['identity'];
+  readonly admin: { readonly grants: Shomei['admin']['grants'] };
+  readonly audit: { readonly trail: Shomei['audit']['trail'] };
+}
+
+function deps(shomei: OperatorDoor) {
   return { identity: shomei.identity, grants: shomei.admin.grants, audit: shomei.audit.trail };
 }
 
 /** Password and TOTP code of the operator's own account; audited either way. */
 export function authenticateOperator(
-  shomei: Shomei,
+  shomei: OperatorDoor,
   credentials: OperatorCredentials,
   source = 'cli',
 ): Promise<AuthenticatedOperator> {
@@ -57,7 +67,7 @@ export async function startOperatorSession(
 
 /** The operator of a live session started by `startOperatorSession` (or the console). */
 export async function operatorFromSession(
-  shomei: Shomei,
+  shomei: OperatorDoor,
   secret: string,
   source = 'cli',
 ): Promise<AuthenticatedOperator> {
@@ -80,7 +90,7 @@ export async function operatorFromSession(
 
 /** The console's privilege rule for operations without dual control; refusals are audited. */
 export function requirePrivilege(
-  shomei: Shomei,
+  shomei: OperatorDoor,
   operator: AuthenticatedOperator,
   privilege: Privilege,
 ): Promise<void> {

@@ -13,8 +13,11 @@ import {
   type AuthenticatedOperator,
   authenticateOperator,
   type OperatorCredentials,
+  type OperatorDoor,
+  openSealSigning,
   openShomei,
   operatorFromSession,
+  type SealSigning,
   type Shomei,
 } from '../app/index.ts';
 import { loadConfig } from '../config/index.ts';
@@ -115,7 +118,7 @@ export async function operatorProof(env: NodeJS.ProcessEnv = process.env): Promi
   throw credentialsMissing();
 }
 
-export function resolveOperator(shomei: Shomei, proof: OperatorProof): Promise<AuthenticatedOperator> {
+export function resolveOperator(shomei: OperatorDoor, proof: OperatorProof): Promise<AuthenticatedOperator> {
   return 'session' in proof
     ? operatorFromSession(shomei, proof.session, 'cli')
     : authenticateOperator(shomei, proof.credentials, 'cli');
@@ -131,6 +134,19 @@ export async function withOperator<T>(
     return await work(shomei, await resolveOperator(shomei, proof));
   } finally {
     await shomei.close();
+  }
+}
+
+/** As withOperator, with only what the provider's e-seal needs opened (`shomei sign`, ADR 043). */
+export async function withSealOperator<T>(
+  work: (seal: SealSigning, operator: AuthenticatedOperator) => Promise<T>,
+): Promise<T> {
+  const proof = await operatorProof();
+  const seal = await openSealSigning(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
+  try {
+    return await work(seal, await resolveOperator(seal, proof));
+  } finally {
+    await seal.close();
   }
 }
 

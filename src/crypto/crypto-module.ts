@@ -645,6 +645,27 @@ export class CryptoModule {
     return keys.sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * Id and label of every key in the token, read in one pass: what listKeys gives without a search and
+   * a public-key read per key (the token's environment mark at every start, ADR 043).
+   */
+  async keyLabels(): Promise<{ id: string; label: string }[]> {
+    const handles = await this.findAll([]);
+    const labels = new Map<string, string>();
+    await this.pool.use((session) => {
+      for (const handle of handles) {
+        const [id, label] = this.pkcs11.C_GetAttributeValue(session, handle, [
+          { type: p.CKA_ID },
+          { type: p.CKA_LABEL },
+        ]);
+        if (!(id?.value instanceof Buffer) || id.value.length === 0) continue;
+        const text = label?.value instanceof Buffer ? label.value.toString('utf8') : '';
+        if (!labels.has(id.value.toString('hex')) || text !== '') labels.set(id.value.toString('hex'), text);
+      }
+    });
+    return [...labels].map(([id, label]) => ({ id, label }));
+  }
+
   async hasKey(keyId: string): Promise<boolean> {
     if (this.wrappedKeys !== undefined && (await this.wrappedKeys.find(keyId)) !== undefined) return true;
     const template = [{ type: p.CKA_ID, value: idBuffer(keyId) }];

@@ -74,7 +74,7 @@ export function environmentMismatch(
 
 /** The environments the token's marker keys name (normally exactly one). */
 export async function tokenEnvironments(crypto: CryptoModule): Promise<string[]> {
-  const keys = await crypto.listKeys();
+  const keys = await crypto.keyLabels();
   return keys
     .filter((k) => k.label.startsWith(TOKEN_MARKER_PREFIX))
     .map((k) => k.label.slice(TOKEN_MARKER_PREFIX.length));

@@ -8,18 +8,17 @@ import path from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import {
   JIS_LEVEL_NAMES,
-  openEmbeddedSigning,
   parseSignatureLevel,
   type SignatureLevel,
   signatureTimestampTime,
   signCades,
   signPdf,
 } from '../../ades/index.ts';
-import { type AuthenticatedOperator, requirePrivilege, type Shomei } from '../../app/index.ts';
+import { type AuthenticatedOperator, requirePrivilege, type SealSigning } from '../../app/index.ts';
 import { isShomeiError, shomeiError } from '../../errors/index.ts';
 import { certificateFacts, parseCertificate } from '../../pki/index.ts';
 import { buildSealAppearance } from '../../seal/index.ts';
-import { withOperator } from '../operator.ts';
+import { withSealOperator } from '../operator.ts';
 import { printError, printJson } from '../output.ts';
 
 /** SHA-256 of the input ("what was signed", for the record shown after signing). */
@@ -94,15 +93,16 @@ async function runSign(input: string, options: SignOptions): Promise<void> {
   const rect = options.stamp || options.rect ? parseRect(options.rect) : undefined;
   const output = path.resolve(options.output);
   if (path.resolve(input) === output) throw optionInvalid('-o', 'the output must differ from the input');
-  // The provider's e-seal signs in the provider's name: an authenticated operator (ADR 019).
-  await withOperator(async (shomei, operator) => {
-    await requirePrivilege(shomei, operator, 'seal.sign');
-    await signAsProvider(shomei, operator, input, output, { ...options, level }, pageIndex, rect);
+  // The provider's e-seal signs in the provider's name: an authenticated operator (ADR 019), with
+  // only what the e-seal needs opened (ADR 043).
+  await withSealOperator(async (seal, operator) => {
+    await requirePrivilege(seal, operator, 'seal.sign');
+    await signAsProvider(seal, operator, input, output, { ...options, level }, pageIndex, rect);
   });
 }
 
 async function signAsProvider(
-  shomei: Shomei,
+  shomei: SealSigning,
   operator: AuthenticatedOperator,
   input: string,
   output: string,
@@ -111,7 +111,7 @@ async function signAsProvider(
   rect: [number, number, number, number] | undefined,
 ): Promise<void> {
   const level = options.level;
-  const signing = await openEmbeddedSigning(shomei);
+  const signing = await shomei.signing();
   const signer = certificateFacts(parseCertificate(signing.certificateChain[0]!)).subject;
   let fieldName: string | undefined;
   let cms: Buffer;
