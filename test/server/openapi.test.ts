@@ -49,11 +49,6 @@ const PENDING_ROUTES: readonly string[] = [
   'POST /api/admin/certificates/:serial/revoke',
   'GET /api/environment',
   'GET /api/me/privileges',
-  'GET /oauth2/authorize',
-  'POST /oauth2/authorize',
-  'POST /oauth2/pushed_authorize',
-  'POST /oauth2/revoke',
-  'POST /oauth2/token',
 ];
 
 let shomei: Shomei & TestHome;
@@ -174,6 +169,31 @@ describe('GET /api/openapi.json', () => {
     ]);
     assert.ok(json('POST', '/api/verify', '200')?.required?.includes('signatures'));
     assert.ok(json('GET', '/api/imports/:id', '200')?.properties?.record !== undefined);
+  });
+
+  it('describes the OAuth 2.0 endpoints as the RFCs write them: forms in, a page, redirects, spec errors', () => {
+    const form = (url: string) =>
+      Object.keys(operation('POST', url)?.requestBody?.content ?? {}).includes(
+        'application/x-www-form-urlencoded',
+      );
+    assert.deepEqual(
+      ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize', '/oauth2/authorize'].filter(
+        (u) => !form(u),
+      ),
+      [],
+    );
+    const page = operation('GET', '/oauth2/authorize')?.responses;
+    assert.ok(page?.['200']?.content?.['text/html'] !== undefined, 'the authorisation page is HTML');
+    assert.ok(page?.['302']?.headers?.location !== undefined, 'a refusal goes back to the client');
+    const approve = operation('POST', '/oauth2/authorize')?.responses;
+    assert.ok(approve?.['302']?.headers?.location !== undefined, 'the code goes back by redirect');
+    const token = operation('POST', '/oauth2/token')?.responses;
+    assert.ok(token?.['200']?.content?.['application/json']?.schema.required?.includes('access_token'));
+    assert.deepEqual(token?.['400']?.content?.['application/json']?.schema.required, [
+      'error',
+      'error_description',
+    ]);
+    assert.ok(operation('POST', '/oauth2/revoke')?.responses?.['204'] !== undefined);
   });
 
   it('puts each area under its tag, the CSC API under its own', () => {

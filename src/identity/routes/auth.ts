@@ -74,6 +74,7 @@ const removedOrNone = { 204: noContent, 404: noContent.describe('Nothing to remo
 
 export async function authRoutes(fastify: FastifyInstance, identity: Identity): Promise<void> {
   loginRoutes(fastify, identity);
+  passkeyLoginRoutes(fastify, identity);
   sessionRoutes(fastify, identity);
   passwordRoutes(fastify, identity);
   totpRoutes(fastify, identity);
@@ -81,7 +82,7 @@ export async function authRoutes(fastify: FastifyInstance, identity: Identity): 
   oidcRoutes(fastify, identity);
 }
 
-/** Login: password, then TOTP, a recovery code or a passkey. */
+/** Login: password, then TOTP or a recovery code (a passkey below). */
 function loginRoutes(fastify: FastifyInstance, identity: Identity): void {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
@@ -162,7 +163,11 @@ function loginRoutes(fastify: FastifyInstance, identity: Identity): void {
       };
     },
   );
+}
 
+/** Login's second step with a passkey: its options, then the assertion. */
+function passkeyLoginRoutes(fastify: FastifyInstance, identity: Identity): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/api/auth/login/passkey/options',
     withAnswer('Second step: options for a passkey assertion', ok(webAuthnOptions)),

@@ -15,7 +15,7 @@ const invalidParameter = (name: string) => `Invalid parameter ${name}`;
 export const REFUSED_INPUT = 'shomei:refused-input';
 
 /** A string no identifier, code or token can hold (control characters) is refused and audited. */
-function printable(name: string, schema: z.ZodString) {
+export function printable(name: string, schema: z.ZodString) {
   return schema.superRefine((value, context) => {
     if (hasControlCharacters(value))
       context.addIssue({

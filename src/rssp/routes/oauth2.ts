@@ -4,44 +4,18 @@
  */
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CscError } from '../errors.ts';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../oauth.ts';
 import type { RsspRouteView } from '../service.ts';
-import { auditingCscErrorHandler, peerCertificateSha256, printable } from './common.ts';
-
-const AUTHORIZE_PARAMETERS = [
-  'response_type',
-  'client_id',
-  'redirect_uri',
-  'scope',
-  'authorization_details',
-  'code_challenge',
-  'code_challenge_method',
-  'state',
-  'lang',
-  'credentialID',
-  'signatureQualifier',
-  'numSignatures',
-  'hashes',
-  'hashAlgorithmOID',
-  'description',
-  'clientData',
-] as const;
-
-/** Only known parameters, each a single string of bounded size (anything else is dropped). */
-function pickParameters(source: unknown, extra: readonly string[] = []): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  if (source === null || typeof source !== 'object') return out;
-  const record = source as Record<string, unknown>;
-  for (const name of [...AUTHORIZE_PARAMETERS, ...extra]) {
-    const value = record[name];
-    // description is shown escaped on the page; every other parameter is an identifier or code.
-    if (typeof value === 'string' && value.length <= 64 * 1024)
-      out[name] = name === 'description' ? value : printable(name, value);
-    else if (value !== undefined) throw new CscError('invalid_request', `Invalid parameter ${name}`, 400);
-  }
-  return out;
-}
+import type { ClientPresentation } from '../verbs/index.ts';
+import { auditingCscErrorHandler, peerCertificateSha256 } from './common.ts';
+import {
+  approveSchema,
+  authorizePageSchema,
+  pushedAuthorizeSchema,
+  revokeSchema,
+  tokenSchema,
+} from './oauth2-shapes.ts';
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -50,7 +24,7 @@ const escapeHtml = (text: string) =>
   );
 
 function authorizationPage(
-  params: Record<string, string | undefined>,
+  params: Readonly<Record<string, string | undefined>>,
   request: AuthorizationRequest,
   clientName: string,
 ): string {
@@ -78,6 +52,9 @@ ${credential}
 
 export async function oauth2Routes(app: FastifyInstance, rssp: RsspRouteView): Promise<void> {
   await app.register(formbody, { bodyLimit: 128 * 1024 });
+  // Also on a bare Fastify (tests): the shapes in oauth2-shapes.ts validate and serialise.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   const refusals = auditingCscErrorHandler(rssp);
   app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     if (error instanceof AuthorizationRedirectError) {
@@ -86,111 +63,64 @@ export async function oauth2Routes(app: FastifyInstance, rssp: RsspRouteView): P
     }
     await refusals(error, request, reply);
   });
+  authorizationRoutes(app, rssp);
+  clientRoutes(app, rssp);
+}
 
-  const noStore = (reply: FastifyReply) =>
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache').header('x-frame-options', 'DENY');
+const noStore = (reply: FastifyReply) =>
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache').header('x-frame-options', 'DENY');
 
-  app.get('/authorize', async (request, reply) => {
-    let params = pickParameters(request.query, ['request_uri']);
-    if (params.request_uri !== undefined) {
-      params = await rssp.authorizationServer.pushedParameters(params.client_id, params.request_uri);
-    }
-    const { request: authorization, client } = await rssp.authorizationServer.validate(params);
+/** The authorisation page: shown (GET) and submitted (POST) by the user's browser. */
+function authorizationRoutes(fastify: FastifyInstance, rssp: RsspRouteView): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.get('/authorize', { schema: authorizePageSchema }, async (request, reply) => {
+    const opened = await rssp.verbs.openAuthorization(request.query);
     return noStore(reply)
       .header('content-security-policy', "default-src 'none'; form-action 'self'")
       .type('text/html; charset=utf-8')
-      .send(authorizationPage(params, authorization, client.name));
+      .send(authorizationPage(opened.parameters, opened.request, opened.clientName));
   });
 
-  app.post('/authorize', async (request, reply) => {
-    const params = pickParameters(request.body);
-    const login = pickLogin(request.body);
-    const { request: authorization } = await rssp.authorizationServer.validate(params);
-    const location = await rssp.authorizationServer.approve(authorization, login, request.ip);
+  app.post('/authorize', { schema: approveSchema }, async (request, reply) => {
+    const { username, password, pin, otp, ...parameters } = request.body;
+    const location = await rssp.verbs.approveAuthorization({
+      parameters,
+      login: { username: username ?? '', password: password ?? '', pin, otp },
+      source: request.ip,
+    });
     return noStore(reply).redirect(location, 302);
   });
+}
 
-  app.post('/pushed_authorize', async (request, reply) => {
-    const form = formOf(request);
-    const client = await authenticateClient(rssp, request, form);
-    const { client_secret: _secret, ...params } = form;
-    const pushed = await rssp.authorizationServer.pushAuthorizationRequest(client, params);
+/** What client systems call with their own credentials: PAR, token and revocation. */
+function clientRoutes(fastify: FastifyInstance, rssp: RsspRouteView): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.post('/pushed_authorize', { schema: pushedAuthorizeSchema }, async (request, reply) => {
+    const { client_secret: _secret, ...parameters } = request.body;
+    const pushed = await rssp.verbs.pushAuthorization(clientOf(request, request.body), parameters);
     return noStore(reply).status(201).send(pushed);
   });
 
-  app.post('/token', async (request, reply) => {
-    const form = formOf(request);
-    const client = await authenticateClient(rssp, request, form);
-    const response = await rssp.authorizationServer.token(client, form);
+  app.post('/token', { schema: tokenSchema }, async (request, reply) => {
+    const response = await rssp.verbs.issueToken(clientOf(request, request.body), request.body);
     return noStore(reply).send(response);
   });
 
-  app.post('/revoke', async (request, reply) => {
-    const form = formOf(request);
-    const client = await authenticateClient(rssp, request, form);
-    const token = form.token;
-    if (token === undefined)
-      throw new CscError('invalid_request', 'Missing (or invalid type) string parameter token', 400);
-    await rssp.verbs.revokeToken({ userId: null, clientId: client.client_id }, token);
-    return reply.status(204).send();
+  app.post('/revoke', { schema: revokeSchema }, async (request, reply) => {
+    await rssp.verbs.revokeClientToken(clientOf(request, request.body), request.body.token);
+    return reply.status(204).send(null);
   });
 }
 
-function pickLogin(body: unknown): { username: string; password: string; pin?: string; otp?: string } {
-  const record = (body ?? {}) as Record<string, unknown>;
-  const text = (name: string) => {
-    const value = record[name];
-    return typeof value === 'string' && value.length <= 256 ? value : undefined;
-  };
-  const pin = text('pin');
-  const otp = text('otp');
-  return {
-    username: text('username') ?? '',
-    password: text('password') ?? '',
-    ...(pin === undefined ? {} : { pin }),
-    ...(otp === undefined ? {} : { otp }),
-  };
-}
-
-function formOf(request: FastifyRequest): Record<string, string | undefined> {
-  const body = request.body;
-  if (body === null || typeof body !== 'object')
-    throw new CscError('invalid_request', 'Malformed request body', 400);
-  const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (typeof value !== 'string' || value.length > 64 * 1024) {
-      throw new CscError('invalid_request', `Invalid parameter ${key.slice(0, 64)}`, 400);
-    }
-    out[key] = printable(key.slice(0, 64), value);
-  }
-  return out;
-}
-
-/** client_secret_basic or client_secret_post, plus the TLS certificate binding when the request has one. */
-async function authenticateClient(
-  rssp: RsspRouteView,
+/** The client's credentials as presented: the Basic header, or client_id and client_secret in the form. */
+function clientOf(
   request: FastifyRequest,
-  form: Record<string, string | undefined>,
-) {
-  let clientId = form.client_id;
-  let secret = form.client_secret;
-  const header = request.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Basic ([A-Za-z0-9+/]+=*)$/.exec(header);
-    if (match === null) throw new CscError('invalid_client', 'Client authorization required', 401);
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) throw new CscError('invalid_client', 'Client authorization required', 401);
-    try {
-      clientId = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
-    } catch {
-      throw new CscError('invalid_client', 'Client authorization required', 401);
-    }
-  }
-  if (clientId === undefined)
-    throw new CscError('invalid_request', 'Missing (or invalid type) string parameter client_id', 400);
-  printable('client_id', clientId);
-  if (secret === undefined) throw new CscError('invalid_client', 'Client authorization required', 401);
-  return rssp.clients.authenticate(clientId, secret, peerCertificateSha256(request));
+  form: { client_id?: string | undefined; client_secret?: string | undefined },
+): ClientPresentation {
+  return {
+    authorization: request.headers.authorization,
+    clientId: form.client_id,
+    clientSecret: form.client_secret,
+    tlsCertificateSha256: peerCertificateSha256(request),
+  };
 }

@@ -5,16 +5,22 @@
 import type { RsspParts } from '../parts.ts';
 import type { RsspPrincipal } from '../principal.ts';
 import { acceptFreshRequest, type FreshnessProof } from './accept-fresh-request.ts';
+import { type ApproveAuthorizationRequest, approveAuthorization } from './approve-authorization.ts';
 import { authenticateBearer, type BearerPresentation } from './authenticate-bearer.ts';
+import type { ClientPresentation } from './authenticate-client.ts';
 import { type AuthorizeRequest, authorize } from './authorize.ts';
 import { changeCredentialState } from './change-credential-state.ts';
 import { checkAuthorization } from './check-authorization.ts';
 import { describeCredential } from './describe-credential.ts';
 import { type ExtendTransactionRequest, extendTransaction } from './extend-transaction.ts';
+import { issueToken } from './issue-token.ts';
 import { type ListCredentialsRequest, listCredentials } from './list-credentials.ts';
 import { type LogInRequest, logIn } from './log-in.ts';
+import { type AuthorizationParameters, openAuthorization } from './open-authorization.ts';
 import { pollSignature } from './poll-signature.ts';
+import { pushAuthorization } from './push-authorization.ts';
 import { recordRefusedInput } from './record-refused-input.ts';
+import { revokeClientToken } from './revoke-client-token.ts';
 import { revokeToken, type TokenHolder } from './revoke-token.ts';
 import { type CredentialSearch, searchCredentials } from './search-credentials.ts';
 import { type SendChallengeRequest, sendChallenge } from './send-challenge.ts';
@@ -58,11 +64,21 @@ export function rsspVerbs(parts: RsspParts) {
         ? undefined
         : (request: TimestampRequest) => timestamp({ timestamps }, request),
     searchCredentials: (filter: CredentialSearch) => searchCredentials(parts, filter),
+    // OAuth 2.0 (/oauth2/): the authorisation page, PAR, token and revocation.
+    openAuthorization: (asked: AuthorizationParameters) => openAuthorization(parts, asked),
+    approveAuthorization: (approval: ApproveAuthorizationRequest) => approveAuthorization(parts, approval),
+    pushAuthorization: (client: ClientPresentation, parameters: AuthorizationParameters) =>
+      pushAuthorization(parts, client, parameters),
+    issueToken: (client: ClientPresentation, parameters: AuthorizationParameters) =>
+      issueToken(parts, client, parameters),
+    revokeClientToken: (client: ClientPresentation, token: string | undefined) =>
+      revokeClientToken(parts, client, token),
     changeCredentialState: (...a: Params<typeof changeCredentialState>) => changeCredentialState(parts, ...a),
   };
 }
 
 export type RsspVerbs = ReturnType<typeof rsspVerbs>;
+export type { ClientPresentation } from './authenticate-client.ts';
 export type { Authorization } from './authorize.ts';
 export type { StartedAsync } from './caller.ts';
 export { CREDENTIAL_STATE_CHANGES } from './change-credential-state.ts';
