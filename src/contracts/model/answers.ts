@@ -52,6 +52,7 @@ export const partySessionAnswerSchema = z.object({
   expiresAt: z.string(),
   header: z.string(),
 });
+export type PartySessionAnswer = z.output<typeof partySessionAnswerSchema>;
 
 export const reminderRunSchema = z.object({
   reminded: z.array(z.object({ partyId: z.string(), email: z.string() })),

@@ -7,19 +7,10 @@ import { type SignOutcome, SignResult } from '../components/SignResult.tsx';
 import { Timeline } from '../components/Timeline.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { outcomeOf, placementBoxes, scrollToMySeal } from '../sign-helpers.ts';
-import type { Envelope, Party } from './envelope-types.ts';
+import type { Envelope, Party, PartySessionAnswer, WitnessConfirmation } from './envelope-types.ts';
 
-interface Opened {
-  readonly partyToken: string;
-  readonly envelopeId: string;
-  readonly partyId: string;
-}
-
-interface Confirmation {
-  readonly ja: string;
-  readonly en: string;
-  readonly documents: readonly { id: string; name: string; sha256: string }[];
-}
+type Opened = PartySessionAnswer;
+type Confirmation = WitnessConfirmation;
 
 /** Read to the end: the confirmation unlocks once the end of the last page has been on screen. */
 function useSeenEnd(ready: boolean): [React.RefObject<HTMLDivElement | null>, boolean] {

@@ -9,10 +9,12 @@ export type {
   ApprovalView,
   BulkJobView,
   BulkRowResult,
+  PartySessionAnswer,
   RecordLogEntry,
   ReissuedAccess,
   TakenCodes,
   WebhookView,
+  WitnessConfirmation,
 } from '../../../src/contracts/model/answers.ts';
 export type {
   DocumentView as EnvelopeDocument,
