@@ -97,91 +97,118 @@ async function benchAlgorithm(algorithm: KeyAlgorithm): Promise<void> {
     body: '{}',
   });
   const token = ((await login.json()) as { access_token: string }).access_token;
-  const keyId = credential.key_id!;
-  const digest = randomBytes(32);
-
-  // Raw and HTTP are measured in alternating short slices, so that both see the same load on a
-  // shared machine; the raw slices keep 32 digests in flight, as a batch does.
-  const slices = 6;
-  const slice = seconds / slices;
-  const timed = async (sliceSeconds: number, concurrency: number, once: () => Promise<number>) => {
-    const end = performance.now() + sliceSeconds * 1000;
-    const begin = performance.now();
-    let count = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (performance.now() < end) {
-          const n = await once();
-          if (n === 0) return;
-          count += n;
-        }
-      }),
-    );
-    return { count, elapsed: (performance.now() - begin) / 1000 };
-  };
-  const storeSads = async (count: number, perSad: number) => {
-    const sads: { sad: string; hashes: string[] }[] = [];
-    for (let i = 0; i < count; i += 1) {
-      const hashes = Array.from({ length: perSad }, () => randomBytes(32));
-      const sad = randomBytes(32).toString('base64url');
-      await rssp.activation.storeSad(secretHash(`sad:${sad}`), {
-        credentialId: credential.credential_id,
-        userId,
-        clientId: null,
-        numSignatures: perSad,
-        hashes,
-        hashAlgorithmOid: '2.16.840.1.101.3.4.2.1',
-        authMethod: 'bench',
-        lifetimeSeconds: 3600,
-      });
-      sads.push({ sad, hashes: hashes.map((h) => h.toString('base64')) });
-    }
-    return sads;
+  const subject: BenchCredential = {
+    algorithm,
+    userId,
+    credentialId: credential.credential_id,
+    keyId: credential.key_id!,
+    token,
   };
   console.log(
     `\n${algorithm} (raw = CryptoModule.signDigest on 2 sessions, 32 in flight, alternating with HTTP)`,
   );
+  for (const perSad of [1, 10, 100]) await benchSignHash(subject, perSad);
+  await benchAuthorize(subject, secret);
+}
 
-  for (const perSad of [1, 10, 100]) {
-    let raw = { count: 0, elapsed: 0 };
-    let http = { count: 0, elapsed: 0 };
-    for (let round = 0; round < slices; round += 1) {
-      const r = await timed(slice, 32, async () => {
-        await shomei.crypto.signDigest(keyId, digest, { digestAlgorithm: 'SHA-256' });
-        return 1;
-      });
-      raw = { count: raw.count + r.count, elapsed: raw.elapsed + r.elapsed };
-      // Enough pre-stored SADs for this slice at twice the raw rate just seen.
-      const sads = await storeSads(Math.ceil(((r.count / r.elapsed) * slice * 2) / perSad) + 8, perSad);
-      let next = 0;
-      const h = await timed(slice, 4, async () => {
-        const entry = sads[next++];
-        if (entry === undefined) return 0;
-        const result = await post('signatures/signHash', token, {
-          credentialID: credential.credential_id,
-          SAD: entry.sad,
-          hashes: entry.hashes,
-          signAlgo: SIGN_ALGO[algorithm],
-        });
-        return (result.signatures as string[]).length;
-      });
-      http = { count: http.count + h.count, elapsed: http.elapsed + h.elapsed };
-    }
-    const rawRate = raw.count / raw.elapsed;
-    const httpRate = http.count / http.elapsed;
-    console.log(
-      `  ${String(perSad).padStart(3)} hashes per SAD: signHash over HTTP ${httpRate.toFixed(0).padStart(6)}/s, raw ${rawRate.toFixed(0).padStart(6)}/s, ratio ${(httpRate / rawRate).toFixed(2)}  (load ${loadavg()[0]!.toFixed(1)})`,
-    );
+interface BenchCredential {
+  readonly algorithm: KeyAlgorithm;
+  readonly userId: string;
+  readonly credentialId: string;
+  readonly keyId: string;
+  readonly token: string;
+}
+
+/** Runs `once` from `concurrency` loops for a slice of time; counts what they did. */
+async function timed(sliceSeconds: number, concurrency: number, once: () => Promise<number>) {
+  const end = performance.now() + sliceSeconds * 1000;
+  const begin = performance.now();
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const n = await once();
+        if (n === 0) return;
+        count += n;
+      }
+    }),
+  );
+  return { count, elapsed: (performance.now() - begin) / 1000 };
+}
+
+/** SADs stored ahead, so the HTTP slices measure signHash and not authorisation. */
+async function storeSads(subject: BenchCredential, count: number, perSad: number) {
+  const sads: { sad: string; hashes: string[] }[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const hashes = Array.from({ length: perSad }, () => randomBytes(32));
+    const sad = randomBytes(32).toString('base64url');
+    await rssp.activation.storeSad(secretHash(`sad:${sad}`), {
+      credentialId: subject.credentialId,
+      userId: subject.userId,
+      clientId: null,
+      numSignatures: perSad,
+      hashes,
+      hashAlgorithmOid: '2.16.840.1.101.3.4.2.1',
+      authMethod: 'bench',
+      lifetimeSeconds: 3600,
+    });
+    sads.push({ sad, hashes: hashes.map((h) => h.toString('base64')) });
   }
+  return sads;
+}
 
-  // credentials/authorize: argon2id PIN check + TOTP, one at a time (each needs a fresh time step).
+/**
+ * Raw and HTTP are measured in alternating short slices, so that both see the same load on a
+ * shared machine; the raw slices keep 32 digests in flight, as a batch does.
+ */
+async function benchSignHash(subject: BenchCredential, perSad: number): Promise<void> {
+  const slices = 6;
+  const slice = seconds / slices;
+  const digest = randomBytes(32);
+  let raw = { count: 0, elapsed: 0 };
+  let http = { count: 0, elapsed: 0 };
+  for (let round = 0; round < slices; round += 1) {
+    const r = await timed(slice, 32, async () => {
+      await shomei.crypto.signDigest(subject.keyId, digest, { digestAlgorithm: 'SHA-256' });
+      return 1;
+    });
+    raw = { count: raw.count + r.count, elapsed: raw.elapsed + r.elapsed };
+    // Enough pre-stored SADs for this slice at twice the raw rate just seen.
+    const sads = await storeSads(
+      subject,
+      Math.ceil(((r.count / r.elapsed) * slice * 2) / perSad) + 8,
+      perSad,
+    );
+    let next = 0;
+    const h = await timed(slice, 4, async () => {
+      const entry = sads[next++];
+      if (entry === undefined) return 0;
+      const result = await post('signatures/signHash', subject.token, {
+        credentialID: subject.credentialId,
+        SAD: entry.sad,
+        hashes: entry.hashes,
+        signAlgo: SIGN_ALGO[subject.algorithm],
+      });
+      return (result.signatures as string[]).length;
+    });
+    http = { count: http.count + h.count, elapsed: http.elapsed + h.elapsed };
+  }
+  const rawRate = raw.count / raw.elapsed;
+  const httpRate = http.count / http.elapsed;
+  console.log(
+    `  ${String(perSad).padStart(3)} hashes per SAD: signHash over HTTP ${httpRate.toFixed(0).padStart(6)}/s, raw ${rawRate.toFixed(0).padStart(6)}/s, ratio ${(httpRate / rawRate).toFixed(2)}  (load ${loadavg()[0]!.toFixed(1)})`,
+  );
+}
+
+/** credentials/authorize: argon2id PIN check + TOTP, one at a time (each needs a fresh time step). */
+async function benchAuthorize(subject: BenchCredential, secret: string): Promise<void> {
   const start = performance.now();
   const rounds = 10;
   for (let i = 0; i < rounds; i += 1) {
     offsetMs += 30_000;
     const otp = await generateTotp({ secret, epoch: Math.floor(clock().getTime() / 1000) });
-    await post('credentials/authorize', token, {
-      credentialID: credential.credential_id,
+    await post('credentials/authorize', subject.token, {
+      credentialID: subject.credentialId,
       numSignatures: 1,
       hashes: [randomBytes(32).toString('base64')],
       hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
