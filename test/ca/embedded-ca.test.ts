@@ -257,6 +257,12 @@ describe('revocation by certificate (for the credential lifecycle)', () => {
     const { csr } = await hsmKeyWithCsr(shomei, YAMADA);
     const issued = await shomei.ca.issue({ csr, profile: 'signer' });
     assert.equal(await shomei.ca.statusOf(issued.der), 'good');
+    // Only the exact certificate is good: the same serial with one signature bit changed is unknown;
+    // a truncated one is refused.
+    const altered = Buffer.from(issued.der);
+    altered[altered.length - 1]! ^= 1;
+    assert.equal(await shomei.ca.statusOf(altered), 'unknown');
+    await assert.rejects(shomei.ca.statusOf(issued.der.subarray(0, 40)), rejectsWith('SHOMEI_PKI_MALFORMED'));
     await assert.rejects(
       shomei.ca.revokeCertificate(
         await shomei.tsa.certificate().then((c) => Buffer.from(c.subarray(0, 10))),
