@@ -99,8 +99,10 @@ async function waitForPort(port: number): Promise<void> {
  * The TSA's own CA and certificate, made by openssl; the CRL made by `openssl ca -gencrl`, listing
  * the TSA certificate itself when `revokeTsa` (a TSA whose CA has withdrawn it).
  */
-async function makeTsaPki(dir: string, base: string, name: string, revokeTsa = false): Promise<void> {
-  const f = (n: string) => path.join(dir, `${name}-${n}`);
+type FileIn = (name: string) => string;
+
+/** The TSA's root and its certificate, naming the CRL and the issuer on the web server at `base`. */
+async function makeTsaCertificates(dir: string, base: string, name: string, f: FileIn): Promise<void> {
   await exec(
     'openssl',
     [
@@ -175,6 +177,10 @@ async function makeTsaPki(dir: string, base: string, name: string, revokeTsa = f
     ],
     dir,
   );
+}
+
+/** The root's CRL (PEM and DER), listing the TSA certificate when `revokeTsa`; the root as DER. */
+async function makeTsaCrl(dir: string, f: FileIn, revokeTsa: boolean): Promise<void> {
   writeFileSync(f('index.txt'), '');
   writeFileSync(f('crlnumber'), '01\n');
   writeFileSync(
@@ -225,6 +231,10 @@ async function makeTsaPki(dir: string, base: string, name: string, revokeTsa = f
   );
   await exec('openssl', ['crl', '-in', f('root.crl.pem'), '-outform', 'DER', '-out', f('root.crl')], dir);
   await exec('openssl', ['x509', '-in', f('root.pem'), '-outform', 'DER', '-out', f('root.cer')], dir);
+}
+
+/** `openssl ts -reply`'s configuration: SHA-2 digests, ESSCertIDv2, its name in the token. */
+function writeTsaReplyConfig(f: FileIn): void {
   writeFileSync(f('serial'), '01\n');
   writeFileSync(
     f('tsa.cnf'),
@@ -250,6 +260,13 @@ async function makeTsaPki(dir: string, base: string, name: string, revokeTsa = f
   );
 }
 
+async function makeTsaPki(dir: string, base: string, name: string, revokeTsa = false): Promise<void> {
+  const f = (n: string) => path.join(dir, `${name}-${n}`);
+  await makeTsaCertificates(dir, base, name, f);
+  await makeTsaCrl(dir, f, revokeTsa);
+  writeTsaReplyConfig(f);
+}
+
 const CFSSL_SCHEMA = `
 CREATE TABLE certificates (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL,
   ca_label blob, status blob NOT NULL, reason int, expiry timestamp, revoked_at timestamp, pem blob NOT NULL,
@@ -257,20 +274,8 @@ CREATE TABLE certificates (serial_number blob NOT NULL, authority_key_identifier
 CREATE TABLE ocsp_responses (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL,
   body blob NOT NULL, expiry timestamp, PRIMARY KEY(serial_number, authority_key_identifier));`;
 
-export async function startOutsidePki(): Promise<OutsidePki> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shomei-outside-pki-'));
-  const f = (n: string) => path.join(dir, n);
-  const [webPort, cfsslPort, ocspPort] = [await freePort(), await freePort(), await freePort()];
-  const base = `http://127.0.0.1:${webPort}`;
-  await makeTsaPki(dir, base, 'outside');
-  await makeTsaPki(dir, base, 'stranger');
-  await makeTsaPki(dir, base, 'revoked', true);
-  writeFileSync(
-    f('tsa-anchors.pem'),
-    `${readFileSync(f('outside-root.pem'), 'utf8')}${readFileSync(f('revoked-root.pem'), 'utf8')}`,
-  );
-
-  // The CA server: root by cfssl, profiles naming its OCSP responder and where its certificate is.
+/** cfssl's root CA, profiles naming its OCSP responder and where its certificate is, its database. */
+async function makeCfsslCa(dir: string, f: FileIn, base: string, ocspPort: number): Promise<void> {
   writeFileSync(
     f('ca-csr.json'),
     JSON.stringify({
@@ -307,6 +312,10 @@ export async function startOutsidePki(): Promise<OutsidePki> {
   db.close();
   writeFileSync(f('db.json'), JSON.stringify({ driver: 'sqlite3', data_source: f('certs.db') }));
   writeFileSync(f('responses'), '');
+}
+
+/** `cfssl serve`, and `cfssl ocspserve` restarted by publishOcsp on freshly dumped responses. */
+function startCfssl(dir: string, f: FileIn, cfsslPort: number, ocspPort: number) {
   const children: ChildProcess[] = [];
   const startChild = (args: string[]) => {
     const child = spawn('cfssl', args, { cwd: dir, stdio: 'ignore' });
@@ -374,18 +383,18 @@ export async function startOutsidePki(): Promise<OutsidePki> {
     await waitForPort(ocspPort);
   };
 
-  // The TSA on a URL, and the CA certificates and CRL on the web.
-  const state = { mode: 'honest' as TsaMode, requests: 0, counter: 0 };
-  const published: Record<string, string> = {
-    '/outside-root.crl': f('outside-root.crl'),
-    '/outside-root.cer': f('outside-root.cer'),
-    '/stranger-root.crl': f('stranger-root.crl'),
-    '/stranger-root.cer': f('stranger-root.cer'),
-    '/revoked-root.crl': f('revoked-root.crl'),
-    '/revoked-root.cer': f('revoked-root.cer'),
-    '/ca.cer': f('ca.cer'),
-  };
-  const reply = async (query: Buffer): Promise<Buffer> => {
+  return { children, publishOcsp };
+}
+
+interface TsaState {
+  mode: TsaMode;
+  requests: number;
+  counter: number;
+}
+
+/** The TSA's answer by `openssl ts -reply`; a wrong imprint or nonce, or another TSA, by mode. */
+function tsaReplier(dir: string, f: FileIn, state: TsaState): (query: Buffer) => Promise<Buffer> {
+  return async (query: Buffer): Promise<Buffer> => {
     state.counter += 1;
     const q = f(`q${state.counter}.tsq`);
     const r = f(`r${state.counter}.tsr`);
@@ -410,7 +419,28 @@ export async function startOutsidePki(): Promise<OutsidePki> {
     );
     return readFileSync(r);
   };
-  const web: Server = createServer((request, response) => {
+}
+
+/** What the CAs' web server publishes: the TSA roots' CRLs and certificates, the CA server's root. */
+function publishedFiles(f: FileIn): Record<string, string> {
+  return {
+    '/outside-root.crl': f('outside-root.crl'),
+    '/outside-root.cer': f('outside-root.cer'),
+    '/stranger-root.crl': f('stranger-root.crl'),
+    '/stranger-root.cer': f('stranger-root.cer'),
+    '/revoked-root.crl': f('revoked-root.crl'),
+    '/revoked-root.cer': f('revoked-root.cer'),
+    '/ca.cer': f('ca.cer'),
+  };
+}
+
+/** The TSA on /tsa (misbehaving by mode) and the published files, on one HTTP server. */
+function tsaAndFilesServer(
+  state: TsaState,
+  published: Record<string, string>,
+  reply: (query: Buffer) => Promise<Buffer>,
+): Server {
+  return createServer((request, response) => {
     const file = published[request.url ?? ''];
     if (request.method === 'GET' && file !== undefined) {
       response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(file));
@@ -442,16 +472,11 @@ export async function startOutsidePki(): Promise<OutsidePki> {
       );
     });
   });
-  await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
-  await waitForPort(cfsslPort);
-  await publishOcsp();
+}
 
-  writeFileSync(
-    f('roots.pem'),
-    readFileSync(f('outside-root.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8'),
-  );
-  const cfsslUrl = `http://127.0.0.1:${cfsslPort}`;
-  const api = async (endpoint: string, body: object) => {
+/** A call to cfssl's HTTP API; its result, or an error naming cfssl's errors. */
+function cfsslApi(cfsslUrl: string) {
+  return async (endpoint: string, body: object) => {
     const r = await fetch(`${cfsslUrl}/api/v1/cfssl/${endpoint}`, {
       method: 'POST',
       body: JSON.stringify(body),
@@ -464,6 +489,35 @@ export async function startOutsidePki(): Promise<OutsidePki> {
     if (!json.success) throw new Error(`cfssl ${endpoint}: ${JSON.stringify(json.errors)}`);
     return json.result;
   };
+}
+
+export async function startOutsidePki(): Promise<OutsidePki> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shomei-outside-pki-'));
+  const f = (n: string) => path.join(dir, n);
+  const [webPort, cfsslPort, ocspPort] = [await freePort(), await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${webPort}`;
+  await makeTsaPki(dir, base, 'outside');
+  await makeTsaPki(dir, base, 'stranger');
+  await makeTsaPki(dir, base, 'revoked', true);
+  writeFileSync(
+    f('tsa-anchors.pem'),
+    `${readFileSync(f('outside-root.pem'), 'utf8')}${readFileSync(f('revoked-root.pem'), 'utf8')}`,
+  );
+  await makeCfsslCa(dir, f, base, ocspPort);
+  const { children, publishOcsp } = startCfssl(dir, f, cfsslPort, ocspPort);
+  // The TSA on a URL, and the CA certificates and CRL on the web.
+  const state: TsaState = { mode: 'honest', requests: 0, counter: 0 };
+  const web = tsaAndFilesServer(state, publishedFiles(f), tsaReplier(dir, f, state));
+  await new Promise<void>((resolve) => web.listen(webPort, '127.0.0.1', resolve));
+  await waitForPort(cfsslPort);
+  await publishOcsp();
+
+  writeFileSync(
+    f('roots.pem'),
+    readFileSync(f('outside-root.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8'),
+  );
+  const cfsslUrl = `http://127.0.0.1:${cfsslPort}`;
+  const api = cfsslApi(cfsslUrl);
   return {
     dir,
     tsaUrl: `${base}/tsa`,
