@@ -214,6 +214,12 @@ describe('GET /api/openapi.json', () => {
     assert.equal(party?.additionalProperties, false);
     assert.equal(party?.properties?.order?.maximum, 100);
     assert.deepEqual(body?.required?.includes('parties'), true);
+    // An upload says it takes the PDF itself, not JSON.
+    for (const url of ['/api/envelopes/:id/documents', '/api/templates/:id/documents']) {
+      const content = operation('POST', url)?.requestBody?.content;
+      assert.deepEqual(Object.keys(content ?? {}), ['application/pdf'], url);
+      assert.equal(content?.['application/pdf']?.schema.type, 'string');
+    }
   });
 
   it('a body the schema refuses answers the module’s typed error, once the caller is known', async () => {
