@@ -1,18 +1,8 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import type { SessionAnswer, SessionUser } from '../../src/identity/routes/shapes.ts';
 import { getJson, setCsrfToken } from './api.ts';
 
-export interface SessionUser {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly email: string;
-  readonly displayName: string;
-}
-
-interface SessionInfo {
-  readonly authenticated: boolean;
-  readonly csrfToken?: string;
-  readonly user?: SessionUser | null;
-}
+export type { SessionUser } from '../../src/identity/routes/shapes.ts';
 
 interface SessionState {
   readonly loaded: boolean;
@@ -32,9 +22,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<SessionUser | undefined>();
   const refresh = useCallback(async () => {
     try {
-      const info = await getJson<SessionInfo>('/api/auth/session');
-      setCsrfToken(info.csrfToken);
-      setUser(info.authenticated && info.user ? info.user : undefined);
+      const info = await getJson<SessionAnswer>('/api/auth/session');
+      const session = 'csrfToken' in info ? info : undefined;
+      setCsrfToken(session?.csrfToken);
+      setUser(session?.authenticated && session.user ? session.user : undefined);
     } catch {
       setUser(undefined);
     } finally {

@@ -100,6 +100,7 @@ export type TotpEnrolmentView = z.output<typeof totpEnrolmentSchema>;
 const recoveryCodes = z.array(z.string()).describe('Shown once; each works once');
 export const recoveryCodesAnswer = z.object({ recoveryCodes });
 export const totpConfirmedAnswer = z.object({ recoveryCodes, csrfToken });
+export type TotpConfirmedAnswer = z.output<typeof totpConfirmedAnswer>;
 
 export const passkeySchema = z.object({
   id: z.string(),

@@ -1,4 +1,9 @@
 import { type FormEvent, useState } from 'react';
+import type {
+  LoginAnswer,
+  TotpConfirmedAnswer,
+  TotpEnrolmentView,
+} from '../../../src/identity/routes/shapes.ts';
 import { sendJson } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PasskeyButton } from '../components/PasskeyButton.tsx';
@@ -8,24 +13,12 @@ import { useSession } from '../session.tsx';
 
 type Step = 'password' | 'totp' | 'enrol';
 
-interface TotpEnrolment {
-  readonly secret: string;
-  readonly otpauthUri?: string;
-  readonly qrCodeDataUrl?: string;
-}
-
-interface LoginOutcome {
-  readonly next: 'done' | 'second-factor' | 'enrolment';
-  /** The second factors the account has: a passkey is offered when it has one. */
-  readonly secondFactors?: readonly string[];
-}
-
 /** The login's state and its two submissions (password, then a code), shared by the forms below. */
 function useLogin() {
   const { navigate } = usePath();
   const { refresh } = useSession();
   const [step, setStep] = useState<Step>('password');
-  const [secret, setSecret] = useState<TotpEnrolment | undefined>();
+  const [secret, setSecret] = useState<TotpEnrolmentView | undefined>();
   const [recovery, setRecovery] = useState<readonly string[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -51,12 +44,12 @@ function useLogin() {
 
   const submitPassword = (email: string, password: string) =>
     attempt(async () => {
-      const outcome = await sendJson<LoginOutcome>('POST', '/api/auth/login', { email, password });
-      setFactors(outcome.secondFactors ?? []);
+      const outcome = await sendJson<LoginAnswer>('POST', '/api/auth/login', { email, password });
+      setFactors(outcome.secondFactors);
       if (outcome.next === 'done') await done();
       else if (outcome.next === 'second-factor') setStep('totp');
       else {
-        setSecret(await sendJson<TotpEnrolment>('POST', '/api/auth/totp/enrol'));
+        setSecret(await sendJson<TotpEnrolmentView>('POST', '/api/auth/totp/enrol'));
         setStep('enrol');
       }
     });
@@ -67,7 +60,7 @@ function useLogin() {
         await sendJson('POST', '/api/auth/login/totp', { code: code.trim() });
         await done();
       } else {
-        const confirmed = await sendJson<{ recoveryCodes: string[] }>('POST', '/api/auth/totp/confirm', {
+        const confirmed = await sendJson<TotpConfirmedAnswer>('POST', '/api/auth/totp/confirm', {
           code: code.trim(),
         });
         setRecovery(confirmed.recoveryCodes);
@@ -231,14 +224,12 @@ function PasskeyChoice({ login }: { login: ReturnType<typeof useLogin> }) {
   return null;
 }
 
-function EnrolSecret({ secret }: { secret: TotpEnrolment }) {
+function EnrolSecret({ secret }: { secret: TotpEnrolmentView }) {
   const { t } = useI18n();
   return (
     <>
       <p>{t('login.enrolLead')}</p>
-      {secret.qrCodeDataUrl === undefined ? null : (
-        <img className="qr" src={secret.qrCodeDataUrl} alt={t('login.enrolQrAlt')} width={200} height={200} />
-      )}
+      <img className="qr" src={secret.qrCodeDataUrl} alt={t('login.enrolQrAlt')} width={200} height={200} />
       <details>
         <summary>{t('login.enrolNoCamera')}</summary>
         <p>
