@@ -4,9 +4,11 @@
  * steps, refusals included, are audited. Executors are registered per kind by the modules that own
  * the operation (keys, backups, audit parameters, role grants).
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditEventInput, canonicalJson, type TransactionalAuditTrail } from '../audit/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { isShomeiError, type ShomeiError, shomeiError } from '../errors/index.ts';
 import { invalidInput, notAuthorised, notFound } from './errors.ts';
 import type { RoleGrants } from './grants.ts';
@@ -78,7 +80,7 @@ export class DualControl {
     private readonly grants: RoleGrants,
     private readonly audit: TransactionalAuditTrail,
     private readonly settings: DualControlSettings,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   register(kind: string, executor: DualControlExecutor): void {

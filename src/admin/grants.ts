@@ -3,9 +3,11 @@
  * Grants are applied here after the checks; putting a privileged grant into effect goes through
  * dual control (see dual-control.ts), so this class is called by the approved request's executor.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TransactionalAuditTrail } from '../audit/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { invalidInput } from './errors.ts';
 import { findRoleConflict, isPrivileged, isRole, ROLE_NAMES, type Role } from './roles.ts';
@@ -41,7 +43,7 @@ export class RoleGrants {
     private readonly db: Kysely<AdminTables>,
     private readonly audit: TransactionalAuditTrail,
     private readonly settings: RoleGrantSettings,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async rolesOf(userId: string): Promise<Role[]> {

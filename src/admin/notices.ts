@@ -5,10 +5,12 @@
  * keyed by that incident or plan, so a resumed step finds its notice instead of adding one. Rows are
  * only inserted; each carries the SHA-256 of its body, checked whenever it is served.
  */
+
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { canonicalJson } from '../audit/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { AdminTables } from './tables.ts';
 
@@ -86,7 +88,7 @@ function toNotice(row: NoticeRow): PublicNotice {
 export class PublicNotices {
   constructor(
     private readonly db: Kysely<AdminTables>,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**

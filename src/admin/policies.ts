@@ -4,8 +4,10 @@
  * and effective date — and never changed; the provider's own texts (name, contact, SLA…) are named
  * items beside them. Both change only through the dual-control kind `policy.publish`.
  */
+
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import type { AdminTables } from './tables.ts';
 
@@ -88,7 +90,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 export class PolicyRegistry {
   constructor(
     private readonly db: Kysely<AdminTables>,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async items(): Promise<PolicyItemState[]> {

@@ -3,6 +3,7 @@
  * items and publish new versions of policy documents; a security officer approves. The text is
  * rendered when approved, from the settings in force then, and stored as a new immutable version.
  */
+import { type Clock, systemClock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { DualControlExecutor, JsonObject } from './dual-control.ts';
 import { invalidInput } from './errors.ts';
@@ -29,7 +30,7 @@ export interface PolicyPublishOptions {
   readonly render: PolicyRenderer;
   /** Production refuses to publish while a provider item is unset (it would show "not set"). */
   readonly requireAllItems: boolean;
-  readonly clock?: () => Date;
+  readonly clock?: Clock;
 }
 
 const MAX_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -94,7 +95,7 @@ function unsetItemsRefused(unset: readonly string[]): Error {
 }
 
 export function policyPublishExecutor(options: PolicyPublishOptions): DualControlExecutor {
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const merged = async (items: Record<string, string>) => {
     const current = await options.registry.items();
     return Object.fromEntries(current.map((i) => [i.name, items[i.name] ?? i.value])) as Record<

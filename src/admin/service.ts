@@ -2,11 +2,13 @@
  * The admin services an installation runs: role grants with separation of duties, training records,
  * dual control with its executors, maintenance terminals, and the privilege check for identity.
  */
+
 import {
   type AuditParameterStore,
   mergeAuditParameters,
   type TransactionalAuditTrail,
 } from '../audit/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { PrivilegeCheck } from '../identity/index.ts';
@@ -68,12 +70,12 @@ export interface OpenAdminOptions {
   readonly auditParameters?: AuditParameterStore;
   /** The audit module's prune, put under dual control. */
   readonly auditPrune?: AuditPruneTarget;
-  readonly clock?: () => Date;
+  readonly clock?: Clock;
 }
 
 export function openAdminServices(options: OpenAdminOptions): AdminServices {
   const db = options.database.db.withTables<AdminTables>();
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const grants = new RoleGrants(db, options.audit, options.settings, clock);
   const dualControl = new DualControl(db, grants, options.audit, options.settings, clock);
   dualControl.register('role.grant', roleGrantExecutor(grants));

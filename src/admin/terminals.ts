@@ -3,10 +3,12 @@
  * recognised by the SHA-256 fingerprint of their TLS client certificate; in development an IP
  * allow-list (default loopback) may stand in for certificates. Every refusal is audited.
  */
+
 import { randomUUID, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { Kysely } from 'kysely';
 import type { TransactionalAuditTrail } from '../audit/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import { invalidInput } from './errors.ts';
 import type { AdminTables } from './tables.ts';
@@ -57,7 +59,7 @@ export class MaintenanceTerminals {
     private readonly db: Kysely<AdminTables>,
     private readonly audit: TransactionalAuditTrail,
     private readonly policy: TerminalPolicy,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Registers a terminal from its client certificate (PEM) or a hex SHA-256 fingerprint. */

@@ -4,10 +4,12 @@
  * audit record, so a run interrupted by a crash resumes where it stopped and a repeated run does
  * nothing twice. After the effective time the service accepts no new envelopes or credentials.
  */
+
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type AuditTrail, canonicalJson } from '../audit/index.ts';
+import type { Clock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { DualControlExecutor, JsonObject } from './dual-control.ts';
 import { invalidInput } from './errors.ts';
@@ -78,7 +80,7 @@ export class ServiceTermination {
   constructor(
     private readonly db: Kysely<AdminTables>,
     private readonly audit: AuditTrail,
-    private readonly clock: () => Date,
+    private readonly clock: Clock,
   ) {}
 
   async plan(): Promise<TerminationPlan | undefined> {

@@ -3,8 +3,10 @@
  * event ids behind it, and hands it to the notifier (mail to administrators). The cursor row is
  * locked while scanning so several server processes never raise the same alert twice.
  */
+
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { type Clock, systemClock } from '../clock/index.ts';
 import type { Logger } from '../log/index.ts';
 import {
   type AlertDraft,
@@ -52,7 +54,7 @@ export class AlertMonitor {
     private readonly parameters: () => AuditParameters,
     private readonly notifier: AlertNotifier | undefined,
     private readonly logger?: Logger,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
     trail.onWriteFailure((event, error) => this.auditWriteFailed(event, error));
   }

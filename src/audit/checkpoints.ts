@@ -3,7 +3,9 @@
  * TSA, at an interval, at shutdown, and before a prune. A checkpoint pins everything up to its
  * sequence: altering an earlier record and re-hashing the chain no longer verifies.
  */
+
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock/index.ts';
 import type { DigestSigner } from '../crypto/index.ts';
 import type { Logger } from '../log/index.ts';
 import { canonicalJson } from './canonical.ts';
@@ -41,7 +43,7 @@ export interface CheckpointerOptions {
   readonly timestamper?: CheckpointTimestamper | undefined;
   readonly installationId: string;
   readonly logger?: Logger | undefined;
-  readonly clock?: () => Date;
+  readonly clock?: Clock;
 }
 
 /** Signs a payload with the checkpoint key and timestamps its digest; shared with archive manifests. */
@@ -95,7 +97,7 @@ export class Checkpointer {
       installationId: this.options.installationId,
       throughSeq: current.seq,
       headHash: current.hash,
-      signedAt: (this.options.clock ?? (() => new Date()))().toISOString(),
+      signedAt: (this.options.clock ?? systemClock)().toISOString(),
     };
     const payloadText = canonicalJson(payload);
     const { signature, timestampToken } = await signAndTimestamp(

@@ -4,8 +4,10 @@
  * checkpoint signs the last pruned record's hash, and a prune record anchors the rest of the chain,
  * so verify continues from there. The database triggers let DELETE through only below that anchor.
  */
+
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { Checkpointer } from './checkpoints.ts';
 import type { DatabaseAuditTrail } from './trail.ts';
@@ -40,7 +42,7 @@ export interface PruneOptions {
   prunedBy: string;
   /** Records younger than this many years are never deleted. */
   retentionYears: number;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function checkAuditPrune(options: Omit<PruneOptions, 'checkpointer'
       },
     );
   }
-  const cutoff = retentionCutoff(options.retentionYears, (options.clock ?? (() => new Date()))());
+  const cutoff = retentionCutoff(options.retentionYears, (options.clock ?? systemClock)());
   if (record.time > cutoff) {
     throw refused(
       'SHOMEI_AUDIT_PRUNE_RETENTION',

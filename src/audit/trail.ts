@@ -4,8 +4,10 @@
  * BEGIN IMMEDIATE. The record is inserted and the head moved in the same transaction, so a crash
  * leaves either both or neither.
  */
+
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { shomeiError } from '../errors/index.ts';
 import type { Database, DialectName } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
@@ -35,12 +37,12 @@ export class DatabaseAuditTrail implements TransactionalAuditTrail {
   readonly dialect: DialectName;
   private readonly appendListeners: AuditAppendListener[] = [];
   private readonly failureListeners: AuditWriteFailureListener[] = [];
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
 
-  constructor(database: Pick<Database, 'db' | 'dialect'>, options: { clock?: () => Date } = {}) {
+  constructor(database: Pick<Database, 'db' | 'dialect'>, options: { clock?: Clock } = {}) {
     this.db = database.db.withTables<AuditTables>();
     this.dialect = database.dialect;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   onAppended(listener: AuditAppendListener): void {

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { EmbeddedSigning, PreparedPdfSignature, TimestampAuthority } from '../ades/index.ts';
 import type { AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
+import type { Clock } from '../clock/index.ts';
 import type { User } from '../identity/index.ts';
 import type { Mailer } from '../mail/index.ts';
 import type { SigningFactor } from '../rssp/index.ts';
@@ -109,7 +110,7 @@ export interface ContractsContext {
   readonly auditSearch?: (filter: AuditSearchFilter) => Promise<AuditRecord[]>;
   /** Whether a user is an installation auditor (system_auditor), who reads every tenant's record log. */
   readonly isAuditor?: (userId: string) => Promise<boolean>;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   /** PDF parsing and validation off the event loop (the app's worker pool, ADR 016); absent: inline. */
   readonly pdfWork?: ContractsPdfWork;
   /** Per tenant, the second factor that activates signing credentials (the rssp's store). */

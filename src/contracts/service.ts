@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type EmbeddedSigning, openEmbeddedSigning } from '../ades/index.ts';
 import type { AuditActor, AuditRecord, AuditSearchFilter, AuditTrail } from '../audit/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import type { ShomeiConfig } from '../config/index.ts';
 import type { CryptoModule } from '../crypto/index.ts';
 import type { User } from '../identity/index.ts';
@@ -91,7 +92,7 @@ export interface ContractServiceDependencies {
   readonly settings?: Partial<ContractsSettings>;
   /** Replaces the embedded e-seal/TSA/revocation set-up (tests, external CA and TSA). */
   readonly provider?: () => Promise<EmbeddedSigning>;
-  readonly clock?: () => Date;
+  readonly clock?: Clock;
   /** PDF parsing and validation on worker threads (ADR 016). */
   readonly pdfWork?: ContractsPdfWork;
   /** Throws once the service has ended: no new envelopes after the termination (ADR 036). */
@@ -129,7 +130,7 @@ export class ContractService {
     const workDirectory = path.join(root, 'work');
     mkdirSync(workDirectory, { recursive: true, mode: 0o700 });
     const db = deps.database.db.withTables<ContractsTables>();
-    const clock = deps.clock ?? (() => new Date());
+    const clock = deps.clock ?? systemClock;
     const vault = new DocumentVault({
       db,
       dialect: deps.database.dialect,

@@ -2,8 +2,10 @@
  * The development outbox: mail is stored in the database instead of sent, so the embedded default
  * works without a mail server. Never used outside development (createMailer refuses).
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { checkMessage, type Mailer, type MailMessage } from './mailer.ts';
 import type { MailTables } from './tables.ts';
 
@@ -21,7 +23,7 @@ export class OutboxMailer implements Mailer {
 
   constructor(
     private readonly db: Kysely<MailTables>,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async send(message: MailMessage): Promise<void> {

@@ -3,8 +3,10 @@
  * `timestamp.body` (header X-Shomei-Signature: t=…,v1=…), kept in a table and retried with
  * exponential back-off until delivered or attempts run out. The HMAC secret is sealed by an HSM key.
  */
+
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock/index.ts';
 import type { CryptoModule } from '../../crypto/index.ts';
 import { checkOutboundUrl, guardedPost, type OutboundPolicy } from '../../net/index.ts';
 import type { WebhookView } from '../model/answers.ts';
@@ -18,7 +20,7 @@ export interface WebhookDependencies {
   readonly crypto: CryptoModule;
   /** The module's data-encryption key in the HSM (sealing webhook secrets). */
   readonly sealKeyId: () => Promise<string>;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   /** Which addresses deliveries may reach (public only; loopback in tests by an explicit setting). */
   readonly outbound: OutboundPolicy;
 }
