@@ -155,62 +155,105 @@ describe('contracts on PostgreSQL', () => {
   });
 });
 
+/**
+ * A second instance: its own connection pool (so its own cluster-lock session) and audit trail;
+ * its OCSP responder is unreachable while `revocation.down`, so its completion fails.
+ */
+function secondInstance(
+  database: ReturnType<typeof openDatabase>,
+  revocation: { down: boolean },
+): ContractService {
+  let real: Promise<EmbeddedSigning> | undefined;
+  return new ContractService({
+    config: h.shomei.config,
+    database,
+    crypto: h.shomei.crypto,
+    keys: new KeyRegistry(database.db),
+    audit: new DatabaseAuditTrail(database),
+    mailer: h.mailer,
+    users: (id) => h.shomei.identity.accounts.getUser(id),
+    auditSearch: (filter) => h.shomei.audit.search(filter),
+    provider: async () => {
+      real ??= openEmbeddedSigning({
+        config: h.shomei.config,
+        database: h.shomei.database,
+        crypto: h.shomei.crypto,
+        keys: h.shomei.keys,
+      });
+      const signing = await real;
+      const revocationFor: EmbeddedSigning['revocationSource']['revocationFor'] = (certificate, issuer) =>
+        revocation.down
+          ? Promise.reject(new Error('OCSP responder unreachable'))
+          : signing.revocationSource.revocationFor(certificate, issuer);
+      return { ...signing, revocationSource: { ...signing.revocationSource, revocationFor } };
+    },
+  });
+}
+
+/** The party signs on the second instance, which dies in completion: what it leaves is the claim. */
+async function signAndDieInCompletion(second: ContractService, envelopeId: string): Promise<void> {
+  const sent = json<{ accessCodes: { accessCode: string }[] }>(
+    await client.send('POST', `/api/envelopes/${envelopeId}/send`),
+  );
+  const opened = json<{ partyToken: string }>(
+    await new Client(h.app).send('POST', '/api/sign/open', {
+      token: h.mailer.lastLinkToken('pg-party@b.example'),
+      accessCode: sent.accessCodes[0]!.accessCode,
+    }),
+  );
+  const party = (await second.resolvePartySession(opened.partyToken, '127.0.0.1'))!;
+  const reviewed = await second.witnessConfirmation(party, envelopeId);
+  await assert.rejects(
+    second.act(party, envelopeId, 'witness', {
+      confirmed: true,
+      documentSha256: reviewed.documents.map((d) => d.sha256),
+    }),
+  );
+}
+
+/** Completed once: one completion version, one audit record, a PDF with the signature and its timestamp. */
+async function assertCompletedOnce(envelopeId: string, documentId: string): Promise<void> {
+  const db = h.contracts.context.db;
+  const envelope = await db
+    .selectFrom('contract_envelopes')
+    .select('status')
+    .where('id', '=', envelopeId)
+    .executeTakeFirstOrThrow();
+  assert.equal(envelope.status, 'completed');
+  const versions = await db
+    .selectFrom('contract_document_versions')
+    .select('kind')
+    .where('document_id', '=', documentId)
+    .orderBy('version')
+    .execute();
+  assert.deepEqual(
+    versions.map((v) => v.kind),
+    ['original', 'signature', 'completion'],
+  );
+  const completions = (await h.shomei.audit.search({ type: 'envelope.complete', limit: 1000 })).filter(
+    (r) => r.subject?.id === envelopeId && r.outcome === 'success',
+  );
+  assert.equal(completions.length, 1);
+  const pdf = (await client.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`)).rawPayload;
+  assert.deepEqual(
+    (await listSignatures(pdf)).map((s) => s.subFilter),
+    ['ETSI.CAdES.detached', 'ETSI.RFC3161'],
+  );
+}
+
 describe('a completion whose instance died, with two instances on PostgreSQL', () => {
   it('is finished after its lease by exactly one of them', async () => {
-    // A second instance: its own connection pool (so its own cluster-lock session) and audit trail.
     const url = new URL(h.shomei.config.databaseUrl);
     url.searchParams.set('application_name', 'shomei-second-instance');
     const database = openDatabase(url.toString());
-    let revocationDown = true;
-    let real: Promise<EmbeddedSigning> | undefined;
-    const second = new ContractService({
-      config: h.shomei.config,
-      database,
-      crypto: h.shomei.crypto,
-      keys: new KeyRegistry(database.db),
-      audit: new DatabaseAuditTrail(database),
-      mailer: h.mailer,
-      users: (id) => h.shomei.identity.accounts.getUser(id),
-      auditSearch: (filter) => h.shomei.audit.search(filter),
-      provider: async () => {
-        real ??= openEmbeddedSigning({
-          config: h.shomei.config,
-          database: h.shomei.database,
-          crypto: h.shomei.crypto,
-          keys: h.shomei.keys,
-        });
-        const signing = await real;
-        const revocationFor: EmbeddedSigning['revocationSource']['revocationFor'] = (certificate, issuer) =>
-          revocationDown
-            ? Promise.reject(new Error('OCSP responder unreachable'))
-            : signing.revocationSource.revocationFor(certificate, issuer);
-        return { ...signing, revocationSource: { ...signing.revocationSource, revocationFor } };
-      },
-    });
+    const revocation = { down: true };
+    const second = secondInstance(database, revocation);
     try {
       const { envelopeId, documentId } = await envelopeWithDocument('pg-resume');
-      const sent = json<{ accessCodes: { accessCode: string }[] }>(
-        await client.send('POST', `/api/envelopes/${envelopeId}/send`),
-      );
-      const opened = json<{ partyToken: string }>(
-        await new Client(h.app).send('POST', '/api/sign/open', {
-          token: h.mailer.lastLinkToken('pg-party@b.example'),
-          accessCode: sent.accessCodes[0]!.accessCode,
-        }),
-      );
-      const party = (await second.resolvePartySession(opened.partyToken, '127.0.0.1'))!;
-      const reviewed = await second.witnessConfirmation(party, envelopeId);
-      // The second instance signs, then dies in completion: what it leaves is the claim.
-      await assert.rejects(
-        second.act(party, envelopeId, 'witness', {
-          confirmed: true,
-          documentSha256: reviewed.documents.map((d) => d.sha256),
-        }),
-      );
-      revocationDown = false;
-      const db = h.contracts.context.db;
+      await signAndDieInCompletion(second, envelopeId);
+      revocation.down = false;
       const claimedAt = new Date(Date.now() - 60_000).toISOString();
-      await db
+      await h.contracts.context.db
         .updateTable('contract_envelopes')
         .set({ status: 'completing', updated_at: claimedAt })
         .where('id', '=', envelopeId)
@@ -223,32 +266,7 @@ describe('a completion whose instance died, with two instances on PostgreSQL', (
         second.resumeCompletions({ now: later }),
       ]);
       assert.equal(outcomes[0].resumed + outcomes[1].resumed, 1, JSON.stringify(outcomes));
-      const envelope = await db
-        .selectFrom('contract_envelopes')
-        .select('status')
-        .where('id', '=', envelopeId)
-        .executeTakeFirstOrThrow();
-      assert.equal(envelope.status, 'completed');
-      const versions = await db
-        .selectFrom('contract_document_versions')
-        .select('kind')
-        .where('document_id', '=', documentId)
-        .orderBy('version')
-        .execute();
-      assert.deepEqual(
-        versions.map((v) => v.kind),
-        ['original', 'signature', 'completion'],
-      );
-      const completions = (await h.shomei.audit.search({ type: 'envelope.complete', limit: 1000 })).filter(
-        (r) => r.subject?.id === envelopeId && r.outcome === 'success',
-      );
-      assert.equal(completions.length, 1);
-      const pdf = (await client.send('GET', `/api/envelopes/${envelopeId}/documents/${documentId}`))
-        .rawPayload;
-      assert.deepEqual(
-        (await listSignatures(pdf)).map((s) => s.subFilter),
-        ['ETSI.CAdES.detached', 'ETSI.RFC3161'],
-      );
+      await assertCompletedOnce(envelopeId, documentId);
       assert.equal((await h.shomei.audit.verify()).ok, true);
     } finally {
       await database.close();
