@@ -54,6 +54,7 @@ export const roleGrantSchema = z.object({
   grantedBy: z.string(),
   approvalId: z.string().nullable(),
 });
+export type RoleGrantView = z.output<typeof roleGrantSchema>;
 export const roleGrantBody = z.object({ userId: z.string(), role: z.string() });
 
 export const trainingRecordSchema = z.object({

@@ -5,19 +5,10 @@
  */
 import type { AuditRecord } from './events.ts';
 import type { AuditParameters } from './parameters.ts';
+import { ALERT_RULES } from './shapes.ts';
 import type { AuditDb } from './trail.ts';
 
-export const ALERT_RULES = [
-  'outside-hours',
-  'abnormal-rate',
-  'duplicate-session',
-  'skipped-step',
-  'audit-write-failure',
-  'expiry-warning',
-  'trust-service-failure',
-  'hsm-configuration-change',
-  'key-compromise',
-] as const;
+export { ALERT_RULES };
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export interface AlertDraft {

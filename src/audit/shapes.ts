@@ -4,7 +4,19 @@
  * Imports zod and constants only, so the web client can type-check against it.
  */
 import { z } from 'zod';
-import { ALERT_RULES } from './alert-rules.ts';
+
+/** The alert rules (alert-rules.ts implements them). */
+export const ALERT_RULES = [
+  'outside-hours',
+  'abnormal-rate',
+  'duplicate-session',
+  'skipped-step',
+  'audit-write-failure',
+  'expiry-warning',
+  'trust-service-failure',
+  'hsm-configuration-change',
+  'key-compromise',
+] as const;
 
 const bilingual = z.object({ ja: z.string(), en: z.string() });
 

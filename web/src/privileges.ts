@@ -1,23 +1,10 @@
 import { useEffect, useState } from 'react';
 import { getJson } from './api.ts';
+import type { MyPrivileges } from './pages/console-types.ts';
 import { useSession } from './session.tsx';
 
 /** GET /api/me/privileges: what the signed-in user may do (src/admin/privileges-routes.ts). */
-export interface MyPrivileges {
-  readonly roles: readonly {
-    readonly role: string;
-    readonly name: { readonly ja: string; readonly en: string };
-  }[];
-  readonly privileges: readonly string[];
-  readonly operations: readonly {
-    readonly id: string;
-    readonly dualControl: boolean;
-    readonly mayRequest?: boolean;
-    readonly mayApprove?: boolean;
-  }[];
-  readonly tenant: { readonly id: string; readonly permissions: readonly string[] };
-  readonly terminal: { readonly allowed: boolean };
-}
+export type { MyPrivileges };
 
 /** Privileges that open a part of the operator console (/admin). */
 export const CONSOLE_SECTIONS = {

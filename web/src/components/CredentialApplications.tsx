@@ -2,17 +2,10 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
+import type { CredentialApplication } from '../pages/console-types.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
-interface Application {
-  readonly id: string;
-  readonly userId: string;
-  readonly subject: string;
-  readonly algorithm: string;
-  readonly submittedAt: string;
-  /** A renewal: the same identity check as a first application, then the old certificate is revoked. */
-  readonly renewsCredentialId: string | null;
-}
+type Application = CredentialApplication;
 
 const METHODS = [
   'in-person',

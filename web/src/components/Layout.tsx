@@ -1,17 +1,12 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
+import type { EnvironmentView } from '../pages/console-types.ts';
 import { consoleHome, holdsTenant, mayOpen, mayReadRecordLog, usePrivileges } from '../privileges.ts';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
-interface EnvironmentInfo {
-  readonly environment: string;
-  readonly production: boolean;
-  readonly banner?: { readonly ja: string; readonly en: string };
-  /** Production safeguards overridden by name (SHOMEI_PRODUCTION_OVERRIDES), shown in the footer. */
-  readonly overrides?: readonly string[];
-}
+type EnvironmentInfo = EnvironmentView;
 
 export function Layout({ children }: { children: ReactNode }) {
   const { lang, era, setLang, setEra, t } = useI18n();

@@ -4,15 +4,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { ScrollBox } from '../components/ScrollBox.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
-
-interface AuditEvent {
-  readonly seq: number;
-  readonly type: string;
-  readonly time: string;
-  readonly outcome: string;
-  readonly actor: { readonly kind: string; readonly id: string };
-  readonly subject?: { readonly kind: string; readonly id: string } | null;
-}
+import type { AuditEvent } from './console-types.ts';
 
 /** Audit search and export: system auditors only (the API refuses everyone else, and says so). */
 export function AuditPage() {

@@ -8,29 +8,9 @@ import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import { holds, usePrivileges } from '../privileges.ts';
 import '../console.css';
 import { ScrollBox } from '../components/ScrollBox.tsx';
+import type { Approval as ApprovalRequest, Backup } from './console-types.ts';
 
-type BackupState = 'creating' | 'ready' | 'failed' | 'interrupted';
-interface Backup {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly createdBy: { readonly id: string; readonly name: string };
-  readonly state: BackupState;
-  readonly error?: string;
-  readonly size?: number;
-  readonly manifestSha256?: string;
-  readonly entries?: number;
-  readonly lastVerify?: {
-    readonly at: string;
-    readonly by: string;
-    readonly byName?: string;
-    readonly valid: boolean;
-  };
-  readonly verifying?: boolean;
-}
-interface ApprovalRequest {
-  readonly id: string;
-  readonly expiresAt: string;
-}
+type BackupState = Backup['state'];
 
 interface Said {
   readonly key: MessageKey;

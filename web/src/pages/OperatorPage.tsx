@@ -7,6 +7,7 @@ import { ScrollBox } from '../components/ScrollBox.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { holds, usePrivileges } from '../privileges.ts';
+import type { Alert, Approval, Grant } from './console-types.ts';
 
 interface Application {
   readonly id: string;
@@ -15,27 +16,6 @@ interface Application {
   readonly organisationName: string;
   readonly user: { readonly email?: string; readonly familyName?: string; readonly givenName?: string };
 }
-interface Approval {
-  readonly id: string;
-  readonly kind: string;
-  readonly requestedBy: string;
-  readonly requestedAt: string;
-  readonly expiresAt: string;
-  readonly status: string;
-}
-interface Grant {
-  readonly id: string;
-  readonly userId: string;
-  readonly role: string;
-  readonly grantedAt: string;
-}
-interface Alert {
-  readonly id: string;
-  readonly severity: 'warning' | 'critical';
-  readonly raisedAt: string;
-  readonly summary: { readonly ja: string; readonly en: string };
-}
-
 type Loaded<T> = { rows: readonly T[] } | { error: unknown } | undefined;
 
 /** Loads a list only when `path` is given (the user holds the privilege the API asks for). */
