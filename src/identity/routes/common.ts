@@ -1,6 +1,5 @@
-/** Helpers shared by the identity routes: defensive body parsing, JSON-only bodies, session access. */
+/** Helpers shared by the identity routes: the input refusal, JSON-only bodies, session access. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import { type ShomeiError, shomeiError } from '../../errors/index.ts';
 import type { RequestContext } from '../authentication.ts';
 import { notAuthenticated, wrongStage } from '../errors.ts';
@@ -10,17 +9,6 @@ import { csrfTokenFor, type ResolvedSession, type SessionStage } from '../sessio
 
 /** Small JSON bodies only: identity requests never need more. */
 export const IDENTITY_BODY_LIMIT = 16 * 1024;
-
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw invalidIdentityInput(
-      issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.'),
-    );
-  }
-  return parsed.data;
-}
 
 export function invalidIdentityInput(field: string): ShomeiError {
   return shomeiError(
