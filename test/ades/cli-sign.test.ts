@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listSignatures } from '../../src/pdf/index.ts';
 import { makeTestHome, type TestHome } from '../helpers/home.ts';
-import { makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
+import { credentialsEnv, makeTeam, type TeamRole, type TestOperator } from '../helpers/operators.ts';
 import { run, runShomei } from '../helpers/run.ts';
 import { writeSamplePdf } from './sample-pdf.ts';
 import { qpdfCheck } from './validators.ts';
@@ -112,6 +112,23 @@ describe('shomei sign', () => {
     assert.equal(level.status, 2);
     assert.match(level.stderr, /SHOMEI_ADES_LEVEL_INVALID/);
     assert.equal(existsSync(output), false);
+  });
+
+  it('signs with password and one-time code given for the one command; a wrong password signs nothing', async () => {
+    // `sign` opens only what the e-seal needs (ADR 043): the TOTP secret is opened by the HSM-sealed
+    // identity key there too.
+    const credentials = await credentialsEnv(home, team.system_operator);
+    const output = path.join(dir, 'credentials.pdf');
+    const wrong = runShomei(['sign', path.join(dir, 'in.pdf'), '-o', output, '--level', 'B-B'], {
+      ...credentials,
+      SHOMEI_OPERATOR_PASSWORD: 'not the password',
+    });
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /SHOMEI_OPERATOR_UNAUTHENTICATED/);
+    assert.equal(existsSync(output), false);
+    const signed = runShomei(['sign', path.join(dir, 'in.pdf'), '-o', output, '--level', 'B-B'], credentials);
+    assert.equal(signed.status, 0, signed.stderr);
+    assert.match(run('pdfsig', [output]).stdout, /Signature is Valid/);
   });
 
   it('signs only for an authenticated operator who may use the e-seal, and records who signed', () => {
