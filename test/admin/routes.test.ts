@@ -175,6 +175,34 @@ describe('/api/admin routes', () => {
     assert.equal(array.statusCode, 400);
   });
 
+  it('settles who asks before what they sent; a field the declared shape refuses is named', async () => {
+    const bad = { userId: 5, topic: 'Operations', trainer: 'Trainer', trainedOn: today };
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/api/admin/training',
+      remoteAddress: '127.0.0.1',
+      payload: bad,
+    });
+    assert.equal(anonymous.json().error.code, 'SHOMEI_AUTH_REQUIRED');
+    assert.equal((await post('/api/admin/training', 'admin-1', bad)).json().error.code, 'SHOMEI_FORBIDDEN');
+    const refusals = [
+      await post('/api/admin/training', 'so-1', bad),
+      await post('/api/admin/audit/export', 'auditor-1', { throughSeq: 'all' }),
+      await get('/api/admin/approvals?status=granted', 'so-1'),
+      await get('/api/admin/alerts?limit=0', 'auditor-1'),
+    ];
+    assert.deepEqual(
+      refusals.map((r) => [r.statusCode, r.json().error.code, r.json().error.message.en.split(' ')[0]]),
+      [
+        [400, 'SHOMEI_ADMIN_INPUT_INVALID', 'userId'],
+        [400, 'SHOMEI_ADMIN_INPUT_INVALID', 'throughSeq'],
+        [400, 'SHOMEI_ADMIN_INPUT_INVALID', 'status'],
+        [400, 'SHOMEI_ADMIN_INPUT_INVALID', 'limit'],
+      ],
+    );
+    assert.deepEqual(await shomei.admin.grants.trainingOf('5'), []);
+  });
+
   it('refuses an address outside the allow-list, and audits the attempt', async () => {
     const response = await app.inject({
       method: 'GET',
