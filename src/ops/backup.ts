@@ -506,6 +506,47 @@ function refuseRestore(code: string, ja: string, en: string, details: Record<str
 
 /** Restores a verified backup into an empty directory; nothing is left behind if any step fails. */
 export async function restoreBackup(file: string, options: RestoreOptions): Promise<RestoreResult> {
+  const checked = checkRestore(file, options);
+  const { manifest, into } = checked;
+  mkdirSync(path.dirname(into), { recursive: true });
+  const staging = `${into}.restoring-${randomBytes(4).toString('hex')}`;
+  mkdirSync(staging, { mode: 0o700 });
+  try {
+    unpackEntries(file, manifest, staging);
+    const databaseUrl = await loadDatabase(manifest, staging, into, options.databaseUrl);
+    rmSync(path.join(staging, 'restore-db'), { recursive: true, force: true });
+    if (options.pinFile !== undefined) {
+      mkdirSync(path.join(staging, 'secrets'), { recursive: true, mode: 0o700 });
+      copyFileSync(options.pinFile, path.join(staging, 'secrets', 'token-pins.json'));
+      chmodSync(path.join(staging, 'secrets', 'token-pins.json'), 0o600);
+    }
+    const restoredAt = writeRestoreRecord(staging, checked);
+    if (existsSync(into)) rmdirSync(into);
+    renameSync(staging, into);
+    return {
+      home: into,
+      installationId: manifest.installationId,
+      environment: manifest.environment,
+      databaseUrl,
+      manifestSha256: checked.manifestSha256,
+      restoredAt,
+    };
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+interface CheckedRestore {
+  readonly operator: string;
+  readonly approver: string;
+  readonly manifest: BackupManifest;
+  readonly manifestSha256: string;
+  readonly into: string;
+}
+
+/** Everything that can refuse a restore is settled before a byte is written. */
+function checkRestore(file: string, options: RestoreOptions): CheckedRestore {
   const operator = options.operator.trim();
   const approver = options.approvedBy.trim();
   if (operator === '' || approver === '' || operator.toLowerCase() === approver.toLowerCase()) {
@@ -516,7 +557,11 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
     );
   }
   const verification = verifyBackup(file, options.expectedSignerSha256);
-  if (!verification.valid || verification.manifest === undefined) {
+  if (
+    !verification.valid ||
+    verification.manifest === undefined ||
+    verification.manifestSha256 === undefined
+  ) {
     throw refuseRestore(
       'SHOMEI_BACKUP_INVALID',
       `バックアップの検証に失敗したため復元しません: ${verification.problems.join('; ')}`,
@@ -551,10 +596,11 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
       'A PostgreSQL backup needs the URL of an empty database (--database-url).',
     );
   }
+  return { operator, approver, manifest, manifestSha256: verification.manifestSha256, into };
+}
 
-  mkdirSync(path.dirname(into), { recursive: true });
-  const staging = `${into}.restoring-${randomBytes(4).toString('hex')}`;
-  mkdirSync(staging, { mode: 0o700 });
+/** Writes each entry into the staging directory, the database dump under restore-db/. */
+function unpackEntries(file: string, manifest: BackupManifest, staging: string): void {
   const fd = openSync(file, 'r');
   try {
     const header = openBackup(file, []);
@@ -566,30 +612,7 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
         entry.path === manifest.database.entry ? `restore-db/${path.basename(entry.path)}` : entry.path,
       );
       mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-      const out = openSync(target, 'wx', 0o600);
-      try {
-        // Read at explicit positions: the same bytes that were verified above.
-        const buffer = Buffer.alloc(CHUNK);
-        const hash = createHash('sha256');
-        let left = entry.size;
-        while (left > 0) {
-          const read = readSync(fd, buffer, 0, Math.min(CHUNK, left), position);
-          if (read === 0) throw backupTruncated();
-          hash.update(buffer.subarray(0, read));
-          writeAll(out, buffer.subarray(0, read));
-          left -= read;
-          position += read;
-        }
-        if (hash.digest('hex') !== entry.sha256) {
-          throw invalid(
-            'changed',
-            'The backup changed while it was being restored.',
-            '復元中にバックアップが変更されました。',
-          );
-        }
-      } finally {
-        closeSync(out);
-      }
+      position = copyEntry(fd, position, entry, target);
       // SoftHSM2 removes an object's lock file with the object and fails C_DestroyObject without one
       // (ADR 032: a restore destroys keys again); the backup leaves lock files out as process state.
       if (entry.path.startsWith('tokens/') && entry.path.endsWith('.object')) {
@@ -597,62 +620,94 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
         if (!existsSync(lock)) closeSync(openSync(lock, 'wx', 0o600));
       }
     }
-    const restoredDb = path.join(staging, 'restore-db', path.basename(manifest.database.entry));
-    let databaseUrl: string;
-    if (manifest.database.dialect === 'sqlite') {
-      renameSync(restoredDb, path.join(staging, 'shomei.db'));
-      databaseUrl = `sqlite:${path.join(into, 'shomei.db')}`;
-    } else {
-      databaseUrl = options.databaseUrl!;
-      await assertEmptyPostgres(databaseUrl);
-      runTool(
-        'psql',
-        ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '--file', restoredDb],
-        libpqEnv(databaseUrl),
-        '復元',
-      );
-    }
-    // Passive until promoted (ADR 027): the original may still be live on the same keys.
-    await markRestoredPassive(
-      manifest.database.dialect === 'sqlite' ? `sqlite:${path.join(staging, 'shomei.db')}` : databaseUrl,
-      `restored from a backup of ${manifest.createdAt}`,
-    );
-    rmSync(path.join(staging, 'restore-db'), { recursive: true, force: true });
-    if (options.pinFile !== undefined) {
-      mkdirSync(path.join(staging, 'secrets'), { recursive: true, mode: 0o700 });
-      copyFileSync(options.pinFile, path.join(staging, 'secrets', 'token-pins.json'));
-      chmodSync(path.join(staging, 'secrets', 'token-pins.json'), 0o600);
-    }
-    const restoredAt = new Date().toISOString();
-    const record = {
-      restoredAt,
-      backupCreatedAt: manifest.createdAt,
-      installationId: manifest.installationId,
-      environment: manifest.environment,
-      manifestSha256: verification.manifestSha256,
-      operator,
-      approvedBy: approver,
-      mode: 'passive',
-    };
-    writeFileSync(path.join(staging, 'restore-record.json'), `${JSON.stringify(record, null, 2)}\n`, {
-      mode: 0o600,
-    });
-    if (existsSync(into)) rmdirSync(into);
-    renameSync(staging, into);
-    return {
-      home: into,
-      installationId: manifest.installationId,
-      environment: manifest.environment,
-      databaseUrl,
-      manifestSha256: verification.manifestSha256!,
-      restoredAt,
-    };
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Copies one entry from `position`, checking its SHA-256 again; returns where the next one starts. */
+function copyEntry(
+  fd: number,
+  from: number,
+  entry: BackupManifest['entries'][number],
+  target: string,
+): number {
+  let position = from;
+  const out = openSync(target, 'wx', 0o600);
+  try {
+    // Read at explicit positions: the same bytes that were verified above.
+    const buffer = Buffer.alloc(CHUNK);
+    const hash = createHash('sha256');
+    let left = entry.size;
+    while (left > 0) {
+      const read = readSync(fd, buffer, 0, Math.min(CHUNK, left), position);
+      if (read === 0) throw backupTruncated();
+      hash.update(buffer.subarray(0, read));
+      writeAll(out, buffer.subarray(0, read));
+      left -= read;
+      position += read;
+    }
+    if (hash.digest('hex') !== entry.sha256) {
+      throw invalid(
+        'changed',
+        'The backup changed while it was being restored.',
+        '復元中にバックアップが変更されました。',
+      );
+    }
+  } finally {
+    closeSync(out);
+  }
+  return position;
+}
+
+/** SQLite: the file moves into place; PostgreSQL: the dump is loaded into the empty database. */
+async function loadDatabase(
+  manifest: BackupManifest,
+  staging: string,
+  into: string,
+  postgresUrl: string | undefined,
+): Promise<string> {
+  const restoredDb = path.join(staging, 'restore-db', path.basename(manifest.database.entry));
+  let databaseUrl: string;
+  if (manifest.database.dialect === 'sqlite') {
+    renameSync(restoredDb, path.join(staging, 'shomei.db'));
+    databaseUrl = `sqlite:${path.join(into, 'shomei.db')}`;
+  } else {
+    databaseUrl = postgresUrl!;
+    await assertEmptyPostgres(databaseUrl);
+    runTool(
+      'psql',
+      ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '--file', restoredDb],
+      libpqEnv(databaseUrl),
+      '復元',
+    );
+  }
+  // Passive until promoted (ADR 027): the original may still be live on the same keys.
+  await markRestoredPassive(
+    manifest.database.dialect === 'sqlite' ? `sqlite:${path.join(staging, 'shomei.db')}` : databaseUrl,
+    `restored from a backup of ${manifest.createdAt}`,
+  );
+  return databaseUrl;
+}
+
+/** restore-record.json: who restored what and when, beside the restored data; returns the time. */
+function writeRestoreRecord(staging: string, checked: CheckedRestore): string {
+  const { manifest } = checked;
+  const restoredAt = new Date().toISOString();
+  const record = {
+    restoredAt,
+    backupCreatedAt: manifest.createdAt,
+    installationId: manifest.installationId,
+    environment: manifest.environment,
+    manifestSha256: checked.manifestSha256,
+    operator: checked.operator,
+    approvedBy: checked.approver,
+    mode: 'passive',
+  };
+  writeFileSync(path.join(staging, 'restore-record.json'), `${JSON.stringify(record, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return restoredAt;
 }
 
 /** A restore never merges into live data: the target database must have no tables at all. */
