@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { berElementEnd } from '../pki/index.ts';
 import { pdfFieldInvalid, pdfMalformed, pdfSignatureTooLarge } from './errors.ts';
 import { RevisionBuilder, serializeRevision, writeWithRevision } from './incremental-writer.ts';
 import {
@@ -246,41 +247,8 @@ function checkHole(hole: Buffer, length: number): void {
  * the CMS parser reports the error.
  */
 export function stripPadding(contents: Uint8Array): Uint8Array {
-  const end = berValueEnd(contents, 0, 0);
+  const end = berElementEnd(contents);
   return end === undefined ? contents : contents.subarray(0, end);
-}
-
-const MAX_BER_DEPTH = 64;
-
-/** The offset just past the BER value starting at `offset`, or undefined when it is not well formed. */
-function berValueEnd(bytes: Uint8Array, offset: number, depth: number): number | undefined {
-  if (depth > MAX_BER_DEPTH || offset + 2 > bytes.length) return undefined;
-  let i = offset + 1;
-  if ((bytes[offset]! & 0x1f) === 0x1f) {
-    // High tag number form: base-128 digits, the last without the top bit.
-    while (i < bytes.length && bytes[i]! & 0x80) i++;
-    i++;
-  }
-  if (i >= bytes.length) return undefined;
-  const first = bytes[i++]!;
-  if (first === 0x80) {
-    if ((bytes[offset]! & 0x20) === 0) return undefined; // indefinite length needs a constructed value
-    while (i + 1 < bytes.length) {
-      if (bytes[i] === 0 && bytes[i + 1] === 0) return i + 2;
-      const next = berValueEnd(bytes, i, depth + 1);
-      if (next === undefined) return undefined;
-      i = next;
-    }
-    return undefined;
-  }
-  let length = first;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    if (count > 4 || i + count > bytes.length) return undefined;
-    length = 0;
-    for (let k = 0; k < count; k++) length = length * 256 + bytes[i++]!;
-  }
-  return i + length <= bytes.length ? i + length : undefined;
 }
 
 const textOf = (reader: PdfReader, value: PdfObject | undefined): string | undefined => {

@@ -1,5 +1,5 @@
 /**
- * The one DER element walker and writer. Written by hand on purpose: CMS signatures, the
+ * The one DER element walker and writer (and, for input from other tools, the BER end finder). Written by hand on purpose: CMS signatures, the
  * archive-time-stamp-v3 hash index and "to be signed" parts are defined over the exact bytes of each
  * element as they appear in the file, and ASN.1 libraries re-encode what they parse (which can
  * silently change a foreign certificate or CRL). Here every element keeps the bytes it was read from.
@@ -30,25 +30,71 @@ export interface DerReader {
 }
 
 const MAX_DEPTH = 32;
+/** BER nesting allowed when walking indefinite lengths (each level is a recursion). */
+const MAX_BER_DEPTH = 64;
+
+/** Where an element's value starts and how long it is (`undefined`: indefinite length, BER only). */
+interface ElementHeader {
+  readonly valueStart: number;
+  readonly length: number | undefined;
+}
+
+/** Reads the identifier and length octets at `offset`; a string names what is wrong with them. */
+function readHeader(bytes: Uint8Array, offset: number, multiByteTags: boolean): ElementHeader | string {
+  if (offset + 2 > bytes.length) return 'truncated element';
+  let i = offset + 1;
+  if ((bytes[offset]! & 0x1f) === 0x1f) {
+    if (!multiByteTags) return 'multi-byte tag';
+    // High tag number form: base-128 digits, the last without the top bit.
+    while (i < bytes.length && bytes[i]! & 0x80) i++;
+    i++;
+    if (i >= bytes.length) return 'truncated element';
+  }
+  const first = bytes[i++]!;
+  if (first === 0x80) return { valueStart: i, length: undefined };
+  if (first < 0x80) return { valueStart: i, length: first };
+  const count = first & 0x7f;
+  if (count > 4 || i + count > bytes.length) return 'bad length';
+  let length = 0;
+  for (let k = 0; k < count; k++) length = length * 256 + bytes[i++]!;
+  return { valueStart: i, length };
+}
+
+/**
+ * The offset just past the BER element at `offset` — definite lengths, or indefinite ones walked to
+ * their end-of-contents octets — or undefined when it is not well formed. For values that may come
+ * from other signing tools (a PDF's /Contents), where DER cannot be assumed.
+ */
+export function berElementEnd(bytes: Uint8Array, offset = 0, depth = 0): number | undefined {
+  const header = depth > MAX_BER_DEPTH ? 'nesting too deep' : readHeader(bytes, offset, true);
+  if (typeof header === 'string') return undefined;
+  if (header.length !== undefined) {
+    const end = header.valueStart + header.length;
+    return end <= bytes.length ? end : undefined;
+  }
+  if ((bytes[offset]! & 0x20) === 0) return undefined; // indefinite length needs a constructed value
+  let i = header.valueStart;
+  while (i + 1 < bytes.length) {
+    if (bytes[i] === 0 && bytes[i + 1] === 0) return i + 2;
+    const next = berElementEnd(bytes, i, depth + 1);
+    if (next === undefined) return undefined;
+    i = next;
+  }
+  return undefined;
+}
 
 export function derReader(fail: DerFailure): DerReader {
   const readElement = (bytes: Buffer, offset: number, what: string): DerElement => {
-    if (offset + 2 > bytes.length) throw fail(what, 'truncated element');
-    const tag = bytes[offset]!;
-    if ((tag & 0x1f) === 0x1f) throw fail(what, 'multi-byte tag');
-    let length = bytes[offset + 1]!;
-    let header = 2;
-    if (length === 0x80) throw fail(what, 'indefinite length');
-    if (length > 0x80) {
-      const count = length & 0x7f;
-      if (count > 4 || offset + 2 + count > bytes.length) throw fail(what, 'bad length');
-      length = 0;
-      for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!;
-      header += count;
-    }
-    const end = offset + header + length;
+    const header = readHeader(bytes, offset, false);
+    if (typeof header === 'string') throw fail(what, header);
+    if (header.length === undefined) throw fail(what, 'indefinite length');
+    const end = header.valueStart + header.length;
     if (end > bytes.length) throw fail(what, 'truncated element');
-    return { tag, raw: bytes.subarray(offset, end), value: bytes.subarray(offset + header, end) };
+    return {
+      tag: bytes[offset]!,
+      raw: bytes.subarray(offset, end),
+      value: bytes.subarray(header.valueStart, end),
+    };
   };
   return {
     readElement,

@@ -27,6 +27,7 @@ export {
   toPem,
 } from './der.ts';
 export {
+  berElementEnd,
   type DerElement,
   type DerFailure,
   type DerReader,
