@@ -53,7 +53,7 @@ export function consoleGuard(admin: AdminServices, trail: AuditTrail): ConsoleGu
         type: 'admin.access.denied',
         actor: { kind: 'user', id: user.userId, tenantId: user.tenantId },
         outcome: 'failure',
-        ...(request.ip === undefined ? {} : { source: request.ip }),
+        source: request.ip,
         details: { route: routeOf(request), privilege },
       });
       throw notAuthorised(privilege, PRIVILEGE_ROLES[privilege]);

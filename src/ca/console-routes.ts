@@ -131,8 +131,8 @@ const caInput = { invalidInput: (field: string) => bad(field.startsWith('(') ? '
 async function search(ca: CertificateAuthority, filter: z.output<typeof listQuery>) {
   const needle = filter.q?.toLowerCase();
   const listed = await ca.list({
-    ...(filter.status === undefined ? {} : { status: filter.status }),
-    ...(filter.profile === undefined ? {} : { profile: filter.profile }),
+    status: filter.status,
+    profile: filter.profile,
     limit: needle === undefined ? filter.limit : 1000,
   });
   const hex = needle !== undefined && /^[0-9a-f:\s]+$/.test(needle) ? needle.replace(/[:\s]/g, '') : '';

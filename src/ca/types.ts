@@ -72,10 +72,10 @@ export interface IssueRequest {
 }
 
 export interface CertificateFilter {
-  readonly status?: CertificateStatus;
-  readonly profile?: CertificateProfile | 'ca' | 'imported';
-  readonly keyId?: string;
-  readonly limit?: number;
+  readonly status?: CertificateStatus | undefined;
+  readonly profile?: CertificateProfile | 'ca' | 'imported' | undefined;
+  readonly keyId?: string | undefined;
+  readonly limit?: number | undefined;
 }
 
 export interface CaSettings {
