@@ -184,6 +184,141 @@ describe('reminders', () => {
   });
 });
 
+/** Approvers are members of the sender's tenant other than the sender, and at least one. */
+async function assertApproversChecked(url: string, ownMember: string, foreignMember: string): Promise<void> {
+  assert.equal(
+    code(await sender.send('POST', url, { approvers: [ownMember, foreignMember] })),
+    'SHOMEI_ENVELOPE_INVALID',
+  );
+  assert.equal(
+    code(await sender.send('POST', url, { approvers: [senderUser.id] })),
+    'SHOMEI_ENVELOPE_INVALID',
+  );
+  assert.equal(code(await sender.send('POST', url, { approvers: [] })), 'SHOMEI_ENVELOPE_INVALID');
+}
+
+/**
+ * Before approval: no sending, no mail and no link for the outside party, no access for others; pending
+ * approval is not "unprocessed input": the sweep leaves the draft alone.
+ */
+async function assertHeldBeforeApproval(envelopeId: string, url: string, approver1: Client): Promise<void> {
+  const early = await sender.send('POST', `/api/envelopes/${envelopeId}/send`);
+  assert.equal(early.statusCode, 409);
+  assert.equal(code(early), 'SHOMEI_APPROVAL_PENDING');
+  assert.equal(h.mailer.to('ext@client.example').length, 0);
+  const link = await h.contracts.context.db
+    .selectFrom('contract_parties')
+    .select('link_token_hash')
+    .where('envelope_id', '=', envelopeId)
+    .executeTakeFirstOrThrow();
+  assert.equal(link.link_token_hash, null);
+  assert.equal((await outsider.send('GET', url)).statusCode, 404);
+  assert.equal(
+    (await approver1.send('GET', `/api/envelopes/${envelopeId}`)).statusCode,
+    404,
+    'the draft itself stays hidden',
+  );
+  await h.contracts.sweep(new Date(Date.now() + 48 * 3600_000));
+  assert.equal(
+    json<{ status: string }>(await sender.send('GET', `/api/envelopes/${envelopeId}`)).status,
+    'draft',
+  );
+}
+
+/** Round 1: the first approver approves the reviewed hashes, the second rejects with a reason; no sending. */
+async function firstRoundRejected(envelopeId: string, url: string, approver1: Client, approver2: Client) {
+  const status = json<{ envelope: { documents: { id: string; sha256: string }[] } }>(
+    await approver1.send('GET', url),
+  );
+  const hashes = status.envelope.documents.map((d) => d.sha256);
+  const pdf = await approver1.send('GET', `${url}/documents/${status.envelope.documents[0]!.id}`);
+  assert.equal(pdf.statusCode, 200);
+  assert.equal(pdf.headers['content-type'], 'application/pdf');
+  assert.equal(
+    code(await approver1.send('POST', `${url}/approve`, { documentSha256: ['0'.repeat(64)] })),
+    'SHOMEI_ENVELOPE_CONFLICT',
+  );
+  assert.equal(
+    code(await approver1.send('POST', `${url}/approve`, { documentSha256: 'all' })),
+    'SHOMEI_ENVELOPE_INVALID',
+  );
+  const first = await approver1.send('POST', `${url}/approve`, { documentSha256: hashes });
+  assert.equal(first.statusCode, 200, first.body);
+  assert.equal(json<{ status: string }>(first).status, 'pending');
+  assert.equal(
+    code(await approver1.send('POST', `${url}/approve`, { documentSha256: hashes })),
+    'SHOMEI_APPROVAL_NOT_REQUESTED',
+  );
+  assert.equal(
+    code(await sender.send('POST', `/api/envelopes/${envelopeId}/send`)),
+    'SHOMEI_APPROVAL_PENDING',
+  );
+
+  assert.equal(code(await approver2.send('POST', `${url}/reject`, {})), 'SHOMEI_ENVELOPE_INVALID');
+  const rejected = await approver2.send('POST', `${url}/reject`, { reason: '金額を再確認してください' });
+  assert.equal(rejected.statusCode, 200, rejected.body);
+  assert.equal(json<{ status: string }>(rejected).status, 'rejected');
+  const refused = await sender.send('POST', `/api/envelopes/${envelopeId}/send`);
+  assert.equal(code(refused), 'SHOMEI_APPROVAL_REJECTED');
+  assert.equal(h.mailer.to('sender@r.example').at(-1)?.subject, '【承認却下】保守契約');
+  const audited = h.audit
+    .ofType('envelope.internal-approval.reject')
+    .filter((e) => e.subject?.id === envelopeId);
+  assert.equal(audited[0]?.details?.reason, '金額を再確認してください');
+  assert.equal(h.mailer.to('ext@client.example').length, 0);
+
+  return hashes;
+}
+
+/** Round 2: both approve, then the sender sends and the outside party can open the link. */
+async function secondRoundSent(
+  envelopeId: string,
+  url: string,
+  approvers: { clients: readonly [Client, Client]; ids: readonly string[] },
+  hashes: string[],
+) {
+  const [approver1, approver2] = approvers.clients;
+  const approverIds = approvers.ids;
+  assert.equal((await sender.send('POST', url, { approvers: approverIds })).statusCode, 201);
+  assert.equal((await approver1.send('POST', `${url}/approve`, { documentSha256: hashes })).statusCode, 200);
+  const last = await approver2.send('POST', `${url}/approve`, { documentSha256: hashes });
+  assert.equal(json<{ status: string; round: number }>(last).status, 'approved');
+  assert.equal(json<{ round: number }>(last).round, 2);
+  assert.equal(h.mailer.to('sender@r.example').at(-1)?.subject, '【承認完了】保守契約');
+  const codes = await send(envelopeId);
+  assert.equal(h.mailer.to('ext@client.example').length, 1);
+  const opened = await new Client(h.app).send('POST', '/api/sign/open', {
+    token: h.mailer.lastLinkToken('ext@client.example'),
+    accessCode: codes.get('ext@client.example'),
+  });
+  assert.equal(opened.statusCode, 200, opened.body);
+  assert.match(h.mailer.to('ext@client.example')[0]!.text, /^乙 外部 花子 様/);
+
+  return opened;
+}
+
+/** The party signs; the certificate of completion names the party by its label. */
+async function signByLabel(envelopeId: string, opened: { body: string }): Promise<void> {
+  const party = new Client(h.app);
+  party.headers['x-shomei-party'] = json<{ partyToken: string }>(opened).partyToken;
+  const confirmation = json<{ documents: { sha256: string }[] }>(
+    await party.send('GET', `/api/envelopes/${envelopeId}/witness-confirmation`),
+  );
+  const signed = await party.send('POST', `/api/envelopes/${envelopeId}/sign/witness`, {
+    confirmed: true,
+    documentSha256: confirmation.documents.map((d) => d.sha256),
+  });
+  assert.equal(signed.statusCode, 200, signed.body);
+  assert.equal(json<{ status: string }>(signed).status, 'completed');
+  const evidence = json<{ certificateOfCompletion: { parties: { label?: string | null }[] } | null }>(
+    await sender.send('GET', `/api/envelopes/${envelopeId}/evidence`),
+  );
+  assert.deepEqual(
+    evidence.certificateOfCompletion?.parties.map((p) => p.label),
+    ['乙'],
+  );
+}
+
 describe('internal approval before sending', () => {
   it('keeps everything from outside parties until every approver approved; a rejection needs a new round', async () => {
     const ap1 = await createUser(h, { email: 'ap1@r.example', tenantSlug: 'tenant-r', familyName: '承認' });
@@ -202,121 +337,20 @@ describe('internal approval before sending', () => {
     ]);
     const url = `/api/envelopes/${envelope.id}/internal-approval`;
 
-    assert.equal(
-      code(await sender.send('POST', url, { approvers: [ap1.id, foreign.id] })),
-      'SHOMEI_ENVELOPE_INVALID',
-    );
-    assert.equal(
-      code(await sender.send('POST', url, { approvers: [senderUser.id] })),
-      'SHOMEI_ENVELOPE_INVALID',
-    );
-    assert.equal(code(await sender.send('POST', url, { approvers: [] })), 'SHOMEI_ENVELOPE_INVALID');
+    await assertApproversChecked(url, ap1.id, foreign.id);
     const requested = await sender.send('POST', url, { approvers: [ap1.id, ap2.id] });
     assert.equal(requested.statusCode, 201, requested.body);
     assert.equal(json<{ status: string }>(requested).status, 'pending');
     assert.equal(h.mailer.to('ap1@r.example').at(-1)?.subject, '【承認依頼】保守契約');
 
-    // Before approval: no sending, no mail and no link for the outside party, no access for others.
-    const early = await sender.send('POST', `/api/envelopes/${envelope.id}/send`);
-    assert.equal(early.statusCode, 409);
-    assert.equal(code(early), 'SHOMEI_APPROVAL_PENDING');
-    assert.equal(h.mailer.to('ext@client.example').length, 0);
-    const link = await h.contracts.context.db
-      .selectFrom('contract_parties')
-      .select('link_token_hash')
-      .where('envelope_id', '=', envelope.id)
-      .executeTakeFirstOrThrow();
-    assert.equal(link.link_token_hash, null);
-    assert.equal((await outsider.send('GET', url)).statusCode, 404);
-    assert.equal(
-      (await approver1.send('GET', `/api/envelopes/${envelope.id}`)).statusCode,
-      404,
-      'the draft itself stays hidden',
+    await assertHeldBeforeApproval(envelope.id, url, approver1);
+    const hashes = await firstRoundRejected(envelope.id, url, approver1, approver2);
+    const opened = await secondRoundSent(
+      envelope.id,
+      url,
+      { clients: [approver1, approver2], ids: [ap1.id, ap2.id] },
+      hashes,
     );
-    // Pending approval is not "unprocessed input": the sweep leaves the draft alone.
-    await h.contracts.sweep(new Date(Date.now() + 48 * 3600_000));
-    assert.equal(
-      json<{ status: string }>(await sender.send('GET', `/api/envelopes/${envelope.id}`)).status,
-      'draft',
-    );
-
-    const status = json<{ envelope: { documents: { id: string; sha256: string }[] } }>(
-      await approver1.send('GET', url),
-    );
-    const hashes = status.envelope.documents.map((d) => d.sha256);
-    const pdf = await approver1.send('GET', `${url}/documents/${status.envelope.documents[0]!.id}`);
-    assert.equal(pdf.statusCode, 200);
-    assert.equal(pdf.headers['content-type'], 'application/pdf');
-    assert.equal(
-      code(await approver1.send('POST', `${url}/approve`, { documentSha256: ['0'.repeat(64)] })),
-      'SHOMEI_ENVELOPE_CONFLICT',
-    );
-    assert.equal(
-      code(await approver1.send('POST', `${url}/approve`, { documentSha256: 'all' })),
-      'SHOMEI_ENVELOPE_INVALID',
-    );
-    const first = await approver1.send('POST', `${url}/approve`, { documentSha256: hashes });
-    assert.equal(first.statusCode, 200, first.body);
-    assert.equal(json<{ status: string }>(first).status, 'pending');
-    assert.equal(
-      code(await approver1.send('POST', `${url}/approve`, { documentSha256: hashes })),
-      'SHOMEI_APPROVAL_NOT_REQUESTED',
-    );
-    assert.equal(
-      code(await sender.send('POST', `/api/envelopes/${envelope.id}/send`)),
-      'SHOMEI_APPROVAL_PENDING',
-    );
-
-    assert.equal(code(await approver2.send('POST', `${url}/reject`, {})), 'SHOMEI_ENVELOPE_INVALID');
-    const rejected = await approver2.send('POST', `${url}/reject`, { reason: '金額を再確認してください' });
-    assert.equal(rejected.statusCode, 200, rejected.body);
-    assert.equal(json<{ status: string }>(rejected).status, 'rejected');
-    const refused = await sender.send('POST', `/api/envelopes/${envelope.id}/send`);
-    assert.equal(code(refused), 'SHOMEI_APPROVAL_REJECTED');
-    assert.equal(h.mailer.to('sender@r.example').at(-1)?.subject, '【承認却下】保守契約');
-    const audited = h.audit
-      .ofType('envelope.internal-approval.reject')
-      .filter((e) => e.subject?.id === envelope.id);
-    assert.equal(audited[0]?.details?.reason, '金額を再確認してください');
-    assert.equal(h.mailer.to('ext@client.example').length, 0);
-
-    // Round 2: both approve, then the sender sends and the outside party can open the link.
-    assert.equal((await sender.send('POST', url, { approvers: [ap1.id, ap2.id] })).statusCode, 201);
-    assert.equal(
-      (await approver1.send('POST', `${url}/approve`, { documentSha256: hashes })).statusCode,
-      200,
-    );
-    const last = await approver2.send('POST', `${url}/approve`, { documentSha256: hashes });
-    assert.equal(json<{ status: string; round: number }>(last).status, 'approved');
-    assert.equal(json<{ round: number }>(last).round, 2);
-    assert.equal(h.mailer.to('sender@r.example').at(-1)?.subject, '【承認完了】保守契約');
-    const codes = await send(envelope.id);
-    assert.equal(h.mailer.to('ext@client.example').length, 1);
-    const opened = await new Client(h.app).send('POST', '/api/sign/open', {
-      token: h.mailer.lastLinkToken('ext@client.example'),
-      accessCode: codes.get('ext@client.example'),
-    });
-    assert.equal(opened.statusCode, 200, opened.body);
-    assert.match(h.mailer.to('ext@client.example')[0]!.text, /^乙 外部 花子 様/);
-
-    // The party signs; the certificate of completion names the party by its label.
-    const party = new Client(h.app);
-    party.headers['x-shomei-party'] = json<{ partyToken: string }>(opened).partyToken;
-    const confirmation = json<{ documents: { sha256: string }[] }>(
-      await party.send('GET', `/api/envelopes/${envelope.id}/witness-confirmation`),
-    );
-    const signed = await party.send('POST', `/api/envelopes/${envelope.id}/sign/witness`, {
-      confirmed: true,
-      documentSha256: confirmation.documents.map((d) => d.sha256),
-    });
-    assert.equal(signed.statusCode, 200, signed.body);
-    assert.equal(json<{ status: string }>(signed).status, 'completed');
-    const evidence = json<{ certificateOfCompletion: { parties: { label?: string | null }[] } | null }>(
-      await sender.send('GET', `/api/envelopes/${envelope.id}/evidence`),
-    );
-    assert.deepEqual(
-      evidence.certificateOfCompletion?.parties.map((p) => p.label),
-      ['乙'],
-    );
+    await signByLabel(envelope.id, opened);
   });
 });
