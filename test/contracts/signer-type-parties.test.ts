@@ -99,6 +99,50 @@ async function newEnvelope(client: Client, parties: unknown[], title = '共同�
   return id;
 }
 
+/** B's company: its reader lists and searches the envelope (電帳法), but cannot cancel or change it. */
+async function assertCompanyReadsOnly(clientReader: Client, clientB: Client, id: string): Promise<void> {
+  const found = json<{ items: { id: string }[] }>(
+    await clientReader.send(
+      'GET',
+      '/api/envelopes?transactionDateFrom=2026-11-01&transactionDateTo=2026-11-30&amountMin=3000000&counterparty=B株式会社',
+    ),
+  );
+  assert.deepEqual(
+    found.items.map((i) => i.id),
+    [id],
+  );
+  assert.equal((await clientReader.send('GET', `/api/envelopes/${id}`)).statusCode, 200);
+  const cancel = await clientReader.send('POST', `/api/envelopes/${id}/cancel`, { reason: 'no' });
+  assert.equal(cancel.statusCode, 403);
+  assert.equal((await clientB.send('POST', `/api/envelopes/${id}/cancel`, { reason: 'no' })).statusCode, 403);
+}
+
+/** Timelines: A (sender) sees every address and the refused attempts; B sees neither of A's. */
+async function assertTimelinesApart(clientA: Client, clientB: Client, id: string): Promise<void> {
+  const timeline = async (client: Client) =>
+    json<{ events: Entry[] }>(await client.send('GET', `/api/envelopes/${id}/timeline`)).events;
+  const ofA = await timeline(clientA);
+  assert.ok(ofA.some((e) => e.type === 'envelope.sign' && e.outcome === 'failure'));
+  assert.ok(
+    ofA.filter((e) => e.type === 'envelope.sign' && e.outcome === 'success').every((e) => e.ip !== null),
+  );
+  const ofB = await timeline(clientB);
+  const signs = ofB.filter((e) => e.type === 'envelope.sign');
+  assert.equal(signs.length, 3, 'both signatures and B’s own refused attempt');
+  const aSigned = signs.find((e) => e.outcome === 'success' && e.actor.name !== '佐藤 花子');
+  assert.ok(aSigned, 'A’s signature is a milestone B sees');
+  assert.equal(aSigned.ip, null, 'without A’s address');
+  assert.ok(
+    ofB.filter((e) => e.ip !== null).every((e) => e.actor.name === '佐藤 花子'),
+    'the only addresses B sees are B’s own',
+  );
+  assert.equal(
+    ofB.filter((e) => e.outcome === 'failure' && e.actor.name !== '佐藤 花子').length,
+    0,
+    'no failed attempts of others',
+  );
+}
+
 describe('signer-type parties of two companies', () => {
   it('B is named by e-mail, signs with its own credential only; B’s company reads but cannot change', async () => {
     const a = await createUser(h, {
@@ -173,48 +217,8 @@ describe('signer-type parties of two companies', () => {
     const signedB = await signAs(clientB, id, credB.id, credB.secret);
     assert.equal(signedB.statusCode, 200, signedB.body);
 
-    // B's company: its reader lists and searches the envelope (電帳法), but cannot cancel or change it.
-    const found = json<{ items: { id: string }[] }>(
-      await clientReader.send(
-        'GET',
-        '/api/envelopes?transactionDateFrom=2026-11-01&transactionDateTo=2026-11-30&amountMin=3000000&counterparty=B株式会社',
-      ),
-    );
-    assert.deepEqual(
-      found.items.map((i) => i.id),
-      [id],
-    );
-    assert.equal((await clientReader.send('GET', `/api/envelopes/${id}`)).statusCode, 200);
-    const cancel = await clientReader.send('POST', `/api/envelopes/${id}/cancel`, { reason: 'no' });
-    assert.equal(cancel.statusCode, 403);
-    assert.equal(
-      (await clientB.send('POST', `/api/envelopes/${id}/cancel`, { reason: 'no' })).statusCode,
-      403,
-    );
-
-    // Timelines: A (sender) sees every address and the refused attempts; B sees neither of A's.
-    const timeline = async (client: Client) =>
-      json<{ events: Entry[] }>(await client.send('GET', `/api/envelopes/${id}/timeline`)).events;
-    const ofA = await timeline(clientA);
-    assert.ok(ofA.some((e) => e.type === 'envelope.sign' && e.outcome === 'failure'));
-    assert.ok(
-      ofA.filter((e) => e.type === 'envelope.sign' && e.outcome === 'success').every((e) => e.ip !== null),
-    );
-    const ofB = await timeline(clientB);
-    const signs = ofB.filter((e) => e.type === 'envelope.sign');
-    assert.equal(signs.length, 3, 'both signatures and B’s own refused attempt');
-    const aSigned = signs.find((e) => e.outcome === 'success' && e.actor.name !== '佐藤 花子');
-    assert.ok(aSigned, 'A’s signature is a milestone B sees');
-    assert.equal(aSigned.ip, null, 'without A’s address');
-    assert.ok(
-      ofB.filter((e) => e.ip !== null).every((e) => e.actor.name === '佐藤 花子'),
-      'the only addresses B sees are B’s own',
-    );
-    assert.equal(
-      ofB.filter((e) => e.outcome === 'failure' && e.actor.name !== '佐藤 花子').length,
-      0,
-      'no failed attempts of others',
-    );
+    await assertCompanyReadsOnly(clientReader, clientB, id);
+    await assertTimelinesApart(clientA, clientB, id);
   });
 
   it('withdrawal mails the parties and needs a reason; a deleted draft is gone; another tenant gets 404', async () => {
