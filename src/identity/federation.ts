@@ -44,31 +44,34 @@ function federationFailed(reason: string) {
 /** openid-client is loaded by the first federated login, not at every start (ADR 031). */
 const openidClient = () => import('openid-client');
 
+/** What a federated login works with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface FederatedLoginDeps {
+  readonly db: Kysely<IdentityTables>;
+  readonly settings: OidcSettings;
+  readonly accounts: Accounts;
+  readonly authenticator: Authenticator;
+  readonly audit: AuditTrail;
+  readonly clock: Clock;
+}
+
 export class FederatedLogin {
   private configuration: Promise<oidc.Configuration> | undefined;
 
-  constructor(
-    private readonly db: Kysely<IdentityTables>,
-    private readonly settings: OidcSettings,
-    private readonly accounts: Accounts,
-    private readonly authenticator: Authenticator,
-    private readonly audit: AuditTrail,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: FederatedLoginDeps) {}
 
   get issuer(): string {
-    return this.settings.issuer;
+    return this.deps.settings.issuer;
   }
 
   private config(): Promise<oidc.Configuration> {
     this.configuration ??= openidClient()
       .then((oidc) =>
         oidc.discovery(
-          new URL(this.settings.issuer),
-          this.settings.clientId,
-          { redirect_uris: [this.settings.redirectUri], response_types: ['code'] },
-          oidc.ClientSecretBasic(this.settings.clientSecret),
-          this.settings.allowInsecureIssuer
+          new URL(this.deps.settings.issuer),
+          this.deps.settings.clientId,
+          { redirect_uris: [this.deps.settings.redirectUri], response_types: ['code'] },
+          oidc.ClientSecretBasic(this.deps.settings.clientSecret),
+          this.deps.settings.allowInsecureIssuer
             ? { execute: [oidc.allowInsecureRequests], timeout: 10 }
             : { timeout: 10 },
         ),
@@ -93,9 +96,12 @@ export class FederatedLogin {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const verifier = oidc.randomPKCECodeVerifier();
-    const now = this.clock();
-    await this.db.deleteFrom('identity_oidc_flows').where('expires_at', '<', now.toISOString()).execute();
-    await this.db
+    const now = this.deps.clock();
+    await this.deps.db
+      .deleteFrom('identity_oidc_flows')
+      .where('expires_at', '<', now.toISOString())
+      .execute();
+    await this.deps.db
       .insertInto('identity_oidc_flows')
       .values({
         id: hashSecret(handle),
@@ -107,7 +113,7 @@ export class FederatedLogin {
       })
       .execute();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: this.settings.redirectUri,
+      redirect_uri: this.deps.settings.redirectUri,
       scope: 'openid email profile',
       state,
       nonce,
@@ -151,7 +157,7 @@ export class FederatedLogin {
     }
     if (claims === undefined || typeof claims.sub !== 'string') return this.fail('no-id-token', context);
     const assertion: FederatedAssertion = {
-      issuer: this.settings.issuer,
+      issuer: this.deps.settings.issuer,
       subject: claims.sub,
       acr: typeof claims.acr === 'string' ? claims.acr : null,
       amr: Array.isArray(claims.amr)
@@ -167,28 +173,31 @@ export class FederatedLogin {
       );
     }
     const multiFactor =
-      (assertion.acr !== null && this.settings.multiFactorAcrValues.includes(assertion.acr)) ||
+      (assertion.acr !== null && this.deps.settings.multiFactorAcrValues.includes(assertion.acr)) ||
       assertion.amr.some((m) => STRONG_AMR.has(m));
-    await this.db
+    await this.deps.db
       .updateTable('identity_federated_links')
-      .set({ last_login_at: this.clock().toISOString() })
+      .set({ last_login_at: this.deps.clock().toISOString() })
       .where('issuer', '=', assertion.issuer)
       .where('subject', '=', assertion.subject)
       .execute();
-    return this.authenticator.federatedLogin(user, assertion, multiFactor, context, previousSessionId);
+    return this.deps.authenticator.federatedLogin(user, assertion, multiFactor, context, previousSessionId);
   }
 
   private async takeFlow(handle: string) {
     const id = hashSecret(handle);
-    const flow = await this.db
+    const flow = await this.deps.db
       .selectFrom('identity_oidc_flows')
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
     if (flow === undefined) return undefined;
-    const deleted = await this.db.deleteFrom('identity_oidc_flows').where('id', '=', id).executeTakeFirst();
+    const deleted = await this.deps.db
+      .deleteFrom('identity_oidc_flows')
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (Number(deleted.numDeletedRows) !== 1) return undefined;
-    return Date.parse(flow.expires_at) > this.clock().getTime() ? flow : undefined;
+    return Date.parse(flow.expires_at) > this.deps.clock().getTime() ? flow : undefined;
   }
 
   /** An existing link, or a first login matched by an email address the IdP has verified. */
@@ -196,23 +205,23 @@ export class FederatedLogin {
     assertion: FederatedAssertion,
     claims: Record<string, unknown>,
   ): Promise<UserTable | undefined> {
-    const link = await this.db
+    const link = await this.deps.db
       .selectFrom('identity_federated_links')
       .select('user_id')
       .where('issuer', '=', assertion.issuer)
       .where('subject', '=', assertion.subject)
       .executeTakeFirst();
-    if (link !== undefined) return this.accounts.getUserRow(link.user_id);
+    if (link !== undefined) return this.deps.accounts.getUserRow(link.user_id);
     if (claims.email_verified !== true || typeof claims.email !== 'string') return undefined;
-    const user = await this.accounts.findUserRowByEmail(claims.email);
+    const user = await this.deps.accounts.findUserRowByEmail(claims.email);
     if (user === undefined || user.status !== 'active') return user;
-    await this.db
+    await this.deps.db
       .insertInto('identity_federated_links')
       .values({
         issuer: assertion.issuer,
         subject: assertion.subject,
         user_id: user.id,
-        created_at: this.clock().toISOString(),
+        created_at: this.deps.clock().toISOString(),
         last_login_at: null,
       })
       .execute();
@@ -225,7 +234,7 @@ export class FederatedLogin {
     assertion?: FederatedAssertion,
     extra: Record<string, unknown> = {},
   ): Promise<never> {
-    await this.audit.append({
+    await this.deps.audit.append({
       type: 'auth.login',
       actor: { kind: 'anonymous', id: assertion?.subject ?? 'unknown' },
       outcome: 'failure',
@@ -233,7 +242,7 @@ export class FederatedLogin {
       details: {
         method: 'federated',
         reason,
-        issuer: this.settings.issuer,
+        issuer: this.deps.settings.issuer,
         acr: assertion?.acr,
         amr: assertion?.amr,
         ...extra,

@@ -104,16 +104,16 @@ export class Identity implements IdentityService {
       clock,
       logger: deps.logger,
     });
-    this.lifecycle = new AccountLifecycle(
+    this.lifecycle = new AccountLifecycle({
       db,
-      this.accounts,
-      this.sessions,
-      deps.audit,
-      deps.onAccountClosed ?? [],
+      accounts: this.accounts,
+      sessions: this.sessions,
+      audit: deps.audit,
+      hooks: deps.onAccountClosed ?? [],
       settings,
       clock,
-      deps.logger,
-    );
+      logger: deps.logger,
+    });
     this.passwordReset = new PasswordReset({
       db,
       accounts: this.accounts,
@@ -128,7 +128,14 @@ export class Identity implements IdentityService {
     this.federation =
       deps.oidc === undefined
         ? undefined
-        : new FederatedLogin(db, deps.oidc, this.accounts, this.authenticator, deps.audit, clock);
+        : new FederatedLogin({
+            db,
+            settings: deps.oidc,
+            accounts: this.accounts,
+            authenticator: this.authenticator,
+            audit: deps.audit,
+            clock,
+          });
   }
 
   get audit(): AuditTrail {

@@ -19,21 +19,24 @@ export interface ClosureResult {
   readonly hookFailures: readonly string[];
 }
 
+/** What the account lifecycle works with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface AccountLifecycleDeps {
+  readonly db: Kysely<IdentityTables>;
+  readonly accounts: Accounts;
+  readonly sessions: SessionStore;
+  readonly audit: AuditTrail;
+  readonly hooks: readonly AccountClosedHook[];
+  readonly settings: IdentitySettings;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
 export class AccountLifecycle {
-  constructor(
-    private readonly db: Kysely<IdentityTables>,
-    private readonly accounts: Accounts,
-    private readonly sessions: SessionStore,
-    private readonly audit: AuditTrail,
-    private readonly hooks: readonly AccountClosedHook[],
-    private readonly settings: IdentitySettings,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: AccountLifecycleDeps) {}
 
   async suspend(userId: string, actor: AuditActor, reason: string): Promise<User> {
     const user = await this.transition(userId, ['active'], 'suspended', reason, { suspended_at: this.now() });
-    await this.sessions.endAllForUser(userId, 'account-suspended');
+    await this.deps.sessions.endAllForUser(userId, 'account-suspended');
     await this.record('account.suspend', actor, userId, { reason });
     return user;
   }
@@ -46,7 +49,7 @@ export class AccountLifecycle {
 
   async close(userId: string, actor: AuditActor, reason: string): Promise<ClosureResult> {
     const now = this.now();
-    const user = await this.db.transaction().execute(async (trx) => {
+    const user = await this.deps.db.transaction().execute(async (trx) => {
       const closed = await this.transition(
         userId,
         ['pending-activation', 'active', 'suspended'],
@@ -85,12 +88,12 @@ export class AccountLifecycle {
       return closed;
     });
     const hookFailures: string[] = [];
-    for (const [index, hook] of this.hooks.entries()) {
+    for (const [index, hook] of this.deps.hooks.entries()) {
       try {
         await hook({ userId, tenantId: user.tenantId, reason, closedAt: now, closedBy: actor.id });
       } catch (error) {
         hookFailures.push(hook.name || `hook-${index}`);
-        this.logger.error({ userId, hook: hook.name, err: error }, 'account closure hook failed');
+        this.deps.logger.error({ userId, hook: hook.name, err: error }, 'account closure hook failed');
       }
     }
     await this.record('account.close', actor, userId, { reason, hookFailures }, hookFailures.length === 0);
@@ -98,9 +101,9 @@ export class AccountLifecycle {
   }
 
   /** Active accounts without a login (or, never used, since activation) for the dormant period. */
-  async dormant(olderThanMs: number = this.settings.dormantAfterMs): Promise<User[]> {
-    const cutoff = new Date(this.clock().getTime() - olderThanMs).toISOString();
-    const rows = await this.db
+  async dormant(olderThanMs: number = this.deps.settings.dormantAfterMs): Promise<User[]> {
+    const cutoff = new Date(this.deps.clock().getTime() - olderThanMs).toISOString();
+    const rows = await this.deps.db
       .selectFrom('identity_users')
       .selectAll()
       .where('status', '=', 'active')
@@ -112,7 +115,7 @@ export class AccountLifecycle {
       )
       .orderBy('last_login_at')
       .execute();
-    const now = this.clock();
+    const now = this.deps.clock();
     return rows.map((r) => userFromRow(r, now));
   }
 
@@ -122,7 +125,7 @@ export class AccountLifecycle {
     to: UserStatus,
     reason: string,
     extra: { suspended_at?: string | null; closed_at?: string },
-    db: Kysely<IdentityTables> = this.db,
+    db: Kysely<IdentityTables> = this.deps.db,
   ): Promise<User> {
     const updated = await db
       .updateTable('identity_users')
@@ -132,7 +135,7 @@ export class AccountLifecycle {
       .returningAll()
       .executeTakeFirst();
     if (updated === undefined) {
-      const existing = await this.accounts.getUserRow(userId, db);
+      const existing = await this.deps.accounts.getUserRow(userId, db);
       if (existing === undefined) throw notFound('user');
       throw invalidState(
         {
@@ -142,7 +145,7 @@ export class AccountLifecycle {
         { status: existing.status },
       );
     }
-    return userFromRow(updated, this.clock());
+    return userFromRow(updated, this.deps.clock());
   }
 
   private async record(
@@ -152,7 +155,7 @@ export class AccountLifecycle {
     details: Record<string, unknown>,
     success = true,
   ): Promise<void> {
-    await this.audit.append({
+    await this.deps.audit.append({
       type,
       actor,
       subject: { kind: 'user', id: userId },
@@ -162,6 +165,6 @@ export class AccountLifecycle {
   }
 
   private now(): string {
-    return this.clock().toISOString();
+    return this.deps.clock().toISOString();
   }
 }

@@ -50,7 +50,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     before(async () => {
       h = await openHarness({ dialect, mail: 'outbox' });
       db = h.shomei.database.db as unknown as Kysely<IdentityTables>;
-      (h.identity.lifecycle as unknown as { hooks: ((c: AccountClosure) => Promise<void>)[] }).hooks.push(
+      (
+        h.identity.lifecycle as unknown as { deps: { hooks: ((c: AccountClosure) => Promise<void>)[] } }
+      ).deps.hooks.push(
         async function revokeCredentials(c) {
           closures.push(c);
         },
