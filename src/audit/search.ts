@@ -16,7 +16,7 @@ export interface AuditSearchFilter {
   /** Only events about one of these subjects (an envelope and its documents, say); not from query strings. */
   readonly subjectIds?: readonly string[];
   /** Continue after this sequence number (paging). */
-  readonly afterSeq?: number;
+  readonly afterSeq?: number | undefined;
   readonly limit?: number;
 }
 

@@ -107,19 +107,21 @@ export interface ContractsContext {
   /** The provider's e-seal, TSA and revocation source (set up on first use). */
   readonly provider: () => Promise<EmbeddedSigning>;
   readonly remoteSigner: RemoteSigner;
-  readonly auditSearch?: (filter: AuditSearchFilter) => Promise<AuditRecord[]>;
+  readonly auditSearch?: ((filter: AuditSearchFilter) => Promise<AuditRecord[]>) | undefined;
   /** Whether a user is an installation auditor (system_auditor), who reads every tenant's record log. */
-  readonly isAuditor?: (userId: string) => Promise<boolean>;
+  readonly isAuditor?: ((userId: string) => Promise<boolean>) | undefined;
   readonly clock: Clock;
   /** PDF parsing and validation off the event loop (the app's worker pool, ADR 016); absent: inline. */
-  readonly pdfWork?: ContractsPdfWork;
+  readonly pdfWork?: ContractsPdfWork | undefined;
   /** Per tenant, the second factor that activates signing credentials (the rssp's store). */
-  readonly signingFactors?: {
-    of(tenantId: string): Promise<SigningFactor>;
-    set(tenantId: string, factor: SigningFactor): Promise<void>;
-  };
+  readonly signingFactors?:
+    | {
+        of(tenantId: string): Promise<SigningFactor>;
+        set(tenantId: string, factor: SigningFactor): Promise<void>;
+      }
+    | undefined;
   /** Throws once the service has ended (ADR 036): asked before any new envelope or import. */
-  readonly admission?: () => Promise<void>;
+  readonly admission?: (() => Promise<void>) | undefined;
   /** Envelope events for webhooks. */
   readonly emit: (tenantId: string, event: string, data: Record<string, unknown>) => Promise<void>;
 }

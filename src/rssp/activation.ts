@@ -30,7 +30,7 @@ export interface AuthorizeCredentialRequest {
   readonly hashes?: readonly Buffer[];
   readonly hashAlgorithmOid?: string;
   readonly authData: readonly AuthenticationDatum[];
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
 
 export interface SignatureActivationData {

@@ -23,7 +23,7 @@ export interface SignHashRequest {
   readonly signAlgo: string;
   readonly signAlgoParams?: string;
   readonly userId?: string;
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
 
 function isTransactional(audit: AuditTrail): audit is TransactionalAuditTrail {

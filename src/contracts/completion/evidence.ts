@@ -29,7 +29,7 @@ export interface EvidencePackage {
     }[];
     /** null when the document could not be validated (the reason is in validationError). */
     readonly validation: ValidationReport | null;
-    readonly validationError?: string;
+    readonly validationError?: string | undefined;
   }[];
   readonly certificateOfCompletion: CertificateOfCompletion | null;
   readonly audit: readonly AuditRecord[];
@@ -71,7 +71,7 @@ export async function evidencePackage(
       pdfBase64: bytes.toString('base64'),
       signatures,
       validation,
-      ...(validationError === undefined ? {} : { validationError }),
+      validationError,
     });
   }
   const audit =

@@ -141,7 +141,7 @@ export async function correctRecord(
     actor: by,
     subject: { kind: 'envelope', id: envelope.id },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { logId: row.id, changes, reason: input.reason.slice(0, 200) },
   });
   return toEntry(row);

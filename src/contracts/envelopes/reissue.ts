@@ -59,7 +59,7 @@ export async function reissueAccess(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelopeId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { partyId, wasLocked: party.failed_attempts >= ctx.settings.accessCodeAttempts },
   });
   return { partyId, email: party.email, accessCode };

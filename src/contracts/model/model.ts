@@ -107,7 +107,7 @@ export type ContractActor =
       readonly email: string;
       /** e.g. password+totp, from the session. */
       readonly authentication: string;
-      readonly source?: string;
+      readonly source?: string | undefined;
     }
   | {
       readonly kind: 'api-key';
@@ -116,11 +116,11 @@ export type ContractActor =
       /** The account the key acts for (sender of the envelopes it creates). */
       readonly userId: string;
       readonly scopes: readonly string[];
-      readonly source?: string;
+      readonly source?: string | undefined;
     }
   | {
       readonly kind: 'party';
       readonly partyId: string;
       readonly envelopeId: string;
-      readonly source?: string;
+      readonly source?: string | undefined;
     };

@@ -55,7 +55,7 @@ async function bindByEmail(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: open.envelope_id },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { partyId: open.id },
   });
   const updated = { ...open, user_id: actor.userId, tenant_id: actor.tenantId };

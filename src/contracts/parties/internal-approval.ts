@@ -115,7 +115,7 @@ async function record(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelopeId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details,
   });
 }
@@ -272,8 +272,8 @@ async function decide(
     envelopeId,
     {
       round: approver.round,
-      ...(details.reason === undefined ? {} : { reason: details.reason.slice(0, 200) }),
-      ...(details.evidence === undefined ? {} : { documentSha256: details.evidence.documentSha256 }),
+      reason: details.reason?.slice(0, 200),
+      documentSha256: details.evidence?.documentSha256,
     },
   );
   const after = await viewOf(ctx, loaded);

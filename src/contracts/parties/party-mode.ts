@@ -55,7 +55,7 @@ export async function switchToWitness(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelopeId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { partyId, from: 'signer-type', to: 'witness-type' },
   });
   if (envelope.status === 'sent') {

@@ -30,13 +30,13 @@ export interface ActPreparation {
   readonly preparedPath: string;
   readonly signerCertificate: Uint8Array;
   readonly certificateChain: readonly Uint8Array[];
-  readonly signatureScheme?: SignatureScheme;
+  readonly signatureScheme?: SignatureScheme | undefined;
   readonly fieldName: string;
   readonly signerName: string;
   readonly reason: string;
-  readonly location?: string;
+  readonly location?: string | undefined;
   readonly signingTime: Date;
-  readonly seal?: ActSeal;
+  readonly seal?: ActSeal | undefined;
 }
 
 export interface ActCompletion {
@@ -60,8 +60,8 @@ export function prepareActSignature(input: ActPreparation): Promise<PreparedPdfS
     signerName: input.signerName,
     reason: input.reason,
     signingTime: input.signingTime,
-    ...(input.signatureScheme === undefined ? {} : { signatureScheme: input.signatureScheme }),
-    ...(input.location === undefined ? {} : { location: input.location }),
+    signatureScheme: input.signatureScheme,
+    location: input.location,
     ...(seal === undefined
       ? {}
       : { appearance: buildSealAppearance(seal.appearance), pageIndex: seal.page, rect: seal.rect }),

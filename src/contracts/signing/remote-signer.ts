@@ -25,7 +25,7 @@ export interface RemoteSignRequest {
   readonly digests: readonly Buffer[];
   readonly pin: string;
   readonly otp: string;
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
 
 export interface SignedDigests {
@@ -104,7 +104,7 @@ export function inProcessRemoteSigner(rssp: RemoteSignatureService): RemoteSigne
               { id: 'PIN', value: request.pin },
               { id: 'OTP', value: request.otp },
             ],
-            ...(request.source === undefined ? {} : { source: request.source }),
+            source: request.source,
           },
         );
         const signatures = await rssp.signing.signHash(principal, {
@@ -113,7 +113,7 @@ export function inProcessRemoteSigner(rssp: RemoteSignatureService): RemoteSigne
           hashes: request.digests.map((d) => d.toString('base64')),
           hashAlgorithmOid: SHA256_OID,
           signAlgo: signAlgoFor(credential.key_algorithm.startsWith('EC') ? 'ECDSA' : 'RSASSA-PKCS1-v1_5'),
-          ...(request.source === undefined ? {} : { source: request.source }),
+          source: request.source,
         });
         return { signatures, activation: authenticationMethod ?? null };
       } catch (error) {

@@ -67,7 +67,7 @@ export async function setSigningPolicy(
     type: 'contracts.signing-policy.set',
     actor: auditActorOf(actor),
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { tenantId, before, after: { allowedModes: allowed, signingFactor: input.signingFactor } },
   });
   return { allowedModes: allowed, signingFactor: input.signingFactor };
@@ -90,7 +90,7 @@ export async function assertModesAllowed(
   await ctx.audit.append({
     type: action,
     actor: { kind: 'user', id: sender.userId, tenantId: sender.tenantId },
-    ...(envelopeId === undefined ? {} : { subject: { kind: 'envelope', id: envelopeId } }),
+    subject: envelopeId === undefined ? undefined : { kind: 'envelope', id: envelopeId },
     outcome: 'failure',
     details: { reason: 'signing-mode-not-allowed', signingMode: refused, allowedModes },
   });

@@ -197,7 +197,7 @@ export async function signAsWitness(
         reason: `立会人型電子署名 (${party.name} の指図による) / Signed by the provider on the instruction of ${party.name}`,
         location: 'shomei',
         signingTime: now,
-        ...(seal === undefined ? {} : { seal }),
+        seal,
       });
       const signatureValue = await provider.signer.signDigest(
         prepared.digestToSign,
@@ -257,7 +257,7 @@ export async function signAsSigner(
           signerName: party.name,
           reason: `当事者型電子署名 / Signed by ${party.name}`,
           signingTime: now,
-          ...(seal === undefined ? {} : { seal }),
+          seal,
         }),
       );
     }
@@ -268,7 +268,7 @@ export async function signAsSigner(
       digests: prepared.map((p) => p.digestToSign),
       pin: input.pin,
       otp: input.otp,
-      ...(actor.source === undefined ? {} : { source: actor.source }),
+      source: actor.source,
     });
     const signatures = signed.signatures;
     activation = signed.activation;
@@ -285,7 +285,7 @@ export async function signAsSigner(
       actor: auditActorOf(actor),
       subject: { kind: 'envelope', id: envelopeId },
       outcome: 'failure',
-      ...(actor.source === undefined ? {} : { source: actor.source }),
+      source: actor.source,
       details: { partyId: party.id, mode: 'signer-type', credentialId: certificates.credentialId },
     });
     throw error;
@@ -323,7 +323,7 @@ async function ownCertificates(
       actor: auditActorOf(actor),
       subject: { kind: 'envelope', id: envelopeId },
       outcome: 'failure',
-      ...(actor.source === undefined ? {} : { source: actor.source }),
+      source: actor.source,
       details: {
         partyId: party.id,
         mode: 'signer-type',
@@ -427,11 +427,9 @@ async function commitAct(
         partyId: party.id,
         mode: evidence.mode,
         authentication: evidence.authentication,
-        ...(evidence.signatureActivation === undefined
-          ? {}
-          : { signatureActivation: evidence.signatureActivation }),
+        signatureActivation: evidence.signatureActivation,
         documents: record.documents,
-        ...(evidence.confirmation === undefined ? {} : { confirmation: evidence.confirmation }),
+        confirmation: evidence.confirmation,
       },
     });
   } catch (error) {

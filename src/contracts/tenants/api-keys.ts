@@ -49,7 +49,7 @@ export async function createApiKey(
     actor: { kind: 'user', id: params.actingUserId, tenantId: params.tenantId },
     subject: { kind: 'api-key', id },
     outcome: 'success',
-    ...(params.source === undefined ? {} : { source: params.source }),
+    source: params.source,
     details: { scopes },
   });
   return { id, key: `shk_${id}_${secret}` };
@@ -151,6 +151,6 @@ export async function resolveApiKey(
     tenantId: row.tenant_id,
     userId: row.acting_user_id,
     scopes: JSON.parse(row.scopes) as string[],
-    ...(source === undefined ? {} : { source }),
+    source,
   };
 }

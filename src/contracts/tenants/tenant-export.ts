@@ -68,7 +68,7 @@ async function auditByRecord(
     const page = await ctx.auditSearch({
       from,
       limit: 1000,
-      ...(afterSeq === undefined ? {} : { afterSeq }),
+      afterSeq,
     });
     for (const record of page) {
       const envelopeId =
@@ -336,7 +336,7 @@ async function recordMetadata(
       originalSha256: d.original_sha256,
       status: d.status,
     })),
-    ...(imported === undefined ? {} : { import: importFacts(imported) }),
+    import: imported === undefined ? undefined : importFacts(imported),
   };
 }
 

@@ -27,9 +27,9 @@ async function record(
   await ctx.audit.append({
     type,
     actor: auditActorOf(actor),
-    ...(subject === undefined ? {} : { subject }),
+    subject,
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details,
   });
 }

@@ -101,7 +101,7 @@ export async function takeAccessCodes(
     actor: auditActorOf(actor),
     subject: { kind: 'contract-bulk-job', id: job.id },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { codes: codes.length },
   });
   return { jobId: job.id, codes };

@@ -99,7 +99,7 @@ export async function submitBulkSend(
     actor: auditActorOf(actor),
     subject: { kind: 'contract-bulk-job', id: jobId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { templateId, total: input.rows.length },
   });
   return { jobId, templateId, status: 'queued', total: input.rows.length };

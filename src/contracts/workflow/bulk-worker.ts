@@ -473,7 +473,7 @@ export class BulkWorker {
       actor: auditActorOf(actor),
       subject: { kind: 'contract-bulk-job', id: jobId },
       outcome: rows.length === created ? 'success' : 'failure',
-      ...(actor.source === undefined ? {} : { source: actor.source }),
+      source: actor.source,
       details: { templateId, total: rows.length, created, failed: rows.length - created, errors },
     });
   }

@@ -47,11 +47,11 @@ function envelopeInput(
     return {
       role: slot.role,
       label: slot.label,
-      ...(slot.signingMode === undefined ? {} : { signingMode: slot.signingMode }),
-      ...(slot.order === undefined ? {} : { order: slot.order }),
-      ...(slot.placement === undefined ? {} : { placement: slot.placement }),
-      ...(slot.credentialId === undefined ? {} : { credentialId: slot.credentialId }),
-      ...(slot.userId === undefined ? {} : { userId: slot.userId }),
+      signingMode: slot.signingMode,
+      order: slot.order,
+      placement: slot.placement,
+      credentialId: slot.credentialId,
+      userId: slot.userId,
       ...given,
     };
   });
@@ -68,12 +68,12 @@ function envelopeInput(
   return {
     title: fill.fields.title ?? t.title,
     counterparty,
-    ...(fill.fields.transactionDate === undefined ? {} : { transactionDate: fill.fields.transactionDate }),
-    ...(fill.fields.amount === undefined ? {} : { amount: fill.fields.amount }),
+    transactionDate: fill.fields.transactionDate,
+    amount: fill.fields.amount,
     currency: t.currency,
     signingOrder: t.signingOrder,
-    ...(expiresAt === undefined ? {} : { expiresAt }),
-    ...(message === undefined ? {} : { message }),
+    expiresAt,
+    message,
     parties,
   };
 }

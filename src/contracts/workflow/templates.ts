@@ -125,7 +125,7 @@ async function audit(
     actor: auditActorOf(actor),
     subject: { kind: 'contract-template', id: templateId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details,
   });
 }
