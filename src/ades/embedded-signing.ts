@@ -36,7 +36,7 @@ export interface EmbeddedSigningDependencies {
    * embedded CA's (an outside CA's, an accredited TSA's).
    */
   readonly trust?: {
-    readonly signingTimestamps?: TimestampAuthority;
+    readonly signingTimestamps?: TimestampAuthority | undefined;
     readonly onlineRevocation?: RevocationSource;
   };
 }

@@ -238,7 +238,7 @@ export function openRssp(o: Opening, parts: RsspParts): RemoteSignatureService {
           const user = await identity.verifyPassword({
             email: username,
             password,
-            ...(source === undefined ? {} : { source }),
+            source,
           });
           return { userId: user.id, tenantId: user.tenantId };
         } catch {
@@ -311,7 +311,7 @@ export function openOps(
     hsmConfiguration: () => health.hsmWatch.current(),
     mode: o.mode,
     hsmSessions: () => o.crypto.sessionPoolState(),
-    ...(trust.outsideTsaProbe === undefined ? {} : { tsaProbe: trust.outsideTsaProbe }),
+    tsaProbe: trust.outsideTsaProbe,
     overrides: overridesInForce(o.config),
     expiring: () => expiringCertificates(pki),
   });

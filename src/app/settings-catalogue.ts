@@ -17,8 +17,8 @@ export interface SettingDeclaration {
   readonly source: string;
   /** Type with its allowed values or range, as the schema states them. */
   readonly type: string;
-  readonly default?: string;
-  readonly description?: string;
+  readonly default?: string | undefined;
+  readonly description?: string | undefined;
 }
 
 const SCHEMAS: ReadonlyArray<readonly [string, z.ZodObject]> = [
@@ -147,8 +147,8 @@ function fromSchema(source: string, schema: z.ZodObject): SettingDeclaration[] {
       name,
       source,
       type: typeOf(p),
-      ...(value === undefined ? {} : { default: value }),
-      ...(description === undefined ? {} : { description }),
+      default: value,
+      description,
     };
   });
 }

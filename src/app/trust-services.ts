@@ -68,7 +68,7 @@ export interface TrustServices {
   /** Every timestamp: the guarded outside TSA when SHOMEI_TSA_URL is set, else the embedded TSA. */
   readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string };
   /** The same source in the shape src/ades signs with (PAdES, CAdES, document timestamps). */
-  readonly signingTimestamps?: TimestampAuthority;
+  readonly signingTimestamps?: TimestampAuthority | undefined;
   /** OCSP/CRL/AIA validation data for chains that are not the embedded CA's. */
   readonly onlineRevocation: RevocationSource;
   /** Who certifies CSC credentials, and the status of their certificates before each signature. */
@@ -77,7 +77,7 @@ export interface TrustServices {
   readonly cscRevocation: RevocationSource;
   readonly credentialCa: CaAdapterKind;
   /** Asks the outside TSA with the client's own TLS and auth settings (/readyz); undefined without one. */
-  readonly outsideTsaProbe?: () => Promise<'ok' | 'unauthorised' | 'unreachable'>;
+  readonly outsideTsaProbe?: (() => Promise<'ok' | 'unauthorised' | 'unreachable'>) | undefined;
   /** The outside TSA's breaker state, when one is configured. */
   outsideTsaState():
     | { readonly circuit: 'closed' | 'open'; readonly consecutiveFailures: number }
@@ -160,12 +160,12 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
       : combinedRevocationSource(embeddedIssuer.revocationSource, online);
   return {
     timestamps: { source, ...(outside === undefined ? {} : { externalUrl: outside.url }) },
-    ...(guard === undefined ? {} : { signingTimestamps: guard }),
+    signingTimestamps: guard,
     onlineRevocation: online,
     credentialIssuer,
     cscRevocation,
     credentialCa: credentialCa.kind,
-    ...(client === undefined ? {} : { outsideTsaProbe: () => client.probe() }),
+    outsideTsaProbe: client === undefined ? undefined : () => client.probe(),
     outsideTsaState: () => guard?.state(),
     paths: () => trustPaths(env),
     async installOutsideCertificate(credentials, credentialId, pem, actorId) {
@@ -175,7 +175,7 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
     signingProvider(base) {
       let opened: Promise<EmbeddedSigning> | undefined;
       const trust = {
-        ...(guard === undefined ? {} : { signingTimestamps: guard }),
+        signingTimestamps: guard,
         onlineRevocation: online,
       };
       return () => {

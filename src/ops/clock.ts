@@ -17,14 +17,14 @@ export interface ClockSettings {
 
 export type ClockState =
   | { readonly status: 'unconfigured' }
-  | { readonly status: 'unknown'; readonly error?: string }
+  | { readonly status: 'unknown'; readonly error?: string | undefined }
   | {
       readonly status: 'ok' | 'skewed';
       readonly offsetMs: number;
       readonly roundTripMs: number;
       readonly server: string;
       readonly measuredAt: string;
-      readonly error?: string;
+      readonly error?: string | undefined;
     };
 
 export class ClockGuard {
@@ -69,7 +69,7 @@ export class ClockGuard {
       this.last === undefined ||
       Date.now() - this.last.measuredAt.getTime() > this.settings.intervalSeconds * 3000;
     if (this.last === undefined || stale) {
-      return { status: 'unknown', ...(this.lastError === undefined ? {} : { error: this.lastError }) };
+      return { status: 'unknown', error: this.lastError };
     }
     return {
       status: Math.abs(this.last.offsetMs) <= this.settings.maxOffsetMs ? 'ok' : 'skewed',
@@ -77,7 +77,7 @@ export class ClockGuard {
       roundTripMs: Math.round(this.last.roundTripMs),
       server: this.last.server,
       measuredAt: this.last.measuredAt.toISOString(),
-      ...(this.lastError === undefined ? {} : { error: this.lastError }),
+      error: this.lastError,
     };
   }
 

@@ -459,7 +459,7 @@ export interface ChecklistRow {
   readonly kind: ItemKind;
   readonly how: { readonly ja: string; readonly en: string };
   /** The live fact behind the row (absent where the row is the provider's procedure or facility). */
-  readonly evidence?: string;
+  readonly evidence?: string | undefined;
 }
 
 export function checklistRows(facts: LiveFacts): ChecklistRow[] {
@@ -468,7 +468,7 @@ export function checklistRows(facts: LiveFacts): ChecklistRow[] {
     topic: item.topic,
     kind: item.kind,
     how: item.how,
-    ...(item.live === undefined ? {} : { evidence: String(facts[item.live]) }),
+    evidence: item.live === undefined ? undefined : String(facts[item.live]),
   }));
 }
 

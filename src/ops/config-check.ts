@@ -20,7 +20,7 @@ export interface ConfigCheck {
   readonly check: string;
   readonly setting: string;
   readonly status: 'ok' | 'failed' | 'not-configured';
-  readonly detail?: string;
+  readonly detail?: string | undefined;
 }
 
 async function attempt(
@@ -30,7 +30,7 @@ async function attempt(
 ): Promise<ConfigCheck> {
   try {
     const detail = await work();
-    return { check, setting, status: 'ok', ...(detail === undefined ? {} : { detail }) };
+    return { check, setting, status: 'ok', detail };
   } catch (error) {
     const described = describeError(error);
     const detail =

@@ -24,7 +24,7 @@ export async function ensureHealthKey(crypto: CryptoModule, keys: KeyRegistry): 
     kind: key.kind,
     algorithm: key.algorithm,
     purpose: HEALTH_KEY_PURPOSE,
-    ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+    publicKey: key.publicKey,
   });
 }
 

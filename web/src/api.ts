@@ -54,7 +54,7 @@ async function call(
       method,
       credentials: 'same-origin',
       headers: headers(type === undefined ? extra : { ...extra, 'content-type': type }),
-      ...(body === undefined ? {} : { body }),
+      body: body ?? null,
     });
   } catch {
     throw new ApiError('NETWORK', undefined, 0);

@@ -100,12 +100,12 @@ export interface RowProblem {
 export interface BulkRowInput {
   readonly email: string;
   readonly name: string;
-  readonly company?: string;
+  readonly company?: string | undefined;
   readonly fields?: {
-    readonly title?: string;
-    readonly counterparty?: string;
-    readonly transactionDate?: string;
-    readonly amount?: number;
+    readonly title?: string | undefined;
+    readonly counterparty?: string | undefined;
+    readonly transactionDate?: string | undefined;
+    readonly amount?: number | undefined;
   };
 }
 
@@ -163,10 +163,10 @@ export function previewCsv(text: string): CsvPreview {
     const date = values.transactionDate?.replace(/\//g, '-');
     if (date !== undefined && !validDate(date)) problems.push({ key: 'bulk.problem.date' });
     const extra = {
-      ...(values.title === undefined ? {} : { title: values.title }),
-      ...(values.counterparty === undefined ? {} : { counterparty: values.counterparty }),
-      ...(date === undefined ? {} : { transactionDate: date }),
-      ...(amount === undefined ? {} : { amount: Number(amount) }),
+      title: values.title,
+      counterparty: values.counterparty,
+      transactionDate: date,
+      amount: amount === undefined ? undefined : Number(amount),
     };
     const row: BulkRowInput | undefined =
       problems.length > 0 || values.email === undefined || values.name === undefined
@@ -174,7 +174,7 @@ export function previewCsv(text: string): CsvPreview {
         : {
             email: values.email,
             name: values.name,
-            ...(values.company === undefined ? {} : { company: values.company }),
+            company: values.company,
             ...(Object.keys(extra).length === 0 ? {} : { fields: extra }),
           };
     return { line: index + 2, values, problems, row };

@@ -72,9 +72,9 @@ export function registerPolicyCommands(compliance: Command): void {
     .option('--effective <date>', 'ISO-8601 date or time it takes effect (default: on approval)')
     .action(async (o: { document?: string[]; items?: string; effective?: string }) => {
       const payload = {
-        ...(o.document === undefined ? {} : { documents: o.document }),
-        ...(o.items === undefined ? {} : { items: readItems(o.items) }),
-        ...(o.effective === undefined ? {} : { effectiveAt: o.effective }),
+        documents: o.document,
+        items: o.items === undefined ? undefined : readItems(o.items),
+        effectiveAt: o.effective,
       };
       printJson(
         await withOperator((shomei, operator) =>
