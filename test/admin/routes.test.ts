@@ -47,6 +47,68 @@ async function buildApp(shomei: Shomei, admin: AdminServices, https?: object): P
   return app;
 }
 
+/** A terminal CA and, issued by it, the server's certificate (127.0.0.1), a terminal's and a stranger's. */
+function makeTerminalPki(dir: string): void {
+  const ssl = (args: string[]) => {
+    const r = run('openssl', args, { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  ssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Terminal CA',
+  ]);
+  for (const name of ['server', 'terminal', 'stranger']) {
+    ssl([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name === 'server' ? 'localhost' : name}`,
+    ]);
+    writeFileSync(
+      path.join(dir, `${name}.ext`),
+      name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n',
+    );
+    ssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    ]);
+  }
+}
+
 describe('/api/admin routes', () => {
   let shomei: Shomei & TestHome;
   let app: FastifyInstance;
@@ -220,64 +282,7 @@ describe('/api/admin routes', () => {
 
   it('with TLS client certificates, admits only registered terminals (no IP allow-list outside development)', async () => {
     const dir = shomei.home;
-    const ssl = (args: string[]) => {
-      const r = run('openssl', args, { cwd: dir });
-      assert.equal(r.status, 0, r.stderr);
-    };
-    ssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Terminal CA',
-    ]);
-    for (const name of ['server', 'terminal', 'stranger']) {
-      ssl([
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/CN=${name === 'server' ? 'localhost' : name}`,
-      ]);
-      writeFileSync(
-        path.join(dir, `${name}.ext`),
-        name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n',
-      );
-      ssl([
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.pem`,
-        '-days',
-        '2',
-        '-extfile',
-        `${name}.ext`,
-      ]);
-    }
+    makeTerminalPki(dir);
     const read = (f: string) => readFileSync(path.join(dir, f));
     const production = openAdminServices({
       database: shomei.database,
