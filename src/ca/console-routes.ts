@@ -10,14 +10,9 @@ import { approvalRequestSchema, type ConsoleRoutes, type DualControlExecutor } f
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import { toPem } from '../pki/index.ts';
 import { type CertificateAuthority, normaliseSerial } from './certificate-authority.ts';
+import { detailSchema, listQuery, revokeBody, serialParams, summarySchema } from './console-shapes.ts';
 import { caErrors } from './errors.ts';
-import {
-  CERTIFICATE_PROFILES,
-  type CertificateStatus,
-  type IssuedCertificate,
-  REVOCATION_REASONS,
-  type RevocationReason,
-} from './types.ts';
+import { type IssuedCertificate, REVOCATION_REASONS, type RevocationReason } from './types.ts';
 
 const BODY_LIMIT = 4 * 1024;
 
@@ -89,40 +84,6 @@ export function certificateRevokeExecutor(ca: CertificateAuthority): DualControl
     },
   };
 }
-
-const STATUSES = ['valid', 'revoked'] as const satisfies readonly CertificateStatus[];
-const PROFILES = [...CERTIFICATE_PROFILES, 'ca', 'imported'] as const;
-const listQuery = z
-  .object({
-    status: z.enum(STATUSES).optional(),
-    profile: z.enum(PROFILES).optional(),
-    q: z.string().min(1).max(100).optional().describe('Text in the subject, or hex of the serial'),
-    limit: z.coerce.number().int().min(1).max(500).default(200),
-  })
-  .strict();
-const serialParams = z.object({ serial: z.string().min(1).max(80) });
-const revokeBody = z.preprocess(
-  (body) => body ?? {},
-  z.object({ reason: z.enum(REVOCATION_REASONS).optional() }),
-);
-const summarySchema = z.object({
-  serialNumber: z.string().describe('Lower-case hex'),
-  issuer: z.string(),
-  profile: z.enum(PROFILES),
-  subject: z.string().describe('RFC 4514'),
-  status: z.enum(STATUSES),
-  notBefore: z.string(),
-  notAfter: z.string(),
-  issuedAt: z.string(),
-  revokedAt: z.string().nullable(),
-  revocationReason: z.enum(REVOCATION_REASONS).nullable(),
-});
-const detailSchema = summarySchema.extend({
-  keyId: z.string().nullable().describe('The HSM key (CKA_ID hex), when the service holds it'),
-  applicationId: z.string().nullable(),
-  sha256: z.string(),
-  pem: z.string(),
-});
 
 /** Route config: a refused parameter answers SHOMEI_BAD_REQUEST naming it, as bad() does. */
 const caInput = { invalidInput: (field: string) => bad(field.startsWith('(') ? 'input' : field) };

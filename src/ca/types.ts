@@ -2,37 +2,17 @@
 import type { AuditActor } from '../audit/events.ts';
 import type { KeyAlgorithm } from '../crypto/index.ts';
 import type { NameAttribute, PkiInput } from '../pki/index.ts';
+import { CERTIFICATE_PROFILES, type CERTIFICATE_STATUSES, REVOCATION_REASONS } from './console-shapes.ts';
 import type { AuthorityNaming } from './naming.ts';
 
-/** What an end-entity certificate is for; each maps to a fixed set of extensions (profiles.ts). */
-export const CERTIFICATE_PROFILES = [
-  'signer',
-  'e-seal',
-  'tsa',
-  'ocsp-responder',
-  'tls-server',
-  'tls-client',
-] as const;
+export { CERTIFICATE_PROFILES, REVOCATION_REASONS };
 export type CertificateProfile = (typeof CERTIFICATE_PROFILES)[number];
-
-/** RFC 5280 5.3.1 CRLReason names (removeFromCRL is not a reason an operator chooses). */
-export const REVOCATION_REASONS = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'privilegeWithdrawn',
-  'aACompromise',
-] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 /** The two tiers of the embedded CA. */
 export type AuthorityName = 'root' | 'issuing';
 
-export type CertificateStatus = 'valid' | 'revoked';
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
 export interface IssuedCertificate {
   /** Lower-case hex. */

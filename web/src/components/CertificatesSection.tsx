@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
+import type { Certificate, CertificateDetail } from '../pages/console-types.ts';
 import type { MyPrivileges } from '../privileges.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import {
@@ -15,25 +16,6 @@ import {
   useWhen,
 } from './console-list.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
-
-interface Certificate {
-  readonly serialNumber: string;
-  readonly issuer: string;
-  readonly profile: string;
-  readonly subject: string;
-  readonly status: 'valid' | 'revoked';
-  readonly notBefore: string;
-  readonly notAfter: string;
-  readonly issuedAt: string;
-  readonly revokedAt: string | null;
-  readonly revocationReason: string | null;
-}
-interface CertificateDetail extends Certificate {
-  readonly keyId: string | null;
-  readonly applicationId: string | null;
-  readonly sha256: string;
-  readonly pem: string;
-}
 
 const PROFILES = ['signer', 'e-seal', 'tsa', 'ocsp-responder', 'tls-server', 'tls-client', 'ca', 'imported'];
 const CERTIFICATE_REASONS = [

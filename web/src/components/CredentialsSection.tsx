@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { getJson, sendJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
+import type { ConsoleCredential } from '../pages/console-types.ts';
 import { holds, type MyPrivileges } from '../privileges.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import {
@@ -16,30 +17,8 @@ import {
 } from './console-list.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
-type CredentialStatus = 'pending-certificate' | 'active' | 'suspended' | 'revoked' | 'ended';
-interface Credential {
-  readonly credentialID: string;
-  readonly owner: string;
-  readonly tenantId: string | null;
-  readonly description: string | null;
-  readonly status: CredentialStatus;
-  readonly algorithm: string;
-  readonly scal: string;
-  readonly authMode: string;
-  readonly keyDestroyed: boolean;
-  readonly pinSet: boolean;
-  readonly otpMethod: string | null;
-  readonly locked: boolean;
-  readonly failedAttempts: number;
-  readonly certificate: {
-    readonly serialNumber: string;
-    readonly subjectDN: string | null;
-    readonly issuerDN: string | null;
-    readonly validFrom: string | null;
-    readonly validTo: string | null;
-  } | null;
-  readonly createdAt: string;
-}
+type Credential = ConsoleCredential;
+type CredentialStatus = Credential['status'];
 
 const CREDENTIAL_STATUSES: readonly CredentialStatus[] = [
   'active',

@@ -8,6 +8,13 @@ export type {
   RoleGrantView as Grant,
 } from '../../../src/admin/shapes.ts';
 export type { AlertView as Alert, AuditRecordView as AuditEvent } from '../../../src/audit/shapes.ts';
+export type {
+  CertificateDetailView as CertificateDetail,
+  CertificateSummaryView as Certificate,
+} from '../../../src/ca/console-shapes.ts';
 export type { BackupRecordView as Backup } from '../../../src/ops/backup-shapes.ts';
 export type { EnvironmentView } from '../../../src/ops/environment-shapes.ts';
-export type { CredentialApplicationView as CredentialApplication } from '../../../src/rssp/routes/credential-shapes.ts';
+export type {
+  ConsoleCredentialView as ConsoleCredential,
+  CredentialApplicationView as CredentialApplication,
+} from '../../../src/rssp/routes/credential-shapes.ts';
