@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useRef } from 'react';
 import { formatDateTime } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n/index.tsx';
+import type { Approval } from '../pages/console-types.ts';
 import type { MyPrivileges } from '../privileges.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { ScrollBox } from './ScrollBox.tsx';
@@ -10,11 +11,8 @@ import { ScrollBox } from './ScrollBox.tsx';
 /** A list being loaded (undefined), loaded, or failed. */
 export type Loaded<T> = { rows: readonly T[] } | { error: unknown } | undefined;
 
-/** A dual-control request's answer: the request to approve and until when. */
-export interface ApprovalRequest {
-  readonly id: string;
-  readonly expiresAt: string;
-}
+/** A dual-control request's answer (202): the request to approve and until when. */
+export type ApprovalRequest = Approval;
 
 /** The filter's non-empty values as a query string. */
 export function listQuery(values: { readonly [name: string]: string }): string {
