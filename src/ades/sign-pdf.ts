@@ -24,23 +24,23 @@ export interface SignPdfOptions {
   /** DER: the signer certificate first, then its issuers. */
   readonly certificateChain: readonly Uint8Array[];
   readonly level: SignatureLevel;
-  readonly appearance?: SignatureAppearance;
+  readonly appearance?: SignatureAppearance | undefined;
   /** Zero-based page index of a visible signature. */
-  readonly page?: number;
-  readonly rect?: readonly [number, number, number, number];
-  readonly reason?: string;
-  readonly location?: string;
-  readonly signerName?: string;
-  readonly fieldName?: string;
+  readonly page?: number | undefined;
+  readonly rect?: readonly [number, number, number, number] | undefined;
+  readonly reason?: string | undefined;
+  readonly location?: string | undefined;
+  readonly signerName?: string | undefined;
+  readonly fieldName?: string | undefined;
   /** /M, the claimed signing time (default now); give it when the appearance shows a time. */
-  readonly signingTime?: Date;
+  readonly signingTime?: Date | undefined;
   /** Certification signature with these DocMDP permissions (first signature of an envelope). */
-  readonly docMdp?: 1 | 2 | 3;
-  readonly commitmentType?: CommitmentType;
-  readonly digestAlgorithm?: DigestAlgorithm;
-  readonly signatureScheme?: SignatureScheme;
-  readonly tsa?: TimestampAuthority;
-  readonly revocationSource?: RevocationSource;
+  readonly docMdp?: 1 | 2 | 3 | undefined;
+  readonly commitmentType?: CommitmentType | undefined;
+  readonly digestAlgorithm?: DigestAlgorithm | undefined;
+  readonly signatureScheme?: SignatureScheme | undefined;
+  readonly tsa?: TimestampAuthority | undefined;
+  readonly revocationSource?: RevocationSource | undefined;
 }
 
 export interface SignPdfResult {

@@ -416,7 +416,7 @@ export class DualControl {
       actor: { kind: 'user', id: actor },
       ...(requestId === null ? {} : { subject: { kind: 'approval-request', id: requestId } }),
       outcome,
-      ...(source === undefined ? {} : { source }),
+      source,
       details,
     };
     // With a transaction, the record commits together with the state change it describes.

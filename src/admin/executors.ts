@@ -123,7 +123,7 @@ export function keyActivateExecutor(crypto: CryptoModule, keys: KeyRegistry): Du
         kind: key.kind,
         algorithm: key.algorithm,
         purpose: payload.purpose as string,
-        ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+        publicKey: key.publicKey,
       });
       return { keyId: key.id, algorithm: key.algorithm, purpose: payload.purpose as string };
     },

@@ -81,7 +81,7 @@ export function policyNotPublished(document: string, version?: number): ShomeiEr
     version === undefined
       ? `${document} has not been published yet.`
       : `${document} has no version ${version}.`,
-    { status: 404, details: { document, ...(version === undefined ? {} : { version }) } },
+    { status: 404, details: { document, version } },
   );
 }
 

@@ -151,7 +151,7 @@ export class MaintenanceTerminals {
           ? { kind: 'anonymous', id: 'unknown' }
           : { kind: 'user', id: input.userId },
       outcome: 'failure',
-      ...(input.remoteAddress === undefined ? {} : { source: input.remoteAddress.slice(0, 128) }),
+      source: input.remoteAddress?.slice(0, 128),
       details: {
         route: input.route.slice(0, 200),
         reason: decision.reason,

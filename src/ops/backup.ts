@@ -88,7 +88,7 @@ export async function generateBackupSigningKey(
     kind: key.kind,
     algorithm: key.algorithm,
     purpose: BACKUP_KEY_PURPOSE,
-    ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+    publicKey: key.publicKey,
   });
   return { keyId: key.id, generated: true };
 }

@@ -109,7 +109,7 @@ export async function checkTokenEnvironment(
           kind: key.kind,
           algorithm: key.algorithm,
           purpose: TOKEN_MARKER_PURPOSE,
-          ...(key.publicKey === undefined ? {} : { publicKey: key.publicKey }),
+          publicKey: key.publicKey,
         })
         // Another instance recorded it at the same moment.
         .catch((error: { code?: string }) => {

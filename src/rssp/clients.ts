@@ -16,7 +16,7 @@ export interface NewClientSystem {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly tlsCertificateSha256?: string;
-  readonly tenantId?: string;
+  readonly tenantId?: string | undefined;
 }
 
 export type ClientSystem = ClientSystemTable;

@@ -30,12 +30,12 @@ export interface NewCredential {
   readonly algorithm: KeyAlgorithm;
   /** Subject of the certificate request, RFC 4514 (e.g. "CN=Yamada Taro, C=JP"). */
   readonly subject: string;
-  readonly scal?: '1' | '2';
-  readonly authMode?: CredentialAuthMode;
-  readonly multisign?: number;
+  readonly scal?: '1' | '2' | undefined;
+  readonly authMode?: CredentialAuthMode | undefined;
+  readonly multisign?: number | undefined;
   readonly description?: string | undefined;
-  readonly allowedClients?: readonly string[];
-  readonly email?: string;
+  readonly allowedClients?: readonly string[] | undefined;
+  readonly email?: string | undefined;
 }
 
 export interface CreatedCredential {

@@ -213,7 +213,7 @@ export class AuthorizationServer {
    */
   async approve(
     request: AuthorizationRequest,
-    login: { username: string; password: string; pin?: string; otp?: string },
+    login: { username: string; password: string; pin?: string | undefined; otp?: string | undefined },
     source?: string,
   ): Promise<string> {
     const fail = (error: string, description: string) =>

@@ -194,8 +194,8 @@ function registerRevokeAndListCommands(ca: Command): void {
           : oneOf('--profile', o.profile, [...CERTIFICATE_PROFILES, 'ca', 'imported'] as const);
       await withShomei(async (shomei) => {
         const list = await shomei.ca.list({
-          ...(status === undefined ? {} : { status }),
-          ...(profile === undefined ? {} : { profile }),
+          status,
+          profile,
         });
         printJson({ certificates: list.map(describeCertificate) });
       });

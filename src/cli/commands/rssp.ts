@@ -76,7 +76,7 @@ function registerClientCommand(rssp: Command): void {
             name: o.name,
             redirectUris: o.redirectUri,
             ...(o.tlsCertSha256 === undefined ? {} : { tlsCertificateSha256: o.tlsCertSha256.toLowerCase() }),
-            ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+            tenantId: o.tenant,
           },
           operator.userId,
         );
@@ -119,7 +119,7 @@ async function createCredential(o: CreateCredentialOptions): Promise<void> {
       userId: o.user,
       algorithm: o.algorithm as KeyAlgorithm,
       subject: o.subject,
-      ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+      tenantId: o.tenant,
       ...(o.oauth2code ? { authMode: 'oauth2code' as const } : {}),
     });
     printJson({

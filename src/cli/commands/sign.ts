@@ -150,9 +150,9 @@ async function signAsProvider(
       page: pageIndex,
       ...(rect ? { rect } : {}),
       ...(appearance ? { appearance } : {}),
-      ...(options.reason === undefined ? {} : { reason: options.reason }),
-      ...(options.location === undefined ? {} : { location: options.location }),
-      ...(options.name === undefined ? {} : { signerName: options.name }),
+      reason: options.reason,
+      location: options.location,
+      signerName: options.name,
     });
     fieldName = result.fieldName;
     cms = result.cms;
@@ -174,8 +174,8 @@ async function signAsProvider(
     signer,
     inputSha256: (await digestContent(input)).toString('hex'),
     claimedSigningTime: signingTime.toISOString(),
-    ...(timestampTime === undefined ? {} : { timestampTime: timestampTime.toISOString() }),
-    ...(fieldName === undefined ? {} : { fieldName }),
+    timestampTime: timestampTime?.toISOString(),
+    fieldName,
   });
 }
 

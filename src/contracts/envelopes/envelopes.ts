@@ -182,7 +182,7 @@ export async function auditEnvelopeCreated(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelope.id },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: {
       parties: parties.map((p) => ({
         id: p.id,
@@ -283,7 +283,7 @@ export async function addDocument(
     actor: auditActorOf(actor),
     subject: { kind: 'document', id },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { envelopeId, sha256: prepared.row.sha256, size: bytes.length, hsmKeyId: key.hsmKeyId },
   });
   return viewEnvelope(ctx, actor, envelopeId);
@@ -354,7 +354,7 @@ export async function sendEnvelope(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelopeId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { documents: documents.length, accessCodesIssued: codes.length },
   });
   const envelope = { ...loaded.envelope, status: 'sent' as const, sent_at: now };
@@ -460,7 +460,7 @@ export async function readDocument(
     actor: auditActorOf(actor),
     subject: { kind: 'document', id: documentId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { envelopeId, version: document.current_version },
   });
   return { name: document.name, bytes, version: document.current_version };
@@ -513,8 +513,8 @@ async function close(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelopeId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
-    details: { reason: reason.slice(0, 200), ...(party === undefined ? {} : { partyId: party.id }) },
+    source: actor.source,
+    details: { reason: reason.slice(0, 200), partyId: party?.id },
   });
   await ctx.emit(envelope.tenant_id, `envelope.${to}`, { envelopeId });
 }
@@ -576,7 +576,7 @@ export async function removeParty(
     actor: auditActorOf(actor),
     subject: { kind: 'envelope', id: envelopeId },
     outcome: 'success',
-    ...(actor.source === undefined ? {} : { source: actor.source }),
+    source: actor.source,
     details: { partyId },
   });
   const after = await loadEnvelope(ctx, actor, envelopeId, 'manage');

@@ -203,6 +203,6 @@ export async function resolvePartySession(
     kind: 'party',
     partyId: party.id,
     envelopeId: party.envelope_id,
-    ...(source === undefined ? {} : { source }),
+    source,
   };
 }

@@ -28,7 +28,7 @@ export function credentialInfo(credential: CredentialTable, options: CredentialI
       status: usable ? 'enabled' : 'disabled',
       algo: signAlgorithmsFor(key),
       len: keyLengthBits(key),
-      ...(curve === undefined ? {} : { curve }),
+      curve,
     },
     SCAL: credential.scal,
     multisign: credential.multisign,

@@ -127,11 +127,11 @@ function creationRoutes({ api, rssp, userOf }: Routes): void {
       ...(principal.tenantId === null ? {} : { tenantId: principal.tenantId }),
       algorithm: input.algorithm,
       subject: input.subject,
-      ...(input.description === undefined ? {} : { description: input.description }),
-      ...(input.authMode === undefined ? {} : { authMode: input.authMode }),
-      ...(input.scal === undefined ? {} : { scal: input.scal }),
-      ...(input.multisign === undefined ? {} : { multisign: input.multisign }),
-      ...(input.email === undefined ? {} : { email: input.email }),
+      description: input.description,
+      authMode: input.authMode,
+      scal: input.scal,
+      multisign: input.multisign,
+      email: input.email,
       ...(principal.clientId === null ? {} : { allowedClients: [principal.clientId] }),
     });
     return reply.status(201).send({ ...describe(created.credential), csr: created.csr.toString('base64') });

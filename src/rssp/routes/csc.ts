@@ -88,7 +88,7 @@ function serviceRoutes(app: CscScope, rssp: RsspRouteView, authenticated: Authen
     return {
       access_token: result.accessToken,
       expires_in: result.expiresIn,
-      ...(result.refreshToken === undefined ? {} : { refresh_token: result.refreshToken }),
+      refresh_token: result.refreshToken,
     };
   });
   app.post('/auth/revoke', { schema: revokeSchema, ...authenticated }, async (request, reply) => {

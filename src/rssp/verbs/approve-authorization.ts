@@ -28,9 +28,5 @@ export async function approveAuthorization(
 ): Promise<string> {
   const { request } = await deps.authorizationServer.validate(approval.parameters);
   const { pin, otp, ...login } = approval.login;
-  return deps.authorizationServer.approve(
-    request,
-    { ...login, ...(pin === undefined ? {} : { pin }), ...(otp === undefined ? {} : { otp }) },
-    approval.source,
-  );
+  return deps.authorizationServer.approve(request, { ...login, pin, otp }, approval.source);
 }

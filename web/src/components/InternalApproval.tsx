@@ -163,12 +163,7 @@ function RequestApproval({
     >
       <fieldset className="field wide-field">
         <legend>{t('approval.requestMembers')}</legend>
-        <MemberPicker
-          id="approval-request"
-          chosen={requested}
-          onChange={onRequested}
-          {...(user === undefined ? {} : { exclude: user.id })}
-        />
+        <MemberPicker id="approval-request" chosen={requested} onChange={onRequested} exclude={user?.id} />
         <small>{t('template.approversNote')}</small>
       </fieldset>
       <div className="actions wide-field">

@@ -35,7 +35,7 @@ export function MemberPicker({
   chosen: readonly Member[];
   onChange: (members: readonly Member[]) => void;
   /** Not offered (e.g. the sender, who cannot approve the own envelope). */
-  exclude?: string;
+  exclude?: string | undefined;
   max?: number;
 }) {
   const { t } = useI18n();

@@ -50,8 +50,8 @@ export function slotOfDraft(s: SlotDraft): TemplateSlot {
     label: s.label.trim(),
     role: s.role,
     ...(s.role === 'signer' ? { signingMode: s.mode } : {}),
-    ...(slotOrder === undefined ? {} : { order: slotOrder }),
-    ...(placement === undefined ? {} : { placement: { document: 0, ...placement } }),
+    order: slotOrder,
+    placement: placement === undefined ? undefined : { document: 0, ...placement },
     ...(s.userId.trim() === '' ? {} : { userId: s.userId.trim() }),
     ...(s.credentialId.trim() === '' ? {} : { credentialId: s.credentialId.trim() }),
   };

@@ -72,8 +72,8 @@ function definitionOf(s: Settings, slots: readonly SlotDraft[], t: Translate): T
     title: s.title.trim(),
     ...(s.counterparty.trim() === '' ? {} : { counterparty: s.counterparty.trim() }),
     signingOrder: s.order,
-    ...(expiresInDays === undefined ? {} : { expiresInDays }),
-    ...(reminders === undefined ? {} : { reminders }),
+    expiresInDays,
+    reminders,
     ...(approverIds.length === 0 ? {} : { internalApprovers: approverIds }),
     slots: slots.map(slotOfDraft),
   };
@@ -311,7 +311,7 @@ function WorkflowSection({ settings: s, change }: { settings: Settings; change: 
           id="tpl-approvers"
           chosen={s.approvers}
           onChange={(approvers) => change({ approvers })}
-          {...(user === undefined ? {} : { exclude: user.id })}
+          exclude={user?.id}
         />
         <small>{t('template.approversNote')}</small>
       </fieldset>
