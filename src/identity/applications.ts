@@ -141,20 +141,23 @@ export interface Approval {
   readonly activationExpiresAt: string;
 }
 
+/** What account applications work with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface ApplicationsDeps {
+  readonly db: Kysely<IdentityTables>;
+  readonly accounts: Accounts;
+  readonly settings: IdentitySettings;
+  readonly clock: Clock;
+}
+
 export class Applications {
-  constructor(
-    private readonly db: Kysely<IdentityTables>,
-    private readonly accounts: Accounts,
-    private readonly settings: IdentitySettings,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: ApplicationsDeps) {}
 
   async submit(input: ApplicationInput): Promise<Application> {
     // Anyone may apply, and each application mails its address: a few per address and day, so the
     // form cannot be used to flood someone's mailbox (the route also limits each source address).
     const email = normaliseEmail(input.user.email);
-    const since = new Date(this.clock().getTime() - 24 * 3600_000).toISOString();
-    const recent = await this.db
+    const since = new Date(this.deps.clock().getTime() - 24 * 3600_000).toISOString();
+    const recent = await this.deps.db
       .selectFrom('identity_applications')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('user_email', '=', email)
@@ -164,7 +167,7 @@ export class Applications {
     const row: ApplicationTable = {
       id: randomUUID(),
       status: 'pending',
-      submitted_at: this.clock().toISOString(),
+      submitted_at: this.deps.clock().toISOString(),
       requested_tenant_slug: input.tenantSlug ?? null,
       organisation_name: input.organisationName,
       user_email: normaliseEmail(input.user.email),
@@ -184,12 +187,12 @@ export class Applications {
       tenant_id: null,
       user_id: null,
     };
-    await this.db.insertInto('identity_applications').values(row).execute();
+    await this.deps.db.insertInto('identity_applications').values(row).execute();
     return fromRow(row);
   }
 
   async get(id: string): Promise<Application | undefined> {
-    const row = await this.db
+    const row = await this.deps.db
       .selectFrom('identity_applications')
       .selectAll()
       .where('id', '=', id)
@@ -198,7 +201,7 @@ export class Applications {
   }
 
   async list(status?: ApplicationStatus, limit = 100): Promise<Application[]> {
-    let query = this.db.selectFrom('identity_applications').selectAll();
+    let query = this.deps.db.selectFrom('identity_applications').selectAll();
     if (status !== undefined) query = query.where('status', '=', status);
     const rows = await query.orderBy('submitted_at', 'desc').limit(limit).execute();
     return rows.map(fromRow);
@@ -206,7 +209,7 @@ export class Applications {
 
   /** Approves in one transaction: organisation, user, delegation record, activation token, decision. */
   async approve(id: string, decision: ApprovalInput, operatorId: string): Promise<Approval> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('identity_applications')
         .selectAll()
@@ -223,7 +226,7 @@ export class Applications {
         );
       }
       const tenant = await this.tenantFor(row, decision.tenantId, trx);
-      const user = await this.accounts.createUser(
+      const user = await this.deps.accounts.createUser(
         {
           tenantId: tenant.id,
           email: row.user_email,
@@ -238,7 +241,7 @@ export class Applications {
         },
         trx,
       );
-      const now = this.clock().toISOString();
+      const now = this.deps.clock().toISOString();
       if (row.delegation !== null) {
         const delegation = delegationSchema.parse(JSON.parse(row.delegation));
         await trx
@@ -285,11 +288,11 @@ export class Applications {
   }
 
   async reject(id: string, reason: string, operatorId: string): Promise<Application> {
-    const updated = await this.db
+    const updated = await this.deps.db
       .updateTable('identity_applications')
       .set({
         status: 'rejected',
-        decided_at: this.clock().toISOString(),
+        decided_at: this.deps.clock().toISOString(),
         decided_by: operatorId,
         decision_reason: reason,
       })
@@ -308,9 +311,9 @@ export class Applications {
   /** A new activation token; earlier unused ones for the same user stop working. */
   async issueActivationToken(
     userId: string,
-    db: Kysely<IdentityTables> = this.db,
+    db: Kysely<IdentityTables> = this.deps.db,
   ): Promise<{ token: string; expiresAt: string }> {
-    const now = this.clock();
+    const now = this.deps.clock();
     await db
       .updateTable('identity_activation_tokens')
       .set({ used_at: now.toISOString() })
@@ -318,7 +321,7 @@ export class Applications {
       .where('used_at', 'is', null)
       .execute();
     const token = newSecretToken();
-    const expiresAt = new Date(now.getTime() + this.settings.activationTokenLifetimeMs).toISOString();
+    const expiresAt = new Date(now.getTime() + this.deps.settings.activationTokenLifetimeMs).toISOString();
     await db
       .insertInto('identity_activation_tokens')
       .values({
@@ -336,7 +339,7 @@ export class Applications {
   /** Consumes an activation token inside the caller's transaction; the user id, or undefined. */
   async consumeActivationToken(token: string, trx: Kysely<IdentityTables>): Promise<string | undefined> {
     if (token.length < 20 || token.length > 100) return undefined;
-    const now = this.clock().toISOString();
+    const now = this.deps.clock().toISOString();
     const row = await trx
       .updateTable('identity_activation_tokens')
       .set({ used_at: now })
@@ -355,16 +358,16 @@ export class Applications {
     trx: Kysely<IdentityTables>,
   ): Promise<Tenant> {
     if (tenantId !== undefined) {
-      const tenant = await this.accounts.getTenant(tenantId, trx);
+      const tenant = await this.deps.accounts.getTenant(tenantId, trx);
       if (tenant === undefined) throw notFound('tenant');
       return tenant;
     }
     if (row.requested_tenant_slug !== null) {
-      const existing = await this.accounts.getTenantBySlug(row.requested_tenant_slug, trx);
+      const existing = await this.deps.accounts.getTenantBySlug(row.requested_tenant_slug, trx);
       if (existing !== undefined) return existing;
     }
     const slug = row.requested_tenant_slug ?? `org-${randomUUID().slice(0, 8)}`;
-    return this.accounts.createTenant({ slug, name: row.organisation_name }, trx);
+    return this.deps.accounts.createTenant({ slug, name: row.organisation_name }, trx);
   }
 }
 

@@ -83,10 +83,10 @@ export class Identity implements IdentityService {
     this.sessionCookie = sessionCookiePolicy(settings.secureCookies);
     this.hasher = deps.passwordHasher ?? new PasswordHasher();
     this.accounts = new Accounts(db, clock);
-    this.applications = new Applications(db, this.accounts, settings, clock);
+    this.applications = new Applications({ db, accounts: this.accounts, settings, clock });
     this.sessions = new SessionStore(db, settings, clock);
     this.throttle = new LoginThrottle(db, settings, clock);
-    this.totp = new TotpAuthenticators(db, deps.sealer, clock, settings.serviceName);
+    this.totp = new TotpAuthenticators({ db, sealer: deps.sealer, clock, issuer: settings.serviceName });
     this.passkeys = new Passkeys(db, this.sessions, clock, settings.publicUrl, settings.serviceName);
     this.recoveryCodes = new RecoveryCodes(db, clock);
     this.authenticator = new Authenticator({

@@ -20,16 +20,19 @@ export interface TotpEnrolment {
   readonly qrCodeDataUrl: string;
 }
 
+/** What TOTP enrolment and checks work with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface TotpAuthenticatorsDeps {
+  readonly db: Kysely<IdentityTables>;
+  readonly sealer: SecretSealer;
+  readonly clock: Clock;
+  readonly issuer: string;
+}
+
 export class TotpAuthenticators {
-  constructor(
-    private readonly db: Kysely<IdentityTables>,
-    private readonly sealer: SecretSealer,
-    private readonly clock: Clock,
-    private readonly issuer: string,
-  ) {}
+  constructor(private readonly deps: TotpAuthenticatorsDeps) {}
 
   async hasConfirmed(userId: string): Promise<boolean> {
-    const row = await this.db
+    const row = await this.deps.db
       .selectFrom('identity_totp')
       .select('status')
       .where('user_id', '=', userId)
@@ -46,8 +49,8 @@ export class TotpAuthenticators {
       });
     }
     const secret = generateSecret({ length: 20 });
-    const { keyId, sealed } = await this.sealer.seal(Buffer.from(secret, 'utf8'));
-    const now = this.clock().toISOString();
+    const { keyId, sealed } = await this.deps.sealer.seal(Buffer.from(secret, 'utf8'));
+    const now = this.deps.clock().toISOString();
     const row = {
       key_id: keyId,
       sealed_seed: sealed,
@@ -56,12 +59,12 @@ export class TotpAuthenticators {
       created_at: now,
       confirmed_at: null,
     };
-    await this.db
+    await this.deps.db
       .insertInto('identity_totp')
       .values({ user_id: userId, ...row })
       .onConflict((oc) => oc.column('user_id').doUpdateSet(row))
       .execute();
-    const otpauthUri = generateURI({ issuer: this.issuer, label: accountName, secret });
+    const otpauthUri = generateURI({ issuer: this.deps.issuer, label: accountName, secret });
     const qrCodeDataUrl = await (await import('qrcode')).default.toDataURL(otpauthUri, {
       errorCorrectionLevel: 'M',
       margin: 2,
@@ -80,35 +83,40 @@ export class TotpAuthenticators {
   }
 
   async remove(userId: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('identity_totp').where('user_id', '=', userId).executeTakeFirst();
+    const result = await this.deps.db
+      .deleteFrom('identity_totp')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
   private async check(userId: string, code: string, status: 'pending' | 'confirmed'): Promise<boolean> {
     if (!/^\d{6}$/.test(code)) return false;
-    const row = await this.db
+    const row = await this.deps.db
       .selectFrom('identity_totp')
       .selectAll()
       .where('user_id', '=', userId)
       .where('status', '=', status)
       .executeTakeFirst();
     if (row === undefined) return false;
-    const secret = (await this.sealer.open(row.key_id, row.sealed_seed)).toString('utf8');
+    const secret = (await this.deps.sealer.open(row.key_id, row.sealed_seed)).toString('utf8');
     const result = await verify({
       secret,
       token: code,
-      epoch: Math.floor(this.clock().getTime() / 1000),
+      epoch: Math.floor(this.deps.clock().getTime() / 1000),
       epochTolerance: TOLERANCE_SECONDS,
       ...(row.last_time_step === null ? {} : { afterTimeStep: Number(row.last_time_step) }),
     });
     if (!result.valid || !('timeStep' in result)) return false;
     const step = result.timeStep;
     // The conditional update makes acceptance single-use even for two concurrent requests.
-    let update = this.db
+    let update = this.deps.db
       .updateTable('identity_totp')
       .set({
         last_time_step: step,
-        ...(status === 'pending' ? { status: 'confirmed', confirmed_at: this.clock().toISOString() } : {}),
+        ...(status === 'pending'
+          ? { status: 'confirmed', confirmed_at: this.deps.clock().toISOString() }
+          : {}),
       })
       .where('user_id', '=', userId)
       .where('status', '=', status);
