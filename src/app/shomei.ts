@@ -109,7 +109,7 @@ export interface Shomei {
    * Where CSC signature timestamps and audit checkpoints get their timestamps: the outside
    * (accredited) TSA of SHOMEI_TSA_URL when set, otherwise the embedded TSA (not accredited).
    */
-  readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string };
+  readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string | undefined };
   /** Outside TSA (guarded), online validation data and the credential CA for every path (issue #17). */
   readonly trust: TrustServices;
   /** Accounts, applications, MFA, sessions and lockout. */
@@ -130,7 +130,7 @@ export interface Shomei {
 export interface InitialiseResult {
   readonly createdToken: boolean;
   /** Where init left the SO PIN for the operator to take away (only when it created the token). */
-  readonly soPinFile?: string;
+  readonly soPinFile?: string | undefined;
   readonly appliedMigrations: string[];
   readonly installationId: string;
 }
@@ -196,7 +196,7 @@ export async function initialise(config: ShomeiConfig, logger?: Logger): Promise
     await generateInstallationKeys(config, database);
     return {
       createdToken,
-      ...(soPinFile === undefined ? {} : { soPinFile }),
+      soPinFile,
       appliedMigrations,
       installationId: installationId!,
     };

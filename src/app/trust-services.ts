@@ -66,7 +66,7 @@ export interface TrustServicesDependencies {
 
 export interface TrustServices {
   /** Every timestamp: the guarded outside TSA when SHOMEI_TSA_URL is set, else the embedded TSA. */
-  readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string };
+  readonly timestamps: { readonly source: TimestampSource; readonly externalUrl?: string | undefined };
   /** The same source in the shape src/ades signs with (PAdES, CAdES, document timestamps). */
   readonly signingTimestamps?: TimestampAuthority | undefined;
   /** OCSP/CRL/AIA validation data for chains that are not the embedded CA's. */
@@ -159,7 +159,7 @@ export function openTrustServices(deps: TrustServicesDependencies): TrustService
       ? online
       : combinedRevocationSource(embeddedIssuer.revocationSource, online);
   return {
-    timestamps: { source, ...(outside === undefined ? {} : { externalUrl: outside.url }) },
+    timestamps: { source, externalUrl: outside?.url },
     signingTimestamps: guard,
     onlineRevocation: online,
     credentialIssuer,

@@ -43,10 +43,10 @@ export interface IssueRequest {
   readonly csr: PkiInput;
   readonly profile: CertificateProfile;
   /** The subject to certify; defaults to the CSR's subject (the RA passes the verified subject). */
-  readonly subject?: readonly NameAttribute[];
+  readonly subject?: readonly NameAttribute[] | undefined;
   readonly altNames?: SubjectAltNames;
   /** Defaults per profile (signer 2 years, TSA 5 years, …); never beyond the issuing CA. */
-  readonly validityDays?: number;
+  readonly validityDays?: number | undefined;
   readonly applicationId?: string;
   readonly actor?: AuditActor;
 }

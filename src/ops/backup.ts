@@ -488,7 +488,7 @@ export interface RestoreOptions {
   /** Two different people: who restores and who approved it (two-operator rule). */
   readonly operator: string;
   readonly approvedBy: string;
-  readonly expectedSignerSha256?: string;
+  readonly expectedSignerSha256?: string | undefined;
 }
 
 export interface RestoreResult {

@@ -208,7 +208,7 @@ async function restore(file: string, options: RestoreOptions): Promise<void> {
       options.databaseUrl ?? (config.databaseUrl.startsWith('postgres') ? config.databaseUrl : undefined),
     operator: operatorCredentials.email,
     approvedBy: approverCredentials.email,
-    ...(options.expectKey === undefined ? {} : { expectedSignerSha256: options.expectKey }),
+    expectedSignerSha256: options.expectKey,
   });
   // Open the restored installation: the keys must be usable and the audit chain must verify.
   const restoredConfig = loadConfig({

@@ -153,9 +153,9 @@ async function issueFromCsr(o: IssueOptions): Promise<void> {
     const issued = await shomei.ca.issue({
       csr,
       profile,
-      ...(o.subject === undefined ? {} : { subject: parseSubjectOption(o.subject) }),
+      subject: o.subject === undefined ? undefined : parseSubjectOption(o.subject),
       altNames: { dnsNames: o.dns, emailAddresses: o.email },
-      ...(days === undefined ? {} : { validityDays: days }),
+      validityDays: days,
       actor: actor(operator),
     });
     output(toPem(issued.der, 'CERTIFICATE'), o.out);
