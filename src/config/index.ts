@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { shomeiError } from '../errors/index.ts';
+import { parseSettings } from './parse.ts';
 import { type WorkConfig, workConfig } from './work.ts';
 
 export { packageRoot } from './package-root.ts';
@@ -277,28 +278,13 @@ export function findSoftHsmModule(): string | undefined {
 
 /** Reads and validates the configuration; throws SHOMEI_CONFIG_INVALID naming the first bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ShomeiConfig {
-  const e = parseSettings(env);
+  const e: Settings = parseSettings(schema, env);
   const pkcs11Module = resolvePkcs11Module(e);
   refuseUnsafeProduction(e);
   return toConfig(e, pkcs11Module, env);
 }
 
 type Settings = z.infer<typeof schema>;
-
-function parseSettings(env: NodeJS.ProcessEnv): Settings {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const setting = String(issue.path[0] ?? 'configuration');
-    throw shomeiError(
-      'SHOMEI_CONFIG_INVALID',
-      `設定 ${setting} が不正です: ${issue.message}`,
-      `Setting ${setting} is invalid: ${issue.message}`,
-      { details: { setting }, status: 500 },
-    );
-  }
-  return parsed.data;
-}
 
 /** The PKCS#11 library: the one named, which must exist, or the SoftHSM2 found on this machine. */
 function resolvePkcs11Module(e: Settings): { modulePath: string; explicit: boolean } {
