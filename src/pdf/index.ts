@@ -21,6 +21,7 @@ export * from './objects.ts';
 export { DEFAULT_PDF_LIMITS, type OpenPdfOptions, openPdf, type PdfReader, revisions } from './reader.ts';
 export {
   type DigestAlgorithm,
+  describeSignature,
   digestByteRange,
   embedSignatureContents,
   listSignatures,

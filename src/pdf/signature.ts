@@ -277,46 +277,58 @@ export function readSignatures(reader: PdfReader): PdfSignatureInfo[] {
   const out: PdfSignatureInfo[] = [];
   for (const field of reader.formFields()) {
     if (field.fieldType !== 'Sig' || !(field.value instanceof PdfDict)) continue;
-    const value = field.value;
-    const contentsValue = reader.resolve(value.get('Contents'));
-    const contents = contentsValue instanceof PdfString ? contentsValue.bytes : new Uint8Array(0);
-    const rangeValue = reader.resolve(value.get('ByteRange'));
-    const byteRange =
-      rangeValue instanceof PdfArray
-        ? rangeValue.items.map((item) => {
-            const n = reader.resolve(item);
-            return n instanceof PdfNumber ? n.value : Number.NaN;
-          })
-        : undefined;
-    const vRef = field.dict.get('V');
-    const objectOffset = vRef instanceof PdfRef ? reader.objectOffset(vRef) : undefined;
-    const holeMatches = byteRange !== undefined && holeIsContents(reader, byteRange, contents, objectOffset);
-    const end = byteRange && byteRange.length === 4 ? byteRange[2]! + byteRange[3]! : Number.NaN;
-    const rangeRevision = reader.revisions.find((r) => end >= r.eofOffset && end <= r.endOffset);
-    const objectRevision =
-      vRef instanceof PdfRef
-        ? [...reader.revisions].reverse().find((r) => r.objectNumbers.includes(vRef.objectNumber))
-        : undefined;
-    out.push({
-      fieldName: field.name,
-      type: value.name('Type'),
-      filter: value.name('Filter'),
-      subFilter: value.name('SubFilter'),
-      byteRange,
-      contents,
-      cms: stripPadding(contents),
-      signingTime: textOf(reader, value.get('M')),
-      reason: textOf(reader, value.get('Reason')),
-      location: textOf(reader, value.get('Location')),
-      contactInfo: textOf(reader, value.get('ContactInfo')),
-      name: textOf(reader, value.get('Name')),
-      revisionIndex: (rangeRevision ?? objectRevision)?.index,
-      coversWholeFile: holeMatches && end === reader.size,
-      coversRevision: holeMatches && rangeRevision !== undefined,
-      docMdpPermissions: docMdpPermissions(reader, value),
-    });
+    out.push(describeSignature(reader, field.name, field.value, field.dict.get('V')));
   }
   return out;
+}
+
+/**
+ * One signature dictionary as a verifier sees it: its CMS value, its byte range and what that range
+ * covers. Used for the form's signatures and, by validation, for widgets reachable only from a
+ * page's /Annots, so both are read the same way.
+ */
+export function describeSignature(
+  reader: PdfReader,
+  fieldName: string,
+  value: PdfDict,
+  vRef: PdfObject | undefined,
+): PdfSignatureInfo {
+  const contentsValue = reader.resolve(value.get('Contents'));
+  const contents = contentsValue instanceof PdfString ? contentsValue.bytes : new Uint8Array(0);
+  const rangeValue = reader.resolve(value.get('ByteRange'));
+  const byteRange =
+    rangeValue instanceof PdfArray
+      ? rangeValue.items.map((item) => {
+          const n = reader.resolve(item);
+          return n instanceof PdfNumber ? n.value : Number.NaN;
+        })
+      : undefined;
+  const objectOffset = vRef instanceof PdfRef ? reader.objectOffset(vRef) : undefined;
+  const holeMatches = byteRange !== undefined && holeIsContents(reader, byteRange, contents, objectOffset);
+  const end = byteRange && byteRange.length === 4 ? byteRange[2]! + byteRange[3]! : Number.NaN;
+  const rangeRevision = reader.revisions.find((r) => end >= r.eofOffset && end <= r.endOffset);
+  const objectRevision =
+    vRef instanceof PdfRef
+      ? [...reader.revisions].reverse().find((r) => r.objectNumbers.includes(vRef.objectNumber))
+      : undefined;
+  return {
+    fieldName,
+    type: value.name('Type'),
+    filter: value.name('Filter'),
+    subFilter: value.name('SubFilter'),
+    byteRange,
+    contents,
+    cms: stripPadding(contents),
+    signingTime: textOf(reader, value.get('M')),
+    reason: textOf(reader, value.get('Reason')),
+    location: textOf(reader, value.get('Location')),
+    contactInfo: textOf(reader, value.get('ContactInfo')),
+    name: textOf(reader, value.get('Name')),
+    revisionIndex: (rangeRevision ?? objectRevision)?.index,
+    coversWholeFile: holeMatches && end === reader.size,
+    coversRevision: holeMatches && rangeRevision !== undefined,
+    docMdpPermissions: docMdpPermissions(reader, value),
+  };
 }
 
 /**
