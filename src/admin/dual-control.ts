@@ -72,16 +72,31 @@ export interface DualControlSettings {
 
 const PAYLOAD_LIMIT = 8 * 1024;
 
+/** What dual control works with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface DualControlDeps {
+  readonly db: Kysely<AdminTables>;
+  readonly grants: RoleGrants;
+  readonly audit: TransactionalAuditTrail;
+  readonly settings: DualControlSettings;
+  readonly clock?: Clock | undefined;
+}
+
 export class DualControl {
   private readonly executors = new Map<string, DualControlExecutor>();
 
-  constructor(
-    private readonly db: Kysely<AdminTables>,
-    private readonly grants: RoleGrants,
-    private readonly audit: TransactionalAuditTrail,
-    private readonly settings: DualControlSettings,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  private readonly db: Kysely<AdminTables>;
+  private readonly grants: RoleGrants;
+  private readonly audit: TransactionalAuditTrail;
+  private readonly settings: DualControlSettings;
+  private readonly clock: Clock;
+
+  constructor(deps: DualControlDeps) {
+    this.db = deps.db;
+    this.grants = deps.grants;
+    this.audit = deps.audit;
+    this.settings = deps.settings;
+    this.clock = deps.clock ?? systemClock;
+  }
 
   register(kind: string, executor: DualControlExecutor): void {
     if (!/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/.test(kind)) throw new Error(`bad dual-control kind ${kind}`);

@@ -38,13 +38,26 @@ export interface RoleGrantSettings {
   readonly trainingValidityDays: number;
 }
 
+/** What role grants work with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface RoleGrantsDeps {
+  readonly db: Kysely<AdminTables>;
+  readonly audit: TransactionalAuditTrail;
+  readonly settings: RoleGrantSettings;
+  readonly clock?: Clock | undefined;
+}
+
 export class RoleGrants {
-  constructor(
-    private readonly db: Kysely<AdminTables>,
-    private readonly audit: TransactionalAuditTrail,
-    private readonly settings: RoleGrantSettings,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  private readonly db: Kysely<AdminTables>;
+  private readonly audit: TransactionalAuditTrail;
+  private readonly settings: RoleGrantSettings;
+  private readonly clock: Clock;
+
+  constructor(deps: RoleGrantsDeps) {
+    this.db = deps.db;
+    this.audit = deps.audit;
+    this.settings = deps.settings;
+    this.clock = deps.clock ?? systemClock;
+  }
 
   async rolesOf(userId: string): Promise<Role[]> {
     const rows = await this.db

@@ -76,8 +76,14 @@ export interface OpenAdminOptions {
 export function openAdminServices(options: OpenAdminOptions): AdminServices {
   const db = options.database.db.withTables<AdminTables>();
   const clock = options.clock ?? systemClock;
-  const grants = new RoleGrants(db, options.audit, options.settings, clock);
-  const dualControl = new DualControl(db, grants, options.audit, options.settings, clock);
+  const grants = new RoleGrants({ db, audit: options.audit, settings: options.settings, clock });
+  const dualControl = new DualControl({
+    db,
+    grants,
+    audit: options.audit,
+    settings: options.settings,
+    clock,
+  });
   dualControl.register('role.grant', roleGrantExecutor(grants));
   dualControl.register('role.revoke', roleRevokeExecutor(grants));
   if (options.crypto !== undefined && options.keys !== undefined) {
@@ -105,12 +111,12 @@ export function openAdminServices(options: OpenAdminOptions): AdminServices {
   }
   const termination = new ServiceTermination(db, options.audit, clock);
   dualControl.register(SERVICE_TERMINATION_KIND, serviceTerminationExecutor(termination));
-  const terminals = new MaintenanceTerminals(
+  const terminals = new MaintenanceTerminals({
     db,
-    options.audit,
-    { allowIpList: options.settings.allowIpList, allowedIps: options.settings.allowedIps },
+    audit: options.audit,
+    policy: { allowIpList: options.settings.allowIpList, allowedIps: options.settings.allowedIps },
     clock,
-  );
+  });
   return {
     grants,
     dualControl,

@@ -54,13 +54,26 @@ export function normaliseIp(address: string | undefined): string | undefined {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+/** What the maintenance-terminal register works with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface MaintenanceTerminalsDeps {
+  readonly db: Kysely<AdminTables>;
+  readonly audit: TransactionalAuditTrail;
+  readonly policy: TerminalPolicy;
+  readonly clock?: Clock | undefined;
+}
+
 export class MaintenanceTerminals {
-  constructor(
-    private readonly db: Kysely<AdminTables>,
-    private readonly audit: TransactionalAuditTrail,
-    private readonly policy: TerminalPolicy,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  private readonly db: Kysely<AdminTables>;
+  private readonly audit: TransactionalAuditTrail;
+  private readonly policy: TerminalPolicy;
+  private readonly clock: Clock;
+
+  constructor(deps: MaintenanceTerminalsDeps) {
+    this.db = deps.db;
+    this.audit = deps.audit;
+    this.policy = deps.policy;
+    this.clock = deps.clock ?? systemClock;
+  }
 
   /** Registers a terminal from its client certificate (PEM) or a hex SHA-256 fingerprint. */
   async register(

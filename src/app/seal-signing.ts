@@ -116,7 +116,11 @@ export async function openSealSigning(config: ShomeiConfig, log: Logger): Promis
       notifier: { notify: async () => undefined },
       logger: log,
     });
-    const grants = new RoleGrants(database.db.withTables<AdminTables>(), audit.trail, config.admin);
+    const grants = new RoleGrants({
+      db: database.db.withTables<AdminTables>(),
+      audit: audit.trail,
+      settings: config.admin,
+    });
     const mailer = holdMailWhilePassive(createMailer(config.mail, config.environment, database), mode);
     const identity = new Identity({
       database,

@@ -87,7 +87,13 @@ export class Identity implements IdentityService {
     this.sessions = new SessionStore(db, settings, clock);
     this.throttle = new LoginThrottle(db, settings, clock);
     this.totp = new TotpAuthenticators({ db, sealer: deps.sealer, clock, issuer: settings.serviceName });
-    this.passkeys = new Passkeys(db, this.sessions, clock, settings.publicUrl, settings.serviceName);
+    this.passkeys = new Passkeys({
+      db,
+      sessions: this.sessions,
+      clock,
+      publicUrl: settings.publicUrl,
+      rpName: settings.serviceName,
+    });
     this.recoveryCodes = new RecoveryCodes(db, clock);
     this.authenticator = new Authenticator({
       db,

@@ -57,18 +57,30 @@ export interface PasskeySummary {
   readonly lastUsedAt: string | null;
 }
 
+/** What passkey registration and login work with, passed as one object (docs/CONTRIBUTING.md, Code). */
+export interface PasskeysDeps {
+  readonly db: Kysely<IdentityTables>;
+  readonly sessions: SessionStore;
+  readonly clock: Clock;
+  /** The service's public URL: its host is the relying party id, its origin the expected origin. */
+  readonly publicUrl: string;
+  readonly rpName: string;
+}
+
 export class Passkeys {
+  private readonly db: Kysely<IdentityTables>;
+  private readonly sessions: SessionStore;
+  private readonly clock: Clock;
+  private readonly rpName: string;
   private readonly rpId: string;
   private readonly origin: string;
 
-  constructor(
-    private readonly db: Kysely<IdentityTables>,
-    private readonly sessions: SessionStore,
-    private readonly clock: Clock,
-    publicUrl: string,
-    private readonly rpName: string,
-  ) {
-    const url = new URL(publicUrl);
+  constructor(deps: PasskeysDeps) {
+    this.db = deps.db;
+    this.sessions = deps.sessions;
+    this.clock = deps.clock;
+    this.rpName = deps.rpName;
+    const url = new URL(deps.publicUrl);
     this.rpId = url.hostname;
     this.origin = url.origin;
   }
