@@ -10,20 +10,11 @@ import { z } from 'zod';
 import type { AuditTrail } from '../audit/events.ts';
 import { KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
+// The operator records a credential applicant's identity check with the same methods as an account's.
+import { IDENTITY_CHECK_METHODS } from '../identity/index.ts';
 import type { CredentialService } from './credentials.ts';
 import type { CertificateIssuer, Clock } from './ports.ts';
 import type { CredentialApplicationTable, RsspTables } from './tables.ts';
-
-/** The identity-check methods the operator may record (the same list as account applications). */
-export const IDENTITY_CHECK_METHODS = [
-  'in-person',
-  'identity-document-copy',
-  'jpki',
-  'ekyc',
-  'corporate-registry',
-  'employer-attestation',
-  'other',
-] as const;
 
 // Characters with a meaning in RFC 4514 are refused rather than escaped: a name never needs them.
 const dnValue = z
