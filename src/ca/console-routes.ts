@@ -10,6 +10,7 @@ import { approvalRequestSchema, type ConsoleRoutes, type DualControlExecutor } f
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import { toPem } from '../pki/index.ts';
 import { type CertificateAuthority, normaliseSerial } from './certificate-authority.ts';
+import { certificateBasics } from './certificate-view.ts';
 import { detailSchema, listQuery, revokeBody, serialParams, summarySchema } from './console-shapes.ts';
 import { caErrors } from './errors.ts';
 import { type IssuedCertificate, REVOCATION_REASONS, type RevocationReason } from './types.ts';
@@ -37,13 +38,7 @@ function oneOf<T extends string>(value: unknown, field: string, allowed: readonl
 
 function summary(c: IssuedCertificate): z.output<typeof summarySchema> {
   return {
-    serialNumber: c.serialNumber,
-    issuer: c.issuer,
-    profile: c.profile,
-    subject: c.subject,
-    status: c.status,
-    notBefore: c.notBefore.toISOString(),
-    notAfter: c.notAfter.toISOString(),
+    ...certificateBasics(c),
     issuedAt: c.issuedAt.toISOString(),
     revokedAt: c.revokedAt?.toISOString() ?? null,
     revocationReason: c.revocationReason ?? null,

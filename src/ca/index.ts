@@ -21,6 +21,7 @@ export {
   normaliseSerial,
   type PreparedCertificate,
 } from './certificate-authority.ts';
+export { type CertificateBasics, certificateBasics } from './certificate-view.ts';
 export {
   type CfsslAdapterDependencies,
   CfsslClient,

@@ -7,8 +7,10 @@ import {
   type ApplicationStatus,
   type AuthorityName,
   CERTIFICATE_PROFILES,
+  type CertificateBasics,
   type CertificateProfile,
   type CertificateStatus,
+  certificateBasics,
   REVOCATION_REASONS,
   type RevocationReason,
 } from '../../ca/index.ts';
@@ -62,26 +64,15 @@ function output(text: string | Buffer, file?: string): void {
   else writeFileSync(file, text);
 }
 
-function describeCertificate(c: {
-  serialNumber: string;
-  issuer: string;
-  profile: string;
-  subject: string;
-  status: string;
-  notBefore: Date;
-  notAfter: Date;
-  keyId?: string;
-  revokedAt?: Date;
-  revocationReason?: string;
-}): Record<string, unknown> {
+function describeCertificate(
+  c: CertificateBasics & {
+    keyId?: string | undefined;
+    revokedAt?: Date | undefined;
+    revocationReason?: string | undefined;
+  },
+): Record<string, unknown> {
   return {
-    serialNumber: c.serialNumber,
-    issuer: c.issuer,
-    profile: c.profile,
-    subject: c.subject,
-    status: c.status,
-    notBefore: c.notBefore.toISOString(),
-    notAfter: c.notAfter.toISOString(),
+    ...certificateBasics(c),
     keyId: c.keyId,
     revokedAt: c.revokedAt?.toISOString(),
     revocationReason: c.revocationReason,
