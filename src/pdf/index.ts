@@ -26,5 +26,6 @@ export {
   embedSignatureContents,
   listSignatures,
   prepareSignatureRevision,
+  readText,
 } from './signature.ts';
 export type * from './types.ts';

@@ -251,7 +251,8 @@ export function stripPadding(contents: Uint8Array): Uint8Array {
   return end === undefined ? contents : contents.subarray(0, end);
 }
 
-const textOf = (reader: PdfReader, value: PdfObject | undefined): string | undefined => {
+/** A text string's or a name's value, resolved through references (e.g. a signature field's /T). */
+export const readText = (reader: PdfReader, value: PdfObject | undefined): string | undefined => {
   const resolved = reader.resolve(value);
   return resolved instanceof PdfString
     ? resolved.text()
@@ -319,11 +320,11 @@ export function describeSignature(
     byteRange,
     contents,
     cms: stripPadding(contents),
-    signingTime: textOf(reader, value.get('M')),
-    reason: textOf(reader, value.get('Reason')),
-    location: textOf(reader, value.get('Location')),
-    contactInfo: textOf(reader, value.get('ContactInfo')),
-    name: textOf(reader, value.get('Name')),
+    signingTime: readText(reader, value.get('M')),
+    reason: readText(reader, value.get('Reason')),
+    location: readText(reader, value.get('Location')),
+    contactInfo: readText(reader, value.get('ContactInfo')),
+    name: readText(reader, value.get('Name')),
     revisionIndex: (rangeRevision ?? objectRevision)?.index,
     coversWholeFile: holeMatches && end === reader.size,
     coversRevision: holeMatches && rangeRevision !== undefined,

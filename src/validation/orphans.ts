@@ -8,24 +8,13 @@ import {
   describeSignature,
   PdfArray,
   PdfDict,
-  PdfName,
-  type PdfObject,
   type PdfReader,
   type PdfSignatureInfo,
-  PdfString,
+  readText,
 } from '../pdf/index.ts';
 
 const MAX_PAGES = 2000;
 const MAX_ANNOTS = 500;
-
-const text = (reader: PdfReader, value: PdfObject | undefined): string | undefined => {
-  const resolved = reader.resolve(value);
-  return resolved instanceof PdfString
-    ? resolved.text()
-    : resolved instanceof PdfName
-      ? resolved.value
-      : undefined;
-};
 
 export function orphanSignatures(reader: PdfReader, known: readonly PdfSignatureInfo[]): PdfSignatureInfo[] {
   const knownContents = new Set(known.map((k) => Buffer.from(k.contents).toString('base64')));
@@ -40,7 +29,12 @@ export function orphanSignatures(reader: PdfReader, known: readonly PdfSignature
       const vRef = widget.get('V');
       const value = reader.resolve(vRef);
       if (!(value instanceof PdfDict)) continue;
-      const described = describeSignature(reader, text(reader, widget.get('T')) ?? '(unnamed)', value, vRef);
+      const described = describeSignature(
+        reader,
+        readText(reader, widget.get('T')) ?? '(unnamed)',
+        value,
+        vRef,
+      );
       if (knownContents.has(Buffer.from(described.contents).toString('base64'))) continue;
       // As before, only the form's certifying signature sets DocMDP permissions, not an orphan.
       out.push({ ...described, docMdpPermissions: undefined });
