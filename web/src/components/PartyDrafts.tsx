@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { getJson } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { NO_SPOT, SealPlacementInputs, type SealSpot, spotOfDrop } from './SealPlacement.tsx';
+import { RequiredMark, TextField } from './TextField.tsx';
 
 export type Mode = 'witness-type' | 'signer-type';
 const MODES: readonly Mode[] = ['witness-type', 'signer-type'];
@@ -30,16 +31,6 @@ function newParty(mode: Mode): PartyDraft {
     email: '',
     seal: NO_SPOT,
   };
-}
-
-/** 「必須」 beside a required field's label; hidden from screen readers, which read `required`. */
-export function RequiredMark() {
-  const { t } = useI18n();
-  return (
-    <span className="required-mark" aria-hidden="true">
-      {t('form.required')}
-    </span>
-  );
 }
 
 /** A placed field names the person (「佐藤 花子 の押印欄」) once the name is typed, not 「押印欄 2」. */
@@ -75,25 +66,6 @@ export function usePartyDrafts() {
 
 type Drafts = ReturnType<typeof usePartyDrafts>;
 
-function PartyTextField({
-  id,
-  label,
-  value,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} value={value} onChange={(e) => onChange(e.target.value)} />
-    </div>
-  );
-}
-
 /** Who the party is: the signing mode, company, title, name and e-mail. */
 function PartyFields({
   p,
@@ -125,19 +97,19 @@ function PartyFields({
           ))}
         </select>
       </div>
-      <PartyTextField
+      <TextField
         id={`${p.key}-company`}
         label={t('party.company')}
         value={p.company}
         onChange={(company) => update(p.key, { company })}
       />
-      <PartyTextField
+      <TextField
         id={`${p.key}-title`}
         label={t('party.title')}
         value={p.title}
         onChange={(title) => update(p.key, { title })}
       />
-      <PartyTextField
+      <TextField
         id={`${p.key}-name`}
         label={t('party.name')}
         value={p.name}

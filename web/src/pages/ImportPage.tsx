@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { uploadBytes } from '../api.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { TextField } from '../components/TextField.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { usePath } from '../router.tsx';
 import type { ImportView } from './import-types.ts';
@@ -112,22 +113,6 @@ function ImportProgress({ progress }: { progress: number }) {
   );
 }
 
-/** A required one-line text field of the import form. */
-function TextField(props: { id: string; label: string; value: string; onChange: (value: string) => void }) {
-  return (
-    <div className="field">
-      <label htmlFor={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        required
-        maxLength={200}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-    </div>
-  );
-}
-
 function ImportFacts({
   form,
   onChange,
@@ -140,12 +125,14 @@ function ImportFacts({
     <section className="card form-grid" aria-labelledby="import-facts">
       <h2 id="import-facts">{t('new.basics')}</h2>
       <TextField
+        required
         id="import-title"
         label={t('envelope.title')}
         value={form.title}
         onChange={(title) => onChange({ title })}
       />
       <TextField
+        required
         id="import-counterparty"
         label={t('envelope.counterparty')}
         value={form.counterparty}

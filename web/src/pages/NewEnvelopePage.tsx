@@ -3,16 +3,11 @@ import { postBytes, sendJson } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PdfPages } from '../components/LazyPdfPages.tsx';
-import {
-  PartiesSection,
-  type PartyDraft,
-  RequiredMark,
-  sealLabel,
-  usePartyDrafts,
-} from '../components/PartyDrafts.tsx';
+import { PartiesSection, type PartyDraft, sealLabel, usePartyDrafts } from '../components/PartyDrafts.tsx';
 import { SealChips } from '../components/SealChips.tsx';
 import { NO_SPOT, placementOf as placementOfSpot } from '../components/SealPlacement.tsx';
 import type { SealBox } from '../components/seal.ts';
+import { TextField } from '../components/TextField.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { usePath } from '../router.tsx';
 import { type SessionUser, useSession } from '../session.tsx';
@@ -85,27 +80,6 @@ async function createAndSend(body: unknown, file: PdfFile): Promise<{ id: string
   }
 }
 
-function RequiredText({
-  id,
-  label,
-  value,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>
-        {label} <RequiredMark />
-      </label>
-      <input id={id} required maxLength={200} value={value} onChange={(e) => onChange(e.target.value)} />
-    </div>
-  );
-}
-
 /** Title, counterparty, date, amount, order and the PDF. */
 function BasicsSection({
   basics,
@@ -120,13 +94,17 @@ function BasicsSection({
   return (
     <section className="card form-grid" aria-labelledby="new-basics">
       <h2 id="new-basics">{t('new.basics')}</h2>
-      <RequiredText
+      <TextField
+        required
+        mark
         id="env-title"
         label={t('envelope.title')}
         value={basics.title}
         onChange={(title) => onChange({ title })}
       />
-      <RequiredText
+      <TextField
+        required
+        mark
         id="env-counterparty"
         label={t('envelope.counterparty')}
         value={basics.counterparty}

@@ -14,6 +14,7 @@ import {
   slotOfDraft,
   useSlotDrafts,
 } from '../components/TemplateSlots.tsx';
+import { TextField } from '../components/TextField.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { Link, usePath } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -137,25 +138,6 @@ function TitleRow({ id, name }: { id: string | undefined; name: string }) {
   );
 }
 
-function RequiredText({
-  id,
-  label,
-  value,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} required maxLength={200} value={value} onChange={(e) => onChange(e.target.value)} />
-    </div>
-  );
-}
-
 /** A whole number typed into the form, kept as typed. */
 function NumberField({
   id,
@@ -235,13 +217,15 @@ function BasicsSection({
   return (
     <section className="card form-grid" aria-labelledby="tpl-basics">
       <h2 id="tpl-basics">{t('template.basics')}</h2>
-      <RequiredText
+      <TextField
+        required
         id="tpl-name"
         label={t('template.name')}
         value={s.name}
         onChange={(name) => change({ name })}
       />
-      <RequiredText
+      <TextField
+        required
         id="tpl-title"
         label={t('template.envelopeTitle')}
         value={s.title}
