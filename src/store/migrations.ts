@@ -49,16 +49,27 @@ function gather(sets: readonly NamedMigrations[]): Record<string, ShomeiMigratio
   return all;
 }
 
-async function appliedNames(db: Kysely<unknown>): Promise<string[]> {
+/**
+ * The names of the tables, read once per status: kysely's introspection reads every table's columns,
+ * which costs more than the rest of a start's schema check (ADR 046).
+ */
+async function tableNames(db: Kysely<unknown>): Promise<Set<string>> {
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
+  return new Set(tables.map((t) => t.name));
+}
+
+async function appliedNames(db: Kysely<unknown>, tables: Set<string>): Promise<string[]> {
+  if (!tables.has('kysely_migration')) return [];
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
   return rows.rows.map((r) => r.name);
 }
 
-async function recordedKinds(db: Kysely<unknown>, names: readonly string[]): Promise<Map<string, string>> {
-  const tables = await db.introspection.getTables();
-  if (names.length === 0 || !tables.some((t) => t.name === 'schema_migration_kinds')) return new Map();
+async function recordedKinds(
+  db: Kysely<unknown>,
+  tables: Set<string>,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  if (names.length === 0 || !tables.has('schema_migration_kinds')) return new Map();
   const rows = await sql<{
     name: string;
     kind: string;
@@ -73,9 +84,10 @@ export async function schemaStatus<Tables>(
 ): Promise<SchemaStatus> {
   const known = gather(sets);
   const plain = db as Kysely<unknown>;
-  const applied = await appliedNames(plain);
+  const tables = await tableNames(plain);
+  const applied = await appliedNames(plain, tables);
   const unknownNames = applied.filter((name) => known[name] === undefined).sort();
-  const kinds = await recordedKinds(plain, unknownNames);
+  const kinds = await recordedKinds(plain, tables, unknownNames);
   const unknown = unknownNames.map((name) => ({
     name,
     kind: kinds.get(name) === 'expand' ? ('expand' as const) : ('contract' as const),
@@ -133,6 +145,11 @@ export async function applyMigrations<Tables>(
   // An older release on a schema a newer one expanded keeps running (rolling upgrade, rollback);
   // on one it contracted it stops here, naming both versions, instead of failing mid-migration.
   if (!status.compatible) throw schemaTooNew(status);
+  // Every known migration already ran: the migrator would take its lock, find nothing pending and
+  // change nothing (a newer release's migrations are no-ops to it), so the start skips it (ADR 046).
+  // When one is pending, or another process is mid-way through one (not recorded until its
+  // transaction commits), it runs as before, under its lock.
+  if (status.pending.length === 0 && status.schemaVersion !== undefined) return [];
   const recordKinds = known[KINDS_MIGRATION] !== undefined;
   const all: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(known))

@@ -89,6 +89,27 @@ for (const backend of backends) {
       }
     });
 
+    test('a start with nothing pending applies nothing and leaves the record as it was', async () => {
+      const { database, cleanup } = await backend.open();
+      try {
+        const release = { '0001_t_a': table('t_a'), '0733_t_c': table('t_c') };
+        assert.deepEqual(await applyMigrations(database.db, [release]), ['0001_t_a', '0733_t_c']);
+        const record = async () =>
+          (
+            await sql<{
+              name: string;
+              timestamp: string;
+            }>`select name, timestamp from kysely_migration order by name`.execute(database.db)
+          ).rows.map((r) => `${r.name} ${r.timestamp}`);
+        const before = await record();
+        assert.deepEqual(await applyMigrations(database.db, [release]), []);
+        assert.deepEqual(await record(), before);
+        assert.deepEqual(await tables(database), ['t_a', 't_c']);
+      } finally {
+        await cleanup();
+      }
+    });
+
     test('a migration failing half-way leaves nothing, and its fixed version then runs', async () => {
       const { database, cleanup } = await backend.open();
       try {
