@@ -174,7 +174,7 @@ export interface PdfSignatureInfo {
   readonly byteRange: readonly number[] | undefined;
   /** The /Contents string as stored (DER padded with zeros to the hole size); hash this for /VRI keys. */
   readonly contents: Uint8Array;
-  /** /Contents with the trailing zero padding after the DER value removed. */
+  /** /Contents up to the end of its first BER element (definite or indefinite lengths): the padding removed. */
   readonly cms: Uint8Array;
   readonly signingTime: string | undefined;
   readonly reason: string | undefined;

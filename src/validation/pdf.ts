@@ -4,7 +4,6 @@
  * for what they cover, the achieved baseline level, and what later revisions changed.
  */
 
-import * as asn1js from 'asn1js';
 import { isShomeiError } from '../errors/index.ts';
 import {
   type DocumentSecurityStore,
@@ -64,22 +63,6 @@ function loadDss(context: ValidationContext, dss: DocumentSecurityStore): void {
   });
 }
 
-/**
- * The CMS inside /Contents without its zero padding. pdf's `cms` strips trailing zeros, which also
- * strips the end-of-contents octets of a BER indefinite-length CMS (NSS, so pdfsig, writes those);
- * asn1js tells where the first element really ends.
- */
-function cmsBytes(info: PdfSignatureInfo): Uint8Array {
-  try {
-    const parsed = asn1js.fromBER(new Uint8Array(info.contents));
-    if (parsed.offset > 0 && parsed.offset <= info.contents.length)
-      return info.contents.subarray(0, parsed.offset);
-  } catch {
-    // Fall back to the stripped value; parseCms reports what is wrong with it.
-  }
-  return info.cms;
-}
-
 interface Entry {
   readonly info: PdfSignatureInfo;
   readonly cms: ParsedCms | undefined;
@@ -123,7 +106,9 @@ async function findSignatures(bytes: Uint8Array, reader: PdfReader) {
 function parseEntries(signatures: readonly PdfSignatureInfo[], context: ValidationContext): Entry[] {
   return signatures.map((info) => {
     try {
-      const cms = parseCms(cmsBytes(info));
+      // info.cms is /Contents up to where its first BER element ends (pdf's stripPadding walks
+      // indefinite lengths too, so an NSS CMS keeps its end-of-contents octets): no second parse here.
+      const cms = parseCms(info.cms);
       context.pool.add(...(cms.certificates as ParsedCertificate[]));
       addRevocation(context, cms);
       addRevocation(context, adobeRevocationValues(cms.signerInfo));
@@ -210,7 +195,7 @@ async function validateDocumentTimestamp(scope: FileScope, entry: Entry, id: str
   }
   const poe = earliest(scope, poeFor(scope, info.revisionIndex));
   const check = await perSignature(info, () =>
-    validateTimestamp(cmsBytes(info), 'document-timestamp', rangeDigest(bytes, info), context, poe),
+    validateTimestamp(info.cms, 'document-timestamp', rangeDigest(bytes, info), context, poe),
   );
   if ('failure' in check) {
     scope.results.set(entry, { ...base, ...failedResult(check.failure, context) });
