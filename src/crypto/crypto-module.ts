@@ -687,42 +687,93 @@ export class CryptoModule {
     const privateHandle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
     const secretHandle =
       privateHandle === undefined ? await this.findObject(keyId, p.CKO_SECRET_KEY) : undefined;
-    const handle = privateHandle ?? secretHandle;
-    if (handle === undefined) throw keyNotFound(keyId);
+    if (privateHandle !== undefined) return this.privateKeyInfo(keyId, privateHandle);
+    if (secretHandle === undefined) throw keyNotFound(keyId);
     return this.pool.use((session) => {
-      // An attribute that does not apply to this object class (CKA_ENCRYPT on a private key) reads as false.
-      const bool = (type: number): boolean => {
-        try {
-          const [attr] = this.pkcs11.C_GetAttributeValue(session, handle, [{ type }]);
-          return attr?.value instanceof Buffer ? attr.value[0] === 1 : false;
-        } catch {
-          return false;
-        }
+      const { label, attributes } = this.readKeyAttributes(session, secretHandle);
+      return {
+        id: keyId,
+        label,
+        kind: attributes.unwrap || attributes.derive ? 'wrapping' : 'data-encryption',
+        algorithm: 'AES-256',
+        attributes,
       };
-      const [labelAttr] = this.pkcs11.C_GetAttributeValue(session, handle, [{ type: p.CKA_LABEL }]);
-      const label = labelAttr?.value instanceof Buffer ? labelAttr.value.toString('utf8') : '';
-      const attributes: KeyAttributes = {
-        sensitive: bool(p.CKA_SENSITIVE),
-        extractable: bool(p.CKA_EXTRACTABLE),
-        sign: bool(p.CKA_SIGN),
-        decrypt: bool(p.CKA_DECRYPT),
-        encrypt: bool(p.CKA_ENCRYPT),
-        wrap: bool(p.CKA_WRAP),
-        unwrap: bool(p.CKA_UNWRAP),
-        derive: bool(p.CKA_DERIVE),
-      };
-      if (secretHandle !== undefined) {
-        return {
-          id: keyId,
-          label,
-          kind: attributes.unwrap || attributes.derive ? 'wrapping' : 'data-encryption',
-          algorithm: 'AES-256',
-          attributes,
-        };
-      }
+    });
+  }
+
+  /**
+   * A private key's description. A key that may sign goes into the signing-key cache with the handle
+   * just found, as lookUpSigningKey would put it there: the caller (digestSignerFor) is about to sign
+   * with it, and the token need not be searched for it again (ADR 046). destroyKey drops it as before.
+   */
+  private async privateKeyInfo(keyId: string, handle: Handle): Promise<KeyInfo> {
+    const info = await this.pool.use((session): KeyInfo => {
+      const { label, attributes } = this.readKeyAttributes(session, handle);
       const { algorithm, publicKey } = this.readPublicKey(session, keyId, handle);
       return { id: keyId, label, kind: 'signing', algorithm, publicKey, attributes };
     });
+    if (info.attributes.sign && info.algorithm !== 'AES-256' && !this.signingKeys.has(keyId)) {
+      this.signingKeys.set(keyId, { privateHandle: handle, algorithm: info.algorithm });
+    }
+    return info;
+  }
+
+  /** Label and usage flags in one C_GetAttributeValue; one call each when the token refuses the batch. */
+  private readKeyAttributes(session: Handle, handle: Handle): { label: string; attributes: KeyAttributes } {
+    const types = [
+      p.CKA_LABEL,
+      p.CKA_SENSITIVE,
+      p.CKA_EXTRACTABLE,
+      p.CKA_SIGN,
+      p.CKA_DECRYPT,
+      p.CKA_ENCRYPT,
+      p.CKA_WRAP,
+      p.CKA_UNWRAP,
+      p.CKA_DERIVE,
+    ];
+    let values: (Buffer | undefined)[];
+    try {
+      values = this.pkcs11
+        .C_GetAttributeValue(
+          session,
+          handle,
+          types.map((type) => ({ type })),
+        )
+        .map((attr) => (attr.value instanceof Buffer ? attr.value : undefined));
+    } catch {
+      // An attribute that does not apply to this object class (CKA_ENCRYPT on a private key) fails
+      // the whole batch on some tokens; read one by one, a refused one reading as false.
+      values = types.map((type) => this.attributeOrUndefined(session, handle, type, type === p.CKA_LABEL));
+    }
+    const bool = (index: number): boolean => values[index]?.[0] === 1;
+    return {
+      label: values[0]?.toString('utf8') ?? '',
+      attributes: {
+        sensitive: bool(1),
+        extractable: bool(2),
+        sign: bool(3),
+        decrypt: bool(4),
+        encrypt: bool(5),
+        wrap: bool(6),
+        unwrap: bool(7),
+        derive: bool(8),
+      },
+    };
+  }
+
+  private attributeOrUndefined(
+    session: Handle,
+    handle: Handle,
+    type: number,
+    required: boolean,
+  ): Buffer | undefined {
+    try {
+      const [attr] = this.pkcs11.C_GetAttributeValue(session, handle, [{ type }]);
+      return attr?.value instanceof Buffer ? attr.value : undefined;
+    } catch (error) {
+      if (required) throw error;
+      return undefined;
+    }
   }
 
   close(): void {
@@ -866,7 +917,8 @@ export class CryptoModule {
   private async lookUpSigningKey(keyId: string): Promise<CachedKey> {
     const handle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
     if (handle === undefined) throw keyNotFound(keyId);
-    const info = await this.getKey(keyId);
+    // Described through the handle just found, not found a second time.
+    const info = await this.privateKeyInfo(keyId, handle);
     if (info.kind !== 'signing' || !info.attributes.sign) {
       throw shomeiError(
         'SHOMEI_KEY_USAGE_NOT_PERMITTED',
