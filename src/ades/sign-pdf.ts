@@ -49,6 +49,12 @@ export interface SignPdfResult {
   readonly fieldName: string;
   /** The CMS placed in /Contents. */
   readonly cms: Buffer;
+  /**
+   * The digest of the input as signPdf read it, under the signature's digest algorithm: the prefix
+   * state it hashed anyway, so a caller showing "what was signed" need not read the file again (and
+   * names exactly the bytes that were signed, even if the file changes afterwards).
+   */
+  readonly input: { readonly algorithm: DigestAlgorithm; readonly digest: Buffer };
 }
 
 export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
@@ -72,8 +78,9 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
   try {
     // One pass over the original bytes serves the signature digest and, for B-LTA, the document
     // timestamp's digest (both SHA-256 by default).
-    const algorithm = nodeDigestName(options.digestAlgorithm ?? 'SHA-256') as NodeDigestName;
-    const prefix = await digestPrefix(options.input, algorithm);
+    const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
+    const prefix = await digestPrefix(options.input, nodeDigestName(digestAlgorithm) as NodeDigestName);
+    const input = { algorithm: digestAlgorithm, digest: prefix.state.copy().digest() };
     const prepared = await preparePdfSignature(
       {
         input: options.input,
@@ -125,7 +132,8 @@ export async function signPdf(options: SignPdfOptions): Promise<SignPdfResult> {
       current = next;
     }
     await rename(current, options.output);
-    return { output: options.output, level: options.level, fieldName: prepared.state.fieldName, cms };
+    const fieldName = prepared.state.fieldName;
+    return { output: options.output, level: options.level, fieldName, cms, input };
   } finally {
     await Promise.all(temporaries.map((t) => rm(t, { force: true })));
   }

@@ -115,6 +115,7 @@ async function signAsProvider(
   const signer = certificateFacts(parseCertificate(signing.certificateChain[0]!)).subject;
   let fieldName: string | undefined;
   let cms: Buffer;
+  let inputSha256: Buffer | undefined;
   const signingTime = new Date();
   if (options.cades) {
     ({ signature: cms } = await signCades({
@@ -156,6 +157,8 @@ async function signAsProvider(
     });
     fieldName = result.fieldName;
     cms = result.cms;
+    // signPdf hashed the input with SHA-256 (its default) while signing: no second 10 MB read.
+    if (result.input.algorithm === 'SHA-256') inputSha256 = result.input.digest;
   }
   const timestampTime = signatureTimestampTime(cms);
   await shomei.audit.trail.append({
@@ -172,7 +175,7 @@ async function signAsProvider(
     level,
     jisLevel: JIS_LEVEL_NAMES[level],
     signer,
-    inputSha256: (await digestContent(input)).toString('hex'),
+    inputSha256: (inputSha256 ?? (await digestContent(input))).toString('hex'),
     claimedSigningTime: signingTime.toISOString(),
     timestampTime: timestampTime?.toISOString(),
     fieldName,
