@@ -46,7 +46,10 @@ const sourcesSideEffectFree = {
   },
 };
 
-/** Commands built apart (see above); the command table's `import('./commands/<name>.ts')` loads them. */
+/**
+ * Commands built apart (see above); the command table's `import('./commands/<name>.ts')` loads them, as
+ * `<name>.js`: a small ES module written below that runs `<name>.cjs` through V8's code cache (ADR 044).
+ */
 const APART = ['verify', 'sign'];
 const commandsApart = {
   name: 'commands-apart',
@@ -76,7 +79,11 @@ const common = {
 const builds = await Promise.all([
   build({
     ...common,
-    entryPoints: { shomei: 'src/cli/index.ts', 'work-jobs': 'src/app/work-jobs.ts' },
+    entryPoints: {
+      shomei: 'src/cli/index.ts',
+      'work-jobs': 'src/app/work-jobs.ts',
+      'bundle-loader': 'src/cli/bundle-loader.ts',
+    },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     // The server and the worker threads keep ADR 031's build: with the two choices below a stopped
@@ -89,9 +96,34 @@ const builds = await Promise.all([
       ...common,
       entryPoints: { [name]: `src/cli/commands/${name}.ts` },
       plugins: [sourcesSideEffectFree],
+      // CommonJS, which vm.Script compiles with a code cache (ADR 044). `import.meta` becomes the
+      // bundle's own file, as it was for the ES module bundle; `import()` of a package becomes
+      // require() (a vm.Script has no loader of its own for import() without an experimental flag).
+      format: 'cjs',
+      outExtension: { '.js': '.cjs' },
+      supported: { 'dynamic-import': false },
+      banner: { js: 'const __shomei_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+      define: { 'import.meta.url': '__shomei_import_meta_url', 'import.meta.dirname': '__dirname' },
     }),
   ),
 ]);
+
+// Each bundle apart: its first code cache, and the ES module the command table imports.
+const { loadBundle } = await import(pathToFileURL(path.join(outdir, 'bundle-loader.js')).href);
+for (const name of APART) {
+  const { exports } = loadBundle(path.join(outdir, `${name}.cjs`), 'load');
+  const names = Object.keys(exports).filter((key) => key !== '__esModule');
+  writeFileSync(
+    path.join(outdir, `${name}.js`),
+    [
+      `// Written by scripts/build-cli.mjs: ${name}.cjs run through V8's code cache (ADR 044).`,
+      "import { loadBundle } from './bundle-loader.js';",
+      `const { exports } = loadBundle(new URL('./${name}.cjs', import.meta.url));`,
+      ...names.map((key) => `export const ${key} = exports.${key};`),
+      '',
+    ].join('\n'),
+  );
+}
 
 const inputs = [...new Set(builds.flatMap((result) => Object.keys(result.metafile.inputs)))];
 const stray = [

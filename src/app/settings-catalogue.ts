@@ -57,6 +57,12 @@ const OUTSIDE_SCHEMAS: readonly SettingDeclaration[] = [
     type: 'src | dist',
     description: 'run the command from the sources or from the build',
   },
+  {
+    name: 'SHOMEI_CODE_CACHE',
+    source: 'src/cli/bundle-loader.ts',
+    type: 'off',
+    description: 'compile the verify and sign commands without their code cache (ADR 044)',
+  },
   ...(['OPERATOR', 'APPROVER'] as const).flatMap((who) => [
     {
       name: `SHOMEI_${who}_EMAIL`,
