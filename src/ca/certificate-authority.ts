@@ -3,6 +3,7 @@
  * and answers OCSP. Keys stay in the HSM; every issuance compares the certificate's public key
  * with the key before the certificate is stored.
  */
+import { X509Certificate } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditActor, AuditTrail } from '../audit/events.ts';
 import {
@@ -146,10 +147,7 @@ export class CertificateAuthority {
     // The OCSP responder certificate is short-lived compared with the CAs: renewed (same HSM key)
     // at start-up when it has less than 30 days left.
     const issuing = await this.authorityRow('issuing');
-    const ocspEnd =
-      issuing.ocsp_certificate === null
-        ? 0
-        : certificateFacts(parseCertificate(Buffer.from(issuing.ocsp_certificate))).notAfter.getTime();
+    const ocspEnd = issuing.ocsp_certificate === null ? 0 : certificateEnd(issuing.ocsp_certificate);
     if (issuing.ocsp_key_id === null || ocspEnd < Date.now() + 30 * DAY) {
       const signer =
         issuing.ocsp_key_id === null
@@ -187,7 +185,11 @@ export class CertificateAuthority {
 
   /** The CA certificate of one tier, DER. */
   async certificate(name: AuthorityName): Promise<Buffer> {
-    return (await this.authority(name)).certificate.der;
+    const loaded = this.authorities.get(name);
+    if (loaded !== undefined) return loaded.certificate.der;
+    // The stored DER as it is: a chain for a signature needs neither a parse nor the tier's keys
+    // from the HSM (each a token search, ADR 046); a tier's certificate never changes once stored.
+    return Buffer.from((await this.authorityRow(name)).certificate);
   }
 
   /** Issuing CA then root, DER: what a relying party needs above an end-entity certificate. */
@@ -588,6 +590,22 @@ export function normaliseSerial(serial: string): string {
 }
 
 const certificateWalker = derReader(malformed);
+
+/**
+ * A certificate's notAfter read by OpenSSL (node:crypto): the start-up check of the OCSP responder's
+ * certificate needs only its end, and a whole parse with asn1js was the first, cold one of every
+ * `shomei sign` (ADR 046).
+ */
+function certificateEnd(der: Uint8Array): number {
+  let end = Number.NaN;
+  try {
+    end = Date.parse(new X509Certificate(der).validTo);
+  } catch {
+    // reported below, as a certificate that cannot be read
+  }
+  if (Number.isNaN(end)) throw malformed('certificate', 'unreadable notAfter');
+  return end;
+}
 
 /**
  * A certificate's serial number read from its DER header alone: statusOf runs for every remote

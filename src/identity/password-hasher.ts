@@ -2,7 +2,8 @@
  * argon2id password hashing (@node-rs/argon2). Each stored hash records its parameters; a login
  * that verifies against older parameters re-hashes with the current ones.
  */
-import { type Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
+import { createRequire } from 'node:module';
+import type * as Argon2 from '@node-rs/argon2';
 import { normalisePassword } from './password-policy.ts';
 
 export interface Argon2Parameters {
@@ -20,7 +21,17 @@ export const DEFAULT_ARGON2_PARAMETERS: Argon2Parameters = {
 };
 
 // Algorithm is an ambient const enum that isolatedModules cannot read; 2 is Argon2id.
-const ARGON2ID = 2 as Algorithm;
+const ARGON2ID = 2 as Argon2.Algorithm;
+
+let loaded: typeof Argon2 | undefined;
+/**
+ * The native module on first use: a command whose operator signs in with a session file hashes no
+ * password, and loading it cost ~8 ms of every such start (ADR 046).
+ */
+function argon2(): typeof Argon2 {
+  loaded ??= createRequire(import.meta.url)('@node-rs/argon2') as typeof Argon2;
+  return loaded;
+}
 
 export interface StoredPasswordHash {
   readonly hash: string;
@@ -34,7 +45,10 @@ export class PasswordHasher {
   constructor(private readonly parameters: Argon2Parameters = DEFAULT_ARGON2_PARAMETERS) {}
 
   async hash(password: string): Promise<StoredPasswordHash> {
-    const hashed = await hash(normalisePassword(password), { algorithm: ARGON2ID, ...this.parameters });
+    const hashed = await argon2().hash(normalisePassword(password), {
+      algorithm: ARGON2ID,
+      ...this.parameters,
+    });
     return {
       hash: hashed,
       parameters: JSON.stringify({ algorithm: 'argon2id', ...this.parameters }),
@@ -43,7 +57,7 @@ export class PasswordHasher {
 
   async verify(stored: string, password: string): Promise<boolean> {
     try {
-      return await verify(stored, normalisePassword(password));
+      return await argon2().verify(stored, normalisePassword(password));
     } catch {
       return false;
     }
@@ -52,7 +66,7 @@ export class PasswordHasher {
   /** True when the hash was made with other parameters than the current ones. */
   needsRehash(stored: string): boolean {
     try {
-      const used = parseOptions(stored);
+      const used = argon2().parseOptions(stored);
       return (
         used.memoryCost !== this.parameters.memoryCost ||
         used.timeCost !== this.parameters.timeCost ||
@@ -65,7 +79,7 @@ export class PasswordHasher {
 
   /** Spends the same work as a real check, for unknown users (no account-existence oracle). */
   async verifyDummy(password: string): Promise<false> {
-    this.dummy ??= hash('shomei-dummy-password-for-unknown-users', {
+    this.dummy ??= argon2().hash('shomei-dummy-password-for-unknown-users', {
       algorithm: ARGON2ID,
       ...this.parameters,
     });

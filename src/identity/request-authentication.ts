@@ -8,7 +8,6 @@
  * that presents a live session must carry that session's synchronizer token in `x-csrf-token`.
  * A route that does not use the session at all can say so with `config: { sessionCookie: 'ignore' }`.
  */
-import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfRejected, forbidden, notAuthenticated } from './errors.ts';
 import type { IdentityPrivilege, Principal } from './model.ts';
@@ -67,7 +66,8 @@ const authenticateRequestsPlugin: FastifyPluginAsync<RequestAuthenticationOption
   app: FastifyInstance,
   options: RequestAuthenticationOptions,
 ) => {
-  if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie);
+  // Loaded here, with the HTTP server: a command that opens identity without one never needs it.
+  if (!app.hasDecorator('parseCookie')) await app.register((await import('@fastify/cookie')).default);
   app.decorateRequest('principal', undefined);
   app.decorateRequest('identitySession', undefined);
   const policy = options.identity.sessionCookie;

@@ -4,11 +4,13 @@
  * inside the same window is refused).
  */
 import type { Kysely } from 'kysely';
-import { generateSecret, generateURI, verify } from 'otplib';
 import { invalidState } from './errors.ts';
 import type { Clock } from './model.ts';
 import type { SecretSealer } from './secret-sealer.ts';
 import type { IdentityTables } from './tables.ts';
+
+/** otplib on first use: a command whose operator signs in with a session file checks no code (ADR 046). */
+const otplib = () => import('otplib');
 
 /** One period either side tolerates clock drift between phone and server (RFC 6238 section 6). */
 const TOLERANCE_SECONDS = 30;
@@ -48,6 +50,7 @@ export class TotpAuthenticators {
         en: 'An authenticator app is already enrolled; remove it first.',
       });
     }
+    const { generateSecret, generateURI } = await otplib();
     const secret = generateSecret({ length: 20 });
     const { keyId, sealed } = await this.deps.sealer.seal(Buffer.from(secret, 'utf8'));
     const now = this.deps.clock().toISOString();
@@ -100,7 +103,7 @@ export class TotpAuthenticators {
       .executeTakeFirst();
     if (row === undefined) return false;
     const secret = (await this.deps.sealer.open(row.key_id, row.sealed_seed)).toString('utf8');
-    const result = await verify({
+    const result = await (await otplib()).verify({
       secret,
       token: code,
       epoch: Math.floor(this.deps.clock().getTime() / 1000),
