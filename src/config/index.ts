@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { shomeiError } from '../errors/index.ts';
 import { parseSettings } from './parse.ts';
 import { type WorkConfig, workConfig } from './work.ts';

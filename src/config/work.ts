@@ -4,7 +4,7 @@
  * configuration by loadConfig.
  */
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSettings } from './parse.ts';
 
 export interface WorkConfig {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import defaultPolicyJson from './default-policy.json' with { type: 'json' };
 import { policyInvalid } from './errors.ts';
 import type { Indication, Reason, SubIndication } from './types.ts';

@@ -4,12 +4,10 @@
  * Exit 0 when every one is TOTAL_PASSED, 1 when any is not, 2 for unusable input.
  */
 
-import { existsSync } from 'node:fs';
 import { type Command, CommanderError } from 'commander';
-import type { CaTables } from '../../ca/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, type ShomeiConfig } from '../../config/index.ts';
 import { isShomeiError, shomeiError } from '../../errors/index.ts';
-import { DEFAULT_PDF_BUDGET, type PdfBudgetLimits, withPdfBudget } from '../../pdf/index.ts';
+import { DEFAULT_PDF_BUDGET, withPdfBudget } from '../../pdf/index.ts';
 import {
   readLimited,
   readPolicyFile,
@@ -19,6 +17,7 @@ import {
   validateDocument,
 } from '../../validation/index.ts';
 import { cliLang, type Lang, printError, printJson } from '../output.ts';
+import { installationRoot } from './verify-anchors.ts';
 
 interface VerifyOptions {
   data?: string;
@@ -30,38 +29,14 @@ interface VerifyOptions {
 }
 
 /**
- * The embedded root of this installation, when there is one (the embedded default). Read from the
- * database alone: no HSM login, no migrations, no composition root (a verify starts fast, ADR 023);
- * a missing SQLite file means no installation here, and nothing is created.
+ * The settings, read once for the embedded root's database and the decode budget; none when they
+ * cannot be read (then only --trust gives anchors, and the default budget applies).
  */
-async function installationAnchors(): Promise<Uint8Array[]> {
+function settings(): ShomeiConfig | undefined {
   try {
-    const url = loadConfig().databaseUrl;
-    if (url.startsWith('sqlite:') && !existsSync(url.slice('sqlite:'.length))) return [];
-    const { openDatabase } = await import('../../store/index.ts');
-    const database = openDatabase(url);
-    try {
-      const root = await database.db
-        .withTables<CaTables>()
-        .selectFrom('ca_authorities')
-        .select('certificate')
-        .where('name', '=', 'root')
-        .executeTakeFirst();
-      return root === undefined ? [] : [Buffer.from(root.certificate)];
-    } finally {
-      await database.close();
-    }
+    return loadConfig();
   } catch {
-    return [];
-  }
-}
-
-/** SHOMEI_PDF_* budget settings; the defaults when the configuration cannot be read (--trust only). */
-function budgetSettings(): PdfBudgetLimits {
-  try {
-    return loadConfig().work.budget;
-  } catch {
-    return DEFAULT_PDF_BUDGET;
+    return undefined;
   }
 }
 
@@ -141,11 +116,16 @@ async function runVerify(file: string, options: VerifyOptions): Promise<void> {
     }
     const document = await readLimited(file, 'document');
     const data = options.data === undefined ? undefined : await readLimited(options.data, 'detached data');
-    const trustAnchors = options.trust ? readTrustAnchors(options.trust) : await installationAnchors();
+    const config = settings();
+    const trustAnchors = options.trust
+      ? readTrustAnchors(options.trust)
+      : config === undefined
+        ? []
+        : await installationRoot(config.databaseUrl);
     const policy = options.policy === undefined ? undefined : await readPolicyFile(options.policy);
     // The per-document decode budget of the settings, as for the server's workers (ADR 016): a
     // one-shot command needs no worker to be stopped, the budget's time limit ends it.
-    report = await withPdfBudget(budgetSettings(), () =>
+    report = await withPdfBudget(config?.work.budget ?? DEFAULT_PDF_BUDGET, () =>
       validateDocument(document, data, {
         trustAnchors,
         online: options.online === true,
