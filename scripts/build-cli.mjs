@@ -108,10 +108,11 @@ const builds = await Promise.all([
   ),
 ]);
 
-// Each bundle apart: its first code cache, and the ES module the command table imports.
+// Each bundle apart gets the ES module the command table imports. Its first code cache is written by
+// scripts/setup.sh once the build is in its place: V8 names the path a cache was made at in stack traces.
 const { loadBundle } = await import(pathToFileURL(path.join(outdir, 'bundle-loader.js')).href);
 for (const name of APART) {
-  const { exports } = loadBundle(path.join(outdir, `${name}.cjs`), 'load');
+  const { exports } = loadBundle(path.join(outdir, `${name}.cjs`), 'never');
   const names = Object.keys(exports).filter((key) => key !== '__esModule');
   writeFileSync(
     path.join(outdir, `${name}.js`),

@@ -54,4 +54,6 @@ if [ ! -f dist/cli/work-jobs.js ] || [ -n "$(find src -newer dist/cli/work-jobs.
   node scripts/build-cli.mjs "$next"
   touch -d "@$started" "$next/shomei.js" "$next/work-jobs.js"
   rm -rf dist/cli && mv -T "$next" dist/cli
+  # The first code cache of the commands built apart, made where they now are (ADR 044).
+  node -e "import('./dist/cli/bundle-loader.js').then(({ loadBundle }) => { for (const name of ['verify', 'sign']) loadBundle('dist/cli/' + name + '.cjs', 'now'); })"
 fi

@@ -5,10 +5,10 @@
  * produces V8's cached data. The cache lives beside the bundle (`<bundle>.cache`), never in a shared
  * temporary directory: V8 runs cached data as code, so it gets the same protection as the bundle itself.
  *
- * The build writes a first cache right after the bundle's top-level code ran (`built`); the first command
+ * Setup writes a first cache right after the bundle's top-level code ran (`built`); the first command
  * that runs with it replaces it, at exit, with one that also holds the functions that command compiled
- * (`ran`), as Node 22's compile cache does. A cache is used only for the bundle it was made from (size and
- * modification time in its header; V8 itself checks only the source's length, its version and flags). A
+ * (`ran`), as Node 22's compile cache does. A cache is used only for the bundle it was made from (path, size
+ * and modification time in its header; V8 itself checks only the source's length, its version and flags). A
  * cache that cannot be read, does not match or that V8 rejects is ignored; one that cannot be written
  * (a read-only installation) is left alone: it only ever costs start-up time, never a command.
  * SHOMEI_CODE_CACHE=off compiles from source and writes nothing (for measuring).
@@ -33,14 +33,15 @@ export interface LoadedBundle {
   readonly cache: CodeCacheUse;
 }
 
-interface CacheHeader {
+interface CacheHeader extends BundleStamp {
   readonly magic: typeof MAGIC;
   readonly kind: CodeCacheKind;
-  readonly size: number;
-  readonly mtimeMs: number;
 }
 
+/** What a cache must have been made from: this file at this place (V8 keeps the file name a cache was
+ * made under and names it in stack traces), with this size and modification time. */
 interface BundleStamp {
+  readonly file: string;
   readonly size: number;
   readonly mtimeMs: number;
 }
@@ -71,6 +72,7 @@ export function readCodeCache(
   const matches =
     header.magic === MAGIC &&
     (header.kind === 'built' || header.kind === 'ran') &&
+    header.file === stamp.file &&
     header.size === stamp.size &&
     header.mtimeMs === stamp.mtimeMs;
   return matches ? { kind: header.kind as CodeCacheKind, data: file.subarray(end + 1) } : undefined;
@@ -78,7 +80,7 @@ export function readCodeCache(
 
 /** Writes the cache whole or not at all (a reader never sees half of one); a failure is ignored. */
 function writeCodeCache(bundle: string, stamp: BundleStamp, kind: CodeCacheKind, data: Buffer): void {
-  const header: CacheHeader = { magic: MAGIC, kind, size: stamp.size, mtimeMs: stamp.mtimeMs };
+  const header: CacheHeader = { magic: MAGIC, kind, ...stamp };
   const target = cacheFileOf(bundle);
   const partial = `${target}.${process.pid}.partial`;
   try {
@@ -92,15 +94,18 @@ function writeCodeCache(bundle: string, stamp: BundleStamp, kind: CodeCacheKind,
 }
 
 /**
- * Compiles and runs the CommonJS bundle, with its code cache unless SHOMEI_CODE_CACHE=off. `cacheAfter`
- * says when a new cache is written: `exit` (a command: only when there was none, it did not fit, or it
- * was the build's) or `load` (the build: right away, as `built`).
+ * Compiles and runs the CommonJS bundle, with its code cache unless SHOMEI_CODE_CACHE=off. `write` says
+ * when a new cache is written: `at-exit` (a command: only when there was none, it did not fit, or it was
+ * the build's), `now` (scripts/setup.sh, once the build is in its place: as `built`) or `never`.
  */
-export function loadBundle(bundleUrl: URL | string, cacheAfter: 'exit' | 'load' = 'exit'): LoadedBundle {
-  const bundle = bundleUrl instanceof URL ? fileURLToPath(bundleUrl) : bundleUrl;
+export function loadBundle(
+  bundleUrl: URL | string,
+  write: 'at-exit' | 'now' | 'never' = 'at-exit',
+): LoadedBundle {
+  const bundle = path.resolve(bundleUrl instanceof URL ? fileURLToPath(bundleUrl) : bundleUrl);
   const source = readFileSync(bundle, 'utf8');
   const { size, mtimeMs } = statSync(bundle);
-  const stamp = { size, mtimeMs };
+  const stamp = { file: bundle, size, mtimeMs };
   const enabled = process.env.SHOMEI_CODE_CACHE !== 'off';
   const cached = enabled ? readCodeCache(bundle, stamp) : undefined;
   // The wrapper keeps the bundle's first line on line 1, so stack traces name the bundle's own lines.
@@ -118,8 +123,8 @@ export function loadBundle(bundleUrl: URL | string, cacheAfter: 'exit' | 'load' 
       : script.cachedDataRejected
         ? 'rejected'
         : 'used';
-  if (cacheAfter === 'load') writeCodeCache(bundle, stamp, 'built', script.createCachedData());
-  else if (enabled && (cache !== 'used' || cached?.kind === 'built')) {
+  if (write === 'now') writeCodeCache(bundle, stamp, 'built', script.createCachedData());
+  else if (write === 'at-exit' && enabled && (cache !== 'used' || cached?.kind === 'built')) {
     process.once('exit', () => writeCodeCache(bundle, stamp, 'ran', script.createCachedData()));
   }
   return { exports: module.exports, cache };

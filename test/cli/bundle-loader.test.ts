@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -28,10 +37,10 @@ interface Load {
   readonly answer: string;
 }
 
-function load(bundle: string, options: { cacheAfter?: 'load'; env?: NodeJS.ProcessEnv } = {}): Load {
+function load(bundle: string, options: { write?: 'now'; env?: NodeJS.ProcessEnv } = {}): Load {
   const script = [
     `import { loadBundle } from ${JSON.stringify(loader)};`,
-    `const { exports, cache } = loadBundle(${JSON.stringify(bundle)}${options.cacheAfter ? ", 'load'" : ''});`,
+    `const { exports, cache } = loadBundle(${JSON.stringify(bundle)}${options.write ? ", 'now'" : ''});`,
     'process.stdout.write(JSON.stringify({ cache, answer: exports.answer(21), dir: exports.dir }));',
   ].join('\n');
   const { SHOMEI_CODE_CACHE: _, ...inherited } = process.env;
@@ -66,7 +75,7 @@ describe('bundle loader: V8 code cache beside the bundle', () => {
 
   test("the build's cache is used and replaced once by a command's", () => {
     const bundle = freshBundle('built');
-    assert.equal(load(bundle, { cacheAfter: 'load' }).cache, 'none');
+    assert.equal(load(bundle, { write: 'now' }).cache, 'none');
     assert.equal(kindOf(bundle), 'built');
     assert.equal(load(bundle).cache, 'used');
     assert.equal(kindOf(bundle), 'ran');
@@ -84,6 +93,25 @@ describe('bundle loader: V8 code cache beside the bundle', () => {
     utimesSync(bundle, before.atime, new Date(before.mtimeMs + 5000));
     assert.deepEqual(load(bundle), { cache: 'none', answer: 'newer:42' });
     assert.deepEqual(load(bundle), { cache: 'used', answer: 'newer:42' });
+  });
+
+  test('a cache made for the bundle at another place is not used (V8 would name that place)', () => {
+    const bundle = freshBundle('here');
+    load(bundle);
+    const moved = path.join(work, 'moved');
+    mkdirSync(moved);
+    const there = path.join(moved, 'command.cjs');
+    copyFileSync(bundle, there);
+    // The cache as made there, but for its place: only the path differs from what the loader expects.
+    const cache = readFileSync(`${bundle}.cache`);
+    const end = cache.indexOf(0x0a);
+    const header = { ...JSON.parse(cache.subarray(0, end).toString()), mtimeMs: statSync(there).mtimeMs };
+    writeFileSync(
+      `${there}.cache`,
+      Buffer.concat([Buffer.from(JSON.stringify(header)), cache.subarray(end)]),
+    );
+    assert.equal(load(there).cache, 'none');
+    assert.equal(load(there).cache, 'used');
   });
 
   test('a damaged cache is rejected or ignored, never run', () => {
