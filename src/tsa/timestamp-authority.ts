@@ -21,14 +21,15 @@ import {
   buildCsr,
   certificateFacts,
   decodeAs,
+  derReader,
   digestAlgorithmFromOid,
   digestAlgorithmIdentifier,
   encode,
+  malformed,
   type NameAttribute,
   type ParsedCertificate,
   PKI_LIMITS,
   parseCertificate,
-  parseCertificates,
   publicKeySha256,
 } from '../pki/index.ts';
 import type { Database, FoundationTables, KeyRegistry } from '../store/index.ts';
@@ -125,7 +126,8 @@ interface LoadedUnit {
   readonly loadedAt: number;
   readonly token: TokenSigner;
   readonly certificate: ParsedCertificate;
-  readonly chain: readonly ParsedCertificate[];
+  /** DER, issuing CA first. */
+  readonly chain: readonly Buffer[];
 }
 
 function failInfo(failure: Failure): PKIFailureInfo {
@@ -385,7 +387,7 @@ export class EmbeddedTsa implements TimestampSource {
 
   /** The CA certificates above the TSA certificate (DER), issuing CA first. */
   async chain(): Promise<Buffer[]> {
-    return (await this.unit()).chain.map((c) => c.der);
+    return [...(await this.unit()).chain];
   }
 
   /** Answers a DER TimeStampReq with a DER TimeStampResp. */
@@ -648,23 +650,20 @@ function nonceBytes(nonce: TimestampRequestOptions['nonce']): Uint8Array | undef
   return nonce;
 }
 
-/** Concatenated DER certificates, split. */
-function splitDer(der: Buffer): ParsedCertificate[] {
-  const out: ParsedCertificate[] = [];
-  let offset = 0;
-  while (offset < der.length) {
-    const len = derLength(der, offset);
-    out.push(...parseCertificates(der.subarray(offset, offset + len)));
-    offset += len;
+const chainWalker = derReader(malformed);
+
+/**
+ * Concatenated DER certificates, split by their headers. The chain goes into each token as the bytes
+ * the CA gave at setup, so it is not parsed (two cold asn1js parses of every \`shomei sign\`, ADR 046);
+ * each must still be one whole SEQUENCE.
+ */
+function splitDer(der: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let offset = 0; offset < der.length; ) {
+    const element = chainWalker.readElement(der, offset, 'TSA certificate chain');
+    if (element.tag !== 0x30) throw malformed('TSA certificate chain', 'expected a certificate');
+    out.push(element.raw);
+    offset += element.raw.length;
   }
   return out;
-}
-
-function derLength(der: Buffer, offset: number): number {
-  const first = der[offset + 1]!;
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  let len = 0;
-  for (let i = 0; i < count; i += 1) len = len * 256 + der[offset + 2 + i]!;
-  return 2 + count + len;
 }

@@ -68,7 +68,7 @@ export function tokenSigner(
   certificate: ParsedCertificate,
   digestAlgorithm: DigestAlgorithm,
   /** CA certificates above the TSA's: a relying party (pyHanko adding B-LTA) needs the chain in the token. */
-  chain: readonly ParsedCertificate[] = [],
+  chain: readonly Uint8Array[] = [],
 ): TokenSigner {
   const tbs = certificate.certificate.tbsCertificate;
   return {
@@ -78,7 +78,7 @@ export function tokenSigner(
     parts: {
       digestAlgorithm: encode(digestAlgorithmIdentifier(digestAlgorithm)),
       // certificates [0] IMPLICIT CertificateSet
-      certificates: tlv(0xa0, certificate.der, ...chain.map((c) => c.der)),
+      certificates: tlv(0xa0, certificate.der, ...chain),
       signerIdentifier: encode(
         new IssuerAndSerialNumber({ issuer: tbs.issuer, serialNumber: tbs.serialNumber }),
       ),
