@@ -92,13 +92,29 @@ export function decodeAs<T>(der: Uint8Array, type: new () => T, what: string): T
  * The exact encoding of the first element inside a SEQUENCE (the "to be signed" part of a
  * certificate, CSR, CRL or OCSP response). Signatures are checked over these original bytes, not
  * a re-encoding, so that non-canonical input cannot pass verification by accident of re-encoding.
+ * Every caller has decoded the whole element already (decodeAs), so the DER walker finds the bytes
+ * from the headers alone; BER forms it refuses (indefinite lengths, multi-byte tags) get asn1js's
+ * whole parse, as before, which also names what is wrong with anything else.
  */
 export function firstElementBytes(der: Uint8Array, what: string): Buffer {
+  const walked = firstChildWalked(der, what);
+  if (walked !== undefined) return walked;
   const element = asn1Element(der, what);
   if (!(element instanceof asn1js.Sequence)) throw malformed(what, 'not a SEQUENCE');
   const first = element.valueBlock.value[0];
   if (first === undefined) throw malformed(what, 'empty SEQUENCE');
   return Buffer.from(first.valueBeforeDecodeView);
+}
+
+/** The first child of a definite-length SEQUENCE, found by the DER walker; undefined when it cannot. */
+function firstChildWalked(der: Uint8Array, what: string): Buffer | undefined {
+  try {
+    const element = reader.readSingle(der, what);
+    const first = element.tag === 0x30 ? reader.children(element, what)[0] : undefined;
+    return first === undefined ? undefined : Buffer.from(first.raw);
+  } catch {
+    return undefined;
+  }
 }
 
 export function encode(value: object): Buffer {
