@@ -1,34 +1,12 @@
 /**
  * The certificate console's requests and answers (/api/admin/certificates), declared with zod:
  * Fastify validates and serialises with them, the OpenAPI document is generated from them and the
- * web client imports the inferred types. Imports zod only (the CA's profile and reason lists live here).
+ * web client imports the inferred types. Imports zod and the CA's lists only.
  */
 import { z } from 'zod';
+import { CERTIFICATE_PROFILES, CERTIFICATE_STATUSES, REVOCATION_REASONS } from './lists.ts';
 
-/** What an end-entity certificate is for; each maps to a fixed set of extensions (profiles.ts). */
-export const CERTIFICATE_PROFILES = [
-  'signer',
-  'e-seal',
-  'tsa',
-  'ocsp-responder',
-  'tls-server',
-  'tls-client',
-] as const;
-
-/** RFC 5280 5.3.1 CRLReason names (removeFromCRL is not a reason an operator chooses). */
-export const REVOCATION_REASONS = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'privilegeWithdrawn',
-  'aACompromise',
-] as const;
-
-export const CERTIFICATE_STATUSES = ['valid', 'revoked'] as const;
+export { CERTIFICATE_PROFILES, CERTIFICATE_STATUSES, REVOCATION_REASONS };
 /** What the console lists: end-entity profiles, the CA's own certificates and imported ones. */
 export const LISTED_PROFILES = [...CERTIFICATE_PROFILES, 'ca', 'imported'] as const;
 export const listQuery = z

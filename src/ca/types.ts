@@ -2,7 +2,7 @@
 import type { AuditActor } from '../audit/events.ts';
 import type { KeyAlgorithm } from '../crypto/index.ts';
 import type { NameAttribute, PkiInput } from '../pki/index.ts';
-import { CERTIFICATE_PROFILES, type CERTIFICATE_STATUSES, REVOCATION_REASONS } from './console-shapes.ts';
+import { CERTIFICATE_PROFILES, type CERTIFICATE_STATUSES, REVOCATION_REASONS } from './lists.ts';
 import type { AuthorityNaming } from './naming.ts';
 
 export { CERTIFICATE_PROFILES, REVOCATION_REASONS };

@@ -3,8 +3,9 @@
  * accredited TSAs in Japan commonly require TLS client authentication, and fetch takes no client
  * certificate or private CA without an extra dispatcher package.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import { tsaErrors } from './errors.ts';
 
 export interface TsaTls {
@@ -27,32 +28,50 @@ export interface TsaHttpReply {
   readonly body: Buffer;
 }
 
+interface Connection {
+  readonly agent: Http.Agent;
+  readonly send: typeof Http.request;
+}
+
 export class TsaTransport {
-  private readonly agent: HttpAgent | HttpsAgent;
+  private connection: Connection | undefined;
 
   constructor(
     private readonly url: URL,
     private readonly options: TsaTransportOptions,
-  ) {
-    const tls = options.tls ?? {};
-    this.agent =
-      url.protocol === 'https:'
-        ? new HttpsAgent({
-            keepAlive: true,
-            maxSockets: 8,
-            cert: tls.cert,
-            key: tls.key,
-            ca: tls.ca,
-          })
-        : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+  ) {}
+
+  /**
+   * node:http or node:https with its agent, on the first query: most installations timestamp with the
+   * embedded TSA, and loading TLS cost every `shomei sign` a few milliseconds (ADR 046).
+   */
+  private connect(): Connection {
+    if (this.connection !== undefined) return this.connection;
+    const load = createRequire(import.meta.url);
+    if (this.url.protocol === 'https:') {
+      const https = load('node:https') as typeof Https;
+      const tls = this.options.tls ?? {};
+      const agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: 8,
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+      });
+      this.connection = { agent, send: https.request };
+    } else {
+      const http = load('node:http') as typeof Http;
+      this.connection = { agent: new http.Agent({ keepAlive: true, maxSockets: 8 }), send: http.request };
+    }
+    return this.connection;
   }
 
   post(body: Uint8Array, headers: Record<string, string>): Promise<TsaHttpReply> {
-    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const { agent, send } = this.connect();
     return new Promise<TsaHttpReply>((resolve, reject) => {
       const request = send(this.url, {
         method: 'POST',
-        agent: this.agent,
+        agent,
         headers: { ...headers, 'content-length': String(body.byteLength) },
         timeout: this.options.timeoutMillis,
       });
@@ -88,10 +107,10 @@ export class TsaTransport {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.connection?.agent.destroy();
   }
 
-  private async read(response: IncomingMessage): Promise<TsaHttpReply> {
+  private async read(response: Http.IncomingMessage): Promise<TsaHttpReply> {
     const limit = this.options.maxReplyBytes;
     const status = response.statusCode ?? 0;
     const contentType = String(response.headers['content-type'] ?? '');
