@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DigestAlgorithm, SignatureScheme } from '../crypto/index.ts';
 import { nodeDigestName } from '../crypto/index.ts';
 import { embedSignatureContents, prepareSignatureRevision, type SignatureAppearance } from '../pdf/index.ts';

@@ -3,7 +3,7 @@
  * sit in a database row while the digest travels to a remote signer. It holds no secret — only the
  * signed attributes and public certificates — and is re-checked strictly when read back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIGEST_ALGORITHMS } from '../crypto/index.ts';
 import { signingStateInvalid } from './errors.ts';
 

@@ -6,7 +6,7 @@
  * key before either is used. Status is not asked of cfssl's API but of the CA's OCSP/CRL.
  */
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { shomeiError } from '../errors/index.ts';
 import {
   buildChain,

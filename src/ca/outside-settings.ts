@@ -2,7 +2,7 @@
  * Which CA certifies user credentials (SHOMEI_RSSP_CA): the embedded CA (default), an outside CA
  * reached by hand (manual), or an outside CA server speaking the CFSSL API (SHOMEI_CFSSL_…).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { shomeiError } from '../errors/index.ts';
 import type { CaAdapterKind } from './adapter.ts';
 import type { CfsslSettings } from './cfssl.ts';

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSettings, type ShomeiConfig } from '../config/index.ts';
 import { KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';

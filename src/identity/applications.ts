@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 import { type Accounts, normaliseEmail } from './accounts.ts';
 import { invalidState, notFound } from './errors.ts';

@@ -9,7 +9,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from './model.ts';
 import type { SessionStore } from './sessions.ts';
 import type { IdentityTables } from './tables.ts';

@@ -1,5 +1,5 @@
 /** Outgoing mail: one interface, delivered by SMTP or (development only) kept in a database outbox. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { shomeiError } from '../errors/index.ts';
 
 export interface MailMessage {

@@ -3,7 +3,7 @@
  * clock bound and NTP server, metrics, backups. Kept here (as src/ca does with its settings) so the
  * shared configuration file changes little; `shomei compliance report` prints them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSettings } from '../config/index.ts';
 import { shomeiError } from '../errors/index.ts';
 

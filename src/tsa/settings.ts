@@ -1,6 +1,6 @@
 /** TSA settings from `SHOMEI_TSA_…` environment variables. */
 import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSettings } from '../config/index.ts';
 import { DIGEST_ALGORITHMS, KEY_ALGORITHMS } from '../crypto/index.ts';
 import { shomeiError } from '../errors/index.ts';
