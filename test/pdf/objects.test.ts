@@ -66,6 +66,33 @@ describe('PDF object model and serializer', () => {
     assert.equal(new PdfString(new Uint8Array([0xef, 0xbb, 0xbf, 0xe5, 0x8d, 0xb0])).text(), '印');
   });
 
+  test('hex strings: a long plain one, whitespace, odd digit counts and bad input read as ISO 32000 says', () => {
+    const bytes = (o: PdfObject): string => {
+      assert.ok(o instanceof PdfString);
+      return Buffer.from(o.bytes).toString('hex');
+    };
+    const long = Buffer.alloc(40_000, 0xa5).toString('hex').toUpperCase();
+    const dict = parse(`<</Contents <${long}>/Next <00>>>`);
+    assert.ok(dict instanceof PdfDict);
+    assert.equal(bytes(dict.get('Contents')!), long.toLowerCase());
+    assert.equal(bytes(dict.get('Next')!), '00');
+    assert.equal(bytes(parse('<>')), '');
+    assert.equal(bytes(parse('<4 1\n41>')), '4141');
+    assert.equal(bytes(parse('<414>')), '4140');
+    assert.throws(() => parse('<41G1>'), { code: 'SHOMEI_PDF_MALFORMED' });
+    assert.throws(() => parse(`<${long}`), { code: 'SHOMEI_PDF_MALFORMED' });
+    const tight = new PdfParser(new MemoryByteSource(Buffer.from(`<${'41'.repeat(9)}>`)), 0, {
+      ...limits,
+      maxTokenBytes: 8,
+    });
+    assert.throws(() => tight.parseObject(), { code: 'SHOMEI_PDF_MALFORMED' });
+    const exact = new PdfParser(new MemoryByteSource(Buffer.from(`<${'41'.repeat(8)}>`)), 0, {
+      ...limits,
+      maxTokenBytes: 8,
+    });
+    assert.equal(bytes(exact.parseObject()), '41'.repeat(8));
+  });
+
   test('literal string escapes, octal codes and line continuations parse as ISO 32000 says', () => {
     const parsed = parse('(a\\101\\(b\\)\\\nc\\n(nested) \\q)');
     assert.ok(parsed instanceof PdfString);
