@@ -15,6 +15,8 @@ export { pkcs11js };
 interface LoadedLibrary {
   readonly pkcs11: Pkcs11;
   users: number;
+  /** False after a re-initialisation whose C_Initialize failed: there is nothing to finalise then. */
+  initialised: boolean;
 }
 
 const loaded = new Map<string, LoadedLibrary>();
@@ -41,7 +43,7 @@ export function acquireLibrary(modulePath: string): Pkcs11 {
   } catch (error) {
     throw toCryptoError(error, 'C_Initialize');
   }
-  loaded.set(modulePath, { pkcs11, users: 1 });
+  loaded.set(modulePath, { pkcs11, users: 1, initialised: true });
   return pkcs11;
 }
 
@@ -52,7 +54,10 @@ export function releaseLibrary(modulePath: string): void {
   if (entry.users > 0) return;
   loaded.delete(modulePath);
   try {
-    entry.pkcs11.C_Finalize();
+    // A stopping server whose token went away (its directory removed under it) failed to initialise
+    // the module again (reinitialiseLibrary); finalising it once more would throw
+    // CKR_CRYPTOKI_NOT_INITIALIZED out of close() and the process would end as if it had crashed.
+    if (entry.initialised) entry.pkcs11.C_Finalize();
   } finally {
     entry.pkcs11.close();
   }
@@ -72,11 +77,13 @@ export function reinitialiseLibrary(modulePath: string): Pkcs11 {
   } catch {
     // Already finalised by a failed earlier attempt: initialise below is what matters.
   }
+  entry.initialised = false;
   try {
     entry.pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
   } catch (error) {
     throw toCryptoError(error, 'C_Initialize');
   }
+  entry.initialised = true;
   return entry.pkcs11;
 }
 

@@ -51,7 +51,14 @@ async function startService(): Promise<void> {
       ops: shomei.ops,
     });
     const stop = async (): Promise<void> => {
-      await closeAll();
+      try {
+        await closeAll();
+      } catch (error) {
+        // Said as what it is, not as an uncaught error: the parts after the failing one stay open
+        // until the process ends, and a supervisor learns from the exit code that the stop was not clean.
+        logFatal(createLogger({ level: 'fatal' }, process.stderr), error, 'shomei did not stop cleanly');
+        process.exit(1);
+      }
       process.exit(0);
     };
     process.once('SIGINT', () => void stop());
