@@ -674,7 +674,11 @@ export class CryptoModule {
     return bumpSoftHsmGeneration(this.modulePath) && (await this.findAll(template)).length > 0;
   }
 
-  async getKey(keyId: string): Promise<KeyInfo> {
+  /**
+   * A key's description. `toSign`: the caller is about to sign with it (digestSignerFor), so a
+   * signing key's handle found here is kept for signDigest, as its own lookup would keep it (ADR 046).
+   */
+  async getKey(keyId: string, options: { readonly toSign?: boolean } = {}): Promise<KeyInfo> {
     const wrapped = await this.wrappedKeys?.find(keyId);
     if (wrapped !== undefined) {
       return wrappedKeyInfo(
@@ -687,7 +691,11 @@ export class CryptoModule {
     const privateHandle = await this.findObject(keyId, p.CKO_PRIVATE_KEY);
     const secretHandle =
       privateHandle === undefined ? await this.findObject(keyId, p.CKO_SECRET_KEY) : undefined;
-    if (privateHandle !== undefined) return this.privateKeyInfo(keyId, privateHandle);
+    if (privateHandle !== undefined) {
+      const info = await this.privateKeyInfo(keyId, privateHandle);
+      if (options.toSign === true) this.keepForSigning(keyId, privateHandle, info);
+      return info;
+    }
     if (secretHandle === undefined) throw keyNotFound(keyId);
     return this.pool.use((session) => {
       const { label, attributes } = this.readKeyAttributes(session, secretHandle);
@@ -701,21 +709,19 @@ export class CryptoModule {
     });
   }
 
-  /**
-   * A private key's description. A key that may sign goes into the signing-key cache with the handle
-   * just found, as lookUpSigningKey would put it there: the caller (digestSignerFor) is about to sign
-   * with it, and the token need not be searched for it again (ADR 046). destroyKey drops it as before.
-   */
   private async privateKeyInfo(keyId: string, handle: Handle): Promise<KeyInfo> {
-    const info = await this.pool.use((session): KeyInfo => {
+    return this.pool.use((session): KeyInfo => {
       const { label, attributes } = this.readKeyAttributes(session, handle);
       const { algorithm, publicKey } = this.readPublicKey(session, keyId, handle);
       return { id: keyId, label, kind: 'signing', algorithm, publicKey, attributes };
     });
+  }
+
+  /** The handle just found, in the signing-key cache as lookUpSigningKey puts it; destroyKey drops it. */
+  private keepForSigning(keyId: string, handle: Handle, info: KeyInfo): void {
     if (info.attributes.sign && info.algorithm !== 'AES-256' && !this.signingKeys.has(keyId)) {
       this.signingKeys.set(keyId, { privateHandle: handle, algorithm: info.algorithm });
     }
-    return info;
   }
 
   /** Label and usage flags in one C_GetAttributeValue; one call each when the token refuses the batch. */

@@ -19,7 +19,7 @@ export interface DigestSigner {
 }
 
 export async function digestSignerFor(crypto: CryptoModule, keyId: string): Promise<DigestSigner> {
-  const key = await crypto.getKey(keyId);
+  const key = await crypto.getKey(keyId, { toSign: true });
   if (key.kind !== 'signing' || key.publicKey === undefined || key.algorithm === 'AES-256') {
     throw shomeiError(
       'SHOMEI_KEY_USAGE_NOT_PERMITTED',

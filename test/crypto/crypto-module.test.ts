@@ -4,7 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type KeyAlgorithm, readPinFile, type SignatureScheme } from '../../src/crypto/index.ts';
+import {
+  digestSignerFor,
+  type KeyAlgorithm,
+  readPinFile,
+  type SignatureScheme,
+} from '../../src/crypto/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
 import { openTestShomei, softHsmEnv } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
@@ -358,6 +363,40 @@ describe('destroying keys', () => {
       'SHOMEI_KEY_NOT_FOUND',
     );
     await expectCode(shomei.crypto.destroyKey(key.id), 'SHOMEI_KEY_NOT_FOUND');
+  });
+
+  test('a key made ready to sign (its handle kept) and then destroyed, here or by pkcs11-tool, cannot sign', async () => {
+    const digest = Buffer.alloc(32, 7);
+    const here = await shomei.crypto.generateSigningKey('EC-P256', 't-destroy-ready-here');
+    const hereSigner = await digestSignerFor(shomei.crypto, here.id);
+    assert.equal(await shomei.crypto.destroyKey(here.id), 2);
+    await expectCode(hereSigner.signDigest(digest, 'SHA-256'), 'SHOMEI_KEY_NOT_FOUND');
+
+    const elsewhere = await shomei.crypto.generateSigningKey('RSA-2048', 't-destroy-ready-elsewhere');
+    const bystander = await shomei.crypto.generateSigningKey('EC-P256', 't-destroy-ready-bystander');
+    const elsewhereSigner = await digestSignerFor(shomei.crypto, elsewhere.id);
+    const bystanderSigner = await digestSignerFor(shomei.crypto, bystander.id);
+    const deleted = run(
+      'pkcs11-tool',
+      [
+        ...['--module', shomei.config.pkcs11.modulePath, '--token-label', shomei.config.pkcs11.tokenLabel],
+        ...['--login', '--pin', readPinFile(shomei.config.pkcs11.pinFile).userPin],
+        ...['--delete-object', '--type', 'privkey', '--id', elsewhere.id],
+      ],
+      { env: softHsmEnv(shomei.home) },
+    );
+    assert.equal(deleted.status, 0, deleted.stderr);
+    await expectCode(elsewhereSigner.signDigest(digest, 'SHA-256'), 'SHOMEI_KEY_NOT_FOUND');
+    // The other kept key still signs, and openssl accepts the signature with its public key.
+    const signature = path.join(work, 'bystander.sig');
+    const digestFile = path.join(work, 'bystander.digest');
+    writeFileSync(signature, await bystanderSigner.signDigest(digest, 'SHA-256'));
+    writeFileSync(digestFile, digest);
+    const verified = run('openssl', [
+      ...['pkeyutl', '-verify', '-pubin', '-inkey', pem(bystander.publicKey!)],
+      ...['-in', digestFile, '-sigfile', signature],
+    ]);
+    assert.equal(verified.status, 0, verified.stderr);
   });
 });
 
