@@ -83,6 +83,36 @@ export function berElementEnd(bytes: Uint8Array, offset = 0, depth = 0): number 
   return undefined;
 }
 
+/**
+ * The elements inside the constructed BER element at `offset` (definite or indefinite length), each
+ * with the bytes it was read from — an indefinite-length child keeps its end-of-contents octets in
+ * `raw`, its `value` stops before them — and without the parent's end-of-contents; undefined when it
+ * is not well formed. Only headers are read: what is inside each child is left to its own decoder.
+ */
+export function berChildren(bytes: Uint8Array, offset = 0): DerElement[] | undefined {
+  const header = readHeader(bytes, offset, true);
+  if (typeof header === 'string' || (bytes[offset]! & 0x20) === 0) return undefined;
+  const end = header.length === undefined ? bytes.length : header.valueStart + header.length;
+  if (end > bytes.length) return undefined;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const children: DerElement[] = [];
+  let i = header.valueStart;
+  while (i < end) {
+    if (header.length === undefined && bytes[i] === 0 && bytes[i + 1] === 0) return children;
+    const child = readHeader(bytes, i, true);
+    const next = berElementEnd(bytes, i);
+    if (typeof child === 'string' || next === undefined || next > end) return undefined;
+    const valueEnd = child.length === undefined ? next - 2 : next;
+    children.push({
+      tag: bytes[i]!,
+      raw: buffer.subarray(i, next),
+      value: buffer.subarray(child.valueStart, valueEnd),
+    });
+    i = next;
+  }
+  return header.length === undefined ? undefined : children;
+}
+
 export function derReader(fail: DerFailure): DerReader {
   const readElement = (bytes: Buffer, offset: number, what: string): DerElement => {
     const header = readHeader(bytes, offset, false);

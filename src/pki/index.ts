@@ -27,6 +27,7 @@ export {
   toPem,
 } from './der.ts';
 export {
+  berChildren,
   berElementEnd,
   type DerElement,
   type DerFailure,

@@ -8,7 +8,14 @@ import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 import { isShomeiError } from '../errors/index.ts';
-import { decodeAs, OID, type ParsedCertificate, serialHex } from '../pki/index.ts';
+import {
+  berChildren,
+  type DerElement,
+  decodeAs,
+  OID,
+  type ParsedCertificate,
+  serialHex,
+} from '../pki/index.ts';
 import { unusableInput } from './errors.ts';
 import { parseCertificateOnce } from './facts.ts';
 
@@ -85,59 +92,103 @@ function derSequence(elements: readonly Buffer[]): Buffer {
   return Buffer.concat([Buffer.from([0x30]), length, body]);
 }
 
+/** The context-specific class ([n] tags), as asn1js's tagClass 3. */
+const isTagged = (e: DerElement): boolean => (e.tag & 0xc0) === 0x80;
+const tagNumber = (e: DerElement): number => e.tag & 0x1f;
+const isUniversal = (e: DerElement, n: number): boolean => (e.tag & 0xc0) === 0 && tagNumber(e) === n;
+
+/** True when asn1js reads `bytes` as BER all the way down (what the whole-SignedData parse checked). */
+const wellFormed = (bytes: Uint8Array): boolean => asn1js.fromBER(new Uint8Array(bytes)).offset !== -1;
+
+/** The elements inside a field; a primitive one has none, a constructed one that does not tile is refused. */
+function childrenOf(element: DerElement, what: string): DerElement[] {
+  if ((element.tag & 0x20) === 0) return [];
+  const children = berChildren(element.raw);
+  if (children === undefined) throw unusableInput(`${what}: not valid BER`);
+  return children;
+}
+
+/**
+ * The fields of a SignedData, found from the headers (DER or BER); end-of-contents markers are not
+ * fields. What is inside each field is checked by its own decoder: the untagged ones by the schema
+ * decoder, certificates by their parse (and asn1js when that fails), the rest by asn1js below.
+ */
+function signedDataFields(signedDataDer: Uint8Array, what: string): DerElement[] {
+  const fields = berChildren(signedDataDer)?.filter((f) => !isUniversal(f, 0));
+  if (fields === undefined) throw unusableInput(`${what}: not valid BER`);
+  for (const field of fields) {
+    if (isTagged(field) && tagNumber(field) !== 0 && tagNumber(field) !== 1 && !wellFormed(field.raw))
+      throw unusableInput(`${what}: not valid BER`);
+  }
+  return fields;
+}
+
+/** The signed attributes of the one SignerInfo as a DER SET, exactly as encoded. */
+function signedAttributesOf(fields: readonly DerElement[], what: string): Buffer | undefined {
+  const signerInfos = [...fields].reverse().find((f) => isUniversal(f, 17));
+  const signer = signerInfos === undefined ? undefined : childrenOf(signerInfos, what)[0];
+  const attrs = signer === undefined ? undefined : childrenOf(signer, what).find(isTagged);
+  if (attrs === undefined || tagNumber(attrs) !== 0) return undefined;
+  const bytes = Buffer.from(attrs.raw);
+  bytes[0] = 0x31;
+  return bytes;
+}
+
+/**
+ * The certificates carried, parsed (with a cache). An unreadable extra one is ignored, as before;
+ * one that is not even BER refuses the whole CMS, as the whole-SignedData parse did.
+ */
+function carriedCertificates(encoded: readonly Buffer[], what: string): ParsedCertificate[] {
+  const certificates: ParsedCertificate[] = [];
+  for (const bytes of encoded) {
+    try {
+      if (bytes[0] === 0x30) {
+        certificates.push(parseCertificateOnce(bytes));
+        continue;
+      }
+    } catch {
+      // Ignored below unless it is not BER at all.
+    }
+    if (!wellFormed(bytes)) throw unusableInput(`${what}: not valid BER`);
+  }
+  return certificates;
+}
+
 export function parseCms(input: Uint8Array, what = 'CMS signature'): ParsedCms {
   if (input.length > MAX_CMS_BYTES) throw unusableInput(`${what} larger than ${MAX_CMS_BYTES} bytes`);
   const der = Buffer.from(input);
   return guarded(what, () => {
     const contentInfo = decodeAs(der, ContentInfo, what);
     if (contentInfo.contentType !== OID.signedData) throw unusableInput(`${what} is not SignedData`);
-    const signedDataDer = new Uint8Array(contentInfo.content);
-    const raw = asn1js.fromBER(signedDataDer);
-    if (raw.offset === -1) throw unusableInput(`${what}: not valid BER`);
-    // End-of-contents markers of BER indefinite lengths are not fields.
-    const fields = rawChildren(raw.result).filter(
-      (f) => !(f.idBlock.tagClass === 1 && f.idBlock.tagNumber === 0),
-    );
+    // The fields from their headers: a whole asn1js parse of the SignedData here only to cut it into
+    // fields read every byte once more (a B-LTA signature's timestamp token and certificates), cold.
+    const fields = signedDataFields(new Uint8Array(contentInfo.content), what);
     // @peculiar/asn1-cms models only the "other" RevocationInfoChoice, so a plain CRL in the crls
     // field fails its decoding; the field is read here with asn1js and left out for the decoder.
     // The certificates are parsed one by one below (with a cache), so the schema decoder skips them too.
-    const withoutCrls = fields.filter((f) => f.idBlock.tagClass !== 3).map(bytesOf);
+    const withoutCrls = fields.filter((f) => !isTagged(f)).map((f) => Buffer.from(f.raw));
     const signedData = decodeAs(derSequence(withoutCrls), SignedData, what);
     if (signedData.signerInfos.length !== 1) {
       throw unusableInput(`${what} has ${signedData.signerInfos.length} signers; exactly one is expected`);
     }
     const signerInfo = signedData.signerInfos[0]!;
-    let signedAttributes: Buffer | undefined;
     const certificateBytes: Buffer[] = [];
     const revocationBytes: asn1js.AsnType[] = [];
-    for (const field of fields) {
-      if (field.idBlock.tagClass !== 3) continue;
-      if (field.idBlock.tagNumber === 0)
-        for (const c of rawChildren(field)) certificateBytes.push(bytesOf(c));
-      if (field.idBlock.tagNumber === 1) revocationBytes.push(...rawChildren(field));
+    for (const field of fields.filter(isTagged)) {
+      if (tagNumber(field) === 0)
+        for (const c of childrenOf(field, what)) certificateBytes.push(Buffer.from(c.raw));
+      if (tagNumber(field) === 1)
+        for (const r of childrenOf(field, what)) {
+          const parsed = asn1js.fromBER(new Uint8Array(r.raw));
+          if (parsed.offset === -1) throw unusableInput(`${what}: not valid BER`);
+          revocationBytes.push(parsed.result);
+        }
     }
-    const signerInfos = [...fields]
-      .reverse()
-      .find((f) => f.idBlock.tagClass === 1 && f.idBlock.tagNumber === 17);
-    const signer = signerInfos === undefined ? undefined : rawChildren(signerInfos)[0];
-    const attrs =
-      signer === undefined ? undefined : rawChildren(signer).find((e) => e.idBlock.tagClass === 3);
-    if (attrs !== undefined && attrs.idBlock.tagNumber === 0) {
-      signedAttributes = bytesOf(attrs);
-      signedAttributes[0] = 0x31;
-    }
+    const signedAttributes = signedAttributesOf(fields, what);
     if (certificateBytes.length > MAX_CERTIFICATES || revocationBytes.length > MAX_REVOCATION_VALUES) {
       throw unusableInput(`${what} carries too many certificates or revocation values`);
     }
-    const certificates: ParsedCertificate[] = [];
-    for (const bytes of certificateBytes) {
-      if (bytes[0] !== 0x30) continue;
-      try {
-        certificates.push(parseCertificateOnce(bytes));
-      } catch {
-        // An unreadable extra certificate is ignored; the signer certificate is looked for below.
-      }
-    }
+    const certificates = carriedCertificates(certificateBytes, what);
     const crls: Buffer[] = [];
     const ocspResponses: Buffer[] = [];
     for (const element of revocationBytes) {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { berElementEnd, derReader, tlv } from '../../src/pki/index.ts';
+import { berChildren, berElementEnd, derReader, tlv } from '../../src/pki/index.ts';
 import { run } from '../helpers/run.ts';
 
 describe('BER element end (indefinite lengths)', () => {
@@ -58,6 +58,42 @@ describe('BER element end (indefinite lengths)', () => {
     // 100 nested indefinite SEQUENCEs, closed by enough zeros: deeper than the walker goes.
     const deep = Buffer.alloc(200).map((_, i) => (i % 2 === 0 ? 0x30 : 0x80));
     assert.equal(berElementEnd(Buffer.concat([deep, Buffer.alloc(200)])), undefined);
+  });
+
+  test('children of indefinite and definite elements: the signer certificate found is the one openssl wrote', () => {
+    const [type, content] = berChildren(streamed) ?? [];
+    assert.equal(type?.tag, 0x06);
+    assert.equal(content?.tag, 0xa0);
+    const signedData = berChildren(content!.raw)?.[0];
+    assert.equal(signedData?.tag, 0x30);
+    const fields = berChildren(signedData!.raw) ?? [];
+    // version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos; no end-of-contents.
+    assert.deepEqual(
+      fields.map((f) => f.tag),
+      [0x02, 0x31, 0x30, 0xa0, 0x31],
+    );
+    // Each indefinite child keeps its end-of-contents in raw, not in value; together they tile the parent.
+    assert.deepEqual([...signedData!.raw.subarray(-2)], [0, 0]);
+    assert.equal(
+      fields.reduce((n, f) => n + f.raw.length, 0),
+      signedData!.raw.length - 2 - 2,
+    );
+    const derFile = path.join(dir, 'cert.der');
+    assert.equal(
+      run('openssl', ['x509', '-in', path.join(dir, 'cert.pem'), '-outform', 'DER', '-out', derFile]).status,
+      0,
+    );
+    const certificates = berChildren(fields[3]!.raw) ?? [];
+    assert.equal(certificates.length, 1);
+    assert.deepEqual(certificates[0]!.raw, readFileSync(derFile));
+  });
+
+  test('children refused when they do not tile their parent or the end-of-contents is missing', () => {
+    assert.equal(berChildren(tlv(0x04, Buffer.from([1]))), undefined, 'a primitive has no children');
+    const over = Buffer.from([0x30, 0x04, 0x02, 0x05, 0x00, 0x00]);
+    assert.equal(berChildren(over), undefined, 'a child longer than its parent');
+    assert.equal(berChildren(streamed.subarray(0, streamed.length - 2)), undefined, 'no end-of-contents');
+    assert.deepEqual(berChildren(tlv(0x30))?.length, 0);
   });
 
   test('the DER reader still refuses indefinite lengths with its caller error', () => {
