@@ -4,7 +4,6 @@
  * unmaintained; the packet is 48 bytes with fixed fields.
  */
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { shomeiError } from '../errors/index.ts';
 
@@ -54,6 +53,8 @@ export async function querySntp(
   now: () => number = Date.now,
 ): Promise<SntpResult> {
   const { host, port } = parseNtpServer(server);
+  // Loaded when a clock check asks a server, not with every command that opens the clock guard (ADR 046).
+  const dgram = await import('node:dgram');
   const request = Buffer.alloc(PACKET_BYTES);
   request[0] = (0 << 6) | (4 << 3) | 3; // LI 0, version 4, mode 3 (client)
   // The transmit timestamp is echoed as the reply's origin timestamp; random low bits make a
