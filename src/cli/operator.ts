@@ -22,7 +22,7 @@ import {
 } from '../app/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { shomeiError } from '../errors/index.ts';
-import { createLogger } from '../log/index.ts';
+import { createLogger, deferredLogger } from '../log/index.ts';
 
 export type OperatorProof = { readonly session: string } | { readonly credentials: OperatorCredentials };
 
@@ -142,7 +142,7 @@ export async function withSealOperator<T>(
   work: (seal: SealSigning, operator: AuthenticatedOperator) => Promise<T>,
 ): Promise<T> {
   const proof = await operatorProof();
-  const seal = await openSealSigning(loadConfig(), createLogger({ level: 'warn' }, process.stderr));
+  const seal = await openSealSigning(loadConfig(), deferredLogger({ level: 'warn' }, process.stderr));
   try {
     return await work(seal, await resolveOperator(seal, proof));
   } finally {

@@ -2,7 +2,9 @@
  * Structured JSON logs (pino). Secrets never reach a log: known secret fields are removed wherever
  * they appear, and callers log identifiers and outcomes, never values such as PINs or SAD.
  */
-import { type DestinationStream, type Logger, pino } from 'pino';
+import { createRequire } from 'node:module';
+import type * as Pino from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 
 export type { Logger };
 
@@ -65,10 +67,16 @@ function requestForLog(req: {
   };
 }
 
+/** pino, loaded when a logger is made (see deferredLogger). */
+function loadPino(): typeof Pino.pino {
+  return (createRequire(import.meta.url)('pino') as typeof Pino).pino;
+}
+
 export function createLogger(
   options: { level?: string; name?: string } = {},
   destination?: DestinationStream,
 ): Logger {
+  const pino = loadPino();
   return pino(
     {
       level: options.level ?? 'info',
@@ -80,4 +88,35 @@ export function createLogger(
     },
     destination,
   );
+}
+
+const LEVELS: readonly string[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/**
+ * createLogger's logger, made (and pino loaded) at the first message at or above `level`: a one-shot
+ * command logging at warn usually writes nothing, and loading pino and setting up its redaction were
+ * ~20 ms of every `shomei sign` (ADR 046). Messages below the level are dropped, as pino drops them;
+ * anything else asked of the logger makes it first.
+ */
+export function deferredLogger(
+  options: { level: string; name?: string },
+  destination?: DestinationStream,
+): Logger {
+  let made: Logger | undefined;
+  const logger = (): Logger => {
+    made ??= createLogger(options, destination);
+    return made;
+  };
+  const threshold = options.level === 'silent' ? LEVELS.length : LEVELS.indexOf(options.level);
+  const below = (level: string): boolean => LEVELS.includes(level) && LEVELS.indexOf(level) < threshold;
+  return new Proxy({} as Logger, {
+    get(_, key) {
+      if (made === undefined && threshold >= 0 && typeof key === 'string' && below(key))
+        return () => undefined;
+      const target = logger();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set: (_, key, value) => Reflect.set(logger(), key, value),
+  });
 }
