@@ -2,7 +2,14 @@
  * Migrations are code, applied at start-up in name order. Each module contributes its own list;
  * the composition root (src/app) gathers them, so this module depends on none of them.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  SqliteIntrospector,
+  sql,
+} from 'kysely';
 import { shomeiError } from '../errors/index.ts';
 import { type DialectName, databaseUnavailable, isDatabaseUnavailable } from './database.ts';
 
@@ -54,7 +61,17 @@ function gather(sets: readonly NamedMigrations[]): Record<string, ShomeiMigratio
  * which costs more than the rest of a start's schema check (ADR 046).
  */
 async function tableNames(db: Kysely<unknown>): Promise<Set<string>> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  const introspector = db.introspection;
+  if (introspector instanceof SqliteIntrospector) {
+    // The tables and views kysely's introspection lists, from the catalogue alone: ~0.5 ms, not ~5.
+    const rows = await sql<{
+      name: string;
+    }>`select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%'`.execute(
+      db,
+    );
+    return new Set(rows.rows.map((r) => r.name));
+  }
+  const tables = await introspector.getTables({ withInternalKyselyTables: true });
   return new Set(tables.map((t) => t.name));
 }
 
