@@ -72,7 +72,8 @@ interface LoadedAuthority {
   readonly name: AuthorityName;
   readonly certificate: ParsedCertificate;
   readonly signer: DigestSigner;
-  readonly ocsp?: { readonly certificate: ParsedCertificate; readonly signer: DigestSigner };
+  /** The responder's certificate as stored: answers embed its DER, and the start-up check read it. */
+  readonly ocsp?: { readonly certificate: { readonly der: Buffer }; readonly signer: DigestSigner };
 }
 
 /** A signed certificate not yet stored, with the row that will store it. */
@@ -555,7 +556,7 @@ export class CertificateAuthority {
         ? {}
         : {
             ocsp: {
-              certificate: parseCertificate(Buffer.from(row.ocsp_certificate)),
+              certificate: { der: Buffer.from(row.ocsp_certificate) },
               signer: await digestSignerFor(this.deps.crypto, row.ocsp_key_id),
             },
           }),

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  BasicOCSPResponse,
   type CertID,
   CertStatus,
   OCSPRequest,
@@ -17,8 +16,8 @@ import {
   RevokedInfo,
   SingleResponse,
 } from '@peculiar/asn1-ocsp';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { Certificate, CRLReason, Extension } from '@peculiar/asn1-x509';
+import { OctetString } from '@peculiar/asn1-schema';
+import { CRLReason, Extension } from '@peculiar/asn1-x509';
 import type { DigestSigner } from '../crypto/index.ts';
 import {
   decodeAs,
@@ -31,6 +30,7 @@ import {
   PKI_LIMITS,
   serialHex,
   signTbs,
+  tlv,
 } from '../pki/index.ts';
 import { wholeSeconds } from './certificate-builder.ts';
 import { crlReasonCode } from './crl.ts';
@@ -47,7 +47,8 @@ export type CertificateStatusLookup = (
 
 export interface OcspResponderContext {
   readonly issuer: ParsedCertificate;
-  readonly responderCertificate: ParsedCertificate;
+  /** Embedded as stored (DER), not parsed: the CA's start-up check reads it through OpenSSL. */
+  readonly responderCertificate: { readonly der: Uint8Array };
   readonly responderSigner: DigestSigner;
   readonly lookup: CertificateStatusLookup;
   readonly validityMinutes: number;
@@ -79,18 +80,6 @@ function issuedByUs(certId: CertID, issuer: ParsedCertificate): boolean {
     nameHash.equals(Buffer.from(certId.issuerNameHash.buffer)) &&
     keyHash.equals(Buffer.from(certId.issuerKeyHash.buffer))
   );
-}
-
-/**
- * The responder's certificate as the response embeds it, parsed once per certificate: every OCSP
- * answer carries it, and parsing it again was a visible share of the answer's time (issue #20).
- */
-let responderCertificate: { readonly der: Buffer; readonly parsed: Certificate } | undefined;
-function parsedResponderCertificate(der: Uint8Array): Certificate {
-  if (responderCertificate === undefined || !responderCertificate.der.equals(der)) {
-    responderCertificate = { der: Buffer.from(der), parsed: AsnConvert.parse(der, Certificate) };
-  }
-  return responderCertificate.parsed;
 }
 
 export async function respondToOcsp(requestDer: Uint8Array, context: OcspResponderContext): Promise<Buffer> {
@@ -146,18 +135,22 @@ export async function respondToOcsp(requestDer: Uint8Array, context: OcspRespond
       : {}),
   });
   const signed = await signTbs(responseData, context.responderSigner, {});
-  const basic = new BasicOCSPResponse({
-    tbsResponseData: responseData,
-    signatureAlgorithm: signed.signatureAlgorithm,
-    signature: new Uint8Array(signed.signature).buffer,
-    certs: [parsedResponderCertificate(context.responderCertificate.der)],
-  });
+  // BasicOCSPResponse written around the exact bytes that were signed and the responder's stored
+  // certificate DER, rather than re-serialising ResponseData and a parsed copy of the certificate:
+  // the same DER (both are already DER), without a cold parse and two serialisations per process.
+  const basic = tlv(
+    0x30,
+    signed.tbsDer,
+    encode(signed.signatureAlgorithm),
+    tlv(0x03, Buffer.from([0]), signed.signature),
+    tlv(0xa0, tlv(0x30, context.responderCertificate.der)),
+  );
   return encode(
     new OCSPResponse({
       responseStatus: OCSPResponseStatus.successful,
       responseBytes: new ResponseBytes({
         responseType: OID.ocspBasic,
-        response: new OctetString(encode(basic)),
+        response: new OctetString(basic),
       }),
     }),
   );
