@@ -1,7 +1,10 @@
 /**
  * Resident memory of an idle server (issue #20 Deliver 2: RSS after start < 120 MB): `shomei start`
  * on loopback in a fresh home, /healthz polled until it answers, then VmRSS read from /proc after a
- * few idle seconds, next to a bare `node` process measured the same way in this run.
+ * few idle seconds, next to a bare `node` process measured the same way in this run. Each is split
+ * into anonymous memory (V8's heap, malloc) and file pages (node's binary, native libraries), ADR 045.
+ * The server is then stopped with SIGTERM and must exit 0 with nothing on stderr; the home is removed
+ * only after it has exited (removing it under a stopping server made its shutdown checkpoint fail).
  *
  *   npx tsx bench/server-rss.ts
  */
@@ -26,20 +29,41 @@ function freePort(): Promise<number> {
   });
 }
 
-function rssMegabytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
-  return kb / 1024;
+interface Resident {
+  readonly total: number;
+  readonly anon: number;
+  readonly file: number;
 }
 
-async function idleRss(child: ChildProcess, ready: () => Promise<boolean>): Promise<number> {
+function resident(pid: number): Resident {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]) / 1024;
+  return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') };
+}
+
+async function idleRss(child: ChildProcess, ready: () => Promise<boolean>): Promise<Resident> {
   const deadline = Date.now() + 600_000;
   while (!(await ready())) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error('the process did not start');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  return rssMegabytes(child.pid!);
+  return resident(child.pid!);
+}
+
+function line(name: string, r: Resident, bare?: Resident): string {
+  const f = (n: number) => n.toFixed(0).padStart(5);
+  const ratio = bare === undefined ? '' : `  ${(r.total / bare.total).toFixed(2)}× bare node`;
+  return `${name.padEnd(20)}${f(r.total)} MB  (anonymous ${f(r.anon)}, files ${f(r.file)})${ratio}`;
+}
+
+/** SIGTERM, then the exit code and whatever the server wrote on stderr while stopping. */
+async function stop(server: ChildProcess, stderr: () => string): Promise<string> {
+  if (server.exitCode !== null) return `exited early with ${server.exitCode}: ${stderr()}`;
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const code = await exited;
+  return code === 0 && stderr() === '' ? 'exit 0, nothing on stderr' : `exit ${code}: ${stderr()}`;
 }
 
 try {
@@ -54,7 +78,11 @@ try {
 
   const server = spawn(process.execPath, [bin, 'start'], {
     env: { ...env, SHOMEI_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  server.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
   });
   try {
     const rss = await idleRss(server, async () => {
@@ -64,9 +92,10 @@ try {
         return false;
       }
     });
-    console.log(`bare node           ${bareRss.toFixed(0).padStart(5)} MB`);
+    console.log(line('bare node', bareRss));
+    console.log(line('shomei start (idle)', rss, bareRss));
     console.log(
-      `shomei start (idle) ${rss.toFixed(0).padStart(5)} MB  (target < 120 MB; ${(rss - bareRss).toFixed(0)} MB over bare node)`,
+      `target < 120 MB: ${rss.total < 120 ? 'met' : 'not met'}; ${(rss.total - bareRss.total).toFixed(0)} MB over bare node`,
     );
     console.log(
       `load average ${loadavg()
@@ -74,7 +103,7 @@ try {
         .join(' ')}`,
     );
   } finally {
-    server.kill('SIGTERM');
+    console.log(`stop: ${await stop(server, () => stderr)}`);
   }
 } finally {
   rmSync(home, { recursive: true, force: true });

@@ -5,7 +5,6 @@
  * publication — so an anonymous request never costs more than one indexed read.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { marked } from 'marked';
 import { isShomeiError } from '../errors/index.ts';
 import { noticeRoutes } from './notice-routes.ts';
 import type { PublicNotices } from './notices.ts';
@@ -51,6 +50,8 @@ async function documentPage(policies: PolicyRegistry, document: PublicPolicyDocu
       ? '<p>この版が現在有効です。 / This version is in force.</p>'
       : `<p role="note"><strong>この版は現在有効な版ではありません。 / This is not the version in force.</strong> <a href="/policies/${document}">現在の版 / Current version</a></p>`;
   const meta = `<p>${versionLine(shown)} — SHA-256 <code>${shown.sha256}</code></p>${notice}`;
+  // Loaded on the first page shown, not by every server at start (ADR 045).
+  const { marked } = await import('marked');
   const article = await marked.parse(shown.markdown, { async: true, gfm: true });
   return page(
     `${title(document)} — 版 ${shown.version}`,

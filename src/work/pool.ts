@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type TransferListItem } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { packageRoot } from '../config/index.ts';
 import type { PdfBudgetLimits } from '../pdf/index.ts';
 import { workBusy, workFailed, workTimedOut } from './errors.ts';
@@ -45,6 +45,7 @@ export interface WorkerJobsModule {
 
 export class WorkPool {
   private pool: Piscina | undefined;
+  private starting: Promise<Piscina> | undefined;
   private closed = false;
 
   constructor(
@@ -61,7 +62,7 @@ export class WorkPool {
   async run<T>(job: string, input: unknown, transfer: readonly TransferListItem[] = []): Promise<T> {
     if (this.closed) throw workFailed('closed');
     if (this.settings.workers === 0) return unwrapOutcome(await this.jobs.runInline(job, input)) as T;
-    const pool = this.started();
+    const pool = await this.started();
     if (pool.queueSize >= this.settings.queue) throw workBusy(pool.queueSize);
     // The deadline runs from the job's start on a worker (reported through a port), so that a
     // worker's own start-up or a wait in the bounded queue is not counted against the document.
@@ -97,15 +98,27 @@ export class WorkPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    const pool = this.pool;
+    const pool = this.pool ?? (await this.starting?.catch(() => undefined));
     this.pool = undefined;
+    this.starting = undefined;
     await pool?.destroy();
   }
 
-  /** Workers start on first use: a CLI command or test that never parses a PDF pays nothing. */
-  private started(): Piscina {
-    if (this.pool !== undefined) return this.pool;
-    this.pool = new Piscina({
+  /**
+   * Workers start on first use: a CLI command or test that never parses a PDF pays nothing, and an idle
+   * server does not hold piscina's modules either (ADR 045); concurrent first jobs share one start.
+   */
+  private started(): Promise<Piscina> {
+    if (this.pool !== undefined) return Promise.resolve(this.pool);
+    this.starting ??= import('piscina').then(({ Piscina }) => {
+      this.pool = this.create(Piscina);
+      return this.pool;
+    });
+    return this.starting;
+  }
+
+  private create(Pool: typeof Piscina): Piscina {
+    const pool = new Pool({
       // From the package root: this file may run from the CLI bundle (dist/), the worker never does.
       filename: pathToFileURL(path.join(packageRoot(), 'src', 'work', 'worker.mjs')).href,
       // Started on first use, then kept: a thread loads the PDF code (and the validator or contracts
@@ -121,7 +134,7 @@ export class WorkPool {
     });
     // A worker that dies (heap limit, terminated at a deadline) fails its own job; the pool's
     // 'error' event must not take the process down with it.
-    this.pool.on('error', () => {});
-    return this.pool;
+    pool.on('error', () => {});
+    return pool;
   }
 }

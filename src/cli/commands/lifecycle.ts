@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { ensureDemoAccounts, initialise, openShomei, settingsCheck } from '../../app/index.ts';
@@ -124,6 +125,8 @@ export function registerLifecycleCommands(program: Command): void {
       exitOnUncaught(fatalLog);
       try {
         await startService();
+        // Started: V8's default growth again (src/cli/index.ts held it at 1 for the start-up, ADR 045).
+        setFlagsFromString('--semi-space-growth-factor=2');
       } catch (error) {
         // Every start-up failure: one JSON line naming the cause and the setting, then exit 1.
         logFatal(fatalLog, error, 'shomei could not start');
