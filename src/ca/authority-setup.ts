@@ -143,6 +143,10 @@ export async function ensureAuthority(
         ocsp_certificate: null,
         created_at: now.toISOString(),
         final_crl: null,
+        last_crl: null,
+        last_crl_number: null,
+        last_crl_stamp: null,
+        last_crl_produced_at: null,
       })
       .execute();
     await trx

@@ -104,7 +104,6 @@ export function toIssuedCertificate(row: CaCertificateTable): IssuedCertificate 
 export class CertificateAuthority {
   readonly db: Kysely<FoundationTables & CaTables>;
   private readonly authorities = new Map<AuthorityName, LoadedAuthority>();
-  private readonly crlCache = new Map<AuthorityName, { der: Buffer; stamp: string; producedAt: number }>();
 
   constructor(private readonly deps: CaDependencies) {
     this.db = deps.database.db.withTables<CaTables>();
@@ -328,7 +327,6 @@ export class CertificateAuthority {
       await this.audit(actor, 'certificate.revoke', serial, 'failure', { reason });
       throw existing === undefined ? caErrors.notFound(serial) : caErrors.alreadyRevoked(serial);
     }
-    this.crlCache.clear();
     for (const listener of this.revocationListeners) listener(serial);
     await this.audit(actor, 'certificate.revoke', serial, 'success', { reason });
     return (await this.get(serial))!;
@@ -358,22 +356,58 @@ export class CertificateAuthority {
   }
 
   /**
-   * The current CRL of one authority (DER), re-signed when revocations changed or half its life passed;
-   * once the authority's key was destroyed after a compromise, its final CRL.
+   * The current CRL of one authority (DER); once the authority's key was destroyed after a compromise,
+   * its final CRL. The last CRL is kept in the database (ADR 049) and served by every process while it
+   * lists exactly the revocations there are now and is younger than half its validity — the same
+   * guarantee as signing one per call, since a relying party may cache it until nextUpdate anyway.
    */
   async crl(name: AuthorityName): Promise<Buffer> {
-    const { final_crl } = await this.authorityRow(name);
-    if (final_crl !== null) return Buffer.from(final_crl);
-    const revoked = await this.revokedBy(name);
-    const stamp = revoked.map((r) => `${r.serial_number}@${r.revoked_at}`).join(',');
-    const cached = this.crlCache.get(name);
-    const halfLife = (this.settings.crlValidityHours * 3_600_000) / 2;
-    if (cached !== undefined && cached.stamp === stamp && Date.now() - cached.producedAt < halfLife)
-      return cached.der;
+    const row = await this.authorityRow(name);
+    if (row.final_crl !== null) return Buffer.from(row.final_crl);
+    const stamp = revocationStamp(await this.revokedBy(name));
+    if (
+      row.last_crl !== null &&
+      row.last_crl_stamp === stamp &&
+      this.withinHalfLife(row.last_crl_produced_at)
+    ) {
+      return Buffer.from(row.last_crl);
+    }
+    return this.signLastCrl(name);
+  }
+
+  /** Younger than half the CRL validity, and not from the future (another instance's clock ahead). */
+  private withinHalfLife(producedAt: string | null): boolean {
+    if (producedAt === null) return false;
+    const age = Date.now() - Date.parse(producedAt);
+    return age >= 0 && age < (this.settings.crlValidityHours * 3_600_000) / 2;
+  }
+
+  /**
+   * Signs a new CRL and keeps it unless another process kept a higher-numbered one meanwhile. The
+   * number is taken and the revocations read in one short transaction (no HSM call inside), so this
+   * answer lists every revocation committed before its number was taken; the HSM signs outside it.
+   * A racing process's answer is just as valid; whichever is kept is served only while its stamp
+   * still matches the revocations, so no caller is ever served a CRL that omits one it could see.
+   */
+  private async signLastCrl(name: AuthorityName): Promise<Buffer> {
+    const { crlNumber, revoked } = await this.db.transaction().execute(async (trx) => {
+      const crlNumber = await this.nextCrlNumber(name, trx);
+      return { crlNumber, revoked: await this.revokedBy(name, trx) };
+    });
     const thisUpdate = new Date();
     const nextUpdate = new Date(thisUpdate.getTime() + this.settings.crlValidityHours * 3_600_000);
-    const der = await this.signCrl(name, revoked, thisUpdate, nextUpdate);
-    this.crlCache.set(name, { der, stamp, producedAt: thisUpdate.getTime() });
+    const der = await this.signCrl(name, crlNumber, revoked, thisUpdate, nextUpdate);
+    await this.db
+      .updateTable('ca_authorities')
+      .set({
+        last_crl: der,
+        last_crl_number: crlNumber,
+        last_crl_stamp: revocationStamp(revoked),
+        last_crl_produced_at: thisUpdate.toISOString(),
+      })
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('last_crl_number', 'is', null), eb('last_crl_number', '<', crlNumber)]))
+      .execute();
     return der;
   }
 
@@ -396,6 +430,7 @@ export class CertificateAuthority {
     const lastEnd = last?.lastEnd == null ? 0 : Date.parse(String(last.lastEnd));
     const der = await this.signCrl(
       name,
+      await this.nextCrlNumber(name),
       await this.revokedBy(name),
       thisUpdate,
       new Date(Math.max(regular, lastEnd)),
@@ -409,8 +444,8 @@ export class CertificateAuthority {
     return Buffer.from((await this.authorityRow(name)).final_crl ?? der);
   }
 
-  private revokedBy(name: AuthorityName) {
-    return this.db
+  private revokedBy(name: AuthorityName, db: Kysely<FoundationTables & CaTables> = this.db) {
+    return db
       .selectFrom('ca_certificates')
       .select(['serial_number', 'revoked_at', 'revocation_reason'])
       .where('issuer', '=', name)
@@ -419,8 +454,23 @@ export class CertificateAuthority {
       .execute();
   }
 
+  /** The authority's next CRL number, taken atomically (every CRL it signs has a higher one). */
+  private async nextCrlNumber(
+    name: AuthorityName,
+    db: Kysely<FoundationTables & CaTables> = this.db,
+  ): Promise<number> {
+    const updated = await db
+      .updateTable('ca_authorities')
+      .set((eb) => ({ crl_number: eb('crl_number', '+', 1) }))
+      .where('name', '=', name)
+      .returning('crl_number')
+      .executeTakeFirstOrThrow();
+    return Number(updated.crl_number);
+  }
+
   private async signCrl(
     name: AuthorityName,
+    crlNumber: number,
     revoked: readonly {
       serial_number: string;
       revoked_at: string | null;
@@ -430,16 +480,10 @@ export class CertificateAuthority {
     nextUpdate: Date,
   ): Promise<Buffer> {
     const authority = await this.authority(name);
-    const updated = await this.db
-      .updateTable('ca_authorities')
-      .set((eb) => ({ crl_number: eb('crl_number', '+', 1) }))
-      .where('name', '=', name)
-      .returning('crl_number')
-      .executeTakeFirstOrThrow();
     return buildCrl({
       issuer: authority.certificate.certificate.tbsCertificate.subject,
       signer: authority.signer,
-      crlNumber: Number(updated.crl_number),
+      crlNumber,
       thisUpdate,
       nextUpdate,
       revoked: revoked.map((r) => ({
@@ -588,6 +632,13 @@ export function normaliseSerial(serial: string): string {
   if (!/^[0-9a-f]{1,40}$/.test(hex)) throw caErrors.invalidInput('serialNumber', 'hex, at most 20 octets');
   const even = hex.length % 2 === 0 ? hex : `0${hex}`;
   return even.replace(/^(00)+(?=..)/, '');
+}
+
+/** The revocations a CRL lists, as one comparable string: serial, time and reason of each, in serial order. */
+function revocationStamp(
+  revoked: readonly { serial_number: string; revoked_at: string | null; revocation_reason: string | null }[],
+): string {
+  return revoked.map((r) => `${r.serial_number}@${r.revoked_at}/${r.revocation_reason}`).join(',');
 }
 
 const certificateWalker = derReader(malformed);

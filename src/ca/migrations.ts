@@ -75,4 +75,20 @@ export const caMigrations = (dialect: DialectName): NamedMigrations => ({
       await db.schema.alterTable('ca_authorities').addColumn('final_crl', binaryType(dialect)).execute();
     },
   },
+  // The last regular CRL of each authority, served by every process until revocations change or half
+  // its validity passes (ADR 049). Numbered in the range this session handed out; only adds columns.
+  '0744_ca_last_crl': {
+    kind: 'expand',
+    async up(db: Kysely<unknown>) {
+      const columns: [string, 'text' | 'bigint' | 'blob' | 'bytea'][] = [
+        ['last_crl', binaryType(dialect)],
+        ['last_crl_number', 'bigint'],
+        ['last_crl_stamp', 'text'],
+        ['last_crl_produced_at', 'text'],
+      ];
+      for (const [name, type] of columns) {
+        await db.schema.alterTable('ca_authorities').addColumn(name, type).execute();
+      }
+    },
+  },
 });

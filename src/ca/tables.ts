@@ -15,6 +15,11 @@ export interface CaAuthorityTable {
   created_at: string;
   /** The last CRL, signed before the authority's key was destroyed after a compromise (ADR 035). */
   final_crl: Uint8Array | null;
+  /** The last regular CRL (DER), its CRL number, the revocations it lists (stamp) and when it was signed (ADR 049). */
+  last_crl: Uint8Array | null;
+  last_crl_number: number | null;
+  last_crl_stamp: string | null;
+  last_crl_produced_at: string | null;
 }
 
 export interface CaCertificateTable {

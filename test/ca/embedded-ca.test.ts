@@ -10,6 +10,7 @@ import { certificateFacts, OID, PKI_LIMITS, parseCertificate, parseCrl } from '.
 import { openTestShomei, type TestHome } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
 import { hsmKeyWithCsr, workDir, writePem, YAMADA } from './helpers.ts';
+import { checkKeptCrl } from './kept-crl.ts';
 
 let shomei: Shomei & TestHome;
 let dir: string;
@@ -249,6 +250,12 @@ describe('revocation and the CRL', () => {
     writeFileSync(root, await shomei.ca.crl('root'));
     const rootVerified = run('openssl', ['crl', '-in', root, '-inform', 'DER', '-CAfile', rootPem, '-noout']);
     assert.match(rootVerified.stderr + rootVerified.stdout, /verify OK/);
+  });
+});
+
+describe('the CRL kept in the database (ADR 049)', () => {
+  test('two instances serve one CRL until a revocation or half its life; racing, each answer lists every revocation', async () => {
+    await checkKeptCrl(shomei, dir);
   });
 });
 

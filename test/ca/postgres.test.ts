@@ -7,6 +7,7 @@ import { openTestShomei, type TestHome } from '../helpers/home.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { run } from '../helpers/run.ts';
 import { hsmKeyWithCsr, workDir, writePem, YAMADA } from './helpers.ts';
+import { checkKeptCrl } from './kept-crl.ts';
 
 let shomei: Shomei & TestHome;
 let drop: () => Promise<void>;
@@ -51,5 +52,9 @@ describe('embedded CA and TSA on PostgreSQL', () => {
     );
     assert.equal(new Set(serials).size, 5);
     assert.ok(serials.every((s) => serialHex(Buffer.from(s.padStart(2, '0'), 'hex')) === s));
+  });
+
+  test('the CRL kept in the database: one CRL for two instances, replaced on revocation or half its life (ADR 049)', async () => {
+    await checkKeptCrl(shomei, workDir());
   });
 });
