@@ -101,6 +101,10 @@ const builds = await Promise.all([
       // require() (a vm.Script has no loader of its own for import() without an experimental flag).
       format: 'cjs',
       outExtension: { '.js': '.cjs' },
+      // Without comments (esbuild keeps those in object literals and class bodies, some not ASCII) the
+      // bundle is ASCII, which Node reads into a one-byte string in a fraction of a UTF-8 decode; names
+      // are kept, so a stack trace still names its functions (ADR 044).
+      minifyWhitespace: true,
       supported: { 'dynamic-import': false },
       banner: { js: 'const __shomei_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
       define: { 'import.meta.url': '__shomei_import_meta_url', 'import.meta.dirname': '__dirname' },
@@ -112,6 +116,13 @@ const builds = await Promise.all([
 // scripts/setup.sh once the build is in its place: V8 names the path a cache was made at in stack traces.
 const { loadBundle } = await import(pathToFileURL(path.join(outdir, 'bundle-loader.js')).href);
 for (const name of APART) {
+  const text = readFileSync(path.join(outdir, `${name}.cjs`));
+  const offending = text.findIndex((byte) => byte > 0x7f);
+  if (offending >= 0) {
+    const around = text.subarray(Math.max(0, offending - 60), offending + 20).toString('utf8');
+    console.error(`shomei build: ${name}.cjs is not ASCII (write the character as an escape): …${around}…`);
+    process.exit(1);
+  }
   const { exports } = loadBundle(path.join(outdir, `${name}.cjs`), 'never');
   const names = Object.keys(exports).filter((key) => key !== '__esModule');
   writeFileSync(

@@ -13,6 +13,7 @@
  * (a read-only installation) is left alone: it only ever costs start-up time, never a command.
  * SHOMEI_CODE_CACHE=off compiles from source and writes nothing (for measuring).
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -103,7 +104,9 @@ export function loadBundle(
   write: 'at-exit' | 'now' | 'never' = 'at-exit',
 ): LoadedBundle {
   const bundle = path.resolve(bundleUrl instanceof URL ? fileURLToPath(bundleUrl) : bundleUrl);
-  const source = readFileSync(bundle, 'utf8');
+  const bytes = readFileSync(bundle);
+  // The build makes the bundle ASCII: a one-byte string, without a UTF-8 decode (~10× the time).
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const { size, mtimeMs } = statSync(bundle);
   const stamp = { file: bundle, size, mtimeMs };
   const enabled = process.env.SHOMEI_CODE_CACHE !== 'off';

@@ -15,7 +15,9 @@ export const MAX_HORIZONTAL_NAME = 40;
 export const MAX_LABEL = 60;
 
 // Characters that read naturally top to bottom in a seal: kanji, kana, iteration marks, long vowel.
-const VERTICAL_CHAR = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}々〆〇ヵヶーｰ・]$/u;
+// 々〆〇ヵヶーｰ・ as escapes: the command bundles stay ASCII, which Node reads ~10× faster (ADR 044).
+const VERTICAL_CHAR =
+  /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u3006\u3007\u30f5\u30f6\u30fc\uff70\u30fb]$/u;
 
 export interface SealName {
   /** The name as given, normalised (NFC, single spaces). */
