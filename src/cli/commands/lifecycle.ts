@@ -125,8 +125,9 @@ export function registerLifecycleCommands(program: Command): void {
       exitOnUncaught(fatalLog);
       try {
         await startService();
-        // Started: V8's default growth again (src/cli/index.ts held it at 1 for the start-up, ADR 045).
+        // Started: V8's defaults again (src/cli/index.ts set them for the start-up only, ADR 045).
         setFlagsFromString('--semi-space-growth-factor=2');
+        setFlagsFromString('--no-optimize-for-size');
       } catch (error) {
         // Every start-up failure: one JSON line naming the cause and the setting, then exit 1.
         logFatal(fatalLog, error, 'shomei could not start');
