@@ -372,8 +372,20 @@ export class CertificateAuthority {
     ) {
       return Buffer.from(row.last_crl);
     }
-    return this.signLastCrl(name);
+    // Calls in this process that see the same revocations share one signing (sign B-LT asks for the
+    // issuing CRL twice at once): it reads the revocations after this call did, so it lists them all.
+    const inFlight = this.crlSigning.get(name);
+    if (inFlight?.stamp === stamp) return inFlight.der;
+    const der = this.signLastCrl(name);
+    this.crlSigning.set(name, { stamp, der });
+    try {
+      return await der;
+    } finally {
+      if (this.crlSigning.get(name)?.der === der) this.crlSigning.delete(name);
+    }
   }
+
+  private readonly crlSigning = new Map<AuthorityName, { stamp: string; der: Promise<Buffer> }>();
 
   /** Younger than half the CRL validity, and not from the future (another instance's clock ahead). */
   private withinHalfLife(producedAt: string | null): boolean {

@@ -61,6 +61,7 @@ export async function checkKeptCrl(shomei: Shomei, dir: string): Promise<void> {
   const one = await a.issue({ csr: first.csr, profile: 'signer' });
   const second = await hsmKeyWithCsr(shomei, YAMADA);
   const two = await a.issue({ csr: second.csr, profile: 'signer' });
+  const three = await a.issue({ csr: (await hsmKeyWithCsr(shomei, YAMADA)).csr, profile: 'signer' });
 
   // Both instances serve the same CRL: signed once (the counter moved by one), then read from the row.
   const fromA = await a.crl('issuing');
@@ -88,6 +89,15 @@ export async function checkKeptCrl(shomei: Shomei, dir: string): Promise<void> {
   const renewed = await shown(shomei, dir, await b.crl('issuing'), 'kept-renewed.crl');
   assert.ok(renewed.number > afterRevocation.number, 'a new CRL after half its life');
   assert.ok(listed(renewed, one.serialNumber));
+
+  // Calls in one instance at once share one signing.
+  await b.revoke(three.serialNumber, 'affiliationChanged');
+  const atOnce = await Promise.all([a.crl('issuing'), a.crl('issuing')]);
+  assert.deepEqual(atOnce[0], atOnce[1], 'one CRL for both calls');
+  const once = await shown(shomei, dir, atOnce[0]!, 'kept-once.crl');
+  assert.equal(once.number, renewed.number + 1, 'one number taken');
+  assert.equal(await crlCounter(shomei), once.number, 'one CRL signed');
+  assert.ok(listed(once, three.serialNumber));
 
   // Two instances racing after a revocation: each answer verifies and lists it; the higher is kept.
   await a.revoke(two.serialNumber, 'superseded');
