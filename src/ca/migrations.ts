@@ -76,8 +76,8 @@ export const caMigrations = (dialect: DialectName): NamedMigrations => ({
     },
   },
   // The last regular CRL of each authority, served by every process until revocations change or half
-  // its validity passes (ADR 049). Numbered in the range this session handed out; only adds columns.
-  '0744_ca_last_crl': {
+  // its validity passes (ADR 049). Only adds columns.
+  '0120_ca_last_crl': {
     kind: 'expand',
     async up(db: Kysely<unknown>) {
       const columns: [string, 'text' | 'bigint' | 'blob' | 'bytea'][] = [
