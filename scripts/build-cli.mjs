@@ -86,8 +86,9 @@ const builds = await Promise.all([
     },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    // The server and the worker threads keep ADR 031's build: with the two choices below a stopped
-    // server's C_Finalize failed (CKR_CRYPTOKI_NOT_INITIALIZED), cause not found yet (ADR 038).
+    // The server and the worker threads keep ADR 031's build. ADR 038 kept them off the two choices
+    // below after a stopped server's C_Finalize failed (CKR_CRYPTOKI_NOT_INITIALIZED); ADR 045 found
+    // that cause (a home removed during the stop, either build) and fixed it.
     external: [...dependencies, '*.node'],
     plugins: [commandsApart],
   }),
