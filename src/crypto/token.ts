@@ -108,9 +108,29 @@ export function writePinFile(pinFile: string, pins: TokenPins): string {
   return soFile;
 }
 
+const TOKEN_INFO_ATTEMPTS = 5;
+
+/**
+ * The token's information. SoftHSM2 keeps a token in files that every process sharing the token
+ * directory rewrites (several instances, ADR 011); one that reads them while another process writes
+ * gets CKR_GENERAL_ERROR. Read again a few times, 20–80 ms apart, before that error stands: a
+ * persistent failure still surfaces after ~200 ms, and any other error at once.
+ */
+function tokenInfo(pkcs11: Pkcs11, slot: Handle): ReturnType<Pkcs11['C_GetTokenInfo']> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return pkcs11.C_GetTokenInfo(slot);
+    } catch (error) {
+      const general = error instanceof Error && error.message.includes('CKR_GENERAL_ERROR');
+      if (!general || attempt >= TOKEN_INFO_ATTEMPTS) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 * attempt);
+    }
+  }
+}
+
 export function findTokenSlot(pkcs11: Pkcs11, label: string): Handle | undefined {
   for (const slot of pkcs11.C_GetSlotList(true)) {
-    const info = pkcs11.C_GetTokenInfo(slot);
+    const info = tokenInfo(pkcs11, slot);
     if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0 && trimPadded(info.label) === label) return slot;
   }
   return undefined;

@@ -25,7 +25,10 @@ describe('several instances on one PostgreSQL database and one token directory',
 
     const instances: RunningShomei[] = [];
     cleanups.push(() => Promise.all(instances.map((i) => i.stop())));
-    instances.push(...(await Promise.all([startShomei(env), startShomei(env)])));
+    // Both started at once; one that fails must not leave the other running (the file would not end).
+    const started = await Promise.allSettled([startShomei(env), startShomei(env)]);
+    for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     assert.notEqual(instances[0]!.address, instances[1]!.address);
     for (const instance of instances) {
       const response = await fetch(`${instance.address}/readyz`);
