@@ -16,7 +16,9 @@ function moduleFailing(failures: number, message: string): { pkcs11: Pkcs11; rea
   let reads = 0;
   const slot = Buffer.from([1]);
   const pkcs11 = {
+    // biome-ignore lint/correctness/noComponentHookFactories: PKCS#11 function names, not React components
     C_GetSlotList: () => [slot],
+    // biome-ignore lint/correctness/noComponentHookFactories: PKCS#11 function names, not React components
     C_GetTokenInfo: () => {
       reads += 1;
       if (reads <= failures) throw new Error(message);
