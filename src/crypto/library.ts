@@ -2,15 +2,22 @@
  * Loading a PKCS#11 module. A module may be initialised only once per process, so libraries are
  * shared by path and finalised when the last user closes.
  */
+import { createRequire } from 'node:module';
+import type * as Pkcs11Module from 'pkcs11js';
 import type { PKCS11, Handle as Pkcs11Handle } from 'pkcs11js';
-// pkcs11js is CommonJS: its constants are reachable only through the default export under ESM.
-import pkcs11js from 'pkcs11js';
 import { shomeiError } from '../errors/index.ts';
 import { toCryptoError } from './errors.ts';
 
 export type Pkcs11 = PKCS11;
 export type Handle = Pkcs11Handle;
-export { pkcs11js };
+
+/**
+ * pkcs11js is CommonJS with thousands of constants. Required as it is, not imported: an ES import
+ * of it becomes, in the CommonJS command bundles, esbuild's namespace copy that defines a getter for
+ * every constant (~10 ms of each `shomei sign`, ADR 050); under Node's own ESM loader it was only
+ * reachable through the default export anyway.
+ */
+export const pkcs11js = createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11Module;
 
 interface LoadedLibrary {
   readonly pkcs11: Pkcs11;
