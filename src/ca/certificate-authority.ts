@@ -16,7 +16,9 @@ import {
 import {
   buildCsr,
   buildName,
+  type CertificateParts,
   certificateFacts,
+  certificateParts,
   csrPublicKey,
   csrSignatureValid,
   derReader,
@@ -70,7 +72,13 @@ export interface CaDependencies {
 
 interface LoadedAuthority {
   readonly name: AuthorityName;
-  readonly certificate: ParsedCertificate;
+  /**
+   * The tier's certificate read by the DER walker: OCSP answers need only its name and key bits.
+   * The whole parse (`parsed`), for issuing certificates and signing CRLs, is made on first use:
+   * it was the cold first parse of every `shomei sign --level B-LT/B-LTA` (ADR 051).
+   */
+  readonly certificate: CertificateParts;
+  readonly parsed: () => ParsedCertificate;
   readonly signer: DigestSigner;
   /** The responder's certificate as stored: answers embed its DER, and the start-up check read it. */
   readonly ocsp?: { readonly certificate: { readonly der: Buffer }; readonly signer: DigestSigner };
@@ -244,13 +252,14 @@ export class CertificateAuthority {
       throw caErrors.invalidInput('validityDays', `1..${MAX_VALIDITY_DAYS}`);
     }
     const now = new Date();
-    const issuerEnd = certificateFacts(issuer.certificate).notAfter;
+    const issuerCertificate = issuer.parsed();
+    const issuerEnd = certificateFacts(issuerCertificate).notAfter;
     const notAfter = new Date(Math.min(now.getTime() + days * DAY, issuerEnd.getTime()));
     const der = await signCertificate(
       {
         serialNumber: randomSerial(),
         subject: buildName(subjectAttributes),
-        issuer: issuer.certificate.certificate.tbsCertificate.subject,
+        issuer: issuerCertificate.certificate.tbsCertificate.subject,
         notBefore: now,
         notAfter,
         publicKey: spki,
@@ -270,7 +279,7 @@ export class CertificateAuthority {
     const facts = certificateFacts(parsed);
     // The certificate must certify exactly the key that asked for it, and verify under the CA key.
     if (!facts.publicKey.equals(spki)) throw caErrors.keyMismatch({ stage: 'issued-certificate' });
-    if (!issuedBy(parsed, issuer.certificate)) throw caErrors.keyMismatch({ stage: 'ca-signature' });
+    if (!issuedBy(parsed, issuerCertificate)) throw caErrors.keyMismatch({ stage: 'ca-signature' });
     return {
       row: {
         serial_number: facts.serialNumber,
@@ -493,7 +502,7 @@ export class CertificateAuthority {
   ): Promise<Buffer> {
     const authority = await this.authority(name);
     return buildCrl({
-      issuer: authority.certificate.certificate.tbsCertificate.subject,
+      issuer: authority.parsed().certificate.tbsCertificate.subject,
       signer: authority.signer,
       crlNumber,
       thisUpdate,
@@ -604,9 +613,15 @@ export class CertificateAuthority {
     const cached = this.authorities.get(name);
     if (cached !== undefined) return cached;
     const row = await this.authorityRow(name);
+    const der = Buffer.from(row.certificate);
+    let parsed: ParsedCertificate | undefined;
     const loaded: LoadedAuthority = {
       name,
-      certificate: parseCertificate(Buffer.from(row.certificate)),
+      certificate: certificateParts(der, `${name} CA certificate`),
+      parsed: () => {
+        parsed ??= parseCertificate(der);
+        return parsed;
+      },
       signer: await digestSignerFor(this.deps.crypto, row.key_id),
       ...(row.ocsp_key_id === null || row.ocsp_certificate === null
         ? {}

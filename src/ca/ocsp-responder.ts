@@ -20,13 +20,12 @@ import { OctetString } from '@peculiar/asn1-schema';
 import { CRLReason, Extension } from '@peculiar/asn1-x509';
 import type { DigestSigner } from '../crypto/index.ts';
 import {
+  type CertificateParts,
   decodeAs,
   digestAlgorithmFromOid,
   encode,
   keyIdentifier,
-  nameDer,
   OID,
-  type ParsedCertificate,
   PKI_LIMITS,
   serialHex,
   signTbs,
@@ -46,7 +45,8 @@ export type CertificateStatusLookup = (
 >;
 
 export interface OcspResponderContext {
-  readonly issuer: ParsedCertificate;
+  /** The issuing CA's name and key bits as stored (the DER walker's parts: no whole parse, ADR 051). */
+  readonly issuer: Pick<CertificateParts, 'subject' | 'subjectPublicKey'>;
   /** Embedded as stored (DER), not parsed: the CA's start-up check reads it through OpenSSL. */
   readonly responderCertificate: { readonly der: Uint8Array };
   readonly responderSigner: DigestSigner;
@@ -66,15 +66,15 @@ function hashWith(oid: string, data: Uint8Array): Buffer | undefined {
   return createHash(digest.replace('-', '').toLowerCase()).update(data).digest();
 }
 
-function subjectPublicKeyBits(cert: ParsedCertificate): Uint8Array {
-  return new Uint8Array(cert.certificate.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey);
-}
-
-/** True when the CertID names a certificate issued by `issuer` (name and key hashes match). */
-function issuedByUs(certId: CertID, issuer: ParsedCertificate): boolean {
+/**
+ * True when the CertID names a certificate issued by `issuer` (name and key hashes match). RFC 6960
+ * hashes the DER of the issuer's Name as it appears in the certificates it issued, which is the
+ * issuer certificate's subject as stored.
+ */
+function issuedByUs(certId: CertID, issuer: OcspResponderContext['issuer']): boolean {
   const oid = certId.hashAlgorithm.algorithm;
-  const nameHash = hashWith(oid, nameDer(issuer.certificate.tbsCertificate.subject));
-  const keyHash = hashWith(oid, subjectPublicKeyBits(issuer));
+  const nameHash = hashWith(oid, issuer.subject.raw);
+  const keyHash = hashWith(oid, issuer.subjectPublicKey);
   if (nameHash === undefined || keyHash === undefined) return false;
   return (
     nameHash.equals(Buffer.from(certId.issuerNameHash.buffer)) &&

@@ -13,6 +13,12 @@ export {
   signatureAlgorithmFor,
   verifySignature,
 } from './algorithms.ts';
+export {
+  type CertificateParts,
+  certificateParts,
+  certificateSubject,
+  signingCertificateV2Der,
+} from './certificate-parts.ts';
 export { buildChain, type ChainFailure, type ChainOptions, type ChainResult, issuedBy } from './chain.ts';
 export { buildCsr, csrPublicKey, csrSignatureValid } from './csr.ts';
 export {

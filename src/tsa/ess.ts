@@ -1,33 +1,11 @@
 /**
- * The ESS signing-certificate-v2 attribute (RFC 5035), which binds a timestamp to the TSA
- * certificate. No installed @peculiar package models ESS, and the schema decorators need legacy
- * decorator support this project does not compile with, so the small structure is built with asn1js.
+ * Reading the ESS signing-certificate attributes (RFC 2634, RFC 5035) of a timestamp token, which
+ * bind it to the TSA certificate. No installed @peculiar package models ESS, and the schema
+ * decorators need legacy decorator support this project does not compile with, so the small
+ * structures are read with asn1js. The TSA writes its own with pki's signingCertificateV2Der.
  */
-import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
-import { asn1Element, type ParsedCertificate } from '../pki/index.ts';
-
-/** SigningCertificateV2 for `certificate`, with SHA-256 (the default, so hashAlgorithm is omitted). */
-export function signingCertificateV2(certificate: ParsedCertificate): Buffer {
-  const tbs = certificate.certificate.tbsCertificate;
-  const issuer = new GeneralNames([new GeneralName({ directoryName: tbs.issuer })]);
-  const issuerSerial = new asn1js.Sequence({
-    value: [
-      asn1Element(new Uint8Array(AsnConvert.serialize(issuer)), 'issuer'),
-      new asn1js.Integer({ valueHex: new Uint8Array(tbs.serialNumber) }),
-    ],
-  });
-  const essCertIdV2 = new asn1js.Sequence({
-    value: [
-      new asn1js.OctetString({ valueHex: createHash('sha256').update(certificate.der).digest() }),
-      issuerSerial,
-    ],
-  });
-  const value = new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
-  return Buffer.from(value.toBER());
-}
+import { asn1Element } from '../pki/index.ts';
 
 /** The first certHash of a SigningCertificateV2 value, with its hash algorithm (for checking). */
 export function readSigningCertificateV2(der: Uint8Array): { hashOid: string; certHash: Buffer } | undefined {

@@ -19,7 +19,9 @@ import type { AuditTrail } from '../audit/events.ts';
 import { type CryptoModule, DIGEST_LENGTH, type DigestAlgorithm, digestSignerFor } from '../crypto/index.ts';
 import {
   buildCsr,
+  type CertificateParts,
   certificateFacts,
+  certificateParts,
   decodeAs,
   derReader,
   digestAlgorithmFromOid,
@@ -27,7 +29,6 @@ import {
   encode,
   malformed,
   type NameAttribute,
-  type ParsedCertificate,
   PKI_LIMITS,
   parseCertificate,
   publicKeySha256,
@@ -125,7 +126,8 @@ interface LoadedUnit {
   readonly keyId: string;
   readonly loadedAt: number;
   readonly token: TokenSigner;
-  readonly certificate: ParsedCertificate;
+  /** Read by the DER walker, not parsed (ADR 051): tokens copy its bytes, issuer and serial. */
+  readonly certificate: CertificateParts;
   /** DER, issuing CA first. */
   readonly chain: readonly Buffer[];
 }
@@ -455,7 +457,7 @@ export class EmbeddedTsa implements TimestampSource {
       digest,
       digestAlgorithm,
       nonce,
-      certificates: [unit.certificate],
+      certificates: [parseCertificate(unit.certificate.der)],
     });
   }
 
@@ -579,7 +581,7 @@ export class EmbeddedTsa implements TimestampSource {
         .executeTakeFirst();
       if (row === undefined) throw tsaErrors.notSetUp();
       const chainDer = Buffer.from(row.chain);
-      const certificate = parseCertificate(Buffer.from(row.certificate));
+      const certificate = certificateParts(Buffer.from(row.certificate), 'TSA certificate');
       const signer = await digestSignerFor(this.deps.crypto, row.key_id);
       const chain = chainDer.length === 0 ? [] : splitDer(chainDer);
       return {

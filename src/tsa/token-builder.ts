@@ -1,21 +1,21 @@
 /** Building the TimeStampToken: SignedData over a TSTInfo, signed attributes signed in the HSM. */
 
-import { Attribute, IssuerAndSerialNumber } from '@peculiar/asn1-cms';
+import { Attribute } from '@peculiar/asn1-cms';
 import { Accuracy, type MessageImprint, TSTInfo } from '@peculiar/asn1-tsp';
 import * as asn1js from 'asn1js';
 import type { DigestAlgorithm, DigestSigner } from '../crypto/index.ts';
 import { withoutUndefined } from '../objects/index.ts';
 import {
+  type CertificateParts,
   digest,
   digestAlgorithmIdentifier,
   encode,
   OID,
-  type ParsedCertificate,
   signingAlgorithm,
+  signingCertificateV2Der,
   signTbs,
   tlv,
 } from '../pki/index.ts';
-import { signingCertificateV2 } from './ess.ts';
 
 export interface TokenContent {
   readonly policy: string;
@@ -47,11 +47,12 @@ function attribute(type: string, valueDer: Uint8Array | ArrayBuffer): Attribute 
  * What stays the same for every token of one TSA unit, encoded once. The token is then assembled
  * from these DER pieces and the few per-token parts: serialising the whole SignedData (with the
  * certificate) through the schema classes for every token cost several times the HSM signature
- * (measured with bench/tsa.ts). The pieces themselves come from the @peculiar schema classes.
+ * (measured with bench/tsa.ts). The signer identifier and the ESS attribute copy the certificate's
+ * issuer and serial number as stored (the DER walker's parts, no whole parse: ADR 051).
  */
 export interface TokenSigner {
   readonly signer: DigestSigner;
-  readonly certificate: ParsedCertificate;
+  readonly certificate: CertificateParts;
   readonly digestAlgorithm: DigestAlgorithm;
   readonly parts: {
     readonly digestAlgorithm: Buffer;
@@ -65,12 +66,11 @@ export interface TokenSigner {
 
 export function tokenSigner(
   signer: DigestSigner,
-  certificate: ParsedCertificate,
+  certificate: CertificateParts,
   digestAlgorithm: DigestAlgorithm,
   /** CA certificates above the TSA's: a relying party (pyHanko adding B-LTA) needs the chain in the token. */
   chain: readonly Uint8Array[] = [],
 ): TokenSigner {
-  const tbs = certificate.certificate.tbsCertificate;
   return {
     signer,
     certificate,
@@ -79,14 +79,13 @@ export function tokenSigner(
       digestAlgorithm: encode(digestAlgorithmIdentifier(digestAlgorithm)),
       // certificates [0] IMPLICIT CertificateSet
       certificates: tlv(0xa0, certificate.der, ...chain),
-      signerIdentifier: encode(
-        new IssuerAndSerialNumber({ issuer: tbs.issuer, serialNumber: tbs.serialNumber }),
-      ),
+      // IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serialNumber CertificateSerialNumber }
+      signerIdentifier: tlv(0x30, certificate.issuer.raw, certificate.serialNumber.raw),
       signatureAlgorithm: encode(signingAlgorithm(signer, { digestAlgorithm })),
       contentTypeAttribute: encode(
         attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.tstInfo }).toBER()),
       ),
-      essAttribute: encode(attribute(OID.signingCertificateV2, signingCertificateV2(certificate))),
+      essAttribute: encode(attribute(OID.signingCertificateV2, signingCertificateV2Der(certificate))),
     },
   };
 }

@@ -1,20 +1,26 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
 import type { Shomei } from '../../src/app/index.ts';
 import { generateRecordedKey } from '../../src/ca/index.ts';
 import { isShomeiError } from '../../src/errors/index.ts';
 import {
+  asn1Element,
   buildChain,
   buildCsr,
   buildName,
   certificateFacts,
+  certificateParts,
+  certificateSubject,
   csrSignatureValid,
   describeSignatureAlgorithm,
+  encode,
   nameAttributes,
+  nameDer,
   nameToString,
   OID,
   PKI_LIMITS,
@@ -24,6 +30,7 @@ import {
   parseCsr,
   parseOcspResponse,
   signatureAlgorithmFor,
+  signingCertificateV2Der,
   toPem,
   verifySignature,
 } from '../../src/pki/index.ts';
@@ -208,6 +215,50 @@ describe('certificate facts and chains', () => {
     const chain = buildChain(tsa, { anchors: [root], intermediates: [issuing] });
     assert.ok(chain.trusted);
     assert.equal(chain.chain.length, 3);
+  });
+
+  test('certificateParts copies the fields a whole parse reads, and the ESS attribute written from them matches the library', async () => {
+    const der = await shomei.tsa.certificate();
+    const parts = certificateParts(der);
+    const tbs = parseCertificate(der).certificate.tbsCertificate;
+    assert.ok(parts.der.equals(der));
+    assert.ok(parts.issuer.raw.equals(nameDer(tbs.issuer)));
+    assert.ok(parts.subject.raw.equals(nameDer(tbs.subject)));
+    assert.ok(parts.serialNumber.value.equals(Buffer.from(tbs.serialNumber)));
+    assert.ok(parts.subjectPublicKeyInfo.raw.equals(certificateFacts(parseCertificate(der)).publicKey));
+    assert.ok(parts.subjectPublicKey.equals(Buffer.from(tbs.subjectPublicKeyInfo.subjectPublicKey)));
+    assert.equal(certificateSubject(der), certificateFacts(parseCertificate(der)).subject);
+    // RFC 5035 SigningCertificateV2 through the schema classes and asn1js, as the TSA once built it.
+    const issuerNames = new GeneralNames([new GeneralName({ directoryName: tbs.issuer })]);
+    const library = new asn1js.Sequence({
+      value: [
+        new asn1js.Sequence({
+          value: [
+            new asn1js.Sequence({
+              value: [
+                new asn1js.OctetString({ valueHex: createHash('sha256').update(der).digest() }),
+                new asn1js.Sequence({
+                  value: [
+                    asn1Element(encode(issuerNames), 'issuer'),
+                    new asn1js.Integer({ valueHex: new Uint8Array(tbs.serialNumber) }),
+                  ],
+                }),
+              ],
+            }),
+          ],
+        }),
+      ],
+    });
+    assert.ok(signingCertificateV2Der(parts).equals(Buffer.from(library.toBER())));
+    assert.throws(
+      () => certificateParts(der.subarray(0, der.length - 1)),
+      throwsWith('SHOMEI_PKI_MALFORMED'),
+    );
+    assert.throws(() => certificateParts(nameDer(tbs.issuer)), throwsWith('SHOMEI_PKI_MALFORMED'));
+    assert.throws(
+      () => certificateParts(Buffer.alloc(PKI_LIMITS.certificate + 1, 0x30)),
+      throwsWith('SHOMEI_PKI_INPUT_TOO_LARGE'),
+    );
   });
 
   test('the chain builder says why a chain fails', async () => {

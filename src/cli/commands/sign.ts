@@ -16,7 +16,7 @@ import {
 } from '../../ades/index.ts';
 import { type AuthenticatedOperator, requirePrivilege, type SealSigning } from '../../app/index.ts';
 import { isShomeiError, shomeiError } from '../../errors/index.ts';
-import { nameToString, parseCertificate } from '../../pki/index.ts';
+import { certificateSubject } from '../../pki/index.ts';
 import { buildSealAppearance } from '../../seal/index.ts';
 import { withSealOperator } from '../operator.ts';
 import { printError, printJson } from '../output.ts';
@@ -112,10 +112,8 @@ async function signAsProvider(
 ): Promise<void> {
   const level = options.level;
   const signing = await shomei.signing();
-  // The subject alone (certificateFacts' own way to write it): its extensions are not shown here.
-  const signer = nameToString(
-    parseCertificate(signing.certificateChain[0]!).certificate.tbsCertificate.subject,
-  );
+  // The subject alone (certificateFacts' own way to write it), from the Name without a whole parse.
+  const signer = certificateSubject(signing.certificateChain[0]!);
   let fieldName: string | undefined;
   let cms: Buffer;
   let inputSha256: Buffer | undefined;
