@@ -4,14 +4,12 @@
  * the certificate. Both are produced in-process, so B-LT needs no network.
  */
 import { createHash } from 'node:crypto';
-import { CertID, OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { derOid, tlv } from '../pki/index.ts';
 import { certificateFields } from './certificate-fields.ts';
-import { validationDataUnavailable } from './errors.ts';
+import { children, validationDataUnavailable } from './errors.ts';
 import type { RevocationInformation, RevocationSource } from './validation-data.ts';
 
-const SHA1 = '1.3.14.3.2.26';
+const SHA1_WITH_NULL = tlv(0x30, derOid('1.3.14.3.2.26'), Buffer.from([0x05, 0x00]));
 
 /** What the embedded CA offers for revocation (structural: no dependency on src/ca internals). */
 export interface EmbeddedCertificateAuthority {
@@ -20,29 +18,29 @@ export interface EmbeddedCertificateAuthority {
   respondOcsp(requestDer: Uint8Array): Promise<Buffer>;
 }
 
-/** An OCSP request for one certificate (CertID with SHA-1, as RFC 6960 responders expect). */
+/**
+ * An OCSP request for one certificate (CertID with SHA-1, as RFC 6960 responders expect), written
+ * as DER from the certificates' own bytes: OCSPRequest { TBSRequest { requestList { Request {
+ * CertID } } } }, version v1 (the DEFAULT, omitted), no extensions. The schema classes' generic
+ * encoder was cold in every `shomei sign --level B-LT/B-LTA` for the same bytes (ADR 051).
+ */
 export function ocspRequestFor(certificate: Uint8Array, issuer: Uint8Array): Buffer {
   const subject = certificateFields(certificate);
   const issuerFields = certificateFields(issuer, 'issuer certificate');
-  const spki = AsnConvert.parse(issuerFields.subjectPublicKeyInfo.raw, SubjectPublicKeyInfo);
-  const sha1 = (data: Uint8Array): ArrayBuffer =>
-    new Uint8Array(createHash('sha1').update(data).digest()).buffer;
-  const serial = subject.serialNumber.value;
-  const request = new OCSPRequest({
-    tbsRequest: new TBSRequest({
-      requestList: [
-        new Request({
-          reqCert: new CertID({
-            hashAlgorithm: new AlgorithmIdentifier({ algorithm: SHA1, parameters: null }),
-            issuerNameHash: new OctetString(sha1(issuerFields.subject.raw)),
-            issuerKeyHash: new OctetString(sha1(new Uint8Array(spki.subjectPublicKey))),
-            serialNumber: new Uint8Array(serial).buffer,
-          }),
-        }),
-      ],
-    }),
-  });
-  return Buffer.from(AsnConvert.serialize(request));
+  const [, keyBits] = children(issuerFields.subjectPublicKeyInfo, 'issuer certificate');
+  if (keyBits?.tag !== 0x03 || keyBits.value.length === 0) {
+    throw validationDataUnavailable('the issuer certificate has no public key');
+  }
+  const sha1 = (data: Uint8Array): Buffer => createHash('sha1').update(data).digest();
+  const certId = tlv(
+    0x30,
+    SHA1_WITH_NULL,
+    tlv(0x04, sha1(issuerFields.subject.raw)),
+    // issuerKeyHash: the subjectPublicKey BIT STRING's bits, without its unused-bits octet.
+    tlv(0x04, sha1(keyBits.value.subarray(1))),
+    subject.serialNumber.raw,
+  );
+  return tlv(0x30, tlv(0x30, tlv(0x30, tlv(0x30, certId))));
 }
 
 export function embeddedRevocationSource(

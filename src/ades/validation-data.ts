@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { verifySignature } from '../pki/index.ts';
+import { OID, verifySignature } from '../pki/index.ts';
 import { type CertificateFields, certificateFields } from './certificate-fields.ts';
-import { children, readSingle, validationDataUnavailable } from './errors.ts';
+import { adesMalformed, children, readOid, readSingle, validationDataUnavailable } from './errors.ts';
 
 export interface RevocationInformation {
   readonly crls: readonly Uint8Array[];
@@ -46,8 +46,32 @@ function fingerprint(der: Uint8Array): string {
 
 function signedBy(child: CertificateFields, issuer: CertificateFields): boolean {
   if (!child.issuer.raw.equals(issuer.subject.raw)) return false;
-  const algorithm = AsnConvert.parse(child.signatureAlgorithm.raw, AlgorithmIdentifier);
-  return verifySignature(issuer.subjectPublicKeyInfo.raw, algorithm, child.tbs.raw, child.signatureValue);
+  return verifySignature(
+    issuer.subjectPublicKeyInfo.raw,
+    signatureAlgorithmOf(child),
+    child.tbs.raw,
+    child.signatureValue,
+  );
+}
+
+/**
+ * The certificate's signatureAlgorithm, as the schema parse gives it. PKCS#1 v1.5 and ECDSA are
+ * named by their OID with NULL or no parameters, which the DER walker reads; RSASSA-PSS (whose
+ * parameters matter) and anything else take the schema parse. Every chain link of a B-LT signature
+ * is checked here, and the schema's generic parser was cold in `shomei sign` (ADR 051).
+ */
+function signatureAlgorithmOf(certificate: CertificateFields): AlgorithmIdentifier {
+  const [oid, parameters, ...rest] = children(certificate.signatureAlgorithm, 'signature algorithm');
+  if (oid?.tag !== 0x06 || rest.length > 0) {
+    throw adesMalformed('signature algorithm', 'not an AlgorithmIdentifier');
+  }
+  const algorithm = readOid(oid, 'signature algorithm');
+  const nullParameters = parameters?.tag === 0x05 && parameters.value.length === 0;
+  if (algorithm === OID.rsassaPss || (parameters !== undefined && !nullParameters)) {
+    return AsnConvert.parse(certificate.signatureAlgorithm.raw, AlgorithmIdentifier);
+  }
+  // As the schema reads them: NULL parameters are null, absent ones undefined.
+  return new AlgorithmIdentifier({ algorithm, ...(nullParameters ? { parameters: null } : {}) });
 }
 
 /** The certificates inside an OCSPResponse's BasicOCSPResponse (the responder and its chain). */

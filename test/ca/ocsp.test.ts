@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OCSPRequest } from '@peculiar/asn1-ocsp';
 import type { FastifyInstance } from 'fastify';
+import { ocspRequestFor } from '../../src/ades/index.ts';
 import type { Shomei } from '../../src/app/index.ts';
 import { decodeAs, OID, parseOcspResponse } from '../../src/pki/index.ts';
 import { buildServer } from '../../src/server/index.ts';
@@ -106,6 +107,41 @@ describe('OCSP responder (RFC 6960) judged by openssl ocsp', () => {
     );
     assert.ok(sent !== undefined && echoed !== undefined, 'openssl sent a nonce and it came back');
     assert.deepEqual(Buffer.from(echoed.extnValue.buffer), Buffer.from(sent.extnValue.buffer));
+  });
+
+  test('the request a B-LT signer writes is the one openssl writes, and the CA answers it good', async () => {
+    const cert = await shomei.ca.issue({ ...(await hsmKeyWithCsr(shomei, YAMADA)), profile: 'signer' });
+    const certFile = writePem(dir, 'signer-request.pem', cert.der);
+    const reqFile = path.join(dir, 'signer-req.der');
+    const made = run('openssl', [
+      'ocsp',
+      '-issuer',
+      issuingPem,
+      '-cert',
+      certFile,
+      '-no_nonce',
+      '-reqout',
+      reqFile,
+    ]);
+    assert.equal(made.status, 0, made.stderr);
+    const issuing = await shomei.ca.certificate('issuing');
+    const request = ocspRequestFor(cert.der, issuing);
+    assert.ok(request.equals(readFileSync(reqFile)), 'the same DER as openssl ocsp -reqout');
+    const respFile = path.join(dir, 'signer-resp.der');
+    writeFileSync(respFile, await shomei.ca.respondOcsp(request));
+    const judged = run('openssl', [
+      'ocsp',
+      '-respin',
+      respFile,
+      '-issuer',
+      issuingPem,
+      '-cert',
+      certFile,
+      '-CAfile',
+      rootPem,
+    ]);
+    assert.match(judged.stderr + judged.stdout, /Response verify OK/);
+    assert.match(judged.stdout, /: good/);
   });
 
   test('a certificate the CA never issued is unknown', async () => {
