@@ -30,11 +30,15 @@ export interface CfsslSettings {
 
 const MAX_REPLY_BYTES = 256 * 1024;
 
-const reply = z.object({
-  success: z.boolean(),
-  result: z.unknown().optional(),
-  errors: z.array(z.object({ code: z.number().optional(), message: z.string() })).optional(),
-});
+/** Built on first use: the embedded CA's installations never reach a CFSSL server (ADR 050). */
+let reply: ReturnType<typeof buildReply> | undefined;
+
+const buildReply = () =>
+  z.object({
+    success: z.boolean(),
+    result: z.unknown().optional(),
+    errors: z.array(z.object({ code: z.number().optional(), message: z.string() })).optional(),
+  });
 
 function cfsslFailed(operation: string, reason: string): Error {
   return shomeiError(
@@ -86,8 +90,9 @@ export class CfsslClient {
     }
     const text = await response.text();
     if (text.length > MAX_REPLY_BYTES) throw cfsslFailed(endpoint, 'reply too large');
-    let parsed: z.infer<typeof reply>;
+    let parsed: z.infer<ReturnType<typeof buildReply>>;
     try {
+      reply ??= buildReply();
       parsed = reply.parse(JSON.parse(text));
     } catch {
       throw cfsslFailed(endpoint, `HTTP ${response.status}, not a CFSSL reply`);

@@ -10,7 +10,7 @@
  * TypeScript loader (development, tests) and from the bundled CLI, with no file of its own to find.
  */
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type * as pkcs11types from 'pkcs11js';
 import type { Handle } from './library.ts';
 
@@ -74,6 +74,9 @@ export class SigningWorkers {
   constructor(modulePath: string, slot: Handle, count: number) {
     this.state = new Int32Array(new SharedArrayBuffer(4 * (count + 1)));
     const pkcs11jsPath = createRequire(import.meta.url).resolve('pkcs11js');
+    // Loaded here, not with the module: a token signing inline (SoftHSM2, `shomei sign`) never starts a
+    // worker, and node:worker_threads costs ~4 ms to load (ADR 050).
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     this.workers = Array.from({ length: count }, (_, index) => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,

@@ -40,49 +40,64 @@ export const IDENTITY_CHECK_METHODS = [
 ] as const;
 export type IdentityCheckMethod = (typeof IDENTITY_CHECK_METHODS)[number];
 
-export const delegationSchema = z.object({
-  /** The applicant acting for the user. */
-  delegateName: text(100),
-  delegateEmail: z.string().trim().max(254).email(),
-  relationship: text(200),
-  /** What the delegate may do for the user (e.g. "apply and receive credentials"). */
-  scope: text(500),
-  /** Reference of the power of attorney or internal authorisation document (委任状). */
-  evidenceReference: text(200),
-});
+/**
+ * The shapes of an application and its approval, built on first use: `shomei sign` evaluates this
+ * module (Identity's) but never validates an application (ADR 050). Declared once, here: the routes'
+ * bodies and answers use these, and their types below are inferred from them.
+ */
+function buildApplicationShapes() {
+  const delegation = z.object({
+    /** The applicant acting for the user. */
+    delegateName: text(100),
+    delegateEmail: z.string().trim().max(254).email(),
+    relationship: text(200),
+    /** What the delegate may do for the user (e.g. "apply and receive credentials"). */
+    scope: text(500),
+    /** Reference of the power of attorney or internal authorisation document (委任状). */
+    evidenceReference: text(200),
+  });
+  const applicationInput = z.object({
+    tenantSlug: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
+      .optional(),
+    organisationName: text(200),
+    user: z.object({
+      email: z.string().trim().max(254).email(),
+      displayName: text(100),
+      familyName: text(50),
+      givenName: text(50),
+      familyNameKana: optionalText(50),
+      givenNameKana: optionalText(50),
+      department: optionalText(100),
+      title: optionalText(100),
+    }),
+    delegation: delegation.optional(),
+  });
+  const approval = z.object({
+    identityCheck: z.object({
+      method: z.enum(IDENTITY_CHECK_METHODS),
+      /** Where the evidence is kept (document number, case id); never the document itself. */
+      reference: text(200),
+    }),
+    /** Must be true when the application carries a delegation: the operator checked it. */
+    delegationVerified: z.boolean().optional(),
+    /** Existing organisation to add the user to; otherwise one is created from the application. */
+    tenantId: z.string().uuid().optional(),
+  });
+  return { delegation, applicationInput, approval };
+}
 
-export const applicationInputSchema = z.object({
-  tenantSlug: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
-    .optional(),
-  organisationName: text(200),
-  user: z.object({
-    email: z.string().trim().max(254).email(),
-    displayName: text(100),
-    familyName: text(50),
-    givenName: text(50),
-    familyNameKana: optionalText(50),
-    givenNameKana: optionalText(50),
-    department: optionalText(100),
-    title: optionalText(100),
-  }),
-  delegation: delegationSchema.optional(),
-});
-export type ApplicationInput = z.infer<typeof applicationInputSchema>;
+type ApplicationShapes = ReturnType<typeof buildApplicationShapes>;
+let shapes: ApplicationShapes | undefined;
 
-export const approvalSchema = z.object({
-  identityCheck: z.object({
-    method: z.enum(IDENTITY_CHECK_METHODS),
-    /** Where the evidence is kept (document number, case id); never the document itself. */
-    reference: text(200),
-  }),
-  /** Must be true when the application carries a delegation: the operator checked it. */
-  delegationVerified: z.boolean().optional(),
-  /** Existing organisation to add the user to; otherwise one is created from the application. */
-  tenantId: z.string().uuid().optional(),
-});
-export type ApprovalInput = z.infer<typeof approvalSchema>;
+export function applicationShapes(): ApplicationShapes {
+  shapes ??= buildApplicationShapes();
+  return shapes;
+}
+
+export type ApplicationInput = z.infer<ApplicationShapes['applicationInput']>;
+export type ApprovalInput = z.infer<ApplicationShapes['approval']>;
 
 export type ApplicationStatus = 'pending' | 'approved' | 'rejected';
 
@@ -93,7 +108,7 @@ export interface Application {
   readonly organisationName: string;
   readonly requestedTenantSlug: string | null;
   readonly user: ApplicationInput['user'];
-  readonly delegation: z.infer<typeof delegationSchema> | null;
+  readonly delegation: z.infer<ApplicationShapes['delegation']> | null;
   readonly decidedAt: string | null;
   readonly decidedBy: string | null;
   readonly decisionReason: string | null;
@@ -119,7 +134,8 @@ function fromRow(row: ApplicationTable): Application {
       ...(row.user_department === null ? {} : { department: row.user_department }),
       ...(row.user_title === null ? {} : { title: row.user_title }),
     },
-    delegation: row.delegation === null ? null : delegationSchema.parse(JSON.parse(row.delegation)),
+    delegation:
+      row.delegation === null ? null : applicationShapes().delegation.parse(JSON.parse(row.delegation)),
     decidedAt: row.decided_at,
     decidedBy: row.decided_by,
     decisionReason: row.decision_reason,
@@ -243,7 +259,7 @@ export class Applications {
       );
       const now = this.deps.clock().toISOString();
       if (row.delegation !== null) {
-        const delegation = delegationSchema.parse(JSON.parse(row.delegation));
+        const delegation = applicationShapes().delegation.parse(JSON.parse(row.delegation));
         await trx
           .insertInto('identity_delegations')
           .values({

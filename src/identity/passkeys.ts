@@ -17,38 +17,50 @@ import type { IdentityTables } from './tables.ts';
 const CHALLENGE_LIFETIME_MS = 5 * 60_000;
 /** Loaded with the first passkey ceremony, not at every start (ADR 031). */
 const webauthn = () => import('@simplewebauthn/server');
-const b64url = z
-  .string()
-  .max(16_384)
-  .regex(/^[A-Za-z0-9_-]*$/);
+/**
+ * The shapes of a passkey's answers, built on first use: `shomei sign` evaluates this module
+ * (Identity's) but never registers or checks a passkey (ADR 050).
+ */
+function buildResponseShapes() {
+  const b64url = z
+    .string()
+    .max(16_384)
+    .regex(/^[A-Za-z0-9_-]*$/);
+  /** Shape checks before the library parses CBOR and signatures; sizes bound the work. */
+  const registration = z.object({
+    id: b64url.min(1).max(1_400),
+    rawId: b64url.min(1).max(1_400),
+    type: z.literal('public-key'),
+    response: z.object({
+      clientDataJSON: b64url,
+      attestationObject: b64url,
+      transports: z.array(z.string().max(32)).max(10).optional(),
+    }),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  });
+  const authentication = z.object({
+    id: b64url.min(1).max(1_400),
+    rawId: b64url.min(1).max(1_400),
+    type: z.literal('public-key'),
+    response: z.object({
+      clientDataJSON: b64url,
+      authenticatorData: b64url,
+      signature: b64url,
+      userHandle: b64url.optional(),
+    }),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  });
+  return { registration, authentication };
+}
 
-/** Shape checks before the library parses CBOR and signatures; sizes bound the work. */
-export const registrationResponseSchema = z.object({
-  id: b64url.min(1).max(1_400),
-  rawId: b64url.min(1).max(1_400),
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: b64url,
-    attestationObject: b64url,
-    transports: z.array(z.string().max(32)).max(10).optional(),
-  }),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-});
+let responseShapes: ReturnType<typeof buildResponseShapes> | undefined;
 
-export const authenticationResponseSchema = z.object({
-  id: b64url.min(1).max(1_400),
-  rawId: b64url.min(1).max(1_400),
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: b64url,
-    authenticatorData: b64url,
-    signature: b64url,
-    userHandle: b64url.optional(),
-  }),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-});
+function shapes(): ReturnType<typeof buildResponseShapes> {
+  responseShapes ??= buildResponseShapes();
+  return responseShapes;
+}
 
 export interface PasskeySummary {
   readonly id: string;
@@ -137,7 +149,7 @@ export class Passkeys {
     response: unknown,
     name: string,
   ): Promise<PasskeySummary | null> {
-    const parsed = registrationResponseSchema.safeParse(response);
+    const parsed = shapes().registration.safeParse(response);
     if (!parsed.success) return null;
     const challenge = await this.sessions.takeChallenge(sessionId, 'passkey-registration');
     if (challenge === undefined) return null;
@@ -198,7 +210,7 @@ export class Passkeys {
 
   /** Verifies an assertion by one of the user's passkeys; the signature counter must move forward. */
   async authenticate(userId: string, sessionId: string, response: unknown): Promise<boolean> {
-    const parsed = authenticationResponseSchema.safeParse(response);
+    const parsed = shapes().authentication.safeParse(response);
     if (!parsed.success) return false;
     const challenge = await this.sessions.takeChallenge(sessionId, 'passkey-authentication');
     if (challenge === undefined) return false;

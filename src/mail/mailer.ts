@@ -16,20 +16,25 @@ export interface Mailer {
   close(): Promise<void>;
 }
 
-const messageSchema = z.object({
-  to: z.string().max(254).email(),
-  // Header values: no line breaks (header injection), bounded length.
-  subject: z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(/^[^\r\n]*$/),
-  text: z.string().min(1).max(100_000),
-  html: z.string().max(200_000).optional(),
-});
+/** Built on first use: commands that open the mailer but send nothing never build it (ADR 050). */
+let messageSchema: ReturnType<typeof buildMessageSchema> | undefined;
+
+const buildMessageSchema = () =>
+  z.object({
+    to: z.string().max(254).email(),
+    // Header values: no line breaks (header injection), bounded length.
+    subject: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^\r\n]*$/),
+    text: z.string().min(1).max(100_000),
+    html: z.string().max(200_000).optional(),
+  });
 
 /** Refuses a message that could not be delivered safely (bad address, header injection, size). */
 export function checkMessage(message: MailMessage): MailMessage {
+  messageSchema ??= buildMessageSchema();
   const parsed = messageSchema.safeParse(message);
   if (!parsed.success) {
     throw shomeiError(

@@ -3,7 +3,7 @@
  * application's user and delegation are answered as they were accepted).
  */
 import { z } from 'zod';
-import { applicationInputSchema, delegationSchema } from '../applications.ts';
+import { applicationShapes } from '../applications.ts';
 
 const nullableText = z.string().nullable();
 
@@ -20,8 +20,8 @@ export const applicationSchema = z.object({
   submittedAt: z.string(),
   organisationName: z.string(),
   requestedTenantSlug: nullableText,
-  user: applicationInputSchema.shape.user,
-  delegation: delegationSchema.nullable(),
+  user: applicationShapes().applicationInput.shape.user,
+  delegation: applicationShapes().delegation.nullable(),
   decidedAt: nullableText,
   decidedBy: nullableText,
   decisionReason: nullableText,

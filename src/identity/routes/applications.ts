@@ -1,7 +1,7 @@
 /** `/api/applications/…`: apply (anyone), list and decide (operators with the privilege). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { applicationInputSchema, approvalSchema } from '../applications.ts';
+import { applicationShapes } from '../applications.ts';
 import { notFound } from '../errors.ts';
 import type { Identity } from '../identity.ts';
 import type { IdentityPrivilege } from '../model.ts';
@@ -36,7 +36,7 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
       ...opts,
       schema: {
         summary: 'Apply for an account (anyone)',
-        body: applicationInputSchema.strict(),
+        body: applicationShapes().applicationInput.strict(),
         response: { 201: submittedAnswer },
       },
       config: { ...applyLimit, ...identityInput },
@@ -87,7 +87,7 @@ export async function applicationRoutes(fastify: FastifyInstance, identity: Iden
       schema: {
         summary: 'Approve an application (identity checked)',
         params: idParam,
-        body: approvalSchema.strict(),
+        body: applicationShapes().approval.strict(),
         response: { 200: approvedAnswer },
       },
       config: identityInput,
