@@ -6,29 +6,41 @@
 // stale build (ADR 038: the build lists its sources in dist/cli/sources.txt; checking those is half the
 // cost of walking src/). SHOMEI_RUN_FROM=src|dist overrides the choice (for measuring);
 // src/config/prebuilt.ts decides the same way for the worker threads.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+//
+// This file is CommonJS (bin/package.json): Node starts an ES module entry by loading its ES module
+// loader, which loads fs/promises, readline, the streams and fs watchers before the first line runs.
+// `verify` and `sign` run from their CommonJS bundles without any ES module (ADR 053); every other
+// command imports the build's ES modules, as before.
+'use strict';
+const { existsSync, readFileSync, statSync } = require('node:fs');
+const path = require('node:path');
 
-const root = new URL('..', import.meta.url);
+const root = path.resolve(__dirname, '..');
 const argv = process.argv.slice(2);
+const dist = path.join(root, 'dist', 'cli');
 
 // `--version` needs no module of shomei and no build: answered before either is looked at.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).version}\n`);
+  process.stdout.write(`${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version}\n`);
   process.exit(0);
 }
 
-const build = new URL('dist/cli/shomei.js', root);
+const build = path.join(dist, 'shomei.js');
 
 /**
- * The top-level help stored by the build (ADR 043), while the one source it is made from
- * (src/cli/index.ts: the command table) is not newer than the build; otherwise undefined.
+ * The top-level help stored by the build (ADR 043), while the sources it is made from (src/cli/index.ts:
+ * the command table; src/cli/program.ts: the program's description and version) are not newer than the
+ * build; otherwise undefined.
  */
 function storedHelp() {
   if (process.env.SHOMEI_RUN_FROM === 'src') return undefined;
-  const help = new URL('dist/cli/help.txt', root);
-  const table = statSync(new URL('src/cli/index.ts', root), { throwIfNoEntry: false });
+  const help = path.join(dist, 'help.txt');
   const stamp = statSync(build, { throwIfNoEntry: false });
-  if (table === undefined || stamp === undefined || table.mtimeMs > stamp.mtimeMs) return undefined;
+  if (stamp === undefined) return undefined;
+  for (const source of ['src/cli/index.ts', 'src/cli/program.ts']) {
+    const stat = statSync(path.join(root, source), { throwIfNoEntry: false });
+    if (stat === undefined || stat.mtimeMs > stamp.mtimeMs) return undefined;
+  }
   return existsSync(help) ? readFileSync(help, 'utf8') : undefined;
 }
 
@@ -40,14 +52,19 @@ if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
   }
 }
 
-/** True when no source listed by the build is newer than it or missing (an unlisted file is not built). */
+/**
+ * True when no source listed by the build is newer than it or missing (an unlisted file is not built).
+ * Paths are joined as strings: a URL per source (parsed, then turned back into a path) cost as much as
+ * the stat itself.
+ */
 function sourcesUnchanged() {
-  const list = new URL('dist/cli/sources.txt', root);
+  const list = path.join(dist, 'sources.txt');
   if (!existsSync(list)) return false;
   const stamp = statSync(build).mtimeMs;
+  const base = `${root}${path.sep}`;
   for (const source of readFileSync(list, 'utf8').split('\n')) {
     if (source === '') continue;
-    const stat = statSync(new URL(source, root), { throwIfNoEntry: false });
+    const stat = statSync(base + source, { throwIfNoEntry: false });
     if (stat === undefined || stat.mtimeMs > stamp) return false;
   }
   return true;
@@ -59,14 +76,33 @@ function buildIsCurrent() {
   return choice === 'dist' || sourcesUnchanged();
 }
 
-let entry;
-if (buildIsCurrent()) {
-  // Stack traces name the build's chunks; NODE_OPTIONS=--enable-source-maps maps them to src/ through
-  // the .map files beside them (off by default: the maps cost a server ~12 MB, ADR 031).
-  entry = await import(build.href);
-} else {
+/**
+ * The bundle of a command the build made apart (`dist/cli/<name>.cjs`: verify, sign), named as the
+ * command table names commands (the first word not an option); undefined for any other command.
+ */
+function bundleApart() {
+  const name = argv.find((word) => !word.startsWith('-'));
+  if (name === undefined || !/^[a-z][a-z-]*$/.test(name)) return undefined;
+  const bundle = path.join(dist, `${name}.cjs`);
+  return existsSync(bundle) ? bundle : undefined;
+}
+
+/** The module whose `main(argv)` runs the command. */
+async function entry() {
+  if (buildIsCurrent()) {
+    const apart = bundleApart();
+    // Its bundle alone, through its code cache (ADR 044): not the command table, its chunks, commander
+    // as an ES module or the ES module loader; the bundle's `main` runs the table's program (ADR 053).
+    if (apart !== undefined) return require(path.join(dist, 'bundle-loader.cjs')).loadBundle(apart).exports;
+    // Stack traces name the build's chunks; NODE_OPTIONS=--enable-source-maps maps them to src/ through
+    // the .map files beside them (off by default: the maps cost a server ~12 MB, ADR 031).
+    return import(require('node:url').pathToFileURL(build).href);
+  }
   const { register } = await import('tsx/esm/api');
   register();
-  entry = await import('../src/cli/index.ts');
+  return import('../src/cli/index.ts');
 }
-process.exitCode = await entry.main(argv);
+
+entry().then(async (command) => {
+  process.exitCode = await command.main(argv);
+});

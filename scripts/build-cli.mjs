@@ -47,10 +47,34 @@ const sourcesSideEffectFree = {
 };
 
 /**
- * Commands built apart (see above); the command table's `import('./commands/<name>.ts')` loads them, as
- * `<name>.js`: a small ES module written below that runs `<name>.cjs` through V8's code cache (ADR 044).
+ * Commands built apart (see above), with the function each registers its commands with. The command
+ * table's `import('./commands/<name>.ts')` loads them, as `<name>.js`: a small ES module written below
+ * that runs `<name>.cjs` through V8's code cache (ADR 044). bin/shomei.js runs `<name>.cjs` itself, by its
+ * `main`, without the command table, its chunks or the ES module loader (ADR 053).
  */
-const APART = ['verify', 'sign'];
+const REGISTERS = { verify: 'registerVerifyCommands', sign: 'registerSignCommands' };
+const APART = Object.keys(REGISTERS);
+
+/** Each bundle's entry: the command's module, plus `main`, which runs the program with it alone. */
+const apartEntries = {
+  name: 'apart-entries',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^shomei-apart:/ }, (args) => ({ path: args.path, namespace: 'apart' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'apart' }, (args) => {
+      const name = args.path.slice('shomei-apart:'.length);
+      return {
+        resolveDir: root,
+        loader: 'js',
+        contents: [
+          `import { ${REGISTERS[name]} } from './src/cli/commands/${name}.ts';`,
+          "import { runApart } from './src/cli/program.ts';",
+          `export { ${REGISTERS[name]} };`,
+          `export const main = (argv) => runApart(argv, ${REGISTERS[name]});`,
+        ].join('\n'),
+      };
+    });
+  },
+};
 const commandsApart = {
   name: 'commands-apart',
   setup(plugin) {
@@ -95,8 +119,8 @@ const builds = await Promise.all([
   ...APART.map((name) =>
     build({
       ...common,
-      entryPoints: { [name]: `src/cli/commands/${name}.ts` },
-      plugins: [sourcesSideEffectFree],
+      entryPoints: { [name]: `shomei-apart:${name}` },
+      plugins: [apartEntries, sourcesSideEffectFree],
       // CommonJS, which vm.Script compiles with a code cache (ADR 044). `import.meta` becomes the
       // bundle's own file, as it was for the ES module bundle; `import()` of a package becomes
       // require() (a vm.Script has no loader of its own for import() without an experimental flag).
@@ -115,6 +139,14 @@ const builds = await Promise.all([
       define: { 'import.meta.url': '__shomei_import_meta_url', 'import.meta.dirname': '__dirname' },
     }),
   ),
+  // The loader again as CommonJS, which bin/shomei.js requires to run `verify` and `sign` without
+  // starting the ES module loader (ADR 053).
+  build({
+    ...common,
+    entryPoints: { 'bundle-loader': 'src/cli/bundle-loader.ts' },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+  }),
 ]);
 
 // Each bundle apart gets the ES module the command table imports. Its first code cache is written by

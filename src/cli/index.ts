@@ -6,10 +6,9 @@
  * `--version` and the top-level `--help` load no command at all; the help lists each command from
  * the table below, which test/cli/cli.test.ts checks against the commands themselves.
  */
-import { Command, CommanderError } from 'commander';
-import { printError } from './output.ts';
+import type { Command } from 'commander';
+import { baseProgram, type Register, runProgram } from './program.ts';
 
-type Register = (program: Command) => void;
 type Loader = () => Promise<Register>;
 
 const lifecycle: Loader = async () => (await import('./commands/lifecycle.ts')).registerLifecycleCommands;
@@ -91,14 +90,6 @@ export const COMMANDS: Readonly<
   },
 };
 
-function baseProgram(): Command {
-  return new Command('shomei')
-    .description('署名 shomei — e-contract and remote signature service / 電子契約・リモート署名サービス')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
-}
-
 /** The program with the given commands registered (default: every command). */
 export async function buildProgram(names: readonly string[] = Object.keys(COMMANDS)): Promise<Command> {
   const program = baseProgram();
@@ -140,20 +131,15 @@ async function holdYoungGenerationForStart(name: string | undefined): Promise<vo
   v8.setFlagsFromString('--optimize-for-size');
 }
 
-/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 unusable input or usage). */
-export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const name = argv.find((word) => !word.startsWith('-'));
+/**
+ * Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 unusable input or usage). From the
+ * build, bin/shomei.js runs `verify` and `sign` from their own bundles without this module (ADR 053);
+ * both ways end in `runProgram`.
+ */
+export function main(argv: readonly string[]): Promise<number> {
+  const name = argv.find((word) => !word.startsWith('-'));
+  return runProgram(argv, async () => {
     await holdYoungGenerationForStart(name);
-    const program =
-      name !== undefined && COMMANDS[name] !== undefined ? await buildProgram([name]) : overviewProgram();
-    await program.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    printError(error);
-    return 1;
-  }
+    return name !== undefined && COMMANDS[name] !== undefined ? buildProgram([name]) : overviewProgram();
+  });
 }

@@ -2,7 +2,8 @@
  * Which code `bin/shomei.js` runs (ADR 031, ADR 038): the build in dist/cli while every source it lists
  * in sources.txt is unchanged, the sources otherwise — an edit is never masked by a stale build — and
  * `--version` before either, the build's stored top-level help while the command table is unchanged
- * (ADR 043). Checked on a miniature package whose two entries say which one ran.
+ * (ADR 043); a command built apart runs from its own bundle in the build (ADR 053). Checked on a
+ * miniature package whose entries say which one ran.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -32,18 +33,27 @@ const file = (relative: string, text: string): string => {
   return full;
 };
 const hourAgo = new Date(Date.now() - 3_600_000);
-const sources = ['src/cli/index.ts', 'src/lib/thing.ts'];
+const sources = ['src/cli/index.ts', 'src/cli/program.ts', 'src/lib/thing.ts'];
 
 mkdirSync(path.join(pkg, 'bin'));
-copyFileSync(path.join(repo, 'bin', 'shomei.js'), path.join(pkg, 'bin', 'shomei.js'));
+for (const name of ['shomei.js', 'package.json']) {
+  copyFileSync(path.join(repo, 'bin', name), path.join(pkg, 'bin', name));
+}
 symlinkSync(path.join(repo, 'node_modules'), path.join(pkg, 'node_modules'));
 file('package.json', JSON.stringify({ type: 'module', version: '9.8.7' }));
 file('src/cli/index.ts', entry('src'));
+file('src/cli/program.ts', 'export const program = 1;\n');
 file('src/lib/thing.ts', 'export const thing = 1;\n');
 for (const source of sources) utimesSync(path.join(pkg, source), hourAgo, hourAgo);
 file('dist/cli/shomei.js', entry('dist'));
 file('dist/cli/sources.txt', `${sources.join('\n')}\n`);
 file('dist/cli/help.txt', 'Usage: stored help\n');
+// A command built apart: a CommonJS bundle, run through the build's loader (here: plain require).
+file('dist/cli/bundle-loader.cjs', 'exports.loadBundle = (file) => ({ exports: require(file) });\n');
+file(
+  'dist/cli/apart.cjs',
+  "exports.main = async (argv) => { process.stdout.write('apart ' + argv.join(' ')); return 0; };\n",
+);
 
 function ran(args: readonly string[] = ['anything'], env: NodeJS.ProcessEnv = {}): string {
   const { SHOMEI_RUN_FROM: _, ...inherited } = process.env;
@@ -66,15 +76,28 @@ describe('bin/shomei.js: the build or the sources', () => {
     assert.equal(ran(['--version']), '9.8.7\n');
   });
 
-  test('--help prints the stored help until the command table is edited, then asks the entry', () => {
+  test('--help prints the stored help until the command table or the program is edited, then asks the entry', () => {
     assert.equal(ran(['--help']), 'Usage: stored help\n');
     assert.equal(ran(['-h']), 'Usage: stored help\n');
     assert.equal(ran(['--help'], { SHOMEI_RUN_FROM: 'src' }), 'src');
-    const table = path.join(pkg, 'src/cli/index.ts');
-    utimesSync(table, new Date(), new Date(Date.now() + 1000));
-    assert.equal(ran(['--help']), 'src');
-    utimesSync(table, hourAgo, hourAgo);
-    assert.equal(ran(['--help']), 'Usage: stored help\n');
+    for (const made of ['src/cli/index.ts', 'src/cli/program.ts']) {
+      const source = path.join(pkg, made);
+      utimesSync(source, new Date(), new Date(Date.now() + 1000));
+      assert.equal(ran(['--help']), 'src', made);
+      utimesSync(source, hourAgo, hourAgo);
+      assert.equal(ran(['--help']), 'Usage: stored help\n');
+    }
+  });
+
+  test('a command built apart runs from its bundle while the build is current, from the sources when not', () => {
+    assert.equal(ran(['apart', '--flag']), 'apart apart --flag');
+    assert.equal(ran(['--flag', 'apart']), 'apart --flag apart');
+    assert.equal(ran(['other']), 'dist');
+    const edited = path.join(pkg, 'src/lib/thing.ts');
+    utimesSync(edited, new Date(), new Date(Date.now() + 1000));
+    assert.equal(ran(['apart']), 'src');
+    utimesSync(edited, hourAgo, hourAgo);
+    assert.equal(ran(['apart'], { SHOMEI_RUN_FROM: 'src' }), 'src');
   });
 
   test('an edited source runs the sources; SHOMEI_RUN_FROM=dist still picks the build', () => {
