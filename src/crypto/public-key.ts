@@ -4,25 +4,34 @@ import { ECDSASigValue } from '@peculiar/asn1-ecc';
 import { DigestInfo } from '@peculiar/asn1-rsa';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import * as asn1js from 'asn1js';
 import { DIGEST_OID, type DigestAlgorithm, type KeyAlgorithm } from './algorithms.ts';
 
+/** `params`: the DER of the curve's OBJECT IDENTIFIER (CKA_EC_PARAMS as namedCurve). */
 export const CURVES = {
-  'EC-P256': { oid: '1.2.840.10045.3.1.7', jwk: 'P-256', size: 32 },
-  'EC-P384': { oid: '1.3.132.0.34', jwk: 'P-384', size: 48 },
+  'EC-P256': { oid: '1.2.840.10045.3.1.7', params: '06082a8648ce3d030107', jwk: 'P-256', size: 32 },
+  'EC-P384': { oid: '1.3.132.0.34', params: '06052b81040022', jwk: 'P-384', size: 48 },
 } as const;
 
 export function ecParamsFor(algorithm: 'EC-P256' | 'EC-P384'): Buffer {
-  return Buffer.from(new asn1js.ObjectIdentifier({ value: CURVES[algorithm].oid }).toBER());
+  return Buffer.from(CURVES[algorithm].params, 'hex');
 }
 
+/**
+ * The curve CKA_EC_PARAMS names: its bytes compared with the two namedCurve encodings (a fixed
+ * OID has one DER), not parsed; asn1js's parser was cold in every key description (ADR 051).
+ */
 export function curveFromParams(params: Buffer): 'EC-P256' | 'EC-P384' | undefined {
-  const parsed = asn1js.fromBER(new Uint8Array(params));
-  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.ObjectIdentifier)) return undefined;
-  const oid = parsed.result.valueBlock.toString();
-  if (oid === CURVES['EC-P256'].oid) return 'EC-P256';
-  if (oid === CURVES['EC-P384'].oid) return 'EC-P384';
+  const hex = params.toString('hex');
+  if (hex === CURVES['EC-P256'].params) return 'EC-P256';
+  if (hex === CURVES['EC-P384'].params) return 'EC-P384';
   return undefined;
+}
+
+/** The value of a DER OCTET STRING whose length fits one or two length octets, else undefined. */
+function octetStringValue(der: Buffer): Buffer | undefined {
+  if (der.length < 2 || der[0] !== 0x04) return undefined;
+  if (der[1]! < 0x80) return der[1] === der.length - 2 ? der.subarray(2) : undefined;
+  return der[1] === 0x81 && der[2] === der.length - 3 ? der.subarray(3) : undefined;
 }
 
 export function rsaPublicKey(modulus: Buffer, exponent: Buffer): KeyObject {
@@ -38,11 +47,8 @@ export function rsaPublicKey(modulus: Buffer, exponent: Buffer): KeyObject {
 
 /** CKA_EC_POINT is a DER OCTET STRING holding the uncompressed point 04||X||Y. */
 export function ecPublicKey(algorithm: 'EC-P256' | 'EC-P384', ecPoint: Buffer): KeyObject {
-  let point = ecPoint;
-  const parsed = asn1js.fromBER(new Uint8Array(ecPoint));
-  if (parsed.offset !== -1 && parsed.result instanceof asn1js.OctetString) {
-    point = Buffer.from(parsed.result.valueBlock.valueHexView);
-  }
+  // Some tokens give the bare point; the points of P-256 and P-384 fit a one-octet length.
+  const point = octetStringValue(ecPoint) ?? ecPoint;
   const size = CURVES[algorithm].size;
   if (point.length !== 1 + 2 * size || point[0] !== 4) throw new Error('unsupported EC point encoding');
   return createPublicKey({
