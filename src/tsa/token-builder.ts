@@ -1,14 +1,12 @@
 /** Building the TimeStampToken: SignedData over a TSTInfo, signed attributes signed in the HSM. */
 
-import { Attribute } from '@peculiar/asn1-cms';
 import { Accuracy, type MessageImprint, TSTInfo } from '@peculiar/asn1-tsp';
-import * as asn1js from 'asn1js';
-import type { DigestAlgorithm, DigestSigner } from '../crypto/index.ts';
+import { DIGEST_OID, type DigestAlgorithm, type DigestSigner } from '../crypto/index.ts';
 import { withoutUndefined } from '../objects/index.ts';
 import {
   type CertificateParts,
+  derOid,
   digest,
-  digestAlgorithmIdentifier,
   encode,
   OID,
   signingAlgorithm,
@@ -39,8 +37,13 @@ function accuracy(millis: number): Accuracy {
   return new Accuracy({ ...(seconds > 0 ? { seconds } : {}), ...(rest > 0 ? { millis: rest } : {}) });
 }
 
-function attribute(type: string, valueDer: Uint8Array | ArrayBuffer): Attribute {
-  return new Attribute({ attrType: type, attrValues: [new Uint8Array(valueDer).slice().buffer] });
+/**
+ * Attribute ::= SEQUENCE { attrType OID, attrValues SET OF value } with one value, written as DER
+ * (one element needs no SET OF sorting): the same bytes the schema classes wrote, without their
+ * generic encoder, which was cold in every `shomei sign` (ADR 051).
+ */
+function attribute(type: string, valueDer: Uint8Array): Buffer {
+  return tlv(0x30, derOid(type), tlv(0x31, valueDer));
 }
 
 /**
@@ -76,24 +79,23 @@ export function tokenSigner(
     certificate,
     digestAlgorithm,
     parts: {
-      digestAlgorithm: encode(digestAlgorithmIdentifier(digestAlgorithm)),
+      // RFC 5754: the parameters of SHA-2 identifiers are absent.
+      digestAlgorithm: tlv(0x30, derOid(DIGEST_OID[digestAlgorithm])),
       // certificates [0] IMPLICIT CertificateSet
       certificates: tlv(0xa0, certificate.der, ...chain),
       // IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serialNumber CertificateSerialNumber }
       signerIdentifier: tlv(0x30, certificate.issuer.raw, certificate.serialNumber.raw),
       signatureAlgorithm: encode(signingAlgorithm(signer, { digestAlgorithm })),
-      contentTypeAttribute: encode(
-        attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.tstInfo }).toBER()),
-      ),
-      essAttribute: encode(attribute(OID.signingCertificateV2, signingCertificateV2Der(certificate))),
+      contentTypeAttribute: attribute(OID.contentType, derOid(OID.tstInfo)),
+      essAttribute: attribute(OID.signingCertificateV2, signingCertificateV2Der(certificate)),
     },
   };
 }
 
 const INTEGER_1 = Buffer.from([0x02, 0x01, 0x01]);
 const INTEGER_3 = Buffer.from([0x02, 0x01, 0x03]);
-const SIGNED_DATA_OID = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.signedData }).toBER());
-const TST_INFO_OID = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.tstInfo }).toBER());
+const SIGNED_DATA_OID = derOid(OID.signedData);
+const TST_INFO_OID = derOid(OID.tstInfo);
 
 export async function buildTimestampToken(params: {
   readonly content: TokenContent;
@@ -116,12 +118,7 @@ export async function buildTimestampToken(params: {
     }),
   );
   const tstInfo = encode(info);
-  const messageDigest = encode(
-    attribute(
-      OID.messageDigest,
-      new asn1js.OctetString({ valueHex: digest(digestAlgorithm, tstInfo) }).toBER(),
-    ),
-  );
+  const messageDigest = attribute(OID.messageDigest, tlv(0x04, digest(digestAlgorithm, tstInfo)));
   // DER SET OF: elements in the order of their encodings (X.690 11.6).
   const attributes = [parts.contentTypeAttribute, messageDigest, parts.essAttribute].sort(Buffer.compare);
   const signed = await signTbs(tlv(0x31, ...attributes), signer, { digestAlgorithm });
