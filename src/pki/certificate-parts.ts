@@ -6,12 +6,10 @@
  * IssuerAndSerialNumber and RFC 5035's IssuerSerial must match.
  */
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
 import { PKI_LIMITS } from './der.ts';
 import { type DerElement, derReader, tlv } from './der-walker.ts';
 import { inputTooLarge, malformed } from './errors.ts';
-import { nameToString } from './names.ts';
+import { nameDerToString } from './names.ts';
 
 const reader = derReader(malformed);
 
@@ -73,13 +71,13 @@ export function signingCertificateV2Der(certificate: CertificateParts): Buffer {
 }
 
 /**
- * A certificate's subject as certificateFacts writes it (RFC 4514), from the Name alone: the parse
- * of three RDNs instead of the whole certificate with its extensions (`shomei sign`'s output).
+ * A certificate's subject as certificateFacts writes it (RFC 4514), from the Name's DER alone: no
+ * parse of the whole certificate with its extensions (`shomei sign`'s output).
  */
 export function certificateSubject(der: Uint8Array): string {
   const { subject } = certificateParts(der);
   try {
-    return nameToString(AsnConvert.parse(subject.raw, Name));
+    return nameDerToString(subject.raw);
   } catch (error) {
     throw malformed('certificate', 'unreadable subject', error);
   }

@@ -61,6 +61,7 @@ export {
   type NameAttributeType,
   nameAttributes,
   nameDer,
+  nameDerToString,
   namesEqual,
   nameToString,
 } from './names.ts';

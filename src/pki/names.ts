@@ -5,6 +5,8 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { shomeiError } from '../errors/index.ts';
+import { derReader } from './der-walker.ts';
+import { malformed } from './errors.ts';
 
 /** Attribute types shomei writes and prints by short name (RFC 4514 section 3 plus common extras). */
 export const NAME_ATTRIBUTES = {
@@ -141,4 +143,46 @@ export function nameDer(name: Name): Buffer {
 
 export function namesEqual(a: Name, b: Name): boolean {
   return nameDer(a).equals(nameDer(b));
+}
+
+const nameWalker = derReader(malformed);
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF8String, PrintableString and IA5String as the schema decodes them; undefined for other types. */
+function derStringValue(tag: number, value: Buffer): string | undefined {
+  if (tag === 0x0c) {
+    try {
+      return strictUtf8.decode(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (tag === 0x13 || tag === 0x16) return value.toString('latin1');
+  return undefined;
+}
+
+/**
+ * nameToString of a Name given as DER, read with the DER walker when every attribute is a known
+ * type with a UTF8String, PrintableString or IA5String value (every name shomei writes); any other
+ * name takes the schema parse and nameToString, so the text is the same either way (ADR 051).
+ */
+export function nameDerToString(der: Uint8Array): string {
+  const rdns: string[] = [];
+  const name = nameWalker.readSingle(der, 'name');
+  if (name.tag !== 0x30) return nameToString(AsnConvert.parse(der, Name));
+  for (const rdn of nameWalker.children(name, 'name')) {
+    const parts: string[] = [];
+    for (const atv of rdn.tag === 0x31 ? nameWalker.children(rdn, 'name') : []) {
+      const [type, value, ...rest] = atv.tag === 0x30 ? nameWalker.children(atv, 'name') : [];
+      const short = type?.tag === 0x06 ? SHORT_NAMES.get(nameWalker.readOid(type, 'name')) : undefined;
+      const text = value === undefined ? undefined : derStringValue(value.tag, value.value);
+      if (short === undefined || text === undefined || rest.length > 0) {
+        return nameToString(AsnConvert.parse(der, Name));
+      }
+      parts.push(`${short}=${escapeValue(text)}`);
+    }
+    if (parts.length === 0) return nameToString(AsnConvert.parse(der, Name));
+    rdns.push(parts.join('+'));
+  }
+  return rdns.reverse().join(',');
 }

@@ -3,7 +3,15 @@ import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AlgorithmIdentifier, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  GeneralName,
+  GeneralNames,
+  Name,
+  RelativeDistinguishedName,
+} from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import type { Shomei } from '../../src/app/index.ts';
 import { generateRecordedKey } from '../../src/ca/index.ts';
@@ -21,6 +29,7 @@ import {
   encode,
   nameAttributes,
   nameDer,
+  nameDerToString,
   nameToString,
   OID,
   PKI_LIMITS,
@@ -37,6 +46,9 @@ import {
 import { workDir, YAMADA } from '../ca/helpers.ts';
 import { openTestShomei, type TestHome } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
+
+const OID_O = '2.5.4.10';
+const OID_CN = '2.5.4.3';
 
 let shomei: Shomei & TestHome;
 let dir: string;
@@ -108,6 +120,36 @@ describe('names (RFC 4514, UTF-8)', () => {
     const name = buildName(YAMADA);
     assert.equal(nameToString(name), 'CN=山田 太郎,O=株式会社サンプル,C=JP');
     assert.deepEqual(nameAttributes(name), YAMADA);
+  });
+
+  test('a name read from its DER prints as the parsed name does, whatever its value types', () => {
+    const names = [
+      buildName(YAMADA),
+      buildName([
+        { type: 'O', value: 'A, B + C "D" <E>;' },
+        { type: 'CN', value: '#leading and trailing ' },
+        { type: 'emailAddress', value: 'seal@example.jp' },
+        { type: 'serialNumber', value: 'T1234567890123' },
+      ]),
+      new Name([
+        new RelativeDistinguishedName([
+          new AttributeTypeAndValue({ type: OID_O, value: new AttributeValue({ utf8String: '株式会社' }) }),
+          new AttributeTypeAndValue({ type: OID_CN, value: new AttributeValue({ printableString: 'Two' }) }),
+        ]),
+      ]),
+      // Value types and attribute types the walker leaves to the schema parse.
+      new Name([
+        new RelativeDistinguishedName([
+          new AttributeTypeAndValue({ type: OID_CN, value: new AttributeValue({ bmpString: 'BMP 名' }) }),
+        ]),
+        new RelativeDistinguishedName([
+          new AttributeTypeAndValue({ type: '1.2.3.4', value: new AttributeValue({ utf8String: 'x' }) }),
+        ]),
+      ]),
+      new Name([]),
+    ];
+    for (const name of names) assert.equal(nameDerToString(nameDer(name)), nameToString(name));
+    assert.throws(() => nameDerToString(nameDer(names[0]!).subarray(1)), throwsWith('SHOMEI_PKI_MALFORMED'));
   });
 
   test('special characters are escaped; invalid names are refused', () => {
