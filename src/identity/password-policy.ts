@@ -5,22 +5,33 @@
  * account's own identifiers.
  */
 import { createRequire } from 'node:module';
-import type { dictionary } from '@zxcvbn-ts/language-common';
 import { type ShomeiError, shomeiError } from '../errors/index.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 /** Upper bound keeps hashing cost bounded; far above what any person types (NIST: allow ≥ 64). */
 export const MAX_PASSWORD_LENGTH = 256;
 
-let commonPasswords: Set<string> | undefined;
+const LIST_MODULE = '@zxcvbn-ts/language-common/dist/passwords.json.cjs';
+
+let commonPasswords: WeakRef<Set<string>> | undefined;
+
+/**
+ * The list (~49,000 words, ~3 MB of heap) is loaded when a password is checked and not held by an
+ * idle server (ADRs 031, 052): passwords are set rarely. A weak reference lets checks close together
+ * (the demo's accounts) share one load until the garbage collector takes it. Only the list's module is
+ * required, and the modules it loads are taken out of node's module cache again, so that nothing else
+ * keeps the words.
+ */
 function common(): Set<string> {
-  // The list (~49,000 words) is loaded at the first password checked, not at every start (ADR 031).
-  commonPasswords ??= new Set(
-    (
-      createRequire(import.meta.url)('@zxcvbn-ts/language-common') as { dictionary: typeof dictionary }
-    ).dictionary['passwords-common'].map((p) => p.toLowerCase()),
-  );
-  return commonPasswords;
+  const held = commonPasswords?.deref();
+  if (held !== undefined) return held;
+  const load = createRequire(import.meta.url);
+  const cached = new Set(Object.keys(load.cache));
+  const list = new Set((load(LIST_MODULE) as readonly string[]).map((p) => p.toLowerCase()));
+  // The list's module and the decompressor it loads (which names the list's module as its parent).
+  for (const file of Object.keys(load.cache)) if (!cached.has(file)) delete load.cache[file];
+  commonPasswords = new WeakRef(list);
+  return list;
 }
 
 export type PasswordRejection = 'too-short' | 'too-long' | 'common' | 'contains-identifier' | 'repetitive';

@@ -39,9 +39,11 @@ async function startService(): Promise<void> {
     await shomei.close();
   };
   try {
+    // Before the server's modules load: start-up's own collections then take what the demo's password
+    // checks left (the common-password list), rather than an idle server holding it (ADR 052).
+    const demo = await ensureDemoAccounts(shomei);
     const tls = await prepareTls(ops, config.home, config.environment, shomei.ca);
     server = await buildServer(shomei, tls === undefined ? {} : { tls });
-    const demo = await ensureDemoAccounts(shomei);
     const where = `${config.http.host}:${config.http.port}`;
     const address = await server.listen({ host: config.http.host, port: config.http.port }).catch((error) => {
       throw listenFailed('SHOMEI_PORT', where, error);
