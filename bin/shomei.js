@@ -53,12 +53,11 @@ if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
 }
 
 /**
- * True when no source listed by the build is newer than it or missing (an unlisted file is not built).
- * Paths are joined as strings: a URL per source (parsed, then turned back into a path) cost as much as
- * the stat itself.
+ * True when no source in the build's list `list` is newer than the build or missing (an unlisted file is
+ * not built). Paths are joined as strings: a URL per source (parsed, then turned back into a path) cost
+ * as much as the stat itself.
  */
-function sourcesUnchanged() {
-  const list = path.join(dist, 'sources.txt');
+function sourcesUnchanged(list) {
   if (!existsSync(list)) return false;
   const stamp = statSync(build).mtimeMs;
   const base = `${root}${path.sep}`;
@@ -70,34 +69,42 @@ function sourcesUnchanged() {
   return true;
 }
 
-function buildIsCurrent() {
-  const choice = process.env.SHOMEI_RUN_FROM;
-  if (choice === 'src' || !existsSync(build)) return false;
-  return choice === 'dist' || sourcesUnchanged();
+/**
+ * The command built apart (`dist/cli/<name>.cjs`: verify, sign) that argv names as the command table
+ * names commands (the first word not an option), or undefined. The build lists each one's sources in
+ * `<name>.sources.txt`; a build without that list (made before ADR 053) has no `main` in the bundle.
+ */
+function commandApart() {
+  const name = argv.find((word) => !word.startsWith('-'));
+  if (name === undefined || !/^[a-z][a-z-]*$/.test(name)) return undefined;
+  return existsSync(path.join(dist, `${name}.sources.txt`)) ? name : undefined;
 }
 
 /**
- * The bundle of a command the build made apart (`dist/cli/<name>.cjs`: verify, sign), named as the
- * command table names commands (the first word not an option); undefined for any other command.
+ * The build's module whose `main(argv)` runs the command, while the build is current for it; otherwise
+ * undefined. A command built apart runs its bundle alone, through its code cache (ADR 044): not the
+ * command table, its chunks, commander as an ES module or the ES module loader; the bundle's `main` runs
+ * the table's program (ADR 053). Such a run executes only the code built from `<name>.sources.txt` (the
+ * bundle's and its loader's sources), so that list decides; any other command checks every source.
  */
-function bundleApart() {
-  const name = argv.find((word) => !word.startsWith('-'));
-  if (name === undefined || !/^[a-z][a-z-]*$/.test(name)) return undefined;
-  const bundle = path.join(dist, `${name}.cjs`);
-  return existsSync(bundle) ? bundle : undefined;
+function fromBuild() {
+  const choice = process.env.SHOMEI_RUN_FROM;
+  if (choice === 'src' || !existsSync(build)) return undefined;
+  const apart = commandApart();
+  const list = path.join(dist, apart === undefined ? 'sources.txt' : `${apart}.sources.txt`);
+  if (choice !== 'dist' && !sourcesUnchanged(list)) return undefined;
+  if (apart !== undefined) {
+    return require(path.join(dist, 'bundle-loader.cjs')).loadBundle(path.join(dist, `${apart}.cjs`)).exports;
+  }
+  // Stack traces name the build's chunks; NODE_OPTIONS=--enable-source-maps maps them to src/ through
+  // the .map files beside them (off by default: the maps cost a server ~12 MB, ADR 031).
+  return import(require('node:url').pathToFileURL(build).href);
 }
 
-/** The module whose `main(argv)` runs the command. */
+/** The module whose `main(argv)` runs the command: the build's, or the sources' through tsx. */
 async function entry() {
-  if (buildIsCurrent()) {
-    const apart = bundleApart();
-    // Its bundle alone, through its code cache (ADR 044): not the command table, its chunks, commander
-    // as an ES module or the ES module loader; the bundle's `main` runs the table's program (ADR 053).
-    if (apart !== undefined) return require(path.join(dist, 'bundle-loader.cjs')).loadBundle(apart).exports;
-    // Stack traces name the build's chunks; NODE_OPTIONS=--enable-source-maps maps them to src/ through
-    // the .map files beside them (off by default: the maps cost a server ~12 MB, ADR 031).
-    return import(require('node:url').pathToFileURL(build).href);
-  }
+  const built = fromBuild();
+  if (built !== undefined) return built;
   const { register } = await import('tsx/esm/api');
   register();
   return import('../src/cli/index.ts');

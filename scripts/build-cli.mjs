@@ -188,7 +188,13 @@ if (stray.length > 0) {
 const { overviewHelp } = await import(pathToFileURL(path.join(outdir, 'shomei.js')).href);
 writeFileSync(path.join(outdir, 'help.txt'), overviewHelp());
 // The sources the build was made from, which bin/shomei.js and the work pool check (ADR 038).
-writeFileSync(
-  path.join(outdir, 'sources.txt'),
-  `${inputs.filter((input) => input.startsWith('src/')).join('\n')}\n`,
-);
+const sourcesOf = (results) =>
+  `${[...new Set(results.flatMap((result) => Object.keys(result.metafile.inputs)))]
+    .filter((input) => input.startsWith('src/'))
+    .join('\n')}\n`;
+writeFileSync(path.join(outdir, 'sources.txt'), sourcesOf(builds));
+// Those of each command built apart, which is all bin/shomei.js runs for it: its bundle and the
+// CommonJS loader (ADR 053).
+APART.forEach((name, index) => {
+  writeFileSync(path.join(outdir, `${name}.sources.txt`), sourcesOf([builds[1 + index], builds.at(-1)]));
+});

@@ -54,6 +54,7 @@ file(
   'dist/cli/apart.cjs',
   "exports.main = async (argv) => { process.stdout.write('apart ' + argv.join(' ')); return 0; };\n",
 );
+file('dist/cli/apart.sources.txt', 'src/cli/program.ts\n');
 
 function ran(args: readonly string[] = ['anything'], env: NodeJS.ProcessEnv = {}): string {
   const { SHOMEI_RUN_FROM: _, ...inherited } = process.env;
@@ -89,15 +90,34 @@ describe('bin/shomei.js: the build or the sources', () => {
     }
   });
 
-  test('a command built apart runs from its bundle while the build is current, from the sources when not', () => {
+  test('a command built apart runs from its bundle while its own sources are unchanged, from the sources when not', () => {
     assert.equal(ran(['apart', '--flag']), 'apart apart --flag');
     assert.equal(ran(['--flag', 'apart']), 'apart --flag apart');
     assert.equal(ran(['other']), 'dist');
-    const edited = path.join(pkg, 'src/lib/thing.ts');
-    utimesSync(edited, new Date(), new Date(Date.now() + 1000));
+    // A source the bundle was not built from: the bundle still runs; any other command runs the sources.
+    const unused = path.join(pkg, 'src/lib/thing.ts');
+    utimesSync(unused, new Date(), new Date(Date.now() + 1000));
+    assert.equal(ran(['apart']), 'apart apart');
+    assert.equal(ran(['other']), 'src');
+    utimesSync(unused, hourAgo, hourAgo);
+    const own = path.join(pkg, 'src/cli/program.ts');
+    utimesSync(own, new Date(), new Date(Date.now() + 1000));
     assert.equal(ran(['apart']), 'src');
-    utimesSync(edited, hourAgo, hourAgo);
+    utimesSync(own, hourAgo, hourAgo);
+    rmSync(own);
+    assert.equal(ran(['apart']), 'src');
+    file('src/cli/program.ts', 'export const program = 1;\n');
+    utimesSync(own, hourAgo, hourAgo);
     assert.equal(ran(['apart'], { SHOMEI_RUN_FROM: 'src' }), 'src');
+    assert.equal(ran(['apart']), 'apart apart');
+  });
+
+  test('a bundle without its list of sources (a build before ADR 053) runs through the command table', () => {
+    const list = path.join(pkg, 'dist/cli/apart.sources.txt');
+    rmSync(list);
+    assert.equal(ran(['apart']), 'dist');
+    file('dist/cli/apart.sources.txt', 'src/cli/program.ts\n');
+    assert.equal(ran(['apart']), 'apart apart');
   });
 
   test('an edited source runs the sources; SHOMEI_RUN_FROM=dist still picks the build', () => {
