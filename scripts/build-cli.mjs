@@ -126,8 +126,8 @@ const builds = await Promise.all([
       // require() (a vm.Script has no loader of its own for import() without an experimental flag).
       format: 'cjs',
       outExtension: { '.js': '.cjs' },
-      // The ASN.1 schemas' ES module builds (\`module\`), as asn1js, tslib and zod already are: their
-      // CommonJS builds (\`main\`, esbuild's first choice for node) made every require() of an ES module
+      // The ASN.1 schemas' ES module builds (`module`), as asn1js, tslib and zod already are: their
+      // CommonJS builds (`main`, esbuild's first choice for node) made every require() of an ES module
       // among them a fresh copy of its exports (__toCommonJS, ~10 ms of each command, ADR 050).
       mainFields: ['module', 'main'],
       // Without comments (esbuild keeps those in object literals and class bodies, some not ASCII) the

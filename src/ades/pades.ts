@@ -58,23 +58,19 @@ export interface PdfSignatureRequest {
   readonly commitmentType?: CommitmentType | undefined;
 }
 
-/** Built on first use: `shomei sign` evaluates this module but never reads a state back (ADR 050). */
-let pdfStateSchema: ReturnType<typeof buildPdfStateSchema> | undefined;
-
-const buildPdfStateSchema = () =>
-  z
-    .object({
-      format: z.literal('shomei/pdf-signing-state'),
-      version: z.literal(1),
-      preparedPath: z.string().min(1).max(4096),
-      fieldName: z.string().max(1024),
-      byteRange: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
-      contentsOffset: z.number().int().nonnegative(),
-      capacity: z.number().int().positive(),
-      cms: z.record(z.string(), z.unknown()),
-    })
-    .strict();
-export type PdfSigningState = z.infer<ReturnType<typeof buildPdfStateSchema>>;
+const pdfStateSchema = z
+  .object({
+    format: z.literal('shomei/pdf-signing-state'),
+    version: z.literal(1),
+    preparedPath: z.string().min(1).max(4096),
+    fieldName: z.string().max(1024),
+    byteRange: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+    contentsOffset: z.number().int().nonnegative(),
+    capacity: z.number().int().positive(),
+    cms: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type PdfSigningState = z.infer<typeof pdfStateSchema>;
 
 export interface PreparedPdfSignature {
   readonly digestToSign: Buffer;
@@ -93,7 +89,6 @@ export function readPdfSigningState(input: unknown): PdfSigningState {
       throw signingStateInvalid('not JSON');
     }
   }
-  pdfStateSchema ??= buildPdfStateSchema();
   const parsed = pdfStateSchema.safeParse(value);
   if (!parsed.success)
     throw signingStateInvalid(parsed.error.issues[0]?.path.join('.') || 'unexpected shape');

@@ -8,28 +8,24 @@ import { DIGEST_ALGORITHMS } from '../crypto/index.ts';
 import { signingStateInvalid } from './errors.ts';
 
 const MAX_STATE_CHARS = 1024 * 1024;
-/** Built on first use: `shomei sign` evaluates this module but never reads a state back (ADR 050). */
-let stateSchema: ReturnType<typeof buildStateSchema> | undefined;
+const base64 = z
+  .string()
+  .max(128 * 1024)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
-function buildStateSchema() {
-  const base64 = z
-    .string()
-    .max(128 * 1024)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/);
-  return z
-    .object({
-      format: z.literal('shomei/cms-signing-state'),
-      version: z.literal(1),
-      digestAlgorithm: z.enum(DIGEST_ALGORITHMS),
-      signatureScheme: z.enum(['RSASSA-PKCS1-v1_5', 'RSASSA-PSS', 'ECDSA']),
-      signedAttributes: base64,
-      signerCertificate: base64,
-      certificateChain: z.array(base64).max(16),
-    })
-    .strict();
-}
+const stateSchema = z
+  .object({
+    format: z.literal('shomei/cms-signing-state'),
+    version: z.literal(1),
+    digestAlgorithm: z.enum(DIGEST_ALGORITHMS),
+    signatureScheme: z.enum(['RSASSA-PKCS1-v1_5', 'RSASSA-PSS', 'ECDSA']),
+    signedAttributes: base64,
+    signerCertificate: base64,
+    certificateChain: z.array(base64).max(16),
+  })
+  .strict();
 
-export type CmsSigningState = z.infer<ReturnType<typeof buildStateSchema>>;
+export type CmsSigningState = z.infer<typeof stateSchema>;
 
 /** Accepts the state object or its JSON text; anything else is SHOMEI_ADES_STATE_INVALID. */
 export function readSigningState(input: unknown): CmsSigningState {
@@ -42,7 +38,6 @@ export function readSigningState(input: unknown): CmsSigningState {
       throw signingStateInvalid('not JSON');
     }
   }
-  stateSchema ??= buildStateSchema();
   const parsed = stateSchema.safeParse(value);
   if (!parsed.success) {
     throw signingStateInvalid(parsed.error.issues[0]?.path.join('.') || 'unexpected shape');

@@ -3,7 +3,7 @@
  * instances). Modules declare their own table types and use `db.withTables<…>()`; the same migrations
  * run on both dialects.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import type Pg from 'pg';
 import { shomeiError } from '../errors/index.ts';
+import { sqliteAddonOption } from './sqlite-addon.ts';
 import type { FoundationTables } from './tables.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -42,25 +43,6 @@ function postgresDriver(): typeof Pg {
     pgDriver.types.setTypeParser(20, (value: string) => Number(value));
   }
   return pgDriver;
-}
-
-let sqliteAddon: string | undefined | null = null;
-
-/**
- * better-sqlite3's compiled addon, looked for where the \`bindings\` package looks first and in its
- * order (build/, build/Debug/, build/Release/ of the package), so the same file loads. Handing its path
- * to better-sqlite3 (its \`nativeBinding\` option) skips bindings' search, ~4 ms of each command that
- * opens SQLite: a stack trace parsed to find the package, then a require of each candidate path until
- * one loads (ADR 050). Anywhere else, better-sqlite3 searches with bindings as before.
- */
-function sqliteNativeBinding(): string | undefined {
-  if (sqliteAddon === null) {
-    const root = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
-    sqliteAddon = ['build', 'build/Debug', 'build/Release']
-      .map((dir) => path.join(root, dir, 'better_sqlite3.node'))
-      .find((file) => existsSync(file));
-  }
-  return sqliteAddon;
 }
 
 /**
@@ -102,8 +84,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const nativeBinding = sqliteNativeBinding();
-    const sqlite = new SQLite(file, nativeBinding === undefined ? {} : { nativeBinding });
+    const sqlite = new SQLite(file, sqliteAddonOption());
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');

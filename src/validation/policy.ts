@@ -83,7 +83,11 @@ function withDigest(document: PolicyDocument): ValidationPolicy {
   return { ...document, digest: createHash('sha256').update(canonical(document)).digest('hex') };
 }
 
-export const DEFAULT_POLICY: ValidationPolicy = withDigest(validationPolicySchema.parse(defaultPolicyJson));
+// Policies are parsed once or twice per process: zod's eval-compiled fast path (one per object shape)
+// would cost more to build than it saves; the checks are the same without it (ADR 046, ADR 050).
+export const DEFAULT_POLICY: ValidationPolicy = withDigest(
+  validationPolicySchema.parse(defaultPolicyJson, { jitless: true }),
+);
 
 /** A policy from JSON text: its shape, known constraints only, locked constraints left at FAIL. */
 export function parsePolicy(text: string): ValidationPolicy {
@@ -95,7 +99,7 @@ export function parsePolicy(text: string): ValidationPolicy {
   } catch {
     throw policyInvalid('not JSON');
   }
-  const parsed = validationPolicySchema.safeParse(json);
+  const parsed = validationPolicySchema.safeParse(json, { jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw policyInvalid(`${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type SQLite from 'better-sqlite3';
 import type Pg from 'pg';
 import type { CaTables } from '../../ca/index.ts';
+import { sqliteAddonOption } from '../../store/sqlite-addon.ts';
 
 /** The root's certificate; the same statement on SQLite and PostgreSQL. */
 const ROOT_QUERY = "SELECT certificate FROM ca_authorities WHERE name = 'root'";
@@ -24,7 +25,7 @@ const load = createRequire(import.meta.url);
  */
 function sqliteRoot(file: string): RootRow | undefined {
   const Database = load('better-sqlite3') as typeof SQLite;
-  const database = new Database(file, { fileMustExist: true });
+  const database = new Database(file, { fileMustExist: true, ...sqliteAddonOption() });
   try {
     return database.prepare(ROOT_QUERY).get() as RootRow | undefined;
   } finally {
