@@ -16,6 +16,8 @@ export interface EmbeddedCertificateAuthority {
   certificate(name: 'root' | 'issuing'): Promise<Buffer>;
   crl(name: 'root' | 'issuing'): Promise<Buffer>;
   respondOcsp(requestDer: Uint8Array): Promise<Buffer>;
+  /** The answer for one certificate it issued, without a request (src/ca's CertificateAuthority). */
+  respondOcspFor?(certificate: Uint8Array): Promise<Buffer>;
 }
 
 /**
@@ -63,7 +65,11 @@ export function embeddedRevocationSource(
       if (by.equals(issuing!)) {
         return {
           crls: [await ca.crl('issuing')],
-          ocspResponses: [await ca.respondOcsp(ocspRequestFor(certificate, issuer))],
+          // The CA's own answer, as to a request for this certificate (the issuer is its issuing
+          // CA, checked above), without one written and decoded in this process (ADR 051).
+          ocspResponses: [
+            await (ca.respondOcspFor?.(certificate) ?? ca.respondOcsp(ocspRequestFor(certificate, issuer))),
+          ],
         };
       }
       if (by.equals(root!)) return { crls: [await ca.crl('root')], ocspResponses: [] };

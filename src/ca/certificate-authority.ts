@@ -37,7 +37,7 @@ import { randomSerial, signCertificate } from './certificate-builder.ts';
 import { buildCrl } from './crl.ts';
 import { caErrors } from './errors.ts';
 import { type AuthorityNaming, DEVELOPMENT_NAMING, requireNaming } from './naming.ts';
-import { respondToOcsp } from './ocsp-responder.ts';
+import { answerOcsp, certIdFor, type OcspResponderContext, respondToOcsp } from './ocsp-responder.ts';
 import { authorityUrls, endEntityExtensions, PROFILE_VALIDITY_DAYS } from './profiles.ts';
 import type { CaAuthorityTable, CaCertificateTable, CaTables } from './tables.ts';
 import {
@@ -517,9 +517,26 @@ export class CertificateAuthority {
 
   /** Answers an OCSP request (DER) with an OCSP response (DER); malformed input gets malformedRequest. */
   async respondOcsp(requestDer: Uint8Array): Promise<Buffer> {
+    return respondToOcsp(requestDer, await this.ocspContext());
+  }
+
+  /**
+   * The OCSP response (DER) for one certificate (DER) of the issuing CA, for this process's own
+   * validation data: the answer `respondOcsp` gives to a request for it, from the CertID the CA
+   * writes itself instead of a request written and decoded in the same process (the request's
+   * decode was the first, cold schema parse of `shomei sign --level B-LT/B-LTA`, ADR 051). A
+   * certificate this CA did not issue is `unknown`, as in a request.
+   */
+  async respondOcspFor(certificate: Uint8Array): Promise<Buffer> {
+    const context = await this.ocspContext();
+    const serial = certificateParts(certificate).serialNumber.value;
+    return answerOcsp([certIdFor(serial, context.issuer)], undefined, context);
+  }
+
+  private async ocspContext(): Promise<OcspResponderContext> {
     const issuing = await this.authority('issuing');
     if (issuing.ocsp === undefined) throw caErrors.notSetUp();
-    return respondToOcsp(requestDer, {
+    return {
       issuer: issuing.certificate,
       responderCertificate: issuing.ocsp.certificate,
       responderSigner: issuing.ocsp.signer,
@@ -539,7 +556,7 @@ export class CertificateAuthority {
           reason: (row.revocation_reason ?? 'unspecified') as RevocationReason,
         };
       },
-    });
+    };
   }
 
   /** Revokes by certificate (DER) rather than serial: refused unless this CA issued exactly these bytes. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  type CertID,
+  CertID,
   CertStatus,
   OCSPRequest,
   OCSPResponse,
@@ -17,7 +17,7 @@ import {
   SingleResponse,
 } from '@peculiar/asn1-ocsp';
 import { OctetString } from '@peculiar/asn1-schema';
-import { CRLReason, Extension } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, CRLReason, Extension } from '@peculiar/asn1-x509';
 import type { DigestSigner } from '../crypto/index.ts';
 import {
   type CertificateParts,
@@ -95,11 +95,27 @@ export async function respondToOcsp(requestDer: Uint8Array, context: OcspRespond
   const list = request.tbsRequest.requestList;
   if (list.length === 0 || list.length > MAX_OCSP_REQUESTS)
     return ocspError(OCSPResponseStatus.malformedRequest);
+  const nonce = request.tbsRequest.requestExtensions?.find((e) => e.extnID === OID.ocspNonce);
+  return answerOcsp(
+    list.map((single) => single.reqCert),
+    nonce,
+    context,
+  );
+}
+
+/**
+ * The signed answer for these CertIDs: a request's (respondToOcsp), or ones the CA wrote itself for
+ * its own validation data (CertificateAuthority.respondOcspFor), which need no request decoded.
+ */
+export async function answerOcsp(
+  certIds: readonly CertID[],
+  nonce: Extension | undefined,
+  context: OcspResponderContext,
+): Promise<Buffer> {
   const now = wholeSeconds(context.now ?? new Date());
   const nextUpdate = new Date(now.getTime() + context.validityMinutes * 60_000);
   const responses: SingleResponse[] = [];
-  for (const single of list) {
-    const certId = single.reqCert;
+  for (const certId of certIds) {
     let certStatus = new CertStatus({ unknown: null });
     if (issuedByUs(certId, context.issuer)) {
       const found = await context.lookup(serialHex(certId.serialNumber));
@@ -118,7 +134,6 @@ export async function respondToOcsp(requestDer: Uint8Array, context: OcspRespond
     }
     responses.push(new SingleResponse({ certID: certId, certStatus, thisUpdate: now, nextUpdate }));
   }
-  const nonce = request.tbsRequest.requestExtensions?.find((e) => e.extnID === OID.ocspNonce);
   const responseData = new ResponseData({
     responderID: new ResponderID({
       byKey: new OctetString(keyIdentifier(context.responderSigner.publicKey)),
@@ -154,4 +169,20 @@ export async function respondToOcsp(requestDer: Uint8Array, context: OcspRespond
       }),
     }),
   );
+}
+
+/**
+ * The CertID (SHA-1, as RFC 6960 responders expect) of a certificate the issuer issued, from the
+ * issuer's name and key bits and the certificate's serial number as stored: what an OCSP request
+ * for it would carry, without writing and decoding one in the same process.
+ */
+export function certIdFor(serialNumber: Uint8Array, issuer: OcspResponderContext['issuer']): CertID {
+  const sha1 = (data: Uint8Array): ArrayBuffer =>
+    new Uint8Array(createHash('sha1').update(data).digest()).buffer;
+  return new CertID({
+    hashAlgorithm: new AlgorithmIdentifier({ algorithm: OID.sha1, parameters: null }),
+    issuerNameHash: new OctetString(sha1(issuer.subject.raw)),
+    issuerKeyHash: new OctetString(sha1(issuer.subjectPublicKey)),
+    serialNumber: new Uint8Array(serialNumber).buffer,
+  });
 }

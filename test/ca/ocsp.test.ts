@@ -6,7 +6,7 @@ import { OCSPRequest } from '@peculiar/asn1-ocsp';
 import type { FastifyInstance } from 'fastify';
 import { ocspRequestFor } from '../../src/ades/index.ts';
 import type { Shomei } from '../../src/app/index.ts';
-import { decodeAs, OID, parseOcspResponse } from '../../src/pki/index.ts';
+import { decodeAs, encode, OID, parseOcspResponse } from '../../src/pki/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { openTestShomei, type TestHome } from '../helpers/home.ts';
 import { run } from '../helpers/run.ts';
@@ -142,6 +142,50 @@ describe('OCSP responder (RFC 6960) judged by openssl ocsp', () => {
     ]);
     assert.match(judged.stderr + judged.stdout, /Response verify OK/);
     assert.match(judged.stdout, /: good/);
+  });
+
+  test('the answer the CA gives its own signer without a request is the same answer, judged by openssl', async () => {
+    const good = await shomei.ca.issue({ ...(await hsmKeyWithCsr(shomei, YAMADA)), profile: 'signer' });
+    const bad = await shomei.ca.issue({ ...(await hsmKeyWithCsr(shomei, YAMADA)), profile: 'signer' });
+    await shomei.ca.revoke(bad.serialNumber, 'keyCompromise');
+    for (const [name, der, status] of [
+      ['good', good.der, /: good/],
+      ['revoked', bad.der, /: revoked[\s\S]*Reason: keyCompromise/],
+    ] as const) {
+      const certFile = writePem(dir, `own-${name}.pem`, der);
+      const respFile = path.join(dir, `own-${name}.der`);
+      const answer = await shomei.ca.respondOcspFor(der);
+      writeFileSync(respFile, answer);
+      const judged = run('openssl', [
+        'ocsp',
+        '-respin',
+        respFile,
+        '-issuer',
+        issuingPem,
+        '-cert',
+        certFile,
+        '-CAfile',
+        rootPem,
+      ]);
+      assert.match(judged.stderr + judged.stdout, /Response verify OK/, name);
+      assert.match(judged.stdout, status, name);
+      // The CertID it answers is the one a request for the certificate carries.
+      const requested = decodeAs(
+        ocspRequestFor(der, await shomei.ca.certificate('issuing')),
+        OCSPRequest,
+        'r',
+      );
+      const basic = parseOcspResponse(answer).basic;
+      assert.ok(basic !== undefined);
+      assert.deepEqual(
+        encode(basic.tbsResponseData.responses[0]!.certID),
+        encode(requested.tbsRequest.requestList[0]!.reqCert),
+      );
+    }
+    // A certificate the CA never issued (its own root, asked as if issued by the issuing CA).
+    const foreign = parseOcspResponse(await shomei.ca.respondOcspFor(await shomei.ca.certificate('root')));
+    assert.equal(foreign.status, 0);
+    assert.ok(foreign.basic?.tbsResponseData.responses[0]?.certStatus.unknown !== undefined);
   });
 
   test('a certificate the CA never issued is unknown', async () => {
