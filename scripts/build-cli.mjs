@@ -110,6 +110,9 @@ const builds = await Promise.all([
     },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
+    // Without comments, as the bundles apart below: a chunk with one comment that is not ASCII is held
+    // by V8 as a two-byte string for as long as the server or a worker thread runs (ADR 052).
+    minifyWhitespace: true,
     // The server and the worker threads keep ADR 031's build. ADR 038 kept them off the two choices
     // below after a stopped server's C_Finalize failed (CKR_CRYPTOKI_NOT_INITIALIZED); ADR 045 found
     // that cause (a home removed during the stop, either build) and fixed it.

@@ -4,7 +4,15 @@
  * random); PINs are low-entropy and get argon2id.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { createRequire } from 'node:module';
+import type * as Argon2 from '@node-rs/argon2';
+
+let loaded: typeof Argon2 | undefined;
+/** The native module on a PIN's first use, as for passwords (ADR 046): an idle server holds none (ADR 052). */
+function argon2(): typeof Argon2 {
+  loaded ??= createRequire(import.meta.url)('@node-rs/argon2') as typeof Argon2;
+  return loaded;
+}
 
 /** 32 random bytes, base64url (43 characters). */
 export function randomSecret(): string {
@@ -28,12 +36,14 @@ export function sameSecretHash(a: string, b: string): boolean {
 
 /** argon2id with the library's defaults (m=19 MiB, t=2, p=1: OWASP's minimum). */
 export function hashPin(pin: string): Promise<string> {
-  return argon2Hash(pin, { algorithm: 2 /* Argon2id */ });
+  return argon2().hash(pin, { algorithm: 2 /* Argon2id */ });
 }
 
 export async function verifyPin(stored: string, pin: string): Promise<boolean> {
+  // Loaded outside the try: a module that cannot load is an error, not a wrong PIN.
+  const { verify } = argon2();
   try {
-    return await argon2Verify(stored, pin);
+    return await verify(stored, pin);
   } catch {
     return false;
   }

@@ -53,6 +53,13 @@ export function jstEn(iso: string): string {
   return `${p.date} ${p.time} JST`;
 }
 
+/**
+ * 「から」 at the end, written escaped: esbuild escapes other text to ASCII but not a regular
+ * expression, and one character that is not ASCII makes V8 hold the whole chunk as a two-byte string
+ * in the server (ADR 052).
+ */
+const TRAILING_KARA = /\u304b\u3089$/;
+
 function fromJa(s: SenderFacts): string {
   const who = [s.company, s.name.length > 0 ? `${s.name} 様` : null].filter((x) => x !== null).join(' ');
   return who.length > 0 ? `${who}から` : '';
@@ -90,7 +97,7 @@ function requestJa(m: RequestMail, greeting: string): string[] {
       : `${fromJa(m.sender)}「${m.envelope.title}」の${act}依頼が届いています。内容をご確認のうえ、${act}をお願いします。`,
   ];
   if (m.reminder && fromJa(m.sender).length > 0)
-    lines.push(`依頼元: ${fromJa(m.sender).replace(/から$/, '')}`);
+    lines.push(`依頼元: ${fromJa(m.sender).replace(TRAILING_KARA, '')}`);
   lines.push(`契約書: ${m.envelope.title}`);
   if (m.envelope.expires_at !== null) lines.push(`期限: ${jstJa(m.envelope.expires_at)}`);
   lines.push('', m.link, '');
@@ -176,7 +183,7 @@ export function completedMail(
   sender: SenderFacts,
   link: string,
 ): { subject: string; text: string } {
-  const from = fromJa(sender).replace(/から$/, '');
+  const from = fromJa(sender).replace(TRAILING_KARA, '');
   const ja = [
     ...(greeting === undefined ? [] : [greeting, '']),
     `「${envelope.title}」の締結が完了しました。署名済み PDF と合意締結証明書をダウンロードできます。`,
