@@ -4,8 +4,8 @@
  * certificate exactly, whatever encoding choices its CA made.
  */
 import { createHash } from 'node:crypto';
-import type { DerElement } from '../pki/index.ts';
-import { adesInputTooLarge, adesMalformed, children, readOid, readSingle } from './errors.ts';
+import { certificateStructure, type DerElement } from '../pki/index.ts';
+import { adesDerReader, adesInputTooLarge, adesMalformed, children, readOid } from './errors.ts';
 
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
@@ -45,44 +45,26 @@ function parseTime(element: DerElement | undefined): Date | undefined {
 
 export function certificateFields(der: Uint8Array, what = 'certificate'): CertificateFields {
   if (der.length > MAX_CERTIFICATE_BYTES) throw adesInputTooLarge(what, der.length, MAX_CERTIFICATE_BYTES);
-  const certificate = readSingle(der, what);
-  if (certificate.tag !== 0x30) throw adesMalformed(what, 'not a SEQUENCE');
-  const [tbs, signatureAlgorithm, signatureBits] = children(certificate, what);
-  if (tbs?.tag !== 0x30 || signatureAlgorithm?.tag !== 0x30 || signatureBits?.tag !== 0x03) {
-    throw adesMalformed(what, 'not a Certificate');
-  }
-  const fields = children(tbs, what);
-  const start = fields[0]?.tag === 0xa0 ? 1 : 0;
-  const [serialNumber, , issuer, validity, subject, spki] = fields.slice(start);
-  if (
-    serialNumber?.tag !== 0x02 ||
-    issuer?.tag !== 0x30 ||
-    validity?.tag !== 0x30 ||
-    subject?.tag !== 0x30 ||
-    spki?.tag !== 0x30
-  ) {
-    throw adesMalformed(what, 'unexpected tbsCertificate fields');
-  }
-  const extensionsField = fields.find((f) => f.tag === 0xa3);
+  const parts = certificateStructure(der, what, adesDerReader, adesMalformed);
   const extensionOids: string[] = [];
-  if (extensionsField !== undefined) {
-    const [sequence] = children(extensionsField, what);
+  if (parts.extensions !== undefined) {
+    const [sequence] = children(parts.extensions, what);
     for (const extension of sequence === undefined ? [] : children(sequence, what)) {
       const [oid] = children(extension, what);
       if (oid !== undefined) extensionOids.push(readOid(oid, what));
     }
   }
   return {
-    der: Buffer.from(certificate.raw),
-    tbs,
-    signatureAlgorithm,
-    signatureValue: signatureBits.value.subarray(1),
+    der: Buffer.from(parts.certificate.raw),
+    tbs: parts.tbs,
+    signatureAlgorithm: parts.signatureAlgorithm,
+    signatureValue: parts.signature.value.subarray(1),
     extensionOids,
-    issuer,
-    subject,
-    serialNumber,
-    subjectPublicKeyInfo: spki,
-    notAfter: parseTime(children(validity, what)[1]),
+    issuer: parts.issuer,
+    subject: parts.subject,
+    serialNumber: parts.serialNumber,
+    subjectPublicKeyInfo: parts.subjectPublicKeyInfo,
+    notAfter: parseTime(children(parts.validity, what)[1]),
   };
 }
 

@@ -12,7 +12,9 @@ export function adesMalformed(what: string, reason: string, cause?: unknown): Sh
 }
 
 /** pki's DER walker, failing with SHOMEI_ADES_MALFORMED: the code callers of ades rely on. */
-export const { readSingle, children, readOid } = derReader(adesMalformed);
+/** The DER walker with AdES's error codes. */
+export const adesDerReader = derReader(adesMalformed);
+export const { readSingle, children, readOid } = adesDerReader;
 
 export function adesInputTooLarge(what: string, size: number, limit: number): ShomeiError {
   return shomeiError(

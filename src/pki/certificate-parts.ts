@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PKI_LIMITS } from './der.ts';
-import { type DerElement, derReader, tlv } from './der-walker.ts';
+import { type DerElement, type DerFailure, type DerReader, derReader, tlv } from './der-walker.ts';
 import { inputTooLarge, malformed } from './errors.ts';
 import { nameDerToString } from './names.ts';
 
@@ -23,19 +23,36 @@ export interface CertificateParts {
   readonly subjectPublicKey: Buffer;
 }
 
-export function certificateParts(der: Uint8Array, what = 'certificate'): CertificateParts {
-  if (der.byteLength > PKI_LIMITS.certificate) {
-    throw inputTooLarge(what, der.byteLength, PKI_LIMITS.certificate);
-  }
+/** The elements of a Certificate and of its tbsCertificate (RFC 5280 4.1), as read. */
+export interface CertificateStructure {
+  readonly certificate: DerElement;
+  readonly tbs: DerElement;
+  readonly signatureAlgorithm: DerElement;
+  readonly signature: DerElement;
+  readonly serialNumber: DerElement;
+  readonly issuer: DerElement;
+  readonly validity: DerElement;
+  readonly subject: DerElement;
+  readonly subjectPublicKeyInfo: DerElement;
+  /** The [3] extensions field, when present. */
+  readonly extensions: DerElement | undefined;
+}
+
+/**
+ * The one walk of a certificate's outer structure, for this module and for AdES's certificate fields
+ * (which read foreign certificates): each passes its own reader and failure, so its error codes stay.
+ */
+export function certificateStructure(
+  der: Uint8Array,
+  what: string,
+  reader: DerReader,
+  fail: DerFailure,
+): CertificateStructure {
   const certificate = reader.readSingle(der, what);
+  if (certificate.tag !== 0x30) throw fail(what, 'not a SEQUENCE');
   const [tbs, signatureAlgorithm, signature] = reader.children(certificate, what);
-  if (
-    certificate.tag !== 0x30 ||
-    tbs?.tag !== 0x30 ||
-    signatureAlgorithm?.tag !== 0x30 ||
-    signature?.tag !== 0x03
-  ) {
-    throw malformed(what, 'not a Certificate');
+  if (tbs?.tag !== 0x30 || signatureAlgorithm?.tag !== 0x30 || signature?.tag !== 0x03) {
+    throw fail(what, 'not a Certificate');
   }
   const fields = reader.children(tbs, what);
   const [serialNumber, , issuer, validity, subject, spki] = fields.slice(fields[0]?.tag === 0xa0 ? 1 : 0);
@@ -46,8 +63,34 @@ export function certificateParts(der: Uint8Array, what = 'certificate'): Certifi
     subject?.tag !== 0x30 ||
     spki?.tag !== 0x30
   ) {
-    throw malformed(what, 'unexpected tbsCertificate fields');
+    throw fail(what, 'unexpected tbsCertificate fields');
   }
+  const extensions = fields.find((field) => field.tag === 0xa3);
+  return {
+    certificate,
+    tbs,
+    signatureAlgorithm,
+    signature,
+    serialNumber,
+    issuer,
+    validity,
+    subject,
+    subjectPublicKeyInfo: spki,
+    extensions,
+  };
+}
+
+export function certificateParts(der: Uint8Array, what = 'certificate'): CertificateParts {
+  if (der.byteLength > PKI_LIMITS.certificate) {
+    throw inputTooLarge(what, der.byteLength, PKI_LIMITS.certificate);
+  }
+  const {
+    certificate,
+    issuer,
+    serialNumber,
+    subject,
+    subjectPublicKeyInfo: spki,
+  } = certificateStructure(der, what, reader, malformed);
   const [, bits] = reader.children(spki, what);
   if (bits?.tag !== 0x03 || bits.value.length === 0) throw malformed(what, 'no subjectPublicKey');
   return {

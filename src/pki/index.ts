@@ -15,7 +15,9 @@ export {
 } from './algorithms.ts';
 export {
   type CertificateParts,
+  type CertificateStructure,
   certificateParts,
+  certificateStructure,
   certificateSubject,
   signingCertificateV2Der,
 } from './certificate-parts.ts';
