@@ -27,30 +27,25 @@ function buildResponseShapes() {
     .max(16_384)
     .regex(/^[A-Za-z0-9_-]*$/);
   /** Shape checks before the library parses CBOR and signatures; sizes bound the work. */
-  const registration = z.object({
-    id: b64url.min(1).max(1_400),
-    rawId: b64url.min(1).max(1_400),
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: b64url,
-      attestationObject: b64url,
-      transports: z.array(z.string().max(32)).max(10).optional(),
-    }),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  const credential = <Response extends z.ZodRawShape>(response: Response) =>
+    z.object({
+      id: b64url.min(1).max(1_400),
+      rawId: b64url.min(1).max(1_400),
+      type: z.literal('public-key'),
+      response: z.object(response),
+      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+    });
+  const registration = credential({
+    clientDataJSON: b64url,
+    attestationObject: b64url,
+    transports: z.array(z.string().max(32)).max(10).optional(),
   });
-  const authentication = z.object({
-    id: b64url.min(1).max(1_400),
-    rawId: b64url.min(1).max(1_400),
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: b64url,
-      authenticatorData: b64url,
-      signature: b64url,
-      userHandle: b64url.optional(),
-    }),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  const authentication = credential({
+    clientDataJSON: b64url,
+    authenticatorData: b64url,
+    signature: b64url,
+    userHandle: b64url.optional(),
   });
   return { registration, authentication };
 }

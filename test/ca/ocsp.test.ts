@@ -51,6 +51,22 @@ function ocsp(certFile: string, extra: string[] = []) {
   ]);
 }
 
+/** openssl's judgement of a stored OCSP response for certFile (issued by the issuing CA, root trusted). */
+function judgeResponse(respFile: string, certFile: string, extra: string[] = []) {
+  return run('openssl', [
+    'ocsp',
+    '-respin',
+    respFile,
+    ...extra,
+    '-issuer',
+    issuingPem,
+    '-cert',
+    certFile,
+    '-CAfile',
+    rootPem,
+  ]);
+}
+
 describe('OCSP responder (RFC 6960) judged by openssl ocsp', () => {
   test('a valid certificate is good, a revoked one is revoked with its reason', async () => {
     const good = await shomei.ca.issue({ ...(await hsmKeyWithCsr(shomei, YAMADA)), profile: 'signer' });
@@ -83,19 +99,8 @@ describe('OCSP responder (RFC 6960) judged by openssl ocsp', () => {
     assert.equal(response.headers.get('content-type'), 'application/ocsp-response');
     const respFile = path.join(dir, 'resp.der');
     writeFileSync(respFile, Buffer.from(await response.arrayBuffer()));
-    const checked = run('openssl', [
-      'ocsp',
-      '-respin',
-      respFile,
-      // This command builds its own request from -cert; its nonce is not the one sent (checked below).
-      '-no_nonce',
-      '-issuer',
-      issuingPem,
-      '-cert',
-      certFile,
-      '-CAfile',
-      rootPem,
-    ]);
+    // This command builds its own request from -cert; its nonce is not the one sent (checked below).
+    const checked = judgeResponse(respFile, certFile, ['-no_nonce']);
     assert.equal(checked.status, 0, checked.stderr);
     assert.match(checked.stderr + checked.stdout, /Response verify OK/);
     assert.match(checked.stdout, /: good/);
@@ -129,17 +134,7 @@ describe('OCSP responder (RFC 6960) judged by openssl ocsp', () => {
     assert.ok(request.equals(readFileSync(reqFile)), 'the same DER as openssl ocsp -reqout');
     const respFile = path.join(dir, 'signer-resp.der');
     writeFileSync(respFile, await shomei.ca.respondOcsp(request));
-    const judged = run('openssl', [
-      'ocsp',
-      '-respin',
-      respFile,
-      '-issuer',
-      issuingPem,
-      '-cert',
-      certFile,
-      '-CAfile',
-      rootPem,
-    ]);
+    const judged = judgeResponse(respFile, certFile);
     assert.match(judged.stderr + judged.stdout, /Response verify OK/);
     assert.match(judged.stdout, /: good/);
   });
@@ -156,17 +151,7 @@ describe('OCSP responder (RFC 6960) judged by openssl ocsp', () => {
       const respFile = path.join(dir, `own-${name}.der`);
       const answer = await shomei.ca.respondOcspFor(der);
       writeFileSync(respFile, answer);
-      const judged = run('openssl', [
-        'ocsp',
-        '-respin',
-        respFile,
-        '-issuer',
-        issuingPem,
-        '-cert',
-        certFile,
-        '-CAfile',
-        rootPem,
-      ]);
+      const judged = judgeResponse(respFile, certFile);
       assert.match(judged.stderr + judged.stdout, /Response verify OK/, name);
       assert.match(judged.stdout, status, name);
       // The CertID it answers is the one a request for the certificate carries.
