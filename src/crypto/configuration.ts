@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { shomeiError } from '../errors/index.ts';
 import { acquireLibrary, releaseLibrary } from './library.ts';
-import { findTokenSlot } from './token.ts';
+import { findExistingTokenSlot } from './token.ts';
 
 export interface HsmConfiguration {
   readonly module: {
@@ -38,7 +38,7 @@ const version = (v: { major: number; minor: number }) => `${v.major}.${v.minor}`
 export function describeHsmConfiguration(modulePath: string, tokenLabel: string): HsmConfiguration {
   const pkcs11 = acquireLibrary(modulePath);
   try {
-    const slot = findTokenSlot(pkcs11, tokenLabel);
+    const slot = findExistingTokenSlot(pkcs11, tokenLabel);
     if (slot === undefined) {
       throw shomeiError(
         'SHOMEI_HSM_TOKEN_NOT_FOUND',

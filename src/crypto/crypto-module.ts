@@ -34,7 +34,7 @@ import { type SessionKey, SessionKeyCache } from './session-key-cache.ts';
 import { SessionPool } from './session-pool.ts';
 import { SigningWorkers } from './signing-workers.ts';
 import { bumpSoftHsmGeneration } from './softhsm-generation.ts';
-import { findTokenSlot } from './token.ts';
+import { findExistingTokenSlot } from './token.ts';
 import {
   destroyQuietly,
   generateWrappedKeyPair,
@@ -180,7 +180,7 @@ export class CryptoModule {
   static open(options: CryptoModuleOptions): CryptoModule {
     const pkcs11 = acquireLibrary(options.modulePath);
     try {
-      const slot = findTokenSlot(pkcs11, options.tokenLabel);
+      const slot = findExistingTokenSlot(pkcs11, options.tokenLabel);
       if (slot === undefined) {
         throw shomeiError(
           'SHOMEI_HSM_TOKEN_NOT_FOUND',

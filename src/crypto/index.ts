@@ -29,6 +29,7 @@ export { type DigestSigner, digestSignerFor } from './digest-signer.ts';
 export { acquireLibrary, releaseLibrary } from './library.ts';
 export { algorithmOfPublicKey, digestInfo, ecdsaRawToDer } from './public-key.ts';
 export {
+  findExistingTokenSlot,
   findTokenSlot,
   generatePin,
   initialiseToken,

@@ -11,7 +11,7 @@
 import { shomeiError } from '../errors/index.ts';
 import { toCryptoError } from './errors.ts';
 import { type Handle, type Pkcs11, pkcs11js, reinitialiseLibrary } from './library.ts';
-import { findTokenSlot } from './token.ts';
+import { findExistingTokenSlot } from './token.ts';
 
 /** Where the pool's token is, so that it can be found again after the module was re-initialised. */
 export interface SessionPoolLocation {
@@ -147,7 +147,7 @@ export class SessionPool {
     this.pkcs11 = reinitialiseLibrary(location.modulePath);
     this.all = [];
     this.idle = [];
-    const slot = findTokenSlot(this.pkcs11, location.tokenLabel);
+    const slot = findExistingTokenSlot(this.pkcs11, location.tokenLabel);
     if (slot === undefined) {
       throw shomeiError(
         'SHOMEI_HSM_TOKEN_NOT_FOUND',

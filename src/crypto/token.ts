@@ -137,6 +137,21 @@ export function findTokenSlot(pkcs11: Pkcs11, label: string): Handle | undefined
 }
 
 /**
+ * The slot of a token that must exist (opening the HSM, reconnecting). A process that lists the slots
+ * while another instance on the same SoftHSM2 token directory rewrites the token's files can miss the
+ * token altogether (seen in the cluster test's two simultaneous starts: SHOMEI_HSM_TOKEN_NOT_FOUND), so
+ * the list is read again a few times, 20–80 ms apart, before the token is called missing. `shomei init`
+ * asks findTokenSlot once: there, a missing token is the normal case.
+ */
+export function findExistingTokenSlot(pkcs11: Pkcs11, label: string): Handle | undefined {
+  for (let attempt = 1; ; attempt += 1) {
+    const slot = findTokenSlot(pkcs11, label);
+    if (slot !== undefined || attempt >= TOKEN_INFO_ATTEMPTS) return slot;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 * attempt);
+  }
+}
+
+/**
  * Initialises a fresh token with the given label and PINs (SO and user). Uses the first slot whose
  * token is not initialised yet, as SoftHSM2 always offers one.
  */

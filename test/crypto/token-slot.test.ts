@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findTokenSlot } from '../../src/crypto/index.ts';
+import { findExistingTokenSlot, findTokenSlot } from '../../src/crypto/index.ts';
 
 type Pkcs11 = Parameters<typeof findTokenSlot>[0];
 const INITIALISED = 0x400; // CKF_TOKEN_INITIALIZED
@@ -41,4 +41,34 @@ test('a lasting general error and any other error are not hidden', () => {
   const other = moduleFailing(1, 'CKR_DEVICE_ERROR');
   assert.throws(() => findTokenSlot(other.pkcs11, 'shomei'), /CKR_DEVICE_ERROR/);
   assert.equal(other.reads(), 1);
+});
+
+/** A module whose token is missing from the slot list the first `misses` times it is listed. */
+function moduleMissing(misses: number): { pkcs11: Pkcs11; lists: () => number } {
+  let lists = 0;
+  const slot = Buffer.from([2]);
+  const pkcs11 = {
+    // biome-ignore lint/correctness/noComponentHookFactories: PKCS#11 function names, not React components
+    C_GetSlotList: () => {
+      lists += 1;
+      return lists <= misses ? [] : [slot];
+    },
+    // biome-ignore lint/correctness/noComponentHookFactories: PKCS#11 function names, not React components
+    C_GetTokenInfo: () => ({ flags: INITIALISED, label: 'shomei'.padEnd(32, ' ') }),
+  } as unknown as Pkcs11;
+  return { pkcs11, lists: () => lists };
+}
+
+test('a token that must exist is looked for again when another process hides it for a moment', () => {
+  const hidden = moduleMissing(2);
+  assert.deepEqual(findExistingTokenSlot(hidden.pkcs11, 'shomei'), Buffer.from([2]));
+  assert.equal(hidden.lists(), 3);
+  // Missing for good: undefined after five looks, for the caller's SHOMEI_HSM_TOKEN_NOT_FOUND.
+  const gone = moduleMissing(100);
+  assert.equal(findExistingTokenSlot(gone.pkcs11, 'shomei'), undefined);
+  assert.equal(gone.lists(), 5);
+  // `shomei init` looks once: a missing token is what it expects.
+  const fresh = moduleMissing(100);
+  assert.equal(findTokenSlot(fresh.pkcs11, 'shomei'), undefined);
+  assert.equal(fresh.lists(), 1);
 });
