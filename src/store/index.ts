@@ -22,4 +22,5 @@ export {
   type ShomeiMigration,
   schemaStatus,
 } from './migrations.ts';
+export { sqliteAddonOption } from './sqlite-addon.ts';
 export type { FoundationTables, InstallationTable, KeyRecordTable } from './tables.ts';

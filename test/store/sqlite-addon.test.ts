@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
-import { sqliteAddonOption } from '../../src/store/sqlite-addon.ts';
+import { sqliteAddonOption } from '../../src/store/index.ts';
 
 const load = createRequire(import.meta.url);
 

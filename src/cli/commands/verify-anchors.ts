@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type SQLite from 'better-sqlite3';
 import type Pg from 'pg';
 import type { CaTables } from '../../ca/index.ts';
-import { sqliteAddonOption } from '../../store/sqlite-addon.ts';
+import { sqliteAddonOption } from '../../store/index.ts';
 
 /** The root's certificate; the same statement on SQLite and PostgreSQL. */
 const ROOT_QUERY = "SELECT certificate FROM ca_authorities WHERE name = 'root'";
